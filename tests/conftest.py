@@ -1,0 +1,107 @@
+"""Fixtures shared by the whole suite: settings in a temp folder, stores, real services."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from trust.settings import Settings
+from trust.store import Store
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TRUST_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_TEST_URL = os.environ.get("TRUST_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
+TEST_SECRET = "test-secret-key-" + "0" * 48
+
+
+def service_missing(what: str, why: object) -> None:
+    """Skip on a laptop without the service; fail in CI, where it must be there."""
+    message = f"{what} is not reachable ({why}); start it or set the TRUST_TEST_* URL"
+    if IN_CI:
+        pytest.fail(f"{message} - required in CI", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings isolated in a temp data folder, with a fixed hashing key."""
+    return Settings(environment="test", data_dir=tmp_path / "data", secret_key=TEST_SECRET)
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Store]:
+    """A migrated SQLite store in a temp file."""
+    store = Store.open(f"sqlite:///{tmp_path / 'trust.db'}")
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+    name = f"trust_test_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # any connection failure means the service is missing
+        service_missing("PostgreSQL", exc)
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    with admin.connect() as conn:
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": name},
+        )
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+def _truncate_all(store: Store) -> None:
+    from trust.store.tables import metadata
+
+    with store.engine.begin() as conn:
+        names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def postgres_store(postgres_url: str) -> Iterator[Store]:
+    """A migrated PostgreSQL store, emptied before each test."""
+    store = Store.open(postgres_url)
+    _truncate_all(store)
+    yield store
+    store.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest) -> Store:
+    """The same test against SQLite and against PostgreSQL."""
+    name = "sqlite_store" if request.param == "sqlite" else "postgres_store"
+    return request.getfixturevalue(name)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """The shared Redis, on the suite's own database number, emptied before and after."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_TEST_URL)
+    try:
+        client.ping()
+    except Exception as exc:
+        service_missing("Redis", exc)
+    client.flushdb()
+    yield REDIS_TEST_URL
+    client.flushdb()
+    client.close()

@@ -1,0 +1,1 @@
+"""The ``trust`` command line: the composition root that wires the packages together."""

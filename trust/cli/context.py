@@ -1,0 +1,21 @@
+"""What every command needs: settings, the store, a console."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from trust.settings import Settings, get_settings
+from trust.store import Store
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def settings() -> Settings:
+    """The settings of this invocation."""
+    return get_settings()
+
+
+def open_store(current: Settings | None = None) -> Store:
+    """The configured store, migrated."""
+    return Store.from_settings(current or settings())

@@ -1,0 +1,36 @@
+"""Entry point of the ``trust`` command: one sub-command group per area."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="trust",
+    help="Trust pipeline: moderation of verifications, reviews, references and complaints.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+
+@app.command("migrate")
+def migrate_command() -> None:
+    """Create or upgrade the store's schema (SQLite file or PostgreSQL)."""
+    from trust.cli.context import console, open_store, settings
+
+    store = open_store()
+    console.print(f"[green]store is up to date[/] ({settings().resolved_database_url})")
+    store.close()
+
+
+def _register() -> None:
+    # Each area owns one module exposing ``register(app)``; the list is the CLI's table of contents.
+    from trust.cli import schema_commands
+
+    for module in (schema_commands,):
+        module.register(app)
+
+
+_register()
+
+if __name__ == "__main__":
+    app()

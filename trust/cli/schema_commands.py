@@ -1,0 +1,27 @@
+"""``trust schema``: the JSON Schema a platform team integrates against."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from trust.events import EVENT_KINDS, EVENT_TYPES, event_adapter
+
+
+def schema(
+    kind: str | None = typer.Argument(None, help=f"One of: {', '.join(EVENT_KINDS)}."),
+) -> None:
+    """Print the JSON Schema of one event kind, or of the union of all kinds."""
+    if kind is None:
+        document = event_adapter.json_schema()
+    elif kind in EVENT_TYPES:
+        document = EVENT_TYPES[kind].model_json_schema()
+    else:
+        raise typer.BadParameter(f"unknown kind {kind!r}; expected one of {', '.join(EVENT_KINDS)}")
+    typer.echo(json.dumps(document, indent=2, sort_keys=True))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the schema command."""
+    app.command("schema")(schema)

@@ -1,0 +1,51 @@
+"""The one error tree of the pipeline."""
+
+from __future__ import annotations
+
+
+class TrustError(Exception):
+    """Raised as the base of every error the pipeline raises on purpose."""
+
+
+class ConfigurationError(TrustError):
+    """Raised when settings are missing, contradictory or unsafe."""
+
+
+class StoreError(TrustError):
+    """Raised when the store cannot be reached or refuses a write."""
+
+
+class TransientStoreError(StoreError):
+    """Raised when a store failure is worth retrying (locked, unreachable, serialization)."""
+
+
+class RulePackError(TrustError):
+    """Raised when a rule pack is refused; carries every problem found."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("rule pack refused:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+class ModelError(TrustError):
+    """Raised when a model artefact cannot be trained, loaded or trusted."""
+
+
+class ArtefactIntegrityError(ModelError):
+    """Raised when a model artefact's hash or library versions do not match its manifest."""
+
+
+class CaseError(TrustError):
+    """Raised when a case action is not allowed in the case's current state."""
+
+
+class ClaimConflictError(CaseError):
+    """Raised when a case is already claimed by someone else."""
+
+
+class PermissionDeniedError(TrustError):
+    """Raised when a staff member's role does not allow an action."""
+
+
+class AuthenticationError(TrustError):
+    """Raised when a login fails or is throttled."""

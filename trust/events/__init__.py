@@ -1,0 +1,37 @@
+"""Event schemas: what the marketplace sends us, validated strictly."""
+
+from trust.events.common import EventEnvelope, Money, NetworkContext
+from trust.events.kinds import (
+    EVENT_KINDS,
+    EVENT_TYPES,
+    AccountRole,
+    ComplaintCategory,
+    ComplaintEvent,
+    EscrowState,
+    Event,
+    ProfileVerificationEvent,
+    ReferenceCheckEvent,
+    ReviewEvent,
+    event_adapter,
+)
+from trust.events.validation import EventValidationIssue, ValidationResult, validate_record
+
+__all__ = [
+    "EVENT_KINDS",
+    "EVENT_TYPES",
+    "AccountRole",
+    "ComplaintCategory",
+    "ComplaintEvent",
+    "EscrowState",
+    "Event",
+    "EventEnvelope",
+    "EventValidationIssue",
+    "Money",
+    "NetworkContext",
+    "ProfileVerificationEvent",
+    "ReferenceCheckEvent",
+    "ReviewEvent",
+    "ValidationResult",
+    "event_adapter",
+    "validate_record",
+]

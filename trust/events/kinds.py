@@ -1,0 +1,260 @@
+"""The four event kinds a marketplace sends, and the discriminated union over them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import EmailStr, Field, TypeAdapter, model_validator
+
+from trust.events.common import (
+    CountryCode,
+    Day,
+    EventEnvelope,
+    Identifier,
+    LongText,
+    Money,
+    PhoneNumber,
+    Rating,
+    Score01,
+    ShortText,
+    StrictModel,
+    Timestamp,
+)
+
+
+class AccountRole(StrEnum):
+    """What an account does on the marketplace."""
+
+    FREELANCER = "freelancer"
+    CLIENT = "client"
+    AGENCY = "agency"
+
+
+class DocumentType(StrEnum):
+    """Government identity documents the verification vendor accepts."""
+
+    PASSPORT = "passport"
+    NATIONAL_ID = "national_id"
+    DRIVING_LICENCE = "driving_licence"
+    RESIDENCE_PERMIT = "residence_permit"
+
+
+class ReviewDirection(StrEnum):
+    """Who reviews whom on a contract."""
+
+    CLIENT_TO_FREELANCER = "client_to_freelancer"
+    FREELANCER_TO_CLIENT = "freelancer_to_client"
+
+
+class ComplaintCategory(StrEnum):
+    """What a complaint is about (payment disputes included)."""
+
+    NON_PAYMENT = "non_payment"
+    LATE_PAYMENT = "late_payment"
+    QUALITY = "quality"
+    SCOPE = "scope"
+    FAKE_REVIEW = "fake_review"
+    FAKE_REFERENCE = "fake_reference"
+    COMMUNICATION = "communication"
+    HARASSMENT = "harassment"
+    OFF_PLATFORM_PAYMENT = "off_platform_payment"
+    FRAUD_SCAM = "fraud_scam"
+    OTHER = "other"
+
+
+class EscrowState(StrEnum):
+    """Where the money of a fixed-price milestone is."""
+
+    UNFUNDED = "unfunded"
+    FUNDED = "funded"
+    RELEASED = "released"
+    REFUNDED = "refunded"
+
+
+class Profile(StrictModel):
+    """The public and legal identity an account presents."""
+
+    display_name: ShortText
+    legal_name: ShortText
+    country: CountryCode
+    email: EmailStr
+    phone: PhoneNumber | None = None
+    title: Annotated[str, Field(max_length=200)] | None = None
+    skills: Annotated[list[ShortText], Field(max_length=50)] = []
+    hourly_rate: Money | None = None
+    photo_present: bool = False
+
+
+class IdentityDocument(StrictModel):
+    """The government document photographed for verification."""
+
+    type: DocumentType
+    issuing_country: CountryCode
+    name_on_document: ShortText
+    date_of_birth: Day
+    number: Annotated[str, Field(min_length=4, max_length=40, pattern=r"^[A-Za-z0-9-]+$")]
+    expires_on: Day
+
+
+class DocumentCheck(StrictModel):
+    """What the verification vendor found when it examined the document and selfie."""
+
+    tamper_score: Score01
+    mrz_consistent: bool | None = None
+    selfie_match_score: Score01 | None = None
+    liveness_passed: bool | None = None
+
+
+class ProfileVerificationEvent(EventEnvelope):
+    """An account submitted identity documents for verification."""
+
+    kind: Literal["profile_verification"] = "profile_verification"
+    account_id: Identifier
+    role: AccountRole
+    account_created_at: Timestamp
+    profile: Profile
+    document: IdentityDocument
+    document_check: DocumentCheck
+    payment_fingerprint: Identifier | None = None
+
+    @property
+    def account_ids(self) -> tuple[str, ...]:
+        return (self.account_id,)
+
+
+class SubRatings(StrictModel):
+    """Optional detailed ratings that come with a review."""
+
+    quality: Rating | None = None
+    communication: Rating | None = None
+    expertise: Rating | None = None
+    professionalism: Rating | None = None
+    schedule: Rating | None = None
+    cooperation: Rating | None = None
+
+
+class ReviewEvent(EventEnvelope):
+    """One party left feedback on a finished contract."""
+
+    kind: Literal["review"] = "review"
+    contract_id: Identifier
+    reviewer_id: Identifier
+    reviewee_id: Identifier
+    direction: ReviewDirection
+    rating: Rating
+    sub_ratings: SubRatings | None = None
+    text: LongText = ""
+    amount_paid: Money
+    contract_started_at: Timestamp
+    contract_ended_at: Timestamp
+
+    @model_validator(mode="after")
+    def _contract_dates_in_order(self) -> ReviewEvent:
+        if self.contract_ended_at < self.contract_started_at:
+            raise ValueError("contract_ended_at is before contract_started_at")
+        if self.reviewer_id == self.reviewee_id:
+            raise ValueError("reviewer_id and reviewee_id are the same account")
+        return self
+
+    @property
+    def account_ids(self) -> tuple[str, ...]:
+        # The reviewee is who a fake-review case protects; the reviewer is the suspect.
+        return (self.reviewer_id, self.reviewee_id)
+
+
+class Referee(StrictModel):
+    """The off-platform client a freelancer named as a reference."""
+
+    name: ShortText
+    email: EmailStr
+    company: ShortText | None = None
+    role: ShortText | None = None
+
+
+class ClaimedProject(StrictModel):
+    """The project the freelancer says they did for the referee."""
+
+    title: ShortText
+    started_on: Day
+    ended_on: Day | None = None
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> ClaimedProject:
+        if self.ended_on is not None and self.ended_on < self.started_on:
+            raise ValueError("ended_on is before started_on")
+        return self
+
+
+class RefereeResponse(StrictModel):
+    """What the referee answered, and from where."""
+
+    confirms: bool
+    rating: Rating | None = None
+    text: LongText = ""
+    responded_at: Timestamp
+    ip: Annotated[str, Field(max_length=45)] | None = None
+    device_id: Identifier | None = None
+
+
+class ReferenceCheckEvent(EventEnvelope):
+    """A freelancer's off-platform reference was requested, and maybe answered."""
+
+    kind: Literal["reference_check"] = "reference_check"
+    freelancer_id: Identifier
+    referee: Referee
+    claimed_project: ClaimedProject
+    request_sent_at: Timestamp
+    response: RefereeResponse | None = None
+
+    @model_validator(mode="after")
+    def _response_after_request(self) -> ReferenceCheckEvent:
+        if self.response is not None and self.response.responded_at < self.request_sent_at:
+            raise ValueError("response.responded_at is before request_sent_at")
+        return self
+
+    @property
+    def account_ids(self) -> tuple[str, ...]:
+        return (self.freelancer_id,)
+
+
+class ComplaintEvent(EventEnvelope):
+    """One account complained about another (payment disputes included)."""
+
+    kind: Literal["complaint"] = "complaint"
+    complainant_id: Identifier
+    respondent_id: Identifier
+    complainant_role: AccountRole
+    respondent_role: AccountRole
+    category: ComplaintCategory
+    contract_id: Identifier | None = None
+    milestone_id: Identifier | None = None
+    amount_in_dispute: Money | None = None
+    escrow_state: EscrowState | None = None
+    description: LongText
+    evidence_refs: Annotated[list[Identifier], Field(max_length=50)] = []
+
+    @model_validator(mode="after")
+    def _different_parties(self) -> ComplaintEvent:
+        if self.complainant_id == self.respondent_id:
+            raise ValueError("complainant_id and respondent_id are the same account")
+        return self
+
+    @property
+    def account_ids(self) -> tuple[str, ...]:
+        # The respondent is the subject: cases gather complaints against one account.
+        return (self.respondent_id, self.complainant_id)
+
+
+Event = Annotated[
+    ProfileVerificationEvent | ReviewEvent | ReferenceCheckEvent | ComplaintEvent,
+    Field(discriminator="kind"),
+]
+EVENT_TYPES: dict[str, type[EventEnvelope]] = {
+    "profile_verification": ProfileVerificationEvent,
+    "review": ReviewEvent,
+    "reference_check": ReferenceCheckEvent,
+    "complaint": ComplaintEvent,
+}
+EVENT_KINDS: tuple[str, ...] = tuple(EVENT_TYPES)
+event_adapter: TypeAdapter[Event] = TypeAdapter(Event)

@@ -1,0 +1,103 @@
+"""Turn one raw record into either a valid event or a list of precise, field-named problems."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from trust.events.kinds import EVENT_KINDS, Event, event_adapter
+
+MAX_RECORD_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class EventValidationIssue:
+    """One problem with a record: where (dotted field path) and what."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+    def as_dict(self) -> dict[str, str]:
+        """Plain form for the quarantine table."""
+        return {"field": self.field, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationResult:
+    """Either ``event`` is set, or ``issues`` says why the record was refused."""
+
+    event: Event | None = None
+    issues: tuple[EventValidationIssue, ...] = field(default_factory=tuple)
+    event_id: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the record is a valid event."""
+        return self.event is not None
+
+    @property
+    def reason(self) -> str:
+        """All issues on one line, for people."""
+        return "; ".join(str(issue) for issue in self.issues)
+
+
+def _issue(field_path: str, message: str, event_id: str | None = None) -> ValidationResult:
+    return ValidationResult(issues=(EventValidationIssue(field_path, message),), event_id=event_id)
+
+
+def _loc(loc: tuple[int | str, ...]) -> str:
+    # The discriminated union puts the kind name first in the location: drop it.
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in EVENT_KINDS:
+        parts = parts[1:]
+    return ".".join(parts) or "(record)"
+
+
+def _event_id_of(record: Any) -> str | None:
+    if isinstance(record, dict):
+        value = record.get("event_id")
+        if isinstance(value, str) and 0 < len(value) <= 128:
+            return value
+    return None
+
+
+def validate_record(record: Any) -> ValidationResult:
+    """Validate a decoded JSON value (or a JSON string/bytes); never raises on bad input."""
+    try:
+        if isinstance(record, bytes):
+            if len(record) > MAX_RECORD_BYTES:
+                return _issue("(record)", f"{len(record)} bytes; limit {MAX_RECORD_BYTES}")
+            record = record.decode("utf-8")
+        if isinstance(record, str):
+            if len(record) > MAX_RECORD_BYTES:
+                return _issue("(record)", f"{len(record)} chars; limit {MAX_RECORD_BYTES}")
+            record = json.loads(record)
+    except UnicodeDecodeError as exc:
+        return _issue("(record)", f"not valid UTF-8 at byte {exc.start}")
+    except (json.JSONDecodeError, RecursionError) as exc:
+        return _issue("(record)", f"not valid JSON: {exc}")
+    event_id = _event_id_of(record)
+    if not isinstance(record, dict):
+        return _issue("(record)", f"expected a JSON object, got {type(record).__name__}")
+    kind = record.get("kind")
+    if kind is None:
+        return _issue("kind", "field required", event_id)
+    if kind not in EVENT_KINDS:
+        return _issue("kind", f"unknown kind {kind!r}; expected one of {', '.join(EVENT_KINDS)}",
+                      event_id)
+    try:
+        event = event_adapter.validate_python(record)
+    except ValidationError as exc:
+        issues = tuple(
+            EventValidationIssue(_loc(err["loc"]), err["msg"]) for err in exc.errors()
+        )
+        return ValidationResult(issues=issues, event_id=event_id)
+    except (RecursionError, ValueError, TypeError, OverflowError) as exc:
+        return _issue("(record)", f"could not be validated: {exc}", event_id)
+    return ValidationResult(event=event, event_id=event.event_id)

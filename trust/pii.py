@@ -1,0 +1,99 @@
+"""Personal data: keyed hashes for matching, masked forms for display."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import unicodedata
+
+
+class PiiHasher:
+    """Keyed (HMAC-SHA256) hashing, so identifiers match across accounts without being stored."""
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) < 16:
+            raise ValueError("the PII hashing key must be at least 16 bytes")
+        self._key = key
+
+    def hash(self, kind: str, value: str) -> str:
+        """A stable hex digest of ``value`` for identifier ``kind`` (normalised first)."""
+        normalised = normalise_identifier(kind, value)
+        message = f"{kind}\x1f{normalised}".encode()
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()
+
+
+def normalise_identifier(kind: str, value: str) -> str:
+    """Fold the variations that should still match: case, spacing, dots in Gmail addresses."""
+    value = unicodedata.normalize("NFKC", value).strip().lower()
+    if kind in {"document", "phone"}:
+        return "".join(ch for ch in value if ch.isalnum() or ch == "+")
+    if kind in {"email", "referee_email"} and "@" in value:
+        local, _, domain = value.rpartition("@")
+        local = local.split("+", 1)[0]
+        if domain in {"gmail.com", "googlemail.com"}:
+            local = local.replace(".", "")
+        return f"{local}@{domain}"
+    return value
+
+
+def email_domain(email: str) -> str:
+    """The lower-cased domain of an e-mail address ('' when there is none)."""
+    return email.rpartition("@")[2].strip().lower()
+
+
+def email_stem(email: str) -> str:
+    """The local part without tags and digits: 'j.smith+x7@...' -> 'jsmith'."""
+    local = email.rpartition("@")[0].split("+", 1)[0].lower()
+    return "".join(ch for ch in local if ch.isalpha())
+
+
+def mask_email(email: str) -> str:
+    """'john.doe@gmail.com' -> 'j*******@gmail.com'."""
+    local, _, domain = email.rpartition("@")
+    if not local:
+        return "*" * len(email)
+    return f"{local[0]}{'*' * max(len(local) - 1, 3)}@{domain}"
+
+
+def mask_phone(phone: str) -> str:
+    """'+441234567890' -> '+44*******890'."""
+    if len(phone) <= 6:
+        return "*" * len(phone)
+    return f"{phone[:3]}{'*' * (len(phone) - 6)}{phone[-3:]}"
+
+
+def mask_document(number: str) -> str:
+    """'AB1234567' -> '*****4567'."""
+    if len(number) <= 4:
+        return "*" * len(number)
+    return f"{'*' * (len(number) - 4)}{number[-4:]}"
+
+
+def mask_ip(ip: str) -> str:
+    """'203.0.113.5' -> '203.0.113.*'; IPv6 keeps its first four groups."""
+    if ":" in ip:
+        return ":".join(ip.split(":")[:4]) + ":*"
+    head, _, _ = ip.rpartition(".")
+    return f"{head}.*" if head else "*"
+
+
+def mask_opaque(value: str) -> str:
+    """Device ids, payment fingerprints: keep a short prefix for recognition."""
+    return f"{value[:4]}…" if len(value) > 4 else "*" * len(value)
+
+
+MASKERS = {
+    "email": mask_email,
+    "referee_email": mask_email,
+    "phone": mask_phone,
+    "document": mask_document,
+    "ip": mask_ip,
+    "device": mask_opaque,
+    "payment": mask_opaque,
+    "email_domain": lambda value: value,
+}
+
+
+def mask(kind: str, value: str) -> str:
+    """The display form of identifier ``kind``."""
+    return MASKERS.get(kind, mask_opaque)(value)

@@ -1,0 +1,133 @@
+"""Typed configuration for every part of the pipeline, read from ``TRUST_*`` variables."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from trust.errors import ConfigurationError
+
+EventKindName = Literal["profile_verification", "review", "reference_check", "complaint"]
+SECRET_KEY_FILE = "secret.key"
+
+
+class Thresholds(BaseModel):
+    """Risk-score cut-offs (0-100) that turn a score into an outcome for one event kind."""
+
+    review: float = Field(40.0, ge=0, le=100)
+    block: float = Field(90.0, ge=0, le=100)
+
+
+class DecisionSettings(BaseModel):
+    """How rule hits and the model score combine into an outcome."""
+
+    thresholds: dict[str, Thresholds] = Field(
+        default_factory=lambda: {
+            "profile_verification": Thresholds(review=40, block=90),
+            "review": Thresholds(review=40, block=95),
+            "reference_check": Thresholds(review=40, block=95),
+            "complaint": Thresholds(review=30, block=95),
+        }
+    )
+    # Weight of the anomaly model's 0-1 percentile in the 0-100 risk score.
+    model_weight: float = Field(25.0, ge=0, le=100)
+    # Model percentile above which the model alone sends an event to review.
+    model_review_percentile: float = Field(0.995, ge=0, le=1)
+
+
+class SlaSettings(BaseModel):
+    """Hours until a case of each kind breaches its service-level agreement."""
+
+    hours: dict[str, float] = Field(
+        default_factory=lambda: {
+            "profile_verification": 24.0,
+            "review": 72.0,
+            "reference_check": 48.0,
+            "complaint": 120.0,
+        }
+    )
+    lease_seconds: int = Field(900, gt=0)
+
+
+class WorkerSettings(BaseModel):
+    """Batching and retry knobs for the dramatiq workers."""
+
+    batch_size: int = Field(250, gt=0, le=5000)
+    queue_name: str = "trust-events"
+    redis_namespace: str = "trust"
+    max_retries: int = Field(8, ge=0)
+    processes: int = Field(2, gt=0)
+    threads: int = Field(2, gt=0)
+
+
+class Settings(BaseSettings):
+    """Everything the pipeline reads from its environment (prefix ``TRUST_``)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TRUST_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("./data")
+    database_url: str | None = None
+    redis_url: str | None = None
+    secret_key: str | None = None
+    bind_host: str = "127.0.0.1"
+    dashboard_port: int = Field(8501, gt=0, lt=65536)
+    metrics_port: int = Field(9191, gt=0, lt=65536)
+    rules_dir: Path = Path(__file__).resolve().parent.parent / "rules"
+    decision: DecisionSettings = Field(default_factory=DecisionSettings)
+    sla: SlaSettings = Field(default_factory=SlaSettings)
+    worker: WorkerSettings = Field(default_factory=WorkerSettings)
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key_is_long_enough(cls, value: str | None) -> str | None:
+        if value is not None and len(value) < 32:
+            raise ValueError("TRUST_SECRET_KEY must be at least 32 characters")
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The configured database URL, or a SQLite file inside the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'trust.db').resolve()}"
+
+    @property
+    def uses_embedded_redis(self) -> bool:
+        """True when no external Redis is configured and the command must start its own."""
+        return not self.redis_url
+
+    def resolved_secret_key(self) -> bytes:
+        """The key for hashing personal data: configured, or generated once into the data folder."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        if self.environment == "production":
+            raise ConfigurationError(
+                "TRUST_SECRET_KEY must be set in production; a generated key is for development"
+            )
+        path = self.data_dir / SECRET_KEY_FILE
+        if path.exists():
+            return path.read_text().strip().encode()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        # Exclusive create: two processes starting together must agree on one key.
+        try:
+            with path.open("x") as handle:
+                handle.write(key)
+            path.chmod(0o600)
+        except FileExistsError:
+            return path.read_text().strip().encode()
+        return key.encode()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

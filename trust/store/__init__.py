@@ -1,0 +1,43 @@
+"""The store: events, quarantine, accounts and links, decisions, cases, audit, staff."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from trust.settings import Settings
+from trust.store.database import create_store_engine, transaction
+from trust.store.migrate import upgrade
+
+
+@dataclass
+class Store:
+    """A migrated database, ready for the repositories in ``trust.store.*``."""
+
+    engine: Engine
+
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = True) -> Store:
+        """Connect to ``url`` and (by default) bring its schema up to date."""
+        engine = create_store_engine(url)
+        if migrate:
+            upgrade(engine)
+        return cls(engine)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, migrate: bool = True) -> Store:
+        """The store the settings name (SQLite in the data folder unless configured)."""
+        return cls.open(settings.resolved_database_url, migrate=migrate)
+
+    @property
+    def dialect(self) -> str:
+        """'sqlite' or 'postgresql'."""
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()
+
+
+__all__ = ["Store", "create_store_engine", "transaction"]

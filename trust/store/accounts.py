@@ -1,0 +1,130 @@
+"""Accounts and the identifiers seen on them: the link graph signals query per batch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from trust.events import Event, ProfileVerificationEvent
+from trust.identifiers import AccountIdentifier
+from trust.store.tables import account_identifiers, accounts
+
+
+def _upsert(conn: Connection) -> Any:
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+def record_accounts(conn: Connection, batch: Sequence[Event]) -> None:
+    """Create or refresh the account rows an event batch mentions."""
+    rows: dict[str, dict[str, Any]] = {}
+    for event in batch:
+        for account_id in event.account_ids:
+            row = rows.setdefault(
+                account_id,
+                {
+                    "account_id": account_id,
+                    "first_seen_at": event.occurred_at,
+                    "last_seen_at": event.occurred_at,
+                    "role": None,
+                    "created_at": None,
+                    "display_name": None,
+                    "country": None,
+                },
+            )
+            row["first_seen_at"] = min(row["first_seen_at"], event.occurred_at)
+            row["last_seen_at"] = max(row["last_seen_at"], event.occurred_at)
+        if isinstance(event, ProfileVerificationEvent):
+            row = rows[event.account_id]
+            row.update(
+                role=event.role.value,
+                created_at=event.account_created_at,
+                display_name=event.profile.display_name,
+                country=event.profile.country,
+            )
+    if not rows:
+        return
+    insert = _upsert(conn)(accounts)
+    excluded = insert.excluded
+    stmt = insert.on_conflict_do_update(
+        index_elements=["account_id"],
+        set_={
+            "first_seen_at": func.min(accounts.c.first_seen_at, excluded.first_seen_at)
+            if conn.dialect.name == "sqlite"
+            else func.least(accounts.c.first_seen_at, excluded.first_seen_at),
+            "last_seen_at": func.max(accounts.c.last_seen_at, excluded.last_seen_at)
+            if conn.dialect.name == "sqlite"
+            else func.greatest(accounts.c.last_seen_at, excluded.last_seen_at),
+            "role": func.coalesce(excluded.role, accounts.c.role),
+            "created_at": func.coalesce(excluded.created_at, accounts.c.created_at),
+            "display_name": func.coalesce(excluded.display_name, accounts.c.display_name),
+            "country": func.coalesce(excluded.country, accounts.c.country),
+        },
+    )
+    # Sorted keys keep lock order stable so concurrent batches do not deadlock on PostgreSQL.
+    conn.execute(stmt, [rows[k] for k in sorted(rows)])
+
+
+def record_identifiers(
+    conn: Connection, found: Iterable[AccountIdentifier], *, seen_at: datetime, event_id: str | None
+) -> None:
+    """Remember each (account, identifier) pair; repeated sightings refresh ``last_seen_at``."""
+    rows = {
+        (i.account_id, i.kind, i.value_hash): {
+            "account_id": i.account_id,
+            "kind": i.kind,
+            "value_hash": i.value_hash,
+            "masked": i.masked,
+            "first_seen_at": seen_at,
+            "last_seen_at": seen_at,
+            "event_id": event_id,
+        }
+        for i in found
+    }
+    if not rows:
+        return
+    insert = _upsert(conn)(account_identifiers)
+    stmt = insert.on_conflict_do_update(
+        index_elements=["account_id", "kind", "value_hash"],
+        set_={"last_seen_at": insert.excluded.last_seen_at},
+    )
+    conn.execute(stmt, [rows[k] for k in sorted(rows)])
+
+
+def accounts_sharing(
+    conn: Connection, kind: str, value_hashes: Sequence[str]
+) -> dict[str, set[str]]:
+    """For each identifier hash of ``kind``, the set of accounts it was seen on (one query)."""
+    if not value_hashes:
+        return {}
+    rows = conn.execute(
+        select(account_identifiers.c.value_hash, account_identifiers.c.account_id).where(
+            account_identifiers.c.kind == kind,
+            account_identifiers.c.value_hash.in_(sorted(set(value_hashes))),
+        )
+    )
+    out: dict[str, set[str]] = {}
+    for value_hash, account_id in rows:
+        out.setdefault(value_hash, set()).add(account_id)
+    return out
+
+
+def account_statuses(conn: Connection, account_ids: Iterable[str]) -> dict[str, str]:
+    """Status ('active', 'held', 'blocked') of each known account."""
+    ids = sorted(set(account_ids))
+    if not ids:
+        return {}
+    rows = conn.execute(
+        select(accounts.c.account_id, accounts.c.status).where(accounts.c.account_id.in_(ids))
+    )
+    return dict(rows.tuples().all())
+
+
+def set_account_status(conn: Connection, account_id: str, status: str) -> None:
+    """Hold or block an account (staff action), or return it to active."""
+    if status not in {"active", "held", "blocked"}:
+        raise ValueError(f"unknown account status {status!r}")
+    conn.execute(update(accounts).where(accounts.c.account_id == account_id).values(status=status))

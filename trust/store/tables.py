@@ -1,0 +1,218 @@
+"""The store's tables (SQLAlchemy 2 Core metadata), shared by SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# BigInteger primary keys are plain INTEGER on SQLite so that they alias the rowid.
+Pk = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _ts(name: str, nullable: bool = True, index: bool = False) -> Column[object]:
+    return Column(name, DateTime(timezone=True), nullable=nullable, index=index)
+
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Pk, primary_key=True, autoincrement=True),
+    Column("event_id", String(128), nullable=False, unique=True),
+    Column("kind", String(32), nullable=False),
+    _ts("occurred_at", nullable=False),
+    _ts("received_at", nullable=False),
+    Column("schema_version", Integer, nullable=False),
+    Column("subject_id", String(128), nullable=False),
+    Column("counterparty_id", String(128)),
+    Column("source", String(200)),
+    Column("payload", JSON, nullable=False),
+    Index("ix_events_kind_occurred", "kind", "occurred_at"),
+    Index("ix_events_subject_occurred", "subject_id", "occurred_at"),
+    Index("ix_events_counterparty_occurred", "counterparty_id", "occurred_at"),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", Pk, primary_key=True, autoincrement=True),
+    Column("source", String(500), nullable=False),
+    Column("line_number", Integer),
+    Column("event_id", String(128)),
+    Column("raw", Text, nullable=False),
+    Column("errors", JSON, nullable=False),
+    Column("reason", Text, nullable=False),
+    _ts("received_at", nullable=False, index=True),
+    Column("status", String(16), nullable=False, server_default="held"),
+    _ts("replayed_at"),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("account_id", String(128), primary_key=True),
+    Column("role", String(16)),
+    Column("status", String(16), nullable=False, server_default="active"),
+    _ts("created_at"),
+    _ts("first_seen_at", nullable=False),
+    _ts("last_seen_at", nullable=False),
+    Column("display_name", String(200)),
+    Column("country", String(2)),
+)
+
+# One row per (account, identifier): the link graph behind duplicate and ring signals.
+account_identifiers = Table(
+    "account_identifiers",
+    metadata,
+    Column("id", Pk, primary_key=True, autoincrement=True),
+    Column("account_id", String(128), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("value_hash", String(64), nullable=False),
+    Column("masked", String(200), nullable=False),
+    _ts("first_seen_at", nullable=False),
+    _ts("last_seen_at", nullable=False),
+    Column("event_id", String(128)),
+    UniqueConstraint("account_id", "kind", "value_hash", name="uq_account_identifier"),
+    Index("ix_identifier_lookup", "kind", "value_hash"),
+)
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", Pk, primary_key=True, autoincrement=True),
+    Column("event_id", String(128), ForeignKey("events.event_id"), nullable=False, unique=True),
+    Column("kind", String(32), nullable=False),
+    Column("subject_id", String(128), nullable=False, index=True),
+    Column("outcome", String(8), nullable=False),
+    Column("risk_score", Float, nullable=False),
+    Column("rule_hits", JSON, nullable=False),
+    Column("shadow_hits", JSON, nullable=False),
+    Column("signals", JSON, nullable=False),
+    Column("model_score", Float),
+    Column("model_version", String(64)),
+    Column("model_explanation", JSON),
+    Column("pack_version", String(64), nullable=False),
+    Column("statement_of_reasons", Text, nullable=False),
+    Column("errors", JSON, nullable=False),
+    Column("automated", Boolean, nullable=False, server_default=text("true")),
+    _ts("decided_at", nullable=False),
+    Column("case_id", BigInteger, index=True),
+    Index("ix_decisions_kind_decided", "kind", "decided_at"),
+    Index("ix_decisions_outcome", "outcome"),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", Pk, primary_key=True, autoincrement=True),
+    Column("subject_id", String(128), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("priority", Float, nullable=False, server_default="0"),
+    Column("risk_score", Float, nullable=False, server_default="0"),
+    Column("severity", Integer, nullable=False, server_default="0"),
+    Column("money_at_stake", Numeric(14, 2), nullable=False, server_default="0"),
+    Column("currency", String(3)),
+    Column("reason_codes", JSON, nullable=False),
+    Column("evidence_count", Integer, nullable=False, server_default="0"),
+    _ts("opened_at", nullable=False),
+    _ts("updated_at", nullable=False),
+    _ts("sla_due_at"),
+    _ts("sla_paused_at"),
+    Column("claimed_by", String(64)),
+    _ts("claimed_at"),
+    _ts("lease_expires_at"),
+    Column("proposed_action", JSON),
+    Column("proposed_by", String(64)),
+    Column("resolution", JSON),
+    Column("resolved_by", String(64)),
+    _ts("resolved_at"),
+    Column("label", String(16)),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Index("ix_cases_queue", "status", "priority"),
+    Index("ix_cases_claimed_by", "claimed_by", "status"),
+    Index("ix_cases_kind_status", "kind", "status"),
+    # At most one unresolved case per subject and kind: the burst of 50 reviews is one case.
+    Index(
+        "uq_cases_open_subject",
+        "subject_id",
+        "kind",
+        unique=True,
+        sqlite_where=text("status <> 'resolved'"),
+        postgresql_where=text("status <> 'resolved'"),
+    ),
+)
+
+case_evidence = Table(
+    "case_evidence",
+    metadata,
+    Column("id", Pk, primary_key=True, autoincrement=True),
+    Column("case_id", BigInteger, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("event_id", String(128), nullable=False),
+    _ts("added_at", nullable=False),
+    UniqueConstraint("case_id", "event_id", name="uq_case_evidence"),
+)
+
+case_notes = Table(
+    "case_notes",
+    metadata,
+    Column("id", Pk, primary_key=True, autoincrement=True),
+    Column("case_id", BigInteger, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("author", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    _ts("created_at", nullable=False),
+)
+
+# Append-only: who did what to which object, with the state before and after.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Pk, primary_key=True, autoincrement=True),
+    _ts("at", nullable=False, index=True),
+    Column("actor", String(64), nullable=False, index=True),
+    Column("action", String(64), nullable=False),
+    Column("target_type", String(32), nullable=False),
+    Column("target_id", String(128), nullable=False),
+    Column("before", JSON),
+    Column("after", JSON),
+    Index("ix_audit_target", "target_type", "target_id"),
+)
+
+staff_users = Table(
+    "staff_users",
+    metadata,
+    Column("id", Pk, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("can_reveal_pii", Boolean, nullable=False, server_default=text("false")),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    Column("failed_logins", Integer, nullable=False, server_default="0"),
+    _ts("locked_until"),
+    _ts("created_at", nullable=False),
+    _ts("last_login_at"),
+)
