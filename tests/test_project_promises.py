@@ -1,0 +1,104 @@
+"""Meta-tests that keep the project's promises true: layout, import direction, docs."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from trust.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+
+
+def _env_names(model: type[BaseModel], prefix: str) -> list[str]:
+    names = []
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            names.extend(_env_names(annotation, f"{prefix}{name.upper()}__"))
+        else:
+            names.append(f"{prefix}{name.upper()}")
+    return names
+
+
+@pytest.mark.parametrize("env_name", _env_names(Settings, "TRUST_"))
+def test_every_setting_is_documented_in_the_readme(env_name: str) -> None:
+    assert env_name in README, f"{env_name} is missing from README.md's configuration section"
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def _module_level_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    found: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(p for p in (ROOT / "trust").rglob("*.py") if "cli" not in p.relative_to(ROOT).parts),
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_the_core_library_never_imports_the_layers_above_it(path: Path) -> None:
+    assert not _imports(path) & {"workers", "dashboard", "models"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((ROOT / "trust" / "cli").rglob("*.py")),
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_the_cli_imports_upper_layers_only_inside_command_bodies(path: Path) -> None:
+    assert not _module_level_imports(path) & {"workers", "dashboard", "models"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((ROOT / "models").rglob("*.py")),
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_models_never_import_workers_or_dashboard(path: Path) -> None:
+    assert not _imports(path) & {"workers", "dashboard"}
+
+
+def test_nothing_binds_to_every_interface_by_default() -> None:
+    offenders = [
+        str(p.relative_to(ROOT))
+        for folder in ("trust", "workers", "dashboard", "models")
+        for p in (ROOT / folder).rglob("*.py")
+        if "0.0.0.0" in p.read_text()
+    ]
+    assert offenders == []
+
+
+def test_the_readme_quickstart_has_exactly_two_commands() -> None:
+    section = README.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```(?:sh|bash|console)?\n(.*?)```", section, re.S)
+    assert block is not None, "the Quickstart needs a code block"
+    commands = [
+        line for line in block.group(1).splitlines() if line.strip() and not line.startswith("#")
+    ]
+    assert commands == ["make up DEMO=1", "make test"]
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
