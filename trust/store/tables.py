@@ -69,6 +69,9 @@ quarantine = Table(
     _ts("received_at", nullable=False, index=True),
     Column("status", String(16), nullable=False, server_default="held"),
     _ts("replayed_at"),
+    # SHA-256 of source, line and raw text: the same bad line ingested twice is held once.
+    Column("raw_digest", String(64)),
+    Index("ix_quarantine_raw_digest", "raw_digest"),
 )
 
 accounts = Table(
