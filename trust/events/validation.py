@@ -67,8 +67,39 @@ def _event_id_of(record: Any) -> str | None:
     return None
 
 
+def _unstorable_text(value: Any, path: str = "") -> list[EventValidationIssue]:
+    """Strings a database cannot keep: NUL characters (PostgreSQL text) and lone surrogates."""
+    found: list[EventValidationIssue] = []
+    if isinstance(value, str):
+        if "\x00" in value:
+            found.append(EventValidationIssue(path or "(record)", "contains a NUL character"))
+        elif not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                message = "contains an unpaired UTF-16 surrogate"
+                found.append(EventValidationIssue(path or "(record)", message))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else str(key)
+            found.extend(_unstorable_text(key, child) if isinstance(key, str) else ())
+            found.extend(_unstorable_text(item, child))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found.extend(_unstorable_text(item, f"{path}.{index}" if path else str(index)))
+    return found
+
+
+def _short_repr(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} chars)"
+
+
 def validate_record(record: Any) -> ValidationResult:
     """Validate a decoded JSON value (or a JSON string/bytes); never raises on bad input."""
+    # Only a JSON \u escape can put a NUL or a lone surrogate into text that decoded as
+    # UTF-8, so decoded text without one skips the deep scan (the common, fast case).
+    needs_text_scan = True
     try:
         if isinstance(record, bytes):
             if len(record) > MAX_RECORD_BYTES:
@@ -77,10 +108,12 @@ def validate_record(record: Any) -> ValidationResult:
         if isinstance(record, str):
             if len(record) > MAX_RECORD_BYTES:
                 return _issue("(record)", f"{len(record)} chars; limit {MAX_RECORD_BYTES}")
+            needs_text_scan = "\\u" in record
             record = json.loads(record)
     except UnicodeDecodeError as exc:
         return _issue("(record)", f"not valid UTF-8 at byte {exc.start}")
-    except (json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:
+        # JSONDecodeError is a ValueError; so is an integer longer than Python converts.
         return _issue("(record)", f"not valid JSON: {exc}")
     event_id = _event_id_of(record)
     if not isinstance(record, dict):
@@ -88,9 +121,16 @@ def validate_record(record: Any) -> ValidationResult:
     kind = record.get("kind")
     if kind is None:
         return _issue("kind", "field required", event_id)
-    if kind not in EVENT_KINDS:
-        return _issue("kind", f"unknown kind {kind!r}; expected one of {', '.join(EVENT_KINDS)}",
-                      event_id)
+    if not isinstance(kind, str) or kind not in EVENT_KINDS:
+        return _issue("kind", f"unknown kind {_short_repr(kind)}; expected one of "
+                      f"{', '.join(EVENT_KINDS)}", event_id)
+    if needs_text_scan:
+        try:
+            unstorable = _unstorable_text(record)
+        except RecursionError:
+            return _issue("(record)", "nested too deeply", event_id)
+        if unstorable:
+            return ValidationResult(issues=tuple(unstorable), event_id=event_id)
     try:
         event = event_adapter.validate_python(record)
     except ValidationError as exc:
