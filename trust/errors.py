@@ -49,3 +49,33 @@ class PermissionDeniedError(TrustError):
 
 class AuthenticationError(TrustError):
     """Raised when a login fails or is throttled."""
+
+
+class FourEyesError(PermissionDeniedError):
+    """Raised when the proposer of a severe action tries to approve it themselves."""
+
+
+class AccountLockedError(AuthenticationError):
+    """Raised when a staff login is refused because of repeated failures; says until when."""
+
+    def __init__(self, username: str, locked_until: object) -> None:
+        self.username = username
+        self.locked_until = locked_until
+        super().__init__(f"{username} is locked after repeated failed logins until {locked_until}")
+
+
+class StaffError(TrustError):
+    """Raised when a staff account cannot be created or changed as asked."""
+
+
+class PoisonEventError(TrustError):
+    """Raised when one event keeps failing for a reason that is not transient (dead-lettered)."""
+
+    def __init__(self, event_id: str | None, cause: str) -> None:
+        self.event_id = event_id
+        self.cause = cause
+        super().__init__(f"event {event_id or '(no id)'} cannot be processed: {cause}")
+
+
+class QueueUnavailableError(TrustError):
+    """Raised when events cannot be enqueued because no queue is configured or reachable."""

@@ -52,6 +52,10 @@ class SlaSettings(BaseModel):
         }
     )
     lease_seconds: int = Field(900, gt=0)
+    # Kinds whose SLA hours count Monday-Friday only ("a human within 1 business day").
+    business_day_kinds: list[str] = Field(default_factory=lambda: ["profile_verification"])
+    # A case with less than this many hours left is shown as due soon.
+    due_soon_hours: float = Field(4.0, ge=0)
 
 
 class WorkerSettings(BaseModel):
@@ -63,6 +67,12 @@ class WorkerSettings(BaseModel):
     max_retries: int = Field(8, ge=0)
     processes: int = Field(2, gt=0)
     threads: int = Field(2, gt=0)
+    # A worker silent this long is presumed dead and its batches go back to the queue.
+    heartbeat_timeout_ms: int = Field(15_000, ge=2_000)
+    # How often each worker process looks for batches held by dead workers.
+    sweep_interval_s: float = Field(5.0, gt=0)
+    min_backoff_ms: int = Field(500, gt=0)
+    max_backoff_ms: int = Field(30_000, gt=0)
 
 
 class Settings(BaseSettings):

@@ -1,0 +1,155 @@
+"""Turning flagged decisions into cases: open a new one or join the subject's open case.
+
+Called by the pipeline inside its batch transaction, after the decisions are inserted.
+A burst of 50 flagged reviews by one account becomes one case with 50 pieces of evidence.
+Safe to call again with the same decisions (evidence is unique per event, and an event
+already attached to any case maps to that case) and under concurrent workers: the partial
+unique index ``uq_cases_open_subject`` allows one unresolved case per (subject, kind); a
+worker that loses the race to open it re-reads the winner's case and joins it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from trust.audit import SYSTEM_ACTOR, record_audits
+from trust.cases.case import Case
+from trust.cases.lifecycle import CaseStatus
+from trust.cases.priority import priority_key
+from trust.cases.sla import as_utc, due_at, resumed_due_at
+from trust.decisions import Decision
+from trust.store.database import insert_ignoring_duplicates
+from trust.store.tables import case_evidence, cases, decisions
+
+Key = tuple[str, str]
+_OPEN = cases.c.status != CaseStatus.RESOLVED.value
+
+
+def _insert(conn: Connection) -> Any:
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+def _attached(conn: Connection, event_ids: list[str]) -> dict[str, int]:
+    rows = conn.execute(
+        select(case_evidence.c.event_id, case_evidence.c.case_id).where(
+            case_evidence.c.event_id.in_(event_ids)
+        )
+    )
+    return {event_id: int(case_id) for event_id, case_id in rows}
+
+
+def _open_cases(conn: Connection, keys: Sequence[Key]) -> dict[Key, Case]:
+    subjects = sorted({s for s, _ in keys})
+    stmt = (
+        select(cases)
+        .where(_OPEN, cases.c.subject_id.in_(subjects), cases.c.kind.in_({k for _, k in keys}))
+        .order_by(cases.c.id)
+    )
+    if conn.dialect.name == "postgresql":
+        # Locked in id order, so workers touching the same cases queue instead of deadlocking.
+        stmt = stmt.with_for_update()
+    wanted = set(keys)
+    found = (Case.from_row(r) for r in conn.execute(stmt))
+    return {(c.subject_id, c.kind): c for c in found if (c.subject_id, c.kind) in wanted}
+
+
+def _open_new(conn: Connection, keys: list[Key], settings: Any, now: datetime) -> None:
+    rows = []
+    for subject_id, kind in sorted(keys):
+        due = due_at(kind, now, settings)
+        rows.append({
+            "subject_id": subject_id, "kind": kind, "status": CaseStatus.OPEN.value,
+            "priority": priority_key(0.0, 0, 0, due), "risk_score": 0.0, "severity": 0,
+            "money_at_stake": Decimal("0"), "currency": None, "reason_codes": [],
+            "evidence_count": 0, "opened_at": now, "updated_at": now, "sla_due_at": due,
+            "version": 1,
+        })
+    stmt = _insert(conn)(cases).on_conflict_do_nothing(
+        index_elements=["subject_id", "kind"], index_where=_OPEN
+    )
+    conn.execute(stmt, rows)
+
+
+def _merged(case: Case, group: list[Decision], settings: Any, now: datetime) -> dict[str, Any]:
+    risk = max([case.risk_score, *(d.risk_score for d in group)])
+    severity = max([case.severity, *(d.severity for d in group)])
+    money = max([case.money_at_stake, *(Decimal(d.money_at_stake) for d in group)])
+    currency = case.currency or next((d.currency for d in group if d.currency), None)
+    codes = list(dict.fromkeys([*case.reason_codes, *(c for d in group for c in d.reason_codes)]))
+    values: dict[str, Any] = {
+        "risk_score": risk, "severity": severity, "money_at_stake": money, "currency": currency,
+        "reason_codes": codes, "evidence_count": case.evidence_count + len(group),
+    }
+    due = case.sla_due_at
+    if case.status == CaseStatus.WAITING_ON_USER:
+        # New evidence from the user (a fresh verification, say) answers the request.
+        paused = case.sla_paused_at or now
+        due = resumed_due_at(case.kind, due or now, paused, now, settings) if due else None
+        values.update(status=CaseStatus.OPEN.value, sla_due_at=due, sla_paused_at=None)
+    values["priority"] = priority_key(risk, severity, money, due)
+    return values
+
+
+def open_or_join(
+    conn: Connection, decisions_: Sequence[Decision], settings: Any, now: datetime
+) -> dict[str, int]:
+    """Attach every flagged decision to a case; returns event_id -> case_id for flagged ones.
+
+    Also sets ``decisions.case_id`` (and ``Decision.case_id``) and writes one audit record
+    per case opened or joined.
+    """
+    now = as_utc(now)
+    flagged = [d for d in decisions_ if d.flagged]
+    if not flagged:
+        return {}
+    result = _attached(conn, [d.event_id for d in flagged])
+    groups: dict[Key, list[Decision]] = {}
+    for d in flagged:
+        if d.event_id not in result:
+            groups.setdefault((d.subject_id, d.kind), []).append(d)
+    if groups:
+        open_cases = _open_cases(conn, list(groups))
+        missing = [k for k in groups if k not in open_cases]
+        if missing:
+            _open_new(conn, missing, settings, now)
+            open_cases.update(_open_cases(conn, missing))
+        audits = []
+        for key in sorted(groups, key=lambda k: open_cases[k].id):
+            case, group = open_cases[key], groups[key]
+            values = _merged(case, group, settings, now)
+            conn.execute(
+                update(cases)
+                .where(cases.c.id == case.id)
+                .values(**values, updated_at=now, version=cases.c.version + 1)
+            )
+            ids = [d.event_id for d in group]
+            insert_ignoring_duplicates(
+                conn, case_evidence,
+                [{"case_id": case.id, "event_id": e, "added_at": now} for e in ids],
+                ["case_id", "event_id"],
+            )
+            conn.execute(update(decisions).where(decisions.c.event_id.in_(ids))
+                         .values(case_id=case.id))
+            result.update(dict.fromkeys(ids, case.id))
+            fresh = case.evidence_count == 0
+            audits.append({
+                "actor": SYSTEM_ACTOR, "action": "case_opened" if fresh else "evidence_added",
+                "target_type": "case", "target_id": case.id, "at": now,
+                "before": None if fresh else {
+                    "status": case.status.value, "evidence_count": case.evidence_count,
+                    "risk_score": case.risk_score, "severity": case.severity},
+                "after": {"status": values.get("status", case.status.value),
+                          "evidence_count": values["evidence_count"],
+                          "risk_score": values["risk_score"], "severity": values["severity"],
+                          "events": ids},
+            })
+        record_audits(conn, audits)
+    for d in flagged:
+        d.case_id = result[d.event_id]
+    return result

@@ -1,0 +1,60 @@
+"""Queue priority: one number from risk, worst severity, money at stake and SLA urgency.
+
+    priority(now) = 0.5 * risk_score                       # 0-50, the pipeline's 0-100 score
+                  + 6 * min(severity, 5)                   # 0-30, the worst rule hit
+                  + min(5 * log10(1 + money), 20)          # 0-20, 20 points from 10,000 up
+                  + URGENCY_PER_HOUR * (hours until breach, negated)
+
+The first three terms (the *base*, 0-100) only change when evidence joins the case. The
+urgency term grows by the same amount per hour for every case, so the order of the queue is
+the same at every instant: the stored ``cases.priority`` is the priority at the reference
+instant ``PRIORITY_EPOCH`` (a plain indexed column that never goes stale), and
+``priority_at(stored, now)`` turns it into the number shown to staff. A case one day from
+breach is therefore worth 12 base points less than one due now, and a breached case keeps
+climbing until someone takes it.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from trust.cases.sla import as_utc
+
+PRIORITY_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+URGENCY_PER_HOUR = 0.5
+MAX_SEVERITY = 5
+
+
+def base_priority(risk_score: float, severity: int, money_at_stake: Decimal | float) -> float:
+    """The 0-100 part of the priority that depends on the evidence, not on the clock."""
+    money = max(float(money_at_stake), 0.0)
+    return (
+        0.5 * min(max(risk_score, 0.0), 100.0)
+        + 6.0 * min(max(severity, 0), MAX_SEVERITY)
+        + min(5.0 * math.log10(1.0 + money), 20.0)
+    )
+
+
+def _hours_since_epoch(moment: datetime) -> float:
+    return (as_utc(moment) - PRIORITY_EPOCH).total_seconds() / 3600.0
+
+
+def priority_key(
+    risk_score: float, severity: int, money_at_stake: Decimal | float, sla_due_at: datetime | None
+) -> float:
+    """The stored, time-independent sort key (``cases.priority``; higher is more urgent).
+
+    A case without a due time (waiting on the user) gets only its base: it is not in the
+    queue while paused, and is re-keyed when it comes back.
+    """
+    base = base_priority(risk_score, severity, money_at_stake)
+    if sla_due_at is None:
+        return base
+    return base - URGENCY_PER_HOUR * _hours_since_epoch(sla_due_at)
+
+
+def priority_at(stored_key: float, now: datetime) -> float:
+    """The priority staff see at ``now`` for a case whose stored key is ``stored_key``."""
+    return stored_key + URGENCY_PER_HOUR * _hours_since_epoch(now)
