@@ -9,6 +9,8 @@ from decimal import Decimal
 from typing import Any, Literal, Protocol
 
 from trust.events import Event
+from trust.settings import DecisionSettings, Thresholds
+from trust.statement import statement_of_reasons
 
 Outcome = Literal["allow", "review", "block"]
 SignalValue = bool | int | float | str | None
@@ -137,3 +139,90 @@ class Decision:
             "decided_at": self.decided_at,
             "case_id": self.case_id,
         }
+
+
+# -- combining evidence into an outcome -------------------------------------------------------
+_OUTCOME_RANK: dict[str, int] = {"allow": 0, "review": 1, "block": 2}
+# Only the model's top decile adds risk points; below it the model is silent.
+MODEL_FLOOR = 0.9
+
+
+def combine_scores(scores: Sequence[float]) -> float:
+    """Noisy-OR of 0-100 contributions: independent evidence adds up but never passes 100."""
+    remaining = 1.0
+    for score in scores:
+        remaining *= 1.0 - min(max(score, 0.0), 100.0) / 100.0
+    return round(100.0 * (1.0 - remaining), 2)
+
+
+def model_points(assessment: ModelAssessment | None, weight: float) -> float:
+    """The 0-100 risk points the anomaly model contributes (0 below its top decile)."""
+    if assessment is None or assessment.score <= MODEL_FLOOR:
+        return 0.0
+    return weight * (assessment.score - MODEL_FLOOR) / (1.0 - MODEL_FLOOR)
+
+
+def money_of(event: Event) -> tuple[Decimal, str | None]:
+    """The money at stake in an event: the disputed amount, or what the contract paid."""
+    money = getattr(event, "amount_in_dispute", None) or getattr(event, "amount_paid", None)
+    return (money.amount, money.currency) if money is not None else (Decimal("0"), None)
+
+
+def decide(
+    event: Event,
+    signals: Signals,
+    hits: Sequence[RuleHit],
+    shadow_hits: Sequence[RuleHit],
+    *,
+    settings: DecisionSettings,
+    pack_version: str,
+    now: datetime,
+    assessment: ModelAssessment | None = None,
+    errors: Sequence[str] = (),
+) -> Decision:
+    """Combine live hits and the model's view into one decision; shadow hits only ride along."""
+    thresholds = settings.thresholds.get(event.kind) or Thresholds()
+    points = [h.score for h in hits]
+    model = model_points(assessment, settings.model_weight)
+    if model:
+        points.append(model)
+    risk = combine_scores(points)
+    outcome: Outcome = "allow"
+    if risk >= thresholds.block:
+        outcome = "block"
+    elif risk >= thresholds.review:
+        outcome = "review"
+    if assessment is not None and assessment.score >= settings.model_review_percentile:
+        outcome = max(outcome, "review", key=_OUTCOME_RANK.__getitem__)
+    for hit in hits:
+        if hit.forced_outcome is not None:
+            outcome = max(outcome, hit.forced_outcome, key=_OUTCOME_RANK.__getitem__)
+    explanation = list(assessment.explanation) if assessment else []
+    amount, currency = money_of(event)
+    return Decision(
+        event_id=event.event_id,
+        kind=event.kind,
+        subject_id=event.subject_id,
+        outcome=outcome,
+        risk_score=risk,
+        rule_hits=list(hits),
+        shadow_hits=list(shadow_hits),
+        signals=dict(signals),
+        pack_version=pack_version,
+        statement_of_reasons=statement_of_reasons(
+            event.kind,
+            outcome,
+            hits,
+            explanation,
+            pack_version=pack_version,
+            model_version=assessment.version if assessment else None,
+        ),
+        decided_at=now,
+        model_score=assessment.score if assessment else None,
+        model_version=assessment.version if assessment else None,
+        model_explanation=explanation,
+        errors=list(errors),
+        severity=max((h.severity for h in hits), default=0),
+        money_at_stake=amount,
+        currency=currency,
+    )

@@ -1,0 +1,146 @@
+"""Evaluate a compiled rule pack against events and their signals, fast and without crashing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import cel
+
+from trust.decisions import RuleHit, SignalValue
+from trust.events import Event
+from trust.rules.pack import Rule, RulePack
+from trust.rules.views import event_view
+
+_PLACEHOLDER = re.compile(r"\{(event|signals)\.([A-Za-z_][\w.]*)\}")
+
+
+@dataclass(slots=True)
+class Evaluation:
+    """What a pack concluded about one event: live hits, shadow hits, evaluation errors."""
+
+    hits: list[RuleHit] = field(default_factory=list)
+    shadow_hits: list[RuleHit] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _lookup(root: Mapping[str, Any], path: str) -> Any:
+    value: Any = root
+    for part in path.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+    return str(value)
+
+
+def render_reason(text: str, event: Mapping[str, Any], signals: Mapping[str, Any]) -> str:
+    """The reason sentence with ``{signals.x}`` and ``{event.a.b}`` filled in."""
+    if "{" not in text:
+        return text
+    roots = {"event": event, "signals": signals}
+    return _PLACEHOLDER.sub(lambda m: _show(_lookup(roots[m.group(1)], m.group(2))), text)
+
+
+@dataclass(frozen=True, slots=True)
+class _KindPlan:
+    """The rules of one kind that run, and the event fields they read."""
+
+    rules: tuple[Rule, ...]
+    fields: frozenset[str]
+
+
+class RuleEngine:
+    """Runs every live and shadow rule of a pack; disabled rules are skipped entirely."""
+
+    def __init__(self, pack: RulePack) -> None:
+        self.pack = pack
+        self._plans: dict[str, _KindPlan] = {}
+        for kind in pack.baselines:
+            active = tuple(r for r in pack.of_kind(kind) if r.spec.state != "disabled")
+            fields = frozenset(f for r in active for f in r.refs.event_roots)
+            # Reason texts may quote event fields too; they read the same view.
+            fields |= frozenset(
+                m.group(2).split(".", 1)[0]
+                for r in active
+                for m in _PLACEHOLDER.finditer(r.spec.reason.text)
+                if m.group(1) == "event"
+            )
+            self._plans[kind] = _KindPlan(active, fields)
+
+    @property
+    def version(self) -> str:
+        """The pack version every decision records."""
+        return self.pack.version
+
+    def rules_for(self, kind: str) -> tuple[Rule, ...]:
+        """The rules that run for ``kind``."""
+        plan = self._plans.get(kind)
+        return plan.rules if plan else ()
+
+    def evaluate(self, event: Event, signals: Mapping[str, SignalValue]) -> Evaluation:
+        """Run the kind's rules over one event; a failing rule is an error, not a crash."""
+        plan = self._plans.get(event.kind)
+        result = Evaluation()
+        if plan is None or not plan.rules:
+            return result
+        view = event_view(event, plan.fields)
+        return self.evaluate_view(event.kind, view, signals, result)
+
+    def evaluate_view(
+        self,
+        kind: str,
+        view: dict[str, Any],
+        signals: Mapping[str, SignalValue],
+        result: Evaluation | None = None,
+    ) -> Evaluation:
+        """Run the kind's rules over an event view already built (backtests reuse views)."""
+        result = result or Evaluation()
+        plan = self._plans.get(kind)
+        if plan is None:
+            return result
+        # One context per event for all rules: converting the inputs once is what makes
+        # the CEL package fast (a fresh dict per execute call is ~14x slower).
+        context = cel.Context({"event": view, "signals": dict(signals)})
+        for rule in plan.rules:
+            try:
+                fired = rule.program.execute(context)
+            except Exception as exc:  # one broken rule/event pair must not stop the batch
+                result.errors.append(f"{rule.id}: {_first_line(exc)}")
+                continue
+            if fired is True:
+                hit = _hit(rule, view, signals)
+                (result.hits if rule.spec.state == "live" else result.shadow_hits).append(hit)
+            elif fired is not False:
+                result.errors.append(f"{rule.id}: returned {type(fired).__name__}, not a boolean")
+        return result
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
+
+
+def _hit(rule: Rule, view: Mapping[str, Any], signals: Mapping[str, Any]) -> RuleHit:
+    spec = rule.spec
+    return RuleHit(
+        rule_id=spec.id,
+        reason_code=spec.reason.code,
+        reason=render_reason(spec.reason.text, view, signals),
+        score=spec.score,
+        severity=spec.severity,
+        policy=spec.policy,
+        state=spec.state,
+        forced_outcome=spec.outcome,
+    )

@@ -1,0 +1,94 @@
+"""Signals of a profile verification: identity consistency, vendor checks, duplicate accounts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from trust.events import ProfileVerificationEvent
+from trust.pii import email_domain
+from trust.signals.context import BatchContext, utc
+from trust.signals.domains import is_disposable, is_free_mail
+from trust.signals.text import name_similarity
+from trust.signals.types import Signals, SignalType
+
+# Below this similarity the name on the document is not the profile's legal name.
+NAME_MATCH_THRESHOLD = 80.0
+LINK_KINDS = ("document", "phone", "device", "ip", "payment")
+
+SIGNALS: dict[str, SignalType] = {
+    "name_similarity": "float",
+    "name_mismatch": "bool",
+    "document_country_mismatch": "bool",
+    "ip_country_mismatch": "bool",
+    "countries_disagreeing": "int",
+    "document_expired": "bool",
+    "days_to_document_expiry": "int",
+    "tamper_score": "float",
+    "mrz_consistent": "bool",
+    "selfie_match_score": "float",
+    "liveness_passed": "bool",
+    "email_free_mail": "bool",
+    "email_disposable": "bool",
+    "account_age_days": "float",
+    "verification_attempts_30d": "int",
+    **{f"accounts_sharing_{kind}": "int" for kind in LINK_KINDS},
+    "linked_accounts": "int",
+    "linked_held_accounts": "int",
+    "linked_blocked_accounts": "int",
+}
+
+
+def compute(event: ProfileVerificationEvent, ctx: BatchContext) -> Signals:
+    """The signals of one profile verification."""
+    profile, document, check = event.profile, event.document, event.document_check
+    similarity = name_similarity(document.name_on_document, profile.legal_name)
+    ip_country = event.network.ip_country if event.network else None
+    countries = {document.issuing_country, profile.country} | (
+        {ip_country} if ip_country else set()
+    )
+    today = utc(event.occurred_at).date()
+    domain = email_domain(str(profile.email))
+    attempts = [
+        p
+        for p in ctx.history(event.account_id, event, timedelta(days=30))
+        if p.kind == "profile_verification" and p.subject_id == event.account_id
+    ]
+    signals: Signals = {
+        "name_similarity": similarity,
+        "name_mismatch": similarity < NAME_MATCH_THRESHOLD,
+        "document_country_mismatch": document.issuing_country != profile.country,
+        "ip_country_mismatch": None if ip_country is None else ip_country != profile.country,
+        "countries_disagreeing": len(countries) - 1,
+        "document_expired": document.expires_on < today,
+        "days_to_document_expiry": (document.expires_on - today).days,
+        "tamper_score": check.tamper_score,
+        "mrz_consistent": check.mrz_consistent,
+        "selfie_match_score": check.selfie_match_score,
+        "liveness_passed": check.liveness_passed,
+        "email_free_mail": is_free_mail(domain),
+        "email_disposable": is_disposable(domain),
+        "account_age_days": round(
+            max((event.occurred_at - event.account_created_at).total_seconds(), 0) / 86_400, 2
+        ),
+        "verification_attempts_30d": len(attempts),
+    }
+    signals.update(_links(event, ctx))
+    return signals
+
+
+def _links(event: ProfileVerificationEvent, ctx: BatchContext) -> Signals:
+    """How many other accounts share each identifier, and how many of them are restricted."""
+    hashes = ctx.hashes_of_verification(event)
+    everyone: set[str] = set()
+    out: Signals = {}
+    for kind in LINK_KINDS:
+        others = ctx.holders(kind, hashes[kind], event.occurred_at) - {event.account_id}
+        out[f"accounts_sharing_{kind}"] = len(others)
+        # An IP alone is weak (offices, carrier NAT): it counts but does not make a link set.
+        if kind != "ip":
+            everyone |= others
+    statuses = [ctx.status(a) for a in everyone]
+    out["linked_accounts"] = len(everyone)
+    out["linked_held_accounts"] = statuses.count("held")
+    out["linked_blocked_accounts"] = statuses.count("blocked")
+    return out

@@ -1,0 +1,130 @@
+"""Signals of a review: feedback building, rings, bursts from new accounts, coerced reviews."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from statistics import fmean
+
+from trust.events import ReviewEvent
+from trust.signals.context import BatchContext, PastEvent
+from trust.signals.domains import FREE_MAIL_DOMAINS
+from trust.signals.text import has_coercion_language, near_duplicate, text_fingerprint
+from trust.signals.types import Signals, SignalType
+
+NEW_ACCOUNT_DAYS = 30
+TINY_CONTRACT = 5.0
+SHARED_KINDS = ("device", "ip", "payment", "email_domain")
+
+SIGNALS: dict[str, SignalType] = {
+    "reviewer_account_age_days": "float",
+    "reviewee_account_age_days": "float",
+    "reviewer_reviews_24h": "int",
+    "reviewer_reviews_7d": "int",
+    "reviewer_counterparties_90d": "int",
+    "reviewee_reviews_7d": "int",
+    "reviewee_new_reviewer_share_7d": "float",
+    "reciprocal_review": "bool",
+    **{f"shares_{kind}": "bool" for kind in SHARED_KINDS},
+    "shared_identifier_kinds": "int",
+    "amount_paid": "float",
+    "five_stars_tiny_contract": "bool",
+    "contract_days": "float",
+    "reviewee_average_rating": "float",
+    "rating_deviation": "float",
+    "duplicate_text": "bool",
+    "coercion_language": "bool",
+    "complaint_between_parties_7d": "bool",
+}
+
+
+def compute(event: ReviewEvent, ctx: BatchContext) -> Signals:
+    """The signals of one review."""
+    reviewer, reviewee, at = event.reviewer_id, event.reviewee_id, event.occurred_at
+    written = [
+        p
+        for p in ctx.history(reviewer, event, timedelta(days=90))
+        if p.kind == "review" and p.subject_id == reviewer
+    ]
+    amount = event.amount_paid.as_float
+    signals: Signals = {
+        "reviewer_account_age_days": _rounded(ctx.age_days(reviewer, at)),
+        "reviewee_account_age_days": _rounded(ctx.age_days(reviewee, at)),
+        "reviewer_reviews_24h": _within(written, event, timedelta(hours=24)),
+        "reviewer_reviews_7d": _within(written, event, timedelta(days=7)),
+        "reviewer_counterparties_90d": _counterparties(
+            ctx.history(reviewer, event, timedelta(days=90)), reviewer, extra=reviewee
+        ),
+        "reciprocal_review": any(
+            p.kind == "review" and p.subject_id == reviewee and p.counterparty_id == reviewer
+            for p in ctx.history(reviewee, event, timedelta(days=90))
+        ),
+        "amount_paid": amount,
+        "five_stars_tiny_contract": event.rating == 5 and amount < TINY_CONTRACT,
+        "contract_days": round(
+            (event.contract_ended_at - event.contract_started_at).total_seconds() / 86_400, 2
+        ),
+        "coercion_language": has_coercion_language(event.text),
+        "complaint_between_parties_7d": any(
+            p.kind == "complaint" and {p.subject_id, p.counterparty_id} == {reviewer, reviewee}
+            for p in ctx.history(reviewer, event, timedelta(days=7))
+        ),
+    }
+    signals.update(_shared_identifiers(event, ctx))
+    signals.update(_reviewee_history(event, ctx))
+    return signals
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def _within(past: list[PastEvent], event: ReviewEvent, span: timedelta) -> int:
+    start = event.occurred_at - span
+    return sum(1 for p in past if p.occurred_at >= start)
+
+
+def _counterparties(past: list[PastEvent], account: str, extra: str) -> int:
+    others = {p.counterparty_id if p.subject_id == account else p.subject_id for p in past}
+    others.add(extra)
+    others.discard(None)
+    others.discard(account)
+    return len(others)
+
+
+def _shared_identifiers(event: ReviewEvent, ctx: BatchContext) -> Signals:
+    """Whether reviewer and reviewee were seen on the same device, IP, card or company domain."""
+    out: Signals = {}
+    for kind in SHARED_KINDS:
+        mine = ctx.identifiers(event.reviewer_id, kind, event.occurred_at)
+        theirs = ctx.identifiers(event.reviewee_id, kind, event.occurred_at)
+        common = mine & theirs
+        if kind == "email_domain":
+            # Everyone shares gmail.com; only a company domain ties two people together.
+            common -= FREE_MAIL_DOMAINS
+        out[f"shares_{kind}"] = bool(common) if mine and theirs else None
+    out["shared_identifier_kinds"] = sum(1 for k in SHARED_KINDS if out[f"shares_{k}"])
+    return out
+
+
+def _reviewee_history(event: ReviewEvent, ctx: BatchContext) -> Signals:
+    """The reviewee's recent reviews: who wrote them, their ratings, copied texts."""
+    recent = ctx.reviews_of(event.reviewee_id, event, timedelta(days=7))
+    ages = [ctx.age_days(r.reviewer_id, r.occurred_at) for r in recent]
+    ages.append(ctx.age_days(event.reviewer_id, event.occurred_at))
+    known = [a for a in ages if a is not None]
+    share = round(sum(1 for a in known if a < NEW_ACCOUNT_DAYS) / len(known), 3) if known else None
+    earlier = ctx.reviews_of(event.reviewee_id, event, timedelta(days=90))
+    average = fmean(r.rating for r in earlier) if earlier else None
+    fingerprint = text_fingerprint(event.text)
+    others = [
+        f
+        for r in earlier
+        if r.reviewer_id != event.reviewer_id and (f := text_fingerprint(r.text)) is not None
+    ]
+    return {
+        "reviewee_reviews_7d": len(recent) + 1,
+        "reviewee_new_reviewer_share_7d": share,
+        "reviewee_average_rating": None if average is None else round(average, 3),
+        "rating_deviation": None if average is None else round(event.rating - average, 3),
+        "duplicate_text": None if fingerprint is None else near_duplicate(fingerprint, others),
+    }
