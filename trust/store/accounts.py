@@ -10,7 +10,8 @@ from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from trust.events import Event, ProfileVerificationEvent
-from trust.identifiers import AccountIdentifier
+from trust.identifiers import AccountIdentifier, identifiers_of
+from trust.pii import PiiHasher
 from trust.store.tables import account_identifiers, accounts
 
 
@@ -68,30 +69,60 @@ def record_accounts(conn: Connection, batch: Sequence[Event]) -> None:
     conn.execute(stmt, [rows[k] for k in sorted(rows)])
 
 
+def _identifier_row(
+    found: AccountIdentifier, seen_at: datetime, event_id: str | None
+) -> dict[str, Any]:
+    return {
+        "account_id": found.account_id,
+        "kind": found.kind,
+        "value_hash": found.value_hash,
+        "masked": found.masked,
+        "first_seen_at": seen_at,
+        "last_seen_at": seen_at,
+        "event_id": event_id,
+    }
+
+
+def _upsert_identifier_rows(conn: Connection, rows: dict[tuple[str, str, str], dict[str, Any]]
+                            ) -> None:
+    if not rows:
+        return
+    insert = _upsert(conn)(account_identifiers)
+    latest = func.max if conn.dialect.name == "sqlite" else func.greatest
+    stmt = insert.on_conflict_do_update(
+        index_elements=["account_id", "kind", "value_hash"],
+        # Events may arrive out of order: a late, older sighting must not move it back.
+        set_={"last_seen_at": latest(account_identifiers.c.last_seen_at,
+                                     insert.excluded.last_seen_at)},
+    )
+    # Sorted keys keep lock order stable so concurrent batches do not deadlock on PostgreSQL.
+    conn.execute(stmt, [rows[k] for k in sorted(rows)])
+
+
 def record_identifiers(
     conn: Connection, found: Iterable[AccountIdentifier], *, seen_at: datetime, event_id: str | None
 ) -> None:
     """Remember each (account, identifier) pair; repeated sightings refresh ``last_seen_at``."""
     rows = {
-        (i.account_id, i.kind, i.value_hash): {
-            "account_id": i.account_id,
-            "kind": i.kind,
-            "value_hash": i.value_hash,
-            "masked": i.masked,
-            "first_seen_at": seen_at,
-            "last_seen_at": seen_at,
-            "event_id": event_id,
-        }
-        for i in found
+        (i.account_id, i.kind, i.value_hash): _identifier_row(i, seen_at, event_id) for i in found
     }
-    if not rows:
-        return
-    insert = _upsert(conn)(account_identifiers)
-    stmt = insert.on_conflict_do_update(
-        index_elements=["account_id", "kind", "value_hash"],
-        set_={"last_seen_at": insert.excluded.last_seen_at},
-    )
-    conn.execute(stmt, [rows[k] for k in sorted(rows)])
+    _upsert_identifier_rows(conn, rows)
+
+
+def record_batch_identifiers(conn: Connection, batch: Sequence[Event], hasher: PiiHasher) -> None:
+    """``record_identifiers`` for a whole event batch in one statement (the fast path)."""
+    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for event in batch:
+        for found in identifiers_of(event, hasher):
+            key = (found.account_id, found.kind, found.value_hash)
+            row = rows.get(key)
+            if row is None:
+                rows[key] = _identifier_row(found, event.occurred_at, event.event_id)
+            elif event.occurred_at < row["first_seen_at"]:
+                row.update(first_seen_at=event.occurred_at, event_id=event.event_id)
+            elif event.occurred_at > row["last_seen_at"]:
+                row["last_seen_at"] = event.occurred_at
+    _upsert_identifier_rows(conn, rows)
 
 
 def accounts_sharing(

@@ -1,0 +1,125 @@
+"""``trust ingest`` and ``trust quarantine``: files in, refused records shown and replayed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+quarantine_app = typer.Typer(
+    help="Records refused at intake: list them, replay them after a fix.", no_args_is_help=True
+)
+
+
+def ingest(
+    path: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, readable=True, help="A .jsonl (or .csv) file."
+    ),
+    source: str | None = typer.Option(
+        None, "--source", help="Name recorded with each event (default: the file name)."
+    ),
+) -> None:
+    """Validate a file of events, store the valid ones and quarantine the rest with reasons."""
+    from trust.cli.context import console, open_store, settings
+    from trust.intake import IngestBatch, ingest_file
+
+    current = settings()
+    store = open_store(current)
+    try:
+        with Progress(
+            TextColumn("[bold]ingest[/] {task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
+            task = progress.add_task(path.name, total=path.stat().st_size)
+
+            def advance(batch: IngestBatch, _outcome: object) -> None:
+                progress.update(task, completed=batch.bytes_read)
+
+            summary = ingest_file(store, path, current, source=source, on_batch=advance)
+    finally:
+        store.close()
+    table = Table(title=f"ingest of {summary.source}")
+    for column in ("accepted", "duplicates", "quarantined", "already held", "lines", "records/s"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        str(summary.accepted),
+        str(summary.duplicates),
+        str(summary.quarantined),
+        str(summary.already_held),
+        str(summary.lines_read),
+        f"{summary.records_per_second:,.0f}",
+    )
+    console.print(table)
+    if summary.quarantined:
+        console.print("see them with [bold]trust quarantine list[/]")
+
+
+@quarantine_app.command("list")
+def list_quarantine(
+    limit: int = typer.Option(20, "--limit", min=1, help="How many records to show."),
+    offset: int = typer.Option(0, "--offset", min=0, help="Skip this many (newest first)."),
+) -> None:
+    """Show held records, newest first: line, field-level reason, when they arrived."""
+    from trust.cli.context import console, open_store
+    from trust.store.quarantine import count_held, held_records
+
+    store = open_store()
+    try:
+        with store.engine.connect() as conn:
+            rows = held_records(conn, limit=limit, offset=offset)
+            total = count_held(conn)
+    finally:
+        store.close()
+    table = Table(title=f"quarantine: {total} held")
+    for column in ("id", "source", "line", "reason", "received at"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        reasons = "\n".join(f"{e['field']}: {e['message']}" for e in row["errors"])
+        table.add_row(
+            str(row["id"]),
+            row["source"],
+            "" if row["line_number"] is None else str(row["line_number"]),
+            reasons or row["reason"],
+            row["received_at"].strftime("%Y-%m-%d %H:%M:%S"),
+        )
+    console.print(table)
+
+
+@quarantine_app.command("replay")
+def replay(
+    ids: list[int] | None = typer.Option(None, "--id", help="A held record's id (repeatable)."),
+    replay_all: bool = typer.Option(False, "--all", help="Replay every held record."),
+) -> None:
+    """Re-validate held records against the current schema and accept those that now pass."""
+    from trust.cli.context import console, err_console, open_store, settings
+    from trust.intake import replay_quarantine
+
+    if bool(ids) == replay_all:
+        err_console.print("give either --id (one or more) or --all")
+        raise typer.Exit(2)
+    current = settings()
+    store = open_store(current)
+    try:
+        summary = replay_quarantine(store, current, ids=None if replay_all else ids)
+    finally:
+        store.close()
+    table = Table(title="quarantine replay")
+    for column in ("examined", "accepted", "already stored", "still held", "not held"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        *(str(n) for n in (summary.examined, summary.accepted, summary.already_stored,
+                           summary.still_held, summary.not_held))
+    )
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``ingest`` and the ``quarantine`` group."""
+    app.command("ingest")(ingest)
+    app.add_typer(quarantine_app, name="quarantine")

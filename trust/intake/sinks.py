@@ -1,0 +1,120 @@
+"""Where a validated batch goes: the store directly (here), or a queue (plugged by workers)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from sqlalchemy import Connection, select
+
+from trust.events import Event, EventValidationIssue
+from trust.intake.batches import CONFLICTING_CONTENT, IngestBatch, refused_record
+from trust.pii import PiiHasher
+from trust.store import Store, transaction
+from trust.store.accounts import record_accounts, record_batch_identifiers
+from trust.store.events import insert_events
+from trust.store.quarantine import QuarantinedRecord, quarantine_records
+from trust.store.tables import events as events_table
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOutcome:
+    """What a sink did with one batch."""
+
+    accepted: int
+    duplicates: int
+    quarantined: int
+    already_held: int = 0
+
+
+class BatchSink(Protocol):
+    """Takes each batch ``iter_batches`` produces; ``trust ingest`` counts what it returns."""
+
+    def write(self, batch: IngestBatch) -> BatchOutcome:
+        """Deliver one batch (valid events and quarantine records) and say what happened."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvents:
+    """The result of storing a batch: new events, repeats, and ids reused with other content."""
+
+    fresh: list[Event]
+    repeated: int
+    conflicting: list[Event]
+
+
+def _conflicting(conn: Connection, candidates: Sequence[Event]) -> list[Event]:
+    """Events whose id is stored with a different payload (a sender bug staff must see)."""
+    if not candidates:
+        return []
+    rows = conn.execute(
+        select(events_table.c.event_id, events_table.c.payload).where(
+            events_table.c.event_id.in_(sorted({e.event_id for e in candidates}))
+        )
+    )
+    stored = {row.event_id: row.payload for row in rows}
+    return [e for e in candidates if stored.get(e.event_id) != e.model_dump(mode="json")]
+
+
+def store_events(
+    conn: Connection,
+    batch: Sequence[Event],
+    hasher: PiiHasher,
+    *,
+    source: str | None,
+    received_at: datetime,
+) -> StoredEvents:
+    """Store new events with their accounts and identifiers; spot ids reused for new content."""
+    fresh = insert_events(conn, batch, source=source, received_at=received_at)
+    fresh_ids = {id(e) for e in fresh}
+    conflicting = _conflicting(conn, [e for e in batch if id(e) not in fresh_ids])
+    if fresh:
+        record_accounts(conn, fresh)
+        record_batch_identifiers(conn, fresh, hasher)
+    return StoredEvents(fresh, len(batch) - len(fresh) - len(conflicting), conflicting)
+
+
+def conflict_record(source: str, line_number: int | None, event: Event) -> QuarantinedRecord:
+    """The quarantine entry for an event whose id is already stored with other content."""
+    issue = EventValidationIssue("event_id", CONFLICTING_CONTENT)
+    return refused_record(source, line_number, event.model_dump_json(), [issue],
+                          event_id=event.event_id)
+
+
+class StoreSink:
+    """Stores each batch in one transaction: quarantine, events, accounts, identifiers."""
+
+    def __init__(
+        self,
+        store: Store,
+        hasher: PiiHasher,
+        *,
+        source: str,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.store = store
+        self.hasher = hasher
+        self.source = source
+        self.clock = clock
+
+    def write(self, batch: IngestBatch) -> BatchOutcome:
+        """Store one batch; a failure rolls the whole batch back (nothing half-written)."""
+        now = self.clock()
+        with transaction(self.store.engine) as conn:
+            stored = store_events(
+                conn, batch.events, self.hasher, source=self.source[:200], received_at=now
+            )
+            refused = batch.quarantined + [
+                conflict_record(self.source, batch.line_numbers.get(e.event_id), e)
+                for e in stored.conflicting
+            ]
+            held = quarantine_records(conn, refused, received_at=now)
+        return BatchOutcome(
+            accepted=len(stored.fresh),
+            duplicates=batch.duplicates + stored.repeated,
+            quarantined=held,
+            already_held=len(refused) - held,
+        )
