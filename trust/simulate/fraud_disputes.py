@@ -16,8 +16,11 @@ def serial_complainer(world: World, pool: Sequence[Account], pattern: str) -> No
     rng = world.rng
     complainer = pick(world, pool, ("client",))
     ts = start_after(world, complainer, span=(world.end - world.start) // 2)
-    for freelancer in victims(world, pool, WORKERS, rng.randrange(6, 16), complainer):
-        ended = ts + rng.randrange(HOUR, 3 * DAY)
+    targets = victims(world, pool, WORKERS, rng.randrange(6, 16), complainer)
+    # Spread the spree over the rest of the window so all of it is observed.
+    step = max(2 * HOUR, (world.end - ts - 4 * DAY) // len(targets))
+    for freelancer in targets:
+        ended = ts + rng.randrange(HOUR, DAY)
         contract = quick_contract(world, complainer, freelancer, ended,
                                   rng.randrange(3_000, 40_000), length=rng.randrange(DAY, 9 * DAY))
         category, description = texts.serial_complaint_text(rng)
@@ -26,7 +29,7 @@ def serial_complainer(world: World, pool: Sequence[Account], pattern: str) -> No
         if rng.random() < 0.5:
             world.emit(ended + rng.randrange(DAY, 3 * DAY), records.review(
                 world, contract, complainer, 1, rng.choice(texts.REVIEW_TEXTS[1])), pattern)
-        ts = ended + rng.randrange(6 * HOUR, 3 * DAY)
+        ts += rng.randrange(step // 2, step + 1)
 
 
 def non_payment(world: World, pool: Sequence[Account], pattern: str) -> None:

@@ -20,6 +20,14 @@ def _newcomer(world: World, begin: int | None = None) -> Account:
     return world.new_account(role, created)
 
 
+def _elsewhere(world: World, account: Account) -> people.Country:
+    """A country other than the account's profile country."""
+    while True:
+        country = people.pick_country(world.rng)
+        if country.code != account.country.code:
+            return country
+
+
 def document_tampering(world: World, pool: Sequence[Account], pattern: str) -> None:
     """An edited document photo: high tamper score, broken MRZ; often a second attempt."""
     rng = world.rng
@@ -62,7 +70,7 @@ def identity_mismatch(world: World, pool: Sequence[Account], pattern: str) -> No
         first, last = people.pick_name(rng)
         document["name_on_document"] = f"{first} {last}"
     if "countries" in traits:
-        doc_country, ip_country = people.pick_country(rng), people.pick_country(rng)
+        doc_country, ip_country = _elsewhere(world, account), _elsewhere(world, account)
         document["issuing_country"] = doc_country.code
         network = {"ip": people.ip_address(rng, ip_country), "ip_country": ip_country.code,
                    "device_id": account.device}
@@ -101,7 +109,11 @@ def ban_evasion(world: World, pool: Sequence[Account], pattern: str) -> None:
         ts = reported
     returned = ts + rng.randrange(2 * DAY, 10 * DAY)
     evader = world.new_account("freelancer", returned, country=scammer.country)
-    copy_identity(rng, evader, scammer, rng.sample(LINKS, rng.randrange(1, 4)))
+    # Always at least one trace besides the document, which a retry may swap.
+    share = rng.sample(LINKS[1:], rng.randrange(1, 3))
+    if rng.random() < 0.4:
+        share.append("document")
+    copy_identity(rng, evader, scammer, share)
     verify(world, evader, returned + rng.randrange(600, 6 * HOUR), pattern)
     if rng.random() < 0.4:
         # Rejected once, the evader tries again with a borrowed document but the same laptop.

@@ -75,8 +75,7 @@ def review_burst_new_accounts(world: World, pool: Sequence[Account], pattern: st
     ips = [people.ip_address(rng, country) for _ in range(rng.randrange(2, 5))]
     for _ in range(rng.randrange(8, 21)):
         puppet = sock_puppet(world, "client", burst - rng.randrange(DAY, 5 * DAY), pattern,
-                             country=country)
-        puppet.device, puppet.ip = rng.choice(devices), rng.choice(ips)
+                             country=country, device=rng.choice(devices), ip=rng.choice(ips))
         ended = burst + rng.randrange(0, 36 * HOUR)
         contract = quick_contract(world, puppet, target, ended, rng.randrange(500, 4_000))
         emit_review(world, contract, puppet, ended + rng.randrange(300, 12 * HOUR), 5,

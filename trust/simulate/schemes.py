@@ -55,11 +55,13 @@ def verify(world: World, account: Account, ts: int, pattern: str, **overrides: A
 def sock_puppet(
     world: World, role: str, created_at: int, pattern: str, *,
     like: Account | None = None, share: Sequence[str] = (), country: people.Country | None = None,
+    device: str | None = None, ip: str | None = None,
 ) -> Account:
     """A new account controlled by a fraudster, verified soon after it is created.
 
     ``share`` names the identifiers copied from ``like`` (device, ip, payment, phone,
-    document, email_stem): the traces that tie the puppet to its owner.
+    document, email_stem), and ``device``/``ip`` are a farm's shared equipment: the traces
+    that tie the puppet to its owner.
     """
     rng = world.rng
     created_at = max(created_at, world.start)  # puppets are new: their sign-up is observed
@@ -68,6 +70,8 @@ def sock_puppet(
     account = world.new_account(role, created_at, country=country)
     if like is not None:
         copy_identity(rng, account, like, share)
+    account.device = device or account.device
+    account.ip = ip or account.ip
     verify(world, account, created_at + rng.randrange(120, 6 * HOUR), pattern)
     return account
 

@@ -60,6 +60,7 @@ COMPLAINT_TEXTS: dict[str, tuple[str, ...]] = {
         "No reply for 9 days during an active contract.",
         "I sent the files by email as agreed and he says he never got them.",
         "We agreed on a call and the other side did not show up twice.",
+        "Asked for a quick Zoom call to clarify the requirements; no answer for days.",
     ),
     "harassment": ("Received insulting messages after asking for a revision.",),
     "fake_review": ("This review was left by someone who never worked with me.",),
