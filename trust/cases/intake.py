@@ -24,8 +24,10 @@ from trust.cases.lifecycle import CaseStatus
 from trust.cases.priority import priority_key
 from trust.cases.sla import as_utc, due_at, resumed_due_at
 from trust.decisions import Decision
+from trust.settings import Settings
 from trust.store.database import insert_ignoring_duplicates
-from trust.store.tables import case_evidence, cases, decisions
+from trust.store.tables import case_evidence, cases
+from trust.store.tables import decisions as decisions_table
 
 Key = tuple[str, str]
 _OPEN = cases.c.status != CaseStatus.RESOLVED.value
@@ -59,7 +61,7 @@ def _open_cases(conn: Connection, keys: Sequence[Key]) -> dict[Key, Case]:
     return {(c.subject_id, c.kind): c for c in found if (c.subject_id, c.kind) in wanted}
 
 
-def _open_new(conn: Connection, keys: list[Key], settings: Any, now: datetime) -> None:
+def _open_new(conn: Connection, keys: list[Key], settings: Settings, now: datetime) -> None:
     rows = []
     for subject_id, kind in sorted(keys):
         due = due_at(kind, now, settings)
@@ -76,7 +78,7 @@ def _open_new(conn: Connection, keys: list[Key], settings: Any, now: datetime) -
     conn.execute(stmt, rows)
 
 
-def _merged(case: Case, group: list[Decision], settings: Any, now: datetime) -> dict[str, Any]:
+def _merged(case: Case, group: list[Decision], settings: Settings, now: datetime) -> dict[str, Any]:
     risk = max([case.risk_score, *(d.risk_score for d in group)])
     severity = max([case.severity, *(d.severity for d in group)])
     money = max([case.money_at_stake, *(Decimal(d.money_at_stake) for d in group)])
@@ -97,7 +99,7 @@ def _merged(case: Case, group: list[Decision], settings: Any, now: datetime) -> 
 
 
 def open_or_join(
-    conn: Connection, decisions_: Sequence[Decision], settings: Any, now: datetime
+    conn: Connection, decisions: Sequence[Decision], settings: Settings, now: datetime
 ) -> dict[str, int]:
     """Attach every flagged decision to a case; returns event_id -> case_id for flagged ones.
 
@@ -105,7 +107,7 @@ def open_or_join(
     per case opened or joined.
     """
     now = as_utc(now)
-    flagged = [d for d in decisions_ if d.flagged]
+    flagged = [d for d in decisions if d.flagged]
     if not flagged:
         return {}
     result = _attached(conn, [d.event_id for d in flagged])
@@ -134,7 +136,7 @@ def open_or_join(
                 [{"case_id": case.id, "event_id": e, "added_at": now} for e in ids],
                 ["case_id", "event_id"],
             )
-            conn.execute(update(decisions).where(decisions.c.event_id.in_(ids))
+            conn.execute(update(decisions_table).where(decisions_table.c.event_id.in_(ids))
                          .values(case_id=case.id))
             result.update(dict.fromkeys(ids, case.id))
             fresh = case.evidence_count == 0
