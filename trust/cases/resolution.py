@@ -1,0 +1,280 @@
+"""Resolving cases: actions with reason codes, four-eyes for severe ones, labels, bulk.
+
+Which actions end a case and which label they leave (the label feeds rule precision and
+model learning):
+
+| action              | ends the case | label      | account effect | four-eyes |
+|---------------------|---------------|------------|----------------|-----------|
+| approve             | yes           | dismissed  |                |           |
+| dismiss             | yes           | dismissed  |                |           |
+| remove_review       | yes           | confirmed  |                |           |
+| reject_verification | yes           | confirmed  |                |           |
+| hold_account        | yes           | confirmed  | held           |           |
+| block_account       | yes           | confirmed  | blocked        | yes       |
+| release / refund    | yes           | see below  |                | yes       |
+| split               | yes           | confirmed  |                | yes       |
+| request_documents   | no: waiting_on_user (SLA paused)                          |
+| escalate            | no: escalated, for a lead                                 |
+
+A dispute outcome *confirms* the complaint when the money goes to the complainant: release
+(to the freelancer) when a freelancer or agency complained, refund (to the client) when a
+client did; the opposite outcome *dismisses* it; a split partly upholds it (confirmed).
+Four-eyes: the first person's resolution only proposes (awaiting_approval); a lead other
+than the proposer approves (the case resolves) or rejects (it goes back to the queue).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from trust.audit import jsonable, record_audit
+from trust.cases.case import Case, change_case, load_case
+from trust.cases.lifecycle import CaseStatus
+from trust.cases.reasons import RESOLUTION_REASONS
+from trust.cases.sla import as_utc
+from trust.cases.workflow import add_note
+from trust.errors import CaseError, ClaimConflictError, FourEyesError
+from trust.staff.roles import HasRole, Permission, require
+from trust.store.accounts import account_statuses, set_account_status
+from trust.store.tables import case_evidence, events
+
+CENT = Decimal("0.01")
+
+
+class Action(StrEnum):
+    """What a member of staff decides to do with a case."""
+
+    APPROVE = "approve"
+    DISMISS = "dismiss"
+    REMOVE_REVIEW = "remove_review"
+    REJECT_VERIFICATION = "reject_verification"
+    REQUEST_DOCUMENTS = "request_documents"
+    HOLD_ACCOUNT = "hold_account"
+    BLOCK_ACCOUNT = "block_account"
+    ESCALATE = "escalate"
+    RELEASE = "release"
+    REFUND = "refund"
+    SPLIT = "split"
+
+
+DISPUTE_OUTCOMES = frozenset({Action.RELEASE, Action.REFUND, Action.SPLIT})
+FOUR_EYES = frozenset({Action.BLOCK_ACCOUNT}) | DISPUTE_OUTCOMES
+NOT_FINAL = frozenset({Action.REQUEST_DOCUMENTS, Action.ESCALATE})
+LABELS: dict[Action, str] = {
+    Action.APPROVE: "dismissed",
+    Action.DISMISS: "dismissed",
+    Action.REMOVE_REVIEW: "confirmed",
+    Action.REJECT_VERIFICATION: "confirmed",
+    Action.HOLD_ACCOUNT: "confirmed",
+    Action.BLOCK_ACCOUNT: "confirmed",
+    Action.SPLIT: "confirmed",
+}
+ACCOUNT_EFFECTS: dict[Action, str] = {
+    Action.HOLD_ACCOUNT: "held",
+    Action.BLOCK_ACCOUNT: "blocked",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """One decision about a case: the action, a reason code, a note, and dispute amounts."""
+
+    action: Action
+    reason_code: str
+    note: str = ""
+    release_amount: Decimal | None = None
+    refund_amount: Decimal | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-safe form stored on the case (``resolution`` / ``proposed_action``)."""
+        return dict(jsonable(asdict(self)))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Resolution:
+        """Rebuild a stored proposal."""
+        def money(key: str) -> Decimal | None:
+            return Decimal(data[key]) if data.get(key) is not None else None
+
+        return cls(Action(data["action"]), data["reason_code"], data.get("note", ""),
+                   money("release_amount"), money("refund_amount"))
+
+
+@dataclass(slots=True)
+class BulkResult:
+    """What a bulk resolution did: the cases resolved and, for the rest, why not."""
+
+    resolved: list[int] = field(default_factory=list)
+    skipped: dict[int, str] = field(default_factory=dict)
+
+
+def _checked(case: Case, res: Resolution) -> Resolution:
+    """Validate the reason code and settle dispute amounts against the money at stake."""
+    if res.reason_code not in RESOLUTION_REASONS:
+        raise CaseError(f"unknown reason code {res.reason_code!r}")
+    if res.action not in DISPUTE_OUTCOMES:
+        if res.release_amount is not None or res.refund_amount is not None:
+            raise CaseError(f"{res.action.value} takes no amounts")
+        return res
+    if case.kind != "complaint":
+        raise CaseError(f"{res.action.value} only ends a complaint (dispute) case")
+    stake = case.money_at_stake
+    release = res.release_amount
+    refund = res.refund_amount
+    if res.action == Action.RELEASE:
+        release, refund = (stake if release is None else release), Decimal("0")
+    elif res.action == Action.REFUND:
+        release, refund = Decimal("0"), (stake if refund is None else refund)
+    elif release is None or refund is None:
+        raise CaseError("a split needs both the released and the refunded amount")
+    release, refund = Decimal(release).quantize(CENT), Decimal(refund).quantize(CENT)
+    if release < 0 or refund < 0:
+        raise CaseError("amounts cannot be negative")
+    if stake > 0 and release + refund != stake:
+        raise CaseError(f"released {release} + refunded {refund} must equal the {stake} at stake")
+    return Resolution(res.action, res.reason_code, res.note, release, refund)
+
+
+def _dispute_label(conn: Connection, case: Case, action: Action) -> str:
+    if action == Action.SPLIT:
+        return "confirmed"
+    first = conn.execute(
+        select(events.c.payload)
+        .join(case_evidence, case_evidence.c.event_id == events.c.event_id)
+        .where(case_evidence.c.case_id == case.id)
+        .order_by(case_evidence.c.id)
+        .limit(1)
+    ).scalar()
+    role = (first or {}).get("complainant_role", "freelancer")
+    to_complainant = Action.REFUND if role == "client" else Action.RELEASE
+    return "confirmed" if action == to_complainant else "dismissed"
+
+
+def _finish(conn: Connection, case: Case, res: Resolution, *, by: str, now: datetime,
+            proposed_by: str | None = None) -> Case:
+    label = (_dispute_label(conn, case, res.action) if res.action in DISPUTE_OUTCOMES
+             else LABELS[res.action])
+    record = {**res.as_dict(), "proposed_by": proposed_by,
+              "approved_by": by if proposed_by else None}
+    case = change_case(conn, case, {
+        "status": CaseStatus.RESOLVED, "resolution": record, "resolved_by": by,
+        "resolved_at": now, "label": label, "claimed_by": None, "claimed_at": None,
+        "lease_expires_at": None, "proposed_action": None, "proposed_by": None,
+    }, actor=by, action="resolved" if not proposed_by else "proposal_approved", now=now)
+    effect = ACCOUNT_EFFECTS.get(res.action)
+    if effect:
+        before = account_statuses(conn, [case.subject_id]).get(case.subject_id)
+        set_account_status(conn, case.subject_id, effect)
+        record_audit(conn, actor=by, action="account_status_changed", target_type="account",
+                     target_id=case.subject_id, at=now, before={"status": before},
+                     after={"status": effect, "case_id": case.id})
+    return case
+
+
+def _holding(conn: Connection, case_id: int, staff: HasRole, now: datetime) -> Case:
+    case = load_case(conn, case_id, for_update=True)
+    if case.status == CaseStatus.RESOLVED:
+        raise CaseError(f"case {case_id} is already resolved")
+    if case.holder(now) != staff.username:
+        raise ClaimConflictError(f"claim case {case_id} before acting on it")
+    return case
+
+
+def resolve(conn: Connection, case_id: int, staff: HasRole, resolution: Resolution,
+            now: datetime | None = None) -> Case:
+    """Act on a case ``staff`` holds: resolve it, or propose, escalate or ask for documents."""
+    now = as_utc(now or datetime.now(UTC))
+    require(staff, Permission.RESOLVE)
+    case = _holding(conn, case_id, staff, now)
+    res = _checked(case, resolution)
+    if res.note:
+        add_note(conn, case.id, staff, res.note, now)
+    released = {"claimed_by": None, "claimed_at": None, "lease_expires_at": None}
+    if res.action in FOUR_EYES:
+        require(staff, Permission.PROPOSE_SEVERE)
+        return change_case(conn, case, {
+            "status": CaseStatus.AWAITING_APPROVAL, "proposed_action": res.as_dict(),
+            "proposed_by": staff.username, **released,
+        }, actor=staff.username, action="proposed", now=now)
+    if res.action == Action.ESCALATE:
+        if case.status == CaseStatus.ESCALATED:
+            raise CaseError(f"case {case_id} is already escalated")
+        return change_case(conn, case, {"status": CaseStatus.ESCALATED, **released},
+                           actor=staff.username, action="escalated", now=now,
+                           details={"reason_code": res.reason_code})
+    if res.action == Action.REQUEST_DOCUMENTS:
+        return change_case(conn, case, {"status": CaseStatus.WAITING_ON_USER,
+                                        "sla_paused_at": now, **released},
+                           actor=staff.username, action="documents_requested", now=now,
+                           details={"reason_code": res.reason_code})
+    return _finish(conn, case, res, by=staff.username, now=now)
+
+
+def _proposal(conn: Connection, case_id: int, staff: HasRole, now: datetime) -> Case:
+    require(staff, Permission.APPROVE_FOUR_EYES)
+    case = load_case(conn, case_id, for_update=True)
+    if case.status != CaseStatus.AWAITING_APPROVAL or not case.proposed_action:
+        raise CaseError(f"case {case_id} has no proposal waiting for approval")
+    if case.proposed_by == staff.username:
+        raise FourEyesError(f"{staff.username} proposed this and cannot also approve it")
+    holder = case.holder(now)
+    if holder not in (None, staff.username):
+        raise ClaimConflictError(f"case {case_id} is held by {holder}")
+    return case
+
+
+def approve_proposal(conn: Connection, case_id: int, staff: HasRole,
+                     now: datetime | None = None, note: str = "") -> Case:
+    """A second person (a lead, not the proposer) approves a severe action; the case resolves."""
+    now = as_utc(now or datetime.now(UTC))
+    case = _proposal(conn, case_id, staff, now)
+    if note:
+        add_note(conn, case.id, staff, note, now)
+    res = Resolution.from_dict(case.proposed_action or {})
+    return _finish(conn, case, res, by=staff.username, now=now, proposed_by=case.proposed_by)
+
+
+def reject_proposal(conn: Connection, case_id: int, staff: HasRole,
+                    now: datetime | None = None, note: str = "") -> Case:
+    """A lead turns a proposal down; the case goes back to the open queue with a note."""
+    now = as_utc(now or datetime.now(UTC))
+    case = _proposal(conn, case_id, staff, now)
+    if note:
+        add_note(conn, case.id, staff, note, now)
+    return change_case(conn, case, {
+        "status": CaseStatus.OPEN, "proposed_action": None, "proposed_by": None,
+        "claimed_by": None, "claimed_at": None, "lease_expires_at": None,
+    }, actor=staff.username, action="proposal_rejected", now=now,
+        details={"rejected": case.proposed_action, "proposed_by": case.proposed_by})
+
+
+def bulk_resolve(conn: Connection, case_ids: Sequence[int], staff: HasRole,
+                 resolution: Resolution, now: datetime | None = None) -> BulkResult:
+    """Resolve many cases with one reason; cases another person holds or that cannot end so
+    are skipped with the reason. Severe (four-eyes) and non-final actions are refused."""
+    now = as_utc(now or datetime.now(UTC))
+    require(staff, Permission.BULK_RESOLVE)
+    if resolution.action in FOUR_EYES or resolution.action in NOT_FINAL:
+        raise CaseError(f"{resolution.action.value} cannot be applied in bulk")
+    result = BulkResult()
+    for case_id in sorted(set(case_ids)):
+        case = load_case(conn, case_id, for_update=True)
+        holder = case.holder(now)
+        if case.status in (CaseStatus.RESOLVED, CaseStatus.WAITING_ON_USER,
+                           CaseStatus.AWAITING_APPROVAL):
+            result.skipped[case_id] = f"case is {case.status.value}"
+        elif holder not in (None, staff.username):
+            result.skipped[case_id] = f"held by {holder}"
+        else:
+            res = _checked(case, resolution)
+            if res.note:
+                add_note(conn, case.id, staff, res.note, now)
+            _finish(conn, case, res, by=staff.username, now=now)
+            result.resolved.append(case_id)
+    return result
