@@ -1,0 +1,188 @@
+"""The event schemas and ``validate_record``: valid events pass, anything else is a result."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.factories import PAYLOAD_BUILDERS
+from trust.events import EVENT_KINDS, validate_record
+from trust.events.validation import MAX_RECORD_BYTES, ValidationResult
+
+# Any text, including the lone surrogates and NUL characters JSON escapes can carry.
+ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=20)
+JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | ANY_TEXT
+    | st.sampled_from(["review", "complaint", "2026-03-01T10:00:00Z", "USD", "GB", "-1"])
+)
+JSON_VALUES = st.recursive(
+    JSON_SCALARS,
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(ANY_TEXT | st.sampled_from(["kind", "event_id"]), children, max_size=4),
+    max_leaves=25,
+)
+
+
+def assert_is_a_result(result: ValidationResult) -> None:
+    """Either a valid event, or issues that each name a field."""
+    assert isinstance(result, ValidationResult)
+    if result.ok:
+        assert result.event is not None and not result.issues
+        assert result.event.kind in EVENT_KINDS
+    else:
+        assert result.issues, "a refused record must say why"
+        for issue in result.issues:
+            assert isinstance(issue.field, str) and issue.field
+            assert isinstance(issue.message, str) and issue.message
+        assert result.reason
+
+
+@pytest.mark.parametrize("kind", EVENT_KINDS)
+def test_every_kind_of_factory_payload_is_a_valid_event(kind: str) -> None:
+    result = validate_record(PAYLOAD_BUILDERS[kind]())
+    assert result.ok, result.reason
+    assert result.event is not None and result.event.kind == kind
+
+
+@pytest.mark.parametrize("kind", EVENT_KINDS)
+def test_json_text_and_bytes_validate_like_the_decoded_record(kind: str) -> None:
+    payload = PAYLOAD_BUILDERS[kind]()
+    as_text = validate_record(json.dumps(payload))
+    as_bytes = validate_record(json.dumps(payload).encode())
+    assert as_text.event == as_bytes.event == validate_record(payload).event
+
+
+BROKEN = [
+    ("review", {"rating": 0}, "rating"),
+    ("review", {"rating": 6}, "rating"),
+    ("review", {"reviewer_id": 12345}, "reviewer_id"),
+    ("review", {"amount_paid": {"amount": "-1.00", "currency": "USD"}}, "amount_paid.amount"),
+    ("review", {"amount_paid": {"amount": "1.00", "currency": "ABC"}}, "amount_paid.currency"),
+    ("review", {"occurred_at": "2026-03-10T12:00:00"}, "occurred_at"),
+    ("review", {"network": {"ip": "999.1.1.1"}}, "network.ip"),
+    ("review", {"network": {"ip_country": "XX"}}, "network.ip_country"),
+    ("review", {"surprise": True}, "surprise"),
+    ("review", {"reviewee_id": "acct-bob"}, "(record)"),
+    ("review", {"contract_ended_at": "2026-01-01T00:00:00Z"}, "(record)"),
+    ("review", {"text": "a\x00b"}, "text"),
+    ("review", {"text": "a\ud800b"}, "text"),
+    ("review", {"schema_version": 2}, "schema_version"),
+    ("profile_verification", {"profile": {"email": "not-an-email"}}, "profile.email"),
+    ("profile_verification", {"profile": {"phone": "12345"}}, "profile.phone"),
+    ("profile_verification", {"document": {"number": "AB 12!"}}, "document.number"),
+    ("profile_verification", {"document_check": {"tamper_score": 1.5}}, "tamper_score"),
+    ("reference_check", {"response": {"responded_at": "2026-03-01T00:00:00Z"}}, "(record)"),
+    ("complaint", {"respondent_id": "acct-alice"}, "(record)"),
+    ("complaint", {"category": "bad_vibes"}, "category"),
+    ("complaint", {"event_id": ...}, "event_id"),
+]
+
+
+@pytest.mark.parametrize(("kind", "overrides", "field"), BROKEN)
+def test_broken_records_are_refused_naming_the_field(
+    kind: str, overrides: dict[str, Any], field: str
+) -> None:
+    result = validate_record(PAYLOAD_BUILDERS[kind](**overrides))
+    assert not result.ok
+    assert any(field in issue.field for issue in result.issues), result.reason
+
+
+@pytest.mark.parametrize(
+    ("raw", "field", "words"),
+    [
+        (b'{"kind": "review", "event_id": "x"', "(record)", "not valid JSON"),
+        (b'{"kind": "review", "text": "caf\xe9"}', "(record)", "UTF-8"),
+        (b"[1, 2]", "(record)", "JSON object"),
+        (b'"just text"', "(record)", "JSON object"),
+        (b'{"kind": "payout"}', "kind", "unknown kind"),
+        (b'{"event_id": "e-1"}', "kind", "required"),
+        (b'{"kind": 5}', "kind", "unknown kind"),
+        (b'{"kind": "review", "rating": ' + b"9" * 5000 + b"}", "(record)", "not valid JSON"),
+        (b"[" * 100_000, "(record)", "not valid JSON"),
+        (b" " * (MAX_RECORD_BYTES + 1), "(record)", "limit"),
+    ],
+    ids=[
+        "truncated", "latin-1", "array", "scalar", "unknown kind", "missing kind",
+        "kind not text", "huge integer", "deep nesting", "too large",
+    ],
+)
+def test_undecodable_records_are_refused_not_raised(raw: bytes, field: str, words: str) -> None:
+    result = validate_record(raw)
+    assert not result.ok
+    assert result.issues[0].field == field
+    assert words in result.issues[0].message
+
+
+def test_unknown_kind_message_stays_short_for_a_huge_kind() -> None:
+    result = validate_record({"kind": "x" * 100_000})
+    assert len(result.reason) < 300
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES)
+def test_random_json_values_always_give_a_result(value: Any) -> None:
+    assert_is_a_result(validate_record(value))
+    try:
+        text = json.dumps(value)
+    except ValueError:
+        return
+    assert_is_a_result(validate_record(text))
+    assert_is_a_result(validate_record(text.encode("utf-8", "surrogatepass")))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=200))
+def test_random_bytes_always_give_a_result(raw: bytes) -> None:
+    assert_is_a_result(validate_record(raw))
+
+
+def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every path to a value inside a nested record."""
+    found = [prefix] if prefix else []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found.extend(_paths(value, (*prefix, key)))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found.extend(_paths(value, (*prefix, index)))
+    return found
+
+
+def _mutate(record: dict[str, Any], data: st.DataObject) -> dict[str, Any]:
+    path = data.draw(st.sampled_from(_paths(record)))
+    *parents, last = path
+    holder: Any = record
+    for part in parents:
+        holder = holder[part]
+    action = data.draw(st.sampled_from(["delete", "swap type", "garbage key", "unicode"]))
+    if action == "delete":
+        del holder[last]
+    elif action == "swap type":
+        holder[last] = data.draw(JSON_VALUES)
+    elif action == "garbage key" and isinstance(holder, dict):
+        holder[data.draw(ANY_TEXT)] = data.draw(JSON_SCALARS)
+    else:
+        holder[last] = data.draw(ANY_TEXT)
+    return record
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(EVENT_KINDS), st.integers(1, 4), st.data())
+def test_mutated_valid_records_always_give_a_result(
+    kind: str, mutations: int, data: st.DataObject
+) -> None:
+    record = PAYLOAD_BUILDERS[kind]()
+    for _ in range(mutations):
+        if not _paths(record):
+            break
+        record = _mutate(record, data)
+    assert_is_a_result(validate_record(record))
+    assert_is_a_result(validate_record(json.dumps(record)))
