@@ -75,6 +75,17 @@ class WorkerSettings(BaseModel):
     max_backoff_ms: int = Field(30_000, gt=0)
 
 
+class ModelSettings(BaseModel):
+    """How anomaly models are trained and explained (see ``models/detectors.py`` to choose)."""
+
+    detector: Literal["isolation_forest", "hbos", "local_outlier_factor"] = "isolation_forest"
+    n_estimators: int = Field(100, gt=0, le=1000)
+    max_samples: int = Field(1024, ge=16)
+    # Newest events of a kind used for training; older ones add little and cost time.
+    max_training_events: int = Field(500_000, gt=0)
+    explanation_features: int = Field(3, ge=0, le=10)
+
+
 class Settings(BaseSettings):
     """Everything the pipeline reads from its environment (prefix ``TRUST_``)."""
 
@@ -94,6 +105,7 @@ class Settings(BaseSettings):
     decision: DecisionSettings = Field(default_factory=DecisionSettings)
     sla: SlaSettings = Field(default_factory=SlaSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
+    model: ModelSettings = Field(default_factory=ModelSettings)
 
     @field_validator("secret_key")
     @classmethod

@@ -1,0 +1,145 @@
+"""Training data from the store, and training runs that end in a registered model version.
+
+An event's signals come from its stored decision when the pipeline has decided it; events
+without a decision get their signals recomputed in batches with :mod:`trust.signals`
+(which only looks at history up to each event, so the features match what the pipeline
+would have seen).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, select
+
+from models.anomaly import AnomalyModel
+from models.detectors import make_detector
+from models.features import feature_frame
+from models.registry import ModelRegistry
+from trust.errors import ModelError
+from trust.events import event_adapter
+from trust.pii import PiiHasher
+from trust.settings import Settings
+from trust.store import Store
+from trust.store.tables import decisions, events
+
+SIGNAL_BATCH = 500
+MIN_TRAINING_EVENTS = 50
+
+
+@dataclass
+class TrainingData:
+    """Stored events of one kind with their signals, in time order."""
+
+    kind: str
+    event_ids: list[str]
+    occurred_at: list[datetime]
+    payloads: list[Mapping[str, Any]]
+    signals: list[Mapping[str, Any] | None]
+
+    def frame(self) -> pd.DataFrame:
+        """The feature frame of these events."""
+        return feature_frame(self.kind, self.payloads, self.signals)
+
+    def snapshot(self) -> dict[str, Any]:
+        """What the model was trained on: count, time range and a content id."""
+        digest = hashlib.sha256("\n".join(sorted(self.event_ids)).encode()).hexdigest()
+        return {
+            "event_count": len(self.event_ids),
+            "first_occurred_at": min(self.occurred_at).isoformat() if self.occurred_at else None,
+            "last_occurred_at": max(self.occurred_at).isoformat() if self.occurred_at else None,
+            "snapshot_id": digest[:16],
+        }
+
+
+def load_training_data(
+    conn: Connection,
+    kind: str,
+    hasher: PiiHasher,
+    *,
+    since: datetime | None = None,
+    limit: int | None = None,
+) -> TrainingData:
+    """Events of ``kind`` (newest ``limit`` if given, oldest first) with their signals."""
+    query = (
+        select(events.c.event_id, events.c.occurred_at, events.c.payload, decisions.c.signals)
+        .select_from(events.outerjoin(decisions, decisions.c.event_id == events.c.event_id))
+        .where(events.c.kind == kind)
+        .order_by(events.c.occurred_at.desc(), events.c.id.desc())
+    )
+    if since is not None:
+        query = query.where(events.c.occurred_at >= since)
+    if limit is not None:
+        query = query.limit(limit)
+    rows = list(reversed(conn.execute(query).all()))
+    signals: list[Mapping[str, Any] | None] = [row.signals for row in rows]
+    missing = [i for i, value in enumerate(signals) if value is None]
+    for start in range(0, len(missing), SIGNAL_BATCH):
+        chunk = missing[start : start + SIGNAL_BATCH]
+        batch = [event_adapter.validate_python(rows[i].payload) for i in chunk]
+        computed = _compute_signals(conn, batch, hasher)
+        for i, value in zip(chunk, computed, strict=True):
+            signals[i] = value
+    return TrainingData(
+        kind=kind,
+        event_ids=[row.event_id for row in rows],
+        occurred_at=[row.occurred_at for row in rows],
+        payloads=[row.payload for row in rows],
+        signals=signals,
+    )
+
+
+def _compute_signals(conn: Connection, batch: Sequence[Any], hasher: PiiHasher) -> list[Any]:
+    from trust.signals import compute_signals
+
+    return list(compute_signals(conn, batch, hasher))
+
+
+def detector_options(settings: Settings) -> tuple[str, dict[str, Any]]:
+    """The configured detector name and the parameters that apply to it."""
+    config = settings.model
+    params: dict[str, Any] = {}
+    if config.detector == "isolation_forest":
+        params = {"n_estimators": config.n_estimators, "max_samples": config.max_samples}
+    return config.detector, params
+
+
+def train_anomaly_model(
+    store: Store, settings: Settings, kind: str, *, activate: bool = True, seed: int = 0
+) -> dict[str, Any]:
+    """Train the configured detector on stored events of ``kind`` and register it."""
+    hasher = PiiHasher(settings.resolved_secret_key())
+    with store.engine.connect() as conn:
+        data = load_training_data(
+            conn, kind, hasher, limit=settings.model.max_training_events
+        )
+    if len(data.event_ids) < MIN_TRAINING_EVENTS:
+        raise ModelError(
+            f"only {len(data.event_ids)} stored {kind} events; need at least "
+            f"{MIN_TRAINING_EVENTS} to train (ingest or simulate more first)"
+        )
+    name, params = detector_options(settings)
+    model = AnomalyModel.train(kind, data.frame(), make_detector(name, random_state=seed, **params))
+    registry = ModelRegistry.from_settings(settings)
+    manifest = registry.register(
+        kind,
+        "anomaly",
+        model.to_artefact(),
+        {
+            "detector": {"name": name, "params": params, "seed": seed},
+            "features": model.spec.names,
+            "imputation_medians": dict(zip(model.spec.names, model.spec.medians.tolist(),
+                                           strict=True)),
+            "training": data.snapshot(),
+            "metrics": model.metrics,
+        },
+    )
+    if activate:
+        registry.activate(manifest["version"])
+        manifest["active"] = True
+    return manifest

@@ -1,0 +1,35 @@
+"""Small trained models for tests: a review model fitted on varied factory payloads."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from models.anomaly import AnomalyModel
+from models.detectors import make_detector
+from models.features import feature_frame
+from tests.factories import review_payload
+
+
+def varied_reviews(count: int, seed: int = 0) -> tuple[list[dict], list[dict]]:
+    """Ordinary reviews and their signals, with realistic spread."""
+    rng = np.random.default_rng(seed)
+    payloads, signals = [], []
+    for _ in range(count):
+        cents = int(rng.integers(5_000, 300_000))
+        payloads.append(
+            review_payload(
+                rating=int(rng.choice([3, 4, 5, 5, 5])),
+                amount_paid={"amount": f"{cents // 100}.{cents % 100:02d}", "currency": "USD"},
+                text="Delivered on time. " * int(rng.integers(1, 12)),
+            )
+        )
+        signals.append({"reviewer_reviews_24h": int(rng.poisson(0.5)), "shares_device": False})
+    return payloads, signals
+
+
+def trained_review_model(detector: str = "isolation_forest", rows: int = 400) -> AnomalyModel:
+    """A review model trained on ``rows`` varied reviews."""
+    payloads, signals = varied_reviews(rows)
+    frame = feature_frame("review", payloads, signals)
+    params = {"n_estimators": 50} if detector == "isolation_forest" else {}
+    return AnomalyModel.train("review", frame, make_detector(detector, **params))

@@ -1,0 +1,66 @@
+"""Detectors keep the scikit-learn estimator contract and find planted outliers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.ensemble import IsolationForest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from models.detectors import HistogramOutlierDetector, make_detector
+from trust.errors import ConfigurationError
+
+
+def _known_upstream_failures(estimator):
+    # scikit-learn marks this check as an expected failure for its own IsolationForest: the
+    # bagging subsample is drawn with sample weights, so weights are not equivalent to repeats.
+    if isinstance(estimator, IsolationForest):
+        reason = "xfail upstream in scikit-learn"
+        return {
+            "check_sample_weight_equivalence_on_dense_data": reason,
+            "check_sample_weight_equivalence_on_sparse_data": reason,
+        }
+    return {}
+
+
+@parametrize_with_checks(
+    [
+        HistogramOutlierDetector(),
+        HistogramOutlierDetector(n_bins=5, contamination=0.1),
+        IsolationForest(n_estimators=10, random_state=0),
+    ],
+    expected_failed_checks=_known_upstream_failures,
+)
+def test_detectors_pass_the_scikit_learn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("name", ["isolation_forest", "hbos", "local_outlier_factor"])
+def test_every_configured_detector_ranks_planted_outliers_lowest(name):
+    rng = np.random.default_rng(3)
+    normal = rng.normal(size=(500, 4))
+    outliers = rng.normal(loc=6.0, size=(5, 4))
+    detector = make_detector(name).fit(normal)
+    scores = detector.score_samples(np.vstack([normal, outliers]))
+    lowest = set(np.argsort(scores)[:5])
+    assert lowest == set(range(500, 505))
+
+
+def test_histogram_scores_decompose_into_per_feature_log_densities():
+    rng = np.random.default_rng(1)
+    data = rng.exponential(size=(300, 3))
+    detector = HistogramOutlierDetector().fit(data)
+    parts = detector.feature_log_densities(data[:10])
+    np.testing.assert_allclose(parts.sum(axis=1), detector.score_samples(data[:10]))
+
+
+def test_a_value_outside_the_training_range_gets_the_floor_density():
+    detector = HistogramOutlierDetector(n_bins=4).fit(np.arange(100.0).reshape(-1, 1))
+    inside, outside = detector.feature_log_densities(np.array([[99.0], [250.0]]))[:, 0]
+    assert inside > outside
+    assert outside == pytest.approx(np.log(1e-6))
+
+
+def test_an_unknown_detector_name_is_refused_with_the_choices():
+    with pytest.raises(ConfigurationError, match="hbos"):
+        make_detector("random_forest")

@@ -1,0 +1,63 @@
+"""The registry scorer assesses batches and single events with the active model of a kind."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from models.registry import ModelRegistry
+from models.scorer import RegistryScorer
+from tests.factories import make_review
+from tests.models.helpers import trained_review_model
+from trust.decisions import AnomalyScorer, ModelAssessment
+from trust.errors import ArtefactIntegrityError
+
+
+@pytest.fixture
+def scorer(tmp_path):
+    registry = ModelRegistry(tmp_path / "models")
+    model = trained_review_model()
+    manifest = registry.register("review", "anomaly", model.to_artefact(), {})
+    registry.activate(manifest["version"])
+    return RegistryScorer(registry)
+
+
+def test_the_scorer_implements_the_pipeline_protocol(scorer):
+    protocol_check: AnomalyScorer = scorer
+    assert protocol_check.assess("complaint", [], []) == []
+
+
+def test_a_kind_without_an_active_model_gets_no_assessment(scorer):
+    assert scorer.assess("complaint", [make_review()], [{}]) == [None]
+
+
+def test_a_tiny_five_star_review_from_a_busy_reviewer_scores_high_with_reasons(scorer):
+    odd = make_review(amount_paid={"amount": "1.00", "currency": "USD"}, text="")
+    [assessment] = scorer.assess("review", [odd], [{"reviewer_reviews_24h": 15}])
+    assert isinstance(assessment, ModelAssessment)
+    assert assessment.score > 0.95
+    assert assessment.version.startswith("review-anomaly-")
+    features = {c.feature for c in assessment.explanation}
+    assert "signal.reviewer_reviews_24h" in features or "log_amount_paid" in features
+    assert all(c.sentence for c in assessment.explanation)
+
+
+def test_the_single_event_path_and_the_batch_path_agree(scorer):
+    events = [
+        make_review(amount_paid={"amount": f"{50 + 30 * i}.00", "currency": "USD"})
+        for i in range(5)
+    ]
+    signals = [{"reviewer_reviews_24h": i} for i in range(5)]
+    batch = scorer.assess("review", events, signals)
+    singles = [scorer.assess("review", [e], [s])[0] for e, s in zip(events, signals, strict=True)]
+    np.testing.assert_allclose([a.score for a in batch], [a.score for a in singles])
+
+
+def test_a_tampered_active_artefact_fails_loudly_when_loaded(tmp_path):
+    registry = ModelRegistry(tmp_path / "models")
+    manifest = registry.register("review", "anomaly", trained_review_model().to_artefact(), {})
+    registry.activate(manifest["version"])
+    artefact = registry.root / manifest["version"] / "artefact.skops"
+    artefact.write_bytes(artefact.read_bytes() + b"\0")
+    with pytest.raises(ArtefactIntegrityError):
+        RegistryScorer(registry).assess("review", [make_review()], [{}])
