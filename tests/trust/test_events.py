@@ -186,3 +186,13 @@ def test_mutated_valid_records_always_give_a_result(
         record = _mutate(record, data)
     assert_is_a_result(validate_record(record))
     assert_is_a_result(validate_record(json.dumps(record)))
+
+
+def test_issue_paths_name_fields_not_pydantic_union_members() -> None:
+    result = validate_record(PAYLOAD_BUILDERS["review"](network={"ip": "999.1.1.1"}))
+    assert {issue.field for issue in result.issues} == {"network.ip"}
+
+
+def test_record_level_rules_say_which_fields_disagree_without_pydantic_prefixes() -> None:
+    result = validate_record(PAYLOAD_BUILDERS["review"](reviewee_id="acct-bob"))
+    assert result.reason == "(record): reviewer_id and reviewee_id are the same account"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,12 +52,28 @@ def _issue(field_path: str, message: str, event_id: str | None = None) -> Valida
     return ValidationResult(issues=(EventValidationIssue(field_path, message),), event_id=event_id)
 
 
+# Pydantic names the member of a plain union it tried ('lax-or-strict[...]'); people need
+# only the field path, so such tags are dropped from locations.
+_UNION_MEMBER_TAG = re.compile(r"^[a-z]+(?:-[a-z]+)+\[.*\]$", re.DOTALL)
+
+
 def _loc(loc: tuple[int | str, ...]) -> str:
     # The discriminated union puts the kind name first in the location: drop it.
     parts = [str(p) for p in loc]
     if parts and parts[0] in EVENT_KINDS:
         parts = parts[1:]
+    parts = [p for p in parts if not _UNION_MEMBER_TAG.match(p)]
     return ".".join(parts) or "(record)"
+
+
+def _message(msg: str) -> str:
+    return msg.removeprefix("Value error, ")
+
+
+def _issues_of(exc: ValidationError) -> tuple[EventValidationIssue, ...]:
+    # Once union tags are dropped two members can report the same issue: keep it once.
+    found = (EventValidationIssue(_loc(e["loc"]), _message(e["msg"])) for e in exc.errors())
+    return tuple(dict.fromkeys(found))
 
 
 def _event_id_of(record: Any) -> str | None:
@@ -134,10 +151,7 @@ def validate_record(record: Any) -> ValidationResult:
     try:
         event = event_adapter.validate_python(record)
     except ValidationError as exc:
-        issues = tuple(
-            EventValidationIssue(_loc(err["loc"]), err["msg"]) for err in exc.errors()
-        )
-        return ValidationResult(issues=issues, event_id=event_id)
+        return ValidationResult(issues=_issues_of(exc), event_id=event_id)
     except (RecursionError, ValueError, TypeError, OverflowError) as exc:
         return _issue("(record)", f"could not be validated: {exc}", event_id)
     return ValidationResult(event=event, event_id=event.event_id)
