@@ -106,14 +106,25 @@ class RuleEngine:
         result: Evaluation | None = None,
     ) -> Evaluation:
         """Run the kind's rules over an event view already built (backtests reuse views)."""
-        result = result or Evaluation()
         plan = self._plans.get(kind)
         if plan is None:
-            return result
+            return result or Evaluation()
+        return self.evaluate_rules(kind, plan.rules, view, signals, result)
+
+    def evaluate_rules(
+        self,
+        kind: str,
+        rules: tuple[Rule, ...],
+        view: dict[str, Any],
+        signals: Mapping[str, SignalValue],
+        result: Evaluation | None = None,
+    ) -> Evaluation:
+        """Run ``rules`` (of ``kind``) over one event view; errors are collected, not raised."""
+        result = result or Evaluation()
         # One context per event for all rules: converting the inputs once is what makes
         # the CEL package fast (a fresh dict per execute call is ~14x slower).
         context = cel.Context({"event": view, "signals": dict(signals)})
-        for rule in plan.rules:
+        for rule in rules:
             try:
                 fired = rule.program.execute(context)
             except Exception as exc:  # one broken rule/event pair must not stop the batch

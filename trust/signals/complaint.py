@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from trust.events import ComplaintEvent
 from trust.signals.context import BatchContext, PastEvent
-from trust.signals.text import off_platform_channels
+from trust.signals.text import has_coercion_language, off_platform_channels
 from trust.signals.types import Signals, SignalType
 
 WINDOW = timedelta(days=90)
@@ -22,6 +22,7 @@ SIGNALS: dict[str, SignalType] = {
     "amount_in_dispute": "float",
     "off_platform_mentions": "int",
     "off_platform_channels": "string",
+    "coercion_language": "bool",
     "respondent_account_age_days": "float",
     "complainant_account_age_days": "float",
 }
@@ -60,6 +61,7 @@ def compute(event: ComplaintEvent, ctx: BatchContext) -> Signals:
         "amount_in_dispute": event.amount_in_dispute.as_float if event.amount_in_dispute else None,
         "off_platform_mentions": len(channels),
         "off_platform_channels": ", ".join(channels),
+        "coercion_language": has_coercion_language(event.description),
         "respondent_account_age_days": None if respondent_age is None else round(respondent_age, 2),
         "complainant_account_age_days": None
         if complainant_age is None

@@ -52,12 +52,14 @@ class AccountFacts:
 
 @dataclass(frozen=True, slots=True)
 class PastReview:
-    """A stored review's rating and text, for averages and near-duplicate checks."""
+    """A stored review's contract, direction, rating and text."""
 
     event_id: str
     occurred_at: datetime
     reviewer_id: str
     reviewee_id: str
+    contract_id: str
+    direction: str
     rating: int
     text: str
 
@@ -72,14 +74,17 @@ class BatchContext:
         self._identifiers: dict[str, dict[str, dict[str, datetime]]] = defaultdict(dict)
         self._sharing: dict[tuple[str, str], dict[str, datetime]] = defaultdict(dict)
         self._accounts: dict[str, AccountFacts] = {}
+        self._emails: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
         if not batch:
             return
         involved = {a for e in batch for a in e.account_ids}
         lo = min(utc(e.occurred_at) for e in batch) - HISTORY_WINDOW
         hi = max(utc(e.occurred_at) for e in batch)
         self._load_history(conn, involved, lo, hi)
-        reviewees = {e.reviewee_id for e in batch if isinstance(e, ReviewEvent)}
-        self._load_reviews(conn, reviewees, lo, hi)
+        reviews = [e for e in batch if isinstance(e, ReviewEvent)]
+        parties = {e.reviewee_id for e in reviews} | {e.reviewer_id for e in reviews}
+        self._load_reviews(conn, parties, lo, hi)
+        self._load_emails(conn, parties)
         self._load_identifiers(conn, involved)
         self._load_sharing(conn, self._hashes_to_look_up(batch))
         linked = {a for holders in self._sharing.values() for a in holders}
@@ -106,13 +111,13 @@ class BatchContext:
                 self._by_account[past.counterparty_id].append(past)
 
     def _load_reviews(
-        self, conn: Connection, reviewees: set[str], lo: datetime, hi: datetime
+        self, conn: Connection, parties: set[str], lo: datetime, hi: datetime
     ) -> None:
-        if not reviewees:
+        if not parties:
             return
         query = select(events.c.event_id, events.c.occurred_at, events.c.payload).where(
             events.c.kind == "review",
-            events.c.counterparty_id.in_(sorted(reviewees)),
+            events.c.counterparty_id.in_(sorted(parties)),
             events.c.occurred_at >= lo,
             events.c.occurred_at <= hi,
         )
@@ -122,10 +127,24 @@ class BatchContext:
                 utc(occurred_at),
                 str(payload.get("reviewer_id")),
                 str(payload.get("reviewee_id")),
+                str(payload.get("contract_id")),
+                str(payload.get("direction")),
                 int(payload.get("rating", 0)),
                 str(payload.get("text") or ""),
             )
             self._reviews_of[review.reviewee_id].append(review)
+
+    def _load_emails(self, conn: Connection, ids: set[str]) -> None:
+        # Profile e-mails live only in verification payloads; their stems tie aliases together.
+        if not ids:
+            return
+        query = select(events.c.subject_id, events.c.occurred_at, events.c.payload).where(
+            events.c.kind == "profile_verification", events.c.subject_id.in_(sorted(ids))
+        )
+        for account_id, occurred_at, payload in conn.execute(query):
+            email = (payload.get("profile") or {}).get("email")
+            if email:
+                self._emails[account_id].append((utc(occurred_at), str(email)))
 
     def _load_identifiers(self, conn: Connection, ids: set[str]) -> None:
         query = (
@@ -224,6 +243,11 @@ class BatchContext:
             for r in self._reviews_of.get(reviewee_id, ())
             if start <= r.occurred_at <= until and r.event_id != event.event_id
         ]
+
+    def emails(self, account_id: str, at: datetime) -> set[str]:
+        """Profile e-mails ``account_id`` verified with, no later than ``at``."""
+        until = utc(at)
+        return {email for seen, email in self._emails.get(account_id, ()) if seen <= until}
 
     def account(self, account_id: str) -> AccountFacts | None:
         """What the store knows about an account (None when it was never seen)."""

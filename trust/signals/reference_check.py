@@ -21,6 +21,7 @@ SIGNALS: dict[str, SignalType] = {
     "referee_confirms": "bool",
     "response_delay_minutes": "float",
     "project_before_account": "bool",
+    "project_in_future": "bool",
     "freelancer_account_age_days": "float",
 }
 
@@ -59,6 +60,8 @@ def compute(event: ReferenceCheckEvent, ctx: BatchContext) -> Signals:
         "project_before_account": None
         if created is None
         else event.claimed_project.started_on < created.date(),
+        "project_in_future": (event.claimed_project.ended_on or event.claimed_project.started_on)
+        > event.request_sent_at.date(),
         "freelancer_account_age_days": None if age is None else round(age, 2),
     }
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from statistics import fmean
 
 from trust.events import ReviewEvent
+from trust.pii import email_stem
 from trust.signals.context import BatchContext, PastEvent
 from trust.signals.domains import FREE_MAIL_DOMAINS
 from trust.signals.text import has_coercion_language, near_duplicate, text_fingerprint
@@ -14,6 +15,8 @@ from trust.signals.types import Signals, SignalType
 NEW_ACCOUNT_DAYS = 30
 TINY_CONTRACT = 5.0
 SHARED_KINDS = ("device", "ip", "payment", "email_domain")
+# Shorter stems ('ali', 'max') are too common to tie two accounts together.
+MIN_STEM = 5
 
 SIGNALS: dict[str, SignalType] = {
     "reviewer_account_age_days": "float",
@@ -25,6 +28,7 @@ SIGNALS: dict[str, SignalType] = {
     "reviewee_new_reviewer_share_7d": "float",
     "reciprocal_review": "bool",
     **{f"shares_{kind}": "bool" for kind in SHARED_KINDS},
+    "shares_email_stem": "bool",
     "shared_identifier_kinds": "int",
     "amount_paid": "float",
     "five_stars_tiny_contract": "bool",
@@ -34,6 +38,7 @@ SIGNALS: dict[str, SignalType] = {
     "duplicate_text": "bool",
     "coercion_language": "bool",
     "complaint_between_parties_7d": "bool",
+    "reviewee_complained_about_reviewer_7d": "bool",
 }
 
 
@@ -54,9 +59,12 @@ def compute(event: ReviewEvent, ctx: BatchContext) -> Signals:
         "reviewer_counterparties_90d": _counterparties(
             ctx.history(reviewer, event, timedelta(days=90)), reviewer, extra=reviewee
         ),
+        # Roles swapped on another contract: two-way feedback on one contract is normal.
         "reciprocal_review": any(
-            p.kind == "review" and p.subject_id == reviewee and p.counterparty_id == reviewer
-            for p in ctx.history(reviewee, event, timedelta(days=90))
+            r.reviewer_id == reviewee
+            and r.contract_id != event.contract_id
+            and r.direction == event.direction.value
+            for r in ctx.reviews_of(reviewer, event, timedelta(days=90))
         ),
         "amount_paid": amount,
         "five_stars_tiny_contract": event.rating == 5 and amount < TINY_CONTRACT,
@@ -66,6 +74,11 @@ def compute(event: ReviewEvent, ctx: BatchContext) -> Signals:
         "coercion_language": has_coercion_language(event.text),
         "complaint_between_parties_7d": any(
             p.kind == "complaint" and {p.subject_id, p.counterparty_id} == {reviewer, reviewee}
+            for p in ctx.history(reviewer, event, timedelta(days=7))
+        ),
+        # A complaint's subject is its respondent: here the reviewer, accused by the reviewee.
+        "reviewee_complained_about_reviewer_7d": any(
+            p.kind == "complaint" and p.subject_id == reviewer and p.counterparty_id == reviewee
             for p in ctx.history(reviewer, event, timedelta(days=7))
         ),
     }
@@ -102,7 +115,16 @@ def _shared_identifiers(event: ReviewEvent, ctx: BatchContext) -> Signals:
             # Everyone shares gmail.com; only a company domain ties two people together.
             common -= FREE_MAIL_DOMAINS
         out[f"shares_{kind}"] = bool(common) if mine and theirs else None
-    out["shared_identifier_kinds"] = sum(1 for k in SHARED_KINDS if out[f"shares_{k}"])
+    mine_stems = {email_stem(e) for e in ctx.emails(event.reviewer_id, event.occurred_at)}
+    their_stems = {email_stem(e) for e in ctx.emails(event.reviewee_id, event.occurred_at)}
+    out["shares_email_stem"] = (
+        None
+        if not mine_stems or not their_stems
+        else any(len(s) >= MIN_STEM for s in mine_stems & their_stems)
+    )
+    out["shared_identifier_kinds"] = sum(
+        1 for k in (*SHARED_KINDS, "email_stem") if out[f"shares_{k}"]
+    )
     return out
 
 

@@ -1,0 +1,105 @@
+"""Scoring: signals, then rules, then the anomaly model, then one decision per event."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from trust.decisions import AnomalyScorer, Decision, ModelAssessment, Signals, decide
+from trust.events import Event
+from trust.pii import PiiHasher
+from trust.rules.engine import RuleEngine
+from trust.rules.pack import RulePack
+from trust.settings import Settings
+from trust.signals import compute_signals
+
+
+class Scorer:
+    """What the pipeline calls per batch; ``trust decide`` uses the same path for one event."""
+
+    def __init__(
+        self,
+        pack: RulePack,
+        settings: Settings,
+        anomaly_scorer: AnomalyScorer | None = None,
+    ) -> None:
+        self.settings = settings
+        self.anomaly_scorer = anomaly_scorer
+        self.engine = RuleEngine(pack)
+
+    @property
+    def pack_version(self) -> str:
+        """The version of the pack in force."""
+        return self.engine.version
+
+    def use_pack(self, pack: RulePack) -> None:
+        """Swap in a newly validated pack (the caller validated it with load_pack)."""
+        self.engine = RuleEngine(pack)
+
+    def score_batch(
+        self, conn: Connection, events: Sequence[Event], hasher: PiiHasher, now: datetime
+    ) -> list[Decision]:
+        """Decisions for a batch already stored in ``conn``'s transaction, in order."""
+        if not events:
+            return []
+        signals = compute_signals(conn, events, hasher)
+        return self.decide_all(events, signals, now)
+
+    def score_one(
+        self, conn: Connection, event: Event, hasher: PiiHasher, now: datetime
+    ) -> Decision:
+        """The decision for one stored event (the synchronous verification path)."""
+        return self.score_batch(conn, [event], hasher, now)[0]
+
+    def decide_all(
+        self, events: Sequence[Event], signals: Sequence[Signals], now: datetime
+    ) -> list[Decision]:
+        """Rules, model and decision for events whose signals are already computed."""
+        assessments, model_errors = self._assess(events, signals)
+        engine = self.engine
+        decisions = []
+        for index, event in enumerate(events):
+            evaluation = engine.evaluate(event, signals[index])
+            errors = evaluation.errors + model_errors.get(index, [])
+            decisions.append(
+                decide(
+                    event,
+                    signals[index],
+                    evaluation.hits,
+                    evaluation.shadow_hits,
+                    settings=self.settings.decision,
+                    pack_version=engine.version,
+                    now=now,
+                    assessment=assessments.get(index),
+                    errors=errors,
+                )
+            )
+        return decisions
+
+    def _assess(
+        self, events: Sequence[Event], signals: Sequence[Signals]
+    ) -> tuple[dict[int, ModelAssessment], dict[int, list[str]]]:
+        """The model's view per event index; a failing model is an error, not a lost batch."""
+        if self.anomaly_scorer is None:
+            return {}, {}
+        by_kind: dict[str, list[int]] = defaultdict(list)
+        for index, event in enumerate(events):
+            by_kind[event.kind].append(index)
+        assessments: dict[int, ModelAssessment] = {}
+        errors: dict[int, list[str]] = {}
+        for kind, indexes in by_kind.items():
+            try:
+                found = self.anomaly_scorer.assess(
+                    kind, [events[i] for i in indexes], [signals[i] for i in indexes]
+                )
+            except Exception as exc:  # the model is advisory: rules still decide
+                for i in indexes:
+                    errors[i] = [f"model: {type(exc).__name__}: {exc}"]
+                continue
+            for i, assessment in zip(indexes, found, strict=False):
+                if assessment is not None:
+                    assessments[i] = assessment
+        return assessments, errors
