@@ -15,7 +15,7 @@ from sqlalchemy import Connection, select, update
 
 from trust.audit import SYSTEM_ACTOR, record_audits
 from trust.cases.case import Case, change_case, load_case
-from trust.cases.filters import QueueFilter, filter_conditions, free
+from trust.cases.filters import UNRESOLVED_SQL, QueueFilter, filter_conditions, free
 from trust.cases.lifecycle import ANALYST_CLAIMABLE, LEAD_CLAIMABLE, CaseStatus
 from trust.cases.sla import as_utc
 from trust.errors import CaseError, ClaimConflictError
@@ -78,6 +78,7 @@ def claim_next(
     release_expired(conn, now)
     statuses = sorted(claimable_statuses(staff) - {CaseStatus.IN_REVIEW})
     conditions = [
+        UNRESOLVED_SQL,
         cases.c.status.in_(statuses),
         free(now),
         # A proposer never picks up their own proposal: someone else must approve it.

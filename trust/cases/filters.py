@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, cast, or_
+from sqlalchemy import String, and_, cast, literal_column, or_
 
 from trust.cases.lifecycle import CaseStatus
 from trust.cases.sla import SlaState
@@ -14,6 +14,9 @@ from trust.store.tables import cases
 
 DEFAULT_DUE_SOON = timedelta(hours=4)
 UNASSIGNED = "-"  # assignee filter value meaning "nobody holds it"
+# Written with an inline constant (not a bound parameter) so that SQLite and PostgreSQL can
+# prove it matches the WHERE of the partial indexes on unresolved cases, and use them.
+UNRESOLVED_SQL = cases.c.status != literal_column("'resolved'")
 
 
 @dataclass(frozen=True, slots=True)

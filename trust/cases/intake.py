@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from trust.audit import SYSTEM_ACTOR, record_audits
 from trust.cases.case import Case
+from trust.cases.filters import UNRESOLVED_SQL
 from trust.cases.lifecycle import CaseStatus
 from trust.cases.priority import priority_key
 from trust.cases.sla import as_utc, due_at, resumed_due_at
@@ -30,7 +31,6 @@ from trust.store.tables import case_evidence, cases
 from trust.store.tables import decisions as decisions_table
 
 Key = tuple[str, str]
-_OPEN = cases.c.status != CaseStatus.RESOLVED.value
 
 
 def _insert(conn: Connection) -> Any:
@@ -50,7 +50,8 @@ def _open_cases(conn: Connection, keys: Sequence[Key]) -> dict[Key, Case]:
     subjects = sorted({s for s, _ in keys})
     stmt = (
         select(cases)
-        .where(_OPEN, cases.c.subject_id.in_(subjects), cases.c.kind.in_({k for _, k in keys}))
+        .where(UNRESOLVED_SQL, cases.c.subject_id.in_(subjects),
+               cases.c.kind.in_({k for _, k in keys}))
         .order_by(cases.c.id)
     )
     if conn.dialect.name == "postgresql":
@@ -73,7 +74,7 @@ def _open_new(conn: Connection, keys: list[Key], settings: Settings, now: dateti
             "version": 1,
         })
     stmt = _insert(conn)(cases).on_conflict_do_nothing(
-        index_elements=["subject_id", "kind"], index_where=_OPEN
+        index_elements=["subject_id", "kind"], index_where=UNRESOLVED_SQL
     )
     conn.execute(stmt, rows)
 

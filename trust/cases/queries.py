@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, func, or_, select
 
 from trust.cases.case import Case, load_case
-from trust.cases.filters import QueueFilter, filter_conditions, held
+from trust.cases.filters import UNRESOLVED_SQL, QueueFilter, filter_conditions, held
 from trust.cases.lifecycle import UNRESOLVED, CaseStatus
 from trust.cases.priority import priority_at
 from trust.cases.sla import SlaState, as_utc
@@ -78,10 +78,10 @@ def queue_page(
 ) -> QueuePage:
     """Cases matching ``filters`` (unresolved by default), by priority, one page at a time."""
     now = as_utc(now)
-    statuses = [CaseStatus(s) for s in (filters.statuses if filters and filters.statuses
-                                        else sorted(UNRESOLVED))]
+    wanted = {CaseStatus(s) for s in (filters.statuses if filters and filters.statuses else ())}
     conditions = [
-        cases.c.status.in_(statuses),
+        *([cases.c.status.in_(sorted(wanted))] if wanted and wanted != UNRESOLVED else []),
+        *([UNRESOLVED_SQL] if CaseStatus.RESOLVED not in wanted else []),
         *filter_conditions(filters, now, timedelta(hours=settings.sla.due_soon_hours)),
     ]
     total = conn.execute(select(func.count()).select_from(cases).where(*conditions)).scalar_one()

@@ -160,6 +160,21 @@ cases = Table(
     Index("ix_cases_claimed_by", "claimed_by", "status"),
     Index("ix_cases_kind_status", "kind", "status"),
     # At most one unresolved case per subject and kind: the burst of 50 reviews is one case.
+    # The queue page scans unresolved cases by priority (optionally of one kind) and stops
+    # after one page, instead of sorting every open case.
+    Index(
+        "ix_cases_open_priority",
+        "priority",
+        sqlite_where=text("status <> 'resolved'"),
+        postgresql_where=text("status <> 'resolved'"),
+    ),
+    Index(
+        "ix_cases_open_kind_priority",
+        "kind",
+        "priority",
+        sqlite_where=text("status <> 'resolved'"),
+        postgresql_where=text("status <> 'resolved'"),
+    ),
     Index(
         "uq_cases_open_subject",
         "subject_id",
