@@ -1,0 +1,59 @@
+"""Stored events: idempotent by event_id, and read back as the events that went in."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from tests.factories import make_complaint, make_event, make_review
+from trust.events import EVENT_KINDS
+from trust.store import Store, transaction
+from trust.store.events import existing_event_ids, insert_events, load_events
+from trust.store.tables import events
+
+NOW = datetime(2026, 3, 20, tzinfo=UTC)
+
+
+def stored_count(store: Store) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(events)).scalar_one())
+
+
+def test_inserting_the_same_batch_twice_stores_it_once(store: Store) -> None:
+    batch = [make_review(), make_complaint()]
+    with transaction(store.engine) as conn:
+        assert insert_events(conn, batch, source="a", received_at=NOW) == batch
+    with transaction(store.engine) as conn:
+        assert insert_events(conn, batch, source="a", received_at=NOW) == []
+    assert stored_count(store) == 2
+
+
+def test_a_batch_repeating_an_id_keeps_the_first_occurrence(store: Store) -> None:
+    first = make_review(event_id="rv-dup", rating=5)
+    again = make_review(event_id="rv-dup", rating=1)
+    with transaction(store.engine) as conn:
+        fresh = insert_events(conn, [first, again, first], source=None, received_at=NOW)
+        assert fresh == [first]
+        assert load_events(conn, ["rv-dup"])[0].rating == 5
+
+
+def test_events_of_every_kind_load_back_equal_in_the_order_asked(store: Store) -> None:
+    batch = [make_event(kind) for kind in EVENT_KINDS]
+    with transaction(store.engine) as conn:
+        insert_events(conn, batch, source="test", received_at=NOW)
+    wanted = [e.event_id for e in reversed(batch)] + ["missing-id"]
+    with store.engine.connect() as conn:
+        assert load_events(conn, wanted) == list(reversed(batch))
+        assert existing_event_ids(conn, wanted) == {e.event_id for e in batch}
+        assert existing_event_ids(conn, []) == set()
+
+
+def test_the_row_keeps_subject_counterparty_and_source_for_look_ups(store: Store) -> None:
+    review = make_review()
+    with transaction(store.engine) as conn:
+        insert_events(conn, [review], source="partner", received_at=NOW)
+    with store.engine.connect() as conn:
+        row = conn.execute(select(events)).one()
+    assert (row.subject_id, row.counterparty_id) == (review.reviewer_id, review.reviewee_id)
+    assert (row.kind, row.source, row.schema_version) == ("review", "partner", 1)
