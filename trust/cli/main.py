@@ -24,9 +24,17 @@ def migrate_command() -> None:
 
 def _register() -> None:
     # Each area owns one module exposing ``register(app)``; the list is the CLI's table of contents.
-    from trust.cli import intake_commands, schema_commands, simulate_commands
+    from trust.cli import (
+        bench_commands,
+        intake_commands,
+        pipeline_commands,
+        rules_commands,
+        schema_commands,
+        simulate_commands,
+    )
 
-    for module in (schema_commands, simulate_commands, intake_commands):
+    for module in (schema_commands, simulate_commands, intake_commands, pipeline_commands,
+                   rules_commands, bench_commands):
         module.register(app)
 
 

@@ -1,0 +1,64 @@
+"""The promises every pipeline run must keep, checked against the store after a test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from trust.store import Store
+from trust.store.tables import cases, decisions, events, quarantine
+
+
+@dataclass(frozen=True)
+class StoreCounts:
+    """What the store holds after a run."""
+
+    events: int
+    decisions: int
+    open_cases: int
+    quarantined: int
+
+
+def counts(store: Store) -> StoreCounts:
+    """Rows per table that the invariants talk about."""
+    with store.engine.connect() as conn:
+        return StoreCounts(
+            events=conn.execute(select(func.count()).select_from(events)).scalar_one(),
+            decisions=conn.execute(select(func.count()).select_from(decisions)).scalar_one(),
+            open_cases=conn.execute(
+                select(func.count()).select_from(cases).where(cases.c.status != "resolved")
+            ).scalar_one(),
+            quarantined=conn.execute(select(func.count()).select_from(quarantine)).scalar_one(),
+        )
+
+
+def assert_nothing_lost(store: Store, accepted_ids: Iterable[str]) -> None:
+    """Every accepted event has exactly one decision; at most one open case per subject+kind."""
+    wanted = set(accepted_ids)
+    with store.engine.connect() as conn:
+        stored = set(conn.execute(select(events.c.event_id)).scalars())
+        decided = list(conn.execute(select(decisions.c.event_id)).scalars())
+        duplicate_cases = conn.execute(
+            select(cases.c.subject_id, cases.c.kind, func.count())
+            .where(cases.c.status != "resolved")
+            .group_by(cases.c.subject_id, cases.c.kind)
+            .having(func.count() > 1)
+        ).all()
+        valid_in_quarantine = set(
+            conn.execute(
+                select(quarantine.c.event_id).where(quarantine.c.event_id.in_(sorted(wanted)))
+            ).scalars()
+        )
+        flagged_without_case = conn.execute(
+            select(func.count())
+            .select_from(decisions)
+            .where(decisions.c.outcome != "allow", decisions.c.case_id.is_(None))
+        ).scalar_one()
+    assert wanted - stored == set(), f"{len(wanted - stored)} accepted events were lost"
+    assert len(decided) == len(set(decided)), "an event has more than one decision"
+    assert wanted - set(decided) == set(), f"{len(wanted - set(decided))} events lack a decision"
+    assert duplicate_cases == [], f"duplicate open cases: {duplicate_cases[:5]}"
+    assert valid_in_quarantine == set(), f"valid events in quarantine: {valid_in_quarantine}"
+    assert flagged_without_case == 0, "a flagged decision has no case"

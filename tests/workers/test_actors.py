@@ -1,0 +1,146 @@
+"""The process_events actor on the real Redis: batches decided, faults retried, poison isolated."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+import pytest
+import redis
+
+from tests.factories import review_payload
+from tests.pipeline_invariants import assert_nothing_lost, counts
+from tests.workers.helpers import queue_settings, running_worker, wait_until
+from trust.decisions import Decision
+from trust.errors import TransientStoreError
+from trust.events import Event
+from trust.pii import PiiHasher
+from trust.pipeline import Pipeline
+from trust.settings import Settings
+from trust.store import Store
+from trust.submit import submit
+from workers.actors import Actors, declare_actors
+from workers.broker import TrustRedisBroker, build_broker
+from workers.dlq import dead_letters, replay_dead_letters
+from workers.wiring import build_pipeline
+
+pytestmark = pytest.mark.redis
+
+
+class FlakyScorer:
+    """The real scorer, but raising for chosen event ids (poison) or the first N calls."""
+
+    def __init__(self, real: Any, poison: set[str], transient_failures: int = 0) -> None:
+        self.real = real
+        self.poison = poison
+        self.transient_failures = transient_failures
+        self.calls = 0
+
+    def score_batch(
+        self, conn: Any, events: Sequence[Event], hasher: PiiHasher, now: datetime
+    ) -> list[Decision]:
+        self.calls += 1
+        if self.calls <= self.transient_failures:
+            raise TransientStoreError("database is locked")
+        bad = [e.event_id for e in events if e.event_id in self.poison]
+        if bad:
+            raise ValueError(f"cannot score {bad[0]}")
+        return self.real.score_batch(conn, events, hasher, now)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def queued(settings: Settings, redis_url: str) -> Settings:
+    return queue_settings(settings, redis_url)
+
+
+@pytest.fixture
+def broker(queued: Settings) -> Iterator[TrustRedisBroker]:
+    broker = build_broker(queued)
+    yield broker
+    broker.close()
+
+
+def _actors(broker: TrustRedisBroker, settings: Settings, pipeline: Pipeline) -> Actors:
+    return declare_actors(broker, settings, lambda: pipeline)
+
+
+def test_events_submitted_to_the_queue_are_decided_by_a_worker(
+    broker: TrustRedisBroker, queued: Settings, sqlite_store: Store
+) -> None:
+    actors = _actors(broker, queued, build_pipeline(queued, sqlite_store))
+    records = [review_payload() for _ in range(120)] + [{"kind": "review", "rating": 3}]
+
+    result = submit(records, sink=actors, store=sqlite_store, settings=queued)
+    with running_worker(broker):
+        broker.join(queued.worker.queue_name, timeout=30_000)
+
+    assert (result.queued, result.quarantined, result.batches) == (120, 1, 3)
+    assert counts(sqlite_store).decisions == 120
+    assert_nothing_lost(sqlite_store, [r["event_id"] for r in records[:-1]])
+
+
+def test_a_poison_event_is_split_out_and_dead_lettered_with_its_error(
+    broker: TrustRedisBroker, queued: Settings, sqlite_store: Store
+) -> None:
+    records = [review_payload() for _ in range(40)]
+    poison = records[17]["event_id"]
+    pipeline = build_pipeline(queued, sqlite_store)
+    pipeline.scorer = FlakyScorer(pipeline.scorer, {poison})
+    actors = _actors(broker, queued, pipeline)
+
+    actors.send_batch(records)
+    with running_worker(broker):
+        broker.join(queued.worker.queue_name, timeout=30_000)
+
+    assert_nothing_lost(sqlite_store, [r["event_id"] for r in records if r["event_id"] != poison])
+    letters = dead_letters(queued).list()
+    assert [[r["event_id"] for r in d.records] for d in letters] == [[poison]]
+    assert f"cannot score {poison}" in letters[0].error
+
+
+def test_transient_store_errors_are_retried_until_the_batch_goes_through(
+    broker: TrustRedisBroker, queued: Settings, sqlite_store: Store
+) -> None:
+    records = [review_payload() for _ in range(10)]
+    pipeline = build_pipeline(queued, sqlite_store)
+    flaky = FlakyScorer(pipeline.scorer, set(), transient_failures=3)
+    pipeline.scorer = flaky
+    actors = _actors(broker, queued, pipeline)
+
+    actors.send_batch(records)
+    with running_worker(broker):
+        wait_until(lambda: counts(sqlite_store).decisions == 10, 30, "the retried batch")
+
+    assert flaky.calls == 4
+    assert dead_letters(queued).count() == 0
+
+
+def test_replaying_a_dead_letter_after_the_fix_decides_its_events(
+    broker: TrustRedisBroker, queued: Settings, sqlite_store: Store
+) -> None:
+    record = review_payload()
+    pipeline = build_pipeline(queued, sqlite_store)
+    flaky = FlakyScorer(pipeline.scorer, {record["event_id"]})
+    pipeline.scorer = flaky
+    _actors(broker, queued, pipeline).send_batch([record])
+    with running_worker(broker):
+        wait_until(lambda: dead_letters(queued).count() == 1, 30, "the dead letter")
+
+        flaky.poison.clear()  # "the fix"
+        replayed = replay_dead_letters(queued, None)
+        wait_until(lambda: counts(sqlite_store).decisions == 1, 30, "the replayed event")
+
+    assert replayed == 1
+    assert dead_letters(queued).count() == 0
+
+
+def test_the_broker_keeps_its_keys_in_its_own_namespace(
+    broker: TrustRedisBroker, queued: Settings, sqlite_store: Store, redis_url: str
+) -> None:
+    _actors(broker, queued, build_pipeline(queued, sqlite_store)).send_batch([review_payload()])
+
+    keys = redis.Redis.from_url(redis_url).keys("*")
+
+    assert keys
+    assert all(k.decode().startswith(queued.worker.redis_namespace + ":") for k in keys)

@@ -1,0 +1,147 @@
+"""``trust up``, ``trust worker``, ``trust decide`` and ``trust dlq``: running the pipeline.
+
+This module is part of the composition root: it may import ``workers`` and ``models``, but
+only inside command bodies.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+dlq_app = typer.Typer(
+    help="Dead-lettered batches: see why they failed, replay them after a fix.",
+    no_args_is_help=True,
+)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return str(value)
+
+
+def up(
+    demo: bool = typer.Option(False, "--demo", help="Stream a simulated marketplace in."),
+    processes: int | None = typer.Option(None, "--processes", min=1, help="Worker processes."),
+    threads: int | None = typer.Option(None, "--threads", min=1, help="Threads per worker."),
+    dashboard: bool = typer.Option(True, "--dashboard/--no-dashboard", help="Run Streamlit."),
+    demo_accounts: int = typer.Option(2_000, "--demo-accounts", min=10, hidden=True),
+) -> None:
+    """Run everything on this machine (Redis, workers, dashboard) until Ctrl-C."""
+    from trust.cli.context import console, settings
+    from workers.logs import configure_logging
+    from workers.up import UpOptions, run_up
+
+    configure_logging("WARNING")
+    current = settings()
+    options = UpOptions(
+        processes=processes or current.worker.processes,
+        threads=threads or current.worker.threads,
+        demo=demo,
+        dashboard=dashboard,
+        demo_accounts=demo_accounts,
+    )
+    raise typer.Exit(run_up(current, options, lambda line: console.print(line, highlight=False)))
+
+
+def worker(
+    processes: int | None = typer.Option(None, "--processes", min=1, help="Worker processes."),
+    threads: int | None = typer.Option(None, "--threads", min=1, help="Threads per worker."),
+) -> None:
+    """Run worker processes only (distributed mode: PostgreSQL store, external Redis)."""
+    from trust.cli.context import console, settings
+    from workers.logs import configure_logging
+    from workers.up import run_workers
+
+    configure_logging()
+    current = settings()
+    code = run_workers(
+        current,
+        processes or current.worker.processes,
+        threads or current.worker.threads,
+        lambda line: console.print(line, highlight=False),
+    )
+    raise typer.Exit(code)
+
+
+def decide(
+    path: str = typer.Argument(..., help="A JSON file with one event, or - for standard input."),
+) -> None:
+    """Decide one event now (synchronous path) and print the decision as JSON."""
+    from trust.cli.context import open_store, settings
+    from trust.pipeline import decide_one
+    from workers.wiring import build_pipeline
+
+    text = sys.stdin.read() if path == "-" else Path(path).read_text()
+    current = settings()
+    store = open_store(current)
+    try:
+        result = decide_one(build_pipeline(current, store, source="decide"), text)
+    finally:
+        store.close()
+    typer.echo(json.dumps(result.as_json(), default=_json_default, indent=2))
+    if result.status == "quarantined":
+        raise typer.Exit(1)
+
+
+@dlq_app.command("list")
+def dlq_list(
+    limit: int = typer.Option(50, "--limit", min=1, help="How many to show (oldest first)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Show dead-lettered batches with their error."""
+    from trust.cli.context import console, settings
+    from workers.dlq import dead_letters
+
+    letters = dead_letters(settings())
+    found = letters.list(limit)
+    if as_json:
+        typer.echo(json.dumps([d.as_dict() for d in found], indent=2))
+        return
+    table = Table(title=f"dead letters: {letters.count()}")
+    for column in ("id", "failed at", "events", "retries", "error"):
+        table.add_column(column, overflow="fold")
+    for letter in found:
+        ids = ", ".join(str(r.get("event_id")) for r in letter.records[:3])
+        table.add_row(
+            letter.id,
+            datetime.fromtimestamp(letter.failed_at).strftime("%Y-%m-%d %H:%M:%S"),
+            f"{len(letter.records)} ({ids})",
+            str(letter.retries),
+            letter.error,
+        )
+    console.print(table)
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    ids: list[str] | None = typer.Option(None, "--id", help="A dead letter's id (repeatable)."),
+    replay_all: bool = typer.Option(False, "--all", help="Replay every dead letter."),
+) -> None:
+    """Send dead-lettered batches back to the queue (after fixing the cause)."""
+    from trust.cli.context import console, err_console, settings
+    from workers.dlq import replay_dead_letters
+
+    if bool(ids) == replay_all:
+        err_console.print("give either --id (one or more) or --all")
+        raise typer.Exit(2)
+    replayed = replay_dead_letters(settings(), None if replay_all else ids)
+    console.print(f"replayed {replayed} dead-lettered batch(es)")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``up``, ``worker``, ``decide`` and the ``dlq`` group."""
+    app.command("up")(up)
+    app.command("worker")(worker)
+    app.command("decide")(decide)
+    app.add_typer(dlq_app, name="dlq")

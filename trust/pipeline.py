@@ -1,0 +1,241 @@
+"""One batch of raw records in, decisions and cases out, in a single transaction.
+
+Every path that decides (the queue workers, ``trust decide``, direct ingest) goes through
+``process_batch``, so a decision means the same thing whichever way an event arrived.
+Processing is idempotent by ``event_id``: a redelivered batch stores nothing twice, scores
+nothing twice and opens no second case.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, select
+
+from trust.decisions import Decision
+from trust.events import Event, validate_record
+from trust.pii import PiiHasher
+from trust.settings import Settings
+from trust.store import Store, transaction
+from trust.store.accounts import record_accounts, record_batch_identifiers
+from trust.store.events import insert_events
+from trust.store.quarantine import QuarantinedRecord, quarantine_records
+from trust.store.tables import decisions as decisions_table
+
+RawRecord = Mapping[str, Any] | str | bytes
+
+
+class BatchScorer(Protocol):
+    """What the pipeline needs from scoring: decisions for stored events, in order."""
+
+    def score_batch(
+        self, conn: Connection, events: Sequence[Event], hasher: PiiHasher, now: datetime
+    ) -> list[Decision]:
+        """One decision per event (signals see the batch's own rows, not the future)."""
+        ...
+
+
+class DecisionWriter(Protocol):
+    """Stores decisions (``trust.store.decisions.insert_decisions``)."""
+
+    def __call__(self, conn: Connection, decisions: Sequence[Decision]) -> object:
+        """Write one row per decision."""
+        ...
+
+
+class CaseOpener(Protocol):
+    """Opens or joins cases for flagged decisions (``trust.cases.open_or_join``)."""
+
+    def __call__(
+        self, conn: Connection, decisions: Sequence[Decision], settings: Settings, now: datetime
+    ) -> Mapping[str, int]:
+        """Map of event_id to the case it opened or joined."""
+        ...
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """What one batch did: how many records were new, repeated or refused, and the decisions."""
+
+    received: int
+    stored: int
+    duplicates: int
+    quarantined: int
+    decisions: list[Decision] = field(default_factory=list)
+    case_ids: dict[str, int] = field(default_factory=dict)
+    stored_kinds: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def outcomes(self) -> Counter[tuple[str, str]]:
+        """Decisions counted by (kind, outcome)."""
+        return Counter((d.kind, d.outcome) for d in self.decisions)
+
+
+@dataclass(frozen=True, slots=True)
+class SortedRecords:
+    """A batch split into valid events and refused records (with their reasons)."""
+
+    events: list[Event]
+    refused: list[QuarantinedRecord]
+
+
+def _raw_text(record: Any) -> str:
+    if isinstance(record, bytes):
+        return record.decode("utf-8", errors="replace")
+    if isinstance(record, str):
+        return record
+    try:
+        return json.dumps(record, default=str, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        return repr(record)
+
+
+def sort_records(records: Iterable[RawRecord | Event], *, source: str) -> SortedRecords:
+    """Validate each record; invalid ones become quarantine entries naming the field."""
+    valid: list[Event] = []
+    refused: list[QuarantinedRecord] = []
+    for line, record in enumerate(records, start=1):
+        if not isinstance(record, Mapping | str | bytes):
+            valid.append(record)
+            continue
+        result = validate_record(record)
+        if result.event is not None:
+            valid.append(result.event)
+        else:
+            refused.append(
+                QuarantinedRecord(
+                    source=source,
+                    line_number=line,
+                    raw=_raw_text(record),
+                    errors=[issue.as_dict() for issue in result.issues],
+                    reason=result.reason,
+                    event_id=result.event_id,
+                )
+            )
+    return SortedRecords(valid, refused)
+
+
+@lru_cache(maxsize=8)
+def _hasher(key: bytes) -> PiiHasher:
+    return PiiHasher(key)
+
+
+def hasher_for(settings: Settings) -> PiiHasher:
+    """The personal-data hasher for these settings (built once per key)."""
+    return _hasher(settings.resolved_secret_key())
+
+
+def _record_links(conn: Connection, fresh: Sequence[Event], hasher: PiiHasher) -> None:
+    record_accounts(conn, fresh)
+    record_batch_identifiers(conn, fresh, hasher)
+
+
+@dataclass(slots=True)
+class Pipeline:
+    """The decision flow wired to its collaborators; ``process_batch`` is its one verb."""
+
+    store: Store
+    settings: Settings
+    scorer: BatchScorer
+    write_decisions: DecisionWriter
+    open_cases: CaseOpener
+    source: str = "queue"
+
+    def process(self, records: Iterable[RawRecord | Event], now: datetime | None = None
+                ) -> BatchResult:
+        """Validate, store, score, decide and open cases for one batch, in one transaction."""
+        now = now or datetime.now(UTC)
+        records = list(records)
+        sorted_records = sort_records(records, source=self.source)
+        hasher = hasher_for(self.settings)
+        result = BatchResult(
+            received=len(records), stored=0, duplicates=0, quarantined=0
+        )
+        with transaction(self.store.engine) as conn:
+            # quarantine_records holds each (source, line, raw) once: redelivery adds nothing.
+            result.quarantined = quarantine_records(conn, sorted_records.refused, received_at=now)
+            fresh = insert_events(
+                conn, sorted_records.events, source=self.source, received_at=now
+            )
+            result.stored = len(fresh)
+            result.duplicates = len(sorted_records.events) - len(fresh)
+            result.stored_kinds = Counter(e.kind for e in fresh)
+            if fresh:
+                _record_links(conn, fresh, hasher)
+                result.decisions = self.scorer.score_batch(conn, fresh, hasher, now)
+                self.write_decisions(conn, result.decisions)
+                result.case_ids = dict(
+                    self.open_cases(conn, result.decisions, self.settings, now)
+                )
+        return result
+
+
+def stored_decision(conn: Connection, event_id: str) -> dict[str, Any] | None:
+    """The decision row already stored for ``event_id``, if any."""
+    row = conn.execute(
+        select(decisions_table).where(decisions_table.c.event_id == event_id)
+    ).first()
+    return dict(row._mapping) if row is not None else None
+
+
+def default_pipeline(
+    store: Store, settings: Settings, scorer: BatchScorer, *, source: str = "queue"
+) -> Pipeline:
+    """The production wiring: decisions stored by the store, cases opened by ``trust.cases``."""
+    from trust.cases import open_or_join
+    from trust.store.decisions import insert_decisions
+
+    return Pipeline(store, settings, scorer, insert_decisions, open_or_join, source=source)
+
+
+def process_batch(
+    store: Store,
+    raw_records: Iterable[RawRecord | Event],
+    settings: Settings,
+    scorer: BatchScorer,
+    now: datetime | None = None,
+    *,
+    source: str = "queue",
+) -> BatchResult:
+    """Run one batch through the whole decision flow in one transaction (see ``Pipeline``)."""
+    return default_pipeline(store, settings, scorer, source=source).process(raw_records, now)
+
+
+@dataclass(frozen=True, slots=True)
+class SingleDecision:
+    """The synchronous answer for one event: decided now, decided before, or refused."""
+
+    status: str  # 'decided' | 'already_decided' | 'quarantined'
+    event_id: str | None
+    decision: dict[str, Any] | None
+    reason: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON-ready form for ``trust decide``."""
+        return {"status": self.status, "event_id": self.event_id,
+                "reason": self.reason, "decision": self.decision}
+
+
+def decide_one(pipeline: Pipeline, record: RawRecord | Event, now: datetime | None = None
+               ) -> SingleDecision:
+    """Decide one event synchronously through the same batch code the workers run."""
+    result = pipeline.process([record], now)
+    if result.decisions:
+        decision = result.decisions[0]
+        row = decision.to_row()
+        row["case_id"] = result.case_ids.get(decision.event_id, decision.case_id)
+        return SingleDecision("decided", decision.event_id, row)
+    if result.quarantined or result.stored + result.duplicates == 0:
+        refused = sort_records([record], source=pipeline.source).refused
+        reason = refused[0].reason if refused else "record refused"
+        return SingleDecision("quarantined", refused[0].event_id if refused else None, None, reason)
+    event_id = sort_records([record], source=pipeline.source).events[0].event_id
+    with pipeline.store.engine.connect() as conn:
+        existing = stored_decision(conn, event_id)
+    return SingleDecision("already_decided", event_id, existing)

@@ -1,0 +1,58 @@
+"""Tie child processes to their parent so that no server or worker outlives the command."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import subprocess
+from collections.abc import Callable, Sequence
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent_pid: int) -> Callable[[], None]:
+    def preexec() -> None:
+        # Runs in the child between fork and exec: the kernel sends SIGTERM to the child the
+        # moment the parent dies, even by SIGKILL, so nothing is left behind.
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        # The parent may have died between fork and prctl: then we were re-parented already.
+        if os.getppid() != parent_pid:
+            os._exit(1)
+        # Own process group: a Ctrl-C on the terminal reaches the parent only, which then
+        # stops its children in order (workers first, Redis last).
+        os.setpgid(0, 0)
+
+    return preexec
+
+
+def spawn_tied(
+    command: Sequence[str],
+    *,
+    env: dict[str, str] | None = None,
+    stdout: int | None = None,
+    stderr: int | None = None,
+    cwd: str | None = None,
+) -> subprocess.Popen[bytes]:
+    """Start ``command`` as a child that receives SIGTERM as soon as this process dies."""
+    return subprocess.Popen(
+        list(command),
+        env=env,
+        stdout=stdout,
+        stderr=stderr,
+        cwd=cwd,
+        preexec_fn=_die_with_parent(os.getpid()),
+    )
+
+
+def stop_process(proc: subprocess.Popen[bytes], *, timeout: float = 10.0) -> int | None:
+    """SIGTERM, wait up to ``timeout`` seconds, then SIGKILL; returns the exit code."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+    return proc.returncode

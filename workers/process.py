@@ -1,0 +1,72 @@
+"""One worker process: a dramatiq Worker consuming the events queue until SIGTERM.
+
+Started by the supervisor as ``python -m workers.process --threads M``; it reads the same
+``TRUST_*`` settings as every other command (the supervisor passes the Redis URL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+from types import FrameType
+
+from trust.settings import Settings, get_settings
+
+log = logging.getLogger("workers.process")
+
+
+def run_worker(settings: Settings, threads: int) -> None:
+    """Consume until SIGTERM/SIGINT, then finish in-flight batches and hand back the rest."""
+    from workers.metrics import prepare_multiprocess
+
+    # Before anything imports prometheus_client: metrics go to the shared folder.
+    prepare_multiprocess(settings.data_dir.resolve() / "metrics")
+
+    import dramatiq
+    from dramatiq.middleware.prometheus import Prometheus
+
+    from workers.actors import LazyPipeline, declare_actors
+    from workers.broker import build_broker
+    from workers.wiring import build_pipeline
+
+    broker = build_broker(settings, extra=[Prometheus()])
+    lazy = LazyPipeline(lambda: build_pipeline(settings))
+    declare_actors(broker, settings, lazy.get)
+    broker.emit_after("process_boot")
+    lazy.get()  # fail fast (bad rule pack, unreachable store) rather than on the first batch
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=1000)
+    worker.start()
+    log.info("worker started", extra={"threads": threads, "queue": settings.worker.queue_name})
+    stop.wait()
+    log.info("worker stopping")
+    worker.stop(timeout=30_000)
+    broker.emit_before("process_stop")
+    broker.close()
+    lazy.get().store.close()
+    log.info("worker stopped")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of ``python -m workers.process``."""
+    from workers.logs import configure_logging
+
+    parser = argparse.ArgumentParser(prog="workers.process")
+    parser.add_argument("--threads", type=int, default=None)
+    args = parser.parse_args(argv)
+    configure_logging()
+    settings = get_settings()
+    run_worker(settings, args.threads or settings.worker.threads)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+"""Process management for ``trust up`` and ``trust worker``: start, watch, restart, stop.
+
+Children are tied to the supervisor with PR_SET_PDEATHSIG (``spawn_tied``), so even a
+SIGKILLed supervisor leaves nothing running. A child that dies is restarted with backoff;
+stopping sends SIGTERM to every child (newest first) and SIGKILL to any that lingers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import FrameType
+
+from workers.lifetime import spawn_tied, stop_process
+
+log = logging.getLogger(__name__)
+
+MAX_RESTART_DELAY = 30.0
+
+
+@dataclass
+class Child:
+    """One supervised process and its restart history."""
+
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    restart: bool = True
+    proc: subprocess.Popen[bytes] | None = None
+    started_at: float = 0.0
+    restarts: int = 0
+    next_start: float = 0.0
+
+    @property
+    def pid(self) -> int | None:
+        """PID of the running process, if any."""
+        return self.proc.pid if self.proc is not None and self.proc.poll() is None else None
+
+
+@dataclass
+class Supervisor:
+    """A set of named child processes kept alive until ``stop``."""
+
+    children: list[Child] = field(default_factory=list)
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    def add(
+        self,
+        name: str,
+        command: Sequence[str],
+        env: dict[str, str] | None = None,
+        *,
+        restart: bool = True,
+    ) -> Child:
+        """Register and start a child (call from the main thread: PDEATHSIG is per thread)."""
+        child = Child(name, list(command), dict(env or os.environ), restart)
+        self.children.append(child)
+        self._start(child)
+        return child
+
+    def _start(self, child: Child) -> None:
+        child.proc = spawn_tied(child.command, env=child.env)
+        child.started_at = time.monotonic()
+        log.info("started", extra={"child": child.name, "pid": child.proc.pid})
+
+    def poll(self) -> None:
+        """Restart children that died (backoff doubles while they keep dying young)."""
+        now = time.monotonic()
+        for child in self.children:
+            if child.proc is None or child.proc.poll() is None or self.stopping.is_set():
+                continue
+            if not child.restart:
+                continue
+            if child.next_start == 0.0:
+                lived = now - child.started_at
+                delay = 0.5 if lived > 60 else min(MAX_RESTART_DELAY, 0.5 * 2**child.restarts)
+                child.next_start = now + delay
+                log.warning("child exited; restarting", extra={
+                    "child": child.name, "code": child.proc.returncode, "in_seconds": delay})
+            elif now >= child.next_start:
+                child.restarts += 1
+                child.next_start = 0.0
+                self._start(child)
+
+    def run(self, interval: float = 0.5) -> None:
+        """Watch the children until ``stopping`` is set (by a signal or another thread)."""
+        while not self.stopping.wait(interval):
+            self.poll()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop every child, newest first; SIGKILL whatever does not exit in ``timeout``."""
+        self.stopping.set()
+        running = [c for c in reversed(self.children) if c.proc and c.proc.poll() is None]
+        for child in running:
+            assert child.proc is not None
+            child.proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for child in running:
+            assert child.proc is not None
+            stop_process(child.proc, timeout=max(0.1, deadline - time.monotonic()))
+            log.info("stopped", extra={"child": child.name, "code": child.proc.returncode})
+
+
+def stop_on_signals(supervisor: Supervisor) -> None:
+    """SIGINT and SIGTERM (and the parent's death, via SIGHUP) stop the supervisor cleanly."""
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal received; stopping", extra={"signal": signal.Signals(signum).name})
+        supervisor.stopping.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, handler)
+
+
+def worker_command(threads: int) -> list[str]:
+    """The command line of one worker process."""
+    return [sys.executable, "-m", "workers.process", "--threads", str(threads)]

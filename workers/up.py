@@ -1,0 +1,170 @@
+"""``trust up``: the whole pipeline on one machine, stopped cleanly on Ctrl-C.
+
+Order of start: Redis (embedded unless configured) -> store migration -> worker processes
+-> dashboard -> metrics -> (demo) staff lead and the simulated stream. Stop is the reverse,
+and every child is tied to this process, so nothing outlives it even on SIGKILL.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+
+from trust.settings import Settings
+from trust.store import Store
+from workers.broker import TrustRedisBroker
+from workers.embedded_redis import EmbeddedRedis
+from workers.supervisor import Supervisor, stop_on_signals, worker_command
+
+log = logging.getLogger(__name__)
+
+DASHBOARD_APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+DEMO_LEAD = "demo-lead"
+
+
+@dataclass(frozen=True, slots=True)
+class UpOptions:
+    """What ``trust up`` should run."""
+
+    processes: int
+    threads: int
+    demo: bool = False
+    dashboard: bool = True
+    demo_accounts: int = 2_000
+    demo_days: int = 60
+    demo_seed: int = 7
+
+
+def child_env(settings: Settings, redis_url: str) -> dict[str, str]:
+    """Environment of the children: same settings, the Redis URL made explicit."""
+    env = dict(os.environ)
+    env["TRUST_REDIS_URL"] = redis_url
+    env["TRUST_DATA_DIR"] = str(settings.data_dir.resolve())
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+def dashboard_command(settings: Settings) -> list[str]:
+    """The Streamlit command line, bound to loopback (or the configured bind host)."""
+    return [
+        sys.executable, "-m", "streamlit", "run", str(DASHBOARD_APP),
+        "--server.address", settings.bind_host,
+        "--server.port", str(settings.dashboard_port),
+        "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+    ]
+
+
+def create_demo_lead(store: Store) -> str | None:
+    """Create the demo lead and return its generated password (None if it already exists)."""
+    from trust.errors import StaffError
+    from trust.staff.accounts import add_staff
+
+    try:
+        with store.engine.begin() as conn:
+            return add_staff(conn, DEMO_LEAD, "lead")
+    except StaffError:
+        return None
+
+
+def _serve_metrics(
+    settings: Settings, broker: TrustRedisBroker | None, say: Callable[[str], None]
+) -> ThreadingHTTPServer | None:
+    from workers.metrics import serve_metrics
+
+    queue = settings.worker.queue_name
+    depths = (lambda: {queue: broker.queue_depth(queue)}) if broker is not None else None
+    try:
+        server = serve_metrics(settings.bind_host, settings.metrics_port, depths)
+    except OSError as exc:  # the port is taken (another `trust up`): run without metrics
+        say(f"metrics    not served: {settings.bind_host}:{settings.metrics_port}: {exc}")
+        return None
+    say(f"metrics    http://{settings.bind_host}:{settings.metrics_port}/metrics")
+    return server
+
+
+def run_up(settings: Settings, options: UpOptions, say: Callable[[str], None]) -> int:
+    """Run the pipeline until SIGINT/SIGTERM; returns the exit code."""
+    from workers.broker import build_broker
+    from workers.demo import DemoFeed
+    from workers.metrics import prepare_multiprocess
+
+    supervisor = Supervisor()
+    stop_on_signals(supervisor)
+    redis = EmbeddedRedis.in_data_dir(settings.data_dir) if not settings.redis_url else None
+    feed: DemoFeed | None = None
+    metrics_server = None
+    broker = None
+    try:
+        url = redis.start() if redis else str(settings.redis_url)
+        say(f"redis      {url}" + (" (embedded, append-only)" if redis else ""))
+        store = Store.from_settings(settings)
+        say(f"store      {settings.resolved_database_url}")
+        prepare_multiprocess(settings.data_dir.resolve() / "metrics", clear=True)
+        env = child_env(settings, url)
+        for number in range(options.processes):
+            supervisor.add(f"worker-{number + 1}", worker_command(options.threads), env)
+        say(f"workers    {options.processes} processes x {options.threads} threads")
+        if options.dashboard and DASHBOARD_APP.exists():
+            supervisor.add("dashboard", dashboard_command(settings), env)
+            say(f"dashboard  http://{settings.bind_host}:{settings.dashboard_port}")
+        broker = build_broker(settings, url=url)
+        metrics_server = _serve_metrics(settings, broker, say)
+        if options.demo:
+            password = create_demo_lead(store)
+            if password:
+                say(f"demo login {DEMO_LEAD} / {password}   (shown once; a lead can approve)")
+            else:
+                say(f"demo login {DEMO_LEAD} exists already (its password was shown when made)")
+            feed = DemoFeed(settings, broker, options, say)
+            threading.Thread(target=feed.run, name="demo-feed", daemon=True).start()
+        store.close()
+        say("running    press Ctrl-C to stop")
+        supervisor.run()
+    finally:
+        say("stopping   workers, dashboard, redis ...")
+        if feed is not None:
+            feed.stop()
+        supervisor.stop()
+        if metrics_server is not None:
+            metrics_server.shutdown()
+            metrics_server.server_close()
+        if broker is not None:
+            broker.close()
+        if redis is not None:
+            redis.stop()
+        say("stopped")
+    return 0
+
+
+def run_workers(settings: Settings, processes: int, threads: int, say: Callable[[str], None]
+                ) -> int:
+    """``trust worker``: worker processes only (distributed mode) until SIGINT/SIGTERM."""
+    from workers.broker import redis_url_of
+    from workers.metrics import prepare_multiprocess
+
+    url = redis_url_of(settings)
+    Store.from_settings(settings).close()  # migrate once here, not in every child
+    prepare_multiprocess(settings.data_dir.resolve() / "metrics", clear=True)
+    supervisor = Supervisor()
+    stop_on_signals(supervisor)
+    server = None
+    try:
+        for number in range(processes):
+            supervisor.add(f"worker-{number + 1}", worker_command(threads),
+                           child_env(settings, url))
+        server = _serve_metrics(settings, None, say)
+        say(f"{processes} worker processes x {threads} threads on {url}; Ctrl-C to stop")
+        supervisor.run()
+    finally:
+        supervisor.stop()
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+    return 0

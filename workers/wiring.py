@@ -1,0 +1,39 @@
+"""Composition of the production pipeline: store, rule pack, anomaly model, cases."""
+
+from __future__ import annotations
+
+import logging
+
+from trust.decisions import AnomalyScorer
+from trust.pipeline import Pipeline, default_pipeline
+from trust.rules.pack import load_pack
+from trust.scoring import Scorer
+from trust.settings import Settings
+from trust.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def anomaly_scorer(settings: Settings) -> AnomalyScorer | None:
+    """The registry's active models, or None when the registry cannot be opened."""
+    from models.scorer import RegistryScorer
+
+    try:
+        return RegistryScorer.from_settings(settings)
+    except Exception as exc:  # the model is advisory: rules decide without it
+        log.warning("anomaly model unavailable; deciding on rules only", extra={
+            "error": f"{type(exc).__name__}: {exc}"})
+        return None
+
+
+def build_scorer(settings: Settings) -> Scorer:
+    """The rule pack in force plus the anomaly model, ready to score batches."""
+    return Scorer(load_pack(settings.rules_dir), settings, anomaly_scorer(settings))
+
+
+def build_pipeline(
+    settings: Settings, store: Store | None = None, *, source: str = "queue"
+) -> Pipeline:
+    """The pipeline the workers and ``trust decide`` run (store opened without migrating)."""
+    store = store or Store.from_settings(settings, migrate=False)
+    return default_pipeline(store, settings, build_scorer(settings), source=source)
