@@ -14,8 +14,9 @@ WORKERS = ("freelancer", "agency")
 def serial_complainer(world: World, pool: Sequence[Account], pattern: str) -> None:
     """One client files low-effort complaints (and 1-star reviews) against many freelancers."""
     rng = world.rng
-    complainer = pick(world, pool, ("client",))
-    ts = start_after(world, complainer, span=(world.end - world.start) // 2)
+    span = (world.end - world.start) // 2
+    complainer = pick(world, pool, ("client",), span)
+    ts = start_after(world, complainer, span=span)
     targets = victims(world, pool, WORKERS, rng.randrange(6, 16), complainer)
     # Spread the spree over the rest of the window so all of it is observed.
     step = max(2 * HOUR, (world.end - ts - 4 * DAY) // len(targets))
@@ -35,25 +36,25 @@ def serial_complainer(world: World, pool: Sequence[Account], pattern: str) -> No
 def non_payment(world: World, pool: Sequence[Account], pattern: str) -> None:
     """A client has several freelancers work on unfunded milestones, then never pays."""
     rng = world.rng
-    client = pick(world, pool, ("client",))
-    ts = start_after(world, client, span=12 * DAY)
+    client = pick(world, pool, ("client",), 8 * DAY)
+    ts = start_after(world, client, span=8 * DAY)
     for freelancer in victims(world, pool, WORKERS, rng.randrange(3, 7), client):
-        ended = ts + rng.randrange(HOUR, 4 * DAY)
+        ended = ts + rng.randrange(HOUR, 2 * DAY)
         contract = quick_contract(world, client, freelancer, ended, rng.randrange(15_000, 300_000),
                                   length=rng.randrange(5 * DAY, 25 * DAY))
         overdue = rng.randrange(15, 40)
         escrow = "unfunded" if rng.random() < 0.75 else "funded"
         category = "non_payment" if rng.random() < 0.8 else "late_payment"
-        world.emit(ended + rng.randrange(2 * DAY, 8 * DAY), records.complaint(
+        world.emit(ended + rng.randrange(12 * HOUR, 3 * DAY), records.complaint(
             world, freelancer, client, category, texts.non_payment_text(rng, overdue), contract,
             escrow), pattern)
-        ts = ended + rng.randrange(6 * HOUR, 2 * DAY)
+        ts += rng.randrange(3 * HOUR, 12 * HOUR)
 
 
 def off_platform_payment(world: World, pool: Sequence[Account], pattern: str) -> None:
     """An account asks counterparties to pay outside escrow; they report it."""
     rng = world.rng
-    culprit = pick(world, pool, ("freelancer", "client", "agency"))
+    culprit = pick(world, pool, ("freelancer", "client", "agency"), 5 * DAY)
     ts = start_after(world, culprit, span=5 * DAY)
     roles = ("client",) if culprit.role != "client" else WORKERS
     for other in victims(world, pool, roles, rng.randrange(1, 4), culprit):

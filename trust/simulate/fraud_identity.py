@@ -6,7 +6,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from trust.simulate import people, records, texts
-from trust.simulate.schemes import copy_identity, pick, quick_contract, start_after, verify
+from trust.simulate.schemes import (
+    copy_identity,
+    pick,
+    quick_contract,
+    start_after,
+    traces,
+    verify,
+)
 from trust.simulate.world import DAY, HOUR, Account, World, iso_day
 
 ROLES = ("freelancer", "client", "agency")
@@ -85,7 +92,8 @@ def duplicate_account(world: World, pool: Sequence[Account], pattern: str) -> No
     original = pick(world, pool, ROLES)
     created = start_after(world, original, span=DAY)
     duplicate = world.new_account(original.role, created, country=original.country)
-    share = rng.sample(LINKS, rng.randrange(1, 4))
+    available = traces(original, LINKS)
+    share = rng.sample(available, rng.randrange(1, min(3, len(available)) + 1))
     copy_identity(rng, duplicate, original, share)
     if rng.random() < 0.5:
         duplicate.first = original.first  # same person, slightly different profile
@@ -98,19 +106,23 @@ def ban_evasion(world: World, pool: Sequence[Account], pattern: str) -> None:
     rng = world.rng
     scammer = world.new_account("freelancer", world.moment(world.start, world.start + 8 * DAY))
     verify(world, scammer, scammer.created_at + rng.randrange(600, 6 * HOUR), pattern)
-    ts = scammer.created_at + rng.randrange(DAY, 4 * DAY)
-    for victim in [pick(world, pool, ("client",)) for _ in range(rng.randrange(2, 5))]:
-        ended = ts + rng.randrange(HOUR, 3 * DAY)
+    victims = [pick(world, pool, ("client",)) for _ in range(rng.randrange(2, 5))]
+    # Pace the story so that the return is observed even in a short window.
+    step = max(4 * HOUR, min(3 * DAY, (world.end - scammer.created_at) // (len(victims) + 4)))
+    ts = scammer.created_at + rng.randrange(step // 2, step)
+    for victim in victims:
+        ended = ts + rng.randrange(HOUR, step // 2)
         contract = quick_contract(world, victim, scammer, ended, rng.randrange(20_000, 150_000))
-        reported = ended + rng.randrange(HOUR, 2 * DAY)
+        reported = ended + rng.randrange(HOUR, step // 2)
         world.emit(reported, records.complaint(world, victim, scammer, "fraud_scam",
                                                rng.choice(texts.SCAM_TEXTS), contract,
                                                "released"), pattern)
         ts = reported
-    returned = ts + rng.randrange(2 * DAY, 10 * DAY)
+    returned = ts + rng.randrange(step, 3 * step)
     evader = world.new_account("freelancer", returned, country=scammer.country)
     # Always at least one trace besides the document, which a retry may swap.
-    share = rng.sample(LINKS[1:], rng.randrange(1, 3))
+    available = traces(scammer, LINKS[1:])
+    share = rng.sample(available, rng.randrange(1, min(2, len(available)) + 1))
     if rng.random() < 0.4:
         share.append("document")
     copy_identity(rng, evader, scammer, share)
@@ -119,5 +131,5 @@ def ban_evasion(world: World, pool: Sequence[Account], pattern: str) -> None:
         # Rejected once, the evader tries again with a borrowed document but the same laptop.
         evader.doc_number = people.document_number(rng, evader.country)
         evader.first, evader.last = people.pick_name(rng)
-        verify(world, evader, (evader.verified_at or returned) + rng.randrange(HOUR, 3 * DAY),
+        verify(world, evader, (evader.verified_at or returned) + rng.randrange(HOUR, step),
                pattern)

@@ -12,6 +12,7 @@ from trust.simulate.schemes import (
     quick_contract,
     sock_puppet,
     start_after,
+    traces,
 )
 from trust.simulate.world import DAY, HOUR, Account, World
 
@@ -48,26 +49,28 @@ def review_ring(world: World, pool: Sequence[Account], pattern: str) -> None:
 def reciprocal_review(world: World, pool: Sequence[Account], pattern: str) -> None:
     """Two freelancers trade jobs and 5-star reviews back and forth."""
     rng = world.rng
-    first = pick(world, pool, WORKERS)
-    second = pick(world, pool, WORKERS)
+    first = pick(world, pool, WORKERS, 10 * DAY)
+    second = pick(world, pool, WORKERS, 10 * DAY)
     if first is second:
         return
     ts = start_after(world, first, second, span=10 * DAY)
-    for round_ in range(rng.randrange(2, 5)):
+    rounds = rng.randrange(2, 5)
+    step = max(4 * HOUR, (world.end - ts - DAY) // rounds)
+    for round_ in range(rounds):
         client, freelancer = (first, second) if round_ % 2 == 0 else (second, first)
-        ended = ts + rng.randrange(HOUR, 3 * DAY)
+        ended = ts + rng.randrange(HOUR, step // 2)
         contract = quick_contract(world, client, freelancer, ended, rng.randrange(1_000, 15_000))
         emit_review(world, contract, client, ended + rng.randrange(600, 6 * HOUR), 5,
                     rng.choice(texts.REVIEW_TEXTS[5]), pattern)
         emit_review(world, contract, freelancer, ended + rng.randrange(600, 6 * HOUR), 5,
                     rng.choice(texts.REVIEW_TEXTS[5]), pattern)
-        ts = ended + rng.randrange(DAY, 4 * DAY)
+        ts += step
 
 
 def review_burst_new_accounts(world: World, pool: Sequence[Account], pattern: str) -> None:
     """8-20 client accounts created days ago all review one freelancer within two days."""
     rng = world.rng
-    target = pick(world, pool, WORKERS)
+    target = pick(world, pool, WORKERS, 3 * DAY)
     burst = start_after(world, target, span=3 * DAY)
     burst = max(burst, world.start + 6 * DAY)
     country = people.pick_country(rng)
@@ -82,14 +85,17 @@ def review_burst_new_accounts(world: World, pool: Sequence[Account], pattern: st
                     rng.choice(texts.RING_TEXTS), pattern)
 
 
-SELF_DEALING_LINKS = ("device", "ip", "payment", "email_stem")
+SELF_DEALING_LINKS = ("device", "payment", "email_stem")
 
 
 def self_dealing(world: World, pool: Sequence[Account], pattern: str) -> None:
     """A freelancer hires themself from a second account for tiny jobs rated 5 stars."""
     rng = world.rng
-    owner = pick(world, pool, WORKERS)
-    share = rng.sample(SELF_DEALING_LINKS, rng.randrange(1, 4))
+    owner = pick(world, pool, WORKERS, 10 * DAY)
+    # One strong trace (device, card or e-mail stem), sometimes the home connection too.
+    share = rng.sample(traces(owner, SELF_DEALING_LINKS), 1)
+    if rng.random() < 0.5:
+        share.append("ip")
     begin = start_after(world, owner, span=10 * DAY)
     alias = sock_puppet(world, "client", begin - rng.randrange(HOUR, 10 * DAY), pattern,
                         like=owner, share=share)
@@ -106,8 +112,8 @@ def self_dealing(world: World, pool: Sequence[Account], pattern: str) -> None:
 def coerced_review(world: World, pool: Sequence[Account], pattern: str) -> None:
     """A client extorts a freelancer, then retaliates with a review (or trades one for money)."""
     rng = world.rng
-    client = pick(world, pool, ("client",))
-    freelancer = pick(world, pool, WORKERS)
+    client = pick(world, pool, ("client",), 4 * DAY)
+    freelancer = pick(world, pool, WORKERS, 4 * DAY)
     ended = start_after(world, client, freelancer, span=4 * DAY)
     contract = quick_contract(world, client, freelancer, ended, rng.randrange(5_000, 80_000),
                               length=rng.randrange(3 * DAY, 30 * DAY))

@@ -14,8 +14,8 @@ WORKERS = ("freelancer", "agency")
 def subtle_anomaly(world: World, pool: Sequence[Account], pattern: str) -> None:
     """One of: a huge payment for a day's work, an instant micro-contract, an inflated dispute."""
     rng = world.rng
-    client = pick(world, pool, ("client",))
-    freelancer = pick(world, pool, WORKERS)
+    client = pick(world, pool, ("client",), 2 * DAY)
+    freelancer = pick(world, pool, WORKERS, 2 * DAY)
     ended = start_after(world, client, freelancer, span=2 * DAY)
     variant = rng.randrange(3)
     if variant == 0:

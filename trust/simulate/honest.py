@@ -13,7 +13,7 @@ from trust.simulate.world import DAY, HOUR, Account, World, iso, iso_day
 
 # Tuning constants of honest behaviour (documented so volumes can be reasoned about).
 ROLE_WEIGHTS = {"freelancer": 58, "client": 36, "agency": 6}
-CONTRACTS_PER_CLIENT_DAY = 0.12  # mean hiring rate; heavy-tailed across clients
+CONTRACTS_PER_CLIENT_DAY = 0.13  # mean hiring rate; heavy-tailed across clients
 REVIEW_BY_CLIENT = 0.78
 REVIEW_BY_FREELANCER = 0.55
 COMPLAINT_PER_CONTRACT = 0.08
@@ -68,7 +68,7 @@ def verify_all(world: World, accounts: list[Account]) -> None:
             ts = account.created_at + int(rng.expovariate(1 / (3 * HOUR))) + 60
         else:
             ts = world.moment(world.start, early_end)
-        network = account.network(rng)
+        network = None
         if rng.random() < 0.05:
             # Travelling or on a VPN: the IP country differs from the profile country.
             abroad = people.pick_country(rng)
@@ -82,9 +82,12 @@ def verify_all(world: World, accounts: list[Account]) -> None:
                                             document=document))
         if rng.random() < REVERIFICATION_SHARE:
             later = ts + rng.randrange(DAY, 40 * DAY)
-            if rng.random() < 0.5:
+            network = None
+            if rng.random() < 0.5:  # a new phone: the re-verification comes from it
                 account.extra_devices.append(people.device_id(rng))
-            world.emit(later, records.verification(world, account, later))
+                network = {"ip": account.ip, "ip_country": account.country.code,
+                           "device_id": account.extra_devices[-1]}
+            world.emit(later, records.verification(world, account, later, network=network))
 
 
 class Hiring:

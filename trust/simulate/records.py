@@ -95,7 +95,9 @@ def verification(
     document_fields.update(document or {})
     record: dict[str, Any] = {
         "kind": "profile_verification",
-        "network": network or account.network(rng),
+        # Verification runs on the device the account registered: the one links key on.
+        "network": network or {"ip": account.ip, "ip_country": account.country.code,
+                               "device_id": account.device},
         "account_id": account.account_id,
         "role": account.role,
         "account_created_at": iso(account.created_at),

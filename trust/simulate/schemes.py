@@ -14,14 +14,22 @@ from trust.simulate.world import DAY, HOUR, Account, World
 Scheme = Callable[[World, Sequence[Account], str], None]
 
 
-def pick(world: World, pool: Sequence[Account], roles: tuple[str, ...]) -> Account:
-    """An existing account with one of ``roles`` (the scheme's principal or its victim)."""
+def pick(world: World, pool: Sequence[Account], roles: tuple[str, ...], span: int = DAY) -> Account:
+    """An existing account with one of ``roles``, verified at least ``span`` before the end.
+
+    The margin leaves the scheme room to play out inside the window, after the account's
+    identity is on record (so link signals can see it).
+    """
     rng = world.rng
-    for _ in range(200):
+    latest = world.end - span - HOUR
+    fallback = pool[rng.randrange(len(pool))]
+    for _ in range(400):
         account = pool[rng.randrange(len(pool))]
         if account.role in roles:
-            return account
-    return pool[rng.randrange(len(pool))]
+            fallback = account
+            if (account.verified_at or world.start) <= latest:
+                return account
+    return fallback
 
 
 def victims(world: World, pool: Sequence[Account], roles: tuple[str, ...], count: int,
@@ -81,6 +89,7 @@ def copy_identity(rng: random.Random, account: Account, source: Account,
     """Give ``account`` the named identifiers of ``source``."""
     if "device" in share:
         account.device = source.device
+        account.extra_devices = []  # so every event shows the shared device
     if "ip" in share:
         account.ip = source.ip
     if "payment" in share and source.payment:
@@ -93,6 +102,12 @@ def copy_identity(rng: random.Random, account: Account, source: Account,
     if "email_stem" in share:
         stem = "".join(ch for ch in source.email.split("@")[0].split("+")[0] if ch.isalpha())
         account.email = f"{stem}{rng.randrange(10, 999)}@{people.free_mail_domain(rng)}"
+
+
+def traces(account: Account, kinds: Sequence[str]) -> list[str]:
+    """The kinds in ``kinds`` that ``account`` really has (phone and card are optional)."""
+    missing = {"phone": account.phone is None, "payment": account.payment is None}
+    return [kind for kind in kinds if not missing.get(kind, False)]
 
 
 def quick_contract(world: World, client: Account, freelancer: Account, ended: int,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -77,3 +80,17 @@ def test_the_command_writes_both_files_and_prints_the_rates(tmp_path: Path) -> N
     assert (tmp_path / "events.jsonl").stat().st_size > 0
     assert (tmp_path / "truth.csv").read_text().startswith("event_id,is_fraud,pattern\n")
     assert "review_ring" in result.output and "events/s" in result.output
+
+
+def test_output_does_not_depend_on_the_interpreters_hash_seed(tmp_path: Path) -> None:
+    script = (
+        "import sys; from pathlib import Path; from trust.simulate import simulate; "
+        "simulate(300, 10, 5, Path(sys.argv[1]))"
+    )
+    outputs = []
+    for hash_seed in ("1", "2"):
+        out = tmp_path / hash_seed
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        subprocess.run([sys.executable, "-c", script, str(out)], check=True, env=env)
+        outputs.append((out / "events.jsonl").read_bytes() + (out / "truth.csv").read_bytes())
+    assert outputs[0] == outputs[1]
