@@ -29,7 +29,7 @@ def serial_complainer(world: World, pool: Sequence[Account], pattern: str) -> No
             world, complainer, freelancer, category, description, contract, "funded"), pattern)
         if rng.random() < 0.5:
             world.emit(ended + rng.randrange(DAY, 3 * DAY), records.review(
-                world, contract, complainer, 1, rng.choice(texts.REVIEW_TEXTS[1])), pattern)
+                world, contract, complainer, 1, texts.review_text(rng, 1)), pattern)
         ts += rng.randrange(step // 2, step + 1)
 
 

@@ -24,14 +24,14 @@ def subtle_anomaly(world: World, pool: Sequence[Account], pattern: str) -> None:
                                   rng.randrange(1_800_000, 6_000_000),
                                   length=rng.randrange(2 * HOUR, DAY))
         emit_review(world, contract, client, ended + rng.randrange(60, HOUR), 5,
-                    rng.choice(texts.REVIEW_TEXTS[5]), pattern)
+                    texts.review_text(rng, 5), pattern)
     elif variant == 1:
         # A contract opened and closed within minutes, reviewed within a minute, at night.
         night = ended - ended % DAY + rng.randrange(1 * HOUR, 4 * HOUR)
         contract = quick_contract(world, client, freelancer, night, rng.randrange(20_000, 90_000),
                                   length=rng.randrange(60, 900))
         emit_review(world, contract, client, night + rng.randrange(20, 90),
-                    rng.choice((4, 5)), rng.choice(texts.REVIEW_TEXTS[5]), pattern)
+                    rng.choice((4, 5)), texts.review_text(rng, 5), pattern)
     else:
         # A dispute claiming many times what the contract was worth.
         contract = quick_contract(world, client, freelancer, ended, rng.randrange(2_000, 20_000),

@@ -108,7 +108,7 @@ class Hiring:
 def contract_amount(rng: random.Random, freelancer: Account) -> int:
     """Cents paid on a contract: hourly rate times a heavy-tailed number of hours."""
     if rng.random() < 0.03:
-        return rng.randrange(500, 2_000)  # honest micro-gigs: tiny contracts are not all fake
+        return rng.randrange(300, 2_000)  # honest micro-gigs: tiny contracts are not all fake
     hours = rng.lognormvariate(math.log(12), 0.9)
     return max(500, int((freelancer.hourly_cents or 2_500) * hours))
 
@@ -156,7 +156,7 @@ def settle(world: World, contract: Contract) -> None:
             else:
                 rating = rng.choices(range(1, 6), weights=texts.RATING_WEIGHTS)[0]
             ts = contract.ended_at + int(rng.expovariate(1 / (2 * DAY))) % (14 * DAY) + 600
-            text = rng.choice(texts.REVIEW_TEXTS[rating])
+            text = texts.review_text(rng, rating)
             world.emit(ts, records.review(world, contract, reviewer, rating, text))
 
 

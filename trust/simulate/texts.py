@@ -4,38 +4,54 @@ from __future__ import annotations
 
 import random
 
-REVIEW_TEXTS: dict[int, tuple[str, ...]] = {
-    5: (
-        "Excellent work, delivered ahead of schedule. Will hire again.",
-        "Great communication throughout and the result exceeded what we asked for.",
-        "Very professional, understood the brief immediately. Highly recommended.",
-        "Fast, accurate and friendly. Thank you!",
-        "Second project together and just as good as the first.",
-        "Solid work and clear updates every day.",
-        "",
-    ),
-    4: (
-        "Good work overall, a couple of revisions were needed.",
-        "Delivered what we agreed, slightly later than planned.",
-        "Nice to work with; communication could have been quicker.",
-        "",
-    ),
-    3: (
-        "The work was acceptable but needed a lot of back and forth.",
-        "Average result, deadlines slipped twice.",
-        "OK for the price.",
-    ),
-    2: (
-        "Quality was below what the portfolio suggested.",
-        "Missed the deadline and the code needed rework by our team.",
-        "Requirements changed constantly and payment came late.",
-    ),
-    1: (
-        "Did not deliver what was agreed. Very disappointed.",
-        "Unresponsive for a week, had to find someone else to finish.",
-        "Would not recommend; the client ignored the agreed scope.",
-    ),
+# Honest feedback is composed from parts so that two honest reviews rarely read the same.
+_OPENERS: dict[int, tuple[str, ...]] = {
+    5: ("Excellent work.", "Fantastic experience.", "Great job on the {topic}.", "Really happy.",
+        "Top freelancer for {topic} work.", "Second project together and just as good."),
+    4: ("Good work overall.", "Solid job on the {topic}.", "Happy with the result.",
+        "Nice to work with."),
+    3: ("Mixed experience.", "The {topic} was acceptable.", "OK for the price.",
+        "Average result."),
+    2: ("Disappointing.", "The {topic} was below what the portfolio suggested.",
+        "Not what we expected."),
+    1: ("Very disappointed.", "Would not recommend.", "Did not deliver the {topic}."),
 }
+_DETAILS: dict[int, tuple[str, ...]] = {
+    5: ("Delivered ahead of schedule", "Communication was clear every day",
+        "Understood the brief immediately", "Went beyond what we asked",
+        "Quick to fix the small issues we found", "Very organised and proactive"),
+    4: ("a couple of revisions were needed", "delivery slipped by a few days",
+        "communication could have been quicker", "needed some guidance at the start"),
+    3: ("lots of back and forth", "deadlines slipped twice", "had to rework part of it",
+        "answers took a while"),
+    2: ("missed the deadline", "our team had to redo much of it",
+        "requirements kept changing", "payment came late"),
+    1: ("unresponsive for a week", "had to hire someone else to finish",
+        "the agreed scope was ignored", "nothing usable was delivered"),
+}
+_CLOSINGS: dict[int, tuple[str, ...]] = {
+    5: ("Will hire again!", "Highly recommended.", "Thank you!", "", "Five stars."),
+    4: ("Would work together again.", "Recommended.", ""),
+    3: ("", "Fine for small tasks."),
+    2: ("", "Expected more."),
+    1: ("", "Avoid."),
+}
+_TOPICS = ("website", "logo", "translation", "app", "design", "copy", "data work", "videos",
+           "bookkeeping", "integration", "landing page", "research", "migration")
+
+
+def review_text(rng: random.Random, rating: int) -> str:
+    """An honest-sounding review text for a rating (a few people leave none)."""
+    if rating >= 4 and rng.random() < 0.12:
+        return ""
+    topic = rng.choice(_TOPICS)
+    opener = rng.choice(_OPENERS[rating]).format(topic=topic)
+    joiner = " but " if rating in (3, 4) else ": " if rating <= 2 else ". "
+    detail = rng.choice(_DETAILS[rating])
+    closing = rng.choice(_CLOSINGS[rating])
+    return f"{opener.rstrip('.')}{joiner}{detail}. {closing}".strip()
+
+
 RATING_WEIGHTS = (4, 4, 7, 20, 65)  # 1..5 stars, as honest feedback is really distributed
 
 COMPLAINT_TEXTS: dict[str, tuple[str, ...]] = {
