@@ -1,0 +1,28 @@
+"""The review dashboard: a sign-in gate, then the pages the signed-in member's role allows.
+
+Run with ``streamlit run dashboard/app.py --server.address 127.0.0.1 --server.headless true``;
+settings come from the ``TRUST_*`` environment like every other part of the pipeline.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard import session
+from dashboard.navigation import pages_for
+
+st.set_page_config(page_title="Trust review queue", page_icon="🛡️", layout="wide")
+
+member = session.signed_in()
+if member is None:
+    login = st.Page(Path(__file__).parent / "pages" / "login.py", title="Sign in", icon="🔑")
+    st.navigation([login], position="hidden").run()
+else:
+    with st.sidebar:
+        st.markdown(f"Signed in as **{member.username}** ({member.role.value})")
+        if st.button("Sign out", key="sign-out"):
+            session.sign_out()
+            st.rerun()
+    st.navigation(pages_for(member)).run()

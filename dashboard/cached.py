@@ -1,0 +1,148 @@
+"""Read-only data for the pages, cached briefly; every function takes the database key first.
+
+The key (the store's URL) keeps two stores apart in one process. Anything a click changes
+is dropped with ``forget()`` right after the change, so staff never see their own action
+missing; the time-to-live bounds how stale other people's changes can look.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import streamlit as st
+
+from dashboard import session
+from trust import reports
+from trust.account_search import search_accounts
+from trust.cases import QueueFilter
+from trust.cases.queries import (
+    CaseDetail,
+    QueueItem,
+    QueuePage,
+    case_detail,
+    linked_accounts,
+    my_cases,
+    queue_page,
+    subject_timeline,
+)
+from trust.dead_letters import DeadLetterSummary, list_dead_letters
+from trust.errors import RulePackError
+from trust.rules.pack import load_pack
+from trust.staff import get_staff
+from trust.store import transaction
+from trust.store.quarantine import count_held, held_records
+
+QUEUE_TTL = 10
+DETAIL_TTL = 15
+FIGURES_TTL = 60
+
+
+def forget() -> None:
+    """Drop every cached read (after this session changed something)."""
+    st.cache_data.clear()
+
+
+def _engine(db: str) -> Any:
+    return session.store_for(db).engine
+
+
+@st.cache_data(ttl=QUEUE_TTL, show_spinner=False)
+def queue(db: str, filters: dict[str, Any], page: int, page_size: int) -> QueuePage:
+    """One page of the queue for ``filters`` (the fields of ``QueueFilter``)."""
+    with transaction(_engine(db)) as conn:
+        return queue_page(conn, QueueFilter(**filters), session.now(), session.settings(),
+                          page=page, page_size=page_size)
+
+
+@st.cache_data(ttl=QUEUE_TTL, show_spinner=False)
+def mine(db: str, username: str) -> list[QueueItem]:
+    """The cases ``username`` holds, and their proposals waiting for a lead."""
+    with transaction(_engine(db)) as conn:
+        member = get_staff(conn, username)
+        return my_cases(conn, member, session.now(), session.settings()) if member else []
+
+
+@st.cache_data(ttl=DETAIL_TTL, show_spinner=False)
+def case(db: str, case_id: int) -> CaseDetail:
+    """A case with its evidence, notes, audit trail and account."""
+    with transaction(_engine(db)) as conn:
+        return case_detail(conn, case_id)
+
+
+@st.cache_data(ttl=DETAIL_TTL, show_spinner=False)
+def timeline(db: str, account_id: str) -> dict[str, Any]:
+    """An account's events (with decisions) and cases, newest first."""
+    with transaction(_engine(db)) as conn:
+        return subject_timeline(conn, account_id)
+
+
+@st.cache_data(ttl=DETAIL_TTL, show_spinner=False)
+def links(db: str, account_id: str) -> list[dict[str, Any]]:
+    """Accounts sharing a device, payment, document, phone, e-mail or IP (masked)."""
+    with transaction(_engine(db)) as conn:
+        return linked_accounts(conn, account_id)
+
+
+@st.cache_data(ttl=DETAIL_TTL, show_spinner=False)
+def accounts_matching(db: str, query: str) -> list[dict[str, Any]]:
+    """Accounts whose id starts with, or display name contains, ``query``."""
+    with transaction(_engine(db)) as conn:
+        return search_accounts(conn, query)
+
+
+@st.cache_data(ttl=FIGURES_TTL, show_spinner=False)
+def figures(db: str, days: int) -> dict[str, list[dict[str, Any]]]:
+    """Everything the metrics screen charts, over the last ``days`` days."""
+    now = session.now()
+    since = now - timedelta(days=days)
+    with transaction(_engine(db)) as conn:
+        return {
+            "backlog": reports.backlog_by_kind(conn),
+            "sla": reports.sla_breaches(conn, now, since),
+            "resolution": reports.resolution_times(conn, since),
+            "outcomes": reports.decisions_per_outcome(conn, since),
+            "throughput": reports.reviewer_throughput(conn, since),
+            "precision": reports.rule_precision(conn, since),
+        }
+
+
+@st.cache_data(ttl=FIGURES_TTL, show_spinner=False)
+def rule_figures(db: str, days: int) -> dict[str, list[dict[str, Any]]]:
+    """Hits per rule and day, and precision per rule, over the last ``days`` days."""
+    since = session.now() - timedelta(days=days)
+    with transaction(_engine(db)) as conn:
+        return {"hits": reports.rule_hits_per_day(conn, since),
+                "precision": reports.rule_precision(conn, since)}
+
+
+@st.cache_data(ttl=FIGURES_TTL, show_spinner=False)
+def rule_pack(rules_dir: str) -> tuple[str | None, list[dict[str, Any]], list[str]]:
+    """The pack in ``rules_dir``: its version, one row per rule, and problems if refused."""
+    try:
+        pack = load_pack(rules_dir)
+    except RulePackError as exc:
+        return None, [], [str(p) for p in getattr(exc, "problems", [exc])]
+    rows = [
+        {"rule": r.id, "kind": r.spec.kind, "state": r.spec.state,
+         "description": r.spec.description, "reason code": r.spec.reason.code,
+         "score": r.spec.score, "severity": r.spec.severity, "forces": r.spec.outcome or "",
+         "policy": r.spec.policy, "owner": r.spec.owner, "file": r.file}
+        for r in pack.rules
+    ]
+    return pack.version, rows, []
+
+
+@st.cache_data(ttl=QUEUE_TTL, show_spinner=False)
+def quarantine(db: str, page: int, page_size: int) -> tuple[int, list[dict[str, Any]]]:
+    """How many records are held in quarantine, and one page of them, newest first."""
+    with transaction(_engine(db)) as conn:
+        total = count_held(conn)
+        rows = held_records(conn, limit=page_size, offset=(page - 1) * page_size)
+    return total, rows
+
+
+@st.cache_data(ttl=QUEUE_TTL, show_spinner=False)
+def dead_letters(redis_url: str, namespace: str) -> tuple[int, list[DeadLetterSummary]]:
+    """How many batches the workers gave up on, and the newest of them."""
+    return list_dead_letters(redis_url, namespace)

@@ -1,0 +1,1 @@
+"""Small widgets shared by several pages: SLA badges, reason lists, masked payloads."""

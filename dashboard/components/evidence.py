@@ -1,0 +1,47 @@
+"""One piece of evidence on a case: the event's decision, why it was flagged, and its payload."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from dashboard.components.case_table import KIND_WORDS
+from dashboard.components.payload import masked_payload
+from dashboard.components.reasons import explanation_list, reason_list
+from trust.staff import StaffMember
+
+OUTCOME_COLOURS = {"allow": "green", "review": "orange", "block": "red"}
+
+
+def _title(item: dict[str, Any]) -> str:
+    decision = item.get("decision") or {}
+    outcome = decision.get("outcome", "no decision")
+    score = decision.get("risk_score")
+    kind = KIND_WORDS.get(item["kind"], item["kind"])
+    when = f"{item['occurred_at']:%Y-%m-%d %H:%M}"
+    risk = f" · risk {score:.0f}" if score is not None else ""
+    return f"{kind} {item['event_id']} · {when} · {outcome}{risk}"
+
+
+def evidence_item(member: StaffMember, item: dict[str, Any], *, expanded: bool) -> None:
+    """An expander with the decision, every rule hit, the model's view and the masked payload."""
+    decision = item.get("decision") or {}
+    with st.expander(_title(item), expanded=expanded):
+        if not decision:
+            st.caption("This event has no stored decision yet.")
+        else:
+            outcome = decision["outcome"]
+            st.badge(f"{outcome} · risk {decision['risk_score']:.0f}/100",
+                     color=OUTCOME_COLOURS.get(outcome, "gray"))  # type: ignore[arg-type]
+            st.markdown("**Rules that matched**")
+            reason_list(decision.get("rule_hits") or [])
+            if decision.get("shadow_hits"):
+                with st.popover("Shadow rules (recorded, not counted)"):
+                    reason_list(decision["shadow_hits"])
+            st.markdown("**Anomaly model**")
+            explanation_list(decision.get("model_score"), decision.get("model_explanation") or [])
+            with st.popover("Statement of reasons sent to the user"):
+                st.text(decision.get("statement_of_reasons", ""))
+        st.markdown("**Event as received** (personal data masked)")
+        masked_payload(member, item["event_id"], item["kind"], item["payload"])

@@ -1,0 +1,76 @@
+"""Tables of what happened: an account's events and cases, linked accounts, audit records."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.components.case_table import KIND_WORDS, STATUS_WORDS
+
+LINK_WORDS = {"device": "same device", "payment": "same payment method",
+              "document": "same identity document", "phone": "same phone number",
+              "email": "same e-mail address", "ip": "same IP address"}
+
+
+def timeline_tables(account_id: str, timeline: dict[str, Any]) -> None:
+    """The account's cases, then its events with their decisions, newest first."""
+    cases, events = timeline["cases"], timeline["events"]
+    if not cases and not events:
+        st.info(f"Nothing is recorded about {account_id} yet.")
+        return
+    if cases:
+        st.markdown("**Cases about this account**")
+        st.dataframe(pd.DataFrame([{
+            "Case": f"case?case={c['id']}", "Kind": KIND_WORDS.get(c["kind"], c["kind"]),
+            "Status": STATUS_WORDS.get(c["status"], c["status"]), "Label": c["label"] or "",
+            "Opened": c["opened_at"], "Resolved": c["resolved_at"],
+            "Evidence": c["evidence_count"], "Risk": round(c["risk_score"]),
+        } for c in cases]), hide_index=True, width="stretch", column_config={
+            "Case": st.column_config.LinkColumn("Case", display_text=r"case\?case=(\d+)")})
+    if events:
+        st.markdown("**Events** (as subject or counterparty)")
+        st.dataframe(pd.DataFrame([{
+            "When": e["occurred_at"], "Kind": KIND_WORDS.get(e["kind"], e["kind"]),
+            "Event": e["event_id"],
+            "Role": "subject" if e["subject_id"] == account_id else "counterparty",
+            "Outcome": e["outcome"] or "", "Risk": e["risk_score"],
+            "Case": e["case_id"],
+        } for e in events]), hide_index=True, width="stretch")
+
+
+def links_table(links: Sequence[dict[str, Any]]) -> None:
+    """Other accounts sharing an identifier, with the shared value masked."""
+    if not links:
+        st.info("No other account shares a device, payment method, document, phone, e-mail "
+                "or IP address with this one.")
+        return
+    st.dataframe(pd.DataFrame([{
+        "Account": f"accounts?account={link['account_id']}",
+        "Shares": LINK_WORDS.get(link["kind"], link["kind"]),
+        "Value (masked)": link["masked"], "Status": link["status"] or "unknown",
+        "Last seen": link["last_seen_at"],
+    } for link in links]), hide_index=True, width="stretch", column_config={
+        "Account": st.column_config.LinkColumn("Account", display_text=r"account=(.+)$")})
+
+
+def audit_table(rows: Sequence[dict[str, Any]], *, empty: str) -> None:
+    """Audit records: when, who, what, and the change from before to after."""
+    if not rows:
+        st.info(empty)
+        return
+    st.dataframe(pd.DataFrame([{
+        "When": r["at"], "Who": r["actor"], "What": r["action"].replace("_", " "),
+        "On": f"{r['target_type']} {r['target_id']}",
+        "Before": _compact(r.get("before")), "After": _compact(r.get("after")),
+    } for r in rows]), hide_index=True, width="stretch")
+
+
+def _compact(value: Any) -> str:
+    if not value:
+        return ""
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    return str(value)

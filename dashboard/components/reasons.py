@@ -1,0 +1,37 @@
+"""Why an event was flagged: rule hits with their reasons, and the model's explanation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import streamlit as st
+
+SEVERITY_WORDS = {0: "info", 1: "low", 2: "moderate", 3: "high", 4: "severe", 5: "critical"}
+
+
+def reason_list(hits: Sequence[dict[str, Any]], *, empty: str = "No rule matched.") -> None:
+    """One line per rule hit: severity, the reason in words, the rule and its policy."""
+    if not hits:
+        st.caption(empty)
+        return
+    for hit in sorted(hits, key=lambda h: (-int(h.get("severity", 0)), -float(h["score"]))):
+        severity = SEVERITY_WORDS.get(int(hit.get("severity", 0)), str(hit.get("severity")))
+        st.markdown(
+            f"- **{hit.get('reason') or hit['reason_code']}**  \n"
+            f"  `{hit['reason_code']}` · rule `{hit['rule_id']}` · severity {severity} · "
+            f"+{float(hit['score']):g} points"
+            + (f" · policy {hit['policy']}" if hit.get("policy") else "")
+        )
+
+
+def explanation_list(model_score: float | None, explanation: Sequence[dict[str, Any]]) -> None:
+    """The anomaly model's percentile and the sentences that say what pushed it up."""
+    if model_score is None:
+        st.caption("No anomaly model scored this event.")
+        return
+    st.markdown(f"Anomaly percentile: **{model_score:.1%}** (higher is more unusual)")
+    if not explanation:
+        st.caption("The model gave no feature-level explanation.")
+    for item in explanation:
+        st.markdown(f"- {item['sentence']}")

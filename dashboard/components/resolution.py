@@ -1,0 +1,119 @@
+"""Resolving a case: the action and reason pickers, dispute amounts, and four-eyes approval."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import streamlit as st
+
+from dashboard import session
+from dashboard.components.actions import flash, perform
+from trust.cases import Case, CaseStatus
+from trust.cases.reasons import RESOLUTION_REASONS, SUGGESTED
+from trust.cases.resolution import (
+    DISPUTE_OUTCOMES,
+    FOUR_EYES,
+    Action,
+    Resolution,
+    approve_proposal,
+    reject_proposal,
+    resolve,
+)
+from trust.staff import Permission, StaffMember, has_permission
+
+ACTION_WORDS: dict[Action, str] = {
+    Action.APPROVE: "Approve (nothing wrong)",
+    Action.DISMISS: "Dismiss as a false positive",
+    Action.REMOVE_REVIEW: "Remove the review",
+    Action.REJECT_VERIFICATION: "Reject the verification",
+    Action.REQUEST_DOCUMENTS: "Request documents from the user",
+    Action.HOLD_ACCOUNT: "Hold the account",
+    Action.BLOCK_ACCOUNT: "Block the account (needs a lead's approval)",
+    Action.ESCALATE: "Escalate to a lead",
+    Action.RELEASE: "Release the escrow to the freelancer (needs approval)",
+    Action.REFUND: "Refund the escrow to the client (needs approval)",
+    Action.SPLIT: "Split the escrow (needs approval)",
+}
+_ONLY_FOR = {
+    Action.REMOVE_REVIEW: "review",
+    Action.REJECT_VERIFICATION: "profile_verification",
+    **dict.fromkeys(DISPUTE_OUTCOMES, "complaint"),
+}
+
+
+def actions_for(kind: str) -> list[Action]:
+    """The actions that make sense for a case of ``kind``, in the order staff read them."""
+    return [a for a in ACTION_WORDS if _ONLY_FOR.get(a, kind) == kind]
+
+
+def reason_words(code: str) -> str:
+    """'fake_review' -> 'Feedback building: … (fake_review)'."""
+    return f"{RESOLUTION_REASONS.get(code, code)} ({code})"
+
+
+def _amounts(case: Case, action: Action) -> tuple[Decimal | None, Decimal | None]:
+    if action != Action.SPLIT:
+        return None, None
+    stake = float(case.money_at_stake)
+    st.caption(f"{case.money_at_stake} {case.currency or ''} is in escrow; the two parts must "
+               "add up to it.")
+    release = st.number_input("Released to the freelancer", 0.0, max(stake, 0.0), stake / 2,
+                              step=1.0, key="split-release")
+    return Decimal(str(release)).quantize(Decimal("0.01")), (
+        Decimal(str(stake - release)).quantize(Decimal("0.01")))
+
+
+def resolution_form(member: StaffMember, case: Case) -> None:
+    """Pick an action, a reason code and a note; severe actions become a proposal."""
+    action = st.selectbox("What do you decide?", actions_for(case.kind),
+                          format_func=lambda a: ACTION_WORDS[a], key="resolve-action")
+    reasons = list(SUGGESTED.get(action.value, ())) or list(RESOLUTION_REASONS)
+    reason = st.selectbox("Reason", reasons, format_func=reason_words, key="resolve-reason")
+    release, refund = _amounts(case, action)
+    note = st.text_area("Note for the record", key="resolve-note",
+                        placeholder="What you checked and why you decided so")
+    label = "Propose for approval" if action in FOUR_EYES else "Resolve"
+    if not st.button(label, type="primary", key="resolve-submit"):
+        return
+    decision = Resolution(action, reason, note, release, refund)
+    done = perform("Resolving", lambda conn: resolve(conn, case.id, member, decision,
+                                                     session.now()))
+    if done is None:
+        return
+    outcome = done.value
+    if outcome.status == CaseStatus.AWAITING_APPROVAL:
+        flash(f"Proposed: {ACTION_WORDS[action]}. A lead other than you must approve it.")
+    elif outcome.status == CaseStatus.RESOLVED:
+        flash(f"Case #{case.id} resolved: {ACTION_WORDS[action]} — {reason_words(reason)}.")
+    else:
+        flash(f"Case #{case.id} is now {outcome.status.value.replace('_', ' ')}.")
+    st.rerun()
+
+
+def proposal_panel(member: StaffMember, case: Case) -> None:
+    """Show who proposed what; a lead other than the proposer approves or rejects it."""
+    proposal = case.proposed_action or {}
+    action = Action(proposal.get("action", Action.BLOCK_ACCOUNT))
+    st.warning(
+        f"**{case.proposed_by}** proposed: {ACTION_WORDS[action]} — "
+        f"{reason_words(str(proposal.get('reason_code', '')))}"
+        + (f"  \nNote: {proposal['note']}" if proposal.get("note") else "")
+        + (f"  \nReleased {proposal['release_amount']}, refunded {proposal['refund_amount']}"
+           if action in DISPUTE_OUTCOMES else "")
+    )
+    if case.proposed_by == member.username:
+        st.info("You proposed this. A lead other than you must approve or reject it.")
+        return
+    if not has_permission(member, Permission.APPROVE_FOUR_EYES):
+        st.info("Only a lead can approve or reject this proposal.")
+        return
+    note = st.text_input("Note (optional)", key="proposal-note")
+    approve, reject = st.columns(2)
+    if approve.button("Approve", type="primary", key="proposal-approve") and perform(
+            "Approving", lambda conn: approve_proposal(conn, case.id, member, session.now(), note)):
+        flash(f"Approved: case #{case.id} is resolved ({ACTION_WORDS[action]}).")
+        st.rerun()
+    if reject.button("Reject", key="proposal-reject") and perform(
+            "Rejecting", lambda conn: reject_proposal(conn, case.id, member, session.now(), note)):
+        flash(f"Rejected: case #{case.id} is back in the queue.", "info")
+        st.rerun()

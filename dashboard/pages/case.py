@@ -1,0 +1,95 @@
+"""Case: why it was flagged, the evidence, the subject's history and links, notes, the decision."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import cached, session
+from dashboard.components.actions import flash, perform, show_flash
+from dashboard.components.case_table import KIND_WORDS, STATUS_WORDS
+from dashboard.components.claim import claim_controls
+from dashboard.components.evidence import evidence_item
+from dashboard.components.history import audit_table, links_table, timeline_tables
+from dashboard.components.resolution import proposal_panel, resolution_form
+from dashboard.components.sla import sla_badge
+from trust.cases import CaseStatus
+from trust.cases.workflow import add_note
+from trust.errors import CaseError
+from trust.staff import Permission
+
+member = session.current_staff()
+db = session.database_key()
+now = session.now()
+
+asked = st.query_params.get("case", "")
+typed = st.number_input("Case number", min_value=1, step=1, value=None, key="case-number",
+                        placeholder="Type a case number, or open one from the queue")
+case_id = int(typed) if typed else int(asked) if asked.isdigit() else None
+if case_id is None:
+    st.title("Case")
+    st.info("Open a case from the **Queue**, or type its number above.")
+    st.stop()
+st.query_params["case"] = str(case_id)
+
+try:
+    detail = cached.case(db, case_id)
+except CaseError:
+    st.error(f"There is no case #{case_id}. Check the number, or open one from the Queue.")
+    st.stop()
+case = detail.case
+
+st.title(f"Case #{case.id}: {KIND_WORDS.get(case.kind, case.kind)} · {case.subject_id}")
+show_flash()
+status, sla, priority = st.columns(3)
+status.markdown(f"Status: **{STATUS_WORDS.get(case.status, case.status)}**")
+priority.markdown(f"Opened {case.opened_at:%Y-%m-%d %H:%M} UTC")
+with sla:
+    sla_badge(case.sla_state(now, session.settings()), case.sla_due_at, now)
+holding = claim_controls(member, case)
+
+score, severity, money, evidence = st.columns(4)
+score.metric("Risk score", f"{case.risk_score:.0f} / 100")
+severity.metric("Worst severity", f"{case.severity} / 5")
+money.metric("Money at stake", f"{case.money_at_stake} {case.currency or ''}")
+evidence.metric("Pieces of evidence", case.evidence_count)
+st.markdown("Reasons: " + (", ".join(f"`{code}`" for code in case.reason_codes) or "none"))
+
+why, timeline, linked, notes, history = st.tabs(
+    ["Why it was flagged", "Subject's timeline", "Linked accounts", "Notes", "History"])
+with why:
+    ranked = sorted(detail.evidence, key=lambda e: -((e.get("decision") or {}).get(
+        "risk_score") or 0))
+    for index, item in enumerate(ranked[:20]):
+        evidence_item(member, item, expanded=index == 0)
+    if len(ranked) > 20:
+        st.caption(f"Showing the 20 riskiest of {case.evidence_count} pieces of evidence.")
+with timeline:
+    timeline_tables(case.subject_id, cached.timeline(db, case.subject_id))
+with linked:
+    links_table(cached.links(db, case.subject_id))
+with notes:
+    for note in detail.notes:
+        st.markdown(f"**{note['author']}** · {note['created_at']:%Y-%m-%d %H:%M}  \n{note['body']}")
+    if not detail.notes:
+        st.caption("No notes yet.")
+    if session.may(Permission.ADD_NOTE):
+        body = st.text_area("Add a note", key="note-body")
+        if st.button("Save note", key="note-save", disabled=not body.strip()) and perform(
+                "Saving the note", lambda conn: add_note(conn, case.id, member, body, now)):
+            flash("Note saved.")
+            st.rerun()
+with history:
+    audit_table(detail.audit, empty="Nothing has happened to this case yet.")
+
+st.subheader("Decision")
+if case.status == CaseStatus.RESOLVED:
+    resolution = case.resolution or {}
+    st.success(f"Resolved by {case.resolved_by} on {case.resolved_at:%Y-%m-%d %H:%M}: "
+               f"{resolution.get('action')} ({resolution.get('reason_code')}); label "
+               f"**{case.label}**.")
+elif case.status == CaseStatus.AWAITING_APPROVAL:
+    proposal_panel(member, case)
+elif holding:
+    resolution_form(member, case)
+else:
+    st.info("Claim the case to decide it.")

@@ -1,0 +1,75 @@
+"""Queue: the cases I hold, then all open cases by priority; filter, claim next, bulk resolve."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import streamlit as st
+
+from dashboard import cached, session
+from dashboard.components.actions import flash, perform, show_flash
+from dashboard.components.bulk import bulk_resolve_form
+from dashboard.components.case_table import case_label, case_table
+from dashboard.components.queue_filters import queue_filters
+from dashboard.navigation import page
+from trust.cases import QueueFilter, claim_next
+from trust.staff import Permission
+
+PAGE_SIZE = 50
+
+member = session.current_staff()
+db = session.database_key()
+now = session.now()
+lease = timedelta(seconds=session.settings().sla.lease_seconds)
+
+st.title("Queue")
+show_flash()
+
+st.subheader("My cases")
+mine = cached.mine(db, member.username)
+if mine:
+    case_table(mine, now, key="my-cases")
+else:
+    st.info("You hold no cases. Press **Claim next** to take the most urgent one.")
+
+_version, rules, _problems = cached.rule_pack(str(session.settings().rules_dir))
+filters = queue_filters(member.username, sorted({r["reason code"] for r in rules}))
+
+if session.may(Permission.CLAIM) and st.button(
+    "Claim next", type="primary", key="claim-next",
+    help="Takes the highest-priority free case that matches the filters, for "
+         f"{lease.seconds // 60} minutes.",
+):
+    done = perform("Claim next", lambda conn: claim_next(
+        conn, member, QueueFilter(**filters), session.now(), lease))
+    if done is not None and done.value is None:
+        st.info("Nothing to claim: no free case matches the filters. "
+                "Clear some filters, or come back when new cases arrive.")
+    elif done is not None and done.value is not None:
+        flash(f"You claimed case #{done.value.id}. It is yours for {lease.seconds // 60} minutes.")
+        st.switch_page(page("case"), query_params={"case": str(done.value.id)})
+
+st.subheader("Open cases")
+number = int(st.session_state.get("queue-page", 1))
+result = cached.queue(db, filters, number, PAGE_SIZE)
+if number > result.pages:
+    # The filters shrank the queue below the page we were on: start again at page 1.
+    st.session_state["queue-page"] = number = 1
+    result = cached.queue(db, filters, number, PAGE_SIZE)
+if result.total == 0:
+    st.info("No open case matches the filters. Clear the filters to see the whole queue; "
+            "new cases appear here as flagged events arrive.")
+    st.stop()
+st.caption(f"{result.total:,} cases match, highest priority first. "
+           f"Page {result.page} of {result.pages}.")
+case_table(result.items, now, key="queue-table")
+st.number_input("Page", min_value=1, max_value=result.pages, step=1, key="queue-page")
+
+labels = {item.case.id: case_label(item) for item in result.items}
+choice = st.selectbox("Open a case", list(labels), format_func=lambda i: labels[i],
+                      key="open-pick")
+if choice is not None and st.button("Open case", key="open-case"):
+    st.switch_page(page("case"), query_params={"case": str(choice)})
+
+if session.may(Permission.BULK_RESOLVE):
+    bulk_resolve_form(member, result.items)

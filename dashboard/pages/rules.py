@@ -1,0 +1,44 @@
+"""Rules: the pack in force, live and shadow rules, hits per day, and precision from staff."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import cached, session
+from dashboard.components.charts import bars, lines
+
+settings = session.settings()
+session.current_staff()
+st.title("Rules")
+version, rules, problems = cached.rule_pack(str(settings.rules_dir))
+if problems:
+    st.error("The rule pack in " + str(settings.rules_dir) + " is refused, so the workers keep "
+             "the previous one. Fix these problems and run `trust rules validate`:")
+    for problem in problems:
+        st.markdown(f"- {problem}")
+    st.stop()
+st.caption(f"Pack version `{version}` from `{settings.rules_dir}` · {len(rules)} rules.")
+
+states = st.segmented_control("Show", ["live", "shadow", "disabled"],
+                              selection_mode="multi", default=["live", "shadow"],
+                              key="rules-states")
+shown = [r for r in rules if r["state"] in (states or [])]
+if not shown:
+    st.info("No rule in the chosen states. Pick live, shadow or disabled above.")
+else:
+    st.dataframe(pd.DataFrame(shown), hide_index=True, width="stretch")
+
+days = st.segmented_control("Period", [7, 30, 90], default=30, key="rules-days",
+                            format_func=lambda d: f"last {d} days") or 30
+figures = cached.rule_figures(session.database_key(), days)
+lines(figures["hits"], x="day", y="hits", color="rule_id", title="Hits per day",
+      empty="No rule matched an event in this period.")
+st.subheader("Precision from staff decisions")
+st.caption("Of the cases a rule's hits raised and staff resolved: confirmed ÷ (confirmed + "
+           "dismissed). Shadow rules are measured on the cases other rules raised.")
+bars(figures["precision"], x="rule_id", y="precision", color="state", horizontal=True,
+     title="Precision per rule", x_title="rule",
+     empty="Staff have not judged any flagged case in this period yet.")
+if figures["precision"]:
+    st.dataframe(pd.DataFrame(figures["precision"]), hide_index=True, width="stretch")
