@@ -57,7 +57,7 @@ def add_business_time(start: datetime, amount: timedelta) -> datetime:
             moment = _midnight_after(moment)
             continue
         step = _midnight_after(moment) - moment
-        if left < step:
+        if left <= step:
             return moment + left
         left -= step
         moment += step

@@ -134,7 +134,7 @@ cases = Table(
     Column("id", Pk, primary_key=True, autoincrement=True),
     Column("subject_id", String(128), nullable=False),
     Column("kind", String(32), nullable=False),
-    Column("status", String(16), nullable=False),
+    Column("status", String(24), nullable=False),
     Column("priority", Float, nullable=False, server_default="0"),
     Column("risk_score", Float, nullable=False, server_default="0"),
     Column("severity", Integer, nullable=False, server_default="0"),
