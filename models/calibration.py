@@ -66,6 +66,6 @@ def confirm_probability_model(
             f"need at least {MIN_LABELS_PER_CLASS} confirmed and {MIN_LABELS_PER_CLASS} "
             f"dismissed cases to learn; have {positives} confirmed and {negatives} dismissed"
         )
-    folds = min(5, smallest // 2)
+    folds = min(3, smallest // 2)
     options: dict[str, Any] = {"method": confirm_calibration_method(len(y)), "cv": folds}
     return CalibratedClassifierCV(classifier, **options)

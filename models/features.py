@@ -234,7 +234,9 @@ class FeatureSpec:
 
     def transform(self, frame: pd.DataFrame) -> NDArray[np.float64]:
         """The matrix in recorded order; absent columns and NaN become the training median."""
-        matrix = frame.reindex(columns=self.names).to_numpy(dtype=np.float64, na_value=np.nan)
+        matrix = frame.reindex(columns=self.names).to_numpy(
+            dtype=np.float64, na_value=np.nan, copy=True
+        )
         missing = np.isnan(matrix)
         if missing.any():
             matrix[missing] = np.broadcast_to(self.medians, matrix.shape)[missing]

@@ -1,0 +1,85 @@
+"""The learned model: staff decisions teach a classifier over features plus the anomaly score.
+
+Gradient boosting (scikit-learn's HistGradientBoostingClassifier) because it handles missing
+values natively, needs no scaling, and copes with a few hundred labels; its output is then
+calibrated (see :func:`models.calibration.confirm_probability_model`) so the number means
+"probability a reviewer confirms this flag".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import HistGradientBoostingClassifier
+
+from models.calibration import confirm_probability_model
+from trust.errors import ModelError
+
+ANOMALY_FEATURE = "anomaly_percentile"
+
+
+def _stack(matrix: ArrayLike, anomaly: ArrayLike) -> NDArray[np.float64]:
+    data = np.asarray(matrix, dtype=np.float64)
+    score = np.asarray(anomaly, dtype=np.float64).reshape(-1, 1)
+    if len(data) != len(score):
+        raise ModelError(f"{len(data)} feature rows but {len(score)} anomaly scores")
+    return np.hstack([data, score])
+
+
+def gradient_boosting(label_count: int, seed: int) -> HistGradientBoostingClassifier:
+    """A boosted-trees classifier sized for ``label_count`` labels (small sets: shallow trees)."""
+    return HistGradientBoostingClassifier(
+        learning_rate=0.05,
+        max_iter=100,
+        max_leaf_nodes=15,
+        min_samples_leaf=max(5, min(20, label_count // 50)),
+        l2_regularization=1.0,
+        class_weight="balanced",
+        random_state=seed,
+    )
+
+
+class LearnedModel:
+    """P(reviewer confirms) from an event's features and its anomaly percentile."""
+
+    def __init__(self, feature_names: Sequence[str], classifier: CalibratedClassifierCV) -> None:
+        self.feature_names = list(feature_names)
+        self.classifier = classifier
+
+    @classmethod
+    def fit(
+        cls,
+        feature_names: Sequence[str],
+        matrix: ArrayLike,
+        anomaly: ArrayLike,
+        labels: ArrayLike,
+        seed: int = 0,
+    ) -> LearnedModel:
+        """Train on labelled rows (1 = confirmed, 0 = dismissed); NaN features are allowed."""
+        y = np.asarray(labels, dtype=np.int64)
+        classifier = confirm_probability_model(gradient_boosting(len(y), seed), y)
+        classifier.fit(_stack(matrix, anomaly), y)
+        return cls(feature_names, classifier)
+
+    def confirm_probability(self, matrix: ArrayLike, anomaly: ArrayLike) -> NDArray[np.float64]:
+        """Probability that a reviewer confirms each row's flag."""
+        probability = self.classifier.predict_proba(_stack(matrix, anomaly))
+        return np.asarray(probability[:, 1], dtype=np.float64)
+
+    @property
+    def input_names(self) -> list[str]:
+        """Every column the classifier sees: the features, then the anomaly percentile."""
+        return [*self.feature_names, ANOMALY_FEATURE]
+
+    def to_artefact(self) -> dict[str, Any]:
+        """What the registry stores."""
+        return {"classifier": self.classifier, "feature_names": self.feature_names}
+
+    @classmethod
+    def from_artefact(cls, artefact: dict[str, Any]) -> LearnedModel:
+        """Rebuild from :meth:`to_artefact`."""
+        return cls(artefact["feature_names"], artefact["classifier"])

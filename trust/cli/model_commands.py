@@ -1,0 +1,218 @@
+"""``trust model …`` and ``trust bench model``: train, register, evaluate and watch anomaly models.
+
+Part of the composition root: ``models`` is imported only inside command bodies, so the
+core library never depends on it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from trust.cli.bench_commands import bench_app
+
+model_app = typer.Typer(
+    help="Anomaly models: train, list, activate, evaluate, learn from staff, watch drift.",
+    no_args_is_help=True,
+)
+
+KindOption = typer.Option(..., "--kind", help="Event kind, e.g. review or profile_verification.")
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return "n/a" if math.isnan(value) else f"{value:.3f}"
+    return str(value)
+
+
+def _metrics_table(title: str, columns: dict[str, Any]) -> Table:
+    """One column per scorer: ROC-AUC, average precision, precision/recall at top 1% and 5%."""
+    table = Table(title=title)
+    table.add_column("metric")
+    for name in columns:
+        table.add_column(name, justify="right")
+    first = next(iter(columns.values()))
+    rows = [("rows", "rows"), ("positives", "positives"), ("ROC-AUC", "roc_auc"),
+            ("average precision", "average_precision")]
+    for label, attribute in rows:
+        table.add_row(label, *(_fmt(getattr(m, attribute)) for m in columns.values()))
+    for share in first.at_top:
+        for measure in ("precision", "recall"):
+            table.add_row(f"{measure} at top {share}",
+                          *(_fmt(m.at_top[share][measure]) for m in columns.values()))
+    return table
+
+
+@model_app.command("train")
+def train_command(
+    kind: str = KindOption,
+    seed: int = typer.Option(0, "--seed", help="Random seed of the detector."),
+    activate: bool = typer.Option(True, "--activate/--no-activate", help="Put it in force."),
+) -> None:
+    """Train the configured detector on stored events of a kind and register a new version."""
+    from models.training import train_anomaly_model
+    from trust.cli.context import console, open_store, settings
+
+    current = settings()
+    store = open_store(current)
+    with console.status(f"training the {kind} model..."):
+        manifest = train_anomaly_model(store, current, kind, activate=activate, seed=seed)
+    store.close()
+    training = manifest["training"]
+    console.print(
+        f"[green]registered {manifest['version']}[/]{' (active)' if activate else ''}: "
+        f"{training['event_count']:,} events {training['first_occurred_at']} .. "
+        f"{training['last_occurred_at']}, {len(manifest['features'])} features, "
+        f"sha256 {manifest['sha256'][:16]}…"
+    )
+
+
+@model_app.command("list")
+def list_command(
+    kind: str | None = typer.Option(None, "--kind", help="Only this event kind."),
+) -> None:
+    """Registered model versions, newest first; the active ones are marked."""
+    from models.registry import ModelRegistry
+    from trust.cli.context import console, settings
+
+    table = Table(title="model versions")
+    for column in ("version", "kind", "role", "active", "created", "events", "features"):
+        table.add_column(column)
+    for m in ModelRegistry.from_settings(settings()).versions(kind):
+        table.add_row(m["version"], m["kind"], m["role"], "yes" if m["active"] else "",
+                      m["created_at"][:19], str(m.get("training", {}).get("event_count", "")),
+                      str(len(m.get("features", []))))
+    console.print(table if table.row_count else "no model versions yet; run `trust model train`")
+
+
+@model_app.command("activate")
+def activate_command(
+    version: str = typer.Argument(..., help="A version from `trust model list`."),
+) -> None:
+    """Put a registered version in force for its kind (after checking that it loads)."""
+    from models.registry import ModelRegistry
+    from trust.cli.context import console, settings
+
+    manifest = ModelRegistry.from_settings(settings()).activate(version)
+    console.print(f"[green]{version} is now the active {manifest['role']} model of "
+                  f"{manifest['kind']}[/]")
+
+
+@model_app.command("evaluate")
+def evaluate_command(
+    data: Path = typer.Option(..., "--data", help="A labelled CSV or Parquet table."),
+    label: str = typer.Option(..., "--label", help="The 0/1 (or two-valued) label column."),
+    id_column: str | None = typer.Option(None, "--id-column", help="A column to ignore."),
+    label_fraction: float | None = typer.Option(
+        None, "--label-fraction", help="Reveal this stratified share of labels to a learned model."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Seed of the detector and of the label draw."),
+    detector: str | None = typer.Option(None, "--detector", help="Override the configured one."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Score any labelled table with the detector; optionally simulate learning from staff."""
+    from models.evaluate import evaluate_table, load_table
+    from trust.cli.context import console, settings
+
+    report = evaluate_table(
+        load_table(data), label, id_column=id_column, label_fraction=label_fraction,
+        seed=seed, detector=detector or settings().model.detector,
+    )
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=2))
+        return
+    for notice in report.notices:
+        console.print(f"[yellow]note:[/] {notice}")
+    console.print(_metrics_table(f"{data.name}: unsupervised, all rows",
+                                 {"detector": report.unsupervised}))
+    if report.hidden:
+        console.print(_metrics_table(f"hidden labels ({1 - (label_fraction or 0):.0%} of rows)",
+                                     report.hidden))
+
+
+@model_app.command("learn")
+def learn_command(
+    kind: str = KindOption,
+    seed: int = typer.Option(0, "--seed", help="Random seed."),
+) -> None:
+    """Train P(reviewer confirms) from resolved cases of a kind and register it."""
+    from models.learning import train_learned_model
+    from trust.cli.context import console, open_store, settings
+
+    current = settings()
+    store = open_store(current)
+    manifest = train_learned_model(store, current, kind, seed=seed)
+    store.close()
+    training, metrics = manifest["training"], manifest["metrics"]
+    console.print(
+        f"[green]registered {manifest['version']} (active)[/]: {training['confirmed']} confirmed "
+        f"and {training['dismissed']} dismissed events; in-sample ROC-AUC "
+        f"{_fmt(metrics['in_sample_roc_auc'])} (anomaly score alone "
+        f"{_fmt(metrics['anomaly_only_roc_auc'])})"
+    )
+
+
+@model_app.command("drift")
+def drift_command(
+    kind: str = KindOption,
+    days: float = typer.Option(7.0, "--days", help="Window of recent events, up to the newest."),
+) -> None:
+    """Population stability index per feature: recent events against the training snapshot."""
+    from models.drift import drift_since_training
+    from trust.cli.context import console, open_store, settings
+
+    current = settings()
+    store = open_store(current)
+    version, count, drifts = drift_since_training(store, current, kind, days)
+    store.close()
+    table = Table(title=f"{kind}: last {days:g} days ({count:,} events) vs {version}")
+    for column in ("feature", "PSI", "verdict"):
+        table.add_column(column)
+    for drift in drifts:
+        colour = {"major shift": "red", "moderate shift": "yellow"}.get(drift.verdict, "")
+        verdict = f"[{colour}]{drift.verdict}[/]" if colour else drift.verdict
+        table.add_row(drift.feature, f"{drift.psi:.3f}", verdict)
+    console.print(table)
+    moved = [d.feature for d in drifts if d.verdict != "stable"]
+    console.print(f"moved: {', '.join(moved)}" if moved else "no feature moved")
+
+
+@bench_app.command("model")
+def bench_model_command(
+    rows: int = typer.Option(1_000_000, "--rows", min=1000, help="Synthetic training rows."),
+    detector: str = typer.Option("isolation_forest", "--detector", help="Detector to time."),
+    max_samples: int = typer.Option(1024, "--max-samples", min=16, help="Isolation-tree size."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Training time at 1M rows, batch rows/s, and single-event latency p50/p99."""
+    from models.bench import run_model_benchmark
+    from trust.cli.context import console
+
+    with console.status("benchmarking the model..."):
+        result = run_model_benchmark(rows, detector=detector, max_samples=max_samples)
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(), indent=2))
+        return
+    table = Table(title=f"model benchmark ({detector}, {result.features} features)")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_column("target", justify="right")
+    table.add_row(f"train on {result.training_rows:,} rows", f"{result.train_seconds:.1f} s",
+                  "< 60 s")
+    table.add_row("batch scoring", f"{result.batch_rows_per_second:,.0f} rows/s",
+                  ">= 100,000 rows/s")
+    table.add_row("events from payloads (features, score, reasons)",
+                  f"{result.events_per_second_with_features:,.0f} events/s", "")
+    table.add_row("single event p50", f"{result.single_event_p50_ms:.3f} ms", "")
+    table.add_row("single event p99", f"{result.single_event_p99_ms:.3f} ms", "< 5 ms")
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``model`` group (``bench model`` is attached to the shared bench group)."""
+    app.add_typer(model_app, name="model")
