@@ -27,6 +27,7 @@ def _register() -> None:
     from trust.cli import (
         bench_commands,
         intake_commands,
+        model_commands,
         pipeline_commands,
         rules_commands,
         schema_commands,
@@ -34,7 +35,7 @@ def _register() -> None:
     )
 
     for module in (schema_commands, simulate_commands, intake_commands, pipeline_commands,
-                   rules_commands, bench_commands):
+                   rules_commands, bench_commands, model_commands):
         module.register(app)
 
 
