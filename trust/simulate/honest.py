@@ -13,13 +13,14 @@ from trust.simulate.world import DAY, HOUR, Account, World, iso, iso_day
 
 # Tuning constants of honest behaviour (documented so volumes can be reasoned about).
 ROLE_WEIGHTS = {"freelancer": 58, "client": 36, "agency": 6}
-CONTRACTS_PER_CLIENT_DAY = 0.13  # mean hiring rate; heavy-tailed across clients
+CONTRACTS_PER_CLIENT_DAY = 0.12  # mean hiring rate; heavy-tailed across clients
 REVIEW_BY_CLIENT = 0.78
 REVIEW_BY_FREELANCER = 0.55
 COMPLAINT_PER_CONTRACT = 0.08
 REVERIFICATION_SHARE = 0.06
 REFERENCE_SEEKERS = 0.25  # freelancers who ask for off-platform references in the window
 BAD_CONTRACT_SHARE = 0.08
+REVIEW_WINDOW = 14 * DAY  # double-blind feedback window after a contract ends
 
 
 def poisson(rng: random.Random, lam: float) -> int:
@@ -62,7 +63,7 @@ def populate(world: World, count: int) -> list[Account]:
 def verify_all(world: World, accounts: list[Account]) -> None:
     """Each honest account verifies once; a few re-verify later (new phone, new document)."""
     rng = world.rng
-    early_end = world.start + max(DAY, (world.end - world.start) * 2 // 5)
+    early_end = world.start + max(DAY, (world.end - world.start) // 2)
     for account in accounts:
         if account.created_at >= world.start:
             ts = account.created_at + int(rng.expovariate(1 / (3 * HOUR))) + 60
@@ -124,22 +125,36 @@ def trade(world: World, accounts: list[Account]) -> list[Contract]:
     mu = math.log(CONTRACTS_PER_CLIENT_DAY) - 0.5
     contracts: list[Contract] = []
     for client in clients:
-        lo = max(world.start, client.created_at)
+        # Contracts that ended shortly before the window still get reviewed inside it.
+        lo = max(world.start - REVIEW_WINDOW, client.created_at)
         n = poisson(rng, rng.lognormvariate(mu, 1.0) * (world.end - lo) / DAY)
         previous: list[Account] = []
         for _ in range(n):
-            if previous and rng.random() < 0.3:
-                freelancer = rng.choice(previous)
-            else:
-                freelancer = hiring.pick()
-                previous.append(freelancer)
-            ended = world.moment(max(lo, freelancer.created_at) + HOUR, world.end)
+            ended = world.moment(lo + HOUR, world.end, clip=False)
             length = int(rng.lognormvariate(math.log(7 * DAY), 1.0)) + HOUR
-            contract = records.new_contract(world, client, freelancer, ended - length, ended,
+            started = max(ended - length, client.created_at)
+            freelancer = _hire(rng, hiring, previous, started)
+            if freelancer is None:
+                continue
+            contract = records.new_contract(world, client, freelancer, started, ended,
                                             contract_amount(rng, freelancer))
             contracts.append(contract)
             settle(world, contract)
     return contracts
+
+
+def _hire(rng: random.Random, hiring: Hiring, previous: list[Account],
+          started: int) -> Account | None:
+    """Re-hire someone (three times in ten) or find a new freelancer who existed by ``started``."""
+    if previous and rng.random() < 0.3:
+        freelancer = rng.choice(previous)
+        return freelancer if freelancer.created_at <= started else None
+    for _ in range(3):
+        freelancer = hiring.pick()
+        if freelancer.created_at <= started:
+            previous.append(freelancer)
+            return freelancer
+    return None
 
 
 def settle(world: World, contract: Contract) -> None:
@@ -155,7 +170,9 @@ def settle(world: World, contract: Contract) -> None:
                 rating = rng.choice((1, 1, 2, 2, 3))
             else:
                 rating = rng.choices(range(1, 6), weights=texts.RATING_WEIGHTS)[0]
-            ts = contract.ended_at + int(rng.expovariate(1 / (2 * DAY))) % (14 * DAY) + 600
+            delay = int(rng.expovariate(1 / (2 * DAY))) % REVIEW_WINDOW + 600
+            end = contract.ended_at
+            ts = world.by_day(end + delay, end + 600, end + REVIEW_WINDOW)
             text = texts.review_text(rng, rating)
             world.emit(ts, records.review(world, contract, reviewer, rating, text))
 
@@ -176,6 +193,7 @@ def honest_complaint(world: World, contract: Contract) -> None:
         rng.choice(("funded", "funded", "unfunded"))
     )
     ts = contract.ended_at + rng.randrange(-2 * DAY, 6 * DAY)
+    ts = world.by_day(ts, contract.started_at, contract.ended_at + 6 * DAY)
     description = rng.choice(texts.COMPLAINT_TEXTS[category])
     world.emit(ts, records.complaint(world, complainant, respondent, category, description,
                                      contract, escrow))
@@ -213,7 +231,6 @@ def seek_references(world: World, accounts: list[Account]) -> None:
                             "text": rng.choice(texts.REFERENCE_TEXTS), "responded_at": iso(ts),
                             "ip": people.ip_address(rng, country),
                             "device_id": people.device_id(rng)}
-            if ts >= world.end:
-                ts, response = request, None  # still waiting for an answer at the window's end
+            # The check is reported when answered or expired; later outcomes are not observed.
             world.emit(ts, records.reference(freelancer, referee, project, request, response,
                                              freelancer.network(rng)))

@@ -123,12 +123,16 @@ class World:
         hour = self.rng.choices(range(24), weights=_HOUR_WEIGHTS)[0]
         return day_start + hour * HOUR + self.rng.randrange(HOUR)
 
-    def moment(self, lo: int, hi: int) -> int:
-        """A daytime-weighted moment in [lo, hi), clipped into the window."""
-        lo, hi = max(lo, self.start), min(hi, self.end - 1)
+    def moment(self, lo: int, hi: int, clip: bool = True) -> int:
+        """A daytime-weighted moment in [lo, hi), clipped into the window unless told not to."""
+        if clip:
+            lo, hi = max(lo, self.start), min(hi, self.end - 1)
         if hi <= lo:
             return lo
-        ts = self.rng.randrange(lo, hi)
+        return self.by_day(self.rng.randrange(lo, hi), lo, hi)
+
+    def by_day(self, ts: int, lo: int, hi: int) -> int:
+        """Move ``ts`` to a busier hour of the same day, if that stays within [lo, hi)."""
         shifted = self.daytime(ts - ts % DAY)
         return shifted if lo <= shifted < hi else ts
 
