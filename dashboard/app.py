@@ -17,7 +17,7 @@ st.set_page_config(page_title="Trust review queue", page_icon="🛡️", layout=
 
 member = session.signed_in()
 if member is None:
-    login = st.Page(Path(__file__).parent / "pages" / "login.py", title="Sign in", icon="🔑")
+    login = st.Page(Path(__file__).parent / "screens" / "login.py", title="Sign in", icon="🔑")
     st.navigation([login], position="hidden").run()
 else:
     with st.sidebar:

@@ -10,7 +10,7 @@ from streamlit.navigation.page import StreamlitPage
 
 from trust.staff import Permission, StaffMember, has_permission
 
-PAGES_DIR = Path(__file__).parent / "pages"
+PAGES_DIR = Path(__file__).parent / "screens"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,83 @@
+"""Fixtures for dashboard tests: a temp store named by TRUST_* variables, staff, seeded cases."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import TEST_SECRET
+from trust.cases.seed import seed_open_cases
+from trust.settings import Settings
+from trust.staff import StaffMember, add_staff, get_staff, set_reveal_grant
+from trust.store import Store, transaction
+
+APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def dashboard_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    """An empty migrated SQLite store that the dashboard under test reads through TRUST_*."""
+    url = f"sqlite:///{tmp_path / 'trust.db'}"
+    monkeypatch.setenv("TRUST_DATABASE_URL", url)
+    monkeypatch.setenv("TRUST_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TRUST_SECRET_KEY", TEST_SECRET)
+    monkeypatch.setenv("TRUST_ENVIRONMENT", "test")
+    monkeypatch.delenv("TRUST_REDIS_URL", raising=False)
+    store = Store.open(url)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def staff(dashboard_store: Store) -> Callable[..., StaffMember]:
+    """Create a staff member with the test password: ``staff("ana", "analyst")``."""
+
+    def create(username: str, role: str, *, reveal: bool = False) -> StaffMember:
+        with transaction(dashboard_store.engine) as conn:
+            add_staff(conn, username, role, PASSWORD)
+            if reveal:
+                set_reveal_grant(conn, username, True)
+            member = get_staff(conn, username)
+        assert member is not None
+        return member
+
+    return create
+
+
+@pytest.fixture
+def seeded(dashboard_store: Store) -> Callable[..., list[int]]:
+    """Seed ``n`` open cases (events, decisions, evidence) and return their ids."""
+
+    def seed(n: int, *, seed: int = 7) -> list[int]:
+        settings = Settings(environment="test", secret_key=TEST_SECRET)
+        with transaction(dashboard_store.engine) as conn:
+            return seed_open_cases(conn, n, datetime.now(UTC), settings, seed=seed).case_ids
+
+    return seed
+
+
+def app_as(member: StaffMember | None) -> AppTest:
+    """The dashboard, with ``member`` already signed in (None: nobody), run once."""
+    app = AppTest.from_file(str(APP), default_timeout=60)
+    if member is not None:
+        app.session_state["staff"] = member
+    return app.run()
+
+
+def open_page(app: AppTest, page: str, **query: str) -> AppTest:
+    """Switch ``app`` to ``screens/<page>.py`` with query parameters, and run it."""
+    app.query_params.update(query)
+    return app.switch_page(f"screens/{page}.py").run()
+
+
+def texts(app: AppTest) -> str:
+    """Everything the run wrote as text, one block per element, for 'is it said' checks."""
+    parts = [e.value for kind in ("markdown", "caption", "info", "success", "warning", "error",
+                                  "title", "subheader")
+             for e in getattr(app, kind)]
+    return "\n".join(str(p) for p in parts)
