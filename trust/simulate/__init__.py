@@ -1,7 +1,20 @@
 """Marketplace simulator: honest activity with planted fraud, and the truth about each event.
 
 ``simulate`` writes ``events.jsonl`` and ``truth.csv``; ``generate_events`` yields the same
-records in memory (for demo streams and benchmarks). Same arguments, same bytes.
+records in memory (for demo streams and benchmarks). Same arguments, same bytes: the window
+ends at ``REFERENCE_END`` (not the wall clock), every draw comes from one seeded
+``random.Random``, and lines are JSON with sorted keys.
+
+``truth.csv`` has one row per event: ``event_id``, ``is_fraud`` (1 or 0) and ``pattern``
+(``honest`` or one of ``PATTERNS``). An event is fraud when it is part of a planted scheme
+and a reviewer should act on it: the sock puppet's verification, the ring's reviews, the
+complaints against a scammer or by a serial complainer. Honest events include the noise
+real marketplaces have (free-mail users, borderline selfies, travellers, shared household
+devices, honest 1-star reviews and disputes, micro-gigs). ``subtle_anomaly`` breaks no rule
+on purpose: it measures what only the anomaly model can find.
+
+Each pattern is planted at ``PATTERN_RATES[pattern]`` incidents per 1,000 accounts per 30
+days (at least one); ``describe(pattern)`` says what an incident is.
 """
 
 from __future__ import annotations
@@ -13,7 +26,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from trust.simulate.plan import PATTERN_RATES, PATTERNS, TruthRow, build_world, ordered_events
+from trust.simulate.plan import (
+    PATTERN_RATES,
+    PATTERNS,
+    TruthRow,
+    build_world,
+    describe,
+    ordered_events,
+)
 from trust.simulate.world import HONEST, REFERENCE_END, iso
 from trust.simulate.writer import EVENTS_FILE, TRUTH_FILE, write
 
@@ -85,6 +105,7 @@ __all__ = [
     "TRUTH_FILE",
     "SimulationSummary",
     "TruthRow",
+    "describe",
     "generate_events",
     "simulate",
 ]

@@ -48,6 +48,12 @@ SCHEMES: dict[str, Scheme] = {
 PATTERNS: tuple[str, ...] = tuple(PATTERN_RATES)
 
 
+def describe(pattern: str) -> str:
+    """One sentence on what an incident of ``pattern`` is (its scheme's summary line)."""
+    doc = SCHEMES[pattern].__doc__ or pattern
+    return doc.strip().splitlines()[0]
+
+
 class TruthRow(NamedTuple):
     """The ground truth about one event: was it planted fraud, and of which pattern."""
 

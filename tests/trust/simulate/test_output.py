@@ -13,7 +13,15 @@ from typer.testing import CliRunner
 from tests.trust.simulate.conftest import Simulated
 from trust.cli.main import app
 from trust.events import EVENT_KINDS, validate_record
-from trust.simulate import PATTERNS, REFERENCE_END, generate_events, simulate
+from trust.simulate import (
+    PATTERN_RATES,
+    PATTERNS,
+    REFERENCE_END,
+    describe,
+    generate_events,
+    simulate,
+)
+from trust.simulate.plan import SCHEMES
 
 
 def test_every_generated_line_is_a_valid_event(simulated: Simulated) -> None:
@@ -94,3 +102,15 @@ def test_output_does_not_depend_on_the_interpreters_hash_seed(tmp_path: Path) ->
         subprocess.run([sys.executable, "-c", script, str(out)], check=True, env=env)
         outputs.append((out / "events.jsonl").read_bytes() + (out / "truth.csv").read_bytes())
     assert outputs[0] == outputs[1]
+
+
+def test_every_pattern_has_a_rate_a_scheme_and_a_description() -> None:
+    assert set(PATTERN_RATES) == set(SCHEMES) == set(PATTERNS)
+    assert all(rate > 0 and describe(p) for p, rate in PATTERN_RATES.items())
+
+
+def test_the_summary_counts_incidents_at_the_documented_rates(simulated: Simulated) -> None:
+    summary = simulated.summary
+    for pattern, rate in PATTERN_RATES.items():
+        assert summary.incidents[pattern] == max(1, round(rate * 2000 / 1000 * 30 / 30))
+    assert sum(summary.by_kind.values()) == summary.events == len(simulated.events)
