@@ -7,27 +7,27 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, or_, select, union_all
 
 from trust.events import Event, ProfileVerificationEvent, ReferenceCheckEvent, ReviewEvent
 from trust.pii import PiiHasher
 from trust.store.tables import account_identifiers, accounts, events
 
-# The longest look-back any signal needs (complaint counts over 90 days).
-HISTORY_WINDOW = timedelta(days=90)
+# Look-backs: complaint counts span 90 days, everything else 30 days, co-reviewers 7 days.
+COMPLAINT_WINDOW = timedelta(days=90)
+HISTORY_WINDOW = timedelta(days=30)
+CO_REVIEW_WINDOW = timedelta(days=7)
 # Identifier kinds the signals compare between accounts.
 LINK_KINDS = ("document", "phone", "payment", "device", "ip", "email_domain", "referee_email")
-# When an identifier was first seen *in event time*: the occurred_at of the event that showed
-# it, so a backtest over imported history sees links as they were, not as they are now.
-_IDENTIFIERS_WITH_EVENT = account_identifiers.outerjoin(
-    events, events.c.event_id == account_identifiers.c.event_id
-)
-_SEEN_FROM = func.coalesce(events.c.occurred_at, account_identifiers.c.first_seen_at)
+NETWORK_KINDS = ("device", "ip")
+# Identifiers record first_seen_at in event time (the occurred_at of the first event that
+# showed them), so a backtest over imported history sees links as they were then.
+_SEEN_FROM = account_identifiers.c.first_seen_at
 
 
 def utc(moment: datetime) -> datetime:
-    """An aware UTC datetime (SQLite hands back naive ones, which are UTC by construction)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    """A naive UTC datetime: SQLite hands back naive UTC, and comparing naive is cheapest."""
+    return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +48,7 @@ class AccountFacts:
     created_at: datetime | None
     first_seen_at: datetime
     status: str
+    role: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,59 +79,101 @@ class BatchContext:
         if not batch:
             return
         involved = {a for e in batch for a in e.account_ids}
-        lo = min(utc(e.occurred_at) for e in batch) - HISTORY_WINDOW
+        first = min(utc(e.occurred_at) for e in batch)
         hi = max(utc(e.occurred_at) for e in batch)
-        self._load_history(conn, involved, lo, hi)
         reviews = [e for e in batch if isinstance(e, ReviewEvent)]
-        parties = {e.reviewee_id for e in reviews} | {e.reviewer_id for e in reviews}
-        self._load_reviews(conn, parties, lo, hi)
-        self._load_emails(conn, parties)
-        self._load_identifiers(conn, involved)
+        reviewers = {e.reviewer_id for e in reviews}
+        reviewees = {e.reviewee_id for e in reviews}
+        self._load_history(conn, batch, reviewers, first, hi)
+        self._load_reviews(conn, reviewers, reviewees, first - HISTORY_WINDOW, hi)
+        self._load_emails(conn, reviewers | reviewees)
+        self._load_identifiers(conn, involved, LINK_KINDS)
+        # Co-reviewers of the same reviewees: rings and bursts share devices among themselves.
+        recent = first - CO_REVIEW_WINDOW
+        co_reviewers = {
+            r.reviewer_id for rs in self._reviews_of.values() for r in rs if r.occurred_at >= recent
+        } - involved
+        self._load_identifiers(conn, co_reviewers, NETWORK_KINDS)
         self._load_sharing(conn, self._hashes_to_look_up(batch))
         linked = {a for holders in self._sharing.values() for a in holders}
-        self._load_accounts(conn, involved | linked)
+        self._load_accounts(conn, involved | linked | co_reviewers)
 
     # -- queries -----------------------------------------------------------------------------
-    def _load_history(self, conn: Connection, ids: set[str], lo: datetime, hi: datetime) -> None:
-        ordered = sorted(ids)
-        query = select(
-            events.c.event_id,
-            events.c.kind,
-            events.c.occurred_at,
-            events.c.subject_id,
-            events.c.counterparty_id,
-        ).where(
-            or_(events.c.subject_id.in_(ordered), events.c.counterparty_id.in_(ordered)),
-            events.c.occurred_at >= lo,
-            events.c.occurred_at <= hi,
+    def _load_history(
+        self,
+        conn: Connection,
+        batch: Sequence[Event],
+        reviewers: set[str],
+        first: datetime,
+        hi: datetime,
+    ) -> None:
+        """Only the history signals read: a popular freelancer's received reviews are not."""
+        c = events.c
+        recent = and_(c.occurred_at >= first - HISTORY_WINDOW, c.occurred_at <= hi)
+        complaints = and_(
+            c.kind == "complaint", c.occurred_at >= first - COMPLAINT_WINDOW, c.occurred_at <= hi
         )
-        for row in conn.execute(query):
+        complaint_parties = sorted(
+            {a for e in batch if e.kind == "complaint" for a in e.account_ids}
+        )
+        verifying = sorted({e.subject_id for e in batch if e.kind == "profile_verification"})
+        ordered = sorted(reviewers)
+        columns = (c.event_id, c.kind, c.occurred_at, c.subject_id, c.counterparty_id)
+        parts = [
+            # What reviewers wrote or were accused of, and complaints they filed.
+            select(*columns).where(c.subject_id.in_(ordered), or_(recent, complaints)),
+            select(*columns).where(c.counterparty_id.in_(ordered), complaints),
+            select(*columns).where(c.subject_id.in_(complaint_parties), complaints),
+            select(*columns).where(c.counterparty_id.in_(complaint_parties), complaints),
+            select(*columns).where(
+                c.subject_id.in_(verifying), c.kind == "profile_verification", recent
+            ),
+        ]
+        seen: set[str] = set()
+        for row in conn.execute(union_all(*parts)):
+            if row[0] in seen:
+                continue
+            seen.add(row[0])
             past = PastEvent(row[0], row[1], utc(row[2]), row[3], row[4])
             self._by_account[past.subject_id].append(past)
             if past.counterparty_id and past.counterparty_id != past.subject_id:
                 self._by_account[past.counterparty_id].append(past)
 
     def _load_reviews(
-        self, conn: Connection, parties: set[str], lo: datetime, hi: datetime
+        self, conn: Connection, reviewers: set[str], reviewees: set[str], lo: datetime, hi: datetime
     ) -> None:
-        if not parties:
+        """Reviews of each reviewee, and reviews by reviewees of reviewers (reciprocity)."""
+        if not reviewees:
             return
-        query = select(events.c.event_id, events.c.occurred_at, events.c.payload).where(
-            events.c.kind == "review",
-            events.c.counterparty_id.in_(sorted(parties)),
-            events.c.occurred_at >= lo,
-            events.c.occurred_at <= hi,
+        c = events.c
+        query = select(
+            c.event_id,
+            c.occurred_at,
+            c.subject_id,
+            c.counterparty_id,
+            c.payload["contract_id"].as_string(),
+            c.payload["direction"].as_string(),
+            c.payload["rating"].as_integer(),
+            c.payload["text"].as_string(),
+        ).where(
+            c.kind == "review",
+            or_(
+                c.counterparty_id.in_(sorted(reviewees)),
+                and_(c.subject_id.in_(sorted(reviewees)), c.counterparty_id.in_(sorted(reviewers))),
+            ),
+            c.occurred_at >= lo,
+            c.occurred_at <= hi,
         )
-        for event_id, occurred_at, payload in conn.execute(query):
+        for row in conn.execute(query):
             review = PastReview(
-                event_id,
-                utc(occurred_at),
-                str(payload.get("reviewer_id")),
-                str(payload.get("reviewee_id")),
-                str(payload.get("contract_id")),
-                str(payload.get("direction")),
-                int(payload.get("rating", 0)),
-                str(payload.get("text") or ""),
+                row[0],
+                utc(row[1]),
+                row[2],
+                row[3] or "",
+                row[4] or "",
+                row[5] or "",
+                int(row[6] or 0),
+                row[7] or "",
             )
             self._reviews_of[review.reviewee_id].append(review)
 
@@ -138,27 +181,26 @@ class BatchContext:
         # Profile e-mails live only in verification payloads; their stems tie aliases together.
         if not ids:
             return
-        query = select(events.c.subject_id, events.c.occurred_at, events.c.payload).where(
-            events.c.kind == "profile_verification", events.c.subject_id.in_(sorted(ids))
-        )
-        for account_id, occurred_at, payload in conn.execute(query):
-            email = (payload.get("profile") or {}).get("email")
+        query = select(
+            events.c.subject_id,
+            events.c.occurred_at,
+            events.c.payload[("profile", "email")].as_string(),
+        ).where(events.c.kind == "profile_verification", events.c.subject_id.in_(sorted(ids)))
+        for account_id, occurred_at, email in conn.execute(query):
             if email:
                 self._emails[account_id].append((utc(occurred_at), str(email)))
 
-    def _load_identifiers(self, conn: Connection, ids: set[str]) -> None:
-        query = (
-            select(
-                account_identifiers.c.account_id,
-                account_identifiers.c.kind,
-                account_identifiers.c.value_hash,
-                _SEEN_FROM,
-            )
-            .select_from(_IDENTIFIERS_WITH_EVENT)
-            .where(
-                account_identifiers.c.account_id.in_(sorted(ids)),
-                account_identifiers.c.kind.in_(LINK_KINDS),
-            )
+    def _load_identifiers(self, conn: Connection, ids: set[str], kinds: Sequence[str]) -> None:
+        if not ids:
+            return
+        query = select(
+            account_identifiers.c.account_id,
+            account_identifiers.c.kind,
+            account_identifiers.c.value_hash,
+            _SEEN_FROM,
+        ).where(
+            account_identifiers.c.account_id.in_(sorted(ids)),
+            account_identifiers.c.kind.in_(kinds),
         )
         for account_id, kind, value_hash, first_seen in conn.execute(query):
             self._identifiers[account_id].setdefault(kind, {})[value_hash] = utc(first_seen)
@@ -183,16 +225,12 @@ class BatchContext:
             )
             for kind in kinds
         ]
-        query = (
-            select(
-                account_identifiers.c.kind,
-                account_identifiers.c.value_hash,
-                account_identifiers.c.account_id,
-                _SEEN_FROM,
-            )
-            .select_from(_IDENTIFIERS_WITH_EVENT)
-            .where(or_(*conditions))
-        )
+        query = select(
+            account_identifiers.c.kind,
+            account_identifiers.c.value_hash,
+            account_identifiers.c.account_id,
+            _SEEN_FROM,
+        ).where(or_(*conditions))
         for kind, value_hash, account_id, first_seen in conn.execute(query):
             self._sharing[(kind, value_hash)][account_id] = utc(first_seen)
 
@@ -202,10 +240,11 @@ class BatchContext:
             accounts.c.created_at,
             accounts.c.first_seen_at,
             accounts.c.status,
+            accounts.c.role,
         ).where(accounts.c.account_id.in_(sorted(ids)))
-        for account_id, created_at, first_seen, status in conn.execute(query):
+        for account_id, created_at, first_seen, status, role in conn.execute(query):
             self._accounts[account_id] = AccountFacts(
-                utc(created_at) if created_at else None, utc(first_seen), status
+                utc(created_at) if created_at else None, utc(first_seen), status, role
             )
 
     # -- answers -----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from statistics import fmean
 
 from trust.events import ReviewEvent
 from trust.pii import email_stem
-from trust.signals.context import BatchContext, PastEvent
+from trust.signals.context import BatchContext, PastEvent, utc
 from trust.signals.domains import FREE_MAIL_DOMAINS
 from trust.signals.text import has_coercion_language, near_duplicate, text_fingerprint
 from trust.signals.types import Signals, SignalType
@@ -18,12 +18,20 @@ SHARED_KINDS = ("device", "ip", "payment", "email_domain")
 # Shorter stems ('ali', 'max') are too common to tie two accounts together.
 MIN_STEM = 5
 
+WORKER_ROLES = ("freelancer", "agency")
+NETWORK_KINDS = ("device", "ip")
+
 SIGNALS: dict[str, SignalType] = {
+    "reviewer_role": "string",
+    "reviewee_role": "string",
+    "peer_workers": "bool",
+    "co_reviewers_sharing_network_7d": "int",
+    "reviewer_complaints_filed_90d": "int",
     "reviewer_account_age_days": "float",
     "reviewee_account_age_days": "float",
     "reviewer_reviews_24h": "int",
     "reviewer_reviews_7d": "int",
-    "reviewer_counterparties_90d": "int",
+    "reviewer_counterparties_30d": "int",
     "reviewee_reviews_7d": "int",
     "reviewee_new_reviewer_share_7d": "float",
     "reciprocal_review": "bool",
@@ -47,24 +55,39 @@ def compute(event: ReviewEvent, ctx: BatchContext) -> Signals:
     reviewer, reviewee, at = event.reviewer_id, event.reviewee_id, event.occurred_at
     written = [
         p
-        for p in ctx.history(reviewer, event, timedelta(days=90))
+        for p in ctx.history(reviewer, event, timedelta(days=7))
         if p.kind == "review" and p.subject_id == reviewer
     ]
     amount = event.amount_paid.as_float
+    reviewer_facts, reviewee_facts = ctx.account(reviewer), ctx.account(reviewee)
+    reviewer_role = reviewer_facts.role if reviewer_facts else None
+    reviewee_role = reviewee_facts.role if reviewee_facts else None
     signals: Signals = {
+        "reviewer_role": reviewer_role,
+        "reviewee_role": reviewee_role,
+        # Two freelancers hiring each other: the usual cover for trading reviews.
+        "peer_workers": None
+        if reviewer_role is None or reviewee_role is None
+        else reviewer_role in WORKER_ROLES and reviewee_role in WORKER_ROLES,
+        "co_reviewers_sharing_network_7d": _co_reviewers_sharing_network(event, ctx),
+        "reviewer_complaints_filed_90d": sum(
+            1
+            for p in ctx.history(reviewer, event, timedelta(days=90))
+            if p.kind == "complaint" and p.counterparty_id == reviewer
+        ),
         "reviewer_account_age_days": _rounded(ctx.age_days(reviewer, at)),
         "reviewee_account_age_days": _rounded(ctx.age_days(reviewee, at)),
         "reviewer_reviews_24h": _within(written, event, timedelta(hours=24)),
         "reviewer_reviews_7d": _within(written, event, timedelta(days=7)),
-        "reviewer_counterparties_90d": _counterparties(
-            ctx.history(reviewer, event, timedelta(days=90)), reviewer, extra=reviewee
+        "reviewer_counterparties_30d": _counterparties(
+            ctx.history(reviewer, event, timedelta(days=30)), reviewer, extra=reviewee
         ),
         # Roles swapped on another contract: two-way feedback on one contract is normal.
         "reciprocal_review": any(
             r.reviewer_id == reviewee
             and r.contract_id != event.contract_id
             and r.direction == event.direction.value
-            for r in ctx.reviews_of(reviewer, event, timedelta(days=90))
+            for r in ctx.reviews_of(reviewer, event, timedelta(days=30))
         ),
         "amount_paid": amount,
         "five_stars_tiny_contract": event.rating == 5 and amount < TINY_CONTRACT,
@@ -92,7 +115,7 @@ def _rounded(value: float | None) -> float | None:
 
 
 def _within(past: list[PastEvent], event: ReviewEvent, span: timedelta) -> int:
-    start = event.occurred_at - span
+    start = utc(event.occurred_at) - span
     return sum(1 for p in past if p.occurred_at >= start)
 
 
@@ -102,6 +125,22 @@ def _counterparties(past: list[PastEvent], account: str, extra: str) -> int:
     others.discard(None)
     others.discard(account)
     return len(others)
+
+
+def _co_reviewers_sharing_network(event: ReviewEvent, ctx: BatchContext) -> int:
+    """Other recent reviewers of the reviewee who used this reviewer's device or IP."""
+    at = event.occurred_at
+    mine = {k: ctx.identifiers(event.reviewer_id, k, at) for k in NETWORK_KINDS}
+    if not any(mine.values()):
+        return 0
+    others = {
+        r.reviewer_id
+        for r in ctx.reviews_of(event.reviewee_id, event, timedelta(days=7))
+        if r.reviewer_id != event.reviewer_id
+    }
+    return sum(
+        1 for other in others if any(mine[k] & ctx.identifiers(other, k, at) for k in NETWORK_KINDS)
+    )
 
 
 def _shared_identifiers(event: ReviewEvent, ctx: BatchContext) -> Signals:
@@ -135,7 +174,7 @@ def _reviewee_history(event: ReviewEvent, ctx: BatchContext) -> Signals:
     ages.append(ctx.age_days(event.reviewer_id, event.occurred_at))
     known = [a for a in ages if a is not None]
     share = round(sum(1 for a in known if a < NEW_ACCOUNT_DAYS) / len(known), 3) if known else None
-    earlier = ctx.reviews_of(event.reviewee_id, event, timedelta(days=90))
+    earlier = ctx.reviews_of(event.reviewee_id, event, timedelta(days=30))
     average = fmean(r.rating for r in earlier) if earlier else None
     fingerprint = text_fingerprint(event.text)
     others = [

@@ -105,6 +105,12 @@ def text_fingerprint(text: str | None) -> str | None:
     return folded if len(folded) >= 20 else None
 
 
-def near_duplicate(text: str, others: list[str], threshold: float = 90.0) -> bool:
-    """True when fingerprint ``text`` is at least ``threshold`` similar to one of ``others``."""
-    return any(t == text or fuzz.ratio(text, t) >= threshold for t in others)
+def near_duplicate(text: str, others: list[str], threshold: float = 90.0, fuzzy: int = 20) -> bool:
+    """True when fingerprint ``text`` equals one of ``others`` or nearly matches a recent one.
+
+    Exact matches are checked against all of ``others``; the fuzzy comparison only against
+    the last ``fuzzy`` of them, so a popular account's history does not make it quadratic.
+    """
+    if text in set(others):
+        return True
+    return any(fuzz.ratio(text, t) >= threshold for t in others[-fuzzy:])

@@ -1,0 +1,44 @@
+"""``trust bench``: benchmarks that print figures (never timed assertions).
+
+Other areas add their own benchmarks to the same group from their own modules::
+
+    from trust.cli.bench_commands import bench_app
+
+    @bench_app.command("model")
+    def bench_model() -> None: ...
+
+The group is registered once, here; ``_register()`` in main.py imports every area's
+module, so their commands are attached before the CLI runs.
+"""
+
+from __future__ import annotations
+
+import typer
+
+bench_app = typer.Typer(
+    help="Benchmarks on this machine: rules, model, pipeline, dashboard.", no_args_is_help=True
+)
+
+
+@bench_app.command("rules")
+def bench_rules_command(
+    accounts: int = typer.Option(2000, "--accounts", min=10, help="Simulated honest accounts."),
+    days: int = typer.Option(30, "--days", min=1, help="Simulated days."),
+    seed: int = typer.Option(11, "--seed", help="Simulation seed."),
+    repeat: int = typer.Option(3, "--repeat", min=1, help="Passes over the events for (a)."),
+) -> None:
+    """(a) rules alone over precomputed signals, (b) signals and rules over a SQLite store."""
+    from trust.cli.context import console, settings
+    from trust.rules.bench import bench_rules
+
+    current = settings()
+    with console.status("simulating and loading a store..."):
+        report = bench_rules(
+            current.rules_dir, accounts=accounts, days=days, seed=seed, repeat=repeat
+        )
+    console.print(report.render())
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``bench`` group (once; other areas attach commands to ``bench_app``)."""
+    app.add_typer(bench_app, name="bench")
