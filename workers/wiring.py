@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from trust.decisions import AnomalyScorer
 from trust.pipeline import Pipeline, default_pipeline
@@ -14,8 +15,16 @@ from trust.store import Store
 log = logging.getLogger(__name__)
 
 
+# The registry's index of active versions (models/registry.py keeps it in the data folder).
+ACTIVE_MODELS = Path("models") / "active.json"
+
+
 def anomaly_scorer(settings: Settings) -> AnomalyScorer | None:
-    """The registry's active models, or None when the registry cannot be opened."""
+    """The registry's active models; None when none is active or the registry cannot open."""
+    if not (settings.data_dir / ACTIVE_MODELS).is_file():
+        # Importing the model stack (scikit-learn, skops) costs seconds per worker start;
+        # with no active model the rules decide alone, so skip it.
+        return None
     from models.scorer import RegistryScorer
 
     try:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import redis
+from sqlalchemy import select
 
 from tests.factories import review_payload
 from tests.pipeline_invariants import assert_nothing_lost, counts
@@ -19,6 +20,7 @@ from trust.pii import PiiHasher
 from trust.pipeline import Pipeline
 from trust.settings import Settings
 from trust.store import Store
+from trust.store.tables import quarantine
 from trust.submit import submit
 from workers.actors import Actors, declare_actors
 from workers.broker import TrustRedisBroker, build_broker
@@ -80,12 +82,13 @@ def test_events_submitted_to_the_queue_are_decided_by_a_worker(
     assert_nothing_lost(sqlite_store, [r["event_id"] for r in records[:-1]])
 
 
-def test_a_poison_event_is_split_out_and_dead_lettered_with_its_error(
-    broker: TrustRedisBroker, queued: Settings, sqlite_store: Store
+def test_poison_events_are_split_out_dead_lettered_or_quarantined_with_their_reason(
+    broker: TrustRedisBroker, queued: Settings, store: Store
 ) -> None:
-    records = [review_payload() for _ in range(40)]
+    records: list[Any] = [review_payload() for _ in range(40)]
     poison = records[17]["event_id"]
-    pipeline = build_pipeline(queued, sqlite_store)
+    records[30] = {**review_payload(), "rating": "ten"}
+    pipeline = build_pipeline(queued, store)
     pipeline.scorer = FlakyScorer(pipeline.scorer, {poison})
     actors = _actors(broker, queued, pipeline)
 
@@ -93,10 +96,14 @@ def test_a_poison_event_is_split_out_and_dead_lettered_with_its_error(
     with running_worker(broker):
         broker.join(queued.worker.queue_name, timeout=30_000)
 
-    assert_nothing_lost(sqlite_store, [r["event_id"] for r in records if r["event_id"] != poison])
+    accepted = [r["event_id"] for i, r in enumerate(records) if r["event_id"] != poison and i != 30]
+    assert_nothing_lost(store, accepted)
     letters = dead_letters(queued).list()
     assert [[r["event_id"] for r in d.records] for d in letters] == [[poison]]
     assert f"cannot score {poison}" in letters[0].error
+    with store.engine.connect() as conn:
+        held = conn.execute(select(quarantine.c.event_id, quarantine.c.reason)).all()
+    assert [(h.event_id, "rating" in h.reason) for h in held] == [(records[30]["event_id"], True)]
 
 
 def test_transient_store_errors_are_retried_until_the_batch_goes_through(

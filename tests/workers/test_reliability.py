@@ -1,0 +1,164 @@
+"""Nothing lost: real worker processes survive SIGKILL, a Redis restart and a database outage.
+
+Each test streams a simulated marketplace through real worker subprocesses and ends with
+the same check: every accepted event has exactly one decision, no subject has two open
+cases of one kind, and nothing valid sits in quarantine.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+import redis
+
+from tests.pipeline_invariants import assert_nothing_lost, counts
+from tests.workers.conftest import (
+    ThrowawayPostgres,
+    ThrowawayRedis,
+    WorkerProcesses,
+    kill_hard,
+)
+from tests.workers.helpers import queue_settings, wait_until
+from trust.settings import Settings
+from trust.simulate import generate_events
+from trust.store import Store
+from trust.submit import submit
+from workers.actors import LazyPipeline, declare_actors
+from workers.broker import TrustRedisBroker, build_broker
+from workers.wiring import build_pipeline
+
+pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.timeout(120)]
+
+
+def _stream(accounts: int, days: int = 30) -> list[dict[str, Any]]:
+    return [record for record, _ in generate_events(accounts, days, seed=11)]
+
+
+def _enqueue(settings: Settings, records: list[dict[str, Any]]) -> TrustRedisBroker:
+    broker = build_broker(settings)
+    actors = declare_actors(broker, settings, LazyPipeline(lambda: build_pipeline(settings)).get)
+    store = Store.from_settings(settings)
+    submit(records, sink=actors, store=store, settings=settings)
+    store.close()
+    return broker
+
+
+def _decided(settings: Settings) -> int:
+    store = Store.from_settings(settings, migrate=False)
+    try:
+        return counts(store).decisions
+    finally:
+        store.close()
+
+
+def _check(settings: Settings, records: list[dict[str, Any]]) -> None:
+    store = Store.from_settings(settings, migrate=False)
+    try:
+        assert_nothing_lost(store, [r["event_id"] for r in records])
+    finally:
+        store.close()
+
+
+def _held_by(broker: TrustRedisBroker, worker_id: str, queue: str) -> int:
+    key = f"{broker.namespace}:__acks__.{worker_id}.{queue}"
+    return int(broker.client.scard(key))
+
+
+def test_a_worker_killed_mid_batch_loses_nothing_and_its_batches_come_back(
+    settings: Settings, redis_url: str, workers: WorkerProcesses
+) -> None:
+    # Production heartbeat and sweep settings: this test also measures redelivery time.
+    current = queue_settings(
+        settings, redis_url, batch_size=100, heartbeat_timeout_ms=15_000, sweep_interval_s=5.0
+    )
+    Store.from_settings(current).close()
+    records = _stream(800)
+    queue = current.worker.queue_name
+    broker = _enqueue(current, records)
+    victim = workers.start(current, threads=1)
+    wait_until(lambda: _decided(current) > 0, 60, "the first worker to start deciding")
+    heartbeats = f"{broker.namespace}:__heartbeats__"
+    victim_ids = {m.decode() for m in broker.client.zrange(heartbeats, 0, -1)} - {broker.broker_id}
+    held = sum(_held_by(broker, v, queue) for v in victim_ids)
+
+    kill_hard(victim)
+    killed_at = time.monotonic()
+    workers.start(current, threads=2)
+    redelivered_after = wait_until(
+        lambda: not victim_ids & {m.decode() for m in broker.client.zrange(heartbeats, 0, -1)},
+        60, "the killed worker's batches to be requeued",
+    )
+    wait_until(lambda: _decided(current) >= len(records), 60, "every event decided")
+
+    print(f"\nredelivery after SIGKILL: {redelivered_after:.1f}s "
+          f"(heartbeat 15s, sweep 5s); all done {time.monotonic() - killed_at:.1f}s after kill")
+    assert held > 0, "the worker was killed while holding no batch"
+    _check(current, records)
+    broker.close()
+
+
+def test_a_redis_restart_during_a_run_is_survived_without_manual_action(
+    settings: Settings, throwaway_redis: ThrowawayRedis, workers: WorkerProcesses
+) -> None:
+    current = queue_settings(settings, throwaway_redis.url, batch_size=100, max_retries=30)
+    Store.from_settings(current).close()
+    records = _stream(600)
+    broker = _enqueue(current, records)
+    workers.start(current, threads=2)
+    wait_until(lambda: _decided(current) > 0, 60, "the worker to start deciding")
+
+    assert _decided(current) < len(records), "the run ended before Redis was restarted"
+    throwaway_redis.stop()
+    time.sleep(2)
+    throwaway_redis.start()
+
+    wait_until(lambda: _decided(current) >= len(records), 60, "every event decided")
+    _check(current, records)
+    broker.close()
+
+
+def test_a_database_outage_is_retried_until_every_event_is_decided(
+    settings: Settings, redis_url: str, throwaway_postgres: ThrowawayPostgres,
+    workers: WorkerProcesses,
+) -> None:
+    current = queue_settings(settings, redis_url, batch_size=100, max_retries=30)
+    current = current.model_copy(update={"database_url": throwaway_postgres.url})
+    Store.from_settings(current).close()
+    records = _stream(600)
+    broker = _enqueue(current, records)
+    workers.start(current, threads=2)
+    wait_until(lambda: _decided(current) > 0, 60, "the worker to start deciding")
+
+    assert _decided(current) < len(records), "the run ended before the outage"
+    throwaway_postgres.stop()
+    time.sleep(4)
+    throwaway_postgres.start()
+
+    wait_until(lambda: _decided(current) >= len(records), 60, "every event decided")
+    _check(current, records)
+    assert broker.client.zcard(f"{broker.namespace}:dead-letters") == 0
+    broker.close()
+
+
+@pytest.mark.postgres
+def test_two_worker_processes_share_one_stream_on_postgresql_without_duplicates(
+    settings: Settings, redis_url: str, postgres_store: Store, workers: WorkerProcesses
+) -> None:
+    current = queue_settings(settings, redis_url, batch_size=25, max_retries=30)
+    current = current.model_copy(
+        update={"database_url": postgres_store.engine.url.render_as_string(hide_password=False)}
+    )
+    records = _stream(500)
+    broker = _enqueue(current, records)
+
+    workers.start(current, threads=2)
+    workers.start(current, threads=2)
+
+    wait_until(lambda: _decided(current) >= len(records), 90, "every event decided")
+    broker.join(current.worker.queue_name, timeout=30_000)
+    _check(current, records)
+    assert counts(postgres_store).events == len(records)
+    assert redis.Redis.from_url(redis_url).zcard(f"{broker.namespace}:dead-letters") == 0
+    broker.close()

@@ -1,0 +1,103 @@
+"""``trust up --demo``: everything comes up, the demo stream is decided, Ctrl-C leaves nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.workers.conftest import ROOT, free_port
+from workers.embedded_redis import running_url
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
+
+
+def _read_lines(stream: object, lines: list[str]) -> None:
+    for raw in iter(stream.readline, b""):  # type: ignore[attr-defined]
+        lines.append(raw.decode(errors="replace"))
+
+
+def _wait_for(lines: list[str], text: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not any(text in line for line in lines):
+        if proc.poll() is not None:
+            raise AssertionError(f"trust up exited early:\n{''.join(lines)}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {text!r} within {timeout:.0f}s:\n{''.join(lines)}")
+        time.sleep(0.2)
+
+
+def _start_up(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[bytes], list[str], int]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRUST_")}
+    metrics_port = free_port()
+    env.update(
+        TRUST_DATA_DIR=str(tmp_path / "data"),
+        TRUST_ENVIRONMENT="development",
+        TRUST_DASHBOARD_PORT=str(free_port()),
+        TRUST_METRICS_PORT=str(metrics_port),
+        PYTHONPATH=str(ROOT),
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "trust.cli.main", "up", *args],
+        env=env, cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    lines: list[str] = []
+    threading.Thread(target=_read_lines, args=(proc.stdout, lines), daemon=True).start()
+    return proc, lines, metrics_port
+
+
+def _alive(family: list[psutil.Process]) -> list[psutil.Process]:
+    return [p for p in family if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+
+
+def test_trust_up_demo_decides_the_stream_and_leaves_no_process_after_ctrl_c(
+    tmp_path: Path,
+) -> None:
+    proc, lines, metrics_port = _start_up(tmp_path, "--demo", "--demo-accounts", "200")
+    try:
+        _wait_for(lines, "all decided", proc, 150)
+        family = psutil.Process(proc.pid).children(recursive=True)
+        with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics") as response:
+            metrics = response.read().decode()
+
+        proc.send_signal(signal.SIGINT)
+        proc.wait(60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+    output = "".join(lines)
+    assert "demo login demo-lead / " in output
+    assert "trust_events_total" in metrics
+    assert proc.returncode == 0, output
+    assert len(family) >= 3, "expected redis and two workers"
+    assert _alive(family) == [], f"left behind: {[p.cmdline() for p in _alive(family)]}"
+    assert running_url(tmp_path / "data") is None
+
+
+def test_a_killed_trust_up_takes_redis_and_its_workers_with_it(tmp_path: Path) -> None:
+    proc, lines, _ = _start_up(tmp_path, "--no-dashboard")
+    try:
+        _wait_for(lines, "press Ctrl-C", proc, 60)
+        family = psutil.Process(proc.pid).children(recursive=True)
+
+        proc.kill()  # no chance to clean up: the kernel's PDEATHSIG must do it
+        proc.wait(10)
+        _gone, alive = psutil.wait_procs(family, timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+    assert len(family) >= 3
+    assert _alive(alive) == [], f"left behind: {[p.cmdline() for p in _alive(alive)]}"
+    assert running_url(tmp_path / "data") is None
