@@ -158,6 +158,7 @@ cases = Table(
     Column("version", Integer, nullable=False, server_default="1"),
     Index("ix_cases_queue", "status", "priority"),
     Index("ix_cases_claimed_by", "claimed_by", "status"),
+    Index("ix_cases_lease", "status", "lease_expires_at"),
     Index("ix_cases_kind_status", "kind", "status"),
     # At most one unresolved case per subject and kind: the burst of 50 reviews is one case.
     # The queue page scans unresolved cases by priority (optionally of one kind) and stops

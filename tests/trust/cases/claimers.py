@@ -1,0 +1,36 @@
+"""A claiming process for the concurrency test: its own engine, claims until the queue is dry."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from trust.cases import claim_next
+from trust.errors import TransientStoreError
+from trust.staff import Role, StaffMember
+from trust.store import Store, transaction
+
+NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
+
+
+def claim_until_empty(url: str, username: str) -> list[int]:
+    """Claim one case per transaction until none is left; returns the ids this process got."""
+    store = Store.open(url, migrate=False)
+    staff = StaffMember(0, username, Role.ANALYST)
+    got: list[int] = []
+    retries = 0
+    try:
+        while True:
+            try:
+                with transaction(store.engine) as conn:
+                    case = claim_next(conn, staff, None, NOW, timedelta(hours=2))
+            except TransientStoreError:
+                # A claim that failed was rolled back as a whole, so trying again is safe.
+                retries += 1
+                if retries > 20:
+                    raise
+                continue
+            if case is None:
+                return got
+            got.append(case.id)
+    finally:
+        store.close()
