@@ -20,11 +20,11 @@ from sqlalchemy import Connection, select
 
 from trust.decisions import Decision
 from trust.events import Event, validate_record
+from trust.intake.batches import CONFLICTING_CONTENT
+from trust.intake.sinks import conflict_record, store_events
 from trust.pii import PiiHasher
 from trust.settings import Settings
 from trust.store import Store, transaction
-from trust.store.accounts import record_accounts, record_batch_identifiers
-from trust.store.events import insert_events
 from trust.store.quarantine import QuarantinedRecord, quarantine_records
 from trust.store.tables import decisions as decisions_table
 
@@ -131,11 +131,6 @@ def hasher_for(settings: Settings) -> PiiHasher:
     return _hasher(settings.resolved_secret_key())
 
 
-def _record_links(conn: Connection, fresh: Sequence[Event], hasher: PiiHasher) -> None:
-    record_accounts(conn, fresh)
-    record_batch_identifiers(conn, fresh, hasher)
-
-
 @dataclass(slots=True)
 class Pipeline:
     """The decision flow wired to its collaborators; ``process_batch`` is its one verb."""
@@ -147,28 +142,37 @@ class Pipeline:
     open_cases: CaseOpener
     source: str = "queue"
 
-    def process(self, records: Iterable[RawRecord | Event], now: datetime | None = None
-                ) -> BatchResult:
-        """Validate, store, score, decide and open cases for one batch, in one transaction."""
+    def process(
+        self,
+        records: Iterable[RawRecord | Event],
+        now: datetime | None = None,
+        *,
+        refused: Sequence[QuarantinedRecord] = (),
+    ) -> BatchResult:
+        """Validate, store, score, decide and open cases for one batch, in one transaction.
+
+        ``refused`` are records a caller already refused (intake validates as it reads);
+        they are quarantined in the same transaction.
+        """
         now = now or datetime.now(UTC)
         records = list(records)
         sorted_records = sort_records(records, source=self.source)
         hasher = hasher_for(self.settings)
-        result = BatchResult(
-            received=len(records), stored=0, duplicates=0, quarantined=0
-        )
+        result = BatchResult(received=len(records) + len(refused), stored=0, duplicates=0,
+                             quarantined=0)
         with transaction(self.store.engine) as conn:
+            stored = store_events(conn, sorted_records.events, hasher, source=self.source,
+                                  received_at=now)
+            conflicts = [conflict_record(self.source, None, e) for e in stored.conflicting]
             # quarantine_records holds each (source, line, raw) once: redelivery adds nothing.
-            result.quarantined = quarantine_records(conn, sorted_records.refused, received_at=now)
-            fresh = insert_events(
-                conn, sorted_records.events, source=self.source, received_at=now
+            result.quarantined = quarantine_records(
+                conn, [*refused, *sorted_records.refused, *conflicts], received_at=now
             )
-            result.stored = len(fresh)
-            result.duplicates = len(sorted_records.events) - len(fresh)
-            result.stored_kinds = Counter(e.kind for e in fresh)
-            if fresh:
-                _record_links(conn, fresh, hasher)
-                result.decisions = self.scorer.score_batch(conn, fresh, hasher, now)
+            result.stored = len(stored.fresh)
+            result.duplicates = stored.repeated
+            result.stored_kinds = Counter(e.kind for e in stored.fresh)
+            if stored.fresh:
+                result.decisions = self.scorer.score_batch(conn, stored.fresh, hasher, now)
                 self.write_decisions(conn, result.decisions)
                 result.case_ids = dict(
                     self.open_cases(conn, result.decisions, self.settings, now)
@@ -225,17 +229,21 @@ class SingleDecision:
 def decide_one(pipeline: Pipeline, record: RawRecord | Event, now: datetime | None = None
                ) -> SingleDecision:
     """Decide one event synchronously through the same batch code the workers run."""
-    result = pipeline.process([record], now)
+    checked = sort_records([record], source=pipeline.source)
+    if checked.refused:
+        pipeline.process([], now, refused=checked.refused)
+        refused = checked.refused[0]
+        return SingleDecision("quarantined", refused.event_id, None, refused.reason)
+    event = checked.events[0]
+    result = pipeline.process([event], now)
     if result.decisions:
         decision = result.decisions[0]
         row = decision.to_row()
         row["case_id"] = result.case_ids.get(decision.event_id, decision.case_id)
-        return SingleDecision("decided", decision.event_id, row)
-    if result.quarantined or result.stored + result.duplicates == 0:
-        refused = sort_records([record], source=pipeline.source).refused
-        reason = refused[0].reason if refused else "record refused"
-        return SingleDecision("quarantined", refused[0].event_id if refused else None, None, reason)
-    event_id = sort_records([record], source=pipeline.source).events[0].event_id
+        return SingleDecision("decided", event.event_id, row)
+    if result.duplicates == 0:
+        return SingleDecision("quarantined", event.event_id, None,
+                              f"event_id: {CONFLICTING_CONTENT}")
     with pipeline.store.engine.connect() as conn:
-        existing = stored_decision(conn, event_id)
-    return SingleDecision("already_decided", event_id, existing)
+        existing = stored_decision(conn, event.event_id)
+    return SingleDecision("already_decided", event.event_id, existing)

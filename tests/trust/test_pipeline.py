@@ -142,3 +142,16 @@ def test_decide_one_reports_a_refused_record_with_its_reason(pipeline: Pipeline)
     assert result.status == "quarantined"
     assert result.decision is None
     assert result.reason is not None and "rating" in result.reason
+
+
+def test_an_event_id_reused_with_other_content_is_quarantined_not_decided_twice(
+    pipeline: Pipeline,
+) -> None:
+    original = review_payload()
+    pipeline.process([original], NOW)
+
+    result = decide_one(pipeline, {**original, "rating": 1}, NOW)
+
+    assert result.status == "quarantined"
+    assert result.reason is not None and "different content" in result.reason
+    assert counts(pipeline.store).decisions == 1

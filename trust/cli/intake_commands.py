@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -13,6 +15,21 @@ quarantine_app = typer.Typer(
 )
 
 
+@contextmanager
+def _store_faults_as_messages() -> Iterator[None]:
+    """An unreachable or refusing store ends the command with one line, not a traceback."""
+    from sqlalchemy.exc import OperationalError
+
+    from trust.cli.context import err_console
+    from trust.errors import TrustError
+
+    try:
+        yield
+    except (TrustError, OperationalError) as exc:
+        err_console.print(f"[red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+
+
 def ingest(
     path: Path = typer.Argument(
         ..., exists=True, dir_okay=False, readable=True, help="A .jsonl (or .csv) file."
@@ -20,30 +37,21 @@ def ingest(
     source: str | None = typer.Option(
         None, "--source", help="Name recorded with each event (default: the file name)."
     ),
+    queue: bool | None = typer.Option(
+        None, "--queue/--direct",
+        help="Queue for the workers, or decide here (default: queue when workers are in use).",
+    ),
 ) -> None:
     """Validate a file of events, store the valid ones and quarantine the rest with reasons."""
     from trust.cli.context import console, open_store, settings
     from trust.intake import IngestBatch, ingest_file
+    from workers.intake_sinks import ingest_sink
 
     current = settings()
-    store = open_store(current)
-    try:
-        with Progress(
+    with _store_faults_as_messages():
+        summary = _ingest_with_progress(path, source, open_store(current), current)
+    table = Table(title=f"ingest of {summary.source}")
             TextColumn("[bold]ingest[/] {task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            TimeRemainingColumn(),
-            console=console,
-            transient=True,
-        ) as progress:
-            task = progress.add_task(path.name, total=path.stat().st_size)
-
-            def advance(batch: IngestBatch, _outcome: object) -> None:
-                progress.update(task, completed=batch.bytes_read)
-
-            summary = ingest_file(store, path, current, source=source, on_batch=advance)
-    finally:
-        store.close()
     table = Table(title=f"ingest of {summary.source}")
     for column in ("accepted", "duplicates", "quarantined", "already held", "lines", "records/s"):
         table.add_column(column, justify="right")

@@ -1,0 +1,65 @@
+"""``trust ingest`` into the queue or straight through the pipeline: every event decided once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.factories import review_payload
+from tests.pipeline_invariants import assert_nothing_lost, counts
+from tests.workers.helpers import queue_settings, running_worker
+from trust.intake import ingest_file
+from trust.settings import Settings
+from trust.store import Store
+from workers.actors import declare_actors
+from workers.broker import build_broker
+from workers.intake_sinks import ingest_sink, queue_in_use
+from workers.wiring import build_pipeline
+
+
+def _file(tmp_path: Path, records: list[object]) -> Path:
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in records) + "\n")
+    return path
+
+
+def test_without_a_queue_ingest_decides_each_event_in_process(
+    tmp_path: Path, settings: Settings, sqlite_store: Store
+) -> None:
+    records = [review_payload() for _ in range(30)]
+    path = _file(tmp_path, [*records, "{broken"])
+
+    assert not queue_in_use(settings)
+    with ingest_sink(settings, sqlite_store, use_queue=None, source="file") as sink:
+        summary = ingest_file(sqlite_store, path, settings, sink=sink)
+
+    assert (summary.accepted, summary.quarantined) == (30, 1)
+    assert counts(sqlite_store).decisions == 30
+    assert_nothing_lost(sqlite_store, [r["event_id"] for r in records])
+
+
+@pytest.mark.redis
+def test_with_workers_in_use_ingest_queues_events_and_workers_decide_them(
+    tmp_path: Path, settings: Settings, redis_url: str, sqlite_store: Store
+) -> None:
+    queued = queue_settings(settings, redis_url)
+    queued = queued.model_copy(
+        update={"database_url": sqlite_store.engine.url.render_as_string(hide_password=False)}
+    )
+    records = [review_payload() for _ in range(120)]
+    path = _file(tmp_path, [*records, {"kind": "review"}])
+
+    assert queue_in_use(queued)
+    with ingest_sink(queued, sqlite_store, use_queue=None, source="file") as sink:
+        summary = ingest_file(sqlite_store, path, queued, sink=sink)
+    assert counts(sqlite_store).decisions == 0
+    broker = build_broker(queued)
+    declare_actors(broker, queued, lambda: build_pipeline(queued, sqlite_store))
+    with running_worker(broker):
+        broker.join(queued.worker.queue_name, timeout=30_000)
+    broker.close()
+
+    assert (summary.accepted, summary.quarantined) == (120, 1)
+    assert_nothing_lost(sqlite_store, [r["event_id"] for r in records])

@@ -1,0 +1,88 @@
+"""Sinks for ``trust ingest``: into the queue (workers decide) or through the pipeline here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from trust.intake.batches import IngestBatch
+from trust.intake.sinks import BatchOutcome
+from trust.pipeline import Pipeline
+from trust.settings import Settings
+from trust.store import Store, transaction
+from trust.store.quarantine import quarantine_records
+from trust.submit import EventSink
+from workers.actors import LazyPipeline, declare_actors
+from workers.broker import build_broker
+from workers.embedded_redis import running_url
+
+
+def queue_in_use(settings: Settings) -> bool:
+    """True when workers consume a queue: an external Redis, or a running embedded one."""
+    return bool(settings.redis_url) or running_url(settings.data_dir) is not None
+
+
+class QueueSink:
+    """Quarantines refused records now and queues the valid events for the workers."""
+
+    def __init__(self, store: Store, sink: EventSink, batch_size: int) -> None:
+        self.store = store
+        self.sink = sink
+        self.batch_size = batch_size
+
+    def write(self, batch: IngestBatch) -> BatchOutcome:
+        """Queue one batch; ``accepted`` counts events queued (workers skip known ids)."""
+        held = 0
+        if batch.quarantined:
+            with transaction(self.store.engine) as conn:
+                held = quarantine_records(conn, batch.quarantined, received_at=datetime.now(UTC))
+        records = [e.model_dump(mode="json") for e in batch.events]
+        for start in range(0, len(records), self.batch_size):
+            self.sink.send_batch(records[start : start + self.batch_size])
+        return BatchOutcome(
+            accepted=len(records),
+            duplicates=batch.duplicates,
+            quarantined=held,
+            already_held=len(batch.quarantined) - held,
+        )
+
+
+class PipelineSink:
+    """Decides each batch in this process, through the same pipeline the workers run."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+
+    def write(self, batch: IngestBatch) -> BatchOutcome:
+        """Store, decide and open cases for one batch in one transaction."""
+        result = self.pipeline.process(batch.events, refused=batch.quarantined)
+        refused = len(batch.quarantined) + (len(batch.events) - result.stored - result.duplicates)
+        return BatchOutcome(
+            accepted=result.stored,
+            duplicates=batch.duplicates + result.duplicates,
+            quarantined=result.quarantined,
+            already_held=refused - result.quarantined,
+        )
+
+
+@contextmanager
+def ingest_sink(
+    settings: Settings, store: Store, *, use_queue: bool | None, source: str
+) -> Iterator[QueueSink | PipelineSink]:
+    """The sink ``trust ingest`` uses: the queue when workers consume one, else decide here."""
+    from workers.wiring import build_pipeline
+
+    if use_queue is None:
+        use_queue = queue_in_use(settings)
+    if not use_queue:
+        yield PipelineSink(build_pipeline(settings, store, source=source[:200]))
+        return
+    broker = build_broker(settings)
+    try:
+        actors = declare_actors(
+            broker, settings, LazyPipeline(lambda: build_pipeline(settings)).get
+        )
+        yield QueueSink(store, actors, settings.worker.batch_size)
+    finally:
+        broker.close()
