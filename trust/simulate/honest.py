@@ -21,6 +21,9 @@ REVERIFICATION_SHARE = 0.06
 REFERENCE_SEEKERS = 0.25  # freelancers who ask for off-platform references in the window
 BAD_CONTRACT_SHARE = 0.08
 REVIEW_WINDOW = 14 * DAY  # double-blind feedback window after a contract ends
+_RATING_CHOICE = people.Weighted(range(1, 6), texts.RATING_WEIGHTS)
+_CATEGORY_CHOICE = people.Weighted(list(texts.HONEST_COMPLAINT_WEIGHTS),
+                                   list(texts.HONEST_COMPLAINT_WEIGHTS.values()))
 
 
 def poisson(rng: random.Random, lam: float) -> int:
@@ -40,11 +43,11 @@ def poisson(rng: random.Random, lam: float) -> int:
 def populate(world: World, count: int) -> list[Account]:
     """Create ``count`` honest accounts, some new in the window, with shared-device households."""
     rng = world.rng
-    roles, weights = list(ROLE_WEIGHTS), list(ROLE_WEIGHTS.values())
+    roles = people.Weighted(list(ROLE_WEIGHTS), list(ROLE_WEIGHTS.values()))
     new_share = min(0.35, 0.004 * world.days + 0.02)
     created: list[Account] = []
     for _ in range(count):
-        role = rng.choices(roles, weights=weights)[0]
+        role = roles.draw(rng)
         if rng.random() < new_share:
             created_at = rng.randrange(world.start, world.end - HOUR)
         else:
@@ -166,10 +169,7 @@ def settle(world: World, contract: Contract) -> None:
     for reviewer, share in ((contract.client, REVIEW_BY_CLIENT),
                             (contract.freelancer, REVIEW_BY_FREELANCER)):
         if rng.random() < share:
-            if bad:
-                rating = rng.choice((1, 1, 2, 2, 3))
-            else:
-                rating = rng.choices(range(1, 6), weights=texts.RATING_WEIGHTS)[0]
+            rating = rng.choice((1, 1, 2, 2, 3)) if bad else _RATING_CHOICE.draw(rng)
             delay = int(rng.expovariate(1 / (2 * DAY))) % REVIEW_WINDOW + 600
             end = contract.ended_at
             ts = world.by_day(end + delay, end + 600, end + REVIEW_WINDOW)
@@ -180,8 +180,7 @@ def settle(world: World, contract: Contract) -> None:
 def honest_complaint(world: World, contract: Contract) -> None:
     """A genuine dispute between the two parties of ``contract``."""
     rng = world.rng
-    categories = list(texts.HONEST_COMPLAINT_WEIGHTS)
-    category = rng.choices(categories, weights=list(texts.HONEST_COMPLAINT_WEIGHTS.values()))[0]
+    category = _CATEGORY_CHOICE.draw(rng)
     by_freelancer = category in {"late_payment", "non_payment"} or (
         category not in {"quality", "scope"} and rng.random() < 0.5
     )

@@ -2,8 +2,27 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Weighted(Generic[T]):
+    """A fixed weighted choice, drawn with one random number (``random.choices`` re-sums)."""
+
+    def __init__(self, items: Sequence[T], weights: Sequence[float]) -> None:
+        self.items = tuple(items)
+        self.cumulative = list(itertools.accumulate(weights))
+        self.total = self.cumulative[-1]
+
+    def draw(self, rng: random.Random) -> T:
+        """One item, with probability proportional to its weight."""
+        return self.items[bisect.bisect(self.cumulative, rng.random() * self.total)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +68,7 @@ COUNTRIES: tuple[Country, ...] = (
     Country("AU", "61", "AUD", (1, 49, 101, 124), 2.5),
 )
 COUNTRY_BY_CODE: dict[str, Country] = {c.code: c for c in COUNTRIES}
-_COUNTRY_WEIGHTS = [c.weight for c in COUNTRIES]
+_COUNTRY_CHOICE = Weighted(COUNTRIES, [c.weight for c in COUNTRIES])
 
 FIRST_NAMES = _words(
     "James Maria Ahmed Olena Priya Carlos Fatima Wei Anna Mohammed Sofia Ivan Aisha Lucas "
@@ -66,7 +85,7 @@ LAST_NAMES = _words(
     "Clarke Haddad Wright Castro Iqbal Vargas Fischer Horvat Evans Suarez Baptiste Walker"
 )
 FREE_MAIL = ("gmail.com", "outlook.com", "yahoo.com", "hotmail.com", "proton.me", "icloud.com")
-_FREE_MAIL_WEIGHTS = (55, 14, 10, 8, 6, 7)
+_FREE_MAIL_CHOICE = Weighted(FREE_MAIL, (55, 14, 10, 8, 6, 7))
 COMPANY_WORDS = _words(
     "acme northwind blueriver brightpath cloudnine datapeak everstone fieldwise greenleaf "
     "harbor ironclad junction kitestring lumen meridian nexora orbital pinecrest quanta "
@@ -88,7 +107,7 @@ TITLES = (
 
 def pick_country(rng: random.Random) -> Country:
     """A country drawn from the marketplace's mix."""
-    return rng.choices(COUNTRIES, weights=_COUNTRY_WEIGHTS)[0]
+    return _COUNTRY_CHOICE.draw(rng)
 
 
 def pick_name(rng: random.Random) -> tuple[str, str]:
@@ -105,7 +124,7 @@ def company_domain(rng: random.Random) -> tuple[str, str]:
 
 def free_mail_domain(rng: random.Random) -> str:
     """A free web-mail domain, weighted by popularity."""
-    return rng.choices(FREE_MAIL, weights=_FREE_MAIL_WEIGHTS)[0]
+    return _FREE_MAIL_CHOICE.draw(rng)
 
 
 def email_local(rng: random.Random, first: str, last: str) -> str:

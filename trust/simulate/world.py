@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from trust.simulate import people
-from trust.simulate.people import Country
+from trust.simulate.people import Country, Weighted
 
 # Output must not depend on when the simulator runs: the window ends at this fixed instant.
 REFERENCE_END = datetime(2026, 3, 1, tzinfo=UTC)
@@ -18,11 +18,11 @@ HOUR = 3_600
 HONEST = "honest"
 
 # Share of activity per UTC hour: a global marketplace is busiest in European/US daytime.
-_HOUR_WEIGHTS = (
-    2, 2, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 9, 9, 10, 10, 10, 9, 8, 7, 6, 5, 4, 3,
+_HOUR_CHOICE = Weighted(
+    range(24), (2, 2, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 9, 9, 10, 10, 10, 9, 8, 7, 6, 5, 4, 3)
 )
-_DOCUMENT_TYPES = ("passport", "national_id", "driving_licence", "residence_permit")
-_DOCUMENT_WEIGHTS = (55, 30, 12, 3)
+_DOCUMENT_CHOICE = Weighted(("passport", "national_id", "driving_licence", "residence_permit"),
+                            (55, 30, 12, 3))
 
 
 def iso(ts: int) -> str:
@@ -120,7 +120,7 @@ class World:
     # -- time --------------------------------------------------------------------------------
     def daytime(self, day_start: int) -> int:
         """A moment on the day starting at ``day_start``, following the daily activity curve."""
-        hour = self.rng.choices(range(24), weights=_HOUR_WEIGHTS)[0]
+        hour = _HOUR_CHOICE.draw(self.rng)
         return day_start + hour * HOUR + self.rng.randrange(HOUR)
 
     def moment(self, lo: int, hi: int, clip: bool = True) -> int:
@@ -171,7 +171,7 @@ class World:
             device=people.device_id(rng),
             ip=people.ip_address(rng, country),
             payment=people.payment_fingerprint(rng) if rng.random() < 0.9 else None,
-            doc_type=rng.choices(_DOCUMENT_TYPES, weights=_DOCUMENT_WEIGHTS)[0],
+            doc_type=_DOCUMENT_CHOICE.draw(rng),
             doc_number=people.document_number(rng, country),
             dob=f"{dob_year}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}",
             doc_expiry=iso_day(expiry),

@@ -31,9 +31,13 @@ class WriteCounts:
         return sum(self.by_kind.values())
 
 
+# One encoder for every line: json.dumps would build a new one per call.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def dump(record: dict[str, Any]) -> str:
     """One JSON Lines line: sorted keys and fixed separators, so bytes never vary."""
-    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(record)
 
 
 def write(out_dir: Path, rows: Iterable[tuple[dict[str, Any], TruthRow]]) -> WriteCounts:
