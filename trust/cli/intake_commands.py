@@ -10,6 +10,10 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from trust.intake import BatchOutcome, BatchSink, IngestBatch, IngestSummary
+from trust.settings import Settings
+from trust.store import Store
+
 quarantine_app = typer.Typer(
     help="Records refused at intake: list them, replay them after a fix.", no_args_is_help=True
 )
@@ -30,6 +34,29 @@ def _store_faults_as_messages() -> Iterator[None]:
         raise typer.Exit(1) from exc
 
 
+def _ingest_with_progress(
+    store: Store, path: Path, current: Settings, source: str | None, sink: BatchSink
+) -> IngestSummary:
+    """Run the ingest with a progress bar over the file's bytes."""
+    from trust.cli.context import console
+    from trust.intake import ingest_file
+
+    with Progress(
+        TextColumn("[bold]ingest[/] {task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(path.name, total=path.stat().st_size)
+
+        def advance(batch: IngestBatch, _outcome: BatchOutcome) -> None:
+            progress.update(task, completed=batch.bytes_read)
+
+        return ingest_file(store, path, current, source=source, sink=sink, on_batch=advance)
+
+
 def ingest(
     path: Path = typer.Argument(
         ..., exists=True, dir_okay=False, readable=True, help="A .jsonl (or .csv) file."
@@ -44,14 +71,16 @@ def ingest(
 ) -> None:
     """Validate a file of events, store the valid ones and quarantine the rest with reasons."""
     from trust.cli.context import console, open_store, settings
-    from trust.intake import IngestBatch, ingest_file
     from workers.intake_sinks import ingest_sink
 
     current = settings()
     with _store_faults_as_messages():
-        summary = _ingest_with_progress(path, source, open_store(current), current)
-    table = Table(title=f"ingest of {summary.source}")
-            TextColumn("[bold]ingest[/] {task.description}"),
+        store = open_store(current)
+        try:
+            with ingest_sink(current, store, use_queue=queue, source=source or path.name) as sink:
+                summary = _ingest_with_progress(store, path, current, source, sink)
+        finally:
+            store.close()
     table = Table(title=f"ingest of {summary.source}")
     for column in ("accepted", "duplicates", "quarantined", "already held", "lines", "records/s"):
         table.add_column(column, justify="right")
@@ -77,13 +106,14 @@ def list_quarantine(
     from trust.cli.context import console, open_store
     from trust.store.quarantine import count_held, held_records
 
-    store = open_store()
-    try:
-        with store.engine.connect() as conn:
-            rows = held_records(conn, limit=limit, offset=offset)
-            total = count_held(conn)
-    finally:
-        store.close()
+    with _store_faults_as_messages():
+        store = open_store()
+        try:
+            with store.engine.connect() as conn:
+                rows = held_records(conn, limit=limit, offset=offset)
+                total = count_held(conn)
+        finally:
+            store.close()
     table = Table(title=f"quarantine: {total} held")
     for column in ("id", "source", "line", "reason", "received at"):
         table.add_column(column, overflow="fold")
@@ -112,11 +142,12 @@ def replay(
         err_console.print("give either --id (one or more) or --all")
         raise typer.Exit(2)
     current = settings()
-    store = open_store(current)
-    try:
-        summary = replay_quarantine(store, current, ids=None if replay_all else ids)
-    finally:
-        store.close()
+    with _store_faults_as_messages():
+        store = open_store(current)
+        try:
+            summary = replay_quarantine(store, current, ids=None if replay_all else ids)
+        finally:
+            store.close()
     table = Table(title="quarantine replay")
     for column in ("examined", "accepted", "already stored", "still held", "not held"):
         table.add_column(column, justify="right")

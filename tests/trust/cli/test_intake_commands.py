@@ -180,3 +180,14 @@ def test_quarantine_replay_all_reports_what_stays_held(trust_env: Path) -> None:
 def test_ingest_of_a_missing_file_is_a_usage_error(trust_env: Path) -> None:
     result = runner.invoke(app, ["ingest", str(trust_env / "nope.jsonl")])
     assert result.exit_code == 2
+
+
+@pytest.mark.parametrize("command", [["quarantine", "list"], ["quarantine", "replay", "--all"]])
+def test_an_unreachable_store_is_one_line_of_error_not_a_traceback(
+    trust_env: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    monkeypatch.setenv("TRUST_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    get_settings.cache_clear()
+    result = runner.invoke(app, command)
+    assert result.exit_code == 1
+    assert "error:" in result.output and "Traceback" not in result.output
