@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
-import itertools
 import math
 import random
 
@@ -94,21 +92,6 @@ def verify_all(world: World, accounts: list[Account]) -> None:
             world.emit(later, records.verification(world, account, later, network=network))
 
 
-class Hiring:
-    """Which freelancer a client hires: popular freelancers get more work, clients re-hire."""
-
-    def __init__(self, rng: random.Random, freelancers: list[Account]) -> None:
-        self.rng = rng
-        self.freelancers = freelancers
-        weights = [rng.paretovariate(1.6) for _ in freelancers]
-        self.cumulative = list(itertools.accumulate(weights))
-
-    def pick(self) -> Account:
-        """A freelancer drawn by popularity."""
-        x = self.rng.random() * self.cumulative[-1]
-        return self.freelancers[bisect.bisect_left(self.cumulative, x)]
-
-
 def contract_amount(rng: random.Random, freelancer: Account) -> int:
     """Cents paid on a contract: hourly rate times a heavy-tailed number of hours."""
     if rng.random() < 0.03:
@@ -117,16 +100,16 @@ def contract_amount(rng: random.Random, freelancer: Account) -> int:
     return max(500, int((freelancer.hourly_cents or 2_500) * hours))
 
 
-def trade(world: World, accounts: list[Account]) -> list[Contract]:
+def trade(world: World, accounts: list[Account]) -> None:
     """Clients hire freelancers; finished contracts produce reviews and some complaints."""
     rng = world.rng
     clients = [a for a in accounts if a.role == "client"]
     workers = [a for a in accounts if a.role != "client"]
     if not clients or not workers:
-        return []
-    hiring = Hiring(rng, workers)
+        return
+    # Popular freelancers get more work: hiring follows a heavy-tailed popularity.
+    hiring = people.Weighted(workers, [rng.paretovariate(1.6) for _ in workers])
     mu = math.log(CONTRACTS_PER_CLIENT_DAY) - 0.5
-    contracts: list[Contract] = []
     for client in clients:
         # Contracts that ended shortly before the window still get reviewed inside it.
         lo = max(world.start - REVIEW_WINDOW, client.created_at)
@@ -141,19 +124,17 @@ def trade(world: World, accounts: list[Account]) -> list[Contract]:
                 continue
             contract = records.new_contract(world, client, freelancer, started, ended,
                                             contract_amount(rng, freelancer))
-            contracts.append(contract)
             settle(world, contract)
-    return contracts
 
 
-def _hire(rng: random.Random, hiring: Hiring, previous: list[Account],
+def _hire(rng: random.Random, hiring: people.Weighted[Account], previous: list[Account],
           started: int) -> Account | None:
     """Re-hire someone (three times in ten) or find a new freelancer who existed by ``started``."""
     if previous and rng.random() < 0.3:
         freelancer = rng.choice(previous)
         return freelancer if freelancer.created_at <= started else None
     for _ in range(3):
-        freelancer = hiring.pick()
+        freelancer = hiring.draw(rng)
         if freelancer.created_at <= started:
             previous.append(freelancer)
             return freelancer
@@ -191,8 +172,9 @@ def honest_complaint(world: World, contract: Contract) -> None:
     escrow = rng.choice(("funded", "funded", "released")) if category != "non_payment" else (
         rng.choice(("funded", "funded", "unfunded"))
     )
-    ts = contract.ended_at + rng.randrange(-2 * DAY, 6 * DAY)
-    ts = world.by_day(ts, contract.started_at, contract.ended_at + 6 * DAY)
+    # Disputes open near the end of the work, never before it started.
+    ts = max(contract.ended_at + rng.randrange(-2 * DAY, 6 * DAY), contract.started_at + HOUR)
+    ts = world.by_day(ts, contract.started_at + HOUR, contract.ended_at + 6 * DAY)
     description = rng.choice(texts.COMPLAINT_TEXTS[category])
     world.emit(ts, records.complaint(world, complainant, respondent, category, description,
                                      contract, escrow))

@@ -114,3 +114,14 @@ def test_the_summary_counts_incidents_at_the_documented_rates(simulated: Simulat
     for pattern, rate in PATTERN_RATES.items():
         assert summary.incidents[pattern] == max(1, round(rate * 2000 / 1000 * 30 / 30))
     assert sum(summary.by_kind.values()) == summary.events == len(simulated.events)
+
+
+def test_timelines_are_causal(simulated: Simulated) -> None:
+    for event in simulated.events:
+        at = datetime.fromisoformat(event["occurred_at"])
+        if event["kind"] == "review":
+            assert datetime.fromisoformat(event["contract_ended_at"]) <= at
+        elif event["kind"] == "profile_verification":
+            assert datetime.fromisoformat(event["account_created_at"]) <= at
+        elif event["kind"] == "reference_check":
+            assert datetime.fromisoformat(event["request_sent_at"]) <= at
