@@ -9,7 +9,7 @@ from typing import Any
 import cel
 
 from trust.events import Event
-from trust.rules.expressions import ROOTS, References, analyse
+from trust.rules.expressions import ROOTS, References, analyse, flatten_signals
 from trust.rules.spec import RuleSpec
 from trust.rules.views import event_fields, event_view
 from trust.signals import SIGNAL_TYPES
@@ -92,7 +92,7 @@ def _first_line(exc: Exception) -> str:
 
 def check_rule(
     spec: RuleSpec, label: str, baseline: Event, problems: list[str]
-) -> tuple[cel.Program, References] | None:
+) -> tuple[cel.Program, References, cel.Program] | None:
     """Compile and check ``spec``; append problems and return None when it is refused."""
     label = f"{label}: {spec.id}"
     try:
@@ -108,5 +108,13 @@ def check_rule(
     found = _name_problems(spec, refs, label) + _placeholder_problems(spec, label)
     if not found:
         found = _type_problems(spec, program, baseline, label)
+    if not found:
+        try:
+            fast = cel.compile(flatten_signals(spec.when))
+        except Exception:  # e.g. has(signals.x): the rewrite needs plain signal reads
+            found = [
+                f"{label}: signals must be read as signals.name (hint: signals are always "
+                "present, so compare with null instead of using has())"
+            ]
     problems.extend(found)
-    return None if found else (program, refs)
+    return None if found else (program, refs, fast)

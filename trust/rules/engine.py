@@ -11,6 +11,7 @@ import cel
 
 from trust.decisions import RuleHit, SignalValue
 from trust.events import Event
+from trust.rules.expressions import SIGNAL_PREFIX
 from trust.rules.pack import Rule, RulePack
 from trust.rules.views import event_view
 
@@ -59,6 +60,7 @@ class _KindPlan:
 
     rules: tuple[Rule, ...]
     fields: frozenset[str]
+    signals: tuple[str, ...]
 
 
 class RuleEngine:
@@ -77,7 +79,8 @@ class RuleEngine:
                 for m in _PLACEHOLDER.finditer(r.spec.reason.text)
                 if m.group(1) == "event"
             )
-            self._plans[kind] = _KindPlan(active, fields)
+            names = tuple(sorted({n for r in active for n in r.refs.signals}))
+            self._plans[kind] = _KindPlan(active, fields, names)
 
     @property
     def version(self) -> str:
@@ -88,6 +91,11 @@ class RuleEngine:
         """The rules that run for ``kind``."""
         plan = self._plans.get(kind)
         return plan.rules if plan else ()
+
+    def view(self, event: Event) -> dict[str, Any]:
+        """The event as the kind's rules read it (only the fields they name)."""
+        plan = self._plans.get(event.kind)
+        return event_view(event, plan.fields if plan else frozenset())
 
     def evaluate(self, event: Event, signals: Mapping[str, SignalValue]) -> Evaluation:
         """Run the kind's rules over one event; a failing rule is an error, not a crash."""
@@ -109,7 +117,7 @@ class RuleEngine:
         plan = self._plans.get(kind)
         if plan is None:
             return result or Evaluation()
-        return self.evaluate_rules(kind, plan.rules, view, signals, result)
+        return self.evaluate_rules(kind, plan.rules, view, signals, result, plan.signals)
 
     def evaluate_rules(
         self,
@@ -118,15 +126,21 @@ class RuleEngine:
         view: dict[str, Any],
         signals: Mapping[str, SignalValue],
         result: Evaluation | None = None,
+        names: tuple[str, ...] | None = None,
     ) -> Evaluation:
         """Run ``rules`` (of ``kind``) over one event view; errors are collected, not raised."""
         result = result or Evaluation()
-        # One context per event for all rules: converting the inputs once is what makes
-        # the CEL package fast (a fresh dict per execute call is ~14x slower).
-        context = cel.Context({"event": view, "signals": dict(signals)})
+        # Converting Python values into CEL costs about a microsecond each, so the context
+        # gets only the signals the rules name, once per event, shared by every rule (a
+        # fresh dict per execute call is ~14x slower).
+        if names is None:
+            names = tuple({n for r in rules for n in r.refs.signals})
+        values: dict[str, Any] = {SIGNAL_PREFIX + name: signals.get(name) for name in names}
+        values["event"] = view
+        context = cel.Context(values)
         for rule in rules:
             try:
-                fired = rule.program.execute(context)
+                fired = rule.fast_program.execute(context)
             except Exception as exc:  # one broken rule/event pair must not stop the batch
                 result.errors.append(f"{rule.id}: {_first_line(exc)}")
                 continue

@@ -29,6 +29,8 @@ class Rule:
     file: str
     program: cel.Program
     refs: References
+    # The same condition with signals as top-level variables: what the engine executes.
+    fast_program: cel.Program
 
     @property
     def id(self) -> str:

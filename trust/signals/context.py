@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, and_, or_, select, union_all
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select, union_all
 
 from trust.events import Event, ProfileVerificationEvent, ReferenceCheckEvent, ReviewEvent
 from trust.pii import PiiHasher
@@ -23,6 +23,15 @@ NETWORK_KINDS = ("device", "ip")
 # Identifiers record first_seen_at in event time (the occurred_at of the first event that
 # showed them), so a backtest over imported history sees links as they were then.
 _SEEN_FROM = account_identifiers.c.first_seen_at
+
+
+def _kind_is(kind: str) -> ColumnElement[bool]:
+    """``events.kind == kind`` written so SQLite will not pick the kind index for it.
+
+    Without statistics SQLite prefers ix_events_kind_occurred and scans every event of the
+    kind; the account-id indexes are far more selective for per-batch look-ups.
+    """
+    return func.coalesce(events.c.kind, "") == kind
 
 
 def utc(moment: datetime) -> datetime:
@@ -111,7 +120,7 @@ class BatchContext:
         c = events.c
         recent = and_(c.occurred_at >= first - HISTORY_WINDOW, c.occurred_at <= hi)
         complaints = and_(
-            c.kind == "complaint", c.occurred_at >= first - COMPLAINT_WINDOW, c.occurred_at <= hi
+            _kind_is("complaint"), c.occurred_at >= first - COMPLAINT_WINDOW, c.occurred_at <= hi
         )
         complaint_parties = sorted(
             {a for e in batch if e.kind == "complaint" for a in e.account_ids}
@@ -126,7 +135,7 @@ class BatchContext:
             select(*columns).where(c.subject_id.in_(complaint_parties), complaints),
             select(*columns).where(c.counterparty_id.in_(complaint_parties), complaints),
             select(*columns).where(
-                c.subject_id.in_(verifying), c.kind == "profile_verification", recent
+                c.subject_id.in_(verifying), _kind_is("profile_verification"), recent
             ),
         ]
         seen: set[str] = set()
@@ -156,7 +165,7 @@ class BatchContext:
             c.payload["rating"].as_integer(),
             c.payload["text"].as_string(),
         ).where(
-            c.kind == "review",
+            _kind_is("review"),
             or_(
                 c.counterparty_id.in_(sorted(reviewees)),
                 and_(c.subject_id.in_(sorted(reviewees)), c.counterparty_id.in_(sorted(reviewers))),
@@ -185,7 +194,7 @@ class BatchContext:
             events.c.subject_id,
             events.c.occurred_at,
             events.c.payload[("profile", "email")].as_string(),
-        ).where(events.c.kind == "profile_verification", events.c.subject_id.in_(sorted(ids)))
+        ).where(_kind_is("profile_verification"), events.c.subject_id.in_(sorted(ids)))
         for account_id, occurred_at, email in conn.execute(query):
             if email:
                 self._emails[account_id].append((utc(occurred_at), str(email)))
