@@ -20,13 +20,16 @@ def search_accounts(conn: Connection, query: str, *, limit: int = 50) -> list[di
     text = query.strip()
     if len(text) < MIN_QUERY:
         return []
-    pattern = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     exact = (accounts.c.account_id == text).label("exact")
+    # A range, not LIKE, for the id: it uses the primary-key index and is case-sensitive on
+    # both databases (SQLite's LIKE ignores case, PostgreSQL's does not).
+    id_prefix = (accounts.c.account_id >= text) & (accounts.c.account_id < text + "\U0010ffff")
     rows = conn.execute(
         select(accounts, exact)
         .where(or_(
-            accounts.c.account_id.like(f"{pattern}%", escape="\\"),
-            func.lower(accounts.c.display_name).like(f"%{pattern.lower()}%", escape="\\"),
+            id_prefix,
+            func.lower(accounts.c.display_name).like(f"%{pattern}%", escape="\\"),
         ))
         .order_by(exact.desc(), accounts.c.account_id)
         .limit(limit)

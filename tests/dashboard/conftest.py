@@ -81,3 +81,15 @@ def texts(app: AppTest) -> str:
                                   "title", "subheader")
              for e in getattr(app, kind)]
     return "\n".join(str(p) for p in parts)
+
+
+def first_case_of_kind(store: Store, kind: str) -> int:
+    """The id of the highest-priority open case of ``kind``."""
+    from trust.cases import QueueFilter
+    from trust.cases.queries import queue_page
+
+    settings = Settings(environment="test", secret_key=TEST_SECRET)
+    with transaction(store.engine) as conn:
+        page = queue_page(conn, QueueFilter(kind=kind), datetime.now(UTC), settings, page_size=1)
+    assert page.items, f"no open {kind} case was seeded"
+    return page.items[0].case.id

@@ -1,0 +1,153 @@
+"""The case screen: evidence and reasons, claiming, resolving, four-eyes and masking."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from tests.dashboard.conftest import app_as, first_case_of_kind, open_page, texts
+from trust.audit import AuditFilter, search_audit
+from trust.store import transaction
+from trust.store.tables import accounts, cases, events
+
+
+def _case_row(store, case_id: int):
+    with transaction(store.engine) as conn:
+        return conn.execute(select(cases).where(cases.c.id == case_id)).one()
+
+
+def _claimed(app: AppTest) -> AppTest:
+    return app.button(key="claim").click().run()
+
+
+def _decide(app: AppTest, action: str, reason: str, note: str = "") -> AppTest:
+    app.selectbox(key="resolve-action").set_value(action).run()
+    app.selectbox(key="resolve-reason").set_value(reason).run()
+    if note:
+        app.text_area(key="resolve-note").input(note)
+    return app.button(key="resolve-submit").click().run()
+
+
+def test_the_case_shows_every_rule_hit_with_its_reason(staff, seeded) -> None:
+    seeded(8)
+    case_id = 1
+    app = open_page(app_as(staff("ana", "analyst")), "case", case=str(case_id))
+    assert not app.exception
+    said = texts(app)
+    assert "**Rules that matched**" in said
+    assert " · rule `" in said and "severity" in said
+    assert "No anomaly model scored this event." in said
+    assert "Claim the case to decide it." in said
+
+
+def test_an_unknown_case_number_says_so(staff) -> None:
+    app = open_page(app_as(staff("ana", "analyst")), "case", case="999")
+    assert [e.value for e in app.error] == [
+        "There is no case #999. Check the number, or open one from the Queue."]
+
+
+def test_an_analyst_claims_and_resolves_a_case(dashboard_store, staff, seeded) -> None:
+    seeded(4)
+    app = _claimed(open_page(app_as(staff("ana", "analyst")), "case", case="2"))
+    assert "You hold this case" in texts(app)
+    app = _decide(app, "dismiss", "false_positive", "Shared office network, checked.")
+    assert not app.exception
+    assert "Case #2 resolved" in texts(app)
+    row = _case_row(dashboard_store, 2)
+    assert (row.status, row.label, row.resolved_by) == ("resolved", "dismissed", "ana")
+    with transaction(dashboard_store.engine) as conn:
+        audit = search_audit(conn, AuditFilter(target_type="case", target_id="2"))
+    assert [r["action"] for r in audit.rows][:2] == ["resolved", "note_added"]
+
+
+def test_a_block_by_an_analyst_only_proposes_until_a_lead_approves(
+    dashboard_store, staff, seeded
+) -> None:
+    seeded(4)
+    analyst, lead = staff("ana", "analyst"), staff("lee", "lead")
+    app = _claimed(open_page(app_as(analyst), "case", case="3"))
+    app = _decide(app, "block_account", "ban_evasion", "Same passport as a blocked account.")
+    assert "A lead other than you must approve it." in texts(app)
+    assert _case_row(dashboard_store, 3).status == "awaiting_approval"
+    assert "**ana** proposed: Block the account" in "\n".join(w.value for w in app.warning)
+    assert not [b for b in app.button if b.key == "proposal-approve"]
+
+    app = open_page(app_as(lead), "case", case="3")
+    assert "**ana** proposed" in "\n".join(w.value for w in app.warning)
+    app = app.button(key="proposal-approve").click().run()
+    assert not app.exception
+    row = _case_row(dashboard_store, 3)
+    assert (row.status, row.label, row.resolved_by) == ("resolved", "confirmed", "lee")
+    assert row.resolution["proposed_by"] == "ana"
+    with transaction(dashboard_store.engine) as conn:
+        status = conn.execute(select(accounts.c.status)
+                              .where(accounts.c.account_id == row.subject_id)).scalar()
+    assert status == "blocked"
+
+
+def test_a_lead_can_reject_a_proposal_and_the_case_returns_to_the_queue(
+    dashboard_store, staff, seeded
+) -> None:
+    seeded(4)
+    app = _claimed(open_page(app_as(staff("ana", "analyst")), "case", case="1"))
+    _decide(app, "block_account", "fake_review")
+    app = open_page(app_as(staff("lee", "lead")), "case", case="1")
+    app = app.button(key="proposal-reject").click().run()
+    assert "back in the queue" in texts(app)
+    assert _case_row(dashboard_store, 1).status == "open"
+
+
+def test_an_analyst_sees_personal_data_masked_and_cannot_reveal_it(
+    dashboard_store, staff, seeded
+) -> None:
+    seeded(30)
+    case_id = first_case_of_kind(dashboard_store, "profile_verification")
+    app = open_page(app_as(staff("ana", "analyst")), "case", case=str(case_id))
+    payload = app.json[0].value
+    clear = _clear_payload(dashboard_store, payload)
+    assert clear["profile"]["email"] not in payload
+    assert clear["document"]["number"] not in payload
+    assert clear["document"]["number"][-4:] in payload
+    assert not [b for b in app.button if (b.key or "").startswith("reveal-")]
+    assert "Revealing them needs the reveal permission" in texts(app)
+
+
+def test_revealing_personal_data_needs_the_permission_and_is_audited(
+    dashboard_store, staff, seeded
+) -> None:
+    seeded(30)
+    case_id = first_case_of_kind(dashboard_store, "profile_verification")
+    app = open_page(app_as(staff("lee", "lead")), "case", case=str(case_id))
+    reveal = next(b for b in app.button if (b.key or "").startswith("reveal-"))
+    app = reveal.click().run()
+    clear = _clear_payload(dashboard_store, app.json[0].value)
+    assert clear["profile"]["email"] in app.json[0].value
+    with transaction(dashboard_store.engine) as conn:
+        audit = search_audit(conn, AuditFilter(action="pii_revealed"))
+    assert [(r["actor"], r["target_type"]) for r in audit.rows] == [("lee", "event")]
+
+
+def test_an_analyst_with_a_personal_reveal_grant_may_reveal(dashboard_store, staff, seeded) -> None:
+    seeded(30)
+    case_id = first_case_of_kind(dashboard_store, "profile_verification")
+    app = open_page(app_as(staff("ana", "analyst", reveal=True)), "case", case=str(case_id))
+    assert [b for b in app.button if (b.key or "").startswith("reveal-")]
+
+
+def test_a_note_is_saved_and_shown(staff, seeded) -> None:
+    seeded(2)
+    app = open_page(app_as(staff("ana", "analyst")), "case", case="1")
+    app.text_area(key="note-body").input("Asked the platform for contract logs.").run()
+    app = app.button(key="note-save").click().run()
+    assert "Note saved." in texts(app)
+    assert "Asked the platform for contract logs." in texts(app)
+
+
+def _clear_payload(store, shown: str) -> dict:
+    """The stored payload of the event whose (masked or clear) JSON the screen shows."""
+    event_id = json.loads(shown)["event_id"]
+    with transaction(store.engine) as conn:
+        return conn.execute(select(events.c.payload)
+                            .where(events.c.event_id == event_id)).scalar_one()

@@ -1,0 +1,117 @@
+"""Accounts, rules, refused input, metrics and admin screens, each with data and empty."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from tests.dashboard.conftest import PASSWORD, app_as, open_page, texts
+from trust.staff import login
+from trust.store import transaction
+from trust.store.quarantine import QuarantinedRecord, quarantine_records
+from trust.store.tables import cases, staff_users
+
+
+def test_an_account_search_finds_the_account_and_its_cases(dashboard_store, staff, seeded) -> None:
+    seeded(3)
+    with transaction(dashboard_store.engine) as conn:
+        subject = conn.execute(select(cases.c.subject_id).where(cases.c.id == 1)).scalar_one()
+    app = open_page(app_as(staff("ana", "analyst")), "accounts")
+    assert "Type at least two characters" in texts(app)
+    app = app.text_input(key="account-query").input(subject).run()
+    assert not app.exception
+    assert app.selectbox(key="account-pick").value == subject
+    assert "**Cases about this account**" in texts(app)
+
+
+def test_an_account_search_without_match_says_so(staff) -> None:
+    app = open_page(app_as(staff("ana", "analyst")), "accounts")
+    app = app.text_input(key="account-query").input("nobody-here").run()
+    assert "No account id starts with" in texts(app)
+
+
+def test_the_rules_screen_shows_the_pack_version_and_live_rules(staff) -> None:
+    app = open_page(app_as(staff("ana", "analyst")), "rules")
+    assert "Pack version `" in texts(app)
+    assert set(app.dataframe[0].value["state"]) <= {"live", "shadow"}
+    assert "No rule matched an event in this period." in texts(app)
+
+
+def test_the_refused_input_screen_shows_why_a_record_was_refused(dashboard_store, staff) -> None:
+    record = QuarantinedRecord(
+        source="upload.jsonl", line_number=7, raw='{"kind": "review", "email": "x.y@mail.com"}',
+        errors=[{"field": "rating", "message": "field required"}],
+        reason="rating: field required")
+    with transaction(dashboard_store.engine) as conn:
+        quarantine_records(conn, [record], received_at=datetime.now(UTC))
+    app = open_page(app_as(staff("ana", "analyst")), "quarantine")
+    assert not app.exception
+    assert app.dataframe[0].value.iloc[0]["Why it was refused"] == "rating: field required"
+    assert "`rating`: field required" in texts(app)
+    assert "x.y@mail.com" not in app.code[0].value
+    assert "TRUST_REDIS_URL is unset" in texts(app)
+
+
+def test_the_refused_input_screen_lists_dead_letters_from_the_queue(
+    staff, redis_url, monkeypatch
+) -> None:
+    import json
+
+    import redis
+
+    from trust.dead_letters import bodies_key, index_key
+
+    client = redis.Redis.from_url(redis_url)
+    body = {"actor_name": "decide_batch", "queue_name": "trust-events", "error": "boom",
+            "records": [{"event_id": "rv-1"}], "failed_at": 1_700_000_000.0, "retries": 8}
+    client.hset(bodies_key("trust"), "m-1", json.dumps(body))
+    client.zadd(index_key("trust"), {"m-1": body["failed_at"]})
+    monkeypatch.setenv("TRUST_REDIS_URL", redis_url)
+    app = open_page(app_as(staff("ana", "analyst")), "quarantine")
+    assert "1 batches are dead-lettered" in texts(app)
+    assert app.dataframe[-1].value.iloc[0]["Error"] == "boom"
+
+
+def test_the_metrics_screen_charts_the_backlog(staff, seeded) -> None:
+    seeded(10)
+    app = open_page(app_as(staff("ana", "analyst")), "metrics")
+    assert not app.exception
+    assert app.metric[0].value == "10"
+    assert "No open cases" not in texts(app)
+
+
+def test_an_admin_adds_staff_and_sees_the_password_once(dashboard_store, staff) -> None:
+    app = open_page(app_as(staff("root", "admin")), "admin")
+    app.text_input(key="new-username").input("newbie")
+    app.selectbox(key="new-role").set_value("analyst")
+    app = next(b for b in app.button if b.label == "Add staff member").click().run()
+    password = app.code[0].value
+    assert login(dashboard_store.engine, "newbie", password).role.value == "analyst"
+    app = app.run()
+    assert not [c for c in app.code if c.value == password]
+
+
+def test_an_admin_changes_a_role_and_the_change_is_audited(dashboard_store, staff) -> None:
+    staff("ana", "analyst")
+    app = open_page(app_as(staff("root", "admin")), "admin")
+    app.selectbox(key="change-who").set_value("ana").run()
+    app.selectbox(key="change-role").set_value("lead").run()
+    app = app.button(key="change-apply").click().run()
+    with transaction(dashboard_store.engine) as conn:
+        role = conn.execute(select(staff_users.c.role)
+                            .where(staff_users.c.username == "ana")).scalar_one()
+    assert role == "lead"
+    app.text_input(key="audit-action").input("staff_role_changed").run()
+    assert list(app.dataframe[-1].value["Who"]) == ["root"]
+
+
+def test_the_audit_search_finds_a_resolution(staff, seeded) -> None:
+    seeded(2)
+    admin = staff("root", "admin")
+    app = open_page(app_as(admin), "case", case="1")
+    app = app.button(key="claim").click().run()
+    app = open_page(app, "admin")
+    app = app.text_input(key="audit-target").input("case 1").run()
+    assert "claimed" in list(app.dataframe[-1].value["What"])
+    assert PASSWORD not in texts(app)

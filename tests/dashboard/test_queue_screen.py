@@ -1,0 +1,83 @@
+"""The queue screen: my cases, the open queue by priority, filters, claim next, bulk resolve."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tests.dashboard.conftest import app_as, texts
+from trust.store import transaction
+from trust.store.tables import cases
+
+
+def test_an_empty_queue_says_what_to_do(staff) -> None:
+    app = app_as(staff("ana", "analyst"))
+    assert "You hold no cases" in texts(app)
+    assert "No open case matches the filters" in texts(app)
+
+
+def test_the_queue_lists_open_cases_highest_priority_first(staff, seeded) -> None:
+    seeded(12)
+    app = app_as(staff("ana", "analyst"))
+    table = app.dataframe[-1].value
+    assert len(table) == 12
+    assert list(table["Priority"]) == sorted(table["Priority"], reverse=True)
+    assert "12 cases match" in texts(app)
+
+
+def test_filtering_by_kind_shows_only_that_kind(staff, seeded) -> None:
+    seeded(20)
+    app = app_as(staff("ana", "analyst"))
+    app = app.selectbox(key="filter-kind").set_value("complaint").run()
+    kinds = set(app.dataframe[-1].value["Kind"])
+    assert kinds == {"Complaint"}
+
+
+def test_claim_next_takes_the_top_case_and_opens_it(dashboard_store, staff, seeded) -> None:
+    seeded(5)
+    app = app_as(staff("ana", "analyst"))
+    top = app.dataframe[-1].value.iloc[0]["Case"]
+    app = app.button(key="claim-next").click().run()
+    assert not app.exception
+    case_id = int(top.rsplit("=", 1)[1])
+    assert any(t.value.startswith(f"Case #{case_id}:") for t in app.title)
+    assert f"You claimed case #{case_id}" in texts(app)
+    with transaction(dashboard_store.engine) as conn:
+        holder = conn.execute(select(cases.c.claimed_by).where(cases.c.id == case_id)).scalar()
+    assert holder == "ana"
+
+
+def test_claim_next_on_an_empty_queue_says_there_is_nothing(staff) -> None:
+    app = app_as(staff("ana", "analyst"))
+    app = app.button(key="claim-next").click().run()
+    assert "Nothing to claim" in texts(app)
+
+
+def test_a_claimed_case_shows_under_my_cases(staff, seeded) -> None:
+    seeded(3)
+    member = staff("ana", "analyst")
+    app = app_as(member).button(key="claim-next").click().run()
+    app.switch_page("screens/queue.py").run()
+    assert len(app.dataframe[0].value) == 1
+    assert app.dataframe[0].value.iloc[0]["Held by"] == "ana"
+
+
+def test_analysts_have_no_bulk_resolution(staff, seeded) -> None:
+    seeded(3)
+    app = app_as(staff("ana", "analyst"))
+    assert not [m for m in app.multiselect if m.key == "bulk-cases"]
+
+
+def test_a_lead_resolves_several_cases_with_one_reason(dashboard_store, staff, seeded) -> None:
+    ids = seeded(6)
+    app = app_as(staff("lee", "lead"))
+    app.multiselect(key="bulk-cases").set_value(ids[:3]).run()
+    app.selectbox(key="bulk-action").set_value("dismiss").run()
+    app.selectbox(key="bulk-reason").set_value("false_positive").run()
+    app = app.button(key="bulk-submit").click().run()
+    assert not app.exception
+    assert "Resolved 3 cases." in texts(app)
+    with transaction(dashboard_store.engine) as conn:
+        rows = conn.execute(select(cases.c.id, cases.c.status, cases.c.label, cases.c.resolved_by)
+                            .where(cases.c.id.in_(ids[:3]))).all()
+    assert {(r.status, r.label, r.resolved_by) for r in rows} == {("resolved", "dismissed", "lee")}
+    assert "3 cases match" in texts(app)
