@@ -32,10 +32,11 @@ def _register() -> None:
         rules_commands,
         schema_commands,
         simulate_commands,
+        staff_commands,
     )
 
     for module in (schema_commands, simulate_commands, intake_commands, pipeline_commands,
-                   rules_commands, bench_commands, model_commands):
+                   rules_commands, bench_commands, model_commands, staff_commands):
         module.register(app)
 
 
