@@ -38,3 +38,21 @@ def test_every_non_blank_line_is_accounted_for_exactly_once(
     assert len(set(held) | set(accepted)) == len(held) + len(accepted)
     assert all(r.reason.startswith(f"line {r.line_number}: ") for b in batches
                for r in b.quarantined)
+
+
+CSV_LINES = st.sampled_from(
+    [b"kind,event_id,rating", b"review,rv-1,5", b'review,"rv-2', b'5"', b"a,b", b",,", b'"""']
+) | st.binary(max_size=60).map(lambda raw: raw.replace(b"\n", b""))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(CSV_LINES, max_size=20))
+def test_any_csv_file_reads_without_raising_and_names_lines(lines: list[bytes]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "random.csv"
+        path.write_bytes(b"\n".join(lines))
+        batches = list(iter_batches(path, source="fuzz", batch_size=3))
+    for batch in batches:
+        for record in batch.quarantined:
+            assert record.line_number is not None and 1 <= record.line_number <= len(lines)
+            assert record.reason.startswith(f"line {record.line_number}: ")
