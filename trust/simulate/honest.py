@@ -183,30 +183,27 @@ def honest_complaint(world: World, contract: Contract) -> None:
 def seek_references(world: World, accounts: list[Account]) -> None:
     """Some freelancers ask former off-platform clients for references; most answer."""
     rng = world.rng
+    referees: list[dict[str, str]] = []
     for freelancer in accounts:
         if freelancer.role == "client" or rng.random() >= REFERENCE_SEEKERS:
             continue
         for _ in range(rng.randrange(1, 4)):
             request = world.moment(max(world.start, freelancer.created_at + HOUR), world.end)
-            first, last = people.pick_name(rng)
-            company, domain = people.company_domain(rng)
-            referee = {"name": f"{first} {last}", "role": rng.choice(texts.REFEREE_ROLES)}
-            roll = rng.random()
-            if roll < 0.70:
-                referee |= {"email": f"{first.lower()}.{last.lower()}@{domain}", "company": company}
-            elif roll < 0.95:
-                local = people.email_local(rng, first, last)
-                referee["email"] = f"{local}@{people.free_mail_domain(rng)}"
-            else:  # a sole trader who runs a company from a Gmail address
-                referee |= {"email": f"{first.lower()}.{company.split()[0].lower()}@gmail.com",
-                            "company": company}
+            if referees and rng.random() < 0.03:
+                referee = rng.choice(referees)  # one client who hired two freelancers
+            else:
+                referee = honest_referee(rng)
+                referees.append(referee)
             ended = request - rng.randrange(30, 900) * DAY
             project = (rng.choice(texts.PROJECT_TITLES),
                        ended - rng.randrange(14, 200) * DAY, ended)
             response = None
             ts = request + 7 * DAY
             if rng.random() < 0.78:
-                ts = request + int(rng.lognormvariate(math.log(20 * HOUR), 1.0)) + 600
+                delay = int(rng.lognormvariate(math.log(20 * HOUR), 1.0)) + 600
+                if rng.random() < 0.01:
+                    delay = rng.randrange(60, 300)  # the referee happened to be at their desk
+                ts = request + delay
                 country = people.pick_country(rng)
                 response = {"confirms": rng.random() < 0.96, "rating": rng.choice((4, 5, 5, 5)),
                             "text": rng.choice(texts.REFERENCE_TEXTS), "responded_at": iso(ts),
@@ -215,3 +212,20 @@ def seek_references(world: World, accounts: list[Account]) -> None:
             # The check is reported when answered or expired; later outcomes are not observed.
             world.emit(ts, records.reference(freelancer, referee, project, request, response,
                                              freelancer.network(rng)))
+
+
+def honest_referee(rng: random.Random) -> dict[str, str]:
+    """A real former client: mostly a company address, some private, a few sole traders."""
+    first, last = people.pick_name(rng)
+    company, domain = people.company_domain(rng)
+    referee = {"name": f"{first} {last}", "role": rng.choice(texts.REFEREE_ROLES)}
+    roll = rng.random()
+    if roll < 0.70:
+        referee |= {"email": f"{first.lower()}.{last.lower()}@{domain}", "company": company}
+    elif roll < 0.95:
+        local = people.email_local(rng, first, last)
+        referee["email"] = f"{local}@{people.free_mail_domain(rng)}"
+    else:  # a sole trader who runs a company from a Gmail address
+        referee |= {"email": f"{first.lower()}.{company.split()[0].lower()}@gmail.com",
+                    "company": company}
+    return referee

@@ -111,7 +111,7 @@ def test_fake_references_carry_red_flags_that_honest_ones_rarely_do(
         response = ref.get("response") or {}
         if domain in FREE_MAIL and ref["referee"].get("company"):
             found.append("free_mail_company")
-        if domain == email_domain(emails.get(ref["freelancer_id"], "")):
+        if domain not in FREE_MAIL and domain == email_domain(emails.get(ref["freelancer_id"], "")):
             found.append("same_domain")
         if response.get("device_id") == ref["network"]["device_id"]:
             found.append("same_device")
