@@ -118,7 +118,7 @@ def list_quarantine(
     for column in ("id", "source", "line", "reason", "received at"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        reasons = "\n".join(f"{e['field']}: {e['message']}" for e in row["errors"])
+        reasons = "\n".join(f"{e.get('field', '?')}: {e.get('message', '')}" for e in row["errors"])
         table.add_row(
             str(row["id"]),
             row["source"],

@@ -120,7 +120,11 @@ def _sort(record: RawRecord, source: str, dedup: _FileDeduplicator, batch: Inges
 def iter_batches(
     path: Path, *, source: str, batch_size: int = DEFAULT_BATCH_SIZE
 ) -> Iterator[IngestBatch]:
-    """Batches of at most ``batch_size`` records from ``path``; never raises on bad content."""
+    """Batches of at most ``batch_size`` records from ``path``; never raises on bad content.
+
+    Each event_id of the file is remembered (about 100 bytes each) so that a repeat is told
+    apart from an id reused for other content.
+    """
     dedup = _FileDeduplicator()
     batch = IngestBatch()
     with path.open("rb") as handle:
