@@ -38,6 +38,7 @@ def gradient_boosting(label_count: int, seed: int) -> HistGradientBoostingClassi
         max_leaf_nodes=15,
         min_samples_leaf=max(5, min(20, label_count // 50)),
         l2_regularization=1.0,
+        # Frauds are a few percent of labels; without reweighting the trees barely split.
         class_weight="balanced",
         random_state=seed,
     )
@@ -61,8 +62,12 @@ class LearnedModel:
     ) -> LearnedModel:
         """Train on labelled rows (1 = confirmed, 0 = dismissed); NaN features are allowed."""
         y = np.asarray(labels, dtype=np.int64)
+        data = _stack(matrix, anomaly)
+        # scikit-learn's binning fails on a column with no known value; a constant column
+        # is never split on, so scoring ignores it whatever values arrive later.
+        data[:, np.isnan(data).all(axis=0)] = 0.0
         classifier = confirm_probability_model(gradient_boosting(len(y), seed), y)
-        classifier.fit(_stack(matrix, anomaly), y)
+        classifier.fit(data, y)
         return cls(feature_names, classifier)
 
     def confirm_probability(self, matrix: ArrayLike, anomaly: ArrayLike) -> NDArray[np.float64]:

@@ -6,10 +6,12 @@ core library never depends on it.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import typer
 from rich.table import Table
@@ -20,6 +22,26 @@ model_app = typer.Typer(
     help="Anomaly models: train, list, activate, evaluate, learn from staff, watch drift.",
     no_args_is_help=True,
 )
+
+Command = TypeVar("Command", bound=Callable[..., None])
+
+
+def _refusals_are_messages(command: Command) -> Command:
+    """Print a refused operation (unknown version, tampered artefact, bad table) as one line."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        from trust.cli.context import err_console
+        from trust.errors import TrustError
+
+        try:
+            command(*args, **kwargs)
+        except TrustError as exc:
+            err_console.print(f"[red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(1) from exc
+
+    return run  # type: ignore[return-value]
+
 
 KindOption = typer.Option(..., "--kind", help="Event kind, e.g. review or profile_verification.")
 
@@ -49,6 +71,7 @@ def _metrics_table(title: str, columns: dict[str, Any]) -> Table:
 
 
 @model_app.command("train")
+@_refusals_are_messages
 def train_command(
     kind: str = KindOption,
     seed: int = typer.Option(0, "--seed", help="Random seed of the detector."),
@@ -73,6 +96,7 @@ def train_command(
 
 
 @model_app.command("list")
+@_refusals_are_messages
 def list_command(
     kind: str | None = typer.Option(None, "--kind", help="Only this event kind."),
 ) -> None:
@@ -91,6 +115,7 @@ def list_command(
 
 
 @model_app.command("activate")
+@_refusals_are_messages
 def activate_command(
     version: str = typer.Argument(..., help="A version from `trust model list`."),
 ) -> None:
@@ -104,6 +129,7 @@ def activate_command(
 
 
 @model_app.command("evaluate")
+@_refusals_are_messages
 def evaluate_command(
     data: Path = typer.Option(..., "--data", help="A labelled CSV or Parquet table."),
     label: str = typer.Option(..., "--label", help="The 0/1 (or two-valued) label column."),
@@ -136,6 +162,7 @@ def evaluate_command(
 
 
 @model_app.command("learn")
+@_refusals_are_messages
 def learn_command(
     kind: str = KindOption,
     seed: int = typer.Option(0, "--seed", help="Random seed."),
@@ -158,6 +185,7 @@ def learn_command(
 
 
 @model_app.command("drift")
+@_refusals_are_messages
 def drift_command(
     kind: str = KindOption,
     days: float = typer.Option(7.0, "--days", help="Window of recent events, up to the newest."),
@@ -182,7 +210,49 @@ def drift_command(
     console.print(f"moved: {', '.join(moved)}" if moved else "no feature moved")
 
 
+@model_app.command("evaluate-sim")
+@_refusals_are_messages
+def evaluate_sim_command(
+    truth: Path = typer.Option(..., "--truth", help="truth.csv written by `trust simulate`."),
+    kind: list[str] = typer.Option([], "--kind", help="Only these kinds (repeatable)."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """ROC-AUC per kind on simulated, ingested events: rules, model, rules plus model."""
+    from models.simulation import evaluate_simulation
+    from trust.cli.context import console, open_store, settings
+    from trust.events import EVENT_KINDS
+
+    current = settings()
+    store = open_store(current)
+    with console.status("computing signals, training and scoring each kind..."):
+        results = evaluate_simulation(store, current, truth, tuple(kind) or EVENT_KINDS)
+    store.close()
+    if as_json:
+        typer.echo(json.dumps([r.as_dict() for r in results], indent=2))
+        return
+    table = Table(title="ROC-AUC against truth.csv (average precision in brackets)")
+    for column in ("kind", "events", "fraud", "rules", "model", "rules+model",
+                   "learned, 10% labels*", "rules+model*"):
+        table.add_column(column, justify="left" if column == "kind" else "right")
+    for r in results:
+        cells = [r.rules, r.model, r.combined, r.learned_hidden, r.combined_hidden]
+        table.add_row(r.kind, f"{r.events:,}", f"{r.fraud:,}", *(
+            f"{_fmt(m.roc_auc)} ({_fmt(m.average_precision)})" if m else "n/a" for m in cells))
+    console.print(table)
+    console.print("* on the 90% of events whose labels were not revealed")
+    patterns = Table(title="share of each planted pattern flagged")
+    for column in ("kind", "pattern", "events", "rules", "model top 5%", "rules+model",
+                   "model only"):
+        patterns.add_column(column, justify="left" if column in ("kind", "pattern") else "right")
+    for r in results:
+        for p in r.patterns:
+            patterns.add_row(r.kind, p.pattern, str(p.events), f"{p.rules:.0%}",
+                             f"{p.model:.0%}", f"{p.combined:.0%}", f"{p.model_only:.0%}")
+    console.print(patterns)
+
+
 @bench_app.command("model")
+@_refusals_are_messages
 def bench_model_command(
     rows: int = typer.Option(1_000_000, "--rows", min=1000, help="Synthetic training rows."),
     detector: str = typer.Option("isolation_forest", "--detector", help="Detector to time."),

@@ -1,0 +1,57 @@
+"""A small simulated marketplace ingested into a SQLite store, shared by the model tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import TEST_SECRET
+from trust.intake import ingest_file
+from trust.settings import Settings
+from trust.simulate import simulate
+from trust.store import Store
+
+
+@dataclass(frozen=True)
+class Marketplace:
+    """Where the simulated store and its truth live."""
+
+    database_url: str
+    truth_path: Path
+
+    def truth(self) -> pd.DataFrame:
+        """``is_fraud`` and ``pattern`` by event id."""
+        return pd.read_csv(self.truth_path, index_col="event_id")
+
+    def settings(self, data_dir: Path) -> Settings:
+        """Settings over this store with their own data folder (their own model registry)."""
+        return Settings(
+            environment="test",
+            data_dir=data_dir,
+            database_url=self.database_url,
+            secret_key=TEST_SECRET,
+        )
+
+
+@pytest.fixture(scope="session")
+def marketplace(tmp_path_factory: pytest.TempPathFactory) -> Marketplace:
+    """300 honest accounts over 30 days plus planted fraud, ingested (no decisions yet)."""
+    folder = tmp_path_factory.mktemp("marketplace")
+    summary = simulate(300, 30, 5, folder)
+    url = f"sqlite:///{folder / 'trust.db'}"
+    settings = Settings(environment="test", data_dir=folder, database_url=url,
+                        secret_key=TEST_SECRET)
+    store = Store.open(url)
+    ingest_file(store, summary.events_path, settings)
+    store.close()
+    return Marketplace(url, summary.truth_path)
+
+
+@pytest.fixture
+def market_store(marketplace: Marketplace):
+    store = Store.open(marketplace.database_url)
+    yield store
+    store.close()

@@ -1,0 +1,113 @@
+"""Training from the store, learning from resolved cases, and drift against the snapshot."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from models.drift import drift_since_training, population_stability
+from models.learning import train_learned_model
+from models.registry import ModelRegistry
+from models.scorer import RegistryScorer
+from models.training import train_anomaly_model
+from trust.errors import ModelError
+from trust.events import event_adapter
+from trust.store.tables import case_evidence, cases, events
+
+
+def test_training_registers_an_active_version_with_its_snapshot(
+    marketplace, market_store, tmp_path
+):
+    settings = marketplace.settings(tmp_path)
+    manifest = train_anomaly_model(market_store, settings, "review")
+    assert manifest["active"] is True
+    with market_store.engine.connect() as conn:
+        stored = conn.execute(
+            select(func.count()).select_from(events).where(events.c.kind == "review")
+        ).scalar_one()
+    assert manifest["training"]["event_count"] == stored
+    assert manifest["training"]["first_occurred_at"] < manifest["training"]["last_occurred_at"]
+    # Signals were recomputed for events without a decision and became features.
+    assert any(name.startswith("signal.") for name in manifest["features"])
+    assert set(manifest["imputation_medians"]) == set(manifest["features"])
+    assert ModelRegistry.from_settings(settings).active_version("review") == manifest["version"]
+
+
+def test_the_scorer_assesses_stored_events_with_the_trained_model(
+    marketplace, market_store, tmp_path
+):
+    settings = marketplace.settings(tmp_path)
+    manifest = train_anomaly_model(market_store, settings, "reference_check")
+    with market_store.engine.connect() as conn:
+        payloads = conn.execute(
+            select(events.c.payload).where(events.c.kind == "reference_check").limit(20)
+        ).scalars().all()
+    stored = [event_adapter.validate_python(p) for p in payloads]
+    found = RegistryScorer.from_settings(settings, preload=True).assess(
+        "reference_check", stored, [{}] * len(stored)
+    )
+    assert {a.version for a in found} == {manifest["version"]}
+    assert all(0.0 <= a.score <= 1.0 for a in found)
+
+
+def test_too_few_events_to_train_is_refused(marketplace, market_store, tmp_path):
+    settings = marketplace.settings(tmp_path)
+    settings.model.max_training_events = 10
+    with pytest.raises(ModelError, match="need at least 50"):
+        train_anomaly_model(market_store, settings, "review")
+
+
+def _label_reviews_from_truth(marketplace, store) -> None:
+    truth = marketplace.truth()
+    now = datetime.now(UTC)
+    with store.engine.begin() as conn:
+        rows = conn.execute(
+            select(events.c.event_id, events.c.subject_id).where(events.c.kind == "review")
+        ).all()
+        for event_id, subject in rows:
+            label = "confirmed" if truth.loc[event_id, "is_fraud"] else "dismissed"
+            case_id = conn.execute(
+                insert(cases).values(
+                    subject_id=subject, kind="review", status="resolved", reason_codes=[],
+                    opened_at=now, updated_at=now, resolved_at=now, label=label,
+                )
+            ).inserted_primary_key[0]
+            conn.execute(insert(case_evidence).values(case_id=case_id, event_id=event_id,
+                                                      added_at=now))
+
+
+def test_resolved_cases_teach_the_learned_model(marketplace, market_store, tmp_path):
+    settings = marketplace.settings(tmp_path)
+    with pytest.raises(ModelError, match="no active review anomaly model"):
+        train_learned_model(market_store, settings, "review")
+    train_anomaly_model(market_store, settings, "review")
+    _label_reviews_from_truth(marketplace, market_store)
+    manifest = train_learned_model(market_store, settings, "review")
+    assert manifest["role"] == "learned"
+    assert manifest["training"]["confirmed"] > 0 and manifest["training"]["dismissed"] > 0
+    assert manifest["features"][-1] == "anomaly_percentile"
+    assert manifest["metrics"]["in_sample_roc_auc"] > manifest["metrics"]["anomaly_only_roc_auc"]
+    assert ModelRegistry.from_settings(settings).active_version("review", "learned")
+
+
+def test_drift_compares_recent_events_with_the_training_reference(
+    marketplace, market_store, tmp_path
+):
+    settings = marketplace.settings(tmp_path)
+    manifest = train_anomaly_model(market_store, settings, "profile_verification")
+    version, count, drifts = drift_since_training(market_store, settings, "profile_verification", 7)
+    assert version == manifest["version"]
+    assert 0 < count < manifest["training"]["event_count"]
+    assert {d.feature for d in drifts} == set(manifest["features"])
+    assert drifts == sorted(drifts, key=lambda d: d.psi, reverse=True)
+
+
+def test_population_stability_is_near_zero_for_the_same_distribution_and_large_for_a_shift():
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    reference = rng.normal(size=5000)
+    assert population_stability(reference, rng.normal(size=5000)) < 0.02
+    assert population_stability(reference, rng.normal(loc=1.0, size=5000)) > 0.25
