@@ -34,7 +34,7 @@ def _load_or_exit(directory: Path) -> RulePack:
     except RulePackError as exc:
         err_console.print(f"[red]rule pack {directory} refused[/] ({len(exc.problems)} problems)")
         for problem in exc.problems:
-            err_console.print(f"  {problem}", markup=False, highlight=False)
+            err_console.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from exc
 
 
@@ -72,9 +72,10 @@ def test_command(
             f"FAIL {failure.file}: {failure.rule_id}: {failure.name!r}: {failure.detail}",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
     for problem in missing:
-        err_console.print(f"MISSING {problem}", markup=False, highlight=False)
+        err_console.print(f"MISSING {problem}", markup=False, highlight=False, soft_wrap=True)
     passed = len(results) - len(failures)
     console.print(f"{passed}/{len(results)} examples passed over {len(pack.rules)} rules")
     if failures or missing:
@@ -110,7 +111,7 @@ def backtest_command(
             pack, shown = pack_with_draft(folder, draft)
         except RulePackError as exc:
             for problem in exc.problems:
-                console.print(f"  {problem}", markup=False, highlight=False)
+                console.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(1) from exc
     if rule and rule not in {r.id for r in pack.rules}:
         console.print(f"[red]no rule {rule!r} in the pack[/]")

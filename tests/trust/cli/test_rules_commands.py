@@ -1,0 +1,89 @@
+"""``trust rules validate|test|backtest`` and ``trust bench`` as a user runs them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from tests.conftest import TEST_SECRET
+from tests.factories import make_complaint, make_review
+from tests.trust.rules.conftest import RULES_DIR, valid_rule, write_pack
+from trust.cli.main import app
+from trust.settings import get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def trust_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The CLI pointed at a SQLite store in a temp folder."""
+    monkeypatch.setenv("TRUST_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TRUST_SECRET_KEY", TEST_SECRET)
+    monkeypatch.delenv("TRUST_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def test_validate_accepts_the_starter_pack(trust_env: Path) -> None:
+    result = runner.invoke(app, ["rules", "validate", str(RULES_DIR)])
+    assert result.exit_code == 0, result.output
+    assert "is valid" in result.output
+
+
+def test_validate_refuses_a_broken_pack_with_file_rule_and_hint(trust_env: Path) -> None:
+    folder = write_pack(trust_env, [valid_rule(when="signals.reciprocl")])
+    result = runner.invoke(app, ["rules", "validate", str(folder)])
+    assert result.exit_code == 1
+    assert "review/test.yaml: rv_test_reciprocal_v1: unknown signal" in result.output
+    assert "did you mean reciprocal_review" in result.output
+
+
+def test_test_runs_every_example_of_the_starter_pack(trust_env: Path) -> None:
+    result = runner.invoke(app, ["rules", "test"])
+    assert result.exit_code == 0, result.output
+    assert "examples passed" in result.output
+
+
+def test_test_fails_on_a_rule_whose_example_is_wrong_or_missing(trust_env: Path) -> None:
+    wrong = valid_rule(examples=[{"name": "claims a hit", "expect": "hit"}])
+    result = runner.invoke(app, ["rules", "test", str(write_pack(trust_env, [wrong]))])
+    assert result.exit_code == 1
+    assert "expected hit, got miss" in result.output
+    assert "no 'miss' example" in result.output
+
+
+def test_backtest_prints_hits_precision_and_recall_per_pattern(trust_env: Path) -> None:
+    events = trust_env / "events.jsonl"
+    fraud = make_complaint(event_id="cp-fraud", description="Pay me via PayPal, not escrow.")
+    honest = make_review(event_id="rv-honest")
+    events.write_text(fraud.model_dump_json() + "\n" + honest.model_dump_json() + "\n")
+    truth = trust_env / "truth.csv"
+    truth.write_text(
+        "event_id,is_fraud,pattern\ncp-fraud,true,off_platform\nrv-honest,false,honest\n"
+    )
+    assert runner.invoke(app, ["ingest", str(events)]).exit_code == 0
+    result = runner.invoke(app, ["rules", "backtest", "--truth", str(truth)])
+    assert result.exit_code == 0, result.output
+    assert "cp_off_platform_contact_v1" in result.output
+    assert "precision 1.00, recall 1.00" in result.output
+    assert "off_platform" in result.output
+
+
+def test_backtest_of_a_draft_rule_shows_only_the_draft(trust_env: Path) -> None:
+    draft = trust_env / "draft.yaml"
+    draft.write_text(yaml.safe_dump({"rules": [valid_rule(id="rv_draft_idea_v1")]}))
+    result = runner.invoke(app, ["rules", "backtest", "--draft", str(draft)])
+    assert result.exit_code == 0, result.output
+    assert "rv_draft_idea_v1" in result.output
+    assert "rv_reciprocal_review_v1" not in result.output
+
+
+def test_the_bench_group_lists_the_rules_benchmark(trust_env: Path) -> None:
+    result = runner.invoke(app, ["bench", "--help"])
+    assert result.exit_code == 0
+    assert "rules" in result.output

@@ -1,0 +1,113 @@
+"""Evaluating a pack: hits, shadow hits, skipped rules, interpolated reasons, contained errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.factories import make_reference_check, make_review
+from tests.trust.rules.conftest import RULES_DIR, valid_rule, write_pack
+from trust.rules.engine import RuleEngine, render_reason
+from trust.rules.expressions import flatten_signals
+from trust.rules.pack import load_pack
+
+
+def _signals(**values: Any) -> dict[str, Any]:
+    import yaml
+
+    baseline = yaml.safe_load((RULES_DIR / "review" / "_baseline.yaml").read_text())
+    return {**baseline["signals"], **values}
+
+
+def _engine(tmp_path: Path, *rules: dict[str, Any], kind: str = "review") -> RuleEngine:
+    return RuleEngine(load_pack(write_pack(tmp_path, list(rules), kind=kind)))
+
+
+def test_a_live_hit_carries_its_reason_score_and_forced_outcome(tmp_path: Path) -> None:
+    engine = _engine(tmp_path, valid_rule(outcome="review"))
+    result = engine.evaluate(make_review(), _signals(reciprocal_review=True))
+    (hit,) = result.hits
+    assert (hit.rule_id, hit.score, hit.severity, hit.forced_outcome) == (
+        "rv_test_reciprocal_v1",
+        50,
+        3,
+        "review",
+    )
+    assert hit.reason == "Reciprocal (yes)."
+    assert result.shadow_hits == [] and result.errors == []
+
+
+def test_shadow_hits_are_kept_apart_and_disabled_rules_never_run(tmp_path: Path) -> None:
+    engine = _engine(
+        tmp_path,
+        valid_rule(id="rv_shadowed_v1", state="shadow"),
+        valid_rule(id="rv_switched_off_v1", state="disabled"),
+    )
+    result = engine.evaluate(make_review(), _signals(reciprocal_review=True))
+    assert [h.rule_id for h in result.shadow_hits] == ["rv_shadowed_v1"]
+    assert result.hits == []
+    assert [r.id for r in engine.rules_for("review")] == ["rv_shadowed_v1"]
+
+
+def test_an_evaluation_error_is_recorded_and_other_rules_still_run(tmp_path: Path) -> None:
+    engine = _engine(
+        tmp_path,
+        valid_rule(
+            id="rc_response_confirms_v1",
+            kind="reference_check",
+            when="event.response.confirms == true",
+            examples=[],
+            reason={"code": "x", "text": "Confirmed."},
+        ),
+        valid_rule(
+            id="rc_always_v1",
+            kind="reference_check",
+            when="true",
+            examples=[],
+            reason={"code": "y", "text": "Always."},
+        ),
+        kind="reference_check",
+    )
+    result = engine.evaluate(make_reference_check(response=None), {})
+    assert [h.rule_id for h in result.hits] == ["rc_always_v1"]
+    assert len(result.errors) == 1 and result.errors[0].startswith("rc_response_confirms_v1:")
+
+
+def test_an_unknown_signal_value_makes_a_guarded_rule_miss_quietly(tmp_path: Path) -> None:
+    engine = _engine(tmp_path, valid_rule(when="signals.shares_device == true"))
+    result = engine.evaluate(make_review(), _signals(shares_device=None))
+    assert result.hits == [] and result.errors == []
+
+
+def test_events_of_a_kind_without_rules_get_no_hits(tmp_path: Path) -> None:
+    engine = _engine(tmp_path, valid_rule())
+    assert engine.evaluate(make_reference_check(), {}).hits == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("plain", "plain"),
+        ("{signals.amount} paid", "1.5 paid"),
+        ("{signals.whole} items", "3 items"),
+        ("flag {signals.flag}", "flag no"),
+        ("age {signals.missing}", "age unknown"),
+        ("from {event.network.ip_country}", "from US"),
+    ],
+)
+def test_reasons_interpolate_signals_and_event_fields(text: str, expected: str) -> None:
+    signals = {"amount": 1.5, "whole": 3.0, "flag": False, "missing": None}
+    assert render_reason(text, {"network": {"ip_country": "US"}}, signals) == expected
+
+
+def test_signals_are_flattened_outside_string_literals_only() -> None:
+    source = 'signals.a > 1 && signals["b"] && event.text.contains("signals.c")'
+    assert flatten_signals(source) == 's__a > 1 && s__b && event.text.contains("signals.c")'
+
+
+def test_the_starter_pack_evaluates_a_clean_review_without_hits_or_errors() -> None:
+    engine = RuleEngine(load_pack(RULES_DIR))
+    result = engine.evaluate(make_review(), _signals())
+    assert result.hits == [] and result.errors == []

@@ -1,0 +1,226 @@
+"""Signals computed per batch from the store: links, history as of the event, unknowns."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import (
+    make_complaint,
+    make_event,
+    make_profile_verification,
+    make_reference_check,
+    make_review,
+)
+from tests.trust.signals.conftest import StoreEvents, store_and_compute
+from trust.events import EVENT_KINDS
+from trust.signals import SIGNAL_TYPES
+from trust.store import Store
+from trust.store.accounts import set_account_status
+
+PYTHON_TYPES = {"bool": bool, "int": int, "float": (int, float), "string": str}
+
+
+@pytest.mark.parametrize("kind", EVENT_KINDS)
+def test_every_kind_yields_exactly_its_registered_signals_with_their_types(
+    kind: str, signals_of: StoreEvents
+) -> None:
+    (signals,) = signals_of([make_event(kind)])
+    assert set(signals) == set(SIGNAL_TYPES[kind])
+    for name, value in signals.items():
+        expected = PYTHON_TYPES[SIGNAL_TYPES[kind][name]]
+        assert value is None or isinstance(value, expected), (name, value)
+
+
+def test_a_document_number_seen_on_another_account_is_a_link(signals_of: StoreEvents) -> None:
+    first = make_profile_verification(account_id="acct-one", occurred_at="2026-03-01T10:00:00Z")
+    second = make_profile_verification(
+        account_id="acct-two",
+        occurred_at="2026-03-02T10:00:00Z",
+        network={"device_id": "dev-other", "ip": "192.0.2.99"},
+        profile={"phone": "+447700900999"},
+        payment_fingerprint="pm-other",
+    )
+    (signals,) = signals_of([first], [second])
+    assert signals["accounts_sharing_document"] == 1
+    assert signals["accounts_sharing_device"] == 0
+    assert signals["linked_accounts"] == 1
+
+
+def test_a_link_to_a_blocked_account_is_counted(sqlite_store: Store) -> None:
+    store_and_compute(sqlite_store, [make_profile_verification(account_id="acct-banned")])
+    with sqlite_store.engine.begin() as conn:
+        set_account_status(conn, "acct-banned", "blocked")
+    evader = make_profile_verification(
+        account_id="acct-back", occurred_at="2026-03-05T10:00:00Z", document={"number": "X9999"}
+    )
+    (signals,) = store_and_compute(sqlite_store, [evader])
+    assert signals["linked_blocked_accounts"] == 1
+    assert signals["accounts_sharing_document"] == 0
+
+
+def test_links_seen_only_after_the_event_do_not_count(signals_of: StoreEvents) -> None:
+    later = make_profile_verification(account_id="acct-later", occurred_at="2026-03-09T10:00:00Z")
+    earlier = make_profile_verification(account_id="acct-early", occurred_at="2026-03-01T10:00:00Z")
+    (signals,) = signals_of([later], [earlier])
+    assert signals["accounts_sharing_document"] == 0
+
+
+def test_the_event_itself_is_not_part_of_its_own_history(signals_of: StoreEvents) -> None:
+    (signals,) = signals_of([make_profile_verification()])
+    assert signals["verification_attempts_30d"] == 0
+    assert signals["linked_accounts"] == 0
+
+
+def test_verification_signals_name_mismatch_countries_and_expiry(signals_of: StoreEvents) -> None:
+    event = make_profile_verification(
+        document={
+            "name_on_document": "Maria Kowalski",
+            "issuing_country": "NG",
+            "expires_on": "2024-01-01",
+        },
+        network={"ip_country": "BR"},
+        document_check={"selfie_match_score": 0.2, "mrz_consistent": False},
+    )
+    (signals,) = signals_of([event])
+    assert signals["name_mismatch"] is True
+    assert signals["document_country_mismatch"] is True
+    assert signals["countries_disagreeing"] == 2
+    assert signals["document_expired"] is True
+    assert signals["mrz_consistent"] is False
+
+
+def test_a_verification_without_network_or_phone_yields_unknowns_not_errors(
+    signals_of: StoreEvents,
+) -> None:
+    event = make_profile_verification(
+        network=..., profile={"phone": None}, payment_fingerprint=None
+    )
+    (signals,) = signals_of([event])
+    assert signals["ip_country_mismatch"] is None
+    assert signals["accounts_sharing_phone"] == 0
+
+
+def test_reviews_traded_on_different_contracts_are_reciprocal(signals_of: StoreEvents) -> None:
+    first = make_review(
+        contract_id="ct-a",
+        reviewer_id="acct-x",
+        reviewee_id="acct-y",
+        occurred_at="2026-03-01T12:00:00Z",
+    )
+    back = make_review(
+        contract_id="ct-b",
+        reviewer_id="acct-y",
+        reviewee_id="acct-x",
+        occurred_at="2026-03-04T12:00:00Z",
+    )
+    (signals,) = signals_of([first], [back])
+    assert signals["reciprocal_review"] is True
+
+
+def test_two_way_feedback_on_one_contract_is_not_reciprocal(signals_of: StoreEvents) -> None:
+    client = make_review(contract_id="ct-a", reviewer_id="acct-x", reviewee_id="acct-y")
+    freelancer = make_review(
+        contract_id="ct-a",
+        reviewer_id="acct-y",
+        reviewee_id="acct-x",
+        direction="freelancer_to_client",
+        occurred_at="2026-03-11T12:00:00Z",
+    )
+    (signals,) = signals_of([client], [freelancer])
+    assert signals["reciprocal_review"] is False
+
+
+def test_reviewer_and_reviewee_on_one_device_share_it(signals_of: StoreEvents) -> None:
+    owner = make_profile_verification(account_id="acct-owner", network={"device_id": "dev-7"})
+    review = make_review(
+        reviewer_id="acct-alias",
+        reviewee_id="acct-owner",
+        network={"device_id": "dev-7", "ip": "198.51.100.200"},
+    )
+    (signals,) = signals_of([owner], [review])
+    assert signals["shares_device"] is True
+    assert signals["shares_ip"] is False
+    assert signals["shared_identifier_kinds"] >= 1
+
+
+def test_shared_devices_are_unknown_when_one_side_was_never_seen(signals_of: StoreEvents) -> None:
+    (signals,) = signals_of([make_review(reviewer_id="acct-new", reviewee_id="acct-unseen")])
+    assert signals["shares_device"] is None
+
+
+def test_reviews_in_the_last_day_are_counted_per_reviewer(signals_of: StoreEvents) -> None:
+    batch = [
+        make_review(
+            reviewer_id="acct-spree",
+            reviewee_id=f"acct-{i}",
+            contract_id=f"ct-{i}",
+            occurred_at=f"2026-03-10T1{i}:00:00Z",
+        )
+        for i in range(4)
+    ]
+    signals = signals_of(batch)
+    assert [s["reviewer_reviews_24h"] for s in signals] == [0, 1, 2, 3]
+
+
+def test_five_stars_on_a_one_dollar_contract_is_flagged(signals_of: StoreEvents) -> None:
+    (signals,) = signals_of([make_review(amount_paid={"amount": "1.00", "currency": "USD"})])
+    assert signals["five_stars_tiny_contract"] is True
+    assert signals["amount_paid"] == 1.0
+
+
+def test_a_free_mail_referee_claiming_a_company_and_answering_instantly(
+    signals_of: StoreEvents,
+) -> None:
+    event = make_reference_check(
+        referee={"email": "carol1987@gmail.com"},
+        response={"responded_at": "2026-03-11T15:00:40Z"},
+    )
+    (signals,) = signals_of([event])
+    assert signals["free_mail_referee_claims_company"] is True
+    assert signals["response_delay_minutes"] == pytest.approx(0.67, abs=0.01)
+
+
+def test_a_referee_vouching_for_several_freelancers_is_recycled(signals_of: StoreEvents) -> None:
+    first = make_reference_check(freelancer_id="acct-f1", referee={"email": "ref@farm.io"})
+    second = make_reference_check(
+        freelancer_id="acct-f2",
+        referee={"email": "ref@farm.io"},
+        occurred_at="2026-03-13T15:00:00Z",
+    )
+    (signals,) = signals_of([first], [second])
+    assert signals["referee_other_freelancers"] == 1
+
+
+def test_an_unanswered_reference_has_unknown_response_signals(signals_of: StoreEvents) -> None:
+    (signals,) = signals_of([make_reference_check(response=None)])
+    assert signals["responded"] is False
+    assert signals["response_delay_minutes"] is None
+    assert signals["referee_shares_device"] is None
+
+
+def test_serial_complainers_are_counted_across_respondents(signals_of: StoreEvents) -> None:
+    batch = [
+        make_complaint(
+            complainant_id="acct-serial",
+            respondent_id=f"acct-r{i}",
+            occurred_at=f"2026-03-1{i}T08:00:00Z",
+        )
+        for i in range(4)
+    ]
+    signals = signals_of(batch)
+    assert signals[-1]["complainant_distinct_respondents_90d"] == 4
+    assert signals[0]["complainant_distinct_respondents_90d"] == 1
+
+
+def test_off_platform_payment_requests_name_their_channels(signals_of: StoreEvents) -> None:
+    event = make_complaint(description="He wants PayPal to bob77@gmail.com, not escrow.")
+    (signals,) = signals_of([event])
+    assert signals["off_platform_mentions"] == 2
+    assert signals["off_platform_channels"] == "email, paypal"
+
+
+def test_links_are_found_on_sqlite_and_postgresql_alike(store: Store) -> None:
+    first = make_profile_verification(account_id="acct-one")
+    second = make_profile_verification(account_id="acct-two", occurred_at="2026-03-02T10:00:00Z")
+    (signals,) = store_and_compute(store, [first], [second])
+    assert signals["accounts_sharing_document"] == 1

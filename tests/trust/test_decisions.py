@@ -1,0 +1,138 @@
+"""decide(): scores combine, thresholds per kind, forced outcomes win, shadow hits ride along."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from tests.factories import make_complaint, make_profile_verification, make_review
+from trust.decisions import (
+    FeatureContribution,
+    ModelAssessment,
+    RuleHit,
+    combine_scores,
+    decide,
+)
+from trust.settings import DecisionSettings, Thresholds
+
+NOW = datetime(2026, 3, 20, tzinfo=UTC)
+SETTINGS = DecisionSettings(
+    thresholds={"review": Thresholds(review=40, block=90), "complaint": Thresholds(review=30)}
+)
+
+
+def hit(
+    score: float,
+    *,
+    outcome: str | None = None,
+    state: str = "live",
+    severity: int = 3,
+    rule_id: str = "rv_x_v1",
+) -> RuleHit:
+    return RuleHit(
+        rule_id,
+        "code_x",
+        f"Reason for {rule_id}.",
+        score,
+        severity,
+        "Feedback policy 3.2",
+        state,
+        outcome,
+    )  # type: ignore[arg-type]
+
+
+def _decide(
+    *hits: RuleHit,
+    shadow: tuple[RuleHit, ...] = (),
+    event: object = None,
+    assessment: ModelAssessment | None = None,
+):  # type: ignore[no-untyped-def]
+    return decide(
+        event or make_review(),
+        {"x": 1},
+        list(hits),
+        list(shadow),
+        settings=SETTINGS,
+        pack_version="a" * 64,
+        now=NOW,
+        assessment=assessment,
+    )
+
+
+def test_no_hits_allow_the_event_with_a_short_statement() -> None:
+    decision = _decide()
+    assert (decision.outcome, decision.risk_score, decision.severity) == ("allow", 0.0, 0)
+    assert "No restriction" in decision.statement_of_reasons
+
+
+@pytest.mark.parametrize(
+    ("scores", "expected"),
+    [([], 0.0), ([50], 50.0), ([50, 50], 75.0), ([100, 10], 100.0), ([30, 30, 30], 65.7)],
+)
+def test_scores_combine_like_independent_evidence_and_never_pass_100(
+    scores: list[float], expected: float
+) -> None:
+    assert combine_scores(scores) == expected
+
+
+@pytest.mark.parametrize(
+    ("scores", "outcome"), [((35,), "allow"), ((45,), "review"), ((80, 60), "block")]
+)
+def test_the_kind_thresholds_turn_risk_into_an_outcome(
+    scores: tuple[float, ...], outcome: str
+) -> None:
+    assert _decide(*(hit(s) for s in scores)).outcome == outcome
+
+
+def test_each_kind_has_its_own_thresholds() -> None:
+    assert _decide(hit(35), event=make_complaint()).outcome == "review"
+    assert _decide(hit(35)).outcome == "allow"
+
+
+def test_forced_outcomes_win_block_over_review_over_allow() -> None:
+    assert _decide(hit(5, outcome="review")).outcome == "review"
+    assert _decide(hit(5, outcome="review"), hit(5, outcome="block")).outcome == "block"
+    assert _decide(hit(95), hit(5, outcome="review")).outcome == "block"
+
+
+def test_shadow_hits_are_recorded_but_do_not_count() -> None:
+    decision = _decide(shadow=(hit(99, outcome="block", state="shadow"),))
+    assert decision.outcome == "allow" and decision.risk_score == 0
+    assert [h.rule_id for h in decision.shadow_hits] == ["rv_x_v1"]
+    assert decision.to_row()["shadow_hits"][0]["state"] == "shadow"
+
+
+def test_severity_is_the_worst_live_hit() -> None:
+    assert _decide(hit(10, severity=2), hit(10, severity=5)).severity == 5
+
+
+def test_the_model_adds_risk_only_from_its_top_decile_and_can_send_to_review() -> None:
+    calm = ModelAssessment(score=0.5, version="m1")
+    assert _decide(hit(35), assessment=calm).risk_score == 35
+    odd = ModelAssessment(
+        score=0.999,
+        version="m1",
+        explanation=(FeatureContribution("amount_paid", 9000.0, 0.999, "Paid far above usual."),),
+    )
+    decision = _decide(assessment=odd)
+    assert decision.outcome == "review"
+    assert decision.model_version == "m1" and decision.model_score == 0.999
+    assert "Paid far above usual." in decision.statement_of_reasons
+    assert "anomaly model m1" in decision.statement_of_reasons
+
+
+def test_the_statement_of_reasons_covers_what_facts_automation_ground_and_appeal() -> None:
+    statement = _decide(hit(50, rule_id="rv_reciprocal_review_v1")).statement_of_reasons
+    for part in ("What:", "Facts:", "Automation:", "Ground:", "Appeal:"):
+        assert part in statement
+    assert "Reason for rv_reciprocal_review_v1." in statement
+    assert "Feedback policy 3.2" in statement and "6 months" in statement
+
+
+def test_money_at_stake_is_the_disputed_amount_or_the_contract_value() -> None:
+    assert _decide(event=make_complaint()).money_at_stake == Decimal("800.00")
+    assert _decide().money_at_stake == Decimal("1200.00")
+    verification = _decide(event=make_profile_verification())
+    assert (verification.money_at_stake, verification.currency) == (Decimal("0"), None)
