@@ -6,6 +6,8 @@ import hashlib
 import hmac
 import unicodedata
 
+_MEMO_LIMIT = 100_000
+
 
 class PiiHasher:
     """Keyed (HMAC-SHA256) hashing, so identifiers match across accounts without being stored."""
@@ -14,12 +16,21 @@ class PiiHasher:
         if len(key) < 16:
             raise ValueError("the PII hashing key must be at least 16 bytes")
         self._key = key
+        # A batch hashes the same identifiers several times (links, then signals) and
+        # repeats IPs and devices across events: HMAC was ~15% of a worker's CPU.
+        self._memo: dict[tuple[str, str], str] = {}
 
     def hash(self, kind: str, value: str) -> str:
         """A stable hex digest of ``value`` for identifier ``kind`` (normalised first)."""
-        normalised = normalise_identifier(kind, value)
-        message = f"{kind}\x1f{normalised}".encode()
-        return hmac.new(self._key, message, hashlib.sha256).hexdigest()
+        digest = self._memo.get((kind, value))
+        if digest is None:
+            normalised = normalise_identifier(kind, value)
+            message = f"{kind}\x1f{normalised}".encode()
+            digest = hmac.new(self._key, message, hashlib.sha256).hexdigest()
+            if len(self._memo) >= _MEMO_LIMIT:
+                self._memo.clear()
+            self._memo[(kind, value)] = digest
+        return digest
 
 
 def normalise_identifier(kind: str, value: str) -> str:

@@ -86,6 +86,18 @@ def _event_id(record: Any) -> str | None:
     return record.get("event_id") if isinstance(record, dict) else None
 
 
+def declare_noop_actor(broker: dramatiq.Broker, settings: Settings) -> Actors:
+    """An actor with our name and queue that does nothing: the benchmark's baseline."""
+
+    def process_events(records: list[dict[str, Any]]) -> None:
+        del records
+
+    actor: dramatiq.Actor[[list[dict[str, Any]]], None] = dramatiq.actor(
+        actor_name=PROCESS_EVENTS, queue_name=settings.worker.queue_name, broker=broker
+    )(process_events)
+    return Actors(actor)
+
+
 def declare_actors(
     broker: dramatiq.Broker, settings: Settings, pipeline: Callable[[], Pipeline]
 ) -> Actors:
@@ -113,11 +125,13 @@ def declare_actors(
                 _event_id(records[0]) if records else None, f"{type(exc).__name__}: {exc}"
             ) from exc
         took = time.perf_counter() - started
-        pipeline_metrics().observe_batch(result, enqueued_at=_enqueued_at(), took=took)
+        enqueued_at = _enqueued_at()
+        pipeline_metrics().observe_batch(result, enqueued_at=enqueued_at, took=took)
         log.info("batch processed", extra={
             "records": result.received, "stored": result.stored,
             "duplicates": result.duplicates, "quarantined": result.quarantined,
-            "cases": len(result.case_ids), "seconds": round(took, 4)})
+            "cases": len(result.case_ids), "seconds": round(took, 4),
+            "latency_s": round(time.time() - enqueued_at, 4) if enqueued_at else None})
 
     actor: dramatiq.Actor[[list[dict[str, Any]]], None] = dramatiq.actor(
         actor_name=PROCESS_EVENTS,

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 from collections.abc import Callable, Sequence
+from typing import IO
 
 _PR_SET_PDEATHSIG = 1
 
@@ -31,8 +32,8 @@ def spawn_tied(
     command: Sequence[str],
     *,
     env: dict[str, str] | None = None,
-    stdout: int | None = None,
-    stderr: int | None = None,
+    stdout: int | IO[bytes] | None = None,
+    stderr: int | IO[bytes] | None = None,
     cwd: str | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start ``command`` as a child that receives SIGTERM as soon as this process dies."""

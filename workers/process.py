@@ -17,7 +17,7 @@ from trust.settings import Settings, get_settings
 log = logging.getLogger("workers.process")
 
 
-def run_worker(settings: Settings, threads: int) -> None:
+def run_worker(settings: Settings, threads: int, *, noop: bool = False) -> None:
     """Consume until SIGTERM/SIGINT, then finish in-flight batches and hand back the rest."""
     from workers.metrics import prepare_multiprocess
 
@@ -27,15 +27,18 @@ def run_worker(settings: Settings, threads: int) -> None:
     import dramatiq
     from dramatiq.middleware.prometheus import Prometheus
 
-    from workers.actors import LazyPipeline, declare_actors
+    from workers.actors import LazyPipeline, declare_actors, declare_noop_actor
     from workers.broker import build_broker
     from workers.wiring import build_pipeline
 
     broker = build_broker(settings, extra=[Prometheus()])
     lazy = LazyPipeline(lambda: build_pipeline(settings))
-    declare_actors(broker, settings, lazy.get)
+    if noop:
+        declare_noop_actor(broker, settings)
+    else:
+        declare_actors(broker, settings, lazy.get)
+        lazy.get()  # fail fast (bad rule pack, unreachable store), not on the first batch
     broker.emit_after("process_boot")
-    lazy.get()  # fail fast (bad rule pack, unreachable store) rather than on the first batch
 
     stop = threading.Event()
 
@@ -52,7 +55,8 @@ def run_worker(settings: Settings, threads: int) -> None:
     worker.stop(timeout=30_000)
     broker.emit_before("process_stop")
     broker.close()
-    lazy.get().store.close()
+    if not noop:
+        lazy.get().store.close()
     log.info("worker stopped")
 
 
@@ -62,10 +66,11 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(prog="workers.process")
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--noop", action="store_true", help="benchmark baseline: do nothing")
     args = parser.parse_args(argv)
     configure_logging()
     settings = get_settings()
-    run_worker(settings, args.threads or settings.worker.threads)
+    run_worker(settings, args.threads or settings.worker.threads, noop=args.noop)
 
 
 if __name__ == "__main__":

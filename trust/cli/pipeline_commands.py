@@ -16,6 +16,8 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from trust.cli.bench_commands import bench_app
+
 dlq_app = typer.Typer(
     help="Dead-lettered batches: see why they failed, replay them after a fix.",
     no_args_is_help=True,
@@ -137,6 +139,31 @@ def dlq_replay(
         raise typer.Exit(2)
     replayed = replay_dead_letters(settings(), None if replay_all else ids)
     console.print(f"replayed {replayed} dead-lettered batch(es)")
+
+
+@bench_app.command("pipeline")
+def bench_pipeline(
+    events: int = typer.Option(20_000, "--events", min=1_000, help="Events per scenario."),
+    processes: int = typer.Option(2, "--processes", min=1, help="Worker processes."),
+    threads: int = typer.Option(2, "--threads", min=1, help="Threads per worker."),
+    batch_size: int = typer.Option(250, "--batch-size", min=1, help="Events per message."),
+    latency_seconds: float = typer.Option(10.0, "--latency-seconds", min=1.0,
+                                          help="Length of the steady 2,000 events/s run."),
+    postgres_url: str | None = typer.Option(
+        "postgresql+psycopg://postgres@127.0.0.1:5432/postgres", "--postgres-url",
+        help="Admin URL; a scratch database is created and dropped. Empty to skip."),
+) -> None:
+    """End-to-end throughput (Redis+SQLite, Redis+PostgreSQL), ceiling, latency, decide."""
+    from trust.cli.context import console, settings
+    from trust.cli.pipeline_report import render
+    from workers.bench import BenchOptions, run_pipeline_bench
+
+    options = BenchOptions(events=events, processes=processes, threads=threads,
+                           batch_size=batch_size, latency_seconds=latency_seconds,
+                           postgres_url=postgres_url or None)
+    report = run_pipeline_bench(settings(), options, lambda line: console.print(line))
+    console.print(render(report))
+    typer.echo(json.dumps(report, indent=2, default=_json_default))
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,57 @@
+"""The table ``trust bench pipeline`` prints, from the figures ``workers.bench`` measured."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+
+def _rate(figures: dict[str, Any] | None) -> str:
+    if not figures:
+        return "not run"
+    if "skipped" in figures:
+        return f"skipped: {figures['skipped']}"
+    return f"{figures['events_per_s']:,.0f} events/s"
+
+
+def _target(ok: bool, text: str) -> str:
+    return f"[green]{text} met[/]" if ok else f"[red]{text} missed[/]"
+
+
+def render(report: dict[str, Any]) -> Table:
+    """One row per scenario: figure, target and verdict."""
+    table = Table(
+        title=f"pipeline benchmark: {report['events']:,} events, batches of "
+        f"{report['batch_size']}, {report['processes']} workers x {report['threads']} threads"
+    )
+    for column in ("scenario", "figure", "target"):
+        table.add_column(column, overflow="fold")
+    e2e = report["redis_sqlite"]["events_per_s"]
+    stages = report["in_process_sqlite"]["stage_us_per_event"]
+    table.add_row("no-op dramatiq actor (baseline)", _rate(report["noop"]), "")
+    table.add_row("in process: validate + score, no queue, no store", _rate(report["ceiling"]),
+                  "ceiling of our code")
+    table.add_row(
+        "in process: whole pipeline on SQLite, no queue", _rate(report["in_process_sqlite"]),
+        "µs/event: " + ", ".join(f"{k} {v:g}" for k, v in stages.items()),
+    )
+    table.add_row("end to end: Redis + SQLite", _rate(report["redis_sqlite"]),
+                  _target(e2e >= 10_000, "≥ 10,000/s"))
+    table.add_row("  ratio to the in-process ceiling", f"{report['ratio_to_ceiling']:.2f}",
+                  _target(report["ratio_to_ceiling"] >= 0.5, "≥ 0.5"))
+    table.add_row("  ratio to the no-op actor", f"{report['ratio_to_noop']:.3f}", "reported")
+    table.add_row("end to end: Redis + PostgreSQL", _rate(report.get("redis_postgresql")), "")
+    latency = report["latency"]
+    table.add_row(
+        f"latency enqueue → stored at {latency['offered_rate']:,.0f} events/s",
+        f"p50 {latency['p50_ms']:.0f} ms, p99 {latency['p99_ms']:.0f} ms",
+        _target(latency["p99_ms"] < 1000, "p99 < 1 s"),
+    )
+    decide = report["decide"]
+    table.add_row(
+        f"trust decide, one event ({decide['samples']} samples)",
+        f"p50 {decide['p50_ms']:.1f} ms, p99 {decide['p99_ms']:.1f} ms",
+        _target(decide["p99_ms"] < 20, "p99 < 20 ms"),
+    )
+    return table

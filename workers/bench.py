@@ -1,0 +1,224 @@
+"""``trust bench pipeline``: end-to-end throughput, the in-process ceiling, latency, decide.
+
+Every scenario runs in a private temp folder with its own embedded Redis, so the bench
+never touches the configured store or queue. Figures are wall-clock on this machine.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import StaticPool
+
+from trust.intake.sinks import store_events
+from trust.pipeline import Pipeline, decide_one, hasher_for, sort_records
+from trust.settings import Settings
+from trust.simulate import generate_events
+from trust.store import Store, transaction
+from trust.store.tables import metadata
+from workers.bench_fleet import decided, fleet, percentile, scenario_settings, wait_for
+from workers.embedded_redis import EmbeddedRedis
+from workers.wiring import build_pipeline, build_scorer
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class BenchOptions:
+    """How big and how long each scenario is."""
+
+    events: int = 20_000
+    processes: int = 2
+    threads: int = 2
+    batch_size: int = 250
+    latency_rate: int = 2_000
+    latency_seconds: float = 10.0
+    latency_batch: int = 100
+    decide_samples: int = 300
+    postgres_url: str | None = None
+    seed: int = 17
+
+
+def simulated(count: int, seed: int) -> list[dict[str, Any]]:
+    """At least ``count`` simulated raw records, in time order."""
+    accounts = max(50, count // 2)
+    records = [record for record, _ in generate_events(accounts, 30, seed)]
+    return records[:count]
+
+
+def ceiling(settings: Settings, records: list[dict[str, Any]], batch: int) -> dict[str, float]:
+    """Validate and score in one process, no queue and no store (history in memory)."""
+    # Signals need the history of earlier events; it lives in an in-memory database here.
+    engine = create_engine("sqlite://", poolclass=StaticPool,
+                           connect_args={"check_same_thread": False})
+    metadata.create_all(engine)
+    scratch = Store(engine)
+    scorer = build_scorer(settings)
+    hasher = hasher_for(settings)
+    began = time.perf_counter()
+    for start in range(0, len(records), batch):
+        events = sort_records(records[start : start + batch], source="bench").events
+        with transaction(scratch.engine) as conn:
+            fresh = store_events(conn, events, hasher, source="bench", received_at=_now()).fresh
+            scorer.score_batch(conn, fresh, hasher, _now())
+    seconds = time.perf_counter() - began
+    engine.dispose()
+    return {"events": len(records), "seconds": seconds, "events_per_s": len(records) / seconds}
+
+
+def in_process(settings: Settings, records: list[dict[str, Any]], batch: int) -> dict[str, Any]:
+    """The whole pipeline in one process on the store, no queue; seconds per stage."""
+    store = Store.from_settings(settings)
+    pipeline = build_pipeline(settings, store)
+    pipeline.stage_seconds = {}
+    began = time.perf_counter()
+    for start in range(0, len(records), batch):
+        pipeline.process(records[start : start + batch])
+    seconds = time.perf_counter() - began
+    store.close()
+    per_event_us = {k: round(v / len(records) * 1e6, 1) for k, v in pipeline.stage_seconds.items()}
+    return {"events": len(records), "seconds": seconds, "events_per_s": len(records) / seconds,
+            "stage_us_per_event": per_event_us}
+
+
+def through_queue(settings: Settings, records: list[dict[str, Any]], options: BenchOptions,
+                  *, noop: bool = False) -> dict[str, float]:
+    """Enqueue every record and wait until all are decided (or, for noop, acknowledged)."""
+    store = Store.from_settings(settings)
+    try:
+        with fleet(settings, options.processes, options.threads, noop=noop) as workers:
+            began = time.perf_counter()
+            workers.enqueue(records)
+            enqueued = time.perf_counter()
+            if noop:
+                done = wait_for(lambda: workers.pending() == 0, 600)
+            else:
+                done = wait_for(lambda: decided(store) >= len(records), 600, poll=0.05)
+    finally:
+        store.close()
+    return {"events": len(records), "seconds": done - began,
+            "events_per_s": len(records) / (done - began), "enqueue_s": enqueued - began}
+
+
+def steady_latency(settings: Settings, records: list[dict[str, Any]], options: BenchOptions
+                   ) -> dict[str, float]:
+    """Enqueue at a steady rate; latency enqueue -> decision committed, per event."""
+    store = Store.from_settings(settings)
+    size = options.latency_batch
+    total = min(len(records), int(options.latency_rate * options.latency_seconds))
+    interval = size / options.latency_rate
+    try:
+        with fleet(settings, options.processes, options.threads) as workers:
+            began = time.perf_counter()
+            for number, start in enumerate(range(0, total, size)):
+                pause = began + number * interval - time.perf_counter()
+                if pause > 0:
+                    time.sleep(pause)
+                workers.actors.send_batch(records[start : start + size])
+            sent = time.perf_counter()
+            wait_for(lambda: decided(store) >= total, 600, poll=0.05)
+            entries = workers.batch_logs()
+    finally:
+        store.close()
+    latencies: list[float] = []
+    for entry in entries:
+        latencies += [float(entry["latency_s"])] * int(entry["stored"])
+    return {"events": total, "offered_rate": total / (sent - began),
+            "p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000,
+            "max_ms": max(latencies, default=float("nan")) * 1000}
+
+
+def decide_latency(settings: Settings, records: list[dict[str, Any]]) -> dict[str, float]:
+    """``trust decide`` in process: one event at a time on a store that has history."""
+    store = Store.from_settings(settings)
+    pipeline: Pipeline = build_pipeline(settings, store, source="decide")
+    warm, measured = records[:20], records[20:]
+    for record in warm:
+        decide_one(pipeline, record)
+    times = []
+    for record in measured:
+        began = time.perf_counter()
+        decide_one(pipeline, record)
+        times.append((time.perf_counter() - began) * 1000)
+    store.close()
+    return {"samples": len(times), "p50_ms": percentile(times, 50),
+            "p99_ms": percentile(times, 99), "max_ms": max(times, default=float("nan"))}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _postgres_database(admin_url: str) -> tuple[str, Callable[[], None]] | None:
+    name = f"trust_bench_{uuid.uuid4().hex[:8]}"
+    try:
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception:  # no PostgreSQL here: the scenario is reported as skipped
+        return None
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return f"{admin_url.rsplit('/', 1)[0]}/{name}", drop
+
+
+def run_pipeline_bench(base: Settings, options: BenchOptions, say: Say) -> dict[str, Any]:
+    """Run every scenario and return the figures (the command prints them)."""
+    root = Path(tempfile.mkdtemp(prefix="trust-bench-"))
+    base = base.model_copy(update={"worker": base.worker.model_copy(
+        update={"batch_size": options.batch_size})})
+    records = simulated(options.events + options.decide_samples, options.seed)
+    stream, held_out = records[: options.events], records[options.events :]
+    report: dict[str, Any] = {"events": len(stream), "batch_size": options.batch_size,
+                              "processes": options.processes, "threads": options.threads}
+    redis = EmbeddedRedis.in_data_dir(root / "redis-home")
+    url = redis.start()
+    try:
+        def scenario(name: str, database_url: str | None = None) -> Settings:
+            return scenario_settings(base, root / name, url, database_url, f"bench-{name}")
+
+        say("noop dramatiq actor baseline ...")
+        report["noop"] = through_queue(scenario("noop"), stream, options, noop=True)
+        say("in-process ceiling (validate + score, no queue, no store) ...")
+        report["ceiling"] = ceiling(scenario("ceiling"), stream, options.batch_size)
+        say("in-process pipeline on SQLite (no queue), per stage ...")
+        report["in_process_sqlite"] = in_process(scenario("inproc"), stream, options.batch_size)
+        say("end to end: Redis + SQLite ...")
+        sqlite = scenario("sqlite")
+        report["redis_sqlite"] = through_queue(sqlite, stream, options)
+        say("trust decide single-event latency ...")
+        report["decide"] = decide_latency(sqlite, held_out)
+        if options.postgres_url:
+            created = _postgres_database(options.postgres_url)
+            if created is None:
+                report["redis_postgresql"] = {"skipped": "PostgreSQL not reachable"}
+            else:
+                say("end to end: Redis + PostgreSQL ...")
+                try:
+                    report["redis_postgresql"] = through_queue(
+                        scenario("postgresql", created[0]), stream, options)
+                finally:
+                    created[1]()
+        say(f"latency at a steady {options.latency_rate:,} events/s ...")
+        report["latency"] = steady_latency(scenario("latency"), stream, options)
+    finally:
+        redis.stop()
+        shutil.rmtree(root, ignore_errors=True)
+    e2e = report["redis_sqlite"]["events_per_s"]
+    report["ratio_to_ceiling"] = e2e / report["ceiling"]["events_per_s"]
+    report["ratio_to_noop"] = e2e / report["noop"]["events_per_s"]
+    return report
+
