@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, cast, literal_column, or_
+from sqlalchemy import and_, literal_column, or_, select
 
 from trust.cases.lifecycle import CaseStatus
 from trust.cases.sla import SlaState
-from trust.store.tables import cases
+from trust.store.tables import case_reasons, cases
 
 DEFAULT_DUE_SOON = timedelta(hours=4)
 UNASSIGNED = "-"  # assignee filter value meaning "nobody holds it"
@@ -80,9 +80,9 @@ def filter_conditions(
     if f.subject_id:
         out.append(cases.c.subject_id == f.subject_id)
     if f.reason_code:
-        # reason_codes is a JSON list; the quoted code matches one element exactly.
-        quoted = f'"{f.reason_code}"'
-        out.append(cast(cases.c.reason_codes, String).contains(quoted, autoescape=True))
+        out.append(cases.c.id.in_(
+            select(case_reasons.c.case_id).where(case_reasons.c.reason_code == f.reason_code)
+        ))
     if f.sla_state:
         out.append(sla_condition(f.sla_state, now, due_soon))
     if f.min_score is not None:

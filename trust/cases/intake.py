@@ -27,7 +27,7 @@ from trust.cases.sla import as_utc, due_at, resumed_due_at
 from trust.decisions import Decision
 from trust.settings import Settings
 from trust.store.database import insert_ignoring_duplicates
-from trust.store.tables import case_evidence, cases
+from trust.store.tables import case_evidence, case_reasons, cases
 from trust.store.tables import decisions as decisions_table
 
 Key = tuple[str, str]
@@ -132,6 +132,12 @@ def open_or_join(
                 .values(**values, updated_at=now, version=cases.c.version + 1)
             )
             ids = [d.event_id for d in group]
+            insert_ignoring_duplicates(
+                conn, case_reasons,
+                [{"case_id": case.id, "reason_code": code} for code in values["reason_codes"]
+                 if code not in case.reason_codes],
+                ["case_id", "reason_code"],
+            )
             insert_ignoring_duplicates(
                 conn, case_evidence,
                 [{"case_id": case.id, "event_id": e, "added_at": now} for e in ids],

@@ -21,7 +21,14 @@ from trust.cases.lifecycle import CaseStatus
 from trust.cases.priority import priority_key
 from trust.cases.sla import as_utc, due_at
 from trust.settings import Settings
-from trust.store.tables import accounts, case_evidence, cases, decisions, events
+from trust.store.tables import (
+    accounts,
+    case_evidence,
+    case_reasons,
+    cases,
+    decisions,
+    events,
+)
 
 CHUNK = 2_000
 KINDS = ("review", "profile_verification", "complaint", "reference_check")
@@ -161,6 +168,8 @@ def seed_open_cases(conn: Connection, n: int, now: datetime, settings: Settings,
     for row in decision_rows:
         row["case_id"] = ids[row["subject_id"]]
     _insert(conn, decisions, decision_rows)
+    _insert(conn, case_reasons, [{"case_id": ids[c["subject_id"]], "reason_code": code}
+                                 for c in case_rows for code in c["reason_codes"]])
     _insert(conn, case_evidence, [{"case_id": ids[s], "event_id": e, "added_at": now}
                                   for s, e in evidence])
     return SeedSummary(sorted(int(i) for i in ids.values()), len(event_rows), prefix)

@@ -170,6 +170,18 @@ cases = Table(
         postgresql_where=text("status <> 'resolved'"),
     ),
     Index(
+        "ix_cases_open_due",
+        "sla_due_at",
+        sqlite_where=text("status <> 'resolved'"),
+        postgresql_where=text("status <> 'resolved'"),
+    ),
+    Index(
+        "ix_cases_open_risk",
+        "risk_score",
+        sqlite_where=text("status <> 'resolved'"),
+        postgresql_where=text("status <> 'resolved'"),
+    ),
+    Index(
         "ix_cases_open_kind_priority",
         "kind",
         "priority",
@@ -184,6 +196,16 @@ cases = Table(
         sqlite_where=text("status <> 'resolved'"),
         postgresql_where=text("status <> 'resolved'"),
     ),
+)
+
+# One row per (case, reason code), kept by trust.cases: filtering the queue by a reason is an
+# index look-up instead of a scan through every open case's JSON list.
+case_reasons = Table(
+    "case_reasons",
+    metadata,
+    Column("case_id", BigInteger, ForeignKey("cases.id"), primary_key=True),
+    Column("reason_code", String(64), primary_key=True),
+    Index("ix_case_reasons_code", "reason_code", "case_id"),
 )
 
 case_evidence = Table(
