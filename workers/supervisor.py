@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import FrameType
 
 from workers.lifetime import spawn_tied, stop_process
@@ -33,6 +34,7 @@ class Child:
     command: list[str]
     env: dict[str, str]
     restart: bool = True
+    log: Path | None = None
     proc: subprocess.Popen[bytes] | None = None
     started_at: float = 0.0
     restarts: int = 0
@@ -58,15 +60,26 @@ class Supervisor:
         env: dict[str, str] | None = None,
         *,
         restart: bool = True,
+        log: Path | None = None,
     ) -> Child:
-        """Register and start a child (call from the main thread: PDEATHSIG is per thread)."""
-        child = Child(name, list(command), dict(env or os.environ), restart)
+        """Register and start a child (call from the main thread: PDEATHSIG is per thread).
+
+        With ``log`` its output is appended to that file, else it shares our stderr.
+        """
+        child = Child(name, list(command), dict(env or os.environ), restart, log=log)
         self.children.append(child)
         self._start(child)
         return child
 
     def _start(self, child: Child) -> None:
-        child.proc = spawn_tied(child.command, env=child.env)
+        if child.log is None:
+            child.proc = spawn_tied(child.command, env=child.env)
+        else:
+            child.log.parent.mkdir(parents=True, exist_ok=True)
+            with child.log.open("ab") as handle:
+                child.proc = spawn_tied(
+                    child.command, env=child.env, stdout=handle, stderr=subprocess.STDOUT
+                )
         child.started_at = time.monotonic()
         log.info("started", extra={"child": child.name, "pid": child.proc.pid})
 

@@ -108,11 +108,15 @@ def run_up(settings: Settings, options: UpOptions, say: Callable[[str], None]) -
         say(f"store      {settings.resolved_database_url}")
         prepare_multiprocess(settings.data_dir.resolve() / "metrics", clear=True)
         env = child_env(settings, url)
+        logs = settings.data_dir.resolve() / "logs"
         for number in range(options.processes):
-            supervisor.add(f"worker-{number + 1}", worker_command(options.threads), env)
-        say(f"workers    {options.processes} processes x {options.threads} threads")
+            name = f"worker-{number + 1}"
+            supervisor.add(name, worker_command(options.threads), env, log=logs / f"{name}.log")
+        say(f"workers    {options.processes} processes x {options.threads} threads"
+            f" (JSON logs in {logs})")
         if options.dashboard and DASHBOARD_APP.exists():
-            supervisor.add("dashboard", dashboard_command(settings), env)
+            supervisor.add("dashboard", dashboard_command(settings), env,
+                           log=logs / "dashboard.log")
             say(f"dashboard  http://{settings.bind_host}:{settings.dashboard_port}")
         broker = build_broker(settings, url=url)
         metrics_server = _serve_metrics(settings, broker, say)
@@ -125,6 +129,7 @@ def run_up(settings: Settings, options: UpOptions, say: Callable[[str], None]) -
             feed = DemoFeed(settings, broker, options, say)
             threading.Thread(target=feed.run, name="demo-feed", daemon=True).start()
         store.close()
+        say("also       trust dlq list | trust quarantine list | trust decide FILE")
         say("running    press Ctrl-C to stop")
         supervisor.run()
     finally:
