@@ -7,6 +7,7 @@ never touches the configured store or queue. Figures are wall-clock on this mach
 from __future__ import annotations
 
 import shutil
+import signal
 import tempfile
 import time
 import uuid
@@ -36,7 +37,7 @@ Say = Callable[[str], None]
 class BenchOptions:
     """How big and how long each scenario is."""
 
-    events: int = 20_000
+    events: int = 10_000
     processes: int = 2
     threads: int = 2
     batch_size: int = 250
@@ -137,6 +138,29 @@ def steady_latency(settings: Settings, records: list[dict[str, Any]], options: B
             "max_ms": max(latencies, default=float("nan")) * 1000}
 
 
+def redelivery(settings: Settings, records: list[dict[str, Any]]) -> dict[str, float]:
+    """SIGKILL a worker holding batches; seconds until they are back in the queue."""
+    store = Store.from_settings(settings)
+    try:
+        with fleet(settings, 1, 1) as workers:
+            workers.enqueue(records)
+            wait_for(lambda: decided(store) > 0, 300, poll=0.05)
+            victims = workers.worker_ids()
+            held = sum(workers.held_by(v) for v in victims)
+            workers.procs[0].send_signal(signal.SIGKILL)
+            killed = time.perf_counter()
+            workers.spawn(1)
+            back = wait_for(lambda: not victims & workers.worker_ids(), 300, poll=0.1)
+            done = wait_for(lambda: decided(store) >= len(records), 600, poll=0.05)
+    finally:
+        store.close()
+    knobs = settings.worker
+    return {"held_batches": held, "redelivered_after_s": back - killed,
+            "all_decided_after_s": done - killed,
+            "heartbeat_timeout_s": knobs.heartbeat_timeout_ms / 1000,
+            "sweep_interval_s": knobs.sweep_interval_s}
+
+
 def decide_latency(settings: Settings, records: list[dict[str, Any]]) -> dict[str, float]:
     """``trust decide`` in process: one event at a time on a store that has history."""
     store = Store.from_settings(settings)
@@ -212,6 +236,8 @@ def run_pipeline_bench(base: Settings, options: BenchOptions, say: Say) -> dict[
                         scenario("postgresql", created[0]), stream, options)
                 finally:
                     created[1]()
+        say("redelivery after SIGKILL of a worker holding batches ...")
+        report["redelivery"] = redelivery(scenario("redelivery"), stream[:4000])
         say(f"latency at a steady {options.latency_rate:,} events/s ...")
         report["latency"] = steady_latency(scenario("latency"), stream, options)
     finally:

@@ -75,13 +75,35 @@ class Fleet:
     logs: list[Path] = field(default_factory=list)
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
+    def spawn(self, threads: int, *, noop: bool = False) -> subprocess.Popen[bytes]:
+        """Start one more worker process, its output in the scenario's log folder."""
+        log_dir = self.settings.data_dir / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        path = log_dir / f"{'noop' if noop else 'worker'}-{len(self.procs)}.log"
+        command = [sys.executable, "-m", "workers.process", "--threads", str(threads)]
+        with path.open("wb") as handle:
+            proc = spawn_tied([*command, *(["--noop"] if noop else [])], env=_env(self.settings),
+                              stdout=handle, stderr=subprocess.STDOUT, cwd=str(ROOT))
+        self.logs.append(path)
+        self.procs.append(proc)
+        return proc
+
+    def worker_ids(self) -> set[str]:
+        """Broker ids of the workers whose heartbeat is registered (not ours)."""
+        key = f"{self.broker.namespace}:__heartbeats__"
+        members = cast(list[bytes], self.broker.client.zrange(key, 0, -1))
+        return {m.decode() for m in members} - {self.broker.broker_id}
+
+    def held_by(self, worker_id: str) -> int:
+        """Messages ``worker_id`` has fetched and not acknowledged."""
+        key = f"{self.broker.namespace}:__acks__.{worker_id}.{self.settings.worker.queue_name}"
+        return int(cast(int, self.broker.client.scard(key)))
+
     def wait_ready(self, timeout: float = 120.0) -> None:
         """Until every worker has registered its heartbeat (it then consumes)."""
-        key = f"{self.broker.namespace}:__heartbeats__"
         deadline = time.monotonic() + timeout
         while True:
-            members = {m.decode() for m in cast(list[bytes], self.broker.client.zrange(key, 0, -1))}
-            if len(members - {self.broker.broker_id}) >= len(self.procs):
+            if len(self.worker_ids()) >= len(self.procs):
                 return
             dead = [p.returncode for p in self.procs if p.poll() is not None]
             if dead or time.monotonic() > deadline:
@@ -115,18 +137,9 @@ def fleet(settings: Settings, processes: int, threads: int, *, noop: bool = Fals
     broker = build_broker(settings)
     actors = declare_actors(broker, settings, LazyPipeline(_no_pipeline).get)
     found = Fleet(settings, broker, actors)
-    log_dir = settings.data_dir / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "workers.process", "--threads", str(threads)]
     try:
-        for number in range(processes):
-            path = log_dir / f"{'noop' if noop else 'worker'}-{number}.log"
-            found.logs.append(path)
-            with path.open("wb") as handle:
-                found.procs.append(spawn_tied(
-                    [*command, *(["--noop"] if noop else [])], env=_env(settings),
-                    stdout=handle, stderr=subprocess.STDOUT, cwd=str(ROOT),
-                ))
+        for _ in range(processes):
+            found.spawn(threads, noop=noop)
         found.wait_ready()
         yield found
     finally:

@@ -69,10 +69,8 @@ def _held_by(broker: TrustRedisBroker, worker_id: str, queue: str) -> int:
 def test_a_worker_killed_mid_batch_loses_nothing_and_its_batches_come_back(
     settings: Settings, redis_url: str, workers: WorkerProcesses
 ) -> None:
-    # Production heartbeat and sweep settings: this test also measures redelivery time.
-    current = queue_settings(
-        settings, redis_url, batch_size=100, heartbeat_timeout_ms=15_000, sweep_interval_s=5.0
-    )
+    # A short heartbeat keeps the test quick; `trust bench pipeline` times the defaults.
+    current = queue_settings(settings, redis_url, batch_size=100)
     Store.from_settings(current).close()
     records = _stream(800)
     queue = current.worker.queue_name
@@ -84,16 +82,13 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_its_batches_come_back(
     held = sum(_held_by(broker, v, queue) for v in victim_ids)
 
     kill_hard(victim)
-    killed_at = time.monotonic()
     workers.start(current, threads=2)
-    redelivered_after = wait_until(
+    wait_until(
         lambda: not victim_ids & {m.decode() for m in broker.client.zrange(heartbeats, 0, -1)},
         60, "the killed worker's batches to be requeued",
     )
     wait_until(lambda: _decided(current) >= len(records), 60, "every event decided")
 
-    print(f"\nredelivery after SIGKILL: {redelivered_after:.1f}s "
-          f"(heartbeat 15s, sweep 5s); all done {time.monotonic() - killed_at:.1f}s after kill")
     assert held > 0, "the worker was killed while holding no batch"
     _check(current, records)
     broker.close()

@@ -14,8 +14,16 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.workers.conftest import ROOT, free_port
+from tests.factories import review_payload
+from tests.pipeline_invariants import assert_nothing_lost, counts
+from tests.workers.conftest import ROOT, free_port, worker_env
+from tests.workers.helpers import queue_settings, wait_until
+from trust.settings import Settings
+from trust.store import Store
+from workers.actors import declare_actors
+from workers.broker import build_broker
 from workers.embedded_redis import running_url
+from workers.wiring import build_pipeline
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
@@ -101,3 +109,37 @@ def test_a_killed_trust_up_takes_redis_and_its_workers_with_it(tmp_path: Path) -
     assert len(family) >= 3
     assert _alive(alive) == [], f"left behind: {[p.cmdline() for p in _alive(alive)]}"
     assert running_url(tmp_path / "data") is None
+
+
+@pytest.mark.redis
+def test_trust_worker_decides_queued_events_and_stops_cleanly_on_sigterm(
+    tmp_path: Path, settings: Settings, redis_url: str
+) -> None:
+    current = queue_settings(settings, redis_url)
+    Store.from_settings(current).close()
+    broker = build_broker(current)
+    actors = declare_actors(broker, current, lambda: build_pipeline(current))
+    records = [review_payload() for _ in range(60)]
+    actors.send_batch(records)
+    env = {**worker_env(current), "TRUST_METRICS_PORT": str(free_port())}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "trust.cli.main", "worker", "--processes", "1", "--threads", "1"],
+        env=env, cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        store = Store.from_settings(current, migrate=False)
+        wait_until(lambda: counts(store).decisions == 60, 90, "the worker's decisions")
+        family = psutil.Process(proc.pid).children(recursive=True)
+
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        broker.close()
+
+    assert proc.returncode == 0
+    assert family and _alive(family) == []
+    assert_nothing_lost(store, [r["event_id"] for r in records])
+    store.close()

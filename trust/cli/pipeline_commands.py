@@ -143,7 +143,7 @@ def dlq_replay(
 
 @bench_app.command("pipeline")
 def bench_pipeline(
-    events: int = typer.Option(20_000, "--events", min=1_000, help="Events per scenario."),
+    events: int = typer.Option(10_000, "--events", min=1_000, help="Events per scenario."),
     processes: int = typer.Option(2, "--processes", min=1, help="Worker processes."),
     threads: int = typer.Option(2, "--threads", min=1, help="Threads per worker."),
     batch_size: int = typer.Option(250, "--batch-size", min=1, help="Events per message."),

@@ -54,4 +54,11 @@ def render(report: dict[str, Any]) -> Table:
         f"p50 {decide['p50_ms']:.1f} ms, p99 {decide['p99_ms']:.1f} ms",
         _target(decide["p99_ms"] < 20, "p99 < 20 ms"),
     )
+    again = report["redelivery"]
+    table.add_row(
+        f"SIGKILLed worker's {again['held_batches']} batches back in the queue",
+        f"{again['redelivered_after_s']:.1f} s (all decided {again['all_decided_after_s']:.1f} s)",
+        _target(again["redelivered_after_s"] < 60, "< 60 s")
+        + f" (heartbeat {again['heartbeat_timeout_s']:g} s, sweep {again['sweep_interval_s']:g} s)",
+    )
     return table
