@@ -13,11 +13,12 @@ import streamlit as st
 from dashboard import session
 from dashboard.navigation import pages_for
 
-st.set_page_config(page_title="Trust review queue", page_icon="🛡️", layout="wide")
+st.set_page_config(page_title="Trust review queue", page_icon=":material/shield:", layout="wide")
 
 member = session.signed_in()
 if member is None:
-    login = st.Page(Path(__file__).parent / "screens" / "login.py", title="Sign in", icon="🔑")
+    login = st.Page(Path(__file__).parent / "screens" / "login.py", title="Sign in",
+                    icon=":material/login:")
     st.navigation([login], position="hidden").run()
 else:
     with st.sidebar:

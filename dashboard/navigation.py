@@ -15,7 +15,7 @@ PAGES_DIR = Path(__file__).parent / "screens"
 
 @dataclass(frozen=True, slots=True)
 class PageSpec:
-    """One screen: its file, menu title, icon, URL path and the permission it needs."""
+    """One screen: its file, menu title, icon name, URL path and the permission it needs."""
 
     file: str
     title: str
@@ -25,15 +25,17 @@ class PageSpec:
     section: str
 
 
+P = Permission
+# Icons are Material Symbols names (Streamlit ships the font, so they render everywhere).
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("queue.py", "Queue", "📥", "queue", Permission.VIEW_QUEUE, "Review"),
-    PageSpec("case.py", "Case", "🗂️", "case", Permission.VIEW_QUEUE, "Review"),
-    PageSpec("accounts.py", "Accounts", "👤", "accounts", Permission.VIEW_ACCOUNTS, "Review"),
-    PageSpec("rules.py", "Rules", "📜", "rules", Permission.VIEW_RULES, "Detection"),
-    PageSpec("quarantine.py", "Refused input", "🚫", "refused", Permission.VIEW_QUARANTINE,
+    PageSpec("queue.py", "Queue", "inbox", "queue", P.VIEW_QUEUE, "Review"),
+    PageSpec("case.py", "Case", "folder_open", "case", P.VIEW_QUEUE, "Review"),
+    PageSpec("accounts.py", "Accounts", "person_search", "accounts", P.VIEW_ACCOUNTS, "Review"),
+    PageSpec("rules.py", "Rules", "rule", "rules", P.VIEW_RULES, "Detection"),
+    PageSpec("quarantine.py", "Refused input", "block", "refused", P.VIEW_QUARANTINE,
              "Detection"),
-    PageSpec("metrics.py", "Metrics", "📊", "metrics", Permission.VIEW_METRICS, "Detection"),
-    PageSpec("admin.py", "Admin", "🛠️", "admin", Permission.MANAGE_STAFF, "Admin"),
+    PageSpec("metrics.py", "Metrics", "monitoring", "metrics", P.VIEW_METRICS, "Detection"),
+    PageSpec("admin.py", "Admin", "admin_panel_settings", "admin", P.MANAGE_STAFF, "Admin"),
 )
 
 
@@ -45,7 +47,8 @@ def allowed_specs(member: StaffMember) -> list[PageSpec]:
 def page(url_path: str) -> StreamlitPage:
     """The ``st.Page`` for ``url_path``, for ``st.switch_page`` and ``st.page_link``."""
     spec = next(s for s in PAGES if s.url_path == url_path)
-    return st.Page(PAGES_DIR / spec.file, title=spec.title, icon=spec.icon, url_path=spec.url_path)
+    return st.Page(PAGES_DIR / spec.file, title=spec.title, icon=f":material/{spec.icon}:",
+                   url_path=spec.url_path)
 
 
 def pages_for(member: StaffMember) -> dict[str, list[StreamlitPage]]:

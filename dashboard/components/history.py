@@ -57,20 +57,34 @@ def links_table(links: Sequence[dict[str, Any]]) -> None:
 
 
 def audit_table(rows: Sequence[dict[str, Any]], *, empty: str) -> None:
-    """Audit records: when, who, what, and the change from before to after."""
+    """Audit records: when, who, what, on which object, and what changed."""
     if not rows:
         st.info(empty)
         return
-    st.dataframe(pd.DataFrame([{
-        "When": r["at"], "Who": r["actor"], "What": r["action"].replace("_", " "),
-        "On": f"{r['target_type']} {r['target_id']}",
-        "Before": _compact(r.get("before")), "After": _compact(r.get("after")),
-    } for r in rows]), hide_index=True, width="stretch")
+    # A static table: a page of the log is short, and its text stays selectable and searchable.
+    st.table(pd.DataFrame([{
+        "When": f"{r['at']:%Y-%m-%d %H:%M:%S}", "Who": r["actor"],
+        "What": r["action"].replace("_", " "), "On": f"{r['target_type']} {r['target_id']}",
+        "Change": changes(r.get("before"), r.get("after")),
+    } for r in rows]), hide_index=True, border="horizontal")
 
 
-def _compact(value: Any) -> str:
-    if not value:
-        return ""
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={v}" for k, v in value.items())
-    return str(value)
+def changes(before: Any, after: Any, *, width: int = 60) -> str:
+    """'status: open → in_review; label: none → dismissed': only the fields that changed."""
+    before = before if isinstance(before, dict) else {}
+    after = after if isinstance(after, dict) else {}
+    parts = []
+    for key in dict.fromkeys([*before, *after]):
+        old, new = before.get(key), after.get(key)
+        if old == new:
+            continue
+        parts.append(f"{key}: {_short(old, width)} → {_short(new, width)}" if key in before
+                     else f"{key}: {_short(new, width)}")
+    return "; ".join(parts)
+
+
+def _short(value: Any, width: int) -> str:
+    if value is None:
+        return "none"
+    text = str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"

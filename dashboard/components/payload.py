@@ -21,7 +21,7 @@ def masked_payload(member: StaffMember, event_id: str, kind: str, payload: dict[
         st.warning("Personal data revealed. Your reveal is recorded in the audit log.")
         st.json(revealed[event_id], expanded=True)
         return
-    st.json(mask_payload(kind, payload), expanded=False)
+    st.json(mask_payload(kind, payload), expanded=2)
     if not has_permission(member, Permission.REVEAL_PII):
         st.caption(
             "E-mails, phone numbers, documents, IPs and devices are masked. Revealing them "

@@ -51,6 +51,16 @@ def reason_words(code: str) -> str:
     return f"{RESOLUTION_REASONS.get(code, code)} ({code})"
 
 
+def resolution_words(resolution: dict[str, object]) -> str:
+    """'Dismiss as a false positive — The flag was wrong: … (false_positive)', approver too."""
+    words = (f"{ACTION_WORDS.get(Action(str(resolution.get('action'))), '?')} — "
+             f"{reason_words(str(resolution.get('reason_code', '')))}")
+    if resolution.get("proposed_by"):
+        words += (f"; proposed by {resolution['proposed_by']}, "
+                  f"approved by {resolution.get('approved_by')}")
+    return words
+
+
 def _amounts(case: Case, action: Action) -> tuple[Decimal | None, Decimal | None]:
     if action != Action.SPLIT:
         return None, None

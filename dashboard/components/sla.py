@@ -8,7 +8,7 @@ import streamlit as st
 
 from trust.cases.sla import SlaState, as_utc
 
-# Colour names st.badge understands, and a mark that survives in a plain table cell.
+# Colour names st.badge understands, a coloured mark for plain table cells, and a label.
 SLA_STYLE: dict[str, tuple[str, str, str]] = {
     SlaState.ON_TRACK: ("green", "🟢", "On track"),
     SlaState.DUE_SOON: ("orange", "🟠", "Due soon"),
@@ -16,6 +16,11 @@ SLA_STYLE: dict[str, tuple[str, str, str]] = {
     SlaState.PAUSED: ("gray", "⏸", "Paused (waiting on the user)"),
     SlaState.MET: ("green", "✅", "Met"),
     SlaState.MISSED: ("red", "❌", "Missed"),
+}
+# Badges use Streamlit's bundled icon font rather than emoji, which some systems lack.
+BADGE_ICONS: dict[str, str] = {
+    SlaState.PAUSED: ":material/pause_circle:", SlaState.MET: ":material/check:",
+    SlaState.MISSED: ":material/close:", SlaState.BREACHED: ":material/alarm:",
 }
 
 
@@ -31,20 +36,20 @@ def duration_words(seconds: float) -> str:
     return f"{mins} min"
 
 
-def countdown(state: str, due: datetime | None, now: datetime) -> str:
-    """The SLA in words: '🟢 1 d 3 h left', '🔴 breached 2 h ago', '⏸ paused'."""
-    _colour, mark, label = SLA_STYLE.get(state, SLA_STYLE[SlaState.ON_TRACK])
-    if state == SlaState.PAUSED or due is None:
-        return f"{mark} {label.lower()}"
-    if state in (SlaState.MET, SlaState.MISSED):
-        return f"{mark} {label.lower()}"
+def countdown(state: str, due: datetime | None, now: datetime, *, mark: bool = True) -> str:
+    """The SLA in words: '🟢 1 d 3 h left', '🔴 breached 2 h ago', '⏸ paused (…)'."""
+    _colour, sign, label = SLA_STYLE.get(state, SLA_STYLE[SlaState.ON_TRACK])
+    prefix = f"{sign} " if mark else ""
+    if state in (SlaState.PAUSED, SlaState.MET, SlaState.MISSED) or due is None:
+        return f"{prefix}SLA {label.lower()}"
     left = (as_utc(due) - now).total_seconds()
     if left <= 0:
-        return f"{mark} breached {duration_words(left)} ago"
-    return f"{mark} {duration_words(left)} left"
+        return f"{prefix}SLA breached {duration_words(left)} ago"
+    return f"{prefix}{duration_words(left)} left"
 
 
 def sla_badge(state: str, due: datetime | None, now: datetime) -> None:
     """Show the SLA countdown as a coloured badge."""
-    colour, _mark, _label = SLA_STYLE.get(state, SLA_STYLE[SlaState.ON_TRACK])
-    st.badge(countdown(state, due, now), color=colour)  # type: ignore[arg-type]
+    colour, _sign, _label = SLA_STYLE.get(state, SLA_STYLE[SlaState.ON_TRACK])
+    st.badge(countdown(state, due, now, mark=False), color=colour,  # type: ignore[arg-type]
+             icon=BADGE_ICONS.get(state, ":material/timer:"))

@@ -10,7 +10,7 @@ from dashboard.components.case_table import KIND_WORDS, STATUS_WORDS
 from dashboard.components.claim import claim_controls
 from dashboard.components.evidence import evidence_item
 from dashboard.components.history import audit_table, links_table, timeline_tables
-from dashboard.components.resolution import proposal_panel, resolution_form
+from dashboard.components.resolution import proposal_panel, resolution_form, resolution_words
 from dashboard.components.sla import sla_badge
 from trust.cases import CaseStatus
 from trust.cases.workflow import add_note
@@ -22,12 +22,12 @@ db = session.database_key()
 now = session.now()
 
 asked = st.query_params.get("case", "")
-typed = st.number_input("Case number", min_value=1, step=1, value=None, key="case-number",
-                        placeholder="Type a case number, or open one from the queue")
+typed = st.sidebar.number_input("Open case number", min_value=1, step=1, value=None,
+                                key="case-number", placeholder="e.g. 12")
 case_id = int(typed) if typed else int(asked) if asked.isdigit() else None
 if case_id is None:
     st.title("Case")
-    st.info("Open a case from the **Queue**, or type its number above.")
+    st.info("Open a case from the **Queue**, or type its number in the sidebar.")
     st.stop()
 st.query_params["case"] = str(case_id)
 
@@ -83,10 +83,8 @@ with history:
 
 st.subheader("Decision")
 if case.status == CaseStatus.RESOLVED:
-    resolution = case.resolution or {}
-    st.success(f"Resolved by {case.resolved_by} on {case.resolved_at:%Y-%m-%d %H:%M}: "
-               f"{resolution.get('action')} ({resolution.get('reason_code')}); label "
-               f"**{case.label}**.")
+    st.success(f"Resolved by {case.resolved_by} on {case.resolved_at:%Y-%m-%d %H:%M} UTC: "
+               f"{resolution_words(case.resolution or {})}. Label: **{case.label}**.")
 elif case.status == CaseStatus.AWAITING_APPROVAL:
     proposal_panel(member, case)
 elif holding:

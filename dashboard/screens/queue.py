@@ -60,8 +60,8 @@ if result.total == 0:
     st.info("No open case matches the filters. Clear the filters to see the whole queue; "
             "new cases appear here as flagged events arrive.")
     st.stop()
-st.caption(f"{result.total:,} cases match, highest priority first. "
-           f"Page {result.page} of {result.pages}.")
+matches = "1 case matches" if result.total == 1 else f"{result.total:,} cases match"
+st.caption(f"{matches}, highest priority first. Page {result.page} of {result.pages}.")
 case_table(result.items, now, key="queue-table")
 st.number_input("Page", min_value=1, max_value=result.pages, step=1, key="queue-page")
 

@@ -103,7 +103,7 @@ def test_an_admin_changes_a_role_and_the_change_is_audited(dashboard_store, staf
                             .where(staff_users.c.username == "ana")).scalar_one()
     assert role == "lead"
     app.text_input(key="audit-action").input("staff_role_changed").run()
-    assert list(app.dataframe[-1].value["Who"]) == ["root"]
+    assert list(app.table[-1].value["Who"]) == ["root"]
 
 
 def test_the_audit_search_finds_a_resolution(staff, seeded) -> None:
@@ -113,5 +113,5 @@ def test_the_audit_search_finds_a_resolution(staff, seeded) -> None:
     app = app.button(key="claim").click().run()
     app = open_page(app, "admin")
     app = app.text_input(key="audit-target").input("case 1").run()
-    assert "claimed" in list(app.dataframe[-1].value["What"])
+    assert "claimed" in list(app.table[-1].value["What"])
     assert PASSWORD not in texts(app)

@@ -1,0 +1,146 @@
+"""One real-browser smoke test: sign in, claim the top case, resolve it, find it audited.
+
+Drives Debian's Chromium through Playwright (a browser download is impossible here), against
+``streamlit run dashboard/app.py`` on a free 127.0.0.1 port and a temp store seeded with one
+flagged case. AppTest covers the logic; this covers what only a browser sees: the served
+app, the sign-in form, navigation and the widgets' real DOM.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import service_missing
+from tests.dashboard.conftest import APP, PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+STARTUP_SECONDS = 90
+STEP_MS = 30_000
+
+
+def _settled(page: Any) -> None:
+    """Wait until the app's script run is over, so a screenshot shows finished elements."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_healthy(url: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"streamlit did not answer on {url} within {STARTUP_SECONDS} s")
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    """Debian's Chromium, or a skip (a failure in CI) saying how to get it."""
+    path = CHROMIUM if os.access(CHROMIUM, os.X_OK) else shutil.which("chromium")
+    if not path:
+        service_missing("Chromium", "install Debian's package: apt-get install -y chromium")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError as exc:
+        service_missing("Playwright's Python package", exc)
+    return str(path)
+
+
+@pytest.fixture
+def served_dashboard(dashboard_store, staff, seeded, tmp_path: Path) -> Iterator[str]:
+    """The dashboard served by ``streamlit run`` over a store with an admin and one case."""
+    staff("smoke-admin", "admin")
+    seeded(1)
+    port = _free_port()
+    log = (tmp_path / "streamlit.log").open("wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(APP), "--server.address", "127.0.0.1",
+         "--server.port", str(port), "--server.headless", "true",
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        env={**os.environ}, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, server)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+def test_a_reviewer_signs_in_claims_resolves_and_finds_it_in_the_audit_log(
+    chromium_path: str, served_dashboard: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(STEP_MS)
+        try:
+            page.goto(served_dashboard)
+            page.get_by_label("Username", exact=True).fill("smoke-admin")
+            page.get_by_label("Password", exact=True).fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_role("heading", name="Queue", exact=True)).to_be_visible()
+            # The table and the widgets under it load their code lazily on first use.
+            expect(page.get_by_label("Page")).to_be_visible()
+            _settled(page)
+            page.screenshot(path=str(tmp_path / "1-queue.png"), full_page=True)
+
+            page.get_by_role("button", name="Claim next").click()
+            expect(page.get_by_text("You claimed case #1.")).to_be_visible()
+            expect(page.get_by_text("Rules that matched").first).to_be_visible()
+            _settled(page)
+            page.screenshot(path=str(tmp_path / "2-case-claimed.png"), full_page=True)
+            page.get_by_label("Note for the record").fill("Checked in the browser smoke test.")
+            page.get_by_role("button", name="Resolve", exact=True).click()
+            expect(page.get_by_text("Case #1 resolved")).to_be_visible()
+            _settled(page)
+            page.screenshot(path=str(tmp_path / "3-case-resolved.png"), full_page=True)
+
+            page.get_by_role("link", name="Admin").click()
+            page.get_by_role("tab", name="Audit log").click()
+            page.get_by_label("On (e.g. case 12, staff 3)").fill("case 1")
+            page.keyboard.press("Enter")
+            audit = page.locator("table")
+            expect(audit.get_by_text("resolved", exact=True)).to_be_visible()
+            expect(audit.get_by_text("smoke-admin").first).to_be_visible()
+            _settled(page)
+            page.screenshot(path=str(tmp_path / "4-audit.png"), full_page=True)
+        except Exception:
+            page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+    assert (tmp_path / "4-audit.png").stat().st_size > 0
