@@ -108,7 +108,8 @@ def open_or_join(
     per case opened or joined.
     """
     now = as_utc(now)
-    flagged = [d for d in decisions if d.flagged]
+    # An event repeated inside one batch is one piece of evidence.
+    flagged = list({d.event_id: d for d in decisions if d.flagged}.values())
     if not flagged:
         return {}
     result = _attached(conn, [d.event_id for d in flagged])
@@ -159,6 +160,7 @@ def open_or_join(
                           "events": ids},
             })
         record_audits(conn, audits)
-    for d in flagged:
-        d.case_id = result[d.event_id]
+    for d in decisions:
+        if d.flagged:
+            d.case_id = result[d.event_id]
     return result

@@ -36,7 +36,7 @@ def test_concurrent_claimers_get_disjoint_sets_covering_the_queue(
     claimed = [case_id for got in results for case_id in got]
     assert len(claimed) == len(set(claimed)), "a case was handed out twice"
     assert sorted(claimed) == sorted(seeded), "a case was lost"
-    assert all(results), "every process should have claimed some cases"
+    assert sum(1 for got in results if got) >= 2, "the claims did not overlap in time"
     with store.engine.connect() as conn:
         holders = dict(conn.execute(select(cases.c.id, cases.c.claimed_by)).tuples().all())
         claims = conn.execute(select(func.count()).where(audit_log.c.action == "claimed"))

@@ -131,3 +131,13 @@ def test_opening_and_joining_are_audited(store: Store, settings: Settings) -> No
     with store.engine.connect() as conn:
         actions = conn.execute(select(audit_log.c.action).order_by(audit_log.c.id)).scalars()
         assert list(actions) == ["case_opened", "evidence_added"]
+
+
+def test_an_event_repeated_in_one_batch_counts_once(store: Store, settings: Settings) -> None:
+    event = make_review(reviewer_id="acct-twice")
+    decision = decision_for(event)
+    with transaction(store.engine) as conn:
+        store_decisions(conn, [(event, decision)])
+        mapping = open_or_join(conn, [decision, decision_for(event)], settings, NOW)
+        case = load_case(conn, mapping[event.event_id])
+    assert case.evidence_count == 1
