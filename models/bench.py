@@ -83,7 +83,7 @@ def run_model_benchmark(
     rows: int = 1_000_000,
     *,
     detector: str = "isolation_forest",
-    max_samples: int = 1024,
+    max_samples: int = 4096,
     batch_rows: int = 200_000,
     single_calls: int = 2000,
     seed: int = 0,

@@ -4,16 +4,20 @@ Which one to pick:
 
 - ``isolation_forest`` (default): scikit-learn's IsolationForest. Makes no assumption about
   the shape of the data, copes with mixed scales and many irrelevant features, trains on a
-  small subsample (``max_samples``) so a million rows take seconds. Best all-rounder.
+  small subsample (``max_samples``) so a million rows take seconds. Best all-rounder. We
+  use 4096-row trees: on simulated data, 256-row trees (the paper's default) masked the
+  single-event oddities that rules cannot see (17% caught in the top 5% against 92%).
 - ``hbos``: :class:`HistogramOutlierDetector`, a histogram-based outlier score (HBOS,
   Goldstein & Dengel 2012). Treats features independently, so it misses anomalies that are
   only visible in a combination of features, but it is the fastest to train and score, its
   score decomposes exactly per feature (easy to explain), and it is a good choice when each
   feature is individually meaningful (ages, amounts, counts of shared identifiers).
-- ``local_outlier_factor``: scikit-learn's LocalOutlierFactor with ``novelty=True``. Finds
-  points in sparse neighbourhoods even when their marginal values look normal; scoring
-  needs a neighbour search over the stored training set, so it is the slowest and suits
-  small kinds (a few tens of thousands of events).
+- ``local_outlier_factor``: scikit-learn's LocalOutlierFactor with ``novelty=True`` after a
+  robust scaling. Finds points in sparse neighbourhoods even when their marginal values look
+  normal (on simulated data it ranked every "subtle" planted anomaly in its top 5%), but it
+  also ranks dense fraud clusters (rings, farms) as normal, so its overall ROC-AUC is low;
+  scoring needs a neighbour search over the stored training set, so it is the slowest and
+  suits small kinds (a few tens of thousands of events) or a second opinion.
 
 All follow the scikit-learn outlier convention: ``score_samples`` is higher for more normal
 points; the house convention (0-1, higher is riskier) is applied once, in
@@ -31,6 +35,8 @@ from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, OutlierMixin
 from sklearn.ensemble import IsolationForest
 from sklearn.neighbors import LocalOutlierFactor
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import RobustScaler
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from trust.errors import ConfigurationError
@@ -112,7 +118,7 @@ class HistogramOutlierDetector(OutlierMixin, BaseEstimator):
 
 
 def _isolation_forest(random_state: int, **params: Any) -> IsolationForest:
-    options: dict[str, Any] = {"n_estimators": 100, "max_samples": 1024}
+    options: dict[str, Any] = {"n_estimators": 100, "max_samples": 4096}
     options.update(params)
     return IsolationForest(random_state=random_state, **options)
 
@@ -122,10 +128,11 @@ def _hbos(random_state: int, **params: Any) -> HistogramOutlierDetector:
     return HistogramOutlierDetector(**params)
 
 
-def _local_outlier_factor(random_state: int, **params: Any) -> LocalOutlierFactor:
+def _local_outlier_factor(random_state: int, **params: Any) -> Pipeline:
     options: dict[str, Any] = {"n_neighbors": 35}
     options.update(params)
-    return LocalOutlierFactor(novelty=True, **options)
+    # Distances mean nothing across features in days, money and 0/1 flags: scale robustly first.
+    return make_pipeline(RobustScaler(), LocalOutlierFactor(novelty=True, **options))
 
 
 DETECTORS: dict[str, Callable[..., BaseEstimator]] = {

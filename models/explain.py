@@ -38,12 +38,27 @@ def _flag(when_true: str, when_false: str) -> Describe:
     return lambda v: when_true if v >= 0.5 else when_false
 
 
+def duration(minutes: float) -> str:
+    """Minutes in the unit a person would use: seconds, minutes, hours or days."""
+    if minutes < 1:
+        return f"{minutes * 60:.0f} seconds"
+    if minutes < 90:
+        return f"{minutes:.0f} minutes"
+    if minutes < 48 * 60:
+        return f"{minutes / 60:.1f} hours"
+    return f"{minutes / 1440:.0f} days"
+
+
+def _minutes(template: str) -> Describe:
+    return lambda v: template.format(d=duration(v))
+
+
 def _expiry(v: float) -> str:
     return f"document expired {-v:.0f} days ago" if v < 0 else f"document expires in {v:.0f} days"
 
 
 DESCRIPTIONS: dict[str, Describe] = {
-    "account_age_days": _text("account is {v:.0f} days old"),
+    "log_account_age_minutes": _minutes("account is {d} old"),
     "tamper_score": _text("document tamper score {v:.2f}"),
     "selfie_match_score": _text("selfie match score {v:.2f}"),
     "mrz_inconsistent": _flag("document MRZ is inconsistent", "document MRZ is consistent"),
@@ -66,14 +81,15 @@ DESCRIPTIONS: dict[str, Describe] = {
     "sub_rating_mean": _text("average sub-rating {v:.1f}"),
     "rating_above_sub_ratings": _text("overall rating {v:+.1f} stars off the sub-ratings"),
     "log_amount_paid": _text("contract paid {v:,.2f}"),
-    "contract_days": _text("contract lasted {v:.1f} days"),
-    "days_after_contract_end": _text("written {v:.1f} days after the contract ended"),
+    "log_contract_minutes": _minutes("contract lasted {d}"),
+    "log_minutes_after_contract_end": _minutes("written {d} after the contract ended"),
+    "log_paid_per_contract_hour": _text("paid {v:,.2f} per hour of contract"),
     "log_text_length": _text("review text is {v:.0f} characters"),
     "freelancer_reviews_client": _flag("a freelancer reviewing a client", "a client's review"),
     "five_stars_on_tiny_contract": _flag("5 stars on a contract under 10", "not a tiny 5-star"),
     "device_missing": _flag("no device id", "device id present"),
     "has_response": _flag("referee answered", "referee has not answered"),
-    "response_minutes": _text("referee answered {v:,.1f} minutes after the request"),
+    "log_response_minutes": _minutes("referee answered {d} after the request"),
     "response_denies": _flag("referee denies the project", "referee confirms the project"),
     "response_rating": _text("referee rating of {v:.0f} stars"),
     "log_response_text_length": _text("referee answer is {v:.0f} characters"),

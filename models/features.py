@@ -49,6 +49,10 @@ def _days(later: datetime | date | None, earlier: datetime | date | None) -> flo
     return (later - earlier).total_seconds() / 86_400  # type: ignore[operator]
 
 
+def _log_minutes(days: float) -> float:
+    return NAN if math.isnan(days) else math.log1p(max(days, 0.0) * 1440)
+
+
 def _flag(value: bool | None) -> float:
     return NAN if value is None else float(value)
 
@@ -76,7 +80,11 @@ def profile_verification_features(payload: Payload) -> dict[str, float]:
     )
     today = occurred.date() if occurred else None
     return {
-        "account_age_days": _days(occurred, _time(payload["account_created_at"])),
+        # Minutes on a log scale: a sign-up verified within a minute must stand out from one
+        # verified after an hour as clearly as a year-old account does from a week-old one.
+        "log_account_age_minutes": _log_minutes(
+            _days(occurred, _time(payload["account_created_at"]))
+        ),
         "tamper_score": float(check["tamper_score"]),
         "selfie_match_score": NAN
         if check.get("selfie_match_score") is None
@@ -108,13 +116,18 @@ def review_features(payload: Payload) -> dict[str, float]:
     sub_mean = sum(sub) / len(sub) if sub else NAN
     amount = float(payload["amount_paid"]["amount"])
     started, ended = _time(payload["contract_started_at"]), _time(payload["contract_ended_at"])
+    contract_days = _days(ended, started)
     return {
         "rating": float(payload["rating"]),
         "sub_rating_mean": sub_mean,
         "rating_above_sub_ratings": payload["rating"] - sub_mean,
         "log_amount_paid": math.log1p(amount),
-        "contract_days": _days(ended, started),
-        "days_after_contract_end": _days(_time(payload["occurred_at"]), ended),
+        "log_contract_minutes": _log_minutes(contract_days),
+        "log_minutes_after_contract_end": _log_minutes(
+            _days(_time(payload["occurred_at"]), ended)
+        ),
+        # Money per hour of contract: a fortune for an afternoon's work is how funds are moved.
+        "log_paid_per_contract_hour": math.log1p(amount / max(contract_days * 24, 0.25)),
         "log_text_length": _log_length(payload.get("text")),
         "freelancer_reviews_client": float(payload["direction"] == "freelancer_to_client"),
         "five_stars_on_tiny_contract": float(payload["rating"] == 5 and amount < 10),
@@ -140,7 +153,7 @@ def reference_check_features(payload: Payload) -> dict[str, float]:
         same_ip = float(response["ip"] == network["ip"])
     return {
         "has_response": float(bool(response)),
-        "response_minutes": _days(_time(response.get("responded_at")), requested) * 1440,
+        "log_response_minutes": _log_minutes(_days(_time(response.get("responded_at")), requested)),
         "response_denies": _flag(None if not response else not response["confirms"]),
         "response_rating": NAN if response.get("rating") is None else float(response["rating"]),
         "log_response_text_length": _log_length(response.get("text")) if response else NAN,

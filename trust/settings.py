@@ -80,7 +80,7 @@ class ModelSettings(BaseModel):
 
     detector: Literal["isolation_forest", "hbos", "local_outlier_factor"] = "isolation_forest"
     n_estimators: int = Field(100, gt=0, le=1000)
-    max_samples: int = Field(1024, ge=16)
+    max_samples: int = Field(4096, ge=16)
     # Newest events of a kind used for training; older ones add little and cost time.
     max_training_events: int = Field(500_000, gt=0)
     explanation_features: int = Field(3, ge=0, le=10)

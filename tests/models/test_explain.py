@@ -9,22 +9,22 @@ from models.explain import FeatureReference, describe
 
 def _reference():
     rng = np.random.default_rng(0)
-    age = rng.uniform(30, 2000, size=1000)
+    age = np.log1p(rng.uniform(30, 2000, size=1000) * 1440)
     reviews = rng.poisson(1, size=1000).astype(float)
     shared = (rng.random(1000) < 0.02).astype(float)
     return FeatureReference.fit(
-        ["account_age_days", "signal.reviews_24h", "signal.shares_device"],
+        ["log_account_age_minutes", "signal.reviews_24h", "signal.shares_device"],
         np.column_stack([age, reviews, shared]),
     )
 
 
 def test_the_rarest_features_come_first_with_their_direction_in_words():
     reference = _reference()
-    vector = np.array([2.0, 7.0, 0.0])
+    vector = np.array([np.log1p(2 * 1440), 7.0, 0.0])
     why = reference.explain("review", vector, reference.percentiles(vector)[0], top=3)
     by_feature = {c.feature: c for c in why}
-    assert set(by_feature) == {"account_age_days", "signal.reviews_24h"}
-    assert by_feature["account_age_days"].sentence == (
+    assert set(by_feature) == {"log_account_age_minutes", "signal.reviews_24h"}
+    assert by_feature["log_account_age_minutes"].sentence == (
         "account is 2 days old; below every review seen in training"
     )
     assert by_feature["signal.reviews_24h"].sentence.startswith("reviews 24h: 7; ")
@@ -33,7 +33,7 @@ def test_the_rarest_features_come_first_with_their_direction_in_words():
 
 def test_a_rare_flag_is_described_by_how_often_it_is_true():
     reference = _reference()
-    vector = np.array([500.0, 1.0, 1.0])
+    vector = np.array([np.log1p(500 * 1440), 1.0, 1.0])
     why = reference.explain("review", vector, reference.percentiles(vector)[0], top=1)
     assert why[0].feature == "signal.shares_device"
     assert why[0].sentence.startswith("shares device: 1; true of only ")
@@ -41,8 +41,15 @@ def test_a_rare_flag_is_described_by_how_often_it_is_true():
 
 def test_an_ordinary_event_gets_no_explanation():
     reference = _reference()
-    vector = np.array([900.0, 1.0, 0.0])
+    vector = np.array([np.log1p(900 * 1440), 1.0, 0.0])
     assert reference.explain("review", vector, reference.percentiles(vector)[0], top=3) == ()
+
+
+def test_durations_are_described_in_the_unit_a_person_would_use():
+    assert describe("log_contract_minutes", float(np.log1p(0.5))) == "contract lasted 30 seconds"
+    assert describe("log_response_minutes", float(np.log1p(150))) == (
+        "referee answered 2.5 hours after the request"
+    )
 
 
 def test_log_scaled_money_is_described_in_its_own_unit():

@@ -24,7 +24,7 @@ def test_every_kind_builds_a_vector_of_floats_from_a_stored_payload(kind):
 def test_a_reference_without_an_answer_has_unknown_response_features():
     row = BUILDERS["reference_check"](reference_check_payload(response=None))
     assert row["has_response"] == 0.0
-    assert math.isnan(row["response_minutes"])
+    assert math.isnan(row["log_response_minutes"])
     assert math.isnan(row["response_denies"])
 
 

@@ -256,7 +256,7 @@ def evaluate_sim_command(
 def bench_model_command(
     rows: int = typer.Option(1_000_000, "--rows", min=1000, help="Synthetic training rows."),
     detector: str = typer.Option("isolation_forest", "--detector", help="Detector to time."),
-    max_samples: int = typer.Option(1024, "--max-samples", min=16, help="Isolation-tree size."),
+    max_samples: int = typer.Option(4096, "--max-samples", min=16, help="Isolation-tree size."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Training time at 1M rows, batch rows/s, and single-event latency p50/p99."""
