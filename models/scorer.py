@@ -9,9 +9,10 @@ from typing import Any
 import numpy as np
 
 from models.anomaly import AnomalyModel
-from models.features import BUILDERS, feature_frame, signal_features
+from models.features import BUILDERS, SIGNAL_PREFIX, feature_frame, signal_features
 from models.registry import ModelRegistry
 from trust.decisions import FeatureContribution, ModelAssessment, SignalValue
+from trust.errors import ModelError
 from trust.events import EVENT_KINDS, Event
 from trust.settings import Settings
 
@@ -37,6 +38,7 @@ class RegistryScorer:
         self.explanation_features = explanation_features
         self.explain_above = explain_above
         self._models: dict[str, tuple[str, AnomalyModel] | None] = {}
+        self._checked: set[str] = set()
         self._lock = threading.Lock()
 
     @classmethod
@@ -79,6 +81,8 @@ class RegistryScorer:
             return [None] * len(events)
         version, model = found
         payloads = [event.model_dump(mode="json") for event in events]
+        if version not in self._checked:
+            self._check_features(version, model, BUILDERS[kind](payloads[0]))
         if len(events) == 1:
             # The synchronous path: no DataFrame, a flattened forest, one vector.
             row = {**BUILDERS[kind](payloads[0]), **signal_features(signals[0])}
@@ -86,6 +90,18 @@ class RegistryScorer:
         else:
             matrix = model.spec.transform(feature_frame(kind, payloads, list(signals)))
         return self.assess_matrix(version, model, matrix)
+
+    def _check_features(
+        self, version: str, model: AnomalyModel, built: Mapping[str, float]
+    ) -> None:
+        """Refuse a model whose payload features this code no longer builds (retrain it)."""
+        gone = [n for n in model.spec.names if not n.startswith(SIGNAL_PREFIX) and n not in built]
+        if gone:
+            raise ModelError(
+                f"model {version} uses features this version of the code does not build "
+                f"({', '.join(gone)}); retrain it with `trust model train --kind {model.kind}`"
+            )
+        self._checked.add(version)
 
     def assess_matrix(
         self, version: str, model: AnomalyModel, matrix: np.ndarray[Any, Any]

@@ -10,7 +10,7 @@ from models.scorer import RegistryScorer
 from tests.factories import make_review
 from tests.models.helpers import trained_review_model
 from trust.decisions import AnomalyScorer, ModelAssessment
-from trust.errors import ArtefactIntegrityError
+from trust.errors import ArtefactIntegrityError, ModelError
 
 
 @pytest.fixture
@@ -60,4 +60,13 @@ def test_a_tampered_active_artefact_fails_loudly_when_loaded(tmp_path):
     artefact = registry.root / manifest["version"] / "artefact.skops"
     artefact.write_bytes(artefact.read_bytes() + b"\0")
     with pytest.raises(ArtefactIntegrityError):
+        RegistryScorer(registry).assess("review", [make_review()], [{}])
+
+
+def test_a_model_built_on_features_the_code_no_longer_builds_is_refused(tmp_path):
+    registry = ModelRegistry(tmp_path / "models")
+    artefact = trained_review_model().to_artefact()
+    artefact["feature_names"] = ["contract_days", *artefact["feature_names"][1:]]
+    registry.activate(registry.register("review", "anomaly", artefact, {})["version"])
+    with pytest.raises(ModelError, match=r"does not build \(contract_days\); retrain"):
         RegistryScorer(registry).assess("review", [make_review()], [{}])
