@@ -22,19 +22,33 @@ def _frame(rows: Sequence[dict[str, Any]], empty: str) -> pd.DataFrame | None:
 
 def bars(rows: Sequence[dict[str, Any]], *, x: str, y: str, color: str | None = None,
          title: str, empty: str, x_title: str | None = None, y_title: str | None = None,
-         scale: alt.Scale | None = None, horizontal: bool = False) -> None:
-    """A (stacked) bar chart of ``rows``, or the ``empty`` sentence when there are none."""
+         scale: alt.Scale | None = None, horizontal: bool = False,
+         grouped: bool = False) -> None:
+    """Bars of ``y`` summed per ``x`` (stacked by ``color``, or side by side when ``grouped``).
+
+    Shows the ``empty`` sentence instead when there are no rows.
+    """
     frame = _frame(rows, empty)
     if frame is None:
         return
-    x_enc = alt.X(x, title=x_title or x, sort=None)
-    y_enc = alt.Y(y, title=y_title or y)
+    value, label = f"sum({y}):Q", y_title or y
+    encoding: dict[str, Any]
     if horizontal:
-        x_enc, y_enc = alt.X(y, title=y_title or y), alt.Y(x, title=x_title or x, sort="-x")
-    encoding: dict[str, Any] = {"x": x_enc, "y": y_enc, "tooltip": list(frame.columns)}
+        encoding = {"x": alt.X(value, title=label),
+                    "y": alt.Y(f"{x}:N", title=x_title or x, sort="-x")}
+    else:
+        encoding = {"x": alt.X(f"{x}:N", title=x_title or x, sort=None,
+                               axis=alt.Axis(labelAngle=0)),
+                    "y": alt.Y(value, title=label)}
+    tooltip: list[Any] = [alt.Tooltip(f"{x}:N"), alt.Tooltip(value, title=y)]
     if color:
-        encoding["color"] = alt.Color(color, scale=scale or alt.Undefined, title=color)
-    chart = alt.Chart(frame, title=title).mark_bar().encode(**encoding)
+        encoding["color"] = alt.Color(f"{color}:N", scale=scale or alt.Undefined, title=color)
+        tooltip.insert(1, alt.Tooltip(f"{color}:N"))
+    if color and grouped and horizontal:
+        encoding["yOffset"] = alt.YOffset(f"{color}:N")
+    elif color and grouped:
+        encoding["xOffset"] = alt.XOffset(f"{color}:N")
+    chart = alt.Chart(frame, title=title).mark_bar().encode(**encoding, tooltip=tooltip)
     st.altair_chart(chart, width="stretch")
 
 
@@ -45,7 +59,8 @@ def lines(rows: Sequence[dict[str, Any]], *, x: str, y: str, color: str, title: 
     if frame is None:
         return
     chart = alt.Chart(frame, title=title).mark_line(point=True).encode(
-        x=alt.X(f"{x}:T", title=x), y=alt.Y(y, title=y), color=alt.Color(color, title=color),
+        x=alt.X(f"yearmonthdate({x}):T", title=x, axis=alt.Axis(format="%b %d")),
+        y=alt.Y(y, title=y), color=alt.Color(color, title=color),
         tooltip=list(frame.columns))
     st.altair_chart(chart, width="stretch")
 

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import streamlit as st
 
 from dashboard import cached, session
+from dashboard.components.case_table import KIND_WORDS
 from dashboard.components.charts import OUTCOME_SCALE, bars, long_form
 
 session.current_staff()
+
+
+def named(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with the kind in words ('Verification'), short enough for an axis."""
+    return [{**r, "kind": KIND_WORDS.get(r["kind"], r["kind"])} for r in rows]
+
+
 st.title("Metrics")
 days = st.segmented_control("Period", [7, 30, 90], default=30, key="metrics-days",
                             format_func=lambda d: f"last {d} days") or 30
@@ -27,20 +36,20 @@ fourth.metric(f"Decisions in {days} days", f"{decided:,}")
 
 left, right = st.columns(2)
 with left:
-    bars(data["backlog"], x="kind", y="cases", color="status", title="Backlog by kind",
+    bars(named(data["backlog"]), x="kind", y="cases", color="status", title="Backlog by kind",
          empty="No open cases: the queue is empty.")
-    times = [r for r in data["resolution"] if not math.isnan(r["p50_hours"])]
+    times = [r for r in named(data["resolution"]) if not math.isnan(r["p50_hours"])]
     bars(long_form(times, "kind", {"p50_hours": "median", "p95_hours": "95th percentile"},
                    "hours"),
-         x="kind", y="hours", color="measure", title="Time to resolution (hours)",
+         x="kind", y="hours", color="measure", grouped=True, title="Time to resolution (hours)",
          empty="No case was resolved in this period.")
     bars(data["precision"], x="rule_id", y="precision", color="state", horizontal=True,
          title="Flag precision per rule (confirmed ÷ judged)", x_title="rule",
          empty="No flagged case has been judged by staff in this period.")
 with right:
-    bars(long_form(data["sla"], "kind", {"breached_open": "open past due",
+    bars(long_form(named(data["sla"]), "kind", {"breached_open": "open past due",
                                          "resolved_late": "resolved late"}, "cases"),
-         x="kind", y="cases", color="measure", title="SLA breaches",
+         x="kind", y="cases", color="measure", grouped=True, title="SLA breaches",
          empty="No SLA breach: every case is within its deadline.")
     bars(data["outcomes"], x="day", y="decisions", color="outcome", scale=OUTCOME_SCALE,
          title="Decisions per day and outcome",

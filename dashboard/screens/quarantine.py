@@ -25,7 +25,7 @@ if total == 0:
     st.success("No record is held in quarantine.")
 else:
     pages = max(1, -(-total // PAGE_SIZE))
-    st.caption(f"{total:,} records held, newest first. Page {min(number, pages)} of {pages}.")
+    st.caption(f"Held records: {total:,}, newest first. Page {min(number, pages)} of {pages}.")
     st.dataframe(pd.DataFrame([{
         "Received": r["received_at"], "Source": r["source"], "Line": r["line_number"],
         "Event id": r["event_id"] or "", "Why it was refused": r["reason"],
@@ -53,7 +53,7 @@ except QueueUnavailableError as exc:
 if count == 0:
     st.success("No batch is dead-lettered.")
     st.stop()
-st.caption(f"{count:,} batches are dead-lettered; the newest {len(letters)} are listed.")
+st.caption(f"Dead-lettered batches: {count:,}; the newest {len(letters)} are listed.")
 st.dataframe(pd.DataFrame([{
     "Failed": d.failed_at, "Records": d.records, "Retries": d.retries, "Error": d.error,
     "First events": ", ".join(d.event_ids[:3]), "Id": d.id,

@@ -69,7 +69,7 @@ def test_the_refused_input_screen_lists_dead_letters_from_the_queue(
     client.zadd(index_key("trust"), {"m-1": body["failed_at"]})
     monkeypatch.setenv("TRUST_REDIS_URL", redis_url)
     app = open_page(app_as(staff("ana", "analyst")), "quarantine")
-    assert "1 batches are dead-lettered" in texts(app)
+    assert "Dead-lettered batches: 1" in texts(app)
     assert app.dataframe[-1].value.iloc[0]["Error"] == "boom"
 
 
