@@ -71,14 +71,8 @@ class RuleEngine:
         self._plans: dict[str, _KindPlan] = {}
         for kind in pack.baselines:
             active = tuple(r for r in pack.of_kind(kind) if r.spec.state != "disabled")
+            # Only what conditions read goes into CEL; reason texts read the event on a hit.
             fields = frozenset(f for r in active for f in r.refs.event_roots)
-            # Reason texts may quote event fields too; they read the same view.
-            fields |= frozenset(
-                m.group(2).split(".", 1)[0]
-                for r in active
-                for m in _PLACEHOLDER.finditer(r.spec.reason.text)
-                if m.group(1) == "event"
-            )
             names = tuple(sorted({n for r in active for n in r.refs.signals}))
             self._plans[kind] = _KindPlan(active, fields, names)
 
@@ -104,7 +98,9 @@ class RuleEngine:
         if plan is None or not plan.rules:
             return result
         view = event_view(event, plan.fields)
-        return self.evaluate_view(event.kind, view, signals, result)
+        return self.evaluate_rules(
+            event.kind, plan.rules, view, signals, result, plan.signals, event=event
+        )
 
     def evaluate_view(
         self,
@@ -127,6 +123,7 @@ class RuleEngine:
         signals: Mapping[str, SignalValue],
         result: Evaluation | None = None,
         names: tuple[str, ...] | None = None,
+        event: Event | None = None,
     ) -> Evaluation:
         """Run ``rules`` (of ``kind``) over one event view; errors are collected, not raised."""
         result = result or Evaluation()
@@ -138,6 +135,7 @@ class RuleEngine:
         values: dict[str, Any] = {SIGNAL_PREFIX + name: signals.get(name) for name in names}
         values["event"] = view
         context = cel.Context(values)
+        full_view: dict[str, Any] | None = None
         for rule in rules:
             try:
                 fired = rule.fast_program.execute(context)
@@ -145,7 +143,9 @@ class RuleEngine:
                 result.errors.append(f"{rule.id}: {_first_line(exc)}")
                 continue
             if fired is True:
-                hit = _hit(rule, view, signals)
+                if full_view is None:
+                    full_view = event_view(event) if event is not None else view
+                hit = _hit(rule, full_view, signals)
                 (result.hits if rule.spec.state == "live" else result.shadow_hits).append(hit)
             elif fired is not False:
                 result.errors.append(f"{rule.id}: returned {type(fired).__name__}, not a boolean")

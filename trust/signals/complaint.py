@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from trust.events import ComplaintEvent
-from trust.signals.context import BatchContext, PastEvent
+from trust.signals.context import BatchContext
+from trust.signals.history import PastEvent
 from trust.signals.text import has_coercion_language, off_platform_channels
 from trust.signals.types import Signals, SignalType
 

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Connection, and_, func, or_, select, union_all
 
 from trust.events import Event, ProfileVerificationEvent, ReferenceCheckEvent, ReviewEvent
 from trust.pii import PiiHasher
+from trust.signals.history import AccountFacts, PastEvent, PastReview, Timeline, utc
 from trust.store.tables import account_identifiers, accounts, events
 
-# Look-backs: complaint counts span 90 days, everything else 30 days, co-reviewers 7 days.
+# Look-backs: complaint counts span 90 days, a reviewee's reviews 7 days, the rest 30 days.
 COMPLAINT_WINDOW = timedelta(days=90)
 HISTORY_WINDOW = timedelta(days=30)
 CO_REVIEW_WINDOW = timedelta(days=7)
-# Identifier kinds the signals compare between accounts.
-LINK_KINDS = ("document", "phone", "payment", "device", "ip", "email_domain", "referee_email")
+# Identifier kinds signals compare between two known accounts (reviewer and reviewee,
+# freelancer and referee); documents, phones and referee e-mails are looked up by hash.
+PAIR_KINDS = ("payment", "device", "ip", "email_domain")
 NETWORK_KINDS = ("device", "ip")
 # Identifiers record first_seen_at in event time (the occurred_at of the first event that
 # showed them), so a backtest over imported history sees links as they were then.
@@ -34,46 +35,6 @@ def _kind_is(kind: str) -> ColumnElement[bool]:
     return func.coalesce(events.c.kind, "") == kind
 
 
-def utc(moment: datetime) -> datetime:
-    """A naive UTC datetime: SQLite hands back naive UTC, and comparing naive is cheapest."""
-    return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
-
-
-@dataclass(frozen=True, slots=True)
-class PastEvent:
-    """The envelope of one stored event, enough for counting and pairing."""
-
-    event_id: str
-    kind: str
-    occurred_at: datetime
-    subject_id: str
-    counterparty_id: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class AccountFacts:
-    """What the store knows about an account."""
-
-    created_at: datetime | None
-    first_seen_at: datetime
-    status: str
-    role: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class PastReview:
-    """A stored review's contract, direction, rating and text."""
-
-    event_id: str
-    occurred_at: datetime
-    reviewer_id: str
-    reviewee_id: str
-    contract_id: str
-    direction: str
-    rating: int
-    text: str
-
-
 class BatchContext:
     """Everything the signals of one batch need from the store, fetched once."""
 
@@ -85,6 +46,8 @@ class BatchContext:
         self._sharing: dict[tuple[str, str], dict[str, datetime]] = defaultdict(dict)
         self._accounts: dict[str, AccountFacts] = {}
         self._emails: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
+        self._history_of: dict[str, Timeline[PastEvent]] = {}
+        self._review_timeline: dict[str, Timeline[PastReview]] = {}
         if not batch:
             return
         involved = {a for e in batch for a in e.account_ids}
@@ -94,17 +57,17 @@ class BatchContext:
         reviewers = {e.reviewer_id for e in reviews}
         reviewees = {e.reviewee_id for e in reviews}
         self._load_history(conn, batch, reviewers, first, hi)
-        self._load_reviews(conn, reviewers, reviewees, first - HISTORY_WINDOW, hi)
+        self._load_reviews(conn, reviewers, reviewees, first, hi)
         self._load_emails(conn, reviewers | reviewees)
-        self._load_identifiers(conn, involved, LINK_KINDS)
-        # Co-reviewers of the same reviewees: rings and bursts share devices among themselves.
+        self._load_identifiers(conn, involved, PAIR_KINDS)
+        self._load_sharing(conn, self._hashes_to_look_up(batch, reviewers))
+        self._history_of = {a: Timeline(items) for a, items in self._by_account.items()}
+        self._review_timeline = {a: Timeline(items) for a, items in self._reviews_of.items()}
+        linked = {a for holders in self._sharing.values() for a in holders}
         recent = first - CO_REVIEW_WINDOW
         co_reviewers = {
             r.reviewer_id for rs in self._reviews_of.values() for r in rs if r.occurred_at >= recent
-        } - involved
-        self._load_identifiers(conn, co_reviewers, NETWORK_KINDS)
-        self._load_sharing(conn, self._hashes_to_look_up(batch))
-        linked = {a for holders in self._sharing.values() for a in holders}
+        }
         self._load_accounts(conn, involved | linked | co_reviewers)
 
     # -- queries -----------------------------------------------------------------------------
@@ -129,9 +92,9 @@ class BatchContext:
         ordered = sorted(reviewers)
         columns = (c.event_id, c.kind, c.occurred_at, c.subject_id, c.counterparty_id)
         parts = [
-            # What reviewers wrote or were accused of, and complaints they filed.
-            select(*columns).where(c.subject_id.in_(ordered), or_(recent, complaints)),
-            select(*columns).where(c.counterparty_id.in_(ordered), complaints),
+            # What reviewers wrote or were accused of, and complaints they filed, in 30 days.
+            select(*columns).where(c.subject_id.in_(ordered), recent),
+            select(*columns).where(c.counterparty_id.in_(ordered), _kind_is("complaint"), recent),
             select(*columns).where(c.subject_id.in_(complaint_parties), complaints),
             select(*columns).where(c.counterparty_id.in_(complaint_parties), complaints),
             select(*columns).where(
@@ -139,7 +102,7 @@ class BatchContext:
             ),
         ]
         seen: set[str] = set()
-        for row in conn.execute(union_all(*parts)):
+        for row in conn.execute(union_all(*parts)).all():
             if row[0] in seen:
                 continue
             seen.add(row[0])
@@ -149,9 +112,14 @@ class BatchContext:
                 self._by_account[past.counterparty_id].append(past)
 
     def _load_reviews(
-        self, conn: Connection, reviewers: set[str], reviewees: set[str], lo: datetime, hi: datetime
+        self,
+        conn: Connection,
+        reviewers: set[str],
+        reviewees: set[str],
+        first: datetime,
+        hi: datetime,
     ) -> None:
-        """Reviews of each reviewee, and reviews by reviewees of reviewers (reciprocity)."""
+        """Each reviewee's reviews of the last week, and reviews by reviewees of reviewers."""
         if not reviewees:
             return
         c = events.c
@@ -167,13 +135,19 @@ class BatchContext:
         ).where(
             _kind_is("review"),
             or_(
-                c.counterparty_id.in_(sorted(reviewees)),
-                and_(c.subject_id.in_(sorted(reviewees)), c.counterparty_id.in_(sorted(reviewers))),
+                and_(
+                    c.counterparty_id.in_(sorted(reviewees)),
+                    c.occurred_at >= first - CO_REVIEW_WINDOW,
+                ),
+                and_(
+                    c.subject_id.in_(sorted(reviewees)),
+                    c.counterparty_id.in_(sorted(reviewers)),
+                    c.occurred_at >= first - HISTORY_WINDOW,
+                ),
             ),
-            c.occurred_at >= lo,
             c.occurred_at <= hi,
         )
-        for row in conn.execute(query):
+        for row in conn.execute(query).all():
             review = PastReview(
                 row[0],
                 utc(row[1]),
@@ -187,15 +161,24 @@ class BatchContext:
             self._reviews_of[review.reviewee_id].append(review)
 
     def _load_emails(self, conn: Connection, ids: set[str]) -> None:
-        # Profile e-mails live only in verification payloads; their stems tie aliases together.
+        # Profile e-mails live in clear only in verification payloads; their stems tie aliases
+        # together. The e-mail identifier row points at the event that showed it, which is
+        # far cheaper to reach than scanning every event of each account.
         if not ids:
             return
-        query = select(
-            events.c.subject_id,
-            events.c.occurred_at,
-            events.c.payload[("profile", "email")].as_string(),
-        ).where(_kind_is("profile_verification"), events.c.subject_id.in_(sorted(ids)))
-        for account_id, occurred_at, email in conn.execute(query):
+        query = (
+            select(
+                account_identifiers.c.account_id,
+                account_identifiers.c.first_seen_at,
+                events.c.payload[("profile", "email")].as_string(),
+            )
+            .join(events, events.c.event_id == account_identifiers.c.event_id)
+            .where(
+                account_identifiers.c.account_id.in_(sorted(ids)),
+                account_identifiers.c.kind == "email",
+            )
+        )
+        for account_id, occurred_at, email in conn.execute(query).all():
             if email:
                 self._emails[account_id].append((utc(occurred_at), str(email)))
 
@@ -211,11 +194,17 @@ class BatchContext:
             account_identifiers.c.account_id.in_(sorted(ids)),
             account_identifiers.c.kind.in_(kinds),
         )
-        for account_id, kind, value_hash, first_seen in conn.execute(query):
+        for account_id, kind, value_hash, first_seen in conn.execute(query).all():
             self._identifiers[account_id].setdefault(kind, {})[value_hash] = utc(first_seen)
 
-    def _hashes_to_look_up(self, batch: Sequence[Event]) -> set[tuple[str, str]]:
+    def _hashes_to_look_up(
+        self, batch: Sequence[Event], reviewers: set[str]
+    ) -> set[tuple[str, str]]:
         wanted: set[tuple[str, str | None]] = set()
+        # Who else used a reviewer's devices and IPs: rings and bursts share equipment.
+        for reviewer in reviewers:
+            for kind in NETWORK_KINDS:
+                wanted.update((kind, h) for h in self._identifiers.get(reviewer, {}).get(kind, ()))
         for event in batch:
             if isinstance(event, ProfileVerificationEvent):
                 wanted.update(self.hashes_of_verification(event).items())
@@ -240,7 +229,7 @@ class BatchContext:
             account_identifiers.c.account_id,
             _SEEN_FROM,
         ).where(or_(*conditions))
-        for kind, value_hash, account_id, first_seen in conn.execute(query):
+        for kind, value_hash, account_id, first_seen in conn.execute(query).all():
             self._sharing[(kind, value_hash)][account_id] = utc(first_seen)
 
     def _load_accounts(self, conn: Connection, ids: Iterable[str]) -> None:
@@ -251,7 +240,7 @@ class BatchContext:
             accounts.c.status,
             accounts.c.role,
         ).where(accounts.c.account_id.in_(sorted(ids)))
-        for account_id, created_at, first_seen, status, role in conn.execute(query):
+        for account_id, created_at, first_seen, status, role in conn.execute(query).all():
             self._accounts[account_id] = AccountFacts(
                 utc(created_at) if created_at else None, utc(first_seen), status, role
             )
@@ -274,23 +263,13 @@ class BatchContext:
 
     def history(self, account_id: str, event: Event, since: timedelta) -> list[PastEvent]:
         """Stored events involving ``account_id`` in ``since`` before ``event`` (not itself)."""
-        until = utc(event.occurred_at)
-        start = until - since
-        return [
-            p
-            for p in self._by_account.get(account_id, ())
-            if start <= p.occurred_at <= until and p.event_id != event.event_id
-        ]
+        timeline = self._history_of.get(account_id)
+        return timeline.window(event, since) if timeline else []
 
     def reviews_of(self, reviewee_id: str, event: Event, since: timedelta) -> list[PastReview]:
         """Stored reviews of ``reviewee_id`` in ``since`` before ``event`` (not itself)."""
-        until = utc(event.occurred_at)
-        start = until - since
-        return [
-            r
-            for r in self._reviews_of.get(reviewee_id, ())
-            if start <= r.occurred_at <= until and r.event_id != event.event_id
-        ]
+        timeline = self._review_timeline.get(reviewee_id)
+        return timeline.window(event, since) if timeline else []
 
     def emails(self, account_id: str, at: datetime) -> set[str]:
         """Profile e-mails ``account_id`` verified with, no later than ``at``."""

@@ -6,8 +6,9 @@ from datetime import timedelta
 
 from trust.events import ProfileVerificationEvent
 from trust.pii import email_domain
-from trust.signals.context import BatchContext, utc
+from trust.signals.context import BatchContext
 from trust.signals.domains import is_disposable, is_free_mail
+from trust.signals.history import utc
 from trust.signals.text import name_similarity
 from trust.signals.types import Signals, SignalType
 

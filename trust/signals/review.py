@@ -7,8 +7,9 @@ from statistics import fmean
 
 from trust.events import ReviewEvent
 from trust.pii import email_stem
-from trust.signals.context import BatchContext, PastEvent, utc
+from trust.signals.context import BatchContext
 from trust.signals.domains import FREE_MAIL_DOMAINS
+from trust.signals.history import PastEvent, utc
 from trust.signals.text import has_coercion_language, near_duplicate, text_fingerprint
 from trust.signals.types import Signals, SignalType
 
@@ -26,7 +27,7 @@ SIGNALS: dict[str, SignalType] = {
     "reviewee_role": "string",
     "peer_workers": "bool",
     "co_reviewers_sharing_network_7d": "int",
-    "reviewer_complaints_filed_90d": "int",
+    "reviewer_complaints_filed_30d": "int",
     "reviewer_account_age_days": "float",
     "reviewee_account_age_days": "float",
     "reviewer_reviews_24h": "int",
@@ -41,8 +42,8 @@ SIGNALS: dict[str, SignalType] = {
     "amount_paid": "float",
     "five_stars_tiny_contract": "bool",
     "contract_days": "float",
-    "reviewee_average_rating": "float",
-    "rating_deviation": "float",
+    "reviewee_average_rating_7d": "float",
+    "rating_deviation_7d": "float",
     "duplicate_text": "bool",
     "coercion_language": "bool",
     "complaint_between_parties_7d": "bool",
@@ -70,9 +71,9 @@ def compute(event: ReviewEvent, ctx: BatchContext) -> Signals:
         if reviewer_role is None or reviewee_role is None
         else reviewer_role in WORKER_ROLES and reviewee_role in WORKER_ROLES,
         "co_reviewers_sharing_network_7d": _co_reviewers_sharing_network(event, ctx),
-        "reviewer_complaints_filed_90d": sum(
+        "reviewer_complaints_filed_30d": sum(
             1
-            for p in ctx.history(reviewer, event, timedelta(days=90))
+            for p in ctx.history(reviewer, event, timedelta(days=30))
             if p.kind == "complaint" and p.counterparty_id == reviewer
         ),
         "reviewer_account_age_days": _rounded(ctx.age_days(reviewer, at)),
@@ -130,17 +131,15 @@ def _counterparties(past: list[PastEvent], account: str, extra: str) -> int:
 def _co_reviewers_sharing_network(event: ReviewEvent, ctx: BatchContext) -> int:
     """Other recent reviewers of the reviewee who used this reviewer's device or IP."""
     at = event.occurred_at
-    mine = {k: ctx.identifiers(event.reviewer_id, k, at) for k in NETWORK_KINDS}
-    if not any(mine.values()):
+    sharing: set[str] = set()
+    for kind in NETWORK_KINDS:
+        for value_hash in ctx.identifiers(event.reviewer_id, kind, at):
+            sharing |= ctx.holders(kind, value_hash, at)
+    sharing.discard(event.reviewer_id)
+    if not sharing:
         return 0
-    others = {
-        r.reviewer_id
-        for r in ctx.reviews_of(event.reviewee_id, event, timedelta(days=7))
-        if r.reviewer_id != event.reviewer_id
-    }
-    return sum(
-        1 for other in others if any(mine[k] & ctx.identifiers(other, k, at) for k in NETWORK_KINDS)
-    )
+    others = {r.reviewer_id for r in ctx.reviews_of(event.reviewee_id, event, timedelta(days=7))}
+    return len(sharing & others)
 
 
 def _shared_identifiers(event: ReviewEvent, ctx: BatchContext) -> Signals:
@@ -174,18 +173,17 @@ def _reviewee_history(event: ReviewEvent, ctx: BatchContext) -> Signals:
     ages.append(ctx.age_days(event.reviewer_id, event.occurred_at))
     known = [a for a in ages if a is not None]
     share = round(sum(1 for a in known if a < NEW_ACCOUNT_DAYS) / len(known), 3) if known else None
-    earlier = ctx.reviews_of(event.reviewee_id, event, timedelta(days=30))
-    average = fmean(r.rating for r in earlier) if earlier else None
+    average = fmean(r.rating for r in recent) if recent else None
     fingerprint = text_fingerprint(event.text)
     others = [
         f
-        for r in earlier
+        for r in recent
         if r.reviewer_id != event.reviewer_id and (f := text_fingerprint(r.text)) is not None
     ]
     return {
         "reviewee_reviews_7d": len(recent) + 1,
         "reviewee_new_reviewer_share_7d": share,
-        "reviewee_average_rating": None if average is None else round(average, 3),
-        "rating_deviation": None if average is None else round(event.rating - average, 3),
+        "reviewee_average_rating_7d": None if average is None else round(average, 3),
+        "rating_deviation_7d": None if average is None else round(event.rating - average, 3),
         "duplicate_text": None if fingerprint is None else near_duplicate(fingerprint, others),
     }

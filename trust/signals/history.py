@@ -1,0 +1,67 @@
+"""What a batch's look-ups bring back: past events, reviews and accounts, on timelines."""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Generic, TypeVar
+
+from trust.events import Event
+
+
+def utc(moment: datetime) -> datetime:
+    """An aware datetime; a naive one from the store is UTC by construction."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class PastEvent:
+    """The envelope of one stored event, enough for counting and pairing."""
+
+    event_id: str
+    kind: str
+    occurred_at: datetime
+    subject_id: str
+    counterparty_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountFacts:
+    """What the store knows about an account."""
+
+    created_at: datetime | None
+    first_seen_at: datetime
+    status: str
+    role: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PastReview:
+    """A stored review's contract, direction, rating and text."""
+
+    event_id: str
+    occurred_at: datetime
+    reviewer_id: str
+    reviewee_id: str
+    contract_id: str
+    direction: str
+    rating: int
+    text: str
+
+
+_Dated = TypeVar("_Dated", PastEvent, PastReview)
+
+
+class Timeline(Generic[_Dated]):
+    """One account's dated items, sorted once, so a window costs a bisection, not a scan."""
+
+    def __init__(self, items: list[_Dated]) -> None:
+        self.items: list[_Dated] = sorted(items, key=lambda item: item.occurred_at)
+        self.times: list[datetime] = [item.occurred_at for item in self.items]
+
+    def window(self, event: Event, since: timedelta) -> list[_Dated]:
+        """Items dated in [event - since, event], the event itself excluded."""
+        until = utc(event.occurred_at)
+        found = self.items[bisect_left(self.times, until - since) : bisect_right(self.times, until)]
+        return [item for item in found if item.event_id != event.event_id]
