@@ -152,6 +152,15 @@ class ModelRegistry:
         path = self.root / ACTIVE
         return json.loads(path.read_text()) if path.is_file() else {}
 
+    def active_stamp(self) -> tuple[int, int]:
+        """Identifies the current active index; it changes with every activation."""
+        try:
+            found = (self.root / ACTIVE).stat()
+        except FileNotFoundError:
+            return (0, 0)
+        # Each activation replaces the file, so the inode changes even within one clock tick.
+        return (found.st_mtime_ns, found.st_ino)
+
     def active_version(self, kind: str, role: str = "anomaly") -> str | None:
         """The version in force for ``kind`` and ``role``, if any."""
         return self._active().get(_slot(kind, role))

@@ -23,8 +23,9 @@ EXPLAIN_ABOVE = 0.9
 class RegistryScorer:
     """Implements :class:`trust.decisions.AnomalyScorer` with the registry's active models.
 
-    Models are loaded on first use (or all at once with ``preload``) and kept; a tampered or
-    mismatched artefact raises :class:`~trust.errors.ArtefactIntegrityError` at load time.
+    Models are loaded on first use (or all at once with ``preload``) and kept until another
+    version is activated; a tampered or mismatched artefact raises
+    :class:`~trust.errors.ArtefactIntegrityError` at load time.
     """
 
     def __init__(
@@ -39,6 +40,7 @@ class RegistryScorer:
         self.explain_above = explain_above
         self._models: dict[str, tuple[str, AnomalyModel] | None] = {}
         self._checked: set[str] = set()
+        self._stamp = registry.active_stamp()
         self._lock = threading.Lock()
 
     @classmethod
@@ -55,6 +57,11 @@ class RegistryScorer:
 
     def model_for(self, kind: str) -> tuple[str, AnomalyModel] | None:
         """The active version and model of ``kind``, or None when none is active."""
+        stamp = self.registry.active_stamp()
+        if stamp != self._stamp:
+            # `trust model activate` ran: running workers pick the new version up by themselves.
+            self.reload()
+            self._stamp = stamp
         if kind in self._models:
             return self._models[kind]
         with self._lock:

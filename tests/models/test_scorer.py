@@ -70,3 +70,14 @@ def test_a_model_built_on_features_the_code_no_longer_builds_is_refused(tmp_path
     registry.activate(registry.register("review", "anomaly", artefact, {})["version"])
     with pytest.raises(ModelError, match=r"does not build \(contract_days\); retrain"):
         RegistryScorer(registry).assess("review", [make_review()], [{}])
+
+
+def test_activating_another_version_reaches_a_running_scorer(tmp_path):
+    registry = ModelRegistry(tmp_path / "models")
+    first = registry.register("review", "anomaly", trained_review_model().to_artefact(), {})
+    registry.activate(first["version"])
+    scorer = RegistryScorer(registry)
+    assert scorer.assess("review", [make_review()], [{}])[0].version == first["version"]
+    second = registry.register("review", "anomaly", trained_review_model("hbos").to_artefact(), {})
+    registry.activate(second["version"])
+    assert scorer.assess("review", [make_review()], [{}])[0].version == second["version"]
