@@ -6,13 +6,13 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import cached, session
+from dashboard.components.payload import masked_refused
 from trust.errors import QueueUnavailableError
-from trust.staff import mask_text
 
 PAGE_SIZE = 50
 db = session.database_key()
 settings = session.settings()
-session.current_staff()
+member = session.current_staff()
 
 st.title("Refused input")
 st.write("Nothing is dropped: every refused record waits here until it is fixed and replayed "
@@ -37,8 +37,8 @@ else:
     record = next(r for r in rows if r["id"] == picked)
     for problem in record["errors"]:
         st.markdown(f"- `{problem.get('field', '?')}`: {problem.get('message', problem)}")
-    st.caption("The record as received (e-mails and phone numbers masked):")
-    st.code(mask_text(record["raw"])[:5000], language="json")
+    st.caption("The record as received (personal values masked):")
+    masked_refused(member, record["id"], record["raw"])
 
 st.subheader("Dead letters: batches the workers gave up on")
 if not settings.redis_url:

@@ -50,7 +50,12 @@ def test_the_refused_input_screen_shows_why_a_record_was_refused(dashboard_store
     assert app.dataframe[0].value.iloc[0]["Why it was refused"] == "rating: field required"
     assert "`rating`: field required" in texts(app)
     assert "x.y@mail.com" not in app.code[0].value
+    assert not [b for b in app.button if (b.key or "").startswith("reveal-refused-")]
     assert "TRUST_REDIS_URL is unset" in texts(app)
+
+    app = open_page(app_as(staff("lee", "lead")), "quarantine")
+    app = next(b for b in app.button if (b.key or "").startswith("reveal-refused-")).click().run()
+    assert "x.y@mail.com" in app.code[0].value
 
 
 def test_the_refused_input_screen_lists_dead_letters_from_the_queue(
