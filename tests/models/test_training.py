@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from models.drift import drift_since_training, population_stability
 from models.learning import train_learned_model
@@ -14,7 +12,7 @@ from models.scorer import RegistryScorer
 from models.training import train_anomaly_model
 from trust.errors import ModelError
 from trust.events import event_adapter
-from trust.store.tables import case_evidence, cases, events
+from trust.store.tables import events
 
 
 def test_training_registers_an_active_version_with_its_snapshot(
@@ -59,31 +57,12 @@ def test_too_few_events_to_train_is_refused(marketplace, market_store, tmp_path)
         train_anomaly_model(market_store, settings, "review")
 
 
-def _label_reviews_from_truth(marketplace, store) -> None:
-    truth = marketplace.truth()
-    now = datetime.now(UTC)
-    with store.engine.begin() as conn:
-        rows = conn.execute(
-            select(events.c.event_id, events.c.subject_id).where(events.c.kind == "review")
-        ).all()
-        for event_id, subject in rows:
-            label = "confirmed" if truth.loc[event_id, "is_fraud"] else "dismissed"
-            case_id = conn.execute(
-                insert(cases).values(
-                    subject_id=subject, kind="review", status="resolved", reason_codes=[],
-                    opened_at=now, updated_at=now, resolved_at=now, label=label,
-                )
-            ).inserted_primary_key[0]
-            conn.execute(insert(case_evidence).values(case_id=case_id, event_id=event_id,
-                                                      added_at=now))
-
-
 def test_resolved_cases_teach_the_learned_model(marketplace, market_store, tmp_path):
     settings = marketplace.settings(tmp_path)
     with pytest.raises(ModelError, match="no active review anomaly model"):
         train_learned_model(market_store, settings, "review")
     train_anomaly_model(market_store, settings, "review")
-    _label_reviews_from_truth(marketplace, market_store)
+    marketplace.label_reviews(market_store)
     manifest = train_learned_model(market_store, settings, "review")
     assert manifest["role"] == "learned"
     assert manifest["training"]["confirmed"] > 0 and manifest["training"]["dismissed"] > 0

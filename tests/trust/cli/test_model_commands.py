@@ -101,3 +101,18 @@ def test_bench_model_prints_its_figures(cli_env: Path) -> None:
     assert figures["training_rows"] == 5000
     assert figures["batch_rows_per_second"] > 0
     assert figures["single_event_p99_ms"] >= figures["single_event_p50_ms"] > 0
+
+
+def test_learn_trains_the_confirm_probability_from_resolved_cases(
+    cli_env: Path,
+    marketplace: Marketplace,  # noqa: F811
+) -> None:
+    from trust.store import Store
+
+    assert runner.invoke(app, ["model", "train", "--kind", "review"]).exit_code == 0
+    store = Store.open(marketplace.database_url)
+    marketplace.label_reviews(store)
+    store.close()
+    result = runner.invoke(app, ["model", "learn", "--kind", "review"])
+    assert result.exit_code == 0, result.output
+    assert "review-learned-" in result.stdout and "confirmed" in result.stdout
