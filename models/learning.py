@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -89,3 +90,47 @@ def train_learned_model(
         registry.activate(manifest["version"])
         manifest["active"] = True
     return manifest
+
+
+class ConfirmScorer:
+    """P(reviewer confirms) for events, from the active learned model of their kind.
+
+    Scores with the anomaly version the learned model was trained on (named in its
+    manifest), not whichever anomaly version is active now, so the input means the same.
+    """
+
+    def __init__(self, registry: ModelRegistry) -> None:
+        self.registry = registry
+        self._loaded: dict[str, tuple[str, LearnedModel, AnomalyModel] | None] = {}
+
+    def model_for(self, kind: str) -> tuple[str, LearnedModel, AnomalyModel] | None:
+        """The active learned version of ``kind`` with its models, or None."""
+        version = self.registry.active_version(kind, "learned")
+        cached = self._loaded.get(kind)
+        if version is None or (cached is not None and cached[0] == version):
+            return cached if version is not None else None
+        artefact, manifest = self.registry.load(version)
+        anomaly_artefact, _ = self.registry.load(manifest["anomaly_version"])
+        found = (
+            version,
+            LearnedModel.from_artefact(artefact),
+            AnomalyModel.from_artefact(kind, anomaly_artefact),
+        )
+        self._loaded[kind] = found
+        return found
+
+    def confirm_probability(
+        self,
+        kind: str,
+        payloads: Sequence[Mapping[str, Any]],
+        signals: Sequence[Mapping[str, Any] | None],
+    ) -> list[float] | None:
+        """One probability per event (stored payload + signals), or None without a model."""
+        found = self.model_for(kind)
+        if found is None:
+            return None
+        _, learned, anomaly_model = found
+        frame = feature_frame(kind, payloads, signals)
+        raw = frame.reindex(columns=learned.feature_names).to_numpy(dtype=np.float64)
+        anomaly = anomaly_model.score_frame(frame)
+        return [float(p) for p in learned.confirm_probability(raw, anomaly)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 
@@ -84,9 +85,25 @@ def test_drift_compares_recent_events_with_the_training_reference(
 
 
 def test_population_stability_is_near_zero_for_the_same_distribution_and_large_for_a_shift():
-    import numpy as np
-
     rng = np.random.default_rng(0)
     reference = rng.normal(size=5000)
     assert population_stability(reference, rng.normal(size=5000)) < 0.02
     assert population_stability(reference, rng.normal(loc=1.0, size=5000)) > 0.25
+
+
+def test_the_confirm_scorer_gives_fraud_higher_probabilities_than_honest_events(
+    marketplace, market_store, tmp_path
+):
+    from models.learning import ConfirmScorer, load_labelled_events
+
+    settings = marketplace.settings(tmp_path)
+    train_anomaly_model(market_store, settings, "review")
+    marketplace.label_reviews(market_store)
+    train_learned_model(market_store, settings, "review")
+    scorer = ConfirmScorer(ModelRegistry.from_settings(settings))
+    assert scorer.confirm_probability("complaint", [], []) is None
+    with market_store.engine.connect() as conn:
+        data, labels = load_labelled_events(conn, "review")
+    probability = np.array(scorer.confirm_probability("review", data.payloads, data.signals))
+    assert ((probability >= 0) & (probability <= 1)).all()
+    assert probability[labels == 1].mean() > probability[labels == 0].mean() + 0.3
