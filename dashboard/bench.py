@@ -7,7 +7,6 @@ each run so no figure hides behind a cache hit.
 
 from __future__ import annotations
 
-import logging
 import os
 import statistics
 import time
@@ -16,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import streamlit as st
+from streamlit.logger import set_log_level
 from streamlit.testing.v1 import AppTest
 
 from trust.dashboard_bench import Timing
@@ -58,8 +58,7 @@ def render_timings(database_url: str, member: StaffMember, case_id: int, *,
 
 def _render_both(member: StaffMember, case_id: int, repeat: int) -> list[Timing]:
     # Outside a server Streamlit warns on every cache call; the figures are the output here.
-    for name in [n for n in logging.root.manager.loggerDict if n.startswith("streamlit")]:
-        logging.getLogger(name).setLevel(logging.ERROR)
+    set_log_level("ERROR")
     app = AppTest.from_file(str(APP), default_timeout=300)
     app.session_state["staff"] = member
     queue = [_render(app) for _ in range(repeat + 1)]

@@ -11,6 +11,7 @@ from dashboard.components.actions import flash, perform
 from trust.cases import Case, CaseStatus
 from trust.cases.reasons import RESOLUTION_REASONS, SUGGESTED
 from trust.cases.resolution import (
+    CENT,
     DISPUTE_OUTCOMES,
     FOUR_EYES,
     Action,
@@ -68,9 +69,12 @@ def _amounts(case: Case, action: Action) -> tuple[Decimal | None, Decimal | None
     st.caption(f"{case.money_at_stake} {case.currency or ''} is in escrow; the two parts must "
                "add up to it.")
     release = st.number_input("Released to the freelancer", 0.0, max(stake, 0.0), stake / 2,
-                              step=1.0, key="split-release")
-    return Decimal(str(release)).quantize(Decimal("0.01")), (
-        Decimal(str(stake - release)).quantize(Decimal("0.01")))
+                              step=1.0, format="%.2f", key="split-release")
+    released = min(Decimal(str(release)).quantize(CENT), case.money_at_stake)
+    # The refund is what is left, in Decimal, so the two parts always add up to the stake.
+    refunded = case.money_at_stake - released
+    st.caption(f"Refunded to the client: {refunded} {case.currency or ''}")
+    return released, refunded
 
 
 def resolution_form(member: StaffMember, case: Case) -> None:

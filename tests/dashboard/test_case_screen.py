@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
@@ -151,3 +152,33 @@ def _clear_payload(store, shown: str) -> dict:
     with transaction(store.engine) as conn:
         return conn.execute(select(events.c.payload)
                             .where(events.c.event_id == event_id)).scalar_one()
+
+
+def test_a_dispute_split_names_both_amounts_and_needs_approval(
+    dashboard_store, staff, seeded
+) -> None:
+    seeded(30)
+    case_id = first_case_of_kind(dashboard_store, "complaint")
+    stake = _case_row(dashboard_store, case_id).money_at_stake
+    app = _claimed(open_page(app_as(staff("ana", "analyst")), "case", case=str(case_id)))
+    app.selectbox(key="resolve-action").set_value("split").run()
+    app.number_input(key="split-release").set_value(float(stake) / 4).run()
+    app = _decide(app, "split", "partial_delivery")
+    proposal = _case_row(dashboard_store, case_id).proposed_action
+    assert proposal["action"] == "split"
+    assert Decimal(proposal["release_amount"]) + Decimal(proposal["refund_amount"]) == stake
+    app = open_page(app_as(staff("lee", "lead")), "case", case=str(case_id))
+    app = app.button(key="proposal-approve").click().run()
+    assert _case_row(dashboard_store, case_id).status == "resolved"
+    assert "approved by lee" in texts(app)
+
+
+def test_an_escalated_case_waits_for_a_lead(dashboard_store, staff, seeded) -> None:
+    seeded(3)
+    app = _claimed(open_page(app_as(staff("ana", "analyst")), "case", case="1"))
+    _decide(app, "escalate", "needs_senior_review")
+    assert _case_row(dashboard_store, 1).status == "escalated"
+    app = open_page(app_as(staff("bo", "analyst")), "case", case="1")
+    assert "only leads can take it" in texts(app)
+    app = open_page(app_as(staff("lee", "lead")), "case", case="1")
+    assert [b for b in app.button if b.key == "claim"]
