@@ -26,6 +26,9 @@ def bench_rules_command(
     days: int = typer.Option(30, "--days", min=1, help="Simulated days."),
     seed: int = typer.Option(11, "--seed", help="Simulation seed."),
     repeat: int = typer.Option(3, "--repeat", min=1, help="Passes over the events for (a)."),
+    batch_size: int = typer.Option(
+        0, "--batch-size", min=0, help="Events per signal batch for (b) (0: worker setting)."
+    ),
 ) -> None:
     """(a) rules alone over precomputed signals, (b) signals and rules over a SQLite store."""
     from trust.cli.context import console, settings
@@ -34,7 +37,12 @@ def bench_rules_command(
     current = settings()
     with console.status("simulating and loading a store..."):
         report = bench_rules(
-            current.rules_dir, accounts=accounts, days=days, seed=seed, repeat=repeat
+            current.rules_dir,
+            accounts=accounts,
+            days=days,
+            seed=seed,
+            repeat=repeat,
+            batch_size=batch_size or current.worker.batch_size,
         )
     console.print(report.render())
 

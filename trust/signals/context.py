@@ -46,13 +46,15 @@ class BatchContext:
         self._sharing: dict[tuple[str, str], dict[str, datetime]] = defaultdict(dict)
         self._accounts: dict[str, AccountFacts] = {}
         self._emails: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
+        self._verification_hashes: dict[str, dict[str, str | None]] = {}
         self._history_of: dict[str, Timeline[PastEvent]] = {}
         self._review_timeline: dict[str, Timeline[PastReview]] = {}
         if not batch:
             return
         involved = {a for e in batch for a in e.account_ids}
-        first = min(utc(e.occurred_at) for e in batch)
-        hi = max(utc(e.occurred_at) for e in batch)
+        # Query bounds stay aware (PostgreSQL compares timestamptz); memory works in naive UTC.
+        first = min(e.occurred_at for e in batch)
+        hi = max(e.occurred_at for e in batch)
         reviews = [e for e in batch if isinstance(e, ReviewEvent)]
         reviewers = {e.reviewer_id for e in reviews}
         reviewees = {e.reviewee_id for e in reviews}
@@ -64,7 +66,7 @@ class BatchContext:
         self._history_of = {a: Timeline(items) for a, items in self._by_account.items()}
         self._review_timeline = {a: Timeline(items) for a, items in self._reviews_of.items()}
         linked = {a for holders in self._sharing.values() for a in holders}
-        recent = first - CO_REVIEW_WINDOW
+        recent = utc(first) - CO_REVIEW_WINDOW
         co_reviewers = {
             r.reviewer_id for rs in self._reviews_of.values() for r in rs if r.occurred_at >= recent
         }
@@ -251,15 +253,19 @@ class BatchContext:
         return self.hasher.hash(kind, value) if value else None
 
     def hashes_of_verification(self, event: ProfileVerificationEvent) -> dict[str, str | None]:
-        """The link identifiers a verification presents, hashed."""
+        """The link identifiers a verification presents, hashed (once per event)."""
+        cached = self._verification_hashes.get(event.event_id)
+        if cached is not None:
+            return cached
         network = event.network
-        return {
+        hashes = self._verification_hashes[event.event_id] = {
             "document": self.hash("document", event.document.number),
             "phone": self.hash("phone", event.profile.phone),
             "device": self.hash("device", network.device_id if network else None),
             "ip": self.hash("ip", str(network.ip) if network and network.ip else None),
             "payment": self.hash("payment", event.payment_fingerprint),
         }
+        return hashes
 
     def history(self, account_id: str, event: Event, since: timedelta) -> list[PastEvent]:
         """Stored events involving ``account_id`` in ``since`` before ``event`` (not itself)."""
