@@ -73,7 +73,8 @@ def chromium_path() -> str:
 
 @pytest.fixture
 def served_dashboard(dashboard_store, staff, seeded, tmp_path: Path) -> Iterator[str]:
-    """The dashboard served by ``streamlit run`` over a store with an admin and one case."""
+    """The dashboard served by ``streamlit run`` over a store with staff and one flagged case."""
+    staff("smoke-lead", "lead")
     staff("smoke-admin", "admin")
     seeded(1)
     port = _free_port()
@@ -98,6 +99,12 @@ def served_dashboard(dashboard_store, staff, seeded, tmp_path: Path) -> Iterator
         log.close()
 
 
+def _sign_in(page: Any, username: str) -> None:
+    page.get_by_label("Username", exact=True).fill(username)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
 def test_a_reviewer_signs_in_claims_resolves_and_finds_it_in_the_audit_log(
     chromium_path: str, served_dashboard: str, tmp_path: Path
 ) -> None:
@@ -109,9 +116,7 @@ def test_a_reviewer_signs_in_claims_resolves_and_finds_it_in_the_audit_log(
         page.set_default_timeout(STEP_MS)
         try:
             page.goto(served_dashboard)
-            page.get_by_label("Username", exact=True).fill("smoke-admin")
-            page.get_by_label("Password", exact=True).fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
+            _sign_in(page, "smoke-lead")
             expect(page.get_by_role("heading", name="Queue", exact=True)).to_be_visible()
             # The table and the widgets under it load their code lazily on first use.
             expect(page.get_by_label("Page")).to_be_visible()
@@ -126,16 +131,21 @@ def test_a_reviewer_signs_in_claims_resolves_and_finds_it_in_the_audit_log(
             page.get_by_label("Note for the record").fill("Checked in the browser smoke test.")
             page.get_by_role("button", name="Resolve", exact=True).click()
             expect(page.get_by_text("Case #1 resolved")).to_be_visible()
+            page.get_by_role("tab", name="History").click()
+            history = page.locator("table")
+            expect(history.get_by_text("resolved", exact=True)).to_be_visible()
             _settled(page)
             page.screenshot(path=str(tmp_path / "3-case-resolved.png"), full_page=True)
 
+            page.get_by_role("button", name="Sign out").click()
+            _sign_in(page, "smoke-admin")
             page.get_by_role("link", name="Admin").click()
             page.get_by_role("tab", name="Audit log").click()
             page.get_by_label("On (e.g. case 12, staff 3)").fill("case 1")
             page.keyboard.press("Enter")
             audit = page.locator("table")
             expect(audit.get_by_text("resolved", exact=True)).to_be_visible()
-            expect(audit.get_by_text("smoke-admin").first).to_be_visible()
+            expect(audit.get_by_text("smoke-lead").first).to_be_visible()
             _settled(page)
             page.screenshot(path=str(tmp_path / "4-audit.png"), full_page=True)
         except Exception:
