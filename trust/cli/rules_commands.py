@@ -82,6 +82,26 @@ def test_command(
         raise typer.Exit(1)
 
 
+@rules_app.command("signals")
+def signals_command(
+    kind: str | None = typer.Argument(None, help="One event kind (default: all)."),
+) -> None:
+    """List the signals a rule may read, with their types, per event kind."""
+    from trust.cli.context import console
+    from trust.signals import SIGNAL_TYPES
+
+    if kind is not None and kind not in SIGNAL_TYPES:
+        console.print(f"[red]unknown kind {kind!r}[/]; kinds: {', '.join(SIGNAL_TYPES)}")
+        raise typer.Exit(1)
+    for name in [kind] if kind else list(SIGNAL_TYPES):
+        table = Table(title=f"signals of {name} (None means unknown)")
+        table.add_column("signal")
+        table.add_column("type")
+        for signal, value_type in SIGNAL_TYPES[name].items():
+            table.add_row(f"signals.{signal}", value_type)
+        console.print(table)
+
+
 @rules_app.command("backtest")
 def backtest_command(
     rule: str | None = typer.Option(None, "--rule", help="Report only this rule id."),

@@ -87,3 +87,10 @@ def test_the_bench_group_lists_the_rules_benchmark(trust_env: Path) -> None:
     result = runner.invoke(app, ["bench", "--help"])
     assert result.exit_code == 0
     assert "rules" in result.output
+
+
+def test_signals_lists_what_a_rule_may_read(trust_env: Path) -> None:
+    result = runner.invoke(app, ["rules", "signals", "review"])
+    assert result.exit_code == 0
+    assert "signals.reciprocal_review" in result.output and "bool" in result.output
+    assert runner.invoke(app, ["rules", "signals", "reviews"]).exit_code == 1
