@@ -224,3 +224,35 @@ def test_links_are_found_on_sqlite_and_postgresql_alike(store: Store) -> None:
     second = make_profile_verification(account_id="acct-two", occurred_at="2026-03-02T10:00:00Z")
     (signals,) = store_and_compute(store, [first], [second])
     assert signals["accounts_sharing_document"] == 1
+
+
+def test_review_history_and_email_stems_are_read_on_sqlite_and_postgresql_alike(
+    store: Store,
+) -> None:
+    owner = make_profile_verification(
+        account_id="acct-owner", profile={"email": "jsmith@example.com"}
+    )
+    alias = make_profile_verification(
+        account_id="acct-alias",
+        document={"number": "ZZ999999"},
+        profile={"email": "jsmith77@gmail.com", "phone": "+447700900555"},
+        network={"device_id": "dev-alias", "ip": "192.0.2.77"},
+        payment_fingerprint="pm-alias",
+    )
+    first = make_review(
+        contract_id="ct-a",
+        reviewer_id="acct-owner",
+        reviewee_id="acct-alias",
+        rating=4,
+        occurred_at="2026-03-03T12:00:00Z",
+    )
+    back = make_review(
+        contract_id="ct-b",
+        reviewer_id="acct-alias",
+        reviewee_id="acct-owner",
+        occurred_at="2026-03-06T12:00:00Z",
+    )
+    (signals,) = store_and_compute(store, [owner, alias], [first], [back])
+    assert signals["reciprocal_review"] is True
+    assert signals["shares_email_stem"] is True
+    assert signals["reviewer_account_age_days"] is not None
