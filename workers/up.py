@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
+from trust.errors import QueueUnavailableError
 from trust.settings import Settings
 from trust.store import Store
 from workers.broker import TrustRedisBroker
@@ -39,6 +40,20 @@ class UpOptions:
     demo_accounts: int = 2_000
     demo_days: int = 60
     demo_seed: int = 7
+
+
+def require_redis(url: str) -> str:
+    """``url`` if a Redis answers there; a clear error instead of workers restarting forever."""
+    import redis as redis_client
+
+    client = redis_client.Redis.from_url(url, socket_connect_timeout=3)
+    try:
+        client.ping()
+    except redis_client.RedisError as exc:
+        raise QueueUnavailableError(f"no Redis answers at {url}: {exc}") from exc
+    finally:
+        client.close()
+    return url
 
 
 def child_env(settings: Settings, redis_url: str) -> dict[str, str]:
@@ -102,7 +117,7 @@ def run_up(settings: Settings, options: UpOptions, say: Callable[[str], None]) -
     metrics_server = None
     broker = None
     try:
-        url = redis.start() if redis else str(settings.redis_url)
+        url = redis.start() if redis else require_redis(str(settings.redis_url))
         say(f"redis      {url}" + (" (embedded, append-only)" if redis else ""))
         store = Store.from_settings(settings)
         say(f"store      {settings.resolved_database_url}")
@@ -155,6 +170,7 @@ def run_workers(settings: Settings, processes: int, threads: int, say: Callable[
     from workers.metrics import prepare_multiprocess
 
     url = redis_url_of(settings)
+    require_redis(url)
     Store.from_settings(settings).close()  # migrate once here, not in every child
     prepare_multiprocess(settings.data_dir.resolve() / "metrics", clear=True)
     supervisor = Supervisor()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -32,6 +34,21 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+@contextmanager
+def _errors_as_messages() -> Iterator[None]:
+    """A refused configuration or unreachable service is one line, not a traceback."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from trust.cli.context import err_console
+    from trust.errors import TrustError
+
+    try:
+        yield
+    except (TrustError, RedisConnectionError) as exc:
+        err_console.print(f"[red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+
+
 def up(
     demo: bool = typer.Option(False, "--demo", help="Stream a simulated marketplace in."),
     processes: int | None = typer.Option(None, "--processes", min=1, help="Worker processes."),
@@ -53,7 +70,9 @@ def up(
         dashboard=dashboard,
         demo_accounts=demo_accounts,
     )
-    raise typer.Exit(run_up(current, options, lambda line: console.print(line, highlight=False)))
+    with _errors_as_messages():
+        code = run_up(current, options, lambda line: console.print(line, highlight=False))
+    raise typer.Exit(code)
 
 
 def worker(
@@ -67,12 +86,13 @@ def worker(
 
     configure_logging()
     current = settings()
-    code = run_workers(
-        current,
-        processes or current.worker.processes,
-        threads or current.worker.threads,
-        lambda line: console.print(line, highlight=False),
-    )
+    with _errors_as_messages():
+        code = run_workers(
+            current,
+            processes or current.worker.processes,
+            threads or current.worker.threads,
+            lambda line: console.print(line, highlight=False),
+        )
     raise typer.Exit(code)
 
 
