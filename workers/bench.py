@@ -43,7 +43,6 @@ class BenchOptions:
     batch_size: int = 250
     latency_rate: int = 2_000
     latency_seconds: float = 10.0
-    latency_batch: int = 100
     decide_samples: int = 300
     postgres_url: str | None = None
     seed: int = 17
@@ -114,7 +113,7 @@ def steady_latency(settings: Settings, records: list[dict[str, Any]], options: B
                    ) -> dict[str, float]:
     """Enqueue at a steady rate; latency enqueue -> decision committed, per event."""
     store = Store.from_settings(settings)
-    size = options.latency_batch
+    size = options.batch_size
     total = min(len(records), int(options.latency_rate * options.latency_seconds))
     interval = size / options.latency_rate
     try:

@@ -151,3 +151,24 @@ def test_the_broker_keeps_its_keys_in_its_own_namespace(
 
     assert keys
     assert all(k.decode().startswith(queued.worker.redis_namespace + ":") for k in keys)
+
+
+def test_connect_wires_trust_submit_to_the_queue(queued: Settings) -> None:
+    import trust
+    import workers
+    from trust.submit import use_sink
+
+    store = Store.from_settings(queued)
+    actors = workers.connect(queued)
+    try:
+        result = trust.submit([review_payload(), review_payload()], store=store, settings=queued)
+    finally:
+        use_sink(None)
+    broker = actors.process_events.broker
+    with running_worker(broker):
+        broker.join(queued.worker.queue_name, timeout=30_000)  # type: ignore[attr-defined]
+    broker.close()
+
+    assert result.queued == 2
+    assert counts(store).decisions == 2
+    store.close()
