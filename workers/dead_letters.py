@@ -17,6 +17,8 @@ import redis
 from dramatiq.errors import ConnectionClosed
 from dramatiq.middleware import Middleware
 
+from trust.dead_letters import bodies_key, index_key
+
 
 @dataclass(frozen=True, slots=True)
 class DeadLetter:
@@ -50,8 +52,9 @@ class DeadLetters:
 
     def __init__(self, client: redis.Redis, namespace: str) -> None:
         self.client = client
-        self.index = f"{namespace}:dead-letters"
-        self.bodies = f"{namespace}:dead-letters.msgs"
+        # Key names live in trust.dead_letters, which the dashboard reads without workers/.
+        self.index = index_key(namespace)
+        self.bodies = bodies_key(namespace)
 
     def add(self, message: dramatiq.Message[Any], error: str) -> None:
         """Keep a rejected message with its error."""
