@@ -79,8 +79,13 @@ def _amounts(case: Case, action: Action) -> tuple[Decimal | None, Decimal | None
 
 def resolution_form(member: StaffMember, case: Case) -> None:
     """Pick an action, a reason code and a note; severe actions become a proposal."""
-    action = st.selectbox("What do you decide?", actions_for(case.kind),
-                          format_func=lambda a: ACTION_WORDS[a], key="resolve-action")
+    # Nothing is preselected: a decision about someone's account is always a deliberate pick.
+    action = st.selectbox("What do you decide?", actions_for(case.kind), index=None,
+                          format_func=lambda a: ACTION_WORDS[a], key="resolve-action",
+                          placeholder="Choose an action")
+    if action is None:
+        st.caption("Choose an action to see the reasons that fit it.")
+        return
     reasons = list(SUGGESTED.get(action.value, ())) or list(RESOLUTION_REASONS)
     reason = st.selectbox("Reason", reasons, format_func=reason_words, key="resolve-reason")
     release, refund = _amounts(case, action)

@@ -50,7 +50,8 @@ holding = claim_controls(member, case)
 score, severity, money, evidence = st.columns(4)
 score.metric("Risk score", f"{case.risk_score:.0f} / 100")
 severity.metric("Worst severity", f"{case.severity} / 5")
-money.metric("Money at stake", f"{case.money_at_stake} {case.currency or ''}")
+money.metric("Money at stake", f"{case.money_at_stake} {case.currency or ''}"
+             if case.money_at_stake else "none")
 evidence.metric("Pieces of evidence", case.evidence_count)
 st.markdown("Reasons: " + (", ".join(f"`{code}`" for code in case.reason_codes) or "none"))
 

@@ -32,8 +32,12 @@ else:
 days = st.segmented_control("Period", [7, 30, 90], default=30, key="rules-days",
                             format_func=lambda d: f"last {d} days") or 30
 figures = cached.rule_figures(session.database_key(), days)
-lines(figures["hits"], x="day", y="hits", color="rule_id", title="Hits per day",
-      empty="No rule matched an event in this period.")
+bars(figures["hits"], x="rule_id", y="hits", color="state", horizontal=True,
+     title="Hits per rule in the period", x_title="rule",
+     empty="No rule matched an event in this period.")
+if len({row["day"] for row in figures["hits"]}) > 1:
+    lines(figures["hits"], x="day", y="hits", color="rule_id", title="Hits per day",
+          empty="No rule matched an event in this period.")
 st.subheader("Precision from staff decisions")
 st.caption("Of the cases a rule's hits raised and staff resolved: confirmed ÷ (confirmed + "
            "dismissed). Shadow rules are measured on the cases other rules raised.")

@@ -99,6 +99,19 @@ def served_dashboard(dashboard_store, staff, seeded, tmp_path: Path) -> Iterator
         log.close()
 
 
+def _choose(page: Any, label: str, option: str) -> None:
+    """Pick ``option`` in the Streamlit select box labelled ``label``."""
+    from playwright.sync_api import expect
+
+    box = page.get_by_test_id("stSelectbox").filter(has=page.get_by_text(label, exact=True))
+    # Focus, type to filter the list down to the option, then click it.
+    box.get_by_role("combobox").click()
+    box.get_by_role("combobox").fill(option)
+    page.get_by_role("option", name=option, exact=True).click()
+    expect(box.get_by_role("combobox")).to_have_value(option)
+    _settled(page)
+
+
 def _sign_in(page: Any, username: str) -> None:
     page.get_by_label("Username", exact=True).fill(username)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
@@ -112,7 +125,7 @@ def test_a_reviewer_signs_in_claims_resolves_and_finds_it_in_the_audit_log(
 
     with sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(viewport={"width": 1400, "height": 1600})
         page.set_default_timeout(STEP_MS)
         try:
             page.goto(served_dashboard)
@@ -128,9 +141,13 @@ def test_a_reviewer_signs_in_claims_resolves_and_finds_it_in_the_audit_log(
             expect(page.get_by_text("Rules that matched").first).to_be_visible()
             _settled(page)
             page.screenshot(path=str(tmp_path / "2-case-claimed.png"), full_page=True)
+            _choose(page, "What do you decide?", "Dismiss as a false positive")
+            _choose(page, "Reason", "The flag was wrong: nothing suspicious on a closer look "
+                                    "(false_positive)")
             page.get_by_label("Note for the record").fill("Checked in the browser smoke test.")
             page.get_by_role("button", name="Resolve", exact=True).click()
             expect(page.get_by_text("Case #1 resolved")).to_be_visible()
+            _settled(page)
             page.get_by_role("tab", name="History").click()
             history = page.locator("table")
             expect(history.get_by_text("resolved", exact=True)).to_be_visible()
