@@ -155,6 +155,14 @@ def running_url(data_dir: Path) -> str | None:
         return None
     if not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
         return None
+    # A stale state file whose pid was reused by some other process: nothing answers there.
+    client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError:
+        return None
+    finally:
+        client.close()
     return url
 
 
