@@ -12,10 +12,16 @@ import streamlit as st
 
 from dashboard import session
 from dashboard.navigation import pages_for
+from trust.errors import StoreError
 
 st.set_page_config(page_title="Trust review queue", page_icon=":material/shield:", layout="wide")
 
-member = session.signed_in()
+try:
+    member = session.signed_in()
+except StoreError as exc:
+    st.error(f"The dashboard cannot reach its store ({exc}). Check TRUST_DATABASE_URL and that "
+             "the database is running, then reload this page.")
+    st.stop()
 if member is None:
     login = st.Page(Path(__file__).parent / "screens" / "login.py", title="Sign in",
                     icon=":material/login:")

@@ -12,7 +12,9 @@ from datetime import UTC, datetime
 
 import streamlit as st
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
+from trust.errors import StoreError
 from trust.settings import Settings
 from trust.staff import Permission, StaffMember, get_staff, has_permission
 from trust.store import Store, transaction
@@ -34,8 +36,12 @@ def settings() -> Settings:
 
 @st.cache_resource(show_spinner=False)
 def store_for(url: str) -> Store:
-    """The migrated store at ``url``, opened once per process."""
-    return Store.open(url)
+    """The migrated store at ``url``, opened once per process (StoreError if unreachable)."""
+    try:
+        return Store.open(url)
+    except SQLAlchemyError as exc:
+        # Not cached: the next click tries again, so the dashboard recovers with the database.
+        raise StoreError(str(getattr(exc, "orig", None) or exc).strip()) from exc
 
 
 def store() -> Store:

@@ -56,3 +56,13 @@ def test_signing_out_returns_to_the_sign_in_form(staff) -> None:
     app = app_as(staff("ana", "analyst"))
     app = app.button(key="sign-out").click().run()
     assert [t.value for t in app.title] == ["Trust review queue"]
+
+
+def test_an_unreachable_store_is_reported_in_words(staff, monkeypatch) -> None:
+    member = staff("ana", "analyst")
+    monkeypatch.setenv("TRUST_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    app = _sign_in(app_as(None), "ana", PASSWORD)
+    assert "nobody can sign in right now" in app.error[0].value
+    app = app_as(member)
+    assert not app.exception
+    assert "The dashboard cannot reach its store" in app.error[0].value
