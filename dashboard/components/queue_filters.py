@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard.components.case_table import KIND_WORDS
+from dashboard.components.case_table import KIND_WORDS, STATUS_WORDS
 from dashboard.components.sla import SLA_STYLE
 from trust.cases import UNASSIGNED, SlaState
 
@@ -14,10 +14,14 @@ ANYONE = "Anyone"
 NOBODY = "Nobody (unclaimed)"
 ME = "Me"
 _SLA_CHOICES = [SlaState.BREACHED, SlaState.DUE_SOON, SlaState.ON_TRACK, SlaState.PAUSED]
+_STATUS_CHOICES = ["open", "in_review", "escalated", "awaiting_approval", "waiting_on_user"]
 
 
 def queue_filters(username: str, reason_codes: list[str]) -> dict[str, Any]:
-    """Draw the filter bar; returns the chosen ``QueueFilter`` fields (None = no filter)."""
+    """Draw the filter bar; returns the chosen ``QueueFilter`` fields (None = no filter).
+
+    Leads look for proposals to approve with Status = Awaiting approval.
+    """
     with st.expander("Filters", expanded=False):
         first, second, third = st.columns(3)
         kind = first.selectbox(
@@ -34,6 +38,9 @@ def queue_filters(username: str, reason_codes: list[str]) -> dict[str, Any]:
                                key="filter-holder")
         other = third.text_input("Username", key="filter-username",
                                  disabled=who != "Someone else…")
+        status = first.selectbox(
+            "Status", [None, *_STATUS_CHOICES], key="filter-status",
+            format_func=lambda s: "Any open status" if s is None else STATUS_WORDS[s])
     assignee = {ANYONE: None, NOBODY: UNASSIGNED, ME: username}.get(who, other.strip() or None)
     return {
         "kind": kind,
@@ -42,4 +49,5 @@ def queue_filters(username: str, reason_codes: list[str]) -> dict[str, Any]:
         "min_score": float(low) if low > 0 else None,
         "max_score": float(high) if high < 100 else None,
         "assignee": assignee,
+        "statuses": (status,) if status else None,
     }

@@ -81,3 +81,19 @@ def test_a_lead_resolves_several_cases_with_one_reason(dashboard_store, staff, s
                             .where(cases.c.id.in_(ids[:3]))).all()
     assert {(r.status, r.label, r.resolved_by) for r in rows} == {("resolved", "dismissed", "lee")}
     assert "3 cases match" in texts(app)
+
+
+def test_a_lead_finds_proposals_waiting_for_approval(dashboard_store, staff, seeded) -> None:
+    from trust.cases import claim
+    from trust.cases.resolution import Action, Resolution, resolve
+
+    ids = seeded(5)
+    analyst = staff("ana", "analyst")
+    with transaction(dashboard_store.engine) as conn:
+        claim(conn, ids[2], analyst)
+        resolve(conn, ids[2], analyst, Resolution(Action.BLOCK_ACCOUNT, "ban_evasion"))
+    app = app_as(staff("lee", "lead"))
+    app = app.selectbox(key="filter-status").set_value("awaiting_approval").run()
+    table = app.dataframe[-1].value
+    assert list(table["Case"]) == [f"case?case={ids[2]}"]
+    assert list(table["Status"]) == ["Awaiting approval"]
