@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import cached, session
 from dashboard.components.actions import flash, perform, show_flash
+from dashboard.components.case_actions import sla_editor, waiting_panel
 from dashboard.components.case_table import KIND_WORDS, STATUS_WORDS
 from dashboard.components.claim import claim_controls
 from dashboard.components.evidence import evidence_item
@@ -88,7 +89,10 @@ if case.status == CaseStatus.RESOLVED:
                f"{resolution_words(case.resolution or {})}. Label: **{case.label}**.")
 elif case.status == CaseStatus.AWAITING_APPROVAL:
     proposal_panel(member, case)
+elif case.status == CaseStatus.WAITING_ON_USER:
+    waiting_panel(member, case)
 elif holding:
     resolution_form(member, case)
 else:
     st.info("Claim the case to decide it.")
+sla_editor(member, case)

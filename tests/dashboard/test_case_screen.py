@@ -182,3 +182,35 @@ def test_an_escalated_case_waits_for_a_lead(dashboard_store, staff, seeded) -> N
     assert "only leads can take it" in texts(app)
     app = open_page(app_as(staff("lee", "lead")), "case", case="1")
     assert [b for b in app.button if b.key == "claim"]
+
+
+def test_a_document_request_pauses_the_case_until_the_user_answers(
+    dashboard_store, staff, seeded
+) -> None:
+    seeded(3)
+    app = _claimed(open_page(app_as(staff("ana", "analyst")), "case", case="2"))
+    app = _decide(app, "request_documents", "needs_documents")
+    assert _case_row(dashboard_store, 2).status == "waiting_on_user"
+    assert "the SLA clock is paused" in texts(app)
+    app = app.button(key="resume").click().run()
+    assert _case_row(dashboard_store, 2).status == "open"
+    assert "back in the queue" in texts(app)
+
+
+def test_a_lead_moves_the_sla_with_a_reason(dashboard_store, staff, seeded) -> None:
+    from datetime import date, time
+
+    seeded(2)
+    app = open_page(app_as(staff("lee", "lead")), "case", case="1")
+    app.date_input(key="sla-day").set_value(date(2030, 1, 2)).run()
+    app.time_input(key="sla-time").set_value(time(9, 30)).run()
+    app.text_input(key="sla-reason").input("Waiting for the bank's report").run()
+    app = app.button(key="sla-apply").click().run()
+    assert not app.exception
+    assert str(_case_row(dashboard_store, 1).sla_due_at).startswith("2030-01-02 09:30")
+
+
+def test_analysts_cannot_move_the_sla(staff, seeded) -> None:
+    seeded(1)
+    app = open_page(app_as(staff("ana", "analyst")), "case", case="1")
+    assert not [b for b in app.button if b.key == "sla-apply"]
