@@ -43,13 +43,15 @@ def _wait_for(lines: list[str], text: str, proc: subprocess.Popen[bytes], timeou
         time.sleep(0.2)
 
 
-def _start_up(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[bytes], list[str], int]:
+def _start_up(
+    tmp_path: Path, *args: str, dashboard_port: int = 0
+) -> tuple[subprocess.Popen[bytes], list[str], int]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRUST_")}
     metrics_port = free_port()
     env.update(
         TRUST_DATA_DIR=str(tmp_path / "data"),
         TRUST_ENVIRONMENT="development",
-        TRUST_DASHBOARD_PORT=str(free_port()),
+        TRUST_DASHBOARD_PORT=str(dashboard_port or free_port()),
         TRUST_METRICS_PORT=str(metrics_port),
         PYTHONPATH=str(ROOT),
     )
@@ -62,6 +64,14 @@ def _start_up(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[bytes], list
     return proc, lines, metrics_port
 
 
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
 def _alive(family: list[psutil.Process]) -> list[psutil.Process]:
     return [p for p in family if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
 
@@ -69,12 +79,17 @@ def _alive(family: list[psutil.Process]) -> list[psutil.Process]:
 def test_trust_up_demo_decides_the_stream_and_leaves_no_process_after_ctrl_c(
     tmp_path: Path,
 ) -> None:
-    proc, lines, metrics_port = _start_up(tmp_path, "--demo", "--demo-accounts", "200")
+    dashboard_port = free_port()
+    proc, lines, metrics_port = _start_up(
+        tmp_path, "--demo", "--demo-accounts", "200", dashboard_port=dashboard_port
+    )
     try:
         _wait_for(lines, "all decided", proc, 150)
         family = psutil.Process(proc.pid).children(recursive=True)
         with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics") as response:
             metrics = response.read().decode()
+        wait_until(lambda: _answers(f"http://127.0.0.1:{dashboard_port}/_stcore/health"), 60,
+                   "the dashboard")
 
         proc.send_signal(signal.SIGINT)
         proc.wait(60)
@@ -86,6 +101,8 @@ def test_trust_up_demo_decides_the_stream_and_leaves_no_process_after_ctrl_c(
     output = "".join(lines)
     assert "demo login demo-lead / " in output
     assert "trust_events_total" in metrics
+    assert "dramatiq_messages_total" in metrics
+    assert "trust_queue_depth" in metrics
     assert proc.returncode == 0, output
     assert len(family) >= 3, "expected redis and two workers"
     assert _alive(family) == [], f"left behind: {[p.cmdline() for p in _alive(family)]}"
