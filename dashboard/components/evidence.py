@@ -9,6 +9,7 @@ import streamlit as st
 from dashboard.components.case_table import KIND_WORDS
 from dashboard.components.payload import masked_payload
 from dashboard.components.reasons import explanation_list, reason_list
+from dashboard.components.text import plain
 from trust.staff import StaffMember
 
 OUTCOME_COLOURS = {"allow": "green", "review": "orange", "block": "red"}
@@ -21,7 +22,7 @@ def _title(item: dict[str, Any]) -> str:
     kind = KIND_WORDS.get(item["kind"], item["kind"])
     when = f"{item['occurred_at']:%Y-%m-%d %H:%M}"
     risk = f" · risk {score:.0f}" if score is not None else ""
-    return f"{kind} {item['event_id']} · {when} · {outcome}{risk}"
+    return f"{kind} {plain(item['event_id'])} · {when} · {outcome}{risk}"
 
 
 def evidence_item(member: StaffMember, item: dict[str, Any], *, expanded: bool) -> None:

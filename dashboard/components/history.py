@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components.case_table import KIND_WORDS, STATUS_WORDS
+from dashboard.components.text import plain
 
 LINK_WORDS = {"device": "same device", "payment": "same payment method",
               "document": "same identity document", "phone": "same phone number",
@@ -63,9 +64,9 @@ def audit_table(rows: Sequence[dict[str, Any]], *, empty: str) -> None:
         return
     # A static table: a page of the log is short, and its text stays selectable and searchable.
     st.table(pd.DataFrame([{
-        "When": f"{r['at']:%Y-%m-%d %H:%M:%S}", "Who": r["actor"],
-        "What": r["action"].replace("_", " "), "On": f"{r['target_type']} {r['target_id']}",
-        "Change": changes(r.get("before"), r.get("after")),
+        "When": f"{r['at']:%Y-%m-%d %H:%M:%S}", "Who": plain(r["actor"]),
+        "What": r["action"].replace("_", " "), "On": plain(f"{r['target_type']} {r['target_id']}"),
+        "Change": plain(changes(r.get("before"), r.get("after"))),
     } for r in rows]), hide_index=True, border="horizontal")
 
 

@@ -7,6 +7,8 @@ from typing import Any
 
 import streamlit as st
 
+from dashboard.components.text import plain
+
 SEVERITY_WORDS = {0: "info", 1: "low", 2: "moderate", 3: "high", 4: "severe", 5: "critical"}
 
 
@@ -17,11 +19,12 @@ def reason_list(hits: Sequence[dict[str, Any]], *, empty: str = "No rule matched
         return
     for hit in sorted(hits, key=lambda h: (-int(h.get("severity", 0)), -float(h["score"]))):
         severity = SEVERITY_WORDS.get(int(hit.get("severity", 0)), str(hit.get("severity")))
+        # The reason text carries event values (names, amounts): shown as text, not markup.
         st.markdown(
-            f"- **{hit.get('reason') or hit['reason_code']}**  \n"
-            f"  `{hit['reason_code']}` · rule `{hit['rule_id']}` · severity {severity} · "
-            f"+{float(hit['score']):g} points"
-            + (f" · policy {hit['policy']}" if hit.get("policy") else "")
+            f"- **{plain(hit.get('reason') or hit['reason_code'])}**  \n"
+            f"  {plain(hit['reason_code'])} · rule {plain(hit['rule_id'])} · severity "
+            f"{severity} · +{float(hit['score']):g} points"
+            + (f" · policy {plain(hit['policy'])}" if hit.get("policy") else "")
         )
 
 
@@ -34,4 +37,4 @@ def explanation_list(model_score: float | None, explanation: Sequence[dict[str, 
     if not explanation:
         st.caption("The model gave no feature-level explanation.")
     for item in explanation:
-        st.markdown(f"- {item['sentence']}")
+        st.markdown(f"- {plain(item['sentence'])}")

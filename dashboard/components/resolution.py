@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard import session
 from dashboard.components.actions import flash, perform
+from dashboard.components.text import plain
 from trust.cases import Case, CaseStatus
 from trust.cases.reasons import RESOLUTION_REASONS, SUGGESTED
 from trust.cases.resolution import (
@@ -116,7 +117,7 @@ def proposal_panel(member: StaffMember, case: Case) -> None:
     st.warning(
         f"**{case.proposed_by}** proposed: {ACTION_WORDS[action]} — "
         f"{reason_words(str(proposal.get('reason_code', '')))}"
-        + (f"  \nNote: {proposal['note']}" if proposal.get("note") else "")
+        + (f"  \nNote: {plain(proposal['note'])}" if proposal.get("note") else "")
         + (f"  \nReleased {proposal['release_amount']}, refunded {proposal['refund_amount']}"
            if action in DISPUTE_OUTCOMES else "")
     )

@@ -13,6 +13,7 @@ from dashboard.components.evidence import evidence_item
 from dashboard.components.history import audit_table, links_table, timeline_tables
 from dashboard.components.resolution import proposal_panel, resolution_form, resolution_words
 from dashboard.components.sla import sla_badge
+from dashboard.components.text import plain
 from trust.cases import CaseStatus
 from trust.cases.workflow import add_note
 from trust.errors import CaseError
@@ -39,7 +40,7 @@ except CaseError:
     st.stop()
 case = detail.case
 
-st.title(f"Case #{case.id}: {KIND_WORDS.get(case.kind, case.kind)} · {case.subject_id}")
+st.title(f"Case #{case.id}: {KIND_WORDS.get(case.kind, case.kind)} · {plain(case.subject_id)}")
 show_flash()
 status, sla, priority = st.columns(3)
 status.markdown(f"Status: **{STATUS_WORDS.get(case.status, case.status)}**")
@@ -71,7 +72,8 @@ with linked:
     links_table(cached.links(db, case.subject_id))
 with notes:
     for note in detail.notes:
-        st.markdown(f"**{note['author']}** · {note['created_at']:%Y-%m-%d %H:%M}  \n{note['body']}")
+        st.markdown(f"**{note['author']}** · {note['created_at']:%Y-%m-%d %H:%M}  \n"
+                    f"{plain(note['body'])}")
     if not detail.notes:
         st.caption("No notes yet.")
     if session.may(Permission.ADD_NOTE):

@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard import cached, session
 from dashboard.components.payload import masked_refused
+from dashboard.components.text import plain
 from trust.errors import QueueUnavailableError
 
 PAGE_SIZE = 50
@@ -36,7 +37,8 @@ else:
                           key="quarantine-pick")
     record = next(r for r in rows if r["id"] == picked)
     for problem in record["errors"]:
-        st.markdown(f"- `{problem.get('field', '?')}`: {problem.get('message', problem)}")
+        field, message = problem.get("field", "?"), problem.get("message", problem)
+        st.markdown(f"- {plain(field)}: {plain(message)}")
     st.caption("The record as received (personal values masked):")
     masked_refused(member, record["id"], record["raw"])
 

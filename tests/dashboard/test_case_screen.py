@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
+from dashboard.components.text import plain
 from tests.dashboard.conftest import app_as, first_case_of_kind, open_page, texts
 from trust.audit import AuditFilter, search_audit
 from trust.store import transaction
@@ -38,7 +39,7 @@ def test_the_case_shows_every_rule_hit_with_its_reason(staff, seeded) -> None:
     assert not app.exception
     said = texts(app)
     assert "**Rules that matched**" in said
-    assert " · rule `" in said and "severity" in said
+    assert " · rule rv" in said and " · severity " in said
     assert "No anomaly model scored this event." in said
     assert "Claim the case to decide it." in said
 
@@ -143,7 +144,7 @@ def test_a_note_is_saved_and_shown(staff, seeded) -> None:
     app.text_area(key="note-body").input("Asked the platform for contract logs.").run()
     app = app.button(key="note-save").click().run()
     assert "Note saved." in texts(app)
-    assert "Asked the platform for contract logs." in texts(app)
+    assert plain("Asked the platform for contract logs.") in texts(app)
 
 
 def _clear_payload(store, shown: str) -> dict:
@@ -214,3 +215,13 @@ def test_analysts_cannot_move_the_sla(staff, seeded) -> None:
     seeded(1)
     app = open_page(app_as(staff("ana", "analyst")), "case", case="1")
     assert not [b for b in app.button if b.key == "sla-apply"]
+
+
+def test_markup_in_a_note_is_shown_as_text(staff, seeded) -> None:
+    seeded(1)
+    hostile = "![seen](https://tracker.example/p.png)"
+    app = open_page(app_as(staff("ana", "analyst")), "case", case="1")
+    app.text_area(key="note-body").input(hostile).run()
+    app = app.button(key="note-save").click().run()
+    assert hostile not in texts(app)
+    assert plain(hostile) in texts(app)
