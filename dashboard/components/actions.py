@@ -14,6 +14,7 @@ import streamlit as st
 from sqlalchemy import Connection
 
 from dashboard import cached, session
+from dashboard.components.text import plain
 from trust.errors import (
     ClaimConflictError,
     FourEyesError,
@@ -41,16 +42,16 @@ def perform(what: str, action: Callable[[Connection], T]) -> Done[T] | None:
         with transaction(session.engine()) as conn:
             value = action(conn)
     except FourEyesError as exc:
-        st.error(f"{what} was refused by the four-eyes rule: {exc}.")
+        st.error(f"{what} was refused by the four-eyes rule: {plain(exc)}.")
     except PermissionDeniedError as exc:
-        st.error(f"{what} was refused: {exc}. Ask a lead or an admin if you need it.")
+        st.error(f"{what} was refused: {plain(exc)}. Ask a lead or an admin if you need it.")
     except ClaimConflictError as exc:
-        st.warning(f"{what} did not happen: {exc}.")
+        st.warning(f"{what} did not happen: {plain(exc)}.")
     except TransientStoreError as exc:
-        st.error(f"{what} did not happen because the store was busy or unreachable ({exc}). "
+        st.error(f"{what} did not happen because the store was busy or unreachable ({plain(exc)}). "
                  "Nothing was changed; try again in a moment.")
     except TrustError as exc:
-        st.error(f"{what} did not happen: {exc}.")
+        st.error(f"{what} did not happen: {plain(exc)}.")
     else:
         cached.forget()
         return Done(value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 import streamlit as st
@@ -49,12 +50,13 @@ def links_table(links: Sequence[dict[str, Any]]) -> None:
                 "or IP address with this one.")
         return
     st.dataframe(pd.DataFrame([{
-        "Account": f"accounts?account={link['account_id']}",
+        "Account": f"accounts?account={quote(str(link['account_id']), safe='')}",
         "Shares": LINK_WORDS.get(link["kind"], link["kind"]),
         "Value (masked)": link["masked"], "Status": link["status"] or "unknown",
         "Last seen": link["last_seen_at"],
     } for link in links]), hide_index=True, width="stretch", column_config={
         "Account": st.column_config.LinkColumn("Account", display_text=r"account=(.+)$")})
+    st.caption("Values are masked; the account column opens the account's page.")
 
 
 def audit_table(rows: Sequence[dict[str, Any]], *, empty: str) -> None:

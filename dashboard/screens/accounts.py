@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import cached, session
 from dashboard.components.history import links_table, timeline_tables
+from dashboard.components.text import plain
 
 db = session.database_key()
 session.current_staff()
@@ -20,7 +21,8 @@ if len(query.strip()) < 2:
 
 found = cached.accounts_matching(db, query)
 if not found:
-    st.warning(f"No account id starts with, and no display name contains, “{query.strip()}”.")
+    st.warning(f"No account id starts with, and no display name contains, "
+               f"“{plain(query.strip())}”.")
     st.stop()
 ids = [a["account_id"] for a in found]
 account_id = st.selectbox(
