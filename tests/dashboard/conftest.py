@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import TEST_SECRET
@@ -31,6 +32,11 @@ def dashboard_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     store = Store.open(url)
     yield store
     store.close()
+    # The app under test opened its own engine on this file; let it go with the test.
+    from dashboard.session import store_for
+
+    store_for.clear()
+    st.cache_data.clear()
 
 
 @pytest.fixture
