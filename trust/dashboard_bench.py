@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from trust.cases import QueueFilter, SlaState
 from trust.cases.queries import (
     case_detail,
@@ -24,9 +26,11 @@ from trust.cases.queries import (
     subject_timeline,
 )
 from trust.cases.seed import seed_open_cases
+from trust.errors import ConfigurationError
 from trust.settings import Settings
 from trust.staff import StaffMember, add_staff, get_staff
 from trust.store import Store, transaction
+from trust.store.tables import cases
 
 SEED_CHUNK = 10_000
 TARGET_SECONDS = 1.0
@@ -66,6 +70,14 @@ class DashboardBenchReport:
         lines += ["", "first = first call in this process (imports, cold page cache); "
                   "median = later calls, as on a running dashboard."]
         return "\n".join(lines)
+
+
+def ensure_scratch(store: Store) -> None:
+    """Refuse a store that already holds cases: the benchmark's fakes must not mix with them."""
+    with transaction(store.engine) as conn:
+        if conn.execute(select(cases.c.id).limit(1)).first() is not None:
+            raise ConfigurationError(
+                "the benchmark seeds fake cases; point --database-url at an empty database")
 
 
 def seed_queue(store: Store, open_cases: int, settings: Settings, now: datetime,

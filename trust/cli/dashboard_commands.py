@@ -25,16 +25,23 @@ def bench_dashboard_command(
     from trust.dashboard_bench import (
         DashboardBenchReport,
         bench_member,
+        ensure_scratch,
         seed_queue,
         time_reads,
         top_case_id,
     )
+    from trust.errors import ConfigurationError
     from trust.store import Store
 
     with tempfile.TemporaryDirectory(prefix="trust-bench-dashboard-") as scratch:
         url = database_url or f"sqlite:///{Path(scratch) / 'trust.db'}"
         current = settings().model_copy(update={"database_url": url})
         store = Store.open(url)
+        try:
+            ensure_scratch(store)
+        except ConfigurationError as exc:
+            store.close()
+            raise typer.BadParameter(str(exc), param_hint="--database-url") from None
         with console.status(f"seeding {cases:,} open cases...") as status:
             seconds = seed_queue(store, cases, current, datetime.now(UTC),
                                  progress=lambda n: status.update(f"seeded {n:,} cases..."))

@@ -18,3 +18,20 @@ def test_trust_bench_dashboard_prints_the_figures(tmp_path, monkeypatch) -> None
     assert "screen: queue (AppTest render, no cache)" in result.output
     assert "screen: case (AppTest render, no cache)" in result.output
     assert "TRUST_DATABASE_URL" not in os.environ
+
+
+def test_trust_bench_dashboard_refuses_a_database_that_holds_cases(
+    sqlite_store, settings, tmp_path
+) -> None:
+    from datetime import UTC, datetime
+
+    from trust.cases.seed import seed_open_cases
+    from trust.store import transaction
+
+    with transaction(sqlite_store.engine) as conn:
+        seed_open_cases(conn, 1, datetime.now(UTC), settings)
+    url = str(sqlite_store.engine.url)
+    result = CliRunner().invoke(app, ["bench", "dashboard", "--cases", "100", "--no-render",
+                                      "--database-url", url])
+    assert result.exit_code == 2
+    assert "empty database" in result.output
