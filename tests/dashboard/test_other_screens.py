@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+import streamlit as st
+from sqlalchemy import select, update
 
 from tests.dashboard.conftest import PASSWORD, app_as, open_page, texts
 from trust.staff import login
@@ -78,12 +79,25 @@ def test_the_refused_input_screen_lists_dead_letters_from_the_queue(
     assert app.dataframe[-1].value.iloc[0]["Error"] == "boom"
 
 
-def test_the_metrics_screen_charts_the_backlog(staff, seeded) -> None:
-    seeded(10)
+def test_the_metrics_screen_charts_what_there_is_and_says_what_is_missing(
+    dashboard_store, staff, seeded
+) -> None:
+    ids = seeded(10)
     app = open_page(app_as(staff("ana", "analyst")), "metrics")
     assert not app.exception
     assert app.metric[0].value == "10"
-    assert "No open cases" not in texts(app)
+    # Backlog, SLA breaches and decisions per day have data; nothing is resolved yet.
+    assert len(app.get("vega_lite_chart")) == 3
+    assert "No case was resolved in this period." in texts(app)
+
+    with transaction(dashboard_store.engine) as conn:
+        conn.execute(update(cases).where(cases.c.id.in_(ids[:4])).values(
+            status="resolved", label="confirmed", resolved_by="ana",
+            resolved_at=datetime.now(UTC)))
+    st.cache_data.clear()  # as if the figures' time-to-live had run out
+    app = open_page(app_as(staff("bo", "analyst")), "metrics")
+    assert len(app.get("vega_lite_chart")) == 6
+    assert app.metric[2].value == "4"
 
 
 def test_an_admin_adds_staff_and_sees_the_password_once(dashboard_store, staff) -> None:
