@@ -53,10 +53,20 @@ def case_frame(items: Sequence[QueueItem], now: datetime) -> pd.DataFrame:
     ])
 
 
+# Text colour of the SLA cell by its mark, so the colour shows even without an emoji font.
+_SLA_CSS = {mark: f"color: {css}; font-weight: 600" for mark, css in (
+    ("🔴", "#c0392b"), ("❌", "#c0392b"), ("🟠", "#d35400"), ("🟢", "#2e7d32"),
+    ("✅", "#2e7d32"), ("⏸", "#6b7280"))}
+
+
+def _sla_style(cell: str) -> str:
+    return _SLA_CSS.get(cell[:1], "")
+
+
 def case_table(items: Sequence[QueueItem], now: datetime, *, key: str) -> None:
-    """Show ``items`` as a table whose first column opens the case."""
+    """Show ``items`` as a table whose first column opens the case; SLA cells in colour."""
     st.dataframe(
-        case_frame(items, now),
+        case_frame(items, now).style.map(_sla_style, subset=["SLA"]),
         key=key,
         hide_index=True,
         width="stretch",
