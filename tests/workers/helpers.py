@@ -40,11 +40,17 @@ def running_worker(broker: dramatiq.Broker, threads: int = 2) -> Iterator[dramat
         worker.stop(timeout=10_000)
 
 
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> float:
+def wait_until(
+    condition: Callable[[], bool],
+    timeout: float,
+    what: str,
+    explain: Callable[[], str] | None = None,
+) -> float:
     """Poll ``condition`` until true; returns the seconds it took, fails after ``timeout``."""
     began = time.monotonic()
     while not condition():
         if time.monotonic() - began > timeout:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+            detail = f"\n{explain()}" if explain is not None else ""
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}{detail}")
         time.sleep(0.1)
     return time.monotonic() - began

@@ -3,6 +3,9 @@
 Each test streams a simulated marketplace through real worker subprocesses and ends with
 the same check: every accepted event has exactly one decision, no subject has two open
 cases of one kind, and nothing valid sits in quarantine.
+
+They run on a private redis-server (a real one, on its own port): a run takes several
+seconds, and any other test session on the machine FLUSHes the shared test database.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from workers.actors import LazyPipeline, declare_actors
 from workers.broker import TrustRedisBroker, build_broker
 from workers.wiring import build_pipeline
 
-pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
 
 def _stream(accounts: int, days: int = 30) -> list[dict[str, Any]]:
@@ -67,18 +70,31 @@ def _check(settings: Settings, records: list[dict[str, Any]]) -> None:
         store.close()
 
 
+def _diagnosis(settings: Settings, broker: TrustRedisBroker, workers: WorkerProcesses) -> str:
+    dead = broker.client.zcard(f"{broker.namespace}:dead-letters")
+    pending = broker.do_qsize(settings.worker.queue_name)
+    store = Store.from_settings(settings, migrate=False)
+    try:
+        held = counts(store)
+    finally:
+        store.close()
+    problems = [line for line in workers.logs().splitlines() if "batch processed" not in line]
+    return f"{held}; dead letters {dead}, unacknowledged {pending}\n" + "\n".join(problems)
+
+
 def _held_by(broker: TrustRedisBroker, worker_id: str, queue: str) -> int:
     key = f"{broker.namespace}:__acks__.{worker_id}.{queue}"
     return int(broker.client.scard(key))
 
 
 def test_a_worker_killed_mid_batch_loses_nothing_and_its_batches_come_back(
-    settings: Settings, redis_url: str, workers: WorkerProcesses
+    settings: Settings, throwaway_redis: ThrowawayRedis, workers: WorkerProcesses
 ) -> None:
+    redis_url = throwaway_redis.url
     # A short heartbeat keeps the test quick; `trust bench pipeline` times the defaults.
-    current = queue_settings(settings, redis_url, batch_size=100)
+    current = queue_settings(settings, redis_url, batch_size=50)
     Store.from_settings(current).close()
-    records = _stream(800)
+    records = _stream(1500)
     queue = current.worker.queue_name
     broker = _enqueue(current, records)
     victim = workers.start(current, threads=1)
@@ -93,7 +109,8 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_its_batches_come_back(
         lambda: not victim_ids & {m.decode() for m in broker.client.zrange(heartbeats, 0, -1)},
         60, "the killed worker's batches to be requeued",
     )
-    wait_until(lambda: _decided(current) >= len(records), 60, "every event decided")
+    wait_until(lambda: _decided(current) >= len(records), 60, "every event decided",
+               lambda: _diagnosis(current, broker, workers))
 
     assert held > 0, "the worker was killed while holding no batch"
     _check(current, records)
@@ -115,15 +132,17 @@ def test_a_redis_restart_during_a_run_is_survived_without_manual_action(
     time.sleep(2)
     throwaway_redis.start()
 
-    wait_until(lambda: _decided(current) >= len(records), 60, "every event decided")
+    wait_until(lambda: _decided(current) >= len(records), 60, "every event decided",
+               lambda: _diagnosis(current, broker, workers))
     _check(current, records)
     broker.close()
 
 
 def test_a_database_outage_is_retried_until_every_event_is_decided(
-    settings: Settings, redis_url: str, throwaway_postgres: ThrowawayPostgres,
+    settings: Settings, throwaway_redis: ThrowawayRedis, throwaway_postgres: ThrowawayPostgres,
     workers: WorkerProcesses,
 ) -> None:
+    redis_url = throwaway_redis.url
     current = queue_settings(settings, redis_url, batch_size=50, max_retries=30)
     current = current.model_copy(update={"database_url": throwaway_postgres.url})
     Store.from_settings(current).close()
@@ -137,7 +156,8 @@ def test_a_database_outage_is_retried_until_every_event_is_decided(
     time.sleep(4)
     throwaway_postgres.start()
 
-    wait_until(lambda: _decided(current) >= len(records), 60, "every event decided")
+    wait_until(lambda: _decided(current) >= len(records), 60, "every event decided",
+               lambda: _diagnosis(current, broker, workers))
     _check(current, records)
     assert broker.client.zcard(f"{broker.namespace}:dead-letters") == 0
     broker.close()
@@ -145,8 +165,10 @@ def test_a_database_outage_is_retried_until_every_event_is_decided(
 
 @pytest.mark.postgres
 def test_two_worker_processes_share_one_stream_on_postgresql_without_duplicates(
-    settings: Settings, redis_url: str, postgres_store: Store, workers: WorkerProcesses
+    settings: Settings, throwaway_redis: ThrowawayRedis, postgres_store: Store,
+    workers: WorkerProcesses,
 ) -> None:
+    redis_url = throwaway_redis.url
     current = queue_settings(settings, redis_url, batch_size=25, max_retries=30)
     current = current.model_copy(
         update={"database_url": postgres_store.engine.url.render_as_string(hide_password=False)}
@@ -157,7 +179,8 @@ def test_two_worker_processes_share_one_stream_on_postgresql_without_duplicates(
     workers.start(current, threads=2)
     workers.start(current, threads=2)
 
-    wait_until(lambda: _decided(current) >= len(records), 90, "every event decided")
+    wait_until(lambda: _decided(current) >= len(records), 90, "every event decided",
+               lambda: _diagnosis(current, broker, workers))
     broker.join(current.worker.queue_name, timeout=30_000)
     _check(current, records)
     assert counts(postgres_store).events == len(records)
