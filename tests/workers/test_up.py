@@ -16,7 +16,7 @@ import pytest
 
 from tests.factories import review_payload
 from tests.pipeline_invariants import assert_nothing_lost, counts
-from tests.workers.conftest import ROOT, free_port, worker_env
+from tests.workers.conftest import ROOT, ThrowawayRedis, free_port, worker_env
 from tests.workers.helpers import queue_settings, wait_until
 from trust.settings import Settings
 from trust.store import Store
@@ -128,11 +128,10 @@ def test_a_killed_trust_up_takes_redis_and_its_workers_with_it(tmp_path: Path) -
     assert running_url(tmp_path / "data") is None
 
 
-@pytest.mark.redis
 def test_trust_worker_decides_queued_events_and_stops_cleanly_on_sigterm(
-    tmp_path: Path, settings: Settings, redis_url: str
+    tmp_path: Path, settings: Settings, throwaway_redis: ThrowawayRedis
 ) -> None:
-    current = queue_settings(settings, redis_url)
+    current = queue_settings(settings, throwaway_redis.url)
     Store.from_settings(current).close()
     broker = build_broker(current)
     actors = declare_actors(broker, current, lambda: build_pipeline(current))
