@@ -6,6 +6,7 @@ never touches the configured store or queue. Figures are wall-clock on this mach
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import tempfile
@@ -109,8 +110,8 @@ def through_queue(settings: Settings, records: list[dict[str, Any]], options: Be
             "events_per_s": len(records) / (done - began), "enqueue_s": enqueued - began}
 
 
-def steady_latency(settings: Settings, records: list[dict[str, Any]], options: BenchOptions
-                   ) -> dict[str, float]:
+def steady_latency(settings: Settings, records: list[dict[str, Any]], options: BenchOptions,
+                   rate: int) -> dict[str, float]:
     """Enqueue at a steady rate; latency enqueue -> decision committed, per event.
 
     A few warm-up batches go first (compiled statements, caches), as in a running system;
@@ -120,8 +121,8 @@ def steady_latency(settings: Settings, records: list[dict[str, Any]], options: B
     size = options.batch_size
     warm_up = records[-size * options.processes * options.threads * 2 :]
     records = records[: len(records) - len(warm_up)]
-    total = min(len(records), int(options.latency_rate * options.latency_seconds))
-    interval = size / options.latency_rate
+    total = min(len(records), int(rate * options.latency_seconds))
+    interval = size / rate
     try:
         with fleet(settings, options.processes, options.threads) as workers:
             workers.enqueue(warm_up)
@@ -215,7 +216,8 @@ def run_pipeline_bench(base: Settings, options: BenchOptions, say: Say) -> dict[
     records = simulated(options.events + options.decide_samples, options.seed)
     stream, held_out = records[: options.events], records[options.events :]
     report: dict[str, Any] = {"events": len(stream), "batch_size": options.batch_size,
-                              "processes": options.processes, "threads": options.threads}
+                              "processes": options.processes, "threads": options.threads,
+                              "cpus": os.cpu_count(), "load_before": os.getloadavg()[0]}
     redis = EmbeddedRedis.in_data_dir(root / "redis-home")
     url = redis.start()
     try:
@@ -247,10 +249,18 @@ def run_pipeline_bench(base: Settings, options: BenchOptions, say: Say) -> dict[
         say("redelivery after SIGKILL of a worker holding batches ...")
         report["redelivery"] = redelivery(scenario("redelivery"), stream[:4000])
         say(f"latency at a steady {options.latency_rate:,} events/s ...")
-        report["latency"] = steady_latency(scenario("latency"), stream, options)
+        report["latency"] = steady_latency(scenario("latency"), stream, options,
+                                           options.latency_rate)
+        # Half the rate shows the latency of a pipeline that keeps up, for comparison.
+        half = options.latency_rate // 2
+        say(f"latency at a steady {half:,} events/s ...")
+        report["latency_half_rate"] = steady_latency(scenario("latency-half"), stream, options,
+                                                     half)
     finally:
         redis.stop()
         shutil.rmtree(root, ignore_errors=True)
+    # Other people's work shares this machine: the load says how quiet the run was.
+    report["load_after"] = os.getloadavg()[0]
     e2e = report["redis_sqlite"]["events_per_s"]
     report["ratio_to_ceiling"] = e2e / report["ceiling"]["events_per_s"]
     report["ratio_to_noop"] = e2e / report["noop"]["events_per_s"]
