@@ -166,21 +166,21 @@ def run_up(settings: Settings, options: UpOptions, say: Callable[[str], None]) -
 def run_workers(settings: Settings, processes: int, threads: int, say: Callable[[str], None]
                 ) -> int:
     """``trust worker``: worker processes only (distributed mode) until SIGINT/SIGTERM."""
-    from workers.broker import redis_url_of
+    from workers.broker import build_broker, redis_url_of
     from workers.metrics import prepare_multiprocess
 
-    url = redis_url_of(settings)
-    require_redis(url)
+    url = require_redis(redis_url_of(settings))
     Store.from_settings(settings).close()  # migrate once here, not in every child
     prepare_multiprocess(settings.data_dir.resolve() / "metrics", clear=True)
     supervisor = Supervisor()
     stop_on_signals(supervisor)
+    broker = build_broker(settings, url=url)
     server = None
     try:
         for number in range(processes):
             supervisor.add(f"worker-{number + 1}", worker_command(threads),
                            child_env(settings, url))
-        server = _serve_metrics(settings, None, say)
+        server = _serve_metrics(settings, broker, say)
         say(f"{processes} worker processes x {threads} threads on {url}; Ctrl-C to stop")
         supervisor.run()
     finally:
@@ -188,4 +188,5 @@ def run_workers(settings: Settings, processes: int, threads: int, say: Callable[
         if server is not None:
             server.shutdown()
             server.server_close()
+        broker.close()
     return 0
