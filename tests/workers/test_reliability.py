@@ -94,7 +94,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_its_batches_come_back(
     # A short heartbeat keeps the test quick; `trust bench pipeline` times the defaults.
     current = queue_settings(settings, redis_url, batch_size=50)
     Store.from_settings(current).close()
-    records = _stream(1500)
+    records = _stream(3000)
     queue = current.worker.queue_name
     broker = _enqueue(current, records)
     victim = workers.start(current, threads=1)
