@@ -248,13 +248,19 @@ def run_pipeline_bench(base: Settings, options: BenchOptions, say: Say) -> dict[
                     created[1]()
         say("redelivery after SIGKILL of a worker holding batches ...")
         report["redelivery"] = redelivery(scenario("redelivery"), stream[:4000])
+        # Enough events for the whole steady run, plus the warm-up batches.
+        steady = simulated(
+            int(options.latency_rate * options.latency_seconds)
+            + options.batch_size * options.processes * options.threads * 2,
+            options.seed + 1,
+        )
         say(f"latency at a steady {options.latency_rate:,} events/s ...")
-        report["latency"] = steady_latency(scenario("latency"), stream, options,
+        report["latency"] = steady_latency(scenario("latency"), steady, options,
                                            options.latency_rate)
         # Half the rate shows the latency of a pipeline that keeps up, for comparison.
         half = options.latency_rate // 2
         say(f"latency at a steady {half:,} events/s ...")
-        report["latency_half_rate"] = steady_latency(scenario("latency-half"), stream, options,
+        report["latency_half_rate"] = steady_latency(scenario("latency-half"), steady, options,
                                                      half)
     finally:
         redis.stop()
