@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,10 @@ import pytest
 from tests.factories import review_payload
 from tests.pipeline_invariants import assert_nothing_lost, counts
 from tests.workers.helpers import queue_settings, running_worker
-from trust.intake import ingest_file
+from trust.intake import ingest_file, replay_quarantine
 from trust.settings import Settings
-from trust.store import Store
+from trust.store import Store, transaction
+from trust.store.quarantine import QuarantinedRecord, count_held, quarantine_records
 from workers.actors import declare_actors
 from workers.broker import build_broker
 from workers.intake_sinks import ingest_sink, queue_in_use
@@ -62,4 +64,36 @@ def test_with_workers_in_use_ingest_queues_events_and_workers_decide_them(
     broker.close()
 
     assert (summary.accepted, summary.quarantined) == (120, 1)
+    assert_nothing_lost(sqlite_store, [r["event_id"] for r in records])
+
+
+@pytest.mark.redis
+def test_with_workers_in_use_replay_queues_the_fixed_records_and_workers_decide_them(
+    settings: Settings, redis_url: str, sqlite_store: Store
+) -> None:
+    queued = queue_settings(settings, redis_url)
+    queued = queued.model_copy(
+        update={"database_url": sqlite_store.engine.url.render_as_string(hide_password=False)}
+    )
+    records = [review_payload() for _ in range(3)]
+    held = [
+        QuarantinedRecord(source="old.jsonl", line_number=n, raw=json.dumps(r),
+                          errors=[{"field": "(record)", "message": "older schema"}],
+                          reason="refused by an older schema", event_id=str(r["event_id"]))
+        for n, r in enumerate(records, start=1)
+    ]
+    with transaction(sqlite_store.engine) as conn:
+        quarantine_records(conn, held, received_at=datetime.now(UTC))
+
+    with ingest_sink(queued, sqlite_store, use_queue=None, source="replay") as sink:
+        summary = replay_quarantine(sqlite_store, sink)
+    with sqlite_store.engine.connect() as conn:
+        assert count_held(conn) == 0
+    broker = build_broker(queued)
+    declare_actors(broker, queued, lambda: build_pipeline(queued, sqlite_store))
+    with running_worker(broker):
+        broker.join(queued.worker.queue_name, timeout=30_000)
+    broker.close()
+
+    assert summary.accepted == 3
     assert_nothing_lost(sqlite_store, [r["event_id"] for r in records])

@@ -14,6 +14,9 @@ from trust.intake import BatchOutcome, BatchSink, IngestBatch, IngestSummary
 from trust.settings import Settings
 from trust.store import Store
 
+# The source recorded with events that a quarantine replay decides here.
+REPLAY_SOURCE = "quarantine replay"
+
 quarantine_app = typer.Typer(
     help="Records refused at intake: list them, replay them after a fix.", no_args_is_help=True
 )
@@ -133,10 +136,15 @@ def list_quarantine(
 def replay(
     ids: list[int] | None = typer.Option(None, "--id", help="A held record's id (repeatable)."),
     replay_all: bool = typer.Option(False, "--all", help="Replay every held record."),
+    queue: bool | None = typer.Option(
+        None, "--queue/--direct",
+        help="Queue for the workers, or decide here (default: queue when workers are in use).",
+    ),
 ) -> None:
-    """Re-validate held records against the current schema and accept those that now pass."""
+    """Re-validate held records against the current schema and decide those that now pass."""
     from trust.cli.context import console, err_console, open_store, settings
     from trust.intake import replay_quarantine
+    from workers.intake_sinks import ingest_sink
 
     if bool(ids) == replay_all:
         err_console.print("give either --id (one or more) or --all")
@@ -145,7 +153,8 @@ def replay(
     with _store_faults_as_messages():
         store = open_store(current)
         try:
-            summary = replay_quarantine(store, current, ids=None if replay_all else ids)
+            with ingest_sink(current, store, use_queue=queue, source=REPLAY_SOURCE) as sink:
+                summary = replay_quarantine(store, sink, ids=None if replay_all else ids)
         finally:
             store.close()
     table = Table(title="quarantine replay")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, select
 
@@ -46,16 +46,22 @@ class StoredEvents:
     conflicting: list[Event]
 
 
-def _conflicting(conn: Connection, candidates: Sequence[Event]) -> list[Event]:
-    """Events whose id is stored with a different payload (a sender bug staff must see)."""
-    if not candidates:
-        return []
+def stored_payloads(conn: Connection, event_ids: Iterable[str]) -> dict[str, Any]:
+    """The stored payload of each of ``event_ids`` that is already stored."""
+    wanted = sorted(set(event_ids))
+    if not wanted:
+        return {}
     rows = conn.execute(
         select(events_table.c.event_id, events_table.c.payload).where(
-            events_table.c.event_id.in_(sorted({e.event_id for e in candidates}))
+            events_table.c.event_id.in_(wanted)
         )
     )
-    stored = {row.event_id: row.payload for row in rows}
+    return {row.event_id: row.payload for row in rows}
+
+
+def _conflicting(conn: Connection, candidates: Sequence[Event]) -> list[Event]:
+    """Events whose id is stored with a different payload (a sender bug staff must see)."""
+    stored = stored_payloads(conn, (e.event_id for e in candidates))
     return [e for e in candidates if stored.get(e.event_id) != e.model_dump(mode="json")]
 
 

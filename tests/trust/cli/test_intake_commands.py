@@ -18,7 +18,9 @@ from tests.factories import (
     reference_check_payload,
     review_payload,
 )
+from tests.pipeline_invariants import assert_nothing_lost
 from trust.cli.main import app
+from trust.events.codes import COUNTRY_CODES
 from trust.events.validation import MAX_RECORD_BYTES
 from trust.settings import get_settings
 from trust.store import Store
@@ -175,6 +177,23 @@ def test_quarantine_replay_all_reports_what_stays_held(trust_env: Path) -> None:
     assert "still held" in result.output
     _, rows = stored(trust_env / "data")
     assert [row.status for row in rows] == ["held"]
+
+
+def test_quarantine_replay_decides_a_record_a_schema_fix_lets_through(
+    trust_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = trust_env / "kosovo.jsonl"
+    kosovo = review_payload(network={"ip_country": "XK"})
+    path.write_bytes(dumps(kosovo) + b"\n")
+    runner.invoke(app, ["ingest", str(path)])
+    monkeypatch.setattr("trust.events.common.COUNTRY_CODES", COUNTRY_CODES | {"XK"})
+    result = runner.invoke(app, ["quarantine", "replay", "--all"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    store = Store.open(f"sqlite:///{trust_env / 'data' / 'trust.db'}")
+    try:
+        assert_nothing_lost(store, [kosovo["event_id"]])
+    finally:
+        store.close()
 
 
 def test_ingest_of_a_missing_file_is_a_usage_error(trust_env: Path) -> None:
