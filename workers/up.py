@@ -1,8 +1,9 @@
 """``trust up``: the whole pipeline on one machine, stopped cleanly on Ctrl-C.
 
-Order of start: Redis (embedded unless configured) -> store migration -> worker processes
--> dashboard -> metrics -> (demo) staff lead and the simulated stream. Stop is the reverse,
-and every child is tied to this process, so nothing outlives it even on SIGKILL.
+Order of start: Redis (embedded unless configured) -> store migration -> (demo) anomaly
+models trained on a simulated history -> worker processes -> dashboard -> metrics -> (demo)
+staff lead and the simulated stream. Stop is the reverse, and every child is tied to this
+process, so nothing outlives it even on SIGKILL.
 """
 
 from __future__ import annotations
@@ -121,6 +122,13 @@ def run_up(settings: Settings, options: UpOptions, say: Callable[[str], None]) -
         say(f"redis      {url}" + (" (embedded, append-only)" if redis else ""))
         store = Store.from_settings(settings)
         say(f"store      {settings.resolved_database_url}")
+        if options.demo:
+            from workers.demo_models import history_accounts, train_demo_models
+
+            # Before the workers start: they look for an active model only at boot.
+            train_demo_models(settings, options.demo_seed + 1, say,
+                              accounts=history_accounts(options.demo_accounts),
+                              stopping=supervisor.stopping)
         prepare_multiprocess(settings.data_dir.resolve() / "metrics", clear=True)
         env = child_env(settings, url)
         logs = settings.data_dir.resolve() / "logs"

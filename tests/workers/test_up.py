@@ -13,6 +13,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from sqlalchemy import select
 
 from tests.factories import review_payload
 from tests.pipeline_invariants import assert_nothing_lost, counts
@@ -20,6 +21,7 @@ from tests.workers.conftest import ROOT, ThrowawayRedis, free_port, worker_env
 from tests.workers.helpers import queue_settings, wait_until
 from trust.settings import Settings
 from trust.store import Store
+from trust.store.tables import decisions
 from workers.actors import declare_actors
 from workers.broker import build_broker
 from workers.embedded_redis import running_url
@@ -76,6 +78,23 @@ def _alive(family: list[psutil.Process]) -> list[psutil.Process]:
     return [p for p in family if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
 
 
+def _assert_demo_decisions_carry_the_model(data_dir: Path) -> None:
+    """Every decision names the model that scored it; flagged ones carry its explanation."""
+    store = Store.open(f"sqlite:///{data_dir / 'trust.db'}")
+    try:
+        with store.engine.connect() as conn:
+            rows = conn.execute(
+                select(decisions.c.outcome, decisions.c.model_version, decisions.c.model_score,
+                       decisions.c.model_explanation)
+            ).all()
+    finally:
+        store.close()
+    assert rows and all(r.model_version and r.model_score is not None for r in rows)
+    explained = [r for r in rows if r.outcome != "allow" and r.model_explanation]
+    assert explained, "no flagged demo decision carries a model explanation"
+    assert all(e["sentence"] for r in explained for e in r.model_explanation)
+
+
 def test_trust_up_demo_decides_the_stream_and_leaves_no_process_after_ctrl_c(
     tmp_path: Path,
 ) -> None:
@@ -100,6 +119,8 @@ def test_trust_up_demo_decides_the_stream_and_leaves_no_process_after_ctrl_c(
 
     output = "".join(lines)
     assert "demo login demo-lead / " in output
+    assert "review: trained on" in output
+    _assert_demo_decisions_carry_the_model(tmp_path / "data")
     assert "trust_events_total" in metrics
     assert "dramatiq_messages_total" in metrics
     assert "trust_queue_depth" in metrics
