@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import Connection, select
 
@@ -26,7 +26,8 @@ from trust.intake.batches import CONFLICTING_CONTENT
 from trust.intake.sinks import conflict_record, store_events
 from trust.pii import PiiHasher
 from trust.settings import Settings
-from trust.store import Store, transaction
+from trust.store import Store, snapshot, transaction
+from trust.store.events import existing_event_ids
 from trust.store.quarantine import QuarantinedRecord, quarantine_records
 from trust.store.tables import decisions as decisions_table
 
@@ -41,6 +42,31 @@ class BatchScorer(Protocol):
     ) -> list[Decision]:
         """One decision per event (signals see the batch's own rows, not the future)."""
         ...
+
+
+@runtime_checkable
+class AheadScorer(Protocol):
+    """A scorer that can also decide new events before they are stored (``Scorer`` can)."""
+
+    def score_unstored(
+        self, conn: Connection, events: Sequence[Event], hasher: PiiHasher, now: datetime
+    ) -> list[Decision]:
+        """One decision per event not stored yet; ``conn`` only reads."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """Decisions made before the write transaction, for the events then new (in order)."""
+
+    event_ids: list[str]
+    decisions: list[Decision]
+
+    def for_events(self, fresh: Sequence[Event]) -> list[Decision] | None:
+        """The decisions if exactly these events turned out new; None if the store moved on."""
+        if [e.event_id for e in fresh] != self.event_ids:
+            return None
+        return self.decisions
 
 
 class DecisionWriter(Protocol):
@@ -172,6 +198,9 @@ class Pipeline:
     ) -> BatchResult:
         """Validate, store, score, decide and open cases for one batch, in one transaction.
 
+        Scoring reads ahead in a snapshot (see ``_score_ahead``); the one write transaction
+        then stores events, decisions and cases together.
+
         ``refused`` are records a caller already refused (intake validates as it reads);
         they are quarantined in the same transaction.
         """
@@ -183,6 +212,7 @@ class Pipeline:
         hasher = hasher_for(self.settings)
         result = BatchResult(received=len(records) + len(refused), stored=0, duplicates=0,
                              quarantined=0)
+        scored = self._score_ahead(sorted_records.events, hasher, now, clock)
         with clock("commit"), transaction(self.store.engine) as conn:
             with clock("store"):
                 stored = store_events(conn, sorted_records.events, hasher, source=self.source,
@@ -195,8 +225,13 @@ class Pipeline:
             result.stored = len(stored.fresh)
             result.duplicates = stored.repeated
             if stored.fresh:
-                with clock("score"):
-                    result.decisions = self.scorer.score_batch(conn, stored.fresh, hasher, now)
+                decisions = scored.for_events(stored.fresh) if scored is not None else None
+                if decisions is None:
+                    # Another worker stored some of these meanwhile (a redelivery racing
+                    # the original): score what is new now, inside the lock, as before.
+                    with clock("score_locked"):
+                        decisions = self.scorer.score_batch(conn, stored.fresh, hasher, now)
+                result.decisions = decisions
                 with clock("decisions"):
                     self.write_decisions(conn, result.decisions)
                 with clock("cases"):
@@ -204,6 +239,30 @@ class Pipeline:
                         self.open_cases(conn, result.decisions, self.settings, now)
                     )
         return result
+
+    def _score_ahead(
+        self, events: Sequence[Event], hasher: PiiHasher, now: datetime, clock: StageClock
+    ) -> Scored | None:
+        """Signals, rules and model for the batch's new events, read without the write lock.
+
+        The look-ups run in a read snapshot with the batch merged in memory, so the write
+        transaction that follows only inserts: two workers overlap everything but their
+        inserts. None when the scorer cannot score ahead.
+        """
+        if not events or not isinstance(self.scorer, AheadScorer):
+            return None
+        with clock("score"), snapshot(self.store.engine) as conn:
+            seen = existing_event_ids(conn, [e.event_id for e in events])
+            # The first of each new event_id, as insert_events keeps it.
+            fresh: list[Event] = []
+            for event in events:
+                if event.event_id not in seen:
+                    seen.add(event.event_id)
+                    fresh.append(event)
+            return Scored([], []) if not fresh else Scored(
+                [e.event_id for e in fresh],
+                self.scorer.score_unstored(conn, fresh, hasher, now),
+            )
 
 
 def stored_decision(conn: Connection, event_id: str) -> dict[str, Any] | None:

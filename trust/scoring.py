@@ -48,6 +48,19 @@ class Scorer:
         signals = compute_signals(conn, events, hasher)
         return self.decide_all(events, signals, now)
 
+    def score_unstored(
+        self, conn: Connection, events: Sequence[Event], hasher: PiiHasher, now: datetime
+    ) -> list[Decision]:
+        """Decisions for new events not stored yet: ``conn`` only reads, the batch is merged.
+
+        Same decisions as ``score_batch`` after storing the batch; the pipeline calls this
+        before it takes the write lock, so the look-ups and rules do not hold it.
+        """
+        if not events:
+            return []
+        signals = compute_signals(conn, events, hasher, unstored=True)
+        return self.decide_all(events, signals, now)
+
     def score_one(
         self, conn: Connection, event: Event, hasher: PiiHasher, now: datetime
     ) -> Decision:

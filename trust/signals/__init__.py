@@ -23,9 +23,15 @@ def signals_for(event: Event, ctx: BatchContext) -> Signals:
     return COMPUTERS[event.kind](event, ctx)
 
 
-def compute_signals(conn: Connection, events: Sequence[Event], hasher: PiiHasher) -> list[Signals]:
-    """One signal dict per event, in order; the look-ups are done once for the whole batch."""
-    ctx = BatchContext(conn, events, hasher)
+def compute_signals(
+    conn: Connection, events: Sequence[Event], hasher: PiiHasher, *, unstored: bool = False
+) -> list[Signals]:
+    """One signal dict per event, in order; the look-ups are done once for the whole batch.
+
+    ``unstored=True``: the events are not in the store yet (and none is stored already);
+    they are merged in memory, so the signals equal those computed after storing them.
+    """
+    ctx = BatchContext(conn, events, hasher, unstored=unstored)
     return [signals_for(event, ctx) for event in events]
 
 

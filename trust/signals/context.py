@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, func, or_, select, union_all
 
 from trust.events import Event, ProfileVerificationEvent, ReferenceCheckEvent, ReviewEvent
 from trust.pii import PiiHasher
 from trust.signals.history import AccountFacts, PastEvent, PastReview, Timeline, utc
+from trust.store.accounts import batch_account_rows, batch_identifier_rows
 from trust.store.tables import account_identifiers, accounts, events
 
 # Look-backs: complaint counts span 90 days, a reviewee's reviews 7 days, the rest 30 days.
@@ -36,10 +38,26 @@ def _kind_is(kind: str) -> ColumnElement[bool]:
 
 
 class BatchContext:
-    """Everything the signals of one batch need from the store, fetched once."""
+    """Everything the signals of one batch need from the store, fetched once.
 
-    def __init__(self, conn: Connection, batch: Sequence[Event], hasher: PiiHasher) -> None:
+    With ``unstored=True`` the batch is not in the store yet: each look-up adds the batch's
+    own rows in memory, exactly as the store would hold them once the batch is stored (see
+    ``trust.store.accounts``: an identifier keeps its first sighting, an account its earliest
+    first_seen_at). This lets the pipeline read without holding the write lock.
+    """
+
+    def __init__(
+        self, conn: Connection, batch: Sequence[Event], hasher: PiiHasher, *,
+        unstored: bool = False,
+    ) -> None:
         self.hasher = hasher
+        self._unstored: Sequence[Event] = batch if unstored else ()
+        self._batch_identifiers: dict[tuple[str, str, str], dict[str, Any]] = (
+            batch_identifier_rows(batch, hasher) if unstored else {}
+        )
+        # SQLite keeps an aware time's wall clock and drops its offset: batch rows merged
+        # in memory must read back the way stored rows do.
+        self._wall_clock = conn.dialect.name == "sqlite"
         self._by_account: dict[str, list[PastEvent]] = defaultdict(list)
         self._reviews_of: dict[str, list[PastReview]] = defaultdict(list)
         self._identifiers: dict[str, dict[str, dict[str, datetime]]] = defaultdict(dict)
@@ -72,6 +90,12 @@ class BatchContext:
         }
         self._load_accounts(conn, involved | linked | co_reviewers)
 
+    def _as_stored(self, moment: datetime) -> datetime:
+        """``moment`` as the store hands it back (naive UTC for the signals' comparisons)."""
+        if self._wall_clock and moment.tzinfo is not None:
+            return moment.replace(tzinfo=None)
+        return utc(moment)
+
     # -- queries -----------------------------------------------------------------------------
     def _load_history(
         self,
@@ -103,8 +127,26 @@ class BatchContext:
                 c.subject_id.in_(verifying), _kind_is("profile_verification"), recent
             ),
         ]
+        rows = [tuple(row) for row in conn.execute(union_all(*parts)).all()]
+        if self._unstored:
+            # The batch lies inside every window; the same predicates pick its events.
+            ordered_set, parties = set(ordered), set(complaint_parties)
+            verifying_set = set(verifying)
+            for e in self._unstored:
+                ids = e.account_ids
+                subject, counterparty = ids[0], ids[1] if len(ids) > 1 else None
+                if (
+                    subject in ordered_set
+                    or (e.kind == "complaint"
+                        and (counterparty in ordered_set or subject in parties
+                             or counterparty in parties))
+                    or (e.kind == "profile_verification" and subject in verifying_set)
+                ):
+                    rows.append(
+                        (e.event_id, e.kind, self._as_stored(e.occurred_at), subject, counterparty)
+                    )
         seen: set[str] = set()
-        for row in conn.execute(union_all(*parts)).all():
+        for row in rows:
             if row[0] in seen:
                 continue
             seen.add(row[0])
@@ -149,7 +191,18 @@ class BatchContext:
             ),
             c.occurred_at <= hi,
         )
-        for row in conn.execute(query).all():
+        rows = [tuple(row) for row in conn.execute(query).all()]
+        for e in self._unstored:
+            if isinstance(e, ReviewEvent) and (
+                e.reviewee_id in reviewees
+                or (e.reviewer_id in reviewees and e.reviewee_id in reviewers)
+            ):
+                payload = e.model_dump(mode="json")
+                rows.append((e.event_id, self._as_stored(e.occurred_at), e.reviewer_id,
+                             e.reviewee_id, payload.get("contract_id"),
+                             payload.get("direction"), payload.get("rating"),
+                             payload.get("text")))
+        for row in rows:
             review = PastReview(
                 row[0],
                 utc(row[1]),
@@ -173,6 +226,7 @@ class BatchContext:
                 account_identifiers.c.account_id,
                 account_identifiers.c.first_seen_at,
                 events.c.payload[("profile", "email")].as_string(),
+                account_identifiers.c.value_hash,
             )
             .join(events, events.c.event_id == account_identifiers.c.event_id)
             .where(
@@ -180,7 +234,21 @@ class BatchContext:
                 account_identifiers.c.kind == "email",
             )
         )
-        for account_id, occurred_at, email in conn.execute(query).all():
+        rows = [tuple(row) for row in conn.execute(query).all()]
+        if self._unstored:
+            stored = {(row[0], row[3]) for row in rows}
+            by_id = {e.event_id: e for e in self._unstored}
+            for (account_id, kind, value_hash), row in self._batch_identifiers.items():
+                if kind == "email" and account_id in ids and (account_id, value_hash) not in stored:
+                    shown = by_id[str(row["event_id"])]
+                    email = (
+                        str(shown.profile.email)
+                        if isinstance(shown, ProfileVerificationEvent) else None
+                    )
+                    rows.append(
+                        (account_id, self._as_stored(row["first_seen_at"]), email, value_hash)
+                    )
+        for account_id, occurred_at, email, _hash in rows:
             if email:
                 self._emails[account_id].append((utc(occurred_at), str(email)))
 
@@ -198,6 +266,11 @@ class BatchContext:
         )
         for account_id, kind, value_hash, first_seen in conn.execute(query).all():
             self._identifiers[account_id].setdefault(kind, {})[value_hash] = utc(first_seen)
+        for (account_id, kind, value_hash), row in self._batch_identifiers.items():
+            if account_id in ids and kind in kinds:
+                # A stored sighting keeps its first_seen_at (the upsert never moves it).
+                self._identifiers[account_id].setdefault(kind, {}).setdefault(
+                    value_hash, self._as_stored(row["first_seen_at"]))
 
     def _hashes_to_look_up(
         self, batch: Sequence[Event], reviewers: set[str]
@@ -233,8 +306,12 @@ class BatchContext:
         ).where(or_(*conditions))
         for kind, value_hash, account_id, first_seen in conn.execute(query).all():
             self._sharing[(kind, value_hash)][account_id] = utc(first_seen)
+        for (account_id, kind, value_hash), row in self._batch_identifiers.items():
+            if (kind, value_hash) in wanted:
+                self._sharing[(kind, value_hash)].setdefault(
+                    account_id, self._as_stored(row["first_seen_at"]))
 
-    def _load_accounts(self, conn: Connection, ids: Iterable[str]) -> None:
+    def _load_accounts(self, conn: Connection, ids: set[str]) -> None:
         query = select(
             accounts.c.account_id,
             accounts.c.created_at,
@@ -245,6 +322,28 @@ class BatchContext:
         for account_id, created_at, first_seen, status, role in conn.execute(query).all():
             self._accounts[account_id] = AccountFacts(
                 utc(created_at) if created_at else None, utc(first_seen), status, role
+            )
+        if self._unstored:
+            self._merge_unstored_accounts(ids)
+
+    def _merge_unstored_accounts(self, ids: set[str]) -> None:
+        """Accounts as ``record_accounts`` would leave them once the batch is stored."""
+        for account_id, row in batch_account_rows(self._unstored).items():
+            if account_id not in ids:
+                continue
+            stored = self._accounts.get(account_id)
+            created = self._as_stored(row["created_at"]) if row["created_at"] else None
+            first_seen = self._as_stored(row["first_seen_at"])
+            if stored is None:
+                # New accounts start 'active' (the column's server default).
+                self._accounts[account_id] = AccountFacts(
+                    created, first_seen, "active", row["role"])
+                continue
+            self._accounts[account_id] = AccountFacts(
+                created if created is not None else stored.created_at,
+                min(stored.first_seen_at, first_seen),
+                stored.status,
+                row["role"] if row["role"] is not None else stored.role,
             )
 
     # -- answers -----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from trust.settings import Settings
-from trust.store.database import create_store_engine, transaction
+from trust.store.database import create_store_engine, snapshot, transaction
 from trust.store.migrate import upgrade
 
 
@@ -40,4 +40,4 @@ class Store:
         self.engine.dispose()
 
 
-__all__ = ["Store", "create_store_engine", "transaction"]
+__all__ = ["Store", "create_store_engine", "snapshot", "transaction"]

@@ -19,8 +19,8 @@ def _upsert(conn: Connection) -> Any:
     return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
 
 
-def record_accounts(conn: Connection, batch: Sequence[Event]) -> None:
-    """Create or refresh the account rows an event batch mentions."""
+def batch_account_rows(batch: Sequence[Event]) -> dict[str, dict[str, Any]]:
+    """The account rows a batch brings, before merging with stored ones (keyed by id)."""
     rows: dict[str, dict[str, Any]] = {}
     for event in batch:
         for account_id in event.account_ids:
@@ -46,6 +46,12 @@ def record_accounts(conn: Connection, batch: Sequence[Event]) -> None:
                 display_name=event.profile.display_name,
                 country=event.profile.country,
             )
+    return rows
+
+
+def record_accounts(conn: Connection, batch: Sequence[Event]) -> None:
+    """Create or refresh the account rows an event batch mentions."""
+    rows = batch_account_rows(batch)
     if not rows:
         return
     insert = _upsert(conn)(accounts)
@@ -109,8 +115,10 @@ def record_identifiers(
     _upsert_identifier_rows(conn, rows)
 
 
-def record_batch_identifiers(conn: Connection, batch: Sequence[Event], hasher: PiiHasher) -> None:
-    """``record_identifiers`` for a whole event batch in one statement (the fast path)."""
+def batch_identifier_rows(
+    batch: Sequence[Event], hasher: PiiHasher
+) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """The identifier rows a batch brings, keyed by (account, kind, hash), earliest sighting."""
     rows: dict[tuple[str, str, str], dict[str, Any]] = {}
     for event in batch:
         for found in identifiers_of(event, hasher):
@@ -122,7 +130,12 @@ def record_batch_identifiers(conn: Connection, batch: Sequence[Event], hasher: P
                 row.update(first_seen_at=event.occurred_at, event_id=event.event_id)
             elif event.occurred_at > row["last_seen_at"]:
                 row["last_seen_at"] = event.occurred_at
-    _upsert_identifier_rows(conn, rows)
+    return rows
+
+
+def record_batch_identifiers(conn: Connection, batch: Sequence[Event], hasher: PiiHasher) -> None:
+    """``record_identifiers`` for a whole event batch in one statement (the fast path)."""
+    _upsert_identifier_rows(conn, batch_identifier_rows(batch, hasher))
 
 
 def accounts_sharing(

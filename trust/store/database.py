@@ -26,7 +26,14 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY = "trust_read_only"
+
+
 def _begin_immediate(conn: Connection) -> None:
+    if conn.get_execution_options().get(READ_ONLY):
+        # A reader takes no lock: in WAL mode it sees one snapshot and blocks no writer.
+        conn.exec_driver_sql("BEGIN")
+        return
     # Take the write lock up front so two writers queue on busy_timeout instead of
     # deadlocking on a lock upgrade half-way through a transaction.
     conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -74,6 +81,20 @@ def transaction(engine: Engine) -> Iterator[Connection]:
     try:
         with engine.begin() as conn:
             yield conn
+    except DBAPIError as exc:
+        if is_transient(exc):
+            raise TransientStoreError(str(exc.orig or exc)) from exc
+        raise StoreError(str(exc.orig or exc)) from exc
+
+
+@contextmanager
+def snapshot(engine: Engine) -> Iterator[Connection]:
+    """A read-only transaction that holds no write lock; faults as in ``transaction``."""
+    try:
+        with engine.connect() as conn:
+            conn.execution_options(**{READ_ONLY: True})
+            with conn.begin():
+                yield conn
     except DBAPIError as exc:
         if is_transient(exc):
             raise TransientStoreError(str(exc.orig or exc)) from exc

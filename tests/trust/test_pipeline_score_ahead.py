@@ -1,0 +1,88 @@
+"""Scoring ahead of the write lock: same decisions, and a store that moved on is re-read."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Connection, select
+
+from tests.factories import profile_verification_payload, review_payload
+from tests.pipeline_invariants import assert_nothing_lost
+from trust.decisions import Decision
+from trust.events import Event
+from trust.intake.sinks import store_events
+from trust.pii import PiiHasher
+from trust.pipeline import default_pipeline, hasher_for, sort_records
+from trust.scoring import Scorer
+from trust.settings import Settings
+from trust.simulate import generate_events
+from trust.store import Store, transaction
+from trust.store.tables import decisions
+from workers.wiring import build_scorer
+
+NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
+
+
+class _RacedScorer:
+    """Scores ahead like ``Scorer``, but another worker stores the first event meanwhile."""
+
+    def __init__(self, real: Scorer, store: Store, settings: Settings) -> None:
+        self.real, self.store, self.settings = real, store, settings
+        self.locked_batches = 0
+
+    def score_unstored(
+        self, conn: Connection, events: Sequence[Event], hasher: PiiHasher, now: datetime
+    ) -> list[Decision]:
+        found = self.real.score_unstored(conn, events, hasher, now)
+        other = default_pipeline(self.store, self.settings, self.real)
+        other.process([events[0]], now)
+        return found
+
+    def score_batch(
+        self, conn: Connection, events: Sequence[Event], hasher: PiiHasher, now: datetime
+    ) -> list[Decision]:
+        self.locked_batches += 1
+        return self.real.score_batch(conn, events, hasher, now)
+
+
+def test_an_event_stored_by_another_worker_meanwhile_is_decided_once(
+    store: Store, settings: Settings
+) -> None:
+    records = [review_payload(), profile_verification_payload(), review_payload()]
+    scorer = _RacedScorer(build_scorer(settings), store, settings)
+
+    result = default_pipeline(store, settings, scorer).process(records, NOW)
+
+    assert scorer.locked_batches == 1
+    assert [d.event_id for d in result.decisions] == [r["event_id"] for r in records[1:]]
+    assert_nothing_lost(store, [r["event_id"] for r in records])
+
+
+def test_decisions_scored_ahead_equal_those_scored_inside_the_transaction(
+    tmp_path: Path, settings: Settings
+) -> None:
+    records = [r for r, _ in generate_events(60, 30, 9)][:600]
+    scorer = build_scorer(settings)
+    hasher = hasher_for(settings)
+    ahead, inside = Store.open(f"sqlite:///{tmp_path / 'ahead.db'}"), Store.open(
+        f"sqlite:///{tmp_path / 'inside.db'}")
+    pipeline = default_pipeline(ahead, settings, scorer)
+    expected: dict[str, object] = {}
+    for start in range(0, len(records), 100):
+        batch = records[start : start + 100]
+        pipeline.process(batch, NOW)
+        # The same batch scored the way it was before: stored first, in the transaction.
+        events = sort_records(batch, source="test").events
+        with transaction(inside.engine) as conn:
+            fresh = store_events(conn, events, hasher, source="test", received_at=NOW).fresh
+            for decision in scorer.score_batch(conn, fresh, hasher, NOW):
+                expected[decision.event_id] = decision.to_row()["signals"]
+    with ahead.engine.connect() as conn:
+        rows = conn.execute(select(decisions.c.event_id, decisions.c.signals)).all()
+        stored = {event_id: signals for event_id, signals in rows}
+    ahead.close()
+    inside.close()
+    assert len(stored) == len(records)
+    assert stored == expected
