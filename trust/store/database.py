@@ -15,6 +15,11 @@ from sqlalchemy.pool import NullPool
 from trust.errors import StoreError, TransientStoreError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Pages the WAL may hold before a commit checkpoints it into the database (SQLite's default
+# is 1,000, about 4 MB). A batch writes a few hundred pages, so the default checkpointed
+# every few batches, fsync included: ~80 us/event of a worker's time. 10,000 pages (~40 MB)
+# copies each hot page once per ten times as many batches.
+SQLITE_WAL_AUTOCHECKPOINT_PAGES = 10_000
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -22,6 +27,7 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_WAL_AUTOCHECKPOINT_PAGES}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
