@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,6 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from tests.conftest import TEST_SECRET
 from tests.factories import (
     complaint_payload,
     profile_verification_payload,
@@ -104,16 +102,6 @@ def build_file(path: Path) -> tuple[set[str], dict[int, tuple[str, str]]]:
     path.write_bytes(b"\n".join(lines) + b"\n")
     return {str(v["event_id"]) for v in valid}, broken_lines
 
-
-@pytest.fixture
-def trust_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """The CLI pointed at a SQLite store in a temp folder."""
-    monkeypatch.setenv("TRUST_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("TRUST_SECRET_KEY", TEST_SECRET)
-    monkeypatch.delenv("TRUST_DATABASE_URL", raising=False)
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
 
 
 def stored(data_dir: Path) -> tuple[set[str], list[Any]]:

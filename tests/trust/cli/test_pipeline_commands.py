@@ -3,30 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import TEST_SECRET
 from tests.factories import profile_verification_payload, review_payload
 from trust.cli.main import app
 from trust.settings import get_settings
 
 runner = CliRunner()
 
-
-@pytest.fixture
-def trust_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Commands run against a temp data folder (SQLite) with a fixed key."""
-    monkeypatch.setenv("TRUST_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("TRUST_SECRET_KEY", TEST_SECRET)
-    monkeypatch.delenv("TRUST_DATABASE_URL", raising=False)
-    monkeypatch.delenv("TRUST_REDIS_URL", raising=False)
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
 
 
 def test_decide_reads_one_event_from_stdin_and_prints_its_decision(trust_env: Path) -> None:

@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import yaml
 from typer.testing import CliRunner
 
-from tests.conftest import TEST_SECRET
 from tests.factories import make_complaint, make_review
 from tests.trust.rules.conftest import RULES_DIR, valid_rule, write_pack
 from trust.cli.main import app
-from trust.settings import get_settings
 
 runner = CliRunner()
 
-
-@pytest.fixture
-def trust_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """The CLI pointed at a SQLite store in a temp folder."""
-    monkeypatch.setenv("TRUST_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("TRUST_SECRET_KEY", TEST_SECRET)
-    monkeypatch.delenv("TRUST_DATABASE_URL", raising=False)
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
 
 
 def test_validate_accepts_the_starter_pack(trust_env: Path) -> None:
