@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from trust.audit import SYSTEM_ACTOR, record_audits
@@ -124,28 +124,23 @@ def open_or_join(
             _open_new(conn, missing, settings, now)
             open_cases.update(_open_cases(conn, missing))
         audits = []
+        # Each kind of write is one statement for the whole batch (executemany), not one per
+        # case: a batch touches dozens of cases and statement overhead held the write lock.
+        case_updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        reason_rows: list[dict[str, Any]] = []
+        evidence_rows: list[dict[str, Any]] = []
+        attached: list[dict[str, Any]] = []
         for key in sorted(groups, key=lambda k: open_cases[k].id):
             case, group = open_cases[key], groups[key]
             values = _merged(case, group, settings, now)
-            conn.execute(
-                update(cases)
-                .where(cases.c.id == case.id)
-                .values(**values, updated_at=now, version=cases.c.version + 1)
+            case_updates.setdefault(tuple(sorted(values)), []).append(
+                {"case_id_": case.id, **{f"new_{k}": v for k, v in values.items()}}
             )
             ids = [d.event_id for d in group]
-            insert_ignoring_duplicates(
-                conn, case_reasons,
-                [{"case_id": case.id, "reason_code": code} for code in values["reason_codes"]
-                 if code not in case.reason_codes],
-                ["case_id", "reason_code"],
-            )
-            insert_ignoring_duplicates(
-                conn, case_evidence,
-                [{"case_id": case.id, "event_id": e, "added_at": now} for e in ids],
-                ["case_id", "event_id"],
-            )
-            conn.execute(update(decisions_table).where(decisions_table.c.event_id.in_(ids))
-                         .values(case_id=case.id))
+            reason_rows += [{"case_id": case.id, "reason_code": code}
+                            for code in values["reason_codes"] if code not in case.reason_codes]
+            evidence_rows += [{"case_id": case.id, "event_id": e, "added_at": now} for e in ids]
+            attached += [{"event_id_": e, "case_id_": case.id} for e in ids]
             result.update(dict.fromkeys(ids, case.id))
             fresh = case.evidence_count == 0
             audits.append({
@@ -159,6 +154,22 @@ def open_or_join(
                           "risk_score": values["risk_score"], "severity": values["severity"],
                           "events": ids},
             })
+        for columns, rows in case_updates.items():
+            conn.execute(
+                update(cases)
+                .where(cases.c.id == bindparam("case_id_"))
+                .values({**{c: bindparam(f"new_{c}", type_=cases.c[c].type) for c in columns},
+                         "updated_at": now, "version": cases.c.version + 1}),
+                rows,
+            )
+        insert_ignoring_duplicates(conn, case_reasons, reason_rows, ["case_id", "reason_code"])
+        insert_ignoring_duplicates(conn, case_evidence, evidence_rows, ["case_id", "event_id"])
+        conn.execute(
+            update(decisions_table)
+            .where(decisions_table.c.event_id == bindparam("event_id_"))
+            .values(case_id=bindparam("case_id_")),
+            attached,
+        )
         record_audits(conn, audits)
     for d in decisions:
         if d.flagged:
