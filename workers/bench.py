@@ -40,7 +40,7 @@ class BenchOptions:
 
     events: int = 10_000
     processes: int = 2
-    threads: int = 2
+    threads: int = 1
     batch_size: int = 250
     latency_rate: int = 2_000
     latency_seconds: float = 10.0

@@ -165,7 +165,7 @@ def dlq_replay(
 def bench_pipeline(
     events: int = typer.Option(10_000, "--events", min=1_000, help="Events per scenario."),
     processes: int = typer.Option(2, "--processes", min=1, help="Worker processes."),
-    threads: int = typer.Option(2, "--threads", min=1, help="Threads per worker."),
+    threads: int = typer.Option(1, "--threads", min=1, help="Threads per worker."),
     batch_size: int = typer.Option(250, "--batch-size", min=1, help="Events per message."),
     latency_seconds: float = typer.Option(10.0, "--latency-seconds", min=1.0,
                                           help="Length of the steady 2,000 events/s run."),
