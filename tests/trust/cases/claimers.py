@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from trust.cases import claim_next
 from trust.errors import TransientStoreError
@@ -12,9 +13,15 @@ from trust.store import Store, transaction
 NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
 
 
-def claim_until_empty(url: str, username: str) -> list[int]:
-    """Claim one case per transaction until none is left; returns the ids this process got."""
+def claim_until_empty(url: str, username: str, start_line: Any = None) -> list[int]:
+    """Claim one case per transaction until none is left; returns the ids this process got.
+
+    ``start_line`` (a shared barrier) holds every claimer until all have started, so a slow
+    process start on a loaded machine cannot let one claimer empty the queue alone.
+    """
     store = Store.open(url, migrate=False)
+    if start_line is not None:
+        start_line.wait(timeout=120)
     staff = StaffMember(0, username, Role.ANALYST)
     got: list[int] = []
     retries = 0

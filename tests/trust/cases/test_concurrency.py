@@ -31,8 +31,10 @@ def test_concurrent_claimers_get_disjoint_sets_covering_the_queue(
     with transaction(store.engine) as conn:
         seeded = seed_open_cases(conn, CASES, NOW, settings, max_evidence=1).case_ids
     names = [f"claimer-{i}" for i in range(PROCESSES)]
-    with multiprocessing.get_context("spawn").Pool(PROCESSES) as pool:
-        results = pool.starmap(claim_until_empty, [(url, name) for name in names])
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager, context.Pool(PROCESSES) as pool:
+        start_line = manager.Barrier(PROCESSES)
+        results = pool.starmap(claim_until_empty, [(url, name, start_line) for name in names])
     claimed = [case_id for got in results for case_id in got]
     assert len(claimed) == len(set(claimed)), "a case was handed out twice"
     assert sorted(claimed) == sorted(seeded), "a case was lost"
