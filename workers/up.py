@@ -43,6 +43,12 @@ class UpOptions:
     demo_seed: int = 7
 
 
+
+def _fleet(processes: int, threads: int) -> str:
+    """'2 processes x 1 thread', in words people read."""
+    return (f"{processes} process{'es' if processes != 1 else ''}"
+            f" x {threads} thread{'s' if threads != 1 else ''}")
+
 def require_redis(url: str) -> str:
     """``url`` if a Redis answers there; a clear error instead of workers restarting forever."""
     import redis as redis_client
@@ -135,8 +141,7 @@ def run_up(settings: Settings, options: UpOptions, say: Callable[[str], None]) -
         for number in range(options.processes):
             name = f"worker-{number + 1}"
             supervisor.add(name, worker_command(options.threads), env, log=logs / f"{name}.log")
-        say(f"workers    {options.processes} processes x {options.threads} threads"
-            f" (JSON logs in {logs})")
+        say(f"workers    {_fleet(options.processes, options.threads)} (JSON logs in {logs})")
         if options.dashboard and DASHBOARD_APP.exists():
             supervisor.add("dashboard", dashboard_command(settings), env,
                            log=logs / "dashboard.log")
@@ -189,7 +194,7 @@ def run_workers(settings: Settings, processes: int, threads: int, say: Callable[
             supervisor.add(f"worker-{number + 1}", worker_command(threads),
                            child_env(settings, url))
         server = _serve_metrics(settings, broker, say)
-        say(f"{processes} worker processes x {threads} threads on {url}; Ctrl-C to stop")
+        say(f"workers    {_fleet(processes, threads)} on {url}; Ctrl-C to stop")
         supervisor.run()
     finally:
         supervisor.stop()
