@@ -17,5 +17,5 @@ def settings() -> Settings:
 
 
 def open_store(current: Settings | None = None) -> Store:
-    """The configured store, migrated."""
+    """The configured store, migrated; use it in a ``with`` block so it is always closed."""
     return Store.from_settings(current or settings())

@@ -36,24 +36,24 @@ def bench_dashboard_command(
     with tempfile.TemporaryDirectory(prefix="trust-bench-dashboard-") as scratch:
         url = database_url or f"sqlite:///{Path(scratch) / 'trust.db'}"
         current = settings().model_copy(update={"database_url": url})
-        store = Store.open(url)
-        try:
-            ensure_scratch(store)
-        except ConfigurationError as exc:
-            store.close()
-            raise typer.BadParameter(str(exc), param_hint="--database-url") from None
-        with console.status(f"seeding {cases:,} open cases...") as status:
-            seconds = seed_queue(store, cases, current, datetime.now(UTC),
-                                 progress=lambda n: status.update(f"seeded {n:,} cases..."))
-        report = DashboardBenchReport(cases, seconds, store.dialect)
-        member = bench_member(store)
-        report.timings.extend(time_reads(store, current, member, repeat=repeat))
-        if render:
-            from dashboard.bench import render_timings
+        with Store.open(url) as store:
+            try:
+                ensure_scratch(store)
+            except ConfigurationError as exc:
+                raise typer.BadParameter(str(exc), param_hint="--database-url") from None
+            with console.status(f"seeding {cases:,} open cases...") as status:
+                seconds = seed_queue(store, cases, current, datetime.now(UTC),
+                                     progress=lambda n: status.update(f"seeded {n:,} cases..."))
+            report = DashboardBenchReport(cases, seconds, store.dialect)
+            member = bench_member(store)
+            report.timings.extend(time_reads(store, current, member, repeat=repeat))
+            if render:
+                from dashboard.bench import render_timings
 
-            with console.status("rendering the screens headlessly..."):
-                report.timings.extend(render_timings(url, member, top_case_id(store, current)))
-        store.close()
+                with console.status("rendering the screens headlessly..."):
+                    report.timings.extend(
+                        render_timings(url, member, top_case_id(store, current))
+                    )
     typer.echo(report.render())
 
 

@@ -77,13 +77,12 @@ def ingest(
     from workers.intake_sinks import ingest_sink
 
     current = settings()
-    with _store_faults_as_messages():
-        store = open_store(current)
-        try:
-            with ingest_sink(current, store, use_queue=queue, source=source or path.name) as sink:
-                summary = _ingest_with_progress(store, path, current, source, sink)
-        finally:
-            store.close()
+    with (
+        _store_faults_as_messages(),
+        open_store(current) as store,
+        ingest_sink(current, store, use_queue=queue, source=source or path.name) as sink,
+    ):
+        summary = _ingest_with_progress(store, path, current, source, sink)
     table = Table(title=f"ingest of {summary.source}")
     for column in ("accepted", "duplicates", "quarantined", "already held", "lines", "records/s"):
         table.add_column(column, justify="right")
@@ -109,14 +108,9 @@ def list_quarantine(
     from trust.cli.context import console, open_store
     from trust.store.quarantine import count_held, held_records
 
-    with _store_faults_as_messages():
-        store = open_store()
-        try:
-            with store.engine.connect() as conn:
-                rows = held_records(conn, limit=limit, offset=offset)
-                total = count_held(conn)
-        finally:
-            store.close()
+    with _store_faults_as_messages(), open_store() as store, store.engine.connect() as conn:
+        rows = held_records(conn, limit=limit, offset=offset)
+        total = count_held(conn)
     table = Table(title=f"quarantine: {total} held")
     for column in ("id", "source", "line", "reason", "received at"):
         table.add_column(column, overflow="fold")
@@ -150,13 +144,12 @@ def replay(
         err_console.print("give either --id (one or more) or --all")
         raise typer.Exit(2)
     current = settings()
-    with _store_faults_as_messages():
-        store = open_store(current)
-        try:
-            with ingest_sink(current, store, use_queue=queue, source=REPLAY_SOURCE) as sink:
-                summary = replay_quarantine(store, sink, ids=None if replay_all else ids)
-        finally:
-            store.close()
+    with (
+        _store_faults_as_messages(),
+        open_store(current) as store,
+        ingest_sink(current, store, use_queue=queue, source=REPLAY_SOURCE) as sink,
+    ):
+        summary = replay_quarantine(store, sink, ids=None if replay_all else ids)
     table = Table(title="quarantine replay")
     for column in ("examined", "accepted", "already stored", "still held", "not held"):
         table.add_column(column, justify="right")

@@ -17,9 +17,8 @@ def migrate_command() -> None:
     """Create or upgrade the store's schema (SQLite file or PostgreSQL)."""
     from trust.cli.context import console, open_store, settings
 
-    store = open_store()
-    console.print(f"[green]store is up to date[/] ({settings().resolved_database_url})")
-    store.close()
+    with open_store():
+        console.print(f"[green]store is up to date[/] ({settings().resolved_database_url})")
 
 
 def _register() -> None:

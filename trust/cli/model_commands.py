@@ -82,10 +82,8 @@ def train_command(
     from trust.cli.context import console, open_store, settings
 
     current = settings()
-    store = open_store(current)
-    with console.status(f"training the {kind} model..."):
+    with open_store(current) as store, console.status(f"training the {kind} model..."):
         manifest = train_anomaly_model(store, current, kind, activate=activate, seed=seed)
-    store.close()
     training = manifest["training"]
     console.print(
         f"[green]registered {manifest['version']}[/]{' (active)' if activate else ''}: "
@@ -172,9 +170,8 @@ def learn_command(
     from trust.cli.context import console, open_store, settings
 
     current = settings()
-    store = open_store(current)
-    manifest = train_learned_model(store, current, kind, seed=seed)
-    store.close()
+    with open_store(current) as store:
+        manifest = train_learned_model(store, current, kind, seed=seed)
     training, metrics = manifest["training"], manifest["metrics"]
     console.print(
         f"[green]registered {manifest['version']} (active)[/]: {training['confirmed']} confirmed "
@@ -195,9 +192,8 @@ def drift_command(
     from trust.cli.context import console, open_store, settings
 
     current = settings()
-    store = open_store(current)
-    version, count, drifts = drift_since_training(store, current, kind, days)
-    store.close()
+    with open_store(current) as store:
+        version, count, drifts = drift_since_training(store, current, kind, days)
     table = Table(title=f"{kind}: last {days:g} days ({count:,} events) vs {version}")
     for column in ("feature", "PSI", "verdict"):
         table.add_column(column)
@@ -223,10 +219,11 @@ def evaluate_sim_command(
     from trust.events import EVENT_KINDS
 
     current = settings()
-    store = open_store(current)
-    with console.status("computing signals, training and scoring each kind..."):
+    with (
+        open_store(current) as store,
+        console.status("computing signals, training and scoring each kind..."),
+    ):
         results = evaluate_simulation(store, current, truth, tuple(kind) or EVENT_KINDS)
-    store.close()
     if as_json:
         typer.echo(json.dumps([r.as_dict() for r in results], indent=2))
         return

@@ -106,11 +106,8 @@ def decide(
 
     text = sys.stdin.read() if path == "-" else Path(path).read_text()
     current = settings()
-    store = open_store(current)
-    try:
+    with open_store(current) as store:
         result = decide_one(build_pipeline(current, store, source="decide"), text)
-    finally:
-        store.close()
     typer.echo(json.dumps(result.as_json(), default=_json_default, indent=2))
     if result.status == "quarantined":
         raise typer.Exit(1)

@@ -137,15 +137,15 @@ def backtest_command(
         console.print(f"[red]no rule {rule!r} in the pack[/]")
         raise typer.Exit(1)
     start = since.replace(tzinfo=UTC) if since and since.tzinfo is None else since
-    store = open_store(current)
-    try:
-        with console.status("replaying stored events..."), store.engine.connect() as conn:
-            result = run_backtest(
-                conn, pack, current, PiiHasher(current.resolved_secret_key()), since=start
-            )
-            labels = {} if truth else staff_labels(conn)
-    finally:
-        store.close()
+    with (
+        open_store(current) as store,
+        console.status("replaying stored events..."),
+        store.engine.connect() as conn,
+    ):
+        result = run_backtest(
+            conn, pack, current, PiiHasher(current.resolved_secret_key()), since=start
+        )
+        labels = {} if truth else staff_labels(conn)
     rows = read_truth(truth) if truth else None
     from trust.cli.rules_report import print_report
 

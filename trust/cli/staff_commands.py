@@ -37,15 +37,12 @@ def _run(change: str, *args: object, **kwargs: object) -> None:
     from trust.errors import TrustError
     from trust.store import transaction
 
-    store = open_store()
     try:
-        with transaction(store.engine) as conn:
+        with open_store() as store, transaction(store.engine) as conn:
             getattr(staff, change)(conn, *args, actor=_actor(), **kwargs)
     except (TrustError, ValueError) as exc:
         err_console.print(f"[red]{exc}[/]")
         raise typer.Exit(1) from exc
-    finally:
-        store.close()
 
 
 @staff_app.command("add")
@@ -63,15 +60,12 @@ def add_command(
     from trust.store import transaction
 
     typed = _read_password() if password_stdin else None
-    store = open_store()
     try:
-        with transaction(store.engine) as conn:
+        with open_store() as store, transaction(store.engine) as conn:
             password = add_staff(conn, name, role, typed, actor=_actor())
     except (TrustError, ValueError) as exc:
         err_console.print(f"[red]{exc}[/]")
         raise typer.Exit(1) from exc
-    finally:
-        store.close()
     console.print(f"[green]added[/] {name.strip().lower()} as {role.strip().lower()}")
     if typed is None:
         console.print("password (shown once, store it now):", highlight=False)
@@ -86,12 +80,8 @@ def list_command() -> None:
     from trust.cli.context import console, open_store
     from trust.staff import list_staff
 
-    store = open_store()
-    try:
-        with store.engine.connect() as conn:
-            members = list_staff(conn)
-    finally:
-        store.close()
+    with open_store() as store, store.engine.connect() as conn:
+        members = list_staff(conn)
     if not members:
         console.print("no staff yet: add the first admin with "
                       "`trust staff add NAME --role admin`")

@@ -39,5 +39,11 @@ class Store:
         """Release every pooled connection."""
         self.engine.dispose()
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
 
 __all__ = ["Store", "create_store_engine", "snapshot", "transaction"]
