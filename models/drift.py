@@ -20,7 +20,7 @@ from models.explain import FeatureReference
 from models.registry import ModelRegistry
 from models.training import load_training_data
 from trust.errors import ModelError
-from trust.pii import PiiHasher
+from trust.pii import hasher_for
 from trust.settings import Settings
 from trust.store import Store
 from trust.store.tables import events
@@ -91,7 +91,7 @@ def drift_since_training(
         ).scalar_one()
         if newest is None:
             raise ModelError(f"no stored {kind} events to compare")
-        hasher = PiiHasher(settings.resolved_secret_key())
+        hasher = hasher_for(settings)
         data = load_training_data(conn, kind, hasher, since=newest - timedelta(days=days))
     recent = model.spec.transform(data.frame())
     return version, len(recent), feature_drift(model.reference, recent)

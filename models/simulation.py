@@ -28,7 +28,7 @@ from models.training import TrainingData, detector_options, load_training_data
 from trust.decisions import ModelAssessment, decide
 from trust.errors import ModelError
 from trust.events import EVENT_KINDS, event_adapter
-from trust.pii import PiiHasher
+from trust.pii import hasher_for
 from trust.rules.engine import RuleEngine
 from trust.rules.pack import load_pack
 from trust.settings import Settings
@@ -148,7 +148,7 @@ def evaluate_simulation(
     """One result per kind that has stored events."""
     truth = pd.read_csv(truth_path, index_col="event_id")
     engine = RuleEngine(load_pack(settings.rules_dir))
-    hasher = PiiHasher(settings.resolved_secret_key())
+    hasher = hasher_for(settings)
     results = []
     for kind in kinds:
         with store.engine.connect() as conn:

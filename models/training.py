@@ -23,7 +23,7 @@ from models.features import feature_frame
 from models.registry import ModelRegistry
 from trust.errors import ModelError
 from trust.events import event_adapter
-from trust.pii import PiiHasher
+from trust.pii import PiiHasher, hasher_for
 from trust.settings import Settings
 from trust.store import Store
 from trust.store.tables import decisions, events
@@ -113,7 +113,7 @@ def train_anomaly_model(
     store: Store, settings: Settings, kind: str, *, activate: bool = True, seed: int = 0
 ) -> dict[str, Any]:
     """Train the configured detector on stored events of ``kind`` and register it."""
-    hasher = PiiHasher(settings.resolved_secret_key())
+    hasher = hasher_for(settings)
     with store.engine.connect() as conn:
         data = load_training_data(
             conn, kind, hasher, limit=settings.model.max_training_events

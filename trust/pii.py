@@ -5,6 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import unicodedata
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from trust.settings import Settings
 
 _MEMO_LIMIT = 100_000
 
@@ -31,6 +36,16 @@ class PiiHasher:
                 self._memo.clear()
             self._memo[(kind, value)] = digest
         return digest
+
+
+@lru_cache(maxsize=8)
+def _hasher(key: bytes) -> PiiHasher:
+    return PiiHasher(key)
+
+
+def hasher_for(settings: Settings) -> PiiHasher:
+    """The personal-data hasher for these settings, one per key (so its memo is shared)."""
+    return _hasher(settings.resolved_secret_key())
 
 
 def normalise_identifier(kind: str, value: str) -> str:

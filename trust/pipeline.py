@@ -15,7 +15,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import Connection, select
@@ -24,7 +23,7 @@ from trust.decisions import Decision
 from trust.events import Event, validate_record
 from trust.intake.batches import CONFLICTING_CONTENT
 from trust.intake.sinks import conflict_record, store_events
-from trust.pii import PiiHasher
+from trust.pii import PiiHasher, hasher_for
 from trust.settings import Settings
 from trust.store import Store, snapshot, transaction
 from trust.store.events import existing_event_ids
@@ -148,14 +147,6 @@ def sort_records(records: Iterable[RawRecord | Event], *, source: str) -> Sorted
     return SortedRecords(valid, refused)
 
 
-@lru_cache(maxsize=8)
-def _hasher(key: bytes) -> PiiHasher:
-    return PiiHasher(key)
-
-
-def hasher_for(settings: Settings) -> PiiHasher:
-    """The personal-data hasher for these settings (built once per key)."""
-    return _hasher(settings.resolved_secret_key())
 
 
 class StageClock:

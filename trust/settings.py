@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, PrivateAttr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from trust.errors import ConfigurationError
@@ -110,6 +110,8 @@ class Settings(BaseSettings):
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     model: ModelSettings = Field(default_factory=ModelSettings)
 
+    _generated_key: tuple[Path, bytes] | None = PrivateAttr(default=None)
+
     @field_validator("secret_key")
     @classmethod
     def _secret_key_is_long_enough(cls, value: str | None) -> str | None:
@@ -133,11 +135,17 @@ class Settings(BaseSettings):
         """The key for hashing personal data: configured, or generated once into the data folder."""
         if self.secret_key:
             return self.secret_key.encode()
+        # Read the key file once per settings object and data folder, not once per batch.
+        path = self.data_dir / SECRET_KEY_FILE
+        if self._generated_key is None or self._generated_key[0] != path:
+            self._generated_key = (path, self._generated_secret_key(path))
+        return self._generated_key[1]
+
+    def _generated_secret_key(self, path: Path) -> bytes:
         if self.environment == "production":
             raise ConfigurationError(
                 "TRUST_SECRET_KEY must be set in production; a generated key is for development"
             )
-        path = self.data_dir / SECRET_KEY_FILE
         if path.exists():
             return path.read_text().strip().encode()
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ from trust.errors import ModelError
 from trust.events import EVENT_KINDS, Event, validate_record
 from trust.intake.batches import IngestBatch
 from trust.intake.sinks import StoreSink
-from trust.pii import PiiHasher
+from trust.pii import hasher_for
 from trust.settings import Settings
 from trust.simulate import generate_events
 from trust.store import Store
@@ -50,7 +50,7 @@ def kinds_without_model(settings: Settings) -> list[str]:
 
 def _store_history(store: Store, settings: Settings, accounts: int, seed: int) -> int:
     """Store a simulated history (events, accounts, identifiers; no decisions)."""
-    sink = StoreSink(store, PiiHasher(settings.resolved_secret_key()), source="demo history")
+    sink = StoreSink(store, hasher_for(settings), source="demo history")
     batch: list[Event] = []
     stored = 0
     for record, _truth in generate_events(accounts, HISTORY_DAYS, seed):

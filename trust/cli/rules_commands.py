@@ -116,7 +116,7 @@ def backtest_command(
 ) -> None:
     """Replay stored events through the pack; hits per rule, precision and recall."""
     from trust.cli.context import console, open_store, settings
-    from trust.pii import PiiHasher
+    from trust.pii import hasher_for
     from trust.rules.backtest import pack_with_draft, read_truth, run_backtest
     from trust.store.decisions import staff_labels
 
@@ -143,7 +143,7 @@ def backtest_command(
         store.engine.connect() as conn,
     ):
         result = run_backtest(
-            conn, pack, current, PiiHasher(current.resolved_secret_key()), since=start
+            conn, pack, current, hasher_for(current), since=start
         )
         labels = {} if truth else staff_labels(conn)
     rows = read_truth(truth) if truth else None

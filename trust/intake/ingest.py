@@ -9,7 +9,7 @@ from pathlib import Path
 
 from trust.intake.batches import DEFAULT_BATCH_SIZE, IngestBatch, iter_batches
 from trust.intake.sinks import BatchOutcome, BatchSink, StoreSink
-from trust.pii import PiiHasher
+from trust.pii import hasher_for
 from trust.settings import Settings
 from trust.store import Store
 
@@ -67,7 +67,7 @@ def ingest_file(
     """
     name = source or path.name
     if sink is None:
-        sink = StoreSink(store, PiiHasher(settings.resolved_secret_key()), source=name)
+        sink = StoreSink(store, hasher_for(settings), source=name)
     summary = IngestSummary(source=name)
     started = time.perf_counter()
     for batch in iter_batches(path, source=name, batch_size=batch_size):
