@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from trust.staff import Role, StaffMember
 from trust.store import Store, transaction
 
 NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
+CLAIM_PAUSE_S = 0.002
 
 
 def claim_until_empty(url: str, username: str, start_line: Any = None) -> list[int]:
@@ -39,5 +41,8 @@ def claim_until_empty(url: str, username: str, start_line: Any = None) -> list[i
             if case is None:
                 return got
             got.append(case.id)
+            # A reviewer looks at a case before claiming the next; without a pause SQLite's
+            # lock goes to whoever just released it and one claimer can starve the others.
+            time.sleep(CLAIM_PAUSE_S)
     finally:
         store.close()
