@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 from trust.decisions import AnomalyScorer, Decision, ModelAssessment, Signals, decide
 from trust.events import Event
 from trust.pii import PiiHasher
-from trust.rules.engine import RuleEngine
+from trust.rules.engine import RuleEngine, Watchdog
 from trust.rules.pack import RulePack
 from trust.settings import Settings
 from trust.signals import compute_signals
@@ -25,10 +25,13 @@ class Scorer:
         pack: RulePack,
         settings: Settings,
         anomaly_scorer: AnomalyScorer | None = None,
+        *,
+        watchdog: Watchdog | None = None,
     ) -> None:
         self.settings = settings
         self.anomaly_scorer = anomaly_scorer
-        self.engine = RuleEngine(pack)
+        self.watchdog = watchdog
+        self.engine = self._engine(pack)
 
     @property
     def pack_version(self) -> str:
@@ -37,7 +40,11 @@ class Scorer:
 
     def use_pack(self, pack: RulePack) -> None:
         """Swap in a newly validated pack (the caller validated it with load_pack)."""
-        self.engine = RuleEngine(pack)
+        self.engine = self._engine(pack)
+
+    def _engine(self, pack: RulePack) -> RuleEngine:
+        budget_s = self.settings.rule_budget_ms / 1000
+        return RuleEngine(pack, budget_s=budget_s, watchdog=self.watchdog)
 
     def score_batch(
         self, conn: Connection, events: Sequence[Event], hasher: PiiHasher, now: datetime

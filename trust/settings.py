@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, PrivateAttr, field_validator
+from pydantic import BaseModel, Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from trust.errors import ConfigurationError
@@ -76,6 +76,23 @@ class WorkerSettings(BaseModel):
     sweep_interval_s: float = Field(5.0, gt=0)
     min_backoff_ms: int = Field(500, gt=0)
     max_backoff_ms: int = Field(30_000, gt=0)
+    # The rule engine holds the GIL, so rules using this much CPU on one event end their
+    # worker process (workers/watchdog.py) before its heartbeat lapses; crash_retries
+    # then isolates the event.
+    rules_hard_limit_ms: int = Field(5_000, gt=0)
+    # Deliveries of a batch that ended with its worker dead before it is decided one event
+    # at a time; an event in flight when a worker dies then is dead-lettered.
+    crash_retries: int = Field(2, ge=0, le=10)
+
+    @model_validator(mode="after")
+    def _hard_limit_before_heartbeat(self) -> WorkerSettings:
+        if self.rules_hard_limit_ms >= self.heartbeat_timeout_ms:
+            raise ValueError(
+                f"rules_hard_limit_ms ({self.rules_hard_limit_ms}) must be below "
+                f"heartbeat_timeout_ms ({self.heartbeat_timeout_ms}), or a slow rule makes "
+                "the queue deliver its batch again while it still runs"
+            )
+        return self
 
 
 class ModelSettings(BaseModel):
@@ -105,6 +122,9 @@ class Settings(BaseSettings):
     dashboard_port: int = Field(8501, gt=0, lt=65536)
     metrics_port: int = Field(9191, gt=0, lt=65536)
     rules_dir: Path = Path(__file__).resolve().parent.parent / "rules"
+    # A rule that takes longer than this on one event is left out of that event's decision
+    # and recorded as a rule error on it (rules take microseconds; see trust/rules/bounds.py).
+    rule_budget_ms: float = Field(50.0, gt=0)
     decision: DecisionSettings = Field(default_factory=DecisionSettings)
     sla: SlaSettings = Field(default_factory=SlaSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)

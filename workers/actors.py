@@ -6,8 +6,13 @@ Failure policy, in one place:
 - any other failure of a batch of several events splits it in halves, each re-enqueued, so
   one bad event does not hold back the others;
 - a single event that still fails is retried ``POISON_RETRIES`` times (a race between two
-  workers looks like this too) and then dead-lettered with its error.
-Processing is idempotent by event_id, so every redelivery above is safe.
+  workers looks like this too) and then dead-lettered with its error;
+- a batch whose processing killed its worker (no exception at all) is counted across
+  deliveries and, after ``crash_retries``, decided one event at a time so that the event
+  that kills is dead-lettered and the others decided (``workers/crashes.py``).
+Processing is idempotent by event_id, so every redelivery above is safe. Logs name the
+events by id and the error by its first line, never the records themselves: they hold
+personal data.
 """
 
 from __future__ import annotations
@@ -25,8 +30,10 @@ from dramatiq.errors import ConnectionError as BrokerConnectionError
 from dramatiq.middleware import CurrentMessage
 
 from trust.errors import PoisonEventError, TransientStoreError
-from trust.pipeline import Pipeline
+from trust.pipeline import BatchResult, Pipeline
 from trust.settings import Settings
+from workers.crashes import CRASHED_REASON, CrashLedger, Delivery
+from workers.dead_letters import DeadLetters
 from workers.metrics import pipeline_metrics
 
 log = logging.getLogger(__name__)
@@ -86,6 +93,23 @@ def _event_id(record: Any) -> str | None:
     return record.get("event_id") if isinstance(record, dict) else None
 
 
+def _event_ids(records: Sequence[Any]) -> list[str | None]:
+    return [_event_id(r) for r in records]
+
+
+# Exception texts can quote what failed (a database error's detail line names the value);
+# the first line says what went wrong without it.
+ERROR_CHARS = 300
+
+
+def error_line(exc: BaseException) -> str:
+    """``Type: first line of the message``, short: what logs and dead letters show."""
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else ""
+    line = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    return line if len(line) <= ERROR_CHARS else line[: ERROR_CHARS - 1] + "…"
+
+
 def declare_noop_actor(broker: dramatiq.Broker, settings: Settings) -> Actors:
     """An actor with our name and queue that does nothing: the benchmark's baseline."""
 
@@ -103,28 +127,11 @@ def declare_actors(
 ) -> Actors:
     """Declare our actors on ``broker``; ``pipeline`` returns the process's pipeline."""
     queue = settings.worker.queue_name
+    client = getattr(broker, "client", None)
+    namespace = getattr(broker, "namespace", "dramatiq")
+    ledger = CrashLedger(client, namespace) if client is not None else None
 
-    def process_events(records: list[dict[str, Any]]) -> None:
-        started = time.perf_counter()
-        try:
-            result = pipeline().process(records)
-        except Exception as exc:
-            if is_transient(exc):
-                log.warning("transient failure; batch will be retried", extra={
-                    "records": len(records), "error": str(exc)})
-                raise
-            if len(records) > 1:
-                middle = len(records) // 2
-                actor.send(records[:middle])
-                actor.send(records[middle:])
-                pipeline_metrics().splits.inc()
-                log.warning("batch failed; split in halves", extra={
-                    "records": len(records), "error": f"{type(exc).__name__}: {exc}"})
-                return
-            raise PoisonEventError(
-                _event_id(records[0]) if records else None, f"{type(exc).__name__}: {exc}"
-            ) from exc
-        took = time.perf_counter() - started
+    def observe(result: BatchResult, took: float) -> None:
         enqueued_at = _enqueued_at()
         pipeline_metrics().observe_batch(result, enqueued_at=enqueued_at, took=took)
         log.info("batch processed", extra={
@@ -132,6 +139,75 @@ def declare_actors(
             "duplicates": result.duplicates, "quarantined": result.quarantined,
             "cases": len(result.case_ids), "seconds": round(took, 4),
             "latency_s": round(time.time() - enqueued_at, 4) if enqueued_at else None})
+
+    def decide_batch(records: list[dict[str, Any]]) -> None:
+        started = time.perf_counter()
+        try:
+            result = pipeline().process(records)
+        except Exception as exc:
+            if is_transient(exc):
+                log.warning("transient failure; batch will be retried", extra={
+                    "records": len(records), "error": error_line(exc)})
+                raise
+            if len(records) > 1:
+                middle = len(records) // 2
+                actor.send(records[:middle])
+                actor.send(records[middle:])
+                pipeline_metrics().splits.inc()
+                log.warning("batch failed; split in halves", extra={
+                    "records": len(records), "event_ids": _event_ids(records),
+                    "error": error_line(exc)})
+                return
+            raise PoisonEventError(
+                _event_id(records[0]) if records else None, error_line(exc)
+            ) from exc
+        observe(result, time.perf_counter() - started)
+
+    def decide_one_by_one(
+        records: list[dict[str, Any]], delivery: Delivery, crash_ledger: CrashLedger
+    ) -> None:
+        start = 0
+        if delivery.in_flight is not None and delivery.in_flight < len(records):
+            culprit = records[delivery.in_flight]
+            # One letter id per (message, event): a death right after this adds no second.
+            DeadLetters(crash_ledger.client, namespace).add_records(
+                f"{delivery.message_id}.{delivery.in_flight}", actor_name=PROCESS_EVENTS,
+                queue_name=queue, records=[culprit], error=CRASHED_REASON,
+                retries=delivery.crashes)
+            log.error("event dead-lettered: its worker died while processing it", extra={
+                "event_id": _event_id(culprit), "crashes": delivery.crashes})
+            start = delivery.in_flight + 1
+        else:
+            log.warning("batch killed its worker; deciding it one event at a time", extra={
+                "records": len(records), "event_ids": _event_ids(records),
+                "crashes": delivery.crashes})
+        for index in range(start, len(records)):
+            crash_ledger.in_flight(delivery.message_id, index)
+            # Each event alone, with the usual policy for an exception (retries, then a
+            # dead letter with its error) in a message of its own.
+            began = time.perf_counter()
+            try:
+                result = pipeline().process(records[index : index + 1])
+            except Exception as exc:
+                actor.send(records[index : index + 1])
+                log.warning("event failed; sent on its own", extra={
+                    "event_id": _event_id(records[index]), "error": error_line(exc)})
+                continue
+            observe(result, time.perf_counter() - began)
+
+    def process_events(records: list[dict[str, Any]]) -> None:
+        message = CurrentMessage.get_current_message()
+        if ledger is None or message is None:
+            decide_batch(records)
+            return
+        delivery = ledger.begin(message.message_id)
+        try:
+            if delivery.crashes >= settings.worker.crash_retries:
+                decide_one_by_one(records, delivery, ledger)
+            else:
+                decide_batch(records)
+        finally:
+            ledger.end(message.message_id)
 
     actor: dramatiq.Actor[[list[dict[str, Any]]], None] = dramatiq.actor(
         actor_name=PROCESS_EVENTS,

@@ -58,18 +58,41 @@ class DeadLetters:
 
     def add(self, message: dramatiq.Message[Any], error: str) -> None:
         """Keep a rejected message with its error."""
+        self.add_records(
+            message.message_id,
+            actor_name=message.actor_name,
+            queue_name=message.queue_name.removesuffix(".DQ"),
+            records=list(message.args[0]) if message.args else [],
+            error=error,
+            traceback=str(message.options.get("traceback", "")),
+            retries=int(message.options.get("retries", 0)),
+        )
+
+    def add_records(
+        self,
+        letter_id: str,
+        *,
+        actor_name: str,
+        queue_name: str,
+        records: list[Any],
+        error: str,
+        traceback: str = "",
+        retries: int = 0,
+    ) -> None:
+        """Keep ``records`` with their error under ``letter_id`` (the same id twice: once)."""
+        failed_at = time.time()
         body = {
-            "actor_name": message.actor_name,
-            "queue_name": message.queue_name.removesuffix(".DQ"),
-            "records": list(message.args[0]) if message.args else [],
+            "actor_name": actor_name,
+            "queue_name": queue_name,
+            "records": records,
             "error": error,
-            "traceback": str(message.options.get("traceback", "")),
-            "failed_at": time.time(),
-            "retries": int(message.options.get("retries", 0)),
+            "traceback": traceback,
+            "failed_at": failed_at,
+            "retries": retries,
         }
         pipe = self.client.pipeline()
-        pipe.hset(self.bodies, message.message_id, json.dumps(body, default=str))
-        pipe.zadd(self.index, {message.message_id: float(cast(float, body["failed_at"]))})
+        pipe.hset(self.bodies, letter_id, json.dumps(body, default=str))
+        pipe.zadd(self.index, {letter_id: failed_at})
         pipe.execute()
 
     def list(self, limit: int = 100) -> list[DeadLetter]:

@@ -1,4 +1,9 @@
-"""Structured logs: one JSON object per line, with the fields passed as ``extra=``."""
+"""Structured logs: one JSON object per line, with the fields passed as ``extra=``.
+
+A queue message's records are events, personal data included. dramatiq logs a failed
+message as ``actor(args)``, the whole batch, once per attempt; ``MessageRedactor`` turns
+every message in a log call into its actor, id and record count.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,10 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+from typing import Any
+
+import dramatiq
+from dramatiq.broker import MessageProxy
 
 # Attributes every LogRecord has; anything else came from ``extra=`` and is worth keeping.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
@@ -28,6 +37,28 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+def describe_message(message: dramatiq.Message[Any] | MessageProxy) -> str:
+    """``actor(message id, N records)``: a message named without its arguments."""
+    records = message.args[0] if message.args else ()
+    count = len(records) if isinstance(records, list | tuple) else 1
+    return f"{message.actor_name}({message.message_id}, {count} records)"
+
+
+class MessageRedactor(logging.Filter):
+    """Replaces queue messages among a log call's arguments by ``describe_message``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and any(isinstance(a, _MESSAGES) for a in args):
+            record.args = tuple(
+                describe_message(a) if isinstance(a, _MESSAGES) else a for a in args
+            )
+        return True
+
+
+_MESSAGES = (dramatiq.Message, MessageProxy)
+
+
 def configure_logging(level: str = "INFO") -> None:
     """Send every logger's records to stderr as JSON lines (idempotent)."""
     root = logging.getLogger()
@@ -36,6 +67,7 @@ def configure_logging(level: str = "INFO") -> None:
             root.removeHandler(handler)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(MessageRedactor())
     handler._trust_json = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)

@@ -42,10 +42,12 @@ def run_worker(settings: Settings, threads: int, *, noop: bool = False) -> None:
 
     from workers.actors import LazyPipeline, declare_actors, declare_noop_actor
     from workers.broker import build_broker
+    from workers.watchdog import CpuTimeWatchdog
     from workers.wiring import build_pipeline
 
     broker = build_broker(settings, extra=[Prometheus()])
-    lazy = LazyPipeline(lambda: build_pipeline(settings))
+    watchdog = CpuTimeWatchdog(settings.worker.rules_hard_limit_ms / 1000).install()
+    lazy = LazyPipeline(lambda: build_pipeline(settings, watchdog=watchdog))
     if noop:
         declare_noop_actor(broker, settings)
     else:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from trust.decisions import AnomalyScorer
 from trust.pipeline import Pipeline, default_pipeline
+from trust.rules.engine import Watchdog
 from trust.rules.pack import load_pack
 from trust.scoring import Scorer
 from trust.settings import Settings
@@ -35,14 +36,25 @@ def anomaly_scorer(settings: Settings) -> AnomalyScorer | None:
         return None
 
 
-def build_scorer(settings: Settings) -> Scorer:
+def build_scorer(settings: Settings, *, watchdog: Watchdog | None = None) -> Scorer:
     """The rule pack in force plus the anomaly model, ready to score batches."""
-    return Scorer(load_pack(settings.rules_dir), settings, anomaly_scorer(settings))
+    return Scorer(
+        load_pack(settings.rules_dir), settings, anomaly_scorer(settings), watchdog=watchdog
+    )
 
 
 def build_pipeline(
-    settings: Settings, store: Store | None = None, *, source: str = "queue"
+    settings: Settings,
+    store: Store | None = None,
+    *,
+    source: str = "queue",
+    watchdog: Watchdog | None = None,
 ) -> Pipeline:
-    """The pipeline the workers and ``trust decide`` run (store opened without migrating)."""
+    """The pipeline the workers and ``trust decide`` run (store opened without migrating).
+
+    Worker processes pass the rules ``watchdog`` (``workers/watchdog.py``).
+    """
     store = store or Store.from_settings(settings, migrate=False)
-    return default_pipeline(store, settings, build_scorer(settings), source=source)
+    return default_pipeline(
+        store, settings, build_scorer(settings, watchdog=watchdog), source=source
+    )

@@ -49,6 +49,8 @@ def worker_env(settings: Settings) -> dict[str, str]:
         TRUST_WORKER__MIN_BACKOFF_MS=str(knobs.min_backoff_ms),
         TRUST_WORKER__MAX_BACKOFF_MS=str(knobs.max_backoff_ms),
         TRUST_WORKER__MAX_RETRIES=str(knobs.max_retries),
+        TRUST_WORKER__RULES_HARD_LIMIT_MS=str(knobs.rules_hard_limit_ms),
+        TRUST_WORKER__CRASH_RETRIES=str(knobs.crash_retries),
         PYTHONPATH=str(ROOT),
     )
     return env

@@ -20,6 +20,7 @@ def queue_settings(settings: Settings, redis_url: str, **worker: Any) -> Setting
         "min_backoff_ms": 100,
         "max_backoff_ms": 1_000,
         "heartbeat_timeout_ms": 3_000,
+        "rules_hard_limit_ms": 1_000,
         "sweep_interval_s": 0.5,
         "batch_size": 50,
         **worker,

@@ -9,6 +9,7 @@ from typing import Any
 import cel
 
 from trust.events import Event
+from trust.rules.bounds import bound_problems
 from trust.rules.expressions import ROOTS, References, analyse, flatten_signals
 from trust.rules.spec import RuleSpec
 from trust.rules.views import event_fields, event_view
@@ -95,6 +96,12 @@ def check_rule(
 ) -> tuple[cel.Program, References, cel.Program] | None:
     """Compile and check ``spec``; append problems and return None when it is refused."""
     label = f"{label}: {spec.id}"
+    # Measured before compiling: past these limits the native compiler or engine can
+    # overflow its stack and kill the process instead of raising.
+    too_big = bound_problems(spec.when)
+    if too_big:
+        problems.extend(f"{label}: {problem}" for problem in too_big)
+        return None
     try:
         program = cel.compile(spec.when)
     except Exception as exc:  # the cel package raises ValueError with the parser's message

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import cel
 
@@ -54,6 +55,22 @@ def render_reason(text: str, event: Mapping[str, Any], signals: Mapping[str, Any
     return _PLACEHOLDER.sub(lambda m: _show(_lookup(roots[m.group(1)], m.group(2))), text)
 
 
+class Watchdog(Protocol):
+    """Bounds one event's rule evaluation from outside (the workers install one).
+
+    The CEL engine holds the GIL while it evaluates, so nothing in Python can interrupt a
+    runaway rule; a watchdog acts at the process level (``workers/watchdog.py``).
+    """
+
+    def arm(self) -> None:
+        """An event's rules start running."""
+        ...
+
+    def disarm(self) -> None:
+        """They finished."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class _KindPlan:
     """The rules of one kind that run, and the event fields they read."""
@@ -64,10 +81,20 @@ class _KindPlan:
 
 
 class RuleEngine:
-    """Runs every live and shadow rule of a pack; disabled rules are skipped entirely."""
+    """Runs every live and shadow rule of a pack; disabled rules are skipped entirely.
 
-    def __init__(self, pack: RulePack) -> None:
+    With ``budget_s``, a rule that takes longer than that on one event is left out of the
+    event's decision and recorded as an error on it: rules take microseconds, and one that
+    does not has met an input its author did not foresee. With a ``watchdog``, each
+    event's evaluation is armed and disarmed around.
+    """
+
+    def __init__(
+        self, pack: RulePack, *, budget_s: float | None = None, watchdog: Watchdog | None = None
+    ) -> None:
         self.pack = pack
+        self.budget_s = budget_s
+        self.watchdog = watchdog
         self._plans: dict[str, _KindPlan] = {}
         for kind in pack.baselines:
             active = tuple(r for r in pack.of_kind(kind) if r.spec.state != "disabled")
@@ -136,19 +163,37 @@ class RuleEngine:
         values["event"] = view
         context = cel.Context(values)
         full_view: dict[str, Any] | None = None
-        for rule in rules:
-            try:
-                fired = rule.fast_program.execute(context)
-            except Exception as exc:  # one broken rule/event pair must not stop the batch
-                result.errors.append(f"{rule.id}: {_first_line(exc)}")
-                continue
-            if fired is True:
-                if full_view is None:
-                    full_view = event_view(event) if event is not None else view
-                hit = _hit(rule, full_view, signals)
-                (result.hits if rule.spec.state == "live" else result.shadow_hits).append(hit)
-            elif fired is not False:
-                result.errors.append(f"{rule.id}: returned {type(fired).__name__}, not a boolean")
+        budget = self.budget_s if self.budget_s is not None else float("inf")
+        clock = time.perf_counter
+        if self.watchdog is not None:
+            self.watchdog.arm()
+        try:
+            for rule in rules:
+                began = clock()
+                try:
+                    fired = rule.fast_program.execute(context)
+                except Exception as exc:  # one broken rule/event pair must not stop the batch
+                    result.errors.append(f"{rule.id}: {_first_line(exc)}")
+                    continue
+                took = clock() - began
+                if took > budget:
+                    result.errors.append(
+                        f"{rule.id}: over its evaluation budget ({took * 1000:.0f} ms, budget "
+                        f"{budget * 1000:.0f} ms); decided without it"
+                    )
+                    continue
+                if fired is True:
+                    if full_view is None:
+                        full_view = event_view(event) if event is not None else view
+                    hit = _hit(rule, full_view, signals)
+                    (result.hits if rule.spec.state == "live" else result.shadow_hits).append(hit)
+                elif fired is not False:
+                    result.errors.append(
+                        f"{rule.id}: returned {type(fired).__name__}, not a boolean"
+                    )
+        finally:
+            if self.watchdog is not None:
+                self.watchdog.disarm()
         return result
 
 

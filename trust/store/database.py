@@ -46,7 +46,11 @@ def _begin_immediate(conn: Connection) -> None:
 
 
 def create_store_engine(url: str, *, echo: bool = False) -> Engine:
-    """Build an engine for ``url``; SQLite files get WAL, a busy timeout and eager write locks."""
+    """Build an engine for ``url``; SQLite files get WAL, a busy timeout and eager write locks.
+
+    Statement errors never carry their parameters (``hide_parameters``): they are rows of
+    events, personal data included, and errors end up in logs and dead letters.
+    """
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -54,6 +58,7 @@ def create_store_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(
             url,
             echo=echo,
+            hide_parameters=True,
             poolclass=NullPool if path == ":memory:" else None,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         )
@@ -68,7 +73,9 @@ def create_store_engine(url: str, *, echo: bool = False) -> Engine:
             _begin_immediate(conn)
 
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return create_engine(
+        url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=5, max_overflow=5
+    )
 
 
 def is_transient(exc: BaseException) -> bool:
