@@ -63,12 +63,20 @@ class WorkerProcesses:
     log_dir: Path
     started: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
-    def start(self, settings: Settings, threads: int = 2) -> subprocess.Popen[bytes]:
-        """Start one ``python -m workers.process`` with ``settings``."""
+    def start(
+        self,
+        settings: Settings,
+        threads: int = 2,
+        *,
+        module: str = "workers.process",
+        env: dict[str, str] | None = None,
+    ) -> subprocess.Popen[bytes]:
+        """Start one ``python -m workers.process`` (or ``module``) with ``settings``."""
         log = (self.log_dir / f"worker-{len(self.started)}.log").open("wb")
         proc = spawn_tied(
-            [sys.executable, "-m", "workers.process", "--threads", str(threads)],
-            env=worker_env(settings), stdout=log, stderr=subprocess.STDOUT, cwd=str(ROOT),
+            [sys.executable, "-m", module, "--threads", str(threads)],
+            env={**worker_env(settings), **(env or {})},
+            stdout=log, stderr=subprocess.STDOUT, cwd=str(ROOT),
         )
         self.started.append(proc)
         return proc
