@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -9,9 +12,11 @@ from typer.testing import CliRunner
 
 from tests.factories import make_complaint, make_review
 from tests.trust.rules.conftest import RULES_DIR, valid_rule, write_pack
+from tests.trust.rules.test_bounds import HOSTILE
 from trust.cli.main import app
 
 runner = CliRunner()
+ROOT = Path(__file__).resolve().parents[3]
 
 
 
@@ -80,3 +85,26 @@ def test_signals_lists_what_a_rule_may_read(trust_env: Path) -> None:
     assert result.exit_code == 0
     assert "signals.reciprocal_review" in result.output and "bool" in result.output
     assert runner.invoke(app, ["rules", "signals", "reviews"]).exit_code == 1
+
+
+def test_validate_refuses_a_hostile_pack_rule_by_rule_in_its_own_process(
+    trust_env: Path,
+) -> None:
+    # A separate process, as a user runs it: a native stack overflow would end it with
+    # SIGSEGV (exit -11) instead of the refusal.
+    hostile = [
+        valid_rule(id=f"rv_hostile_{index}_v1", when=when)
+        for index, (when, _) in enumerate(HOSTILE.values())
+    ]
+    folder = write_pack(trust_env, hostile)
+    result = subprocess.run(
+        [sys.executable, "-m", "trust.cli.main", "rules", "validate", str(folder)],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert result.returncode == 1, result.stderr[-2000:]
+    shown = result.stdout + result.stderr
+    for index, (_, says) in enumerate(HOSTILE.values()):
+        line = next(
+            (x for x in shown.splitlines() if f"test.yaml: rv_hostile_{index}_v1: " in x), ""
+        )
+        assert says in line and "(hint:" in line, f"rule {index}: {line!r}"
