@@ -111,3 +111,42 @@ def test_the_starter_pack_evaluates_a_clean_review_without_hits_or_errors() -> N
     engine = RuleEngine(load_pack(RULES_DIR))
     result = engine.evaluate(make_review(), _signals())
     assert result.hits == [] and result.errors == []
+
+
+class CountingWatchdog:
+    """Records how often the engine arms and disarms it (the real one ends the process)."""
+
+    def __init__(self) -> None:
+        self.armed = 0
+        self.disarmed = 0
+
+    def arm(self) -> None:
+        self.armed += 1
+
+    def disarm(self) -> None:
+        self.disarmed += 1
+
+
+def test_a_rule_over_its_budget_is_left_out_and_recorded_as_an_error(tmp_path: Path) -> None:
+    pack = load_pack(write_pack(tmp_path, [valid_rule()]))
+    signals = _signals(reciprocal_review=True)
+    assert RuleEngine(pack, budget_s=10.0).evaluate(make_review(), signals).hits
+
+    # A zero budget: every rule is over it, whatever the machine.
+    result = RuleEngine(pack, budget_s=0.0).evaluate(make_review(), signals)
+
+    assert result.hits == [] and result.shadow_hits == []
+    (error,) = result.errors
+    assert error.startswith("rv_test_reciprocal_v1: over its evaluation budget (")
+    assert error.endswith("budget 0 ms); decided without it")
+
+
+def test_the_watchdog_is_armed_once_per_event_and_disarmed_after(tmp_path: Path) -> None:
+    pack = load_pack(write_pack(tmp_path, [valid_rule(), valid_rule(id="rv_test_other_v1")]))
+    watchdog = CountingWatchdog()
+    engine = RuleEngine(pack, watchdog=watchdog)
+
+    for _ in range(3):
+        engine.evaluate(make_review(), _signals())
+
+    assert (watchdog.armed, watchdog.disarmed) == (3, 3)
