@@ -147,7 +147,8 @@ def declare_actors(
         except Exception as exc:
             if is_transient(exc):
                 log.warning("transient failure; batch will be retried", extra={
-                    "records": len(records), "error": error_line(exc)})
+                    "records": len(records), "event_ids": _event_ids(records),
+                    "error": error_line(exc)})
                 raise
             if len(records) > 1:
                 middle = len(records) // 2
@@ -167,16 +168,18 @@ def declare_actors(
         records: list[dict[str, Any]], delivery: Delivery, crash_ledger: CrashLedger
     ) -> None:
         start = 0
-        if delivery.in_flight is not None and delivery.in_flight < len(records):
-            culprit = records[delivery.in_flight]
+        # A batch of one needs no pass to find its culprit.
+        in_flight = 0 if len(records) == 1 else delivery.in_flight
+        if in_flight is not None and in_flight < len(records):
+            culprit = records[in_flight]
             # One letter id per (message, event): a death right after this adds no second.
             DeadLetters(crash_ledger.client, namespace).add_records(
-                f"{delivery.message_id}.{delivery.in_flight}", actor_name=PROCESS_EVENTS,
+                f"{delivery.message_id}.{in_flight}", actor_name=PROCESS_EVENTS,
                 queue_name=queue, records=[culprit], error=CRASHED_REASON,
                 retries=delivery.crashes)
             log.error("event dead-lettered: its worker died while processing it", extra={
                 "event_id": _event_id(culprit), "crashes": delivery.crashes})
-            start = delivery.in_flight + 1
+            start = in_flight + 1
         else:
             log.warning("batch killed its worker; deciding it one event at a time", extra={
                 "records": len(records), "event_ids": _event_ids(records),

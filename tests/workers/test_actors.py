@@ -24,6 +24,7 @@ from trust.store.tables import quarantine
 from trust.submit import submit
 from workers.actors import Actors, declare_actors
 from workers.broker import TrustRedisBroker, build_broker
+from workers.crashes import CRASHED_REASON, CrashLedger
 from workers.dlq import dead_letters, replay_dead_letters
 from workers.wiring import build_pipeline
 
@@ -172,3 +173,36 @@ def test_connect_wires_trust_submit_to_the_queue(queued: Settings) -> None:
     assert result.queued == 2
     assert counts(store).decisions == 2
     store.close()
+
+
+def test_a_batch_that_killed_its_workers_is_decided_one_event_at_a_time(
+    broker: TrustRedisBroker, queued: Settings, sqlite_store: Store
+) -> None:
+    # The worker deaths are set up as earlier deliveries left them: the crash retries
+    # spent, and a one-by-one pass that decided events 0-4 and died at event 5.
+    records = [review_payload() for _ in range(12)]
+    poison = records[8]["event_id"]
+    pipeline = build_pipeline(queued, sqlite_store)
+    for record in records[:5]:
+        pipeline.process([record])
+    pipeline.scorer = FlakyScorer(pipeline.scorer, {poison})
+    actors = _actors(broker, queued, pipeline)
+    message = actors.process_events.message(records)
+    ledger = CrashLedger(broker.client, broker.namespace)
+    for _ in range(queued.worker.crash_retries + 1):
+        ledger.begin(message.message_id)
+    ledger.in_flight(message.message_id, 5)
+
+    broker.enqueue(message)
+    with running_worker(broker):
+        broker.join(queued.worker.queue_name, timeout=30_000)
+
+    culprit = records[5]["event_id"]
+    decided = [r["event_id"] for r in records if r["event_id"] not in {culprit, poison}]
+    assert_nothing_lost(sqlite_store, decided)
+    assert counts(sqlite_store).decisions == len(decided)
+    letters = {d.records[0]["event_id"]: d.error for d in dead_letters(queued).list()}
+    assert letters[culprit] == CRASHED_REASON
+    assert f"cannot score {poison}" in letters[poison]
+    assert len(letters) == 2
+    assert broker.client.exists(ledger.prefix + message.message_id) == 0
