@@ -55,6 +55,16 @@ def _score(store: Store, scorer: Scorer, batch: list[Event]) -> list:  # type: i
     return decisions
 
 
+def _same_document_other_account() -> Event:
+    return make_profile_verification(
+        account_id="acct-two",
+        occurred_at="2026-03-02T10:00:00Z",
+        network={"device_id": "dev-two", "ip": "192.0.2.2"},
+        profile={"phone": "+447700900222"},
+        payment_fingerprint="pm-two",
+    )
+
+
 def test_a_duplicate_document_is_sent_to_review_with_the_pack_version(
     sqlite_store: Store, settings: Settings
 ) -> None:
@@ -63,15 +73,7 @@ def test_a_duplicate_document_is_sent_to_review_with_the_pack_version(
     (decision,) = _score(
         sqlite_store,
         scorer,
-        [
-            make_profile_verification(
-                account_id="acct-two",
-                occurred_at="2026-03-02T10:00:00Z",
-                network={"device_id": "dev-two", "ip": "192.0.2.2"},
-                profile={"phone": "+447700900222"},
-                payment_fingerprint="pm-two",
-            )
-        ],
+        [_same_document_other_account()],
     )
     assert decision.outcome == "review"
     assert "pv_shared_document_v1" in [h.rule_id for h in decision.rule_hits]
@@ -131,3 +133,18 @@ def test_staff_labels_come_from_resolved_cases(sqlite_store: Store) -> None:
                 insert(case_evidence).values(case_id=case_id, event_id=event_id, added_at=NOW)
             )
         assert staff_labels(conn) == {"ev-a": True, "ev-b": False}
+
+
+def test_a_rule_over_the_budget_is_a_rule_error_on_the_decision_not_a_hit(
+    sqlite_store: Store, settings: Settings
+) -> None:
+    scorer = Scorer(PACK, settings)
+    _score(sqlite_store, scorer, [make_profile_verification(account_id="acct-one")])
+    starved = Scorer(PACK, settings.model_copy(update={"rule_budget_ms": 1e-9}))
+    (decision,) = _score(
+        sqlite_store,
+        starved,
+        [_same_document_other_account()],
+    )
+    assert decision.rule_hits == []
+    assert "pv_shared_document_v1: over its evaluation budget (" in "\n".join(decision.errors)
