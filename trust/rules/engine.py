@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Mapping
@@ -15,6 +16,11 @@ from trust.events import Event
 from trust.rules.expressions import SIGNAL_PREFIX
 from trust.rules.pack import Rule, RulePack
 from trust.rules.views import event_view
+
+log = logging.getLogger(__name__)
+# A rule over its budget this many times is not run again by this engine: each overrun
+# stalls the worker for its whole duration, and the rule is left out of decisions anyway.
+SUSPEND_AFTER_OVERRUNS = 3
 
 _PLACEHOLDER = re.compile(r"\{(event|signals)\.([A-Za-z_][\w.]*)\}")
 
@@ -85,8 +91,11 @@ class RuleEngine:
 
     With ``budget_s``, a rule that takes longer than that on one event is left out of the
     event's decision and recorded as an error on it: rules take microseconds, and one that
-    does not has met an input its author did not foresee. With a ``watchdog``, each
-    event's evaluation is armed and disarmed around.
+    does not has met an input its author did not foresee. After
+    ``SUSPEND_AFTER_OVERRUNS`` such events the rule is suspended: left out of every later
+    decision of this engine (a pack reload or a worker restart gives it another chance),
+    each time recorded as an error. With a ``watchdog``, each event's evaluation is armed
+    and disarmed around.
     """
 
     def __init__(
@@ -95,6 +104,8 @@ class RuleEngine:
         self.pack = pack
         self.budget_s = budget_s
         self.watchdog = watchdog
+        self._overruns: dict[str, int] = {}
+        self.suspended: set[str] = set()
         self._plans: dict[str, _KindPlan] = {}
         for kind in pack.baselines:
             active = tuple(r for r in pack.of_kind(kind) if r.spec.state != "disabled")
@@ -171,6 +182,12 @@ class RuleEngine:
             # One clock read per rule: each rule's time runs from the previous read.
             last = clock()
             for rule in rules:
+                if rule.id in self.suspended:
+                    result.errors.append(
+                        f"{rule.id}: suspended after {SUSPEND_AFTER_OVERRUNS} evaluations over "
+                        "its budget; decided without it"
+                    )
+                    continue
                 try:
                     fired = rule.fast_program.execute(context)
                 except Exception as exc:  # one broken rule/event pair must not stop the batch
@@ -184,6 +201,8 @@ class RuleEngine:
                         f"{rule.id}: over its evaluation budget ({took * 1000:.0f} ms, budget "
                         f"{budget * 1000:.0f} ms); decided without it"
                     )
+                    self._overran(rule.id, took)
+                    last = clock()
                     continue
                 if fired is True:
                     if full_view is None:
@@ -198,6 +217,16 @@ class RuleEngine:
             if self.watchdog is not None:
                 self.watchdog.disarm()
         return result
+
+
+    def _overran(self, rule_id: str, took: float) -> None:
+        count = self._overruns[rule_id] = self._overruns.get(rule_id, 0) + 1
+        log.warning("rule over its evaluation budget", extra={
+            "rule_id": rule_id, "ms": round(took * 1000, 1), "overruns": count})
+        if count >= SUSPEND_AFTER_OVERRUNS:
+            self.suspended.add(rule_id)
+            log.error("rule suspended: over its evaluation budget too often", extra={
+                "rule_id": rule_id, "overruns": count})
 
 
 def _first_line(exc: Exception) -> str:

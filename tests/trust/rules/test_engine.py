@@ -9,7 +9,7 @@ import pytest
 
 from tests.factories import make_reference_check, make_review
 from tests.trust.rules.conftest import RULES_DIR, valid_rule, write_pack
-from trust.rules.engine import RuleEngine, render_reason
+from trust.rules.engine import SUSPEND_AFTER_OVERRUNS, RuleEngine, render_reason
 from trust.rules.expressions import flatten_signals
 from trust.rules.pack import load_pack
 
@@ -150,3 +150,18 @@ def test_the_watchdog_is_armed_once_per_event_and_disarmed_after(tmp_path: Path)
         engine.evaluate(make_review(), _signals())
 
     assert (watchdog.armed, watchdog.disarmed) == (3, 3)
+
+
+def test_a_rule_over_its_budget_again_and_again_is_suspended(tmp_path: Path) -> None:
+    pack = load_pack(write_pack(tmp_path, [valid_rule()]))
+    engine = RuleEngine(pack, budget_s=0.0)
+
+    errors = [
+        engine.evaluate(make_review(), _signals()).errors[0]
+        for _ in range(SUSPEND_AFTER_OVERRUNS + 2)
+    ]
+
+    assert all("over its evaluation budget" in e for e in errors[:SUSPEND_AFTER_OVERRUNS])
+    assert all("suspended after" in e for e in errors[SUSPEND_AFTER_OVERRUNS:])
+    assert engine.suspended == {"rv_test_reciprocal_v1"}
+    assert RuleEngine(pack, budget_s=10.0).evaluate(make_review(), _signals()).errors == []
