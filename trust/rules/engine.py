@@ -218,7 +218,6 @@ class RuleEngine:
                 self.watchdog.disarm()
         return result
 
-
     def _overran(self, rule_id: str, took: float) -> None:
         count = self._overruns[rule_id] = self._overruns.get(rule_id, 0) + 1
         log.warning("rule over its evaluation budget", extra={
