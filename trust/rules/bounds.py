@@ -13,10 +13,10 @@ recursion, no CEL), and refused past these limits:
 - ``MAX_NESTING`` levels of brackets ``( [ {``;
 - ``MAX_COMPREHENSION_NESTING`` comprehension macros (``all exists exists_one map
   filter``) inside one another: each level multiplies the work by a list's length;
-- ``matches()`` only as ``text.matches("literal")``, the pattern at most
-  ``MAX_REGEX_CHARS`` characters and its counted repetitions (``{n}``, ``{n,m}``), multiplied
-  through their nesting, at most ``MAX_REGEX_REPEAT`` (the engine compiles the pattern on
-  every call; a pattern read from the event would let any sender choose its cost).
+- ``matches()`` only as ``text.matches("literal")``, and the patterns of a condition at
+  most ``MAX_REGEX_SIZE`` units together as ``trust/rules/regex_size.py`` estimates them
+  (the engine compiles a pattern on every call, so its size is paid per event; a pattern
+  read from the event would let any sender choose it).
 
 The limits are fixed, not settings: raising one would bring the crash back.
 """
@@ -26,12 +26,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from trust.rules.regex_size import UNICODE_CLASS_UNITS, regex_size
+
 MAX_CHARS = 2_000
 MAX_TOKENS = 500
 MAX_NESTING = 16
 MAX_COMPREHENSION_NESTING = 2
-MAX_REGEX_CHARS = 200
-MAX_REGEX_REPEAT = 100
+# About 4 ms per event at most (\\w{20} measured); ordinary patterns are 1-400 units.
+MAX_REGEX_SIZE = 1_000
 
 COMPREHENSIONS = frozenset({"all", "exists", "exists_one", "map", "filter"})
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
@@ -44,7 +46,6 @@ _TOKEN = re.compile(
     r"|(?P<number>0[xX][0-9a-fA-F]+[uU]?|\d+(?:\.\d+)?(?:[eE][+-]?\d+)?[uU]?|\.\d+)"
     r"|(?P<op>&&|\|\||==|!=|<=|>=|\S)"
 )
-_REPEAT = re.compile(r"\{\s*(\d+)\s*(?:,\s*(\d*)\s*)?\}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,66 +66,25 @@ def tokens(source: str) -> list[Token]:
 
 
 def _literal_text(token: str) -> str:
-    """The characters of a string literal without prefix and quotes (escapes kept)."""
-    body = token.lstrip("rRbB")
+    """The characters of a string literal without prefix and quotes.
+
+    Only a doubled backslash is unescaped (outside raw literals): that is how a regex
+    escape such as ``\\d`` is written in CEL, and all the regex estimate needs.
+    """
+    prefix = len(token) - len(token.lstrip("rRbB"))
+    body = token[prefix:]
     quote = 3 if body[:3] in ("'''", '"""') else 1
-    return body[quote:-quote]
+    text = body[quote:-quote]
+    return text if "r" in token[:prefix].lower() else text.replace("\\\\", "\\")
 
 
-def regex_problems(pattern: str) -> list[str]:
-    """Why a ``matches()`` pattern is too costly, or nothing (one pass with a group stack)."""
-    if len(pattern) > MAX_REGEX_CHARS:
-        return [
-            f"regex of {len(pattern):,} characters (limit {MAX_REGEX_CHARS}) "
-            "(hint: match a shorter pattern, or compute the fact as a signal)"
-        ]
-    # One frame per open group: the largest repetition product seen inside it. A counted
-    # repetition after ")" multiplies the whole group, so nesting multiplies.
-    frames = [1]
-    index = 0
-    while index < len(pattern):
-        char = pattern[index]
-        if char == "\\":
-            index += 2
-            continue
-        if char == "(":
-            frames.append(1)
-        elif char == ")" and len(frames) > 1:
-            inner = frames.pop()
-            repeat = _REPEAT.match(pattern, index + 1)
-            if repeat is not None:
-                inner *= _bound(repeat)
-            frames[-1] = max(frames[-1], inner)
-        elif char == "{" and pattern[index - 1 : index] != ")":
-            repeat = _REPEAT.match(pattern, index)
-            if repeat is not None:
-                frames[-1] = max(frames[-1], _bound(repeat))
-        index += 1
-    worst = max(frames)
-    if worst > MAX_REGEX_REPEAT:
-        return [
-            f"regex repeats up to {worst:,} times (limit {MAX_REGEX_REPEAT}) "
-            "(hint: use + or * instead of large counted repetitions like {1000})"
-        ]
-    return []
-
-
-def _bound(repeat: re.Match[str]) -> int:
-    low, high = repeat.group(1), repeat.group(2)
-    return max(int(low), int(high)) if high else int(low)
-
-
-def _matches_problems(found: list[Token], index: int) -> list[str]:
-    """``matches`` at ``index`` must be ``.matches(<string literal>)``."""
+def _pattern(found: list[Token], index: int) -> str | None:
+    """The literal pattern of the ``matches`` at ``index``; None unless ``.matches("…")``."""
     preceded = index > 0 and found[index - 1].text == "."
     shape = [t.kind if t.kind != "op" else t.text for t in found[index + 1 : index + 4]]
     if not preceded or shape != ["(", "string", ")"]:
-        return [
-            "matches() needs a string literal pattern "
-            '(hint: write event.field.matches("pattern"); a pattern built from event '
-            "data would let a sender choose its cost)"
-        ]
-    return regex_problems(_literal_text(found[index + 2].text))
+        return None
+    return _literal_text(found[index + 2].text)
 
 
 def bound_problems(source: str) -> list[str]:
@@ -143,7 +103,7 @@ def bound_problems(source: str) -> list[str]:
     problems: list[str] = []
     # The open brackets; True marks the "(" of a comprehension macro.
     stack: list[bool] = []
-    deepest = deepest_comprehension = comprehensions = 0
+    deepest = deepest_comprehension = comprehensions = regex_units = 0
     for index, token in enumerate(found):
         text = token.text
         if token.kind == "op" and text in _OPENERS:
@@ -158,7 +118,22 @@ def bound_problems(source: str) -> list[str]:
         elif token.kind == "op" and text in _CLOSERS and stack:
             comprehensions -= stack.pop()
         elif token.kind == "name" and text == "matches":
-            problems.extend(_matches_problems(found, index))
+            pattern = _pattern(found, index)
+            if pattern is None:
+                problems.append(
+                    "matches() needs a string literal pattern (hint: write "
+                    'event.field.matches("pattern"); a pattern built from event data would '
+                    "let a sender choose its cost)"
+                )
+            else:
+                regex_units += regex_size(pattern)
+    if regex_units > MAX_REGEX_SIZE:
+        problems.append(
+            f"regex size {regex_units:,} (limit {MAX_REGEX_SIZE:,}; each \\w \\d \\s or \\p "
+            f"class counts {UNICODE_CLASS_UNITS}, and {{n}} repeats multiply) (hint: use ASCII "
+            "classes like [0-9] or [A-Za-z], + or * instead of large counted repetitions, or "
+            "compute the fact as a signal)"
+        )
     if deepest > MAX_NESTING:
         problems.append(
             f"brackets nested {deepest} deep (limit {MAX_NESTING}) "

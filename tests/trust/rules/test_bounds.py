@@ -17,13 +17,12 @@ from trust.rules.bounds import (
     MAX_CHARS,
     MAX_COMPREHENSION_NESTING,
     MAX_NESTING,
-    MAX_REGEX_CHARS,
     MAX_TOKENS,
     bound_problems,
-    regex_problems,
     tokens,
 )
 from trust.rules.pack import load_pack
+from trust.rules.regex_size import regex_size
 
 LIST = "[" + ", ".join(str(i) for i in range(20)) + "]"
 
@@ -46,8 +45,10 @@ HOSTILE = {
     "deep lists": ("size(" + "[" * 30 + "1" + "]" * 30 + ") > 0", "nested"),
     "nested comprehensions": (_nested_comprehensions(3), "comprehensions"),
     "huge regex": ('event.text.matches("' + "a" * 5_000 + '")', "characters"),
-    "long regex": ('event.text.matches("' + "ab" * 150 + '")', "regex of 300 characters"),
-    "regex repetition": ('event.text.matches("(a{100}){100}")', "repeats up to 10,000"),
+    "long regex": ('event.text.matches("' + "ab" * 600 + '")', "regex size 1,200"),
+    "regex repetition": ('event.text.matches("(a{100}){100}")', "regex size 10,000"),
+    "unicode classes repeated": ('event.text.matches("\\\\w{100}")', "regex size 5,000"),
+    "many regexes": (" || ".join(['event.text.matches("\\\\d{5}")'] * 5), "regex size 1,250"),
     "regex from the event": ("event.text.matches(event.contract_id)", "string literal"),
     "regex as a function": ('matches(event.text, "a")', "string literal"),
     "long string literal": ('event.text == "' + "x" * 3_000 + '"', "characters"),
@@ -99,22 +100,32 @@ def test_brackets_and_names_inside_string_literals_are_not_counted() -> None:
 
 
 @pytest.mark.parametrize(
-    ("pattern", "refused"),
+    ("pattern", "size"),
     [
-        ("(a{10}){10}", False),
-        ("((a{10}){10}){10}", True),
-        ("a{101}", True),
-        ("a{2,500}", True),
-        (r"a\{1000}", False),  # an escaped brace is a literal
-        ("(ab)+[0-9]*", False),
-        ("x" * MAX_REGEX_CHARS, False),
-        ("x" * (MAX_REGEX_CHARS + 1), True),
+        ("^x", 1),
+        (r"\d{3}-\d{4}", 351),
+        (r"\w+@\w+\.com", 105),
+        (r"\w{100}", 5_000),
+        (r"[\w]{30}", 1_500),
+        (r"\p{Greek}{3}", 150),
+        ("(a{10}){10}", 100),
+        ("((a{10}){10}){10}", 1_000),
+        (r"a\{1000}", 7),  # an escaped brace is a literal
+        ("(ab)+[0-9]*", 3),
+        ("[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+[.][A-Za-z]{2,}", 6),
     ],
 )
-def test_regex_cost_is_the_product_of_nested_counted_repetitions(
-    pattern: str, refused: bool
+def test_regex_size_counts_unicode_classes_and_multiplies_repetitions(
+    pattern: str, size: int
 ) -> None:
-    assert bool(regex_problems(pattern)) is refused
+    assert regex_size(pattern) == size
+
+
+def test_a_pattern_is_measured_as_the_regex_engine_reads_it() -> None:
+    # In a CEL string a regex escape is written with two backslashes; raw strings with one.
+    assert bound_problems('event.text.matches("\\\\w{30}")')
+    assert bound_problems('event.text.matches(r"\\w{30}")')
+    assert not bound_problems('event.text.matches("\\\\\\\\w{30}")')  # a literal backslash
 
 
 def _run_in_a_thread(when: str) -> object:
