@@ -58,3 +58,14 @@ def test_settings_come_from_trust_variables(
         assert current.resolved_database_url == f"sqlite:///{(tmp_path / 'trust.db').resolve()}"
     finally:
         get_settings.cache_clear()
+
+
+def test_a_rules_hard_limit_past_the_heartbeat_timeout_is_refused_at_load(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TRUST_WORKER__HEARTBEAT_TIMEOUT_MS", "4000")
+    monkeypatch.setenv("TRUST_WORKER__RULES_HARD_LIMIT_MS", "4000")
+    with pytest.raises(ValidationError, match=r"rules_hard_limit_ms \(4000\) must be below"):
+        Settings()
+    monkeypatch.setenv("TRUST_WORKER__RULES_HARD_LIMIT_MS", "3000")
+    assert Settings().worker.rules_hard_limit_ms == 3000
