@@ -66,8 +66,9 @@ def run_worker(settings: Settings, threads: int, *, noop: bool = False) -> None:
     log.info("worker started", extra={"threads": threads, "queue": settings.worker.queue_name})
     stop.wait()
     log.info("worker stopping")
+    # Worker.stop runs the middleware's worker-shutdown hooks (the Sweeper stops there).
+    # dramatiq 2 has no process-stop hook: emitting one logged a critical per middleware.
     worker.stop(timeout=30_000)
-    broker.emit_before("process_stop")
     broker.close()
     if not noop:
         lazy.get().store.close()
