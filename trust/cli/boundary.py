@@ -5,7 +5,8 @@ Every command runs inside ``GuardedGroup.invoke``; whatever it raises is explain
     exit code  meaning                                  raised as
     0          done
     1          refused: the command ran and said no     TrustError (most), a refused event
-    2          usage: a bad option, argument or file    click usage errors, InputFileError
+    2          usage: a bad option, argument or file    click usage errors, InputFileError,
+                                                        OSError naming a file
     3          configuration refused                    ConfigurationError, invalid settings
     4          a service is unreachable                 StoreError, database and Redis faults
     70         internal error (a bug: please report it) anything else
@@ -26,7 +27,6 @@ from trust.errors import (
     AuthenticationError,
     ConfigurationError,
     InputFileError,
-    ModelError,
     PermissionDeniedError,
     QueueUnavailableError,
     RulePackError,
@@ -64,11 +64,11 @@ class Failure:
 STORE_HINT = "is the database running and TRUST_DATABASE_URL right?"
 REDIS_HINT = "is Redis running and TRUST_REDIS_URL right? (`trust up` starts one)"
 SETTINGS_HINT = "see the configuration table in the README"
+FILE_HINT = "check the path and its permissions"
 DEBUG_HINT = "run again with `trust --debug ...` for the traceback, and report it"
 # The first matching class wins, so subclasses come before their bases.
 _HINTS: tuple[tuple[type[TrustError], str], ...] = (
     (RulePackError, "`trust rules validate` lists every problem"),
-    (ModelError, "`trust model list` shows the registered versions"),
     (StaffError, "`trust staff list` shows who exists"),
     (PermissionDeniedError, "ask a lead or an admin"),
     (AuthenticationError, "check the user name and password"),
@@ -94,7 +94,7 @@ def _settings_failure(exc: Any) -> Failure:
 
 def _trust_failure(exc: TrustError) -> Failure:
     if isinstance(exc, InputFileError):
-        return Failure(ExitCode.USAGE, str(exc), exc.hint)
+        return Failure(ExitCode.USAGE, str(exc), exc.hint or FILE_HINT)
     if isinstance(exc, ConfigurationError):
         return Failure(ExitCode.CONFIGURATION, _first_line(exc), SETTINGS_HINT)
     if isinstance(exc, StoreError):
@@ -125,6 +125,8 @@ def explain(exc: Exception) -> Failure:
     if isinstance(exc, RedisConnectionError | RedisTimeoutError):
         return Failure(ExitCode.UNAVAILABLE, f"Redis is unreachable: {_first_line(exc)}",
                        REDIS_HINT)
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return Failure(ExitCode.USAGE, f"{exc.strerror or exc}: {exc.filename}", FILE_HINT)
     if isinstance(exc, ConnectionError):
         return Failure(ExitCode.UNAVAILABLE, f"a service is unreachable: {_first_line(exc)}")
     return Failure(ExitCode.INTERNAL, f"internal error: {type(exc).__name__}: {_first_line(exc)}",
