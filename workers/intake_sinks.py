@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from trust.intake.batches import IngestBatch
-from trust.intake.sinks import BatchOutcome
+from trust.intake.sinks import BatchOutcome, conflict_record, sort_against_store
 from trust.pipeline import Pipeline
 from trust.settings import Settings
 from trust.store import Store, transaction
@@ -24,27 +24,39 @@ def queue_in_use(settings: Settings) -> bool:
 
 
 class QueueSink:
-    """Quarantines refused records now and queues the valid events for the workers."""
+    """Quarantines refused records now and queues the events the store lacks for the workers.
 
-    def __init__(self, store: Store, sink: EventSink, batch_size: int) -> None:
+    Events already stored are counted, not queued, so a re-ingest reports what it adds;
+    an id stored with other content is quarantined here, as direct ingest does.
+    """
+
+    def __init__(self, store: Store, sink: EventSink, batch_size: int, *, source: str) -> None:
         self.store = store
         self.sink = sink
         self.batch_size = batch_size
+        self.source = source
 
     def write(self, batch: IngestBatch) -> BatchOutcome:
-        """Queue one batch; ``accepted`` counts events queued (workers skip known ids)."""
+        """Queue one batch's new events; ``accepted`` counts events queued."""
+        with self.store.engine.connect() as conn:
+            known = sort_against_store(conn, batch.events)
+        refused = batch.quarantined + [
+            conflict_record(self.source, batch.line_numbers.get(e.event_id), e)
+            for e in known.conflicting
+        ]
         held = 0
-        if batch.quarantined:
+        if refused:
             with transaction(self.store.engine) as conn:
-                held = quarantine_records(conn, batch.quarantined, received_at=datetime.now(UTC))
-        records = [e.model_dump(mode="json") for e in batch.events]
+                held = quarantine_records(conn, refused, received_at=datetime.now(UTC))
+        records = [e.model_dump(mode="json") for e in known.new]
         for start in range(0, len(records), self.batch_size):
             self.sink.send_batch(records[start : start + self.batch_size])
         return BatchOutcome(
             accepted=len(records),
             duplicates=batch.duplicates,
             quarantined=held,
-            already_held=len(batch.quarantined) - held,
+            already_held=len(refused) - held,
+            already_stored=known.already_stored,
         )
 
 
@@ -60,9 +72,10 @@ class PipelineSink:
         refused = len(batch.quarantined) + (len(batch.events) - result.stored - result.duplicates)
         return BatchOutcome(
             accepted=result.stored,
-            duplicates=batch.duplicates + result.duplicates,
+            duplicates=batch.duplicates,
             quarantined=result.quarantined,
             already_held=refused - result.quarantined,
+            already_stored=result.duplicates,
         )
 
 
@@ -83,6 +96,6 @@ def ingest_sink(
         actors = declare_actors(
             broker, settings, LazyPipeline(lambda: build_pipeline(settings)).get
         )
-        yield QueueSink(store, actors, settings.worker.batch_size)
+        yield QueueSink(store, actors, settings.worker.batch_size, source=source[:200])
     finally:
         broker.close()

@@ -68,6 +68,31 @@ def test_with_workers_in_use_ingest_queues_events_and_workers_decide_them(
 
 
 @pytest.mark.redis
+def test_a_queued_re_ingest_reports_what_is_already_stored_and_queues_only_the_new(
+    tmp_path: Path, settings: Settings, redis_url: str, sqlite_store: Store
+) -> None:
+    queued = queue_settings(settings, redis_url)
+    stored = [review_payload() for _ in range(4)]
+    with ingest_sink(settings, sqlite_store, use_queue=False, source="first") as sink:
+        ingest_file(sqlite_store, _file(tmp_path, stored), settings, sink=sink)
+    reused = {**stored[0], "text": "Other content under a stored id."}
+    fresh = review_payload()
+    path = _file(tmp_path, [*stored[1:], reused, fresh, fresh])
+
+    with ingest_sink(queued, sqlite_store, use_queue=True, source="again") as sink:
+        summary = ingest_file(sqlite_store, path, queued, sink=sink)
+    broker = build_broker(queued)
+    waiting = broker.queue_depth(queued.worker.queue_name)
+    broker.close()
+
+    assert (summary.accepted, summary.already_stored, summary.duplicates,
+            summary.quarantined) == (1, 3, 1, 1)
+    assert waiting == 1  # one message holding the one new event
+    with sqlite_store.engine.connect() as conn:
+        assert count_held(conn) == 1
+
+
+@pytest.mark.redis
 def test_with_workers_in_use_replay_queues_the_fixed_records_and_workers_decide_them(
     settings: Settings, redis_url: str, sqlite_store: Store
 ) -> None:

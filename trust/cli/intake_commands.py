@@ -66,10 +66,13 @@ def ingest(
     ):
         summary = _ingest_with_progress(store, path, current, source, sink)
     table = Table(title=f"ingest of {summary.source}")
-    for column in ("accepted", "duplicates", "quarantined", "already held", "lines", "records/s"):
+    columns = ("accepted", "already stored", "repeated in file", "quarantined", "already held",
+               "lines", "records/s")
+    for column in columns:
         table.add_column(column, justify="right")
     table.add_row(
         str(summary.accepted),
+        str(summary.already_stored),
         str(summary.duplicates),
         str(summary.quarantined),
         str(summary.already_held),
