@@ -65,6 +65,15 @@ def _extreme_dates() -> Iterable[HostileLine]:
                      occurred_at="9999-12-31T23:59:59-12:00")
         yield _event(f"{kind}-epoch", kind, DECIDED, occurred_at="1970-01-01T00:00:00Z")
         yield _event(f"{kind}-end-of-2099", kind, DECIDED, occurred_at="2099-12-31T23:59:59Z")
+    yield _event("review-contract-1970-to-2099", "review", DECIDED,
+                 contract_started_at="1970-01-01T00:00:00Z",
+                 contract_ended_at="2099-12-31T23:59:59Z")
+    yield _event("verification-oldest-newest-dates", "profile_verification", DECIDED,
+                 account_created_at="1970-01-01T00:00:00Z",
+                 document={"date_of_birth": "1900-01-01", "expires_on": "2099-12-31"})
+    yield _event("reference-1900-project-answered-2099", "reference_check", DECIDED,
+                 claimed_project={"started_on": "1900-01-01", "ended_on": "2099-12-31"},
+                 response={"responded_at": "2099-12-31T23:59:59Z"})
     yield _event("review-contract-from-year-1", "review", QUARANTINED,
                  contract_started_at="0001-01-01T00:00:00+14:00")
     yield _event("verification-born-year-1", "profile_verification", QUARANTINED,

@@ -37,6 +37,8 @@ LATEST_TIMESTAMP = datetime(2099, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
 EARLIEST_DAY = date(1900, 1, 1)
 LATEST_DAY = date(2099, 12, 31)
 _BOOLEAN_TEXT = {"true": True, "false": False}
+_EARLIEST_TIMESTAMP_TEXT = f"{EARLIEST_TIMESTAMP:%Y-%m-%dT%H:%M:%SZ}"
+_LATEST_TIMESTAMP_TEXT = f"{LATEST_TIMESTAMP:%Y-%m-%dT%H:%M:%SZ}"
 
 
 def _known_country(value: str) -> str:
@@ -55,7 +57,7 @@ def _timestamp_in_range(value: datetime) -> datetime:
     if not EARLIEST_TIMESTAMP <= value <= LATEST_TIMESTAMP:
         raise ValueError(
             f"{value.isoformat()} is outside the supported range "
-            f"{EARLIEST_TIMESTAMP:%Y-%m-%dT%H:%M:%SZ} to {LATEST_TIMESTAMP:%Y-%m-%dT%H:%M:%SZ}"
+            f"{_EARLIEST_TIMESTAMP_TEXT} to {_LATEST_TIMESTAMP_TEXT}"
         )
     return value
 
@@ -109,13 +111,15 @@ Timestamp = Annotated[
     AwareDatetime,
     AfterValidator(_timestamp_in_range),
     Field(json_schema_extra={
-        "formatMinimum": "1970-01-01T00:00:00Z", "formatMaximum": "2099-12-31T23:59:59Z"
+        "formatMinimum": _EARLIEST_TIMESTAMP_TEXT, "formatMaximum": _LATEST_TIMESTAMP_TEXT
     }),
 ]
 Day = Annotated[
     date,
     AfterValidator(_day_in_range),
-    Field(json_schema_extra={"formatMinimum": "1900-01-01", "formatMaximum": "2099-12-31"}),
+    Field(json_schema_extra={
+        "formatMinimum": EARLIEST_DAY.isoformat(), "formatMaximum": LATEST_DAY.isoformat()
+    }),
 ]
 
 
