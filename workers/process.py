@@ -13,6 +13,7 @@ import signal
 import threading
 from types import FrameType
 
+from trust.errors import TrustError
 from trust.settings import Settings, get_settings
 
 log = logging.getLogger("workers.process")
@@ -84,8 +85,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--noop", action="store_true", help="benchmark baseline: do nothing")
     args = parser.parse_args(argv)
     configure_logging()
-    settings = get_settings()
-    run_worker(settings, args.threads or settings.worker.threads, noop=args.noop)
+    try:
+        settings = get_settings()
+        run_worker(settings, args.threads or settings.worker.threads, noop=args.noop)
+    except TrustError as exc:
+        # A refused rule pack or an unreachable store: one log line says so, no traceback.
+        log.critical("worker cannot start", extra={"error": f"{type(exc).__name__}: {exc}"})
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

@@ -102,8 +102,11 @@ def _trust_failure(exc: TrustError) -> Failure:
     if isinstance(exc, QueueUnavailableError):
         return Failure(ExitCode.UNAVAILABLE, _first_line(exc), REDIS_HINT)
     if isinstance(exc, RulePackError):
-        return Failure(ExitCode.REFUSED, f"rule pack refused ({len(exc.problems)} problems)",
-                       _HINTS[0][1])
+        more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+        first = exc.problems[0] if exc.problems else "no problem named"
+        # A lone problem carries its own hint; several are listed by `trust rules validate`.
+        hint = None if not more and "(hint: " in first else _HINTS[0][1]
+        return Failure(ExitCode.REFUSED, f"rule pack refused: {first}{more}", hint)
     hint = next((text for kind, text in _HINTS if isinstance(exc, kind)), None)
     return Failure(ExitCode.REFUSED, _first_line(exc), hint)
 

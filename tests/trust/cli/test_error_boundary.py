@@ -183,6 +183,22 @@ def test_decide_quarantines_input_that_is_not_utf8_as_ingest_does(
     assert "not valid UTF-8" in result.output
 
 
+@pytest.mark.redis
+def test_trust_worker_refuses_a_broken_rule_pack_before_starting_workers(
+    broken_env: Path, redis_url: str
+) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TRUST_REDIS_URL": redis_url,
+           "TRUST_DATABASE_URL": f"sqlite:///{broken_env / 'trust.db'}",
+           "TRUST_RULES_DIR": str(broken_env / "no-rules"), "TRUST_METRICS_PORT": "1"}
+
+    done = subprocess.run([sys.executable, "-m", "trust.cli.main", "worker"], env=env,
+                          capture_output=True, text=True, timeout=120, cwd=str(ROOT))
+
+    assert done.returncode == ExitCode.REFUSED
+    assert done.stderr.splitlines()[-1].startswith("error: rule pack refused: ")
+    assert "Traceback" not in done.stdout + done.stderr
+
+
 def test_debug_lets_the_traceback_through(broken_env: Path) -> None:
     result = runner.invoke(app, ["--debug", "decide", str(broken_env / "missing.json")])
 
