@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from tests.factories import review_payload
 from tests.pipeline_invariants import assert_nothing_lost, counts
 from tests.workers.helpers import queue_settings, running_worker
+from trust.events import Event
 from trust.intake import ingest_file, replay_quarantine
 from trust.settings import Settings
 from trust.store import Store, transaction
 from trust.store.quarantine import QuarantinedRecord, count_held, quarantine_records
+from trust.store.tables import quarantine
 from workers.actors import declare_actors
 from workers.broker import build_broker
-from workers.intake_sinks import ingest_sink, queue_in_use
+from workers.intake_sinks import UNDECIDABLE, PipelineSink, ingest_sink, queue_in_use
 from workers.wiring import build_pipeline
 
 
@@ -40,6 +46,39 @@ def test_without_a_queue_ingest_decides_each_event_in_process(
     assert (summary.accepted, summary.quarantined) == (30, 1)
     assert counts(sqlite_store).decisions == 30
     assert_nothing_lost(sqlite_store, [r["event_id"] for r in records])
+
+
+class BreaksOn:
+    """The real scorer, raising a non-transient error for chosen event ids (a pipeline bug)."""
+
+    def __init__(self, real: Any, poison: set[str]) -> None:
+        self.real = real
+        self.poison = poison
+
+    def score_batch(self, conn: Any, events: Sequence[Event], hasher: Any, now: Any) -> Any:
+        if any(e.event_id in self.poison for e in events):
+            raise OverflowError("date value out of range")
+        return self.real.score_batch(conn, events, hasher, now)
+
+
+def test_direct_ingest_quarantines_an_event_that_breaks_the_pipeline_and_decides_the_rest(
+    tmp_path: Path, settings: Settings, sqlite_store: Store
+) -> None:
+    records = [review_payload() for _ in range(21)]
+    poison = str(records[13]["event_id"])
+    path = _file(tmp_path, [*records, "{broken"])
+    pipeline = build_pipeline(settings, sqlite_store, source="file")
+    sink = PipelineSink(replace(pipeline, scorer=BreaksOn(pipeline.scorer, {poison})))
+
+    summary = ingest_file(sqlite_store, path, settings, sink=sink)
+
+    assert (summary.accepted, summary.quarantined) == (20, 2)
+    assert_nothing_lost(sqlite_store, [r["event_id"] for r in records if r["event_id"] != poison])
+    with sqlite_store.engine.connect() as conn:
+        [reason] = conn.execute(
+            select(quarantine.c.reason).where(quarantine.c.event_id == poison)
+        ).scalars()
+    assert reason == f"line 14: (record): {UNDECIDABLE}: OverflowError: date value out of range"
 
 
 @pytest.mark.redis
