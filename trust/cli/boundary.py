@@ -65,10 +65,10 @@ STORE_HINT = "is the database running and TRUST_DATABASE_URL right?"
 REDIS_HINT = "is Redis running and TRUST_REDIS_URL right? (`trust up` starts one)"
 SETTINGS_HINT = "see the configuration table in the README"
 FILE_HINT = "check the path and its permissions"
+RULES_HINT = "`trust rules validate` lists every problem"
 DEBUG_HINT = "run again with `trust --debug ...` for the traceback, and report it"
 # The first matching class wins, so subclasses come before their bases.
 _HINTS: tuple[tuple[type[TrustError], str], ...] = (
-    (RulePackError, "`trust rules validate` lists every problem"),
     (StaffError, "`trust staff list` shows who exists"),
     (PermissionDeniedError, "ask a lead or an admin"),
     (AuthenticationError, "check the user name and password"),
@@ -105,7 +105,7 @@ def _trust_failure(exc: TrustError) -> Failure:
         more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
         first = exc.problems[0] if exc.problems else "no problem named"
         # A lone problem carries its own hint; several are listed by `trust rules validate`.
-        hint = None if not more and "(hint: " in first else _HINTS[0][1]
+        hint = None if not more and "(hint: " in first else RULES_HINT
         return Failure(ExitCode.REFUSED, f"rule pack refused: {first}{more}", hint)
     hint = next((text for kind, text in _HINTS if isinstance(exc, kind)), None)
     return Failure(ExitCode.REFUSED, _first_line(exc), hint)
