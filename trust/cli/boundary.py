@@ -82,8 +82,10 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _setting_problem(error: Any) -> str:
-    variable = "TRUST_" + "__".join(str(part) for part in error["loc"]).upper()
     message = str(error["msg"]).removeprefix("Value error, ")
+    if not error["loc"]:  # a check across settings names its variables itself
+        return message
+    variable = "TRUST_" + "__".join(str(part) for part in error["loc"]).upper()
     return message if message.startswith(variable) else f"{variable}: {message}"
 
 
@@ -120,7 +122,9 @@ def explain(exc: Exception) -> Failure:
 
     if isinstance(exc, TrustError):
         return _trust_failure(exc)
-    if isinstance(exc, ValidationError) and exc.title == "Settings":
+    from trust.settings import Settings
+
+    if isinstance(exc, ValidationError) and exc.title == Settings.__name__:
         return _settings_failure(exc)
     if isinstance(exc, OperationalError | InterfaceError):
         return Failure(ExitCode.UNAVAILABLE, f"the store refused: {_first_line(exc)}",

@@ -205,6 +205,26 @@ def test_debug_lets_the_traceback_through(broken_env: Path) -> None:
     assert isinstance(result.exception, InputFileError)
 
 
+def test_invalid_settings_name_the_variable_or_say_what_the_check_said() -> None:
+    from pydantic import ValidationError
+
+    from trust.settings import Settings
+
+    with pytest.raises(ValidationError) as short_key:
+        Settings(secret_key="short")
+    # What a check across settings (a model validator) raises: no field location.
+    whole = ValidationError.from_exception_data("Settings", [{
+        "type": "value_error", "loc": (), "input": {},
+        "ctx": {"error": ValueError("TRUST_ENVIRONMENT=production needs TRUST_DATABASE_URL")},
+    }])
+
+    assert explain(short_key.value).line().startswith(
+        "error: settings refused: TRUST_SECRET_KEY must be at least 32 characters")
+    assert explain(whole).line().startswith(
+        "error: settings refused: TRUST_ENVIRONMENT=production needs TRUST_DATABASE_URL")
+    assert explain(whole).code == ExitCode.CONFIGURATION
+
+
 @pytest.mark.parametrize(
     ("error", "code"),
     [
