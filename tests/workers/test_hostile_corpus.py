@@ -124,7 +124,6 @@ def _decided_one_by_one(
     return outcomes
 
 
-@pytest.mark.redis
 def test_the_hostile_corpus_has_the_same_outcome_on_every_path(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
