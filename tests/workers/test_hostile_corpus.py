@@ -20,13 +20,17 @@ from tests.hostile_corpus import (
     ingest_outcomes,
     write_corpus,
 )
+from tests.pipeline_invariants import counts
 from tests.workers.conftest import ThrowawayRedis, WorkerProcesses, worker_env
 from tests.workers.helpers import queue_settings, wait_until
 from trust.cli.main import app
 from trust.settings import Settings, get_settings
 from trust.store import Store
 from trust.store.tables import decisions, quarantine
+from workers.actors import declare_actors
+from workers.broker import build_broker
 from workers.dlq import dead_letters
+from workers.wiring import build_pipeline
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 runner = CliRunner()
@@ -142,3 +146,35 @@ def test_the_hostile_corpus_has_the_same_outcome_on_every_path(
     assert direct == expected
     assert queued == expected
     assert one_by_one == expected
+
+
+def test_a_worker_handed_the_raw_corpus_decides_or_quarantines_every_line(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    throwaway_redis: ThrowawayRedis,
+    workers: WorkerProcesses,
+) -> None:
+    # What an older producer, or a replayed dead letter, may put on the queue: unvalidated text.
+    corpus = hostile_corpus()
+    settings = queue_settings(_fresh_settings(tmp_path / "raw", monkeypatch), throwaway_redis.url)
+    store = Store.from_settings(settings)
+    broker = build_broker(settings)
+    actors = declare_actors(broker, settings, lambda: build_pipeline(settings, store))
+    actors.send_batch([line.line.decode("utf-8", "surrogateescape") for line in corpus])
+    broker.close()
+    workers.start(settings, threads=1)
+
+    def handled() -> int:
+        held_and_decided = counts(store)
+        return held_and_decided.quarantined + held_and_decided.decisions
+
+    try:
+        wait_until(lambda: handled() >= len(corpus), 120, "every line handled", workers.logs)
+        with store.engine.connect() as conn:
+            decided = set(conn.execute(select(decisions.c.event_id)).scalars())
+        assert decided == {line.event_id for line in corpus if line.expected == DECIDED}
+        assert counts(store).quarantined == sum(line.expected == QUARANTINED for line in corpus)
+        assert dead_letters(settings).count() == 0
+        assert "split in halves" not in workers.logs()
+    finally:
+        store.close()
