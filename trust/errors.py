@@ -1,4 +1,27 @@
-"""The one error tree of the pipeline."""
+"""The one error tree of the pipeline.
+
+::
+
+    TrustError
+    ├── ConfigurationError
+    ├── InputFileError
+    ├── StoreError
+    │   └── TransientStoreError
+    ├── RulePackError
+    ├── ModelError
+    │   └── ArtefactIntegrityError
+    ├── CaseError
+    │   └── ClaimConflictError
+    ├── PermissionDeniedError
+    │   └── FourEyesError
+    ├── AuthenticationError
+    │   └── AccountLockedError
+    ├── StaffError
+    ├── PoisonEventError
+    └── QueueUnavailableError
+
+The CLI turns each into one line, a hint and an exit code (``trust.cli.boundary``).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +32,16 @@ class TrustError(Exception):
 
 class ConfigurationError(TrustError):
     """Raised when settings are missing, contradictory or unsafe."""
+
+
+class InputFileError(TrustError):
+    """Raised when an input file cannot be read as asked (missing, a folder, unreadable)."""
+
+    def __init__(self, path: str, problem: str, hint: str | None = None) -> None:
+        self.path = path
+        self.problem = problem
+        self.hint = hint
+        super().__init__(f"cannot read {path}: {problem}")
 
 
 class StoreError(TrustError):

@@ -13,6 +13,7 @@ import signal
 import threading
 from types import FrameType
 
+from trust.errors import TrustError
 from trust.settings import Settings, get_settings
 
 log = logging.getLogger("workers.process")
@@ -68,8 +69,9 @@ def run_worker(settings: Settings, threads: int, *, noop: bool = False) -> None:
     log.info("worker started", extra={"threads": threads, "queue": settings.worker.queue_name})
     stop.wait()
     log.info("worker stopping")
+    # Worker.stop runs the middleware's worker-shutdown hooks (the Sweeper stops there).
+    # dramatiq 2 has no process-stop hook: emitting one logged a critical per middleware.
     worker.stop(timeout=30_000)
-    broker.emit_before("process_stop")
     broker.close()
     if not noop:
         lazy.get().store.close()
@@ -85,8 +87,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--noop", action="store_true", help="benchmark baseline: do nothing")
     args = parser.parse_args(argv)
     configure_logging()
-    settings = get_settings()
-    run_worker(settings, args.threads or settings.worker.threads, noop=args.noop)
+    try:
+        settings = get_settings()
+        run_worker(settings, args.threads or settings.worker.threads, noop=args.noop)
+    except TrustError as exc:
+        # A refused rule pack or an unreachable store: one log line says so, no traceback.
+        log.critical("worker cannot start", extra={"error": f"{type(exc).__name__}: {exc}"})
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

@@ -63,6 +63,13 @@ def require_redis(url: str) -> str:
     return url
 
 
+def require_rule_pack(settings: Settings) -> None:
+    """The rule pack in force loads; else a RulePackError now, not workers crashing at boot."""
+    from trust.rules.pack import load_pack
+
+    load_pack(settings.rules_dir)
+
+
 def child_env(settings: Settings, redis_url: str) -> dict[str, str]:
     """Environment of the children: same settings, the Redis URL made explicit."""
     env = dict(os.environ)
@@ -128,6 +135,7 @@ def run_up(settings: Settings, options: UpOptions, say: Callable[[str], None]) -
         say(f"redis      {url}" + (" (embedded, append-only)" if redis else ""))
         store = Store.from_settings(settings)
         say(f"store      {settings.resolved_database_url}")
+        require_rule_pack(settings)
         if options.demo:
             from workers.demo_models import history_accounts, train_demo_models
 
@@ -184,6 +192,7 @@ def run_workers(settings: Settings, processes: int, threads: int, say: Callable[
 
     url = require_redis(redis_url_of(settings))
     Store.from_settings(settings).close()  # migrate once here, not in every child
+    require_rule_pack(settings)
     prepare_multiprocess(settings.data_dir.resolve() / "metrics", clear=True)
     supervisor = Supervisor()
     stop_on_signals(supervisor)

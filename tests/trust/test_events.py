@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from tests.factories import PAYLOAD_BUILDERS
 from trust.events import EVENT_KINDS, validate_record
+from trust.events.common import EARLIEST_TIMESTAMP, LATEST_TIMESTAMP
 from trust.events.validation import MAX_RECORD_BYTES, ValidationResult
 
 # Any text, including the lone surrogates and NUL characters JSON escapes can carry.
@@ -83,6 +85,22 @@ BROKEN = [
     ("complaint", {"respondent_id": "acct-alice"}, "(record)"),
     ("complaint", {"category": "bad_vibes"}, "category"),
     ("complaint", {"event_id": ...}, "event_id"),
+    ("review", {"occurred_at": "0001-01-01T00:00:00Z"}, "occurred_at"),
+    ("review", {"occurred_at": "9999-12-31T23:59:59-12:00"}, "occurred_at"),
+    ("review", {"occurred_at": "1969-12-31T23:59:59Z"}, "occurred_at"),
+    ("review", {"contract_started_at": "0001-01-01T00:00:00+14:00"}, "contract_started_at"),
+    ("review", {"rating": True}, "rating"),
+    ("review", {"sub_ratings": {"quality": False}}, "sub_ratings.quality"),
+    ("review", {"amount_paid": {"amount": True, "currency": "USD"}}, "amount_paid.amount"),
+    ("review", {"schema_version": True}, "schema_version"),
+    ("profile_verification", {"document": {"date_of_birth": "0001-01-01"}},
+     "document.date_of_birth"),
+    ("profile_verification", {"document": {"expires_on": "9999-12-31"}}, "document.expires_on"),
+    ("profile_verification", {"document_check": {"tamper_score": True}}, "tamper_score"),
+    ("profile_verification", {"document_check": {"liveness_passed": 1}}, "liveness_passed"),
+    ("profile_verification", {"profile": {"photo_present": "yes"}}, "profile.photo_present"),
+    ("reference_check", {"response": {"confirms": 0}}, "response.confirms"),
+    ("reference_check", {"claimed_project": {"started_on": "1899-12-31"}}, "started_on"),
 ]
 
 
@@ -93,6 +111,27 @@ def test_broken_records_are_refused_naming_the_field(
     result = validate_record(PAYLOAD_BUILDERS[kind](**overrides))
     assert not result.ok
     assert any(field in issue.field for issue in result.issues), result.reason
+
+
+@pytest.mark.parametrize("kind", EVENT_KINDS)
+@pytest.mark.parametrize(
+    "moment", ["1970-01-01T00:00:00Z", "2099-12-31T23:59:59Z", "2100-01-01T11:59:59+12:00"]
+)
+def test_timestamps_at_the_documented_bounds_are_accepted(kind: str, moment: str) -> None:
+    result = validate_record(PAYLOAD_BUILDERS[kind](occurred_at=moment))
+    assert result.ok, result.reason
+
+
+@pytest.mark.parametrize(("text", "expected"), [("true", True), ("False", False)])
+def test_booleans_may_come_as_csv_text(text: str, expected: bool) -> None:
+    result = validate_record(PAYLOAD_BUILDERS["reference_check"](response={"confirms": text}))
+    assert result.ok, result.reason
+    assert result.event is not None and result.event.response.confirms is expected  # type: ignore[union-attr]
+
+
+def test_a_boolean_rating_says_a_number_was_expected() -> None:
+    result = validate_record(PAYLOAD_BUILDERS["review"](rating=True))
+    assert result.reason == "rating: expected a number, got true"
 
 
 @pytest.mark.parametrize(
@@ -196,3 +235,20 @@ def test_issue_paths_name_fields_not_pydantic_union_members() -> None:
 def test_record_level_rules_say_which_fields_disagree_without_pydantic_prefixes() -> None:
     result = validate_record(PAYLOAD_BUILDERS["review"](reviewee_id="acct-bob"))
     assert result.reason == "(record): reviewer_id and reviewee_id are the same account"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.datetimes(timezones=st.timezones()), st.sampled_from(EVENT_KINDS))
+def test_any_timestamp_is_decided_only_inside_the_documented_range(
+    moment: datetime, kind: str
+) -> None:
+    try:
+        text = moment.isoformat()
+        in_range = EARLIEST_TIMESTAMP <= moment <= LATEST_TIMESTAMP
+    except OverflowError:  # an offset pushes it past year 1 or 9999: far outside anyway
+        return
+    result = validate_record(PAYLOAD_BUILDERS[kind](occurred_at=text))
+    if moment.utcoffset() is None:
+        assert not result.ok
+    else:
+        assert result.ok == in_range, result.reason

@@ -159,9 +159,11 @@ def test_trust_worker_decides_queued_events_and_stops_cleanly_on_sigterm(
     records = [review_payload() for _ in range(60)]
     actors.send_batch(records)
     env = {**worker_env(current), "TRUST_METRICS_PORT": str(free_port())}
+    log_path = tmp_path / "worker.log"
+    log = log_path.open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "trust.cli.main", "worker", "--processes", "1", "--threads", "1"],
-        env=env, cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env, cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT,
     )
     try:
         store = Store.from_settings(current, migrate=False)
@@ -175,8 +177,16 @@ def test_trust_worker_decides_queued_events_and_stops_cleanly_on_sigterm(
             proc.kill()
             proc.wait()
         broker.close()
+        log.close()
 
     assert proc.returncode == 0
     assert family and _alive(family) == []
     assert_nothing_lost(store, [r["event_id"] for r in records])
     store.close()
+    logged = log_path.read_text(errors="replace")
+    assert "worker stopped" in logged
+    # A clean stop logs nothing alarming (it once logged a critical traceback per middleware).
+    alarming = [line for line in logged.splitlines()
+                if '"level": "critical"' in line or '"level": "error"' in line
+                or "Traceback" in line]
+    assert alarming == [], "\n".join(alarming)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -20,21 +18,6 @@ REPLAY_SOURCE = "quarantine replay"
 quarantine_app = typer.Typer(
     help="Records refused at intake: list them, replay them after a fix.", no_args_is_help=True
 )
-
-
-@contextmanager
-def _store_faults_as_messages() -> Iterator[None]:
-    """An unreachable or refusing store ends the command with one line, not a traceback."""
-    from sqlalchemy.exc import OperationalError
-
-    from trust.cli.context import err_console
-    from trust.errors import TrustError
-
-    try:
-        yield
-    except (TrustError, OperationalError) as exc:
-        err_console.print(f"[red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(1) from exc
 
 
 def _ingest_with_progress(
@@ -78,16 +61,18 @@ def ingest(
 
     current = settings()
     with (
-        _store_faults_as_messages(),
         open_store(current) as store,
         ingest_sink(current, store, use_queue=queue, source=source or path.name) as sink,
     ):
         summary = _ingest_with_progress(store, path, current, source, sink)
     table = Table(title=f"ingest of {summary.source}")
-    for column in ("accepted", "duplicates", "quarantined", "already held", "lines", "records/s"):
+    columns = ("accepted", "already stored", "repeated in file", "quarantined", "already held",
+               "lines", "records/s")
+    for column in columns:
         table.add_column(column, justify="right")
     table.add_row(
         str(summary.accepted),
+        str(summary.already_stored),
         str(summary.duplicates),
         str(summary.quarantined),
         str(summary.already_held),
@@ -108,7 +93,7 @@ def list_quarantine(
     from trust.cli.context import console, open_store
     from trust.store.quarantine import count_held, held_records
 
-    with _store_faults_as_messages(), open_store() as store, store.engine.connect() as conn:
+    with open_store() as store, store.engine.connect() as conn:
         rows = held_records(conn, limit=limit, offset=offset)
         total = count_held(conn)
     table = Table(title=f"quarantine: {total} held")
@@ -145,7 +130,6 @@ def replay(
         raise typer.Exit(2)
     current = settings()
     with (
-        _store_faults_as_messages(),
         open_store(current) as store,
         ingest_sink(current, store, use_queue=queue, source=REPLAY_SOURCE) as sink,
     ):

@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import typer
 
+from trust.cli.boundary import GuardedGroup
+
 app = typer.Typer(
     name="trust",
     help="Trust pipeline: moderation of verifications, reviews, references and complaints.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
+    cls=GuardedGroup,
 )
+
+
+@app.callback()
+def main_options(
+    debug: bool = typer.Option(
+        False, "--debug", help="Show the traceback of an error instead of one line."
+    ),
+) -> None:
+    """Trust pipeline: moderation of verifications, reviews, references and complaints.
+
+    Exit codes: 0 done, 1 refused, 2 usage or unreadable input, 3 configuration refused,
+    4 a service unreachable, 70 internal error.
+    """
 
 
 @app.command("migrate")

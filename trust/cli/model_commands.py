@@ -6,12 +6,10 @@ core library never depends on it.
 
 from __future__ import annotations
 
-import functools
 import json
 import math
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -22,26 +20,6 @@ model_app = typer.Typer(
     help="Anomaly models: train, list, activate, evaluate, learn from staff, watch drift.",
     no_args_is_help=True,
 )
-
-Command = TypeVar("Command", bound=Callable[..., None])
-
-
-def _refusals_are_messages(command: Command) -> Command:
-    """Print a refused operation (unknown version, tampered artefact, bad table) as one line."""
-
-    @functools.wraps(command)
-    def run(*args: Any, **kwargs: Any) -> None:
-        from trust.cli.context import err_console
-        from trust.errors import TrustError
-
-        try:
-            command(*args, **kwargs)
-        except TrustError as exc:
-            err_console.print(f"[red]error:[/] {exc}", highlight=False)
-            raise typer.Exit(1) from exc
-
-    return run  # type: ignore[return-value]
-
 
 KindOption = typer.Option(..., "--kind", help="Event kind, e.g. review or profile_verification.")
 
@@ -71,7 +49,6 @@ def _metrics_table(title: str, columns: dict[str, Any]) -> Table:
 
 
 @model_app.command("train")
-@_refusals_are_messages
 def train_command(
     kind: str = KindOption,
     seed: int = typer.Option(0, "--seed", help="Random seed of the detector."),
@@ -94,7 +71,6 @@ def train_command(
 
 
 @model_app.command("list")
-@_refusals_are_messages
 def list_command(
     kind: str | None = typer.Option(None, "--kind", help="Only this event kind."),
 ) -> None:
@@ -113,7 +89,6 @@ def list_command(
 
 
 @model_app.command("activate")
-@_refusals_are_messages
 def activate_command(
     version: str = typer.Argument(..., help="A version from `trust model list`."),
 ) -> None:
@@ -127,7 +102,6 @@ def activate_command(
 
 
 @model_app.command("evaluate")
-@_refusals_are_messages
 def evaluate_command(
     data: Path = typer.Option(..., "--data", help="A labelled CSV or Parquet table."),
     label: str = typer.Option(..., "--label", help="The 0/1 (or two-valued) label column."),
@@ -160,7 +134,6 @@ def evaluate_command(
 
 
 @model_app.command("learn")
-@_refusals_are_messages
 def learn_command(
     kind: str = KindOption,
     seed: int = typer.Option(0, "--seed", help="Random seed."),
@@ -182,7 +155,6 @@ def learn_command(
 
 
 @model_app.command("drift")
-@_refusals_are_messages
 def drift_command(
     kind: str = KindOption,
     days: float = typer.Option(7.0, "--days", help="Window of recent events, up to the newest."),
@@ -207,7 +179,6 @@ def drift_command(
 
 
 @model_app.command("evaluate-sim")
-@_refusals_are_messages
 def evaluate_sim_command(
     truth: Path = typer.Option(..., "--truth", help="truth.csv written by `trust simulate`."),
     kind: list[str] = typer.Option([], "--kind", help="Only these kinds (repeatable)."),
@@ -249,7 +220,6 @@ def evaluate_sim_command(
 
 
 @bench_app.command("model")
-@_refusals_are_messages
 def bench_model_command(
     rows: int = typer.Option(1_000_000, "--rows", min=1000, help="Synthetic training rows."),
     detector: str = typer.Option("isolation_forest", "--detector", help="Detector to time."),

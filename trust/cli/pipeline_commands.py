@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -34,19 +32,28 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-@contextmanager
-def _errors_as_messages() -> Iterator[None]:
-    """A refused configuration or unreachable service is one line, not a traceback."""
-    from redis.exceptions import ConnectionError as RedisConnectionError
+def _read_event_input(path: str) -> bytes:
+    """The bytes of ``path`` (or standard input for ``-``); decoding is validation's job.
 
-    from trust.cli.context import err_console
-    from trust.errors import TrustError
+    At most one byte more than a record may hold is read: a longer input is refused as too
+    large without being loaded.
+    """
+    from trust.errors import InputFileError
+    from trust.events.validation import MAX_RECORD_BYTES
 
+    if path == "-":
+        return sys.stdin.buffer.read(MAX_RECORD_BYTES + 1)
     try:
-        yield
-    except (TrustError, RedisConnectionError) as exc:
-        err_console.print(f"[red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(1) from exc
+        with Path(path).open("rb") as handle:
+            return handle.read(MAX_RECORD_BYTES + 1)
+    except FileNotFoundError as exc:
+        raise InputFileError(path, "no such file", "give a JSON file, or - for standard input"
+                             ) from exc
+    except IsADirectoryError as exc:
+        raise InputFileError(path, "is a folder", "give one JSON file, or - for standard input"
+                             ) from exc
+    except OSError as exc:
+        raise InputFileError(path, exc.strerror or str(exc)) from exc
 
 
 def up(
@@ -70,8 +77,7 @@ def up(
         dashboard=dashboard,
         demo_accounts=demo_accounts,
     )
-    with _errors_as_messages():
-        code = run_up(current, options, lambda line: console.print(line, highlight=False))
+    code = run_up(current, options, lambda line: console.print(line, highlight=False))
     raise typer.Exit(code)
 
 
@@ -86,13 +92,12 @@ def worker(
 
     configure_logging()
     current = settings()
-    with _errors_as_messages():
-        code = run_workers(
-            current,
-            processes or current.worker.processes,
-            threads or current.worker.threads,
-            lambda line: console.print(line, highlight=False),
-        )
+    code = run_workers(
+        current,
+        processes or current.worker.processes,
+        threads or current.worker.threads,
+        lambda line: console.print(line, highlight=False),
+    )
     raise typer.Exit(code)
 
 
@@ -104,10 +109,10 @@ def decide(
     from trust.pipeline import decide_one
     from workers.wiring import build_pipeline
 
-    text = sys.stdin.read() if path == "-" else Path(path).read_text()
+    raw = _read_event_input(path)
     current = settings()
     with open_store(current) as store:
-        result = decide_one(build_pipeline(current, store, source="decide"), text)
+        result = decide_one(build_pipeline(current, store, source="decide"), raw)
     typer.echo(json.dumps(result.as_json(), default=_json_default, indent=2))
     if result.status == "quarantined":
         raise typer.Exit(1)

@@ -91,8 +91,7 @@ def signals_command(
     from trust.signals import SIGNAL_TYPES
 
     if kind is not None and kind not in SIGNAL_TYPES:
-        console.print(f"[red]unknown kind {kind!r}[/]; kinds: {', '.join(SIGNAL_TYPES)}")
-        raise typer.Exit(1)
+        raise typer.BadParameter(f"unknown kind {kind!r}; kinds: {', '.join(SIGNAL_TYPES)}")
     for name in [kind] if kind else list(SIGNAL_TYPES):
         table = Table(title=f"signals of {name} (None means unknown)")
         table.add_column("signal")
@@ -134,8 +133,7 @@ def backtest_command(
                 console.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(1) from exc
     if rule and rule not in {r.id for r in pack.rules}:
-        console.print(f"[red]no rule {rule!r} in the pack[/]")
-        raise typer.Exit(1)
+        raise typer.BadParameter(f"no rule {rule!r} in the pack", param_hint="--rule")
     start = since.replace(tzinfo=UTC) if since and since.tzinfo is None else since
     with (
         open_store(current) as store,

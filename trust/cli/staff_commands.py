@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import getpass
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import typer
 
@@ -30,19 +32,25 @@ def _read_password() -> str:
     return line
 
 
-def _run(change: str, *args: object, **kwargs: object) -> None:
-    """Call ``trust.staff.<change>(conn, *args)`` in one transaction; errors exit with 1."""
-    import trust.staff as staff
-    from trust.cli.context import err_console, open_store
-    from trust.errors import TrustError
-    from trust.store import transaction
+@contextmanager
+def _mistakes_refused() -> Iterator[None]:
+    """A mistyped role (ValueError from ``parse_role``) is a refused staff change."""
+    from trust.errors import StaffError
 
     try:
-        with open_store() as store, transaction(store.engine) as conn:
-            getattr(staff, change)(conn, *args, actor=_actor(), **kwargs)
-    except (TrustError, ValueError) as exc:
-        err_console.print(f"[red]{exc}[/]")
-        raise typer.Exit(1) from exc
+        yield
+    except ValueError as exc:
+        raise StaffError(str(exc)) from exc
+
+
+def _run(change: str, *args: object, **kwargs: object) -> None:
+    """Call ``trust.staff.<change>(conn, *args)`` in one transaction."""
+    import trust.staff as staff
+    from trust.cli.context import open_store
+    from trust.store import transaction
+
+    with _mistakes_refused(), open_store() as store, transaction(store.engine) as conn:
+        getattr(staff, change)(conn, *args, actor=_actor(), **kwargs)
 
 
 @staff_app.command("add")
@@ -54,18 +62,13 @@ def add_command(
     ),
 ) -> None:
     """Add a staff member; without --password-stdin a password is generated and shown once."""
-    from trust.cli.context import console, err_console, open_store
-    from trust.errors import TrustError
+    from trust.cli.context import console, open_store
     from trust.staff import add_staff
     from trust.store import transaction
 
     typed = _read_password() if password_stdin else None
-    try:
-        with open_store() as store, transaction(store.engine) as conn:
-            password = add_staff(conn, name, role, typed, actor=_actor())
-    except (TrustError, ValueError) as exc:
-        err_console.print(f"[red]{exc}[/]")
-        raise typer.Exit(1) from exc
+    with _mistakes_refused(), open_store() as store, transaction(store.engine) as conn:
+        password = add_staff(conn, name, role, typed, actor=_actor())
     console.print(f"[green]added[/] {name.strip().lower()} as {role.strip().lower()}")
     if typed is None:
         console.print("password (shown once, store it now):", highlight=False)

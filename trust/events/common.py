@@ -1,8 +1,19 @@
-"""Building blocks shared by every event kind: the envelope, money, countries, network context."""
+"""Building blocks shared by every event kind: the envelope, money, countries, network context.
+
+Values a platform could send by mistake are refused rather than guessed at:
+
+- Every timestamp lies from ``EARLIEST_TIMESTAMP`` up to ``LATEST_TIMESTAMP`` (1970 to the
+  end of 2099, UTC) and every calendar date from ``EARLIEST_DAY`` to ``LATEST_DAY`` (1900 to
+  2099): the history windows signals compute around an event must stay representable.
+- A boolean is not a number and a number is not a boolean: ``"rating": true`` and
+  ``"liveness_passed": 1`` are refused. Booleans are JSON ``true``/``false``, or the text
+  ``"true"``/``"false"`` (CSV cells are text); numbers may come as JSON numbers or as
+  numeric text.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from ipaddress import IPv4Address, IPv6Address
 from typing import Annotated
@@ -11,6 +22,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -20,6 +32,13 @@ from trust.events.codes import COUNTRY_CODES, CURRENCY_CODES
 
 MAX_TEXT = 10_000
 MAX_SHORT = 200
+EARLIEST_TIMESTAMP = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_TIMESTAMP = datetime(2099, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2099, 12, 31)
+_BOOLEAN_TEXT = {"true": True, "false": False}
+_EARLIEST_TIMESTAMP_TEXT = f"{EARLIEST_TIMESTAMP:%Y-%m-%dT%H:%M:%SZ}"
+_LATEST_TIMESTAMP_TEXT = f"{LATEST_TIMESTAMP:%Y-%m-%dT%H:%M:%SZ}"
 
 
 def _known_country(value: str) -> str:
@@ -34,6 +53,43 @@ def _known_currency(value: str) -> str:
     return value
 
 
+def _timestamp_in_range(value: datetime) -> datetime:
+    if not EARLIEST_TIMESTAMP <= value <= LATEST_TIMESTAMP:
+        raise ValueError(
+            f"{value.isoformat()} is outside the supported range "
+            f"{_EARLIEST_TIMESTAMP_TEXT} to {_LATEST_TIMESTAMP_TEXT}"
+        )
+    return value
+
+
+def _day_in_range(value: date) -> date:
+    if not EARLIEST_DAY <= value <= LATEST_DAY:
+        raise ValueError(
+            f"{value.isoformat()} is outside the supported range {EARLIEST_DAY} to {LATEST_DAY}"
+        )
+    return value
+
+
+def _not_a_boolean(value: object) -> object:
+    # JSON true is a Python bool, which is an int: pydantic would take it as 1.
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {str(value).lower()}")
+    return value
+
+
+def _strict_boolean(value: object) -> object:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _BOOLEAN_TEXT:
+        return _BOOLEAN_TEXT[value.strip().lower()]
+    raise ValueError(f"expected true or false, got {_short(value)}")
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
 CountryCode = Annotated[
     str, StringConstraints(pattern=r"^[A-Z]{2}$"), AfterValidator(_known_country)
 ]
@@ -46,10 +102,25 @@ Identifier = Annotated[
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_SHORT)]
 LongText = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 PhoneNumber = Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$")]
-Score01 = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
-Rating = Annotated[int, Field(ge=1, le=5)]
-Timestamp = AwareDatetime
-Day = date
+Score01 = Annotated[
+    float, Field(ge=0.0, le=1.0, allow_inf_nan=False), BeforeValidator(_not_a_boolean)
+]
+Rating = Annotated[int, Field(ge=1, le=5), BeforeValidator(_not_a_boolean)]
+Flag = Annotated[bool, BeforeValidator(_strict_boolean)]
+Timestamp = Annotated[
+    AwareDatetime,
+    AfterValidator(_timestamp_in_range),
+    Field(json_schema_extra={
+        "formatMinimum": _EARLIEST_TIMESTAMP_TEXT, "formatMaximum": _LATEST_TIMESTAMP_TEXT
+    }),
+]
+Day = Annotated[
+    date,
+    AfterValidator(_day_in_range),
+    Field(json_schema_extra={
+        "formatMinimum": EARLIEST_DAY.isoformat(), "formatMaximum": LATEST_DAY.isoformat()
+    }),
+]
 
 
 class StrictModel(BaseModel):
@@ -61,7 +132,11 @@ class StrictModel(BaseModel):
 class Money(StrictModel):
     """A non-negative decimal amount in one ISO 4217 currency."""
 
-    amount: Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2, allow_inf_nan=False)]
+    amount: Annotated[
+        Decimal,
+        Field(ge=0, max_digits=14, decimal_places=2, allow_inf_nan=False),
+        BeforeValidator(_not_a_boolean),
+    ]
     currency: CurrencyCode
 
     @property
@@ -83,7 +158,7 @@ class EventEnvelope(StrictModel):
 
     event_id: Identifier
     occurred_at: Timestamp
-    schema_version: Annotated[int, Field(ge=1, le=1)] = 1
+    schema_version: Annotated[int, Field(ge=1, le=1), BeforeValidator(_not_a_boolean)] = 1
     network: NetworkContext | None = None
 
     @property

@@ -11,6 +11,7 @@ from trust.events.common import (
     CountryCode,
     Day,
     EventEnvelope,
+    Flag,
     Identifier,
     LongText,
     Money,
@@ -83,7 +84,7 @@ class Profile(StrictModel):
     title: Annotated[str, Field(max_length=200)] | None = None
     skills: Annotated[list[ShortText], Field(max_length=50)] = []
     hourly_rate: Money | None = None
-    photo_present: bool = False
+    photo_present: Flag = False
 
 
 class IdentityDocument(StrictModel):
@@ -101,9 +102,9 @@ class DocumentCheck(StrictModel):
     """What the verification vendor found when it examined the document and selfie."""
 
     tamper_score: Score01
-    mrz_consistent: bool | None = None
+    mrz_consistent: Flag | None = None
     selfie_match_score: Score01 | None = None
-    liveness_passed: bool | None = None
+    liveness_passed: Flag | None = None
 
 
 class ProfileVerificationEvent(EventEnvelope):
@@ -189,7 +190,7 @@ class ClaimedProject(StrictModel):
 class RefereeResponse(StrictModel):
     """What the referee answered, and from where."""
 
-    confirms: bool
+    confirms: Flag
     rating: Rating | None = None
     text: LongText = ""
     responded_at: Timestamp

@@ -16,14 +16,17 @@ from trust.store import Store
 
 @dataclass(slots=True)
 class IngestSummary:
-    """What an ingest did: records accepted, repeated and quarantined, and how fast."""
+    """What an ingest did: records new, already stored, repeated and quarantined, how fast."""
 
     source: str
     accepted: int = 0
+    # Repeats of an event earlier in the same file.
     duplicates: int = 0
     quarantined: int = 0
     # Refused records already held from an earlier ingest of the same lines.
     already_held: int = 0
+    # Events the store held already, with the same content (a re-ingest adds nothing).
+    already_stored: int = 0
     lines_read: int = 0
     seconds: float = 0.0
 
@@ -33,12 +36,14 @@ class IngestSummary:
         self.duplicates += outcome.duplicates
         self.quarantined += outcome.quarantined
         self.already_held += outcome.already_held
+        self.already_stored += outcome.already_stored
         self.lines_read = batch.lines_read
 
     @property
     def records(self) -> int:
         """Every record read, whatever became of it."""
-        return self.accepted + self.duplicates + self.quarantined + self.already_held
+        return (self.accepted + self.already_stored + self.duplicates + self.quarantined
+                + self.already_held)
 
     @property
     def records_per_second(self) -> float:

@@ -23,10 +23,14 @@ from trust.store.tables import events as events_table
 class BatchOutcome:
     """What a sink did with one batch."""
 
+    # New events: stored and decided, or queued for the workers.
     accepted: int
+    # Repeats of an event earlier in the same file (same id, same content).
     duplicates: int
     quarantined: int
     already_held: int = 0
+    # Events the store already held with the same content (a re-ingest).
+    already_stored: int = 0
 
 
 class BatchSink(Protocol):
@@ -57,6 +61,33 @@ def stored_payloads(conn: Connection, event_ids: Iterable[str]) -> dict[str, Any
         )
     )
     return {row.event_id: row.payload for row in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class KnownEvents:
+    """A batch sorted against the store: new events, ones stored as they are, reused ids."""
+
+    new: list[Event]
+    already_stored: int
+    conflicting: list[Event]
+
+
+def sort_against_store(conn: Connection, batch: Sequence[Event]) -> KnownEvents:
+    """Which events of ``batch`` the store lacks, holds already, or holds with other content.
+
+    One query per batch; only reads, so a sink that does not store (the queue) can report
+    what a re-ingest really adds.
+    """
+    stored = stored_payloads(conn, (e.event_id for e in batch))
+    new: list[Event] = []
+    conflicting: list[Event] = []
+    for event in batch:
+        known = stored.get(event.event_id)
+        if known is None:
+            new.append(event)
+        elif known != event.model_dump(mode="json"):
+            conflicting.append(event)
+    return KnownEvents(new, len(batch) - len(new) - len(conflicting), conflicting)
 
 
 def _conflicting(conn: Connection, candidates: Sequence[Event]) -> list[Event]:
@@ -120,7 +151,8 @@ class StoreSink:
             held = quarantine_records(conn, refused, received_at=now)
         return BatchOutcome(
             accepted=len(stored.fresh),
-            duplicates=batch.duplicates + stored.repeated,
+            duplicates=batch.duplicates,
             quarantined=held,
             already_held=len(refused) - held,
+            already_stored=stored.repeated,
         )

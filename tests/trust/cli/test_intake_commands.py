@@ -196,5 +196,5 @@ def test_an_unreachable_store_is_one_line_of_error_not_a_traceback(
     monkeypatch.setenv("TRUST_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
     get_settings.cache_clear()
     result = runner.invoke(app, command)
-    assert result.exit_code == 1
+    assert result.exit_code == 4
     assert "error:" in result.output and "Traceback" not in result.output

@@ -84,7 +84,7 @@ def test_signals_lists_what_a_rule_may_read(trust_env: Path) -> None:
     result = runner.invoke(app, ["rules", "signals", "review"])
     assert result.exit_code == 0
     assert "signals.reciprocal_review" in result.output and "bool" in result.output
-    assert runner.invoke(app, ["rules", "signals", "reviews"]).exit_code == 1
+    assert runner.invoke(app, ["rules", "signals", "reviews"]).exit_code == 2
 
 
 def test_validate_refuses_a_hostile_pack_rule_by_rule_in_its_own_process(

@@ -91,9 +91,8 @@ def test_ingesting_the_same_file_twice_adds_nothing(
     first = ingest_file(store, path, settings)
     second = ingest_file(store, path, settings)
     assert (first.accepted, first.quarantined) == (2, 1)
-    assert (second.accepted, second.duplicates, second.quarantined, second.already_held) == (
-        0, 2, 0, 1,
-    )
+    assert (second.accepted, second.already_stored, second.duplicates, second.quarantined,
+            second.already_held) == (0, 2, 0, 0, 1)
     assert count(store, events) == 2 and count(store, quarantine) == 1
 
 
