@@ -117,7 +117,10 @@ def bound_problems(source: str) -> list[str]:
             deepest_comprehension = max(deepest_comprehension, comprehensions)
         elif token.kind == "op" and text in _CLOSERS and stack:
             comprehensions -= stack.pop()
-        elif token.kind == "name" and text == "matches":
+        elif (
+            token.kind == "name" and text == "matches" and index + 1 < len(found)
+            and found[index + 1].text == "("
+        ):
             pattern = _pattern(found, index)
             if pattern is None:
                 problems.append(
