@@ -82,7 +82,7 @@ class WorkerSettings(BaseModel):
     rules_hard_limit_ms: int = Field(5_000, gt=0)
     # Deliveries of a batch that ended with its worker dead before it is decided one event
     # at a time; an event in flight when a worker dies then is dead-lettered.
-    crash_retries: int = Field(2, ge=0, le=10)
+    crash_retries: int = Field(2, ge=1, le=10)
 
     @model_validator(mode="after")
     def _hard_limit_before_heartbeat(self) -> WorkerSettings:

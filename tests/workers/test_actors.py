@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from tests.factories import review_payload
 from tests.pipeline_invariants import assert_nothing_lost, counts
+from tests.workers.conftest import ThrowawayRedis
 from tests.workers.helpers import queue_settings, running_worker, wait_until
 from trust.decisions import Decision
 from trust.errors import TransientStoreError
@@ -176,10 +177,13 @@ def test_connect_wires_trust_submit_to_the_queue(queued: Settings) -> None:
 
 
 def test_a_batch_that_killed_its_workers_is_decided_one_event_at_a_time(
-    broker: TrustRedisBroker, queued: Settings, sqlite_store: Store
+    settings: Settings, throwaway_redis: ThrowawayRedis, sqlite_store: Store
 ) -> None:
     # The worker deaths are set up as earlier deliveries left them: the crash retries
-    # spent, and a one-by-one pass that decided events 0-4 and died at event 5.
+    # spent, and a one-by-one pass that decided events 0-4 and died at event 5. On a
+    # private Redis: another test session's FLUSHDB of the shared one would erase them.
+    queued = queue_settings(settings, throwaway_redis.url)
+    broker = build_broker(queued)
     records = [review_payload() for _ in range(12)]
     poison = records[8]["event_id"]
     pipeline = build_pipeline(queued, sqlite_store)
@@ -206,3 +210,4 @@ def test_a_batch_that_killed_its_workers_is_decided_one_event_at_a_time(
     assert f"cannot score {poison}" in letters[poison]
     assert len(letters) == 2
     assert broker.client.exists(ledger.prefix + message.message_id) == 0
+    broker.close()

@@ -32,7 +32,7 @@ MAX_CHARS = 2_000
 MAX_TOKENS = 500
 MAX_NESTING = 16
 MAX_COMPREHENSION_NESTING = 2
-# About 4 ms per event at most (\\w{20} measured); ordinary patterns are 1-400 units.
+# About 4 ms per event at most (\w{20} measured); ordinary patterns are 1-400 units.
 MAX_REGEX_SIZE = 1_000
 
 COMPREHENSIONS = frozenset({"all", "exists", "exists_one", "map", "filter"})
@@ -117,7 +117,10 @@ def bound_problems(source: str) -> list[str]:
             deepest_comprehension = max(deepest_comprehension, comprehensions)
         elif token.kind == "op" and text in _CLOSERS and stack:
             comprehensions -= stack.pop()
-        elif token.kind == "name" and text == "matches":
+        elif (
+            token.kind == "name" and text == "matches" and index + 1 < len(found)
+            and found[index + 1].text == "("
+        ):
             pattern = _pattern(found, index)
             if pattern is None:
                 problems.append(

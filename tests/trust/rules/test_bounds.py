@@ -83,6 +83,7 @@ def test_a_pack_with_a_hostile_rule_is_refused_with_file_rule_and_hint(
         "(" * MAX_NESTING + "true" + ")" * MAX_NESTING,
         'event.text.contains("(((( [[[[ all(") || event.text == "matches("',
         "[1, 2].map(x, x * 2).all(y, y > 0) && [1].exists(z, z == 1)",
+        "event.matches > 3 && event.all == 1",  # fields named like functions
     ],
 )
 def test_ordinary_conditions_are_within_the_limits(when: str) -> None:
