@@ -9,8 +9,8 @@ model learning):
 | dismiss             | yes           | dismissed  |                |           |
 | remove_review       | yes           | confirmed  |                |           |
 | reject_verification | yes           | confirmed  |                |           |
-| hold_account        | yes           | confirmed  | held           |           |
-| block_account       | yes           | confirmed  | blocked        | yes       |
+| hold_account        | yes           | confirmed  | hold           |           |
+| block_account       | yes           | confirmed  | block          | yes       |
 | release / refund    | yes           | see below  |                | yes       |
 | split               | yes           | confirmed  |                | yes       |
 | request_documents   | no: waiting_on_user (SLA paused)                          |
@@ -19,6 +19,8 @@ model learning):
 A dispute outcome *confirms* the complaint when the money goes to the complainant: release
 (to the freelancer) when a freelancer or agency complained, refund (to the client) when a
 client did; the opposite outcome *dismisses* it; a split partly upholds it (confirmed).
+The account effect is an enforcement (``trust.enforcement``); a dismissed case lifts the
+enforcement its own case or flagged decisions imposed (an automated block, say), nothing else.
 Four-eyes: the first person's resolution only proposes (awaiting_approval); a lead other
 than the proposer approves (the case resolves) or rejects (it goes back to the queue).
 """
@@ -34,15 +36,16 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from trust.audit import jsonable, record_audit
+from trust.audit import jsonable
 from trust.cases.case import Case, change_case, load_case
 from trust.cases.lifecycle import CaseStatus
 from trust.cases.reasons import RESOLUTION_REASONS
 from trust.cases.sla import as_utc
 from trust.cases.workflow import add_note
+from trust.enforcement import EnforcementState
+from trust.enforcement_actions import apply_case_outcome
 from trust.errors import CaseError, ClaimConflictError, FourEyesError
 from trust.staff.roles import HasRole, Permission, require
-from trust.store.accounts import account_statuses, set_account_status
 from trust.store.tables import case_evidence, events
 
 CENT = Decimal("0.01")
@@ -77,8 +80,8 @@ LABELS: dict[Action, str] = {
     Action.SPLIT: "confirmed",
 }
 ACCOUNT_EFFECTS: dict[Action, str] = {
-    Action.HOLD_ACCOUNT: "held",
-    Action.BLOCK_ACCOUNT: "blocked",
+    Action.HOLD_ACCOUNT: "hold",
+    Action.BLOCK_ACCOUNT: "block",
 }
 
 
@@ -167,14 +170,23 @@ def _finish(conn: Connection, case: Case, res: Resolution, *, by: str, now: date
         "resolved_at": now, "label": label, "claimed_by": None, "claimed_at": None,
         "lease_expires_at": None, "proposed_action": None, "proposed_by": None,
     }, actor=by, action="resolved" if not proposed_by else "proposal_approved", now=now)
-    effect = ACCOUNT_EFFECTS.get(res.action)
-    if effect:
-        before = account_statuses(conn, [case.subject_id]).get(case.subject_id)
-        set_account_status(conn, case.subject_id, effect)
-        record_audit(conn, actor=by, action="account_status_changed", target_type="account",
-                     target_id=case.subject_id, at=now, before={"status": before},
-                     after={"status": effect, "case_id": case.id})
+    _enforce(conn, case, res, label, by=by, now=now)
     return case
+
+
+def _enforce(conn: Connection, case: Case, res: Resolution, label: str, *, by: str,
+             now: datetime) -> None:
+    """Hold or block the account, or (dismissed) lift what this case's flags imposed."""
+    effect = ACCOUNT_EFFECTS.get(res.action)
+    if effect is None and label != "dismissed":
+        return
+    evidence = conn.execute(select(case_evidence.c.event_id)
+                            .where(case_evidence.c.case_id == case.id)).scalars().all()
+    apply_case_outcome(conn, account_id=case.subject_id, case_id=case.id,
+                       effect=EnforcementState(effect) if effect else None,
+                       dismissed=label == "dismissed", evidence_event_ids=evidence,
+                       reason=f"case {case.id}: {res.action.value} ({res.reason_code})",
+                       actor=by, now=now)
 
 
 def _holding(conn: Connection, case_id: int, staff: HasRole, now: datetime) -> Case:
