@@ -62,12 +62,11 @@ def _statement(outcome: AppealOutcome, ground: str, note: str, state: Enforcemen
                                  for a in appeals}))
     if outcome == AppealOutcome.OVERTURNED:
         what = (f"What: your appeal against {appealed} succeeded; the decision is overturned "
-                f"as of {now:%Y-%m-%d %H:%M} UTC and the account is now under "
-                f"{STATE_WORDS[state]}.")
+                f"as of {now:%Y-%m-%d %H:%M} UTC. Your account now: {STATE_WORDS[state]}.")
         why = f"Ground: {APPEAL_GROUNDS[ground]}."
     else:
         what = (f"What: your appeal against {appealed} was not successful; the decision "
-                f"stands and the account remains under {STATE_WORDS[state]}.")
+                f"stands. Your account remains: {STATE_WORDS[state]}.")
         why = f"Ground: {UPHOLD_REASONS[ground]}."
     lines = [
         what,
