@@ -161,10 +161,34 @@ def test_without_new_information_an_appeal_is_overturned_only_for_policy_or_erro
         done = decide_appeal(conn, appeal_case, LEAD, AppealOutcome.UPHELD, "no_new_information",
                              now=NOW)
         enforcement = current_enforcement(conn, "acct-bare")
-    assert done.case.label == "upheld" and "Your account remains: blocked permanently." in done.statement_of_reasons
+    assert done.case.label == "upheld"
+    assert "Your account remains: blocked permanently." in done.statement_of_reasons
     assert enforcement is not None and enforcement.state is EnforcementState.BLOCK
 
 
 def test_the_appeal_window_is_six_calendar_months() -> None:
     assert appeal_deadline(datetime(2026, 8, 31, 9, 0, tzinfo=UTC)) == datetime(
         2027, 2, 28, 9, 0, tzinfo=UTC)
+
+
+def test_overturn_rates_per_rule_and_per_original_reviewer(
+    pipeline: Pipeline, store: Store
+) -> None:
+    from trust.appeal_reports import overturn_rate_per_reviewer, overturn_rate_per_rule
+
+    for account, outcome, ground in (("acct-r1", AppealOutcome.OVERTURNED, "proven_error"),
+                                     ("acct-r2", AppealOutcome.UPHELD, "decision_stands")):
+        blocked_by_case(pipeline, account)
+        [case_id] = pipeline.process([appeal_payload(account_id=account)],
+                                     NOW).appeal_cases.values()
+        with transaction(store.engine) as conn:
+            claim(conn, case_id, LEAD, NOW, LEASE)
+            decide_appeal(conn, case_id, LEAD, outcome, ground, now=NOW)
+    with store.engine.connect() as conn:
+        rules = {r["rule_id"]: r for r in overturn_rate_per_rule(conn)}
+        reviewers = overturn_rate_per_reviewer(conn)
+    assert reviewers == [{"reviewer": "ana", "appeals": 2, "overturned": 1,
+                          "overturn_rate": 0.5}]
+    assert rules["pv_document_tampered_v1"] == {
+        "rule_id": "pv_document_tampered_v1", "appeals": 2, "overturned": 1,
+        "overturn_rate": 0.5}

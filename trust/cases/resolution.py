@@ -45,6 +45,8 @@ from trust.cases.workflow import add_note
 from trust.enforcement import EnforcementState
 from trust.enforcement_actions import apply_case_outcome
 from trust.errors import CaseError, ClaimConflictError, FourEyesError
+from trust.qa.sampling import consider_for_qa
+from trust.settings import QaSettings
 from trust.staff.roles import HasRole, Permission, require
 from trust.store.tables import case_evidence, events
 
@@ -199,8 +201,11 @@ def _holding(conn: Connection, case_id: int, staff: HasRole, now: datetime) -> C
 
 
 def resolve(conn: Connection, case_id: int, staff: HasRole, resolution: Resolution,
-            now: datetime | None = None) -> Case:
-    """Act on a case ``staff`` holds: resolve it, or propose, escalate or ask for documents."""
+            now: datetime | None = None, qa: QaSettings | None = None) -> Case:
+    """Act on a case ``staff`` holds: resolve it, or propose, escalate or ask for documents.
+
+    A resolved case may be picked for a blind QA review (``qa``: the sampling settings).
+    """
     now = as_utc(now or datetime.now(UTC))
     require(staff, Permission.RESOLVE)
     case = _holding(conn, case_id, staff, now)
@@ -225,7 +230,9 @@ def resolve(conn: Connection, case_id: int, staff: HasRole, resolution: Resoluti
                                         "sla_paused_at": now, **released},
                            actor=staff.username, action="documents_requested", now=now,
                            details={"reason_code": res.reason_code})
-    return _finish(conn, case, res, by=staff.username, now=now)
+    done = _finish(conn, case, res, by=staff.username, now=now)
+    consider_for_qa(conn, done, staff, qa or QaSettings(), now)
+    return done
 
 
 def _proposal(conn: Connection, case_id: int, staff: HasRole, now: datetime) -> Case:
@@ -242,14 +249,17 @@ def _proposal(conn: Connection, case_id: int, staff: HasRole, now: datetime) -> 
 
 
 def approve_proposal(conn: Connection, case_id: int, staff: HasRole,
-                     now: datetime | None = None, note: str = "") -> Case:
+                     now: datetime | None = None, note: str = "",
+                     qa: QaSettings | None = None) -> Case:
     """A second person (a lead, not the proposer) approves a severe action; the case resolves."""
     now = as_utc(now or datetime.now(UTC))
     case = _proposal(conn, case_id, staff, now)
     if note:
         add_note(conn, case.id, staff, note, now)
     res = Resolution.from_dict(case.proposed_action or {})
-    return _finish(conn, case, res, by=staff.username, now=now, proposed_by=case.proposed_by)
+    done = _finish(conn, case, res, by=staff.username, now=now, proposed_by=case.proposed_by)
+    consider_for_qa(conn, done, staff, qa or QaSettings(), now)
+    return done
 
 
 def reject_proposal(conn: Connection, case_id: int, staff: HasRole,
@@ -267,7 +277,8 @@ def reject_proposal(conn: Connection, case_id: int, staff: HasRole,
 
 
 def bulk_resolve(conn: Connection, case_ids: Sequence[int], staff: HasRole,
-                 resolution: Resolution, now: datetime | None = None) -> BulkResult:
+                 resolution: Resolution, now: datetime | None = None,
+                 qa: QaSettings | None = None) -> BulkResult:
     """Resolve many cases with one reason; cases another person holds or that cannot end so
     are skipped with the reason. Severe (four-eyes) and non-final actions are refused."""
     now = as_utc(now or datetime.now(UTC))
@@ -287,6 +298,7 @@ def bulk_resolve(conn: Connection, case_ids: Sequence[int], staff: HasRole,
             res = _checked(case, resolution)
             if res.note:
                 add_note(conn, case.id, staff, res.note, now)
-            _finish(conn, case, res, by=staff.username, now=now)
+            done = _finish(conn, case, res, by=staff.username, now=now)
+            consider_for_qa(conn, done, staff, qa or QaSettings(), now)
             result.resolved.append(case_id)
     return result

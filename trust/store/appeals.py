@@ -76,8 +76,16 @@ def record_outcome(conn: Connection, case_id: int, *, outcome: str, ground: str,
         raise CaseError(f"case {case_id} has no undecided appeal")
 
 
+def appeal_outcomes(conn: Connection) -> dict[str, bool]:
+    """Decided appeals by decision appealed: True when overturned (any appeal overturned)."""
+    rows = conn.execute(select(appeals.c.decision_event_id, appeals.c.outcome).where(
+        appeals.c.outcome.is_not(None), appeals.c.decision_event_id.is_not(None)))
+    out: dict[str, bool] = {}
+    for event_id, outcome in rows:
+        out[event_id] = out.get(event_id, False) or outcome == "overturned"
+    return out
+
+
 def overturned_decision_ids(conn: Connection) -> set[str]:
     """Decisions an appeal overturned (a label for backtests: the flag was wrong)."""
-    rows = conn.execute(select(appeals.c.decision_event_id).where(
-        appeals.c.outcome == "overturned", appeals.c.decision_event_id.is_not(None)))
-    return {r[0] for r in rows}
+    return {e for e, overturned in appeal_outcomes(conn).items() if overturned}
