@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import cached, session
 from dashboard.components.actions import flash, perform, show_flash
+from dashboard.components.appeal import appeal_form, appeal_outcome, appeal_summary
 from dashboard.components.case_actions import sla_editor, waiting_panel
 from dashboard.components.case_table import KIND_WORDS, STATUS_WORDS
 from dashboard.components.claim import claim_controls
@@ -14,6 +15,7 @@ from dashboard.components.history import audit_table, links_table, timeline_tabl
 from dashboard.components.resolution import proposal_panel, resolution_form, resolution_words
 from dashboard.components.sla import sla_badge
 from dashboard.components.text import plain
+from trust.appeals import APPEAL_KIND
 from trust.cases import CaseStatus
 from trust.cases.workflow import add_note
 from trust.errors import CaseError
@@ -86,7 +88,16 @@ with history:
     audit_table(detail.audit, empty="Nothing has happened to this case yet.")
 
 st.subheader("Decision")
-if case.status == CaseStatus.RESOLVED:
+if case.kind == APPEAL_KIND:
+    appeal = cached.appeal(db, case.id)
+    appeal_summary(appeal)
+    if case.status == CaseStatus.RESOLVED:
+        appeal_outcome(case, appeal)
+    elif holding:
+        appeal_form(member, case, appeal)
+    else:
+        st.info("Claim the case to decide the appeal.")
+elif case.status == CaseStatus.RESOLVED:
     st.success(f"Resolved by {case.resolved_by} on {case.resolved_at:%Y-%m-%d %H:%M} UTC: "
                f"{resolution_words(case.resolution or {})}. Label: **{case.label}**.")
 elif case.status == CaseStatus.AWAITING_APPROVAL:
