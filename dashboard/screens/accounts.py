@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import cached, session
+from dashboard.components.actions import show_flash
 from dashboard.components.enforcement import (
     enforcement_history,
     enforcement_state,
@@ -18,6 +19,7 @@ db = session.database_key()
 member = session.current_staff()
 
 st.title("Accounts")
+show_flash()
 asked = st.query_params.get("account", "")
 query = st.text_input("Account id or display name", value=asked, key="account-query",
                       placeholder="e.g. acct-1234 or Alice")
