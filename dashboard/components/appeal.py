@@ -37,10 +37,13 @@ def appeal_summary(view: AppealView) -> None:
         new = "brings new information" if record.has_new_information else \
             "brings **no** new information"
         outcome = f" · **{record.outcome}** by {record.decided_by}" if record.outcome else ""
-        st.markdown(f"- Appeal `{plain(record.event_id)}` against `{plain(appealed)}`, "
+        # Identifiers hold no backticks (the event schema forbids them): code spans are safe.
+        st.markdown(f"- Appeal `{record.event_id}` against `{appealed}`, "
                     f"received {record.received_at:%Y-%m-%d %H:%M} UTC; {new}{outcome}")
+    overturned = {a.decision_event_id for a in view.appeals if a.outcome == "overturned"}
     for event_id, decision in view.decisions.items():
-        with st.popover(f"Statement of reasons of {event_id}"):
+        mark = " (overturned on appeal)" if event_id in overturned else ""
+        with st.popover(f"Original statement of reasons of {event_id}{mark}"):
             st.text(decision.get("statement_of_reasons", ""))
     deciders = view.original_deciders
     st.caption("Took part in the original decision (may not review the appeal): "
