@@ -36,7 +36,10 @@ def appeal_view(conn: Connection, case_id: int) -> AppealView:
     """The appeal case's appeals, the decisions appealed and the account's enforcement."""
     records = appeals_of_case(conn, case_id)
     ids = sorted({a.decision_event_id for a in records if a.decision_event_id})
-    rows = conn.execute(select(decisions).where(decisions.c.event_id.in_(ids))) if ids else []
+    appealed: dict[str, dict[str, Any]] = {}
+    if ids:
+        for row in conn.execute(select(decisions).where(decisions.c.event_id.in_(ids))):
+            appealed[row.event_id] = dict(row._mapping)
     account = records[0].account_id if records else None
-    return AppealView(records, {r.event_id: dict(r._mapping) for r in rows},
+    return AppealView(records, appealed,
                       current_enforcement(conn, account) if account else None)
