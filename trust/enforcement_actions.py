@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
+from trust.audit import record_audit
 from trust.decisions import Decision
 from trust.enforcement import (
     AUTOMATED_BLOCK_EFFECT,
@@ -123,7 +124,11 @@ def act_on_linked(conn: Connection, staff: HasRole, account_ids: Collection[str]
         return _impose_all(conn, ids, state, f"lead:{staff.username}", reason.strip(),
                            staff.username, now)
     if state == EnforcementState.BLOCK:
-        return insert_proposal(conn, ids, state, reason.strip(), staff.username, now)
+        proposal = insert_proposal(conn, ids, state, reason.strip(), staff.username, now)
+        record_audit(conn, actor=staff.username, action="linked_block_proposed",
+                     target_type="enforcement_proposal", target_id=proposal, at=now,
+                     after={"account_ids": ids, "reason": reason.strip()})
+        return proposal
     raise EnforcementError("state: linked accounts can be held or blocked, not lifted")
 
 
@@ -141,6 +146,9 @@ def approve_linked(conn: Connection, proposal_id: int, staff: HasRole, now: date
     """A second lead approves a linked block; returns the number of accounts blocked."""
     row = _pending(conn, proposal_id, staff)
     close_proposal(conn, proposal_id, APPROVED, staff.username, now)
+    record_audit(conn, actor=staff.username, action="linked_block_approved",
+                 target_type="enforcement_proposal", target_id=proposal_id, at=now,
+                 before={"status": PENDING}, after={"status": APPROVED})
     ids = [str(a) for a in row["account_ids"]]  # type: ignore[attr-defined]
     return _impose_all(conn, ids, EnforcementState(str(row["state"])), f"proposal:{proposal_id}",
                        f"{row['reason']} (proposed by {row['proposed_by']}, approved by "
@@ -151,3 +159,6 @@ def reject_linked(conn: Connection, proposal_id: int, staff: HasRole, now: datet
     """A second lead turns a linked block down; nothing changes on the accounts."""
     _pending(conn, proposal_id, staff)
     close_proposal(conn, proposal_id, REJECTED, staff.username, now)
+    record_audit(conn, actor=staff.username, action="linked_block_rejected",
+                 target_type="enforcement_proposal", target_id=proposal_id, at=now,
+                 before={"status": PENDING}, after={"status": REJECTED})

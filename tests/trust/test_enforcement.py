@@ -160,3 +160,8 @@ def test_leads_hold_linked_accounts_at_once_and_block_them_with_a_second_lead(
         enforcement = current_enforcement(conn, "acct-l2")
     assert enforcement is not None and enforcement.state is S.BLOCK
     assert enforcement.source is Src.LINKED and "approved by lou" in enforcement.reason
+    with store.engine.connect() as conn:
+        audited = conn.execute(select(audit_log.c.action, audit_log.c.actor).where(
+            audit_log.c.target_type == "enforcement_proposal")).all()
+    assert [tuple(a) for a in audited] == [("linked_block_proposed", "lee"),
+                                           ("linked_block_approved", "lou")]

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from sklearn.metrics import cohen_kappa_score
 from sqlalchemy import Connection
 
+from trust.audit import record_audit
 from trust.cases.case import Case, load_case
 from trust.cases.resolution import LABELS, Action
 from trust.errors import CaseError, FourEyesError
@@ -56,6 +57,9 @@ def submit_review(conn: Connection, review_id: int, staff: HasRole, action: str,
     status = AGREED if verdict(action) == verdict(review.original_action) else DISAGREED
     record_review(conn, review_id, reviewer=staff.username, action=action, reason=reason,
                   status=status, at=now)
+    record_audit(conn, actor=staff.username, action="qa_reviewed", target_type="case",
+                 target_id=review.case_id, at=now, before={"action": review.original_action},
+                 after={"action": action, "reason_code": reason, "status": status})
     return load_review(conn, review_id)
 
 
@@ -70,6 +74,9 @@ def rule_on(conn: Connection, review_id: int, lead: HasRole, ruling: str,
     if lead.username in review.original_reviewers or lead.username == review.reviewer:
         raise FourEyesError(f"{lead.username} took one of the two decisions and cannot rule")
     record_ruling(conn, review_id, ruling=ruling, by=lead.username, at=now)
+    record_audit(conn, actor=lead.username, action="qa_ruled", target_type="case",
+                 target_id=review.case_id, at=now, before={"status": review.status},
+                 after={"ruling": ruling})
     return load_review(conn, review_id)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from tests.factories import make_review
 from tests.trust.cases.conftest import ANALYST, ANALYST_2, LEAD, LEAD_2, NOW, OpenCase
@@ -22,6 +23,7 @@ from trust.qa.sampling import SOLO_HIGH_RISK, in_sample
 from trust.settings import QaSettings
 from trust.store import Store, transaction
 from trust.store.qa import AGREED, DISAGREED, PENDING, RULED, QaReview, reviews_with_status
+from trust.store.tables import audit_log
 
 LEASE = timedelta(minutes=15)
 NONE_SAMPLED = QaSettings(sample_rate=0.0, solo_risk_threshold=80)
@@ -85,6 +87,10 @@ def test_the_second_review_is_blind_by_someone_else_and_a_disagreement_goes_to_a
     with transaction(store.engine) as conn:
         ruled = rule_on(conn, review.id, LEAD_2, "second", NOW)
     assert (ruled.status, ruled.ruling, ruled.ruled_by) == (RULED, "second", "lou")
+    with store.engine.connect() as conn:
+        actions = conn.execute(select(audit_log.c.action).where(
+            audit_log.c.target_id == str(case_id)).order_by(audit_log.c.id)).scalars().all()
+    assert actions[-2:] == ["qa_reviewed", "qa_ruled"]
 
 
 def test_approve_and_dismiss_agree_because_both_leave_the_flag_dismissed(
