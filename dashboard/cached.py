@@ -35,6 +35,7 @@ from trust.qa.review import agreement_figures
 from trust.rules.pack import load_pack
 from trust.staff import get_staff
 from trust.store import transaction
+from trust.store.appeals import AppealRecord, appeals_of_decisions
 from trust.store.enforcements import (
     current_enforcement,
     enforcement_history_of,
@@ -120,6 +121,13 @@ def appeal(db: str, case_id: int) -> AppealView:
     """An appeal case's appeals, the decisions appealed and the enforcement now."""
     with transaction(_engine(db)) as conn:
         return appeal_view(conn, case_id)
+
+
+@st.cache_data(ttl=DETAIL_TTL, show_spinner=False)
+def appeals_against(db: str, event_ids: tuple[str, ...]) -> list[AppealRecord]:
+    """Appeals against any of these decisions (to mark the ones overturned)."""
+    with transaction(_engine(db)) as conn:
+        return appeals_of_decisions(conn, event_ids)
 
 
 @st.cache_data(ttl=QUEUE_TTL, show_spinner=False)

@@ -62,6 +62,11 @@ st.markdown("Reasons: " + (", ".join(f"`{code}`" for code in case.reason_codes) 
 why, timeline, linked, notes, history = st.tabs(
     ["Why it was flagged", "Subject's timeline", "Linked accounts", "Notes", "History"])
 with why:
+    for record in cached.appeals_against(db, tuple(e["event_id"] for e in detail.evidence)):
+        words = (f"**overturned** by {record.decided_by} ({record.ground})" if record.outcome
+                 == "overturned" else f"**{record.outcome}**" if record.outcome else "pending")
+        st.warning(f"The decision on {plain(str(record.decision_event_id))} was appealed "
+                   f"([appeal case #{record.case_id}](case?case={record.case_id})): {words}.")
     ranked = sorted(detail.evidence, key=lambda e: -((e.get("decision") or {}).get(
         "risk_score") or 0))
     for index, item in enumerate(ranked[:20]):

@@ -44,6 +44,8 @@ def test_a_lead_overturns_an_appeal_and_the_account_is_free_again(
     with transaction(dashboard_store.engine) as conn:
         enforcement = current_enforcement(conn, "acct-appellant")
     assert enforcement is not None and enforcement.state is EnforcementState.NONE
+    original = texts(open_page(app, "case", case="1"))
+    assert f"(case?case={case_id})): **overturned** by appeal-lead (new_information)" in original
 
 
 def test_accounts_show_the_enforcement_and_its_history(staff, appealed) -> None:

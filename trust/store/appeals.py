@@ -64,6 +64,15 @@ def appeals_of_account(conn: Connection, account_id: str) -> list[AppealRecord]:
     return [AppealRecord.from_row(r) for r in rows]
 
 
+def appeals_of_decisions(conn: Connection, event_ids: Sequence[str]) -> list[AppealRecord]:
+    """Appeals against any of the decisions of ``event_ids``, oldest first."""
+    if not event_ids:
+        return []
+    rows = conn.execute(select(appeals).where(appeals.c.decision_event_id.in_(
+        sorted(set(event_ids)))).order_by(appeals.c.id))
+    return [AppealRecord.from_row(r) for r in rows]
+
+
 def record_outcome(conn: Connection, case_id: int, *, outcome: str, ground: str,
                    decided_by: str, decided_at: datetime, statement: str) -> None:
     """Write the outcome on every undecided appeal of the case."""
