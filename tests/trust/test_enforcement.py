@@ -165,3 +165,26 @@ def test_leads_hold_linked_accounts_at_once_and_block_them_with_a_second_lead(
             audit_log.c.target_type == "enforcement_proposal")).all()
     assert [tuple(a) for a in audited] == [("linked_block_proposed", "lee"),
                                            ("linked_block_approved", "lou")]
+
+
+def test_a_first_enforcement_that_loses_a_race_lets_the_stronger_one_stand(store: Store) -> None:
+    from trust.enforcement import EnforcementChange
+    from trust.store.enforcements import apply_changes
+
+    def first(account: str, state: EnforcementState, source_id: str) -> EnforcementChange:
+        """A change computed when the account had no enforcement yet."""
+        return EnforcementChange(account, state, S.NONE, Src.DECISION, source_id, "r",
+                                 "system", NOW)
+
+    with transaction(store.engine) as conn:
+        apply_changes(conn, [first("acct-race", S.BLOCK, "ev-1")])
+        # Computed before the block above committed: a hold, then a block, both "first".
+        apply_changes(conn, [first("acct-race", S.HOLD, "ev-2")])
+        apply_changes(conn, [first("acct-race-2", S.HOLD, "ev-3")])
+        apply_changes(conn, [first("acct-race-2", S.BLOCK, "ev-4")])
+        blocked = current_enforcement(conn, "acct-race")
+        history = enforcement_history_of(conn, "acct-race")
+        raised = enforcement_history_of(conn, "acct-race-2")
+    assert blocked is not None and blocked.source_id == "ev-1" and len(history) == 1
+    assert [(h.previous_state, h.state) for h in raised] == [(S.HOLD, S.BLOCK),
+                                                             (S.NONE, S.HOLD)]

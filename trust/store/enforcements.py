@@ -8,14 +8,17 @@ transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from trust.audit import record_audits
 from trust.enforcement import (
     ACCOUNT_STATUS,
+    RANK,
     Enforcement,
     EnforcementChange,
     EnforcementSource,
@@ -60,30 +63,50 @@ def current_enforcement(conn: Connection, account_id: str, *,
     return current_enforcements(conn, [account_id], for_update=for_update).get(account_id)
 
 
+def _apply(conn: Connection, change: EnforcementChange) -> EnforcementChange | None:
+    """Move the state in force; None when a concurrent, as strong enforcement won the race.
+
+    The row must still hold the state the change was computed from (callers lock it on
+    PostgreSQL). A first enforcement inserts; when another transaction inserted first, the
+    stronger of the two stands (``trust.enforcement`` rules: stronger wins).
+    """
+    values = {"state": change.state.value, "source": change.source.value,
+              "source_id": change.source_id, "reason": change.reason, "actor": change.actor,
+              "since": change.at}
+    done = conn.execute(update(enforcements)
+                        .where(enforcements.c.account_id == change.account_id,
+                               enforcements.c.state == change.previous_state.value)
+                        .values(**values))
+    if done.rowcount == 1:
+        return change
+    if change.previous_state != EnforcementState.NONE:
+        raise EnforcementError(f"the enforcement on {change.account_id} changed meanwhile; "
+                               "reload and try again")
+    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(
+        enforcements).values(account_id=change.account_id, **values)
+    inserted = conn.execute(insert.on_conflict_do_nothing(index_elements=["account_id"])
+                            .returning(enforcements.c.account_id)).first()
+    if inserted is not None:
+        return change
+    winner = current_enforcement(conn, change.account_id, for_update=True)
+    if winner is None or RANK[winner.state] >= RANK[change.state]:
+        return None
+    conn.execute(update(enforcements).where(enforcements.c.account_id == change.account_id)
+                 .values(**values))
+    return replace(change, previous_state=winner.state)
+
+
 def apply_changes(conn: Connection, changes: Sequence[EnforcementChange]) -> None:
     """Record each change: state in force, history row, ``accounts.status`` and the audit."""
     if not changes:
         return
-    for change in changes:
-        values = {"state": change.state.value, "source": change.source.value,
-                  "source_id": change.source_id, "reason": change.reason,
-                  "actor": change.actor, "since": change.at}
-        # Optimistic: the row must still hold the state the change was computed from (a
-        # first enforcement inserts; a concurrent first insert fails on the primary key).
-        done = conn.execute(
-            update(enforcements)
-            .where(enforcements.c.account_id == change.account_id,
-                   enforcements.c.state == change.previous_state.value)
-            .values(**values))
-        if done.rowcount != 1:
-            if change.previous_state != EnforcementState.NONE or conn.execute(
-                    select(enforcements.c.state).where(
-                        enforcements.c.account_id == change.account_id)).first() is not None:
-                raise EnforcementError(f"the enforcement on {change.account_id} changed "
-                                       "meanwhile; reload and try again")
-            conn.execute(insert(enforcements).values(account_id=change.account_id, **values))
+    applied = [c for c in (_apply(conn, change) for change in changes) if c is not None]
+    if not applied:
+        return
+    for change in applied:
         conn.execute(update(accounts).where(accounts.c.account_id == change.account_id)
                      .values(status=ACCOUNT_STATUS[change.state]))
+    changes = applied
     conn.execute(insert(enforcement_history), [
         {"account_id": c.account_id, "state": c.state.value,
          "previous_state": c.previous_state.value, "source": c.source.value,
