@@ -17,7 +17,7 @@ from trust import reports
 from trust.account_search import search_accounts
 from trust.appeal_reports import overturn_rate_per_reviewer, overturn_rate_per_rule
 from trust.appeals.queries import AppealView, appeal_view
-from trust.cases import QueueFilter
+from trust.cases import Case, QueueFilter
 from trust.cases.queries import (
     CaseDetail,
     QueueItem,
@@ -31,7 +31,7 @@ from trust.cases.queries import (
 from trust.dead_letters import DeadLetterSummary, list_dead_letters
 from trust.enforcement import Enforcement, EnforcementChange
 from trust.errors import RulePackError
-from trust.qa.review import agreement_figures
+from trust.qa.review import agreement_figures, blind_case
 from trust.rules.pack import load_pack
 from trust.staff import get_staff
 from trust.store import transaction
@@ -128,6 +128,13 @@ def appeals_against(db: str, event_ids: tuple[str, ...]) -> list[AppealRecord]:
     """Appeals against any of these decisions (to mark the ones overturned)."""
     with transaction(_engine(db)) as conn:
         return appeals_of_decisions(conn, event_ids)
+
+
+@st.cache_data(ttl=DETAIL_TTL, show_spinner=False)
+def qa_case(db: str, review: QaReview) -> tuple[Case, list[dict[str, Any]]]:
+    """A case picked for QA without its outcome, and its evidence: what a blind re-review sees."""
+    with transaction(_engine(db)) as conn:
+        return blind_case(conn, review)
 
 
 @st.cache_data(ttl=QUEUE_TTL, show_spinner=False)

@@ -50,13 +50,12 @@ else:
         f"{len(waiting)} cases waiting for a blind re-review", waiting,
         format_func=lambda r: f"Case #{r.case_id} · picked because {r.selected_because}",
         key="qa-pick")
-    detail = cached.case(db, review.case_id)
-    case = detail.case
+    case, evidence = cached.qa_case(db, review)
     st.subheader(f"Case #{case.id}: {KIND_WORDS.get(case.kind, case.kind)} · "
                  f"{plain(case.subject_id)}")
     st.markdown(f"Risk score **{case.risk_score:.0f}**, worst severity **{case.severity}**; "
                 "reasons: " + (", ".join(f"`{c}`" for c in case.reason_codes) or "none"))
-    for index, item in enumerate(detail.evidence[:10]):
+    for index, item in enumerate(evidence[:10]):
         evidence_item(member, item, expanded=index == 0)
     choices = [a for a in actions_for(case.kind) if a not in NOT_FINAL]
     action = st.selectbox("What would you have decided?", choices, index=None,

@@ -6,12 +6,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from sklearn.metrics import cohen_kappa_score
 from sqlalchemy import Connection
 
 from trust.audit import record_audit
-from trust.cases.case import Case, load_case
+from trust.cases.case import Case
+from trust.cases.queries import case_detail
 from trust.cases.resolution import LABELS, Action
 from trust.errors import CaseError, FourEyesError
 from trust.staff.roles import HasRole, Permission, require
@@ -36,11 +38,12 @@ def verdict(action: str) -> str:
         return action
 
 
-def blind_case(conn: Connection, review: QaReview) -> Case:
-    """The case under review with its outcome removed, for the second reviewer."""
-    case = load_case(conn, review.case_id)
-    return replace(case, resolution=None, resolved_by=None, label=None, proposed_action=None,
-                   proposed_by=None)
+def blind_case(conn: Connection, review: QaReview) -> tuple[Case, list[dict[str, Any]]]:
+    """The case under review with its outcome removed, and its evidence (no notes, no audit
+    trail: they would tell the second reviewer what the first one decided)."""
+    detail = case_detail(conn, review.case_id)
+    return replace(detail.case, resolution=None, resolved_by=None, resolved_at=None,
+                   label=None, proposed_action=None, proposed_by=None), detail.evidence
 
 
 def submit_review(conn: Connection, review_id: int, staff: HasRole, action: str, reason: str,

@@ -75,8 +75,9 @@ def test_the_second_review_is_blind_by_someone_else_and_a_disagreement_goes_to_a
     case_id = resolved(store, open_case, Action.DISMISS, "false_positive", risk=97)
     [review] = pending(store)
     with transaction(store.engine) as conn:
-        blind = blind_case(conn, review)
+        blind, evidence = blind_case(conn, review)
         assert blind.id == case_id and blind.resolution is None and blind.label is None
+        assert blind.resolved_by is None and len(evidence) == 1
         with pytest.raises(FourEyesError):
             submit_review(conn, review.id, ANALYST, "remove_review", "fake_review", NOW)
     with transaction(store.engine) as conn:
