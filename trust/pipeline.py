@@ -236,29 +236,22 @@ class Pipeline:
         scored = self._score_ahead(others, hasher, now, clock)
         with clock("commit"), transaction(self.store.engine) as conn:
             with clock("store"):
-                targets, refused_appeals = self._screen_appeals(conn, appeals)
-                accepted = {t.event.event_id for t in targets}
-                # A refused appeal is quarantined instead of stored (it can be replayed).
-                storing = [e for e in sorted_records.events
-                           if e.event_id in accepted or e.event_id not in refused_appeals]
-                stored = store_events(conn, storing, hasher, source=self.source,
+                stored = store_events(conn, others, hasher, source=self.source,
                                       received_at=now)
                 conflicts = [conflict_record(self.source, None, e) for e in stored.conflicting]
                 # quarantine_records holds each (source, line, raw) once: redelivery adds none.
                 result.quarantined = quarantine_records(
-                    conn, [*refused, *sorted_records.refused, *refused_appeals.values(),
-                           *conflicts], received_at=now
+                    conn, [*refused, *sorted_records.refused, *conflicts], received_at=now
                 )
             result.stored = len(stored.fresh)
             result.duplicates = stored.repeated
-            fresh = [e for e in stored.fresh if not isinstance(e, AppealEvent)]
-            if fresh:
-                decisions = scored.for_events(fresh) if scored is not None else None
+            if stored.fresh:
+                decisions = scored.for_events(stored.fresh) if scored is not None else None
                 if decisions is None:
                     # Another worker stored some of these meanwhile (a redelivery racing
                     # the original): score what is new now, inside the lock, as before.
                     with clock("score_locked"):
-                        decisions = self.scorer.score_batch(conn, fresh, hasher, now)
+                        decisions = self.scorer.score_batch(conn, stored.fresh, hasher, now)
                 result.decisions = decisions
                 with clock("decisions"):
                     self.write_decisions(conn, result.decisions)
@@ -268,22 +261,31 @@ class Pipeline:
                     )
                     if self.enforce is not None:
                         self.enforce(conn, result.decisions, now)
-            fresh_appeals = {e.event_id for e in stored.fresh if isinstance(e, AppealEvent)}
-            if fresh_appeals and self.appeals is not None:
-                result.appeal_cases = dict(self.appeals.open(
-                    conn, [t for t in targets if t.event.event_id in fresh_appeals],
-                    self.settings, now))
+            if appeals:
+                with clock("appeals"):
+                    self._take_appeals(conn, appeals, hasher, now, result)
         return result
 
-    def _screen_appeals(self, conn: Connection, appeals: Sequence[AppealEvent]
-                        ) -> tuple[list[Any], dict[str, QuarantinedRecord]]:
-        """Appeals not stored yet, checked against the store: accepted targets, refusals."""
-        if not appeals or self.appeals is None:
-            return [], {}
-        stored = existing_event_ids(conn, [a.event_id for a in appeals])
-        new = list({a.event_id: a for a in appeals if a.event_id not in stored}.values())
+    def _take_appeals(self, conn: Connection, appeals: Sequence[AppealEvent], hasher: PiiHasher,
+                      now: datetime, result: BatchResult) -> None:
+        """Check new appeals against the store (this batch's decisions included), store the
+        accepted ones and open their cases; quarantine the refused ones with the reason."""
+        if self.appeals is None:
+            raise TypeError("this pipeline has no appeal intake; wire one (default_pipeline)")
+        known = existing_event_ids(conn, [a.event_id for a in appeals])
+        new = list({a.event_id: a for a in appeals if a.event_id not in known}.values())
         targets, refused = self.appeals.screen(conn, new)
-        return list(targets), {r.event_id or "": r for r in refused}
+        turned_down = {r.event_id for r in refused}
+        stored = store_events(conn, [a for a in appeals if a.event_id not in turned_down],
+                              hasher, source=self.source, received_at=now)
+        conflicts = [conflict_record(self.source, None, e) for e in stored.conflicting]
+        result.quarantined += quarantine_records(conn, [*refused, *conflicts], received_at=now)
+        result.stored += len(stored.fresh)
+        result.duplicates += stored.repeated
+        fresh = {e.event_id for e in stored.fresh}
+        if fresh:
+            result.appeal_cases = dict(self.appeals.open(
+                conn, [t for t in targets if t.event.event_id in fresh], self.settings, now))
 
     def _score_ahead(
         self, events: Sequence[Event], hasher: PiiHasher, now: datetime, clock: StageClock

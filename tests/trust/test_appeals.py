@@ -192,3 +192,16 @@ def test_overturn_rates_per_rule_and_per_original_reviewer(
     assert rules["pv_document_tampered_v1"] == {
         "rule_id": "pv_document_tampered_v1", "appeals": 2, "overturned": 1,
         "overturn_rate": 0.5}
+
+
+def test_an_appeal_in_the_same_batch_as_the_decision_it_appeals_is_accepted(
+    pipeline: Pipeline,
+) -> None:
+    blocked = tampered("acct-same-batch")
+    appeal = appeal_payload(account_id="acct-same-batch", decision_event_id=blocked["event_id"])
+
+    result = pipeline.process([blocked, appeal], NOW)
+
+    assert [d.event_id for d in result.decisions] == [blocked["event_id"]]
+    assert set(result.appeal_cases) == {appeal["event_id"]}
+    assert (result.stored, result.quarantined) == (2, 0)

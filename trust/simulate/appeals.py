@@ -1,20 +1,20 @@
 """Appeals: some accounts whose verification was flagged appeal the decision a few days later.
 
 The simulator does not decide events, so it appeals the verifications most likely restricted
-(tampered and mismatched documents, and a few borderline honest ones). About half of the
+(tampered and mismatched documents: users only see a statement of reasons, and so appeal,
+when something was restricted). About half of the
 appeals bring new information (a new document photo), the others only protest; an appeal of a
 verification the pipeline allowed is refused at intake ("restricted nothing"), as it should.
 """
 
 from __future__ import annotations
 
-from trust.simulate.world import APPEAL, DAY, HONEST, HOUR, Planted, World
+from trust.simulate.world import APPEAL, DAY, HOUR, Planted, World
 
 # Share of the flagged-looking verifications that are appealed, per pattern.
 APPEAL_SHARE: dict[str, float] = {
     "document_tampering": 0.5,
     "identity_mismatch": 0.5,
-    HONEST: 0.005,
 }
 NEW_INFORMATION = (
     "My passport was renewed last month; the photo you have is of the old one.",
