@@ -98,11 +98,18 @@ def state_of(current: Enforcement | None) -> EnforcementState:
 
 
 def imposed(current: Enforcement | None, proposed: Enforcement) -> EnforcementChange | None:
-    """The change imposing ``proposed`` makes, or None when the state in force is as strong."""
+    """The change imposing ``proposed`` makes, or None when the state in force is as strong.
+
+    A person imposing the same state as an automated decision takes it over (the source
+    becomes theirs), so it no longer ends with the automated flag's case.
+    """
     if proposed.state == EnforcementState.NONE:
         raise EnforcementError("imposing needs a hold or a block; use lifting to remove one")
     before = state_of(current)
-    if RANK[proposed.state] <= RANK[before]:
+    confirmed = (current is not None and before == proposed.state
+                 and current.source == EnforcementSource.DECISION
+                 and proposed.source != EnforcementSource.DECISION)
+    if RANK[proposed.state] <= RANK[before] and not confirmed:
         return None
     return EnforcementChange(proposed.account_id, proposed.state, before, proposed.source,
                              proposed.source_id, proposed.reason, proposed.actor,

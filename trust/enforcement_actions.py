@@ -71,15 +71,21 @@ def apply_case_outcome(conn: Connection, *, account_id: str, case_id: int,
                        effect: EnforcementState | None, dismissed: bool,
                        evidence_event_ids: Collection[str], reason: str, actor: str,
                        now: datetime) -> EnforcementChange | None:
-    """A resolved case holds or blocks the account, or (dismissed) lifts what it imposed."""
+    """A resolved case holds or blocks the account, or lifts what its own flags imposed.
+
+    Its flags' enforcement is lifted when the case is dismissed, and an automated *hold*
+    (a complaint: "restricted while the case is handled") also when the case ends without
+    an account action. An automated block confirmed by the case stays.
+    """
     current = current_enforcement(conn, account_id, for_update=True)
     change: EnforcementChange | None = None
+    origins = [(EnforcementSource.CASE, str(case_id)),
+               *((EnforcementSource.DECISION, e) for e in evidence_event_ids)]
     if effect is not None and effect != EnforcementState.NONE:
         change = imposed(current, Enforcement(account_id, effect, EnforcementSource.CASE,
                                               str(case_id), reason, actor, now))
-    elif dismissed:
-        origins = [(EnforcementSource.CASE, str(case_id)),
-                   *((EnforcementSource.DECISION, e) for e in evidence_event_ids)]
+    elif dismissed or (current is not None and current.state == EnforcementState.HOLD
+                       and current.source == EnforcementSource.DECISION):
         change = lifted(current, source=EnforcementSource.CASE, source_id=str(case_id),
                         reason=reason, actor=actor, at=now, origins=origins)
     if change is not None:

@@ -60,6 +60,9 @@ def test_stronger_wins_and_only_the_origin_or_an_appeal_lifts() -> None:
     block = Enforcement("a", S.BLOCK, Src.DECISION, "ev-1", "r", "system", NOW)
     assert imposed(None, hold) is not None
     assert imposed(block, hold) is None
+    assert imposed(hold, hold) is None
+    taken_over = imposed(block, Enforcement("a", S.BLOCK, Src.CASE, "8", "r", "lee", NOW))
+    assert taken_over is not None and taken_over.previous_state is taken_over.state is S.BLOCK
     raised = imposed(hold, block)
     assert raised is not None and raised.previous_state is S.HOLD and raised.state is S.BLOCK
     other_case = lifted(block, source=Src.CASE, source_id="9", reason="r", actor="ana", at=NOW,
@@ -188,3 +191,32 @@ def test_a_first_enforcement_that_loses_a_race_lets_the_stronger_one_stand(store
     assert blocked is not None and blocked.source_id == "ev-1" and len(history) == 1
     assert [(h.previous_state, h.state) for h in raised] == [(S.HOLD, S.BLOCK),
                                                              (S.NONE, S.HOLD)]
+
+
+def test_a_complaint_hold_ends_with_its_case_unless_the_case_holds_the_account(
+    store: Store,
+) -> None:
+    from tests.trust.cases.conftest import store_decisions
+    from trust.cases import open_or_join
+
+    settings = Settings(environment="test", secret_key="k" * 40)
+    outcomes = {}
+    for account, action in (("acct-c1", Action.REFUND), ("acct-c2", Action.HOLD_ACCOUNT)):
+        event = make_complaint(respondent_id=account)
+        decision = decision_for(event, outcome="block", money="800")
+        with transaction(store.engine) as conn:
+            store_decisions(conn, [(event, decision)])
+            case_id = open_or_join(conn, [decision], settings, NOW)[event.event_id]
+            enforce_decisions(conn, [decision], NOW)
+            claim(conn, case_id, LEAD, NOW, LEASE)
+            if action == Action.REFUND:
+                resolve(conn, case_id, LEAD, Resolution(action, "work_not_delivered"), NOW)
+                from trust.cases import approve_proposal
+
+                approve_proposal(conn, case_id, LEAD_2, NOW)
+            else:
+                resolve(conn, case_id, LEAD, Resolution(action, "off_platform_payment"), NOW)
+            outcomes[account] = current_enforcement(conn, account)
+    assert outcomes["acct-c1"] is not None and outcomes["acct-c1"].state is S.NONE
+    held = outcomes["acct-c2"]
+    assert held is not None and held.state is S.HOLD and held.source is Src.CASE

@@ -178,10 +178,9 @@ def _finish(conn: Connection, case: Case, res: Resolution, *, by: str, now: date
 
 def _enforce(conn: Connection, case: Case, res: Resolution, label: str, *, by: str,
              now: datetime) -> None:
-    """Hold or block the account, or (dismissed) lift what this case's flags imposed."""
+    """Hold or block the account, or lift what this case's flags imposed (see
+    ``trust.enforcement_actions.apply_case_outcome``)."""
     effect = ACCOUNT_EFFECTS.get(res.action)
-    if effect is None and label != "dismissed":
-        return
     evidence = conn.execute(select(case_evidence.c.event_id)
                             .where(case_evidence.c.case_id == case.id)).scalars().all()
     apply_case_outcome(conn, account_id=case.subject_id, case_id=case.id,
