@@ -81,25 +81,17 @@ class AppealDesk:
         """Split appeals into accepted ones (with their target) and refused records."""
         if not appeals:
             return [], []
-        wanted = sorted({a.decision_event_id for a in appeals if a.decision_event_id})
+        enforced = current_enforcements(conn, (a.account_id for a in appeals))
+        wanted = sorted({a.decision_event_id for a in appeals if a.decision_event_id}
+                        | {e.source_id for e in enforced.values()
+                           if e.source == EnforcementSource.DECISION})
         decided = {r.event_id: r for r in conn.execute(
             select(decisions.c.event_id, decisions.c.subject_id, decisions.c.outcome,
                    decisions.c.decided_at, decisions.c.case_id, decisions.c.risk_score)
             .where(decisions.c.event_id.in_(wanted)))} if wanted else {}
-        enforced = current_enforcements(conn, (a.account_id for a in appeals))
         case_ids = {r.case_id for r in decided.values() if r.case_id is not None}
         case_ids |= {int(e.source_id) for e in enforced.values()
                      if e.source == EnforcementSource.CASE}
-        for enforcement in enforced.values():
-            if enforcement.source == EnforcementSource.DECISION:
-                row = conn.execute(select(decisions.c.event_id, decisions.c.subject_id,
-                                          decisions.c.outcome, decisions.c.decided_at,
-                                          decisions.c.case_id, decisions.c.risk_score)
-                                   .where(decisions.c.event_id == enforcement.source_id)).first()
-                if row is not None:
-                    decided[row.event_id] = row
-                    if row.case_id is not None:
-                        case_ids.add(row.case_id)
         case_rows = {r.id: r for r in conn.execute(
             select(cases.c.id, cases.c.resolved_by, cases.c.resolution, cases.c.risk_score,
                    cases.c.severity).where(cases.c.id.in_(sorted(case_ids))))} if case_ids else {}
