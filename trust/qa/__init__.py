@@ -10,7 +10,7 @@ Which resolved cases are picked (deterministic, so a test or an auditor can reco
 The second reviewer sees the evidence but not the first decision, and may not be one of the
 people who took it. Agreement is on the *verdict* (the label a resolution leaves: confirmed
 or dismissed; dispute outcomes by their action). A disagreement goes to a lead, who rules
-which decision stands. Cohen's kappa (scikit-learn) per original reviewer and per reason code
+which reviewer was right. Cohen's kappa (scikit-learn) per original reviewer and per reason code
 measures agreement beyond chance.
 """
 
