@@ -15,7 +15,9 @@ import streamlit as st
 from dashboard import session
 from trust import reports
 from trust.account_search import search_accounts
-from trust.cases import QueueFilter
+from trust.appeal_reports import overturn_rate_per_reviewer, overturn_rate_per_rule
+from trust.appeals.queries import AppealView, appeal_view
+from trust.cases import Case, QueueFilter
 from trust.cases.queries import (
     CaseDetail,
     QueueItem,
@@ -27,10 +29,19 @@ from trust.cases.queries import (
     subject_timeline,
 )
 from trust.dead_letters import DeadLetterSummary, list_dead_letters
+from trust.enforcement import Enforcement, EnforcementChange
 from trust.errors import RulePackError
+from trust.qa.review import agreement_figures, blind_case
 from trust.rules.pack import load_pack
 from trust.staff import get_staff
 from trust.store import transaction
+from trust.store.appeals import AppealRecord, appeals_of_decisions
+from trust.store.enforcements import (
+    current_enforcement,
+    enforcement_history_of,
+    pending_proposals,
+)
+from trust.store.qa import QaReview, reviews_with_status
 from trust.store.quarantine import count_held, held_records
 
 QUEUE_TTL = 10
@@ -89,6 +100,61 @@ def accounts_matching(db: str, query: str) -> list[dict[str, Any]]:
     """Accounts whose id starts with, or display name contains, ``query``."""
     with transaction(_engine(db)) as conn:
         return search_accounts(conn, query)
+
+
+@st.cache_data(ttl=DETAIL_TTL, show_spinner=False)
+def enforcement(db: str, account_id: str) -> tuple[Enforcement | None, list[EnforcementChange]]:
+    """The enforcement in force on an account, and its history (newest first)."""
+    with transaction(_engine(db)) as conn:
+        return current_enforcement(conn, account_id), enforcement_history_of(conn, account_id)
+
+
+@st.cache_data(ttl=QUEUE_TTL, show_spinner=False)
+def enforcement_proposals(db: str) -> list[dict[str, Any]]:
+    """Linked-account blocks waiting for a second lead."""
+    with transaction(_engine(db)) as conn:
+        return pending_proposals(conn)
+
+
+@st.cache_data(ttl=DETAIL_TTL, show_spinner=False)
+def appeal(db: str, case_id: int) -> AppealView:
+    """An appeal case's appeals, the decisions appealed and the enforcement now."""
+    with transaction(_engine(db)) as conn:
+        return appeal_view(conn, case_id)
+
+
+@st.cache_data(ttl=DETAIL_TTL, show_spinner=False)
+def appeals_against(db: str, event_ids: tuple[str, ...]) -> list[AppealRecord]:
+    """Appeals against any of these decisions (to mark the ones overturned)."""
+    with transaction(_engine(db)) as conn:
+        return appeals_of_decisions(conn, event_ids)
+
+
+@st.cache_data(ttl=DETAIL_TTL, show_spinner=False)
+def qa_case(db: str, review: QaReview) -> tuple[Case, list[dict[str, Any]]]:
+    """A case picked for QA without its outcome, and its evidence: what a blind re-review sees."""
+    with transaction(_engine(db)) as conn:
+        return blind_case(conn, review)
+
+
+@st.cache_data(ttl=QUEUE_TTL, show_spinner=False)
+def qa_reviews(db: str, status: str) -> list[QaReview]:
+    """QA reviews in ``status`` (pending or disagreed), oldest first."""
+    with transaction(_engine(db)) as conn:
+        return reviews_with_status(conn, status)
+
+
+@st.cache_data(ttl=FIGURES_TTL, show_spinner=False)
+def oversight(db: str, days: int) -> dict[str, list[Any]]:
+    """Reviewer agreement (QA) and appeal overturn rates over the last ``days`` days."""
+    since = session.now() - timedelta(days=days)
+    with transaction(_engine(db)) as conn:
+        agreement = agreement_figures(conn, since)
+        return {
+            "qa_reviewers": agreement["reviewers"], "qa_reasons": agreement["reasons"],
+            "overturn_rules": overturn_rate_per_rule(conn, since),
+            "overturn_reviewers": overturn_rate_per_reviewer(conn, since),
+        }
 
 
 @st.cache_data(ttl=FIGURES_TTL, show_spinner=False)

@@ -31,6 +31,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("queue.py", "Queue", "inbox", "queue", P.VIEW_QUEUE, "Review"),
     PageSpec("case.py", "Case", "folder_open", "case", P.VIEW_QUEUE, "Review"),
     PageSpec("accounts.py", "Accounts", "person_search", "accounts", P.VIEW_ACCOUNTS, "Review"),
+    PageSpec("qa.py", "Quality review", "fact_check", "qa", P.RESOLVE, "Review"),
     PageSpec("rules.py", "Rules", "rule", "rules", P.VIEW_RULES, "Detection"),
     PageSpec("quarantine.py", "Refused input", "block", "refused", P.VIEW_QUARANTINE,
              "Detection"),

@@ -179,3 +179,16 @@ PAYLOAD_BUILDERS = {
 def make_event(kind: str, **overrides: Any) -> Any:
     """A validated event of ``kind``."""
     return event_adapter.validate_python(PAYLOAD_BUILDERS[kind](**overrides))
+
+
+def appeal_payload(**overrides: Any) -> dict[str, Any]:
+    """An appeal against the enforcement on acct-1 bringing new information (a valid record)."""
+    base: dict[str, Any] = {
+        "kind": "appeal",
+        "event_id": _next_id("ap"),
+        "occurred_at": "2026-03-21T09:00:00Z",
+        "account_id": "acct-1",
+        "new_information": "My passport was renewed; here is the new one.",
+        "evidence_refs": ["file-9"],
+    }
+    return _merge(base, overrides)

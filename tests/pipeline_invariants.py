@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from trust.store import Store
-from trust.store.tables import cases, decisions, events, quarantine
+from trust.store.tables import appeals, cases, decisions, events, quarantine
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,29 @@ def counts(store: Store) -> StoreCounts:
         )
 
 
+def _appeals_accounted_for(conn: Connection, wanted: set[str]) -> set[str]:
+    """Appeals among ``wanted``: stored with an appeal case, or refused at intake (quarantined
+    with the reason, like an appeal of a decision that restricted nothing)."""
+    stored = set(conn.execute(select(events.c.event_id).where(
+        events.c.kind == "appeal", events.c.event_id.in_(sorted(wanted)))).scalars())
+    with_case = set(conn.execute(select(appeals.c.event_id).where(
+        appeals.c.event_id.in_(sorted(stored)))).scalars())
+    assert stored == with_case, f"appeals stored without an appeal case: {stored - with_case}"
+    refused = {
+        event_id for event_id, raw in conn.execute(
+            select(quarantine.c.event_id, quarantine.c.raw).where(
+                quarantine.c.event_id.in_(sorted(wanted))))
+        if '"appeal"' in raw and json.loads(raw).get("kind") == "appeal"
+    }
+    return stored | refused
+
+
 def assert_nothing_lost(store: Store, accepted_ids: Iterable[str]) -> None:
-    """Every accepted event has exactly one decision; at most one open case per subject+kind."""
+    """Every accepted event has exactly one decision (an appeal: an appeal case, or a refusal
+    with its reason); at most one open case per subject+kind."""
     wanted = set(accepted_ids)
     with store.engine.connect() as conn:
+        wanted -= _appeals_accounted_for(conn, wanted)
         stored = set(conn.execute(select(events.c.event_id)).scalars())
         decided = list(conn.execute(select(decisions.c.event_id)).scalars())
         duplicate_cases = conn.execute(

@@ -112,3 +112,7 @@ class PoisonEventError(TrustError):
 
 class QueueUnavailableError(TrustError):
     """Raised when events cannot be enqueued because no queue is configured or reachable."""
+
+
+class EnforcementError(TrustError):
+    """An enforcement change that the rules do not allow (e.g. lifting what is not there)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from trust.events import (
+    AppealEvent,
     ComplaintEvent,
     Event,
     ProfileVerificationEvent,
@@ -73,4 +74,6 @@ def identifiers_of(event: Event, hasher: PiiHasher) -> list[AccountIdentifier]:
         found = _network(event, event.freelancer_id, hasher)
         found.append(_make(event.freelancer_id, "referee_email", str(event.referee.email), hasher))
         return found
+    if isinstance(event, AppealEvent):
+        return _network(event, event.account_id, hasher)
     raise TypeError(f"unknown event type {type(event).__name__}")

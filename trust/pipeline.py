@@ -20,7 +20,7 @@ from typing import Any, Protocol, runtime_checkable
 from sqlalchemy import Connection, select
 
 from trust.decisions import Decision
-from trust.events import Event, validate_record
+from trust.events import AppealEvent, Event, validate_record
 from trust.intake.batches import CONFLICTING_CONTENT
 from trust.intake.sinks import conflict_record, store_events
 from trust.pii import PiiHasher, hasher_for
@@ -29,6 +29,7 @@ from trust.store import Store, snapshot, transaction
 from trust.store.events import existing_event_ids
 from trust.store.quarantine import QuarantinedRecord, quarantine_records
 from trust.store.tables import decisions as decisions_table
+from trust.store.tables import quarantine
 
 RawRecord = Mapping[str, Any] | str | bytes
 
@@ -76,6 +77,28 @@ class DecisionWriter(Protocol):
         ...
 
 
+class DecisionEnforcer(Protocol):
+    """Applies automated blocks to accounts (``trust.enforcement_actions.enforce_decisions``)."""
+
+    def __call__(self, conn: Connection, decisions: Sequence[Decision], now: datetime) -> object:
+        """Record the enforcement the decisions impose."""
+        ...
+
+
+class AppealIntake(Protocol):
+    """Checks appeal events and opens their cases (``trust.appeals.AppealDesk``)."""
+
+    def screen(self, conn: Connection, appeals: Sequence[AppealEvent]
+               ) -> tuple[Sequence[Any], Sequence[QuarantinedRecord]]:
+        """Accepted appeals (opaque targets for ``open``) and refused records."""
+        ...
+
+    def open(self, conn: Connection, targets: Sequence[Any], settings: Settings,
+             now: datetime) -> Mapping[str, int]:
+        """Open or join appeal cases; appeal event_id -> case id."""
+        ...
+
+
 class CaseOpener(Protocol):
     """Opens or joins cases for flagged decisions (``trust.cases.open_or_join``)."""
 
@@ -96,6 +119,8 @@ class BatchResult:
     quarantined: int
     decisions: list[Decision] = field(default_factory=list)
     case_ids: dict[str, int] = field(default_factory=dict)
+    # Appeal event_id -> the appeal case it opened or joined.
+    appeal_cases: dict[str, int] = field(default_factory=dict)
 
     @property
     def outcomes(self) -> Counter[tuple[str, str]]:
@@ -179,6 +204,9 @@ class Pipeline:
     source: str = "queue"
     # When set, seconds spent per stage accumulate here (benchmarks read it).
     stage_seconds: dict[str, float] | None = None
+    # Automated blocks become account enforcement; appeals open appeal cases.
+    enforce: DecisionEnforcer | None = None
+    appeals: AppealIntake | None = None
 
     def process(
         self,
@@ -203,10 +231,12 @@ class Pipeline:
         hasher = hasher_for(self.settings)
         result = BatchResult(received=len(records) + len(refused), stored=0, duplicates=0,
                              quarantined=0)
-        scored = self._score_ahead(sorted_records.events, hasher, now, clock)
+        appeals = [e for e in sorted_records.events if isinstance(e, AppealEvent)]
+        others = [e for e in sorted_records.events if not isinstance(e, AppealEvent)]
+        scored = self._score_ahead(others, hasher, now, clock)
         with clock("commit"), transaction(self.store.engine) as conn:
             with clock("store"):
-                stored = store_events(conn, sorted_records.events, hasher, source=self.source,
+                stored = store_events(conn, others, hasher, source=self.source,
                                       received_at=now)
                 conflicts = [conflict_record(self.source, None, e) for e in stored.conflicting]
                 # quarantine_records holds each (source, line, raw) once: redelivery adds none.
@@ -229,7 +259,33 @@ class Pipeline:
                     result.case_ids = dict(
                         self.open_cases(conn, result.decisions, self.settings, now)
                     )
+                    if self.enforce is not None:
+                        self.enforce(conn, result.decisions, now)
+            if appeals:
+                with clock("appeals"):
+                    self._take_appeals(conn, appeals, hasher, now, result)
         return result
+
+    def _take_appeals(self, conn: Connection, appeals: Sequence[AppealEvent], hasher: PiiHasher,
+                      now: datetime, result: BatchResult) -> None:
+        """Check new appeals against the store (this batch's decisions included), store the
+        accepted ones and open their cases; quarantine the refused ones with the reason."""
+        if self.appeals is None:
+            raise TypeError("this pipeline has no appeal intake; wire one (default_pipeline)")
+        known = existing_event_ids(conn, [a.event_id for a in appeals])
+        new = list({a.event_id: a for a in appeals if a.event_id not in known}.values())
+        targets, refused = self.appeals.screen(conn, new)
+        turned_down = {r.event_id for r in refused}
+        stored = store_events(conn, [a for a in appeals if a.event_id not in turned_down],
+                              hasher, source=self.source, received_at=now)
+        conflicts = [conflict_record(self.source, None, e) for e in stored.conflicting]
+        result.quarantined += quarantine_records(conn, [*refused, *conflicts], received_at=now)
+        result.stored += len(stored.fresh)
+        result.duplicates += stored.repeated
+        fresh = {e.event_id for e in stored.fresh}
+        if fresh:
+            result.appeal_cases = dict(self.appeals.open(
+                conn, [t for t in targets if t.event.event_id in fresh], self.settings, now))
 
     def _score_ahead(
         self, events: Sequence[Event], hasher: PiiHasher, now: datetime, clock: StageClock
@@ -268,10 +324,13 @@ def default_pipeline(
     store: Store, settings: Settings, scorer: BatchScorer, *, source: str = "queue"
 ) -> Pipeline:
     """The production wiring: decisions stored by the store, cases opened by ``trust.cases``."""
+    from trust.appeals import AppealDesk
     from trust.cases import open_or_join
+    from trust.enforcement_actions import enforce_decisions
     from trust.store.decisions import insert_decisions
 
-    return Pipeline(store, settings, scorer, insert_decisions, open_or_join, source=source)
+    return Pipeline(store, settings, scorer, insert_decisions, open_or_join, source=source,
+                    enforce=enforce_decisions, appeals=AppealDesk(source))
 
 
 def process_batch(
@@ -312,6 +371,15 @@ def decide_one(pipeline: Pipeline, record: RawRecord | Event, now: datetime | No
         return SingleDecision("quarantined", refused.event_id, None, refused.reason)
     event = checked.events[0]
     result = pipeline.process([event], now)
+    if event.event_id in result.appeal_cases:
+        return SingleDecision("appeal_received", event.event_id, None,
+                              f"appeal case {result.appeal_cases[event.event_id]}")
+    if result.quarantined and isinstance(event, AppealEvent):
+        with pipeline.store.engine.connect() as conn:
+            reason = conn.execute(
+                select(quarantine.c.reason).where(quarantine.c.event_id == event.event_id)
+                .order_by(quarantine.c.id.desc()).limit(1)).scalar()
+        return SingleDecision("quarantined", event.event_id, None, reason)
     if result.decisions:
         decision = result.decisions[0]
         row = decision.to_row()

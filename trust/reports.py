@@ -9,6 +9,7 @@ Rule hits live in JSON arrays on each decision; they are unnested in the databas
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -108,16 +109,22 @@ def decisions_per_outcome(conn: Connection, since: datetime) -> list[dict[str, A
 
 
 def reviewer_throughput(conn: Connection, since: datetime) -> list[dict[str, Any]]:
-    """Cases each reviewer resolved per day since ``since``: ``{day, reviewer, resolved}``."""
-    day = func.date(cases.c.resolved_at).label("day")
-    stmt = (
-        select(day, cases.c.resolved_by.label("reviewer"), func.count().label("resolved"))
-        .where(cases.c.status == CaseStatus.RESOLVED.value, cases.c.resolved_at >= since,
-               cases.c.resolved_by.is_not(None))
-        .group_by(day, cases.c.resolved_by)
-        .order_by(day)
-    )
-    return [{**r, "day": _day(r["day"])} for r in _rows(conn.execute(stmt))]
+    """Cases each reviewer resolved per day since ``since``: ``{day, reviewer, resolved}``.
+
+    A four-eyes case counts for both people: the one who proposed it and the lead who
+    approved it (``resolved_by``).
+    """
+    stmt = select(cases.c.resolved_at, cases.c.resolved_by, cases.c.resolution).where(
+        cases.c.status == CaseStatus.RESOLVED.value, cases.c.resolved_at >= since,
+        cases.c.resolved_by.is_not(None))
+    counted: Counter[tuple[str, str]] = Counter()
+    for resolved_at, resolved_by, resolution in conn.execute(stmt):
+        day = as_utc(resolved_at).date().isoformat()
+        names = {resolved_by, (resolution or {}).get("proposed_by")} - {None}
+        for name in names:
+            counted[(day, str(name))] += 1
+    return [{"day": day, "reviewer": name, "resolved": n}
+            for (day, name), n in sorted(counted.items())]
 
 
 def _hits_sql(conn: Connection, column: str, select_sql: str, tail: str) -> Any:

@@ -49,13 +49,24 @@ class SlaSettings(BaseModel):
             "review": 72.0,
             "reference_check": 48.0,
             "complaint": 120.0,
+            "appeal": 48.0,
         }
     )
     lease_seconds: int = Field(900, gt=0)
     # Kinds whose SLA hours count Monday-Friday only ("a human within 1 business day").
-    business_day_kinds: list[str] = Field(default_factory=lambda: ["profile_verification"])
+    business_day_kinds: list[str] = Field(
+        default_factory=lambda: ["profile_verification", "appeal"])
     # A case with less than this many hours left is shown as due soon.
     due_soon_hours: float = Field(4.0, ge=0)
+
+
+class QaSettings(BaseModel):
+    """Which resolved cases a second reviewer re-reviews blind (``trust.qa``)."""
+
+    # Share of resolved cases sampled (deterministically, by a hash of the case id).
+    sample_rate: float = Field(0.05, ge=0, le=1)
+    # Every case an analyst resolves alone (no four-eyes) at or above this risk is sampled.
+    solo_risk_threshold: float = Field(80.0, ge=0, le=100)
 
 
 class WorkerSettings(BaseModel):
@@ -129,6 +140,7 @@ class Settings(BaseSettings):
     sla: SlaSettings = Field(default_factory=SlaSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     model: ModelSettings = Field(default_factory=ModelSettings)
+    qa: QaSettings = Field(default_factory=QaSettings)
 
     _generated_key: tuple[Path, bytes] | None = PrivateAttr(default=None)
 

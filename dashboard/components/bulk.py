@@ -36,7 +36,7 @@ def bulk_resolve_form(member: StaffMember, items: Sequence[QueueItem]) -> None:
             return
         decision = Resolution(Action(action), reason, note)
         done = perform("Bulk resolution", lambda conn: bulk_resolve(
-            conn, chosen, member, decision, session.now()))
+            conn, chosen, member, decision, session.now(), session.settings().qa))
         if done is None:
             return
         skipped = "; ".join(f"#{i}: {why}" for i, why in done.value.skipped.items())

@@ -29,7 +29,10 @@ def evidence_item(member: StaffMember, item: dict[str, Any], *, expanded: bool) 
     """An expander with the decision, every rule hit, the model's view and the masked payload."""
     decision = item.get("decision") or {}
     with st.expander(_title(item), expanded=expanded):
-        if not decision:
+        if item["kind"] == "appeal":
+            st.caption("An appeal is not scored: a person who took no part in the original "
+                       "decision reviews it (see Decision below).")
+        elif not decision:
             st.caption("This event has no stored decision yet.")
         else:
             outcome = decision["outcome"]

@@ -97,7 +97,7 @@ def resolution_form(member: StaffMember, case: Case) -> None:
         return
     decision = Resolution(action, reason, note, release, refund)
     done = perform("Resolving", lambda conn: resolve(conn, case.id, member, decision,
-                                                     session.now()))
+                                                     session.now(), session.settings().qa))
     if done is None:
         return
     outcome = done.value
@@ -130,7 +130,8 @@ def proposal_panel(member: StaffMember, case: Case) -> None:
     note = st.text_input("Note (optional)", key="proposal-note")
     approve, reject = st.columns(2)
     if approve.button("Approve", type="primary", key="proposal-approve") and perform(
-            "Approving", lambda conn: approve_proposal(conn, case.id, member, session.now(), note)):
+            "Approving", lambda conn: approve_proposal(conn, case.id, member, session.now(), note,
+                                                       session.settings().qa)):
         flash(f"Approved: case #{case.id} is resolved ({ACTION_WORDS[action]}).")
         st.rerun()
     if reject.button("Reject", key="proposal-reject") and perform(

@@ -5,13 +5,21 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import cached, session
+from dashboard.components.actions import show_flash
+from dashboard.components.enforcement import (
+    enforcement_history,
+    enforcement_state,
+    linked_actions,
+    pending_blocks,
+)
 from dashboard.components.history import links_table, timeline_tables
 from dashboard.components.text import plain
 
 db = session.database_key()
-session.current_staff()
+member = session.current_staff()
 
 st.title("Accounts")
+show_flash()
 asked = st.query_params.get("account", "")
 query = st.text_input("Account id or display name", value=asked, key="account-query",
                       placeholder="e.g. acct-1234 or Alice")
@@ -38,8 +46,15 @@ role.metric("Role", account["role"] or "unknown")
 country.metric("Country", account["country"] or "unknown")
 seen.metric("First seen", f"{account['first_seen_at']:%Y-%m-%d}")
 
-history, linked = st.tabs(["History", "Linked accounts"])
+current, changes = cached.enforcement(db, account_id)
+enforcement_state(current)
+links = cached.links(db, account_id)
+history, linked, enforced = st.tabs(["History", "Linked accounts", "Enforcement"])
 with history:
     timeline_tables(account_id, cached.timeline(db, account_id))
 with linked:
-    links_table(cached.links(db, account_id))
+    links_table(links)
+with enforced:
+    enforcement_history(changes)
+    linked_actions(member, account_id, links)
+    pending_blocks(member)

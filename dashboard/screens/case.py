@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import cached, session
 from dashboard.components.actions import flash, perform, show_flash
+from dashboard.components.appeal import appeal_form, appeal_outcome, appeal_summary
 from dashboard.components.case_actions import sla_editor, waiting_panel
 from dashboard.components.case_table import KIND_WORDS, STATUS_WORDS
 from dashboard.components.claim import claim_controls
@@ -14,6 +15,7 @@ from dashboard.components.history import audit_table, links_table, timeline_tabl
 from dashboard.components.resolution import proposal_panel, resolution_form, resolution_words
 from dashboard.components.sla import sla_badge
 from dashboard.components.text import plain
+from trust.appeals import APPEAL_KIND
 from trust.cases import CaseStatus
 from trust.cases.workflow import add_note
 from trust.errors import CaseError
@@ -60,6 +62,11 @@ st.markdown("Reasons: " + (", ".join(f"`{code}`" for code in case.reason_codes) 
 why, timeline, linked, notes, history = st.tabs(
     ["Why it was flagged", "Subject's timeline", "Linked accounts", "Notes", "History"])
 with why:
+    for record in cached.appeals_against(db, tuple(e["event_id"] for e in detail.evidence)):
+        words = (f"**overturned** by {record.decided_by} ({record.ground})" if record.outcome
+                 == "overturned" else f"**{record.outcome}**" if record.outcome else "pending")
+        st.warning(f"The decision on {plain(str(record.decision_event_id))} was appealed "
+                   f"([appeal case #{record.case_id}](case?case={record.case_id})): {words}.")
     ranked = sorted(detail.evidence, key=lambda e: -((e.get("decision") or {}).get(
         "risk_score") or 0))
     for index, item in enumerate(ranked[:20]):
@@ -86,7 +93,16 @@ with history:
     audit_table(detail.audit, empty="Nothing has happened to this case yet.")
 
 st.subheader("Decision")
-if case.status == CaseStatus.RESOLVED:
+if case.kind == APPEAL_KIND:
+    appeal = cached.appeal(db, case.id)
+    appeal_summary(appeal)
+    if case.status == CaseStatus.RESOLVED:
+        appeal_outcome(case, appeal)
+    elif holding:
+        appeal_form(member, case, appeal)
+    else:
+        st.info("Claim the case to decide the appeal.")
+elif case.status == CaseStatus.RESOLVED:
     st.success(f"Resolved by {case.resolved_by} on {case.resolved_at:%Y-%m-%d %H:%M} UTC: "
                f"{resolution_words(case.resolution or {})}. Label: **{case.label}**.")
 elif case.status == CaseStatus.AWAITING_APPROVAL:

@@ -1,4 +1,4 @@
-"""Metrics: backlog, SLA breaches, time to resolution, outcomes, rule precision, throughput."""
+"""Metrics: backlog, SLA, resolution times, outcomes, precision, throughput, reviewer quality."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import cached, session
 from dashboard.components.case_table import KIND_WORDS
 from dashboard.components.charts import OUTCOME_SCALE, bars, long_form
+from dashboard.components.oversight import agreement_table, rate_table
 
 session.current_staff()
 
@@ -55,5 +56,22 @@ with right:
          title="Decisions per day and outcome",
          empty="No decision in this period: is the pipeline running?")
     bars(data["throughput"], x="day", y="resolved", color="reviewer",
-         title="Cases resolved per reviewer and day",
+         title="Cases resolved per reviewer and day (proposer and approver both count)",
          empty="Nobody resolved a case in this period.")
+
+st.subheader("Reviewer quality")
+oversight = cached.oversight(session.database_key(), days)
+agree, overturn = st.columns(2)
+with agree:
+    agreement_table(oversight["qa_reviewers"], "Reviewer",
+                    "Agreement of blind re-reviews per reviewer (Cohen's kappa)",
+                    empty="No blind re-review was done in this period.")
+    agreement_table(oversight["qa_reasons"], "Reason code",
+                    "Agreement per reason code (both reviewers gave it, or neither)",
+                    empty="No blind re-review was done in this period.")
+with overturn:
+    rate_table(oversight["overturn_rules"], "rule_id", "Rule",
+               "Appeals overturned per rule", empty="No appeal was decided in this period.")
+    rate_table(oversight["overturn_reviewers"], "reviewer", "Reviewer",
+               "Appeals overturned per original reviewer",
+               empty="No appeal was decided in this period.")

@@ -99,3 +99,35 @@ def first_case_of_kind(store: Store, kind: str) -> int:
         page = queue_page(conn, QueueFilter(kind=kind), datetime.now(UTC), settings, page_size=1)
     assert page.items, f"no open {kind} case was seeded"
     return page.items[0].case.id
+
+
+@pytest.fixture
+def appealed(dashboard_store: Store, staff: Callable[..., StaffMember]) -> Callable[..., int]:
+    """An account blocked automatically, the block confirmed by ``first-lead``, then appealed
+    through the pipeline's intake; returns the appeal case id."""
+    from tests.factories import appeal_payload, profile_verification_payload
+    from trust.cases import Action, Resolution, claim, resolve
+    from workers.wiring import build_pipeline
+
+    def appeal(account_id: str = "acct-appellant", *, new_information: str = "My passport was "
+               "renewed; here is the new one.") -> int:
+        first = staff("first-lead", "lead")
+        settings = Settings(environment="test", secret_key=TEST_SECRET)
+        pipeline = build_pipeline(settings, dashboard_store)
+        now = datetime.now(UTC)
+        blocked = pipeline.process([profile_verification_payload(
+            account_id=account_id, document_check={"tamper_score": 0.93, "mrz_consistent": False,
+                                                   "selfie_match_score": 0.1,
+                                                   "liveness_passed": False})], now)
+        case_id = blocked.case_ids[blocked.decisions[0].event_id]
+        with transaction(dashboard_store.engine) as conn:
+            claim(conn, case_id, first, now)
+            resolve(conn, case_id, first, Resolution(Action.REJECT_VERIFICATION,
+                                                     "document_tampered"), now)
+        result = pipeline.process([appeal_payload(
+            account_id=account_id, occurred_at=now.isoformat(),
+            new_information=new_information)], now)
+        [appeal_case] = result.appeal_cases.values()
+        return appeal_case
+
+    return appeal

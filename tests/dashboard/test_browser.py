@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -71,12 +72,9 @@ def chromium_path() -> str:
     return str(path)
 
 
-@pytest.fixture
-def served_dashboard(dashboard_store, staff, seeded, tmp_path: Path) -> Iterator[str]:
-    """The dashboard served by ``streamlit run`` over a store with staff and one flagged case."""
-    staff("smoke-lead", "lead")
-    staff("smoke-admin", "admin")
-    seeded(1)
+@contextmanager
+def _streamlit(tmp_path: Path) -> Iterator[str]:
+    """``streamlit run`` of the dashboard on a free 127.0.0.1 port; yields its address."""
     port = _free_port()
     log = (tmp_path / "streamlit.log").open("wb")
     server = subprocess.Popen(
@@ -97,6 +95,25 @@ def served_dashboard(dashboard_store, staff, seeded, tmp_path: Path) -> Iterator
             server.kill()
             server.wait()
         log.close()
+
+
+@pytest.fixture
+def served_dashboard(dashboard_store, staff, seeded, tmp_path: Path) -> Iterator[str]:
+    """The dashboard served by ``streamlit run`` over a store with staff and one flagged case."""
+    staff("smoke-lead", "lead")
+    staff("smoke-admin", "admin")
+    seeded(1)
+    with _streamlit(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def served_appeal(dashboard_store, staff, appealed, tmp_path: Path) -> Iterator[tuple[str, int]]:
+    """The dashboard over a store where a confirmed automated block has just been appealed."""
+    staff("appeal-lead", "lead")
+    case_id = appealed("acct-appellant")
+    with _streamlit(tmp_path) as url:
+        yield url, case_id
 
 
 def _choose(page: Any, label: str, option: str) -> None:
@@ -171,3 +188,56 @@ def test_a_reviewer_signs_in_claims_resolves_and_finds_it_in_the_audit_log(
         finally:
             browser.close()
     assert (tmp_path / "4-audit.png").stat().st_size > 0
+
+
+def test_an_appeal_is_walked_from_intake_to_overturn_and_the_account_is_free_again(
+    chromium_path: str, served_appeal: tuple[str, int], tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    url, case_id = served_appeal
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1600})
+        page.set_default_timeout(STEP_MS)
+        try:
+            page.goto(url)
+            _sign_in(page, "appeal-lead")
+            expect(page.get_by_role("heading", name="Queue", exact=True)).to_be_visible()
+            page.get_by_role("link", name="Case", exact=True).click()
+            page.get_by_label("Open case number").fill(str(case_id))
+            page.keyboard.press("Enter")
+            expect(page.get_by_text("Enforcement in force on the account:")).to_be_visible()
+            expect(page.get_by_text("may not review the appeal): first-lead")).to_be_visible()
+            page.get_by_role("button", name="Claim this case").click()
+            expect(page.get_by_text(f"You claimed case #{case_id}.")).to_be_visible()
+            _settled(page)
+            page.screenshot(path=str(tmp_path / "1-appeal-claimed.png"), full_page=True)
+
+            page.get_by_text("Overturn: lift the enforcement and mark the decision overturned"
+                             ).click()
+            _settled(page)
+            _choose(page, "Ground", "The user brought information the original decision did "
+                                    "not have (new_information)")
+            page.get_by_label("What you checked (goes into the statement of reasons)").fill(
+                "The renewed passport is genuine.")
+            page.get_by_role("button", name="Decide the appeal").click()
+            expect(page.get_by_text("overturned; the account is now none")).to_be_visible()
+            expect(page.get_by_text("Your account now: no restriction.", exact=False)
+                   ).to_be_visible()
+            _settled(page)
+            page.screenshot(path=str(tmp_path / "2-appeal-overturned.png"), full_page=True)
+
+            page.get_by_role("link", name="Accounts").click()
+            page.get_by_label("Account id or display name").fill("acct-appellant")
+            page.keyboard.press("Enter")
+            expect(page.get_by_text("Enforcement: none")).to_be_visible()
+            page.get_by_role("tab", name="Enforcement").click()
+            _settled(page)
+            page.screenshot(path=str(tmp_path / "3-account-free.png"), full_page=True)
+        except Exception:
+            page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+    assert (tmp_path / "3-account-free.png").stat().st_size > 0

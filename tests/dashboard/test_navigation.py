@@ -9,7 +9,8 @@ from tests.dashboard.conftest import app_as, open_page
 from trust.staff import Role, StaffMember
 
 TITLES = {"queue": "Queue", "case": "Case #1: ", "accounts": "Accounts", "rules": "Rules",
-          "quarantine": "Refused input", "metrics": "Metrics", "admin": "Admin"}
+          "quarantine": "Refused input", "metrics": "Metrics", "admin": "Admin",
+          "qa": "Quality review"}
 
 
 ALLOWED = [

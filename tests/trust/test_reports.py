@@ -83,6 +83,16 @@ def test_reviewer_throughput_counts_resolutions_per_person(store, seeded) -> Non
     assert {r["reviewer"]: r["resolved"] for r in rows} == {"ana": 3, "lee": 1}
 
 
+def test_reviewer_throughput_credits_the_proposer_and_the_approver(store, seeded) -> None:
+    with transaction(store.engine) as conn:
+        conn.execute(update(cases).where(cases.c.id == seeded[0]).values(
+            status="resolved", label="confirmed", resolved_by="lee", resolved_at=NOW,
+            resolution={"action": "block_account", "reason_code": "ban_evasion",
+                        "proposed_by": "ana", "approved_by": "lee"}))
+        rows = reports.reviewer_throughput(conn, WEEK_AGO)
+    assert {r["reviewer"]: r["resolved"] for r in rows} == {"ana": 1, "lee": 1}
+
+
 def test_rule_hits_are_unnested_per_rule_and_day(store, seeded) -> None:
     with transaction(store.engine) as conn:
         rows = reports.rule_hits_per_day(conn, WEEK_AGO)

@@ -9,8 +9,8 @@ model learning):
 | dismiss             | yes           | dismissed  |                |           |
 | remove_review       | yes           | confirmed  |                |           |
 | reject_verification | yes           | confirmed  |                |           |
-| hold_account        | yes           | confirmed  | held           |           |
-| block_account       | yes           | confirmed  | blocked        | yes       |
+| hold_account        | yes           | confirmed  | hold           |           |
+| block_account       | yes           | confirmed  | block          | yes       |
 | release / refund    | yes           | see below  |                | yes       |
 | split               | yes           | confirmed  |                | yes       |
 | request_documents   | no: waiting_on_user (SLA paused)                          |
@@ -19,6 +19,8 @@ model learning):
 A dispute outcome *confirms* the complaint when the money goes to the complainant: release
 (to the freelancer) when a freelancer or agency complained, refund (to the client) when a
 client did; the opposite outcome *dismisses* it; a split partly upholds it (confirmed).
+The account effect is an enforcement (``trust.enforcement``); a dismissed case lifts the
+enforcement its own case or flagged decisions imposed (an automated block, say), nothing else.
 Four-eyes: the first person's resolution only proposes (awaiting_approval); a lead other
 than the proposer approves (the case resolves) or rejects (it goes back to the queue).
 """
@@ -34,15 +36,18 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from trust.audit import jsonable, record_audit
+from trust.audit import jsonable
 from trust.cases.case import Case, change_case, load_case
 from trust.cases.lifecycle import CaseStatus
 from trust.cases.reasons import RESOLUTION_REASONS
 from trust.cases.sla import as_utc
 from trust.cases.workflow import add_note
+from trust.enforcement import EnforcementState
+from trust.enforcement_actions import apply_case_outcome
 from trust.errors import CaseError, ClaimConflictError, FourEyesError
+from trust.qa.sampling import consider_for_qa
+from trust.settings import QaSettings
 from trust.staff.roles import HasRole, Permission, require
-from trust.store.accounts import account_statuses, set_account_status
 from trust.store.tables import case_evidence, events
 
 CENT = Decimal("0.01")
@@ -77,8 +82,8 @@ LABELS: dict[Action, str] = {
     Action.SPLIT: "confirmed",
 }
 ACCOUNT_EFFECTS: dict[Action, str] = {
-    Action.HOLD_ACCOUNT: "held",
-    Action.BLOCK_ACCOUNT: "blocked",
+    Action.HOLD_ACCOUNT: "hold",
+    Action.BLOCK_ACCOUNT: "block",
 }
 
 
@@ -167,14 +172,22 @@ def _finish(conn: Connection, case: Case, res: Resolution, *, by: str, now: date
         "resolved_at": now, "label": label, "claimed_by": None, "claimed_at": None,
         "lease_expires_at": None, "proposed_action": None, "proposed_by": None,
     }, actor=by, action="resolved" if not proposed_by else "proposal_approved", now=now)
-    effect = ACCOUNT_EFFECTS.get(res.action)
-    if effect:
-        before = account_statuses(conn, [case.subject_id]).get(case.subject_id)
-        set_account_status(conn, case.subject_id, effect)
-        record_audit(conn, actor=by, action="account_status_changed", target_type="account",
-                     target_id=case.subject_id, at=now, before={"status": before},
-                     after={"status": effect, "case_id": case.id})
+    _enforce(conn, case, res, label, by=by, now=now)
     return case
+
+
+def _enforce(conn: Connection, case: Case, res: Resolution, label: str, *, by: str,
+             now: datetime) -> None:
+    """Hold or block the account, or lift what this case's flags imposed (see
+    ``trust.enforcement_actions.apply_case_outcome``)."""
+    effect = ACCOUNT_EFFECTS.get(res.action)
+    evidence = conn.execute(select(case_evidence.c.event_id)
+                            .where(case_evidence.c.case_id == case.id)).scalars().all()
+    apply_case_outcome(conn, account_id=case.subject_id, case_id=case.id,
+                       effect=EnforcementState(effect) if effect else None,
+                       dismissed=label == "dismissed", evidence_event_ids=evidence,
+                       reason=f"case {case.id}: {res.action.value} ({res.reason_code})",
+                       actor=by, now=now)
 
 
 def _holding(conn: Connection, case_id: int, staff: HasRole, now: datetime) -> Case:
@@ -187,8 +200,11 @@ def _holding(conn: Connection, case_id: int, staff: HasRole, now: datetime) -> C
 
 
 def resolve(conn: Connection, case_id: int, staff: HasRole, resolution: Resolution,
-            now: datetime | None = None) -> Case:
-    """Act on a case ``staff`` holds: resolve it, or propose, escalate or ask for documents."""
+            now: datetime | None = None, qa: QaSettings | None = None) -> Case:
+    """Act on a case ``staff`` holds: resolve it, or propose, escalate or ask for documents.
+
+    A resolved case may be picked for a blind QA review (``qa``: the sampling settings).
+    """
     now = as_utc(now or datetime.now(UTC))
     require(staff, Permission.RESOLVE)
     case = _holding(conn, case_id, staff, now)
@@ -213,7 +229,9 @@ def resolve(conn: Connection, case_id: int, staff: HasRole, resolution: Resoluti
                                         "sla_paused_at": now, **released},
                            actor=staff.username, action="documents_requested", now=now,
                            details={"reason_code": res.reason_code})
-    return _finish(conn, case, res, by=staff.username, now=now)
+    done = _finish(conn, case, res, by=staff.username, now=now)
+    consider_for_qa(conn, done, staff, qa or QaSettings(), now)
+    return done
 
 
 def _proposal(conn: Connection, case_id: int, staff: HasRole, now: datetime) -> Case:
@@ -230,14 +248,17 @@ def _proposal(conn: Connection, case_id: int, staff: HasRole, now: datetime) -> 
 
 
 def approve_proposal(conn: Connection, case_id: int, staff: HasRole,
-                     now: datetime | None = None, note: str = "") -> Case:
+                     now: datetime | None = None, note: str = "",
+                     qa: QaSettings | None = None) -> Case:
     """A second person (a lead, not the proposer) approves a severe action; the case resolves."""
     now = as_utc(now or datetime.now(UTC))
     case = _proposal(conn, case_id, staff, now)
     if note:
         add_note(conn, case.id, staff, note, now)
     res = Resolution.from_dict(case.proposed_action or {})
-    return _finish(conn, case, res, by=staff.username, now=now, proposed_by=case.proposed_by)
+    done = _finish(conn, case, res, by=staff.username, now=now, proposed_by=case.proposed_by)
+    consider_for_qa(conn, done, staff, qa or QaSettings(), now)
+    return done
 
 
 def reject_proposal(conn: Connection, case_id: int, staff: HasRole,
@@ -255,7 +276,8 @@ def reject_proposal(conn: Connection, case_id: int, staff: HasRole,
 
 
 def bulk_resolve(conn: Connection, case_ids: Sequence[int], staff: HasRole,
-                 resolution: Resolution, now: datetime | None = None) -> BulkResult:
+                 resolution: Resolution, now: datetime | None = None,
+                 qa: QaSettings | None = None) -> BulkResult:
     """Resolve many cases with one reason; cases another person holds or that cannot end so
     are skipped with the reason. Severe (four-eyes) and non-final actions are refused."""
     now = as_utc(now or datetime.now(UTC))
@@ -275,6 +297,7 @@ def bulk_resolve(conn: Connection, case_ids: Sequence[int], staff: HasRole,
             res = _checked(case, resolution)
             if res.note:
                 add_note(conn, case.id, staff, res.note, now)
-            _finish(conn, case, res, by=staff.username, now=now)
+            done = _finish(conn, case, res, by=staff.username, now=now)
+            consider_for_qa(conn, done, staff, qa or QaSettings(), now)
             result.resolved.append(case_id)
     return result

@@ -117,6 +117,7 @@ def backtest_command(
     from trust.cli.context import console, open_store, settings
     from trust.pii import hasher_for
     from trust.rules.backtest import pack_with_draft, read_truth, run_backtest
+    from trust.store.appeals import appeal_outcomes
     from trust.store.decisions import staff_labels
 
     current = settings()
@@ -144,10 +145,11 @@ def backtest_command(
             conn, pack, current, hasher_for(current), since=start
         )
         labels = {} if truth else staff_labels(conn)
+        appeals = appeal_outcomes(conn)
     rows = read_truth(truth) if truth else None
     from trust.cli.rules_report import print_report
 
-    print_report(console, pack, result, rows, labels, shown)
+    print_report(console, pack, result, rows, labels, shown, appeals)
 
 
 def register(app: typer.Typer) -> None:

@@ -20,21 +20,32 @@ def print_report(
     truth: dict[str, TruthRow] | None,
     labels: dict[str, bool],
     shown: list[str] | None,
+    appeals: dict[str, bool] | None = None,
 ) -> None:
-    """Print the backtest of ``pack``; ``shown`` limits the per-rule table to some rule ids."""
+    """Print the backtest of ``pack``; ``shown`` limits the per-rule table to some rule ids.
+
+    ``appeals`` (decision event id -> overturned) adds each rule's overturn rate on appeal.
+    """
+    appeals = appeals or {}
     judged: dict[str, bool] = (
         {e: row.is_fraud for e, row in truth.items()} if truth is not None else labels
     )
     source = "truth.csv" if truth is not None else f"staff labels ({len(labels)} events)"
     rules = Table(title=f"hits per rule, pack {pack.version[:12]}; precision against {source}")
-    for column in ("rule", "state", "hits", "precision"):
+    columns = ("rule", "state", "hits", "precision") + (
+        ("overturned on appeal",) if appeals else ())
+    for column in columns:
         rules.add_column(column, justify="left" if column in {"rule", "state"} else "right")
     for rule in pack.rules:
         if shown is not None and rule.id not in shown:
             continue
         hit_ids = result.hit_events.get(rule.id, set())
         score = score_against(hit_ids, judged)
-        rules.add_row(rule.id, rule.spec.state, str(len(hit_ids)), _fmt(score.precision))
+        appealed = [appeals[e] for e in hit_ids if e in appeals]
+        overturned = (f"{sum(appealed)}/{len(appealed)} ({sum(appealed) / len(appealed):.0%})"
+                      if appealed else "-")
+        cells = [rule.id, rule.spec.state, str(len(hit_ids)), _fmt(score.precision)]
+        rules.add_row(*cells, *([overturned] if appeals else []))
     console.print(rules)
     total = score_against(result.flagged, judged)
     console.print(

@@ -2,9 +2,13 @@
 
 from trust.events.common import EventEnvelope, Money, NetworkContext
 from trust.events.kinds import (
+    ALL_EVENT_TYPES,
+    ALL_KINDS,
     EVENT_KINDS,
     EVENT_TYPES,
+    REQUEST_TYPES,
     AccountRole,
+    AppealEvent,
     ComplaintCategory,
     ComplaintEvent,
     EscrowState,
@@ -17,9 +21,13 @@ from trust.events.kinds import (
 from trust.events.validation import EventValidationIssue, ValidationResult, validate_record
 
 __all__ = [
+    "ALL_EVENT_TYPES",
+    "ALL_KINDS",
     "EVENT_KINDS",
     "EVENT_TYPES",
+    "REQUEST_TYPES",
     "AccountRole",
+    "AppealEvent",
     "ComplaintCategory",
     "ComplaintEvent",
     "EscrowState",

@@ -247,8 +247,31 @@ class ComplaintEvent(EventEnvelope):
         return (self.respondent_id, self.complainant_id)
 
 
+class AppealEvent(EventEnvelope):
+    """A user appeals a decision or the enforcement on their account (DSA Art. 20).
+
+    Not scored: it opens an appeal case for a person who did not take the original decision.
+    Without ``decision_event_id`` it appeals the enforcement in force on the account.
+    """
+
+    kind: Literal["appeal"] = "appeal"
+    account_id: Identifier
+    decision_event_id: Identifier | None = None
+    new_information: LongText = ""
+    evidence_refs: Annotated[list[Identifier], Field(max_length=50)] = []
+
+    @property
+    def account_ids(self) -> tuple[str, ...]:
+        return (self.account_id,)
+
+    @property
+    def has_new_information(self) -> bool:
+        """True when the user brings something the original decision did not see."""
+        return bool(self.new_information.strip() or self.evidence_refs)
+
+
 Event = Annotated[
-    ProfileVerificationEvent | ReviewEvent | ReferenceCheckEvent | ComplaintEvent,
+    ProfileVerificationEvent | ReviewEvent | ReferenceCheckEvent | ComplaintEvent | AppealEvent,
     Field(discriminator="kind"),
 ]
 EVENT_TYPES: dict[str, type[EventEnvelope]] = {
@@ -257,5 +280,10 @@ EVENT_TYPES: dict[str, type[EventEnvelope]] = {
     "reference_check": ReferenceCheckEvent,
     "complaint": ComplaintEvent,
 }
+# The kinds the pipeline scores (signals, rules, model). Appeals are requests about those
+# decisions: validated, stored and deduplicated the same way, but routed to appeal cases.
 EVENT_KINDS: tuple[str, ...] = tuple(EVENT_TYPES)
+REQUEST_TYPES: dict[str, type[EventEnvelope]] = {"appeal": AppealEvent}
+ALL_EVENT_TYPES: dict[str, type[EventEnvelope]] = {**EVENT_TYPES, **REQUEST_TYPES}
+ALL_KINDS: tuple[str, ...] = tuple(ALL_EVENT_TYPES)
 event_adapter: TypeAdapter[Event] = TypeAdapter(Event)

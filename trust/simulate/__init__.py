@@ -6,12 +6,16 @@ ends at ``REFERENCE_END`` (not the wall clock), every draw comes from one seeded
 ``random.Random``, and lines are JSON with sorted keys.
 
 ``truth.csv`` has one row per event: ``event_id``, ``is_fraud`` (1 or 0) and ``pattern``
-(``honest`` or one of ``PATTERNS``). An event is fraud when it is part of a planted scheme
-and a reviewer should act on it: the sock puppet's verification, the ring's reviews, the
-complaints against a scammer or by a serial complainer. Honest events include the noise
-real marketplaces have (free-mail users, borderline selfies, travellers, shared household
-devices, honest 1-star reviews and disputes, micro-gigs). ``subtle_anomaly`` breaks no rule
-on purpose: it measures what only the anomaly model can find.
+(``honest``, ``appeal`` or one of ``PATTERNS``). An event is fraud when it is part of a
+planted scheme and a reviewer should act on it: the sock puppet's verification, the ring's
+reviews, the complaints against a scammer or by a serial complainer. Honest events include
+the noise real marketplaces have (free-mail users, borderline selfies, travellers, shared
+household devices, honest 1-star reviews and disputes, micro-gigs). ``subtle_anomaly`` breaks
+no rule on purpose: it measures what only the anomaly model can find.
+
+Some accounts whose verification was flagged appeal it a few days later (``appeal``
+events, pattern ``appeal``, not fraud): about half bring new information (a new document),
+the others only protest, so the demo shows appeals both ways.
 
 Each pattern is planted at ``PATTERN_RATES[pattern]`` incidents per 1,000 accounts per 30
 days (at least one); ``describe(pattern)`` says what an incident is.
@@ -34,7 +38,7 @@ from trust.simulate.plan import (
     describe,
     ordered_events,
 )
-from trust.simulate.world import HONEST, REFERENCE_END, iso
+from trust.simulate.world import NOT_FRAUD, REFERENCE_END, iso
 from trust.simulate.writer import EVENTS_FILE, TRUTH_FILE, write
 
 
@@ -58,7 +62,7 @@ class SimulationSummary:
     @property
     def fraud_events(self) -> int:
         """Events that belong to a planted fraud pattern."""
-        return sum(n for pattern, n in self.by_pattern.items() if pattern != HONEST)
+        return sum(n for pattern, n in self.by_pattern.items() if pattern not in NOT_FRAUD)
 
     @property
     def events_per_second(self) -> float:

@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from trust.simulate import fraud_disputes, fraud_identity, fraud_references, fraud_reviews, honest
+from trust.simulate.appeals import appeal_restrictions
 from trust.simulate.fraud_subtle import subtle_anomaly
 from trust.simulate.schemes import Scheme, incidents
-from trust.simulate.world import HONEST, REFERENCE_END, World
+from trust.simulate.world import NOT_FRAUD, REFERENCE_END, World
 
 # Incidents planted per 1,000 honest accounts per 30 simulated days (at least one each).
 # An incident is one ring, one burst, one scammer and their return, one serial complainer...
@@ -77,6 +78,7 @@ def build_world(accounts: int, days: int, seed: int,
         planted[pattern] = incidents(PATTERN_RATES[pattern], accounts, days)
         for _ in range(planted[pattern]):
             SCHEMES[pattern](world, population, pattern)
+    appeal_restrictions(world)
     return world, planted
 
 
@@ -84,7 +86,11 @@ def ordered_events(world: World) -> Iterator[tuple[dict[str, Any], TruthRow]]:
     """The world's events in time order, each with its id and truth row."""
     prefix = f"sim{world.seed}-"
     world.planted.sort(key=lambda p: (p.ts, p.seq))
+    ids: dict[int, str] = {}
     for number, item in enumerate(world.planted):
-        event_id = f"{prefix}{number:08d}"
+        event_id = ids[item.seq] = f"{prefix}{number:08d}"
         record = {"event_id": event_id, "schema_version": 1, **item.record}
-        yield record, TruthRow(event_id, item.pattern != HONEST, item.pattern)
+        if item.appeals is not None:
+            # The appealed record happened earlier, so it is numbered already.
+            record["decision_event_id"] = ids[item.appeals]
+        yield record, TruthRow(event_id, item.pattern not in NOT_FRAUD, item.pattern)

@@ -16,6 +16,9 @@ REFERENCE_END = datetime(2026, 3, 1, tzinfo=UTC)
 DAY = 86_400
 HOUR = 3_600
 HONEST = "honest"
+# Appeals are requests about decisions, neither honest activity nor planted fraud.
+APPEAL = "appeal"
+NOT_FRAUD = frozenset({HONEST, APPEAL})
 
 # Share of activity per UTC hour: a global marketplace is busiest in European/US daytime.
 _HOUR_CHOICE = Weighted(
@@ -93,6 +96,8 @@ class Planted:
     seq: int
     record: dict[str, Any]
     pattern: str
+    # An appeal names the event it appeals; its id is known only once events are numbered.
+    appeals: int | None = None
 
 
 class World:
@@ -185,9 +190,13 @@ class World:
         return account
 
     # -- events ------------------------------------------------------------------------------
-    def emit(self, ts: int, record: dict[str, Any], pattern: str = HONEST) -> None:
-        """Log a record that happened at ``ts``; records outside the window are not observed."""
+    def emit(self, ts: int, record: dict[str, Any], pattern: str = HONEST,
+             appeals: int | None = None) -> None:
+        """Log a record that happened at ``ts``; records outside the window are not observed.
+
+        ``appeals`` is the ``seq`` of the planted record an appeal is about.
+        """
         if not self.in_window(ts):
             return
         record["occurred_at"] = iso(ts)
-        self.planted.append(Planted(ts, len(self.planted), record, pattern))
+        self.planted.append(Planted(ts, len(self.planted), record, pattern, appeals))

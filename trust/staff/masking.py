@@ -55,6 +55,7 @@ PERSONAL_FIELDS: dict[str, dict[tuple[str, ...], Masker]] = {
         ("response", "text"): mask_text,
     },
     "complaint": {("description",): mask_text},
+    "appeal": {("new_information",): mask_text},
 }
 
 

@@ -29,6 +29,7 @@ class Permission(StrEnum):
     RESOLVE = "resolve"  # the non-severe actions: approve, dismiss, remove review, ...
     PROPOSE_SEVERE = "propose_severe"  # block and dispute money outcomes, pending approval
     APPROVE_FOUR_EYES = "approve_four_eyes"
+    ACT_ON_LINKED = "act_on_linked"  # hold linked accounts together, propose blocking them
     BULK_RESOLVE = "bulk_resolve"
     WORK_ESCALATED = "work_escalated"
     EDIT_SLA = "edit_sla"
@@ -52,6 +53,7 @@ _ANALYST = frozenset(
 )
 _LEAD = _ANALYST | {
     Permission.APPROVE_FOUR_EYES,
+    Permission.ACT_ON_LINKED,
     Permission.BULK_RESOLVE,
     Permission.WORK_ESCALATED,
     Permission.EDIT_SLA,

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from trust.decisions import Decision
+from trust.store.appeals import overturned_decision_ids
 from trust.store.database import insert_ignoring_duplicates
 from trust.store.tables import case_evidence, cases, events
 from trust.store.tables import decisions as decisions_table
@@ -61,10 +62,16 @@ def stored_decisions(
 
 
 def staff_labels(conn: Connection) -> dict[str, bool]:
-    """Ground truth from resolved cases: event id -> True (confirmed) / False (dismissed)."""
+    """Ground truth from resolved cases: event id -> True (confirmed) / False (dismissed).
+
+    A decision overturned on appeal is labelled False whatever its case said: the appeal
+    reviewer, who took no part in it, found the flag wrong.
+    """
     query = (
         select(case_evidence.c.event_id, cases.c.label)
         .join(cases, cases.c.id == case_evidence.c.case_id)
         .where(cases.c.label.in_([CONFIRMED, DISMISSED]))
     )
-    return {event_id: label == CONFIRMED for event_id, label in conn.execute(query)}
+    labels = {event_id: label == CONFIRMED for event_id, label in conn.execute(query)}
+    labels.update(dict.fromkeys(overturned_decision_ids(conn), False))
+    return labels

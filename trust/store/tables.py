@@ -257,3 +257,94 @@ staff_users = Table(
     _ts("created_at", nullable=False),
     _ts("last_login_at"),
 )
+
+# -- enforcement, appeals and reviewer QA ------------------------------------------------------
+
+# The enforcement in force per account (none, hold, block) and where it came from; every
+# change also appends a row to enforcement_history, which is never updated or deleted from.
+enforcements = Table(
+    "enforcements",
+    metadata,
+    Column("account_id", String(128), primary_key=True),
+    Column("state", String(8), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("source_id", String(128), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("actor", String(64), nullable=False),
+    _ts("since", nullable=False),
+    Index("ix_enforcements_state", "state"),
+)
+
+enforcement_history = Table(
+    "enforcement_history",
+    metadata,
+    Column("id", Pk, primary_key=True, autoincrement=True),
+    Column("account_id", String(128), nullable=False),
+    Column("state", String(8), nullable=False),
+    Column("previous_state", String(8), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("source_id", String(128), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("actor", String(64), nullable=False),
+    _ts("at", nullable=False),
+    Index("ix_enforcement_history_account", "account_id", "at"),
+)
+
+# A lead's proposal to block several linked accounts together; another lead approves it.
+enforcement_proposals = Table(
+    "enforcement_proposals",
+    metadata,
+    Column("id", Pk, primary_key=True, autoincrement=True),
+    Column("account_ids", JSON, nullable=False),
+    Column("state", String(8), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("proposed_by", String(64), nullable=False),
+    _ts("proposed_at", nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("decided_by", String(64)),
+    _ts("decided_at"),
+    Index("ix_enforcement_proposals_status", "status"),
+)
+
+# One row per appeal event (DSA Art. 20): what was appealed, the appeal case, the outcome.
+appeals = Table(
+    "appeals",
+    metadata,
+    Column("id", Pk, primary_key=True, autoincrement=True),
+    Column("event_id", String(128), nullable=False, unique=True),
+    Column("account_id", String(128), nullable=False, index=True),
+    Column("case_id", BigInteger, nullable=False, index=True),
+    Column("decision_event_id", String(128), index=True),
+    Column("appealed_state", String(8), nullable=False),
+    Column("original_case_id", BigInteger),
+    Column("original_deciders", JSON, nullable=False),
+    Column("has_new_information", Boolean, nullable=False),
+    _ts("received_at", nullable=False),
+    Column("outcome", String(16)),
+    Column("ground", String(32)),
+    Column("decided_by", String(64)),
+    _ts("decided_at"),
+    Column("statement_of_reasons", Text),
+)
+
+# Blind re-reviews of resolved cases; a disagreement goes to a lead, who rules on it.
+qa_reviews = Table(
+    "qa_reviews",
+    metadata,
+    Column("id", Pk, primary_key=True, autoincrement=True),
+    Column("case_id", BigInteger, nullable=False, unique=True),
+    Column("selected_because", String(16), nullable=False),
+    Column("original_action", String(32), nullable=False),
+    Column("original_reason", String(64), nullable=False),
+    Column("original_reviewers", JSON, nullable=False),
+    _ts("selected_at", nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reviewer", String(64)),
+    Column("review_action", String(32)),
+    Column("review_reason", String(64)),
+    _ts("reviewed_at"),
+    Column("ruling", String(16)),
+    Column("ruled_by", String(64)),
+    _ts("ruled_at"),
+    Index("ix_qa_reviews_status", "status", "selected_at"),
+)

@@ -76,7 +76,7 @@ def test_holding_an_account_changes_its_status_and_is_audited(
         status = conn.execute(select(accounts.c.status)
                               .where(accounts.c.account_id == "acct-held")).scalar_one()
     assert status == "held"
-    assert audit_actions(store, "account", "acct-held") == ["account_status_changed"]
+    assert audit_actions(store, "account", "acct-held") == ["enforcement_changed"]
 
 
 def test_an_analyst_cannot_complete_a_block_alone(store: Store, open_case: OpenCase) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import yaml
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from tests.factories import make_complaint, make_review
@@ -108,3 +110,39 @@ def test_validate_refuses_a_hostile_pack_rule_by_rule_in_its_own_process(
             (x for x in shown.splitlines() if f"test.yaml: rv_hostile_{index}_v1: " in x), ""
         )
         assert says in line and "(hint:" in line, f"rule {index}: {line!r}"
+
+
+def test_backtest_labels_decisions_overturned_on_appeal(trust_env: Path) -> None:
+    from datetime import UTC, datetime
+
+    from tests.factories import appeal_payload, profile_verification_payload
+    from tests.trust.cases.conftest import LEAD
+    from trust.appeals import AppealOutcome, decide_appeal
+    from trust.cases import claim
+    from trust.settings import get_settings
+    from trust.store import Store, transaction
+
+    events = trust_env / "events.jsonl"
+    forged = profile_verification_payload(
+        event_id="pv-forged", account_id="acct-f", document_check={
+            "tamper_score": 0.93, "mrz_consistent": False, "selfie_match_score": 0.1,
+            "liveness_passed": False})
+    events.write_text(json.dumps(forged) + "\n")
+    assert runner.invoke(app, ["ingest", str(events), "--direct"]).exit_code == 0
+    appeal = trust_env / "appeal.jsonl"
+    appeal.write_text(json.dumps(appeal_payload(account_id="acct-f",
+                                                occurred_at=datetime.now(UTC).isoformat())))
+    assert runner.invoke(app, ["ingest", str(appeal), "--direct"]).exit_code == 0
+    now = datetime.now(UTC)
+    with Store.from_settings(get_settings()) as store, transaction(store.engine) as conn:
+        case_id = int(conn.execute(text("SELECT case_id FROM appeals")).scalar_one())
+        claim(conn, case_id, LEAD, now)
+        decide_appeal(conn, case_id, LEAD, AppealOutcome.OVERTURNED, "proven_error", now=now)
+
+    result = runner.invoke(app, ["rules", "backtest"], terminal_width=200)
+
+    assert result.exit_code == 0, result.output
+    assert "overturned on appeal" in result.output
+    assert "staff labels (1 events)" in result.output
+    line = next(x for x in result.output.splitlines() if "pv_document_tampered_v1" in x)
+    assert "1/1 (100%)" in line

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta, timezone
 
-from trust.events import Event, validate_record
+from trust.events import EVENT_KINDS, Event, validate_record
 from trust.signals import compute_signals
 from trust.simulate import generate_events
 from trust.store import Store
@@ -20,6 +20,8 @@ PLUS_TWO = timezone(timedelta(hours=2))
 def _simulated(count: int) -> list[Event]:
     found = []
     for record, _truth in generate_events(60, 30, 5):
+        if record["kind"] not in EVENT_KINDS:  # appeals are not scored
+            continue
         event = validate_record(record).event
         assert event is not None
         found.append(event)

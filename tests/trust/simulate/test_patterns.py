@@ -201,3 +201,19 @@ def test_off_platform_complaints_mention_a_channel_outside_the_platform(
     channel = re.compile(r"paypal|telegram|whatsapp|wallet|bitcoin|bc1q|@|\+\d", re.IGNORECASE)
     complaints = simulated.of_pattern("off_platform_payment", "complaint")
     assert complaints and all(channel.search(c["description"]) for c in complaints)
+
+
+def test_flagged_verifications_are_appealed_with_and_without_new_information(
+    simulated: Simulated,
+) -> None:
+    appeals = simulated.of_pattern("appeal")
+    by_id = {e["event_id"]: e for e in simulated.events}
+    assert appeals and all(a["kind"] == "appeal" for a in appeals)
+    with_new = [a for a in appeals if a.get("evidence_refs")]
+    assert 0 < len(with_new) < len(appeals)
+    for appeal in appeals:
+        appealed = by_id[appeal["decision_event_id"]]
+        assert appealed["kind"] == "profile_verification"
+        assert appealed["account_id"] == appeal["account_id"]
+        assert appealed["occurred_at"] < appeal["occurred_at"]
+    assert len({a["account_id"] for a in appeals}) == len(appeals)

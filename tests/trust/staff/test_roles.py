@@ -21,6 +21,7 @@ P = Permission
         (P.RESOLVE, True, True, True),
         (P.PROPOSE_SEVERE, True, True, True),
         (P.APPROVE_FOUR_EYES, False, True, True),
+        (P.ACT_ON_LINKED, False, True, True),
         (P.BULK_RESOLVE, False, True, True),
         (P.EDIT_SLA, False, True, True),
         (P.REVEAL_PII, False, True, True),
