@@ -18,7 +18,8 @@
     │   └── AccountLockedError
     ├── StaffError
     ├── PoisonEventError
-    └── QueueUnavailableError
+    ├── QueueUnavailableError
+    └── EnforcementError
 
 The CLI turns each into one line, a hint and an exit code (``trust.cli.boundary``).
 """
@@ -115,4 +116,4 @@ class QueueUnavailableError(TrustError):
 
 
 class EnforcementError(TrustError):
-    """An enforcement change that the rules do not allow (e.g. lifting what is not there)."""
+    """Raised when an enforcement change is one the rules do not allow (e.g. lifting nothing)."""
