@@ -14,6 +14,7 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from trust.encryption import Keyring
 from trust.errors import StoreError
 from trust.settings import Settings
 from trust.staff import Permission, StaffMember, get_staff, has_permission
@@ -38,7 +39,7 @@ def settings() -> Settings:
 def store_for(url: str) -> Store:
     """The migrated store at ``url``, opened once per process (StoreError if unreachable)."""
     try:
-        return Store.open(url)
+        return Store.open(url, keyring=Keyring.from_settings(settings()))
     except SQLAlchemyError as exc:
         # Not cached: the next click tries again, so the dashboard recovers with the database.
         raise StoreError(str(getattr(exc, "orig", None) or exc).strip()) from exc

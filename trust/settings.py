@@ -89,6 +89,25 @@ class ModelSettings(BaseModel):
     explanation_features: int = Field(3, ge=0, le=10)
 
 
+class EncryptionSettings(BaseModel):
+    """Keys that seal personal data at rest (see ``trust/encryption.py`` for rotation)."""
+
+    # Key material for new seals; unset means derived from the secret key.
+    key: str | None = Field(None, min_length=32)
+    # Older key materials, kept only to open what they sealed until ``trust encryption reseal``.
+    previous_keys: list[str] = Field(default_factory=list)
+
+
+class DashboardSettings(BaseModel):
+    """Sessions and sign-in of the staff dashboard."""
+
+    # A signed-in session with no activity for this long is signed out.
+    idle_timeout_minutes: float = Field(30.0, gt=0)
+    # Failed sign-ins one client may make per window before it must wait.
+    max_failed_sign_ins: int = Field(5, gt=0)
+    sign_in_window_seconds: int = Field(300, gt=0)
+
+
 class Settings(BaseSettings):
     """Everything the pipeline reads from its environment (prefix ``TRUST_``)."""
 
@@ -109,6 +128,8 @@ class Settings(BaseSettings):
     sla: SlaSettings = Field(default_factory=SlaSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     model: ModelSettings = Field(default_factory=ModelSettings)
+    encryption: EncryptionSettings = Field(default_factory=EncryptionSettings)
+    dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
 
     _generated_key: tuple[Path, bytes] | None = PrivateAttr(default=None)
 
@@ -140,6 +161,12 @@ class Settings(BaseSettings):
         if self._generated_key is None or self._generated_key[0] != path:
             self._generated_key = (path, self._generated_secret_key(path))
         return self._generated_key[1]
+
+    def encryption_key_materials(self) -> list[bytes]:
+        """Key materials for sealing personal data: the current one first, then older ones."""
+        key = self.encryption.key
+        current = key.encode() if key else self.resolved_secret_key()
+        return [current, *(key.encode() for key in self.encryption.previous_keys)]
 
     def _generated_secret_key(self, path: Path) -> bytes:
         if self.environment == "production":

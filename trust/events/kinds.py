@@ -21,6 +21,7 @@ from trust.events.common import (
     StrictModel,
     Timestamp,
 )
+from trust.events.personal import PERSONAL
 
 
 class AccountRole(StrEnum):
@@ -75,11 +76,11 @@ class EscrowState(StrEnum):
 class Profile(StrictModel):
     """The public and legal identity an account presents."""
 
-    display_name: ShortText
-    legal_name: ShortText
+    display_name: Annotated[ShortText, PERSONAL]
+    legal_name: Annotated[ShortText, PERSONAL]
     country: CountryCode
-    email: EmailStr
-    phone: PhoneNumber | None = None
+    email: Annotated[EmailStr, PERSONAL]
+    phone: Annotated[PhoneNumber | None, PERSONAL] = None
     title: Annotated[str, Field(max_length=200)] | None = None
     skills: Annotated[list[ShortText], Field(max_length=50)] = []
     hourly_rate: Money | None = None
@@ -91,9 +92,11 @@ class IdentityDocument(StrictModel):
 
     type: DocumentType
     issuing_country: CountryCode
-    name_on_document: ShortText
-    date_of_birth: Day
-    number: Annotated[str, Field(min_length=4, max_length=40, pattern=r"^[A-Za-z0-9-]+$")]
+    name_on_document: Annotated[ShortText, PERSONAL]
+    date_of_birth: Annotated[Day, PERSONAL]
+    number: Annotated[
+        str, Field(min_length=4, max_length=40, pattern=r"^[A-Za-z0-9-]+$"), PERSONAL
+    ]
     expires_on: Day
 
 
@@ -116,7 +119,7 @@ class ProfileVerificationEvent(EventEnvelope):
     profile: Profile
     document: IdentityDocument
     document_check: DocumentCheck
-    payment_fingerprint: Identifier | None = None
+    payment_fingerprint: Annotated[Identifier | None, PERSONAL] = None
 
     @property
     def account_ids(self) -> tuple[str, ...]:
@@ -144,7 +147,7 @@ class ReviewEvent(EventEnvelope):
     direction: ReviewDirection
     rating: Rating
     sub_ratings: SubRatings | None = None
-    text: LongText = ""
+    text: Annotated[LongText, PERSONAL] = ""
     amount_paid: Money
     contract_started_at: Timestamp
     contract_ended_at: Timestamp
@@ -166,8 +169,8 @@ class ReviewEvent(EventEnvelope):
 class Referee(StrictModel):
     """The off-platform client a freelancer named as a reference."""
 
-    name: ShortText
-    email: EmailStr
+    name: Annotated[ShortText, PERSONAL]
+    email: Annotated[EmailStr, PERSONAL]
     company: ShortText | None = None
     role: ShortText | None = None
 
@@ -191,10 +194,10 @@ class RefereeResponse(StrictModel):
 
     confirms: bool
     rating: Rating | None = None
-    text: LongText = ""
+    text: Annotated[LongText, PERSONAL] = ""
     responded_at: Timestamp
-    ip: Annotated[str, Field(max_length=45)] | None = None
-    device_id: Identifier | None = None
+    ip: Annotated[str | None, Field(max_length=45), PERSONAL] = None
+    device_id: Annotated[Identifier | None, PERSONAL] = None
 
 
 class ReferenceCheckEvent(EventEnvelope):
@@ -231,7 +234,7 @@ class ComplaintEvent(EventEnvelope):
     milestone_id: Identifier | None = None
     amount_in_dispute: Money | None = None
     escrow_state: EscrowState | None = None
-    description: LongText
+    description: Annotated[LongText, PERSONAL]
     evidence_refs: Annotated[list[Identifier], Field(max_length=50)] = []
 
     @model_validator(mode="after")

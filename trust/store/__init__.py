@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
+from trust.encryption import Keyring
 from trust.settings import Settings
 from trust.store.database import create_store_engine, snapshot, transaction
 from trust.store.migrate import upgrade
+from trust.store.sealed import KeySource, attach_keyring
 
 
 @dataclass
@@ -18,9 +22,17 @@ class Store:
     engine: Engine
 
     @classmethod
-    def open(cls, url: str, *, migrate: bool = True) -> Store:
-        """Connect to ``url`` and (by default) bring its schema up to date."""
+    def open(cls, url: str, *, migrate: bool = True, keyring: Keyring | None = None) -> Store:
+        """Connect to ``url`` and (by default) bring its schema up to date.
+
+        Personal data is sealed with ``keyring``; without one, a SQLite file's keys come
+        from the ``secret.key`` beside it (as for settings that name no secret key), and
+        any other store refuses to read or write events.
+        """
         engine = create_store_engine(url)
+        source = _key_source(url, keyring)
+        if source is not None:
+            attach_keyring(engine.dialect, source)
         if migrate:
             upgrade(engine)
         return cls(engine)
@@ -28,7 +40,10 @@ class Store:
     @classmethod
     def from_settings(cls, settings: Settings, *, migrate: bool = True) -> Store:
         """The store the settings name (SQLite in the data folder unless configured)."""
-        return cls.open(settings.resolved_database_url, migrate=migrate)
+        return cls.open(
+            settings.resolved_database_url, migrate=migrate,
+            keyring=Keyring.from_settings(settings),
+        )
 
     @property
     def dialect(self) -> str:
@@ -44,6 +59,16 @@ class Store:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+def _key_source(url: str, keyring: Keyring | None) -> KeySource | None:
+    if keyring is not None:
+        return lambda: keyring
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    folder = Path(parsed.database).resolve().parent
+    return lambda: Keyring.from_settings(Settings(data_dir=folder, secret_key=None))
 
 
 __all__ = ["Store", "create_store_engine", "snapshot", "transaction"]

@@ -21,6 +21,8 @@ from sqlalchemy import (
     text,
 )
 
+from trust.store.sealed import SealedEventPayload, SealedText
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -50,7 +52,8 @@ events = Table(
     Column("subject_id", String(128), nullable=False),
     Column("counterparty_id", String(128)),
     Column("source", String(200)),
-    Column("payload", JSON, nullable=False),
+    # Personal fields sealed at rest (trust/store/sealed.py); JSON in the schema.
+    Column("payload", SealedEventPayload(), nullable=False),
     Index("ix_events_kind_occurred", "kind", "occurred_at"),
     Index("ix_events_subject_occurred", "subject_id", "occurred_at"),
     Index("ix_events_counterparty_occurred", "counterparty_id", "occurred_at"),
@@ -63,7 +66,7 @@ quarantine = Table(
     Column("source", String(500), nullable=False),
     Column("line_number", Integer),
     Column("event_id", String(128)),
-    Column("raw", Text, nullable=False),
+    Column("raw", SealedText("quarantine.raw"), nullable=False),
     Column("errors", JSON, nullable=False),
     Column("reason", Text, nullable=False),
     _ts("received_at", nullable=False, index=True),
