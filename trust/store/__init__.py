@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
 
 from trust.encryption import Keyring
 from trust.settings import Settings
@@ -25,14 +23,11 @@ class Store:
     def open(cls, url: str, *, migrate: bool = True, keyring: Keyring | None = None) -> Store:
         """Connect to ``url`` and (by default) bring its schema up to date.
 
-        Personal data is sealed with ``keyring``; without one, a SQLite file's keys come
-        from the ``secret.key`` beside it (as for settings that name no secret key), and
-        any other store refuses to read or write events.
+        Personal data is sealed with ``keyring``; without one, with the keys the
+        ``TRUST_*`` environment names (as ``Store.from_settings(Settings())`` would).
         """
         engine = create_store_engine(url)
-        source = _key_source(url, keyring)
-        if source is not None:
-            attach_keyring(engine.dialect, source)
+        attach_keyring(engine.dialect, _key_source(keyring))
         if migrate:
             upgrade(engine)
         return cls(engine)
@@ -61,14 +56,11 @@ class Store:
         self.close()
 
 
-def _key_source(url: str, keyring: Keyring | None) -> KeySource | None:
+def _key_source(keyring: Keyring | None) -> KeySource:
     if keyring is not None:
         return lambda: keyring
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    folder = Path(parsed.database).resolve().parent
-    return lambda: Keyring.from_settings(Settings(data_dir=folder, secret_key=None))
+    # Read on first use, not on open: a store used only for migrations or staff needs none.
+    return lambda: Keyring.from_settings(Settings())
 
 
 __all__ = ["Store", "create_store_engine", "snapshot", "transaction"]
