@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, PrivateAttr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from trust.datadir import make_private
 from trust.errors import ConfigurationError
 
 EventKindName = Literal["profile_verification", "review", "reference_check", "complaint"]
@@ -175,7 +176,7 @@ class Settings(BaseSettings):
             )
         if path.exists():
             return path.read_text().strip().encode()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        make_private(self.data_dir)
         key = secrets.token_hex(32)
         # Exclusive create: two processes starting together must agree on one key.
         try:

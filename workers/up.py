@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
+from trust.datadir import make_private
 from trust.errors import QueueUnavailableError
 from trust.settings import Settings
 from trust.store import Store
@@ -117,6 +118,7 @@ def run_up(settings: Settings, options: UpOptions, say: Callable[[str], None]) -
     from workers.demo import DemoFeed
     from workers.metrics import prepare_multiprocess
 
+    make_private(settings.data_dir)
     supervisor = Supervisor()
     stop_on_signals(supervisor)
     redis = EmbeddedRedis.in_data_dir(settings.data_dir) if not settings.redis_url else None
@@ -183,6 +185,7 @@ def run_workers(settings: Settings, processes: int, threads: int, say: Callable[
     from workers.metrics import prepare_multiprocess
 
     url = require_redis(redis_url_of(settings))
+    make_private(settings.data_dir)
     Store.from_settings(settings).close()  # migrate once here, not in every child
     prepare_multiprocess(settings.data_dir.resolve() / "metrics", clear=True)
     supervisor = Supervisor()
