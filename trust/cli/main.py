@@ -26,6 +26,7 @@ def _register() -> None:
     from trust.cli import (
         bench_commands,
         dashboard_commands,
+        encryption_commands,
         intake_commands,
         model_commands,
         pipeline_commands,
@@ -37,7 +38,7 @@ def _register() -> None:
 
     for module in (schema_commands, simulate_commands, intake_commands, pipeline_commands,
                    rules_commands, bench_commands, model_commands, staff_commands,
-                   dashboard_commands):
+                   dashboard_commands, encryption_commands):
         module.register(app)
 
 

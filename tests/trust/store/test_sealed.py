@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select, text
+from typer.testing import CliRunner
 
-from tests.conftest import TEST_KEYRING
+from tests.conftest import TEST_KEYRING, TEST_SECRET
 from tests.factories import (
     complaint_payload,
     profile_verification_payload,
     reference_check_payload,
     review_payload,
 )
+from trust.cli.main import app
+from trust.encryption import Keyring
 from trust.events import EVENT_TYPES, event_adapter
 from trust.events.personal import personal_paths
+from trust.settings import get_settings
 from trust.store import Store, transaction
 from trust.store.events import insert_events, load_events
 from trust.store.quarantine import QuarantinedRecord, quarantine_records
+from trust.store.reseal import reseal_store
 from trust.store.sealed import SEALED_KEY, open_records, seal_payload, seal_records
 from trust.store.tables import events, quarantine
 
@@ -110,3 +116,46 @@ def test_sealing_does_not_change_the_callers_payload() -> None:
     before = repr(payload)
     seal_payload(payload, TEST_KEYRING)
     assert repr(payload) == before
+
+
+def test_resealing_after_a_rotation_leaves_every_row_readable_with_the_new_key_alone(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'rotate.db'}"
+    old, new = b"old-material-" + b"1" * 32, b"new-material-" + b"2" * 32
+    event = event_adapter.validate_python(profile_verification_payload())
+    record = QuarantinedRecord("test", 1, "broken jane@example.com", [], "x: y")
+    with Store.open(url, keyring=Keyring([old])) as store, transaction(store.engine) as conn:
+        insert_events(conn, [event], source="test", received_at=NOW)
+        quarantine_records(conn, [record], received_at=NOW)
+
+    with Store.open(url, keyring=Keyring([new, old])) as store:
+        first = reseal_store(store.engine)
+        again = reseal_store(store.engine)
+    assert (first.events, first.quarantined, first.already_current) == (1, 1, 0)
+    assert (again.events, again.quarantined, again.already_current) == (0, 0, 2)
+
+    with Store.open(url, keyring=Keyring([new])) as store, store.engine.connect() as conn:
+        assert load_events(conn, [event.event_id]) == [event]
+        assert conn.execute(select(quarantine.c.raw)).scalar_one() == record.raw
+
+
+def test_trust_encryption_reseal_seals_a_store_written_in_clear(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRUST_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TRUST_SECRET_KEY", TEST_SECRET)
+    monkeypatch.delenv("TRUST_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    payload = review_payload(text="reach me at jane@example.com")
+    with Store.open(f"sqlite:///{tmp_path / 'trust.db'}") as store, store.engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO events (event_id, kind, occurred_at, received_at, schema_version,"
+                 " subject_id, payload) VALUES (:i, 'review', :t, :t, 1, 'a', :p)"),
+            {"i": payload["event_id"], "t": NOW, "p": json.dumps(payload)},
+        )
+    result = CliRunner().invoke(app, ["encryption", "reseal"])
+    get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "re-encrypted 1 events" in result.output
+    assert b"jane@example.com" not in (tmp_path / "trust.db").read_bytes()
