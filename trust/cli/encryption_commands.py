@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from trust.cli.bench_commands import bench_app
+
 encryption_app = typer.Typer(
     help="Personal data sealed at rest: re-encrypt after rotating the key.",
     no_args_is_help=True,
@@ -33,3 +35,27 @@ def reseal_command() -> None:
 def register(app: typer.Typer) -> None:
     """Add ``trust encryption``."""
     app.add_typer(encryption_app, name="encryption")
+
+
+@bench_app.command("encryption")
+def bench_encryption_command(
+    accounts: int = typer.Option(1000, "--accounts", min=10, help="Simulated honest accounts."),
+    days: int = typer.Option(30, "--days", min=1, help="Simulated days."),
+    repeat: int = typer.Option(3, "--repeat", min=1, help="Passes over the events."),
+) -> None:
+    """Microseconds per event to seal personal fields (enqueue, store) and to open them."""
+    from rich.table import Table
+
+    from trust.cli.context import console
+    from trust.store.seal_bench import bench_sealing
+
+    with console.status("simulating and sealing..."):
+        costs = bench_sealing(accounts, days, 7, repeat)
+    table = Table(title="AES-256-GCM sealing of personal fields, per event, one core")
+    for column in ("kind", "events", "seal µs", "open µs"):
+        table.add_column(column, justify="right" if column != "kind" else "left")
+    for cost in costs:
+        table.add_row(cost.kind, f"{cost.events:,}", f"{cost.seal_us:.1f}", f"{cost.open_us:.1f}")
+    console.print(table)
+    console.print("A queued event is sealed once when enqueued and once when stored, and "
+                  "opened once by the worker (plus once per later read of its history).")
