@@ -31,7 +31,7 @@ from trust.errors import RulePackError
 from trust.rules.pack import load_pack
 from trust.staff import get_staff
 from trust.store import transaction
-from trust.store.quarantine import count_held, held_records
+from trust.store.quarantine import count_held, held_raw, held_records
 
 QUEUE_TTL = 10
 DETAIL_TTL = 15
@@ -138,8 +138,15 @@ def quarantine(db: str, page: int, page_size: int) -> tuple[int, list[dict[str, 
     """How many records are held in quarantine, and one page of them, newest first."""
     with transaction(_engine(db)) as conn:
         total = count_held(conn)
-        rows = held_records(conn, limit=page_size, offset=(page - 1) * page_size)
+        rows = held_records(conn, limit=page_size, offset=(page - 1) * page_size,
+                            with_raw=False)
     return total, rows
+
+
+def quarantined_raw(db: str, record_id: int) -> str:
+    """One refused record as received (not cached: it may be megabytes)."""
+    with transaction(_engine(db)) as conn:
+        return held_raw(conn, record_id) or ""
 
 
 @st.cache_data(ttl=QUEUE_TTL, show_spinner=False)

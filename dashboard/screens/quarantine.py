@@ -40,7 +40,7 @@ else:
         field, message = problem.get("field", "?"), problem.get("message", problem)
         st.markdown(f"- {plain(field)}: {plain(message)}")
     st.caption("The record as received (personal values masked):")
-    masked_refused(member, record["id"], record["raw"])
+    masked_refused(member, record["id"], cached.quarantined_raw(db, record["id"]))
 
 st.subheader("Dead letters: batches the workers gave up on")
 if not settings.redis_url:

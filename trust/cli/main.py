@@ -26,10 +26,10 @@ def _register() -> None:
     from trust.cli import (
         bench_commands,
         dashboard_commands,
-        encryption_commands,
         intake_commands,
         model_commands,
         pipeline_commands,
+        privacy_commands,
         rules_commands,
         schema_commands,
         simulate_commands,
@@ -38,7 +38,7 @@ def _register() -> None:
 
     for module in (schema_commands, simulate_commands, intake_commands, pipeline_commands,
                    rules_commands, bench_commands, model_commands, staff_commands,
-                   dashboard_commands, encryption_commands):
+                   dashboard_commands, privacy_commands):
         module.register(app)
 
 

@@ -24,14 +24,29 @@ def _mask_birth_date(value: str) -> str:
     return f"{value[:4]}-**-**" if len(value) >= 4 else "****"
 
 
-_EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE_IN_TEXT = re.compile(r"\+?\d[\d ()-]{6,}\d")
+# Linear in the text's length, whatever it holds: the look-behind lets a match start only
+# where a local part starts (not at every letter of a long word), and possessive
+# quantifiers never give back what they took. The former pattern spent a minute on 120 KB.
+_EMAIL_IN_TEXT = re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)++")
+# Phones live inside runs of digits and separators; a run is found in one pass (a plain
+# character class never backtracks) and only a run holding 8+ digits is searched.
+_PHONE_RUN = re.compile(r"[\d ()+-]{8,}")
+_PHONE_IN_RUN = re.compile(r"\+?\d[\d ()-]{6,}\d")
+_SEPARATORS = re.compile(r"[ ()-]")
+
+
+def _mask_phones_in_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    if sum(ch.isdigit() for ch in run) < 8:
+        return run
+    return _PHONE_IN_RUN.sub(lambda m: mask_phone(_SEPARATORS.sub("", m.group(0))), run)
 
 
 def mask_text(text: str) -> str:
-    """Free text with every e-mail address and phone number in it masked."""
-    text = _EMAIL_IN_TEXT.sub(lambda m: mask_email(m.group(0)), text)
-    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(re.sub(r"[ ()-]", "", m.group(0))), text)
+    """Free text with every e-mail address and phone number in it masked (linear time)."""
+    if "@" in text:
+        text = _EMAIL_IN_TEXT.sub(lambda m: mask_email(m.group(0)), text)
+    return _PHONE_RUN.sub(_mask_phones_in_run, text)
 
 
 _COMMON: dict[tuple[str, ...], Masker] = {

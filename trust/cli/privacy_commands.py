@@ -59,3 +59,22 @@ def bench_encryption_command(
     console.print(table)
     console.print("A queued event is sealed once when enqueued and once when stored, and "
                   "opened once by the worker (plus once per later read of its history).")
+
+
+@bench_app.command("masking")
+def bench_masking_command(
+    size_kb: int = typer.Option(120, "--size-kb", min=1, help="Size of the largest record."),
+) -> None:
+    """Seconds to mask refused records of hostile shapes at 1x, 10x and 100x a size."""
+    from rich.table import Table
+
+    from trust.cli.context import console
+    from trust.refused_bench import bench_masking
+
+    table = Table(title="Masking a refused record (trust.refused.masked_raw), one core")
+    for column in ("shape", "size", "seconds", "MB/s"):
+        table.add_column(column, justify="left" if column == "shape" else "right")
+    for timing in bench_masking(size_kb * 1000):
+        table.add_row(timing.shape, f"{timing.size / 1e6:.2f} MB", f"{timing.seconds:.3f}",
+                      f"{timing.size / 1e6 / max(timing.seconds, 1e-9):.1f}")
+    console.print(table)
