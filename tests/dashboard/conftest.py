@@ -32,10 +32,8 @@ def dashboard_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     store = Store.open(url, keyring=TEST_KEYRING)
     yield store
     store.close()
-    # The app under test opened its own engine on this file; let it go with the test.
-    from dashboard.session import store_for
-
-    store_for.clear()
+    # The app under test opened its own engine on this file, and counted its sign-ins.
+    st.cache_resource.clear()
     st.cache_data.clear()
 
 
