@@ -111,3 +111,9 @@ def test_the_starter_pack_evaluates_a_clean_review_without_hits_or_errors() -> N
     engine = RuleEngine(load_pack(RULES_DIR))
     result = engine.evaluate(make_review(), _signals())
     assert result.hits == [] and result.errors == []
+
+
+def test_a_bidi_override_in_an_event_value_cannot_reverse_the_reason() -> None:
+    event = {"referee": {"company": "Acme\u202e Ltd"}}
+    reason = render_reason("The referee claims to work at {event.referee.company}.", event, {})
+    assert reason == "The referee claims to work at Acme Ltd."
