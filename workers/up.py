@@ -73,14 +73,28 @@ def child_env(settings: Settings, redis_url: str) -> dict[str, str]:
     return env
 
 
+# How the dashboard is served, whoever starts it. Streamlit reads .streamlit/config.toml
+# from the working directory, which `trust up` does not choose, so these are flags.
+DASHBOARD_FLAGS = (
+    "--server.headless", "true",
+    # No usage statistics leave the machine.
+    "--browser.gatherUsageStats", "false",
+    # No "Deploy", "Rerun" or "Clear cache" for whoever opens the page.
+    "--client.toolbarMode", "minimal",
+    # A traceback may quote the data it failed on: it goes to the log, not to the browser.
+    "--client.showErrorDetails", "none",
+    # The code does not change under a running dashboard.
+    "--server.fileWatcherType", "none",
+)
+
+
 def dashboard_command(settings: Settings) -> list[str]:
     """The Streamlit command line, bound to loopback (or the configured bind host)."""
     return [
         sys.executable, "-m", "streamlit", "run", str(DASHBOARD_APP),
         "--server.address", settings.bind_host,
         "--server.port", str(settings.dashboard_port),
-        "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
+        *DASHBOARD_FLAGS,
     ]
 
 
