@@ -28,6 +28,7 @@ from trust.cases.queries import (
 )
 from trust.dead_letters import DeadLetterSummary, list_dead_letters
 from trust.errors import RulePackError
+from trust.pii import hasher_for
 from trust.rules.pack import load_pack
 from trust.staff import get_staff
 from trust.store import transaction
@@ -86,9 +87,9 @@ def links(db: str, account_id: str) -> list[dict[str, Any]]:
 
 @st.cache_data(ttl=DETAIL_TTL, show_spinner=False)
 def accounts_matching(db: str, query: str) -> list[dict[str, Any]]:
-    """Accounts whose id starts with, or display name contains, ``query``."""
+    """Accounts whose id starts with ``query``, or whose display name has its words."""
     with transaction(_engine(db)) as conn:
-        return search_accounts(conn, query)
+        return search_accounts(conn, query, hasher_for(session.settings()))
 
 
 @st.cache_data(ttl=FIGURES_TTL, show_spinner=False)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import sqlite3
 import stat
@@ -58,6 +57,7 @@ def identifiers_in(records: list[dict[str, Any]]) -> set[str]:
         found.update(
             str(v) for v in (
                 profile.get("email"), profile.get("phone"), profile.get("legal_name"),
+                profile.get("display_name"),
                 document.get("number"), document.get("name_on_document"),
                 referee.get("email"), referee.get("name"), network.get("ip"), response.get("ip"),
             ) if v
@@ -67,19 +67,17 @@ def identifiers_in(records: list[dict[str, Any]]) -> set[str]:
 
 
 def leaks(folder: Path, identifiers: set[str]) -> dict[str, list[str]]:
-    """Which identifiers appear in which files, as UTF-8 or JSON-escaped text."""
-    patterns = {
-        value: re.compile(
-            rb"(?<![0-9A-Za-z.])(" + b"|".join(re.escape(form) for form in {
-                value.encode(), json.dumps(value).strip('"').encode(),
-            }) + rb")(?![0-9A-Za-z])"
-        )
-        for value in identifiers
-    }
+    """Which identifiers appear in which files, as UTF-8 or JSON-escaped text.
+
+    A plain substring search: records in a database page or an append-only file sit next
+    to each other with no separator, so no word boundary can be asked for.
+    """
+    forms = {value: {value.encode(), json.dumps(value).strip('"').encode()}
+             for value in identifiers}
     found: dict[str, list[str]] = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         content = path.read_bytes()
-        hits = [value for value, pattern in patterns.items() if pattern.search(content)]
+        hits = [value for value, encoded in forms.items() if any(f in content for f in encoded)]
         if hits:
             found[str(path.relative_to(folder))] = sorted(hits)[:5]
     return found

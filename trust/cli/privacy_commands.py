@@ -21,14 +21,17 @@ def reseal_command() -> None:
     personal data was sealed. Rows already sealed with the current key are skipped, so it
     can be interrupted and run again. Afterwards the previous keys can be removed.
     """
-    from trust.cli.context import console, open_store
+    from trust.cli.context import console, open_store, settings
+    from trust.pii import hasher_for
     from trust.store.reseal import reseal_store
 
-    with open_store() as store, console.status("re-encrypting..."):
-        report = reseal_store(store.engine)
+    current = settings()
+    with open_store(current) as store, console.status("re-encrypting..."):
+        report = reseal_store(store.engine, hasher_for(current))
     console.print(
-        f"re-encrypted {report.events:,} events and {report.quarantined:,} quarantined "
-        f"records; {report.already_current:,} were already sealed with the current key"
+        f"re-encrypted {report.events:,} events, {report.quarantined:,} quarantined records "
+        f"and {report.accounts:,} display names; {report.already_current:,} were already "
+        "sealed with the current key"
     )
 
 

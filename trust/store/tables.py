@@ -86,8 +86,19 @@ accounts = Table(
     _ts("created_at"),
     _ts("first_seen_at", nullable=False),
     _ts("last_seen_at", nullable=False),
-    Column("display_name", String(200)),
+    # Sealed at rest (trust/store/sealed.py); found by name through account_name_words.
+    Column("display_name", SealedText("accounts.display_name")),
     Column("country", String(2)),
+)
+
+# Keyed hashes of the words of each account's display name: staff find an account by a
+# word of its name without the name being stored in clear.
+account_name_words = Table(
+    "account_name_words",
+    metadata,
+    Column("account_id", String(128), primary_key=True),
+    Column("word_hash", String(64), primary_key=True),
+    Index("ix_account_name_words_hash", "word_hash"),
 )
 
 # One row per (account, identifier): the link graph behind duplicate and ring signals.

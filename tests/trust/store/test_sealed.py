@@ -18,10 +18,12 @@ from tests.factories import (
     reference_check_payload,
     review_payload,
 )
+from trust.account_search import search_accounts
 from trust.cli.main import app
 from trust.encryption import Keyring
 from trust.events import EVENT_TYPES, event_adapter
 from trust.events.personal import personal_paths
+from trust.pii import PiiHasher
 from trust.settings import get_settings
 from trust.store import Store, transaction
 from trust.store.events import insert_events, load_events
@@ -31,6 +33,7 @@ from trust.store.sealed import SEALED_KEY, open_records, seal_payload, seal_reco
 from trust.store.tables import events, quarantine
 
 NOW = datetime(2026, 3, 20, tzinfo=UTC)
+HASHER = PiiHasher(TEST_SECRET.encode())
 PAYLOADS = {
     "profile_verification": profile_verification_payload,
     "review": lambda: review_payload(text="call me on +447700900123"),
@@ -130,8 +133,8 @@ def test_resealing_after_a_rotation_leaves_every_row_readable_with_the_new_key_a
         quarantine_records(conn, [record], received_at=NOW)
 
     with Store.open(url, keyring=Keyring([new, old])) as store:
-        first = reseal_store(store.engine)
-        again = reseal_store(store.engine)
+        first = reseal_store(store.engine, HASHER)
+        again = reseal_store(store.engine, HASHER)
     assert (first.events, first.quarantined, first.already_current) == (1, 1, 0)
     assert (again.events, again.quarantined, again.already_current) == (0, 0, 2)
 
@@ -154,8 +157,18 @@ def test_trust_encryption_reseal_seals_a_store_written_in_clear(
                  " subject_id, payload) VALUES (:i, 'review', :t, :t, 1, 'a', :p)"),
             {"i": payload["event_id"], "t": NOW, "p": json.dumps(payload)},
         )
+        conn.execute(
+            text("INSERT INTO accounts (account_id, status, first_seen_at, last_seen_at,"
+                 " display_name) VALUES ('acct-old', 'active', :t, :t, 'Old Name')"),
+            {"t": NOW},
+        )
     result = CliRunner().invoke(app, ["encryption", "reseal"])
     get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert "re-encrypted 1 events" in result.output
+    assert "1 display names" in result.output
     assert b"jane@example.com" not in (tmp_path / "trust.db").read_bytes()
+    assert b"Old Name" not in (tmp_path / "trust.db").read_bytes()
+    with Store.open(f"sqlite:///{tmp_path / 'trust.db'}") as store, store.engine.connect() as conn:
+        found = search_accounts(conn, "old name", PiiHasher(TEST_SECRET.encode()))
+    assert [r["account_id"] for r in found] == ["acct-old"]
