@@ -226,7 +226,7 @@ def _models_in_annotation(annotation: Any) -> Iterator[type[BaseModel]]:
 @pytest.mark.parametrize("kind", EVENT_KINDS)
 def test_every_field_that_looks_personal_is_declared_personal(kind: str) -> None:
     # The store seals exactly the declared fields: a new kind's e-mail left undeclared
-    # would sit in clear at rest. Declare it with Annotated[..., PERSONAL].
+    # would sit in clear at rest. Declare it with Annotated[..., Personal("…")].
     declared = {".".join(p) for p in personal_paths(EVENT_TYPES[kind])}
     undeclared = [
         path for path, _info in _fields_of(EVENT_TYPES[kind])

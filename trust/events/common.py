@@ -17,7 +17,7 @@ from pydantic import (
 )
 
 from trust.events.codes import COUNTRY_CODES, CURRENCY_CODES
-from trust.events.personal import PERSONAL
+from trust.events.personal import PERSONAL, Personal
 
 MAX_TEXT = 10_000
 MAX_SHORT = 200
@@ -74,7 +74,7 @@ class Money(StrictModel):
 class NetworkContext(StrictModel):
     """Where the action came from, when the platform knows it."""
 
-    ip: Annotated[IPv4Address | IPv6Address | None, PERSONAL] = None
+    ip: Annotated[IPv4Address | IPv6Address | None, Personal("ip")] = None
     ip_country: CountryCode | None = None
     device_id: Annotated[Identifier | None, PERSONAL] = None
 

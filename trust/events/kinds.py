@@ -21,7 +21,7 @@ from trust.events.common import (
     StrictModel,
     Timestamp,
 )
-from trust.events.personal import PERSONAL
+from trust.events.personal import PERSONAL, Personal
 
 
 class AccountRole(StrEnum):
@@ -76,11 +76,11 @@ class EscrowState(StrEnum):
 class Profile(StrictModel):
     """The public and legal identity an account presents."""
 
-    display_name: Annotated[ShortText, PERSONAL]
-    legal_name: Annotated[ShortText, PERSONAL]
+    display_name: Annotated[ShortText, Personal("name")]
+    legal_name: Annotated[ShortText, Personal("name")]
     country: CountryCode
-    email: Annotated[EmailStr, PERSONAL]
-    phone: Annotated[PhoneNumber | None, PERSONAL] = None
+    email: Annotated[EmailStr, Personal("email")]
+    phone: Annotated[PhoneNumber | None, Personal("phone")] = None
     title: Annotated[str, Field(max_length=200)] | None = None
     skills: Annotated[list[ShortText], Field(max_length=50)] = []
     hourly_rate: Money | None = None
@@ -92,10 +92,10 @@ class IdentityDocument(StrictModel):
 
     type: DocumentType
     issuing_country: CountryCode
-    name_on_document: Annotated[ShortText, PERSONAL]
-    date_of_birth: Annotated[Day, PERSONAL]
+    name_on_document: Annotated[ShortText, Personal("name")]
+    date_of_birth: Annotated[Day, Personal("birth_date")]
     number: Annotated[
-        str, Field(min_length=4, max_length=40, pattern=r"^[A-Za-z0-9-]+$"), PERSONAL
+        str, Field(min_length=4, max_length=40, pattern=r"^[A-Za-z0-9-]+$"), Personal("document")
     ]
     expires_on: Day
 
@@ -147,7 +147,7 @@ class ReviewEvent(EventEnvelope):
     direction: ReviewDirection
     rating: Rating
     sub_ratings: SubRatings | None = None
-    text: Annotated[LongText, PERSONAL] = ""
+    text: Annotated[LongText, Personal("text")] = ""
     amount_paid: Money
     contract_started_at: Timestamp
     contract_ended_at: Timestamp
@@ -169,8 +169,8 @@ class ReviewEvent(EventEnvelope):
 class Referee(StrictModel):
     """The off-platform client a freelancer named as a reference."""
 
-    name: Annotated[ShortText, PERSONAL]
-    email: Annotated[EmailStr, PERSONAL]
+    name: Annotated[ShortText, Personal("name")]
+    email: Annotated[EmailStr, Personal("email")]
     company: ShortText | None = None
     role: ShortText | None = None
 
@@ -194,9 +194,9 @@ class RefereeResponse(StrictModel):
 
     confirms: bool
     rating: Rating | None = None
-    text: Annotated[LongText, PERSONAL] = ""
+    text: Annotated[LongText, Personal("text")] = ""
     responded_at: Timestamp
-    ip: Annotated[str | None, Field(max_length=45), PERSONAL] = None
+    ip: Annotated[str | None, Field(max_length=45), Personal("ip")] = None
     device_id: Annotated[Identifier | None, PERSONAL] = None
 
 
@@ -234,7 +234,7 @@ class ComplaintEvent(EventEnvelope):
     milestone_id: Identifier | None = None
     amount_in_dispute: Money | None = None
     escrow_state: EscrowState | None = None
-    description: Annotated[LongText, PERSONAL]
+    description: Annotated[LongText, Personal("text")]
     evidence_refs: Annotated[list[Identifier], Field(max_length=50)] = []
 
     @model_validator(mode="after")

@@ -1,10 +1,12 @@
 """Which fields of an event are personal data, declared on the field itself.
 
-A field is declared personal by annotating it: ``email: Annotated[EmailStr, PERSONAL]``.
+A field is declared personal by annotating it, saying how staff see it:
+``email: Annotated[EmailStr, Personal("email")]`` (``PERSONAL`` alone: an opaque prefix).
 Every event kind's personal paths are then found by walking its model, so a new kind or
 field needs no list kept elsewhere: the store seals these fields at rest
-(``trust.store.sealed``), and ``trust schema`` marks them ``"x-personal-data": true``.
-Free text is personal too: people paste e-mail addresses and phone numbers into it.
+(``trust.store.sealed``), staff screens mask them (``trust.staff.masking``), and ``trust
+schema`` marks them ``"x-personal-data": true``. Free text is personal too: people paste
+e-mail addresses and phone numbers into it.
 """
 
 from __future__ import annotations
@@ -12,15 +14,20 @@ from __future__ import annotations
 import types
 from collections.abc import Iterator
 from functools import cache
-from typing import Any, Union, get_args, get_origin
+from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
 Path = tuple[str, ...]
+# How staff see a personal value ("name": in clear, they compare names with documents).
+Mask = Literal["email", "phone", "document", "birth_date", "ip", "opaque", "text", "name"]
 
 
-class PersonalData:
+class Personal:
     """Marks a field whose value identifies a person (kept sealed at rest, masked for staff)."""
+
+    def __init__(self, mask: Mask = "opaque") -> None:
+        self.mask = mask
 
     def __get_pydantic_json_schema__(self, schema: Any, handler: Any) -> Any:
         json_schema = handler(schema)
@@ -29,10 +36,10 @@ class PersonalData:
         return json_schema
 
     def __repr__(self) -> str:
-        return "PERSONAL"
+        return f"Personal({self.mask!r})"
 
 
-PERSONAL = PersonalData()
+PERSONAL = Personal()
 
 
 def _models_in(annotation: Any) -> Iterator[tuple[type[BaseModel], bool]]:
@@ -50,22 +57,31 @@ def _models_in(annotation: Any) -> Iterator[tuple[type[BaseModel], bool]]:
                 yield model, True
 
 
-def _is_personal(field: Any) -> bool:
-    return any(isinstance(item, PersonalData) for item in field.metadata)
+def _marker(field: Any) -> Personal | None:
+    return next((item for item in field.metadata if isinstance(item, Personal)), None)
 
 
 @cache
-def personal_paths(model: type[BaseModel]) -> tuple[Path, ...]:
-    """Every path from ``model`` to a personal field; a list of models holding any is whole."""
-    found: list[Path] = []
+def personal_fields(model: type[BaseModel]) -> tuple[tuple[Path, Personal], ...]:
+    """Every path from ``model`` to a personal field, with its declaration.
+
+    A list of models holding personal fields counts as one personal (opaque) field.
+    """
+    found: dict[Path, Personal] = {}
     for name, field in model.model_fields.items():
-        if _is_personal(field):
-            found.append((name,))
+        marker = _marker(field)
+        if marker is not None:
+            found[(name,)] = marker
             continue
         for inner, in_list in _models_in(field.annotation):
-            below = personal_paths(inner)
+            below = personal_fields(inner)
             if below and in_list:
-                found.append((name,))
+                found[(name,)] = PERSONAL
                 break
-            found.extend((name, *path) for path in below)
-    return tuple(dict.fromkeys(found))
+            found.update(((name, *path), inner_marker) for path, inner_marker in below)
+    return tuple(found.items())
+
+
+def personal_paths(model: type[BaseModel]) -> tuple[Path, ...]:
+    """Every path from ``model`` to a personal field."""
+    return tuple(path for path, _ in personal_fields(model))

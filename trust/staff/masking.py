@@ -8,10 +8,13 @@ from copy import deepcopy
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import Connection, select
 
 from trust.audit import record_audit
 from trust.errors import CaseError
+from trust.events import EVENT_TYPES
+from trust.events.personal import personal_fields
 from trust.pii import mask_document, mask_email, mask_ip, mask_opaque, mask_phone
 from trust.staff.roles import HasRole, Permission, require
 from trust.store.tables import events
@@ -49,27 +52,32 @@ def mask_text(text: str) -> str:
     return _PHONE_RUN.sub(_mask_phones_in_run, text)
 
 
-_COMMON: dict[tuple[str, ...], Masker] = {
-    ("network", "ip"): mask_ip,
-    ("network", "device_id"): mask_opaque,
+# How each declared kind of personal value is shown (trust.events.personal.Mask).
+_MASKERS: dict[str, Masker | None] = {
+    "email": mask_email,
+    "phone": mask_phone,
+    "document": mask_document,
+    "birth_date": _mask_birth_date,
+    "ip": mask_ip,
+    "opaque": mask_opaque,
+    "text": mask_text,
+    "name": None,  # staff compare names with documents: shown in clear
 }
-# Paths of personal fields per event kind, and how each is masked for display.
+
+
+def _maskers_of(model: type[BaseModel]) -> dict[tuple[str, ...], Masker]:
+    found = {}
+    for path, marker in personal_fields(model):
+        masker = _MASKERS[marker.mask]
+        if masker is not None:
+            found[path] = masker
+    return found
+
+
+# Paths of personal fields per event kind, and how each is masked for display: read from
+# the declarations on the event models, so a new kind or field is masked without a list.
 PERSONAL_FIELDS: dict[str, dict[tuple[str, ...], Masker]] = {
-    "profile_verification": {
-        ("profile", "email"): mask_email,
-        ("profile", "phone"): mask_phone,
-        ("document", "number"): mask_document,
-        ("document", "date_of_birth"): _mask_birth_date,
-        ("payment_fingerprint",): mask_opaque,
-    },
-    "review": {("text",): mask_text},
-    "reference_check": {
-        ("referee", "email"): mask_email,
-        ("response", "ip"): mask_ip,
-        ("response", "device_id"): mask_opaque,
-        ("response", "text"): mask_text,
-    },
-    "complaint": {("description",): mask_text},
+    kind: _maskers_of(model) for kind, model in EVENT_TYPES.items()
 }
 
 
@@ -91,7 +99,7 @@ def mask_payload(kind: str, payload: dict[str, Any], reveal: bool = False) -> di
     copy = deepcopy(payload)
     if reveal:
         return copy
-    for path, masker in {**_COMMON, **PERSONAL_FIELDS.get(kind, {})}.items():
+    for path, masker in PERSONAL_FIELDS.get(kind, {}).items():
         _apply(copy, path, masker)
     return copy
 
