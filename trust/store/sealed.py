@@ -5,7 +5,10 @@
   id, under the payload's ``_sealed`` key. Everything else stays clear JSON, so look-ups by
   contract, rating or direction still run in SQL.
 - ``quarantine.raw`` (``SealedText``): a refused record's shape cannot be trusted, so it is
-  sealed whole.
+  sealed whole; ``accounts.display_name`` likewise (found by name through keyed hashes of
+  its words, ``trust.store.accounts.record_name_words``).
+- Queue messages carry event records sealed the same way (``seal_records``, opened by the
+  pipeline with ``open_records``), so Redis and its append-only file hold no clear value.
 
 The keys come from the store's engine (``attach_keyring``), so every reader and writer of
 these columns, wherever it lives, seals and opens with the keys of the store it talks to.
