@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from trust.decisions import Signals
+from trust.encryption import Keyring
 from trust.events import Event, event_adapter
 from trust.pii import PiiHasher
 from trust.rules.engine import RuleEngine
@@ -116,7 +117,8 @@ def bench_rules(
         summary = simulate(accounts, days, seed, Path(tmp) / "sim")
         with summary.events_path.open(encoding="utf-8") as handle:
             events: list[Event] = [event_adapter.validate_json(line) for line in handle]
-        store = Store.open(f"sqlite:///{Path(tmp) / 'bench.db'}")
+        store = Store.open(f"sqlite:///{Path(tmp) / 'bench.db'}",
+                           keyring=Keyring.from_secret(BENCH_KEY))
         try:
             _load_store(store, events, hasher)
             # A worker holds one batch, not the whole simulation: keep the loaded events out

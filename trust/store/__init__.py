@@ -33,6 +33,12 @@ class Store:
         return cls(engine)
 
     @classmethod
+    def of_engine(cls, engine: Engine, keyring: Keyring) -> Store:
+        """A store over an engine built elsewhere (a scratch in-memory database)."""
+        attach_keyring(engine.dialect, _key_source(keyring))
+        return cls(engine)
+
+    @classmethod
     def from_settings(cls, settings: Settings, *, migrate: bool = True) -> Store:
         """The store the settings name (SQLite in the data folder unless configured)."""
         return cls.open(
