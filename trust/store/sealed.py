@@ -30,7 +30,11 @@ from trust.events.personal import Path, personal_paths
 
 SEALED_KEY = "_sealed"
 _DIALECT_ATTRIBUTE = "trust_keyring"
-_PATHS: dict[str, tuple[Path, ...]] = {kind: personal_paths(t) for kind, t in EVENT_TYPES.items()}
+# Per kind: each personal field's path and its dotted name in the sealed bundle.
+_FIELDS: dict[str, tuple[tuple[Path, str], ...]] = {
+    kind: tuple((path, ".".join(path)) for path in personal_paths(model))
+    for kind, model in EVENT_TYPES.items()
+}
 
 KeySource = Callable[[], Keyring]
 _R = TypeVar("_R")
@@ -64,11 +68,11 @@ def keyring_of(dialect: Dialect) -> Keyring:
     return keyring
 
 
-def _personal_paths(kind: object) -> tuple[Path, ...]:
-    paths = _PATHS.get(str(kind))
-    if paths is None:
+def _personal_fields(kind: object) -> tuple[tuple[Path, str], ...]:
+    fields = _FIELDS.get(str(kind))
+    if fields is None:
         raise ValueError(f"cannot seal a payload of unknown event kind {kind!r}")
-    return paths
+    return fields
 
 
 def _context(payload: dict[str, Any]) -> bytes:
@@ -81,18 +85,21 @@ def seal_payload(payload: dict[str, Any], keyring: Keyring) -> dict[str, Any]:
         return payload
     sealed: dict[str, Any] = {}
     out = dict(payload)
-    for path in _personal_paths(payload.get("kind")):
+    copied: dict[Path, dict[str, Any]] = {(): out}  # each nested dict is copied once
+    for path, dotted in _personal_fields(payload.get("kind")):
         parent = out
-        for step in path[:-1]:
-            child = parent.get(step)
-            if not isinstance(child, dict):
-                break
-            parent[step] = child = dict(child)
-            parent = child
+        for depth in range(1, len(path)):
+            node = copied.get(path[:depth])
+            if node is None:
+                child = parent.get(path[depth - 1])
+                if not isinstance(child, dict):
+                    break
+                node = copied[path[:depth]] = parent[path[depth - 1]] = dict(child)
+            parent = node
         else:
             value = parent.get(path[-1])
             if value is not None and value != "":
-                sealed[".".join(path)] = value
+                sealed[dotted] = value
                 parent[path[-1]] = None
     if sealed:
         out[SEALED_KEY] = keyring.seal_json(sealed, _context(payload))
@@ -124,7 +131,7 @@ def open_personal(payload: dict[str, Any], keyring: Keyring) -> dict[str, Any]:
 def seal_records(records: Iterable[Any], keyring: Keyring) -> list[Any]:
     """Event records for a queue message: each of a known kind with its personal fields sealed."""
     return [
-        seal_payload(r, keyring) if isinstance(r, dict) and r.get("kind") in _PATHS else r
+        seal_payload(r, keyring) if isinstance(r, dict) and r.get("kind") in _FIELDS else r
         for r in records
     ]
 
