@@ -30,7 +30,7 @@ def staff_table() -> list[str]:
     st.dataframe(safe_frame(pd.DataFrame([{
         "Username": p["username"], "Role": p["role"],
         "May reveal personal data": bool(p["can_reveal_pii"]), "Active": bool(p["active"]),
-        "Failed logins": p["failed_logins"], "Locked until": p["locked_until"],
+        "Failed sign-ins since the last success": p["failed_logins"],
         "Last login": p["last_login_at"], "Created": p["created_at"],
     } for p in people])), hide_index=True, width="stretch")
     return [p["username"] for p in people]
