@@ -14,7 +14,9 @@ from dashboard import session
 from dashboard.navigation import pages_for
 from trust.errors import StoreError
 
-st.set_page_config(page_title="Trust review queue", page_icon=":material/shield:", layout="wide")
+# An emoji, not ":material/shield:": a Material favicon is fetched from fonts.gstatic.com,
+# and nothing the dashboard shows may make the browser leave this machine.
+st.set_page_config(page_title="Trust review queue", page_icon="🛡️", layout="wide")
 
 try:
     member = session.signed_in()

@@ -31,6 +31,7 @@ from trust.cases.queries import (
 from trust.dead_letters import DeadLetterSummary, list_dead_letters
 from trust.enforcement import Enforcement, EnforcementChange
 from trust.errors import RulePackError
+from trust.pii import hasher_for
 from trust.qa.review import agreement_figures, blind_case
 from trust.rules.pack import load_pack
 from trust.staff import get_staff
@@ -42,7 +43,7 @@ from trust.store.enforcements import (
     pending_proposals,
 )
 from trust.store.qa import QaReview, reviews_with_status
-from trust.store.quarantine import count_held, held_records
+from trust.store.quarantine import count_held, held_raw, held_records
 
 QUEUE_TTL = 10
 DETAIL_TTL = 15
@@ -97,9 +98,9 @@ def links(db: str, account_id: str) -> list[dict[str, Any]]:
 
 @st.cache_data(ttl=DETAIL_TTL, show_spinner=False)
 def accounts_matching(db: str, query: str) -> list[dict[str, Any]]:
-    """Accounts whose id starts with, or display name contains, ``query``."""
+    """Accounts whose id starts with ``query``, or whose display name has its words."""
     with transaction(_engine(db)) as conn:
-        return search_accounts(conn, query)
+        return search_accounts(conn, query, hasher_for(session.settings()))
 
 
 @st.cache_data(ttl=DETAIL_TTL, show_spinner=False)
@@ -204,8 +205,15 @@ def quarantine(db: str, page: int, page_size: int) -> tuple[int, list[dict[str, 
     """How many records are held in quarantine, and one page of them, newest first."""
     with transaction(_engine(db)) as conn:
         total = count_held(conn)
-        rows = held_records(conn, limit=page_size, offset=(page - 1) * page_size)
+        rows = held_records(conn, limit=page_size, offset=(page - 1) * page_size,
+                            with_raw=False)
     return total, rows
+
+
+def quarantined_raw(db: str, record_id: int) -> str:
+    """One refused record as received (not cached: it may be megabytes)."""
+    with transaction(_engine(db)) as conn:
+        return held_raw(conn, record_id) or ""
 
 
 @st.cache_data(ttl=QUEUE_TTL, show_spinner=False)

@@ -8,18 +8,21 @@ pointing ``TRUST_DATABASE_URL`` at another file) never shares an engine by accid
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from trust.encryption import Keyring
 from trust.errors import StoreError
 from trust.settings import Settings
-from trust.staff import Permission, StaffMember, get_staff, has_permission
+from trust.staff import Permission, SignInThrottle, StaffMember, get_staff, has_permission
 from trust.store import Store, transaction
 
 STAFF_KEY = "staff"
+LAST_SEEN_KEY = "last-seen"
+SIGNED_OUT_KEY = "signed-out-why"
 
 
 @st.cache_resource(show_spinner=False)
@@ -38,7 +41,7 @@ def settings() -> Settings:
 def store_for(url: str) -> Store:
     """The migrated store at ``url``, opened once per process (StoreError if unreachable)."""
     try:
-        return Store.open(url)
+        return Store.open(url, keyring=Keyring.from_settings(settings()))
     except SQLAlchemyError as exc:
         # Not cached: the next click tries again, so the dashboard recovers with the database.
         raise StoreError(str(getattr(exc, "orig", None) or exc).strip()) from exc
@@ -73,6 +76,15 @@ def signed_in() -> StaffMember | None:
     member = st.session_state.get(STAFF_KEY)
     if not isinstance(member, StaffMember):
         return None
+    moment, idle_limit = now(), timedelta(minutes=settings().dashboard.idle_timeout_minutes)
+    last_seen = st.session_state.get(LAST_SEEN_KEY)
+    if isinstance(last_seen, datetime) and moment - last_seen > idle_limit:
+        sign_out()
+        st.session_state[SIGNED_OUT_KEY] = (
+            f"You were signed out after {idle_limit.total_seconds() / 60:g} minutes without "
+            "activity. Sign in again.")
+        return None
+    st.session_state[LAST_SEEN_KEY] = moment
     with transaction(engine()) as conn:
         fresh = get_staff(conn, member.username)
     if fresh is None or not fresh.active:
@@ -84,7 +96,27 @@ def signed_in() -> StaffMember | None:
 
 def sign_in(member: StaffMember) -> None:
     """Remember ``member`` as signed in for this browser session."""
+    st.session_state.pop(SIGNED_OUT_KEY, None)
     st.session_state[STAFF_KEY] = member
+    st.session_state[LAST_SEEN_KEY] = now()
+
+
+@st.cache_resource(show_spinner=False)
+def _throttle(max_failures: int, window_seconds: int) -> SignInThrottle:
+    return SignInThrottle(max_failures, timedelta(seconds=window_seconds))
+
+
+def sign_in_throttle() -> SignInThrottle:
+    """The process's count of failed sign-ins per client."""
+    knobs = settings().dashboard
+    return _throttle(knobs.max_failed_sign_ins, knobs.sign_in_window_seconds)
+
+
+def client_address() -> str:
+    """Who is signing in, as far as the server can tell: the browser's address."""
+    address = st.context.ip_address
+    # None when Streamlit cannot tell (and not a string at all under its AppTest harness).
+    return address if isinstance(address, str) and address else "unknown"
 
 
 def sign_out() -> None:

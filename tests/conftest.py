@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from trust.encryption import Keyring
 from trust.settings import Settings
 from trust.store import Store
 
@@ -20,6 +21,10 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 REDIS_TEST_URL = os.environ.get("TRUST_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
 TEST_SECRET = "test-secret-key-" + "0" * 48
+# The keys of settings whose secret key is TEST_SECRET: stores opened by URL in tests use
+# them, so what a test writes and what the code under test (configured by settings) reads
+# are sealed alike.
+TEST_KEYRING = Keyring.from_secret(TEST_SECRET.encode())
 
 
 def service_missing(what: str, why: object) -> None:
@@ -39,7 +44,7 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def sqlite_store(tmp_path: Path) -> Iterator[Store]:
     """A migrated SQLite store in a temp file."""
-    store = Store.open(f"sqlite:///{tmp_path / 'trust.db'}")
+    store = Store.open(f"sqlite:///{tmp_path / 'trust.db'}", keyring=TEST_KEYRING)
     yield store
     store.close()
 
@@ -80,7 +85,7 @@ def _truncate_all(store: Store) -> None:
 @pytest.fixture
 def postgres_store(postgres_url: str) -> Iterator[Store]:
     """A migrated PostgreSQL store, emptied before each test."""
-    store = Store.open(postgres_url)
+    store = Store.open(postgres_url, keyring=TEST_KEYRING)
     _truncate_all(store)
     yield store
     store.close()

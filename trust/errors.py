@@ -89,15 +89,6 @@ class FourEyesError(PermissionDeniedError):
     """Raised when the proposer of a severe action tries to approve it themselves."""
 
 
-class AccountLockedError(AuthenticationError):
-    """Raised when a staff login is refused because of repeated failures; says until when."""
-
-    def __init__(self, username: str, locked_until: object) -> None:
-        self.username = username
-        self.locked_until = locked_until
-        super().__init__(f"{username} is locked after repeated failed logins until {locked_until}")
-
-
 class StaffError(TrustError):
     """Raised when a staff account cannot be created or changed as asked."""
 

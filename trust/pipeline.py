@@ -20,6 +20,7 @@ from typing import Any, Protocol, runtime_checkable
 from sqlalchemy import Connection, select
 
 from trust.decisions import Decision
+from trust.encryption import Keyring
 from trust.events import AppealEvent, Event, validate_record
 from trust.intake.batches import CONFLICTING_CONTENT
 from trust.intake.sinks import conflict_record, store_events
@@ -28,6 +29,7 @@ from trust.settings import Settings
 from trust.store import Store, snapshot, transaction
 from trust.store.events import existing_event_ids
 from trust.store.quarantine import QuarantinedRecord, quarantine_records
+from trust.store.sealed import open_records
 from trust.store.tables import decisions as decisions_table
 from trust.store.tables import quarantine
 
@@ -225,7 +227,8 @@ class Pipeline:
         """
         now = now or datetime.now(UTC)
         clock = StageClock(self.stage_seconds)
-        records = list(records)
+        # Queue messages carry personal fields sealed (workers/actors.py seals them).
+        records = open_records(records, Keyring.from_settings(self.settings))
         with clock("validate"):
             sorted_records = sort_records(records, source=self.source)
         hasher = hasher_for(self.settings)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,8 +34,17 @@ _BY_KEY: dict[str, Callable[[str], str]] = {
     "date_of_birth": lambda v: f"{v[:4]}-**-**" if len(v) >= 4 else "****",
 }
 _IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
-# Document numbers and the like: a token of 6+ letters/digits with at least 4 digits.
-_ID_LIKE = re.compile(r"\b(?=[A-Za-z0-9]*(?:\d[A-Za-z]*){4})[A-Za-z0-9]{6,}\b")
+# Words, each found once (a plain class never backtracks); a document number is a word of
+# 6+ ASCII letters and digits with at least 4 digits. The former look-ahead backtracked
+# over every long word, quadratically.
+_WORD = re.compile(r"\w{6,}")
+
+
+def _mask_id_like(match: re.Match[str]) -> str:
+    word = match.group(0)
+    if word.isascii() and word.isalnum() and sum(ch.isdigit() for ch in word) >= 4:
+        return mask_document(word)
+    return word
 
 
 def _mask_node(node: Any, key: str | None = None) -> Any:
@@ -49,15 +59,56 @@ def _mask_node(node: Any, key: str | None = None) -> Any:
     return node
 
 
+# Characters of a refused record a screen shows; the whole record is a download.
+DISPLAY_LIMIT = 100_000
+_PERSONAL_PAIR = re.compile(
+    r'"(' + "|".join(_BY_KEY) + r')"(\s*:\s*)"((?:[^"\\]|\\.)*)"'
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MaskedPreview:
+    """What a screen shows of a refused record: its masked head, and the whole size."""
+
+    text: str
+    size: int
+
+    @property
+    def truncated(self) -> bool:
+        """True when the record is longer than what is shown."""
+        return self.size > len(self.text)
+
+
+def _mask_fragment(text: str) -> str:
+    """Mask a piece of a record that cannot be parsed: personal keys' values, then patterns."""
+    text = _PERSONAL_PAIR.sub(
+        lambda m: f'"{m.group(1)}"{m.group(2)}"{_BY_KEY[m.group(1)](m.group(3))}"', text)
+    text = mask_text(text)
+    text = _IPV4.sub(lambda m: mask_ip(m.group(0)), text)
+    return _WORD.sub(_mask_id_like, text)
+
+
+def head(text: str, limit: int) -> str:
+    """At most ``limit`` characters of ``text``, cut at a separator so no value is half-shown."""
+    if len(text) <= limit:
+        return text
+    cut = max(text.rfind(sep, 0, limit) for sep in (" ", ",", "\n", '"'))
+    return text[: cut if cut > limit // 2 else limit]
+
+
+def masked_preview(raw: str, limit: int = DISPLAY_LIMIT) -> MaskedPreview:
+    """The masked record for a screen: whole when short, else its head (the rest downloads)."""
+    if len(raw) <= limit:
+        return MaskedPreview(masked_raw(raw)[: limit * 2], len(raw))
+    return MaskedPreview(_mask_fragment(head(raw, limit)), len(raw))
+
+
 def masked_raw(raw: str) -> str:
     """``raw`` with personal values masked: by key when it is JSON, by pattern otherwise."""
     try:
-        data = json.loads(raw)
-    except ValueError:
-        text = mask_text(raw)
-        text = _IPV4.sub(lambda m: mask_ip(m.group(0)), text)
-        return _ID_LIKE.sub(lambda m: mask_document(m.group(0)), text)
-    return json.dumps(_mask_node(data), ensure_ascii=False, indent=2)
+        return json.dumps(_mask_node(json.loads(raw)), ensure_ascii=False, indent=2)
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to walk
+        return _mask_fragment(raw)
 
 
 def reveal_refused(conn: Connection, staff: HasRole, record_id: int,

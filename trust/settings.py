@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from trust.datadir import make_private
 from trust.errors import ConfigurationError
 
 EventKindName = Literal["profile_verification", "review", "reference_check", "complaint"]
@@ -117,6 +118,25 @@ class ModelSettings(BaseModel):
     explanation_features: int = Field(3, ge=0, le=10)
 
 
+class EncryptionSettings(BaseModel):
+    """Keys that seal personal data at rest (see ``trust/encryption.py`` for rotation)."""
+
+    # Key material for new seals; unset means derived from the secret key.
+    key: str | None = Field(None, min_length=32)
+    # Older key materials, kept only to open what they sealed until ``trust encryption reseal``.
+    previous_keys: list[str] = Field(default_factory=list)
+
+
+class DashboardSettings(BaseModel):
+    """Sessions and sign-in of the staff dashboard."""
+
+    # A signed-in session with no activity for this long is signed out.
+    idle_timeout_minutes: float = Field(30.0, gt=0)
+    # Failed sign-ins one client may make per window before it must wait.
+    max_failed_sign_ins: int = Field(5, gt=0)
+    sign_in_window_seconds: int = Field(300, gt=0)
+
+
 class Settings(BaseSettings):
     """Everything the pipeline reads from its environment (prefix ``TRUST_``)."""
 
@@ -141,6 +161,8 @@ class Settings(BaseSettings):
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     model: ModelSettings = Field(default_factory=ModelSettings)
     qa: QaSettings = Field(default_factory=QaSettings)
+    encryption: EncryptionSettings = Field(default_factory=EncryptionSettings)
+    dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
 
     _generated_key: tuple[Path, bytes] | None = PrivateAttr(default=None)
 
@@ -173,6 +195,12 @@ class Settings(BaseSettings):
             self._generated_key = (path, self._generated_secret_key(path))
         return self._generated_key[1]
 
+    def encryption_key_materials(self) -> list[bytes]:
+        """Key materials for sealing personal data: the current one first, then older ones."""
+        key = self.encryption.key
+        current = key.encode() if key else self.resolved_secret_key()
+        return [current, *(key.encode() for key in self.encryption.previous_keys)]
+
     def _generated_secret_key(self, path: Path) -> bytes:
         if self.environment == "production":
             raise ConfigurationError(
@@ -180,7 +208,7 @@ class Settings(BaseSettings):
             )
         if path.exists():
             return path.read_text().strip().encode()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        make_private(self.data_dir)
         key = secrets.token_hex(32)
         # Exclusive create: two processes starting together must agree on one key.
         try:

@@ -29,9 +29,11 @@ import redis
 from dramatiq.errors import ConnectionError as BrokerConnectionError
 from dramatiq.middleware import CurrentMessage
 
+from trust.encryption import Keyring
 from trust.errors import PoisonEventError, TransientStoreError
 from trust.pipeline import BatchResult, Pipeline
 from trust.settings import Settings
+from trust.store.sealed import seal_records
 from workers.crashes import CRASHED_REASON, CrashLedger, Delivery
 from workers.dead_letters import DeadLetters
 from workers.metrics import pipeline_metrics
@@ -78,10 +80,16 @@ class Actors:
     """The actors declared on one broker."""
 
     process_events: dramatiq.Actor[[list[dict[str, Any]]], None]
+    # Seals each record's personal fields, so Redis and its append-only file never hold
+    # them in clear; the pipeline opens them. None only for the benchmark's no-op actor.
+    keyring: Keyring | None = None
 
     def send_batch(self, records: Sequence[Any]) -> None:
         """Enqueue one batch (implements ``trust.submit.EventSink``)."""
-        self.process_events.send(list(records))
+        if self.keyring is None:
+            self.process_events.send(list(records))
+        else:
+            self.process_events.send(seal_records(records, self.keyring))
 
 
 def _enqueued_at() -> float | None:
@@ -218,4 +226,4 @@ def declare_actors(
         broker=broker,
         retry_when=_retry_when(settings.worker.max_retries),
     )(process_events)
-    return Actors(actor)
+    return Actors(actor, Keyring.from_settings(settings))

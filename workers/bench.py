@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import StaticPool
 
+from trust.encryption import Keyring
 from trust.events import EVENT_KINDS
 from trust.intake.sinks import store_events
 from trust.pipeline import Pipeline, decide_one, hasher_for, sort_records
@@ -64,7 +65,7 @@ def ceiling(settings: Settings, records: list[dict[str, Any]], batch: int) -> di
     engine = create_engine("sqlite://", poolclass=StaticPool,
                            connect_args={"check_same_thread": False})
     metadata.create_all(engine)
-    scratch = Store(engine)
+    scratch = Store.of_engine(engine, Keyring.from_settings(settings))
     scorer = build_scorer(settings)
     hasher = hasher_for(settings)
     began = time.perf_counter()

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from trust.encryption import Keyring
 from trust.errors import ModelError
 from trust.events import EVENT_KINDS, Event, validate_record
 from trust.intake.batches import IngestBatch
@@ -93,7 +94,7 @@ def train_demo_models(
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     path = settings.data_dir.resolve() / HISTORY_STORE
     _remove_sqlite(path)  # a scratch store left by an interrupted start
-    store = Store.open(f"sqlite:///{path}")
+    store = Store.open(f"sqlite:///{path}", keyring=Keyring.from_settings(settings))
     detector, _ = detector_options(settings)
     activated: list[str] = []
     try:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
+from trust.datadir import make_private
 from trust.errors import QueueUnavailableError
 from trust.settings import Settings
 from trust.store import Store
@@ -79,14 +80,28 @@ def child_env(settings: Settings, redis_url: str) -> dict[str, str]:
     return env
 
 
+# How the dashboard is served, whoever starts it. Streamlit reads .streamlit/config.toml
+# from the working directory, which `trust up` does not choose, so these are flags.
+DASHBOARD_FLAGS = (
+    "--server.headless", "true",
+    # No usage statistics leave the machine.
+    "--browser.gatherUsageStats", "false",
+    # No "Deploy", "Rerun" or "Clear cache" for whoever opens the page.
+    "--client.toolbarMode", "minimal",
+    # A traceback may quote the data it failed on: it goes to the log, not to the browser.
+    "--client.showErrorDetails", "none",
+    # The code does not change under a running dashboard.
+    "--server.fileWatcherType", "none",
+)
+
+
 def dashboard_command(settings: Settings) -> list[str]:
     """The Streamlit command line, bound to loopback (or the configured bind host)."""
     return [
         sys.executable, "-m", "streamlit", "run", str(DASHBOARD_APP),
         "--server.address", settings.bind_host,
         "--server.port", str(settings.dashboard_port),
-        "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
+        *DASHBOARD_FLAGS,
     ]
 
 
@@ -124,6 +139,7 @@ def run_up(settings: Settings, options: UpOptions, say: Callable[[str], None]) -
     from workers.demo import DemoFeed
     from workers.metrics import prepare_multiprocess
 
+    make_private(settings.data_dir)
     supervisor = Supervisor()
     stop_on_signals(supervisor)
     redis = EmbeddedRedis.in_data_dir(settings.data_dir) if not settings.redis_url else None
@@ -191,6 +207,7 @@ def run_workers(settings: Settings, processes: int, threads: int, say: Callable[
     from workers.metrics import prepare_multiprocess
 
     url = require_redis(redis_url_of(settings))
+    make_private(settings.data_dir)
     Store.from_settings(settings).close()  # migrate once here, not in every child
     require_rule_pack(settings)
     prepare_multiprocess(settings.data_dir.resolve() / "metrics", clear=True)

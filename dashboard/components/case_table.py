@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components.sla import countdown
+from dashboard.components.text import safe_frame
 from trust.cases.queries import QueueItem
 
 KIND_WORDS = {
@@ -67,7 +68,7 @@ def _sla_style(cell: str) -> str:
 def case_table(items: Sequence[QueueItem], now: datetime, *, key: str) -> None:
     """Show ``items`` as a table whose first column opens the case; SLA cells in colour."""
     st.dataframe(
-        case_frame(items, now).style.map(_sla_style, subset=["SLA"]),
+        safe_frame(case_frame(items, now)).style.map(_sla_style, subset=["SLA"]),
         key=key,
         hide_index=True,
         width="stretch",

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components.case_table import KIND_WORDS, STATUS_WORDS
-from dashboard.components.text import plain
+from dashboard.components.text import plain, safe_frame
 
 LINK_WORDS = {"device": "same device", "payment": "same payment method",
               "document": "same identity document", "phone": "same phone number",
@@ -25,22 +25,22 @@ def timeline_tables(account_id: str, timeline: dict[str, Any]) -> None:
         return
     if cases:
         st.markdown("**Cases about this account**")
-        st.dataframe(pd.DataFrame([{
+        st.dataframe(safe_frame(pd.DataFrame([{
             "Case": f"case?case={c['id']}", "Kind": KIND_WORDS.get(c["kind"], c["kind"]),
             "Status": STATUS_WORDS.get(c["status"], c["status"]), "Label": c["label"] or "",
             "Opened": c["opened_at"], "Resolved": c["resolved_at"],
             "Evidence": c["evidence_count"], "Risk": round(c["risk_score"]),
-        } for c in cases]), hide_index=True, width="stretch", column_config={
+        } for c in cases])), hide_index=True, width="stretch", column_config={
             "Case": st.column_config.LinkColumn("Case", display_text=r"case\?case=(\d+)")})
     if events:
         st.markdown("**Events** (as subject or counterparty)")
-        st.dataframe(pd.DataFrame([{
+        st.dataframe(safe_frame(pd.DataFrame([{
             "When": e["occurred_at"], "Kind": KIND_WORDS.get(e["kind"], e["kind"]),
             "Event": e["event_id"],
             "Role": "subject" if e["subject_id"] == account_id else "counterparty",
             "Outcome": e["outcome"] or "", "Risk": e["risk_score"],
             "Case": e["case_id"],
-        } for e in events]), hide_index=True, width="stretch")
+        } for e in events])), hide_index=True, width="stretch")
 
 
 def links_table(links: Sequence[dict[str, Any]]) -> None:
@@ -49,12 +49,12 @@ def links_table(links: Sequence[dict[str, Any]]) -> None:
         st.info("No other account shares a device, payment method, document, phone, e-mail "
                 "or IP address with this one.")
         return
-    st.dataframe(pd.DataFrame([{
+    st.dataframe(safe_frame(pd.DataFrame([{
         "Account": f"accounts?account={quote(str(link['account_id']), safe='')}",
         "Shares": LINK_WORDS.get(link["kind"], link["kind"]),
         "Value (masked)": link["masked"], "Status": link["status"] or "unknown",
         "Last seen": link["last_seen_at"],
-    } for link in links]), hide_index=True, width="stretch", column_config={
+    } for link in links])), hide_index=True, width="stretch", column_config={
         "Account": st.column_config.LinkColumn("Account", display_text=r"account=(.+)$")})
     st.caption("Values are masked; the account column opens the account's page.")
 

@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard import session
 from dashboard.components.actions import flash, perform
+from dashboard.components.text import safe_frame
 from trust.staff import (
     Role,
     StaffMember,
@@ -26,12 +27,12 @@ def staff_table() -> list[str]:
     """Every staff user with role and status; returns the usernames."""
     with transaction(session.engine()) as conn:
         people = list_staff(conn)
-    st.dataframe(pd.DataFrame([{
+    st.dataframe(safe_frame(pd.DataFrame([{
         "Username": p["username"], "Role": p["role"],
         "May reveal personal data": bool(p["can_reveal_pii"]), "Active": bool(p["active"]),
-        "Failed logins": p["failed_logins"], "Locked until": p["locked_until"],
+        "Failed sign-ins since the last success": p["failed_logins"],
         "Last login": p["last_login_at"], "Created": p["created_at"],
-    } for p in people]), hide_index=True, width="stretch")
+    } for p in people])), hide_index=True, width="stretch")
     return [p["username"] for p in people]
 
 

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import cached, session
 from dashboard.components.payload import masked_refused
-from dashboard.components.text import plain
+from dashboard.components.text import plain, safe_frame
 from trust.errors import QueueUnavailableError
 
 PAGE_SIZE = 50
@@ -27,10 +27,10 @@ if total == 0:
 else:
     pages = max(1, -(-total // PAGE_SIZE))
     st.caption(f"Held records: {total:,}, newest first. Page {min(number, pages)} of {pages}.")
-    st.dataframe(pd.DataFrame([{
+    st.dataframe(safe_frame(pd.DataFrame([{
         "Received": r["received_at"], "Source": r["source"], "Line": r["line_number"],
         "Event id": r["event_id"] or "", "Why it was refused": r["reason"],
-    } for r in rows]), hide_index=True, width="stretch")
+    } for r in rows])), hide_index=True, width="stretch")
     st.number_input("Page", min_value=1, max_value=pages, step=1, key="quarantine-page")
     labels = {r["id"]: f"{r['source']} line {r['line_number']}: {r['reason'][:80]}" for r in rows}
     picked = st.selectbox("Look at one record", list(labels), format_func=lambda i: labels[i],
@@ -40,7 +40,7 @@ else:
         field, message = problem.get("field", "?"), problem.get("message", problem)
         st.markdown(f"- {plain(field)}: {plain(message)}")
     st.caption("The record as received (personal values masked):")
-    masked_refused(member, record["id"], record["raw"])
+    masked_refused(member, record["id"], cached.quarantined_raw(db, record["id"]))
 
 st.subheader("Dead letters: batches the workers gave up on")
 if not settings.redis_url:
@@ -56,7 +56,7 @@ if count == 0:
     st.success("No batch is dead-lettered.")
     st.stop()
 st.caption(f"Dead-lettered batches: {count:,}; the newest {len(letters)} are listed.")
-st.dataframe(pd.DataFrame([{
+st.dataframe(safe_frame(pd.DataFrame([{
     "Failed": d.failed_at, "Records": d.records, "Retries": d.retries, "Error": d.error,
     "First events": ", ".join(d.event_ids[:3]), "Id": d.id,
-} for d in letters]), hide_index=True, width="stretch")
+} for d in letters])), hide_index=True, width="stretch")

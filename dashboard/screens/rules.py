@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard import cached, session
 from dashboard.components.charts import bars, lines
+from dashboard.components.text import safe_frame
 
 settings = session.settings()
 session.current_staff()
@@ -27,7 +28,7 @@ shown = [r for r in rules if r["state"] in (states or [])]
 if not shown:
     st.info("No rule in the chosen states. Pick live, shadow or disabled above.")
 else:
-    st.dataframe(pd.DataFrame(shown), hide_index=True, width="stretch")
+    st.dataframe(safe_frame(pd.DataFrame(shown)), hide_index=True, width="stretch")
 
 days = st.segmented_control("Period", [7, 30, 90], default=30, key="rules-days",
                             format_func=lambda d: f"last {d} days") or 30
@@ -45,4 +46,4 @@ bars(figures["precision"], x="rule_id", y="precision", color="state", horizontal
      title="Precision per rule", x_title="rule",
      empty="Staff have not judged any flagged case in this period yet.")
 if figures["precision"]:
-    st.dataframe(pd.DataFrame(figures["precision"]), hide_index=True, width="stretch")
+    st.dataframe(safe_frame(pd.DataFrame(figures["precision"])), hide_index=True, width="stretch")

@@ -10,7 +10,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_KEYRING, TEST_SECRET
 from trust.cases.seed import seed_open_cases
 from trust.settings import Settings
 from trust.staff import StaffMember, add_staff, get_staff, set_reveal_grant
@@ -29,13 +29,11 @@ def dashboard_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     monkeypatch.setenv("TRUST_SECRET_KEY", TEST_SECRET)
     monkeypatch.setenv("TRUST_ENVIRONMENT", "test")
     monkeypatch.delenv("TRUST_REDIS_URL", raising=False)
-    store = Store.open(url)
+    store = Store.open(url, keyring=TEST_KEYRING)
     yield store
     store.close()
-    # The app under test opened its own engine on this file; let it go with the test.
-    from dashboard.session import store_for
-
-    store_for.clear()
+    # The app under test opened its own engine on this file, and counted its sign-ins.
+    st.cache_resource.clear()
     st.cache_data.clear()
 
 

@@ -12,7 +12,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -24,6 +23,8 @@ import pytest
 
 from tests.conftest import service_missing
 from tests.dashboard.conftest import APP, PASSWORD
+from trust.settings import Settings
+from workers.up import dashboard_command
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -77,12 +78,10 @@ def _streamlit(tmp_path: Path) -> Iterator[str]:
     """``streamlit run`` of the dashboard on a free 127.0.0.1 port; yields its address."""
     port = _free_port()
     log = (tmp_path / "streamlit.log").open("wb")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(APP), "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        env={**os.environ}, stdout=log, stderr=subprocess.STDOUT,
-    )
+    # The command `trust up` runs, flags and all.
+    command = dashboard_command(Settings(bind_host="127.0.0.1", dashboard_port=port))
+    assert command[4] == str(APP)
+    server = subprocess.Popen(command, env={**os.environ}, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, server)
@@ -241,3 +240,42 @@ def test_an_appeal_is_walked_from_intake_to_overturn_and_the_account_is_free_aga
         finally:
             browser.close()
     assert (tmp_path / "3-account-free.png").stat().st_size > 0
+
+
+def _leaves_the_machine(url: str, served: str) -> bool:
+    return not (url.startswith(served) or url.startswith(served.replace("http", "ws", 1))
+                or url.startswith(("data:", "blob:")))
+
+
+def test_no_request_leaves_the_machine_and_visitors_get_no_developer_menu(
+    chromium_path: str, served_dashboard: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1200})
+        page.set_default_timeout(STEP_MS)
+        requested: list[str] = []
+        page.on("request", lambda request: requested.append(request.url))
+        try:
+            page.goto(served_dashboard)
+            _settled(page)
+            # An anonymous visitor: no "Deploy", no menu with "Clear cache" or "Rerun".
+            assert page.get_by_test_id("stMainMenu").count() == 0
+            assert page.get_by_test_id("stAppDeployButton").count() == 0
+            _sign_in(page, "smoke-lead")
+            expect(page.get_by_role("heading", name="Queue", exact=True)).to_be_visible()
+            expect(page.get_by_label("Page")).to_be_visible()
+            _settled(page)
+            page.get_by_role("button", name="Claim next").click()  # opens the case screen
+            expect(page.get_by_text("You claimed case #1.")).to_be_visible()
+            _settled(page)
+            page.wait_for_timeout(1_000)  # late fetches: fonts, icons
+        except Exception:
+            page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+    assert requested
+    assert [u for u in requested if _leaves_the_machine(u, served_dashboard)] == []

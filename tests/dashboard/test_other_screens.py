@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import streamlit as st
 from sqlalchemy import select, update
 
 from tests.dashboard.conftest import PASSWORD, app_as, open_page, texts
+from trust.refused import DISPLAY_LIMIT
 from trust.staff import login
 from trust.store import transaction
 from trust.store.quarantine import QuarantinedRecord, quarantine_records
@@ -59,11 +61,26 @@ def test_the_refused_input_screen_shows_why_a_record_was_refused(dashboard_store
     assert "x.y@mail.com" in app.code[0].value
 
 
+def test_a_huge_refused_record_shows_its_masked_head_and_offers_the_rest_as_a_download(
+    dashboard_store, staff
+) -> None:
+    # `trust decide` keeps the whole input: the screen must not mask or render megabytes.
+    raw = json.dumps({"profile": {"email": "x.y@mail.com"}, "pad": "word " * 400_000})
+    record = QuarantinedRecord(source="decide", line_number=1, raw=raw, errors=[],
+                               reason="(record): record is too large")
+    with transaction(dashboard_store.engine) as conn:
+        quarantine_records(conn, [record], received_at=datetime.now(UTC))
+    app = open_page(app_as(staff("ana", "analyst")), "quarantine")
+    assert not app.exception
+    shown = app.code[0].value
+    assert len(shown) <= DISPLAY_LIMIT and "x.y@mail.com" not in shown
+    assert f"of {len(raw):,} characters" in texts(app)
+    assert app.get("download_button")
+
+
 def test_the_refused_input_screen_lists_dead_letters_from_the_queue(
     staff, redis_url, monkeypatch
 ) -> None:
-    import json
-
     import redis
 
     from trust.dead_letters import bodies_key, index_key

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import insert, select
 
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_KEYRING, TEST_SECRET
 from trust.intake import ingest_file
 from trust.settings import Settings
 from trust.simulate import simulate
@@ -67,7 +67,7 @@ def marketplace(tmp_path_factory: pytest.TempPathFactory) -> Marketplace:
     url = f"sqlite:///{folder / 'trust.db'}"
     settings = Settings(environment="test", data_dir=folder, database_url=url,
                         secret_key=TEST_SECRET)
-    store = Store.open(url)
+    store = Store.open(url, keyring=TEST_KEYRING)
     ingest_file(store, summary.events_path, settings)
     store.close()
     return Marketplace(url, summary.truth_path)
@@ -75,6 +75,6 @@ def marketplace(tmp_path_factory: pytest.TempPathFactory) -> Marketplace:
 
 @pytest.fixture
 def market_store(marketplace: Marketplace):
-    store = Store.open(marketplace.database_url)
+    store = Store.open(marketplace.database_url, keyring=TEST_KEYRING)
     yield store
     store.close()

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, select
 from tests.factories import profile_verification_payload, review_payload
 from tests.pipeline_invariants import assert_nothing_lost
 from trust.decisions import Decision
+from trust.encryption import Keyring
 from trust.events import EVENT_KINDS, Event
 from trust.intake.sinks import store_events
 from trust.pii import PiiHasher
@@ -67,8 +68,9 @@ def test_decisions_scored_ahead_equal_those_scored_inside_the_transaction(
     records = [r for r, _ in generate_events(60, 30, 9) if r["kind"] in EVENT_KINDS][:600]
     scorer = build_scorer(settings)
     hasher = hasher_for(settings)
-    ahead, inside = Store.open(f"sqlite:///{tmp_path / 'ahead.db'}"), Store.open(
-        f"sqlite:///{tmp_path / 'inside.db'}")
+    keyring = Keyring.from_settings(settings)
+    ahead = Store.open(f"sqlite:///{tmp_path / 'ahead.db'}", keyring=keyring)
+    inside = Store.open(f"sqlite:///{tmp_path / 'inside.db'}", keyring=keyring)
     pipeline = default_pipeline(ahead, settings, scorer)
     expected: dict[str, object] = {}
     for start in range(0, len(records), 100):

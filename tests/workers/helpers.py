@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import dramatiq
 
+from tests.workers.conftest import ROOT, free_port
 from trust.settings import Settings
 
 
@@ -55,3 +61,45 @@ def wait_until(
             raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}{detail}")
         time.sleep(0.1)
     return time.monotonic() - began
+
+
+def read_lines(stream: object, lines: list[str]) -> None:
+    """Append each line of ``stream`` to ``lines`` until it closes (run it in a thread)."""
+    for raw in iter(stream.readline, b""):  # type: ignore[attr-defined]
+        lines.append(raw.decode(errors="replace"))
+
+
+def wait_for_line(
+    lines: list[str], text: str, proc: subprocess.Popen[bytes], timeout: float
+) -> None:
+    """Wait until ``proc`` printed a line containing ``text``; fail if it exits first."""
+    deadline = time.monotonic() + timeout
+    while not any(text in line for line in lines):
+        if proc.poll() is not None:
+            raise AssertionError(f"trust up exited early:\n{''.join(lines)}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {text!r} within {timeout:.0f}s:\n{''.join(lines)}")
+        time.sleep(0.2)
+
+
+def start_trust_up(
+    tmp_path: Path, *args: str, dashboard_port: int = 0, **env_vars: str
+) -> tuple[subprocess.Popen[bytes], list[str], int]:
+    """``trust up ARGS`` on a data folder in ``tmp_path``; its output lines, its metrics port."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRUST_")}
+    metrics_port = free_port()
+    env.update(
+        TRUST_DATA_DIR=str(tmp_path / "data"),
+        TRUST_ENVIRONMENT="development",
+        TRUST_DASHBOARD_PORT=str(dashboard_port or free_port()),
+        TRUST_METRICS_PORT=str(metrics_port),
+        PYTHONPATH=str(ROOT),
+        **env_vars,
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "trust.cli.main", "up", *args],
+        env=env, cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    lines: list[str] = []
+    threading.Thread(target=read_lines, args=(proc.stdout, lines), daemon=True).start()
+    return proc, lines, metrics_port

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
-import threading
-import time
 import urllib.request
 from pathlib import Path
 
@@ -18,7 +15,7 @@ from sqlalchemy import select
 from tests.factories import review_payload
 from tests.pipeline_invariants import assert_nothing_lost, counts
 from tests.workers.conftest import ROOT, ThrowawayRedis, free_port, worker_env
-from tests.workers.helpers import queue_settings, wait_until
+from tests.workers.helpers import queue_settings, start_trust_up, wait_for_line, wait_until
 from trust.settings import Settings
 from trust.store import Store
 from trust.store.tables import decisions
@@ -28,42 +25,6 @@ from workers.embedded_redis import running_url
 from workers.wiring import build_pipeline
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
-
-
-def _read_lines(stream: object, lines: list[str]) -> None:
-    for raw in iter(stream.readline, b""):  # type: ignore[attr-defined]
-        lines.append(raw.decode(errors="replace"))
-
-
-def _wait_for(lines: list[str], text: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not any(text in line for line in lines):
-        if proc.poll() is not None:
-            raise AssertionError(f"trust up exited early:\n{''.join(lines)}")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no {text!r} within {timeout:.0f}s:\n{''.join(lines)}")
-        time.sleep(0.2)
-
-
-def _start_up(
-    tmp_path: Path, *args: str, dashboard_port: int = 0
-) -> tuple[subprocess.Popen[bytes], list[str], int]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRUST_")}
-    metrics_port = free_port()
-    env.update(
-        TRUST_DATA_DIR=str(tmp_path / "data"),
-        TRUST_ENVIRONMENT="development",
-        TRUST_DASHBOARD_PORT=str(dashboard_port or free_port()),
-        TRUST_METRICS_PORT=str(metrics_port),
-        PYTHONPATH=str(ROOT),
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "trust.cli.main", "up", *args],
-        env=env, cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    lines: list[str] = []
-    threading.Thread(target=_read_lines, args=(proc.stdout, lines), daemon=True).start()
-    return proc, lines, metrics_port
 
 
 def _answers(url: str) -> bool:
@@ -99,11 +60,11 @@ def test_trust_up_demo_decides_the_stream_and_leaves_no_process_after_ctrl_c(
     tmp_path: Path,
 ) -> None:
     dashboard_port = free_port()
-    proc, lines, metrics_port = _start_up(
+    proc, lines, metrics_port = start_trust_up(
         tmp_path, "--demo", "--demo-accounts", "200", dashboard_port=dashboard_port
     )
     try:
-        _wait_for(lines, "all decided", proc, 150)
+        wait_for_line(lines, "all decided", proc, 150)
         family = psutil.Process(proc.pid).children(recursive=True)
         with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics") as response:
             metrics = response.read().decode()
@@ -131,9 +92,9 @@ def test_trust_up_demo_decides_the_stream_and_leaves_no_process_after_ctrl_c(
 
 
 def test_a_killed_trust_up_takes_redis_and_its_workers_with_it(tmp_path: Path) -> None:
-    proc, lines, _ = _start_up(tmp_path, "--no-dashboard")
+    proc, lines, _ = start_trust_up(tmp_path, "--no-dashboard")
     try:
-        _wait_for(lines, "press Ctrl-C", proc, 60)
+        wait_for_line(lines, "press Ctrl-C", proc, 60)
         family = psutil.Process(proc.pid).children(recursive=True)
 
         proc.kill()  # no chance to clean up: the kernel's PDEATHSIG must do it

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 
+from trust.datadir import make_private
 from trust.settings import Settings, get_settings
 from trust.store import Store
 
@@ -17,5 +18,11 @@ def settings() -> Settings:
 
 
 def open_store(current: Settings | None = None) -> Store:
-    """The configured store, migrated; use it in a ``with`` block so it is always closed."""
-    return Store.from_settings(current or settings())
+    """The configured store, migrated; use it in a ``with`` block so it is always closed.
+
+    The data folder is made private first (``trust.datadir``): the store's files are
+    created 0600 inside a 0700 folder.
+    """
+    current = current or settings()
+    make_private(current.data_dir)
+    return Store.from_settings(current)

@@ -30,13 +30,14 @@ def bench_dashboard_command(
         time_reads,
         top_case_id,
     )
+    from trust.encryption import Keyring
     from trust.errors import ConfigurationError
     from trust.store import Store
 
     with tempfile.TemporaryDirectory(prefix="trust-bench-dashboard-") as scratch:
         url = database_url or f"sqlite:///{Path(scratch) / 'trust.db'}"
         current = settings().model_copy(update={"database_url": url})
-        with Store.open(url) as store:
+        with Store.open(url, keyring=Keyring.from_settings(current)) as store:
             try:
                 ensure_scratch(store)
             except ConfigurationError as exc:

@@ -45,6 +45,7 @@ def _register() -> None:
         intake_commands,
         model_commands,
         pipeline_commands,
+        privacy_commands,
         rules_commands,
         schema_commands,
         simulate_commands,
@@ -53,7 +54,7 @@ def _register() -> None:
 
     for module in (schema_commands, simulate_commands, intake_commands, pipeline_commands,
                    rules_commands, bench_commands, model_commands, staff_commands,
-                   dashboard_commands):
+                   dashboard_commands, privacy_commands):
         module.register(app)
 
 

@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from trust.events.codes import COUNTRY_CODES, CURRENCY_CODES
+from trust.events.personal import PERSONAL, Personal
 
 MAX_TEXT = 10_000
 MAX_SHORT = 200
@@ -148,9 +149,9 @@ class Money(StrictModel):
 class NetworkContext(StrictModel):
     """Where the action came from, when the platform knows it."""
 
-    ip: IPv4Address | IPv6Address | None = None
+    ip: Annotated[IPv4Address | IPv6Address | None, Personal("ip")] = None
     ip_country: CountryCode | None = None
-    device_id: Identifier | None = None
+    device_id: Annotated[Identifier | None, PERSONAL] = None
 
 
 class EventEnvelope(StrictModel):

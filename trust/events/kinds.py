@@ -22,6 +22,7 @@ from trust.events.common import (
     StrictModel,
     Timestamp,
 )
+from trust.events.personal import PERSONAL, Personal
 
 
 class AccountRole(StrEnum):
@@ -76,11 +77,11 @@ class EscrowState(StrEnum):
 class Profile(StrictModel):
     """The public and legal identity an account presents."""
 
-    display_name: ShortText
-    legal_name: ShortText
+    display_name: Annotated[ShortText, Personal("name")]
+    legal_name: Annotated[ShortText, Personal("name")]
     country: CountryCode
-    email: EmailStr
-    phone: PhoneNumber | None = None
+    email: Annotated[EmailStr, Personal("email")]
+    phone: Annotated[PhoneNumber | None, Personal("phone")] = None
     title: Annotated[str, Field(max_length=200)] | None = None
     skills: Annotated[list[ShortText], Field(max_length=50)] = []
     hourly_rate: Money | None = None
@@ -92,9 +93,11 @@ class IdentityDocument(StrictModel):
 
     type: DocumentType
     issuing_country: CountryCode
-    name_on_document: ShortText
-    date_of_birth: Day
-    number: Annotated[str, Field(min_length=4, max_length=40, pattern=r"^[A-Za-z0-9-]+$")]
+    name_on_document: Annotated[ShortText, Personal("name")]
+    date_of_birth: Annotated[Day, Personal("birth_date")]
+    number: Annotated[
+        str, Field(min_length=4, max_length=40, pattern=r"^[A-Za-z0-9-]+$"), Personal("document")
+    ]
     expires_on: Day
 
 
@@ -117,7 +120,7 @@ class ProfileVerificationEvent(EventEnvelope):
     profile: Profile
     document: IdentityDocument
     document_check: DocumentCheck
-    payment_fingerprint: Identifier | None = None
+    payment_fingerprint: Annotated[Identifier | None, PERSONAL] = None
 
     @property
     def account_ids(self) -> tuple[str, ...]:
@@ -145,7 +148,7 @@ class ReviewEvent(EventEnvelope):
     direction: ReviewDirection
     rating: Rating
     sub_ratings: SubRatings | None = None
-    text: LongText = ""
+    text: Annotated[LongText, Personal("text")] = ""
     amount_paid: Money
     contract_started_at: Timestamp
     contract_ended_at: Timestamp
@@ -167,8 +170,8 @@ class ReviewEvent(EventEnvelope):
 class Referee(StrictModel):
     """The off-platform client a freelancer named as a reference."""
 
-    name: ShortText
-    email: EmailStr
+    name: Annotated[ShortText, Personal("name")]
+    email: Annotated[EmailStr, Personal("email")]
     company: ShortText | None = None
     role: ShortText | None = None
 
@@ -192,10 +195,10 @@ class RefereeResponse(StrictModel):
 
     confirms: Flag
     rating: Rating | None = None
-    text: LongText = ""
+    text: Annotated[LongText, Personal("text")] = ""
     responded_at: Timestamp
-    ip: Annotated[str, Field(max_length=45)] | None = None
-    device_id: Identifier | None = None
+    ip: Annotated[str | None, Field(max_length=45), Personal("ip")] = None
+    device_id: Annotated[Identifier | None, PERSONAL] = None
 
 
 class ReferenceCheckEvent(EventEnvelope):
@@ -232,7 +235,7 @@ class ComplaintEvent(EventEnvelope):
     milestone_id: Identifier | None = None
     amount_in_dispute: Money | None = None
     escrow_state: EscrowState | None = None
-    description: LongText
+    description: Annotated[LongText, Personal("text")]
     evidence_refs: Annotated[list[Identifier], Field(max_length=50)] = []
 
     @model_validator(mode="after")
@@ -257,7 +260,7 @@ class AppealEvent(EventEnvelope):
     kind: Literal["appeal"] = "appeal"
     account_id: Identifier
     decision_event_id: Identifier | None = None
-    new_information: LongText = ""
+    new_information: Annotated[LongText, Personal("text")] = ""
     evidence_refs: Annotated[list[Identifier], Field(max_length=50)] = []
 
     @property

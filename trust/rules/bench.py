@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from trust.decisions import Signals
+from trust.encryption import Keyring
 from trust.events import EVENT_KINDS, Event, event_adapter
 from trust.pii import PiiHasher
 from trust.rules.engine import RuleEngine
@@ -118,7 +119,8 @@ def bench_rules(
             # Rules score the four decided kinds; appeals go to people, not to the pack.
             events: list[Event] = [e for e in map(event_adapter.validate_json, handle)
                                    if e.kind in EVENT_KINDS]
-        store = Store.open(f"sqlite:///{Path(tmp) / 'bench.db'}")
+        store = Store.open(f"sqlite:///{Path(tmp) / 'bench.db'}",
+                           keyring=Keyring.from_secret(BENCH_KEY))
         try:
             _load_store(store, events, hasher)
             # A worker holds one batch, not the whole simulation: keep the loaded events out

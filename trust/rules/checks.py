@@ -8,7 +8,8 @@ from typing import Any
 
 import cel
 
-from trust.events import Event
+from trust.events import EVENT_TYPES, Event
+from trust.events.personal import personal_paths
 from trust.rules.bounds import bound_problems
 from trust.rules.expressions import ROOTS, References, analyse, flatten_signals
 from trust.rules.spec import RuleSpec
@@ -55,12 +56,18 @@ def _name_problems(spec: RuleSpec, refs: References, label: str) -> list[str]:
 def _placeholder_problems(spec: RuleSpec, label: str) -> list[str]:
     fields = event_fields(spec.kind)
     signals = set(SIGNAL_TYPES[spec.kind])
+    personal = {".".join(path) for path in personal_paths(EVENT_TYPES[spec.kind])}
     out = []
     for root, name in PLACEHOLDER.findall(spec.reason.text):
         known = fields if root == "event" else signals
         if name not in known:
             out.append(
                 f"{label}: reason text names unknown {root}.{name} (hint: {_close(name, known)})"
+            )
+        elif root == "event" and any(name == p or name.startswith(f"{p}.") for p in personal):
+            out.append(
+                f"{label}: reason text shows personal data event.{name} (hint: reasons are "
+                "stored and sent to the user in clear; describe it instead of quoting it)"
             )
     return out
 

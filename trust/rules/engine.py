@@ -13,6 +13,7 @@ import cel
 
 from trust.decisions import RuleHit, SignalValue
 from trust.events import Event
+from trust.plain_text import without_bidi_controls
 from trust.rules.expressions import SIGNAL_PREFIX
 from trust.rules.pack import Rule, RulePack
 from trust.rules.views import event_view
@@ -50,7 +51,8 @@ def _show(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
-    return str(value)
+    # An override character in an event value would reverse the rest of our sentence.
+    return without_bidi_controls(str(value))
 
 
 def render_reason(text: str, event: Mapping[str, Any], signals: Mapping[str, Any]) -> str:

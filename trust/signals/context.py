@@ -13,6 +13,7 @@ from trust.events import Event, ProfileVerificationEvent, ReferenceCheckEvent, R
 from trust.pii import PiiHasher
 from trust.signals.history import AccountFacts, PastEvent, PastReview, Timeline, utc
 from trust.store.accounts import batch_account_rows, batch_identifier_rows
+from trust.store.sealed import SEALED_KEY, personal_value
 from trust.store.tables import account_identifiers, accounts, events
 
 # Look-backs: complaint counts span 90 days, a reviewee's reviews 7 days, the rest 30 days.
@@ -176,6 +177,7 @@ class BatchContext:
             c.payload["direction"].as_string(),
             c.payload["rating"].as_integer(),
             c.payload["text"].as_string(),
+            c.payload[SEALED_KEY].as_string(),
         ).where(
             _kind_is("review"),
             or_(
@@ -191,7 +193,10 @@ class BatchContext:
             ),
             c.occurred_at <= hi,
         )
-        rows = [tuple(row) for row in conn.execute(query).all()]
+        rows = [
+            (*row[:7], personal_value(conn.dialect, row[0], row[7], row[8], "text"))
+            for row in conn.execute(query).all()
+        ]
         for e in self._unstored:
             if isinstance(e, ReviewEvent) and (
                 e.reviewee_id in reviewees
@@ -227,6 +232,8 @@ class BatchContext:
                 account_identifiers.c.first_seen_at,
                 events.c.payload[("profile", "email")].as_string(),
                 account_identifiers.c.value_hash,
+                events.c.event_id,
+                events.c.payload[SEALED_KEY].as_string(),
             )
             .join(events, events.c.event_id == account_identifiers.c.event_id)
             .where(
@@ -234,7 +241,11 @@ class BatchContext:
                 account_identifiers.c.kind == "email",
             )
         )
-        rows = [tuple(row) for row in conn.execute(query).all()]
+        rows = [
+            (*row[:2], personal_value(conn.dialect, row[4], row[2], row[5], "profile.email"),
+             row[3])
+            for row in conn.execute(query).all()
+        ]
         if self._unstored:
             stored = {(row[0], row[3]) for row in rows}
             by_id = {e.event_id: e for e in self._unstored}

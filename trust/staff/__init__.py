@@ -14,7 +14,7 @@ from trust.staff.accounts import (
     set_reveal_grant,
     set_role,
 )
-from trust.staff.auth import LOCKOUT, MAX_FAILED_LOGINS, LoginResult, authenticate, login
+from trust.staff.auth import SIGN_IN_REFUSED, LoginResult, authenticate, login
 from trust.staff.masking import mask_payload, mask_text, reveal
 from trust.staff.roles import (
     ROLE_PERMISSIONS,
@@ -25,14 +25,15 @@ from trust.staff.roles import (
     permissions_of,
     require,
 )
+from trust.staff.throttle import SignInThrottle
 
 __all__ = [
-    "LOCKOUT",
-    "MAX_FAILED_LOGINS",
     "ROLE_PERMISSIONS",
+    "SIGN_IN_REFUSED",
     "LoginResult",
     "Permission",
     "Role",
+    "SignInThrottle",
     "StaffMember",
     "add_staff",
     "authenticate",

@@ -8,10 +8,13 @@ from copy import deepcopy
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import Connection, select
 
 from trust.audit import record_audit
 from trust.errors import CaseError
+from trust.events import ALL_EVENT_TYPES
+from trust.events.personal import personal_fields
 from trust.pii import mask_document, mask_email, mask_ip, mask_opaque, mask_phone
 from trust.staff.roles import HasRole, Permission, require
 from trust.store.tables import events
@@ -24,38 +27,57 @@ def _mask_birth_date(value: str) -> str:
     return f"{value[:4]}-**-**" if len(value) >= 4 else "****"
 
 
-_EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE_IN_TEXT = re.compile(r"\+?\d[\d ()-]{6,}\d")
+# Linear in the text's length, whatever it holds: the look-behind lets a match start only
+# where a local part starts (not at every letter of a long word), and possessive
+# quantifiers never give back what they took. The former pattern spent a minute on 120 KB.
+_EMAIL_IN_TEXT = re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)++")
+# Phones live inside runs of digits and separators; a run is found in one pass (a plain
+# character class never backtracks) and only a run holding 8+ digits is searched.
+_PHONE_RUN = re.compile(r"[\d ()+-]{8,}")
+_PHONE_IN_RUN = re.compile(r"\+?\d[\d ()-]{6,}\d")
+_SEPARATORS = re.compile(r"[ ()-]")
+
+
+def _mask_phones_in_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    if sum(ch.isdigit() for ch in run) < 8:
+        return run
+    return _PHONE_IN_RUN.sub(lambda m: mask_phone(_SEPARATORS.sub("", m.group(0))), run)
 
 
 def mask_text(text: str) -> str:
-    """Free text with every e-mail address and phone number in it masked."""
-    text = _EMAIL_IN_TEXT.sub(lambda m: mask_email(m.group(0)), text)
-    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(re.sub(r"[ ()-]", "", m.group(0))), text)
+    """Free text with every e-mail address and phone number in it masked (linear time)."""
+    if "@" in text:
+        text = _EMAIL_IN_TEXT.sub(lambda m: mask_email(m.group(0)), text)
+    return _PHONE_RUN.sub(_mask_phones_in_run, text)
 
 
-_COMMON: dict[tuple[str, ...], Masker] = {
-    ("network", "ip"): mask_ip,
-    ("network", "device_id"): mask_opaque,
+# How each declared kind of personal value is shown (trust.events.personal.Mask).
+_MASKERS: dict[str, Masker | None] = {
+    "email": mask_email,
+    "phone": mask_phone,
+    "document": mask_document,
+    "birth_date": _mask_birth_date,
+    "ip": mask_ip,
+    "opaque": mask_opaque,
+    "text": mask_text,
+    "name": None,  # staff compare names with documents: shown in clear
 }
-# Paths of personal fields per event kind, and how each is masked for display.
+
+
+def _maskers_of(model: type[BaseModel]) -> dict[tuple[str, ...], Masker]:
+    found = {}
+    for path, marker in personal_fields(model):
+        masker = _MASKERS[marker.mask]
+        if masker is not None:
+            found[path] = masker
+    return found
+
+
+# Paths of personal fields per event kind, and how each is masked for display: read from
+# the declarations on the event models, so a new kind or field is masked without a list.
 PERSONAL_FIELDS: dict[str, dict[tuple[str, ...], Masker]] = {
-    "profile_verification": {
-        ("profile", "email"): mask_email,
-        ("profile", "phone"): mask_phone,
-        ("document", "number"): mask_document,
-        ("document", "date_of_birth"): _mask_birth_date,
-        ("payment_fingerprint",): mask_opaque,
-    },
-    "review": {("text",): mask_text},
-    "reference_check": {
-        ("referee", "email"): mask_email,
-        ("response", "ip"): mask_ip,
-        ("response", "device_id"): mask_opaque,
-        ("response", "text"): mask_text,
-    },
-    "complaint": {("description",): mask_text},
-    "appeal": {("new_information",): mask_text},
+    kind: _maskers_of(model) for kind, model in ALL_EVENT_TYPES.items()
 }
 
 
@@ -77,7 +99,7 @@ def mask_payload(kind: str, payload: dict[str, Any], reveal: bool = False) -> di
     copy = deepcopy(payload)
     if reveal:
         return copy
-    for path, masker in {**_COMMON, **PERSONAL_FIELDS.get(kind, {})}.items():
+    for path, masker in PERSONAL_FIELDS.get(kind, {}).items():
         _apply(copy, path, masker)
     return copy
 

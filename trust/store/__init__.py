@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from trust.encryption import Keyring
 from trust.settings import Settings
 from trust.store.database import create_store_engine, snapshot, transaction
 from trust.store.migrate import upgrade
+from trust.store.sealed import KeySource, attach_keyring
 
 
 @dataclass
@@ -18,17 +20,31 @@ class Store:
     engine: Engine
 
     @classmethod
-    def open(cls, url: str, *, migrate: bool = True) -> Store:
-        """Connect to ``url`` and (by default) bring its schema up to date."""
+    def open(cls, url: str, *, migrate: bool = True, keyring: Keyring | None = None) -> Store:
+        """Connect to ``url`` and (by default) bring its schema up to date.
+
+        Personal data is sealed with ``keyring``; without one, with the keys the
+        ``TRUST_*`` environment names (as ``Store.from_settings(Settings())`` would).
+        """
         engine = create_store_engine(url)
+        attach_keyring(engine.dialect, _key_source(keyring))
         if migrate:
             upgrade(engine)
         return cls(engine)
 
     @classmethod
+    def of_engine(cls, engine: Engine, keyring: Keyring) -> Store:
+        """A store over an engine built elsewhere (a scratch in-memory database)."""
+        attach_keyring(engine.dialect, _key_source(keyring))
+        return cls(engine)
+
+    @classmethod
     def from_settings(cls, settings: Settings, *, migrate: bool = True) -> Store:
         """The store the settings name (SQLite in the data folder unless configured)."""
-        return cls.open(settings.resolved_database_url, migrate=migrate)
+        return cls.open(
+            settings.resolved_database_url, migrate=migrate,
+            keyring=Keyring.from_settings(settings),
+        )
 
     @property
     def dialect(self) -> str:
@@ -44,6 +60,13 @@ class Store:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+def _key_source(keyring: Keyring | None) -> KeySource:
+    if keyring is not None:
+        return lambda: keyring
+    # Read on first use, not on open: a store used only for migrations or staff needs none.
+    return lambda: Keyring.from_settings(Settings())
 
 
 __all__ = ["Store", "create_store_engine", "snapshot", "transaction"]

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from trust.events import Event, ProfileVerificationEvent
 from trust.identifiers import AccountIdentifier, identifiers_of
 from trust.pii import PiiHasher
-from trust.store.tables import account_identifiers, accounts
+from trust.store.tables import account_identifiers, account_name_words, accounts
 
 
 def _upsert(conn: Connection) -> Any:
@@ -134,8 +136,31 @@ def batch_identifier_rows(
 
 
 def record_batch_identifiers(conn: Connection, batch: Sequence[Event], hasher: PiiHasher) -> None:
-    """``record_identifiers`` for a whole event batch in one statement (the fast path)."""
+    """``record_identifiers`` for a whole event batch in one statement (the fast path).
+
+    The words of each display name the batch shows are indexed too (``record_name_words``).
+    """
     _upsert_identifier_rows(conn, batch_identifier_rows(batch, hasher))
+    names = {e.account_id: e.profile.display_name for e in batch
+             if isinstance(e, ProfileVerificationEvent)}
+    record_name_words(conn, names, hasher)
+
+
+def name_words(name: str) -> list[str]:
+    """The words staff may search a display name by: 'Anna-Maria K.' -> anna, maria."""
+    return sorted(set(re.findall(r"\w{2,}", unicodedata.normalize("NFKC", name).casefold())))
+
+
+def record_name_words(conn: Connection, names: Mapping[str, str], hasher: PiiHasher) -> None:
+    """Index each account's current display name by keyed hashes of its words."""
+    if not names:
+        return
+    conn.execute(delete(account_name_words)
+                 .where(account_name_words.c.account_id.in_(sorted(names))))
+    rows = [{"account_id": account_id, "word_hash": hasher.hash("name_word", word)}
+            for account_id, name in sorted(names.items()) for word in name_words(name)]
+    if rows:
+        conn.execute(account_name_words.insert(), rows)
 
 
 def accounts_sharing(

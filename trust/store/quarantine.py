@@ -89,16 +89,29 @@ def quarantine_records(
     return len(rows)
 
 
-def held_records(conn: Connection, *, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
-    """Quarantined records still waiting for a fix, newest first."""
+def held_records(
+    conn: Connection, *, limit: int = 100, offset: int = 0, with_raw: bool = True
+) -> list[dict[str, Any]]:
+    """Quarantined records still waiting for a fix, newest first.
+
+    ``with_raw=False`` leaves out the records themselves (a list needs only why; one
+    record may be megabytes): read one with ``held_raw``.
+    """
+    columns = [c for c in quarantine.c if with_raw or c.name != "raw"]
     rows = conn.execute(
-        select(quarantine)
+        select(*columns)
         .where(quarantine.c.status == HELD)
         .order_by(quarantine.c.id.desc())
         .limit(limit)
         .offset(offset)
     )
     return [dict(row._mapping) for row in rows]
+
+
+def held_raw(conn: Connection, record_id: int) -> str | None:
+    """The refused record ``record_id`` as received (None if there is no such record)."""
+    raw = conn.execute(select(quarantine.c.raw).where(quarantine.c.id == record_id)).scalar()
+    return None if raw is None else str(raw)
 
 
 def count_held(conn: Connection) -> int:

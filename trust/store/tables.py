@@ -21,6 +21,8 @@ from sqlalchemy import (
     text,
 )
 
+from trust.store.sealed import SealedEventPayload, SealedText
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -50,7 +52,8 @@ events = Table(
     Column("subject_id", String(128), nullable=False),
     Column("counterparty_id", String(128)),
     Column("source", String(200)),
-    Column("payload", JSON, nullable=False),
+    # Personal fields sealed at rest (trust/store/sealed.py); JSON in the schema.
+    Column("payload", SealedEventPayload(), nullable=False),
     Index("ix_events_kind_occurred", "kind", "occurred_at"),
     Index("ix_events_subject_occurred", "subject_id", "occurred_at"),
     Index("ix_events_counterparty_occurred", "counterparty_id", "occurred_at"),
@@ -63,7 +66,7 @@ quarantine = Table(
     Column("source", String(500), nullable=False),
     Column("line_number", Integer),
     Column("event_id", String(128)),
-    Column("raw", Text, nullable=False),
+    Column("raw", SealedText("quarantine.raw"), nullable=False),
     Column("errors", JSON, nullable=False),
     Column("reason", Text, nullable=False),
     _ts("received_at", nullable=False, index=True),
@@ -83,8 +86,19 @@ accounts = Table(
     _ts("created_at"),
     _ts("first_seen_at", nullable=False),
     _ts("last_seen_at", nullable=False),
-    Column("display_name", String(200)),
+    # Sealed at rest (trust/store/sealed.py); found by name through account_name_words.
+    Column("display_name", SealedText("accounts.display_name")),
     Column("country", String(2)),
+)
+
+# Keyed hashes of the words of each account's display name: staff find an account by a
+# word of its name without the name being stored in clear.
+account_name_words = Table(
+    "account_name_words",
+    metadata,
+    Column("account_id", String(128), primary_key=True),
+    Column("word_hash", String(64), primary_key=True),
+    Index("ix_account_name_words_hash", "word_hash"),
 )
 
 # One row per (account, identifier): the link graph behind duplicate and ring signals.

@@ -76,6 +76,11 @@ BROKEN: dict[str, tuple[Callable[[Path], Path], str, str]] = {
         RULE,
         "reason text",
     ),
+    "personal data in reason": (
+        _one(reason={"code": "x", "text": "Review text: {event.text}"}),
+        RULE,
+        "shows personal data event.text",
+    ),
     "invalid YAML": (_raw("rules:\n  - id: [unclosed\n"), FILE, "invalid YAML"),
     "no rules key": (_raw("rule:\n  - id: x\n"), FILE, "rules"),
     "empty file": (_raw(""), FILE, "empty file"),

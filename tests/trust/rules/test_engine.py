@@ -165,3 +165,9 @@ def test_a_rule_over_its_budget_again_and_again_is_suspended(tmp_path: Path) -> 
     assert all("suspended after" in e for e in errors[SUSPEND_AFTER_OVERRUNS:])
     assert engine.suspended == {"rv_test_reciprocal_v1"}
     assert RuleEngine(pack, budget_s=10.0).evaluate(make_review(), _signals()).errors == []
+
+
+def test_a_bidi_override_in_an_event_value_cannot_reverse_the_reason() -> None:
+    event = {"referee": {"company": "Acme\u202e Ltd"}}
+    reason = render_reason("The referee claims to work at {event.referee.company}.", event, {})
+    assert reason == "The referee claims to work at Acme Ltd."
