@@ -15,7 +15,6 @@
     ├── PermissionDeniedError
     │   └── FourEyesError
     ├── AuthenticationError
-    │   └── AccountLockedError
     ├── StaffError
     ├── PoisonEventError
     ├── QueueUnavailableError
