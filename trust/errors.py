@@ -79,3 +79,7 @@ class PoisonEventError(TrustError):
 
 class QueueUnavailableError(TrustError):
     """Raised when events cannot be enqueued because no queue is configured or reachable."""
+
+
+class DisputeError(CaseError):
+    """Raised when a fact or action does not fit the dispute's stage (or it is over)."""

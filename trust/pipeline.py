@@ -20,7 +20,7 @@ from typing import Any, Protocol, runtime_checkable
 from sqlalchemy import Connection, select
 
 from trust.decisions import Decision
-from trust.events import Event, validate_record
+from trust.events import EVENT_KINDS, Event, validate_record
 from trust.intake.batches import CONFLICTING_CONTENT
 from trust.intake.sinks import conflict_record, store_events
 from trust.pii import PiiHasher, hasher_for
@@ -84,6 +84,25 @@ class CaseOpener(Protocol):
     ) -> Mapping[str, int]:
         """Map of event_id to the case it opened or joined."""
         ...
+
+
+class PartyEventIntake(Protocol):
+    """Stores and applies events that feed a process instead of being scored
+    (``trust.disputes.intake.take_party_events``)."""
+
+    def __call__(self, conn: Connection, events: Sequence[Any], hasher: PiiHasher, *,
+                 source: str, now: datetime) -> PartyOutcome:
+        """What was stored, repeated, refused (to quarantine) and which case each joined."""
+        ...
+
+
+class PartyOutcome(Protocol):
+    """What a ``PartyEventIntake`` did with a batch."""
+
+    stored: int
+    repeated: int
+    refused: list[QuarantinedRecord]
+    case_ids: dict[str, int]
 
 
 @dataclass(slots=True)
@@ -179,6 +198,8 @@ class Pipeline:
     source: str = "queue"
     # When set, seconds spent per stage accumulate here (benchmarks read it).
     stage_seconds: dict[str, float] | None = None
+    # Kinds that are not scored (dispute statements, evidence, answers) go here instead.
+    party_events: PartyEventIntake | None = None
 
     def process(
         self,
@@ -203,10 +224,12 @@ class Pipeline:
         hasher = hasher_for(self.settings)
         result = BatchResult(received=len(records) + len(refused), stored=0, duplicates=0,
                              quarantined=0)
-        scored = self._score_ahead(sorted_records.events, hasher, now, clock)
+        scorable = [e for e in sorted_records.events if e.kind in EVENT_KINDS]
+        party = [e for e in sorted_records.events if e.kind not in EVENT_KINDS]
+        scored = self._score_ahead(scorable, hasher, now, clock)
         with clock("commit"), transaction(self.store.engine) as conn:
             with clock("store"):
-                stored = store_events(conn, sorted_records.events, hasher, source=self.source,
+                stored = store_events(conn, scorable, hasher, source=self.source,
                                       received_at=now)
                 conflicts = [conflict_record(self.source, None, e) for e in stored.conflicting]
                 # quarantine_records holds each (source, line, raw) once: redelivery adds none.
@@ -229,7 +252,25 @@ class Pipeline:
                     result.case_ids = dict(
                         self.open_cases(conn, result.decisions, self.settings, now)
                     )
+            if party:
+                self._take_party_events(conn, party, hasher, now, result)
         return result
+
+    def _take_party_events(self, conn: Connection, events: Sequence[Event], hasher: PiiHasher,
+                           now: datetime, result: BatchResult) -> None:
+        """After the batch's cases exist (a complaint and its answer may share a batch)."""
+        if self.party_events is None:
+            refusals = [QuarantinedRecord(self.source, None, e.model_dump_json(), [{
+                "field": "kind", "message": f"{e.kind} events are not taken by this pipeline"}],
+                f"kind: {e.kind} events are not taken by this pipeline", e.event_id)
+                for e in events]
+            result.quarantined += quarantine_records(conn, refusals, received_at=now)
+            return
+        taken = self.party_events(conn, events, hasher, source=self.source, now=now)
+        result.stored += taken.stored
+        result.duplicates += taken.repeated
+        result.quarantined += quarantine_records(conn, taken.refused, received_at=now)
+        result.case_ids.update(taken.case_ids)
 
     def _score_ahead(
         self, events: Sequence[Event], hasher: PiiHasher, now: datetime, clock: StageClock
@@ -268,10 +309,11 @@ def default_pipeline(
     store: Store, settings: Settings, scorer: BatchScorer, *, source: str = "queue"
 ) -> Pipeline:
     """The production wiring: decisions stored by the store, cases opened by ``trust.cases``."""
-    from trust.cases import open_or_join
+    from trust.disputes.intake import open_cases_and_disputes, take_party_events
     from trust.store.decisions import insert_decisions
 
-    return Pipeline(store, settings, scorer, insert_decisions, open_or_join, source=source)
+    return Pipeline(store, settings, scorer, insert_decisions, open_cases_and_disputes,
+                    source=source, party_events=take_party_events)
 
 
 def process_batch(

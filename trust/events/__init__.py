@@ -1,9 +1,19 @@
 """Event schemas: what the marketplace sends us, validated strictly."""
 
 from trust.events.common import EventEnvelope, Money, NetworkContext
+from trust.events.disputes import (
+    Attachment,
+    DisputeAnswerEvent,
+    DisputeEvent,
+    DisputeEvidenceEvent,
+    DisputePartyEvent,
+    DisputeStatementEvent,
+)
 from trust.events.kinds import (
     EVENT_KINDS,
     EVENT_TYPES,
+    INTAKE_KINDS,
+    INTAKE_TYPES,
     AccountRole,
     ComplaintCategory,
     ComplaintEvent,
@@ -19,9 +29,17 @@ from trust.events.validation import EventValidationIssue, ValidationResult, vali
 __all__ = [
     "EVENT_KINDS",
     "EVENT_TYPES",
+    "INTAKE_KINDS",
+    "INTAKE_TYPES",
     "AccountRole",
+    "Attachment",
     "ComplaintCategory",
     "ComplaintEvent",
+    "DisputeAnswerEvent",
+    "DisputeEvent",
+    "DisputeEvidenceEvent",
+    "DisputePartyEvent",
+    "DisputeStatementEvent",
     "EscrowState",
     "Event",
     "EventEnvelope",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -20,6 +21,12 @@ from trust.events.common import (
     ShortText,
     StrictModel,
     Timestamp,
+)
+from trust.events.disputes import (
+    DISPUTE_EVENT_TYPES,
+    DisputeAnswerEvent,
+    DisputeEvidenceEvent,
+    DisputeStatementEvent,
 )
 
 
@@ -233,11 +240,18 @@ class ComplaintEvent(EventEnvelope):
     escrow_state: EscrowState | None = None
     description: LongText
     evidence_refs: Annotated[list[Identifier], Field(max_length=50)] = []
+    # Escrow disputes (see trust.disputes): how the contract pays, when it (or the billed
+    # week) ended, and for hourly contracts the hours disputed.
+    contract_type: Literal["fixed_price", "hourly"] | None = None
+    contract_ended_at: Timestamp | None = None
+    disputed_hours: Annotated[Decimal, Field(gt=0, max_digits=6, decimal_places=2)] | None = None
 
     @model_validator(mode="after")
     def _different_parties(self) -> ComplaintEvent:
         if self.complainant_id == self.respondent_id:
             raise ValueError("complainant_id and respondent_id are the same account")
+        if self.disputed_hours is not None and self.contract_type != "hourly":
+            raise ValueError("disputed_hours is only for contract_type 'hourly'")
         return self
 
     @property
@@ -247,7 +261,8 @@ class ComplaintEvent(EventEnvelope):
 
 
 Event = Annotated[
-    ProfileVerificationEvent | ReviewEvent | ReferenceCheckEvent | ComplaintEvent,
+    ProfileVerificationEvent | ReviewEvent | ReferenceCheckEvent | ComplaintEvent
+    | DisputeStatementEvent | DisputeEvidenceEvent | DisputeAnswerEvent,
     Field(discriminator="kind"),
 ]
 EVENT_TYPES: dict[str, type[EventEnvelope]] = {
@@ -256,5 +271,8 @@ EVENT_TYPES: dict[str, type[EventEnvelope]] = {
     "reference_check": ReferenceCheckEvent,
     "complaint": ComplaintEvent,
 }
+# The kinds that are scored (signals, rules, model); the others only feed a process.
 EVENT_KINDS: tuple[str, ...] = tuple(EVENT_TYPES)
+INTAKE_TYPES: dict[str, type[EventEnvelope]] = {**EVENT_TYPES, **DISPUTE_EVENT_TYPES}
+INTAKE_KINDS: tuple[str, ...] = tuple(INTAKE_TYPES)
 event_adapter: TypeAdapter[Event] = TypeAdapter(Event)
