@@ -199,7 +199,7 @@ def _dispute_step(conn: Connection, case: Case, fact_name: str, by: str, now: da
     if case.kind != DISPUTE_KIND:
         return
     from trust.disputes import machine
-    from trust.disputes.process import advance
+    from trust.disputes.process import DEFAULT_REASON, advance
 
     fact: machine.Fact
     if fact_name == "decided" and res is not None:
@@ -209,7 +209,8 @@ def _dispute_step(conn: Connection, case: Case, fact_name: str, by: str, now: da
         fact = machine.Approved(now)
     else:
         fact = machine.ApprovalRefused(now)
-    advance(conn, case.id, fact, actor=by, now=now)
+    advance(conn, case.id, fact, actor=by, now=now,
+            reason_code=res.reason_code if res else DEFAULT_REASON, note=res.note if res else "")
 
 
 def _holding(conn: Connection, case_id: int, staff: HasRole, now: datetime) -> Case:
@@ -233,12 +234,14 @@ def resolve(conn: Connection, case_id: int, staff: HasRole, resolution: Resoluti
     released = {"claimed_by": None, "claimed_at": None, "lease_expires_at": None}
     if res.action in FOUR_EYES:
         require(staff, Permission.PROPOSE_SEVERE)
-        proposed = change_case(conn, case, {
+        if case.kind == DISPUTE_KIND:
+            # The dispute's process checks the stage first, then proposes on the case.
+            _dispute_step(conn, case, "decided", staff.username, now, res)
+            return load_case(conn, case_id)
+        return change_case(conn, case, {
             "status": CaseStatus.AWAITING_APPROVAL, "proposed_action": res.as_dict(),
             "proposed_by": staff.username, **released,
         }, actor=staff.username, action="proposed", now=now)
-        _dispute_step(conn, proposed, "decided", staff.username, now, res)
-        return load_case(conn, case_id) if case.kind == DISPUTE_KIND else proposed
     if res.action == Action.ESCALATE:
         if case.status == CaseStatus.ESCALATED:
             raise CaseError(f"case {case_id} is already escalated")
