@@ -181,8 +181,10 @@ def dispute_payload(kind: str, **overrides: Any) -> dict[str, Any]:
             "attachment_id": _next_id("att"), "filename": "delivery.pdf",
             "media_type": "application/pdf", "size_bytes": 20480, "sha256": "a" * 64,
             "url": "https://files.example.com/att/delivery.pdf"}]
+    elif kind == "dispute_offer":
+        base.update(released_amount="400.00", refunded_amount="400.00", currency="USD")
     else:
-        base.update(answer="accept", proposal_id="1-1")
+        base.update(answer="accept", proposal_id="1")
     return _merge(base, overrides)
 
 

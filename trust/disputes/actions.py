@@ -9,7 +9,7 @@ from sqlalchemy import Connection
 
 from trust.cases.sla import as_utc
 from trust.disputes.machine import Proposed, Split
-from trust.disputes.process import Advanced, advance
+from trust.disputes.process import Advanced, advance, new_proposal
 from trust.staff.roles import HasRole, Permission, require
 from trust.store.disputes import load_dispute
 
@@ -19,17 +19,14 @@ def propose_settlement(conn: Connection, case_id: int, staff: HasRole, released:
                        ) -> Advanced:
     """Put a split of the escrow to both parties; they accept or reject it as events.
 
-    The proposal gets an id (``<case>-<n>``) the parties' answers must name.
+    The proposal gets an id (its number in the dispute: 1, 2, ...) the answers must name.
     """
     now = as_utc(now or datetime.now(UTC))
     require(staff, Permission.RESOLVE)
     dispute = load_dispute(conn, case_id, for_update=True)
-    number = int((dispute.proposal or {}).get("number", 0)) + 1
     split = Split(Decimal(released), Decimal(refunded), staff.username).checked(
         dispute.amount_in_escrow)
-    stored = {"id": f"{case_id}-{number}", "number": number, "accepted": [],
-              "split": {"released": str(split.released), "refunded": str(split.refunded),
-                        "by": staff.username}, "at": now.isoformat(), "note": note}
+    stored = new_proposal(dispute, split, now, note)
     return advance(conn, case_id, Proposed(split, now), actor=staff.username, now=now,
                    proposal=stored, details={"proposal_id": stored["id"],
                                              "released": str(split.released),

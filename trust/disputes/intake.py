@@ -27,19 +27,22 @@ from trust.decisions import Decision
 from trust.disputes.machine import (
     Answered,
     ContractType,
+    Proposed,
     Responded,
     Side,
+    Split,
     Stage,
     filing_problem,
     open_dispute,
 )
-from trust.disputes.process import advance
+from trust.disputes.process import advance, new_proposal
 from trust.errors import DisputeError
 from trust.events import (
     ComplaintEvent,
     DisputeAnswerEvent,
     DisputeEvent,
     DisputeEvidenceEvent,
+    DisputeOfferEvent,
     DisputeStatementEvent,
     Event,
     EventValidationIssue,
@@ -223,8 +226,14 @@ def _routing_problem(event: DisputeEvent, dispute: DisputeRow | None) -> tuple[s
     return "", ""
 
 
-def _fact(event: DisputeEvent, dispute: DisputeRow) -> Responded | Answered | None:
+def _fact(event: DisputeEvent, dispute: DisputeRow) -> Responded | Proposed | Answered | None:
     side = Side(event.side)
+    if isinstance(event, DisputeOfferEvent):
+        if event.currency != dispute.currency:
+            raise DisputeError(f"the offer is in {event.currency}; the escrow is in "
+                               f"{dispute.currency}")
+        return Proposed(Split(event.released_amount, event.refunded_amount, event.party_id),
+                        event.occurred_at, side)
     if isinstance(event, DisputeAnswerEvent):
         answer = event
         if answer.proposal_id != dispute.proposal_id:
@@ -252,7 +261,15 @@ def _apply(conn: Connection, case_id: int, event: DisputeEvent, now: datetime) -
                          target_type="case", target_id=case_id, at=now,
                          after={**said, "stage": dispute.stage.value})
             return
-        advance(conn, case_id, fact, actor=event.party_id, now=now, details=said)
+        offer = None
+        if isinstance(fact, Proposed):
+            comment = event.comment if isinstance(event, DisputeOfferEvent) else ""
+            offer = new_proposal(dispute, fact.split.checked(dispute.amount_in_escrow), now,
+                                 comment)
+            offer["accepted"] = [side.value for side in (fact.side,) if side]
+            said["proposal_id"] = offer["id"]
+        advance(conn, case_id, fact, actor=event.party_id, now=now, details=said,
+                proposal=offer)
     except DisputeError as exc:
         record_audit(conn, actor=event.party_id, action="dispute_event_refused",
                      target_type="case", target_id=case_id, at=now,
@@ -283,8 +300,8 @@ def take_party_events(conn: Connection, events: Sequence[DisputeEvent],
     stored = store_events(conn, routable, hasher, source=source, received_at=now)
     outcome.stored, outcome.repeated = len(stored.fresh), stored.repeated
     outcome.refused += [conflict_record(source, None, e) for e in stored.conflicting]
-    fresh = [e for e in stored.fresh if isinstance(e, DisputeStatementEvent | DisputeEvidenceEvent
-                                                   | DisputeAnswerEvent)]
+    fresh = [e for e in stored.fresh if isinstance(
+        e, DisputeStatementEvent | DisputeEvidenceEvent | DisputeOfferEvent | DisputeAnswerEvent)]
     for event in sorted(fresh, key=lambda e: (e.occurred_at, e.event_id)):
         case_id = known[_scope(event)]
         _apply(conn, case_id, event, now)

@@ -7,7 +7,7 @@ persist the results.
 
 Fixed price (a freelancer disputes within 7 days of the contract ending)::
 
-    awaiting_response ──respondent answers──▶ mediation ──mediator proposes──▶ proposal
+    awaiting_response ──respondent answers──▶ mediation ──proposal or offer──▶ proposal
           │ 5 business days missed                ▲  │ 2 days missed            │ both accept
           ▼                                       │  ▼                          ▼
        settling ◀────────── staff decide ──── arbitration ◀── 30 days ──  settling
@@ -165,10 +165,11 @@ class Responded:
 
 @dataclass(frozen=True, slots=True)
 class Proposed:
-    """The mediator proposed a settlement to both sides."""
+    """The mediator proposed a settlement, or one side offered one (and so accepts it)."""
 
     split: Split
     at: datetime
+    side: Side | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,8 +334,9 @@ def step(state: DisputeState, fact: Fact) -> Step:
     if isinstance(fact, Proposed):
         _expect(state, Stage.MEDIATION)
         accept = Deadline("accept", min(at + MEDIATION_STEP, state.cap))
+        offered_by = frozenset({fact.side}) if fact.side else frozenset()
         return Step(replace(state, stage=Stage.PROPOSAL, proposal=fact.split.checked(
-            state.escrow), accepted=frozenset(), deadline=accept), met=state.deadline,
+            state.escrow), accepted=offered_by, deadline=accept), met=state.deadline,
             started=accept)
     if isinstance(fact, Answered):
         _expect(state, Stage.PROPOSAL)

@@ -80,6 +80,15 @@ def settlement_proposal(dispute: DisputeRow, split: Split, reason_code: str,
             "currency": dispute.currency}
 
 
+def new_proposal(dispute: DisputeRow, split: Split, now: datetime, note: str = ""
+                 ) -> dict[str, Any]:
+    """The stored form of a new proposal; its id is its number within the dispute."""
+    number = int((dispute.proposal or {}).get("number", 0)) + 1
+    return {"id": str(number), "number": number, "accepted": [],
+            "split": {"released": str(split.released), "refunded": str(split.refunded),
+                      "by": split.by}, "at": now.isoformat(), "note": note}
+
+
 def _describe(state_stage: Stage, deadline: Any) -> dict[str, Any]:
     return {"stage": state_stage.value,
             "deadline": None if deadline is None else {"name": deadline.name,

@@ -6,6 +6,7 @@ from trust.events.disputes import (
     DisputeAnswerEvent,
     DisputeEvent,
     DisputeEvidenceEvent,
+    DisputeOfferEvent,
     DisputePartyEvent,
     DisputeStatementEvent,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "DisputeAnswerEvent",
     "DisputeEvent",
     "DisputeEvidenceEvent",
+    "DisputeOfferEvent",
     "DisputePartyEvent",
     "DisputeStatementEvent",
     "EscrowState",

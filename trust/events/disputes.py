@@ -1,4 +1,4 @@
-"""What the parties of an escrow dispute send: statements, evidence and answers to a proposal.
+"""What the parties of an escrow dispute send: statements, evidence, offers and answers.
 
 They arrive through the same intake as every kind (schema, quarantine, idempotency by
 ``event_id``) but are not scored: ``trust.disputes.intake`` attaches each to its dispute's
@@ -7,11 +7,19 @@ case timeline and steps the dispute. A dispute is named by its contract (and mil
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import AnyHttpUrl, Field, StringConstraints
 
-from trust.events.common import EventEnvelope, Identifier, LongText, ShortText, StrictModel
+from trust.events.common import (
+    CurrencyCode,
+    EventEnvelope,
+    Identifier,
+    LongText,
+    ShortText,
+    StrictModel,
+)
 
 DisputeSide = Literal["client", "freelancer"]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
@@ -56,8 +64,21 @@ class DisputeEvidenceEvent(DisputePartyEvent):
     attachments: Annotated[list[Attachment], Field(min_length=1, max_length=20)]
 
 
+Amount = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2, allow_inf_nan=False)]
+
+
+class DisputeOfferEvent(DisputePartyEvent):
+    """A party offers a settlement in mediation: the split of the escrow it would accept."""
+
+    kind: Literal["dispute_offer"] = "dispute_offer"
+    released_amount: Amount
+    refunded_amount: Amount
+    currency: CurrencyCode
+    comment: LongText = ""
+
+
 class DisputeAnswerEvent(DisputePartyEvent):
-    """A party accepts or rejects the mediator's open proposal."""
+    """A party accepts or rejects the open proposal (the mediator's or the other side's)."""
 
     kind: Literal["dispute_answer"] = "dispute_answer"
     answer: Literal["accept", "reject"]
@@ -65,9 +86,11 @@ class DisputeAnswerEvent(DisputePartyEvent):
     comment: LongText = ""
 
 
-DisputeEvent = DisputeStatementEvent | DisputeEvidenceEvent | DisputeAnswerEvent
+DisputeEvent = (DisputeStatementEvent | DisputeEvidenceEvent | DisputeOfferEvent
+                | DisputeAnswerEvent)
 DISPUTE_EVENT_TYPES: dict[str, type[DisputePartyEvent]] = {
     "dispute_statement": DisputeStatementEvent,
     "dispute_evidence": DisputeEvidenceEvent,
+    "dispute_offer": DisputeOfferEvent,
     "dispute_answer": DisputeAnswerEvent,
 }

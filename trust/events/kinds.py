@@ -26,6 +26,7 @@ from trust.events.disputes import (
     DISPUTE_EVENT_TYPES,
     DisputeAnswerEvent,
     DisputeEvidenceEvent,
+    DisputeOfferEvent,
     DisputeStatementEvent,
 )
 
@@ -262,7 +263,7 @@ class ComplaintEvent(EventEnvelope):
 
 Event = Annotated[
     ProfileVerificationEvent | ReviewEvent | ReferenceCheckEvent | ComplaintEvent
-    | DisputeStatementEvent | DisputeEvidenceEvent | DisputeAnswerEvent,
+    | DisputeStatementEvent | DisputeEvidenceEvent | DisputeOfferEvent | DisputeAnswerEvent,
     Field(discriminator="kind"),
 ]
 EVENT_TYPES: dict[str, type[EventEnvelope]] = {

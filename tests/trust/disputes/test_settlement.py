@@ -43,7 +43,7 @@ def test_both_parties_accept_a_split_and_a_second_person_approves_it(
         proposal = propose_settlement(conn, case_id, LEAD, Decimal("500"), Decimal("300"),
                                       at, note="Half the work was delivered")
     proposal_id = dispute(store, case_id).proposal_id
-    assert proposal.step.state.stage is Stage.PROPOSAL and proposal_id == f"{case_id}-1"
+    assert proposal.step.state.stage is Stage.PROPOSAL and proposal_id == "1"
     send(pipeline,
          dispute_payload("dispute_answer", proposal_id=proposal_id,
                          occurred_at="2026-03-16T12:00:00Z"),
@@ -74,7 +74,7 @@ def test_an_answer_to_an_old_proposal_is_refused(pipeline: Pipeline, store: Stor
     with transaction(store.engine) as conn:
         propose_settlement(conn, case_id, ANALYST, Decimal("800"), Decimal("0"),
                            FILED + timedelta(days=1, hours=1))
-    send(pipeline, dispute_payload("dispute_answer", proposal_id="99-1",
+    send(pipeline, dispute_payload("dispute_answer", proposal_id="99",
                                    occurred_at="2026-03-16T12:00:00Z"),
          now=FILED + timedelta(days=1, hours=6))
     assert dispute(store, case_id).stage is Stage.PROPOSAL
@@ -190,3 +190,27 @@ def test_a_split_must_add_up_to_the_escrow(pipeline: Pipeline, store: Store) -> 
         resolve_case(conn, case_id, LEAD, right, at)
         case = approve_proposal(conn, case_id, LEAD_2, at)
     assert case.resolution is not None and case.resolution["refund_amount"] == "300.00"
+
+
+def test_one_sides_offer_accepted_by_the_other_goes_to_four_eyes(pipeline: Pipeline,
+                                                                  store: Store) -> None:
+    case_id = _in_mediation(pipeline)
+    send(pipeline,
+         dispute_payload("dispute_offer", party_id="acct-alice", side="freelancer",
+                         released_amount="600", refunded_amount="200",
+                         occurred_at="2026-03-16T11:00:00Z"),
+         dispute_payload("dispute_answer", answer="reject", proposal_id="1",
+                         occurred_at="2026-03-16T12:00:00Z"),
+         dispute_payload("dispute_offer", released_amount="500", refunded_amount="300",
+                         occurred_at="2026-03-16T13:00:00Z"),
+         dispute_payload("dispute_answer", party_id="acct-alice", side="freelancer",
+                         proposal_id="2", occurred_at="2026-03-16T14:00:00Z"),
+         now=FILED + timedelta(days=1, hours=8))
+    with transaction(store.engine) as conn:
+        case = load_case(conn, case_id)
+        [*_, last] = deadline_history(conn, case_id)
+    assert case.status is CaseStatus.AWAITING_APPROVAL and case.proposed_by == "acct-bob"
+    assert case.proposed_action is not None
+    assert (case.proposed_action["release_amount"], case.proposed_action["refund_amount"]) == (
+        "500.00", "300.00")
+    assert (last.name, last.status) == ("accept", "met")
