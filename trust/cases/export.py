@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from trust.audit import jsonable
+from trust.cases.sla import as_utc
 from trust.store.disputes import load_disputes
 from trust.store.tables import DISPUTE_KIND, case_evidence, cases
 
@@ -107,6 +108,7 @@ def export_cases(conn: Connection, *, status: str | None = None,
                 linked_case_ids=[i for i in linked.get(row.subject_id, []) if i != row.id],
                 risk_score=float(row.risk_score), severity=int(row.severity),
                 reason_codes=list(row.reason_codes or []),
-                opened_at=jsonable(row.opened_at), resolved_at=jsonable(row.resolved_at),
+                opened_at=as_utc(row.opened_at).isoformat(),
+                resolved_at=as_utc(row.resolved_at).isoformat() if row.resolved_at else None,
                 label=row.label, **money)
         after = ids[-1]
