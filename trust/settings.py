@@ -78,6 +78,14 @@ class WorkerSettings(BaseModel):
     max_backoff_ms: int = Field(30_000, gt=0)
 
 
+class DisputeSettings(BaseModel):
+    """The dispute timer (``TRUST_DISPUTES__*``)."""
+
+    # How often each worker process enqueues a check for missed dispute deadlines (at most
+    # one check per interval is queued for the whole fleet).
+    timer_interval_s: float = Field(60.0, ge=1.0, le=3600.0)
+
+
 class ModelSettings(BaseModel):
     """How anomaly models are trained and explained (see ``models/detectors.py`` to choose)."""
 
@@ -109,6 +117,7 @@ class Settings(BaseSettings):
     sla: SlaSettings = Field(default_factory=SlaSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     model: ModelSettings = Field(default_factory=ModelSettings)
+    disputes: DisputeSettings = Field(default_factory=DisputeSettings)
 
     _generated_key: tuple[Path, bytes] | None = PrivateAttr(default=None)
 

@@ -49,6 +49,7 @@ def worker_env(settings: Settings) -> dict[str, str]:
         TRUST_WORKER__MIN_BACKOFF_MS=str(knobs.min_backoff_ms),
         TRUST_WORKER__MAX_BACKOFF_MS=str(knobs.max_backoff_ms),
         TRUST_WORKER__MAX_RETRIES=str(knobs.max_retries),
+        TRUST_DISPUTES__TIMER_INTERVAL_S=str(settings.disputes.timer_interval_s),
         PYTHONPATH=str(ROOT),
     )
     return env
