@@ -147,6 +147,10 @@ def _is_payment_dispute(payload: dict[str, Any]) -> bool:
     return payload.get("escrow_state") == "funded"
 
 
+def _when(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+
+
 def _scope(payload: dict[str, Any]) -> str:
     return f"{payload['contract_id']}/{payload.get('milestone_id') or ''}"
 
@@ -216,8 +220,8 @@ def _split_case(conn: sa.Connection, case: Any, groups: dict[str, list[tuple[str
             amount_in_escrow=amount, complainant_id=payload["complainant_id"],
             respondent_id=payload["respondent_id"],
             complainant_side="client" if payload["complainant_role"] == "client"
-            else "freelancer", stage="arbitration", filed_at=payload["occurred_at"],
-            contract_ended_at=payload.get("contract_ended_at"), version=1))
+            else "freelancer", stage="arbitration", filed_at=_when(payload["occurred_at"]),
+            contract_ended_at=_when(payload.get("contract_ended_at")), version=1))
         audits.append({"actor": "system", "action": "dispute_split_from_merged_case",
                        "target_type": "case", "target_id": str(case_id), "at": now,
                        "before": {"case_id": case.id, "kind": "complaint",
