@@ -16,6 +16,7 @@ KIND_WORDS = {
     "review": "Review",
     "reference_check": "Reference",
     "complaint": "Complaint",
+    "dispute": "Dispute",
 }
 STATUS_WORDS = {
     "open": "Open",
