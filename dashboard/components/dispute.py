@@ -51,7 +51,7 @@ def _entry(entry: TimelineEntry) -> None:
                 f"{plain(entry.summary)}")
     for item in entry.attachments:
         size = int(item.get("size_bytes", 0)) // 1024
-        st.markdown(f"&nbsp;&nbsp;📎 [{plain(item.get('filename'))}]({item.get('url')}) "
+        st.markdown(f":material/attach_file: [{plain(item.get('filename'))}]({item.get('url')}) "
                     f"· {plain(item.get('media_type'))} · {size} KB · "
                     f"`{plain(item.get('attachment_id'))}` · sha256 "
                     f"`{str(item.get('sha256', ''))[:12]}…`")

@@ -29,7 +29,9 @@ def evidence_item(member: StaffMember, item: dict[str, Any], *, expanded: bool) 
     """An expander with the decision, every rule hit, the model's view and the masked payload."""
     decision = item.get("decision") or {}
     with st.expander(_title(item), expanded=expanded):
-        if not decision:
+        if not decision and str(item["kind"]).startswith("dispute_"):
+            st.caption("A dispute party's event: it steps the dispute and is not scored.")
+        elif not decision:
             st.caption("This event has no stored decision yet.")
         else:
             outcome = decision["outcome"]
