@@ -333,7 +333,7 @@ def process_batch(
 class SingleDecision:
     """The synchronous answer for one event: decided now, decided before, or refused."""
 
-    status: str  # 'decided' | 'already_decided' | 'quarantined'
+    status: str  # 'decided' | 'already_decided' | 'recorded' | 'quarantined'
     event_id: str | None
     decision: dict[str, Any] | None
     reason: str | None = None
@@ -354,6 +354,14 @@ def decide_one(pipeline: Pipeline, record: RawRecord | Event, now: datetime | No
         return SingleDecision("quarantined", refused.event_id, None, refused.reason)
     event = checked.events[0]
     result = pipeline.process([event], now)
+    if event.kind not in EVENT_KINDS:
+        # A dispute party's event is not decided: it joins its dispute, or is refused.
+        if result.quarantined:
+            return SingleDecision("quarantined", event.event_id, None,
+                                  "refused: see `trust quarantine list`")
+        case_id = result.case_ids.get(event.event_id)
+        return SingleDecision("recorded", event.event_id, None,
+                              f"joined case {case_id}" if case_id else "already recorded")
     if result.decisions:
         decision = result.decisions[0]
         row = decision.to_row()

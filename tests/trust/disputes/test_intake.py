@@ -125,3 +125,16 @@ def test_a_late_answer_is_kept_on_the_timeline_and_refused(pipeline: Pipeline,
     assert result.stored == 1
     assert dispute(store, case_id).stage is Stage.AWAITING_RESPONSE
     assert audit_actions(store, case_id)[-1] == "dispute_event_refused"
+
+
+def test_the_synchronous_path_records_a_party_event_or_refuses_it(
+    pipeline: Pipeline, store: Store
+) -> None:
+    from trust.pipeline import decide_one
+
+    case_id = next(iter(send(pipeline, complaint_payload()).case_ids.values()))
+    taken = decide_one(pipeline, dispute_payload("dispute_statement"), FILED)
+    refused = decide_one(pipeline, dispute_payload("dispute_statement", contract_id="ct-x"),
+                         FILED)
+    assert (taken.status, taken.reason) == ("recorded", f"joined case {case_id}")
+    assert refused.status == "quarantined"
