@@ -360,8 +360,9 @@ def decide_one(pipeline: Pipeline, record: RawRecord | Event, now: datetime | No
             return SingleDecision("quarantined", event.event_id, None,
                                   "refused: see `trust quarantine list`")
         case_id = result.case_ids.get(event.event_id)
-        return SingleDecision("recorded", event.event_id, None,
-                              f"joined case {case_id}" if case_id else "already recorded")
+        said = (f"joined case {case_id}" if case_id else
+                "held until its dispute opens" if result.stored else "already recorded")
+        return SingleDecision("recorded", event.event_id, None, said)
     if result.decisions:
         decision = result.decisions[0]
         row = decision.to_row()

@@ -2,7 +2,8 @@
 
 An APScheduler interval job in every worker process enqueues one ``apply_dispute_deadlines``
 message per interval for the whole fleet (a Redis ``SET NX PX`` slot decides which process
-sends it); the actor calls ``trust.disputes.timers.apply_due_deadlines`` in one transaction.
+sends it); the actor hands opened disputes their held party events and calls
+``trust.disputes.timers.apply_due_deadlines``, in one transaction.
 Nothing is lost when a worker is killed: another process's job sends the next tick, a
 message in flight is redelivered, and the guarded UPDATE in the store applies each default
 exactly once whatever runs twice.
@@ -18,6 +19,7 @@ import dramatiq
 from apscheduler.schedulers.background import BackgroundScheduler
 from dramatiq.middleware import Middleware
 
+from trust.disputes.intake import take_held_events
 from trust.disputes.timers import apply_due_deadlines
 from trust.settings import Settings
 from trust.store import Store, transaction
@@ -29,18 +31,19 @@ TIMER_ACTOR = "apply_dispute_deadlines"
 
 
 def declare_dispute_timer(broker: dramatiq.Broker, settings: Settings,
-                          store: Callable[[], Store]) -> dramatiq.Actor[[], int]:
+                          store: Callable[[], Store]) -> dramatiq.Actor[[], None]:
     """Declare the actor that applies missed dispute deadlines; returns it."""
 
-    def apply_dispute_deadlines() -> int:
+    def apply_dispute_deadlines() -> None:
+        now = datetime.now(UTC)
         with transaction(store().engine) as conn:
-            applied = apply_due_deadlines(conn, datetime.now(UTC))
+            take_held_events(conn, now)
+            applied = apply_due_deadlines(conn, now)
         for item in applied:
             log.info("dispute deadline missed; default applied", extra={
                 "case_id": item.case_id, "deadline": item.deadline, "stage": item.stage.value})
-        return len(applied)
 
-    actor: dramatiq.Actor[[], int] = dramatiq.actor(
+    actor: dramatiq.Actor[[], None] = dramatiq.actor(
         actor_name=TIMER_ACTOR, queue_name=settings.worker.queue_name, broker=broker,
     )(apply_dispute_deadlines)
     return actor
@@ -49,7 +52,7 @@ def declare_dispute_timer(broker: dramatiq.Broker, settings: Settings,
 class DisputeTimer(Middleware):
     """Schedules the timer ticks inside each worker process, from boot to shutdown."""
 
-    def __init__(self, settings: Settings, actor: dramatiq.Actor[[], int]) -> None:
+    def __init__(self, settings: Settings, actor: dramatiq.Actor[[], None]) -> None:
         self.interval_s = settings.disputes.timer_interval_s
         self.slot = f"{settings.worker.redis_namespace}:dispute-timer:slot"
         self.actor = actor

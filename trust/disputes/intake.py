@@ -57,9 +57,12 @@ from trust.store.disputes import (
     NewDispute,
     change_escrow,
     dispute_case_ids,
+    hold_for_dispute,
     insert_dispute,
     load_dispute,
+    release_held,
     scope_key,
+    waiting_for,
 )
 from trust.store.events import load_events
 from trust.store.quarantine import QuarantinedRecord
@@ -191,6 +194,7 @@ def open_cases_and_disputes(conn: Connection, decisions: Sequence[Decision],
             _join(conn, known[scope], event, now)
         else:
             known[scope] = _open(conn, event, by_id.get(event.event_id), now)
+            take_held_events(conn, now, [scope])
         result[event.event_id] = known[scope]
         decision = by_id.get(event.event_id)
         if decision is not None:
@@ -213,11 +217,7 @@ def _refusal(source: str, event: Event, path: str, problem: str) -> QuarantinedR
                           [EventValidationIssue(path, problem)], event_id=event.event_id)
 
 
-def _routing_problem(event: DisputeEvent, dispute: DisputeRow | None) -> tuple[str, str]:
-    if dispute is None:
-        where = f"contract {event.contract_id}" + (
-            f" milestone {event.milestone_id}" if event.milestone_id else "")
-        return "contract_id", f"no dispute is open for {where}"
+def _routing_problem(event: DisputeEvent, dispute: DisputeRow) -> tuple[str, str]:
     side = dispute.party_side(event.party_id)
     if side is None:
         return "party_id", f"{event.party_id} is not a party to this dispute"
@@ -276,34 +276,69 @@ def _apply(conn: Connection, case_id: int, event: DisputeEvent, now: datetime) -
                      after={**said, "stage": dispute.stage.value, "reason": str(exc)})
 
 
+def _party_events(events: Sequence[Event]) -> list[DisputeEvent]:
+    return [e for e in events if isinstance(
+        e, DisputeStatementEvent | DisputeEvidenceEvent | DisputeOfferEvent | DisputeAnswerEvent)]
+
+
 def take_party_events(conn: Connection, events: Sequence[DisputeEvent],
                       hasher: PiiHasher, *, source: str, now: datetime) -> PartyIntake:
-    """Store and apply the parties' events, oldest first; unroutable ones are refused.
+    """Store and apply the parties' events, oldest first.
 
-    An event that names no open dispute, or a sender who is not a party on that side, is
-    quarantined (replay it once the dispute exists); one the process refuses (a late answer,
-    say) is kept on the timeline with the refusal audited.
+    An event for a dispute that is not open yet is stored and held: the complaint may be in
+    another worker's batch, and the dispute takes it when it opens. A sender who is not a
+    party of an open dispute, or not on that side, is quarantined with the field named; an
+    event the process refuses (a late answer, say) stays on the timeline, refusal audited.
     """
     now = as_utc(now)
     outcome = PartyIntake()
     known = dispute_case_ids(conn, [_scope(e) for e in events])
     disputes: Mapping[int, DisputeRow] = {
         case_id: load_dispute(conn, case_id) for case_id in set(known.values())}
-    routable: list[DisputeEvent] = []
+    accepted: list[DisputeEvent] = []
     for event in events:
         case_id = known.get(_scope(event))
-        path, problem = _routing_problem(event, disputes.get(case_id) if case_id else None)
+        path, problem = _routing_problem(event, disputes[case_id]) if case_id else ("", "")
         if problem:
             outcome.refused.append(_refusal(source, event, path, problem))
         else:
-            routable.append(event)
-    stored = store_events(conn, routable, hasher, source=source, received_at=now)
+            accepted.append(event)
+    stored = store_events(conn, accepted, hasher, source=source, received_at=now)
     outcome.stored, outcome.repeated = len(stored.fresh), stored.repeated
     outcome.refused += [conflict_record(source, None, e) for e in stored.conflicting]
-    fresh = [e for e in stored.fresh if isinstance(
-        e, DisputeStatementEvent | DisputeEvidenceEvent | DisputeOfferEvent | DisputeAnswerEvent)]
+    fresh = _party_events(stored.fresh)
+    hold_for_dispute(conn, [(e.event_id, _scope(e)) for e in fresh if _scope(e) not in known],
+                     now)
     for event in sorted(fresh, key=lambda e: (e.occurred_at, e.event_id)):
-        case_id = known[_scope(event)]
-        _apply(conn, case_id, event, now)
-        outcome.case_ids[event.event_id] = case_id
+        case_id = known.get(_scope(event))
+        if case_id is not None:
+            _apply(conn, case_id, event, now)
+            outcome.case_ids[event.event_id] = case_id
     return outcome
+
+
+def take_held_events(conn: Connection, now: datetime, scopes: list[str] | None = None
+                     ) -> dict[str, int]:
+    """Apply held party events whose dispute is open now (all such when ``scopes`` is None);
+    event id -> case id. A sender who turns out not to be a party is refused, audited."""
+    now = as_utc(now)
+    held = waiting_for(conn, scopes)
+    known = dispute_case_ids(conn, list(held))
+    taken: dict[str, int] = {}
+    for scope, event_ids in held.items():
+        case_id = known.get(scope)
+        if case_id is None:
+            continue
+        events = sorted(_party_events(load_events(conn, event_ids)),
+                        key=lambda e: (e.occurred_at, e.event_id))
+        for event in events:
+            path, problem = _routing_problem(event, load_dispute(conn, case_id))
+            if problem:
+                record_audit(conn, actor=event.party_id, action="dispute_event_refused",
+                             target_type="case", target_id=case_id, at=now,
+                             after={"event_id": event.event_id, "reason": f"{path}: {problem}"})
+                continue
+            _apply(conn, case_id, event, now)
+            taken[event.event_id] = case_id
+        release_held(conn, event_ids)
+    return taken

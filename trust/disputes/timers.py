@@ -1,5 +1,9 @@
 """Missed dispute deadlines: find them and apply each one's default outcome exactly once.
 
+Each tick also hands a newly opened dispute the party events held for it
+(``take_held_events``): an answer stored by one worker while another was opening the
+dispute is never stranded.
+
 ``apply_due_deadlines`` is what the workers' periodic actor calls (``workers.dispute_timer``).
 It is idempotent: each default runs inside a savepoint and starts with a guarded UPDATE of
 the deadline (``status = 'pending'``), so two timers, a timer killed and restarted halfway,

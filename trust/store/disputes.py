@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from trust.cases.sla import as_utc
 from trust.disputes.machine import (
@@ -24,7 +24,7 @@ from trust.disputes.machine import (
     Stage,
 )
 from trust.errors import DisputeError
-from trust.store.tables import dispute_deadlines, disputes
+from trust.store.tables import dispute_deadlines, dispute_inbox, disputes
 
 PENDING, MET, DEFAULTED = "pending", "met", "defaulted"
 
@@ -265,3 +265,31 @@ def change_escrow(conn: Connection, dispute: DisputeRow, amount: Decimal) -> Non
     ).values(amount_in_escrow=amount, version=dispute.version + 1))
     if result.rowcount != 1:
         raise DisputeError(f"dispute {dispute.case_id} changed meanwhile; reload and try again")
+
+
+def hold_for_dispute(conn: Connection, items: list[tuple[str, str]], now: datetime) -> None:
+    """Keep (event id, scope key) pairs until their dispute opens."""
+    from trust.store.database import insert_ignoring_duplicates
+
+    insert_ignoring_duplicates(conn, dispute_inbox, [
+        {"event_id": e, "scope_key": s, "received_at": now} for e, s in items], ["event_id"])
+
+
+def waiting_for(conn: Connection, scopes: list[str] | None = None) -> dict[str, list[str]]:
+    """scope key -> event ids held for it; every scope with an open dispute when None."""
+    stmt = select(dispute_inbox.c.scope_key, dispute_inbox.c.event_id).order_by(
+        dispute_inbox.c.received_at, dispute_inbox.c.event_id)
+    if scopes is None:
+        stmt = stmt.where(dispute_inbox.c.scope_key.in_(select(disputes.c.scope_key)))
+    else:
+        stmt = stmt.where(dispute_inbox.c.scope_key.in_(sorted(set(scopes))))
+    found: dict[str, list[str]] = {}
+    for scope, event_id in conn.execute(stmt):
+        found.setdefault(scope, []).append(event_id)
+    return found
+
+
+def release_held(conn: Connection, event_ids: list[str]) -> None:
+    """Forget held events once their dispute took them."""
+    if event_ids:
+        conn.execute(delete(dispute_inbox).where(dispute_inbox.c.event_id.in_(event_ids)))

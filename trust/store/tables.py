@@ -269,6 +269,16 @@ dispute_deadlines = Table(
     ),
 )
 
+# Party events that arrived before their dispute opened (another worker may still hold the
+# complaint); the dispute takes them when it opens, or the timer's next tick does.
+dispute_inbox = Table(
+    "dispute_inbox",
+    metadata,
+    Column("event_id", String(128), primary_key=True),
+    Column("scope_key", String(260), nullable=False, index=True),
+    _ts("received_at", nullable=False),
+)
+
 case_notes = Table(
     "case_notes",
     metadata,

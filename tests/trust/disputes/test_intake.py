@@ -91,20 +91,52 @@ def test_the_clients_answer_starts_mediation_and_events_join_the_timeline(
     assert (again.stored, again.duplicates) == (0, 1)
 
 
-def test_party_events_that_name_no_dispute_or_the_wrong_party_are_quarantined(
+def test_party_events_from_the_wrong_party_or_side_are_quarantined(
     pipeline: Pipeline, store: Store
 ) -> None:
     send(pipeline, complaint_payload())
     result = send(pipeline,
-                  dispute_payload("dispute_statement", contract_id="ct-none"),
                   dispute_payload("dispute_statement", party_id="acct-mallory"),
                   dispute_payload("dispute_statement", side="freelancer"))
-    assert (result.stored, result.quarantined) == (0, 3)
+    assert (result.stored, result.quarantined) == (0, 2)
     with store.engine.connect() as conn:
         reasons = sorted(conn.execute(select(quarantine.c.reason)).scalars())
-    assert reasons == ["contract_id: no dispute is open for contract ct-none milestone ms-1",
-                       "party_id: acct-mallory is not a party to this dispute",
+    assert reasons == ["party_id: acct-mallory is not a party to this dispute",
                        "side: acct-bob is on the client side of this dispute"]
+
+
+def test_an_answer_that_arrives_before_its_complaint_waits_for_the_dispute(
+    pipeline: Pipeline, store: Store
+) -> None:
+    early = send(pipeline, dispute_payload("dispute_statement", contract_id="ct-early"))
+    assert (early.stored, early.quarantined, early.case_ids) == (1, 0, {})
+    opened = send(pipeline, complaint_payload(contract_id="ct-early"))
+    case_id = next(iter(opened.case_ids.values()))
+    assert dispute(store, case_id).stage is Stage.MEDIATION
+
+
+def test_the_timer_hands_a_dispute_the_answers_another_worker_held(pipeline: Pipeline,
+                                                                    store: Store) -> None:
+    from trust.disputes.intake import take_held_events
+    from trust.store import transaction
+    from trust.store.disputes import hold_for_dispute
+
+    case_id = next(iter(send(pipeline, complaint_payload()).case_ids.values()))
+    answer = dispute_payload("dispute_statement")
+    with transaction(store.engine) as conn:  # as if stored while the dispute was opening
+        from trust.events import event_adapter
+        from trust.intake.sinks import store_events
+        from trust.pii import hasher_for
+        from trust.settings import Settings
+
+        hasher = hasher_for(Settings(environment="test", secret_key="k" * 48))
+        store_events(conn, [event_adapter.validate_python(answer)], hasher, source="t",
+                     received_at=FILED)
+        hold_for_dispute(conn, [(answer["event_id"], "ct-2/ms-1")], FILED)
+    with transaction(store.engine) as conn:
+        assert take_held_events(conn, FILED + timedelta(hours=2)) == {answer["event_id"]: case_id}
+        assert take_held_events(conn, FILED + timedelta(hours=3)) == {}
+    assert dispute(store, case_id).stage is Stage.MEDIATION
 
 
 def test_a_complaint_and_its_answer_in_one_batch_are_taken_in_order(
@@ -134,7 +166,10 @@ def test_the_synchronous_path_records_a_party_event_or_refuses_it(
 
     case_id = next(iter(send(pipeline, complaint_payload()).case_ids.values()))
     taken = decide_one(pipeline, dispute_payload("dispute_statement"), FILED)
-    refused = decide_one(pipeline, dispute_payload("dispute_statement", contract_id="ct-x"),
+    early = decide_one(pipeline, dispute_payload("dispute_statement", contract_id="ct-x"),
+                       FILED)
+    refused = decide_one(pipeline, dispute_payload("dispute_statement", party_id="acct-eve"),
                          FILED)
     assert (taken.status, taken.reason) == ("recorded", f"joined case {case_id}")
+    assert (early.status, early.reason) == ("recorded", "held until its dispute opens")
     assert refused.status == "quarantined"

@@ -92,6 +92,15 @@ def upgrade() -> None:
         batch_op.create_index("uq_dispute_deadlines_pending", ["case_id"], unique=True,
                               sqlite_where=sa.text("status = 'pending'"),
                               postgresql_where=sa.text("status = 'pending'"))
+    op.create_table(
+        "dispute_inbox",
+        sa.Column("event_id", sa.String(length=128), nullable=False),
+        sa.Column("scope_key", sa.String(length=260), nullable=False),
+        _ts("received_at", nullable=False),
+        sa.PrimaryKeyConstraint("event_id", name=op.f("pk_dispute_inbox")),
+    )
+    with op.batch_alter_table("dispute_inbox", schema=None) as batch_op:
+        batch_op.create_index("ix_dispute_inbox_scope_key", ["scope_key"], unique=False)
     _unique_open_subject(_NEW)
     _split_merged_disputes(op.get_bind())
 
@@ -101,6 +110,7 @@ def downgrade() -> None:
     if conn.execute(sa.text("SELECT count(*) FROM disputes")).scalar():
         raise RuntimeError("the store holds disputes per contract; restore a backup to go back")
     _unique_open_subject(_OLD)
+    op.drop_table("dispute_inbox")
     op.drop_table("dispute_deadlines")
     op.drop_table("disputes")
 
