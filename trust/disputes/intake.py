@@ -15,12 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import Connection
 
 from trust.audit import SYSTEM_ACTOR, jsonable, record_audit
 from trust.cases.case import change_case, load_case
 from trust.cases.intake import open_or_join
-from trust.cases.lifecycle import CaseStatus
 from trust.cases.priority import priority_key
 from trust.cases.sla import as_utc
 from trust.decisions import Decision
@@ -51,14 +50,16 @@ from trust.intake.batches import refused_record
 from trust.intake.sinks import conflict_record, store_events
 from trust.pii import PiiHasher
 from trust.settings import Settings
-from trust.store.database import insert_ignoring_duplicates
 from trust.store.disputes import (
+    DisputeCase,
     DisputeRow,
     NewDispute,
+    attach_to_case,
     change_escrow,
     dispute_case_ids,
     hold_for_dispute,
     insert_dispute,
+    insert_dispute_case,
     load_dispute,
     release_held,
     scope_key,
@@ -66,8 +67,6 @@ from trust.store.disputes import (
 )
 from trust.store.events import load_events
 from trust.store.quarantine import QuarantinedRecord
-from trust.store.tables import DISPUTE_KIND, case_evidence, case_reasons, cases
-from trust.store.tables import decisions as decisions_table
 
 _WORKER_ROLES = frozenset({"freelancer", "agency"})
 
@@ -96,14 +95,6 @@ def _scope(event: ComplaintEvent | DisputeEvent) -> str:
     return scope_key(str(event.contract_id), event.milestone_id)
 
 
-def _attach(conn: Connection, case_id: int, event_ids: Sequence[str], now: datetime) -> None:
-    insert_ignoring_duplicates(conn, case_evidence, [
-        {"case_id": case_id, "event_id": e, "added_at": now} for e in event_ids],
-        ["case_id", "event_id"])
-    conn.execute(update(decisions_table).where(decisions_table.c.event_id.in_(list(event_ids)))
-                 .values(case_id=case_id))
-
-
 def _open(conn: Connection, event: ComplaintEvent, decision: Decision | None,
           now: datetime) -> int:
     money = event.amount_in_dispute
@@ -115,20 +106,13 @@ def _open(conn: Connection, event: ComplaintEvent, decision: Decision | None,
     severity = decision.severity if decision else 0
     codes = list(decision.reason_codes) if decision else []
     due = state.deadline.due_at if state.deadline else None
-    inserted = conn.execute(insert(cases).values(
-        subject_id=event.respondent_id, kind=DISPUTE_KIND, status=CaseStatus.OPEN.value,
-        priority=priority_key(risk, severity, state.escrow, due), risk_score=risk,
-        severity=severity, money_at_stake=state.escrow, currency=money.currency,
-        reason_codes=codes, evidence_count=1, opened_at=now, updated_at=now, sla_due_at=due,
-        version=1))
-    case_id = int(inserted.inserted_primary_key[0])  # type: ignore[index]
-    if codes:
-        conn.execute(insert(case_reasons), [{"case_id": case_id, "reason_code": c}
-                                            for c in dict.fromkeys(codes)])
+    case_id = insert_dispute_case(conn, DisputeCase(
+        event.respondent_id, risk, severity, state.escrow, money.currency, codes,
+        priority_key(risk, severity, state.escrow, due), due), now)
     insert_dispute(conn, NewDispute(case_id, str(event.contract_id), event.milestone_id,
                                     money.currency, event.complainant_id, event.respondent_id,
                                     event.contract_ended_at, state))
-    _attach(conn, case_id, [event.event_id], now)
+    attach_to_case(conn, case_id, [event.event_id], now)
     record_audit(conn, actor=SYSTEM_ACTOR, action="dispute_opened", target_type="case",
                  target_id=case_id, at=now, after=jsonable({
                      "contract_id": event.contract_id, "milestone_id": event.milestone_id,
@@ -168,9 +152,7 @@ def _amount_change(conn: Connection, dispute: DisputeRow, event: ComplaintEvent,
 
 def _join(conn: Connection, case_id: int, event: ComplaintEvent, now: datetime) -> None:
     dispute = load_dispute(conn, case_id, for_update=True)
-    _attach(conn, case_id, [event.event_id], now)
-    conn.execute(update(cases).where(cases.c.id == case_id).values(
-        evidence_count=cases.c.evidence_count + 1))
+    attach_to_case(conn, case_id, [event.event_id], now)
     record_audit(conn, actor=SYSTEM_ACTOR, action="evidence_added", target_type="case",
                  target_id=case_id, at=now, after={"events": [event.event_id]})
     _amount_change(conn, dispute, event, now)
@@ -247,9 +229,7 @@ def _fact(event: DisputeEvent, dispute: DisputeRow) -> Responded | Proposed | An
 
 def _apply(conn: Connection, case_id: int, event: DisputeEvent, now: datetime) -> None:
     dispute = load_dispute(conn, case_id, for_update=True)
-    _attach(conn, case_id, [event.event_id], now)
-    conn.execute(update(cases).where(cases.c.id == case_id).values(
-        evidence_count=cases.c.evidence_count + 1))
+    attach_to_case(conn, case_id, [event.event_id], now)
     said = {"event_id": event.event_id, "kind": event.kind, "side": event.side,
             "party_id": event.party_id}
     try:

@@ -24,7 +24,17 @@ from trust.disputes.machine import (
     Stage,
 )
 from trust.errors import DisputeError
-from trust.store.tables import dispute_deadlines, dispute_inbox, disputes
+from trust.store.database import insert_ignoring_duplicates
+from trust.store.tables import (
+    DISPUTE_KIND,
+    case_evidence,
+    case_reasons,
+    cases,
+    decisions,
+    dispute_deadlines,
+    dispute_inbox,
+    disputes,
+)
 
 PENDING, MET, DEFAULTED = "pending", "met", "defaulted"
 
@@ -166,6 +176,47 @@ class NewDispute:
     state: DisputeState
 
 
+@dataclass(frozen=True, slots=True)
+class DisputeCase:
+    """The case row a new dispute gets: about the respondent, the escrow as money at stake."""
+
+    respondent_id: str
+    risk_score: float
+    severity: int
+    escrow: Decimal
+    currency: str
+    reason_codes: list[str]
+    priority: float
+    due_at: datetime | None
+
+
+def insert_dispute_case(conn: Connection, new: DisputeCase, now: datetime) -> int:
+    """Insert an open dispute case (and its reason codes); returns its id."""
+    inserted = conn.execute(insert(cases).values(
+        subject_id=new.respondent_id, kind=DISPUTE_KIND, status="open", priority=new.priority,
+        risk_score=new.risk_score, severity=new.severity, money_at_stake=new.escrow,
+        currency=new.currency, reason_codes=new.reason_codes, evidence_count=0, opened_at=now,
+        updated_at=now, sla_due_at=new.due_at, version=1))
+    case_id = int(inserted.inserted_primary_key[0])  # type: ignore[index]
+    codes = list(dict.fromkeys(new.reason_codes))
+    if codes:
+        conn.execute(insert(case_reasons), [{"case_id": case_id, "reason_code": c}
+                                            for c in codes])
+    return case_id
+
+
+def attach_to_case(conn: Connection, case_id: int, event_ids: list[str], now: datetime) -> None:
+    """Attach events to a case's evidence (once each), point their decisions at it, count."""
+    added = insert_ignoring_duplicates(conn, case_evidence, [
+        {"case_id": case_id, "event_id": e, "added_at": now} for e in event_ids],
+        ["case_id", "event_id"])
+    conn.execute(update(decisions).where(decisions.c.event_id.in_(event_ids))
+                 .values(case_id=case_id))
+    if added:
+        conn.execute(update(cases).where(cases.c.id == case_id).values(
+            evidence_count=cases.c.evidence_count + added))
+
+
 def insert_dispute(conn: Connection, new: NewDispute) -> None:
     """Store a new dispute and start its first deadline."""
     state = new.state
@@ -269,8 +320,6 @@ def change_escrow(conn: Connection, dispute: DisputeRow, amount: Decimal) -> Non
 
 def hold_for_dispute(conn: Connection, items: list[tuple[str, str]], now: datetime) -> None:
     """Keep (event id, scope key) pairs until their dispute opens."""
-    from trust.store.database import insert_ignoring_duplicates
-
     insert_ignoring_duplicates(conn, dispute_inbox, [
         {"event_id": e, "scope_key": s, "received_at": now} for e, s in items], ["event_id"])
 
