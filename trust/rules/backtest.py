@@ -66,7 +66,10 @@ def stored_events(
     conn: Connection, *, since: datetime | None, batch_size: int
 ) -> Iterator[list[Event]]:
     """Stored events in time order, re-validated, in batches."""
-    query = select(events_table.c.payload).order_by(events_table.c.occurred_at, events_table.c.id)
+    # Only scored kinds: dispute party events step their dispute and are never decided.
+    query = (select(events_table.c.payload)
+             .where(events_table.c.kind.in_(EVENT_KINDS))
+             .order_by(events_table.c.occurred_at, events_table.c.id))
     if since is not None:
         query = query.where(events_table.c.occurred_at >= since)
     batch: list[Event] = []
