@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta, timezone
 
-from trust.events import Event, validate_record
+from trust.events import EVENT_KINDS, Event, validate_record
 from trust.signals import compute_signals
 from trust.simulate import generate_events
 from trust.store import Store
@@ -22,7 +22,8 @@ def _simulated(count: int) -> list[Event]:
     for record, _truth in generate_events(60, 30, 5):
         event = validate_record(record).event
         assert event is not None
-        found.append(event)
+        if event.kind in EVENT_KINDS:  # dispute party events have no signals
+            found.append(event)
     return found[:count]
 
 
