@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import StaticPool
 
+from trust.events import EVENT_KINDS
 from trust.intake.sinks import store_events
 from trust.pipeline import Pipeline, decide_one, hasher_for, sort_records
 from trust.settings import Settings
@@ -50,9 +51,11 @@ class BenchOptions:
 
 
 def simulated(count: int, seed: int) -> list[dict[str, Any]]:
-    """At least ``count`` simulated raw records, in time order."""
+    """At least ``count`` simulated raw records of the scored kinds, in time order (dispute
+    party events step disputes and are never decided, so they would not be counted)."""
     accounts = max(50, count // 2)
-    records = [record for record, _ in generate_events(accounts, 30, seed)]
+    records = [record for record, _ in generate_events(accounts, 30, seed)
+               if record["kind"] in EVENT_KINDS]
     return records[:count]
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from trust.decisions import Signals
-from trust.events import Event, event_adapter
+from trust.events import EVENT_KINDS, Event, event_adapter
 from trust.pii import PiiHasher
 from trust.rules.engine import RuleEngine
 from trust.rules.pack import load_pack
@@ -115,7 +115,9 @@ def bench_rules(
     with tempfile.TemporaryDirectory(prefix="trust-bench-") as tmp:
         summary = simulate(accounts, days, seed, Path(tmp) / "sim")
         with summary.events_path.open(encoding="utf-8") as handle:
-            events: list[Event] = [event_adapter.validate_json(line) for line in handle]
+            # Rules score the four kinds; dispute party events are never scored.
+            events: list[Event] = [e for e in (event_adapter.validate_json(line)
+                                               for line in handle) if e.kind in EVENT_KINDS]
         store = Store.open(f"sqlite:///{Path(tmp) / 'bench.db'}")
         try:
             _load_store(store, events, hasher)
