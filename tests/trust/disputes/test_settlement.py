@@ -14,7 +14,7 @@ from tests.trust.disputes.conftest import FILED, audit_actions, dispute, send
 from trust.cases import Action, CaseStatus, Resolution, approve_proposal, claim, load_case
 from trust.cases import resolve as resolve_case
 from trust.disputes.actions import propose_settlement
-from trust.disputes.machine import Stage
+from trust.disputes.machine import Deadline, Stage
 from trust.disputes.timers import apply_due_deadlines
 from trust.errors import CaseError, DisputeError, FourEyesError
 from trust.pipeline import Pipeline
@@ -214,3 +214,43 @@ def test_one_sides_offer_accepted_by_the_other_goes_to_four_eyes(pipeline: Pipel
     assert (case.proposed_action["release_amount"], case.proposed_action["refund_amount"]) == (
         "500.00", "300.00")
     assert (last.name, last.status) == ("accept", "met")
+
+
+def _hourly(**overrides: object) -> dict[str, object]:
+    # The client disputes 6 hours billed in the week that ended Sunday 8 March 2026.
+    return complaint_payload(**{
+        "complainant_id": "acct-bob", "respondent_id": "acct-alice",
+        "complainant_role": "client", "respondent_role": "freelancer", "category": "scope",
+        "contract_type": "hourly", "contract_ended_at": "2026-03-08T23:00:00Z",
+        "disputed_hours": "6.00", "amount_in_dispute": {"amount": "270.00", "currency": "EUR"},
+        "occurred_at": "2026-03-10T09:00:00Z", **overrides})
+
+
+def test_an_hourly_dispute_goes_to_a_work_log_review_then_a_four_eyes_refund(
+    pipeline: Pipeline, store: Store
+) -> None:
+    filed = datetime.fromisoformat("2026-03-10T09:00:00+00:00")
+    case_id = next(iter(send(pipeline, _hourly(), now=filed).case_ids.values()))
+    assert dispute(store, case_id).deadline == Deadline("respond", filed + timedelta(days=3))
+    send(pipeline, dispute_payload("dispute_statement", party_id="acct-alice", side="freelancer",
+                                   occurred_at="2026-03-11T09:00:00Z"), now=filed)
+    row = dispute(store, case_id)
+    assert row.stage is Stage.WORK_LOG_REVIEW
+    assert row.deadline == Deadline("review", filed + timedelta(days=2))
+    at = filed + timedelta(days=1, hours=2)
+    with transaction(store.engine) as conn:
+        claim(conn, case_id, LEAD, at)
+        resolve_case(conn, case_id, LEAD, Resolution(Action.REFUND, "work_not_delivered"), at)
+        done = approve_proposal(conn, case_id, LEAD_2, at)
+    assert done.resolution is not None
+    assert (done.resolution["refund_amount"], done.resolution["currency"]) == ("270.00", "EUR")
+    assert done.label == "confirmed"
+
+
+def test_an_hourly_dispute_filed_on_a_utc_saturday_stays_a_complaint(
+    pipeline: Pipeline, store: Store
+) -> None:
+    # Friday 20:00 in New York is Saturday 01:00 UTC: outside the Monday-Friday UTC window.
+    send(pipeline, _hourly(occurred_at="2026-03-13T20:00:00-05:00"))
+    with store.engine.connect() as conn:
+        assert set(conn.execute(select(cases.c.kind)).scalars()) <= {"complaint"}
