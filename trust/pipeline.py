@@ -88,7 +88,7 @@ class CaseOpener(Protocol):
 
 class PartyEventIntake(Protocol):
     """Stores and applies events that feed a process instead of being scored
-    (``trust.disputes.intake.take_party_events``)."""
+    (``trust.disputes.parties.take_party_events``)."""
 
     def __call__(self, conn: Connection, events: Sequence[Any], hasher: PiiHasher, *,
                  source: str, now: datetime) -> PartyOutcome:
@@ -309,7 +309,8 @@ def default_pipeline(
     store: Store, settings: Settings, scorer: BatchScorer, *, source: str = "queue"
 ) -> Pipeline:
     """The production wiring: decisions stored by the store, cases opened by ``trust.cases``."""
-    from trust.disputes.intake import open_cases_and_disputes, take_party_events
+    from trust.disputes.intake import open_cases_and_disputes
+    from trust.disputes.parties import take_party_events
     from trust.store.decisions import insert_decisions
 
     return Pipeline(store, settings, scorer, insert_decisions, open_cases_and_disputes,

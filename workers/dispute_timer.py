@@ -19,7 +19,7 @@ import dramatiq
 from apscheduler.schedulers.background import BackgroundScheduler
 from dramatiq.middleware import Middleware
 
-from trust.disputes.intake import take_held_events
+from trust.disputes.parties import take_held_events
 from trust.disputes.timers import apply_due_deadlines
 from trust.settings import Settings
 from trust.store import Store, transaction

@@ -117,7 +117,7 @@ def test_an_answer_that_arrives_before_its_complaint_waits_for_the_dispute(
 
 def test_the_timer_hands_a_dispute_the_answers_another_worker_held(pipeline: Pipeline,
                                                                     store: Store) -> None:
-    from trust.disputes.intake import take_held_events
+    from trust.disputes.parties import take_held_events
     from trust.store import transaction
     from trust.store.disputes import hold_for_dispute
 
