@@ -27,6 +27,7 @@ def _register() -> None:
         bench_commands,
         case_commands,
         dashboard_commands,
+        dispute_commands,
         intake_commands,
         model_commands,
         pipeline_commands,
@@ -38,7 +39,7 @@ def _register() -> None:
 
     for module in (schema_commands, simulate_commands, intake_commands, pipeline_commands,
                    rules_commands, bench_commands, model_commands, staff_commands,
-                   dashboard_commands, case_commands):
+                   dashboard_commands, case_commands, dispute_commands):
         module.register(app)
 
 

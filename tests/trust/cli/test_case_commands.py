@@ -13,7 +13,6 @@ from tests.trust.cases.conftest import LEAD
 from trust.cases import approve_proposal
 from trust.cases.lifecycle import CaseStatus
 from trust.cli.main import app
-from trust.disputes.timers import apply_due_deadlines
 from trust.settings import get_settings
 from trust.store import Store, transaction
 
@@ -28,8 +27,12 @@ def _export(*args: str) -> list[dict[str, object]]:
 
 def _settle_what_is_due(at: datetime) -> None:
     """The timer at ``at``, then a lead approves every money outcome waiting for approval."""
+    timer = runner.invoke(app, ["disputes", "apply-deadlines", "--at", at.isoformat()])
+    assert timer.exit_code == 0, timer.output
+    assert "missed deadlines applied" in timer.output
+    again = runner.invoke(app, ["disputes", "apply-deadlines", "--at", at.isoformat()])
+    assert "0 missed deadlines applied" in again.output
     with Store.from_settings(get_settings()) as store, transaction(store.engine) as conn:
-        apply_due_deadlines(conn, at)
         for case in _waiting(conn):
             approve_proposal(conn, case, LEAD, at)
 
