@@ -315,6 +315,8 @@ def bulk_resolve(conn: Connection, case_ids: Sequence[int], staff: HasRole,
             result.skipped[case_id] = f"case is {case.status.value}"
         elif holder not in (None, staff.username):
             result.skipped[case_id] = f"held by {holder}"
+        elif case.kind == DISPUTE_KIND:
+            result.skipped[case_id] = "a dispute ends only in a money outcome (four-eyes)"
         else:
             res = _checked(case, resolution)
             if res.note:

@@ -254,3 +254,13 @@ def test_an_hourly_dispute_filed_on_a_utc_saturday_stays_a_complaint(
     send(pipeline, _hourly(occurred_at="2026-03-13T20:00:00-05:00"))
     with store.engine.connect() as conn:
         assert set(conn.execute(select(cases.c.kind)).scalars()) <= {"complaint"}
+
+
+def test_bulk_resolution_skips_disputes_and_says_why(pipeline: Pipeline, store: Store) -> None:
+    from trust.cases import bulk_resolve
+
+    case_id = _opened(pipeline)
+    with transaction(store.engine) as conn:
+        done = bulk_resolve(conn, [case_id], LEAD, Resolution(Action.DISMISS, "false_positive"),
+                            FILED)
+    assert done.resolved == [] and "money outcome" in done.skipped[case_id]
