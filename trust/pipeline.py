@@ -20,8 +20,8 @@ from typing import Any, Protocol, runtime_checkable
 from sqlalchemy import Connection, select
 
 from trust.decisions import Decision
-from trust.events import EVENT_KINDS, Event, validate_record
-from trust.intake.batches import CONFLICTING_CONTENT
+from trust.events import EVENT_KINDS, Event, EventValidationIssue, validate_record
+from trust.intake.batches import CONFLICTING_CONTENT, refused_record
 from trust.intake.sinks import conflict_record, store_events
 from trust.pii import PiiHasher, hasher_for
 from trust.settings import Settings
@@ -259,11 +259,10 @@ class Pipeline:
     def _take_party_events(self, conn: Connection, events: Sequence[Event], hasher: PiiHasher,
                            now: datetime, result: BatchResult) -> None:
         """After the batch's cases exist (a complaint and its answer may share a batch)."""
-        if self.party_events is None:
-            refusals = [QuarantinedRecord(self.source, None, e.model_dump_json(), [{
-                "field": "kind", "message": f"{e.kind} events are not taken by this pipeline"}],
-                f"kind: {e.kind} events are not taken by this pipeline", e.event_id)
-                for e in events]
+        if self.party_events is None:  # a pipeline wired without a dispute process
+            refusals = [refused_record(self.source, None, e.model_dump_json(), [
+                EventValidationIssue("kind", f"{e.kind} events are not taken here")],
+                event_id=e.event_id) for e in events]
             result.quarantined += quarantine_records(conn, refusals, received_at=now)
             return
         taken = self.party_events(conn, events, hasher, source=self.source, now=now)

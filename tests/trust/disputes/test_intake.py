@@ -173,3 +173,16 @@ def test_the_synchronous_path_records_a_party_event_or_refuses_it(
     assert (taken.status, taken.reason) == ("recorded", f"joined case {case_id}")
     assert (early.status, early.reason) == ("recorded", "held until its dispute opens")
     assert refused.status == "quarantined"
+
+
+def test_a_pipeline_wired_without_disputes_quarantines_party_events(
+    pipeline: Pipeline, store: Store
+) -> None:
+    from dataclasses import replace
+
+    bare = replace(pipeline, party_events=None)
+    result = send(bare, dispute_payload("dispute_statement"))
+    assert (result.stored, result.quarantined) == (0, 1)
+    with store.engine.connect() as conn:
+        assert conn.execute(select(quarantine.c.reason)).scalar_one() == (
+            "kind: dispute_statement events are not taken here")
