@@ -125,8 +125,9 @@ def _checked(case: Case, res: Resolution) -> Resolution:
     if res.action not in DISPUTE_OUTCOMES:
         if res.release_amount is not None or res.refund_amount is not None:
             raise CaseError(f"{res.action.value} takes no amounts")
-        if case.kind == DISPUTE_KIND and res.action not in NOT_FINAL:
-            raise CaseError("a dispute ends only in release, refund or split of its escrow")
+        if case.kind == DISPUTE_KIND and res.action != Action.ESCALATE:
+            raise CaseError("a dispute ends only in release, refund or split of its escrow "
+                            "(or goes to a lead)")
         return res
     if case.kind != DISPUTE_KIND:
         raise CaseError(f"{res.action.value} only ends a dispute case (one contract's escrow)")
