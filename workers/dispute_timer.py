@@ -72,6 +72,8 @@ class DisputeTimer(Middleware):
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         if not isinstance(broker, TrustRedisBroker):
             return
+        # One line per tick per process would drown the worker logs; failures still show.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
         self.scheduler = BackgroundScheduler(timezone=UTC)
         self.scheduler.add_job(self.tick, "interval", args=[broker], seconds=self.interval_s,
                                next_run_time=datetime.now(UTC), id="dispute-timer",
