@@ -44,6 +44,7 @@ from trust.store.disputes import (
     attach_to_case,
     change_escrow,
     dispute_case_ids,
+    drop_unused_case,
     insert_dispute,
     insert_dispute_case,
     load_dispute,
@@ -80,6 +81,8 @@ def _scope(event: ComplaintEvent | DisputeEvent) -> str:
 
 def _open(conn: Connection, event: ComplaintEvent, decision: Decision | None,
           now: datetime) -> int:
+    """Open the dispute on the complaint's money; a worker that loses the race to open it
+    (PostgreSQL waits on the winner's row) joins the winner's dispute instead."""
     money = event.amount_in_dispute
     if money is None or event.contract_id is None:
         raise DisputeError(f"complaint {event.event_id} names no contract or amount")
@@ -92,9 +95,13 @@ def _open(conn: Connection, event: ComplaintEvent, decision: Decision | None,
     case_id = insert_dispute_case(conn, DisputeCase(
         event.respondent_id, risk, severity, state.escrow, money.currency, codes,
         priority_key(risk, severity, state.escrow, due), due), now)
-    insert_dispute(conn, NewDispute(case_id, str(event.contract_id), event.milestone_id,
-                                    money.currency, event.complainant_id, event.respondent_id,
-                                    event.contract_ended_at, state))
+    if not insert_dispute(conn, NewDispute(
+            case_id, str(event.contract_id), event.milestone_id, money.currency,
+            event.complainant_id, event.respondent_id, event.contract_ended_at, state)):
+        drop_unused_case(conn, case_id)
+        winner = dispute_case_ids(conn, [_scope(event)])[_scope(event)]
+        _join(conn, winner, event, now)
+        return winner
     attach_to_case(conn, case_id, [event.event_id], now)
     record_audit(conn, actor=SYSTEM_ACTOR, action="dispute_opened", target_type="case",
                  target_id=case_id, at=now, after=jsonable({

@@ -12,7 +12,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, Table, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from trust.cases.sla import as_utc
 from trust.disputes.machine import (
@@ -205,11 +206,20 @@ def insert_dispute_case(conn: Connection, new: DisputeCase, now: datetime) -> in
     return case_id
 
 
+def _insert_one(conn: Connection, table: Table, row: dict[str, Any], keys: list[str]) -> bool:
+    """Insert one row unless ``keys`` already exist; True when it was written (told by
+    RETURNING: the row count of an upsert is -1 with psycopg)."""
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    result = conn.execute(dialect_insert(table).values(**row).on_conflict_do_nothing(
+        index_elements=keys).returning(table.c[keys[0]]))
+    return result.first() is not None
+
+
 def attach_to_case(conn: Connection, case_id: int, event_ids: list[str], now: datetime) -> None:
     """Attach events to a case's evidence (once each), point their decisions at it, count."""
-    added = insert_ignoring_duplicates(conn, case_evidence, [
-        {"case_id": case_id, "event_id": e, "added_at": now} for e in event_ids],
-        ["case_id", "event_id"])
+    added = sum(_insert_one(conn, case_evidence, {"case_id": case_id, "event_id": e,
+                                                  "added_at": now}, ["case_id", "event_id"])
+                for e in event_ids)
     conn.execute(update(decisions).where(decisions.c.event_id.in_(event_ids))
                  .values(case_id=case_id))
     if added:
@@ -217,10 +227,11 @@ def attach_to_case(conn: Connection, case_id: int, event_ids: list[str], now: da
             evidence_count=cases.c.evidence_count + added))
 
 
-def insert_dispute(conn: Connection, new: NewDispute) -> None:
-    """Store a new dispute and start its first deadline."""
+def insert_dispute(conn: Connection, new: NewDispute) -> bool:
+    """Store a new dispute and start its first deadline; False (nothing stored) when another
+    writer opened a dispute on the same money first (``scope_key`` is unique)."""
     state = new.state
-    conn.execute(insert(disputes).values(
+    written = _insert_one(conn, disputes, dict(
         case_id=new.case_id, contract_id=new.contract_id, milestone_id=new.milestone_id,
         scope_key=scope_key(new.contract_id, new.milestone_id),
         contract_type=state.contract_type.value, currency=new.currency,
@@ -228,9 +239,18 @@ def insert_dispute(conn: Connection, new: NewDispute) -> None:
         respondent_id=new.respondent_id, complainant_side=state.complainant.value,
         filed_at=state.filed_at, contract_ended_at=new.contract_ended_at,
         stage=state.stage.value, version=1,
-    ))
+    ), ["scope_key"])
+    if not written:
+        return False
     if state.deadline is not None:
         start_deadline(conn, new.case_id, state.deadline)
+    return True
+
+
+def drop_unused_case(conn: Connection, case_id: int) -> None:
+    """Delete a dispute case row inserted in this transaction that lost the race to open."""
+    conn.execute(delete(case_reasons).where(case_reasons.c.case_id == case_id))
+    conn.execute(delete(cases).where(cases.c.id == case_id, cases.c.evidence_count == 0))
 
 
 def start_deadline(conn: Connection, case_id: int, deadline: Deadline) -> None:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from tests.factories import complaint_payload, dispute_payload
+from tests.factories import complaint_payload, dispute_payload, make_complaint
 from tests.trust.disputes.conftest import FILED, audit_actions, dispute, send
 from trust.disputes.machine import Stage
 from trust.pipeline import Pipeline
@@ -186,3 +186,47 @@ def test_a_pipeline_wired_without_disputes_quarantines_party_events(
     with store.engine.connect() as conn:
         assert conn.execute(select(quarantine.c.reason)).scalar_one() == (
             "kind: dispute_statement events are not taken here")
+
+
+def test_two_workers_opening_a_dispute_on_the_same_money_end_with_one_case(
+    pipeline: Pipeline, store: Store, settings: object
+) -> None:
+    import threading
+
+    from sqlalchemy import func
+
+    from trust.decisions import Decision
+    from trust.disputes.intake import open_cases_and_disputes
+    from trust.store import transaction
+    from trust.store.events import insert_events
+    from trust.store.tables import disputes as disputes_table
+
+    first, second = (make_complaint(complainant_id=c) for c in ("acct-alice", "acct-carol"))
+    with transaction(store.engine) as conn:
+        insert_events(conn, [first, second], source="t", received_at=FILED)
+
+    def decision(event: object) -> Decision:
+        return Decision(event_id=event.event_id, kind="complaint", subject_id="acct-bob",  # type: ignore[attr-defined]
+                        outcome="allow", risk_score=0.0, rule_hits=[], shadow_hits=[],
+                        signals={}, pack_version="t", statement_of_reasons="t",
+                        decided_at=FILED)
+
+    opened = threading.Event()
+    results: dict[str, dict[str, int]] = {}
+
+    def worker(name: str, event: object, hold: bool) -> None:
+        with transaction(store.engine) as conn:
+            results[name] = open_cases_and_disputes(conn, [decision(event)], settings, FILED)  # type: ignore[arg-type]
+            if hold:  # keep the winner's transaction open while the other one tries
+                opened.set()
+                threading.Event().wait(0.5)
+
+    winner = threading.Thread(target=worker, args=("winner", first, True))
+    winner.start()
+    opened.wait(10)
+    worker("loser", second, False)
+    winner.join()
+    assert results["winner"][first.event_id] == results["loser"][second.event_id]
+    with store.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(disputes_table)).scalar_one() == 1
+        assert conn.execute(select(func.count()).select_from(cases)).scalar_one() == 1
