@@ -11,7 +11,8 @@
     ├── ModelError
     │   └── ArtefactIntegrityError
     ├── CaseError
-    │   └── ClaimConflictError
+    │   ├── ClaimConflictError
+    │   └── DisputeError
     ├── PermissionDeniedError
     │   └── FourEyesError
     ├── AuthenticationError
@@ -107,3 +108,7 @@ class QueueUnavailableError(TrustError):
 
 class EnforcementError(TrustError):
     """Raised when an enforcement change is one the rules do not allow (e.g. lifting nothing)."""
+
+
+class DisputeError(CaseError):
+    """Raised when a fact or action does not fit the dispute's stage (or it is over)."""

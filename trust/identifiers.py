@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from trust.events import (
     AppealEvent,
     ComplaintEvent,
+    DisputePartyEvent,
     Event,
     ProfileVerificationEvent,
     ReferenceCheckEvent,
@@ -70,6 +71,8 @@ def identifiers_of(event: Event, hasher: PiiHasher) -> list[AccountIdentifier]:
         return _network(event, event.reviewer_id, hasher)
     if isinstance(event, ComplaintEvent):
         return _network(event, event.complainant_id, hasher)
+    if isinstance(event, DisputePartyEvent):
+        return _network(event, event.party_id, hasher)
     if isinstance(event, ReferenceCheckEvent):
         found = _network(event, event.freelancer_id, hasher)
         found.append(_make(event.freelancer_id, "referee_email", str(event.referee.email), hasher))

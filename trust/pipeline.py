@@ -21,8 +21,8 @@ from sqlalchemy import Connection, select
 
 from trust.decisions import Decision
 from trust.encryption import Keyring
-from trust.events import AppealEvent, Event, validate_record
-from trust.intake.batches import CONFLICTING_CONTENT
+from trust.events import EVENT_KINDS, AppealEvent, Event, EventValidationIssue, validate_record
+from trust.intake.batches import CONFLICTING_CONTENT, refused_record
 from trust.intake.sinks import conflict_record, store_events
 from trust.pii import PiiHasher, hasher_for
 from trust.settings import Settings
@@ -109,6 +109,25 @@ class CaseOpener(Protocol):
     ) -> Mapping[str, int]:
         """Map of event_id to the case it opened or joined."""
         ...
+
+
+class PartyEventIntake(Protocol):
+    """Stores and applies events that feed a process instead of being scored
+    (``trust.disputes.parties.take_party_events``)."""
+
+    def __call__(self, conn: Connection, events: Sequence[Any], hasher: PiiHasher, *,
+                 source: str, now: datetime) -> PartyOutcome:
+        """What was stored, repeated, refused (to quarantine) and which case each joined."""
+        ...
+
+
+class PartyOutcome(Protocol):
+    """What a ``PartyEventIntake`` did with a batch."""
+
+    stored: int
+    repeated: int
+    refused: list[QuarantinedRecord]
+    case_ids: dict[str, int]
 
 
 @dataclass(slots=True)
@@ -209,6 +228,8 @@ class Pipeline:
     # Automated blocks become account enforcement; appeals open appeal cases.
     enforce: DecisionEnforcer | None = None
     appeals: AppealIntake | None = None
+    # Dispute party events (statements, evidence, offers, answers) go here.
+    party_events: PartyEventIntake | None = None
 
     def process(
         self,
@@ -235,11 +256,13 @@ class Pipeline:
         result = BatchResult(received=len(records) + len(refused), stored=0, duplicates=0,
                              quarantined=0)
         appeals = [e for e in sorted_records.events if isinstance(e, AppealEvent)]
-        others = [e for e in sorted_records.events if not isinstance(e, AppealEvent)]
-        scored = self._score_ahead(others, hasher, now, clock)
+        party = [e for e in sorted_records.events
+                 if e.kind not in EVENT_KINDS and not isinstance(e, AppealEvent)]
+        scorable = [e for e in sorted_records.events if e.kind in EVENT_KINDS]
+        scored = self._score_ahead(scorable, hasher, now, clock)
         with clock("commit"), transaction(self.store.engine) as conn:
             with clock("store"):
-                stored = store_events(conn, others, hasher, source=self.source,
+                stored = store_events(conn, scorable, hasher, source=self.source,
                                       received_at=now)
                 conflicts = [conflict_record(self.source, None, e) for e in stored.conflicting]
                 # quarantine_records holds each (source, line, raw) once: redelivery adds none.
@@ -264,6 +287,8 @@ class Pipeline:
                     )
                     if self.enforce is not None:
                         self.enforce(conn, result.decisions, now)
+            if party:
+                self._take_party_events(conn, party, hasher, now, result)
             if appeals:
                 with clock("appeals"):
                     self._take_appeals(conn, appeals, hasher, now, result)
@@ -289,6 +314,21 @@ class Pipeline:
         if fresh:
             result.appeal_cases = dict(self.appeals.open(
                 conn, [t for t in targets if t.event.event_id in fresh], self.settings, now))
+
+    def _take_party_events(self, conn: Connection, events: Sequence[Event], hasher: PiiHasher,
+                           now: datetime, result: BatchResult) -> None:
+        """After the batch's cases exist (a complaint and its answer may share a batch)."""
+        if self.party_events is None:  # a pipeline wired without a dispute process
+            refusals = [refused_record(self.source, None, e.model_dump_json(), [
+                EventValidationIssue("kind", f"{e.kind} events are not taken here")],
+                event_id=e.event_id) for e in events]
+            result.quarantined += quarantine_records(conn, refusals, received_at=now)
+            return
+        taken = self.party_events(conn, events, hasher, source=self.source, now=now)
+        result.stored += taken.stored
+        result.duplicates += taken.repeated
+        result.quarantined += quarantine_records(conn, taken.refused, received_at=now)
+        result.case_ids.update(taken.case_ids)
 
     def _score_ahead(
         self, events: Sequence[Event], hasher: PiiHasher, now: datetime, clock: StageClock
@@ -328,12 +368,14 @@ def default_pipeline(
 ) -> Pipeline:
     """The production wiring: decisions stored by the store, cases opened by ``trust.cases``."""
     from trust.appeals import AppealDesk
-    from trust.cases import open_or_join
+    from trust.disputes.intake import open_cases_and_disputes
+    from trust.disputes.parties import take_party_events
     from trust.enforcement_actions import enforce_decisions
     from trust.store.decisions import insert_decisions
 
-    return Pipeline(store, settings, scorer, insert_decisions, open_or_join, source=source,
-                    enforce=enforce_decisions, appeals=AppealDesk(source))
+    return Pipeline(store, settings, scorer, insert_decisions, open_cases_and_disputes,
+                    source=source, enforce=enforce_decisions, appeals=AppealDesk(source),
+                    party_events=take_party_events)
 
 
 def process_batch(
@@ -353,7 +395,7 @@ def process_batch(
 class SingleDecision:
     """The synchronous answer for one event: decided now, decided before, or refused."""
 
-    status: str  # 'decided' | 'already_decided' | 'quarantined'
+    status: str  # 'decided' | 'already_decided' | 'recorded' | 'appeal_received' | 'quarantined'
     event_id: str | None
     decision: dict[str, Any] | None
     reason: str | None = None
@@ -374,15 +416,21 @@ def decide_one(pipeline: Pipeline, record: RawRecord | Event, now: datetime | No
         return SingleDecision("quarantined", refused.event_id, None, refused.reason)
     event = checked.events[0]
     result = pipeline.process([event], now)
-    if event.event_id in result.appeal_cases:
-        return SingleDecision("appeal_received", event.event_id, None,
-                              f"appeal case {result.appeal_cases[event.event_id]}")
-    if result.quarantined and isinstance(event, AppealEvent):
-        with pipeline.store.engine.connect() as conn:
-            reason = conn.execute(
-                select(quarantine.c.reason).where(quarantine.c.event_id == event.event_id)
-                .order_by(quarantine.c.id.desc()).limit(1)).scalar()
-        return SingleDecision("quarantined", event.event_id, None, reason)
+    if event.kind not in EVENT_KINDS:
+        # Appeals and dispute party events are not decided: they open or join a case.
+        if result.quarantined:
+            with pipeline.store.engine.connect() as conn:
+                reason = conn.execute(
+                    select(quarantine.c.reason).where(quarantine.c.event_id == event.event_id)
+                    .order_by(quarantine.c.id.desc()).limit(1)).scalar()
+            return SingleDecision("quarantined", event.event_id, None, reason)
+        if event.event_id in result.appeal_cases:
+            return SingleDecision("appeal_received", event.event_id, None,
+                                  f"appeal case {result.appeal_cases[event.event_id]}")
+        case_id = result.case_ids.get(event.event_id)
+        said = (f"joined case {case_id}" if case_id else
+                "held until its dispute opens" if result.stored else "already recorded")
+        return SingleDecision("recorded", event.event_id, None, said)
     if result.decisions:
         decision = result.decisions[0]
         row = decision.to_row()

@@ -107,6 +107,14 @@ class WorkerSettings(BaseModel):
         return self
 
 
+class DisputeSettings(BaseModel):
+    """The dispute timer (``TRUST_DISPUTES__*``)."""
+
+    # How often each worker process enqueues a check for missed dispute deadlines (at most
+    # one check per interval is queued for the whole fleet).
+    timer_interval_s: float = Field(60.0, ge=1.0, le=3600.0)
+
+
 class ModelSettings(BaseModel):
     """How anomaly models are trained and explained (see ``models/detectors.py`` to choose)."""
 
@@ -163,6 +171,7 @@ class Settings(BaseSettings):
     qa: QaSettings = Field(default_factory=QaSettings)
     encryption: EncryptionSettings = Field(default_factory=EncryptionSettings)
     dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
+    disputes: DisputeSettings = Field(default_factory=DisputeSettings)
 
     _generated_key: tuple[Path, bytes] | None = PrivateAttr(default=None)
 

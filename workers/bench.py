@@ -52,7 +52,8 @@ class BenchOptions:
 
 
 def simulated(count: int, seed: int) -> list[dict[str, Any]]:
-    """At least ``count`` simulated raw records of the scored kinds, in time order."""
+    """At least ``count`` simulated raw records of the scored kinds, in time order (appeals
+    and dispute party events are never decided, so they would not be counted)."""
     accounts = max(50, count // 2)
     records = [record for record, _ in generate_events(accounts, 30, seed)
                if record["kind"] in EVENT_KINDS]

@@ -43,6 +43,7 @@ def run_worker(settings: Settings, threads: int, *, noop: bool = False) -> None:
 
     from workers.actors import LazyPipeline, declare_actors, declare_noop_actor
     from workers.broker import build_broker
+    from workers.dispute_timer import DisputeTimer, declare_dispute_timer
     from workers.watchdog import CpuTimeWatchdog
     from workers.wiring import build_pipeline
 
@@ -53,6 +54,8 @@ def run_worker(settings: Settings, threads: int, *, noop: bool = False) -> None:
         declare_noop_actor(broker, settings)
     else:
         declare_actors(broker, settings, lazy.get)
+        timer = declare_dispute_timer(broker, settings, lambda: lazy.get().store)
+        broker.add_middleware(DisputeTimer(settings, timer))
         lazy.get()  # fail fast (bad rule pack, unreachable store), not on the first batch
     tune_gc()
     broker.emit_after("process_boot")

@@ -18,6 +18,7 @@ KIND_WORDS = {
     "reference_check": "Reference",
     "complaint": "Complaint",
     "appeal": "Appeal",
+    "dispute": "Dispute",
 }
 STATUS_WORDS = {
     "open": "Open",

@@ -32,6 +32,8 @@ def evidence_item(member: StaffMember, item: dict[str, Any], *, expanded: bool) 
         if item["kind"] == "appeal":
             st.caption("An appeal is not scored: a person who took no part in the original "
                        "decision reviews it (see Decision below).")
+        elif not decision and str(item["kind"]).startswith("dispute_"):
+            st.caption("A dispute party's event: it steps the dispute and is not scored.")
         elif not decision:
             st.caption("This event has no stored decision yet.")
         else:

@@ -39,12 +39,16 @@ ACTION_WORDS: dict[Action, str] = {
 _ONLY_FOR = {
     Action.REMOVE_REVIEW: "review",
     Action.REJECT_VERIFICATION: "profile_verification",
-    **dict.fromkeys(DISPUTE_OUTCOMES, "complaint"),
+    **dict.fromkeys(DISPUTE_OUTCOMES, "dispute"),
 }
+# A dispute ends only in a money outcome (or goes to a lead first).
+_DISPUTE_ACTIONS = (Action.RELEASE, Action.REFUND, Action.SPLIT, Action.ESCALATE)
 
 
 def actions_for(kind: str) -> list[Action]:
     """The actions that make sense for a case of ``kind``, in the order staff read them."""
+    if kind == "dispute":
+        return list(_DISPUTE_ACTIONS)
     return [a for a in ACTION_WORDS if _ONLY_FOR.get(a, kind) == kind]
 
 

@@ -10,6 +10,7 @@ from dashboard.components.appeal import appeal_form, appeal_outcome, appeal_summ
 from dashboard.components.case_actions import sla_editor, waiting_panel
 from dashboard.components.case_table import KIND_WORDS, STATUS_WORDS
 from dashboard.components.claim import claim_controls
+from dashboard.components.dispute import dispute_panel, staff_may_decide
 from dashboard.components.evidence import evidence_item
 from dashboard.components.history import audit_table, links_table, timeline_tables
 from dashboard.components.resolution import proposal_panel, resolution_form, resolution_words
@@ -58,6 +59,8 @@ money.metric("Money at stake", f"{case.money_at_stake} {case.currency or ''}"
              if case.money_at_stake else "none")
 evidence.metric("Pieces of evidence", case.evidence_count)
 st.markdown("Reasons: " + (", ".join(f"`{code}`" for code in case.reason_codes) or "none"))
+if case.kind == "dispute":
+    dispute_panel(member, case, holding)
 
 why, timeline, linked, notes, history = st.tabs(
     ["Why it was flagged", "Subject's timeline", "Linked accounts", "Notes", "History"])
@@ -109,6 +112,9 @@ elif case.status == CaseStatus.AWAITING_APPROVAL:
     proposal_panel(member, case)
 elif case.status == CaseStatus.WAITING_ON_USER:
     waiting_panel(member, case)
+elif holding and case.kind == "dispute" and not staff_may_decide(case):
+    st.info("Staff decide the split in arbitration or the work-log review; until then the "
+            "parties answer, offer and accept, and the mediator proposes (above).")
 elif holding:
     resolution_form(member, case)
 else:

@@ -23,6 +23,7 @@ import pytest
 
 from tests.conftest import service_missing
 from tests.dashboard.conftest import APP, PASSWORD
+from tests.dashboard.disputes import both_parties_accept, open_dispute
 from trust.settings import Settings
 from workers.up import dashboard_command
 
@@ -115,6 +116,16 @@ def served_appeal(dashboard_store, staff, appealed, tmp_path: Path) -> Iterator[
         yield url, case_id
 
 
+@pytest.fixture
+def served_dispute(dashboard_store, staff, tmp_path: Path) -> Iterator[str]:
+    """The dashboard over one dispute in mediation: both parties answered with evidence."""
+    staff("mediator", "lead")
+    staff("approver", "lead")
+    open_dispute(dashboard_store, stage="mediation")
+    with _streamlit(tmp_path) as url:
+        yield url
+
+
 def _choose(page: Any, label: str, option: str) -> None:
     """Pick ``option`` in the Streamlit select box labelled ``label``."""
     from playwright.sync_api import expect
@@ -126,6 +137,19 @@ def _choose(page: Any, label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
     expect(box.get_by_role("combobox")).to_have_value(option)
     _settled(page)
+
+
+def _until_shown(page: Any, locator: Any, rerun: Any, seconds: float = 60) -> None:
+    """Rerun the page until ``locator`` is visible (other people's changes show up once the
+    cached reads expire), failing after ``seconds``."""
+    from playwright.sync_api import expect
+
+    deadline = time.monotonic() + seconds
+    while not locator.is_visible() and time.monotonic() < deadline:
+        page.wait_for_timeout(2_000)
+        rerun()
+        _settled(page)
+    expect(locator).to_be_visible()
 
 
 def _sign_in(page: Any, username: str) -> None:
@@ -279,3 +303,65 @@ def test_no_request_leaves_the_machine_and_visitors_get_no_developer_menu(
             browser.close()
     assert requested
     assert [u for u in requested if _leaves_the_machine(u, served_dashboard)] == []
+
+
+def test_a_dispute_goes_from_both_parties_evidence_to_a_four_eyes_split(
+    chromium_path: str, served_dispute: str, dashboard_store, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1800})
+        page.set_default_timeout(STEP_MS)
+        try:
+            page.goto(served_dispute)
+            _sign_in(page, "mediator")
+            expect(page.get_by_label("Page")).to_be_visible()
+            _settled(page)
+            page.get_by_role("button", name="Claim next").click()
+            expect(page.get_by_text("You claimed case #1.")).to_be_visible()
+            # One contract's money, and both parties' evidence with openable attachments.
+            expect(page.get_by_text("800.00 USD").first).to_be_visible()
+            expect(page.get_by_text("Mediation: a settlement is to be proposed")).to_be_visible()
+            attachments = page.get_by_role("link", name="delivery.pdf")
+            expect(attachments).to_have_count(2)
+            expect(attachments.first).to_have_attribute(
+                "href", "https://files.example.com/att/delivery.pdf")
+            _settled(page)
+            page.screenshot(path=str(tmp_path / "1-dispute-evidence.png"), full_page=True)
+
+            release = page.get_by_label("Released to the freelancer (USD)")
+            release.fill("500.00")
+            release.press("Enter")
+            _settled(page)
+            expect(page.get_by_text("Refunded to the client: 300.00 USD")).to_be_visible()
+            page.get_by_role("button", name="Send the proposal to both parties").click()
+            expect(page.get_by_text("Proposal sent: 500.00 released, 300.00 refunded USD."))\
+                .to_be_visible()
+            _settled(page)
+            page.screenshot(path=str(tmp_path / "2-proposal-sent.png"), full_page=True)
+
+            both_parties_accept(dashboard_store)  # their answers arrive as events
+            page.get_by_role("button", name="Sign out").click()
+            _sign_in(page, "approver")
+            page.get_by_role("link", name="Case").click()
+            number = page.get_by_label("Open case number")
+            number.fill("1")
+            number.press("Enter")
+            # Reads are cached for a few seconds: the parties' answers show up on a rerun.
+            _until_shown(page, page.get_by_text("mediator proposed"),
+                         lambda: page.get_by_role("link", name="Case").click())
+            _settled(page)
+            page.get_by_role("button", name="Approve").click()
+            expect(page.get_by_text("Approved: case #1 is resolved")).to_be_visible()
+            expect(page.get_by_text("Released 500.00 USD to the freelancer, refunded 300.00 "
+                                    "USD to the client.")).to_be_visible()
+            _settled(page)
+            page.screenshot(path=str(tmp_path / "3-split-approved.png"), full_page=True)
+        except Exception:
+            page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+    assert (tmp_path / "3-split-approved.png").stat().st_size > 0

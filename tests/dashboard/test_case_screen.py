@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.components.text import plain
 from tests.dashboard.conftest import app_as, first_case_of_kind, open_page, texts
+from tests.dashboard.disputes import both_parties_accept, open_dispute
 from trust.audit import AuditFilter, search_audit
 from trust.store import transaction
 from trust.store.tables import accounts, cases, events
@@ -155,23 +156,42 @@ def _clear_payload(store, shown: str) -> dict:
                             .where(events.c.event_id == event_id)).scalar_one()
 
 
-def test_a_dispute_split_names_both_amounts_and_needs_approval(
-    dashboard_store, staff, seeded
-) -> None:
-    seeded(30)
-    case_id = first_case_of_kind(dashboard_store, "complaint")
+def test_a_dispute_split_names_both_amounts_and_needs_approval(dashboard_store, staff) -> None:
+    case_id = open_dispute(dashboard_store, stage="arbitration")
     stake = _case_row(dashboard_store, case_id).money_at_stake
-    app = _claimed(open_page(app_as(staff("ana", "analyst")), "case", case=str(case_id)))
+    app = _claimed(open_page(app_as(staff("lou", "lead")), "case", case=str(case_id)))
     app.selectbox(key="resolve-action").set_value("split").run()
     app.number_input(key="split-release").set_value(float(stake) / 4).run()
     app = _decide(app, "split", "partial_delivery")
     proposal = _case_row(dashboard_store, case_id).proposed_action
-    assert proposal["action"] == "split"
+    assert proposal["action"] == "split" and proposal["contract_id"] == "ct-web"
     assert Decimal(proposal["release_amount"]) + Decimal(proposal["refund_amount"]) == stake
     app = open_page(app_as(staff("lee", "lead")), "case", case=str(case_id))
     app = app.button(key="proposal-approve").click().run()
     assert _case_row(dashboard_store, case_id).status == "resolved"
     assert "approved by lee" in texts(app)
+
+
+def test_a_dispute_shows_its_contract_money_timeline_and_attachments(dashboard_store,
+                                                                       staff) -> None:
+    case_id = open_dispute(dashboard_store, stage="mediation")
+    app = open_page(app_as(staff("ana", "analyst")), "case", case=str(case_id))
+    shown = texts(app)
+    assert {"ct-web", "800.00 USD"} <= {str(m.value) for m in app.metric}
+    assert "Mediation: a settlement is to be proposed" in shown
+    assert "delivery.pdf" in shown and "https://files.example.com/att/delivery.pdf" in shown
+
+
+def test_the_mediator_proposes_a_split_the_parties_answer_as_events(dashboard_store,
+                                                                     staff) -> None:
+    case_id = open_dispute(dashboard_store, stage="mediation")
+    app = _claimed(open_page(app_as(staff("mia", "lead")), "case", case=str(case_id)))
+    app.number_input(key="mediation-release").set_value(600.0).run()
+    app = app.button(key="mediation-send").click().run()
+    assert "Proposal sent: 600.00 released, 200.00 refunded USD." in texts(app)
+    both_parties_accept(dashboard_store)
+    row = _case_row(dashboard_store, case_id)
+    assert row.status == "awaiting_approval" and row.proposed_by == "mia"
 
 
 def test_an_escalated_case_waits_for_a_lead(dashboard_store, staff, seeded) -> None:

@@ -51,6 +51,7 @@ def worker_env(settings: Settings) -> dict[str, str]:
         TRUST_WORKER__MAX_RETRIES=str(knobs.max_retries),
         TRUST_WORKER__RULES_HARD_LIMIT_MS=str(knobs.rules_hard_limit_ms),
         TRUST_WORKER__CRASH_RETRIES=str(knobs.crash_retries),
+        TRUST_DISPUTES__TIMER_INTERVAL_S=str(settings.disputes.timer_interval_s),
         PYTHONPATH=str(ROOT),
     )
     return env

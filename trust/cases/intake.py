@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from trust.audit import SYSTEM_ACTOR, record_audits
@@ -31,6 +31,8 @@ from trust.store.tables import case_evidence, case_reasons, cases
 from trust.store.tables import decisions as decisions_table
 
 Key = tuple[str, str]
+# The WHERE of uq_cases_open_subject, inline so both databases match the partial index.
+OPEN_MERGED_SQL = UNRESOLVED_SQL & (cases.c.kind != literal_column("'dispute'"))
 
 
 def _insert(conn: Connection) -> Any:
@@ -74,7 +76,7 @@ def _open_new(conn: Connection, keys: list[Key], settings: Settings, now: dateti
             "version": 1,
         })
     stmt = _insert(conn)(cases).on_conflict_do_nothing(
-        index_elements=["subject_id", "kind"], index_where=UNRESOLVED_SQL
+        index_elements=["subject_id", "kind"], index_where=OPEN_MERGED_SQL
     )
     conn.execute(stmt, rows)
 

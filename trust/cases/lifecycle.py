@@ -31,8 +31,9 @@ class CaseStatus(StrEnum):
 
 S = CaseStatus
 ALLOWED_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
-    # open -> resolved/escalated only through bulk resolution by a lead (no claim needed).
-    S.OPEN: frozenset({S.IN_REVIEW, S.RESOLVED}),
+    # open -> resolved only through bulk resolution by a lead (no claim needed); open ->
+    # escalated / awaiting_approval when a dispute deadline passes (trust.disputes.timers).
+    S.OPEN: frozenset({S.IN_REVIEW, S.RESOLVED, S.ESCALATED, S.AWAITING_APPROVAL}),
     S.IN_REVIEW: frozenset(
         {S.OPEN, S.RESOLVED, S.ESCALATED, S.WAITING_ON_USER, S.AWAITING_APPROVAL}
     ),

@@ -16,6 +16,10 @@ model learning):
 | request_documents   | no: waiting_on_user (SLA paused)                          |
 | escalate            | no: escalated, for a lead                                 |
 
+Money outcomes end dispute cases only (one contract's escrow, see ``trust.disputes``), and
+a dispute ends only in one: the record names the contract, milestone, currency and the
+amounts released and refunded, which add up to the escrow. The dispute's process follows
+each step (a proposal is its ``decided`` fact, approval its ``settled`` one).
 A dispute outcome *confirms* the complaint when the money goes to the complainant: release
 (to the freelancer) when a freelancer or agency complained, refund (to the client) when a
 client did; the opposite outcome *dismisses* it; a split partly upholds it (confirmed).
@@ -48,7 +52,7 @@ from trust.errors import CaseError, ClaimConflictError, FourEyesError
 from trust.qa.sampling import consider_for_qa
 from trust.settings import QaSettings
 from trust.staff.roles import HasRole, Permission, require
-from trust.store.tables import case_evidence, events
+from trust.store.tables import DISPUTE_KIND, case_evidence, events
 
 CENT = Decimal("0.01")
 
@@ -126,9 +130,12 @@ def _checked(case: Case, res: Resolution) -> Resolution:
     if res.action not in DISPUTE_OUTCOMES:
         if res.release_amount is not None or res.refund_amount is not None:
             raise CaseError(f"{res.action.value} takes no amounts")
+        if case.kind == DISPUTE_KIND and res.action != Action.ESCALATE:
+            raise CaseError("a dispute ends only in release, refund or split of its escrow "
+                            "(or goes to a lead)")
         return res
-    if case.kind != "complaint":
-        raise CaseError(f"{res.action.value} only ends a complaint (dispute) case")
+    if case.kind != DISPUTE_KIND:
+        raise CaseError(f"{res.action.value} only ends a dispute case (one contract's escrow)")
     stake = case.money_at_stake
     release = res.release_amount
     refund = res.refund_amount
@@ -167,6 +174,8 @@ def _finish(conn: Connection, case: Case, res: Resolution, *, by: str, now: date
              else LABELS[res.action])
     record = {**res.as_dict(), "proposed_by": proposed_by,
               "approved_by": by if proposed_by else None}
+    if case.kind == DISPUTE_KIND:
+        record.update(_dispute_record(conn, case.id))
     case = change_case(conn, case, {
         "status": CaseStatus.RESOLVED, "resolution": record, "resolved_by": by,
         "resolved_at": now, "label": label, "claimed_by": None, "claimed_at": None,
@@ -188,6 +197,34 @@ def _enforce(conn: Connection, case: Case, res: Resolution, label: str, *, by: s
                        dismissed=label == "dismissed", evidence_event_ids=evidence,
                        reason=f"case {case.id}: {res.action.value} ({res.reason_code})",
                        actor=by, now=now)
+
+
+def _dispute_record(conn: Connection, case_id: int) -> dict[str, Any]:
+    from trust.store.disputes import load_dispute
+
+    dispute = load_dispute(conn, case_id)
+    return {"contract_id": dispute.contract_id, "milestone_id": dispute.milestone_id,
+            "currency": dispute.currency, "amount_in_escrow": str(dispute.amount_in_escrow)}
+
+
+def _dispute_step(conn: Connection, case: Case, fact_name: str, by: str, now: datetime,
+                  res: Resolution | None = None) -> None:
+    """Follow a case action on the dispute's process (refused there: the action is too)."""
+    if case.kind != DISPUTE_KIND:
+        return
+    from trust.disputes import machine
+    from trust.disputes.process import DEFAULT_REASON, advance
+
+    fact: machine.Fact
+    if fact_name == "decided" and res is not None:
+        fact = machine.Decided(machine.Split(res.release_amount or Decimal("0"),
+                                             res.refund_amount or Decimal("0"), by), now)
+    elif fact_name == "approved":
+        fact = machine.Approved(now)
+    else:
+        fact = machine.ApprovalRefused(now)
+    advance(conn, case.id, fact, actor=by, now=now,
+            reason_code=res.reason_code if res else DEFAULT_REASON, note=res.note if res else "")
 
 
 def _holding(conn: Connection, case_id: int, staff: HasRole, now: datetime) -> Case:
@@ -214,6 +251,10 @@ def resolve(conn: Connection, case_id: int, staff: HasRole, resolution: Resoluti
     released = {"claimed_by": None, "claimed_at": None, "lease_expires_at": None}
     if res.action in FOUR_EYES:
         require(staff, Permission.PROPOSE_SEVERE)
+        if case.kind == DISPUTE_KIND:
+            # The dispute's process checks the stage first, then proposes on the case.
+            _dispute_step(conn, case, "decided", staff.username, now, res)
+            return load_case(conn, case_id)
         return change_case(conn, case, {
             "status": CaseStatus.AWAITING_APPROVAL, "proposed_action": res.as_dict(),
             "proposed_by": staff.username, **released,
@@ -258,6 +299,7 @@ def approve_proposal(conn: Connection, case_id: int, staff: HasRole,
     res = Resolution.from_dict(case.proposed_action or {})
     done = _finish(conn, case, res, by=staff.username, now=now, proposed_by=case.proposed_by)
     consider_for_qa(conn, done, staff, qa or QaSettings(), now)
+    _dispute_step(conn, done, "approved", staff.username, now)
     return done
 
 
@@ -268,11 +310,13 @@ def reject_proposal(conn: Connection, case_id: int, staff: HasRole,
     case = _proposal(conn, case_id, staff, now)
     if note:
         add_note(conn, case.id, staff, note, now)
-    return change_case(conn, case, {
+    reopened = change_case(conn, case, {
         "status": CaseStatus.OPEN, "proposed_action": None, "proposed_by": None,
         "claimed_by": None, "claimed_at": None, "lease_expires_at": None,
     }, actor=staff.username, action="proposal_rejected", now=now,
         details={"rejected": case.proposed_action, "proposed_by": case.proposed_by})
+    _dispute_step(conn, reopened, "refused", staff.username, now)
+    return reopened
 
 
 def bulk_resolve(conn: Connection, case_ids: Sequence[int], staff: HasRole,
@@ -293,6 +337,8 @@ def bulk_resolve(conn: Connection, case_ids: Sequence[int], staff: HasRole,
             result.skipped[case_id] = f"case is {case.status.value}"
         elif holder not in (None, staff.username):
             result.skipped[case_id] = f"held by {holder}"
+        elif case.kind == DISPUTE_KIND:
+            result.skipped[case_id] = "a dispute ends only in a money outcome (four-eyes)"
         else:
             res = _checked(case, resolution)
             if res.note:

@@ -41,7 +41,9 @@ def _register() -> None:
     # Each area owns one module exposing ``register(app)``; the list is the CLI's table of contents.
     from trust.cli import (
         bench_commands,
+        case_commands,
         dashboard_commands,
+        dispute_commands,
         intake_commands,
         model_commands,
         pipeline_commands,
@@ -54,7 +56,8 @@ def _register() -> None:
 
     for module in (schema_commands, simulate_commands, intake_commands, pipeline_commands,
                    rules_commands, bench_commands, model_commands, staff_commands,
-                   dashboard_commands, privacy_commands):
+                   dashboard_commands, privacy_commands, case_commands,
+                   dispute_commands):
         module.register(app)
 
 

@@ -6,19 +6,20 @@ import json
 
 import typer
 
-from trust.events import ALL_EVENT_TYPES, ALL_KINDS, event_adapter
+from trust.events import INTAKE_KINDS, INTAKE_TYPES, event_adapter
 
 
 def schema(
-    kind: str | None = typer.Argument(None, help=f"One of: {', '.join(ALL_KINDS)}."),
+    kind: str | None = typer.Argument(None, help=f"One of: {', '.join(INTAKE_KINDS)}."),
 ) -> None:
     """Print the JSON Schema of one event kind, or of the union of all kinds."""
     if kind is None:
         document = event_adapter.json_schema()
-    elif kind in ALL_EVENT_TYPES:
-        document = ALL_EVENT_TYPES[kind].model_json_schema()
+    elif kind in INTAKE_TYPES:
+        document = INTAKE_TYPES[kind].model_json_schema()
     else:
-        raise typer.BadParameter(f"unknown kind {kind!r}; expected one of {', '.join(ALL_KINDS)}")
+        raise typer.BadParameter(
+            f"unknown kind {kind!r}; expected one of {', '.join(INTAKE_KINDS)}")
     typer.echo(json.dumps(document, indent=2, sort_keys=True))
 
 

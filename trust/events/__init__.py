@@ -1,11 +1,20 @@
 """Event schemas: what the marketplace sends us, validated strictly."""
 
 from trust.events.common import EventEnvelope, Money, NetworkContext
+from trust.events.disputes import (
+    Attachment,
+    DisputeAnswerEvent,
+    DisputeEvent,
+    DisputeEvidenceEvent,
+    DisputeOfferEvent,
+    DisputePartyEvent,
+    DisputeStatementEvent,
+)
 from trust.events.kinds import (
-    ALL_EVENT_TYPES,
-    ALL_KINDS,
     EVENT_KINDS,
     EVENT_TYPES,
+    INTAKE_KINDS,
+    INTAKE_TYPES,
     REQUEST_TYPES,
     AccountRole,
     AppealEvent,
@@ -21,15 +30,22 @@ from trust.events.kinds import (
 from trust.events.validation import EventValidationIssue, ValidationResult, validate_record
 
 __all__ = [
-    "ALL_EVENT_TYPES",
-    "ALL_KINDS",
     "EVENT_KINDS",
     "EVENT_TYPES",
+    "INTAKE_KINDS",
+    "INTAKE_TYPES",
     "REQUEST_TYPES",
     "AccountRole",
     "AppealEvent",
+    "Attachment",
     "ComplaintCategory",
     "ComplaintEvent",
+    "DisputeAnswerEvent",
+    "DisputeEvent",
+    "DisputeEvidenceEvent",
+    "DisputeOfferEvent",
+    "DisputePartyEvent",
+    "DisputeStatementEvent",
     "EscrowState",
     "Event",
     "EventEnvelope",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -21,6 +22,13 @@ from trust.events.common import (
     ShortText,
     StrictModel,
     Timestamp,
+)
+from trust.events.disputes import (
+    DISPUTE_EVENT_TYPES,
+    DisputeAnswerEvent,
+    DisputeEvidenceEvent,
+    DisputeOfferEvent,
+    DisputeStatementEvent,
 )
 from trust.events.personal import PERSONAL, Personal
 
@@ -237,11 +245,18 @@ class ComplaintEvent(EventEnvelope):
     escrow_state: EscrowState | None = None
     description: Annotated[LongText, Personal("text")]
     evidence_refs: Annotated[list[Identifier], Field(max_length=50)] = []
+    # Escrow disputes (see trust.disputes): how the contract pays, when it (or the billed
+    # week) ended, and for hourly contracts the hours disputed.
+    contract_type: Literal["fixed_price", "hourly"] | None = None
+    contract_ended_at: Timestamp | None = None
+    disputed_hours: Annotated[Decimal, Field(gt=0, max_digits=6, decimal_places=2)] | None = None
 
     @model_validator(mode="after")
     def _different_parties(self) -> ComplaintEvent:
         if self.complainant_id == self.respondent_id:
             raise ValueError("complainant_id and respondent_id are the same account")
+        if self.disputed_hours is not None and self.contract_type != "hourly":
+            raise ValueError("disputed_hours is only for contract_type 'hourly'")
         return self
 
     @property
@@ -274,7 +289,8 @@ class AppealEvent(EventEnvelope):
 
 
 Event = Annotated[
-    ProfileVerificationEvent | ReviewEvent | ReferenceCheckEvent | ComplaintEvent | AppealEvent,
+    ProfileVerificationEvent | ReviewEvent | ReferenceCheckEvent | ComplaintEvent | AppealEvent
+    | DisputeStatementEvent | DisputeEvidenceEvent | DisputeOfferEvent | DisputeAnswerEvent,
     Field(discriminator="kind"),
 ]
 EVENT_TYPES: dict[str, type[EventEnvelope]] = {
@@ -283,10 +299,11 @@ EVENT_TYPES: dict[str, type[EventEnvelope]] = {
     "reference_check": ReferenceCheckEvent,
     "complaint": ComplaintEvent,
 }
-# The kinds the pipeline scores (signals, rules, model). Appeals are requests about those
-# decisions: validated, stored and deduplicated the same way, but routed to appeal cases.
+# The kinds that are scored (signals, rules, model).
 EVENT_KINDS: tuple[str, ...] = tuple(EVENT_TYPES)
-REQUEST_TYPES: dict[str, type[EventEnvelope]] = {"appeal": AppealEvent}
-ALL_EVENT_TYPES: dict[str, type[EventEnvelope]] = {**EVENT_TYPES, **REQUEST_TYPES}
-ALL_KINDS: tuple[str, ...] = tuple(ALL_EVENT_TYPES)
+# Requests and process events: validated, stored and deduplicated like every kind, never
+# scored. Appeals open appeal cases; dispute party events feed their dispute.
+REQUEST_TYPES: dict[str, type[EventEnvelope]] = {"appeal": AppealEvent, **DISPUTE_EVENT_TYPES}
+INTAKE_TYPES: dict[str, type[EventEnvelope]] = {**EVENT_TYPES, **REQUEST_TYPES}
+INTAKE_KINDS: tuple[str, ...] = tuple(INTAKE_TYPES)
 event_adapter: TypeAdapter[Event] = TypeAdapter(Event)

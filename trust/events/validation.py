@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from trust.events.kinds import ALL_KINDS, Event, event_adapter
+from trust.events.kinds import INTAKE_KINDS, Event, event_adapter
 
 MAX_RECORD_BYTES = 256 * 1024
 
@@ -60,7 +60,7 @@ _UNION_MEMBER_TAG = re.compile(r"^[a-z]+(?:-[a-z]+)+\[.*\]$", re.DOTALL)
 def _loc(loc: tuple[int | str, ...]) -> str:
     # The discriminated union puts the kind name first in the location: drop it.
     parts = [str(p) for p in loc]
-    if parts and parts[0] in ALL_KINDS:
+    if parts and parts[0] in INTAKE_KINDS:
         parts = parts[1:]
     parts = [p for p in parts if not _UNION_MEMBER_TAG.match(p)]
     return ".".join(parts) or "(record)"
@@ -158,9 +158,9 @@ def validate_record(record: Any) -> ValidationResult:
     kind = record.get("kind")
     if kind is None:
         return _issue("kind", "field required", event_id)
-    if not isinstance(kind, str) or kind not in ALL_KINDS:
+    if not isinstance(kind, str) or kind not in INTAKE_KINDS:
         return _issue("kind", f"unknown kind {_short_repr(kind)}; expected one of "
-                      f"{', '.join(ALL_KINDS)}", event_id)
+                      f"{', '.join(INTAKE_KINDS)}", event_id)
     if needs_text_scan and _may_hold_unstorable_text(record):
         try:
             unstorable = _unstorable_text(record)

@@ -65,7 +65,8 @@ class Score:
 def stored_events(
     conn: Connection, *, since: datetime | None, batch_size: int
 ) -> Iterator[list[Event]]:
-    """Stored events of the scored kinds (not appeals) in time order, re-validated, in batches."""
+    """Stored events of the scored kinds in time order, re-validated, in batches."""
+    # Appeals go to people and dispute party events step their dispute: never decided.
     query = (select(events_table.c.payload)
              .where(events_table.c.kind.in_(EVENT_KINDS))
              .order_by(events_table.c.occurred_at, events_table.c.id))

@@ -116,7 +116,8 @@ def bench_rules(
     with tempfile.TemporaryDirectory(prefix="trust-bench-") as tmp:
         summary = simulate(accounts, days, seed, Path(tmp) / "sim")
         with summary.events_path.open(encoding="utf-8") as handle:
-            # Rules score the four decided kinds; appeals go to people, not to the pack.
+            # Rules score the four decided kinds; appeals and dispute party events are never
+            # scored.
             events: list[Event] = [e for e in map(event_adapter.validate_json, handle)
                                    if e.kind in EVENT_KINDS]
         store = Store.open(f"sqlite:///{Path(tmp) / 'bench.db'}",

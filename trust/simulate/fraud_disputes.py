@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from trust.simulate import records, texts
+from trust.simulate.honest import play_dispute
 from trust.simulate.schemes import pick, quick_contract, start_after, victims
 from trust.simulate.world import DAY, HOUR, Account, World
 
@@ -45,9 +46,10 @@ def non_payment(world: World, pool: Sequence[Account], pattern: str) -> None:
         overdue = rng.randrange(15, 40)
         escrow = "unfunded" if rng.random() < 0.75 else "funded"
         category = "non_payment" if rng.random() < 0.8 else "late_payment"
-        world.emit(ended + rng.randrange(12 * HOUR, 3 * DAY), records.complaint(
-            world, freelancer, client, category, texts.non_payment_text(rng, overdue), contract,
-            escrow), pattern)
+        record = records.complaint(world, freelancer, client, category,
+                                   texts.non_payment_text(rng, overdue), contract, escrow)
+        play_dispute(world, contract, freelancer, client, record,
+                     ended + rng.randrange(12 * HOUR, 3 * DAY), pattern)
         ts += rng.randrange(3 * HOUR, 12 * HOUR)
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 import random
+from typing import Any
 
-from trust.simulate import people, records, texts
+from trust.simulate import disputes, people, records, texts
 from trust.simulate.records import Contract
-from trust.simulate.world import DAY, HOUR, Account, World, iso, iso_day
+from trust.simulate.world import DAY, HONEST, HOUR, Account, World, iso, iso_day
 
 # Tuning constants of honest behaviour (documented so volumes can be reasoned about).
 ROLE_WEIGHTS = {"freelancer": 58, "client": 36, "agency": 6}
@@ -176,8 +177,28 @@ def honest_complaint(world: World, contract: Contract) -> None:
     ts = max(contract.ended_at + rng.randrange(-2 * DAY, 6 * DAY), contract.started_at + HOUR)
     ts = world.by_day(ts, contract.started_at + HOUR, contract.ended_at + 6 * DAY)
     description = rng.choice(texts.COMPLAINT_TEXTS[category])
-    world.emit(ts, records.complaint(world, complainant, respondent, category, description,
-                                     contract, escrow))
+    record = records.complaint(world, complainant, respondent, category, description, contract,
+                               escrow)
+    play_dispute(world, contract, complainant, respondent, record, ts, HONEST)
+
+
+def play_dispute(world: World, contract: Contract, complainant: Account, respondent: Account,
+                 record: dict[str, Any], ts: int, pattern: str) -> None:
+    """Emit a complaint; when it is about money in escrow, the parties play the dispute out
+    (some client complaints about work become hourly disputes about billed hours)."""
+    own = disputes.dispute_rng(world, contract)
+    if complainant is contract.client and record.get("escrow_state") == "funded" and (
+            own.random() < disputes.HOURLY_SHARE):
+        billed_until, ts = disputes.hourly_filing(ts)
+        disputes.hours_record(record, contract, billed_until, own)
+    world.emit(ts, record, pattern)
+    if not world.in_window(ts):
+        return  # the platform never saw this complaint, so it has no dispute to answer
+    if record.get("escrow_state") == "funded" or record.get("contract_type") == "hourly":
+        amount = record["amount_in_dispute"]["amount"].replace(".", "")
+        parties = disputes.Parties(complainant, respondent, contract, record["milestone_id"],
+                                   int(amount))
+        disputes.play(world, parties, ts, pattern)
 
 
 def seek_references(world: World, accounts: list[Account]) -> None:

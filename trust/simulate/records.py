@@ -199,4 +199,6 @@ def complaint(
         record["amount_in_dispute"] = money(cents, contract.currency)
         if escrow_state is not None:
             record["escrow_state"] = escrow_state
+        record["contract_type"] = "fixed_price"
+        record["contract_ended_at"] = iso(contract.ended_at)
     return record

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, select
 
 from trust.audit import record_audit
 from trust.errors import CaseError
-from trust.events import ALL_EVENT_TYPES
+from trust.events import INTAKE_TYPES
 from trust.events.personal import personal_fields
 from trust.pii import mask_document, mask_email, mask_ip, mask_opaque, mask_phone
 from trust.staff.roles import HasRole, Permission, require
@@ -77,7 +77,7 @@ def _maskers_of(model: type[BaseModel]) -> dict[tuple[str, ...], Masker]:
 # Paths of personal fields per event kind, and how each is masked for display: read from
 # the declarations on the event models, so a new kind or field is masked without a list.
 PERSONAL_FIELDS: dict[str, dict[tuple[str, ...], Masker]] = {
-    kind: _maskers_of(model) for kind, model in ALL_EVENT_TYPES.items()
+    kind: _maskers_of(model) for kind, model in INTAKE_TYPES.items()
 }
 
 

@@ -25,7 +25,7 @@ from sqlalchemy.types import TypeDecorator
 
 from trust.encryption import Keyring, is_sealed
 from trust.errors import ConfigurationError
-from trust.events.kinds import ALL_EVENT_TYPES
+from trust.events.kinds import INTAKE_TYPES
 from trust.events.personal import Path, personal_paths
 
 SEALED_KEY = "_sealed"
@@ -33,7 +33,7 @@ _DIALECT_ATTRIBUTE = "trust_keyring"
 # Per kind: each personal field's path and its dotted name in the sealed bundle.
 _FIELDS: dict[str, tuple[tuple[Path, str], ...]] = {
     kind: tuple((path, ".".join(path)) for path in personal_paths(model))
-    for kind, model in ALL_EVENT_TYPES.items()
+    for kind, model in INTAKE_TYPES.items()
 }
 
 KeySource = Callable[[], Keyring]

@@ -142,6 +142,10 @@ decisions = Table(
     Index("ix_decisions_outcome", "outcome"),
 )
 
+DISPUTE_KIND = "dispute"
+# Unresolved cases that gather every flag about one subject: all kinds but disputes.
+OPEN_MERGED_CASES = "status <> 'resolved' AND kind <> 'dispute'"
+
 cases = Table(
     "cases",
     metadata,
@@ -202,13 +206,14 @@ cases = Table(
         sqlite_where=text("status <> 'resolved'"),
         postgresql_where=text("status <> 'resolved'"),
     ),
+    # Disputes are scoped to a contract's money instead (``disputes.scope_key``).
     Index(
         "uq_cases_open_subject",
         "subject_id",
         "kind",
         unique=True,
-        sqlite_where=text("status <> 'resolved'"),
-        postgresql_where=text("status <> 'resolved'"),
+        sqlite_where=text(OPEN_MERGED_CASES),
+        postgresql_where=text(OPEN_MERGED_CASES),
     ),
 )
 
@@ -230,6 +235,62 @@ case_evidence = Table(
     Column("event_id", String(128), nullable=False),
     _ts("added_at", nullable=False),
     UniqueConstraint("case_id", "event_id", name="uq_case_evidence"),
+)
+
+# One escrow dispute per contract (and milestone): the case's money, currency and process.
+disputes = Table(
+    "disputes",
+    metadata,
+    Column("case_id", BigInteger, ForeignKey("cases.id"), primary_key=True),
+    Column("contract_id", String(128), nullable=False),
+    Column("milestone_id", String(128)),
+    Column("scope_key", String(260), nullable=False, unique=True),
+    Column("contract_type", String(16), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("amount_in_escrow", Numeric(14, 2), nullable=False),
+    Column("complainant_id", String(128), nullable=False),
+    Column("respondent_id", String(128), nullable=False, index=True),
+    Column("complainant_side", String(16), nullable=False),
+    _ts("filed_at", nullable=False),
+    _ts("contract_ended_at"),
+    Column("stage", String(24), nullable=False, index=True),
+    Column("proposal", JSON),
+    Column("settlement", JSON),
+    Column("released", Numeric(14, 2)),
+    Column("refunded", Numeric(14, 2)),
+    _ts("resolved_at"),
+    Column("version", Integer, nullable=False, server_default="1"),
+)
+
+# A dispute's deadlines; at most one pending per dispute. The timer settles a pending one
+# with a guarded UPDATE (status = 'pending'), so its default applies exactly once.
+dispute_deadlines = Table(
+    "dispute_deadlines",
+    metadata,
+    Column("id", Pk, primary_key=True, autoincrement=True),
+    Column("case_id", BigInteger, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("name", String(16), nullable=False),
+    _ts("due_at", nullable=False),
+    Column("status", String(12), nullable=False),
+    _ts("settled_at"),
+    Index("ix_dispute_deadlines_due", "status", "due_at"),
+    Index(
+        "uq_dispute_deadlines_pending",
+        "case_id",
+        unique=True,
+        sqlite_where=text("status = 'pending'"),
+        postgresql_where=text("status = 'pending'"),
+    ),
+)
+
+# Party events that arrived before their dispute opened (another worker may still hold the
+# complaint); the dispute takes them when it opens, or the timer's next tick does.
+dispute_inbox = Table(
+    "dispute_inbox",
+    metadata,
+    Column("event_id", String(128), primary_key=True),
+    Column("scope_key", String(260), nullable=False, index=True),
+    _ts("received_at", nullable=False),
 )
 
 case_notes = Table(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -128,48 +127,10 @@ def test_a_rejected_proposal_goes_back_to_the_queue(store: Store, open_case: Ope
     assert notes == ["not enough evidence"]
 
 
-@pytest.mark.parametrize(
-    ("complainant", "action", "label"),
-    [
-        ("freelancer", Action.RELEASE, "confirmed"),
-        ("freelancer", Action.REFUND, "dismissed"),
-        ("client", Action.REFUND, "confirmed"),
-        ("client", Action.RELEASE, "dismissed"),
-    ],
-)
-def test_dispute_outcomes_need_approval_and_label_by_who_complained(
-    store: Store, open_case: OpenCase, complainant: str, action: Action, label: str
-) -> None:
-    other = "freelancer" if complainant == "client" else "client"
-    event = make_complaint(complainant_role=complainant, respondent_role=other)
-    case_id = held(store, open_case, event, money="800")
-    with transaction(store.engine) as conn:
-        proposed = resolve(conn, case_id, ANALYST, Resolution(action, "non_payment"), NOW)
-        assert proposed.status is CaseStatus.AWAITING_APPROVAL
-        case = approve_proposal(conn, case_id, LEAD, NOW)
-    assert case.label == label
-    assert case.resolution is not None
-    paid = case.resolution["release_amount" if action == Action.RELEASE else "refund_amount"]
-    assert Decimal(paid) == Decimal("800.00")
-
-
-def test_a_split_must_add_up_to_the_money_at_stake(store: Store, open_case: OpenCase) -> None:
-    case_id = held(store, open_case, make_complaint(), money="800")
-    wrong = Resolution(Action.SPLIT, "partial_delivery", release_amount=Decimal("500"),
-                       refund_amount=Decimal("200"))
-    right = Resolution(Action.SPLIT, "partial_delivery", release_amount=Decimal("500"),
-                       refund_amount=Decimal("300"))
-    with transaction(store.engine) as conn:
-        with pytest.raises(CaseError, match="must equal"):
-            resolve(conn, case_id, ANALYST, wrong, NOW)
-        resolve(conn, case_id, ANALYST, right, NOW)
-        case = approve_proposal(conn, case_id, LEAD, NOW)
-    assert case.resolution is not None and case.resolution["refund_amount"] == "300.00"
-
-
-def test_dispute_outcomes_only_end_complaints(store: Store, open_case: OpenCase) -> None:
-    case_id = held(store, open_case, make_review())
-    with transaction(store.engine) as conn, pytest.raises(CaseError, match="complaint"):
+def test_dispute_outcomes_only_end_dispute_cases(store: Store, open_case: OpenCase) -> None:
+    # Money outcomes on dispute cases: tests/trust/disputes/test_settlement.py.
+    case_id = held(store, open_case, make_complaint(contract_id=...))
+    with transaction(store.engine) as conn, pytest.raises(CaseError, match="dispute case"):
         resolve(conn, case_id, ANALYST, Resolution(Action.REFUND, "non_payment"), NOW)
 
 

@@ -56,6 +56,8 @@ BROKEN: dict[str, tuple[list[str], ExitCode]] = {
     "bench encryption": (["--accounts", "1"], ExitCode.USAGE),
     "bench masking": (["--size-kb", "0"], ExitCode.USAGE),
     "encryption reseal": ([], ExitCode.UNAVAILABLE),
+    "cases export": (["--format", "jsonl"], ExitCode.UNAVAILABLE),
+    "disputes apply-deadlines": ([], ExitCode.UNAVAILABLE),
     "model train": (["--kind", "review"], ExitCode.UNAVAILABLE),
     "model list": ([], ExitCode.OK),
     "model activate": (["v-none"], ExitCode.REFUSED),

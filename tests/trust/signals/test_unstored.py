@@ -24,7 +24,8 @@ def _simulated(count: int) -> list[Event]:
             continue
         event = validate_record(record).event
         assert event is not None
-        found.append(event)
+        if event.kind in EVENT_KINDS:  # dispute party events have no signals
+            found.append(event)
     return found[:count]
 
 
