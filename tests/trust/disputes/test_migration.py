@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, select, update
 
-from tests.conftest import scratch_postgres_database
+from tests.conftest import TEST_KEYRING, scratch_postgres_database
 from tests.factories import make_complaint
 from tests.trust.cases.conftest import NOW, decision_for, store_decisions
 from trust.store import create_store_engine
 from trust.store.migrate import upgrade
+from trust.store.sealed import attach_keyring
 from trust.store.tables import audit_log, case_evidence, cases, decisions, disputes
 
 
@@ -54,6 +55,7 @@ def test_a_store_with_merged_cases_gets_one_dispute_per_contract(database_url: s
                        amount_in_dispute=..., escrow_state=...),
     ]
     engine = create_store_engine(database_url)
+    attach_keyring(engine.dialect, lambda: TEST_KEYRING)
     try:
         upgrade(engine, "0006")
         with engine.begin() as conn:
