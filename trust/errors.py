@@ -19,7 +19,8 @@
     ├── StaffError
     ├── PoisonEventError
     ├── QueueUnavailableError
-    └── EnforcementError
+    ├── EnforcementError
+    └── WebhookVerificationError
 
 The CLI turns each into one line, a hint and an exit code (``trust.cli.boundary``).
 """
@@ -117,3 +118,7 @@ class QueueUnavailableError(TrustError):
 
 class EnforcementError(TrustError):
     """Raised when an enforcement change is one the rules do not allow (e.g. lifting nothing)."""
+
+
+class WebhookVerificationError(TrustError):
+    """Raised by ``trust.webhooks.verify`` when a webhook is forged, altered or replayed."""

@@ -85,6 +85,14 @@ class DecisionEnforcer(Protocol):
         ...
 
 
+class DecisionNotifier(Protocol):
+    """Reports decisions to subscribers (``trust.webhooks.emit_decisions``, the outbox)."""
+
+    def __call__(self, conn: Connection, decisions: Sequence[Decision], now: datetime) -> object:
+        """Write the messages in the caller's transaction."""
+        ...
+
+
 class AppealIntake(Protocol):
     """Checks appeal events and opens their cases (``trust.appeals.AppealDesk``)."""
 
@@ -207,6 +215,8 @@ class Pipeline:
     # Automated blocks become account enforcement; appeals open appeal cases.
     enforce: DecisionEnforcer | None = None
     appeals: AppealIntake | None = None
+    # Reviews and blocks go to the webhook outbox in the decisions' own transaction.
+    notify: DecisionNotifier | None = None
 
     def process(
         self,
@@ -261,6 +271,8 @@ class Pipeline:
                     )
                     if self.enforce is not None:
                         self.enforce(conn, result.decisions, now)
+                    if self.notify is not None:
+                        self.notify(conn, result.decisions, now)
             if appeals:
                 with clock("appeals"):
                     self._take_appeals(conn, appeals, hasher, now, result)
@@ -328,9 +340,11 @@ def default_pipeline(
     from trust.cases import open_or_join
     from trust.enforcement_actions import enforce_decisions
     from trust.store.decisions import insert_decisions
+    from trust.webhooks import emit_decisions
 
     return Pipeline(store, settings, scorer, insert_decisions, open_or_join, source=source,
-                    enforce=enforce_decisions, appeals=AppealDesk(source))
+                    enforce=enforce_decisions, appeals=AppealDesk(source),
+                    notify=emit_decisions)
 
 
 def process_batch(
