@@ -20,6 +20,8 @@
     ├── PoisonEventError
     ├── QueueUnavailableError
     ├── EnforcementError
+    ├── ApiKeyError
+    ├── WebhookError
     └── WebhookVerificationError
 
 The CLI turns each into one line, a hint and an exit code (``trust.cli.boundary``).
@@ -122,3 +124,11 @@ class EnforcementError(TrustError):
 
 class WebhookVerificationError(TrustError):
     """Raised by ``trust.webhooks.verify`` when a webhook is forged, altered or replayed."""
+
+
+class ApiKeyError(TrustError):
+    """Raised when an API key asked for does not exist or is already revoked."""
+
+
+class WebhookError(TrustError):
+    """Raised when a webhook subscription asked for does not exist."""

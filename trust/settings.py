@@ -128,6 +128,8 @@ class ApiSettings(BaseModel):
     burst: int = Field(4_000, gt=0)
     max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024)
     max_batch: int = Field(1_000, gt=0, le=10_000)
+    # Concurrent POST /v1/decisions requests decided together in one transaction, at most.
+    decision_batch: int = Field(64, gt=0, le=1_000)
 
 
 class WebhookSettings(BaseModel):

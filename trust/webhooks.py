@@ -22,6 +22,7 @@ import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import Connection
 
@@ -128,6 +129,31 @@ def emit_appeal_decided(conn: Connection, case: Case, outcome: str, enforcement:
         "case_id": case.id, "account_id": case.subject_id, "outcome": outcome,
         "enforcement": enforcement, "statement_of_reasons": statement,
         "decided_at": now.isoformat()})], now)
+
+
+def check_event_types(names: Sequence[str]) -> list[str]:
+    """The event types named, or ValueError naming the unknown ones."""
+    wanted = sorted({n.strip() for n in names if n.strip()})
+    unknown = [n for n in wanted if n not in EVENT_TYPES]
+    if unknown or not wanted:
+        raise ValueError(f"unknown event type(s) {', '.join(unknown) or '(none given)'}; "
+                         f"known: {', '.join(EVENT_TYPES)}")
+    return wanted
+
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+
+def check_url(url: str) -> str:
+    """``url`` if it is HTTPS, or plain HTTP to a loopback address; else ValueError."""
+    parsed = urlsplit(url)
+    if not parsed.hostname:
+        raise ValueError(f"{url!r} is not an absolute URL")
+    if parsed.scheme == "https":
+        return url
+    if parsed.scheme == "http" and parsed.hostname in LOOPBACK_HOSTS:
+        return url
+    raise ValueError("webhook URLs must be https://, or http:// on 127.0.0.1/localhost")
 
 
 # -- signing and verifying ---------------------------------------------------------------------

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from trust.api.auth import KeyRing, RateLimiter, Usage
-from trust.pipeline import Pipeline
+from trust.api.batcher import DecisionBatcher
+from trust.pipeline import Pipeline, decide_many
 from trust.settings import Settings
 from trust.store import Store
 from trust.submit import EventSink
@@ -27,8 +28,11 @@ class ApiContext:
     keys: KeyRing = field(init=False)
     limiter: RateLimiter = field(init=False)
     usage: Usage = field(init=False)
+    decisions: DecisionBatcher = field(init=False)
 
     def __post_init__(self) -> None:
         self.keys = KeyRing(self.store)
         self.limiter = RateLimiter(self.settings.api.rate_per_second, self.settings.api.burst)
         self.usage = Usage.on(self.store)
+        self.decisions = DecisionBatcher(lambda raws: decide_many(self.pipeline, raws),
+                                         self.settings.api.decision_batch)

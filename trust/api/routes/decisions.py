@@ -6,14 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from trust.api.auth import scoped
 from trust.api.idempotency import IdempotencyKey, once
 from trust.api.problems import FieldProblem, Problem, ProblemError, problems
 from trust.api.schemas import DecisionOut, decision_out
 from trust.events import validate_record
-from trust.pipeline import decide_one, stored_decision
+from trust.pipeline import stored_decision
 from trust.store.api_keys import ApiKey
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
@@ -49,13 +48,17 @@ async def post_decision(request: Request,
     raw = await request.body()
 
     async def answer() -> tuple[int, Any]:
-        result = await run_in_threadpool(decide_one, api.pipeline, raw)
+        result = await api.decisions.decide_one(raw)
         if result.status == "quarantined":
             return 422, _refusal(raw, result.event_id, result.reason)
         if result.status == "appeal_received":
             return 200, DecisionOut(status="appeal_received", event_id=result.event_id,
                                     detail=result.reason).model_dump(mode="json")
-        return 200, decision_out(result.status, result.decision or {}).model_dump(mode="json")
+        if result.decision is None:
+            return 200, DecisionOut(status="already_decided", event_id=result.event_id,
+                                    detail="the event is stored without a decision"
+                                    ).model_dump(mode="json")
+        return 200, decision_out(result.status, result.decision).model_dump(mode="json")
 
     response = await once(api.store, key, idempotency_key, "POST /v1/decisions", answer)
     if response.status_code == 422:
