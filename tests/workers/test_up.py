@@ -46,11 +46,12 @@ def _wait_for(lines: list[str], text: str, proc: subprocess.Popen[bytes], timeou
 
 
 def _start_up(
-    tmp_path: Path, *args: str, dashboard_port: int = 0
+    tmp_path: Path, *args: str, dashboard_port: int = 0, api_port: int = 0
 ) -> tuple[subprocess.Popen[bytes], list[str], int]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRUST_")}
     metrics_port = free_port()
     env.update(
+        TRUST_API__PORT=str(api_port or free_port()),
         TRUST_DATA_DIR=str(tmp_path / "data"),
         TRUST_ENVIRONMENT="development",
         TRUST_DASHBOARD_PORT=str(dashboard_port or free_port()),
@@ -98,9 +99,10 @@ def _assert_demo_decisions_carry_the_model(data_dir: Path) -> None:
 def test_trust_up_demo_decides_the_stream_and_leaves_no_process_after_ctrl_c(
     tmp_path: Path,
 ) -> None:
-    dashboard_port = free_port()
+    dashboard_port, api_port = free_port(), free_port()
     proc, lines, metrics_port = _start_up(
-        tmp_path, "--demo", "--demo-accounts", "200", dashboard_port=dashboard_port
+        tmp_path, "--demo", "--demo-accounts", "200", dashboard_port=dashboard_port,
+        api_port=api_port,
     )
     try:
         _wait_for(lines, "all decided", proc, 150)
@@ -109,6 +111,7 @@ def test_trust_up_demo_decides_the_stream_and_leaves_no_process_after_ctrl_c(
             metrics = response.read().decode()
         wait_until(lambda: _answers(f"http://127.0.0.1:{dashboard_port}/_stcore/health"), 60,
                    "the dashboard")
+        wait_until(lambda: _answers(f"http://127.0.0.1:{api_port}/readyz"), 60, "the API")
 
         proc.send_signal(signal.SIGINT)
         proc.wait(60)
@@ -119,6 +122,8 @@ def test_trust_up_demo_decides_the_stream_and_leaves_no_process_after_ctrl_c(
 
     output = "".join(lines)
     assert "demo login demo-lead / " in output
+    assert f"api        http://127.0.0.1:{api_port}" in output
+    assert "demo key   tpk_" in output
     assert "review: trained on" in output
     _assert_demo_decisions_carry_the_model(tmp_path / "data")
     assert "trust_events_total" in metrics

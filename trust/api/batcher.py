@@ -28,6 +28,8 @@ class DecisionBatcher:
         self.max_batch = max_batch
         self._pending: list[tuple[bytes, asyncio.Future[SingleDecision]]] = []
         self._draining = False
+        # The running drain task (a reference keeps it from being garbage-collected).
+        self._task: asyncio.Task[None] | None = None
 
     async def decide_one(self, raw: bytes) -> SingleDecision:
         """The answer for ``raw``, decided with whatever else is waiting."""
@@ -35,7 +37,7 @@ class DecisionBatcher:
         self._pending.append((raw, future))
         if not self._draining:
             self._draining = True
-            asyncio.create_task(self._drain())
+            self._task = asyncio.create_task(self._drain())
         return await future
 
     async def _drain(self) -> None:

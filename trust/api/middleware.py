@@ -7,8 +7,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from trust.api.problems import PROBLEM_JSON, TITLES
 from trust.api.auth import Usage
+from trust.api.problems import PROBLEM_JSON, TITLES
 
 
 def _problem_body(status: int, detail: str) -> bytes:

@@ -77,7 +77,8 @@ async def _on_problem(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_http(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    return problem_response(exc.status_code, str(exc.detail), headers=exc.headers)
+    return problem_response(exc.status_code, str(exc.detail),
+                            headers=dict(exc.headers) if exc.headers else None)
 
 
 async def _on_invalid(_request: Request, exc: Exception) -> JSONResponse:
