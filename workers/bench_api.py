@@ -2,15 +2,17 @@
 
 The service runs as ``trust serve`` in a private temp folder (its own SQLite store, or a
 scratch PostgreSQL database, and its own embedded Redis for the events queue, which no
-worker drains during the run). An httpx/asyncio client keeps ``concurrency`` requests in
-flight for a fixed time; the same run measures ``decide_one`` in process, one event after
-another, for the ratio. Figures are wall-clock on this (shared) machine.
+worker drains during the run). An asyncio client on plain HTTP/1.1 keep-alive connections
+keeps ``concurrency`` requests in flight for a fixed time; the same run measures
+``decide_one`` in process, one event after another, for the ratio. Figures are wall-clock
+on this (shared) machine.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import os
 import shutil
 import sys
@@ -70,31 +72,71 @@ class LoadResult:
                 "p99_ms": self.p99_ms}
 
 
+class Connection:
+    """One keep-alive HTTP/1.1 connection on loopback: a request out, its answer back.
+
+    A load generator sharing two cores with the service must cost little per request;
+    httpx spends more CPU per request than the endpoint under test, so the bench speaks
+    plain HTTP/1.1 over asyncio streams (``httpx`` only checks readiness).
+    """
+
+    def __init__(self, host: str, port: int, token: str) -> None:
+        self.host = host
+        self.port = port
+        self.head = (f"Host: {host}:{port}\r\nAuthorization: Bearer {token}\r\n"
+                     "Content-Type: application/json\r\nConnection: keep-alive\r\n")
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, body: bytes) -> int:
+        """POST ``body`` to ``path``; the status code (the body is read and dropped)."""
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        self.writer.write(f"POST {path} HTTP/1.1\r\n{self.head}Content-Length: {len(body)}"
+                          f"\r\n\r\n".encode() + body)
+        status_line = await self.reader.readline()
+        length = 0
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        await self.reader.readexactly(length)
+        return int(status_line.split()[1])
+
+    def close(self) -> None:
+        """Hang up."""
+        if self.writer is not None:
+            self.writer.close()
+
+
 async def _load(base_url: str, token: str, path: str, bodies: Iterator[Any],
                 concurrency: int, seconds: float, ok: int) -> LoadResult:
+    host, port = base_url.removeprefix("http://").split(":")
     latencies: list[float] = []
     errors = 0
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=base_url, headers=headers, limits=limits,
-                                 timeout=30.0) as client:
-        deadline = time.perf_counter() + seconds
+    deadline = time.perf_counter() + seconds
 
-        async def one_client() -> None:
-            nonlocal errors
+    async def one_client() -> None:
+        nonlocal errors
+        connection = Connection(host, int(port), token)
+        try:
             while time.perf_counter() < deadline:
                 body = next(bodies, None)
                 if body is None:
                     return
+                payload = json.dumps(body).encode()
                 began = time.perf_counter()
-                answer = await client.post(path, json=body)
+                status = await connection.post(path, payload)
                 latencies.append((time.perf_counter() - began) * 1000)
-                if answer.status_code != ok:
+                if status != ok:
                     errors += 1
+        finally:
+            connection.close()
 
-        began = time.perf_counter()
-        await asyncio.gather(*(one_client() for _ in range(concurrency)))
-        took = time.perf_counter() - began
+    began = time.perf_counter()
+    await asyncio.gather(*(one_client() for _ in range(concurrency)))
+    took = time.perf_counter() - began
     return LoadResult(len(latencies), errors, took, percentile(latencies, 50),
                       percentile(latencies, 99))
 
