@@ -44,7 +44,7 @@ class ApiBenchOptions:
 
     concurrency: int = 32
     seconds: float = 10.0
-    processes: int = 2
+    processes: int = 1
     batch: int = 100
     database_url: str | None = None
     seed: int = 23

@@ -116,6 +116,9 @@ def dispatch_due(store: Store, settings: Settings, send: Callable[[int], object]
                  now: datetime | None = None) -> int:
     """Claim the deliveries due now and hand each id to ``send``; returns how many."""
     moment = now or datetime.now(UTC)
+    with store.engine.connect() as conn:
+        if not outbox.any_due(conn, moment):
+            return 0
     with transaction(store.engine) as conn:
         ids = outbox.claim_due(conn, moment, lease(settings))
     for delivery_id in ids:

@@ -234,8 +234,9 @@ def bench_api(
                                     help="Requests in flight at once."),
     seconds: float = typer.Option(10.0, "--seconds", min=1.0, max=600.0,
                                   help="Load time per endpoint."),
-    processes: int = typer.Option(2, "--processes", min=1, max=64,
-                                  help="uvicorn processes of the service."),
+    processes: int = typer.Option(1, "--processes", min=1, max=64,
+                                  help="uvicorn processes of the service (on SQLite one "
+                                       "process groups decisions best)."),
     batch: int = typer.Option(100, "--batch", min=1, max=1000,
                               help="Events per POST /v1/events."),
     database_url: str | None = typer.Option(

@@ -137,12 +137,21 @@ def enqueue(conn: Connection, messages: Sequence[Message], now: datetime) -> int
                                       ["subscription_id", "message_id"])
 
 
+def _due(now: datetime) -> Any:
+    return (webhook_deliveries.c.status.in_([PENDING, SENDING]),
+            webhook_deliveries.c.next_attempt_at <= now)
+
+
+def any_due(conn: Connection, now: datetime) -> bool:
+    """Whether some delivery is due (a read, so idle polling takes no write lock)."""
+    return conn.execute(select(webhook_deliveries.c.id).where(*_due(now)).limit(1)).first() \
+        is not None
+
+
 def claim_due(conn: Connection, now: datetime, lease: timedelta, limit: int = 100
               ) -> list[int]:
     """Mark up to ``limit`` due deliveries as being sent (until ``now + lease``)."""
-    query = (select(webhook_deliveries.c.id)
-             .where(webhook_deliveries.c.status.in_([PENDING, SENDING]),
-                    webhook_deliveries.c.next_attempt_at <= now)
+    query = (select(webhook_deliveries.c.id).where(*_due(now))
              .order_by(webhook_deliveries.c.next_attempt_at).limit(limit))
     if conn.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
