@@ -6,14 +6,20 @@ pipeline once (rule pack loaded, store pooled) and serves every request with it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+import redis
+from dramatiq.errors import ConnectionError as BrokerConnectionError
 from fastapi import FastAPI
 
 from trust.api import ApiContext, create_app
 from trust.api.intake import DecideHereSink
+from trust.errors import QueueUnavailableError
 from trust.settings import Settings, get_settings
 from trust.store import Store
 from trust.submit import EventSink
-from workers.actors import declare_actors
+from workers.actors import Actors, declare_actors
 from workers.broker import build_broker
 from workers.intake_sinks import queue_in_use
 from workers.wiring import build_pipeline
@@ -30,11 +36,25 @@ def api_context(settings: Settings) -> ApiContext:
     sink: EventSink
     if queue_in_use(settings):
         broker = build_broker(settings)
-        sink = declare_actors(broker, settings, lambda: pipeline)
+        sink = QueueSink(declare_actors(broker, settings, lambda: pipeline))
         checks["redis"] = lambda: _redis_ready(broker)
     else:
         sink = DecideHereSink(pipeline)
     return ApiContext(settings, store, pipeline, sink, checks)
+
+
+class QueueSink:
+    """The workers' queue as the API's ``EventSink``: a broker fault is a 503, not a 500."""
+
+    def __init__(self, actors: Actors) -> None:
+        self.actors = actors
+
+    def send_batch(self, records: Sequence[dict[str, Any]]) -> None:
+        """Enqueue one batch for the workers."""
+        try:
+            self.actors.send_batch(records)
+        except (BrokerConnectionError, redis.RedisError) as exc:
+            raise QueueUnavailableError(f"the queue refused a batch: {exc}") from exc
 
 
 def _store_ready(store: Store) -> str:

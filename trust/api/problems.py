@@ -13,7 +13,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from trust.errors import StoreError, TransientStoreError
+from trust.errors import QueueUnavailableError, StoreError, TransientStoreError
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,12 @@ async def _on_store(_request: Request, exc: Exception) -> JSONResponse:
                             headers={"Retry-After": "1"})
 
 
+async def _on_queue(_request: Request, exc: Exception) -> JSONResponse:
+    log.warning("queue unavailable", extra={"error": type(exc).__name__})
+    return problem_response(503, "the queue is unavailable; retry shortly",
+                            headers={"Retry-After": "1"})
+
+
 async def _on_anything(_request: Request, exc: Exception) -> JSONResponse:
     # Logged for operators (type only: messages may quote input); the client sees no detail.
     log.error("unhandled error in the API", extra={"error": type(exc).__name__})
@@ -107,6 +113,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_invalid)
     app.add_exception_handler(TransientStoreError, _on_store)
     app.add_exception_handler(StoreError, _on_store)
+    app.add_exception_handler(QueueUnavailableError, _on_queue)
     app.add_exception_handler(OperationalError, _on_store)
     app.add_exception_handler(InterfaceError, _on_store)
     app.add_exception_handler(RedisConnectionError, _on_store)
