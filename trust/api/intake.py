@@ -66,10 +66,12 @@ def take_batch(store: Store, sink: EventSink, records: Sequence[Any], *, source:
     status: dict[int, str] = {}
     first: dict[str, tuple[int, Event]] = {}
     for index, event in valid:
-        if event.event_id in first:
-            status[index] = "duplicate"
-        else:
+        if event.event_id not in first:
             first[event.event_id] = (index, event)
+        elif event == first[event.event_id][1]:
+            status[index] = "duplicate"
+        else:  # the same id with other content, as ``trust ingest`` refuses it in a file
+            refused[index] = conflict_record(source, index + 1, event)
     with store.engine.connect() as conn:
         known = sort_against_store(conn, [e for _, e in first.values()])
     new_ids = {e.event_id for e in known.new}

@@ -54,22 +54,26 @@ def test_a_revoked_key_stops_working(api: Api) -> None:
 def test_a_batch_reports_each_event_and_quarantines_the_invalid_ones(api: Api) -> None:
     good, again = review_payload(), review_payload()
     bad_rating = review_payload(rating=9)
-    body = {"events": [good, {"kind": "review"}, 5, bad_rating, good, again]}
+    reused = {**good, "rating": 1}
+    body = {"events": [good, {"kind": "review"}, 5, bad_rating, good, again, reused]}
 
     answer = api.client.post("/v1/events", json=body, headers=api.key())
 
     assert answer.status_code == 202
     items = answer.json()["items"]
     assert [i["status"] for i in items] == [
-        "accepted", "quarantined", "quarantined", "quarantined", "duplicate", "accepted"]
+        "accepted", "quarantined", "quarantined", "quarantined", "duplicate", "accepted",
+        "quarantined"]
     assert {"field": "rating", "problem": "Input should be less than or equal to 5"} in \
         items[3]["errors"]
     assert items[2]["errors"] == [{"field": "(record)",
                                    "problem": "an event must be a JSON object"}]
-    assert _held(api) == 3
+    assert items[6]["errors"] == [{"field": "event_id",
+                                   "problem": "event_id already used with different content"}]
+    assert _held(api) == 4
     resent = api.client.post("/v1/events", json={"events": [good]}, headers=api.key())
     assert resent.json()["items"][0]["status"] == "already_stored"
-    assert _held(api) == 3
+    assert _held(api) == 4
 
 
 def test_appeals_arrive_through_the_same_intake(api: Api) -> None:
