@@ -26,8 +26,9 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Connection
 
+from trust.audit import record_audit
 from trust.errors import WebhookVerificationError
-from trust.store.webhooks import Message, enqueue
+from trust.store.webhooks import Message, enqueue, replay
 
 if TYPE_CHECKING:
     from trust.cases.case import Case
@@ -129,6 +130,17 @@ def emit_appeal_decided(conn: Connection, case: Case, outcome: str, enforcement:
         "case_id": case.id, "account_id": case.subject_id, "outcome": outcome,
         "enforcement": enforcement, "statement_of_reasons": statement,
         "decided_at": now.isoformat()})], now)
+
+
+def replay_deliveries(conn: Connection, delivery_ids: Sequence[int], *, actor: str,
+                      now: datetime | None = None) -> int:
+    """Queue deliveries again (same ``webhook-id``) and audit who did it; rows re-queued."""
+    moment = now or datetime.now(UTC)
+    count = replay(conn, delivery_ids, moment)
+    record_audit(conn, actor=actor, action="webhook_replayed", target_type="webhook",
+                 target_id=",".join(str(i) for i in delivery_ids)[:128], at=moment,
+                 after={"deliveries": list(delivery_ids), "queued": count})
+    return count
 
 
 def check_event_types(names: Sequence[str]) -> list[str]:

@@ -208,14 +208,14 @@ def webhook_replay(
     ids: list[int] = typer.Argument(..., help="Delivery ids (see deliveries)."),
 ) -> None:
     """Send deliveries again now, with their original webhook-id (receivers deduplicate)."""
-    from datetime import UTC, datetime
+    import getpass
 
     from trust.cli.context import console, open_store
     from trust.store import transaction
-    from trust.store.webhooks import replay
+    from trust.webhooks import replay_deliveries
 
     with open_store() as store, transaction(store.engine) as conn:
-        count = replay(conn, ids, datetime.now(UTC))
+        count = replay_deliveries(conn, ids, actor=getpass.getuser())
     console.print(f"{count} deliveries queued again (workers send them within seconds)")
 
 
