@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import profile_verification_payload, review_payload
-from tests.trust.cases.conftest import ANALYST, NOW, open_case  # noqa: F401 (fixture)
+from tests.trust.cases.conftest import ANALYST, NOW
 from trust.cases import Action, Resolution, claim, resolve
 from trust.errors import WebhookVerificationError
 from trust.settings import Settings
@@ -127,21 +127,3 @@ def test_a_rolled_back_change_leaves_no_message(store: Store, settings: Settings
         pipeline.process([forged], NOW)
     assert _types(store) == []
 
-
-def test_a_dispute_money_outcome_is_reported_when_approved(store: Store, settings: Settings,
-                                                           open_case: object) -> None:
-    from tests.factories import make_complaint
-    from tests.trust.cases.conftest import LEAD
-    from trust.cases import approve_proposal
-    from trust.webhooks import DISPUTE_OUTCOME
-
-    with transaction(store.engine) as conn:
-        outbox.add_subscription(conn, "https://shop.example/h", [DISPUTE_OUTCOME, CASE_RESOLVED])
-    case_id = open_case(make_complaint(), money="800")  # type: ignore[operator]
-    with transaction(store.engine) as conn:
-        claim(conn, case_id, ANALYST, NOW, timedelta(minutes=15))
-        resolve(conn, case_id, ANALYST, Resolution(Action.REFUND, "non_payment"), NOW)
-    assert _types(store) == [], "a proposal is not an outcome yet"
-    with transaction(store.engine) as conn:
-        approve_proposal(conn, case_id, LEAD, NOW)
-    assert _types(store) == [CASE_RESOLVED, DISPUTE_OUTCOME]
