@@ -36,14 +36,14 @@ def api_context(settings: Settings) -> ApiContext:
     sink: EventSink
     if queue_in_use(settings):
         broker = build_broker(settings)
-        sink = QueueSink(declare_actors(broker, settings, lambda: pipeline))
+        sink = BrokerSink(declare_actors(broker, settings, lambda: pipeline))
         checks["redis"] = lambda: _redis_ready(broker)
     else:
         sink = DecideHereSink(pipeline)
     return ApiContext(settings, store, pipeline, sink, checks)
 
 
-class QueueSink:
+class BrokerSink:
     """The workers' queue as the API's ``EventSink``: a broker fault is a 503, not a 500."""
 
     def __init__(self, actors: Actors) -> None:

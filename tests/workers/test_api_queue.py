@@ -16,7 +16,7 @@ from trust.store.api_keys import create_api_key
 from trust.store.tables import decisions
 from workers.actors import LazyPipeline, declare_actors
 from workers.broker import build_broker
-from workers.serve import QueueSink, api_context
+from workers.serve import BrokerSink, api_context
 from workers.wiring import build_pipeline
 
 
@@ -26,7 +26,7 @@ def test_batches_go_through_the_queue_and_a_lost_redis_is_a_503(
     queued = queue_settings(settings, throwaway_redis.url)
     Store.from_settings(queued).close()
     context = api_context(queued)
-    assert isinstance(context.sink, QueueSink)
+    assert isinstance(context.sink, BrokerSink)
     with transaction(context.store.engine) as conn:
         token = create_api_key(conn, "shop", {"events:write"}, created_by="tests").token
     headers = {"Authorization": f"Bearer {token}"}
