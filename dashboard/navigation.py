@@ -37,6 +37,7 @@ PAGES: tuple[PageSpec, ...] = (
              "Detection"),
     PageSpec("metrics.py", "Metrics", "monitoring", "metrics", P.VIEW_METRICS, "Detection"),
     PageSpec("admin.py", "Admin", "admin_panel_settings", "admin", P.MANAGE_STAFF, "Admin"),
+    PageSpec("webhooks.py", "Webhooks", "webhook", "webhooks", P.MANAGE_STAFF, "Admin"),
 )
 
 

@@ -19,7 +19,10 @@
     ├── StaffError
     ├── PoisonEventError
     ├── QueueUnavailableError
-    └── EnforcementError
+    ├── EnforcementError
+    ├── ApiKeyError
+    ├── WebhookError
+    └── WebhookVerificationError
 
 The CLI turns each into one line, a hint and an exit code (``trust.cli.boundary``).
 """
@@ -112,3 +115,15 @@ class EnforcementError(TrustError):
 
 class DisputeError(CaseError):
     """Raised when a fact or action does not fit the dispute's stage (or it is over)."""
+
+
+class WebhookVerificationError(TrustError):
+    """Raised by ``trust.webhooks.verify`` when a webhook is forged, altered or replayed."""
+
+
+class ApiKeyError(TrustError):
+    """Raised when an API key asked for does not exist or is already revoked."""
+
+
+class WebhookError(TrustError):
+    """Raised when a webhook subscription asked for does not exist."""

@@ -23,7 +23,7 @@ from trust.decisions import Decision
 from trust.encryption import Keyring
 from trust.events import EVENT_KINDS, AppealEvent, Event, EventValidationIssue, validate_record
 from trust.intake.batches import CONFLICTING_CONTENT, refused_record
-from trust.intake.sinks import conflict_record, store_events
+from trust.intake.sinks import conflict_record, store_events, stored_payloads
 from trust.pii import PiiHasher, hasher_for
 from trust.settings import Settings
 from trust.store import Store, snapshot, transaction
@@ -84,6 +84,14 @@ class DecisionEnforcer(Protocol):
 
     def __call__(self, conn: Connection, decisions: Sequence[Decision], now: datetime) -> object:
         """Record the enforcement the decisions impose."""
+        ...
+
+
+class DecisionNotifier(Protocol):
+    """Reports decisions to subscribers (``trust.webhooks.emit_decisions``, the outbox)."""
+
+    def __call__(self, conn: Connection, decisions: Sequence[Decision], now: datetime) -> object:
+        """Write the messages in the caller's transaction."""
         ...
 
 
@@ -230,6 +238,8 @@ class Pipeline:
     appeals: AppealIntake | None = None
     # Dispute party events (statements, evidence, offers, answers) go here.
     party_events: PartyEventIntake | None = None
+    # Reviews and blocks go to the webhook outbox in the decisions' own transaction.
+    notify: DecisionNotifier | None = None
 
     def process(
         self,
@@ -287,6 +297,8 @@ class Pipeline:
                     )
                     if self.enforce is not None:
                         self.enforce(conn, result.decisions, now)
+                    if self.notify is not None:
+                        self.notify(conn, result.decisions, now)
             if party:
                 self._take_party_events(conn, party, hasher, now, result)
             if appeals:
@@ -372,10 +384,11 @@ def default_pipeline(
     from trust.disputes.parties import take_party_events
     from trust.enforcement_actions import enforce_decisions
     from trust.store.decisions import insert_decisions
+    from trust.webhooks import emit_decisions
 
     return Pipeline(store, settings, scorer, insert_decisions, open_cases_and_disputes,
                     source=source, enforce=enforce_decisions, appeals=AppealDesk(source),
-                    party_events=take_party_events)
+                    party_events=take_party_events, notify=emit_decisions)
 
 
 def process_batch(
@@ -409,36 +422,68 @@ class SingleDecision:
 def decide_one(pipeline: Pipeline, record: RawRecord | Event, now: datetime | None = None
                ) -> SingleDecision:
     """Decide one event synchronously through the same batch code the workers run."""
-    checked = sort_records([record], source=pipeline.source)
-    if checked.refused:
-        pipeline.process([], now, refused=checked.refused)
-        refused = checked.refused[0]
-        return SingleDecision("quarantined", refused.event_id, None, refused.reason)
-    event = checked.events[0]
-    result = pipeline.process([event], now)
-    if event.kind not in EVENT_KINDS:
-        # Appeals and dispute party events are not decided: they open or join a case.
-        if result.quarantined:
-            with pipeline.store.engine.connect() as conn:
-                reason = conn.execute(
-                    select(quarantine.c.reason).where(quarantine.c.event_id == event.event_id)
-                    .order_by(quarantine.c.id.desc()).limit(1)).scalar()
-            return SingleDecision("quarantined", event.event_id, None, reason)
-        if event.event_id in result.appeal_cases:
-            return SingleDecision("appeal_received", event.event_id, None,
-                                  f"appeal case {result.appeal_cases[event.event_id]}")
-        case_id = result.case_ids.get(event.event_id)
-        said = (f"joined case {case_id}" if case_id else
-                "held until its dispute opens" if result.stored else "already recorded")
-        return SingleDecision("recorded", event.event_id, None, said)
-    if result.decisions:
-        decision = result.decisions[0]
-        row = decision.to_row()
-        row["case_id"] = result.case_ids.get(decision.event_id, decision.case_id)
-        return SingleDecision("decided", event.event_id, row)
-    if result.duplicates == 0:
-        return SingleDecision("quarantined", event.event_id, None,
-                              f"event_id: {CONFLICTING_CONTENT}")
+    return decide_many(pipeline, [record], now)[0]
+
+
+def decide_many(pipeline: Pipeline, records: Sequence[RawRecord | Event],
+                now: datetime | None = None) -> list[SingleDecision]:
+    """Decide several events synchronously in one batch; one answer per record, in order.
+
+    The API groups concurrent ``POST /v1/decisions`` requests this way: one transaction
+    for the group instead of one per event. A record repeated in the group gets the
+    answer of its first copy.
+    """
+    checked = [sort_records([record], source=pipeline.source) for record in records]
+    refused = [c.refused[0] for c in checked if c.refused]
+    unique: dict[str, Event] = {}
+    for c in checked:
+        if c.events:
+            unique.setdefault(c.events[0].event_id, c.events[0])
+    result = pipeline.process(list(unique.values()), now, refused=refused)
+    decided = {d.event_id: d for d in result.decisions}
+    # Dispute party events are never decided: they join their dispute's case, or are refused.
+    party = {e.event_id for e in unique.values()
+             if e.kind not in EVENT_KINDS and not isinstance(e, AppealEvent)}
+    settled = [e for e in unique.values() if e.event_id not in decided
+               and e.event_id not in result.appeal_cases and e.event_id not in party]
     with pipeline.store.engine.connect() as conn:
-        existing = stored_decision(conn, event.event_id)
-    return SingleDecision("already_decided", event.event_id, existing)
+        stored = stored_payloads(conn, (e.event_id for e in settled))
+        earlier = {e.event_id: stored_decision(conn, e.event_id) for e in settled
+                   if stored.get(e.event_id) == e.model_dump(mode="json")}
+        held = _quarantine_reasons(conn, [*party, *(e.event_id for e in settled
+                                                     if e.event_id not in earlier)])
+    answers: list[SingleDecision] = []
+    for c in checked:
+        if c.refused:
+            answers.append(SingleDecision("quarantined", c.refused[0].event_id, None,
+                                          c.refused[0].reason))
+            continue
+        event_id = c.events[0].event_id
+        if event_id in result.appeal_cases:
+            answers.append(SingleDecision("appeal_received", event_id, None,
+                                          f"appeal case {result.appeal_cases[event_id]}"))
+        elif event_id in party and event_id not in held:
+            case_id = result.case_ids.get(event_id)
+            answers.append(SingleDecision("recorded", event_id, None, (
+                f"joined case {case_id}" if case_id else
+                "recorded: it joins its dispute when the dispute opens")))
+        elif event_id in decided:
+            row = decided[event_id].to_row()
+            row["case_id"] = result.case_ids.get(event_id, decided[event_id].case_id)
+            answers.append(SingleDecision("decided", event_id, row))
+        elif event_id in earlier:
+            answers.append(SingleDecision("already_decided", event_id, earlier[event_id]))
+        else:
+            answers.append(SingleDecision("quarantined", event_id, None, held.get(
+                event_id, f"event_id: {CONFLICTING_CONTENT}")))
+    return answers
+
+
+def _quarantine_reasons(conn: Connection, event_ids: Sequence[str]) -> dict[str, str]:
+    """The latest quarantine reason of each of ``event_ids`` that was held."""
+    if not event_ids:
+        return {}
+    rows = conn.execute(select(quarantine.c.event_id, quarantine.c.reason)
+                        .where(quarantine.c.event_id.in_(list(event_ids)))
+                        .order_by(quarantine.c.id))
+    return {row.event_id: row.reason for row in rows}

@@ -145,6 +145,33 @@ class DashboardSettings(BaseModel):
     sign_in_window_seconds: int = Field(300, gt=0)
 
 
+class ApiSettings(BaseModel):
+    """The HTTP API (``trust serve``): where it listens, how much it takes, how fast."""
+
+    port: int = Field(8600, gt=0, lt=65536)
+    # uvicorn worker processes; each builds the pipeline once.
+    processes: int = Field(1, gt=0, le=64)
+    # Requests per second each key may make (per API process), and the burst above it.
+    rate_per_second: float = Field(2_000.0, gt=0)
+    burst: int = Field(4_000, gt=0)
+    max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024)
+    max_batch: int = Field(1_000, gt=0, le=10_000)
+    # Concurrent POST /v1/decisions requests decided together in one transaction, at most.
+    decision_batch: int = Field(64, gt=0, le=1_000)
+
+
+class WebhookSettings(BaseModel):
+    """Delivery of webhooks out: retries, back-off, when a subscription is switched off."""
+
+    timeout_s: float = Field(5.0, gt=0)
+    max_attempts: int = Field(8, ge=1, le=30)
+    min_backoff_ms: int = Field(1_000, gt=0)
+    max_backoff_ms: int = Field(600_000, gt=0)
+    # A subscription whose deliveries fail this many times in a row is disabled.
+    disable_after: int = Field(20, ge=1)
+    poll_interval_s: float = Field(1.0, gt=0)
+
+
 class Settings(BaseSettings):
     """Everything the pipeline reads from its environment (prefix ``TRUST_``)."""
 
@@ -172,6 +199,8 @@ class Settings(BaseSettings):
     encryption: EncryptionSettings = Field(default_factory=EncryptionSettings)
     dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
     disputes: DisputeSettings = Field(default_factory=DisputeSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    webhook: WebhookSettings = Field(default_factory=WebhookSettings)
 
     _generated_key: tuple[Path, bytes] | None = PrivateAttr(default=None)
 

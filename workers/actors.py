@@ -50,7 +50,8 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, TRANSIENT)
 
 
-def _retry_when(max_retries: int) -> Callable[[int, BaseException], bool]:
+def retry_policy(max_retries: int) -> Callable[[int, BaseException], bool]:
+    """Dramatiq's retry_when: poison events get few retries, transient faults many."""
     def retry_when(retries: int, exc: BaseException) -> bool:
         if isinstance(exc, PoisonEventError):
             return retries < POISON_RETRIES
@@ -224,6 +225,6 @@ def declare_actors(
         actor_name=PROCESS_EVENTS,
         queue_name=queue,
         broker=broker,
-        retry_when=_retry_when(settings.worker.max_retries),
+        retry_when=retry_policy(settings.worker.max_retries),
     )(process_events)
     return Actors(actor, Keyring.from_settings(settings))

@@ -49,7 +49,8 @@ def scenario_settings(base: Settings, folder: Path, redis_url: str, database_url
     })
 
 
-def _env(settings: Settings) -> dict[str, str]:
+def scenario_env(settings: Settings) -> dict[str, str]:
+    """The environment that gives a child process exactly ``settings``."""
     env = dict(os.environ)
     env.update(
         TRUST_ENVIRONMENT="test",
@@ -82,7 +83,8 @@ class Fleet:
         path = log_dir / f"{'noop' if noop else 'worker'}-{len(self.procs)}.log"
         command = [sys.executable, "-m", "workers.process", "--threads", str(threads)]
         with path.open("wb") as handle:
-            proc = spawn_tied([*command, *(["--noop"] if noop else [])], env=_env(self.settings),
+            proc = spawn_tied([*command, *(["--noop"] if noop else [])],
+                              env=scenario_env(self.settings),
                               stdout=handle, stderr=subprocess.STDOUT, cwd=str(ROOT))
         self.logs.append(path)
         self.procs.append(proc)

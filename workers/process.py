@@ -45,18 +45,23 @@ def run_worker(settings: Settings, threads: int, *, noop: bool = False) -> None:
     from workers.broker import build_broker
     from workers.dispute_timer import DisputeTimer, declare_dispute_timer
     from workers.watchdog import CpuTimeWatchdog
+    from workers.webhooks import Deliverer, Dispatcher, declare_webhook_actor
     from workers.wiring import build_pipeline
 
     broker = build_broker(settings, extra=[Prometheus()])
     watchdog = CpuTimeWatchdog(settings.worker.rules_hard_limit_ms / 1000).install()
     lazy = LazyPipeline(lambda: build_pipeline(settings, watchdog=watchdog))
+    dispatcher: Dispatcher | None = None
     if noop:
         declare_noop_actor(broker, settings)
     else:
         declare_actors(broker, settings, lazy.get)
-        timer = declare_dispute_timer(broker, settings, lambda: lazy.get().store)
+        store = lazy.get().store  # fail fast (bad rule pack, unreachable store)
+        timer = declare_dispute_timer(broker, settings, lambda: store)
         broker.add_middleware(DisputeTimer(settings, timer))
-        lazy.get()  # fail fast (bad rule pack, unreachable store), not on the first batch
+        deliverer = Deliverer(store, settings)
+        deliver = declare_webhook_actor(broker, settings, lambda: deliverer)
+        dispatcher = Dispatcher(store, settings, deliver.send)
     tune_gc()
     broker.emit_after("process_boot")
 
@@ -69,9 +74,13 @@ def run_worker(settings: Settings, threads: int, *, noop: bool = False) -> None:
     signal.signal(signal.SIGINT, on_signal)
     worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=1000)
     worker.start()
+    if dispatcher is not None:
+        dispatcher.start()
     log.info("worker started", extra={"threads": threads, "queue": settings.worker.queue_name})
     stop.wait()
     log.info("worker stopping")
+    if dispatcher is not None:
+        dispatcher.stop()
     # Worker.stop runs the middleware's worker-shutdown hooks (the Sweeper stops there).
     # dramatiq 2 has no process-stop hook: emitting one logged a critical per middleware.
     worker.stop(timeout=30_000)

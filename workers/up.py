@@ -39,6 +39,7 @@ class UpOptions:
     threads: int
     demo: bool = False
     dashboard: bool = True
+    api: bool = True
     demo_accounts: int = 2_000
     demo_days: int = 60
     demo_seed: int = 7
@@ -103,6 +104,20 @@ def dashboard_command(settings: Settings) -> list[str]:
         "--server.port", str(settings.dashboard_port),
         *DASHBOARD_FLAGS,
     ]
+
+
+def api_command(settings: Settings) -> list[str]:
+    """``trust serve`` on the configured bind host and API port."""
+    return [sys.executable, "-m", "trust.cli.main", "serve",
+            "--port", str(settings.api.port)]
+
+
+def create_demo_api_key(store: Store) -> str:
+    """A new API key with every scope for the demo; its token (shown once)."""
+    from trust.store.api_keys import SCOPES, create_api_key
+
+    with store.engine.begin() as conn:
+        return create_api_key(conn, "demo", set(SCOPES), created_by="trust up --demo").token
 
 
 def create_demo_lead(store: Store) -> str | None:
@@ -170,6 +185,10 @@ def run_up(settings: Settings, options: UpOptions, say: Callable[[str], None]) -
             supervisor.add("dashboard", dashboard_command(settings), env,
                            log=logs / "dashboard.log")
             say(f"dashboard  http://{settings.bind_host}:{settings.dashboard_port}")
+        if options.api:
+            supervisor.add("api", api_command(settings), env, log=logs / "api.log")
+            say(f"api        http://{settings.bind_host}:{settings.api.port}"
+                f"   (OpenAPI: /docs)")
         broker = build_broker(settings, url=url)
         metrics_server = _serve_metrics(settings, broker, say)
         if options.demo:
@@ -178,10 +197,14 @@ def run_up(settings: Settings, options: UpOptions, say: Callable[[str], None]) -
                 say(f"demo login {DEMO_LEAD} / {password}   (shown once; a lead can approve)")
             else:
                 say(f"demo login {DEMO_LEAD} exists already (its password was shown when made)")
+            if options.api:
+                say(f"demo key   {create_demo_api_key(store)}   (shown once; send it as "
+                    "Authorization: Bearer <key>)")
             feed = DemoFeed(settings, broker, options, say)
             threading.Thread(target=feed.run, name="demo-feed", daemon=True).start()
         store.close()
-        say("also       trust dlq list | trust quarantine list | trust decide FILE")
+        say("also       trust dlq list | trust quarantine list | trust decide FILE"
+            " | trust webhook add URL")
         say("running    press Ctrl-C to stop")
         supervisor.run()
     finally:

@@ -205,3 +205,26 @@ def test_an_appeal_in_the_same_batch_as_the_decision_it_appeals_is_accepted(
     assert [d.event_id for d in result.decisions] == [blocked["event_id"]]
     assert set(result.appeal_cases) == {appeal["event_id"]}
     assert (result.stored, result.quarantined) == (2, 0)
+
+
+def test_an_appeal_decision_reaches_the_webhook_outbox_with_the_enforcement_after_it(
+    pipeline: Pipeline, store: Store
+) -> None:
+    from trust.store import webhooks as outbox
+    from trust.webhooks import APPEAL_DECIDED
+
+    with transaction(store.engine) as conn:
+        outbox.add_subscription(conn, "https://shop.example/h", [APPEAL_DECIDED])
+    blocked_by_case(pipeline, "acct-appealing")
+    [appeal_case] = pipeline.process([appeal_payload(account_id="acct-appealing")],
+                                     NOW).appeal_cases.values()
+    later = NOW + timedelta(hours=3)
+    with transaction(store.engine) as conn:
+        claim(conn, appeal_case, ANALYST_2, later, LEASE)
+        decide_appeal(conn, appeal_case, ANALYST_2, AppealOutcome.OVERTURNED, "proven_error",
+                      "", later)
+        [sent] = outbox.deliveries(conn)
+    assert sent.event_type == APPEAL_DECIDED
+    assert sent.payload["data"]["case_id"] == appeal_case
+    assert sent.payload["data"]["outcome"] == "overturned"
+    assert sent.payload["data"]["enforcement"] == "none"

@@ -83,7 +83,7 @@ def wait_for_line(
 
 
 def start_trust_up(
-    tmp_path: Path, *args: str, dashboard_port: int = 0, **env_vars: str
+    tmp_path: Path, *args: str, dashboard_port: int = 0, api_port: int = 0, **env_vars: str
 ) -> tuple[subprocess.Popen[bytes], list[str], int]:
     """``trust up ARGS`` on a data folder in ``tmp_path``; its output lines, its metrics port."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRUST_")}
@@ -92,6 +92,7 @@ def start_trust_up(
         TRUST_DATA_DIR=str(tmp_path / "data"),
         TRUST_ENVIRONMENT="development",
         TRUST_DASHBOARD_PORT=str(dashboard_port or free_port()),
+        TRUST_API__PORT=str(api_port or free_port()),
         TRUST_METRICS_PORT=str(metrics_port),
         PYTHONPATH=str(ROOT),
         **env_vars,

@@ -59,9 +59,10 @@ def _assert_demo_decisions_carry_the_model(data_dir: Path) -> None:
 def test_trust_up_demo_decides_the_stream_and_leaves_no_process_after_ctrl_c(
     tmp_path: Path,
 ) -> None:
-    dashboard_port = free_port()
+    dashboard_port, api_port = free_port(), free_port()
     proc, lines, metrics_port = start_trust_up(
-        tmp_path, "--demo", "--demo-accounts", "200", dashboard_port=dashboard_port
+        tmp_path, "--demo", "--demo-accounts", "200", dashboard_port=dashboard_port,
+        api_port=api_port,
     )
     try:
         wait_for_line(lines, "all decided", proc, 150)
@@ -70,6 +71,7 @@ def test_trust_up_demo_decides_the_stream_and_leaves_no_process_after_ctrl_c(
             metrics = response.read().decode()
         wait_until(lambda: _answers(f"http://127.0.0.1:{dashboard_port}/_stcore/health"), 60,
                    "the dashboard")
+        wait_until(lambda: _answers(f"http://127.0.0.1:{api_port}/readyz"), 60, "the API")
 
         proc.send_signal(signal.SIGINT)
         proc.wait(60)
@@ -80,6 +82,8 @@ def test_trust_up_demo_decides_the_stream_and_leaves_no_process_after_ctrl_c(
 
     output = "".join(lines)
     assert "demo login demo-lead / " in output
+    assert f"api        http://127.0.0.1:{api_port}" in output
+    assert "demo key   tpk_" in output
     assert "review: trained on" in output
     _assert_demo_decisions_carry_the_model(tmp_path / "data")
     assert "trust_events_total" in metrics

@@ -25,6 +25,7 @@ from trust.errors import CaseError, ClaimConflictError, FourEyesError
 from trust.staff.roles import HasRole, Permission, require
 from trust.store.appeals import AppealRecord, appeals_of_case, record_outcome
 from trust.store.enforcements import current_enforcement
+from trust.webhooks import emit_appeal_decided
 
 
 class AppealOutcome(StrEnum):
@@ -131,4 +132,5 @@ def decide_appeal(conn: Connection, case_id: int, staff: HasRole, outcome: Appea
         "claimed_by": None, "claimed_at": None, "lease_expires_at": None,
     }, actor=staff.username, action=f"appeal_{outcome.value}", now=now,
         details={"ground": ground, "enforcement": state_now.value})
+    emit_appeal_decided(conn, resolved, outcome.value, state_now.value, statement, now)
     return AppealDecision(resolved, outcome, statement, state_now)

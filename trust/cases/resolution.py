@@ -53,6 +53,7 @@ from trust.qa.sampling import consider_for_qa
 from trust.settings import QaSettings
 from trust.staff.roles import HasRole, Permission, require
 from trust.store.tables import DISPUTE_KIND, case_evidence, events
+from trust.webhooks import emit_case_resolved
 
 CENT = Decimal("0.01")
 
@@ -182,6 +183,7 @@ def _finish(conn: Connection, case: Case, res: Resolution, *, by: str, now: date
         "lease_expires_at": None, "proposed_action": None, "proposed_by": None,
     }, actor=by, action="resolved" if not proposed_by else "proposal_approved", now=now)
     _enforce(conn, case, res, label, by=by, now=now)
+    emit_case_resolved(conn, case, now, dispute=res.action in DISPUTE_OUTCOMES)
     return case
 
 

@@ -61,9 +61,10 @@ def up(
     processes: int | None = typer.Option(None, "--processes", min=1, help="Worker processes."),
     threads: int | None = typer.Option(None, "--threads", min=1, help="Threads per worker."),
     dashboard: bool = typer.Option(True, "--dashboard/--no-dashboard", help="Run Streamlit."),
+    api: bool = typer.Option(True, "--api/--no-api", help="Run the HTTP API (trust serve)."),
     demo_accounts: int = typer.Option(2_000, "--demo-accounts", min=10, hidden=True),
 ) -> None:
-    """Run everything on this machine (Redis, workers, dashboard) until Ctrl-C."""
+    """Run everything on this machine (Redis, workers, dashboard, API) until Ctrl-C."""
     from trust.cli.context import console, settings
     from workers.logs import configure_logging
     from workers.up import UpOptions, run_up
@@ -75,6 +76,7 @@ def up(
         threads=threads or current.worker.threads,
         demo=demo,
         dashboard=dashboard,
+        api=api,
         demo_accounts=demo_accounts,
     )
     code = run_up(current, options, lambda line: console.print(line, highlight=False))

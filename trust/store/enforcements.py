@@ -31,6 +31,7 @@ from trust.store.tables import (
     enforcement_proposals,
     enforcements,
 )
+from trust.webhooks import emit_enforcement
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -119,6 +120,7 @@ def apply_changes(conn: Connection, changes: Sequence[EnforcementChange]) -> Non
          "after": {"state": c.state.value, "source": c.source.value,
                    "source_id": c.source_id, "reason": c.reason}}
         for c in changes])
+    emit_enforcement(conn, changes)
 
 
 def enforcement_history_of(conn: Connection, account_id: str) -> list[EnforcementChange]:

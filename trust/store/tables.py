@@ -423,3 +423,67 @@ qa_reviews = Table(
     _ts("ruled_at"),
     Index("ix_qa_reviews_status", "status", "selected_at"),
 )
+
+# API keys for the HTTP API: only a SHA-256 of the token is kept; the prefix identifies it.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Pk, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False),
+    Column("prefix", String(16), nullable=False, unique=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("scopes", JSON, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    _ts("created_at", nullable=False),
+    _ts("revoked_at"),
+    _ts("last_used_at"),
+)
+
+# A retried request with the same Idempotency-Key gets the first answer back.
+api_idempotency = Table(
+    "api_idempotency",
+    metadata,
+    Column("id", Pk, primary_key=True, autoincrement=True),
+    Column("key_id", BigInteger, nullable=False),
+    Column("idempotency_key", String(128), nullable=False),
+    Column("route", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("body", JSON, nullable=False),
+    _ts("created_at", nullable=False),
+    UniqueConstraint("key_id", "idempotency_key", "route", name="uq_api_idempotency_key"),
+)
+
+# Where the marketplace wants to hear about decisions, enforcement, cases, disputes, appeals.
+webhook_subscriptions = Table(
+    "webhook_subscriptions",
+    metadata,
+    Column("id", Pk, primary_key=True, autoincrement=True),
+    Column("url", Text, nullable=False),
+    Column("event_types", JSON, nullable=False),
+    Column("secret", String(128), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("consecutive_failures", Integer, nullable=False),
+    Column("disabled_reason", Text),
+    _ts("created_at", nullable=False),
+)
+
+# The transactional outbox: one row per (subscription, message), written in the same
+# transaction as the change it reports; workers deliver it, with retries.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Pk, primary_key=True, autoincrement=True),
+    Column("message_id", String(64), nullable=False),
+    Column("subscription_id", BigInteger, nullable=False, index=True),
+    Column("event_type", String(32), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    _ts("created_at", nullable=False),
+    _ts("next_attempt_at", nullable=False),
+    _ts("delivered_at"),
+    Column("last_status_code", Integer),
+    Column("last_error", Text),
+    UniqueConstraint("subscription_id", "message_id", name="uq_webhook_deliveries_message"),
+    Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+)

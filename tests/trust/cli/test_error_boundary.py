@@ -71,6 +71,17 @@ BROKEN: dict[str, tuple[list[str], ExitCode]] = {
     "staff disable": (["bob"], ExitCode.UNAVAILABLE),
     "staff enable": (["bob"], ExitCode.UNAVAILABLE),
     "staff reset-password": (["bob"], ExitCode.UNAVAILABLE),
+    "serve": (["--port", "1"], ExitCode.UNAVAILABLE),
+    "apikey create": (["shop", "--scopes", "events:write"], ExitCode.UNAVAILABLE),
+    "apikey list": ([], ExitCode.UNAVAILABLE),
+    "apikey revoke": (["abcd1234"], ExitCode.UNAVAILABLE),
+    "webhook add": (["ftp://example.com/hook"], ExitCode.USAGE),
+    "webhook list": ([], ExitCode.UNAVAILABLE),
+    "webhook enable": (["1"], ExitCode.UNAVAILABLE),
+    "webhook disable": (["1"], ExitCode.UNAVAILABLE),
+    "webhook deliveries": ([], ExitCode.UNAVAILABLE),
+    "webhook replay": (["1"], ExitCode.UNAVAILABLE),
+    "bench api": (["--concurrency", "0"], ExitCode.USAGE),
 }
 # These start process supervisors (signal handlers, child processes): run them for real.
 IN_A_SUBPROCESS = {"up", "worker"}

@@ -1,0 +1,203 @@
+"""The HTTP API over a real store and pipeline: auth, intake, decisions, reads, errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.factories import appeal_payload, profile_verification_payload, review_payload
+from tests.trust.api.conftest import Api
+from trust.api.schemas import EventBatch
+from trust.store.tables import audit_log, quarantine
+from trust.webhooks import decision_id
+
+FORGED = {"tamper_score": 0.93, "mrz_consistent": False, "selfie_match_score": 0.1,
+          "liveness_passed": False}
+
+
+def _held(api: Api) -> int:
+    with api.store.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(quarantine)).scalar_one())
+
+
+def test_requests_without_a_key_get_401_and_with_a_wrong_scope_403(api: Api) -> None:
+    body = {"events": [review_payload()]}
+    missing = api.client.post("/v1/events", json=body)
+    wrong = api.client.post("/v1/events", json=body,
+                            headers={"Authorization": "Bearer tpk_nope_nope"})
+    reader = api.client.post("/v1/events", json=body, headers=api.key("decisions:read"))
+
+    assert missing.status_code == wrong.status_code == 401
+    assert missing.headers["www-authenticate"] == "Bearer"
+    assert reader.status_code == 403 and "events:write" in reader.json()["detail"]
+    for answer in (missing, wrong, reader):
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert set(answer.json()) >= {"type", "title", "status", "detail"}
+
+
+def test_a_revoked_key_stops_working(api: Api) -> None:
+    from trust.store import transaction
+    from trust.store.api_keys import list_api_keys, revoke_api_key
+
+    headers = api.key("accounts:read")
+    api.context.keys.clock = lambda: 0.0  # a fresh cache for the check after revoking
+    assert api.client.get("/v1/accounts/a-1/enforcement", headers=headers).status_code == 200
+    with transaction(api.store.engine) as conn:
+        assert revoke_api_key(conn, list_api_keys(conn)[0].prefix)
+    api.context.keys.clock = lambda: 1_000.0
+    assert api.client.get("/v1/accounts/a-1/enforcement", headers=headers).status_code == 401
+
+
+def test_a_batch_reports_each_event_and_quarantines_the_invalid_ones(api: Api) -> None:
+    good, again = review_payload(), review_payload()
+    bad_rating = review_payload(rating=9)
+    reused = {**good, "rating": 1}
+    body = {"events": [good, {"kind": "review"}, 5, bad_rating, good, again, reused]}
+
+    answer = api.client.post("/v1/events", json=body, headers=api.key())
+
+    assert answer.status_code == 202
+    items = answer.json()["items"]
+    assert [i["status"] for i in items] == [
+        "accepted", "quarantined", "quarantined", "quarantined", "duplicate", "accepted",
+        "quarantined"]
+    assert {"field": "rating", "problem": "Input should be less than or equal to 5"} in \
+        items[3]["errors"]
+    assert items[2]["errors"] == [{"field": "(record)",
+                                   "problem": "an event must be a JSON object"}]
+    assert items[6]["errors"] == [{"field": "event_id",
+                                   "problem": "event_id already used with different content"}]
+    assert _held(api) == 4
+    resent = api.client.post("/v1/events", json={"events": [good]}, headers=api.key())
+    assert resent.json()["items"][0]["status"] == "already_stored"
+    assert _held(api) == 4
+
+
+def test_appeals_arrive_through_the_same_intake(api: Api) -> None:
+    headers = api.key()
+    forged = profile_verification_payload(account_id="acct-1", document_check=FORGED,
+                                          occurred_at="2026-03-20T09:00:00Z")
+    api.client.post("/v1/decisions", json=forged, headers=headers)
+    answer = api.client.post("/v1/decisions", json=appeal_payload(), headers=headers)
+    assert answer.status_code == 200
+    assert answer.json()["status"] == "appeal_received"
+
+
+def test_a_retried_request_with_the_same_idempotency_key_gets_the_first_answer(
+    api: Api,
+) -> None:
+    headers = {**api.key(), "Idempotency-Key": "order-42"}
+    body = {"events": [review_payload()]}
+    first = api.client.post("/v1/events", json=body, headers=headers)
+    second = api.client.post("/v1/events", json=body, headers=headers)
+
+    assert first.json()["items"][0]["status"] == "accepted"
+    assert second.json() == first.json()
+    assert second.headers["idempotent-replayed"] == "true"
+
+
+def test_a_decision_comes_back_with_its_reasons_and_can_be_read_again(api: Api) -> None:
+    headers = api.key()
+    forged = profile_verification_payload(account_id="acct-forger", document_check=FORGED)
+
+    answer = api.client.post("/v1/decisions", json=forged, headers=headers)
+
+    decision = answer.json()
+    assert answer.status_code == 200 and decision["status"] == "decided"
+    assert decision["outcome"] == "block" and decision["score"] > 0
+    assert decision["reasons"] and decision["statement_of_reasons"]
+    assert decision["decision_id"] == decision_id(forged["event_id"])
+    again = api.client.post("/v1/decisions", json=forged, headers=headers).json()
+    assert again["status"] == "already_decided" and again["decision_id"] == decision["decision_id"]
+    read = api.client.get(f"/v1/decisions/{forged['event_id']}", headers=headers).json()
+    assert read["outcome"] == "block"
+    enforcement = api.client.get("/v1/accounts/acct-forger/enforcement", headers=headers).json()
+    assert enforcement["state"] == "block"
+    case = api.client.get(f"/v1/cases/{decision['case_id']}", headers=headers).json()
+    assert case["subject_id"] == "acct-forger" and case["status"] == "open"
+
+
+def test_an_invalid_event_is_refused_with_its_fields_and_quarantined(api: Api) -> None:
+    answer = api.client.post("/v1/decisions", json=review_payload(rating=0), headers=api.key())
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["errors"] == [
+        {"field": "rating", "problem": "Input should be greater than or equal to 1"}]
+    assert _held(api) == 1
+
+
+def test_unknown_things_are_404_problems_and_bad_bodies_are_400_or_422(api: Api) -> None:
+    headers = api.key()
+    assert api.client.get("/v1/decisions/nope", headers=headers).status_code == 404
+    assert api.client.get("/v1/cases/12345", headers=headers).status_code == 404
+    assert api.client.get("/v1/cases/0", headers=headers).status_code == 422
+    assert api.client.post("/v1/events", content=b"{", headers=headers).status_code == 400
+    empty = api.client.post("/v1/events", json={"events": []}, headers=headers)
+    assert empty.status_code == 422 and empty.json()["errors"][0]["field"] == "events"
+
+
+def test_a_body_over_the_limit_is_refused_with_413(make_api: Callable[..., Api]) -> None:
+    api = make_api(max_body_bytes=2048)
+    answer = api.client.post("/v1/events", json={"events": [review_payload()] * 20},
+                             headers=api.key())
+    assert answer.status_code == 413
+    assert answer.json()["status"] == 413
+
+
+def test_a_key_over_its_rate_gets_429_with_retry_after(make_api: Callable[..., Api]) -> None:
+    api = make_api(rate_per_second=0.5, burst=2)
+    headers = api.key("accounts:read")
+    codes = [api.client.get("/v1/accounts/a/enforcement", headers=headers) for _ in range(3)]
+    assert [c.status_code for c in codes] == [200, 200, 429]
+    assert int(codes[2].headers["retry-after"]) >= 1
+
+
+def test_an_unexpected_error_is_a_500_problem_without_a_trace(api: Api) -> None:
+    class Exploding:
+        def score_batch(self, *_args: object) -> list[object]:
+            raise RuntimeError("secret internals at /srv/x.py line 3")
+
+    api.context.pipeline.scorer = Exploding()  # type: ignore[assignment]
+    answer = api.client.post("/v1/decisions", json=review_payload(), headers=api.key())
+    assert answer.status_code == 500
+    assert answer.json()["detail"] == "an internal error occurred"
+    assert "secret" not in answer.text and "Traceback" not in answer.text
+
+
+def test_keys_never_reach_the_logs_and_usage_is_audited_by_prefix(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    headers = api.key()
+    token = headers["Authorization"].split()[1]
+    with caplog.at_level(logging.DEBUG):
+        api.client.post("/v1/events", json={"events": [review_payload()]}, headers=headers)
+        api.client.get("/v1/cases/999", headers=headers)
+        api.context.usage.flush()
+    assert token not in caplog.text
+    with api.store.engine.connect() as conn:
+        rows = conn.execute(select(audit_log).where(audit_log.c.action == "api_usage")).all()
+    assert {r.target_id for r in rows} == {"POST /v1/events", "GET /v1/cases/{case_id}"}
+    assert all(r.actor == f"apikey:{token.split('_')[1]}" for r in rows)
+    assert token not in str([tuple(r) for r in rows])
+
+
+def test_the_openapi_document_uses_the_intake_models(api: Api) -> None:
+    doc = api.client.get("/openapi.json").json()
+    schemas = doc["components"]["schemas"]
+    assert schemas["EventBatch"]["properties"] == \
+        EventBatch.model_json_schema(ref_template="#/components/schemas/{model}")["properties"]
+    assert {"ReviewEvent", "AppealEvent", "ProfileVerificationEvent"} <= set(schemas)
+    post = doc["paths"]["/v1/events"]["post"]
+    assert post["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/EventBatch")
+    assert "application/problem+json" in post["responses"]["401"]["content"]
+    assert api.client.get("/docs").status_code == 200
+
+
+def test_health_and_readiness(api: Api) -> None:
+    assert api.client.get("/healthz").json()["status"] == "ok"
+    ready = api.client.get("/readyz").json()
+    assert ready == {"status": "ok", "checks": {"store": "ok"}}

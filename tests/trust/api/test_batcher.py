@@ -1,0 +1,91 @@
+"""Group commit of concurrent decisions: grouped, answered in order, a failure kept to itself."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+
+import pytest
+
+from tests.factories import review_payload
+from trust.api.batcher import DecisionBatcher
+from trust.errors import TransientStoreError
+from trust.pipeline import SingleDecision, decide_many
+from trust.settings import Settings
+from trust.store import Store
+from workers.wiring import build_pipeline
+
+
+def _raw(record: dict[str, object]) -> bytes:
+    return json.dumps(record).encode()
+
+
+def test_concurrent_requests_are_decided_in_groups_with_the_real_pipeline(
+    sqlite_store: Store, settings: Settings
+) -> None:
+    pipeline = build_pipeline(settings, sqlite_store)
+    groups: list[int] = []
+
+    def decide(raws: Sequence[bytes]) -> list[SingleDecision]:
+        groups.append(len(raws))
+        return decide_many(pipeline, raws)
+
+    batcher = DecisionBatcher(decide, max_batch=8)
+    records = [review_payload() for _ in range(20)]
+    records.append(records[0])
+
+    async def run() -> list[SingleDecision]:
+        return await asyncio.gather(*(batcher.decide_one(_raw(r)) for r in records))
+
+    answers = asyncio.run(run())
+
+    assert [a.event_id for a in answers] == [r["event_id"] for r in records]
+    assert {a.status for a in answers[:-1]} == {"decided"}
+    assert answers[-1].status == "already_decided", "the repeat came in a later group"
+    assert answers[-1].decision["outcome"] == answers[0].decision["outcome"]
+    assert groups == [8, 8, 5]
+
+
+def test_an_event_that_breaks_its_group_fails_alone() -> None:
+    def decide(raws: Sequence[bytes]) -> list[SingleDecision]:
+        if any(b"poison" in raw for raw in raws):
+            raise ValueError("cannot score poison")
+        return [SingleDecision("decided", raw.decode(), {}) for raw in raws]
+
+    batcher = DecisionBatcher(decide, max_batch=10)
+
+    async def run() -> list[SingleDecision | BaseException]:
+        raws = [b"a", b"poison", b"c"]
+        return await asyncio.gather(*(batcher.decide_one(r) for r in raws),
+                                    return_exceptions=True)
+
+    first, poison, last = asyncio.run(run())
+    assert isinstance(first, SingleDecision) and first.event_id == "a"
+    assert isinstance(poison, ValueError)
+    assert isinstance(last, SingleDecision) and last.event_id == "c"
+
+
+def test_a_store_fault_fails_the_group_without_retrying_each_event() -> None:
+    calls: list[int] = []
+
+    def decide(raws: Sequence[bytes]) -> list[SingleDecision]:
+        calls.append(len(raws))
+        raise TransientStoreError("database is locked")
+
+    batcher = DecisionBatcher(decide, max_batch=10)
+
+    async def run() -> list[SingleDecision | BaseException]:
+        return await asyncio.gather(*(batcher.decide_one(r) for r in (b"a", b"b")),
+                                    return_exceptions=True)
+
+    answers = asyncio.run(run())
+    assert all(isinstance(a, TransientStoreError) for a in answers)
+    assert calls == [2]
+
+
+@pytest.mark.parametrize("max_batch", [1, 3])
+def test_a_lone_request_is_decided_at_once(max_batch: int) -> None:
+    batcher = DecisionBatcher(lambda raws: [SingleDecision("decided", "x", {})] * len(raws),
+                              max_batch=max_batch)
+    assert asyncio.run(batcher.decide_one(b"x")).status == "decided"

@@ -1,0 +1,58 @@
+"""The API in front of the workers' queue: batches queued on Redis, decided by a worker;
+Redis gone means 503 problems and a readiness check that says so."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from tests.factories import review_payload
+from tests.workers.conftest import ThrowawayRedis
+from tests.workers.helpers import queue_settings, running_worker, wait_until
+from trust.api import create_app
+from trust.settings import Settings
+from trust.store import Store, transaction
+from trust.store.api_keys import create_api_key
+from trust.store.tables import decisions
+from workers.actors import LazyPipeline, declare_actors
+from workers.broker import build_broker
+from workers.serve import BrokerSink, api_context
+from workers.wiring import build_pipeline
+
+
+def test_batches_go_through_the_queue_and_a_lost_redis_is_a_503(
+    settings: Settings, throwaway_redis: ThrowawayRedis
+) -> None:
+    queued = queue_settings(settings, throwaway_redis.url)
+    Store.from_settings(queued).close()
+    context = api_context(queued)
+    assert isinstance(context.sink, BrokerSink)
+    with transaction(context.store.engine) as conn:
+        token = create_api_key(conn, "shop", {"events:write"}, created_by="tests").token
+    headers = {"Authorization": f"Bearer {token}"}
+    client = TestClient(create_app(context), raise_server_exceptions=False)
+    events = [review_payload() for _ in range(30)]
+
+    answer = client.post("/v1/events", json={"events": events}, headers=headers)
+    assert answer.status_code == 202 and answer.json()["accepted"] == 30
+    assert client.get("/readyz").json()["checks"]["redis"] == "ok"
+
+    broker = build_broker(queued)
+    declare_actors(broker, queued, LazyPipeline(lambda: build_pipeline(queued)).get)
+
+    def decided() -> int:
+        with context.store.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(decisions)).scalar_one())
+
+    with running_worker(broker):
+        wait_until(lambda: decided() == 30, 30, "the worker deciding the queued batch")
+    broker.close()
+
+    throwaway_redis.stop()
+    down = client.post("/v1/events", json={"events": [review_payload()]}, headers=headers)
+    assert down.status_code == 503, down.text
+    assert down.headers["content-type"] == "application/problem+json"
+    assert down.headers["retry-after"] == "1"
+    ready = client.get("/readyz")
+    assert ready.status_code == 503 and ready.json()["checks"]["redis"].startswith("unavailable")
+    context.store.close()

@@ -1,0 +1,67 @@
+"""Group commit for ``POST /v1/decisions``: concurrent requests decided as one batch.
+
+Each request waits for its own answer; meanwhile the requests that arrive while a batch is
+being decided form the next batch. Nothing waits for a batch to fill: an idle service
+decides a lone request at once, a busy one pays one transaction per group instead of one
+per event. A batch that fails for a reason other than the store is decided again one
+event at a time, so one event that breaks the pipeline fails only its own request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+
+from starlette.concurrency import run_in_threadpool
+
+from trust.errors import StoreError
+from trust.pipeline import SingleDecision
+
+DecideMany = Callable[[Sequence[bytes]], list[SingleDecision]]
+
+
+class DecisionBatcher:
+    """Collects raw events from concurrent requests and decides them in groups."""
+
+    def __init__(self, decide: DecideMany, max_batch: int) -> None:
+        self.decide = decide
+        self.max_batch = max_batch
+        self._pending: list[tuple[bytes, asyncio.Future[SingleDecision]]] = []
+        self._draining = False
+        # The running drain task (a reference keeps it from being garbage-collected).
+        self._task: asyncio.Task[None] | None = None
+
+    async def decide_one(self, raw: bytes) -> SingleDecision:
+        """The answer for ``raw``, decided with whatever else is waiting."""
+        future: asyncio.Future[SingleDecision] = asyncio.get_running_loop().create_future()
+        self._pending.append((raw, future))
+        if not self._draining:
+            self._draining = True
+            self._task = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self._pending:
+                group = self._pending[: self.max_batch]
+                del self._pending[: self.max_batch]
+                await self._decide(group)
+        finally:
+            self._draining = False
+
+    async def _decide(self, group: list[tuple[bytes, asyncio.Future[SingleDecision]]]
+                      ) -> None:
+        try:
+            answers = await run_in_threadpool(self.decide, [raw for raw, _ in group])
+        except Exception as exc:
+            if len(group) == 1 or isinstance(exc, StoreError):
+                for _, future in group:
+                    if not future.done():
+                        future.set_exception(exc)
+                return
+            for item in group:
+                await self._decide([item])
+            return
+        for (_, future), answer in zip(group, answers, strict=True):
+            if not future.done():
+                future.set_result(answer)

@@ -1,0 +1,38 @@
+"""What the API runs on, built once per process by the composition root (``workers/serve.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from trust.api.auth import KeyRing, RateLimiter, Usage
+from trust.api.batcher import DecisionBatcher
+from trust.pipeline import Pipeline, decide_many
+from trust.settings import Settings
+from trust.store import Store
+from trust.submit import EventSink
+
+# A readiness check answers "ok" or raises (the API reports the error's type).
+ReadyCheck = Callable[[], str]
+
+
+@dataclass
+class ApiContext:
+    """Store, pipeline and event sink of this API process, with its keys and limits."""
+
+    settings: Settings
+    store: Store
+    pipeline: Pipeline
+    sink: EventSink
+    checks: dict[str, ReadyCheck] = field(default_factory=dict)
+    keys: KeyRing = field(init=False)
+    limiter: RateLimiter = field(init=False)
+    usage: Usage = field(init=False)
+    decisions: DecisionBatcher = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.keys = KeyRing(self.store)
+        self.limiter = RateLimiter(self.settings.api.rate_per_second, self.settings.api.burst)
+        self.usage = Usage.on(self.store)
+        self.decisions = DecisionBatcher(lambda raws: decide_many(self.pipeline, raws),
+                                         self.settings.api.decision_batch)

@@ -1,0 +1,78 @@
+"""``POST /v1/decisions`` (decide one event now) and ``GET /v1/decisions/{event_id}``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import JSONResponse
+
+from trust.api.auth import scoped
+from trust.api.idempotency import IdempotencyKey, once
+from trust.api.problems import FieldProblem, Problem, ProblemError, problems
+from trust.api.schemas import DecisionOut, decision_out
+from trust.events import validate_record
+from trust.pipeline import stored_decision
+from trust.store.api_keys import ApiKey
+
+router = APIRouter(prefix="/v1", tags=["decisions"])
+EventId = Annotated[str, Path(min_length=1, max_length=128,
+                               pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$")]
+
+
+def _refusal(raw: bytes, event_id: str | None, reason: str | None) -> dict[str, Any]:
+    issues = validate_record(raw).issues
+    if issues:
+        errors = [FieldProblem(field=i.field, problem=i.message) for i in issues]
+    else:
+        field, _, problem = (reason or "(record): refused").partition(": ")
+        errors = [FieldProblem(field=field, problem=problem or field)]
+    return Problem(title="Unprocessable content", status=422,
+                   detail=f"event {event_id or '(no id)'} refused and quarantined: {reason}",
+                   errors=errors).model_dump(mode="json")
+
+
+@router.post(
+    "/decisions", response_model=DecisionOut, summary="Decide one event now",
+    responses=problems(400, 401, 403, 413, 422, 429, 503),
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/Event"}}}}},
+)
+async def post_decision(request: Request,
+                        key: Annotated[ApiKey, Depends(scoped("decisions:write"))],
+                        idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """The synchronous path ``trust decide`` uses: outcome, score, reasons, statement of
+    reasons and ``decision_id``. An event already decided gets its stored decision; an
+    invalid one is quarantined and answered with 422 naming each field and problem."""
+    api = request.app.state.api
+    raw = await request.body()
+
+    async def answer() -> tuple[int, Any]:
+        result = await api.decisions.decide_one(raw)
+        if result.status == "quarantined":
+            return 422, _refusal(raw, result.event_id, result.reason)
+        if result.status == "appeal_received":
+            return 200, DecisionOut(status="appeal_received", event_id=result.event_id,
+                                    detail=result.reason).model_dump(mode="json")
+        if result.decision is None:
+            return 200, DecisionOut(status="already_decided", event_id=result.event_id,
+                                    detail="the event is stored without a decision"
+                                    ).model_dump(mode="json")
+        return 200, decision_out(result.status, result.decision).model_dump(mode="json")
+
+    response = await once(api.store, key, idempotency_key, "POST /v1/decisions", answer)
+    if response.status_code == 422:
+        response.headers["content-type"] = "application/problem+json"
+    return response
+
+
+@router.get("/decisions/{event_id}", response_model=DecisionOut,
+            summary="The decision on an event", responses=problems(401, 403, 404, 422, 429, 503))
+def get_decision(request: Request, event_id: EventId,
+                 _key: Annotated[ApiKey, Depends(scoped("decisions:read"))]) -> DecisionOut:
+    """The stored decision, or 404 when the event has none (yet)."""
+    with request.app.state.api.store.engine.connect() as conn:
+        row = stored_decision(conn, event_id)
+    if row is None:
+        raise ProblemError(404, f"no decision on event {event_id}")
+    return decision_out("already_decided", row)

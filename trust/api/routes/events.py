@@ -1,0 +1,71 @@
+"""``POST /v1/events``: batches of events in, per-item status out, valid ones queued."""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from trust.api.auth import scoped
+from trust.api.idempotency import IdempotencyKey, once
+from trust.api.intake import take_batch
+from trust.api.problems import FieldProblem, ProblemError, problems
+from trust.api.schemas import BatchAccepted
+from trust.store.api_keys import ApiKey
+
+router = APIRouter(prefix="/v1", tags=["events"])
+SOURCE = "api"
+# Batches validated at once per process: validation holds the GIL, so more threads only
+# interleave batches (every answer late) instead of finishing them in turn.
+INTAKE_THREADS = anyio.CapacityLimiter(4)
+
+
+async def json_body(request: Request) -> Any:
+    """The request body parsed as JSON, or a 400 problem."""
+    raw = await request.body()
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ProblemError(400, "the body is not valid JSON") from exc
+
+
+def _records(body: Any, limit: int) -> list[Any]:
+    if not isinstance(body, dict) or not isinstance(body.get("events"), list):
+        raise ProblemError(422, "the body must be an object with a list 'events'",
+                           [FieldProblem(field="events", problem="a list of events is required")])
+    records: list[Any] = body["events"]
+    if not records or len(records) > limit:
+        raise ProblemError(422, "wrong batch size", [FieldProblem(
+            field="events", problem=f"give between 1 and {limit} events")])
+    return records
+
+
+@router.post(
+    "/events", status_code=202, response_model=BatchAccepted,
+    summary="Send a batch of events",
+    responses=problems(400, 401, 403, 413, 422, 429, 503),
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/EventBatch"}}}}},
+)
+async def post_events(request: Request,
+                      key: Annotated[ApiKey, Depends(scoped("events:write"))],
+                      idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Validate each event; refused ones are quarantined with the field and the problem
+    (as by ``trust ingest``), new ones are queued for the workers. Idempotent by
+    ``event_id``: an event already stored is reported ``already_stored``, not sent again."""
+    api = request.app.state.api
+    records = _records(await json_body(request), api.settings.api.max_batch)
+
+    async def answer() -> tuple[int, Any]:
+        result = await anyio.to_thread.run_sync(
+            partial(take_batch, api.store, api.sink, records, source=SOURCE,
+                    chunk=api.settings.worker.batch_size), limiter=INTAKE_THREADS)
+        return 202, result.model_dump(mode="json")
+
+    return await once(api.store, key, idempotency_key, "POST /v1/events", answer)
+
+

@@ -1,0 +1,242 @@
+"""``trust bench api``: the HTTP API under load on loopback, against the in-process rate.
+
+The service runs as ``trust serve`` in a private temp folder (its own SQLite store, or a
+scratch PostgreSQL database, and its own embedded Redis for the events queue, which no
+worker drains during the run). An asyncio client on plain HTTP/1.1 keep-alive connections
+keeps ``concurrency`` requests in flight for a fixed time; the same run measures
+``decide_one`` in process, one event after another, for the ratio. Figures are wall-clock
+on this (shared) machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from trust.pipeline import decide_one
+from trust.settings import Settings
+from trust.store import Store, transaction
+from trust.store.api_keys import create_api_key
+from workers.bench import simulated
+from workers.bench_fleet import ROOT, percentile, scenario_env, scenario_settings
+from workers.embedded_redis import EmbeddedRedis
+from workers.lifetime import spawn_tied, stop_process
+from workers.wiring import build_pipeline
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ApiBenchOptions:
+    """Load shape of the run."""
+
+    concurrency: int = 32
+    seconds: float = 10.0
+    processes: int = 1
+    batch: int = 100
+    database_url: str | None = None
+    seed: int = 23
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    """What one endpoint did under load."""
+
+    requests: int
+    errors: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def per_second(self) -> float:
+        """Successful requests per second."""
+        return (self.requests - self.errors) / self.seconds if self.seconds else 0.0
+
+    def as_dict(self) -> dict[str, float]:
+        """Figures for the report."""
+        return {"requests": self.requests, "errors": self.errors,
+                "requests_per_s": self.per_second, "p50_ms": self.p50_ms,
+                "p99_ms": self.p99_ms}
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection on loopback: a request out, its answer back.
+
+    A load generator sharing two cores with the service must cost little per request;
+    httpx spends more CPU per request than the endpoint under test, so the bench speaks
+    plain HTTP/1.1 over asyncio streams (``httpx`` only checks readiness).
+    """
+
+    def __init__(self, host: str, port: int, token: str) -> None:
+        self.host = host
+        self.port = port
+        self.head = (f"Host: {host}:{port}\r\nAuthorization: Bearer {token}\r\n"
+                     "Content-Type: application/json\r\nConnection: keep-alive\r\n")
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, body: bytes) -> int:
+        """POST ``body`` to ``path``; the status code (the body is read and dropped)."""
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        self.writer.write(f"POST {path} HTTP/1.1\r\n{self.head}Content-Length: {len(body)}"
+                          f"\r\n\r\n".encode() + body)
+        status_line = await self.reader.readline()
+        length = 0
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        await self.reader.readexactly(length)
+        return int(status_line.split()[1])
+
+    def close(self) -> None:
+        """Hang up."""
+        if self.writer is not None:
+            self.writer.close()
+
+
+async def _load(base_url: str, token: str, path: str, bodies: Iterator[Any],
+                concurrency: int, seconds: float, ok: int) -> LoadResult:
+    host, port = base_url.removeprefix("http://").split(":")
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+
+    async def one_client() -> None:
+        nonlocal errors
+        connection = Connection(host, int(port), token)
+        try:
+            while time.perf_counter() < deadline:
+                body = next(bodies, None)
+                if body is None:
+                    return
+                payload = json.dumps(body).encode()
+                began = time.perf_counter()
+                status = await connection.post(path, payload)
+                latencies.append((time.perf_counter() - began) * 1000)
+                if status != ok:
+                    errors += 1
+        finally:
+            connection.close()
+
+    began = time.perf_counter()
+    await asyncio.gather(*(one_client() for _ in range(concurrency)))
+    took = time.perf_counter() - began
+    return LoadResult(len(latencies), errors, took, percentile(latencies, 50),
+                      percentile(latencies, 99))
+
+
+def fresh_copies(records: list[dict[str, Any]], tag: str) -> Iterator[dict[str, Any]]:
+    """``records`` over and over, each copy with an event id never used before."""
+    for lap in itertools.count():
+        for record in records:
+            yield {**record, "event_id": f"{record['event_id']}-{tag}{lap}"}
+
+
+def _wait_ready(base_url: str, proc: Any, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"trust serve exited with {proc.returncode}")
+        try:
+            if httpx.get(f"{base_url}/readyz", timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError("trust serve did not become ready in time")
+
+
+def in_process_rate(settings: Settings, records: list[dict[str, Any]]) -> dict[str, float]:
+    """``decide_one`` in this process, one event after another: decisions per second."""
+    store = Store.from_settings(settings)
+    pipeline = build_pipeline(settings, store, source="bench")
+    for record in records[:20]:
+        decide_one(pipeline, record)
+    measured = records[20:]
+    began = time.perf_counter()
+    for record in measured:
+        decide_one(pipeline, record)
+    took = time.perf_counter() - began
+    store.close()
+    return {"decisions": len(measured), "decisions_per_s": len(measured) / took}
+
+
+def run_api_bench(base: Settings, options: ApiBenchOptions, say: Say) -> dict[str, Any]:
+    """Start ``trust serve``, load both POST endpoints, measure in process; the figures."""
+    root = Path(tempfile.mkdtemp(prefix="trust-bench-api-"))
+    report: dict[str, Any] = {"concurrency": options.concurrency, "seconds": options.seconds,
+                              "processes": options.processes, "batch": options.batch,
+                              "cpus": os.cpu_count(), "load_before": os.getloadavg()}
+    redis = EmbeddedRedis.in_data_dir(root / "redis-home")
+    url = redis.start()
+    proc = None
+    try:
+        settings = scenario_settings(base, root / "api", url, options.database_url,
+                                     "bench-api")
+        report["store"] = Store.from_settings(settings).dialect
+        with Store.from_settings(settings) as store, transaction(store.engine) as conn:
+            token = create_api_key(conn, "bench", {"events:write", "decisions:write"},
+                                   created_by="bench").token
+        port = _free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        env = {**scenario_env(settings), "TRUST_BIND_HOST": "127.0.0.1",
+               "TRUST_API__RATE_PER_SECOND": "1000000", "TRUST_API__BURST": "1000000"}
+        log = (root / "serve.log").open("wb")
+        proc = spawn_tied([sys.executable, "-m", "trust.cli.main", "serve", "--port", str(port),
+                           "--processes", str(options.processes)], env=env, stdout=log,
+                          stderr=log, cwd=str(ROOT))
+        say(f"trust serve on {base_url} with {options.processes} processes ...")
+        _wait_ready(base_url, proc)
+        records = simulated(4_000, options.seed)
+        say(f"POST /v1/decisions, {options.concurrency} clients, {options.seconds:.0f} s ...")
+        decisions = asyncio.run(_load(base_url, token, "/v1/decisions",
+                                      fresh_copies(records, "d"), options.concurrency,
+                                      options.seconds, 200))
+        report["decisions"] = decisions.as_dict()
+        stream = fresh_copies(records, "e")
+        batches = ({"events": list(itertools.islice(stream, options.batch))}
+                   for _ in itertools.count())
+        say(f"POST /v1/events, batches of {options.batch}, {options.concurrency} clients ...")
+        events = asyncio.run(_load(base_url, token, "/v1/events", batches,
+                                   options.concurrency, options.seconds, 202))
+        report["events"] = {**events.as_dict(),
+                            "events_per_s": events.per_second * options.batch}
+    finally:
+        if proc is not None:
+            stop_process(proc)
+        redis.stop()
+    try:
+        say("decide_one in process, one event after another ...")
+        solo = scenario_settings(base, root / "solo", url, options.database_url, "bench-solo")
+        report["in_process"] = in_process_rate(
+            solo.model_copy(update={"redis_url": None}), simulated(520, options.seed + 2))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    report["load_after"] = os.getloadavg()
+    report["ratio_api_to_in_process"] = (report["decisions"]["requests_per_s"]
+                                         / report["in_process"]["decisions_per_s"])
+    return report
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -1,0 +1,77 @@
+"""Composition of the HTTP API: the pipeline and the event sink ``trust serve`` runs on.
+
+uvicorn imports ``app`` in each of its processes (``factory=True``), so each builds its own
+pipeline once (rule pack loaded, store pooled) and serves every request with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import redis
+from dramatiq.errors import ConnectionError as BrokerConnectionError
+from fastapi import FastAPI
+
+from trust.api import ApiContext, create_app
+from trust.api.intake import DecideHereSink
+from trust.errors import QueueUnavailableError
+from trust.settings import Settings, get_settings
+from trust.store import Store
+from trust.submit import EventSink
+from workers.actors import Actors, declare_actors
+from workers.broker import build_broker
+from workers.intake_sinks import queue_in_use
+from workers.wiring import build_pipeline
+
+API_SOURCE = "api"
+
+
+def api_context(settings: Settings) -> ApiContext:
+    """Store, pipeline, sink (the queue when workers consume one) and readiness checks."""
+    store = Store.from_settings(settings, migrate=False)
+    pipeline = build_pipeline(settings, store, source=API_SOURCE)
+    checks = {"store": lambda: _store_ready(store),
+              "rules": lambda: f"ok: pack {getattr(pipeline.scorer, 'pack_version', '?')}"}
+    sink: EventSink
+    if queue_in_use(settings):
+        broker = build_broker(settings)
+        sink = BrokerSink(declare_actors(broker, settings, lambda: pipeline))
+        checks["redis"] = lambda: _redis_ready(broker)
+    else:
+        sink = DecideHereSink(pipeline)
+    return ApiContext(settings, store, pipeline, sink, checks)
+
+
+class BrokerSink:
+    """The workers' queue as the API's ``EventSink``: a broker fault is a 503, not a 500."""
+
+    def __init__(self, actors: Actors) -> None:
+        self.actors = actors
+
+    def send_batch(self, records: Sequence[dict[str, Any]]) -> None:
+        """Enqueue one batch for the workers."""
+        try:
+            self.actors.send_batch(records)
+        except (BrokerConnectionError, redis.RedisError) as exc:
+            raise QueueUnavailableError(f"the queue refused a batch: {exc}") from exc
+
+
+def _store_ready(store: Store) -> str:
+    from sqlalchemy import text
+
+    with store.engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    return "ok"
+
+
+def _redis_ready(broker: object) -> str:
+    client = getattr(broker, "client", None)
+    if client is None or not client.ping():
+        raise ConnectionError("no answer from Redis")
+    return "ok"
+
+
+def app() -> FastAPI:
+    """The API app for uvicorn, from the environment's settings."""
+    return create_app(api_context(get_settings()))
