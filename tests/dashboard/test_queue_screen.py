@@ -74,6 +74,8 @@ def test_a_lead_resolves_several_cases_with_one_reason(dashboard_store, staff, s
     app.selectbox(key="bulk-action").set_value("dismiss").run()
     app.selectbox(key="bulk-reason").set_value("false_positive").run()
     app = app.button(key="bulk-submit").click().run()
+    assert "Dismiss as a false positive** on **3 cases**" in texts(app)
+    app = app.button(key="bulk-confirm").click().run()
     assert not app.exception
     assert "Resolved 3 cases." in texts(app)
     with transaction(dashboard_store.engine) as conn:
@@ -81,6 +83,36 @@ def test_a_lead_resolves_several_cases_with_one_reason(dashboard_store, staff, s
                             .where(cases.c.id.in_(ids[:3]))).all()
     assert {(r.status, r.label, r.resolved_by) for r in rows} == {("resolved", "dismissed", "lee")}
     assert "3 cases match" in texts(app)
+
+
+def test_bulk_resolution_preselects_nothing_and_waits_for_a_confirmation(
+    dashboard_store, staff, seeded
+) -> None:
+    ids = seeded(4)
+    app = app_as(staff("lee", "lead"))
+    assert app.selectbox(key="bulk-action").value is None
+    assert app.selectbox(key="bulk-reason").value is None
+    app.multiselect(key="bulk-cases").set_value(ids).run()
+    assert app.button(key="bulk-submit").disabled
+    app.selectbox(key="bulk-action").set_value("approve").run()
+    app.selectbox(key="bulk-reason").set_value("false_positive").run()
+    app = app.button(key="bulk-submit").click().run()
+    assert "on **4 cases**" in texts(app)
+    app = app.button(key="bulk-cancel").click().run()
+    assert not [b for b in app.button if b.key == "bulk-confirm"]
+    with transaction(dashboard_store.engine) as conn:
+        statuses = set(conn.execute(select(cases.c.status).where(cases.c.id.in_(ids))).scalars())
+    assert statuses == {"open"}
+
+
+def test_bulk_resolution_over_the_cap_cannot_be_submitted(staff, seeded) -> None:
+    ids = seeded(12)
+    app = app_as(staff("lee", "lead"))
+    app.multiselect(key="bulk-cases").set_value(ids[:11]).run()
+    app.selectbox(key="bulk-action").set_value("hold_account").run()
+    app.selectbox(key="bulk-reason").set_value("ban_evasion").run()
+    assert "at most 10 cases" in texts(app)
+    assert app.button(key="bulk-submit").disabled
 
 
 def test_a_lead_finds_proposals_waiting_for_approval(dashboard_store, staff, seeded) -> None:
