@@ -11,8 +11,10 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import session
-from dashboard.navigation import pages_for
+from dashboard.components.search import search_box
+from dashboard.navigation import page, pages_for
 from trust.errors import StoreError
+from trust.staff import Permission, has_permission
 
 st.set_page_config(page_title="Trust review queue", page_icon=":material/shield:", layout="wide")
 
@@ -32,4 +34,7 @@ else:
         if st.button("Sign out", key="sign-out"):
             session.sign_out()
             st.rerun()
+        if has_permission(member, Permission.VIEW_ACCOUNTS) and search_box(
+                member, key="sidebar-search"):
+            st.switch_page(page("accounts"))
     st.navigation(pages_for(member)).run()

@@ -14,7 +14,7 @@ import streamlit as st
 
 from dashboard import session
 from trust import reports
-from trust.account_search import search_accounts
+from trust.account_search import account_row
 from trust.appeal_reports import overturn_rate_per_reviewer, overturn_rate_per_rule
 from trust.appeals.queries import AppealView, appeal_view
 from trust.cases import Case, QueueFilter
@@ -23,7 +23,6 @@ from trust.cases.queries import (
     QueueItem,
     QueuePage,
     case_detail,
-    linked_accounts,
     my_cases,
     queue_page,
     subject_timeline,
@@ -31,6 +30,7 @@ from trust.cases.queries import (
 from trust.dead_letters import DeadLetterSummary, list_dead_letters
 from trust.enforcement import Enforcement, EnforcementChange
 from trust.errors import RulePackError
+from trust.linked_accounts import LinkedAccount, linked_groups
 from trust.qa.review import agreement_figures, blind_case
 from trust.rules.pack import load_pack
 from trust.staff import get_staff
@@ -89,17 +89,17 @@ def timeline(db: str, account_id: str) -> dict[str, Any]:
 
 
 @st.cache_data(ttl=DETAIL_TTL, show_spinner=False)
-def links(db: str, account_id: str) -> list[dict[str, Any]]:
-    """Accounts sharing a device, payment, document, phone, e-mail or IP (masked)."""
+def linked(db: str, account_id: str) -> list[LinkedAccount]:
+    """Accounts tied to this one, one entry each with every shared identifier (masked)."""
     with transaction(_engine(db)) as conn:
-        return linked_accounts(conn, account_id)
+        return linked_groups(conn, account_id)
 
 
 @st.cache_data(ttl=DETAIL_TTL, show_spinner=False)
-def accounts_matching(db: str, query: str) -> list[dict[str, Any]]:
-    """Accounts whose id starts with, or display name contains, ``query``."""
+def account(db: str, account_id: str) -> dict[str, Any] | None:
+    """The stored profile of an account (None when unknown)."""
     with transaction(_engine(db)) as conn:
-        return search_accounts(conn, query)
+        return account_row(conn, account_id)
 
 
 @st.cache_data(ttl=DETAIL_TTL, show_spinner=False)

@@ -80,6 +80,12 @@ def search_accounts(conn: Connection, query: str, *, limit: int = 50) -> list[di
     return [{k: v for k, v in r._mapping.items() if k != "exact"} for r in rows]
 
 
+def account_row(conn: Connection, account_id: str) -> dict[str, Any] | None:
+    """The stored profile of ``account_id`` (None when the store has never seen it)."""
+    row = conn.execute(select(accounts).where(accounts.c.account_id == account_id)).first()
+    return dict(row._mapping) if row else None
+
+
 def identifier_kinds_for(query: str) -> tuple[str, ...]:
     """The identifier kinds ``query`` could be, from its shape alone."""
     text = query.strip()
@@ -130,7 +136,7 @@ def _hits(conn: Connection, matched: dict[str, list[str]]) -> list[AccountHit]:
     ids = list(matched)
     rows = {r.account_id: r for r in conn.execute(
         select(accounts).where(accounts.c.account_id.in_(ids)))}
-    open_counts = dict(conn.execute(
+    open_counts: dict[str, int] = dict(conn.execute(
         select(cases.c.subject_id, func.count())
         .where(cases.c.subject_id.in_(ids), UNRESOLVED_SQL)
         .group_by(cases.c.subject_id)

@@ -11,7 +11,7 @@ from dashboard.components.case_actions import sla_editor, waiting_panel
 from dashboard.components.case_table import KIND_WORDS, STATUS_WORDS
 from dashboard.components.claim import claim_controls
 from dashboard.components.evidence import evidence_item
-from dashboard.components.history import audit_table, links_table, timeline_tables
+from dashboard.components.history import audit_table, linked_table, timeline_tables
 from dashboard.components.resolution import proposal_panel, resolution_form, resolution_words
 from dashboard.components.sla import sla_badge
 from dashboard.components.text import plain
@@ -76,7 +76,7 @@ with why:
 with timeline:
     timeline_tables(case.subject_id, cached.timeline(db, case.subject_id))
 with linked:
-    links_table(cached.links(db, case.subject_id))
+    linked_table(cached.linked(db, case.subject_id))
 with notes:
     for note in detail.notes:
         st.markdown(f"**{note['author']}** · {note['created_at']:%Y-%m-%d %H:%M}  \n"
