@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components.sla import countdown
+from trust.cases.priority import PriorityParts, priority_parts
 from trust.cases.queries import QueueItem
 
 KIND_WORDS = {
@@ -28,10 +29,23 @@ STATUS_WORDS = {
 }
 
 
-def case_label(item: QueueItem) -> str:
-    """'#12 · Review · acct-x' — how a case is named in pickers."""
+def case_label(item: QueueItem, now: datetime | None = None) -> str:
+    """'#12 · Review · acct-x' — how a case is named in pickers; with ``now``, its priority."""
     case = item.case
-    return f"#{case.id} · {KIND_WORDS.get(case.kind, case.kind)} · {case.subject_id}"
+    label = f"#{case.id} · {KIND_WORDS.get(case.kind, case.kind)} · {case.subject_id}"
+    return f"{label} · {parts_of(item, now).words()}" if now else label
+
+
+def parts_of(item: QueueItem, now: datetime) -> PriorityParts:
+    """The priority of ``item`` at ``now``, split into its terms."""
+    case = item.case
+    return priority_parts(case.risk_score, case.severity, case.money_at_stake, case.priority, now)
+
+
+def priority_words(item: QueueItem, now: datetime) -> str:
+    """'P2 · 61': the level and the total, as the queue shows it."""
+    parts = parts_of(item, now)
+    return f"{parts.level} · {parts.total:.0f}"
 
 
 def case_frame(items: Sequence[QueueItem], now: datetime) -> pd.DataFrame:
@@ -39,7 +53,7 @@ def case_frame(items: Sequence[QueueItem], now: datetime) -> pd.DataFrame:
     return pd.DataFrame([
         {
             "Case": f"case?case={i.case.id}",
-            "Priority": round(i.priority, 1),
+            "Priority": priority_words(i, now),
             "SLA": countdown(i.sla_state, i.case.sla_due_at, now),
             "Kind": KIND_WORDS.get(i.case.kind, i.case.kind),
             "Subject": i.case.subject_id,
@@ -54,10 +68,14 @@ def case_frame(items: Sequence[QueueItem], now: datetime) -> pd.DataFrame:
     ])
 
 
-# Text colour of the SLA cell by its mark, so the colour shows even without an emoji font.
+# Text colour of the SLA cell by its mark (plain-text marks: no emoji font is needed).
 _SLA_CSS = {mark: f"color: {css}; font-weight: 600" for mark, css in (
-    ("🔴", "#c0392b"), ("❌", "#c0392b"), ("🟠", "#d35400"), ("🟢", "#2e7d32"),
-    ("✅", "#2e7d32"), ("⏸", "#6b7280"))}
+    ("■", "#c0392b"), ("✗", "#c0392b"), ("◆", "#d35400"), ("●", "#2e7d32"),
+    ("✓", "#2e7d32"), ("‖", "#6b7280"))}
+PRIORITY_HELP = ("Level and total priority: P1 urgent (80 and up), P2 high (60), P3 normal "
+                 "(40), P4 low. Total = risk score  / 2 (0 to 50) + 6 x worst severity (0 to 30) + "
+                 "money at stake (0 to 20) + SLA urgency (½ point per hour, negative until due). "
+                 "Each case's parts show on its page and in the case picker.")
 
 
 def _sla_style(cell: str) -> str:
@@ -73,9 +91,17 @@ def case_table(items: Sequence[QueueItem], now: datetime, *, key: str) -> None:
         width="stretch",
         column_config={
             "Case": st.column_config.LinkColumn(
-                "Case", display_text=r"case\?case=(\d+)", help="Open the case"),
+                "Case", display_text=r"case\?case=(\d+)", help="Open the case", width=56),
+            "Priority": st.column_config.TextColumn("Priority", help=PRIORITY_HELP, width=72),
+            "SLA": st.column_config.TextColumn("SLA", width=120),
+            "Kind": st.column_config.TextColumn("Kind", width=84),
+            "Subject": st.column_config.TextColumn("Subject", width=104),
             "Risk": st.column_config.ProgressColumn(
-                "Risk", min_value=0, max_value=100, format="%d"),
-            "Priority": st.column_config.NumberColumn("Priority", format="%.1f"),
+                "Risk", min_value=0, max_value=100, format="%d", width=64),
+            "Reasons": st.column_config.TextColumn("Reasons", width=120),
+            "Status": st.column_config.TextColumn("Status", width=88),
+            "Held by": st.column_config.TextColumn("Held by", width=72),
+            "Evidence": st.column_config.NumberColumn("Evidence", help="Pieces of evidence",
+                                                      width=64),
         },
     )

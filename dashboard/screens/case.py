@@ -17,6 +17,7 @@ from dashboard.components.sla import sla_badge
 from dashboard.components.text import plain
 from trust.appeals import APPEAL_KIND
 from trust.cases import CaseStatus
+from trust.cases.priority import priority_parts
 from trust.cases.workflow import add_note
 from trust.errors import CaseError
 from trust.staff import Permission
@@ -44,9 +45,11 @@ case = detail.case
 
 st.title(f"Case #{case.id}: {KIND_WORDS.get(case.kind, case.kind)} · {plain(case.subject_id)}")
 show_flash()
-status, sla, priority = st.columns(3)
+status, sla, priority, opened = st.columns(4)
 status.markdown(f"Status: **{STATUS_WORDS.get(case.status, case.status)}**")
-priority.markdown(f"Opened {case.opened_at:%Y-%m-%d %H:%M} UTC")
+parts = priority_parts(case.risk_score, case.severity, case.money_at_stake, case.priority, now)
+priority.markdown(f"Priority **{parts.level} · {parts.total:.0f}**", help=parts.words())
+opened.markdown(f"Opened {case.opened_at:%Y-%m-%d %H:%M} UTC")
 with sla:
     sla_badge(case.sla_state(now, session.settings()), case.sla_due_at, now)
 holding = claim_controls(member, case)

@@ -65,7 +65,7 @@ st.caption(f"{matches}, highest priority first. Page {result.page} of {result.pa
 case_table(result.items, now, key="queue-table")
 st.number_input("Page", min_value=1, max_value=result.pages, step=1, key="queue-page")
 
-labels = {item.case.id: case_label(item) for item in result.items}
+labels = {item.case.id: case_label(item, now) for item in result.items}
 choice = st.selectbox("Open a case", list(labels), format_func=lambda i: labels[i],
                       key="open-pick")
 if choice is not None and st.button("Open case", key="open-case"):

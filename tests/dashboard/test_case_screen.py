@@ -89,6 +89,19 @@ def test_a_block_by_an_analyst_only_proposes_until_a_lead_approves(
     assert status == "blocked"
 
 
+def test_a_lead_who_proposed_is_offered_neither_claim_nor_approval(
+    dashboard_store, staff, seeded
+) -> None:
+    seeded(4)
+    lead = staff("lee", "lead")
+    app = _claimed(open_page(app_as(lead), "case", case="2"))
+    app = _decide(app, "block_account", "ban_evasion")
+    app = open_page(app_as(lead), "case", case="2")
+    assert _case_row(dashboard_store, 2).status == "awaiting_approval"
+    assert not [b for b in app.button if b.key in ("claim", "proposal-approve")]
+    assert "You proposed this decision" in texts(app)
+
+
 def test_a_lead_can_reject_a_proposal_and_the_case_returns_to_the_queue(
     dashboard_store, staff, seeded
 ) -> None:
