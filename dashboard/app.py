@@ -11,6 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import session
+from dashboard.components.approvals import waiting_for
 from dashboard.components.search import search_box
 from dashboard.navigation import page, pages_for
 from trust.errors import StoreError
@@ -37,4 +38,6 @@ else:
         if has_permission(member, Permission.VIEW_ACCOUNTS) and search_box(
                 member, key="sidebar-search"):
             st.switch_page(page("accounts"))
-    st.navigation(pages_for(member)).run()
+    counts = {"approvals": waiting_for(member)} \
+        if has_permission(member, Permission.APPROVE_FOUR_EYES) else {}
+    st.navigation(pages_for(member, counts)).run()

@@ -22,6 +22,7 @@ from trust.cases.queries import (
     CaseDetail,
     QueueItem,
     QueuePage,
+    awaiting_approval_by,
     case_detail,
     my_cases,
     queue_page,
@@ -72,6 +73,15 @@ def mine(db: str, username: str) -> list[QueueItem]:
     with transaction(_engine(db)) as conn:
         member = get_staff(conn, username)
         return my_cases(conn, member, session.now(), session.settings()) if member else []
+
+
+@st.cache_data(ttl=QUEUE_TTL, show_spinner=False)
+def awaiting_me(db: str, username: str) -> list[QueueItem]:
+    """Cases whose proposal ``username`` may approve (someone else proposed it)."""
+    with transaction(_engine(db)) as conn:
+        member = get_staff(conn, username)
+        return awaiting_approval_by(conn, member, session.now(), session.settings()) \
+            if member else []
 
 
 @st.cache_data(ttl=DETAIL_TTL, show_spinner=False)

@@ -73,7 +73,7 @@ _SLA_CSS = {mark: f"color: {css}; font-weight: 600" for mark, css in (
     ("■", "#c0392b"), ("✗", "#c0392b"), ("◆", "#d35400"), ("●", "#2e7d32"),
     ("✓", "#2e7d32"), ("‖", "#6b7280"))}
 PRIORITY_HELP = ("Level and total priority: P1 urgent (80 and up), P2 high (60), P3 normal "
-                 "(40), P4 low. Total = risk score  / 2 (0 to 50) + 6 x worst severity (0 to 30) + "
+                 "(40), P4 low. Total = risk score / 2 (0 to 50) + 6 x worst severity (0 to 30) + "
                  "money at stake (0 to 20) + SLA urgency (½ point per hour, negative until due). "
                  "Each case's parts show on its page and in the case picker.")
 

@@ -131,3 +131,26 @@ def test_a_lead_finds_proposals_waiting_for_approval(dashboard_store, staff, see
     table = app.dataframe[-1].value
     assert list(table["Case"]) == [f"case?case={ids[2]}"]
     assert list(table["Status"]) == ["Awaiting approval"]
+
+
+def test_a_lead_has_an_inbox_of_proposals_by_others_with_a_count(
+    dashboard_store, staff, seeded
+) -> None:
+    from dashboard.components.approvals import waiting_for
+    from dashboard.navigation import PAGES, menu_title
+    from tests.dashboard.conftest import open_page
+    from trust.cases import claim
+    from trust.cases.resolution import Action, Resolution, resolve
+
+    ids = seeded(4)
+    analyst, lead = staff("ana", "analyst"), staff("lee", "lead")
+    with transaction(dashboard_store.engine) as conn:
+        claim(conn, ids[1], analyst)
+        resolve(conn, ids[1], analyst, Resolution(Action.BLOCK_ACCOUNT, "ban_evasion"))
+    app = open_page(app_as(lead), "approvals")
+    assert not app.exception
+    assert list(app.dataframe[0].value["Case"]) == [f"case?case={ids[1]}"]
+    assert waiting_for(lead) == 1
+    spec = next(s for s in PAGES if s.url_path == "approvals")
+    assert menu_title(spec, 1) == "Awaiting my approval (1)"
+    assert menu_title(spec, 0) == "Awaiting my approval"
