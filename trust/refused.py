@@ -18,7 +18,14 @@ from sqlalchemy import Connection, select
 
 from trust.audit import record_audit
 from trust.errors import TrustError
-from trust.pii import mask_document, mask_email, mask_ip, mask_opaque, mask_phone
+from trust.pii import (
+    keeps_readable,
+    mask_document,
+    mask_email,
+    mask_ip,
+    mask_opaque,
+    mask_phone,
+)
 from trust.staff.masking import mask_text
 from trust.staff.roles import HasRole, Permission, require
 from trust.store.tables import quarantine
@@ -56,7 +63,8 @@ def masked_raw(raw: str) -> str:
     except ValueError:
         text = mask_text(raw)
         text = _IPV4.sub(lambda m: mask_ip(m.group(0)), text)
-        return _ID_LIKE.sub(lambda m: mask_document(m.group(0)), text)
+        return _ID_LIKE.sub(lambda m: m.group(0) if keeps_readable(m.string, m.start(), m.end())
+                            else mask_document(m.group(0)), text)
     return json.dumps(_mask_node(data), ensure_ascii=False, indent=2)
 
 

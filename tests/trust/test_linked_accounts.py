@@ -41,4 +41,5 @@ def test_each_linked_account_is_listed_once_with_every_tie(store: Store) -> None
     assert "GB1234567" not in twin_group.tie_words()
     assert [t.kind for t in cousin_group.ties] == ["payment"]
     assert cousin_group.enforcement == "hold"
-    assert cousin_group.reason_words() == "payment method also on acct-cousin, hold since 2026-06-01"
+    assert cousin_group.reason_words() == (
+        "payment method also on acct-cousin, hold since 2026-06-01")

@@ -71,3 +71,19 @@ def test_a_lead_reveals_a_refused_record_and_the_reveal_is_audited(sqlite_store,
 def test_an_analyst_cannot_reveal_a_refused_record(sqlite_store, record_id) -> None:
     with transaction(sqlite_store.engine) as conn, pytest.raises(PermissionDeniedError):
         reveal_refused(conn, StaffMember(2, "ana", Role.ANALYST), record_id)
+
+
+@pytest.mark.parametrize(("raw", "kept", "hidden"), [
+    ('{"occurred_at": "2026-02-27T15:02:54Z"}', "2026-02-27T15:02:54Z", None),
+    ("occurred_at=20260227T15:02:54Z phone +447700900123", "20260227T15:02:54Z", "447700900"),
+    ('{"event_id": "ev-20260227-000123", "text": "call +44 7700 900123"}',
+     "ev-20260227-000123", "7700 900"),
+    ("id=acct-12345678 doc GB1234567", "acct-12345678", "GB123"),
+    ('{"text": "paid on 2026-02-27. ring 07700900123"}', "2026-02-27.", "07700900"),
+])
+def test_masking_keeps_dates_and_ids_readable_and_hides_personal_data(
+    raw: str, kept: str, hidden: str | None
+) -> None:
+    masked = masked_raw(raw)
+    assert kept in masked
+    assert hidden is None or hidden not in masked

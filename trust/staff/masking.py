@@ -12,7 +12,7 @@ from sqlalchemy import Connection, select
 
 from trust.audit import record_audit
 from trust.errors import CaseError
-from trust.pii import mask_document, mask_email, mask_ip, mask_opaque, mask_phone
+from trust.pii import keeps_readable, mask_document, mask_email, mask_ip, mask_opaque, mask_phone
 from trust.staff.roles import HasRole, Permission, require
 from trust.store.tables import events
 
@@ -29,9 +29,11 @@ _PHONE_IN_TEXT = re.compile(r"\+?\d[\d ()-]{6,}\d")
 
 
 def mask_text(text: str) -> str:
-    """Free text with every e-mail address and phone number in it masked."""
+    """Free text with every e-mail address and phone number in it masked (dates and ids kept)."""
     text = _EMAIL_IN_TEXT.sub(lambda m: mask_email(m.group(0)), text)
-    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(re.sub(r"[ ()-]", "", m.group(0))), text)
+    return _PHONE_IN_TEXT.sub(
+        lambda m: m.group(0) if keeps_readable(m.string, m.start(), m.end())
+        else mask_phone(re.sub(r"[ ()-]", "", m.group(0))), text)
 
 
 _COMMON: dict[tuple[str, ...], Masker] = {
