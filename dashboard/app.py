@@ -12,6 +12,7 @@ import streamlit as st
 
 from dashboard import session
 from dashboard.components.approvals import waiting_for
+from dashboard.components.keyboard import shortcut_help
 from dashboard.components.search import search_box
 from dashboard.navigation import page, pages_for
 from trust.errors import StoreError
@@ -35,6 +36,7 @@ else:
         if st.button("Sign out", key="sign-out"):
             session.sign_out()
             st.rerun()
+        shortcut_help()
         if has_permission(member, Permission.VIEW_ACCOUNTS) and search_box(
                 member, key="sidebar-search"):
             st.switch_page(page("accounts"))
