@@ -82,6 +82,10 @@ def _sla_style(cell: str) -> str:
     return _SLA_CSS.get(cell[:1], "")
 
 
+# The widths above add up to 800 px: the table fits the main column of a 1280 px screen with
+# the sidebar open (tests/dashboard/test_browser.py checks every screen for cut-off tables).
+
+
 def case_table(items: Sequence[QueueItem], now: datetime, *, key: str) -> None:
     """Show ``items`` as a table whose first column opens the case; SLA cells in colour."""
     st.dataframe(
@@ -93,13 +97,13 @@ def case_table(items: Sequence[QueueItem], now: datetime, *, key: str) -> None:
             "Case": st.column_config.LinkColumn(
                 "Case", display_text=r"case\?case=(\d+)", help="Open the case", width=56),
             "Priority": st.column_config.TextColumn("Priority", help=PRIORITY_HELP, width=72),
-            "SLA": st.column_config.TextColumn("SLA", width=120),
-            "Kind": st.column_config.TextColumn("Kind", width=84),
-            "Subject": st.column_config.TextColumn("Subject", width=104),
+            "SLA": st.column_config.TextColumn("SLA", width=112),
+            "Kind": st.column_config.TextColumn("Kind", width=80),
+            "Subject": st.column_config.TextColumn("Subject", width=96),
             "Risk": st.column_config.ProgressColumn(
                 "Risk", min_value=0, max_value=100, format="%d", width=64),
-            "Reasons": st.column_config.TextColumn("Reasons", width=120),
-            "Status": st.column_config.TextColumn("Status", width=88),
+            "Reasons": st.column_config.TextColumn("Reasons", width=104),
+            "Status": st.column_config.TextColumn("Status", width=84),
             "Held by": st.column_config.TextColumn("Held by", width=72),
             "Evidence": st.column_config.NumberColumn("Evidence", help="Pieces of evidence",
                                                       width=64),

@@ -12,9 +12,13 @@ from dashboard.components.case_table import KIND_WORDS, STATUS_WORDS
 from dashboard.components.claim import claim_controls
 from dashboard.components.evidence import evidence_item
 from dashboard.components.history import audit_table, linked_table, timeline_tables
-from dashboard.components.keyboard import SHORTCUTS, enable_shortcuts
 from dashboard.components.next_case import claim_next_button
-from dashboard.components.resolution import proposal_panel, resolution_form, resolution_words
+from dashboard.components.resolution import (
+    proposal_panel,
+    quick_dismiss,
+    resolution_form,
+    resolution_words,
+)
 from dashboard.components.sla import sla_badge
 from dashboard.components.text import plain
 from trust.appeals import APPEAL_KIND
@@ -115,10 +119,10 @@ elif case.status == CaseStatus.AWAITING_APPROVAL:
 elif case.status == CaseStatus.WAITING_ON_USER:
     waiting_panel(member, case)
 elif holding:
+    quick_dismiss(member, case)
     resolution_form(member, case)
 else:
     st.info("Claim the case to decide it.")
 sla_editor(member, case)
 st.divider()
 claim_next_button(member, "Claim the next case")
-enable_shortcuts(*SHORTCUTS)

@@ -8,7 +8,6 @@ from dashboard import cached, session
 from dashboard.components.actions import show_flash
 from dashboard.components.bulk import bulk_resolve_form
 from dashboard.components.case_table import case_label, case_table
-from dashboard.components.keyboard import enable_shortcuts
 from dashboard.components.next_case import claim_next_button, remember_filters
 from dashboard.components.queue_filters import queue_filters
 from dashboard.navigation import page
@@ -35,7 +34,6 @@ filters = queue_filters(member.username, sorted({r["reason code"] for r in rules
 
 remember_filters(filters)
 claim_next_button(member)
-enable_shortcuts("claim-next")
 
 st.subheader("Open cases")
 number = int(st.session_state.get("queue-page", 1))
