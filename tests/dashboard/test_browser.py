@@ -364,3 +364,66 @@ def test_an_analysts_day_search_link_hold_attachment_and_three_cases_by_keyboard
         finally:
             browser.close()
     assert (tmp_path / "4-keyboard-2.png").stat().st_size > 0
+
+
+@pytest.fixture
+def served_all_screens(dashboard_store, staff, seeded, tmp_path: Path) -> Iterator[str]:
+    """The dashboard with an admin and a lead, open cases and a refused record."""
+    from datetime import UTC, datetime
+
+    from trust.store import transaction
+    from trust.store.quarantine import QuarantinedRecord, quarantine_records
+
+    staff("wide-admin", "admin")
+    seeded(30)
+    record = QuarantinedRecord(
+        source="upload.jsonl", line_number=7, raw='{"kind": "review", "email": "x.y@mail.com"}',
+        errors=[{"field": "rating", "message": "field required"}],
+        reason="rating: field required")
+    with transaction(dashboard_store.engine) as conn:
+        quarantine_records(conn, [record], received_at=datetime.now(UTC))
+    with _streamlit(tmp_path) as url:
+        yield url
+
+
+# How far each table's content is wider than its frame (0 when every column shows).
+OVERFLOW_JS = """() => Array.from(document.querySelectorAll(
+    '[data-testid="stDataFrame"] .dvn-scroller, [data-testid="stTable"]'))
+  .filter(e => e.offsetParent !== null)
+  .map(e => e.scrollWidth - e.clientWidth)"""
+
+
+def test_every_screen_shows_its_table_columns_at_1280_px(
+    chromium_path: str, served_all_screens: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    overflows: dict[str, list[int]] = {}
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1200})
+        page.set_default_timeout(STEP_MS)
+        try:
+            page.goto(served_all_screens)
+            _sign_in(page, "wide-admin")
+            expect(page.get_by_role("heading", name="Queue", exact=True)).to_be_visible()
+            for link in ("Queue", "Case", "Awaiting my approval", "Accounts", "Quality review",
+                         "Rules", "Refused input", "Metrics", "Admin"):
+                page.get_by_role("link", name=link, exact=True).click()
+                _settled(page)
+                if link == "Case":
+                    page.get_by_label("Open case number").fill("1")
+                    page.keyboard.press("Enter")
+                if link == "Accounts":
+                    _find(page, "seed-")
+                _settled(page)
+                page.wait_for_timeout(500)
+                page.screenshot(path=str(tmp_path / f"1280-{link}.png"), full_page=True)
+                overflows[link] = page.evaluate(OVERFLOW_JS)
+        except Exception:
+            page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+    assert any(overflows.values()), "no table was measured"
+    assert {k: v for k, v in overflows.items() if any(px > 0 for px in v)} == {}
