@@ -171,3 +171,13 @@ def test_the_audit_search_finds_a_resolution(staff, seeded) -> None:
     app = app.text_input(key="audit-target").input("case 1").run()
     assert "claimed" in list(app.table[-1].value["What"])
     assert PASSWORD not in texts(app)
+
+
+def test_the_staff_table_says_who_may_reveal_and_why(staff) -> None:
+    staff("ana", "analyst")
+    staff("gia", "analyst", reveal=True)
+    staff("lee", "lead")
+    app = open_page(app_as(staff("root", "admin")), "admin")
+    table = app.dataframe[0].value.set_index("Username")["May reveal personal data"]
+    assert table.to_dict() == {"ana": "no", "gia": "yes (granted)", "lee": "yes (lead role)",
+                               "root": "yes (admin role)"}
