@@ -8,11 +8,14 @@ missing; the time-to-live bounds how stale other people's changes can look.
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
 from dashboard import session
+from models.learning import ConfirmScorer, case_confirm_probabilities
+from models.registry import ModelRegistry
 from trust import reports
 from trust.account_search import account_row
 from trust.appeal_reports import overturn_rate_per_reviewer, overturn_rate_per_rule
@@ -82,6 +85,19 @@ def awaiting_me(db: str, username: str) -> list[QueueItem]:
         member = get_staff(conn, username)
         return awaiting_approval_by(conn, member, session.now(), session.settings()) \
             if member else []
+
+
+@st.cache_resource(show_spinner=False)
+def _confirm_scorer(models_dir: str) -> ConfirmScorer:
+    return ConfirmScorer(ModelRegistry(Path(models_dir)))
+
+
+@st.cache_data(ttl=DETAIL_TTL, show_spinner=False)
+def confirm(db: str, case_ids: tuple[int, ...]) -> dict[int, float]:
+    """P(reviewer confirms) per case where a learned model is active (empty otherwise)."""
+    scorer = _confirm_scorer(str(ModelRegistry.from_settings(session.settings()).root))
+    with transaction(_engine(db)) as conn:
+        return case_confirm_probabilities(conn, scorer, case_ids)
 
 
 @st.cache_data(ttl=DETAIL_TTL, show_spinner=False)

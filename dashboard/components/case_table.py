@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import pandas as pd
@@ -48,9 +48,10 @@ def priority_words(item: QueueItem, now: datetime) -> str:
     return f"{parts.level} · {parts.total:.0f}"
 
 
-def case_frame(items: Sequence[QueueItem], now: datetime) -> pd.DataFrame:
-    """The rows of the queue table."""
-    return pd.DataFrame([
+def case_frame(items: Sequence[QueueItem], now: datetime,
+               confirm: Mapping[int, float] | None = None) -> pd.DataFrame:
+    """The rows of the queue table; with ``confirm``, a P(confirm) column in percent."""
+    frame = pd.DataFrame([
         {
             "Case": f"case?case={i.case.id}",
             "Priority": priority_words(i, now),
@@ -66,6 +67,10 @@ def case_frame(items: Sequence[QueueItem], now: datetime) -> pd.DataFrame:
         }
         for i in items
     ])
+    if confirm:
+        frame.insert(2, "P(confirm)", [round(100 * confirm[i.case.id])
+                                       if i.case.id in confirm else None for i in items])
+    return frame
 
 
 # Text colour of the SLA cell by its mark (plain-text marks: no emoji font is needed).
@@ -82,30 +87,39 @@ def _sla_style(cell: str) -> str:
     return _SLA_CSS.get(cell[:1], "")
 
 
-# The widths above add up to 800 px: the table fits the main column of a 1280 px screen with
-# the sidebar open (tests/dashboard/test_browser.py checks every screen for cut-off tables).
+# The widths above add up to 748 px, 812 with P(confirm): the table fits the main column of a
+# 1280 px screen with the sidebar open (tests/dashboard/test_browser.py measures every table).
 
 
-def case_table(items: Sequence[QueueItem], now: datetime, *, key: str) -> None:
-    """Show ``items`` as a table whose first column opens the case; SLA cells in colour."""
+def case_table(items: Sequence[QueueItem], now: datetime, *, key: str,
+               confirm: Mapping[int, float] | None = None) -> None:
+    """Show ``items`` as a table whose first column opens the case; SLA cells in colour.
+
+    ``confirm`` (case id -> P(reviewer confirms), where a learned model is active) adds a
+    sortable column; click its header to sort the page by it.
+    """
     st.dataframe(
-        case_frame(items, now).style.map(_sla_style, subset=["SLA"]),
+        case_frame(items, now, confirm).style.map(_sla_style, subset=["SLA"]),
         key=key,
         hide_index=True,
         width="stretch",
         column_config={
             "Case": st.column_config.LinkColumn(
-                "Case", display_text=r"case\?case=(\d+)", help="Open the case", width=56),
-            "Priority": st.column_config.TextColumn("Priority", help=PRIORITY_HELP, width=72),
-            "SLA": st.column_config.TextColumn("SLA", width=112),
-            "Kind": st.column_config.TextColumn("Kind", width=80),
-            "Subject": st.column_config.TextColumn("Subject", width=96),
+                "Case", display_text=r"case\?case=(\d+)", help="Open the case", width=48),
+            "Priority": st.column_config.TextColumn("Priority", help=PRIORITY_HELP, width=68),
+            "SLA": st.column_config.TextColumn("SLA", width=108),
+            "Kind": st.column_config.TextColumn("Kind", width=76),
+            "Subject": st.column_config.TextColumn("Subject", width=92),
             "Risk": st.column_config.ProgressColumn(
-                "Risk", min_value=0, max_value=100, format="%d", width=64),
-            "Reasons": st.column_config.TextColumn("Reasons", width=104),
-            "Status": st.column_config.TextColumn("Status", width=84),
-            "Held by": st.column_config.TextColumn("Held by", width=72),
+                "Risk", min_value=0, max_value=100, format="%d", width=60),
+            "Reasons": st.column_config.TextColumn("Reasons", width=96),
+            "Status": st.column_config.TextColumn("Status", width=80),
+            "Held by": st.column_config.TextColumn("Held by", width=64),
             "Evidence": st.column_config.NumberColumn("Evidence", help="Pieces of evidence",
-                                                      width=64),
+                                                      width=56),
+            "P(confirm)": st.column_config.NumberColumn(
+                "P(confirm)", format="%d%%", width=64,
+                help="Probability a reviewer confirms the flag, from the learned model "
+                     "(`trust model learn`); click the header to sort by it."),
         },
     )

@@ -60,12 +60,16 @@ with sla:
     sla_badge(case.sla_state(now, session.settings()), case.sla_due_at, now)
 holding = claim_controls(member, case)
 
-score, severity, money, evidence = st.columns(4)
+confirm = cached.confirm(db, (case.id,)).get(case.id)
+score, severity, money, evidence, learned = st.columns(5)
 score.metric("Risk score", f"{case.risk_score:.0f} / 100")
 severity.metric("Worst severity", f"{case.severity} / 5")
 money.metric("Money at stake", f"{case.money_at_stake} {case.currency or ''}"
              if case.money_at_stake else "none")
 evidence.metric("Pieces of evidence", case.evidence_count)
+learned.metric("P(confirm)", f"{confirm:.0%}" if confirm is not None else "no model",
+               help="Probability a reviewer confirms this flag, from the learned model of "
+                    "past decisions (`trust model learn`); 'no model' until one is active.")
 st.markdown("Reasons: " + (", ".join(f"`{code}`" for code in case.reason_codes) or "none"))
 
 why, timeline, linked, notes, history = st.tabs(

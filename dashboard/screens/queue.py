@@ -25,7 +25,8 @@ show_flash()
 st.subheader("My cases")
 mine = cached.mine(db, member.username)
 if mine:
-    case_table(mine, now, key="my-cases")
+    case_table(mine, now, key="my-cases",
+               confirm=cached.confirm(db, tuple(item.case.id for item in mine)))
 else:
     st.info("You hold no cases. Press **Claim next** to take the most urgent one.")
 
@@ -48,7 +49,8 @@ if result.total == 0:
     st.stop()
 matches = "1 case matches" if result.total == 1 else f"{result.total:,} cases match"
 st.caption(f"{matches}, highest priority first. Page {result.page} of {result.pages}.")
-case_table(result.items, now, key="queue-table")
+confirm = cached.confirm(db, tuple(item.case.id for item in result.items))
+case_table(result.items, now, key="queue-table", confirm=confirm)
 st.number_input("Page", min_value=1, max_value=result.pages, step=1, key="queue-page")
 
 labels = {item.case.id: case_label(item, now) for item in result.items}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from sqlalchemy import select
 
 from tests.dashboard.conftest import app_as, texts
@@ -154,3 +155,27 @@ def test_a_lead_has_an_inbox_of_proposals_by_others_with_a_count(
     spec = next(s for s in PAGES if s.url_path == "approvals")
     assert menu_title(spec, 1) == "Awaiting my approval (1)"
     assert menu_title(spec, 0) == "Awaiting my approval"
+
+
+def test_p_confirm_is_a_column_only_where_a_learned_model_scored(
+    dashboard_store, staff, seeded
+) -> None:
+    from datetime import UTC, datetime
+
+    from dashboard.components.case_table import case_frame
+    from trust.cases.case import Case
+    from trust.cases.queries import queue_item
+    from trust.settings import Settings
+
+    ids = seeded(3)
+    app = app_as(staff("ana", "analyst"))
+    assert "P(confirm)" not in app.dataframe[-1].value.columns  # no learned model here
+    now = datetime.now(UTC)
+    with transaction(dashboard_store.engine) as conn:
+        rows = conn.execute(select(cases).where(cases.c.id.in_(ids))).all()
+    items = [queue_item(Case.from_row(r), now, Settings()) for r in rows]
+    frame = case_frame(items, now, {ids[0]: 0.834})
+    assert list(frame.columns[:3]) == ["Case", "Priority", "P(confirm)"]
+    shown = frame.set_index("Case")["P(confirm)"].to_dict()
+    assert shown[f"case?case={ids[0]}"] == 83
+    assert pd.isna(shown[f"case?case={ids[1]}"])
