@@ -72,9 +72,15 @@ learned.metric("P(confirm)", f"{confirm:.0%}" if confirm is not None else "no mo
                     "past decisions (`trust model learn`); 'no model' until one is active.")
 st.markdown("Reasons: " + (", ".join(f"`{code}`" for code in case.reason_codes) or "none"))
 
+groups = cached.linked(db, case.subject_id)
 why, timeline, linked, notes, history = st.tabs(
-    ["Why it was flagged", "Subject's timeline", "Linked accounts", "Notes", "History"])
+    ["Why it was flagged", "Subject's timeline", f"Linked accounts ({len(groups)})", "Notes",
+     "History"])
 with why:
+    if groups:
+        st.markdown("Linked: " + "; ".join(plain(g.reason_words()) for g in groups[:5])
+                    + (f"; and {len(groups) - 5} more" if len(groups) > 5 else "")
+                    + " (see **Linked accounts**).")
     for record in cached.appeals_against(db, tuple(e["event_id"] for e in detail.evidence)):
         words = (f"**overturned** by {record.decided_by} ({record.ground})" if record.outcome
                  == "overturned" else f"**{record.outcome}**" if record.outcome else "pending")
@@ -89,7 +95,7 @@ with why:
 with timeline:
     timeline_tables(case.subject_id, cached.timeline(db, case.subject_id))
 with linked:
-    linked_table(cached.linked(db, case.subject_id))
+    linked_table(groups)
 with notes:
     for note in detail.notes:
         st.markdown(f"**{note['author']}** · {note['created_at']:%Y-%m-%d %H:%M}  \n"

@@ -271,3 +271,27 @@ def test_a_lead_opens_an_attachment_inline_and_the_opening_is_audited(
 _PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
     "0000000d4944415478da63f8ffff3f0005fe02fea7d6a4bd0000000049454e44ae426082")
+
+
+def test_the_case_names_its_linked_accounts_with_their_ties(dashboard_store, staff, seeded) -> None:
+    from datetime import UTC, datetime
+
+    from tests.conftest import TEST_SECRET
+    from tests.factories import make_profile_verification
+    from trust.identifiers import identifiers_of
+    from trust.pii import PiiHasher
+    from trust.store.accounts import record_identifiers
+
+    seeded(2)
+    subject = _case_row(dashboard_store, 1).subject_id
+    hasher = PiiHasher(TEST_SECRET.encode())
+    with transaction(dashboard_store.engine) as conn:
+        for account in (subject, "acct-other"):
+            event = make_profile_verification(account_id=account)
+            record_identifiers(conn, identifiers_of(event, hasher), seen_at=datetime.now(UTC),
+                               event_id=event.event_id)
+    app = open_page(app_as(staff("ana", "analyst")), "case", case="1")
+    assert "Linked: device, payment method, document" in texts(app)
+    assert "also on acct\\-other" in texts(app)
+    [linked] = [d for d in app.dataframe if "Why linked" in d.value.columns]
+    assert len(linked.value) == 1
