@@ -11,8 +11,12 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import session
-from dashboard.navigation import pages_for
+from dashboard.components.approvals import waiting_for
+from dashboard.components.keyboard import shortcut_help
+from dashboard.components.search import search_box
+from dashboard.navigation import page, pages_for
 from trust.errors import StoreError
+from trust.staff import Permission, has_permission
 
 # An emoji, not ":material/shield:": a Material favicon is fetched from fonts.gstatic.com,
 # and nothing the dashboard shows may make the browser leave this machine.
@@ -34,4 +38,10 @@ else:
         if st.button("Sign out", key="sign-out"):
             session.sign_out()
             st.rerun()
-    st.navigation(pages_for(member)).run()
+        shortcut_help()
+        if has_permission(member, Permission.VIEW_ACCOUNTS) and search_box(
+                member, key="sidebar-search"):
+            st.switch_page(page("accounts"))
+    counts = {"approvals": waiting_for(member)} \
+        if has_permission(member, Permission.APPROVE_FOUR_EYES) else {}
+    st.navigation(pages_for(member, counts)).run()

@@ -8,13 +8,16 @@ missing; the time-to-live bounds how stale other people's changes can look.
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
 from dashboard import session
+from models.learning import ConfirmScorer, case_confirm_probabilities
+from models.registry import ModelRegistry
 from trust import reports
-from trust.account_search import search_accounts
+from trust.account_search import account_row
 from trust.appeal_reports import overturn_rate_per_reviewer, overturn_rate_per_rule
 from trust.appeals.queries import AppealView, appeal_view
 from trust.cases import Case, QueueFilter
@@ -22,8 +25,8 @@ from trust.cases.queries import (
     CaseDetail,
     QueueItem,
     QueuePage,
+    awaiting_approval_by,
     case_detail,
-    linked_accounts,
     my_cases,
     queue_page,
     subject_timeline,
@@ -31,7 +34,7 @@ from trust.cases.queries import (
 from trust.dead_letters import DeadLetterSummary, list_dead_letters
 from trust.enforcement import Enforcement, EnforcementChange
 from trust.errors import RulePackError
-from trust.pii import hasher_for
+from trust.linked_accounts import LinkedAccount, linked_groups
 from trust.qa.review import agreement_figures, blind_case
 from trust.rules.pack import load_pack
 from trust.staff import get_staff
@@ -75,6 +78,28 @@ def mine(db: str, username: str) -> list[QueueItem]:
         return my_cases(conn, member, session.now(), session.settings()) if member else []
 
 
+@st.cache_data(ttl=QUEUE_TTL, show_spinner=False)
+def awaiting_me(db: str, username: str) -> list[QueueItem]:
+    """Cases whose proposal ``username`` may approve (someone else proposed it)."""
+    with transaction(_engine(db)) as conn:
+        member = get_staff(conn, username)
+        return awaiting_approval_by(conn, member, session.now(), session.settings()) \
+            if member else []
+
+
+@st.cache_resource(show_spinner=False)
+def _confirm_scorer(models_dir: str) -> ConfirmScorer:
+    return ConfirmScorer(ModelRegistry(Path(models_dir)))
+
+
+@st.cache_data(ttl=DETAIL_TTL, show_spinner=False)
+def confirm(db: str, case_ids: tuple[int, ...]) -> dict[int, float]:
+    """P(reviewer confirms) per case where a learned model is active (empty otherwise)."""
+    scorer = _confirm_scorer(str(ModelRegistry.from_settings(session.settings()).root))
+    with transaction(_engine(db)) as conn:
+        return case_confirm_probabilities(conn, scorer, case_ids)
+
+
 @st.cache_data(ttl=DETAIL_TTL, show_spinner=False)
 def case(db: str, case_id: int) -> CaseDetail:
     """A case with its evidence, notes, audit trail and account."""
@@ -90,17 +115,17 @@ def timeline(db: str, account_id: str) -> dict[str, Any]:
 
 
 @st.cache_data(ttl=DETAIL_TTL, show_spinner=False)
-def links(db: str, account_id: str) -> list[dict[str, Any]]:
-    """Accounts sharing a device, payment, document, phone, e-mail or IP (masked)."""
+def linked(db: str, account_id: str) -> list[LinkedAccount]:
+    """Accounts tied to this one, one entry each with every shared identifier (masked)."""
     with transaction(_engine(db)) as conn:
-        return linked_accounts(conn, account_id)
+        return linked_groups(conn, account_id)
 
 
 @st.cache_data(ttl=DETAIL_TTL, show_spinner=False)
-def accounts_matching(db: str, query: str) -> list[dict[str, Any]]:
-    """Accounts whose id starts with ``query``, or whose display name has its words."""
+def account(db: str, account_id: str) -> dict[str, Any] | None:
+    """The stored profile of an account (None when unknown)."""
     with transaction(_engine(db)) as conn:
-        return search_accounts(conn, query, hasher_for(session.settings()))
+        return account_row(conn, account_id)
 
 
 @st.cache_data(ttl=DETAIL_TTL, show_spinner=False)

@@ -134,3 +134,35 @@ class ConfirmScorer:
         raw = frame.reindex(columns=learned.feature_names).to_numpy(dtype=np.float64)
         anomaly = anomaly_model.score_frame(frame)
         return [float(p) for p in learned.confirm_probability(raw, anomaly)]
+
+
+def case_confirm_probabilities(
+    conn: Connection, scorer: ConfirmScorer, case_ids: Sequence[int]
+) -> dict[int, float]:
+    """P(reviewer confirms) per case: the highest over its evidence of the case's own kind.
+
+    Only kinds with an active learned model are scored; other cases are left out, so an
+    empty answer means "no learned model applies", never "zero".
+    """
+    if not case_ids:
+        return {}
+    rows = conn.execute(
+        select(cases.c.id, cases.c.kind, events.c.payload, decisions.c.signals)
+        .select_from(
+            cases.join(case_evidence, case_evidence.c.case_id == cases.c.id)
+            .join(events, (events.c.event_id == case_evidence.c.event_id)
+                  & (events.c.kind == cases.c.kind))
+            .outerjoin(decisions, decisions.c.event_id == events.c.event_id)
+        )
+        .where(cases.c.id.in_(sorted(set(case_ids))))
+    ).all()
+    by_kind: dict[str, list[Any]] = {}
+    for row in rows:
+        by_kind.setdefault(row.kind, []).append(row)
+    found: dict[int, float] = {}
+    for kind, group in by_kind.items():
+        probabilities = scorer.confirm_probability(
+            kind, [r.payload for r in group], [r.signals for r in group])
+        for row, probability in zip(group, probabilities or [], strict=False):
+            found[row.id] = max(found.get(row.id, 0.0), probability)
+    return found

@@ -2,7 +2,8 @@
 
 Seeds a store with many open cases (``trust.cases.seed``, in chunks so memory stays flat),
 then times the very functions the screens call: a queue page (first, filtered and deep),
-"my cases", and a case with its evidence, the subject's timeline and linked accounts.
+"my cases", a case with its evidence, the subject's timeline and linked accounts, and the
+account search (an identifier through its keyed hash, a fuzzy name over every account).
 Each figure is the median of a few warm repeats, with the first (cold) call shown too.
 """
 
@@ -17,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from trust.account_search import find_accounts
 from trust.cases import QueueFilter, SlaState
 from trust.cases.queries import (
     case_detail,
@@ -27,6 +29,8 @@ from trust.cases.queries import (
 )
 from trust.cases.seed import seed_open_cases
 from trust.errors import ConfigurationError
+from trust.linked_accounts import linked_groups
+from trust.pii import hasher_for
 from trust.settings import Settings
 from trust.staff import StaffMember, add_staff, get_staff
 from trust.store import Store, transaction
@@ -126,6 +130,7 @@ def time_reads(store: Store, settings: Settings, member: StaffMember, *,
                repeat: int = 5) -> list[Timing]:
     """Time the reads of the queue and case screens, each in its own transaction."""
     now = datetime.now(UTC)
+    hasher = hasher_for(settings)
 
     def read(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[[], Any]:
         def run() -> Any:
@@ -149,6 +154,13 @@ def time_reads(store: Store, settings: Settings, member: StaffMember, *,
               read(case_detail, top.id), repeat),
         _time("case: subject timeline", read(subject_timeline, top.subject_id), repeat),
         _time("case: linked accounts", read(linked_accounts, top.subject_id), repeat),
+        _time("case: linked accounts grouped per account",
+              read(linked_groups, top.subject_id), repeat),
+        _time("accounts: find by e-mail (keyed hash, audited)",
+              read(find_accounts, "someone@example.org", hasher, actor=BENCH_USER, at=now),
+              repeat),
+        _time("accounts: find by name (fuzzy over every account)",
+              read(find_accounts, "Sam Parkr", hasher, actor=BENCH_USER, at=now), repeat),
     ]
 
 

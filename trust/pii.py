@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import unicodedata
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -123,3 +124,23 @@ MASKERS = {
 def mask(kind: str, value: str) -> str:
     """The display form of identifier ``kind``."""
     return MASKERS.get(kind, mask_opaque)(value)
+
+
+_DATE_START = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(?!\d)")
+_TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+
+
+def keeps_readable(text: str, start: int, end: int) -> bool:
+    """True when ``text[start:end]``, found by a pattern masker, is not personal data.
+
+    Pattern masking of free text (phone numbers, document-like tokens) must leave dates,
+    timestamps and identifiers readable: a span that is a date (``2026-02-27``,
+    ``20260227T15:02:54Z``) or sits inside a longer token (``ev-20260227-000123``,
+    ``acct-12345678``) is kept as it is.
+    """
+    found = _DATE_START.match(text, start)
+    if found and 1 <= int(found.group(2)) <= 12 and 1 <= int(found.group(3)) <= 31:
+        return True
+    before = text[start - 1] if start > 0 else ""
+    after = text[end] if end < len(text) else ""
+    return before in _TOKEN_CHARS or (after in _TOKEN_CHARS and after != "-")

@@ -19,7 +19,14 @@ from sqlalchemy import Connection, select
 
 from trust.audit import record_audit
 from trust.errors import TrustError
-from trust.pii import mask_document, mask_email, mask_ip, mask_opaque, mask_phone
+from trust.pii import (
+    keeps_readable,
+    mask_document,
+    mask_email,
+    mask_ip,
+    mask_opaque,
+    mask_phone,
+)
 from trust.staff.masking import mask_text
 from trust.staff.roles import HasRole, Permission, require
 from trust.store.tables import quarantine
@@ -42,6 +49,8 @@ _WORD = re.compile(r"\w{6,}")
 
 def _mask_id_like(match: re.Match[str]) -> str:
     word = match.group(0)
+    if keeps_readable(match.string, match.start(), match.end()):
+        return word  # a date or a piece of an id, not a document number
     if word.isascii() and word.isalnum() and sum(ch.isdigit() for ch in word) >= 4:
         return mask_document(word)
     return word

@@ -70,6 +70,27 @@ class QaSettings(BaseModel):
     solo_risk_threshold: float = Field(80.0, ge=0, le=100)
 
 
+class AttachmentSettings(BaseModel):
+    """Where the files an event names in ``evidence_refs`` are found (``trust.attachments``)."""
+
+    # A folder holding one file per reference, named ``<ref>.<extension>``; None: the
+    # ``attachments`` folder inside the data folder.
+    dir: Path | None = None
+    # The marketplace's address of a reference, e.g. ``https://files.example.com/{ref}``;
+    # when set it is used instead of the folder.
+    url_template: str | None = None
+    # Largest file the dashboard shows inline.
+    max_bytes: int = Field(20_000_000, gt=0)
+
+    @field_validator("url_template")
+    @classmethod
+    def _names_the_reference(cls, value: str | None) -> str | None:
+        if value is not None and ("{ref}" not in value or not value.startswith("https://")):
+            raise ValueError("TRUST_ATTACHMENTS__URL_TEMPLATE must be an https:// address "
+                             "containing {ref}")
+        return value
+
+
 class WorkerSettings(BaseModel):
     """Batching and retry knobs for the dramatiq workers."""
 
@@ -201,6 +222,7 @@ class Settings(BaseSettings):
     disputes: DisputeSettings = Field(default_factory=DisputeSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
+    attachments: AttachmentSettings = Field(default_factory=AttachmentSettings)
 
     _generated_key: tuple[Path, bytes] | None = PrivateAttr(default=None)
 

@@ -35,6 +35,9 @@ def claim_controls(member: StaffMember, case: Case) -> bool:
     if holder is not None:
         st.info(f"**{holder}** is working on this case. You can read it, but not act on it.")
         return False
+    if case.status == CaseStatus.AWAITING_APPROVAL and case.proposed_by == member.username:
+        st.info("You proposed this decision: a lead other than you approves or rejects it.")
+        return False
     if case.status not in claimable_statuses(member):
         st.info("This case is waiting for a lead: only leads can take it.")
         return False

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -14,6 +13,7 @@ from dashboard.components.actions import flash, perform
 from dashboard.components.text import plain
 from trust.enforcement import STATE_WORDS, Enforcement, EnforcementChange, EnforcementState
 from trust.enforcement_actions import act_on_linked, approve_linked, reject_linked
+from trust.linked_accounts import LinkedAccount
 from trust.staff import Permission, StaffMember, has_permission
 
 STATE_BADGES = {EnforcementState.NONE: "green", EnforcementState.HOLD: "orange",
@@ -41,22 +41,26 @@ def enforcement_history(changes: Sequence[EnforcementChange]) -> None:
     } for c in changes]), hide_index=True, width="stretch")
 
 
-def linked_actions(member: StaffMember, account_id: str, links: Sequence[dict[str, Any]]) -> None:
-    """Leads hold this account and linked ones together now, or propose blocking them."""
+def linked_actions(member: StaffMember, account_id: str,
+                   groups: Sequence[LinkedAccount]) -> None:
+    """Leads hold chosen linked accounts (and this one) now, or propose blocking them."""
     if not has_permission(member, Permission.ACT_ON_LINKED):
         st.caption("Acting on linked accounts together is for leads.")
         return
-    others = sorted({str(link["account_id"]) for link in links} - {account_id})
-    chosen = st.multiselect("Accounts to act on together", [account_id, *others],
-                            default=[account_id], key="linked-accounts")
+    words = {g.account_id: f"{g.account_id} · {g.reason_words()}" for g in groups}
+    words.setdefault(account_id, f"{account_id} (this account)")
+    chosen = st.multiselect("Accounts to act on", [*(g.account_id for g in groups), account_id],
+                            format_func=words.__getitem__, key="linked-accounts",
+                            placeholder="Choose linked accounts (or this one)")
     state = st.radio("Enforcement", [EnforcementState.HOLD, EnforcementState.BLOCK],
                      format_func=lambda s: "Hold now" if s == EnforcementState.HOLD
                      else "Block (a second lead must approve)", key="linked-state",
-                     horizontal=True)
+                     horizontal=True, index=None)
     reason = st.text_input("Reason", key="linked-reason",
                            placeholder="e.g. one ring: shared device and payment method")
     if not st.button("Apply to the chosen accounts", key="linked-submit",
-                     disabled=not chosen or not reason.strip()):
+                     disabled=not chosen or state is None or not reason.strip()) \
+            or state is None:
         return
     done = perform("Acting on linked accounts", lambda conn: act_on_linked(
         conn, member, chosen, state, reason, session.now()))

@@ -6,6 +6,7 @@ from typing import Any
 
 import streamlit as st
 
+from dashboard.components.attachments import attachment_list
 from dashboard.components.case_table import KIND_WORDS
 from dashboard.components.payload import masked_payload
 from dashboard.components.reasons import explanation_list, reason_list
@@ -51,3 +52,5 @@ def evidence_item(member: StaffMember, item: dict[str, Any], *, expanded: bool) 
                 st.text(decision.get("statement_of_reasons", ""))
         st.markdown("**Event as received** (personal data masked)")
         masked_payload(member, item["event_id"], item["kind"], item["payload"])
+        refs = item["payload"].get("evidence_refs") or []
+        attachment_list(member, item["event_id"], [str(r) for r in refs])

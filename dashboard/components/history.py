@@ -11,10 +11,8 @@ import streamlit as st
 
 from dashboard.components.case_table import KIND_WORDS, STATUS_WORDS
 from dashboard.components.text import plain, safe_frame
-
-LINK_WORDS = {"device": "same device", "payment": "same payment method",
-              "document": "same identity document", "phone": "same phone number",
-              "email": "same e-mail address", "ip": "same IP address"}
+from trust.enforcement import EnforcementChange
+from trust.linked_accounts import LinkedAccount
 
 
 def timeline_tables(account_id: str, timeline: dict[str, Any]) -> None:
@@ -43,20 +41,61 @@ def timeline_tables(account_id: str, timeline: dict[str, Any]) -> None:
         } for e in events])), hide_index=True, width="stretch")
 
 
-def links_table(links: Sequence[dict[str, Any]]) -> None:
-    """Other accounts sharing an identifier, with the shared value masked."""
-    if not links:
+def linked_table(groups: Sequence[LinkedAccount]) -> None:
+    """Other accounts tied to this one: one row per account, with every identifier shared."""
+    if not groups:
         st.info("No other account shares a device, payment method, document, phone, e-mail "
                 "or IP address with this one.")
         return
     st.dataframe(safe_frame(pd.DataFrame([{
-        "Account": f"accounts?account={quote(str(link['account_id']), safe='')}",
-        "Shares": LINK_WORDS.get(link["kind"], link["kind"]),
-        "Value (masked)": link["masked"], "Status": link["status"] or "unknown",
-        "Last seen": link["last_seen_at"],
-    } for link in links])), hide_index=True, width="stretch", column_config={
-        "Account": st.column_config.LinkColumn("Account", display_text=r"account=(.+)$")})
-    st.caption("Values are masked; the account column opens the account's page.")
+        "Account": f"accounts?account={quote(g.account_id, safe='')}",
+        "Why linked": g.reason_words(),
+        "Shared (masked)": g.tie_words(),
+        "Enforcement": g.enforcement, "Open cases": g.open_cases,
+        "Last seen": g.last_seen_at,
+    } for g in groups])), hide_index=True, width="stretch", column_config={
+        "Account": st.column_config.LinkColumn("Account", display_text=r"account=(.+)$",
+                                               width="small"),
+        "Why linked": st.column_config.TextColumn("Why linked", width="medium"),
+        "Open cases": st.column_config.NumberColumn("Open cases", width="small"),
+        "Last seen": st.column_config.DatetimeColumn("Last seen", format="YYYY-MM-DD",
+                                                     width="small"),
+    })
+    st.caption("One row per linked account; values are masked. The account column opens it.")
+
+
+def one_timeline(account_id: str, timeline: dict[str, Any],
+                 changes: Sequence[EnforcementChange]) -> None:
+    """Every event, case and enforcement change of the account on one timeline, newest first."""
+    rows = [{"When": e["occurred_at"], "What": f"{KIND_WORDS.get(e['kind'], e['kind'])} event",
+             "Detail": f"{e['event_id']} · "
+                       + ("subject" if e["subject_id"] == account_id else "counterparty")
+                       + (f" · {e['outcome']} (risk {e['risk_score']:.0f})"
+                          if e["outcome"] else ""),
+             "Case": f"case?case={e['case_id']}" if e["case_id"] else None}
+            for e in timeline["events"]]
+    for c in timeline["cases"]:
+        link = f"case?case={c['id']}"
+        rows.append({"When": c["opened_at"], "What": "Case opened",
+                     "Detail": f"{KIND_WORDS.get(c['kind'], c['kind'])}, "
+                               f"{c['evidence_count']} evidence", "Case": link})
+        if c["resolved_at"]:
+            rows.append({"When": c["resolved_at"], "What": "Case resolved",
+                         "Detail": f"label {c['label'] or 'none'}", "Case": link})
+    rows += [{"When": ch.at, "What": f"Enforcement {ch.previous_state.value} → {ch.state.value}",
+              "Detail": f"{ch.source.value} {ch.source_id} by {ch.actor}: {ch.reason}",
+              "Case": None} for ch in changes]
+    if not rows:
+        st.info(f"Nothing is recorded about {account_id} yet.")
+        return
+    frame = pd.DataFrame(rows)
+    frame["When"] = pd.to_datetime(frame["When"], utc=True)
+    st.dataframe(safe_frame(frame.sort_values("When", ascending=False)), hide_index=True,
+                 width="stretch", column_config={
+                     "When": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm",
+                                                             width="small"),
+                     "Case": st.column_config.LinkColumn("Case", display_text=r"case=(\d+)",
+                                                         width="small")})
 
 
 def audit_table(rows: Sequence[dict[str, Any]], *, empty: str) -> None:

@@ -82,6 +82,18 @@ def _amounts(case: Case, action: Action) -> tuple[Decimal | None, Decimal | None
     return released, refunded
 
 
+QUICK_DISMISS = Resolution(Action.DISMISS, "false_positive")
+
+
+def quick_dismiss(member: StaffMember, case: Case) -> None:
+    """The commonest decision in one keyed button (Alt+D): dismiss as a false positive."""
+    if not st.button("Dismiss as a false positive", key="quick-dismiss",
+                     help="Resolves the case now with the reason 'The flag was wrong' (Alt+D); "
+                          "for anything else use the form below."):
+        return
+    _resolve(member, case, QUICK_DISMISS)
+
+
 def resolution_form(member: StaffMember, case: Case) -> None:
     """Pick an action, a reason code and a note; severe actions become a proposal."""
     # Nothing is preselected: a decision about someone's account is always a deliberate pick.
@@ -99,7 +111,11 @@ def resolution_form(member: StaffMember, case: Case) -> None:
     label = "Propose for approval" if action in FOUR_EYES else "Resolve"
     if not st.button(label, type="primary", key="resolve-submit"):
         return
-    decision = Resolution(action, reason, note, release, refund)
+    _resolve(member, case, Resolution(action, reason, note, release, refund))
+
+
+def _resolve(member: StaffMember, case: Case, decision: Resolution) -> None:
+    action, reason = decision.action, decision.reason_code
     done = perform("Resolving", lambda conn: resolve(conn, case.id, member, decision,
                                                      session.now(), session.settings().qa))
     if done is None:

@@ -8,14 +8,15 @@ import streamlit as st
 
 from trust.cases.sla import SlaState, as_utc
 
-# Colour names st.badge understands, a coloured mark for plain table cells, and a label.
+# Colour names st.badge understands, a mark for plain table cells, and a label. The marks are
+# plain-text shapes every system font has (emoji showed as empty boxes without an emoji font).
 SLA_STYLE: dict[str, tuple[str, str, str]] = {
-    SlaState.ON_TRACK: ("green", "🟢", "On track"),
-    SlaState.DUE_SOON: ("orange", "🟠", "Due soon"),
-    SlaState.BREACHED: ("red", "🔴", "Breached"),
-    SlaState.PAUSED: ("gray", "⏸", "Paused (waiting on the user)"),
-    SlaState.MET: ("green", "✅", "Met"),
-    SlaState.MISSED: ("red", "❌", "Missed"),
+    SlaState.ON_TRACK: ("green", "●", "On track"),
+    SlaState.DUE_SOON: ("orange", "◆", "Due soon"),
+    SlaState.BREACHED: ("red", "■", "Breached"),
+    SlaState.PAUSED: ("gray", "‖", "Paused (waiting on the user)"),
+    SlaState.MET: ("green", "✓", "Met"),
+    SlaState.MISSED: ("red", "✗", "Missed"),
 }
 # Badges use Streamlit's bundled icon font rather than emoji, which some systems lack.
 BADGE_ICONS: dict[str, str] = {
@@ -37,7 +38,7 @@ def duration_words(seconds: float) -> str:
 
 
 def countdown(state: str, due: datetime | None, now: datetime, *, mark: bool = True) -> str:
-    """The SLA in words: '🟢 1 d 3 h left', '🔴 breached 2 h ago', '⏸ paused (…)'."""
+    """The SLA in words: '● 1 d 3 h left', '■ SLA breached 2 h ago', '‖ SLA paused (…)'."""
     _colour, sign, label = SLA_STYLE.get(state, SLA_STYLE[SlaState.ON_TRACK])
     prefix = f"{sign} " if mark else ""
     if state in (SlaState.PAUSED, SlaState.MET, SlaState.MISSED) or due is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -18,6 +20,7 @@ from trust.staff import (
     set_reveal_grant,
     set_role,
 )
+from trust.staff.roles import ROLE_PERMISSIONS, Permission
 from trust.store import transaction
 
 _NEW_PASSWORD = "new-staff-password"
@@ -29,11 +32,18 @@ def staff_table() -> list[str]:
         people = list_staff(conn)
     st.dataframe(safe_frame(pd.DataFrame([{
         "Username": p["username"], "Role": p["role"],
-        "May reveal personal data": bool(p["can_reveal_pii"]), "Active": bool(p["active"]),
+        "May reveal personal data": _reveal_words(p), "Active": bool(p["active"]),
         "Failed sign-ins since the last success": p["failed_logins"],
         "Last login": p["last_login_at"], "Created": p["created_at"],
     } for p in people])), hide_index=True, width="stretch")
     return [p["username"] for p in people]
+
+
+def _reveal_words(person: dict[str, Any]) -> str:
+    """'yes (lead role)', 'yes (granted)' or 'no': what the reveal checks actually allow."""
+    if Permission.REVEAL_PII in ROLE_PERMISSIONS[Role(person["role"])]:
+        return f"yes ({person['role']} role)"
+    return "yes (granted)" if person["can_reveal_pii"] else "no"
 
 
 def add_staff_form(member: StaffMember) -> None:

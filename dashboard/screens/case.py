@@ -12,12 +12,19 @@ from dashboard.components.case_table import KIND_WORDS, STATUS_WORDS
 from dashboard.components.claim import claim_controls
 from dashboard.components.dispute import dispute_panel, staff_may_decide
 from dashboard.components.evidence import evidence_item
-from dashboard.components.history import audit_table, links_table, timeline_tables
-from dashboard.components.resolution import proposal_panel, resolution_form, resolution_words
+from dashboard.components.history import audit_table, linked_table, timeline_tables
+from dashboard.components.next_case import claim_next_button
+from dashboard.components.resolution import (
+    proposal_panel,
+    quick_dismiss,
+    resolution_form,
+    resolution_words,
+)
 from dashboard.components.sla import sla_badge
 from dashboard.components.text import plain
 from trust.appeals import APPEAL_KIND
 from trust.cases import CaseStatus
+from trust.cases.priority import priority_parts
 from trust.cases.workflow import add_note
 from trust.errors import CaseError
 from trust.staff import Permission
@@ -45,26 +52,38 @@ case = detail.case
 
 st.title(f"Case #{case.id}: {KIND_WORDS.get(case.kind, case.kind)} · {plain(case.subject_id)}")
 show_flash()
-status, sla, priority = st.columns(3)
+status, sla, priority, opened = st.columns(4)
 status.markdown(f"Status: **{STATUS_WORDS.get(case.status, case.status)}**")
-priority.markdown(f"Opened {case.opened_at:%Y-%m-%d %H:%M} UTC")
+parts = priority_parts(case.risk_score, case.severity, case.money_at_stake, case.priority, now)
+priority.markdown(f"Priority **{parts.level} · {parts.total:.0f}**", help=parts.words())
+opened.markdown(f"Opened {case.opened_at:%Y-%m-%d %H:%M} UTC")
 with sla:
     sla_badge(case.sla_state(now, session.settings()), case.sla_due_at, now)
 holding = claim_controls(member, case)
 
-score, severity, money, evidence = st.columns(4)
+confirm = cached.confirm(db, (case.id,)).get(case.id)
+score, severity, money, evidence, learned = st.columns(5)
 score.metric("Risk score", f"{case.risk_score:.0f} / 100")
 severity.metric("Worst severity", f"{case.severity} / 5")
 money.metric("Money at stake", f"{case.money_at_stake} {case.currency or ''}"
              if case.money_at_stake else "none")
 evidence.metric("Pieces of evidence", case.evidence_count)
+learned.metric("P(confirm)", f"{confirm:.0%}" if confirm is not None else "no model",
+               help="Probability a reviewer confirms this flag, from the learned model of "
+                    "past decisions (`trust model learn`); 'no model' until one is active.")
 st.markdown("Reasons: " + (", ".join(f"`{code}`" for code in case.reason_codes) or "none"))
 if case.kind == "dispute":
     dispute_panel(member, case, holding)
 
+groups = cached.linked(db, case.subject_id)
 why, timeline, linked, notes, history = st.tabs(
-    ["Why it was flagged", "Subject's timeline", "Linked accounts", "Notes", "History"])
+    ["Why it was flagged", "Subject's timeline", f"Linked accounts ({len(groups)})", "Notes",
+     "History"])
 with why:
+    if groups:
+        st.markdown("Linked: " + "; ".join(plain(g.reason_words()) for g in groups[:5])
+                    + (f"; and {len(groups) - 5} more" if len(groups) > 5 else "")
+                    + " (see **Linked accounts**).")
     for record in cached.appeals_against(db, tuple(e["event_id"] for e in detail.evidence)):
         words = (f"**overturned** by {record.decided_by} ({record.ground})" if record.outcome
                  == "overturned" else f"**{record.outcome}**" if record.outcome else "pending")
@@ -79,7 +98,7 @@ with why:
 with timeline:
     timeline_tables(case.subject_id, cached.timeline(db, case.subject_id))
 with linked:
-    links_table(cached.links(db, case.subject_id))
+    linked_table(groups)
 with notes:
     for note in detail.notes:
         st.markdown(f"**{note['author']}** · {note['created_at']:%Y-%m-%d %H:%M}  \n"
@@ -116,7 +135,10 @@ elif holding and case.kind == "dispute" and not staff_may_decide(case):
     st.info("Staff decide the split in arbitration or the work-log review; until then the "
             "parties answer, offer and accept, and the mediator proposes (above).")
 elif holding:
+    quick_dismiss(member, case)
     resolution_form(member, case)
 else:
     st.info("Claim the case to decide it.")
 sla_editor(member, case)
+st.divider()
+claim_next_button(member, "Claim the next case")

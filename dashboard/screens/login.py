@@ -9,9 +9,11 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import session
+from dashboard.components.keyboard import forget_shortcuts
 from trust.errors import AuthenticationError, TrustError
 from trust.staff import login
 
+forget_shortcuts()
 st.title("Trust review queue")
 st.write("Sign in with the account an admin created for you (`trust staff add`).")
 if why := st.session_state.get(session.SIGNED_OUT_KEY):

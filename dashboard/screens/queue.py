@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import streamlit as st
 
 from dashboard import cached, session
-from dashboard.components.actions import flash, perform, show_flash
+from dashboard.components.actions import show_flash
 from dashboard.components.bulk import bulk_resolve_form
 from dashboard.components.case_table import case_label, case_table
+from dashboard.components.next_case import claim_next_button, remember_filters
 from dashboard.components.queue_filters import queue_filters
 from dashboard.navigation import page
-from trust.cases import QueueFilter, claim_next
 from trust.staff import Permission
 
 PAGE_SIZE = 50
@@ -20,7 +18,6 @@ PAGE_SIZE = 50
 member = session.current_staff()
 db = session.database_key()
 now = session.now()
-lease = timedelta(seconds=session.settings().sla.lease_seconds)
 
 st.title("Queue")
 show_flash()
@@ -28,26 +25,16 @@ show_flash()
 st.subheader("My cases")
 mine = cached.mine(db, member.username)
 if mine:
-    case_table(mine, now, key="my-cases")
+    case_table(mine, now, key="my-cases",
+               confirm=cached.confirm(db, tuple(item.case.id for item in mine)))
 else:
     st.info("You hold no cases. Press **Claim next** to take the most urgent one.")
 
 _version, rules, _problems = cached.rule_pack(str(session.settings().rules_dir))
 filters = queue_filters(member.username, sorted({r["reason code"] for r in rules}))
 
-if session.may(Permission.CLAIM) and st.button(
-    "Claim next", type="primary", key="claim-next",
-    help="Takes the highest-priority free case that matches the filters, for "
-         f"{lease.seconds // 60} minutes.",
-):
-    done = perform("Claim next", lambda conn: claim_next(
-        conn, member, QueueFilter(**filters), session.now(), lease))
-    if done is not None and done.value is None:
-        st.info("Nothing to claim: no free case matches the filters. "
-                "Clear some filters, or come back when new cases arrive.")
-    elif done is not None and done.value is not None:
-        flash(f"You claimed case #{done.value.id}. It is yours for {lease.seconds // 60} minutes.")
-        st.switch_page(page("case"), query_params={"case": str(done.value.id)})
+remember_filters(filters)
+claim_next_button(member)
 
 st.subheader("Open cases")
 number = int(st.session_state.get("queue-page", 1))
@@ -62,10 +49,11 @@ if result.total == 0:
     st.stop()
 matches = "1 case matches" if result.total == 1 else f"{result.total:,} cases match"
 st.caption(f"{matches}, highest priority first. Page {result.page} of {result.pages}.")
-case_table(result.items, now, key="queue-table")
+confirm = cached.confirm(db, tuple(item.case.id for item in result.items))
+case_table(result.items, now, key="queue-table", confirm=confirm)
 st.number_input("Page", min_value=1, max_value=result.pages, step=1, key="queue-page")
 
-labels = {item.case.id: case_label(item) for item in result.items}
+labels = {item.case.id: case_label(item, now) for item in result.items}
 choice = st.selectbox("Open a case", list(labels), format_func=lambda i: labels[i],
                       key="open-pick")
 if choice is not None and st.button("Open case", key="open-case"):

@@ -28,7 +28,25 @@ shown = [r for r in rules if r["state"] in (states or [])]
 if not shown:
     st.info("No rule in the chosen states. Pick live, shadow or disabled above.")
 else:
-    st.dataframe(safe_frame(pd.DataFrame(shown)), hide_index=True, width="stretch")
+    # The columns that fit a 1280 px screen; the rest of a rule is one pick away.
+    C = st.column_config
+    st.dataframe(safe_frame(pd.DataFrame(shown)), hide_index=True, width="stretch", column_config={
+        "rule": C.TextColumn("rule", width=150), "kind": C.TextColumn("kind", width=90),
+        "state": C.TextColumn("state", width=60),
+        "reason code": C.TextColumn("reason code", width=130),
+        "score": C.NumberColumn("score", width=50),
+        "severity": C.NumberColumn("severity", width=60),
+        "description": C.TextColumn("description", width=250),
+    }, column_order=["rule", "kind", "state", "reason code", "score", "severity",
+                     "description"])
+    picked = st.selectbox("Rule details", [r["rule"] for r in shown], index=None,
+                          key="rules-detail", placeholder="Pick a rule for its policy, owner, "
+                                                          "file and forced outcome")
+    if picked is not None:
+        detail = next(r for r in shown if r["rule"] == picked)
+        st.table(safe_frame(pd.DataFrame([{"field": k, "value": str(v)}
+                                          for k, v in detail.items()])),
+                 hide_index=True)
 
 days = st.segmented_control("Period", [7, 30, 90], default=30, key="rules-days",
                             format_func=lambda d: f"last {d} days") or 30

@@ -252,7 +252,7 @@ def test_an_appeal_is_walked_from_intake_to_overturn_and_the_account_is_free_aga
             page.screenshot(path=str(tmp_path / "2-appeal-overturned.png"), full_page=True)
 
             page.get_by_role("link", name="Accounts").click()
-            page.get_by_label("Account id or display name").fill("acct-appellant")
+            page.get_by_test_id("stMain").get_by_label("Find an account").fill("acct-appellant")
             page.keyboard.press("Enter")
             expect(page.get_by_text("Enforcement: none")).to_be_visible()
             page.get_by_role("tab", name="Enforcement").click()
@@ -365,3 +365,189 @@ def test_a_dispute_goes_from_both_parties_evidence_to_a_four_eyes_split(
         finally:
             browser.close()
     assert (tmp_path / "3-split-approved.png").stat().st_size > 0
+
+
+@pytest.fixture
+def served_analyst_day(dashboard_store, staff, seeded, tmp_path: Path) -> Iterator[str]:
+    """A store with a planted account (e-mail, payment fingerprint), a linked twin sharing its
+    document, open cases (one complaint with an attachment on disk) and a lead."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from tests.conftest import TEST_SECRET
+    from tests.dashboard.conftest import first_case_of_kind
+    from tests.factories import make_profile_verification
+    from trust.identifiers import identifiers_of
+    from trust.pii import PiiHasher
+    from trust.store import transaction
+    from trust.store.accounts import record_accounts, record_identifiers
+    from trust.store.tables import case_evidence
+
+    staff("day-lead", "lead")
+    seeded(8)
+    planted = make_profile_verification(
+        account_id="acct-planted", profile={"email": "planted.person@example.org"},
+        payment_fingerprint="pm-planted-42")
+    twin = make_profile_verification(
+        account_id="acct-twin", profile={"email": "twin@example.net", "phone": "+15550001234"},
+        payment_fingerprint="pm-twin-9", network={"ip": "192.0.2.9", "device_id": "dev-twin"})
+    with transaction(dashboard_store.engine) as conn:
+        record_accounts(conn, [planted, twin])
+        for event in (planted, twin):
+            record_identifiers(conn, identifiers_of(event, PiiHasher(TEST_SECRET.encode())),
+                               seen_at=datetime.now(UTC), event_id=event.event_id)
+    complaint = first_case_of_kind(dashboard_store, "complaint")
+    with transaction(dashboard_store.engine) as conn:
+        event_id = conn.execute(select(case_evidence.c.event_id)
+                                .where(case_evidence.c.case_id == complaint)).scalars().first()
+    folder = tmp_path / "data" / "attachments"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"att-{event_id}.png").write_bytes(PNG_1PX)
+    with _streamlit(tmp_path) as url:
+        yield f"{url}|{complaint}|att-{event_id}"
+
+
+PNG_1PX = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d4944415478da63f8ffff3f0005fe02fea7d6a4bd0000000049454e44ae426082")
+
+
+def _find(page: Any, query: str) -> None:
+    box = page.get_by_test_id("stSidebar").get_by_label("Find an account")
+    box.fill(query)
+    box.press("Enter")
+    _settled(page)
+
+
+def test_an_analysts_day_search_link_hold_attachment_and_three_cases_by_keyboard(
+    chromium_path: str, served_analyst_day: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    url, complaint, ref = served_analyst_day.split("|")
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1400})
+        page.set_default_timeout(STEP_MS)
+        try:
+            page.goto(url)
+            _sign_in(page, "day-lead")
+            expect(page.get_by_role("heading", name="Queue", exact=True)).to_be_visible()
+
+            # Find the account by a planted e-mail, then by its payment fingerprint.
+            _find(page, "Planted.Person@example.org")
+            expect(page.get_by_role("heading", name="Accounts", exact=True)).to_be_visible()
+            expect(page.get_by_text("acct-planted · Alice W.")).to_be_visible()
+            _find(page, "pm-planted-42")
+            expect(page.get_by_text("acct-planted · Alice W.")).to_be_visible()
+            _settled(page)
+            page.screenshot(path=str(tmp_path / "1-found.png"), full_page=True)
+
+            # Its linked accounts, grouped with their ties; hold the twin.
+            page.get_by_role("tab", name="Linked accounts (1)").click()
+            chooser = page.get_by_test_id("stMultiSelect").filter(
+                has=page.get_by_text("Accounts to act on", exact=True))
+            chooser.get_by_role("combobox").click()
+            page.get_by_role("option", name="acct-twin · document also on acct-twin").click()
+            page.keyboard.press("Escape")
+            _settled(page)
+            page.get_by_text("Hold now").click()
+            page.get_by_label("Reason", exact=True).fill("same passport as acct-planted")
+            page.keyboard.press("Enter")
+            _settled(page)
+            page.get_by_role("button", name="Apply to the chosen accounts").click()
+            expect(page.get_by_text("Held 1 account(s).")).to_be_visible()
+            _settled(page)
+            page.screenshot(path=str(tmp_path / "2-held.png"), full_page=True)
+
+            # Open an attachment on a complaint case.
+            page.get_by_role("link", name="Case", exact=True).click()
+            page.get_by_label("Open case number").fill(complaint)
+            page.keyboard.press("Enter")
+            page.get_by_role("button", name=f"Open {ref}").click()
+            expect(page.get_by_text("opened (recorded in the audit log)")).to_be_visible()
+            expect(page.get_by_test_id("stImage").first).to_be_visible()
+            _settled(page)
+            page.screenshot(path=str(tmp_path / "3-attachment.png"), full_page=True)
+
+            # Three cases, keyboard only: next, decision, resolve.
+            page.get_by_role("link", name="Queue", exact=True).click()
+            _settled(page)
+            for done in range(3):
+                page.keyboard.press("Alt+n")
+                expect(page.get_by_text("You claimed case #")).to_be_visible()
+                _settled(page)
+                page.keyboard.press("Alt+d")
+                expect(page.get_by_text("resolved: Dismiss as a false positive")).to_be_visible()
+                _settled(page)
+                page.screenshot(path=str(tmp_path / f"4-keyboard-{done}.png"), full_page=True)
+        except Exception:
+            page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+    assert (tmp_path / "4-keyboard-2.png").stat().st_size > 0
+
+
+@pytest.fixture
+def served_all_screens(dashboard_store, staff, seeded, tmp_path: Path) -> Iterator[str]:
+    """The dashboard with an admin and a lead, open cases and a refused record."""
+    from datetime import UTC, datetime
+
+    from trust.store import transaction
+    from trust.store.quarantine import QuarantinedRecord, quarantine_records
+
+    staff("wide-admin", "admin")
+    seeded(30)
+    record = QuarantinedRecord(
+        source="upload.jsonl", line_number=7, raw='{"kind": "review", "email": "x.y@mail.com"}',
+        errors=[{"field": "rating", "message": "field required"}],
+        reason="rating: field required")
+    with transaction(dashboard_store.engine) as conn:
+        quarantine_records(conn, [record], received_at=datetime.now(UTC))
+    with _streamlit(tmp_path) as url:
+        yield url
+
+
+# How far each table's content is wider than its frame (0 when every column shows).
+OVERFLOW_JS = """() => Array.from(document.querySelectorAll(
+    '[data-testid="stDataFrame"] .dvn-scroller, [data-testid="stTable"]'))
+  .filter(e => e.offsetParent !== null)
+  .map(e => e.scrollWidth - e.clientWidth)"""
+
+
+def test_every_screen_shows_its_table_columns_at_1280_px(
+    chromium_path: str, served_all_screens: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    overflows: dict[str, list[int]] = {}
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1200})
+        page.set_default_timeout(STEP_MS)
+        try:
+            page.goto(served_all_screens)
+            _sign_in(page, "wide-admin")
+            expect(page.get_by_role("heading", name="Queue", exact=True)).to_be_visible()
+            for link in ("Queue", "Case", "Awaiting my approval", "Accounts", "Quality review",
+                         "Rules", "Refused input", "Metrics", "Admin", "Webhooks"):
+                page.get_by_role("link", name=link, exact=True).click()
+                _settled(page)
+                if link == "Case":
+                    page.get_by_label("Open case number").fill("1")
+                    page.keyboard.press("Enter")
+                if link == "Accounts":
+                    _find(page, "seed-")
+                _settled(page)
+                page.wait_for_timeout(500)
+                page.screenshot(path=str(tmp_path / f"1280-{link}.png"), full_page=True)
+                overflows[link] = page.evaluate(OVERFLOW_JS)
+        except Exception:
+            page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+    assert any(overflows.values()), "no table was measured"
+    assert {k: v for k, v in overflows.items() if any(px > 0 for px in v)} == {}

@@ -90,6 +90,19 @@ def test_a_block_by_an_analyst_only_proposes_until_a_lead_approves(
     assert status == "blocked"
 
 
+def test_a_lead_who_proposed_is_offered_neither_claim_nor_approval(
+    dashboard_store, staff, seeded
+) -> None:
+    seeded(4)
+    lead = staff("lee", "lead")
+    app = _claimed(open_page(app_as(lead), "case", case="2"))
+    app = _decide(app, "block_account", "ban_evasion")
+    app = open_page(app_as(lead), "case", case="2")
+    assert _case_row(dashboard_store, 2).status == "awaiting_approval"
+    assert not [b for b in app.button if b.key in ("claim", "proposal-approve")]
+    assert "You proposed this decision" in texts(app)
+
+
 def test_a_lead_can_reject_a_proposal_and_the_case_returns_to_the_queue(
     dashboard_store, staff, seeded
 ) -> None:
@@ -245,3 +258,60 @@ def test_markup_in_a_note_is_shown_as_text(staff, seeded) -> None:
     app = app.button(key="note-save").click().run()
     assert hostile not in texts(app)
     assert plain(hostile) in texts(app)
+
+
+def test_a_lead_opens_an_attachment_inline_and_the_opening_is_audited(
+    dashboard_store, staff, seeded, tmp_path
+) -> None:
+    from tests.dashboard.conftest import first_case_of_kind
+    from trust.store.tables import audit_log, case_evidence
+
+    seeded(12)
+    case_id = first_case_of_kind(dashboard_store, "complaint")
+    with transaction(dashboard_store.engine) as conn:
+        event_id = conn.execute(select(case_evidence.c.event_id)
+                                .where(case_evidence.c.case_id == case_id)).scalars().first()
+    folder = tmp_path / "data" / "attachments"
+    folder.mkdir(parents=True)
+    (folder / f"att-{event_id}.png").write_bytes(_PNG)
+    app = open_page(app_as(staff("ana", "analyst")), "case", case=str(case_id))
+    assert "opening one needs the reveal permission" in texts(app)
+    app = open_page(app_as(staff("lee", "lead")), "case", case=str(case_id))
+    app = app.button(key=f"attachment-{event_id}-att-{event_id}").click().run()
+    assert not app.exception
+    assert "· opened (recorded in the audit log)" in texts(app)
+    assert app.get("image")
+    with transaction(dashboard_store.engine) as conn:
+        opened = conn.execute(select(audit_log.c.actor).where(
+            audit_log.c.action == "attachment_opened")).scalars().all()
+    assert opened == ["lee"]
+
+
+# A 1x1 transparent PNG.
+_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d4944415478da63f8ffff3f0005fe02fea7d6a4bd0000000049454e44ae426082")
+
+
+def test_the_case_names_its_linked_accounts_with_their_ties(dashboard_store, staff, seeded) -> None:
+    from datetime import UTC, datetime
+
+    from tests.conftest import TEST_SECRET
+    from tests.factories import make_profile_verification
+    from trust.identifiers import identifiers_of
+    from trust.pii import PiiHasher
+    from trust.store.accounts import record_identifiers
+
+    seeded(2)
+    subject = _case_row(dashboard_store, 1).subject_id
+    hasher = PiiHasher(TEST_SECRET.encode())
+    with transaction(dashboard_store.engine) as conn:
+        for account in (subject, "acct-other"):
+            event = make_profile_verification(account_id=account)
+            record_identifiers(conn, identifiers_of(event, hasher), seen_at=datetime.now(UTC),
+                               event_id=event.event_id)
+    app = open_page(app_as(staff("ana", "analyst")), "case", case="1")
+    assert "Linked: device, payment method, document" in texts(app)
+    assert "also on acct\\-other" in texts(app)
+    [linked] = [d for d in app.dataframe if "Why linked" in d.value.columns]
+    assert len(linked.value) == 1

@@ -10,7 +10,7 @@ from trust.staff import Role, StaffMember
 
 TITLES = {"queue": "Queue", "case": "Case #1: ", "accounts": "Accounts", "rules": "Rules",
           "quarantine": "Refused input", "metrics": "Metrics", "admin": "Admin",
-          "qa": "Quality review", "webhooks": "Webhooks"}
+          "qa": "Quality review", "webhooks": "Webhooks", "approvals": "Awaiting my approval"}
 
 
 ALLOWED = [

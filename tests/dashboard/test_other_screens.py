@@ -16,13 +16,20 @@ from trust.store.quarantine import QuarantinedRecord, quarantine_records
 from trust.store.tables import cases, staff_users
 
 
+def _search(app, query: str, kind: str | None = None):
+    app.text_input(key="account-query").input(query)
+    if kind:
+        app.selectbox(key="account-query-kind").set_value(kind)
+    return app.button(key="account-query-submit").click().run()
+
+
 def test_an_account_search_finds_the_account_and_its_cases(dashboard_store, staff, seeded) -> None:
     seeded(3)
     with transaction(dashboard_store.engine) as conn:
         subject = conn.execute(select(cases.c.subject_id).where(cases.c.id == 1)).scalar_one()
     app = open_page(app_as(staff("ana", "analyst")), "accounts")
-    assert "Type at least two characters" in texts(app)
-    app = app.text_input(key="account-query").input(subject).run()
+    assert "Every search is recorded in the audit log" in texts(app)
+    app = _search(app, subject)
     assert not app.exception
     assert app.selectbox(key="account-pick").value == subject
     assert "**Cases about this account**" in texts(app)
@@ -30,8 +37,38 @@ def test_an_account_search_finds_the_account_and_its_cases(dashboard_store, staf
 
 def test_an_account_search_without_match_says_so(staff) -> None:
     app = open_page(app_as(staff("ana", "analyst")), "accounts")
-    app = app.text_input(key="account-query").input("nobody-here").run()
-    assert "No account id starts with" in texts(app)
+    app = _search(app, "nobody-here")
+    assert "No account matches that search" in texts(app)
+
+
+def test_an_account_is_found_by_a_planted_email_and_the_search_audited(
+    dashboard_store, staff
+) -> None:
+    from tests.conftest import TEST_SECRET
+    from tests.factories import make_profile_verification
+    from trust.identifiers import identifiers_of
+    from trust.pii import PiiHasher
+    from trust.store.accounts import record_accounts, record_identifiers
+    from trust.store.tables import audit_log
+
+    planted = make_profile_verification(account_id="acct-planted",
+                                        profile={"email": "planted.one@example.org"})
+    with transaction(dashboard_store.engine) as conn:
+        record_accounts(conn, [planted])
+        record_identifiers(conn, identifiers_of(planted, PiiHasher(TEST_SECRET.encode())),
+                           seen_at=datetime.now(UTC), event_id=planted.event_id)
+    app = open_page(app_as(staff("ana", "analyst")), "accounts")
+    app = _search(app, "Planted.One@example.org")
+    assert app.selectbox(key="account-pick").value == "acct-planted"
+    assert list(app.dataframe[0].value["Matched by"]) == ["email"]
+    app = _search(app, "pm-alice-1", "payment")
+    assert list(app.dataframe[0].value["Matched by"]) == ["payment"]
+    with transaction(dashboard_store.engine) as conn:
+        audits = conn.execute(select(audit_log.c.actor, audit_log.c.after)
+                              .where(audit_log.c.action == "account_search")).all()
+    assert [(a.actor, a.after["kinds"]) for a in audits] == [("ana", ["email"]),
+                                                            ("ana", ["payment"])]
+    assert "planted" not in str([a.after for a in audits])
 
 
 def test_the_rules_screen_shows_the_pack_version_and_live_rules(staff) -> None:
@@ -151,3 +188,13 @@ def test_the_audit_search_finds_a_resolution(staff, seeded) -> None:
     app = app.text_input(key="audit-target").input("case 1").run()
     assert "claimed" in list(app.table[-1].value["What"])
     assert PASSWORD not in texts(app)
+
+
+def test_the_staff_table_says_who_may_reveal_and_why(staff) -> None:
+    staff("ana", "analyst")
+    staff("gia", "analyst", reveal=True)
+    staff("lee", "lead")
+    app = open_page(app_as(staff("root", "admin")), "admin")
+    table = app.dataframe[0].value.set_index("Username")["May reveal personal data"]
+    assert table.to_dict() == {"ana": "no", "gia": "yes (granted)", "lee": "yes (lead role)",
+                               "root": "yes (admin role)"}

@@ -62,6 +62,9 @@ def test_accounts_show_the_enforcement_and_its_history(staff, appealed) -> None:
 def test_a_lead_holds_an_account_from_the_accounts_screen(staff, appealed) -> None:
     appealed("acct-ring")
     app = open_page(app_as(staff("ring-lead", "lead")), "accounts", account="acct-ring")
+    assert app.button(key="linked-submit").disabled  # nothing is chosen for the lead
+    app.multiselect(key="linked-accounts").set_value(["acct-ring"]).run()
+    app.radio(key="linked-state").set_value("hold").run()
     app.text_input(key="linked-reason").input("one ring").run()
     app = app.button(key="linked-submit").click().run()
     assert not app.exception

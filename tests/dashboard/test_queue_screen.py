@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from sqlalchemy import select
 
 from tests.dashboard.conftest import app_as, texts
@@ -20,7 +21,9 @@ def test_the_queue_lists_open_cases_highest_priority_first(staff, seeded) -> Non
     app = app_as(staff("ana", "analyst"))
     table = app.dataframe[-1].value
     assert len(table) == 12
-    assert list(table["Priority"]) == sorted(table["Priority"], reverse=True)
+    totals = [int(p.split(" · ")[1]) for p in table["Priority"]]
+    assert totals == sorted(totals, reverse=True)
+    assert {p.split(" · ")[0] for p in table["Priority"]} <= {"P1", "P2", "P3", "P4"}
     assert "12 cases match" in texts(app)
 
 
@@ -74,6 +77,8 @@ def test_a_lead_resolves_several_cases_with_one_reason(dashboard_store, staff, s
     app.selectbox(key="bulk-action").set_value("dismiss").run()
     app.selectbox(key="bulk-reason").set_value("false_positive").run()
     app = app.button(key="bulk-submit").click().run()
+    assert "Dismiss as a false positive** on **3 cases**" in texts(app)
+    app = app.button(key="bulk-confirm").click().run()
     assert not app.exception
     assert "Resolved 3 cases." in texts(app)
     with transaction(dashboard_store.engine) as conn:
@@ -81,6 +86,36 @@ def test_a_lead_resolves_several_cases_with_one_reason(dashboard_store, staff, s
                             .where(cases.c.id.in_(ids[:3]))).all()
     assert {(r.status, r.label, r.resolved_by) for r in rows} == {("resolved", "dismissed", "lee")}
     assert "3 cases match" in texts(app)
+
+
+def test_bulk_resolution_preselects_nothing_and_waits_for_a_confirmation(
+    dashboard_store, staff, seeded
+) -> None:
+    ids = seeded(4)
+    app = app_as(staff("lee", "lead"))
+    assert app.selectbox(key="bulk-action").value is None
+    assert app.selectbox(key="bulk-reason").value is None
+    app.multiselect(key="bulk-cases").set_value(ids).run()
+    assert app.button(key="bulk-submit").disabled
+    app.selectbox(key="bulk-action").set_value("approve").run()
+    app.selectbox(key="bulk-reason").set_value("false_positive").run()
+    app = app.button(key="bulk-submit").click().run()
+    assert "on **4 cases**" in texts(app)
+    app = app.button(key="bulk-cancel").click().run()
+    assert not [b for b in app.button if b.key == "bulk-confirm"]
+    with transaction(dashboard_store.engine) as conn:
+        statuses = set(conn.execute(select(cases.c.status).where(cases.c.id.in_(ids))).scalars())
+    assert statuses == {"open"}
+
+
+def test_bulk_resolution_over_the_cap_cannot_be_submitted(staff, seeded) -> None:
+    ids = seeded(12)
+    app = app_as(staff("lee", "lead"))
+    app.multiselect(key="bulk-cases").set_value(ids[:11]).run()
+    app.selectbox(key="bulk-action").set_value("hold_account").run()
+    app.selectbox(key="bulk-reason").set_value("ban_evasion").run()
+    assert "at most 10 cases" in texts(app)
+    assert app.button(key="bulk-submit").disabled
 
 
 def test_a_lead_finds_proposals_waiting_for_approval(dashboard_store, staff, seeded) -> None:
@@ -97,3 +132,50 @@ def test_a_lead_finds_proposals_waiting_for_approval(dashboard_store, staff, see
     table = app.dataframe[-1].value
     assert list(table["Case"]) == [f"case?case={ids[2]}"]
     assert list(table["Status"]) == ["Awaiting approval"]
+
+
+def test_a_lead_has_an_inbox_of_proposals_by_others_with_a_count(
+    dashboard_store, staff, seeded
+) -> None:
+    from dashboard.components.approvals import waiting_for
+    from dashboard.navigation import PAGES, menu_title
+    from tests.dashboard.conftest import open_page
+    from trust.cases import claim
+    from trust.cases.resolution import Action, Resolution, resolve
+
+    ids = seeded(4)
+    analyst, lead = staff("ana", "analyst"), staff("lee", "lead")
+    with transaction(dashboard_store.engine) as conn:
+        claim(conn, ids[1], analyst)
+        resolve(conn, ids[1], analyst, Resolution(Action.BLOCK_ACCOUNT, "ban_evasion"))
+    app = open_page(app_as(lead), "approvals")
+    assert not app.exception
+    assert list(app.dataframe[0].value["Case"]) == [f"case?case={ids[1]}"]
+    assert waiting_for(lead) == 1
+    spec = next(s for s in PAGES if s.url_path == "approvals")
+    assert menu_title(spec, 1) == "Awaiting my approval (1)"
+    assert menu_title(spec, 0) == "Awaiting my approval"
+
+
+def test_p_confirm_is_a_column_only_where_a_learned_model_scored(
+    dashboard_store, staff, seeded
+) -> None:
+    from datetime import UTC, datetime
+
+    from dashboard.components.case_table import case_frame
+    from trust.cases.case import Case
+    from trust.cases.queries import queue_item
+    from trust.settings import Settings
+
+    ids = seeded(3)
+    app = app_as(staff("ana", "analyst"))
+    assert "P(confirm)" not in app.dataframe[-1].value.columns  # no learned model here
+    now = datetime.now(UTC)
+    with transaction(dashboard_store.engine) as conn:
+        rows = conn.execute(select(cases).where(cases.c.id.in_(ids))).all()
+    items = [queue_item(Case.from_row(r), now, Settings()) for r in rows]
+    frame = case_frame(items, now, {ids[0]: 0.834})
+    assert list(frame.columns[:3]) == ["Case", "Priority", "P(confirm)"]
+    shown = frame.set_index("Case")["P(confirm)"].to_dict()
+    assert shown[f"case?case={ids[0]}"] == 83
+    assert pd.isna(shown[f"case?case={ids[1]}"])

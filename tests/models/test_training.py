@@ -107,3 +107,25 @@ def test_the_confirm_scorer_gives_fraud_higher_probabilities_than_honest_events(
     probability = np.array(scorer.confirm_probability("review", data.payloads, data.signals))
     assert ((probability >= 0) & (probability <= 1)).all()
     assert probability[labels == 1].mean() > probability[labels == 0].mean() + 0.3
+
+
+def test_cases_get_the_highest_confirm_probability_of_their_evidence(
+    marketplace, market_store, tmp_path
+):
+    from models.learning import ConfirmScorer, case_confirm_probabilities
+    from trust.store.tables import case_evidence, cases
+
+    settings = marketplace.settings(tmp_path)
+    train_anomaly_model(market_store, settings, "review")
+    marketplace.label_reviews(market_store)
+    train_learned_model(market_store, settings, "review")
+    scorer = ConfirmScorer(ModelRegistry.from_settings(settings))
+    with market_store.engine.connect() as conn:
+        review_cases = conn.execute(
+            select(cases.c.id).where(cases.c.kind == "review").limit(5)).scalars().all()
+        other = conn.execute(select(cases.c.id).where(cases.c.kind != "review")
+                             .where(cases.c.id.in_(select(case_evidence.c.case_id)))
+                             .limit(1)).scalars().all()
+        found = case_confirm_probabilities(conn, scorer, [*review_cases, *other])
+    assert set(found) == set(review_cases)
+    assert all(0.0 <= p <= 1.0 for p in found.values())

@@ -98,3 +98,19 @@ def test_a_record_too_large_for_a_screen_shows_its_masked_head_only() -> None:
 def test_a_small_record_is_shown_whole() -> None:
     preview = masked_preview(RAW)
     assert not preview.truncated and "jane.doe@mail.com" not in preview.text
+
+
+@pytest.mark.parametrize(("raw", "kept", "hidden"), [
+    ('{"occurred_at": "2026-02-27T15:02:54Z"}', "2026-02-27T15:02:54Z", None),
+    ("occurred_at=20260227T15:02:54Z phone +447700900123", "20260227T15:02:54Z", "447700900"),
+    ('{"event_id": "ev-20260227-000123", "text": "call +44 7700 900123"}',
+     "ev-20260227-000123", "7700 900"),
+    ("id=acct-12345678 doc GB1234567", "acct-12345678", "GB123"),
+    ('{"text": "paid on 2026-02-27. ring 07700900123"}', "2026-02-27.", "07700900"),
+])
+def test_masking_keeps_dates_and_ids_readable_and_hides_personal_data(
+    raw: str, kept: str, hidden: str | None
+) -> None:
+    masked = masked_raw(raw)
+    assert kept in masked
+    assert hidden is None or hidden not in masked

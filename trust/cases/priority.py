@@ -17,6 +17,7 @@ climbing until someone takes it.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -27,14 +28,17 @@ URGENCY_PER_HOUR = 0.5
 MAX_SEVERITY = 5
 
 
+def _terms(risk_score: float, severity: int,
+           money_at_stake: Decimal | float) -> tuple[float, float, float]:
+    money = max(float(money_at_stake), 0.0)
+    return (0.5 * min(max(risk_score, 0.0), 100.0),
+            6.0 * min(max(severity, 0), MAX_SEVERITY),
+            min(5.0 * math.log10(1.0 + money), 20.0))
+
+
 def base_priority(risk_score: float, severity: int, money_at_stake: Decimal | float) -> float:
     """The 0-100 part of the priority that depends on the evidence, not on the clock."""
-    money = max(float(money_at_stake), 0.0)
-    return (
-        0.5 * min(max(risk_score, 0.0), 100.0)
-        + 6.0 * min(max(severity, 0), MAX_SEVERITY)
-        + min(5.0 * math.log10(1.0 + money), 20.0)
-    )
+    return sum(_terms(risk_score, severity, money_at_stake))
 
 
 def _hours_since_epoch(moment: datetime) -> float:
@@ -58,3 +62,42 @@ def priority_key(
 def priority_at(stored_key: float, now: datetime) -> float:
     """The priority staff see at ``now`` for a case whose stored key is ``stored_key``."""
     return stored_key + URGENCY_PER_HOUR * _hours_since_epoch(now)
+
+
+@dataclass(frozen=True, slots=True)
+class PriorityParts:
+    """What a priority is made of at one instant, for staff: each term and the level."""
+
+    risk: float
+    severity: float
+    money: float
+    urgency: float
+
+    @property
+    def total(self) -> float:
+        """The priority (the sum of the parts)."""
+        return self.risk + self.severity + self.money + self.urgency
+
+    @property
+    def level(self) -> str:
+        """'P1'…'P4': the band of the total (``LEVELS``)."""
+        return next(name for name, floor, _words in LEVELS if self.total >= floor)
+
+    def words(self) -> str:
+        """'P2 high: risk 35 + severity 18 + money 10 + SLA 4 = 67'."""
+        words = next(w for name, _floor, w in LEVELS if name == self.level)
+        return (f"{self.level} {words}: risk {self.risk:.0f} + severity {self.severity:.0f} + "
+                f"money {self.money:.0f} + SLA {self.urgency:+.0f} = {self.total:.0f}")
+
+
+# Levels by the total priority: name, lowest total, words.
+LEVELS: tuple[tuple[str, float, str], ...] = (
+    ("P1", 80.0, "urgent"), ("P2", 60.0, "high"), ("P3", 40.0, "normal"),
+    ("P4", float("-inf"), "low"))
+
+
+def priority_parts(risk_score: float, severity: int, money_at_stake: Decimal | float,
+                   stored_key: float, now: datetime) -> PriorityParts:
+    """Split the priority shown at ``now`` into its risk, severity, money and SLA terms."""
+    risk, sev, cash = _terms(risk_score, severity, money_at_stake)
+    return PriorityParts(risk, sev, cash, priority_at(stored_key, now) - (risk + sev + cash))

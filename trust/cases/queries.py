@@ -113,6 +113,21 @@ def my_cases(
     return [queue_item(Case.from_row(r), now, settings) for r in rows]
 
 
+def awaiting_approval_by(
+    conn: Connection, staff: HasRole, now: datetime, settings: Settings, *, limit: int = 200
+) -> list[QueueItem]:
+    """Proposals (blocks, escrow outcomes) ``staff`` may approve: someone else's, oldest first."""
+    now = as_utc(now)
+    rows = conn.execute(
+        select(cases)
+        .where(cases.c.status == CaseStatus.AWAITING_APPROVAL,
+               cases.c.proposed_by != staff.username)
+        .order_by(cases.c.priority.desc(), cases.c.id)
+        .limit(limit)
+    )
+    return [queue_item(Case.from_row(r), now, settings) for r in rows]
+
+
 @dataclass(frozen=True, slots=True)
 class CaseDetail:
     """Everything the case screen shows; evidence is capped at ``evidence_limit`` newest."""

@@ -77,6 +77,15 @@ class Action(StrEnum):
 DISPUTE_OUTCOMES = frozenset({Action.RELEASE, Action.REFUND, Action.SPLIT})
 FOUR_EYES = frozenset({Action.BLOCK_ACCOUNT}) | DISPUTE_OUTCOMES
 NOT_FINAL = frozenset({Action.REQUEST_DOCUMENTS, Action.ESCALATE})
+# The most cases one bulk resolution may end, per action: dismissing a wave of false positives
+# is routine, acting against accounts in bulk is not.
+BULK_CAPS: dict[Action, int] = {
+    Action.APPROVE: 25,
+    Action.DISMISS: 25,
+    Action.REMOVE_REVIEW: 15,
+    Action.REJECT_VERIFICATION: 10,
+    Action.HOLD_ACCOUNT: 10,
+}
 LABELS: dict[Action, str] = {
     Action.APPROVE: "dismissed",
     Action.DISMISS: "dismissed",
@@ -325,13 +334,19 @@ def bulk_resolve(conn: Connection, case_ids: Sequence[int], staff: HasRole,
                  resolution: Resolution, now: datetime | None = None,
                  qa: QaSettings | None = None) -> BulkResult:
     """Resolve many cases with one reason; cases another person holds or that cannot end so
-    are skipped with the reason. Severe (four-eyes) and non-final actions are refused."""
+    are skipped with the reason. Severe (four-eyes) and non-final actions are refused, and so
+    is a selection larger than the action's cap (``BULK_CAPS``)."""
     now = as_utc(now or datetime.now(UTC))
     require(staff, Permission.BULK_RESOLVE)
     if resolution.action in FOUR_EYES or resolution.action in NOT_FINAL:
         raise CaseError(f"{resolution.action.value} cannot be applied in bulk")
+    wanted = sorted(set(case_ids))
+    cap = BULK_CAPS.get(resolution.action, 0)
+    if len(wanted) > cap:
+        raise CaseError(f"{resolution.action.value} applies to at most {cap} cases at once, "
+                        f"not {len(wanted)}: split the selection")
     result = BulkResult()
-    for case_id in sorted(set(case_ids)):
+    for case_id in wanted:
         case = load_case(conn, case_id, for_update=True)
         holder = case.holder(now)
         if case.status in (CaseStatus.RESOLVED, CaseStatus.WAITING_ON_USER,

@@ -89,7 +89,8 @@ def _payload(kind: str, event_id: str, subject: str, other: str, at: datetime,
         return {**base, "complainant_id": other, "respondent_id": subject,
                 "complainant_role": "freelancer", "respondent_role": "client",
                 "category": "non_payment", "amount_in_dispute": amount, "escrow_state": "funded",
-                "description": "The milestone was submitted weeks ago and is still not released."}
+                "description": "The milestone was submitted weeks ago and is still not released.",
+                "evidence_refs": [f"att-{event_id}"]}
     return {**base, "freelancer_id": subject, "referee": {
                 "name": "Pat Lee", "email": f"pat{rng.randint(1, 999)}@gmail.com",
                 "company": "Acme Corp"},

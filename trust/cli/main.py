@@ -40,6 +40,7 @@ def migrate_command() -> None:
 def _register() -> None:
     # Each area owns one module exposing ``register(app)``; the list is the CLI's table of contents.
     from trust.cli import (
+        account_commands,
         api_commands,
         bench_commands,
         case_commands,
@@ -58,7 +59,7 @@ def _register() -> None:
     for module in (schema_commands, simulate_commands, intake_commands, pipeline_commands,
                    rules_commands, bench_commands, model_commands, staff_commands,
                    dashboard_commands, privacy_commands, case_commands,
-                   dispute_commands, api_commands):
+                   dispute_commands, api_commands, account_commands):
         module.register(app)
 
 

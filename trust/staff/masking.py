@@ -15,7 +15,14 @@ from trust.audit import record_audit
 from trust.errors import CaseError
 from trust.events import INTAKE_TYPES
 from trust.events.personal import personal_fields
-from trust.pii import mask_document, mask_email, mask_ip, mask_opaque, mask_phone
+from trust.pii import (
+    keeps_readable,
+    mask_document,
+    mask_email,
+    mask_ip,
+    mask_opaque,
+    mask_phone,
+)
 from trust.staff.roles import HasRole, Permission, require
 from trust.store.tables import events
 
@@ -42,11 +49,15 @@ def _mask_phones_in_run(match: re.Match[str]) -> str:
     run = match.group(0)
     if sum(ch.isdigit() for ch in run) < 8:
         return run
-    return _PHONE_IN_RUN.sub(lambda m: mask_phone(_SEPARATORS.sub("", m.group(0))), run)
+    text, offset = match.string, match.start()
+    # A date or a piece of an id ('ev-20260227-000123') is not a phone: keep it readable.
+    return _PHONE_IN_RUN.sub(
+        lambda m: m.group(0) if keeps_readable(text, offset + m.start(), offset + m.end())
+        else mask_phone(_SEPARATORS.sub("", m.group(0))), run)
 
 
 def mask_text(text: str) -> str:
-    """Free text with every e-mail address and phone number in it masked (linear time)."""
+    """Free text with its e-mail addresses and phone numbers masked (linear; dates, ids kept)."""
     if "@" in text:
         text = _EMAIL_IN_TEXT.sub(lambda m: mask_email(m.group(0)), text)
     return _PHONE_RUN.sub(_mask_phones_in_run, text)

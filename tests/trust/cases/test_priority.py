@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
+
 from trust.cases.priority import base_priority, priority_at, priority_key
 
 NOW = datetime(2026, 3, 4, 10, tzinfo=UTC)
@@ -46,3 +48,16 @@ def test_the_priority_shown_is_the_base_when_the_case_is_due_now() -> None:
     key = priority_key(60, 3, 0, NOW)
     assert abs(priority_at(key, NOW) - base_priority(60, 3, 0)) < 1e-6
     assert priority_at(key, NOW + timedelta(hours=10)) > priority_at(key, NOW)
+
+
+def test_a_priority_splits_into_parts_that_add_up_with_a_level() -> None:
+    from trust.cases.priority import priority_parts
+
+    due = datetime(2026, 3, 2, tzinfo=UTC)
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    stored = priority_key(80, 3, Decimal("999"), due)
+    parts = priority_parts(80, 3, Decimal("999"), stored, now)
+    assert (parts.risk, parts.severity, round(parts.money), parts.urgency) == (40, 18, 15, -12)
+    assert parts.total == pytest.approx(priority_at(stored, now))
+    assert parts.level == "P2"
+    assert parts.words() == "P2 high: risk 40 + severity 18 + money 15 + SLA -12 = 61"

@@ -186,6 +186,17 @@ def test_bulk_resolve_is_for_leads_and_refuses_severe_actions(
             bulk_resolve(conn, [case_id], ADMIN, Resolution(Action.BLOCK_ACCOUNT, "ban_evasion"))
 
 
+def test_bulk_resolve_refuses_more_cases_than_the_action_allows(
+    store: Store, open_case: OpenCase
+) -> None:
+    from trust.cases.resolution import BULK_CAPS
+
+    cap = BULK_CAPS[Action.HOLD_ACCOUNT]
+    wanted = list(range(1, cap + 2))
+    with transaction(store.engine) as conn, pytest.raises(CaseError, match=f"at most {cap}"):
+        bulk_resolve(conn, wanted, LEAD, Resolution(Action.HOLD_ACCOUNT, "ban_evasion"), NOW)
+
+
 def test_every_change_to_a_case_is_audited_with_before_and_after(
     store: Store, open_case: OpenCase
 ) -> None:

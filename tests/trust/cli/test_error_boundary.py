@@ -67,6 +67,7 @@ BROKEN: dict[str, tuple[list[str], ExitCode]] = {
     "model evaluate-sim": (["--truth", "{tmp}/missing.csv"], ExitCode.UNAVAILABLE),
     "staff add": (["bob", "--role", "analyst"], ExitCode.UNAVAILABLE),
     "staff list": ([], ExitCode.UNAVAILABLE),
+    "accounts find": (["someone@example.com"], ExitCode.UNAVAILABLE),
     "staff set-role": (["bob", "lead"], ExitCode.UNAVAILABLE),
     "staff disable": (["bob"], ExitCode.UNAVAILABLE),
     "staff enable": (["bob"], ExitCode.UNAVAILABLE),
