@@ -466,7 +466,7 @@ def decide_many(pipeline: Pipeline, records: Sequence[RawRecord | Event],
             case_id = result.case_ids.get(event_id)
             answers.append(SingleDecision("recorded", event_id, None, (
                 f"joined case {case_id}" if case_id else
-                "recorded: it joins its dispute when the dispute opens")))
+                "held until its dispute opens")))
         elif event_id in decided:
             row = decided[event_id].to_row()
             row["case_id"] = result.case_ids.get(event_id, decided[event_id].case_id)
