@@ -50,6 +50,7 @@ class SlaSettings(BaseModel):
             "reference_check": 48.0,
             "complaint": 120.0,
             "appeal": 48.0,
+            "ring": 72.0,
         }
     )
     lease_seconds: int = Field(900, gt=0)

@@ -42,6 +42,7 @@ def _register() -> None:
     from trust.cli import (
         bench_commands,
         dashboard_commands,
+        graph_commands,
         intake_commands,
         model_commands,
         pipeline_commands,
@@ -53,7 +54,7 @@ def _register() -> None:
 
     for module in (schema_commands, simulate_commands, intake_commands, pipeline_commands,
                    rules_commands, bench_commands, model_commands, staff_commands,
-                   dashboard_commands):
+                   dashboard_commands, graph_commands):
         module.register(app)
 
 

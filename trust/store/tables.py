@@ -348,3 +348,15 @@ qa_reviews = Table(
     _ts("ruled_at"),
     Index("ix_qa_reviews_status", "status", "selected_at"),
 )
+
+# The members of a cluster case (kind "ring"): every account of the cluster, with the
+# evidence tying it to the others, so the whole cluster is worked and acted on together.
+cluster_members = Table(
+    "cluster_members",
+    metadata,
+    Column("case_id", BigInteger, ForeignKey("cases.id"), primary_key=True),
+    Column("account_id", String(128), primary_key=True),
+    Column("evidence", JSON, nullable=False),
+    _ts("added_at", nullable=False),
+    Index("ix_cluster_members_account", "account_id"),
+)
