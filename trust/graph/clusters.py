@@ -118,6 +118,13 @@ class AccountGraph:
         _, labels = connected_components(matrix, directed=False)
         return labels
 
+    def cluster_labels(self) -> tuple[set[str], np.ndarray]:
+        """Accounts in dense review blocks, and each account's label over strong ties and
+        those blocks (``self.accounts`` order)."""
+        blocks = dense_blocks(self.reviews)
+        return {a for b in blocks for a in b.accounts}, self.components(
+            [b.accounts for b in blocks])
+
     def _beneficiaries(self, members: set[str]) -> set[str]:
         """Outside accounts reviewed by at least ``MIN_MEMBERS`` members of a group."""
         counts: dict[str, int] = defaultdict(int)
@@ -131,9 +138,7 @@ class AccountGraph:
                  suspicious_only: bool = True) -> list[Cluster]:
         """Clusters of strong ties merged with dense review blocks, with the accounts their
         members reviewed together; by default only suspicious ones (see ``Cluster.reasons``)."""
-        blocks = dense_blocks(self.reviews)
-        in_block = {a for b in blocks for a in b.accounts}
-        labels = self.components([b.accounts for b in blocks])
+        in_block, labels = self.cluster_labels()
         groups: dict[int, set[str]] = defaultdict(set)
         for account, label in zip(self.accounts, labels, strict=True):
             groups[int(label)].add(account)
@@ -187,7 +192,7 @@ def graph_features(graph: AccountGraph, risk: dict[str, float],
                    blocked: set[str]) -> dict[str, GraphFeatures]:
     """Per account: component size, degree, neighbours' mean risk, share of blocked
     neighbours, and the review density of its component (0 outside clusters)."""
-    labels = graph.components()
+    _, labels = graph.cluster_labels()
     sizes = np.bincount(labels) if len(labels) else np.array([], dtype=np.int64)
     density: dict[str, float] = {}
     for cluster in graph.clusters(min_members=2, suspicious_only=False):
