@@ -105,7 +105,11 @@ def activate_command(
 def evaluate_command(
     data: Path = typer.Option(..., "--data", help="A labelled CSV or Parquet table."),
     label: str = typer.Option(..., "--label", help="The 0/1 (or two-valued) label column."),
-    id_column: str | None = typer.Option(None, "--id-column", help="A column to ignore."),
+    id_column: str | None = typer.Option(
+        None, "--id-column", help="A column to ignore (the ids --edges refers to)."),
+    edges: Path | None = typer.Option(
+        None, "--edges",
+        help="A CSV with columns src,dst holding --id-column values: graph features join in."),
     label_fraction: float | None = typer.Option(
         None, "--label-fraction", help="Reveal this stratified share of labels to a learned model."
     ),
@@ -120,6 +124,7 @@ def evaluate_command(
     report = evaluate_table(
         load_table(data), label, id_column=id_column, label_fraction=label_fraction,
         seed=seed, detector=detector or settings().model.detector,
+        edges=None if edges is None else load_table(edges),
     )
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2))
