@@ -42,6 +42,7 @@ from trust.store.tables import case_evidence, case_reasons, cases
 
 # Risk of a cluster case by the strongest reason it was found for.
 REASON_RISK = {"dense_review_block": 85.0, "reviews_one_account_together": 80.0,
+               "members_review_one_another": 80.0,
                "shared_identity": 70.0}
 CLUSTER_SEVERITY = 3
 

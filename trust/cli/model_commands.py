@@ -222,6 +222,28 @@ def evaluate_sim_command(
             patterns.add_row(r.kind, p.pattern, str(p.events), f"{p.rules:.0%}",
                              f"{p.model:.0%}", f"{p.combined:.0%}", f"{p.model_only:.0%}")
     console.print(patterns)
+    _print_cluster_coverage(truth)
+
+
+def _print_cluster_coverage(truth: Path) -> None:
+    """Planted rings and bursts against the clusters ``trust graph clusters`` would open."""
+    from models.cluster_coverage import CAUGHT_SHARE, GROUP_PATTERNS, cluster_coverage
+    from trust.cli.context import console, open_store, settings
+
+    with open_store(settings()) as store:
+        coverage = cluster_coverage(store, truth)
+    table = Table(title=f"planted groups as cluster cases (caught: one cluster holds "
+                        f">= {CAUGHT_SHARE:.0%} of the group)",
+                  caption=f"{coverage.clusters} clusters, {coverage.clustered_accounts} "
+                          f"accounts, {coverage.fraud_share:.0%} of them in planted fraud")
+    for column in ("pattern", "groups", "caught", "smallest share held"):
+        table.add_column(column, justify="left" if column == "pattern" else "right")
+    for pattern in GROUP_PATTERNS:
+        caught, planted = coverage.caught(pattern)
+        shares = [g.best_share for g in coverage.groups if g.pattern == pattern]
+        table.add_row(pattern, str(planted), str(caught),
+                      f"{min(shares):.0%}" if shares else "n/a")
+    console.print(table)
 
 
 @bench_app.command("model")

@@ -5,7 +5,8 @@ card, device, phone, e-mail), when they share an IP address and one reviewed the
 when each reviewed the other. Clusters are the connected components of strong ties
 (``scipy.sparse.csgraph``), merged with the dense review blocks of ``trust.graph.peeling``.
 A cluster is suspicious when it has at least ``MIN_MEMBERS`` accounts and a dense review block,
-an account its members reviewed together (the beneficiary, who joins the cluster), or one
+an account its members reviewed together (the beneficiary, who joins the cluster), members
+tied by shared networks who reviewed one another (at least one review per member), or one
 document, card or phone across its members; every member comes with the evidence tying it
 to the others.
 """
@@ -125,6 +126,9 @@ class AccountGraph:
         return {a for b in blocks for a in b.accounts}, self.components(
             [b.accounts for b in blocks])
 
+    def _reviews_inside(self, members: set[str]) -> int:
+        return sum(1 for m in members for e in self.reviewed.get(m, ()) if e in members)
+
     def _beneficiaries(self, members: set[str]) -> set[str]:
         """Outside accounts reviewed by at least ``MIN_MEMBERS`` members of a group."""
         counts: dict[str, int] = defaultdict(int)
@@ -150,6 +154,8 @@ class AccountGraph:
                 reasons.append("dense_review_block")
             if helped:
                 reasons.append("reviews_one_account_together")
+            if self._reviews_inside(members) >= len(members) - 1:
+                reasons.append("members_review_one_another")
             shared = {k for (a, b), kinds in self.kinds.items()
                       if a in members and b in members for k in kinds} & IDENTITY_KINDS
             if shared and len(members) >= min_members:

@@ -69,7 +69,7 @@ def test_a_ring_is_one_case_with_every_member_and_their_reviews(
         actions = [a for (a,) in conn.execute(select(audit_log.c.action).where(
             audit_log.c.target_type == "case", audit_log.c.target_id == str(case_id)))]
     assert (case.kind, case.subject_id) == (RING_KIND, cluster_id)
-    assert case.reason_codes == ["dense_review_block"] and case.evidence_count == len(batch)
+    assert "dense_review_block" in case.reason_codes and case.evidence_count == len(batch)
     assert [m.account_id for m in members] == sorted(RING)
     assert all(any(line.startswith("review ") for line in m.evidence) for m in members)
     assert evidence == {e.event_id for e in batch}

@@ -47,7 +47,7 @@ def test_a_ring_hidden_in_honest_trade_is_one_cluster_with_evidence() -> None:
     clusters = graph.clusters()
     assert len(clusters) == 1
     ring = clusters[0]
-    assert set(ring.members) == set(RING) and ring.reasons == ("dense_review_block",)
+    assert set(ring.members) == set(RING) and "dense_review_block" in ring.reasons
     assert ring.cluster_id == cluster_id_of(RING)
     assert any(line.startswith("review rv-") for line in ring.evidence("ring0"))
 
