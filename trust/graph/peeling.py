@@ -7,7 +7,9 @@ nearly every pair of members traded, and every pair has partners in common. Peel
 removes each pair of accounts that traded (in either direction) unless it closes at least
 ``min_triangles`` triangles with pairs still in the graph; what survives, split into
 connected groups, are the dense blocks (Cohen, "Trusses: cohesive subgraphs for social
-network analysis", 2008).
+network analysis", 2008). Farms that split each person into a client and a freelancer
+account trade as a dense bipartite block instead, without triangles: the same peeling on
+four-cycles (a bitruss, Zou, "Bitruss decomposition of bipartite graphs", 2016) finds them.
 """
 
 from __future__ import annotations
@@ -51,11 +53,46 @@ def _truss(pairs: set[tuple[str, str]], min_triangles: int) -> set[tuple[str, st
     return alive
 
 
+def _squares(adjacent: dict[str, set[str]], a: str, b: str) -> int:
+    """Four-cycles a-b-c-d-a through the pair (a, b)."""
+    return sum(len((adjacent[a] & adjacent[c]) - {b}) for c in adjacent[b] if c != a)
+
+
+def _bitruss(pairs: set[tuple[str, str]], min_squares: int,
+             min_share: float) -> set[tuple[str, str]]:
+    adjacent: dict[str, set[str]] = defaultdict(set)
+    for a, b in pairs:
+        adjacent[a].add(b)
+        adjacent[b].add(a)
+    alive = set(pairs)
+    doubtful = set(alive)
+    while doubtful:
+        a, b = doubtful.pop()
+        if (a, b) not in alive:
+            continue
+        squares = _squares(adjacent, a, b)
+        possible = (len(adjacent[a]) - 1) * (len(adjacent[b]) - 1)
+        if squares >= min_squares and squares >= min_share * possible:
+            continue
+        alive.discard((a, b))
+        adjacent[a].discard(b)
+        adjacent[b].discard(a)
+        # Every pair at either end may have lost squares (or gained share): look again.
+        doubtful.update(pair(a, c) for c in adjacent[a])
+        doubtful.update(pair(b, c) for c in adjacent[b])
+    return alive
+
+
 def dense_blocks(reviews: Iterable[tuple[str, str]], *, min_triangles: int = 1,
+                 min_squares: int = 2, min_square_share: float = 0.3,
                  min_accounts: int = 3) -> list[ReviewBlock]:
-    """Blocks of accounts whose trading pairs each close ``min_triangles`` triangles."""
+    """Blocks of accounts whose trading pairs each close ``min_triangles`` triangles, or —
+    for farms whose client and freelancer accounts are kept apart, which trade as a dense
+    bipartite block without triangles — ``min_squares`` four-cycles that are at least
+    ``min_square_share`` of the four-cycles the two accounts' partners could close (so a
+    popular freelancer's many clients do not make a block)."""
     pairs = {pair(r, e) for r, e in reviews if r != e}
-    core = _truss(pairs, min_triangles)
+    core = _truss(pairs, min_triangles) | _bitruss(pairs, min_squares, min_square_share)
     parent: dict[str, str] = {}
 
     def root(x: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta
 from itertools import permutations
 
@@ -21,11 +22,13 @@ def shared(kind: str, a: str, b: str, day: int = 0) -> Link:
     return Link(first, second, kind, f"{kind}-mask", T0 + timedelta(days=day))
 
 
-def honest_trade(clients: int = 30, freelancers: int = 10) -> list[Link]:
-    """Clients hire freelancers and both sides review each contract: a bipartite graph."""
+def honest_trade(clients: int = 60, freelancers: int = 30) -> list[Link]:
+    """Clients each hire one to three freelancers at random and both sides review each
+    contract: a sparse bipartite graph."""
+    rng = random.Random(4)
     links = []
     for c in range(clients):
-        for f in {c % freelancers, (c * 7 + 3) % freelancers, (c * 3 + 1) % freelancers}:
+        for f in rng.sample(range(freelancers), rng.randint(1, 3)):
             links += [review(f"client{c}", f"free{f}"), review(f"free{f}", f"client{c}")]
     return links
 
@@ -89,3 +92,22 @@ def test_graph_features_describe_size_neighbours_and_density() -> None:
     assert ring0.neighbour_risk == 90.0 / 5
     assert ring0.ring_density > 0.3
     assert features["loner"].degree == 1
+
+
+def test_a_farm_with_client_and_freelancer_accounts_apart_is_a_bipartite_block() -> None:
+    clients = [f"fc{i}" for i in range(5)]
+    workers = [f"fw{i}" for i in range(5)]
+    farm = [review(c, w) for i, c in enumerate(clients) for j, w in enumerate(workers)
+            if i != j and (i + j) % 4]
+    [cluster] = AccountGraph(farm + honest_trade()).clusters()
+    assert set(cluster.members) == set(clients) | set(workers)
+    assert "dense_review_block" in cluster.reasons
+
+
+def test_a_popular_freelancers_clients_are_not_a_block() -> None:
+    # 60 clients each hire one of two popular freelancers and someone else: the stars close
+    # four-cycles with clients who met the same someone else, a small share of what they could.
+    rng = random.Random(9)
+    trade = [review(f"c{i}", f"star{i % 2}") for i in range(60)]
+    trade += [review(f"c{i}", f"small{rng.randrange(40)}") for i in range(60)]
+    assert dense_blocks([(link.a, link.b) for link in trade]) == []
