@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from models.cluster_coverage import GROUP_PATTERNS, cluster_coverage
+from models.cluster_coverage import GROUP_PATTERNS, cluster_coverage, pattern_recall
 from tests.conftest import TEST_SECRET
 from trust.intake import ingest_file
 from trust.settings import Settings
@@ -46,3 +46,14 @@ def test_before_the_rings_traded_there_is_nothing_to_hold(
     coverage = cluster_coverage(store, truth, as_of=datetime(2026, 1, 1))
     assert coverage.clusters == 0
     assert all(g.best_share == 0 for g in coverage.groups)
+
+
+def test_recall_per_pattern_counts_cluster_members_then_and_by_the_end(
+    ringed_world: tuple[Store, Path]
+) -> None:
+    store, truth = ringed_world
+    report = pattern_recall(store, truth)
+    ring = next(p for p in report.patterns if p.pattern == "review_ring")
+    assert ring.events > 0 and 0 < ring.graph <= ring.graph_by_end
+    assert ring.graph_by_end >= 0.8 and ring.either >= ring.decisions
+    assert report.precision["graph"] >= 0.8

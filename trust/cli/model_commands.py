@@ -227,11 +227,17 @@ def evaluate_sim_command(
 
 def _print_cluster_coverage(truth: Path) -> None:
     """Planted rings and bursts against the clusters ``trust graph clusters`` would open."""
-    from models.cluster_coverage import CAUGHT_SHARE, GROUP_PATTERNS, cluster_coverage
+    from models.cluster_coverage import (
+        CAUGHT_SHARE,
+        GROUP_PATTERNS,
+        cluster_coverage,
+        pattern_recall,
+    )
     from trust.cli.context import console, open_store, settings
 
     with open_store(settings()) as store:
         coverage = cluster_coverage(store, truth)
+        recall = pattern_recall(store, truth)
     table = Table(title=f"planted groups as cluster cases (caught: one cluster holds "
                         f">= {CAUGHT_SHARE:.0%} of the group)",
                   caption=f"{coverage.clusters} clusters, {coverage.clustered_accounts} "
@@ -244,6 +250,17 @@ def _print_cluster_coverage(truth: Path) -> None:
         table.add_row(pattern, str(planted), str(caught),
                       f"{min(shares):.0%}" if shares else "n/a")
     console.print(table)
+    routes = Table(title="recall per planted pattern: the pipeline's decisions (review or "
+                         "block), cluster cases (daily clustering, point-in-time), both",
+                   caption="queue precision: " + ", ".join(
+                       f"{k} {v:.0%}" for k, v in recall.precision.items()))
+    for column in ("pattern", "events", "decisions", "cluster then", "either",
+                   "cluster by end"):
+        routes.add_column(column, justify="left" if column == "pattern" else "right")
+    for p in recall.patterns:
+        routes.add_row(p.pattern, str(p.events), f"{p.decisions:.0%}", f"{p.graph:.0%}",
+                       f"{p.either:.0%}", f"{p.graph_by_end:.0%}")
+    console.print(routes)
 
 
 @bench_app.command("model")
