@@ -263,6 +263,33 @@ def _print_cluster_coverage(truth: Path) -> None:
     console.print(routes)
 
 
+@model_app.command("evaluate-text")
+def evaluate_text_command(
+    truth: Path = typer.Option(..., "--truth", help="truth.csv written by `trust simulate`."),
+    kind: str = typer.Option("review", "--kind", help="review or complaint."),
+    label_fraction: float = typer.Option(
+        0.1, "--label-fraction", min=0.01, max=0.9,
+        help="Share of labelled texts the classifier learns from (as if staff decided them)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the label draw."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """The text classifier (TF-IDF character n-grams, linear model) on simulated, ingested
+    texts: learned from a share of labels, measured on the rest, top terms as reasons."""
+    from models.text_model import evaluate_text_model
+    from trust.cli.context import console, open_store, settings
+
+    with open_store(settings()) as store, store.engine.connect() as conn:
+        report = evaluate_text_model(conn, kind, truth, label_fraction, seed)
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=2))
+        return
+    console.print(_metrics_table(
+        f"{kind} texts: learned from {report.learned_from}, measured on the rest",
+        {"text model": report.hidden}))
+    for text, probability, reasons in report.examples:
+        console.print(f"{probability:.2f}  {text}  [dim](because: {', '.join(reasons)})[/]")
+
+
 @bench_app.command("model")
 def bench_model_command(
     rows: int = typer.Option(1_000_000, "--rows", min=1000, help="Synthetic training rows."),
