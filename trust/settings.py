@@ -70,6 +70,13 @@ class QaSettings(BaseModel):
     solo_risk_threshold: float = Field(80.0, ge=0, le=100)
 
 
+class GraphSettings(BaseModel):
+    """The clustering pass that turns suspicious clusters into cluster cases (``trust.graph``)."""
+
+    # Seconds between passes of ``trust graph watch`` (started by ``trust up``); 0 turns it off.
+    interval_s: float = Field(300.0, ge=0)
+
+
 class WorkerSettings(BaseModel):
     """Batching and retry knobs for the dramatiq workers."""
 
@@ -142,6 +149,7 @@ class Settings(BaseSettings):
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     model: ModelSettings = Field(default_factory=ModelSettings)
     qa: QaSettings = Field(default_factory=QaSettings)
+    graph: GraphSettings = Field(default_factory=GraphSettings)
 
     _generated_key: tuple[Path, bytes] | None = PrivateAttr(default=None)
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
-import time
+import signal
+import threading
 from datetime import UTC, datetime
+from types import FrameType
 
 import typer
 from rich.table import Table
@@ -25,38 +27,57 @@ def clusters_command(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Find suspicious clusters (rings, bursts, one person's accounts) and open cluster cases."""
-    from trust.cases.clusters import record_clusters
     from trust.cli.context import console, open_store, settings
-    from trust.graph.clusters import AccountGraph
-    from trust.store import snapshot, transaction
-    from trust.store.graph import graph_links
+    from trust.graph.passes import cluster_pass
 
     moment = as_of.replace(tzinfo=as_of.tzinfo or UTC) if as_of else None
-    started = time.perf_counter()
     with open_store() as store:
-        with snapshot(store.engine) as conn:
-            links = graph_links(conn, moment)
-        found = AccountGraph(links, moment).clusters()
-        cases: dict[str, int] = {}
-        if open_cases and found:
-            with transaction(store.engine) as conn:
-                cases = record_clusters(conn, found, settings(), datetime.now(UTC)).cluster_cases
-    seconds = time.perf_counter() - started
+        done = cluster_pass(store, settings(), as_of=moment, open_cases=open_cases)
     if as_json:
         console.print_json(json.dumps([
-            {"cluster_id": c.cluster_id, "case_id": cases.get(c.cluster_id),
+            {"cluster_id": c.cluster_id, "case_id": done.cases.get(c.cluster_id),
              "members": list(c.members), "reasons": list(c.reasons),
              "reviews_inside": c.reviews_inside,
-             "evidence": {m: c.evidence(m) for m in c.members}} for c in found]))
+             "evidence": {m: c.evidence(m) for m in c.members}} for c in done.clusters]))
         return
-    table = Table(title=f"{len(found)} suspicious clusters from {len(links):,} links "
-                        f"({seconds:.2f} s)")
+    table = Table(title=f"{len(done.clusters)} suspicious clusters from {done.links:,} links "
+                        f"(read {done.read_s:.2f} s, clustered {done.cluster_s:.2f} s)")
     for column in ("cluster", "case", "members", "reviews inside", "why"):
         table.add_column(column)
-    for c in found:
-        table.add_row(c.cluster_id, str(cases.get(c.cluster_id, "-")), str(len(c.members)),
+    for c in done.clusters:
+        table.add_row(c.cluster_id, str(done.cases.get(c.cluster_id, "-")), str(len(c.members)),
                       str(c.reviews_inside), ", ".join(c.reasons))
     console.print(table)
+
+
+@graph_app.command("watch")
+def watch_command(
+    every: float | None = typer.Option(
+        None, "--every", min=1.0, help="Seconds between passes (default TRUST_GRAPH__INTERVAL_S)."),
+) -> None:
+    """Run a clustering pass now and then every interval, until SIGINT/SIGTERM."""
+    from trust.cli.context import console, open_store, settings
+    from trust.graph.passes import cluster_pass
+
+    current = settings()
+    interval = every if every is not None else current.graph.interval_s
+    if interval <= 0:
+        console.print("graph watch: TRUST_GRAPH__INTERVAL_S is 0, nothing to do")
+        return
+    stopping = threading.Event()
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        stopping.set()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop)
+    with open_store(current) as store:
+        while not stopping.is_set():
+            done = cluster_pass(store, current)
+            console.print(f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} graph pass: {done.links:,} "
+                          f"links, {len(done.clusters)} clusters, {len(done.cases)} cases "
+                          f"(read {done.read_s:.2f} s, clustered {done.cluster_s:.2f} s)")
+            stopping.wait(interval)
 
 
 def register(app: typer.Typer) -> None:
