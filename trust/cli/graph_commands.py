@@ -80,6 +80,25 @@ def watch_command(
             stopping.wait(interval)
 
 
+
+
+def _bench_graph_command(
+    accounts: int = typer.Option(5000, "--accounts", min=10, help="Simulated honest accounts."),
+    days: int = typer.Option(30, "--days", min=1, help="Simulated days."),
+    seed: int = typer.Option(17, "--seed", help="Simulation seed."),
+) -> None:
+    """Cost of a clustering pass (read links, cluster, open cases) over a simulated store."""
+    from trust.cli.context import console, settings
+    from trust.graph.bench import bench_graph
+
+    with console.status("simulating, ingesting and clustering..."):
+        report = bench_graph(settings(), accounts, days, seed)
+    console.print(report.render())
+
+
 def register(app: typer.Typer) -> None:
-    """Add the graph command group."""
+    """Add the graph command group and ``trust bench graph``."""
+    from trust.cli.bench_commands import bench_app
+
     app.add_typer(graph_app, name="graph")
+    bench_app.command("graph")(_bench_graph_command)

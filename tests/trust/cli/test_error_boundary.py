@@ -68,6 +68,7 @@ BROKEN: dict[str, tuple[list[str], ExitCode]] = {
     "staff reset-password": (["bob"], ExitCode.UNAVAILABLE),
     "graph clusters": (["--dry-run"], ExitCode.UNAVAILABLE),
     "graph watch": (["--every", "1"], ExitCode.UNAVAILABLE),
+    "bench graph": (["--accounts", "1"], ExitCode.USAGE),
     "model evaluate-text": (["--truth", "{tmp}/missing.csv"], ExitCode.UNAVAILABLE),
 }
 # These start process supervisors (signal handlers, child processes): run them for real.
