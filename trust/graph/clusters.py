@@ -83,6 +83,10 @@ class AccountGraph:
             self.kinds[pair(link.a, link.b)].setdefault(link.kind, link.detail)
         self.accounts = sorted({a for p in self.kinds for a in p})
         self.index = {a: i for i, a in enumerate(self.accounts)}
+        self.partners: dict[str, set[str]] = defaultdict(set)
+        for a, b in self.kinds:
+            self.partners[a].add(b)
+            self.partners[b].add(a)
 
     def strong(self, a: str, b: str) -> bool:
         """Whether the pair is tied strongly enough to put both in one cluster: a strong
@@ -97,11 +101,11 @@ class AccountGraph:
 
     def neighbours(self) -> dict[str, set[str]]:
         """Every account's linked accounts (any kind of link)."""
-        out: dict[str, set[str]] = defaultdict(set)
-        for a, b in self.kinds:
-            out[a].add(b)
-            out[b].add(a)
-        return out
+        return self.partners
+
+    def _pairs_inside(self, members: set[str]) -> list[tuple[str, str]]:
+        """The linked pairs with both accounts in ``members`` (each once)."""
+        return [(a, b) for a in members for b in self.partners.get(a, ()) if a < b and b in members]
 
     def components(self, extra_groups: Sequence[Iterable[str]] = ()) -> np.ndarray:
         """Component label of each account (``self.accounts`` order) over strong ties."""
@@ -148,6 +152,8 @@ class AccountGraph:
             groups[int(label)].add(account)
         found = []
         for members in groups.values():
+            if len(members) < 2:
+                continue
             helped = self._beneficiaries(members)
             reasons = []
             if members & in_block:
@@ -156,8 +162,8 @@ class AccountGraph:
                 reasons.append("reviews_one_account_together")
             if self._reviews_inside(members) >= len(members) - 1:
                 reasons.append("members_review_one_another")
-            shared = {k for (a, b), kinds in self.kinds.items()
-                      if a in members and b in members for k in kinds} & IDENTITY_KINDS
+            shared = {k for p in self._pairs_inside(members) for k in self.kinds[p]
+                      } & IDENTITY_KINDS
             if shared and len(members) >= min_members:
                 reasons.append("shared_identity")
             everyone = members | helped
@@ -167,13 +173,13 @@ class AccountGraph:
 
     def _cluster(self, members: set[str], reasons: tuple[str, ...]) -> Cluster:
         ties: dict[str, list[Tie]] = defaultdict(list)
-        for (a, b), kinds in self.kinds.items():
-            if a in members and b in members:
-                names = tuple(sorted(kinds))
-                details = tuple(kinds[k] for k in names)
-                ties[a].append(Tie(b, names, details))
-                ties[b].append(Tie(a, names, details))
-        reviews = sum(1 for r, e in self.reviews if r in members and e in members)
+        for a, b in sorted(self._pairs_inside(members)):
+            kinds = self.kinds[(a, b)]
+            names = tuple(sorted(kinds))
+            details = tuple(kinds[k] for k in names)
+            ties[a].append(Tie(b, names, details))
+            ties[b].append(Tie(a, names, details))
+        reviews = self._reviews_inside(members)
         size = len(members)
         return Cluster(cluster_id_of(members), tuple(sorted(members)),
                        {m: tuple(t) for m, t in ties.items()}, reviews,
