@@ -17,6 +17,7 @@ KIND_WORDS = {
     "reference_check": "Reference",
     "complaint": "Complaint",
     "appeal": "Appeal",
+    "ring": "Cluster",
 }
 STATUS_WORDS = {
     "open": "Open",

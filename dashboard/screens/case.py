@@ -10,6 +10,7 @@ from dashboard.components.appeal import appeal_form, appeal_outcome, appeal_summ
 from dashboard.components.case_actions import sla_editor, waiting_panel
 from dashboard.components.case_table import KIND_WORDS, STATUS_WORDS
 from dashboard.components.claim import claim_controls
+from dashboard.components.cluster import cluster_members
 from dashboard.components.evidence import evidence_item
 from dashboard.components.history import audit_table, links_table, timeline_tables
 from dashboard.components.resolution import proposal_panel, resolution_form, resolution_words
@@ -20,6 +21,7 @@ from trust.cases import CaseStatus
 from trust.cases.workflow import add_note
 from trust.errors import CaseError
 from trust.staff import Permission
+from trust.store.clusters import RING_KIND
 
 member = session.current_staff()
 db = session.database_key()
@@ -76,7 +78,10 @@ with why:
 with timeline:
     timeline_tables(case.subject_id, cached.timeline(db, case.subject_id))
 with linked:
-    links_table(cached.links(db, case.subject_id))
+    if case.kind == RING_KIND:
+        cluster_members(member, case.id, cached.cluster_members(db, case.id))
+    else:
+        links_table(cached.links(db, case.subject_id))
 with notes:
     for note in detail.notes:
         st.markdown(f"**{note['author']}** · {note['created_at']:%Y-%m-%d %H:%M}  \n"
