@@ -22,6 +22,7 @@ from trust.staff import Role, StaffMember
 from trust.store import Store, transaction
 from trust.store.accounts import account_statuses, record_accounts, record_batch_identifiers
 from trust.store.clusters import RING_KIND, members_of
+from trust.store.enforcements import current_enforcement
 from trust.store.events import insert_events
 from trust.store.graph import graph_links
 from trust.store.tables import audit_log, case_evidence, cases
@@ -111,3 +112,22 @@ def test_members_are_held_together_and_blocked_only_with_a_second_lead(
 def test_a_case_without_members_is_not_a_cluster_case(store: Store) -> None:
     with transaction(store.engine) as conn, pytest.raises(CaseError, match="not a cluster"):
         act_on_cluster(conn, LEAD, 999, EnforcementState.HOLD, "ring", NOW)
+
+
+def test_resolving_a_cluster_case_with_a_block_blocks_every_member_after_approval(
+    store: Store, settings: Settings
+) -> None:
+    from trust.cases import Action, Resolution, approve_proposal, claim, resolve
+
+    store_events(store, settings, ring_reviews(RING))
+    [case_id] = find_and_record(store, settings).values()
+    with transaction(store.engine) as conn:
+        claim(conn, case_id, ANALYST, NOW, timedelta(minutes=15))
+        resolve(conn, case_id, ANALYST, Resolution(Action.BLOCK_ACCOUNT, "fake_review"), NOW)
+        assert set(account_statuses(conn, RING).values()) == {"active"}
+        approve_proposal(conn, case_id, LEAD, NOW)
+        assert set(account_statuses(conn, RING).values()) == {"blocked"}
+        # The cluster id the case is keyed by is not an account: nothing is enforced on it.
+        cluster_id = conn.execute(select(cases.c.subject_id).where(
+            cases.c.id == case_id)).scalar_one()
+        assert current_enforcement(conn, cluster_id) is None
