@@ -10,6 +10,8 @@ connected groups, are the dense blocks (Cohen, "Trusses: cohesive subgraphs for 
 network analysis", 2008). Farms that split each person into a client and a freelancer
 account trade as a dense bipartite block instead, without triangles: the same peeling on
 four-cycles (a bitruss, Zou, "Bitruss decomposition of bipartite graphs", 2016) finds them.
+A farm that trades only with itself, however sparsely, is a small closed community apart
+from the one large market honest trade forms: its 2-core is a block too.
 """
 
 from __future__ import annotations
@@ -83,6 +85,41 @@ def _bitruss(pairs: set[tuple[str, str]], min_squares: int,
     return alive
 
 
+# A trading community cut off from the rest of the marketplace counts up to this many accounts.
+MAX_CLOSED_COMMUNITY = 60
+
+
+def _closed_communities(pairs: set[tuple[str, str]], max_size: int) -> set[tuple[str, str]]:
+    """Pairs inside the 2-core of small connected components of the trade graph.
+
+    Honest trade forms one large connected market around popular freelancers; accounts that
+    trade only among themselves, each with two partners or more, are a closed community
+    however sparse their block is (every member on its own device, no triangles)."""
+    adjacent: dict[str, set[str]] = defaultdict(set)
+    for a, b in pairs:
+        adjacent[a].add(b)
+        adjacent[b].add(a)
+    cores: set[str] = set()
+    seen: set[str] = set()
+    for start in adjacent:
+        if start in seen:
+            continue
+        component, stack = set(), [start]
+        while stack:
+            node = stack.pop()
+            if node not in component:
+                component.add(node)
+                stack.extend(adjacent[node] - component)
+        seen |= component
+        if len(component) > max_size:
+            continue
+        core = set(component)
+        while weak := {n for n in core if len(adjacent[n] & core) < 2}:
+            core -= weak
+        cores |= core
+    return {p for p in pairs if p[0] in cores and p[1] in cores}
+
+
 def dense_blocks(reviews: Iterable[tuple[str, str]], *, min_triangles: int = 1,
                  min_squares: int = 2, min_square_share: float = 0.3,
                  min_accounts: int = 3) -> list[ReviewBlock]:
@@ -90,9 +127,11 @@ def dense_blocks(reviews: Iterable[tuple[str, str]], *, min_triangles: int = 1,
     for farms whose client and freelancer accounts are kept apart, which trade as a dense
     bipartite block without triangles — ``min_squares`` four-cycles that are at least
     ``min_square_share`` of the four-cycles the two accounts' partners could close (so a
-    popular freelancer's many clients do not make a block)."""
+    popular freelancer's many clients do not make a block); or a small closed community
+    (see ``_closed_communities``)."""
     pairs = {pair(r, e) for r, e in reviews if r != e}
-    core = _truss(pairs, min_triangles) | _bitruss(pairs, min_squares, min_square_share)
+    core = (_truss(pairs, min_triangles) | _bitruss(pairs, min_squares, min_square_share)
+            | _closed_communities(pairs, MAX_CLOSED_COMMUNITY))
     parent: dict[str, str] = {}
 
     def root(x: str) -> str:

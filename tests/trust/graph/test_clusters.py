@@ -111,3 +111,12 @@ def test_a_popular_freelancers_clients_are_not_a_block() -> None:
     trade = [review(f"c{i}", f"star{i % 2}") for i in range(60)]
     trade += [review(f"c{i}", f"small{rng.randrange(40)}") for i in range(60)]
     assert dense_blocks([(link.a, link.b) for link in trade]) == []
+
+
+def test_a_sparse_farm_trading_only_with_itself_is_a_closed_community() -> None:
+    # Six accounts in a loop of trades: no triangle, no four-cycle, nobody outside.
+    loop = [f"loop{i}" for i in range(6)]
+    farm = [review(loop[i], loop[(i + 1) % 6]) for i in range(6)]
+    island = [review(f"buyer{i}", "lonely-freelancer") for i in range(5)]  # a star: no cycle
+    [cluster] = AccountGraph(farm + island + honest_trade()).clusters()
+    assert set(cluster.members) == set(loop) and "dense_review_block" in cluster.reasons
