@@ -102,12 +102,15 @@ def _attach(conn: Connection, case_id: int, cluster: Cluster, now: datetime) -> 
     risk = max(case.risk_score, _risk(cluster))
     count = conn.execute(select(func.count()).select_from(case_evidence)
                          .where(case_evidence.c.case_id == case_id)).scalar_one()
+    opened = case.version == 1
+    if not opened and not fresh and count == case.evidence_count and codes == case.reason_codes:
+        # The periodic pass found the cluster as it was: nothing to change or audit.
+        return 0
     conn.execute(update(cases).where(cases.c.id == case_id).values(
         reason_codes=codes, risk_score=risk, evidence_count=count, updated_at=now,
         priority=priority_key(risk, max(case.severity, CLUSTER_SEVERITY),
                               case.money_at_stake, case.sla_due_at),
         version=cases.c.version + 1))
-    opened = case.version == 1
     record_audit(conn, actor=SYSTEM_ACTOR,
                  action="cluster_case_opened" if opened else "cluster_members_added",
                  target_type="case", target_id=case_id, at=now,

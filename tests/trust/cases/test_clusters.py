@@ -86,7 +86,12 @@ def test_finding_the_ring_again_joins_its_case_and_adds_new_members(
     store_events(store, settings, [e for e in ring_reviews(grown, start=100)
                                    if "acct-ring-new" in e.account_ids])
     assert list(find_and_record(store, settings).values()) == [first]
+    assert list(find_and_record(store, settings).values()) == [first]  # nothing new this time
     with store.engine.connect() as conn:
+        actions = [a for (a,) in conn.execute(select(audit_log.c.action).where(
+            audit_log.c.target_type == "case", audit_log.c.target_id == str(first))
+            .order_by(audit_log.c.id))]
+        assert actions == ["cluster_case_opened", "cluster_members_added"]
         assert [m.account_id for m in members_of(conn, first)] == sorted(grown)
         assert conn.execute(select(cases.c.id).where(cases.c.kind == RING_KIND)).all() == [
             (first,)]
