@@ -40,6 +40,7 @@ from trust.rules.pack import load_pack
 from trust.staff import get_staff
 from trust.store import transaction
 from trust.store.appeals import AppealRecord, appeals_of_decisions
+from trust.store.clusters import ClusterMember, members_of
 from trust.store.enforcements import (
     current_enforcement,
     enforcement_history_of,
@@ -112,6 +113,13 @@ def timeline(db: str, account_id: str) -> dict[str, Any]:
     """An account's events (with decisions) and cases, newest first."""
     with transaction(_engine(db)) as conn:
         return subject_timeline(conn, account_id)
+
+
+@st.cache_data(ttl=DETAIL_TTL, show_spinner=False)
+def cluster_members(db: str, case_id: int) -> list[ClusterMember]:
+    """The members of a cluster case with the evidence tying each one."""
+    with transaction(_engine(db)) as conn:
+        return members_of(conn, case_id)
 
 
 @st.cache_data(ttl=DETAIL_TTL, show_spinner=False)

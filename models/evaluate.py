@@ -21,6 +21,7 @@ from sklearn.model_selection import train_test_split
 
 from models.anomaly import AnomalyModel
 from models.detectors import make_detector
+from models.graph_features import adjacency, labelled_ids, with_neighbour_risk, with_structure
 from models.learned import LearnedModel
 from trust.errors import ModelError
 
@@ -134,6 +135,17 @@ def prepare_table(
     return numeric.reset_index(drop=True), y, notices
 
 
+def _with_graph(frame: pd.DataFrame, label: str, id_column: str | None, edges: pd.DataFrame,
+                features: pd.DataFrame, detector: str, seed: int, notices: list[str]
+                ) -> tuple[AnomalyModel, np.ndarray[Any, Any], pd.DataFrame]:
+    graph = adjacency(labelled_ids(frame, label, id_column), edges, notices)
+    features = with_structure(features, graph)
+    first = AnomalyModel.train("table", features, make_detector(detector, random_state=seed))
+    features = with_neighbour_risk(features, graph, first.score_frame(features))
+    model = AnomalyModel.train("table", features, make_detector(detector, random_state=seed))
+    return model, model.score_frame(features), features
+
+
 def evaluate_table(
     frame: pd.DataFrame,
     label: str,
@@ -142,11 +154,19 @@ def evaluate_table(
     label_fraction: float | None = None,
     seed: int = 0,
     detector: str = "isolation_forest",
+    edges: pd.DataFrame | None = None,
 ) -> EvaluationReport:
-    """Fit the detector on all rows without labels; optionally learn from a revealed fraction."""
+    """Fit the detector on all rows without labels; optionally learn from a revealed fraction.
+
+    With ``edges`` (columns ``src``, ``dst`` holding ids), graph features join the table and
+    a second pass adds each row's neighbours' mean first-pass score (see graph_features).
+    """
     features, y, notices = prepare_table(frame, label, id_column)
     model = AnomalyModel.train("table", features, make_detector(detector, random_state=seed))
     anomaly = model.score_frame(features)
+    if edges is not None:
+        model, anomaly, features = _with_graph(frame, label, id_column, edges, features,
+                                               detector, seed, notices)
     unsupervised = ranking_metrics(y, anomaly)
     if unsupervised.roc_auc < 0.5:
         notices.append(

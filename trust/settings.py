@@ -51,6 +51,7 @@ class SlaSettings(BaseModel):
             "reference_check": 48.0,
             "complaint": 120.0,
             "appeal": 48.0,
+            "ring": 72.0,
         }
     )
     lease_seconds: int = Field(900, gt=0)
@@ -89,6 +90,13 @@ class AttachmentSettings(BaseModel):
             raise ValueError("TRUST_ATTACHMENTS__URL_TEMPLATE must be an https:// address "
                              "containing {ref}")
         return value
+
+
+class GraphSettings(BaseModel):
+    """The clustering pass that turns suspicious clusters into cluster cases (``trust.graph``)."""
+
+    # Seconds between passes of ``trust graph watch`` (started by ``trust up``); 0 turns it off.
+    interval_s: float = Field(300.0, ge=0)
 
 
 class WorkerSettings(BaseModel):
@@ -223,6 +231,7 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
     attachments: AttachmentSettings = Field(default_factory=AttachmentSettings)
+    graph: GraphSettings = Field(default_factory=GraphSettings)
 
     _generated_key: tuple[Path, bytes] | None = PrivateAttr(default=None)
 

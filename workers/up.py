@@ -96,6 +96,11 @@ DASHBOARD_FLAGS = (
 )
 
 
+def graph_watch_command() -> list[str]:
+    """The clustering pass that keeps cluster cases up to date (``trust graph watch``)."""
+    return [sys.executable, "-m", "trust.cli.main", "graph", "watch"]
+
+
 def dashboard_command(settings: Settings) -> list[str]:
     """The Streamlit command line, bound to loopback (or the configured bind host)."""
     return [
@@ -181,6 +186,10 @@ def run_up(settings: Settings, options: UpOptions, say: Callable[[str], None]) -
             name = f"worker-{number + 1}"
             supervisor.add(name, worker_command(options.threads), env, log=logs / f"{name}.log")
         say(f"workers    {_fleet(options.processes, options.threads)} (JSON logs in {logs})")
+        if settings.graph.interval_s > 0:
+            supervisor.add("graph", graph_watch_command(), env, log=logs / "graph.log")
+            say(f"graph      clustering pass every {settings.graph.interval_s:g} s "
+                "(cluster cases)")
         if options.dashboard and DASHBOARD_APP.exists():
             supervisor.add("dashboard", dashboard_command(settings), env,
                            log=logs / "dashboard.log")

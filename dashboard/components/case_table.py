@@ -20,6 +20,7 @@ KIND_WORDS = {
     "complaint": "Complaint",
     "appeal": "Appeal",
     "dispute": "Dispute",
+    "ring": "Cluster",
 }
 STATUS_WORDS = {
     "open": "Open",

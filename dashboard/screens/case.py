@@ -11,6 +11,7 @@ from dashboard.components.case_actions import sla_editor, waiting_panel
 from dashboard.components.case_table import KIND_WORDS, STATUS_WORDS
 from dashboard.components.claim import claim_controls
 from dashboard.components.dispute import dispute_panel, staff_may_decide
+from dashboard.components.cluster import cluster_members
 from dashboard.components.evidence import evidence_item
 from dashboard.components.history import audit_table, linked_table, timeline_tables
 from dashboard.components.next_case import claim_next_button
@@ -28,6 +29,7 @@ from trust.cases.priority import priority_parts
 from trust.cases.workflow import add_note
 from trust.errors import CaseError
 from trust.staff import Permission
+from trust.store.clusters import RING_KIND
 
 member = session.current_staff()
 db = session.database_key()
@@ -98,7 +100,10 @@ with why:
 with timeline:
     timeline_tables(case.subject_id, cached.timeline(db, case.subject_id))
 with linked:
-    linked_table(groups)
+    if case.kind == RING_KIND:
+        cluster_members(member, case.id, cached.cluster_members(db, case.id))
+    else:
+        linked_table(groups)
 with notes:
     for note in detail.notes:
         st.markdown(f"**{note['author']}** · {note['created_at']:%Y-%m-%d %H:%M}  \n"

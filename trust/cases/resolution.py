@@ -52,6 +52,7 @@ from trust.errors import CaseError, ClaimConflictError, FourEyesError
 from trust.qa.sampling import consider_for_qa
 from trust.settings import QaSettings
 from trust.staff.roles import HasRole, Permission, require
+from trust.store.clusters import RING_KIND, members_of
 from trust.store.tables import DISPUTE_KIND, case_evidence, events
 from trust.webhooks import emit_case_resolved
 
@@ -198,16 +199,19 @@ def _finish(conn: Connection, case: Case, res: Resolution, *, by: str, now: date
 
 def _enforce(conn: Connection, case: Case, res: Resolution, label: str, *, by: str,
              now: datetime) -> None:
-    """Hold or block the account, or lift what this case's flags imposed (see
-    ``trust.enforcement_actions.apply_case_outcome``)."""
+    """Hold or block the account — every member's, for a cluster case — or lift what this
+    case's flags imposed (see ``trust.enforcement_actions.apply_case_outcome``)."""
     effect = ACCOUNT_EFFECTS.get(res.action)
     evidence = conn.execute(select(case_evidence.c.event_id)
                             .where(case_evidence.c.case_id == case.id)).scalars().all()
-    apply_case_outcome(conn, account_id=case.subject_id, case_id=case.id,
-                       effect=EnforcementState(effect) if effect else None,
-                       dismissed=label == "dismissed", evidence_event_ids=evidence,
-                       reason=f"case {case.id}: {res.action.value} ({res.reason_code})",
-                       actor=by, now=now)
+    accounts = ([m.account_id for m in members_of(conn, case.id)] if case.kind == RING_KIND
+                else [case.subject_id])
+    for account_id in accounts:
+        apply_case_outcome(conn, account_id=account_id, case_id=case.id,
+                           effect=EnforcementState(effect) if effect else None,
+                           dismissed=label == "dismissed", evidence_event_ids=evidence,
+                           reason=f"case {case.id}: {res.action.value} ({res.reason_code})",
+                           actor=by, now=now)
 
 
 def _dispute_record(conn: Connection, case_id: int) -> dict[str, Any]:

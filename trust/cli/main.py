@@ -46,6 +46,7 @@ def _register() -> None:
         case_commands,
         dashboard_commands,
         dispute_commands,
+        graph_commands,
         intake_commands,
         model_commands,
         pipeline_commands,
@@ -59,7 +60,7 @@ def _register() -> None:
     for module in (schema_commands, simulate_commands, intake_commands, pipeline_commands,
                    rules_commands, bench_commands, model_commands, staff_commands,
                    dashboard_commands, privacy_commands, case_commands,
-                   dispute_commands, api_commands, account_commands):
+                   dispute_commands, api_commands, account_commands, graph_commands):
         module.register(app)
 
 

@@ -105,7 +105,11 @@ def activate_command(
 def evaluate_command(
     data: Path = typer.Option(..., "--data", help="A labelled CSV or Parquet table."),
     label: str = typer.Option(..., "--label", help="The 0/1 (or two-valued) label column."),
-    id_column: str | None = typer.Option(None, "--id-column", help="A column to ignore."),
+    id_column: str | None = typer.Option(
+        None, "--id-column", help="A column to ignore (the ids --edges refers to)."),
+    edges: Path | None = typer.Option(
+        None, "--edges",
+        help="A CSV with columns src,dst holding --id-column values: graph features join in."),
     label_fraction: float | None = typer.Option(
         None, "--label-fraction", help="Reveal this stratified share of labels to a learned model."
     ),
@@ -120,6 +124,7 @@ def evaluate_command(
     report = evaluate_table(
         load_table(data), label, id_column=id_column, label_fraction=label_fraction,
         seed=seed, detector=detector or settings().model.detector,
+        edges=None if edges is None else load_table(edges),
     )
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2))
@@ -217,6 +222,72 @@ def evaluate_sim_command(
             patterns.add_row(r.kind, p.pattern, str(p.events), f"{p.rules:.0%}",
                              f"{p.model:.0%}", f"{p.combined:.0%}", f"{p.model_only:.0%}")
     console.print(patterns)
+    _print_cluster_coverage(truth)
+
+
+def _print_cluster_coverage(truth: Path) -> None:
+    """Planted rings and bursts against the clusters ``trust graph clusters`` would open."""
+    from models.cluster_coverage import (
+        CAUGHT_SHARE,
+        GROUP_PATTERNS,
+        cluster_coverage,
+        pattern_recall,
+    )
+    from trust.cli.context import console, open_store, settings
+
+    with open_store(settings()) as store:
+        coverage = cluster_coverage(store, truth)
+        recall = pattern_recall(store, truth)
+    table = Table(title=f"planted groups as cluster cases (caught: one cluster holds "
+                        f">= {CAUGHT_SHARE:.0%} of the group)",
+                  caption=f"{coverage.clusters} clusters, {coverage.clustered_accounts} "
+                          f"accounts, {coverage.fraud_share:.0%} of them in planted fraud")
+    for column in ("pattern", "groups", "caught", "smallest share held"):
+        table.add_column(column, justify="left" if column == "pattern" else "right")
+    for pattern in GROUP_PATTERNS:
+        caught, planted = coverage.caught(pattern)
+        shares = [g.best_share for g in coverage.groups if g.pattern == pattern]
+        table.add_row(pattern, str(planted), str(caught),
+                      f"{min(shares):.0%}" if shares else "n/a")
+    console.print(table)
+    routes = Table(title="recall per planted pattern: the pipeline's decisions (review or "
+                         "block), cluster cases (daily clustering, point-in-time), both",
+                   caption="queue precision: " + ", ".join(
+                       f"{k} {v:.0%}" for k, v in recall.precision.items()))
+    for column in ("pattern", "events", "decisions", "cluster then", "either",
+                   "cluster by end"):
+        routes.add_column(column, justify="left" if column == "pattern" else "right")
+    for p in recall.patterns:
+        routes.add_row(p.pattern, str(p.events), f"{p.decisions:.0%}", f"{p.graph:.0%}",
+                       f"{p.either:.0%}", f"{p.graph_by_end:.0%}")
+    console.print(routes)
+
+
+@model_app.command("evaluate-text")
+def evaluate_text_command(
+    truth: Path = typer.Option(..., "--truth", help="truth.csv written by `trust simulate`."),
+    kind: str = typer.Option("review", "--kind", help="review or complaint."),
+    label_fraction: float = typer.Option(
+        0.1, "--label-fraction", min=0.01, max=0.9,
+        help="Share of labelled texts the classifier learns from (as if staff decided them)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the label draw."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """The text classifier (TF-IDF character n-grams, linear model) on simulated, ingested
+    texts: learned from a share of labels, measured on the rest, top terms as reasons."""
+    from models.text_model import evaluate_text_model
+    from trust.cli.context import console, open_store, settings
+
+    with open_store(settings()) as store, store.engine.connect() as conn:
+        report = evaluate_text_model(conn, kind, truth, label_fraction, seed)
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=2))
+        return
+    console.print(_metrics_table(
+        f"{kind} texts: learned from {report.learned_from}, measured on the rest",
+        {"text model": report.hidden}))
+    for text, probability, reasons in report.examples:
+        console.print(f"{probability:.2f}  {text}  [dim](because: {', '.join(reasons)})[/]")
 
 
 @bench_app.command("model")

@@ -16,13 +16,17 @@ def simulate_command(
     days: int = typer.Option(30, "--days", min=1, help="Length of the simulated window."),
     seed: int = typer.Option(1, "--seed", help="Random seed: same arguments, same bytes."),
     out: Path = typer.Option(..., "--out", help="Folder for events.jsonl and truth.csv."),
+    adversarial: bool = typer.Option(
+        False, "--adversarial",
+        help="Plant evasive rings, bursts and coercion: own devices and clean IPs, aged "
+             "accounts, roles split between accounts, paraphrased texts, slow drips."),
 ) -> None:
     """Simulate a freelance marketplace: honest activity plus every fraud pattern, with truth."""
     from trust.cli.context import console
     from trust.simulate import PATTERN_RATES, simulate
 
     with console.status("simulating the marketplace..."):
-        summary = simulate(accounts, days, seed, out)
+        summary = simulate(accounts, days, seed, out, adversarial=adversarial)
     kinds = Table(title=f"{summary.events:,} events")
     for column in ("kind", "events", "planted fraud"):
         kinds.add_column(column, justify="right" if column != "kind" else "left")

@@ -79,11 +79,13 @@ def generate_events(
 
 
 def simulate(
-    accounts: int, days: int, seed: int, out_dir: Path, end: datetime = REFERENCE_END
+    accounts: int, days: int, seed: int, out_dir: Path, end: datetime = REFERENCE_END,
+    adversarial: bool = False,
 ) -> SimulationSummary:
-    """Simulate the marketplace and write ``events.jsonl`` and ``truth.csv`` into ``out_dir``."""
+    """Simulate the marketplace and write ``events.jsonl`` and ``truth.csv`` into ``out_dir``;
+    ``adversarial`` plants the evasive versions of the schemes that have one."""
     began = time.perf_counter()
-    world, incidents = build_world(accounts, days, seed, end)
+    world, incidents = build_world(accounts, days, seed, end, adversarial)
     counts = write(out_dir, ordered_events(world))
     return SimulationSummary(
         events_path=out_dir / EVENTS_FILE,

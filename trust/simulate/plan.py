@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 from trust.simulate import fraud_disputes, fraud_identity, fraud_references, fraud_reviews, honest
 from trust.simulate.appeals import appeal_restrictions
+from trust.simulate.fraud_evasive import EVASIVE_SCHEMES
 from trust.simulate.fraud_subtle import subtle_anomaly
 from trust.simulate.schemes import Scheme, incidents
 from trust.simulate.world import NOT_FRAUD, REFERENCE_END, World
@@ -63,9 +64,13 @@ class TruthRow(NamedTuple):
     pattern: str
 
 
-def build_world(accounts: int, days: int, seed: int,
-                end: datetime = REFERENCE_END) -> tuple[World, dict[str, int]]:
-    """Run the whole simulation; returns the world and the incidents planted per pattern."""
+def build_world(accounts: int, days: int, seed: int, end: datetime = REFERENCE_END,
+                adversarial: bool = False) -> tuple[World, dict[str, int]]:
+    """Run the whole simulation; returns the world and the incidents planted per pattern.
+
+    ``adversarial`` plants the evasive version of each scheme that has one
+    (``trust.simulate.fraud_evasive``) instead of the plain one.
+    """
     if accounts < 10 or days < 1:
         raise ValueError("simulate at least 10 accounts over at least 1 day")
     world = World(seed, days, end)
@@ -74,10 +79,11 @@ def build_world(accounts: int, days: int, seed: int,
     honest.trade(world, population)
     honest.seek_references(world, population)
     planted: dict[str, int] = {}
+    schemes = {**SCHEMES, **EVASIVE_SCHEMES} if adversarial else SCHEMES
     for pattern in PATTERNS:
         planted[pattern] = incidents(PATTERN_RATES[pattern], accounts, days)
         for _ in range(planted[pattern]):
-            SCHEMES[pattern](world, population, pattern)
+            schemes[pattern](world, population, pattern)
     appeal_restrictions(world)
     return world, planted
 

@@ -161,3 +161,18 @@ SCAM_TEXTS = (
     "Delivered files were stolen from a public template; account stopped answering.",
     "Took the advance, sent nothing, and blocked me on every channel.",
 )
+
+# Evasive coercion (``trust simulate --adversarial``): the same threats and trades, written
+# the way people actually write them, sharing no wording with the phrasings above.
+EVASIVE_EXTORTION_TEXTS = (
+    "Buyer says my profile score drops to the floor if I don't send back forty percent.",
+    "They threatened to tank my public mark unless the last invoice was waived.",
+    "Customer wants free revisions, else they trash me on my page and reverse the card.",
+    "Was pressured to hand back some money so my profile would not get a poor mark.",
+)
+EVASIVE_COERCED_REVIEW_TEXTS = (
+    "Bumped this up to top marks after they sent back a chunk of the invoice.",
+    "Lowest mark stays here till the cash comes back to my account.",
+    "Top marks as promised for the extra discount on the next job.",
+    "Will fix my score once the invoice is reversed.",
+)

@@ -487,3 +487,15 @@ webhook_deliveries = Table(
     UniqueConstraint("subscription_id", "message_id", name="uq_webhook_deliveries_message"),
     Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
 )
+
+# The members of a cluster case (kind "ring"): every account of the cluster, with the
+# evidence tying it to the others, so the whole cluster is worked and acted on together.
+cluster_members = Table(
+    "cluster_members",
+    metadata,
+    Column("case_id", BigInteger, ForeignKey("cases.id"), primary_key=True),
+    Column("account_id", String(128), primary_key=True),
+    Column("evidence", JSON, nullable=False),
+    _ts("added_at", nullable=False),
+    Index("ix_cluster_members_account", "account_id"),
+)

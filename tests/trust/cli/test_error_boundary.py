@@ -83,6 +83,10 @@ BROKEN: dict[str, tuple[list[str], ExitCode]] = {
     "webhook deliveries": ([], ExitCode.UNAVAILABLE),
     "webhook replay": (["1"], ExitCode.UNAVAILABLE),
     "bench api": (["--concurrency", "0"], ExitCode.USAGE),
+    "graph clusters": (["--dry-run"], ExitCode.UNAVAILABLE),
+    "graph watch": (["--every", "1"], ExitCode.UNAVAILABLE),
+    "bench graph": (["--accounts", "1"], ExitCode.USAGE),
+    "model evaluate-text": (["--truth", "{tmp}/missing.csv"], ExitCode.UNAVAILABLE),
 }
 # These start process supervisors (signal handlers, child processes): run them for real.
 IN_A_SUBPROCESS = {"up", "worker"}

@@ -1,0 +1,59 @@
+"""On a fresh simulated marketplace every planted ring and burst is one cluster case."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from models.cluster_coverage import GROUP_PATTERNS, cluster_coverage, pattern_recall
+from tests.conftest import TEST_SECRET
+from trust.intake import ingest_file
+from trust.settings import Settings
+from trust.simulate import simulate
+from trust.store import Store
+
+
+@pytest.fixture(scope="module")
+def ringed_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, Path]:
+    folder = tmp_path_factory.mktemp("rings")
+    summary = simulate(2500, 30, 913, folder)
+    url = f"sqlite:///{folder / 'trust.db'}"
+    store = Store.open(url)
+    ingest_file(store, summary.events_path, Settings(
+        environment="test", data_dir=folder, database_url=url, secret_key=TEST_SECRET))
+    yield store, summary.truth_path
+    store.close()
+
+
+def test_every_planted_ring_and_burst_is_held_by_one_cluster(
+    ringed_world: tuple[Store, Path]
+) -> None:
+    store, truth = ringed_world
+    coverage = cluster_coverage(store, truth)
+    for pattern in GROUP_PATTERNS:
+        caught, planted = coverage.caught(pattern)
+        assert planted >= 1 and caught == planted, (pattern, coverage.groups)
+    assert coverage.fraud_share >= 0.8
+
+
+def test_before_the_rings_traded_there_is_nothing_to_hold(
+    ringed_world: tuple[Store, Path]
+) -> None:
+    from datetime import datetime
+
+    store, truth = ringed_world
+    coverage = cluster_coverage(store, truth, as_of=datetime(2026, 1, 1))
+    assert coverage.clusters == 0
+    assert all(g.best_share == 0 for g in coverage.groups)
+
+
+def test_recall_per_pattern_counts_cluster_members_then_and_by_the_end(
+    ringed_world: tuple[Store, Path]
+) -> None:
+    store, truth = ringed_world
+    report = pattern_recall(store, truth)
+    ring = next(p for p in report.patterns if p.pattern == "review_ring")
+    assert ring.events > 0 and 0 < ring.graph <= ring.graph_by_end
+    assert ring.graph_by_end >= 0.8 and ring.either >= ring.decisions
+    assert report.precision["graph"] >= 0.8

@@ -1,0 +1,122 @@
+"""The account graph: rings, bursts and one person's accounts are clusters; trade is not."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from itertools import permutations
+
+from trust.graph.clusters import AccountGraph, cluster_id_of, graph_features
+from trust.graph.links import REVIEW, Link, pair
+from trust.graph.peeling import dense_blocks
+
+T0 = datetime(2026, 3, 1)
+
+
+def review(a: str, b: str, day: int = 0) -> Link:
+    return Link(a, b, REVIEW, f"rv-{a}-{b}", T0 + timedelta(days=day))
+
+
+def shared(kind: str, a: str, b: str, day: int = 0) -> Link:
+    first, second = pair(a, b)
+    return Link(first, second, kind, f"{kind}-mask", T0 + timedelta(days=day))
+
+
+def honest_trade(clients: int = 60, freelancers: int = 30) -> list[Link]:
+    """Clients each hire one to three freelancers at random and both sides review each
+    contract: a sparse bipartite graph."""
+    rng = random.Random(4)
+    links = []
+    for c in range(clients):
+        for f in rng.sample(range(freelancers), rng.randint(1, 3)):
+            links += [review(f"client{c}", f"free{f}"), review(f"free{f}", f"client{c}")]
+    return links
+
+
+RING = [f"ring{i}" for i in range(5)]
+
+
+def ring_links() -> list[Link]:
+    return [review(a, b, day=i % 4) for i, (a, b) in enumerate(permutations(RING, 2)) if i % 3]
+
+
+def test_members_reviewing_one_another_are_one_block_and_trade_is_none() -> None:
+    blocks = dense_blocks([(link.a, link.b) for link in ring_links() + honest_trade()])
+    assert [set(b.accounts) for b in blocks] == [set(RING)]
+
+
+def test_a_ring_hidden_in_honest_trade_is_one_cluster_with_evidence() -> None:
+    graph = AccountGraph(ring_links() + honest_trade())
+    clusters = graph.clusters()
+    assert len(clusters) == 1
+    ring = clusters[0]
+    assert set(ring.members) == set(RING) and "dense_review_block" in ring.reasons
+    assert ring.cluster_id == cluster_id_of(RING)
+    assert any(line.startswith("review rv-") for line in ring.evidence("ring0"))
+
+
+def test_puppets_on_shared_devices_reviewing_one_account_bring_it_into_their_cluster() -> None:
+    puppets = [f"puppet{i}" for i in range(6)]
+    links = [review(p, "target") for p in puppets]
+    links += [shared("device", puppets[i], puppets[i + 1]) for i in range(0, 6, 2)]
+    links += [shared("ip", puppets[i], puppets[i + 2]) for i in range(4)]
+    [burst] = AccountGraph(links + honest_trade()).clusters()
+    assert set(burst.members) == {*puppets, "target"}
+    assert burst.reasons == ("reviews_one_account_together",)
+
+
+def test_an_ip_alone_or_two_accounts_on_one_device_make_no_case() -> None:
+    links = [shared("ip", f"home{i}", f"home{i + 1}") for i in range(5)]
+    links += [shared("device", "couple1", "couple2")]
+    assert AccountGraph(links + honest_trade()).clusters() == []
+
+
+def test_one_document_on_three_accounts_is_a_cluster() -> None:
+    links = [shared("document", "dup1", "dup2"), shared("document", "dup2", "dup3")]
+    [cluster] = AccountGraph(links).clusters()
+    assert cluster.members == ("dup1", "dup2", "dup3") and cluster.reasons == ("shared_identity",)
+
+
+def test_the_graph_as_of_a_moment_uses_only_links_that_existed_then() -> None:
+    links = [review(a, b, day=10) for a, b in permutations(RING, 2)]
+    assert AccountGraph(links, as_of=T0 + timedelta(days=5)).clusters() == []
+    assert len(AccountGraph(links, as_of=T0 + timedelta(days=10)).clusters()) == 1
+
+
+def test_graph_features_describe_size_neighbours_and_density() -> None:
+    links = [*ring_links(), shared("device", "ring0", "loner")]
+    features = graph_features(AccountGraph(links), {"ring1": 90.0}, {"ring2"})
+    ring0 = features["ring0"]
+    assert ring0.component_size == 6 and ring0.degree == 5
+    assert ring0.blocked_neighbour_share == 1 / 5
+    assert ring0.neighbour_risk == 90.0 / 5
+    assert ring0.ring_density > 0.3
+    assert features["loner"].degree == 1
+
+
+def test_a_farm_with_client_and_freelancer_accounts_apart_is_a_bipartite_block() -> None:
+    clients = [f"fc{i}" for i in range(5)]
+    workers = [f"fw{i}" for i in range(5)]
+    farm = [review(c, w) for i, c in enumerate(clients) for j, w in enumerate(workers)
+            if i != j and (i + j) % 4]
+    [cluster] = AccountGraph(farm + honest_trade()).clusters()
+    assert set(cluster.members) == set(clients) | set(workers)
+    assert "dense_review_block" in cluster.reasons
+
+
+def test_a_popular_freelancers_clients_are_not_a_block() -> None:
+    # 60 clients each hire one of two popular freelancers and someone else: the stars close
+    # four-cycles with clients who met the same someone else, a small share of what they could.
+    rng = random.Random(9)
+    trade = [review(f"c{i}", f"star{i % 2}") for i in range(60)]
+    trade += [review(f"c{i}", f"small{rng.randrange(40)}") for i in range(60)]
+    assert dense_blocks([(link.a, link.b) for link in trade]) == []
+
+
+def test_a_sparse_farm_trading_only_with_itself_is_a_closed_community() -> None:
+    # Six accounts in a loop of trades: no triangle, no four-cycle, nobody outside.
+    loop = [f"loop{i}" for i in range(6)]
+    farm = [review(loop[i], loop[(i + 1) % 6]) for i in range(6)]
+    island = [review(f"buyer{i}", "lonely-freelancer") for i in range(5)]  # a star: no cycle
+    [cluster] = AccountGraph(farm + island + honest_trade()).clusters()
+    assert set(cluster.members) == set(loop) and "dense_review_block" in cluster.reasons

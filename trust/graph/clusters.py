@@ -1,0 +1,223 @@
+"""Clusters of accounts acting together, found in the account graph as of a moment.
+
+Two accounts are *strongly* tied when they share an identifier of a strong kind (document,
+card, device, phone, e-mail), when they share an IP address and one reviewed the other, or
+when each reviewed the other. Clusters are the connected components of strong ties
+(``scipy.sparse.csgraph``), merged with the dense review blocks of ``trust.graph.peeling``.
+A cluster is suspicious when it has at least ``MIN_MEMBERS`` accounts and a dense review block,
+an account its members reviewed together (the beneficiary, who joins the cluster), members
+tied by shared networks who reviewed one another (at least one review per member), or one
+document, card or phone across its members; every member comes with the evidence tying it
+to the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from trust.graph.links import REVIEW, STRONG_KINDS, WEAK_KINDS, Link, pair
+from trust.graph.peeling import dense_blocks
+from trust.signals.history import utc
+
+MIN_MEMBERS = 3
+# One document, card or phone on three accounts or more is one person with many accounts.
+IDENTITY_KINDS = frozenset({"document", "payment", "phone"})
+
+
+@dataclass(frozen=True, slots=True)
+class Tie:
+    """What ties one member to another member of its cluster."""
+
+    other: str
+    kinds: tuple[str, ...]
+    details: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """Accounts acting together: members, the ties between them, and how dense they are."""
+
+    cluster_id: str
+    members: tuple[str, ...]
+    ties: dict[str, tuple[Tie, ...]] = field(hash=False)
+    reviews_inside: int
+    density: float
+    reasons: tuple[str, ...] = ()
+
+    def evidence(self, member: str) -> list[str]:
+        """One line per tie, for staff: 'device dev-…3f, ip 10.0.…: u123'."""
+        return [f"{', '.join(f'{k} {d}' for k, d in zip(t.kinds, t.details, strict=True))}: "
+                f"{t.other}" for t in self.ties.get(member, ())]
+
+
+def cluster_id_of(members: Iterable[str]) -> str:
+    """A stable name for a set of accounts (its smallest member's hash)."""
+    first = min(members)
+    return "cluster-" + hashlib.sha256(first.encode()).hexdigest()[:12]
+
+
+class AccountGraph:
+    """The links between accounts that existed at ``as_of`` (all of them when None)."""
+
+    def __init__(self, links: Iterable[Link], as_of: datetime | None = None) -> None:
+        self.kinds: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
+        self.reviews: set[tuple[str, str]] = set()
+        self.reviewed: dict[str, set[str]] = defaultdict(set)
+        limit = utc(as_of) if as_of is not None else None
+        for link in links:
+            if limit is not None and link.since > limit:
+                continue
+            if link.a == link.b:
+                continue
+            if link.kind == REVIEW:
+                self.reviews.add((link.a, link.b))
+                self.reviewed[link.a].add(link.b)
+            self.kinds[pair(link.a, link.b)].setdefault(link.kind, link.detail)
+        self.accounts = sorted({a for p in self.kinds for a in p})
+        self.index = {a: i for i, a in enumerate(self.accounts)}
+        self.partners: dict[str, set[str]] = defaultdict(set)
+        for a, b in self.kinds:
+            self.partners[a].add(b)
+            self.partners[b].add(a)
+
+    def strong(self, a: str, b: str) -> bool:
+        """Whether the pair is tied strongly enough to put both in one cluster: a strong
+        identifier; or any shared identifier together with a review between them or a
+        reviewee in common (co-reviewers on one network)."""
+        kinds = self.kinds.get(pair(a, b), {})
+        if kinds.keys() & STRONG_KINDS:
+            return True
+        if not kinds.keys() & WEAK_KINDS:
+            return False
+        return REVIEW in kinds or bool(self.reviewed.get(a, set()) & self.reviewed.get(b, set()))
+
+    def neighbours(self) -> dict[str, set[str]]:
+        """Every account's linked accounts (any kind of link)."""
+        return self.partners
+
+    def _pairs_inside(self, members: set[str]) -> list[tuple[str, str]]:
+        """The linked pairs with both accounts in ``members`` (each once)."""
+        return [(a, b) for a in members for b in self.partners.get(a, ()) if a < b and b in members]
+
+    def components(self, extra_groups: Sequence[Iterable[str]] = ()) -> np.ndarray:
+        """Component label of each account (``self.accounts`` order) over strong ties."""
+        rows, cols = [], []
+        for a, b in self.kinds:
+            if self.strong(a, b):
+                rows.append(self.index[a])
+                cols.append(self.index[b])
+        for group in extra_groups:
+            ids = [self.index[a] for a in group if a in self.index]
+            rows += ids[:1] * (len(ids) - 1)
+            cols += ids[1:]
+        n = len(self.accounts)
+        matrix = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+        _, labels = connected_components(matrix, directed=False)
+        return labels
+
+    def cluster_labels(self) -> tuple[set[str], np.ndarray]:
+        """Accounts in dense review blocks, and each account's label over strong ties and
+        those blocks (``self.accounts`` order)."""
+        blocks = dense_blocks(self.reviews)
+        return {a for b in blocks for a in b.accounts}, self.components(
+            [b.accounts for b in blocks])
+
+    def _reviews_inside(self, members: set[str]) -> int:
+        return sum(1 for m in members for e in self.reviewed.get(m, ()) if e in members)
+
+    def _beneficiaries(self, members: set[str]) -> set[str]:
+        """Outside accounts reviewed by at least ``MIN_MEMBERS`` members of a group."""
+        counts: dict[str, int] = defaultdict(int)
+        for member in members:
+            for reviewee in self.reviewed.get(member, ()):
+                if reviewee not in members:
+                    counts[reviewee] += 1
+        return {a for a, n in counts.items() if n >= MIN_MEMBERS}
+
+    def clusters(self, min_members: int = MIN_MEMBERS, *,
+                 suspicious_only: bool = True) -> list[Cluster]:
+        """Clusters of strong ties merged with dense review blocks, with the accounts their
+        members reviewed together; by default only suspicious ones (see ``Cluster.reasons``)."""
+        in_block, labels = self.cluster_labels()
+        groups: dict[int, set[str]] = defaultdict(set)
+        for account, label in zip(self.accounts, labels, strict=True):
+            groups[int(label)].add(account)
+        found = []
+        for members in groups.values():
+            if len(members) < 2:
+                continue
+            helped = self._beneficiaries(members)
+            reasons = []
+            if members & in_block:
+                reasons.append("dense_review_block")
+            if helped:
+                reasons.append("reviews_one_account_together")
+            if self._reviews_inside(members) >= len(members) - 1:
+                reasons.append("members_review_one_another")
+            shared = {k for p in self._pairs_inside(members) for k in self.kinds[p]
+                      } & IDENTITY_KINDS
+            if shared and len(members) >= min_members:
+                reasons.append("shared_identity")
+            everyone = members | helped
+            if len(everyone) >= min_members and (reasons or not suspicious_only):
+                found.append(self._cluster(everyone, tuple(reasons)))
+        return sorted(found, key=lambda c: c.cluster_id)
+
+    def _cluster(self, members: set[str], reasons: tuple[str, ...]) -> Cluster:
+        ties: dict[str, list[Tie]] = defaultdict(list)
+        for a, b in sorted(self._pairs_inside(members)):
+            kinds = self.kinds[(a, b)]
+            names = tuple(sorted(kinds))
+            details = tuple(kinds[k] for k in names)
+            ties[a].append(Tie(b, names, details))
+            ties[b].append(Tie(a, names, details))
+        reviews = self._reviews_inside(members)
+        size = len(members)
+        return Cluster(cluster_id_of(members), tuple(sorted(members)),
+                       {m: tuple(t) for m, t in ties.items()}, reviews,
+                       reviews / (size * (size - 1)), reasons)
+
+
+@dataclass(frozen=True, slots=True)
+class GraphFeatures:
+    """What the graph says about one account, for rules and the model."""
+
+    component_size: int
+    degree: int
+    neighbour_risk: float
+    blocked_neighbour_share: float
+    ring_density: float
+
+
+NO_GRAPH = GraphFeatures(1, 0, 0.0, 0.0, 0.0)
+
+
+def graph_features(graph: AccountGraph, risk: dict[str, float],
+                   blocked: set[str]) -> dict[str, GraphFeatures]:
+    """Per account: component size, degree, neighbours' mean risk, share of blocked
+    neighbours, and the review density of its component (0 outside clusters)."""
+    _, labels = graph.cluster_labels()
+    sizes = np.bincount(labels) if len(labels) else np.array([], dtype=np.int64)
+    density: dict[str, float] = {}
+    for cluster in graph.clusters(min_members=2, suspicious_only=False):
+        for member in cluster.members:
+            density[member] = cluster.density
+    out = {}
+    for account, others in graph.neighbours().items():
+        label = labels[graph.index[account]]
+        out[account] = GraphFeatures(
+            component_size=int(sizes[label]),
+            degree=len(others),
+            neighbour_risk=float(np.mean([risk.get(o, 0.0) for o in others])),
+            blocked_neighbour_share=sum(o in blocked for o in others) / len(others),
+            ring_density=density.get(account, 0.0),
+        )
+    return out

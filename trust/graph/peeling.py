@@ -1,0 +1,153 @@
+"""Dense blocks of reviews: peeling the review graph down to its triangle-rich core (k-truss).
+
+Ordinary trade is close to bipartite (clients review freelancers and back, on their own
+contracts), so two accounts that reviewed each other rarely share a third partner who
+reviewed both. A review farm, whose members hire and review one another, is the opposite:
+nearly every pair of members traded, and every pair has partners in common. Peeling repeatedly
+removes each pair of accounts that traded (in either direction) unless it closes at least
+``min_triangles`` triangles with pairs still in the graph; what survives, split into
+connected groups, are the dense blocks (Cohen, "Trusses: cohesive subgraphs for social
+network analysis", 2008). Farms that split each person into a client and a freelancer
+account trade as a dense bipartite block instead, without triangles: the same peeling on
+four-cycles (a bitruss, Zou, "Bitruss decomposition of bipartite graphs", 2016) finds them.
+A farm that trades only with itself, however sparsely, is a small closed community apart
+from the one large market honest trade forms: its 2-core is a block too.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from trust.graph.links import pair
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewBlock:
+    """A dense block: its accounts and the trading pairs inside it."""
+
+    accounts: frozenset[str]
+    pairs: int
+
+
+def _truss(pairs: set[tuple[str, str]], min_triangles: int) -> set[tuple[str, str]]:
+    adjacent: dict[str, set[str]] = defaultdict(set)
+    for a, b in pairs:
+        adjacent[a].add(b)
+        adjacent[b].add(a)
+    alive = set(pairs)
+    doubtful = set(alive)
+    while doubtful:
+        a, b = doubtful.pop()
+        if (a, b) not in alive:
+            continue
+        common = adjacent[a] & adjacent[b]
+        if len(common) >= min_triangles:
+            continue
+        alive.discard((a, b))
+        adjacent[a].discard(b)
+        adjacent[b].discard(a)
+        # Pairs that closed a triangle with this one may now fall below the bar.
+        for c in common:
+            doubtful.add(pair(a, c))
+            doubtful.add(pair(b, c))
+    return alive
+
+
+def _squares(adjacent: dict[str, set[str]], a: str, b: str) -> int:
+    """Four-cycles a-b-c-d-a through the pair (a, b)."""
+    return sum(len((adjacent[a] & adjacent[c]) - {b}) for c in adjacent[b] if c != a)
+
+
+def _bitruss(pairs: set[tuple[str, str]], min_squares: int,
+             min_share: float) -> set[tuple[str, str]]:
+    adjacent: dict[str, set[str]] = defaultdict(set)
+    for a, b in pairs:
+        adjacent[a].add(b)
+        adjacent[b].add(a)
+    alive = set(pairs)
+    doubtful = set(alive)
+    while doubtful:
+        a, b = doubtful.pop()
+        if (a, b) not in alive:
+            continue
+        squares = _squares(adjacent, a, b)
+        possible = (len(adjacent[a]) - 1) * (len(adjacent[b]) - 1)
+        if squares >= min_squares and squares >= min_share * possible:
+            continue
+        alive.discard((a, b))
+        adjacent[a].discard(b)
+        adjacent[b].discard(a)
+        # Every pair at either end may have lost squares (or gained share): look again.
+        doubtful.update(pair(a, c) for c in adjacent[a])
+        doubtful.update(pair(b, c) for c in adjacent[b])
+    return alive
+
+
+# A trading community cut off from the rest of the marketplace counts up to this many accounts.
+MAX_CLOSED_COMMUNITY = 60
+
+
+def _closed_communities(pairs: set[tuple[str, str]], max_size: int) -> set[tuple[str, str]]:
+    """Pairs inside the 2-core of small connected components of the trade graph.
+
+    Honest trade forms one large connected market around popular freelancers; accounts that
+    trade only among themselves, each with two partners or more, are a closed community
+    however sparse their block is (every member on its own device, no triangles)."""
+    adjacent: dict[str, set[str]] = defaultdict(set)
+    for a, b in pairs:
+        adjacent[a].add(b)
+        adjacent[b].add(a)
+    cores: set[str] = set()
+    seen: set[str] = set()
+    for start in adjacent:
+        if start in seen:
+            continue
+        component, stack = set(), [start]
+        while stack:
+            node = stack.pop()
+            if node not in component:
+                component.add(node)
+                stack.extend(adjacent[node] - component)
+        seen |= component
+        if len(component) > max_size:
+            continue
+        core = set(component)
+        while weak := {n for n in core if len(adjacent[n] & core) < 2}:
+            core -= weak
+        cores |= core
+    return {p for p in pairs if p[0] in cores and p[1] in cores}
+
+
+def dense_blocks(reviews: Iterable[tuple[str, str]], *, min_triangles: int = 1,
+                 min_squares: int = 2, min_square_share: float = 0.3,
+                 min_accounts: int = 3) -> list[ReviewBlock]:
+    """Blocks of accounts whose trading pairs each close ``min_triangles`` triangles, or —
+    for farms whose client and freelancer accounts are kept apart, which trade as a dense
+    bipartite block without triangles — ``min_squares`` four-cycles that are at least
+    ``min_square_share`` of the four-cycles the two accounts' partners could close (so a
+    popular freelancer's many clients do not make a block); or a small closed community
+    (see ``_closed_communities``)."""
+    pairs = {pair(r, e) for r, e in reviews if r != e}
+    core = (_truss(pairs, min_triangles) | _bitruss(pairs, min_squares, min_square_share)
+            | _closed_communities(pairs, MAX_CLOSED_COMMUNITY))
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in core:
+        parent[root(a)] = root(b)
+    groups: dict[str, set[str]] = defaultdict(set)
+    for account in parent:
+        groups[root(account)].add(account)
+    blocks = []
+    for members in groups.values():
+        if len(members) >= min_accounts:
+            inside = sum(1 for a, b in core if a in members)
+            blocks.append(ReviewBlock(frozenset(members), inside))
+    return sorted(blocks, key=lambda b: min(b.accounts))

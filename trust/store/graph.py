@@ -1,0 +1,65 @@
+"""The account graph's links as stored: shared identifiers and reviews between accounts.
+
+Read in a few queries over ``account_identifiers`` and review events; each link carries the
+event time from which it existed (the later first sighting of the two accounts' shared
+identifier, or the review's ``occurred_at``), so callers can build the graph as of a moment.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from itertools import combinations
+
+from sqlalchemy import Connection, select
+
+from trust.graph.links import (
+    MAX_ACCOUNTS_PER_IDENTIFIER,
+    REVIEW,
+    STRONG_KINDS,
+    WEAK_KINDS,
+    Link,
+    pair,
+)
+from trust.signals.history import utc
+from trust.store.tables import account_identifiers, events
+
+GRAPH_KINDS = tuple(sorted(STRONG_KINDS | WEAK_KINDS))
+
+
+def identifier_links(conn: Connection, as_of: datetime | None = None) -> list[Link]:
+    """Pairs of accounts that showed the same identifier (infrastructure-sized values left out)."""
+    stmt = select(account_identifiers.c.kind, account_identifiers.c.value_hash,
+                  account_identifiers.c.account_id, account_identifiers.c.masked,
+                  account_identifiers.c.first_seen_at).where(
+        account_identifiers.c.kind.in_(GRAPH_KINDS))
+    if as_of is not None:
+        stmt = stmt.where(account_identifiers.c.first_seen_at <= as_of)
+    holders: dict[tuple[str, str], list[tuple[str, str, datetime]]] = defaultdict(list)
+    for kind, value_hash, account_id, masked, seen in conn.execute(stmt):
+        holders[(kind, value_hash)].append((account_id, masked, utc(seen)))
+    links = []
+    for (kind, _), seen_on in holders.items():
+        if not 2 <= len(seen_on) <= MAX_ACCOUNTS_PER_IDENTIFIER:
+            continue
+        for (a, masked, since_a), (b, _, since_b) in combinations(sorted(seen_on), 2):
+            if a != b:
+                first, second = pair(a, b)
+                links.append(Link(first, second, kind, masked, max(since_a, since_b)))
+    return links
+
+
+def review_links(conn: Connection, as_of: datetime | None = None) -> list[Link]:
+    """One link per review, reviewer first, named by the review's event id."""
+    stmt = select(events.c.subject_id, events.c.counterparty_id, events.c.event_id,
+                  events.c.occurred_at).where(events.c.kind == "review",
+                                              events.c.counterparty_id.is_not(None))
+    if as_of is not None:
+        stmt = stmt.where(events.c.occurred_at <= as_of)
+    return [Link(reviewer, reviewee, REVIEW, event_id, utc(at))
+            for reviewer, reviewee, event_id, at in conn.execute(stmt)]
+
+
+def graph_links(conn: Connection, as_of: datetime | None = None) -> list[Link]:
+    """Every link of the account graph that existed at ``as_of`` (all when None)."""
+    return identifier_links(conn, as_of) + review_links(conn, as_of)
