@@ -10,8 +10,8 @@ from dashboard.components.appeal import appeal_form, appeal_outcome, appeal_summ
 from dashboard.components.case_actions import sla_editor, waiting_panel
 from dashboard.components.case_table import KIND_WORDS, STATUS_WORDS
 from dashboard.components.claim import claim_controls
-from dashboard.components.dispute import dispute_panel, staff_may_decide
 from dashboard.components.cluster import cluster_members
+from dashboard.components.dispute import dispute_panel, staff_may_decide
 from dashboard.components.evidence import evidence_item
 from dashboard.components.history import audit_table, linked_table, timeline_tables
 from dashboard.components.next_case import claim_next_button
