@@ -40,7 +40,7 @@ class DecisionSettings(BaseModel):
     model_review_percentile: float = Field(0.995, ge=0, le=1)
     # Cases a day per kind the model alone may open: its most unusual events go to review
     # even when no rule fired (the cutoff is set from the kind's daily volume; 0 turns it off).
-    model_daily_cases: float = Field(20.0, ge=0)
+    model_daily_cases: float = Field(3.0, ge=0)
 
 
 class SlaSettings(BaseModel):

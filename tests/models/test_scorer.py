@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from models.registry import ModelRegistry
-from models.scorer import RegistryScorer
+from models.scorer import RegistryScorer, budget_cutoff
 from tests.factories import make_review
 from tests.models.helpers import trained_review_model
 from trust.decisions import AnomalyScorer, ModelAssessment
@@ -81,3 +81,15 @@ def test_activating_another_version_reaches_a_running_scorer(tmp_path):
     second = registry.register("review", "anomaly", trained_review_model("hbos").to_artefact(), {})
     registry.activate(second["version"])
     assert scorer.assess("review", [make_review()], [{}])[0].version == second["version"]
+
+
+def test_the_daily_case_budget_becomes_a_percentile_cutoff_from_the_kind_s_volume(tmp_path):
+    assert budget_cutoff(1000.0, 20) == 0.98
+    assert budget_cutoff(10.0, 20) == 0.0
+    assert budget_cutoff(None, 20) is None and budget_cutoff(1000.0, 0) is None
+    registry = ModelRegistry(tmp_path / "models")
+    model = trained_review_model()
+    model.metrics["events_per_day"] = 400.0
+    registry.activate(registry.register("review", "anomaly", model.to_artefact(), {})["version"])
+    [assessment] = RegistryScorer(registry, daily_cases=8).assess("review", [make_review()], [{}])
+    assert assessment is not None and assessment.review_cutoff == 0.98

@@ -208,7 +208,21 @@ def evaluate_sim_command(
             f"{_fmt(m.roc_auc)} ({_fmt(m.average_precision)})" if m else "n/a" for m in cells))
     console.print(table)
     console.print("* on the 90% of events whose labels were not revealed")
-    patterns = Table(title="share of each planted pattern flagged")
+    queues = Table(title="review queue: cases a day and the share that is fraud (precision)")
+    for column in ("kind", "days", "model cutoff", "rules: cases/day", "precision",
+                   "rules+model: cases/day", "precision", "added by the model/day"):
+        queues.add_column(column, justify="left" if column == "kind" else "right")
+    for r in results:
+        if r.queue_rules is None or r.queue_combined is None:
+            continue
+        queues.add_row(
+            r.kind, f"{r.days:.1f}", "none" if r.review_cutoff is None else _fmt(r.review_cutoff),
+            f"{r.queue_rules.per_day:.1f}", _fmt(r.queue_rules.precision),
+            f"{r.queue_combined.per_day:.1f}", _fmt(r.queue_combined.precision),
+            f"{r.queue_combined.per_day - r.queue_rules.per_day:+.1f}",
+        )
+    console.print(queues)
+    patterns = Table(title="recall of each planted pattern (share sent to review or block)")
     for column in ("kind", "pattern", "events", "rules", "model top 5%", "rules+model",
                    "model only"):
         patterns.add_column(column, justify="left" if column in ("kind", "pattern") else "right")
