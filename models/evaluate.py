@@ -141,11 +141,18 @@ def evaluate_table(
     id_column: str | None = None,
     label_fraction: float | None = None,
     seed: int = 0,
-    detector: str = "isolation_forest",
+    detector: str = "ensemble",
+    params: dict[str, Any] | None = None,
 ) -> EvaluationReport:
-    """Fit the detector on all rows without labels; optionally learn from a revealed fraction."""
+    """Fit the detector on all rows without labels; optionally learn from a revealed fraction.
+
+    ``params`` are the detector's settings (``models.training.detector_options``), so a
+    table is scored by exactly the detector the pipeline would train.
+    """
     features, y, notices = prepare_table(frame, label, id_column)
-    model = AnomalyModel.train("table", features, make_detector(detector, random_state=seed))
+    model = AnomalyModel.train(
+        "table", features, make_detector(detector, random_state=seed, **(params or {}))
+    )
     anomaly = model.score_frame(features)
     unsupervised = ranking_metrics(y, anomaly)
     if unsupervised.roc_auc < 0.5:

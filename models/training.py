@@ -29,6 +29,8 @@ from trust.store import Store
 from trust.store.tables import decisions, events
 
 SIGNAL_BATCH = 500
+# Detectors grown from isolation trees, which TRUST_MODEL__N_ESTIMATORS/MAX_SAMPLES size.
+FOREST_DETECTORS = ("isolation_forest", "ensemble")
 MIN_TRAINING_EVENTS = 50
 
 
@@ -112,13 +114,14 @@ def _compute_signals(
     return list(compute_signals(conn, batch, hasher, as_of=as_of))
 
 
-def detector_options(settings: Settings) -> tuple[str, dict[str, Any]]:
-    """The configured detector name and the parameters that apply to it."""
+def detector_options(settings: Settings, name: str | None = None) -> tuple[str, dict[str, Any]]:
+    """The detector (``name``, else the configured one) and the configured parameters for it."""
     config = settings.model
+    chosen = name or config.detector
     params: dict[str, Any] = {}
-    if config.detector == "isolation_forest":
+    if chosen in FOREST_DETECTORS:
         params = {"n_estimators": config.n_estimators, "max_samples": config.max_samples}
-    return config.detector, params
+    return chosen, params
 
 
 def train_anomaly_model(

@@ -93,3 +93,15 @@ def test_the_daily_case_budget_becomes_a_percentile_cutoff_from_the_kind_s_volum
     registry.activate(registry.register("review", "anomaly", model.to_artefact(), {})["version"])
     [assessment] = RegistryScorer(registry, daily_cases=8).assess("review", [make_review()], [{}])
     assert assessment is not None and assessment.review_cutoff == 0.98
+
+
+def test_an_ensemble_model_scores_one_event_through_compiled_trees_as_a_batch_would():
+    from models.features import feature_frame
+    from tests.models.helpers import varied_reviews
+
+    model = trained_review_model("ensemble")
+    payloads, signals = varied_reviews(10, seed=3)
+    matrix = model.spec.transform(feature_frame("review", payloads, signals))
+    np.testing.assert_allclose(
+        model.raw_scores(matrix[:3]), model.detector.score_samples(matrix[:3])
+    )

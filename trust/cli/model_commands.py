@@ -115,19 +115,21 @@ def evaluate_command(
 ) -> None:
     """Score any labelled table with the detector; optionally simulate learning from staff."""
     from models.evaluate import evaluate_table, load_table
+    from models.training import detector_options
     from trust.cli.context import console, settings
 
+    name, params = detector_options(settings(), detector)
     report = evaluate_table(
         load_table(data), label, id_column=id_column, label_fraction=label_fraction,
-        seed=seed, detector=detector or settings().model.detector,
+        seed=seed, detector=name, params=params,
     )
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2))
         return
     for notice in report.notices:
         console.print(f"[yellow]note:[/] {notice}")
-    console.print(_metrics_table(f"{data.name}: unsupervised, all rows",
-                                 {"detector": report.unsupervised}))
+    console.print(_metrics_table(f"{data.name}: unsupervised ({name}), all rows",
+                                 {name: report.unsupervised}))
     if report.hidden:
         console.print(_metrics_table(f"hidden labels ({1 - (label_fraction or 0):.0%} of rows)",
                                      report.hidden))
@@ -236,16 +238,24 @@ def evaluate_sim_command(
 @bench_app.command("model")
 def bench_model_command(
     rows: int = typer.Option(1_000_000, "--rows", min=1000, help="Synthetic training rows."),
-    detector: str = typer.Option("isolation_forest", "--detector", help="Detector to time."),
-    max_samples: int = typer.Option(4096, "--max-samples", min=16, help="Isolation-tree size."),
+    detector: str | None = typer.Option(
+        None, "--detector", help="Detector to time (default: the configured one)."
+    ),
+    max_samples: int | None = typer.Option(
+        None, "--max-samples", min=16, help="Isolation-tree size (default: configured)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Training time at 1M rows, batch rows/s, and single-event latency p50/p99."""
     from models.bench import run_model_benchmark
-    from trust.cli.context import console
+    from trust.cli.context import console, settings
 
+    configured = settings().model
+    detector = detector or configured.detector
     with console.status("benchmarking the model..."):
-        result = run_model_benchmark(rows, detector=detector, max_samples=max_samples)
+        result = run_model_benchmark(
+            rows, detector=detector, max_samples=max_samples or configured.max_samples
+        )
     if as_json:
         typer.echo(json.dumps(result.as_dict(), indent=2))
         return
