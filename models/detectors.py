@@ -40,6 +40,7 @@ points; the house convention (0-1, higher is riskier) is applied once, in
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from numbers import Real
 from typing import Any
 
@@ -130,24 +131,55 @@ class HistogramOutlierDetector(OutlierMixin, BaseEstimator):
         return np.where(self.decision_function(X) < 0, -1, 1)
 
 
-def _tail_log_probabilities(
-    reference: NDArray[np.float64], data: NDArray[np.float64]
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Per feature, -log P(X <= x) and -log P(X >= x) under each column's empirical CDF.
+@dataclass(frozen=True)
+class _TailTables:
+    """Each feature's distinct training values and the -log tail probabilities around them.
 
-    ``reference`` holds each column sorted; counts get add-one smoothing so a value beyond
-    the training range is rare, never impossible. Ties (heavy-tailed counts with many equal
-    values) share one probability, so they are never collapsed with far-away values.
+    Rows are features, padded with +inf to the longest; with ``i`` distinct values <= x,
+    ``left[i]`` is -log P(X <= x), and -log P(X >= x) is ``right_at[i]`` when x equals the
+    i-th distinct value and ``right_above[i]`` otherwise. Counts get add-one smoothing, so
+    a value beyond the training range is rare, never impossible; ties (counts with many
+    equal values) share one probability instead of being collapsed with distant values.
     """
-    n, columns = reference.shape
-    left = np.empty(data.shape, dtype=np.float64)
-    right = np.empty(data.shape, dtype=np.float64)
-    for j in range(columns):
-        at_most = np.searchsorted(reference[:, j], data[:, j], side="right")
-        at_least = n - np.searchsorted(reference[:, j], data[:, j], side="left")
-        left[:, j] = at_most
-        right[:, j] = at_least
-    return -np.log((left + 1.0) / (n + 1.0)), -np.log((right + 1.0) / (n + 1.0))
+
+    values: NDArray[np.float64]
+    left: NDArray[np.float64]
+    right_at: NDArray[np.float64]
+    right_above: NDArray[np.float64]
+
+    @classmethod
+    def of(cls, sample: NDArray[np.float64]) -> _TailTables:
+        n, columns = sample.shape
+        distinct = [np.unique(sample[:, j], return_counts=True) for j in range(columns)]
+        width = max(len(v) for v, _ in distinct)
+        values = np.full((columns, width), np.inf)
+        at_most = np.zeros((columns, width + 1))
+        for j, (v, counts) in enumerate(distinct):
+            values[j, : len(v)] = v
+            at_most[j, 1 : len(v) + 1] = np.cumsum(counts)
+            at_most[j, len(v) + 1 :] = n
+        below = np.concatenate([np.zeros((columns, 1)), at_most[:, :-1]], axis=1)
+
+        def neg_log(count: NDArray[np.float64]) -> NDArray[np.float64]:
+            return -np.log((count + 1.0) / (n + 1.0))  # type: ignore[no-any-return]
+
+        return cls(values, neg_log(at_most), neg_log(n - below), neg_log(n - at_most))
+
+    def tails(
+        self, data: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """-log P(X <= x) and -log P(X >= x) per cell (one binary search per cell)."""
+        left = np.empty(data.shape, dtype=np.float64, order="F")
+        right = np.empty(data.shape, dtype=np.float64, order="F")
+        values = np.asfortranarray(data)
+        for j in range(data.shape[1]):
+            x = values[:, j]
+            known = self.values[j]
+            i = np.searchsorted(known, x, side="right")
+            equal = known[np.maximum(i - 1, 0)] == x
+            left[:, j] = self.left[j, i]
+            right[:, j] = np.where(equal & (i > 0), self.right_at[j, i], self.right_above[j, i])
+        return left, right
 
 
 class EmpiricalTailOutlierDetector(OutlierMixin, BaseEstimator):
@@ -160,12 +192,16 @@ class EmpiricalTailOutlierDetector(OutlierMixin, BaseEstimator):
     when training is larger) are kept per feature, sorted, for scoring new rows.
     """
 
-    reference_: NDArray[np.float64]
+    # The fitted _TailTables as plain arrays (artefacts hold only library types).
+    tail_values_: NDArray[np.float64]
+    tail_left_: NDArray[np.float64]
+    tail_right_at_: NDArray[np.float64]
+    tail_right_above_: NDArray[np.float64]
     skewed_left_: NDArray[np.bool_]
     offset_: float
 
     def __init__(
-        self, max_samples: int = 20_000, contamination: float = 0.01, random_state: int = 0
+        self, max_samples: int = 4096, contamination: float = 0.01, random_state: int = 0
     ) -> None:
         self.max_samples = max_samples
         self.contamination = contamination
@@ -182,7 +218,9 @@ class EmpiricalTailOutlierDetector(OutlierMixin, BaseEstimator):
         if len(data) > self.max_samples:
             rng = np.random.default_rng(self.random_state)
             sample = data[rng.choice(len(data), self.max_samples, replace=False)]
-        self.reference_ = np.sort(sample, axis=0)
+        tables = _TailTables.of(sample)
+        self.tail_values_, self.tail_left_ = tables.values, tables.left
+        self.tail_right_at_, self.tail_right_above_ = tables.right_at, tables.right_above
         centred = sample - sample.mean(axis=0)
         spread = np.sqrt((centred**2).mean(axis=0))
         skewness = np.divide(
@@ -192,18 +230,23 @@ class EmpiricalTailOutlierDetector(OutlierMixin, BaseEstimator):
         self.offset_ = float(np.percentile(self.score_samples(data), 100 * self.contamination))
         return self
 
+    def _tables(self) -> _TailTables:
+        return _TailTables(
+            self.tail_values_, self.tail_left_, self.tail_right_at_, self.tail_right_above_
+        )
+
     def feature_outlyingness(self, X: Any) -> NDArray[np.float64]:
         """Per-feature tail scores (rows x features) of the side each feature's skew points to."""
         check_is_fitted(self)
         data = validate_data(self, X, dtype=np.float64, reset=False)
-        left, right = _tail_log_probabilities(self.reference_, data)
+        left, right = self._tables().tails(data)
         return np.where(self.skewed_left_, left, right)
 
     def score_samples(self, X: Any) -> NDArray[np.float64]:
         """Higher for more normal rows (scikit-learn convention): minus the ECOD score."""
         check_is_fitted(self)
         data = validate_data(self, X, dtype=np.float64, reset=False)
-        left, right = _tail_log_probabilities(self.reference_, data)
+        left, right = self._tables().tails(data)
         skewed = np.where(self.skewed_left_, left, right)
         worst = np.maximum(np.maximum(left.sum(axis=1), right.sum(axis=1)), skewed.sum(axis=1))
         return -worst  # type: ignore[no-any-return]
@@ -248,17 +291,23 @@ class RankEnsembleOutlierDetector(OutlierMixin, BaseEstimator):
             ("isolation_forest", IsolationForest(random_state=0)),
             ("ecod", EmpiricalTailOutlierDetector()),
         ]
+        # Ranks are read against a random sample of training rows: a million rows cost
+        # no more to reference than ``reference_size``.
+        sample = data
+        if len(data) > self.reference_size:
+            rng = np.random.default_rng(0)
+            sample = data[rng.choice(len(data), self.reference_size, replace=False)]
         self.estimators_, self.references_ = [], []
         for _, member in members:
             fitted = clone(member)
             if isinstance(fitted, IsolationForest) and isinstance(fitted.max_samples, int):
                 fitted.set_params(max_samples=min(fitted.max_samples, len(data)))
             fitted.fit(data)
-            scores = np.sort(np.asarray(fitted.score_samples(data), dtype=np.float64))
-            step = max(1, len(scores) // self.reference_size)
             self.estimators_.append(fitted)
-            self.references_.append(scores[::step])
-        self.offset_ = float(np.percentile(self.score_samples(data), 100 * self.contamination))
+            self.references_.append(
+                np.sort(np.asarray(fitted.score_samples(sample), dtype=np.float64))
+            )
+        self.offset_ = float(np.percentile(self.score_samples(sample), 100 * self.contamination))
         return self
 
     def score_samples(self, X: Any) -> NDArray[np.float64]:

@@ -96,8 +96,7 @@ def test_ecod_ranks_a_rare_count_above_common_ones_where_equal_width_bins_cannot
 def test_ecod_scores_new_rows_against_a_bounded_sorted_sample():
     rng = np.random.default_rng(2)
     detector = EmpiricalTailOutlierDetector(max_samples=300).fit(rng.normal(size=(2000, 3)))
-    assert detector.reference_.shape == (300, 3)
-    assert (np.diff(detector.reference_, axis=0) >= 0).all()
+    assert detector.tail_values_.shape[0] == 3 and detector.tail_values_.shape[1] <= 300
     beyond = detector.score_samples(np.array([[9.0, 0.0, 0.0], [0.0, 0.0, 0.0]]))
     assert beyond[0] < beyond[1]
 
@@ -114,3 +113,13 @@ def test_the_ensemble_is_the_mean_of_its_members_training_ranks():
     ], axis=0)
     np.testing.assert_allclose(ensemble.score_samples(rows), expected)
     assert ((expected >= 0) & (expected <= 1)).all()
+
+
+def test_ecod_tails_match_the_empirical_cdf_with_ties():
+    sample = np.array([[0.0], [0.0], [0.0], [1.0], [5.0]])
+    detector = EmpiricalTailOutlierDetector().fit(sample)
+    probe = np.array([[0.0], [1.0], [2.0], [9.0]])
+    left, right = detector._tables().tails(probe)
+    at_most, at_least = np.array([3, 4, 4, 5]), np.array([5, 2, 1, 0])
+    np.testing.assert_allclose(left[:, 0], -np.log((at_most + 1) / 6))
+    np.testing.assert_allclose(right[:, 0], -np.log((at_least + 1) / 6))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from models.features import feature_frame
 from models.registry import ModelRegistry
 from models.scorer import RegistryScorer, budget_cutoff
 from tests.factories import make_review
@@ -105,3 +106,17 @@ def test_an_ensemble_model_scores_one_event_through_compiled_trees_as_a_batch_wo
     np.testing.assert_allclose(
         model.raw_scores(matrix[:3]), model.detector.score_samples(matrix[:3])
     )
+
+
+@pytest.mark.parametrize("detector", ["ensemble", "ecod"])
+def test_the_default_and_per_feature_detectors_survive_the_registry_round_trip(tmp_path, detector):
+    registry = ModelRegistry(tmp_path / "models")
+    model = trained_review_model(detector)
+    registry.activate(registry.register("review", "anomaly", model.to_artefact(), {})["version"])
+    events = [make_review(amount_paid={"amount": f"{40 + i}.00", "currency": "USD"})
+              for i in range(3)]
+    loaded = RegistryScorer(registry).assess("review", events, [{}, {}, {}])
+    direct = model.score_frame(
+        feature_frame("review", [e.model_dump(mode="json") for e in events], [{}, {}, {}])
+    )
+    np.testing.assert_allclose([a.score for a in loaded], np.round(direct, 4))
