@@ -50,6 +50,8 @@ class EvaluationReport:
     unsupervised: RankingMetrics
     label_fraction: float | None = None
     hidden: dict[str, RankingMetrics] = field(default_factory=dict)
+    detector: str = ""
+    detector_params: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form."""
@@ -167,6 +169,8 @@ def evaluate_table(
         notices=notices,
         unsupervised=unsupervised,
         label_fraction=label_fraction,
+        detector=detector,
+        detector_params=dict(params or {}),
     )
     if label_fraction is not None:
         if not 0 < label_fraction < 1:
