@@ -11,7 +11,7 @@ import numpy as np
 from models.anomaly import AnomalyModel
 from models.features import BUILDERS, SIGNAL_PREFIX, feature_frame, signal_features
 from models.registry import ModelRegistry
-from trust.decisions import FeatureContribution, ModelAssessment, SignalValue
+from trust.decisions import MODEL_FLOOR, FeatureContribution, ModelAssessment, SignalValue
 from trust.errors import ModelError
 from trust.events import EVENT_KINDS, Event
 from trust.settings import Settings
@@ -24,11 +24,12 @@ def budget_cutoff(events_per_day: float | None, daily_cases: float) -> float | N
     """The percentile whose share of a kind's daily events is ``daily_cases`` a day.
 
     None (no budget) when the volume is unknown (a model trained before it was recorded)
-    or the budget is off; 0 when the budget exceeds the volume (the model reviews all).
+    or the budget is off. Never below the model's top decile (``MODEL_FLOOR``): on a kind
+    of a few events a day the budget would otherwise send ordinary events to review.
     """
     if not events_per_day or daily_cases <= 0:
         return None
-    return round(max(0.0, 1.0 - daily_cases / float(events_per_day)), 6)
+    return round(max(MODEL_FLOOR, 1.0 - daily_cases / float(events_per_day)), 6)
 
 
 class RegistryScorer:

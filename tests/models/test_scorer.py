@@ -86,7 +86,7 @@ def test_activating_another_version_reaches_a_running_scorer(tmp_path):
 
 def test_the_daily_case_budget_becomes_a_percentile_cutoff_from_the_kind_s_volume(tmp_path):
     assert budget_cutoff(1000.0, 20) == 0.98
-    assert budget_cutoff(10.0, 20) == 0.0
+    assert budget_cutoff(10.0, 20) == 0.9  # never below the model's top decile
     assert budget_cutoff(None, 20) is None and budget_cutoff(1000.0, 0) is None
     registry = ModelRegistry(tmp_path / "models")
     model = trained_review_model()
