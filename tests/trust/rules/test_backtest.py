@@ -98,7 +98,7 @@ def test_a_broken_draft_is_refused_with_its_problems(tmp_path: Path) -> None:
 
 
 def test_a_backtest_of_the_pack_in_force_reproduces_the_stored_decisions(
-    sqlite_store: Store, settings: Settings
+    store: Store, settings: Settings
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
@@ -114,9 +114,9 @@ def test_a_backtest_of_the_pack_in_force_reproduces_the_stored_decisions(
     scorer = build_scorer(settings)
     start = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
     for number, first in enumerate(range(0, len(records), 50)):
-        process_batch(sqlite_store, records[first:first + 50], settings, scorer,
+        process_batch(store, records[first:first + 50], settings, scorer,
                       start + timedelta(minutes=number))
-    with sqlite_store.engine.connect() as conn:
+    with store.engine.connect() as conn:
         query = select(decisions.c.event_id, decisions.c.outcome)
         stored = dict(conn.execute(query).tuples().all())
         blocks = conn.execute(select(enforcement_history.c.id)).all()
