@@ -13,6 +13,7 @@ from sklearn.ensemble import IsolationForest
 
 from models.calibration import PercentileCalibrator
 from models.compiled_forest import CompiledForest
+from models.detectors import RankEnsembleOutlierDetector
 from models.explain import FeatureReference
 from models.features import FeatureSpec
 from trust.decisions import FeatureContribution
@@ -32,10 +33,18 @@ class AnomalyModel:
     reference: FeatureReference
     metrics: dict[str, Any] = field(default_factory=dict)
     _compiled: CompiledForest | None = field(default=None, init=False, repr=False)
+    _compiled_members: list[CompiledForest | None] | None = field(
+        default=None, init=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         if isinstance(self.detector, IsolationForest):
             self._compiled = CompiledForest(self.detector)
+        elif isinstance(self.detector, RankEnsembleOutlierDetector):
+            self._compiled_members = [
+                CompiledForest(m) if isinstance(m, IsolationForest) else None
+                for m in self.detector.estimators_
+            ]
 
     @classmethod
     def train(
@@ -87,8 +96,18 @@ class AnomalyModel:
 
     def raw_scores(self, matrix: NDArray[np.float64]) -> NDArray[np.float64]:
         """The detector's ``score_samples`` (higher is more normal)."""
-        if self._compiled is not None and len(matrix) <= COMPILED_BATCH_LIMIT:
-            return self._compiled.score_samples(matrix)
+        if len(matrix) <= COMPILED_BATCH_LIMIT:
+            if self._compiled is not None:
+                return self._compiled.score_samples(matrix)
+            if self._compiled_members is not None:
+                ensemble: RankEnsembleOutlierDetector = self.detector
+                return ensemble.combine([
+                    compiled.score_samples(matrix) if compiled is not None
+                    else np.asarray(member.score_samples(matrix), dtype=np.float64)
+                    for member, compiled in zip(
+                        ensemble.estimators_, self._compiled_members, strict=True
+                    )
+                ])
         return np.asarray(self.detector.score_samples(matrix), dtype=np.float64)
 
     def percentiles(self, matrix: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -23,6 +23,7 @@ from models.detectors import make_detector
 from models.features import feature_frame
 from models.registry import ModelRegistry
 from models.scorer import RegistryScorer
+from models.training import FOREST_DETECTORS
 
 FEATURE_WIDTH = 30
 
@@ -70,7 +71,7 @@ def _events_and_model(
     events = [event_adapter.validate_python(r) for r in records]
     signals: list[dict[str, Any]] = [{} for _ in events]
     frame = feature_frame("review", [e.model_dump(mode="json") for e in events], signals)
-    params = {"max_samples": max_samples} if detector == "isolation_forest" else {}
+    params = {"max_samples": max_samples} if detector in FOREST_DETECTORS else {}
     model = AnomalyModel.train("review", frame, make_detector(detector, **params))
     registry = ModelRegistry(Path(tempfile.mkdtemp(prefix="trust-bench-")))
     manifest = registry.register("review", "anomaly", model.to_artefact(), {})
@@ -90,7 +91,7 @@ def run_model_benchmark(
 ) -> ModelBenchmark:
     """Train on ``rows`` synthetic rows, score a batch, and time the single-event path."""
     frame = synthetic_features(rows, seed=seed)
-    params = {"max_samples": max_samples} if detector == "isolation_forest" else {}
+    params = {"max_samples": max_samples} if detector in FOREST_DETECTORS else {}
     started = time.perf_counter()
     model = AnomalyModel.train("review", frame, make_detector(detector, **params))
     train_seconds = time.perf_counter() - started

@@ -2,11 +2,24 @@
 
 Which one to pick:
 
-- ``isolation_forest`` (default): scikit-learn's IsolationForest. Makes no assumption about
+- ``ensemble`` (default): an isolation forest and ECOD, each row's ranks among the
+  training rows averaged (:class:`RankEnsembleOutlierDetector`). Chosen by validation over
+  18 tables -- scikit-learn's bundled breast cancer, wine, digits and iris turned into
+  outlier tasks, two synthetic tables (heavy-tailed counts, a broken correlation), and the
+  four event kinds of three simulator seeds, each over three draws: it had the best mean
+  ROC-AUC (0.883 against 0.871 for a default forest, 0.877 for 4096-row trees, 0.868 for
+  ECOD, 0.876 for HBOS) and the smallest worst shortfall against the better of a default
+  forest and ECOD (-0.030, where every single detector lost 0.096 or more somewhere).
+  The forest catches oddities in combinations of features, ECOD values far in one
+  feature's tail; neither wins everywhere. Its trees use ``max_samples`` rows (4096: on
+  the same 18 tables inside the ensemble it beat the paper's 256, 0.883 against 0.879).
+- ``isolation_forest``: scikit-learn's IsolationForest. Makes no assumption about
   the shape of the data, copes with mixed scales and many irrelevant features, trains on a
-  small subsample (``max_samples``) so a million rows take seconds. Best all-rounder. We
-  use 4096-row trees: on simulated data, 256-row trees (the paper's default) masked the
-  single-event oddities that rules cannot see (17% caught in the top 5% against 92%).
+  small subsample (``max_samples``) so a million rows take seconds.
+- ``ecod``: :class:`EmpiricalTailOutlierDetector`, ECOD (Li et al., 2022): per feature, how
+  far into its empirical tail a value lies. No parameters, no bins, so heavy-tailed counts
+  keep their ranks (equal-width histograms put them all in one bin); blind to anomalies
+  only visible in a combination of features.
 - ``hbos``: :class:`HistogramOutlierDetector`, a histogram-based outlier score (HBOS,
   Goldstein & Dengel 2012). Treats features independently, so it misses anomalies that are
   only visible in a combination of features, but it is the fastest to train and score, its
@@ -27,12 +40,13 @@ points; the house convention (0-1, higher is riskier) is applied once, in
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from numbers import Real
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.base import BaseEstimator, OutlierMixin
+from sklearn.base import BaseEstimator, OutlierMixin, clone
 from sklearn.ensemble import IsolationForest
 from sklearn.neighbors import LocalOutlierFactor
 from sklearn.pipeline import Pipeline, make_pipeline
@@ -117,6 +131,209 @@ class HistogramOutlierDetector(OutlierMixin, BaseEstimator):
         return np.where(self.decision_function(X) < 0, -1, 1)
 
 
+@dataclass(frozen=True)
+class _TailTables:
+    """Each feature's distinct training values and the -log tail probabilities around them.
+
+    Rows are features, padded with +inf to the longest; with ``i`` distinct values <= x,
+    ``left[i]`` is -log P(X <= x), and -log P(X >= x) is ``right_at[i]`` when x equals the
+    i-th distinct value and ``right_above[i]`` otherwise. Counts get add-one smoothing, so
+    a value beyond the training range is rare, never impossible; ties (counts with many
+    equal values) share one probability instead of being collapsed with distant values.
+    """
+
+    values: NDArray[np.float64]
+    left: NDArray[np.float64]
+    right_at: NDArray[np.float64]
+    right_above: NDArray[np.float64]
+
+    @classmethod
+    def of(cls, sample: NDArray[np.float64]) -> _TailTables:
+        n, columns = sample.shape
+        distinct = [np.unique(sample[:, j], return_counts=True) for j in range(columns)]
+        width = max(len(v) for v, _ in distinct)
+        values = np.full((columns, width), np.inf)
+        at_most = np.zeros((columns, width + 1))
+        for j, (v, counts) in enumerate(distinct):
+            values[j, : len(v)] = v
+            at_most[j, 1 : len(v) + 1] = np.cumsum(counts)
+            at_most[j, len(v) + 1 :] = n
+        below = np.concatenate([np.zeros((columns, 1)), at_most[:, :-1]], axis=1)
+
+        def neg_log(count: NDArray[np.float64]) -> NDArray[np.float64]:
+            return -np.log((count + 1.0) / (n + 1.0))  # type: ignore[no-any-return]
+
+        return cls(values, neg_log(at_most), neg_log(n - below), neg_log(n - at_most))
+
+    def tails(
+        self, data: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """-log P(X <= x) and -log P(X >= x) per cell (one binary search per cell)."""
+        left = np.empty(data.shape, dtype=np.float64, order="F")
+        right = np.empty(data.shape, dtype=np.float64, order="F")
+        values = np.asfortranarray(data)
+        for j in range(data.shape[1]):
+            x = values[:, j]
+            known = self.values[j]
+            i = np.searchsorted(known, x, side="right")
+            equal = known[np.maximum(i - 1, 0)] == x
+            left[:, j] = self.left[j, i]
+            right[:, j] = np.where(equal & (i > 0), self.right_at[j, i], self.right_above[j, i])
+        return left, right
+
+
+class EmpiricalTailOutlierDetector(OutlierMixin, BaseEstimator):
+    """ECOD (Li et al., 2022): how far into its own tail each feature of a row lies.
+
+    Per feature, the empirical left- and right-tail probabilities of the value; a row's
+    outlyingness is the largest of the summed left tails, the summed right tails, and the
+    summed tails each feature's skewness points to. No parameters to tune, no distance,
+    no bins: heavy-tailed counts keep their ranks. ``max_samples`` rows (a random sample
+    when training is larger) are kept per feature, sorted, for scoring new rows.
+    """
+
+    # The fitted _TailTables as plain arrays (artefacts hold only library types).
+    tail_values_: NDArray[np.float64]
+    tail_left_: NDArray[np.float64]
+    tail_right_at_: NDArray[np.float64]
+    tail_right_above_: NDArray[np.float64]
+    skewed_left_: NDArray[np.bool_]
+    offset_: float
+
+    def __init__(
+        self, max_samples: int = 4096, contamination: float = 0.01, random_state: int = 0
+    ) -> None:
+        self.max_samples = max_samples
+        self.contamination = contamination
+        self.random_state = random_state
+
+    def fit(self, X: Any, y: Any = None) -> EmpiricalTailOutlierDetector:
+        """Keep each feature's sorted values and its skewness; ``y`` is ignored."""
+        if not isinstance(self.max_samples, int | np.integer) or self.max_samples < 2:
+            raise ValueError(f"max_samples must be an integer >= 2, got {self.max_samples!r}")
+        if not isinstance(self.contamination, Real) or not 0 < self.contamination <= 0.5:
+            raise ValueError(f"contamination must be in (0, 0.5], got {self.contamination!r}")
+        data = validate_data(self, X, dtype=np.float64)
+        sample = data
+        if len(data) > self.max_samples:
+            rng = np.random.default_rng(self.random_state)
+            sample = data[rng.choice(len(data), self.max_samples, replace=False)]
+        tables = _TailTables.of(sample)
+        self.tail_values_, self.tail_left_ = tables.values, tables.left
+        self.tail_right_at_, self.tail_right_above_ = tables.right_at, tables.right_above
+        centred = sample - sample.mean(axis=0)
+        spread = np.sqrt((centred**2).mean(axis=0))
+        skewness = np.divide(
+            (centred**3).mean(axis=0), spread**3, out=np.zeros(data.shape[1]), where=spread > 0
+        )
+        self.skewed_left_ = skewness < 0
+        self.offset_ = float(np.percentile(self.score_samples(data), 100 * self.contamination))
+        return self
+
+    def _tables(self) -> _TailTables:
+        return _TailTables(
+            self.tail_values_, self.tail_left_, self.tail_right_at_, self.tail_right_above_
+        )
+
+    def feature_outlyingness(self, X: Any) -> NDArray[np.float64]:
+        """Per-feature tail scores (rows x features) of the side each feature's skew points to."""
+        check_is_fitted(self)
+        data = validate_data(self, X, dtype=np.float64, reset=False)
+        left, right = self._tables().tails(data)
+        return np.where(self.skewed_left_, left, right)
+
+    def score_samples(self, X: Any) -> NDArray[np.float64]:
+        """Higher for more normal rows (scikit-learn convention): minus the ECOD score."""
+        check_is_fitted(self)
+        data = validate_data(self, X, dtype=np.float64, reset=False)
+        left, right = self._tables().tails(data)
+        skewed = np.where(self.skewed_left_, left, right)
+        worst = np.maximum(np.maximum(left.sum(axis=1), right.sum(axis=1)), skewed.sum(axis=1))
+        return -worst  # type: ignore[no-any-return]
+
+    def decision_function(self, X: Any) -> NDArray[np.float64]:
+        """Negative for outliers: ``score_samples - offset_``."""
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X: Any) -> NDArray[np.int_]:
+        """+1 for inliers, -1 for outliers."""
+        return np.where(self.decision_function(X) < 0, -1, 1)
+
+
+class RankEnsembleOutlierDetector(OutlierMixin, BaseEstimator):
+    """Averages its members' ranks: a row's score is how normal it is by all of them at once.
+
+    Each member's training scores are kept sorted (up to ``reference_size`` of them) so a
+    new row's score becomes its rank among training rows; ranks, not raw scores, are
+    averaged because members score on unrelated scales.
+    """
+
+    estimators_: list[BaseEstimator]
+    references_: list[NDArray[np.float64]]
+    offset_: float
+
+    def __init__(
+        self,
+        estimators: list[tuple[str, BaseEstimator]] | None = None,
+        reference_size: int = 10_000,
+        contamination: float = 0.01,
+    ) -> None:
+        self.estimators = estimators
+        self.reference_size = reference_size
+        self.contamination = contamination
+
+    def fit(self, X: Any, y: Any = None) -> RankEnsembleOutlierDetector:
+        """Fit every member on ``X``; ``y`` is ignored."""
+        if not isinstance(self.contamination, Real) or not 0 < self.contamination <= 0.5:
+            raise ValueError(f"contamination must be in (0, 0.5], got {self.contamination!r}")
+        data = validate_data(self, X, dtype=np.float64)
+        members = self.estimators or [
+            ("isolation_forest", IsolationForest(random_state=0)),
+            ("ecod", EmpiricalTailOutlierDetector()),
+        ]
+        # Ranks are read against a random sample of training rows: a million rows cost
+        # no more to reference than ``reference_size``.
+        sample = data
+        if len(data) > self.reference_size:
+            rng = np.random.default_rng(0)
+            sample = data[rng.choice(len(data), self.reference_size, replace=False)]
+        self.estimators_, self.references_ = [], []
+        for _, member in members:
+            fitted = clone(member)
+            if isinstance(fitted, IsolationForest) and isinstance(fitted.max_samples, int):
+                fitted.set_params(max_samples=min(fitted.max_samples, len(data)))
+            fitted.fit(data)
+            self.estimators_.append(fitted)
+            self.references_.append(
+                np.sort(np.asarray(fitted.score_samples(sample), dtype=np.float64))
+            )
+        self.offset_ = float(np.percentile(self.score_samples(sample), 100 * self.contamination))
+        return self
+
+    def score_samples(self, X: Any) -> NDArray[np.float64]:
+        """Mean rank (0-1) among training rows over the members: higher is more normal."""
+        check_is_fitted(self)
+        data = validate_data(self, X, dtype=np.float64, reset=False)
+        return self.combine([member.score_samples(data) for member in self.estimators_])
+
+    def combine(self, member_scores: list[Any]) -> NDArray[np.float64]:
+        """Mean rank among training rows of each member's ``score_samples``, in member order."""
+        ranks = [
+            np.searchsorted(reference, np.asarray(scores, dtype=np.float64), side="right")
+            / len(reference)
+            for scores, reference in zip(member_scores, self.references_, strict=True)
+        ]
+        return np.mean(ranks, axis=0)  # type: ignore[no-any-return]
+
+    def decision_function(self, X: Any) -> NDArray[np.float64]:
+        """Negative for outliers: ``score_samples - offset_``."""
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X: Any) -> NDArray[np.int_]:
+        """+1 for inliers, -1 for outliers."""
+        return np.where(self.decision_function(X) < 0, -1, 1)
+
+
 def _isolation_forest(random_state: int, **params: Any) -> IsolationForest:
     options: dict[str, Any] = {"n_estimators": 100, "max_samples": 4096}
     options.update(params)
@@ -135,9 +352,23 @@ def _local_outlier_factor(random_state: int, **params: Any) -> Pipeline:
     return make_pipeline(RobustScaler(), LocalOutlierFactor(novelty=True, **options))
 
 
+def _ecod(random_state: int, **params: Any) -> EmpiricalTailOutlierDetector:
+    return EmpiricalTailOutlierDetector(random_state=random_state, **params)
+
+
+def _ensemble(random_state: int, **params: Any) -> RankEnsembleOutlierDetector:
+    forest = {k: v for k, v in params.items() if k in ("n_estimators", "max_samples")}
+    return RankEnsembleOutlierDetector([
+        ("isolation_forest", _isolation_forest(random_state, **forest)),
+        ("ecod", _ecod(random_state)),
+    ])
+
+
 DETECTORS: dict[str, Callable[..., BaseEstimator]] = {
     "isolation_forest": _isolation_forest,
     "hbos": _hbos,
+    "ecod": _ecod,
+    "ensemble": _ensemble,
     "local_outlier_factor": _local_outlier_factor,
 }
 

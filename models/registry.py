@@ -35,6 +35,8 @@ ROLES = ("anomaly", "learned")
 # Types beyond skops' built-in safe set that our artefacts legitimately contain.
 TRUSTED_TYPES = (
     "models.detectors.HistogramOutlierDetector",
+    "models.detectors.EmpiricalTailOutlierDetector",
+    "models.detectors.RankEnsembleOutlierDetector",
     "sklearn.tree._tree.Tree",
     "sklearn.metrics._dist_metrics.EuclideanDistance64",
     "sklearn.neighbors._kd_tree.KDTree",

@@ -11,13 +11,25 @@ import numpy as np
 from models.anomaly import AnomalyModel
 from models.features import BUILDERS, SIGNAL_PREFIX, feature_frame, signal_features
 from models.registry import ModelRegistry
-from trust.decisions import FeatureContribution, ModelAssessment, SignalValue
+from trust.decisions import MODEL_FLOOR, FeatureContribution, ModelAssessment, SignalValue
 from trust.errors import ModelError
 from trust.events import EVENT_KINDS, Event
 from trust.settings import Settings
 
 # Only events the model finds unusual carry its reasons; below this the model added little.
 EXPLAIN_ABOVE = 0.9
+
+
+def budget_cutoff(events_per_day: float | None, daily_cases: float) -> float | None:
+    """The percentile whose share of a kind's daily events is ``daily_cases`` a day.
+
+    None (no budget) when the volume is unknown (a model trained before it was recorded)
+    or the budget is off. Never below the model's top decile (``MODEL_FLOOR``): on a kind
+    of a few events a day the budget would otherwise send ordinary events to review.
+    """
+    if not events_per_day or daily_cases <= 0:
+        return None
+    return round(max(MODEL_FLOOR, 1.0 - daily_cases / float(events_per_day)), 6)
 
 
 class RegistryScorer:
@@ -34,8 +46,10 @@ class RegistryScorer:
         *,
         explanation_features: int = 3,
         explain_above: float = EXPLAIN_ABOVE,
+        daily_cases: float = 0.0,
     ) -> None:
         self.registry = registry
+        self.daily_cases = daily_cases
         self.explanation_features = explanation_features
         self.explain_above = explain_above
         self._models: dict[str, tuple[str, AnomalyModel] | None] = {}
@@ -49,6 +63,7 @@ class RegistryScorer:
         scorer = cls(
             ModelRegistry.from_settings(settings),
             explanation_features=settings.model.explanation_features,
+            daily_cases=settings.decision.model_daily_cases,
         )
         if preload:
             for kind in EVENT_KINDS:
@@ -115,6 +130,7 @@ class RegistryScorer:
     ) -> list[ModelAssessment | None]:
         """Assessments for an already-built feature matrix."""
         scores = model.percentiles(matrix)
+        cutoff = budget_cutoff(model.metrics.get("events_per_day"), self.daily_cases)
         explained = np.flatnonzero(scores >= self.explain_above)
         reasons: dict[int, tuple[FeatureContribution, ...]] = {}
         if len(explained) and self.explanation_features:
@@ -123,6 +139,6 @@ class RegistryScorer:
             ):
                 reasons[int(i)] = why
         return [
-            ModelAssessment(round(float(score), 4), version, reasons.get(i, ()))
+            ModelAssessment(round(float(score), 4), version, reasons.get(i, ()), cutoff)
             for i, score in enumerate(scores)
         ]

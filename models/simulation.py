@@ -24,6 +24,7 @@ from models.anomaly import AnomalyModel
 from models.detectors import make_detector
 from models.evaluate import RankingMetrics, ranking_metrics
 from models.learned import LearnedModel
+from models.scorer import budget_cutoff
 from models.training import TrainingData, detector_options, load_training_data
 from trust.decisions import ModelAssessment, decide
 from trust.errors import ModelError
@@ -52,6 +53,21 @@ class PatternCatch:
 
 
 @dataclass
+class QueueLoad:
+    """What a set of flags puts in front of reviewers."""
+
+    flagged: int
+    per_day: float
+    precision: float
+
+    @classmethod
+    def of(cls, flagged: np.ndarray[Any, Any], y: np.ndarray[Any, Any], days: float) -> QueueLoad:
+        """Flags counted per day of the history, and the share of them that is fraud."""
+        count = int(flagged.sum())
+        return cls(count, count / days, float(y[flagged].mean()) if count else float("nan"))
+
+
+@dataclass
 class KindResult:
     """Ranking quality of each approach on one kind."""
 
@@ -64,6 +80,11 @@ class KindResult:
     learned_hidden: RankingMetrics | None
     combined_hidden: RankingMetrics | None
     patterns: list[PatternCatch] = field(default_factory=list)
+    # The review queue with and without the model: cases a day and the share that is fraud.
+    days: float = 0.0
+    review_cutoff: float | None = None
+    queue_rules: QueueLoad | None = None
+    queue_combined: QueueLoad | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form."""
@@ -71,7 +92,11 @@ class KindResult:
 
 
 def _rule_scores(
-    data: TrainingData, engine: RuleEngine, settings: Settings, percentiles: np.ndarray[Any, Any]
+    data: TrainingData,
+    engine: RuleEngine,
+    settings: Settings,
+    percentiles: np.ndarray[Any, Any],
+    cutoff: float | None,
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     """Risk and flag per event for rules alone and for rules plus model."""
     now = datetime.now(UTC)
@@ -88,7 +113,9 @@ def _rule_scores(
                 settings=settings.decision, pack_version=engine.version, now=now,
                 assessment=assessment,
             )
-            for assessment in (None, ModelAssessment(float(percentiles[i]), "simulation"))
+            for assessment in (
+                None, ModelAssessment(float(percentiles[i]), "simulation", review_cutoff=cutoff)
+            )
         )
         risk[i], flagged[i] = alone.risk_score, alone.flagged
         risk_both[i], flagged_both[i] = both.risk_score, both.flagged
@@ -107,13 +134,22 @@ def evaluate_kind(
     name, params = detector_options(settings)
     model = AnomalyModel.train(data.kind, frame, make_detector(name, random_state=seed, **params))
     percentiles = model.score_frame(frame)
-    risk, flagged, risk_both, flagged_both = _rule_scores(data, engine, settings, percentiles)
+    # The daily case budget, exactly as the pipeline's scorer turns it into a cutoff.
+    per_day = data.events_per_day()
+    cutoff = budget_cutoff(per_day, settings.decision.model_daily_cases)
+    risk, flagged, risk_both, flagged_both = _rule_scores(
+        data, engine, settings, percentiles, cutoff
+    )
+    days = len(y) / per_day if per_day else 1.0
     # Ties in the rule score (most events hit no rule) are broken by nothing: that is the truth
     # of rules alone. The combined score is what decide() records.
     result = KindResult(
         kind=data.kind, events=len(y), fraud=int(y.sum()),
         rules=ranking_metrics(y, risk), model=ranking_metrics(y, percentiles),
         combined=ranking_metrics(y, risk_both), learned_hidden=None, combined_hidden=None,
+        days=days, review_cutoff=cutoff,
+        queue_rules=QueueLoad.of(flagged, y, days),
+        queue_combined=QueueLoad.of(flagged_both, y, days),
     )
     if 8 <= y.sum() <= len(y) - 8:
         rows = np.arange(len(y))
@@ -121,11 +157,15 @@ def evaluate_kind(
             rows, train_size=LEARNED_LABEL_FRACTION, stratify=y, random_state=seed
         )
         raw = frame.reindex(columns=model.spec.names).to_numpy(dtype=np.float64)
-        learned = LearnedModel.fit(model.spec.names, raw[shown], percentiles[shown], y[shown])
-        result.learned_hidden = ranking_metrics(
-            y[hidden], learned.confirm_probability(raw[hidden], percentiles[hidden])
-        )
-        result.combined_hidden = ranking_metrics(y[hidden], risk_both[hidden])
+        try:
+            learned = LearnedModel.fit(model.spec.names, raw[shown], percentiles[shown], y[shown])
+        except ModelError:
+            learned = None  # too few revealed frauds of this kind to learn from: column n/a
+        if learned is not None:
+            result.learned_hidden = ranking_metrics(
+                y[hidden], learned.confirm_probability(raw[hidden], percentiles[hidden])
+            )
+            result.combined_hidden = ranking_metrics(y[hidden], risk_both[hidden])
     model_flag = percentiles >= MODEL_FLAG_PERCENTILE
     by_pattern: dict[str, list[int]] = defaultdict(list)
     for i, pattern in enumerate(known["pattern"]):

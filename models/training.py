@@ -29,6 +29,8 @@ from trust.store import Store
 from trust.store.tables import decisions, events
 
 SIGNAL_BATCH = 500
+# Detectors grown from isolation trees, which TRUST_MODEL__N_ESTIMATORS/MAX_SAMPLES size.
+FOREST_DETECTORS = ("isolation_forest", "ensemble")
 MIN_TRAINING_EVENTS = 50
 
 
@@ -45,6 +47,13 @@ class TrainingData:
     def frame(self) -> pd.DataFrame:
         """The feature frame of these events."""
         return feature_frame(self.kind, self.payloads, self.signals)
+
+    def events_per_day(self) -> float | None:
+        """The kind's daily volume over the training window (None for under a day)."""
+        if len(self.occurred_at) < 2:
+            return None
+        days = (max(self.occurred_at) - min(self.occurred_at)).total_seconds() / 86_400
+        return len(self.occurred_at) / days if days >= 1 else None
 
     def snapshot(self) -> dict[str, Any]:
         """What the model was trained on: count, time range and a content id."""
@@ -67,7 +76,8 @@ def load_training_data(
 ) -> TrainingData:
     """Events of ``kind`` (newest ``limit`` if given, oldest first) with their signals."""
     query = (
-        select(events.c.event_id, events.c.occurred_at, events.c.payload, decisions.c.signals)
+        select(events.c.event_id, events.c.occurred_at, events.c.received_at, events.c.payload,
+               decisions.c.signals)
         .select_from(events.outerjoin(decisions, decisions.c.event_id == events.c.event_id))
         .where(events.c.kind == kind)
         .order_by(events.c.occurred_at.desc(), events.c.id.desc())
@@ -82,7 +92,9 @@ def load_training_data(
     for start in range(0, len(missing), SIGNAL_BATCH):
         chunk = missing[start : start + SIGNAL_BATCH]
         batch = [event_adapter.validate_python(rows[i].payload) for i in chunk]
-        computed = _compute_signals(conn, batch, hasher)
+        # Never decided: the world as it was when each event arrived (point in time).
+        arrived = {rows[i].event_id: rows[i].received_at for i in chunk}
+        computed = _compute_signals(conn, batch, hasher, arrived)
         for i, value in zip(chunk, computed, strict=True):
             signals[i] = value
     return TrainingData(
@@ -94,19 +106,22 @@ def load_training_data(
     )
 
 
-def _compute_signals(conn: Connection, batch: Sequence[Any], hasher: PiiHasher) -> list[Any]:
+def _compute_signals(
+    conn: Connection, batch: Sequence[Any], hasher: PiiHasher, as_of: Mapping[str, datetime]
+) -> list[Any]:
     from trust.signals import compute_signals
 
-    return list(compute_signals(conn, batch, hasher))
+    return list(compute_signals(conn, batch, hasher, as_of=as_of))
 
 
-def detector_options(settings: Settings) -> tuple[str, dict[str, Any]]:
-    """The configured detector name and the parameters that apply to it."""
+def detector_options(settings: Settings, name: str | None = None) -> tuple[str, dict[str, Any]]:
+    """The detector (``name``, else the configured one) and the configured parameters for it."""
     config = settings.model
+    chosen = name or config.detector
     params: dict[str, Any] = {}
-    if config.detector == "isolation_forest":
+    if chosen in FOREST_DETECTORS:
         params = {"n_estimators": config.n_estimators, "max_samples": config.max_samples}
-    return config.detector, params
+    return chosen, params
 
 
 def train_anomaly_model(
@@ -125,6 +140,8 @@ def train_anomaly_model(
         )
     name, params = detector_options(settings)
     model = AnomalyModel.train(kind, data.frame(), make_detector(name, random_state=seed, **params))
+    # The daily case budget becomes a percentile cutoff through this volume (models.scorer).
+    model.metrics["events_per_day"] = data.events_per_day()
     registry = ModelRegistry.from_settings(settings)
     manifest = registry.register(
         kind,

@@ -65,11 +65,17 @@ class FeatureContribution:
 
 @dataclass(frozen=True, slots=True)
 class ModelAssessment:
-    """The anomaly model's view of one event: a 0-1 percentile (higher is riskier) and why."""
+    """The anomaly model's view of one event: a 0-1 percentile (higher is riskier) and why.
+
+    ``review_cutoff`` is the percentile from which the model alone sends an event to review,
+    sized by the daily case budget (``TRUST_DECISION__MODEL_DAILY_CASES``) and the kind's
+    daily volume; None when the model does not know its kind's volume.
+    """
 
     score: float
     version: str
     explanation: tuple[FeatureContribution, ...] = ()
+    review_cutoff: float | None = None
 
 
 class AnomalyScorer(Protocol):
@@ -100,6 +106,7 @@ class Decision:
     model_score: float | None = None
     model_version: str | None = None
     model_explanation: list[FeatureContribution] = field(default_factory=list)
+    model_review_cutoff: float | None = None
     errors: list[str] = field(default_factory=list)
     severity: int = 0
     money_at_stake: Decimal = Decimal("0")
@@ -132,6 +139,7 @@ class Decision:
             "model_score": self.model_score,
             "model_version": self.model_version,
             "model_explanation": [c.as_dict() for c in self.model_explanation],
+            "model_review_cutoff": self.model_review_cutoff,
             "pack_version": self.pack_version,
             "statement_of_reasons": self.statement_of_reasons,
             "errors": self.errors,
@@ -160,6 +168,19 @@ def model_points(assessment: ModelAssessment | None, weight: float) -> float:
     if assessment is None or assessment.score <= MODEL_FLOOR:
         return 0.0
     return weight * (assessment.score - MODEL_FLOOR) / (1.0 - MODEL_FLOOR)
+
+
+def review_cutoff(assessment: ModelAssessment, settings: DecisionSettings) -> float:
+    """The model percentile from which the model alone sends an event to review.
+
+    The stricter of the fixed ``model_review_percentile`` and the daily case budget's cutoff:
+    the budget makes the model open about ``model_daily_cases`` cases a day per kind
+    whatever the rules did, so it changes outcomes rather than only adding points.
+    """
+    cutoff = settings.model_review_percentile
+    if assessment.review_cutoff is not None:
+        cutoff = min(cutoff, assessment.review_cutoff)
+    return cutoff
 
 
 def money_of(event: Event) -> tuple[Decimal, str | None]:
@@ -192,7 +213,7 @@ def decide(
         outcome = "block"
     elif risk >= thresholds.review:
         outcome = "review"
-    if assessment is not None and assessment.score >= settings.model_review_percentile:
+    if assessment is not None and assessment.score >= review_cutoff(assessment, settings):
         outcome = max(outcome, "review", key=_OUTCOME_RANK.__getitem__)
     for hit in hits:
         if hit.forced_outcome is not None:
@@ -221,6 +242,7 @@ def decide(
         model_score=assessment.score if assessment else None,
         model_version=assessment.version if assessment else None,
         model_explanation=explanation,
+        model_review_cutoff=assessment.review_cutoff if assessment else None,
         errors=list(errors),
         severity=max((h.severity for h in hits), default=0),
         money_at_stake=amount,

@@ -31,5 +31,5 @@ def trained_review_model(detector: str = "isolation_forest", rows: int = 400) ->
     """A review model trained on ``rows`` varied reviews."""
     payloads, signals = varied_reviews(rows)
     frame = feature_frame("review", payloads, signals)
-    params = {"n_estimators": 50} if detector == "isolation_forest" else {}
+    params = {"n_estimators": 50} if detector in ("isolation_forest", "ensemble") else {}
     return AnomalyModel.train("review", frame, make_detector(detector, **params))

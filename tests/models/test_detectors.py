@@ -7,7 +7,12 @@ import pytest
 from sklearn.ensemble import IsolationForest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from models.detectors import HistogramOutlierDetector, make_detector
+from models.detectors import (
+    EmpiricalTailOutlierDetector,
+    HistogramOutlierDetector,
+    RankEnsembleOutlierDetector,
+    make_detector,
+)
 from trust.errors import ConfigurationError
 
 
@@ -28,6 +33,9 @@ def _known_upstream_failures(estimator):
         HistogramOutlierDetector(),
         HistogramOutlierDetector(n_bins=5, contamination=0.1),
         IsolationForest(n_estimators=10, random_state=0),
+        EmpiricalTailOutlierDetector(),
+        EmpiricalTailOutlierDetector(max_samples=50, contamination=0.1),
+        RankEnsembleOutlierDetector(),
     ],
     expected_failed_checks=_known_upstream_failures,
 )
@@ -35,7 +43,9 @@ def test_detectors_pass_the_scikit_learn_estimator_checks(estimator, check):
     check(estimator)
 
 
-@pytest.mark.parametrize("name", ["isolation_forest", "hbos", "local_outlier_factor"])
+@pytest.mark.parametrize(
+    "name", ["ensemble", "isolation_forest", "ecod", "hbos", "local_outlier_factor"]
+)
 def test_every_configured_detector_ranks_planted_outliers_lowest(name):
     rng = np.random.default_rng(3)
     normal = rng.normal(size=(500, 4))
@@ -64,3 +74,52 @@ def test_a_value_outside_the_training_range_gets_the_floor_density():
 def test_an_unknown_detector_name_is_refused_with_the_choices():
     with pytest.raises(ConfigurationError, match="hbos"):
         make_detector("random_forest")
+
+
+def _heavy_tailed_counts(rng: np.random.Generator) -> np.ndarray:
+    # Most accounts do 0-3 things; one whale did a million, stretching any equal-width bins.
+    counts = rng.geometric(0.6, size=(5000, 1)).astype(float) - 1
+    counts[0, 0] = 1_000_000
+    return counts
+
+
+def test_ecod_ranks_a_rare_count_above_common_ones_where_equal_width_bins_cannot():
+    rng = np.random.default_rng(7)
+    counts = _heavy_tailed_counts(rng)
+    probe = np.array([[0.0], [40.0]])
+    ecod = EmpiricalTailOutlierDetector().fit(counts).score_samples(probe)
+    hbos = HistogramOutlierDetector().fit(counts).score_samples(probe)
+    assert ecod[1] < ecod[0]  # 40 actions is far in the tail: less normal than 0
+    assert hbos[1] == hbos[0]  # both fall in the first of 20 bins spanning 0..1,000,000
+
+
+def test_ecod_scores_new_rows_against_a_bounded_sorted_sample():
+    rng = np.random.default_rng(2)
+    detector = EmpiricalTailOutlierDetector(max_samples=300).fit(rng.normal(size=(2000, 3)))
+    assert detector.tail_values_.shape[0] == 3 and detector.tail_values_.shape[1] <= 300
+    beyond = detector.score_samples(np.array([[9.0, 0.0, 0.0], [0.0, 0.0, 0.0]]))
+    assert beyond[0] < beyond[1]
+
+
+def test_the_ensemble_is_the_mean_of_its_members_training_ranks():
+    rng = np.random.default_rng(4)
+    data = rng.normal(size=(400, 3))
+    ensemble = RankEnsembleOutlierDetector().fit(data)
+    forest, ecod = ensemble.estimators_
+    rows = data[:5]
+    expected = np.mean([
+        np.searchsorted(ref, member.score_samples(rows), side="right") / len(ref)
+        for member, ref in zip((forest, ecod), ensemble.references_, strict=True)
+    ], axis=0)
+    np.testing.assert_allclose(ensemble.score_samples(rows), expected)
+    assert ((expected >= 0) & (expected <= 1)).all()
+
+
+def test_ecod_tails_match_the_empirical_cdf_with_ties():
+    sample = np.array([[0.0], [0.0], [0.0], [1.0], [5.0]])
+    detector = EmpiricalTailOutlierDetector().fit(sample)
+    probe = np.array([[0.0], [1.0], [2.0], [9.0]])
+    left, right = detector._tables().tails(probe)
+    at_most, at_least = np.array([3, 4, 4, 5]), np.array([5, 2, 1, 0])
+    np.testing.assert_allclose(left[:, 0], -np.log((at_most + 1) / 6))
+    np.testing.assert_allclose(right[:, 0], -np.log((at_least + 1) / 6))

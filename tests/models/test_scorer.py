@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from models.features import feature_frame
 from models.registry import ModelRegistry
-from models.scorer import RegistryScorer
+from models.scorer import RegistryScorer, budget_cutoff
 from tests.factories import make_review
 from tests.models.helpers import trained_review_model
 from trust.decisions import AnomalyScorer, ModelAssessment
@@ -81,3 +82,41 @@ def test_activating_another_version_reaches_a_running_scorer(tmp_path):
     second = registry.register("review", "anomaly", trained_review_model("hbos").to_artefact(), {})
     registry.activate(second["version"])
     assert scorer.assess("review", [make_review()], [{}])[0].version == second["version"]
+
+
+def test_the_daily_case_budget_becomes_a_percentile_cutoff_from_the_kind_s_volume(tmp_path):
+    assert budget_cutoff(1000.0, 20) == 0.98
+    assert budget_cutoff(10.0, 20) == 0.9  # never below the model's top decile
+    assert budget_cutoff(None, 20) is None and budget_cutoff(1000.0, 0) is None
+    registry = ModelRegistry(tmp_path / "models")
+    model = trained_review_model()
+    model.metrics["events_per_day"] = 400.0
+    registry.activate(registry.register("review", "anomaly", model.to_artefact(), {})["version"])
+    [assessment] = RegistryScorer(registry, daily_cases=8).assess("review", [make_review()], [{}])
+    assert assessment is not None and assessment.review_cutoff == 0.98
+
+
+def test_an_ensemble_model_scores_one_event_through_compiled_trees_as_a_batch_would():
+    from models.features import feature_frame
+    from tests.models.helpers import varied_reviews
+
+    model = trained_review_model("ensemble")
+    payloads, signals = varied_reviews(10, seed=3)
+    matrix = model.spec.transform(feature_frame("review", payloads, signals))
+    np.testing.assert_allclose(
+        model.raw_scores(matrix[:3]), model.detector.score_samples(matrix[:3])
+    )
+
+
+@pytest.mark.parametrize("detector", ["ensemble", "ecod"])
+def test_the_default_and_per_feature_detectors_survive_the_registry_round_trip(tmp_path, detector):
+    registry = ModelRegistry(tmp_path / "models")
+    model = trained_review_model(detector)
+    registry.activate(registry.register("review", "anomaly", model.to_artefact(), {})["version"])
+    events = [make_review(amount_paid={"amount": f"{40 + i}.00", "currency": "USD"})
+              for i in range(3)]
+    loaded = RegistryScorer(registry).assess("review", events, [{}, {}, {}])
+    direct = model.score_frame(
+        feature_frame("review", [e.model_dump(mode="json") for e in events], [{}, {}, {}])
+    )
+    np.testing.assert_allclose([a.score for a in loaded], np.round(direct, 4))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import numpy as np
 import pytest
 from sqlalchemy import func, select
@@ -49,6 +51,13 @@ def test_the_scorer_assesses_stored_events_with_the_trained_model(
     )
     assert {a.version for a in found} == {manifest["version"]}
     assert all(0.0 <= a.score <= 1.0 for a in found)
+    # The kind's daily volume at training turns the daily case budget into a cutoff.
+    first = datetime.fromisoformat(manifest["training"]["first_occurred_at"])
+    last = datetime.fromisoformat(manifest["training"]["last_occurred_at"])
+    per_day = manifest["training"]["event_count"] / ((last - first).total_seconds() / 86_400)
+    assert manifest["metrics"]["events_per_day"] == pytest.approx(per_day)
+    budget = settings.decision.model_daily_cases
+    assert {a.review_cutoff for a in found} == {round(max(0.9, 1 - budget / per_day), 6)}
 
 
 def test_too_few_events_to_train_is_refused(marketplace, market_store, tmp_path):

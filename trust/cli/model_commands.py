@@ -119,11 +119,13 @@ def evaluate_command(
 ) -> None:
     """Score any labelled table with the detector; optionally simulate learning from staff."""
     from models.evaluate import evaluate_table, load_table
+    from models.training import detector_options
     from trust.cli.context import console, settings
 
+    name, params = detector_options(settings(), detector)
     report = evaluate_table(
         load_table(data), label, id_column=id_column, label_fraction=label_fraction,
-        seed=seed, detector=detector or settings().model.detector,
+        seed=seed, detector=name, params=params,
         edges=None if edges is None else load_table(edges),
     )
     if as_json:
@@ -131,8 +133,8 @@ def evaluate_command(
         return
     for notice in report.notices:
         console.print(f"[yellow]note:[/] {notice}")
-    console.print(_metrics_table(f"{data.name}: unsupervised, all rows",
-                                 {"detector": report.unsupervised}))
+    console.print(_metrics_table(f"{data.name}: unsupervised ({name}), all rows",
+                                 {name: report.unsupervised}))
     if report.hidden:
         console.print(_metrics_table(f"hidden labels ({1 - (label_fraction or 0):.0%} of rows)",
                                      report.hidden))
@@ -213,7 +215,21 @@ def evaluate_sim_command(
             f"{_fmt(m.roc_auc)} ({_fmt(m.average_precision)})" if m else "n/a" for m in cells))
     console.print(table)
     console.print("* on the 90% of events whose labels were not revealed")
-    patterns = Table(title="share of each planted pattern flagged")
+    queues = Table(title="review queue: cases a day and the share that is fraud (precision)")
+    for column in ("kind", "days", "model cutoff", "rules: cases/day", "precision",
+                   "rules+model: cases/day", "precision", "added by the model/day"):
+        queues.add_column(column, justify="left" if column == "kind" else "right")
+    for r in results:
+        if r.queue_rules is None or r.queue_combined is None:
+            continue
+        queues.add_row(
+            r.kind, f"{r.days:.1f}", "none" if r.review_cutoff is None else _fmt(r.review_cutoff),
+            f"{r.queue_rules.per_day:.1f}", _fmt(r.queue_rules.precision),
+            f"{r.queue_combined.per_day:.1f}", _fmt(r.queue_combined.precision),
+            f"{r.queue_combined.per_day - r.queue_rules.per_day:+.1f}",
+        )
+    console.print(queues)
+    patterns = Table(title="recall of each planted pattern (share sent to review or block)")
     for column in ("kind", "pattern", "events", "rules", "model top 5%", "rules+model",
                    "model only"):
         patterns.add_column(column, justify="left" if column in ("kind", "pattern") else "right")
@@ -290,19 +306,72 @@ def evaluate_text_command(
         console.print(f"{probability:.2f}  {text}  [dim](because: {', '.join(reasons)})[/]")
 
 
+@bench_app.command("detectors")
+def bench_detectors_command(
+    detector: list[str] = typer.Option(
+        ["ensemble", "isolation_forest", "ecod", "hbos"], "--detector",
+        help="Detectors to compare (repeatable); a default IsolationForest always runs.",
+    ),
+    seeds: int = typer.Option(3, "--seeds", min=1, max=20, help="Draws per table."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """ROC-AUC of each detector on bundled and synthetic labelled tables, against defaults."""
+    from dataclasses import asdict
+
+    import numpy as np
+
+    from models.detectors import make_detector
+    from models.validation import DEFAULT_FOREST, validate_detectors
+    from trust.cli.context import console
+
+    for name in detector:
+        make_detector(name)  # an unknown name is a configuration error before any work
+    with console.status("fitting every detector on every table..."):
+        scores = validate_detectors(list(detector), seeds)
+    if as_json:
+        typer.echo(json.dumps([asdict(s) for s in scores], indent=2))
+        return
+    names = [DEFAULT_FOREST, *detector]
+    by = {(s.table, s.detector): s for s in scores}
+    tables = list(dict.fromkeys(s.table for s in scores))
+    table = Table(title=f"ROC-AUC (average precision), mean of {seeds} draws")
+    table.add_column("table")
+    for name in names:
+        table.add_column(name, justify="right")
+    for name in tables:
+        table.add_row(name, *(f"{by[(name, d)].roc_auc:.3f} ({by[(name, d)].average_precision:.3f})"
+                              for d in names))
+    console.print(table)
+    reference = "ecod" if "ecod" in detector else DEFAULT_FOREST
+    for name in names:
+        aucs = [by[(t, name)].roc_auc for t in tables]
+        gaps = [by[(t, name)].roc_auc - max(by[(t, DEFAULT_FOREST)].roc_auc,
+                                            by[(t, reference)].roc_auc) for t in tables]
+        console.print(f"{name}: mean ROC-AUC {np.mean(aucs):.3f}; worst shortfall against "
+                      f"the better of {DEFAULT_FOREST} and {reference}: {min(gaps):+.3f}")
+
+
 @bench_app.command("model")
 def bench_model_command(
     rows: int = typer.Option(1_000_000, "--rows", min=1000, help="Synthetic training rows."),
-    detector: str = typer.Option("isolation_forest", "--detector", help="Detector to time."),
-    max_samples: int = typer.Option(4096, "--max-samples", min=16, help="Isolation-tree size."),
+    detector: str | None = typer.Option(
+        None, "--detector", help="Detector to time (default: the configured one)."
+    ),
+    max_samples: int | None = typer.Option(
+        None, "--max-samples", min=16, help="Isolation-tree size (default: configured)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Training time at 1M rows, batch rows/s, and single-event latency p50/p99."""
     from models.bench import run_model_benchmark
-    from trust.cli.context import console
+    from trust.cli.context import console, settings
 
+    configured = settings().model
+    detector = detector or configured.detector
     with console.status("benchmarking the model..."):
-        result = run_model_benchmark(rows, detector=detector, max_samples=max_samples)
+        result = run_model_benchmark(
+            rows, detector=detector, max_samples=max_samples or configured.max_samples
+        )
     if as_json:
         typer.echo(json.dumps(result.as_dict(), indent=2))
         return

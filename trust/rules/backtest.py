@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy import Connection, select
 
-from trust.decisions import decide
+from trust.decisions import ModelAssessment, decide
 from trust.errors import RulePackError
 from trust.events import EVENT_KINDS, Event, event_adapter
 from trust.pii import PiiHasher
@@ -23,6 +23,7 @@ from trust.rules.engine import RuleEngine
 from trust.rules.pack import RulePack, load_pack
 from trust.settings import Settings
 from trust.signals import compute_signals
+from trust.store.tables import decisions as decisions_table
 from trust.store.tables import events as events_table
 
 FLAGGED = ("review", "block")
@@ -62,19 +63,43 @@ class Score:
         return self.true_positives / self.positives if self.positives else None
 
 
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """A stored event with when it was decided and what the model said then (if it did)."""
+
+    event: Event
+    as_of: datetime
+    assessment: ModelAssessment | None
+
+
 def stored_events(
     conn: Connection, *, since: datetime | None, batch_size: int
-) -> Iterator[list[Event]]:
-    """Stored events of the scored kinds in time order, re-validated, in batches."""
-    # Appeals go to people and dispute party events step their dispute: never decided.
-    query = (select(events_table.c.payload)
-             .where(events_table.c.kind.in_(EVENT_KINDS))
-             .order_by(events_table.c.occurred_at, events_table.c.id))
+) -> Iterator[list[StoredEvent]]:
+    """Stored events of the scored kinds in time order, re-validated, in batches.
+
+    Each comes with the moment the pipeline decided it (its arrival when never decided) and
+    the model's stored view: a replay reads the world as the decision did, not as it is now.
+    Appeals go to people and dispute party events step their dispute: never decided.
+    """
+    e, d = events_table.c, decisions_table.c
+    query = (select(e.payload, e.received_at, d.decided_at, d.model_score, d.model_version,
+                    d.model_review_cutoff)
+             .select_from(events_table.outerjoin(decisions_table, d.event_id == e.event_id))
+             .where(e.kind.in_(EVENT_KINDS))
+             .order_by(e.occurred_at, e.id))
     if since is not None:
-        query = query.where(events_table.c.occurred_at >= since)
-    batch: list[Event] = []
-    for (payload,) in conn.execute(query).yield_per(batch_size):
-        batch.append(event_adapter.validate_python(payload))
+        query = query.where(e.occurred_at >= since)
+    batch: list[StoredEvent] = []
+    for payload, received, decided, score, version, cutoff in conn.execute(query).yield_per(
+        batch_size
+    ):
+        assessment = (
+            ModelAssessment(score, version or "", review_cutoff=cutoff)
+            if score is not None else None
+        )
+        batch.append(
+            StoredEvent(event_adapter.validate_python(payload), decided or received, assessment)
+        )
         if len(batch) >= batch_size:
             yield batch
             batch = []
@@ -91,13 +116,21 @@ def run_backtest(
     since: datetime | None = None,
     batch_size: int = 1000,
 ) -> BacktestResult:
-    """Recompute signals over history (as of each event) and decide every stored event."""
+    """Recompute signals over history (as of each event) and decide every stored event.
+
+    Point in time: signals read the world as it was when each event was decided (see
+    :class:`trust.signals.context.BatchContext`), and the anomaly model's stored score for
+    the event rides along, so replaying the pack in force reproduces the stored decisions.
+    """
     engine = RuleEngine(pack)
     result = BacktestResult(pack.version)
     started = time.perf_counter()
-    for batch in stored_events(conn, since=since, batch_size=batch_size):
-        all_signals = compute_signals(conn, batch, hasher)
-        for event, signals in zip(batch, all_signals, strict=True):
+    for stored in stored_events(conn, since=since, batch_size=batch_size):
+        batch = [s.event for s in stored]
+        as_of = {s.event.event_id: s.as_of for s in stored}
+        all_signals = compute_signals(conn, batch, hasher, as_of=as_of)
+        for item, signals in zip(stored, all_signals, strict=True):
+            event = item.event
             evaluation = engine.evaluate(event, signals)
             decision = decide(
                 event,
@@ -107,6 +140,7 @@ def run_backtest(
                 settings=settings.decision,
                 pack_version=pack.version,
                 now=event.occurred_at,
+                assessment=item.assessment,
             )
             result.events += 1
             result.outcomes[decision.outcome] += 1

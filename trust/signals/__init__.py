@@ -7,7 +7,8 @@ in memory. ``None`` means unknown (an expected miss), never an error.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from sqlalchemy import Connection
 
@@ -24,14 +25,21 @@ def signals_for(event: Event, ctx: BatchContext) -> Signals:
 
 
 def compute_signals(
-    conn: Connection, events: Sequence[Event], hasher: PiiHasher, *, unstored: bool = False
+    conn: Connection,
+    events: Sequence[Event],
+    hasher: PiiHasher,
+    *,
+    unstored: bool = False,
+    as_of: Mapping[str, datetime] | None = None,
 ) -> list[Signals]:
     """One signal dict per event, in order; the look-ups are done once for the whole batch.
 
     ``unstored=True``: the events are not in the store yet (and none is stored already);
     they are merged in memory, so the signals equal those computed after storing them.
+    ``as_of``: when each event (by id) was decided or arrived -- replays of stored history
+    pass it so account statuses are read as they were then, not as they are now.
     """
-    ctx = BatchContext(conn, events, hasher, unstored=unstored)
+    ctx = BatchContext(conn, events, hasher, unstored=unstored, as_of=as_of)
     return [signals_for(event, ctx) for event in events]
 
 

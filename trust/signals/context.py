@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, func, or_, select, union_all
 
+from trust.enforcement import ACCOUNT_STATUS, EnforcementState
 from trust.events import Event, ProfileVerificationEvent, ReferenceCheckEvent, ReviewEvent
 from trust.pii import PiiHasher
 from trust.signals.history import AccountFacts, PastEvent, PastReview, Timeline, utc
 from trust.store.accounts import batch_account_rows, batch_identifier_rows
 from trust.store.sealed import SEALED_KEY, personal_value
-from trust.store.tables import account_identifiers, accounts, events
+from trust.store.tables import account_identifiers, accounts, enforcement_history, events
 
 # Look-backs: complaint counts span 90 days, a reviewee's reviews 7 days, the rest 30 days.
 COMPLAINT_WINDOW = timedelta(days=90)
@@ -45,13 +47,26 @@ class BatchContext:
     own rows in memory, exactly as the store would hold them once the batch is stored (see
     ``trust.store.accounts``: an identifier keeps its first sighting, an account its earliest
     first_seen_at). This lets the pipeline read without holding the write lock.
+
+    Point in time: every answer is the world as it was when the event was decided, never a
+    later fact. Links, histories and e-mails are cut at the event's ``occurred_at``; an
+    account's role and creation date come from its verifications up to ``occurred_at``
+    (not the account row, which holds the latest); an account's status is read from the
+    enforcement history strictly before ``as_of[event_id]`` (the moment the event was
+    decided, or arrived) when ``as_of`` is given -- replays pass it -- and is the current
+    status otherwise, which is what the live pipeline deciding now sees.
     """
 
     def __init__(
         self, conn: Connection, batch: Sequence[Event], hasher: PiiHasher, *,
-        unstored: bool = False,
+        unstored: bool = False, as_of: Mapping[str, datetime] | None = None,
     ) -> None:
         self.hasher = hasher
+        self._as_of = {k: utc(v) for k, v in as_of.items()} if as_of is not None else None
+        # Per account, time-ordered: (occurred_at, role, created_at) of each verification,
+        # and (at, status before, status after) of each enforcement change.
+        self._verified: dict[str, list[tuple[datetime, str | None, datetime | None]]] = {}
+        self._status_changes: dict[str, list[tuple[datetime, str, str]]] = {}
         self._unstored: Sequence[Event] = batch if unstored else ()
         self._batch_identifiers: dict[tuple[str, str, str], dict[str, Any]] = (
             batch_identifier_rows(batch, hasher) if unstored else {}
@@ -89,7 +104,11 @@ class BatchContext:
         co_reviewers = {
             r.reviewer_id for rs in self._reviews_of.values() for r in rs if r.occurred_at >= recent
         }
-        self._load_accounts(conn, involved | linked | co_reviewers)
+        everyone = involved | linked | co_reviewers
+        self._load_accounts(conn, everyone)
+        self._load_verifications(conn, everyone, hi)
+        if self._as_of is not None:
+            self._load_status_changes(conn, everyone)
 
     def _as_stored(self, moment: datetime) -> datetime:
         """``moment`` as the store hands it back (naive UTC for the signals' comparisons)."""
@@ -153,7 +172,11 @@ class BatchContext:
             seen.add(row[0])
             past = PastEvent(row[0], row[1], utc(row[2]), row[3], row[4])
             self._by_account[past.subject_id].append(past)
-            if past.counterparty_id and past.counterparty_id != past.subject_id:
+            # Only complaints are looked up from both sides; anything else an account is the
+            # counterparty of was fetched for another account of the batch, and counting it
+            # would make the signals depend on which events share a batch.
+            if (past.kind == "complaint" and past.counterparty_id
+                    and past.counterparty_id != past.subject_id):
                 self._by_account[past.counterparty_id].append(past)
 
     def _load_reviews(
@@ -357,6 +380,50 @@ class BatchContext:
                 row["role"] if row["role"] is not None else stored.role,
             )
 
+    def _load_verifications(self, conn: Connection, ids: set[str], hi: datetime) -> None:
+        """Role and creation date each account declared, per verification, up to the batch."""
+        if not ids:
+            return
+        c = events.c
+        query = select(
+            c.subject_id,
+            c.occurred_at,
+            c.payload["role"].as_string(),
+            c.payload["account_created_at"].as_string(),
+        ).where(
+            c.subject_id.in_(sorted(ids)), _kind_is("profile_verification"), c.occurred_at <= hi
+        )
+        found: dict[str, list[tuple[datetime, str | None, datetime | None]]] = defaultdict(list)
+        for account_id, occurred_at, role, created in conn.execute(query).all():
+            found[account_id].append(
+                (utc(occurred_at), role, utc(datetime.fromisoformat(created)) if created else None)
+            )
+        for e in self._unstored:
+            if isinstance(e, ProfileVerificationEvent) and e.account_id in ids:
+                found[e.account_id].append(
+                    (utc(e.occurred_at), e.role.value, utc(e.account_created_at))
+                )
+        self._verified = {a: sorted(rows, key=lambda r: r[0]) for a, rows in found.items()}
+
+    def _load_status_changes(self, conn: Connection, ids: set[str]) -> None:
+        """Enforcement changes of the accounts, for statuses as of each event's decision."""
+        if not ids or not self._as_of:
+            return
+        h = enforcement_history.c
+        query = (
+            select(h.account_id, h.at, h.previous_state, h.state)
+            .where(h.account_id.in_(sorted(ids)))
+            .order_by(h.at, h.id)
+        )
+        changes: dict[str, list[tuple[datetime, str, str]]] = defaultdict(list)
+        for account_id, at, previous, state in conn.execute(query).all():
+            changes[account_id].append((
+                utc(at),
+                ACCOUNT_STATUS[EnforcementState(previous)],
+                ACCOUNT_STATUS[EnforcementState(state)],
+            ))
+        self._status_changes = dict(changes)
+
     # -- answers -----------------------------------------------------------------------------
     def hash(self, kind: str, value: str | None) -> str | None:
         """The keyed hash of an identifier (None for no value)."""
@@ -392,13 +459,24 @@ class BatchContext:
         until = utc(at)
         return {email for seen, email in self._emails.get(account_id, ()) if seen <= until}
 
-    def account(self, account_id: str) -> AccountFacts | None:
-        """What the store knows about an account (None when it was never seen)."""
-        return self._accounts.get(account_id)
+    def account(self, account_id: str, at: datetime) -> AccountFacts | None:
+        """What was known about an account at ``at`` (None when it was never seen).
+
+        Role and creation date are those of its latest verification no later than ``at``
+        (None before its first one); the status is the current one (see ``status``).
+        """
+        facts = self._accounts.get(account_id)
+        if facts is None:
+            return None
+        verified = self._verified.get(account_id, ())
+        until = utc(at)
+        index = bisect_right(verified, until, key=lambda r: r[0])
+        role, created = (verified[index - 1][1], verified[index - 1][2]) if index else (None, None)
+        return AccountFacts(created, facts.first_seen_at, facts.status, role)
 
     def age_days(self, account_id: str, at: datetime) -> float | None:
         """Days from account creation (or first sighting) to ``at``; None when unknown."""
-        facts = self._accounts.get(account_id)
+        facts = self.account(account_id, at)
         if facts is None:
             return None
         born = facts.created_at or facts.first_seen_at
@@ -419,7 +497,23 @@ class BatchContext:
             a for a, first in self._sharing.get((kind, value_hash), {}).items() if first <= until
         }
 
-    def status(self, account_id: str) -> str | None:
-        """'active', 'held' or 'blocked' (None when unknown)."""
+    def status(self, account_id: str, event: Event) -> str | None:
+        """'active', 'held' or 'blocked' when ``event`` was decided (None when unknown).
+
+        Without ``as_of`` (the live pipeline deciding now) this is the current status; with
+        it, the enforcement history strictly before the event's decision: a block that
+        came later, or that the event's own batch caused, is not seen.
+        """
         facts = self._accounts.get(account_id)
-        return facts.status if facts else None
+        if facts is None:
+            return None
+        moment = self._as_of.get(event.event_id) if self._as_of is not None else None
+        if moment is None:
+            return facts.status
+        changes = self._status_changes.get(account_id)
+        if not changes:
+            # Never enforced through the history (a status set by hand is undated).
+            return facts.status
+        index = bisect_right(changes, moment, key=lambda r: r[0])
+        # Before its first change an account was as that change found it.
+        return changes[index - 1][2] if index else changes[0][1]

@@ -88,7 +88,7 @@ def _links(event: ProfileVerificationEvent, ctx: BatchContext) -> Signals:
         # An IP alone is weak (offices, carrier NAT): it counts but does not make a link set.
         if kind != "ip":
             everyone |= others
-    statuses = [ctx.status(a) for a in everyone]
+    statuses = [ctx.status(a, event) for a in everyone]
     out["linked_accounts"] = len(everyone)
     out["linked_held_accounts"] = statuses.count("held")
     out["linked_blocked_accounts"] = statuses.count("blocked")

@@ -35,7 +35,7 @@ def compute(event: ReferenceCheckEvent, ctx: BatchContext) -> Signals:
     freelancer_domains = ctx.identifiers(event.freelancer_id, "email_domain", at)
     referee_hash = ctx.hash("referee_email", str(referee.email))
     others = ctx.holders("referee_email", referee_hash, at) - {event.freelancer_id}
-    facts = ctx.account(event.freelancer_id)
+    facts = ctx.account(event.freelancer_id, at)
     created = facts.created_at if facts else None
     age = ctx.age_days(event.freelancer_id, at)
     return {

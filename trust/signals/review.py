@@ -60,7 +60,7 @@ def compute(event: ReviewEvent, ctx: BatchContext) -> Signals:
         if p.kind == "review" and p.subject_id == reviewer
     ]
     amount = event.amount_paid.as_float
-    reviewer_facts, reviewee_facts = ctx.account(reviewer), ctx.account(reviewee)
+    reviewer_facts, reviewee_facts = ctx.account(reviewer, at), ctx.account(reviewee, at)
     reviewer_role = reviewer_facts.role if reviewer_facts else None
     reviewee_role = reviewee_facts.role if reviewee_facts else None
     signals: Signals = {

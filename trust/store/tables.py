@@ -132,6 +132,8 @@ decisions = Table(
     Column("model_score", Float),
     Column("model_version", String(64)),
     Column("model_explanation", JSON),
+    # The percentile from which the model alone sent events to review (its daily budget).
+    Column("model_review_cutoff", Float),
     Column("pack_version", String(64), nullable=False),
     Column("statement_of_reasons", Text, nullable=False),
     Column("errors", JSON, nullable=False),

@@ -52,6 +52,7 @@ BROKEN: dict[str, tuple[list[str], ExitCode]] = {
     "bench rules": (["--accounts", "1"], ExitCode.USAGE),
     "bench dashboard": (["--database-url", DOWN_DATABASE], ExitCode.UNAVAILABLE),
     "bench model": (["--rows", "1000", "--detector", "magic"], ExitCode.CONFIGURATION),
+    "bench detectors": (["--detector", "magic"], ExitCode.CONFIGURATION),
     "bench pipeline": (["--events", "5"], ExitCode.USAGE),
     "bench encryption": (["--accounts", "1"], ExitCode.USAGE),
     "bench masking": (["--size-kb", "0"], ExitCode.USAGE),

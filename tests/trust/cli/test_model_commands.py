@@ -116,3 +116,31 @@ def test_learn_trains_the_confirm_probability_from_resolved_cases(
     result = runner.invoke(app, ["model", "learn", "--kind", "review"])
     assert result.exit_code == 0, result.output
     assert "review-learned-" in result.stdout and "confirmed" in result.stdout
+
+
+def test_evaluate_scores_with_the_configured_detector_settings_or_the_named_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = tmp_path / "t.csv"
+    synthetic_fraud_table(600).to_csv(table, index=False)
+    command = ["model", "evaluate", "--data", str(table), "--label", "IsBad?",
+               "--id-column", "Customer Ref", "--json"]
+
+    def run(*extra: str) -> dict:
+        get_settings.cache_clear()
+        result = runner.invoke(app, [*command, *extra])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    monkeypatch.setenv("TRUST_MODEL__DETECTOR", "isolation_forest")
+    monkeypatch.setenv("TRUST_MODEL__N_ESTIMATORS", "1")
+    monkeypatch.setenv("TRUST_MODEL__MAX_SAMPLES", "16")
+    one_tree = run()
+    assert one_tree["detector"] == "isolation_forest"
+    assert one_tree["detector_params"] == {"n_estimators": 1, "max_samples": 16}
+    monkeypatch.setenv("TRUST_MODEL__N_ESTIMATORS", "200")
+    many = run()
+    assert many["unsupervised"]["roc_auc"] != one_tree["unsupervised"]["roc_auc"]
+    named = run("--detector", "ecod")
+    assert (named["detector"], named["detector_params"]) == ("ecod", {})
+    get_settings.cache_clear()
