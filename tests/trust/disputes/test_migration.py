@@ -7,12 +7,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, inspect, select, update
 
 from tests.conftest import TEST_KEYRING, scratch_postgres_database
 from tests.factories import make_complaint
-from tests.trust.cases.conftest import NOW, decision_for, store_decisions
+from tests.trust.cases.conftest import NOW, decision_for
 from trust.store import create_store_engine
+from trust.store.accounts import record_accounts
+from trust.store.events import insert_events
 from trust.store.migrate import upgrade
 from trust.store.sealed import attach_keyring
 from trust.store.tables import audit_log, case_evidence, cases, decisions, disputes
@@ -25,6 +27,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         return
     with scratch_postgres_database("trust_migrate") as url:
         yield url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def _store_as_of_0006(conn: object, events: list) -> None:
+    """The complaints and their decisions, written with the columns revision 0006 had."""
+    insert_events(conn, events, source="test", received_at=NOW)  # type: ignore[arg-type]
+    record_accounts(conn, events)  # type: ignore[arg-type]
+    then = {c["name"] for c in inspect(conn).get_columns("decisions")}  # type: ignore[arg-type]
+    conn.execute(insert(decisions), [  # type: ignore[attr-defined]
+        {k: v for k, v in decision_for(e).to_row().items() if k in then} for e in events])
 
 
 def _merged_case(conn: object, events: list) -> int:
@@ -59,7 +70,7 @@ def test_a_store_with_merged_cases_gets_one_dispute_per_contract(database_url: s
     try:
         upgrade(engine, "0006")
         with engine.begin() as conn:
-            store_decisions(conn, [(e, decision_for(e)) for e in complaints])
+            _store_as_of_0006(conn, complaints)
             merged = _merged_case(conn, complaints)
         upgrade(engine)
         with engine.connect() as conn:
