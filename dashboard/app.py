@@ -25,12 +25,15 @@ st.set_page_config(page_title="Trust review queue", page_icon="🛡️", layout=
 try:
     member = session.signed_in()
 except StoreError as exc:
-    st.error(f"The dashboard cannot reach its store ({exc}). Check TRUST_DATABASE_URL and that "
-             "the database is running, then reload this page.")
+    st.error(
+        f"The dashboard cannot reach its store ({exc}). Check TRUST_DATABASE_URL and that "
+        "the database is running, then reload this page."
+    )
     st.stop()
 if member is None:
-    login = st.Page(Path(__file__).parent / "screens" / "login.py", title="Sign in",
-                    icon=":material/login:")
+    login = st.Page(
+        Path(__file__).parent / "screens" / "login.py", title="Sign in", icon=":material/login:"
+    )
     st.navigation([login], position="hidden").run()
 else:
     with st.sidebar:
@@ -40,8 +43,12 @@ else:
             st.rerun()
         shortcut_help()
         if has_permission(member, Permission.VIEW_ACCOUNTS) and search_box(
-                member, key="sidebar-search"):
+            member, key="sidebar-search"
+        ):
             st.switch_page(page("accounts"))
-    counts = {"approvals": waiting_for(member)} \
-        if has_permission(member, Permission.APPROVE_FOUR_EYES) else {}
+    counts = (
+        {"approvals": waiting_for(member)}
+        if has_permission(member, Permission.APPROVE_FOUR_EYES)
+        else {}
+    )
     st.navigation(pages_for(member, counts)).run()

@@ -49,8 +49,9 @@ def _database(url: str) -> Iterator[None]:
             os.environ["TRUST_DATABASE_URL"] = before
 
 
-def render_timings(database_url: str, member: StaffMember, case_id: int, *,
-                   repeat: int = 3) -> list[Timing]:
+def render_timings(
+    database_url: str, member: StaffMember, case_id: int, *, repeat: int = 3
+) -> list[Timing]:
     """Seconds to render the queue screen and a case screen: first run, median of repeats."""
     with _database(database_url):
         return _render_both(member, case_id, repeat)

@@ -67,8 +67,14 @@ def _engine(db: str) -> Any:
 def queue(db: str, filters: dict[str, Any], page: int, page_size: int) -> QueuePage:
     """One page of the queue for ``filters`` (the fields of ``QueueFilter``)."""
     with transaction(_engine(db)) as conn:
-        return queue_page(conn, QueueFilter(**filters), session.now(), session.settings(),
-                          page=page, page_size=page_size)
+        return queue_page(
+            conn,
+            QueueFilter(**filters),
+            session.now(),
+            session.settings(),
+            page=page,
+            page_size=page_size,
+        )
 
 
 @st.cache_data(ttl=QUEUE_TTL, show_spinner=False)
@@ -84,8 +90,9 @@ def awaiting_me(db: str, username: str) -> list[QueueItem]:
     """Cases whose proposal ``username`` may approve (someone else proposed it)."""
     with transaction(_engine(db)) as conn:
         member = get_staff(conn, username)
-        return awaiting_approval_by(conn, member, session.now(), session.settings()) \
-            if member else []
+        return (
+            awaiting_approval_by(conn, member, session.now(), session.settings()) if member else []
+        )
 
 
 @st.cache_resource(show_spinner=False)
@@ -185,7 +192,8 @@ def oversight(db: str, days: int) -> dict[str, list[Any]]:
     with transaction(_engine(db)) as conn:
         agreement = agreement_figures(conn, since)
         return {
-            "qa_reviewers": agreement["reviewers"], "qa_reasons": agreement["reasons"],
+            "qa_reviewers": agreement["reviewers"],
+            "qa_reasons": agreement["reasons"],
             "overturn_rules": overturn_rate_per_rule(conn, since),
             "overturn_reviewers": overturn_rate_per_reviewer(conn, since),
         }
@@ -212,8 +220,10 @@ def rule_figures(db: str, days: int) -> dict[str, list[dict[str, Any]]]:
     """Hits per rule and day, and precision per rule, over the last ``days`` days."""
     since = session.now() - timedelta(days=days)
     with transaction(_engine(db)) as conn:
-        return {"hits": reports.rule_hits_per_day(conn, since),
-                "precision": reports.rule_precision(conn, since)}
+        return {
+            "hits": reports.rule_hits_per_day(conn, since),
+            "precision": reports.rule_precision(conn, since),
+        }
 
 
 @st.cache_data(ttl=FIGURES_TTL, show_spinner=False)
@@ -224,10 +234,19 @@ def rule_pack(rules_dir: str) -> tuple[str | None, list[dict[str, Any]], list[st
     except RulePackError as exc:
         return None, [], [str(p) for p in getattr(exc, "problems", [exc])]
     rows = [
-        {"rule": r.id, "kind": r.spec.kind, "state": r.spec.state,
-         "description": r.spec.description, "reason code": r.spec.reason.code,
-         "score": r.spec.score, "severity": r.spec.severity, "forces": r.spec.outcome or "",
-         "policy": r.spec.policy, "owner": r.spec.owner, "file": r.file}
+        {
+            "rule": r.id,
+            "kind": r.spec.kind,
+            "state": r.spec.state,
+            "description": r.spec.description,
+            "reason code": r.spec.reason.code,
+            "score": r.spec.score,
+            "severity": r.spec.severity,
+            "forces": r.spec.outcome or "",
+            "policy": r.spec.policy,
+            "owner": r.spec.owner,
+            "file": r.file,
+        }
         for r in pack.rules
     ]
     return pack.version, rows, []
@@ -238,8 +257,7 @@ def quarantine(db: str, page: int, page_size: int) -> tuple[int, list[dict[str, 
     """How many records are held in quarantine, and one page of them, newest first."""
     with transaction(_engine(db)) as conn:
         total = count_held(conn)
-        rows = held_records(conn, limit=page_size, offset=(page - 1) * page_size,
-                            with_raw=False)
+        rows = held_records(conn, limit=page_size, offset=(page - 1) * page_size, with_raw=False)
     return total, rows
 
 

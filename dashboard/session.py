@@ -82,7 +82,8 @@ def signed_in() -> StaffMember | None:
         sign_out()
         st.session_state[SIGNED_OUT_KEY] = (
             f"You were signed out after {idle_limit.total_seconds() / 60:g} minutes without "
-            "activity. Sign in again.")
+            "activity. Sign in again."
+        )
         return None
     st.session_state[LAST_SEEN_KEY] = moment
     with transaction(engine()) as conn:

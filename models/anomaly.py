@@ -101,13 +101,16 @@ class AnomalyModel:
                 return self._compiled.score_samples(matrix)
             if self._compiled_members is not None:
                 ensemble: RankEnsembleOutlierDetector = self.detector
-                return ensemble.combine([
-                    compiled.score_samples(matrix) if compiled is not None
-                    else np.asarray(member.score_samples(matrix), dtype=np.float64)
-                    for member, compiled in zip(
-                        ensemble.estimators_, self._compiled_members, strict=True
-                    )
-                ])
+                return ensemble.combine(
+                    [
+                        compiled.score_samples(matrix)
+                        if compiled is not None
+                        else np.asarray(member.score_samples(matrix), dtype=np.float64)
+                        for member, compiled in zip(
+                            ensemble.estimators_, self._compiled_members, strict=True
+                        )
+                    ]
+                )
         return np.asarray(self.detector.score_samples(matrix), dtype=np.float64)
 
     def percentiles(self, matrix: NDArray[np.float64]) -> NDArray[np.float64]:

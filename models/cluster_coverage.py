@@ -81,13 +81,15 @@ def _components(pairs: list[tuple[str, str]]) -> list[set[str]]:
     return list(groups.values())
 
 
-def cluster_coverage(store: Store, truth_path: Path,
-                     as_of: datetime | None = None) -> ClusterCoverage:
+def cluster_coverage(
+    store: Store, truth_path: Path, as_of: datetime | None = None
+) -> ClusterCoverage:
     """Cluster the stored graph (as of ``as_of``) and match planted groups to clusters."""
     truth = pd.read_csv(truth_path, index_col="event_id")
     with store.engine.connect() as conn:
-        rows = conn.execute(select(events.c.event_id, events.c.kind, events.c.subject_id,
-                                   events.c.counterparty_id)).all()
+        rows = conn.execute(
+            select(events.c.event_id, events.c.kind, events.c.subject_id, events.c.counterparty_id)
+        ).all()
         links = graph_links(conn, as_of)
     stored = pd.DataFrame(rows, columns=["event_id", "kind", "subject", "counterparty"])
     stored = stored.join(truth, on="event_id", how="inner")
@@ -96,16 +98,22 @@ def cluster_coverage(store: Store, truth_path: Path,
     clusters = AccountGraph(links, as_of).clusters()
     clustered = {m for c in clusters for m in c.members}
     report = ClusterCoverage(
-        clusters=len(clusters), clustered_accounts=len(clustered),
-        fraud_share=len(clustered & fraud_accounts) / len(clustered) if clustered else 1.0)
+        clusters=len(clusters),
+        clustered_accounts=len(clustered),
+        fraud_share=len(clustered & fraud_accounts) / len(clustered) if clustered else 1.0,
+    )
     for pattern in GROUP_PATTERNS:
         planted = fraud[(fraud["pattern"] == pattern) & (fraud["kind"] == "review")]
-        for group in _components(list(zip(planted["subject"], planted["counterparty"],
-                                          strict=True))):
+        for group in _components(
+            list(zip(planted["subject"], planted["counterparty"], strict=True))
+        ):
             best = max(clusters, key=lambda c: len(group & set(c.members)), default=None)
             share = len(group & set(best.members)) / len(group) if best else 0.0
-            report.groups.append(GroupCoverage(pattern, len(group), share,
-                                               best.cluster_id if best and share else None))
+            report.groups.append(
+                GroupCoverage(
+                    pattern, len(group), share, best.cluster_id if best and share else None
+                )
+            )
     return report
 
 
@@ -147,13 +155,15 @@ def pattern_recall(store: Store, truth_path: Path) -> RecallReport:
     """Recall per pattern of the pipeline's decisions, of daily clusters, and of both."""
     truth = pd.read_csv(truth_path, index_col="event_id")
     with store.engine.connect() as conn:
-        rows = conn.execute(select(events.c.event_id, events.c.subject_id,
-                                   events.c.occurred_at, decisions.c.outcome)
-                            .join(decisions, decisions.c.event_id == events.c.event_id,
-                                  isouter=True)).all()
+        rows = conn.execute(
+            select(
+                events.c.event_id, events.c.subject_id, events.c.occurred_at, decisions.c.outcome
+            ).join(decisions, decisions.c.event_id == events.c.event_id, isouter=True)
+        ).all()
         links = graph_links(conn)
     frame = pd.DataFrame(rows, columns=["event_id", "subject", "at", "outcome"]).join(
-        truth, on="event_id", how="inner")
+        truth, on="event_id", how="inner"
+    )
     frame["at"] = pd.to_datetime(frame["at"], utc=True).dt.tz_localize(None)
     frame = frame.sort_values("at").reset_index(drop=True)
     clustered = _clustered_by_day(links, frame["at"])
@@ -165,11 +175,18 @@ def pattern_recall(store: Store, truth_path: Path) -> RecallReport:
     frame["graph_by_end"] = frame["subject"].isin(final)
     fraud = frame["is_fraud"].astype(int) == 1
     patterns = [
-        PatternRecall(str(pattern), len(group), float(group["decisions"].mean()),
-                      float(group["graph"].mean()), float(group["either"].mean()),
-                      float(group["graph_by_end"].mean()))
+        PatternRecall(
+            str(pattern),
+            len(group),
+            float(group["decisions"].mean()),
+            float(group["graph"].mean()),
+            float(group["either"].mean()),
+            float(group["graph_by_end"].mean()),
+        )
         for pattern, group in frame[fraud].groupby("pattern")
     ]
-    precision = {route: float(fraud[frame[route]].mean()) if frame[route].any() else 1.0
-                 for route in ("decisions", "graph", "either", "graph_by_end")}
+    precision = {
+        route: float(fraud[frame[route]].mean()) if frame[route].any() else 1.0
+        for route in ("decisions", "graph", "either", "graph_by_end")
+    }
     return RecallReport(patterns, precision)

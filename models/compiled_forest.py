@@ -20,9 +20,7 @@ def average_path_length(samples: NDArray[np.int_] | list[int]) -> NDArray[np.flo
     n = np.asarray(samples, dtype=np.float64)
     result = np.where(n == 2, 1.0, 0.0)
     deep = n > 2
-    result[deep] = 2.0 * (np.log(n[deep] - 1.0) + np.euler_gamma) - 2.0 * (n[deep] - 1.0) / n[
-        deep
-    ]
+    result[deep] = 2.0 * (np.log(n[deep] - 1.0) + np.euler_gamma) - 2.0 * (n[deep] - 1.0) / n[deep]
     return result
 
 
@@ -38,9 +36,7 @@ class CompiledForest:
         self.left = np.zeros((count, width), dtype=np.intp)
         self.right = np.zeros((count, width), dtype=np.intp)
         self.leaf_depth = np.zeros((count, width), dtype=np.float64)
-        for t, (tree, features) in enumerate(
-            zip(trees, forest.estimators_features_, strict=True)
-        ):
+        for t, (tree, features) in enumerate(zip(trees, forest.estimators_features_, strict=True)):
             nodes = np.arange(tree.node_count)
             is_leaf = tree.children_left == LEAF
             # A leaf points to itself, so walking past it is harmless.

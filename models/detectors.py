@@ -165,9 +165,7 @@ class _TailTables:
 
         return cls(values, neg_log(at_most), neg_log(n - below), neg_log(n - at_most))
 
-    def tails(
-        self, data: NDArray[np.float64]
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    def tails(self, data: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """-log P(X <= x) and -log P(X >= x) per cell (one binary search per cell)."""
         left = np.empty(data.shape, dtype=np.float64, order="F")
         right = np.empty(data.shape, dtype=np.float64, order="F")
@@ -358,10 +356,12 @@ def _ecod(random_state: int, **params: Any) -> EmpiricalTailOutlierDetector:
 
 def _ensemble(random_state: int, **params: Any) -> RankEnsembleOutlierDetector:
     forest = {k: v for k, v in params.items() if k in ("n_estimators", "max_samples")}
-    return RankEnsembleOutlierDetector([
-        ("isolation_forest", _isolation_forest(random_state, **forest)),
-        ("ecod", _ecod(random_state)),
-    ])
+    return RankEnsembleOutlierDetector(
+        [
+            ("isolation_forest", _isolation_forest(random_state, **forest)),
+            ("ecod", _ecod(random_state)),
+        ]
+    )
 
 
 DETECTORS: dict[str, Callable[..., BaseEstimator]] = {

@@ -54,9 +54,7 @@ def _shares(values: NDArray[np.float64], edges: NDArray[np.float64]) -> NDArray[
     return np.maximum(counts / max(len(values), 1), _FLOOR)
 
 
-def population_stability(
-    reference: NDArray[np.float64], recent: NDArray[np.float64]
-) -> float:
+def population_stability(reference: NDArray[np.float64], recent: NDArray[np.float64]) -> float:
     """PSI of one feature between a training sample and recent values."""
     edges = np.unique(np.quantile(reference, np.linspace(0, 1, BINS + 1)[1:-1]))
     expected, actual = _shares(reference, edges), _shares(recent, edges)

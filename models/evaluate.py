@@ -138,16 +138,26 @@ def prepare_table(
     return numeric.reset_index(drop=True), y, notices
 
 
-def _with_graph(frame: pd.DataFrame, label: str, id_column: str | None, edges: pd.DataFrame,
-                features: pd.DataFrame, detector: str, params: dict[str, Any], seed: int,
-                notices: list[str]) -> tuple[AnomalyModel, np.ndarray[Any, Any], pd.DataFrame]:
+def _with_graph(
+    frame: pd.DataFrame,
+    label: str,
+    id_column: str | None,
+    edges: pd.DataFrame,
+    features: pd.DataFrame,
+    detector: str,
+    params: dict[str, Any],
+    seed: int,
+    notices: list[str],
+) -> tuple[AnomalyModel, np.ndarray[Any, Any], pd.DataFrame]:
     graph = adjacency(labelled_ids(frame, label, id_column), edges, notices)
     features = with_structure(features, graph)
-    first = AnomalyModel.train("table", features,
-                               make_detector(detector, random_state=seed, **params))
+    first = AnomalyModel.train(
+        "table", features, make_detector(detector, random_state=seed, **params)
+    )
     features = with_neighbour_risk(features, graph, first.score_frame(features))
-    model = AnomalyModel.train("table", features,
-                               make_detector(detector, random_state=seed, **params))
+    model = AnomalyModel.train(
+        "table", features, make_detector(detector, random_state=seed, **params)
+    )
     return model, model.score_frame(features), features
 
 
@@ -175,8 +185,9 @@ def evaluate_table(
     )
     anomaly = model.score_frame(features)
     if edges is not None:
-        model, anomaly, features = _with_graph(frame, label, id_column, edges, features,
-                                               detector, params or {}, seed, notices)
+        model, anomaly, features = _with_graph(
+            frame, label, id_column, edges, features, detector, params or {}, seed, notices
+        )
     unsupervised = ranking_metrics(y, anomaly)
     if unsupervised.roc_auc < 0.5:
         notices.append(
@@ -205,9 +216,7 @@ def evaluate_table(
         )
         # The bar learning must clear: scikit-learn's gradient boosting, default settings,
         # fed the same revealed labels and features (no anomaly score).
-        baseline = HistGradientBoostingClassifier(random_state=seed).fit(
-            raw[revealed], y[revealed]
-        )
+        baseline = HistGradientBoostingClassifier(random_state=seed).fit(raw[revealed], y[revealed])
         report.hidden = {
             "unsupervised": ranking_metrics(y[hidden], anomaly[hidden]),
             "learned": ranking_metrics(

@@ -27,9 +27,24 @@ Payload = Mapping[str, Any]
 
 FREE_MAIL_DOMAINS = frozenset(
     {
-        "gmail.com", "googlemail.com", "yahoo.com", "hotmail.com", "outlook.com", "live.com",
-        "aol.com", "icloud.com", "mail.com", "gmx.com", "gmx.de", "proton.me",
-        "protonmail.com", "yandex.ru", "mail.ru", "qq.com", "163.com", "zoho.com",
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "hotmail.com",
+        "outlook.com",
+        "live.com",
+        "aol.com",
+        "icloud.com",
+        "mail.com",
+        "gmx.com",
+        "gmx.de",
+        "proton.me",
+        "protonmail.com",
+        "yandex.ru",
+        "mail.ru",
+        "qq.com",
+        "163.com",
+        "zoho.com",
     }
 )
 _OFF_PLATFORM = re.compile(
@@ -89,17 +104,19 @@ def profile_verification_features(payload: Payload) -> dict[str, float]:
         "selfie_match_score": NAN
         if check.get("selfie_match_score") is None
         else float(check["selfie_match_score"]),
-        "mrz_inconsistent": _flag(None if check.get("mrz_consistent") is None
-                                  else not check["mrz_consistent"]),
-        "liveness_failed": _flag(None if check.get("liveness_passed") is None
-                                 else not check["liveness_passed"]),
+        "mrz_inconsistent": _flag(
+            None if check.get("mrz_consistent") is None else not check["mrz_consistent"]
+        ),
+        "liveness_failed": _flag(
+            None if check.get("liveness_passed") is None else not check["liveness_passed"]
+        ),
         "name_mismatch": 1.0 - similarity / 100.0,
         "document_country_mismatch": float(document["issuing_country"] != profile["country"]),
-        "ip_country_mismatch": NAN if ip_country is None
+        "ip_country_mismatch": NAN
+        if ip_country is None
         else float(ip_country != profile["country"]),
         "days_to_document_expiry": _days(date.fromisoformat(document["expires_on"]), today),
-        "applicant_age_years": _days(today, date.fromisoformat(document["date_of_birth"]))
-        / 365.25,
+        "applicant_age_years": _days(today, date.fromisoformat(document["date_of_birth"])) / 365.25,
         "log_hourly_rate": _log_money(profile.get("hourly_rate")),
         "photo_missing": float(not profile.get("photo_present", False)),
         "skill_count": float(len(profile.get("skills") or [])),
@@ -123,9 +140,7 @@ def review_features(payload: Payload) -> dict[str, float]:
         "rating_above_sub_ratings": payload["rating"] - sub_mean,
         "log_amount_paid": math.log1p(amount),
         "log_contract_minutes": _log_minutes(contract_days),
-        "log_minutes_after_contract_end": _log_minutes(
-            _days(_time(payload["occurred_at"]), ended)
-        ),
+        "log_minutes_after_contract_end": _log_minutes(_days(_time(payload["occurred_at"]), ended)),
         # Money per hour of contract: a fortune for an afternoon's work is how funds are moved.
         "log_paid_per_contract_hour": math.log1p(amount / max(contract_days * 24, 0.25)),
         "log_text_length": _log_length(payload.get("text")),
@@ -159,16 +174,24 @@ def reference_check_features(payload: Payload) -> dict[str, float]:
         "log_response_text_length": _log_length(response.get("text")) if response else NAN,
         "referee_free_mail": float(free_mail),
         "free_mail_claims_company": float(free_mail and bool(referee.get("company"))),
-        "claimed_project_days": _days(ended or (requested.date() if requested else None),
-                                      started),
+        "claimed_project_days": _days(ended or (requested.date() if requested else None), started),
         "response_from_freelancer_device": same_device,
         "response_from_freelancer_ip": same_ip,
     }
 
 
 _CATEGORIES = (
-    "non_payment", "late_payment", "quality", "scope", "fake_review", "fake_reference",
-    "communication", "harassment", "off_platform_payment", "fraud_scam", "other",
+    "non_payment",
+    "late_payment",
+    "quality",
+    "scope",
+    "fake_review",
+    "fake_reference",
+    "communication",
+    "harassment",
+    "off_platform_payment",
+    "fraud_scam",
+    "other",
 )
 _ESCROW_STATES = ("unfunded", "funded", "released", "refunded")
 

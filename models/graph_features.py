@@ -28,8 +28,10 @@ def adjacency(ids: pd.Series, edges: pd.DataFrame, notices: list[str]) -> csr_ma
     """The symmetric 0/1 adjacency of the table's rows (row order of ``ids``)."""
     missing = [c for c in EDGE_COLUMNS if c not in edges.columns]
     if missing:
-        raise ModelError(f"edges file: column(s) {missing} missing; it needs 'src' and 'dst' "
-                         f"holding values of the id column; columns: {list(edges.columns)}")
+        raise ModelError(
+            f"edges file: column(s) {missing} missing; it needs 'src' and 'dst' "
+            f"holding values of the id column; columns: {list(edges.columns)}"
+        )
     position = {str(v): i for i, v in enumerate(ids.astype(str))}
     src = edges["src"].astype(str).map(position)
     dst = edges["dst"].astype(str).map(position)
@@ -40,11 +42,14 @@ def adjacency(ids: pd.Series, edges: pd.DataFrame, notices: list[str]) -> csr_ma
     rows = src[known].astype(np.int64).to_numpy()
     cols = dst[known].astype(np.int64).to_numpy()
     n = len(ids)
-    matrix = coo_matrix((np.ones(2 * len(rows)), (np.r_[rows, cols], np.r_[cols, rows])),
-                        shape=(n, n)).tocsr()
+    matrix = coo_matrix(
+        (np.ones(2 * len(rows)), (np.r_[rows, cols], np.r_[cols, rows])), shape=(n, n)
+    ).tocsr()
     matrix.data[:] = 1.0  # repeated edges count once
-    notices.append(f"graph: {int(matrix.nnz // 2)} distinct edges between "
-                   f"{int((np.diff(matrix.indptr) > 0).sum())} of {n} rows")
+    notices.append(
+        f"graph: {int(matrix.nnz // 2)} distinct edges between "
+        f"{int((np.diff(matrix.indptr) > 0).sum())} of {n} rows"
+    )
     return matrix
 
 
@@ -54,8 +59,13 @@ def structure_features(graph: csr_matrix) -> pd.DataFrame:
     _, labels = connected_components(graph, directed=False)
     sizes = np.bincount(labels)[labels]
     triangles = np.asarray((graph @ graph).multiply(graph).sum(axis=1)).ravel() / 2
-    return pd.DataFrame({"graph_degree": degree, "graph_component_size": sizes.astype(float),
-                         "graph_triangles": triangles})
+    return pd.DataFrame(
+        {
+            "graph_degree": degree,
+            "graph_component_size": sizes.astype(float),
+            "graph_triangles": triangles,
+        }
+    )
 
 
 def neighbour_mean(graph: csr_matrix, scores: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
@@ -68,8 +78,7 @@ def neighbour_mean(graph: csr_matrix, scores: np.ndarray[Any, Any]) -> np.ndarra
 def labelled_ids(frame: pd.DataFrame, label: str, id_column: str | None) -> pd.Series:
     """The id of each row ``prepare_table`` keeps (rows with a label), in its order."""
     if id_column is None:
-        raise ModelError("--edges needs --id-column: the column whose values 'src' and 'dst' "
-                         "hold")
+        raise ModelError("--edges needs --id-column: the column whose values 'src' and 'dst' hold")
     return frame.loc[frame[label].notna(), id_column].reset_index(drop=True)
 
 
@@ -78,7 +87,8 @@ def with_structure(features: pd.DataFrame, graph: csr_matrix) -> pd.DataFrame:
     return pd.concat([features, structure_features(graph)], axis=1)
 
 
-def with_neighbour_risk(features: pd.DataFrame, graph: csr_matrix,
-                        first_pass: np.ndarray[Any, Any]) -> pd.DataFrame:
+def with_neighbour_risk(
+    features: pd.DataFrame, graph: csr_matrix, first_pass: np.ndarray[Any, Any]
+) -> pd.DataFrame:
     """``features`` plus the neighbours' mean score from a first pass (the neighbours' risk)."""
     return features.assign(**{NEIGHBOUR_RISK: neighbour_mean(graph, first_pass)})

@@ -150,8 +150,10 @@ def case_confirm_probabilities(
         select(cases.c.id, cases.c.kind, events.c.payload, decisions.c.signals)
         .select_from(
             cases.join(case_evidence, case_evidence.c.case_id == cases.c.id)
-            .join(events, (events.c.event_id == case_evidence.c.event_id)
-                  & (events.c.kind == cases.c.kind))
+            .join(
+                events,
+                (events.c.event_id == case_evidence.c.event_id) & (events.c.kind == cases.c.kind),
+            )
             .outerjoin(decisions, decisions.c.event_id == events.c.event_id)
         )
         .where(cases.c.id.in_(sorted(set(case_ids))))
@@ -162,7 +164,8 @@ def case_confirm_probabilities(
     found: dict[int, float] = {}
     for kind, group in by_kind.items():
         probabilities = scorer.confirm_probability(
-            kind, [r.payload for r in group], [r.signals for r in group])
+            kind, [r.payload for r in group], [r.signals for r in group]
+        )
         for row, probability in zip(group, probabilities or [], strict=False):
             found[row.id] = max(found.get(row.id, 0.0), probability)
     return found

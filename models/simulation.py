@@ -109,12 +109,18 @@ def _rule_scores(
         evaluation = engine.evaluate(event, signals)
         alone, both = (
             decide(
-                event, signals, evaluation.hits, evaluation.shadow_hits,
-                settings=settings.decision, pack_version=engine.version, now=now,
+                event,
+                signals,
+                evaluation.hits,
+                evaluation.shadow_hits,
+                settings=settings.decision,
+                pack_version=engine.version,
+                now=now,
                 assessment=assessment,
             )
             for assessment in (
-                None, ModelAssessment(float(percentiles[i]), "simulation", review_cutoff=cutoff)
+                None,
+                ModelAssessment(float(percentiles[i]), "simulation", review_cutoff=cutoff),
             )
         )
         risk[i], flagged[i] = alone.risk_score, alone.flagged
@@ -144,10 +150,16 @@ def evaluate_kind(
     # Ties in the rule score (most events hit no rule) are broken by nothing: that is the truth
     # of rules alone. The combined score is what decide() records.
     result = KindResult(
-        kind=data.kind, events=len(y), fraud=int(y.sum()),
-        rules=ranking_metrics(y, risk), model=ranking_metrics(y, percentiles),
-        combined=ranking_metrics(y, risk_both), learned_hidden=None, combined_hidden=None,
-        days=days, review_cutoff=cutoff,
+        kind=data.kind,
+        events=len(y),
+        fraud=int(y.sum()),
+        rules=ranking_metrics(y, risk),
+        model=ranking_metrics(y, percentiles),
+        combined=ranking_metrics(y, risk_both),
+        learned_hidden=None,
+        combined_hidden=None,
+        days=days,
+        review_cutoff=cutoff,
         queue_rules=QueueLoad.of(flagged, y, days),
         queue_combined=QueueLoad.of(flagged_both, y, days),
     )
@@ -173,12 +185,16 @@ def evaluate_kind(
             by_pattern[str(pattern)].append(i)
     for pattern, where in sorted(by_pattern.items()):
         idx = np.array(where)
-        result.patterns.append(PatternCatch(
-            pattern=pattern, events=len(idx),
-            rules=float(flagged[idx].mean()), model=float(model_flag[idx].mean()),
-            combined=float(flagged_both[idx].mean()),
-            model_only=float((model_flag[idx] & ~flagged[idx]).mean()),
-        ))
+        result.patterns.append(
+            PatternCatch(
+                pattern=pattern,
+                events=len(idx),
+                rules=float(flagged[idx].mean()),
+                model=float(model_flag[idx].mean()),
+                combined=float(flagged_both[idx].mean()),
+                model_only=float((model_flag[idx] & ~flagged[idx]).mean()),
+            )
+        )
     return result
 
 

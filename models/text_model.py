@@ -45,11 +45,13 @@ class TextModel:
         """Learn from texts labelled 1 (confirmed) and 0 (dismissed)."""
         if len(set(labels.tolist())) != 2:
             raise ModelError("the text model needs both confirmed and dismissed examples")
-        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2,
-                                     sublinear_tf=True, lowercase=True)
+        vectorizer = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True, lowercase=True
+        )
         matrix = vectorizer.fit_transform(texts)
-        classifier = LogisticRegression(class_weight="balanced", max_iter=2000, C=4.0,
-                                        random_state=seed)
+        classifier = LogisticRegression(
+            class_weight="balanced", max_iter=2000, C=4.0, random_state=seed
+        )
         classifier.fit(matrix, labels)
         return cls(vectorizer, classifier)
 
@@ -110,14 +112,16 @@ class TextEvaluation:
 
 def stored_texts(conn: Connection, kind: str) -> pd.DataFrame:
     """Event id and text of every stored event of ``kind`` with a non-empty text."""
-    rows = conn.execute(select(events.c.event_id, events.c.payload)
-                        .where(events.c.kind == kind)).all()
+    rows = conn.execute(
+        select(events.c.event_id, events.c.payload).where(events.c.kind == kind)
+    ).all()
     frame = pd.DataFrame([(e, _text_of(kind, p)) for e, p in rows], columns=["event_id", "text"])
     return frame[frame["text"].str.len() > 0].reset_index(drop=True)
 
 
-def evaluate_text_model(conn: Connection, kind: str, truth_path: Path,
-                        label_fraction: float = 0.1, seed: int = 0) -> TextEvaluation:
+def evaluate_text_model(
+    conn: Connection, kind: str, truth_path: Path, label_fraction: float = 0.1, seed: int = 0
+) -> TextEvaluation:
     """Learn from ``label_fraction`` of the labelled texts of ``kind``; measure on the rest."""
     if kind not in TEXT_FIELDS:
         raise ModelError(f"kind must be one of {sorted(TEXT_FIELDS)}, got {kind!r}")
@@ -126,12 +130,14 @@ def evaluate_text_model(conn: Connection, kind: str, truth_path: Path,
     y = frame["is_fraud"].astype(int).to_numpy()
     if y.sum() < 4:
         raise ModelError(f"too few fraudulent {kind} texts to learn from ({int(y.sum())})")
-    shown, hidden = train_test_split(np.arange(len(y)), train_size=label_fraction, stratify=y,
-                                     random_state=seed)
+    shown, hidden = train_test_split(
+        np.arange(len(y)), train_size=label_fraction, stratify=y, random_state=seed
+    )
     texts = frame["text"].tolist()
     model = TextModel.fit([texts[i] for i in shown], y[shown], seed)
     scores = model.probability([texts[i] for i in hidden])
     top = [int(hidden[i]) for i in np.argsort(-scores)[:5]]
-    examples = [(texts[i], float(model.probability([texts[i]])[0]), model.reasons(texts[i]))
-                for i in top]
+    examples = [
+        (texts[i], float(model.probability([texts[i]])[0]), model.reasons(texts[i])) for i in top
+    ]
     return TextEvaluation(kind, len(shown), ranking_metrics(y[hidden], scores), examples)

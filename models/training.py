@@ -76,8 +76,13 @@ def load_training_data(
 ) -> TrainingData:
     """Events of ``kind`` (newest ``limit`` if given, oldest first) with their signals."""
     query = (
-        select(events.c.event_id, events.c.occurred_at, events.c.received_at, events.c.payload,
-               decisions.c.signals)
+        select(
+            events.c.event_id,
+            events.c.occurred_at,
+            events.c.received_at,
+            events.c.payload,
+            decisions.c.signals,
+        )
         .select_from(events.outerjoin(decisions, decisions.c.event_id == events.c.event_id))
         .where(events.c.kind == kind)
         .order_by(events.c.occurred_at.desc(), events.c.id.desc())
@@ -130,9 +135,7 @@ def train_anomaly_model(
     """Train the configured detector on stored events of ``kind`` and register it."""
     hasher = hasher_for(settings)
     with store.engine.connect() as conn:
-        data = load_training_data(
-            conn, kind, hasher, limit=settings.model.max_training_events
-        )
+        data = load_training_data(conn, kind, hasher, limit=settings.model.max_training_events)
     if len(data.event_ids) < MIN_TRAINING_EVENTS:
         raise ModelError(
             f"only {len(data.event_ids)} stored {kind} events; need at least "
@@ -150,8 +153,9 @@ def train_anomaly_model(
         {
             "detector": {"name": name, "params": params, "seed": seed},
             "features": model.spec.names,
-            "imputation_medians": dict(zip(model.spec.names, model.spec.medians.tolist(),
-                                           strict=True)),
+            "imputation_medians": dict(
+                zip(model.spec.names, model.spec.medians.tolist(), strict=True)
+            ),
             "training": data.snapshot(),
             "metrics": model.metrics,
         },

@@ -36,8 +36,9 @@ class DetectorScore:
     average_precision: float
 
 
-def _rare(data: NDArray[np.float64], positive: NDArray[np.bool_], share: float,
-          rng: np.random.Generator) -> Table:
+def _rare(
+    data: NDArray[np.float64], positive: NDArray[np.bool_], share: float, rng: np.random.Generator
+) -> Table:
     """All negatives plus a random ``share`` of rows drawn from the positive class."""
     negatives = np.flatnonzero(~positive)
     count = max(5, round(len(negatives) * share / (1 - share)))
@@ -103,11 +104,14 @@ def validate_detectors(names: list[str], seeds: int = 3) -> list[DetectorScore]:
                     detector.fit(data)  # type: ignore[attr-defined]
                 risk = -np.asarray(detector.score_samples(data))  # type: ignore[attr-defined]
                 found.setdefault((table, name), []).append(
-                    (float(roc_auc_score(labels, risk)),
-                     float(average_precision_score(labels, risk)))
+                    (
+                        float(roc_auc_score(labels, risk)),
+                        float(average_precision_score(labels, risk)),
+                    )
                 )
     return [
-        DetectorScore(table, name, float(np.mean([a for a, _ in runs])),
-                      float(np.mean([p for _, p in runs])))
+        DetectorScore(
+            table, name, float(np.mean([a for a, _ in runs])), float(np.mean([p for _, p in runs]))
+        )
         for (table, name), runs in found.items()
     ]

@@ -171,16 +171,27 @@ def make_complaint(**overrides: Any) -> ComplaintEvent:
 def dispute_payload(kind: str, **overrides: Any) -> dict[str, Any]:
     """A party's event on the dispute of ``complaint_payload``'s contract (the client answers)."""
     base: dict[str, Any] = {
-        "kind": kind, "event_id": _next_id("dp"), "occurred_at": "2026-03-16T09:00:00Z",
-        "contract_id": "ct-2", "milestone_id": "ms-1", "party_id": "acct-bob", "side": "client",
+        "kind": kind,
+        "event_id": _next_id("dp"),
+        "occurred_at": "2026-03-16T09:00:00Z",
+        "contract_id": "ct-2",
+        "milestone_id": "ms-1",
+        "party_id": "acct-bob",
+        "side": "client",
     }
     if kind == "dispute_statement":
         base["text"] = "The milestone was not delivered as agreed."
     elif kind == "dispute_evidence":
-        base["attachments"] = [{
-            "attachment_id": _next_id("att"), "filename": "delivery.pdf",
-            "media_type": "application/pdf", "size_bytes": 20480, "sha256": "a" * 64,
-            "url": "https://files.example.com/att/delivery.pdf"}]
+        base["attachments"] = [
+            {
+                "attachment_id": _next_id("att"),
+                "filename": "delivery.pdf",
+                "media_type": "application/pdf",
+                "size_bytes": 20480,
+                "sha256": "a" * 64,
+                "url": "https://files.example.com/att/delivery.pdf",
+            }
+        ]
     elif kind == "dispute_offer":
         base.update(released_amount="400.00", refunded_amount="400.00", currency="USD")
     else:

@@ -39,15 +39,26 @@ def counts(store: Store) -> StoreCounts:
 def _appeals_accounted_for(conn: Connection, wanted: set[str]) -> set[str]:
     """Appeals among ``wanted``: stored with an appeal case, or refused at intake (quarantined
     with the reason, like an appeal of a decision that restricted nothing)."""
-    stored = set(conn.execute(select(events.c.event_id).where(
-        events.c.kind == "appeal", events.c.event_id.in_(sorted(wanted)))).scalars())
-    with_case = set(conn.execute(select(appeals.c.event_id).where(
-        appeals.c.event_id.in_(sorted(stored)))).scalars())
+    stored = set(
+        conn.execute(
+            select(events.c.event_id).where(
+                events.c.kind == "appeal", events.c.event_id.in_(sorted(wanted))
+            )
+        ).scalars()
+    )
+    with_case = set(
+        conn.execute(
+            select(appeals.c.event_id).where(appeals.c.event_id.in_(sorted(stored)))
+        ).scalars()
+    )
     assert stored == with_case, f"appeals stored without an appeal case: {stored - with_case}"
     refused = {
-        event_id for event_id, raw in conn.execute(
+        event_id
+        for event_id, raw in conn.execute(
             select(quarantine.c.event_id, quarantine.c.raw).where(
-                quarantine.c.event_id.in_(sorted(wanted))))
+                quarantine.c.event_id.in_(sorted(wanted))
+            )
+        )
         if '"appeal"' in raw and json.loads(raw).get("kind") == "appeal"
     }
     return stored | refused
@@ -61,8 +72,11 @@ def assert_nothing_lost(store: Store, accepted_ids: Iterable[str]) -> None:
         wanted -= _appeals_accounted_for(conn, wanted)
         stored = set(conn.execute(select(events.c.event_id)).scalars())
         # Dispute party events feed their dispute's process; they are not decided.
-        undecided = set(conn.execute(select(events.c.event_id).where(
-            events.c.kind.not_in(EVENT_KINDS))).scalars())
+        undecided = set(
+            conn.execute(
+                select(events.c.event_id).where(events.c.kind.not_in(EVENT_KINDS))
+            ).scalars()
+        )
         decided = list(conn.execute(select(decisions.c.event_id)).scalars())
         duplicate_cases = conn.execute(
             select(cases.c.subject_id, cases.c.kind, func.count())

@@ -83,10 +83,12 @@ def search_accounts(
     id_prefix = (accounts.c.account_id >= text) & (accounts.c.account_id < text + "\U0010ffff")
     rows = conn.execute(
         select(accounts, exact)
-        .where(or_(
-            id_prefix,
-            accounts.c.account_id.in_(by_name) if words else false(),
-        ))
+        .where(
+            or_(
+                id_prefix,
+                accounts.c.account_id.in_(by_name) if words else false(),
+            )
+        )
         .order_by(exact.desc(), accounts.c.account_id)
         .limit(limit)
     )
@@ -116,15 +118,18 @@ def identifier_kinds_for(query: str) -> tuple[str, ...]:
     return tuple(kinds)
 
 
-def _by_identifier(conn: Connection, text: str, kinds: Sequence[str],
-                   hasher: PiiHasher, limit: int) -> dict[str, set[str]]:
+def _by_identifier(
+    conn: Connection, text: str, kinds: Sequence[str], hasher: PiiHasher, limit: int
+) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for kind in kinds:
         for stored in SEARCH_KINDS[kind]:
             rows = conn.execute(
                 select(account_identifiers.c.account_id)
-                .where(account_identifiers.c.kind == stored,
-                       account_identifiers.c.value_hash == hasher.hash(stored, text))
+                .where(
+                    account_identifiers.c.kind == stored,
+                    account_identifiers.c.value_hash == hasher.hash(stored, text),
+                )
                 .limit(limit)
             ).scalars()
             for account_id in rows:
@@ -135,39 +140,69 @@ def _by_identifier(conn: Connection, text: str, kinds: Sequence[str],
 def _by_fuzzy_name(conn: Connection, text: str, limit: int) -> list[str]:
     if sum(ch.isalpha() for ch in text) < 3:
         return []
-    names = dict(conn.execute(
-        select(accounts.c.account_id, accounts.c.display_name)
-        .where(accounts.c.display_name.is_not(None))
-        .limit(MAX_FUZZY_NAMES)
-    ).tuples().all())
-    best = process.extract(text, names, scorer=fuzz.WRatio, processor=utils.default_process,
-                           score_cutoff=NAME_SCORE_CUTOFF, limit=limit)
+    names = dict(
+        conn.execute(
+            select(accounts.c.account_id, accounts.c.display_name)
+            .where(accounts.c.display_name.is_not(None))
+            .limit(MAX_FUZZY_NAMES)
+        )
+        .tuples()
+        .all()
+    )
+    best = process.extract(
+        text,
+        names,
+        scorer=fuzz.WRatio,
+        processor=utils.default_process,
+        score_cutoff=NAME_SCORE_CUTOFF,
+        limit=limit,
+    )
     return [str(key) for _name, _score, key in best]
 
 
 def _hits(conn: Connection, matched: dict[str, list[str]]) -> list[AccountHit]:
     ids = list(matched)
-    rows = {r.account_id: r for r in conn.execute(
-        select(accounts).where(accounts.c.account_id.in_(ids)))}
-    open_counts: dict[str, int] = dict(conn.execute(
-        select(cases.c.subject_id, func.count())
-        .where(cases.c.subject_id.in_(ids), UNRESOLVED_SQL)
-        .group_by(cases.c.subject_id)
-    ).tuples().all())
+    rows = {
+        r.account_id: r
+        for r in conn.execute(select(accounts).where(accounts.c.account_id.in_(ids)))
+    }
+    open_counts: dict[str, int] = dict(
+        conn.execute(
+            select(cases.c.subject_id, func.count())
+            .where(cases.c.subject_id.in_(ids), UNRESOLVED_SQL)
+            .group_by(cases.c.subject_id)
+        )
+        .tuples()
+        .all()
+    )
     states = current_enforcements(conn, ids)
     return [
         AccountHit(
-            account_id, rows[account_id].display_name, rows[account_id].status,
-            rows[account_id].role, rows[account_id].country, rows[account_id].first_seen_at,
+            account_id,
+            rows[account_id].display_name,
+            rows[account_id].status,
+            rows[account_id].role,
+            rows[account_id].country,
+            rows[account_id].first_seen_at,
             states[account_id].state.value if account_id in states else "none",
-            int(open_counts.get(account_id, 0)), tuple(how),
+            int(open_counts.get(account_id, 0)),
+            tuple(how),
         )
-        for account_id, how in matched.items() if account_id in rows
+        for account_id, how in matched.items()
+        if account_id in rows
     ]
 
 
-def find_accounts(conn: Connection, query: str, hasher: PiiHasher, *, actor: str,
-                  at: datetime, kind: str | None = None, limit: int = 50) -> list[AccountHit]:
+def find_accounts(
+    conn: Connection,
+    query: str,
+    hasher: PiiHasher,
+    *,
+    actor: str,
+    at: datetime,
+    kind: str | None = None,
+    limit: int = 50,
+) -> list[AccountHit]:
     """Accounts ``query`` names: by id prefix, display name (fuzzy), or an exact identifier.
 
     ``kind`` (one of ``SEARCH_KINDS``) searches that identifier only; without it the query's
@@ -177,8 +212,9 @@ def find_accounts(conn: Connection, query: str, hasher: PiiHasher, *, actor: str
     """
     text = query.strip()
     if kind is not None and kind not in SEARCH_KINDS:
-        raise ValueError(f"kind: unknown identifier kind {kind!r} "
-                          f"(expected one of {', '.join(SEARCH_KINDS)})")
+        raise ValueError(
+            f"kind: unknown identifier kind {kind!r} (expected one of {', '.join(SEARCH_KINDS)})"
+        )
     if len(text) < MIN_QUERY:
         return []
     kinds = (kind,) if kind else identifier_kinds_for(text)
@@ -190,15 +226,25 @@ def find_accounts(conn: Connection, query: str, hasher: PiiHasher, *, actor: str
     if names_too:
         for row in search_accounts(conn, text, hasher, limit=limit):
             matched.setdefault(row["account_id"], []).append(
-                "id" if row["account_id"].startswith(text) else "name")
+                "id" if row["account_id"].startswith(text) else "name"
+            )
         for account_id in _by_fuzzy_name(conn, text, limit):
             how_found = matched.setdefault(account_id, [])
             if "name" not in how_found and "id" not in how_found:
                 how_found.append("name")
     hits = _hits(conn, dict(list(matched.items())[:limit]))
     tried = [*kinds, *(("id", "name") if names_too else ())]
-    record_audit(conn, actor=actor, action="account_search", target_type="accounts",
-                 target_id="search", at=at,
-                 after={"kinds": tried, "results": len(hits),
-                        "matched_by": sorted({how for h in hits for how in h.matched_by})})
+    record_audit(
+        conn,
+        actor=actor,
+        action="account_search",
+        target_type="accounts",
+        target_id="search",
+        at=at,
+        after={
+            "kinds": tried,
+            "results": len(hits),
+            "matched_by": sorted({how for h in hits for how in h.matched_by}),
+        },
+    )
     return hits

@@ -19,17 +19,24 @@ OVERTURNED = "overturned"
 
 
 def _rates(counts: dict[str, list[int]], key: str) -> list[dict[str, Any]]:
-    return [{key: name, "appeals": decided, "overturned": overturned,
-             "overturn_rate": overturned / decided}
-            for name, (decided, overturned) in sorted(counts.items())]
+    return [
+        {
+            key: name,
+            "appeals": decided,
+            "overturned": overturned,
+            "overturn_rate": overturned / decided,
+        }
+        for name, (decided, overturned) in sorted(counts.items())
+    ]
 
 
-def overturn_rate_per_rule(conn: Connection, since: datetime | None = None
-                           ) -> list[dict[str, Any]]:
+def overturn_rate_per_rule(conn: Connection, since: datetime | None = None) -> list[dict[str, Any]]:
     """Per live rule: decided appeals against decisions it hit, and the share overturned."""
-    stmt = (select(appeals.c.outcome, decisions.c.rule_hits)
-            .join(decisions, decisions.c.event_id == appeals.c.decision_event_id)
-            .where(appeals.c.outcome.is_not(None)))
+    stmt = (
+        select(appeals.c.outcome, decisions.c.rule_hits)
+        .join(decisions, decisions.c.event_id == appeals.c.decision_event_id)
+        .where(appeals.c.outcome.is_not(None))
+    )
     if since is not None:
         stmt = stmt.where(appeals.c.decided_at >= since)
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -40,11 +47,13 @@ def overturn_rate_per_rule(conn: Connection, since: datetime | None = None
     return _rates(counts, "rule_id")
 
 
-def overturn_rate_per_reviewer(conn: Connection, since: datetime | None = None
-                               ) -> list[dict[str, Any]]:
+def overturn_rate_per_reviewer(
+    conn: Connection, since: datetime | None = None
+) -> list[dict[str, Any]]:
     """Per original decider: decided appeals against their decisions, and the share overturned."""
     stmt = select(appeals.c.outcome, appeals.c.original_deciders).where(
-        appeals.c.outcome.is_not(None))
+        appeals.c.outcome.is_not(None)
+    )
     if since is not None:
         stmt = stmt.where(appeals.c.decided_at >= since)
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])

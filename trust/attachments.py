@@ -30,8 +30,14 @@ from trust.errors import CaseError
 from trust.settings import Settings
 from trust.staff.roles import HasRole, Permission, require
 
-INLINE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf",
-                "text/plain")
+INLINE_TYPES = (
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "application/pdf",
+    "text/plain",
+)
 # References are event identifiers: letters, digits and . _ : - (never a path).
 _SAFE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 
@@ -75,12 +81,18 @@ class FolderSource:
         typed = [(p, mimetypes.guess_type(p.name)[0]) for p in found]
         shown = [(p, t) for p, t in typed if t in INLINE_TYPES]
         if not shown:
-            return Attachment(ref, None, problem=f"no file for {ref} in {self.folder}"
-                              if not found else "its file type cannot be shown here")
+            return Attachment(
+                ref,
+                None,
+                problem=f"no file for {ref} in {self.folder}"
+                if not found
+                else "its file type cannot be shown here",
+            )
         path, media_type = shown[0]
         if path.stat().st_size > self.max_bytes:
-            return Attachment(ref, media_type, problem=f"the file is larger than "
-                                                       f"{self.max_bytes:,} bytes")
+            return Attachment(
+                ref, media_type, problem=f"the file is larger than {self.max_bytes:,} bytes"
+            )
         return Attachment(ref, media_type, data=path.read_bytes())
 
 
@@ -109,13 +121,26 @@ def attachment_source(settings: Settings) -> AttachmentSource:
     return FolderSource(config.dir or settings.data_dir / "attachments", config.max_bytes)
 
 
-def open_attachment(conn: Connection, source: AttachmentSource, staff: HasRole, ref: str,
-                    *, event_id: str, at: datetime) -> Attachment:
+def open_attachment(
+    conn: Connection,
+    source: AttachmentSource,
+    staff: HasRole,
+    ref: str,
+    *,
+    event_id: str,
+    at: datetime,
+) -> Attachment:
     """Open ``ref`` (named by event ``event_id``) for ``staff``: needs the reveal permission,
     and is audited as ``attachment_opened`` on the event."""
     require(staff, Permission.REVEAL_PII)
     found = source.fetch(ref)
-    record_audit(conn, actor=staff.username, action="attachment_opened", target_type="event",
-                 target_id=event_id, at=at,
-                 after={"ref": ref, "opened": found.problem is None})
+    record_audit(
+        conn,
+        actor=staff.username,
+        action="attachment_opened",
+        target_type="event",
+        target_id=event_id,
+        at=at,
+        after={"ref": ref, "opened": found.problem is None},
+    )
     return found

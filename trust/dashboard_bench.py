@@ -65,14 +65,20 @@ class DashboardBenchReport:
 
     def render(self) -> str:
         """A plain table with a verdict against the 1-second target per screen."""
-        lines = [f"{self.open_cases:,} open cases seeded into {self.dialect} in "
-                 f"{self.seed_seconds:.1f} s", "",
-                 f"{'what':<48} {'first ms':>9} {'median ms':>10}  median < {TARGET_SECONDS:g} s"]
+        lines = [
+            f"{self.open_cases:,} open cases seeded into {self.dialect} in "
+            f"{self.seed_seconds:.1f} s",
+            "",
+            f"{'what':<48} {'first ms':>9} {'median ms':>10}  median < {TARGET_SECONDS:g} s",
+        ]
         for t in self.timings:
             verdict = "ok" if t.warm < TARGET_SECONDS else "SLOW"
             lines.append(f"{t.name:<48} {t.cold * 1000:>9.1f} {t.warm * 1000:>10.1f}  {verdict}")
-        lines += ["", "first = first call in this process (imports, cold page cache); "
-                  "median = later calls, as on a running dashboard."]
+        lines += [
+            "",
+            "first = first call in this process (imports, cold page cache); "
+            "median = later calls, as on a running dashboard.",
+        ]
         return "\n".join(lines)
 
 
@@ -81,11 +87,17 @@ def ensure_scratch(store: Store) -> None:
     with transaction(store.engine) as conn:
         if conn.execute(select(cases.c.id).limit(1)).first() is not None:
             raise ConfigurationError(
-                "the benchmark seeds fake cases; point --database-url at an empty database")
+                "the benchmark seeds fake cases; point --database-url at an empty database"
+            )
 
 
-def seed_queue(store: Store, open_cases: int, settings: Settings, now: datetime,
-               progress: Callable[[int], None] | None = None) -> float:
+def seed_queue(
+    store: Store,
+    open_cases: int,
+    settings: Settings,
+    now: datetime,
+    progress: Callable[[int], None] | None = None,
+) -> float:
     """Fill ``store`` with ``open_cases`` open cases; returns the seconds it took."""
     started = time.perf_counter()
     done = 0
@@ -126,8 +138,9 @@ def _time(name: str, read: Callable[[], Any], repeat: int) -> Timing:
     return Timing(name, samples[0], statistics.median(samples[1:]))
 
 
-def time_reads(store: Store, settings: Settings, member: StaffMember, *,
-               repeat: int = 5) -> list[Timing]:
+def time_reads(
+    store: Store, settings: Settings, member: StaffMember, *, repeat: int = 5
+) -> list[Timing]:
     """Time the reads of the queue and case screens, each in its own transaction."""
     now = datetime.now(UTC)
     hasher = hasher_for(settings)
@@ -136,6 +149,7 @@ def time_reads(store: Store, settings: Settings, member: StaffMember, *,
         def run() -> Any:
             with transaction(store.engine) as conn:
                 return fn(conn, *args, **kwargs)
+
         return run
 
     first = read(queue_page, QueueFilter(), now, settings)()
@@ -143,24 +157,40 @@ def time_reads(store: Store, settings: Settings, member: StaffMember, *,
     total_pages = first.pages
     filtered = QueueFilter(kind="review", sla_state=SlaState.DUE_SOON, min_score=60)
     return [
-        _time("queue: first page (50 by priority, total)",
-              read(queue_page, QueueFilter(), now, settings), repeat),
-        _time("queue: filtered (review, due soon, score>=60)",
-              read(queue_page, filtered, now, settings), repeat),
-        _time(f"queue: deep page ({min(100, total_pages)} of {total_pages})",
-              read(queue_page, QueueFilter(), now, settings, page=min(100, total_pages)), repeat),
+        _time(
+            "queue: first page (50 by priority, total)",
+            read(queue_page, QueueFilter(), now, settings),
+            repeat,
+        ),
+        _time(
+            "queue: filtered (review, due soon, score>=60)",
+            read(queue_page, filtered, now, settings),
+            repeat,
+        ),
+        _time(
+            f"queue: deep page ({min(100, total_pages)} of {total_pages})",
+            read(queue_page, QueueFilter(), now, settings, page=min(100, total_pages)),
+            repeat,
+        ),
         _time("queue: my cases", read(my_cases, member, now, settings), repeat),
-        _time("case: detail (evidence, decisions, notes, audit)",
-              read(case_detail, top.id), repeat),
+        _time(
+            "case: detail (evidence, decisions, notes, audit)", read(case_detail, top.id), repeat
+        ),
         _time("case: subject timeline", read(subject_timeline, top.subject_id), repeat),
         _time("case: linked accounts", read(linked_accounts, top.subject_id), repeat),
-        _time("case: linked accounts grouped per account",
-              read(linked_groups, top.subject_id), repeat),
-        _time("accounts: find by e-mail (keyed hash, audited)",
-              read(find_accounts, "someone@example.org", hasher, actor=BENCH_USER, at=now),
-              repeat),
-        _time("accounts: find by name (fuzzy over every account)",
-              read(find_accounts, "Sam Parkr", hasher, actor=BENCH_USER, at=now), repeat),
+        _time(
+            "case: linked accounts grouped per account", read(linked_groups, top.subject_id), repeat
+        ),
+        _time(
+            "accounts: find by e-mail (keyed hash, audited)",
+            read(find_accounts, "someone@example.org", hasher, actor=BENCH_USER, at=now),
+            repeat,
+        ),
+        _time(
+            "accounts: find by name (fuzzy over every account)",
+            read(find_accounts, "Sam Parkr", hasher, actor=BENCH_USER, at=now),
+            repeat,
+        ),
     ]
 
 

@@ -47,8 +47,9 @@ def _summary(letter_id: str, body: dict[str, Any]) -> DeadLetterSummary:
         id=letter_id,
         actor_name=str(body.get("actor_name", "")),
         records=len(records),
-        event_ids=[str(r["event_id"]) for r in records
-                   if isinstance(r, dict) and r.get("event_id")],
+        event_ids=[
+            str(r["event_id"]) for r in records if isinstance(r, dict) and r.get("event_id")
+        ],
         error=str(body.get("error", "")),
         failed_at=datetime.fromtimestamp(float(body.get("failed_at", 0)), UTC),
         retries=int(body.get("retries", 0)),

@@ -77,7 +77,7 @@ class Keyring:
     def open(self, token: str, context: bytes) -> bytes:
         """The plaintext of a sealed ``token``; SealError if no key opens it here."""
         head, _, body = token.rpartition(":")
-        key_id = head[len(PREFIX):]
+        key_id = head[len(PREFIX) :]
         cipher = self._ciphers.get(key_id) if head.startswith(PREFIX) else None
         if cipher is None:
             raise SealError(

@@ -42,11 +42,14 @@ class EnforcementSource(StrEnum):
 
 
 RANK: dict[EnforcementState, int] = {
-    EnforcementState.NONE: 0, EnforcementState.HOLD: 1, EnforcementState.BLOCK: 2,
+    EnforcementState.NONE: 0,
+    EnforcementState.HOLD: 1,
+    EnforcementState.BLOCK: 2,
 }
 # The legacy ``accounts.status`` column mirrors the state, for older readers.
 ACCOUNT_STATUS: dict[EnforcementState, str] = {
-    EnforcementState.NONE: "active", EnforcementState.HOLD: "held",
+    EnforcementState.NONE: "active",
+    EnforcementState.HOLD: "held",
     EnforcementState.BLOCK: "blocked",
 }
 # What an automated ``block`` outcome does to the subject's account, per event kind. It
@@ -106,26 +109,47 @@ def imposed(current: Enforcement | None, proposed: Enforcement) -> EnforcementCh
     if proposed.state == EnforcementState.NONE:
         raise EnforcementError("imposing needs a hold or a block; use lifting to remove one")
     before = state_of(current)
-    confirmed = (current is not None and before == proposed.state
-                 and current.source == EnforcementSource.DECISION
-                 and proposed.source != EnforcementSource.DECISION)
+    confirmed = (
+        current is not None
+        and before == proposed.state
+        and current.source == EnforcementSource.DECISION
+        and proposed.source != EnforcementSource.DECISION
+    )
     if RANK[proposed.state] <= RANK[before] and not confirmed:
         return None
-    return EnforcementChange(proposed.account_id, proposed.state, before, proposed.source,
-                             proposed.source_id, proposed.reason, proposed.actor,
-                             proposed.since)
+    return EnforcementChange(
+        proposed.account_id,
+        proposed.state,
+        before,
+        proposed.source,
+        proposed.source_id,
+        proposed.reason,
+        proposed.actor,
+        proposed.since,
+    )
 
 
-def caused_by(current: Enforcement | None,
-              origins: Collection[tuple[EnforcementSource, str]]) -> bool:
+def caused_by(
+    current: Enforcement | None, origins: Collection[tuple[EnforcementSource, str]]
+) -> bool:
     """True when the enforcement in force was set by one of ``origins`` (source, id)."""
-    return (current is not None and current.state != EnforcementState.NONE
-            and (current.source, current.source_id) in set(origins))
+    return (
+        current is not None
+        and current.state != EnforcementState.NONE
+        and (current.source, current.source_id) in set(origins)
+    )
 
 
-def lifted(current: Enforcement | None, *, source: EnforcementSource, source_id: str,
-           reason: str, actor: str, at: datetime,
-           origins: Collection[tuple[EnforcementSource, str]] = ()) -> EnforcementChange | None:
+def lifted(
+    current: Enforcement | None,
+    *,
+    source: EnforcementSource,
+    source_id: str,
+    reason: str,
+    actor: str,
+    at: datetime,
+    origins: Collection[tuple[EnforcementSource, str]] = (),
+) -> EnforcementChange | None:
     """The change lifting the enforcement in force, or None when nothing is to be lifted.
 
     An appeal lifts whatever it overturned; anything else lifts only an enforcement one of
@@ -136,5 +160,13 @@ def lifted(current: Enforcement | None, *, source: EnforcementSource, source_id:
         return None
     if source != EnforcementSource.APPEAL and not caused_by(current, origins):
         return None
-    return EnforcementChange(current.account_id, EnforcementState.NONE, current.state, source,
-                             source_id, reason, actor, at)
+    return EnforcementChange(
+        current.account_id,
+        EnforcementState.NONE,
+        current.state,
+        source,
+        source_id,
+        reason,
+        actor,
+        at,
+    )

@@ -46,31 +46,58 @@ def enforce_decisions(conn: Connection, decisions: Sequence[Decision], now: date
     What a block does depends on the kind (``AUTOMATED_BLOCK_EFFECT``): a rejected
     verification blocks, a complaint holds, a removed review restricts only the review.
     """
-    wanted = [(d, AUTOMATED_BLOCK_EFFECT[d.kind]) for d in decisions
-              if d.outcome == "block" and d.kind in AUTOMATED_BLOCK_EFFECT]
+    wanted = [
+        (d, AUTOMATED_BLOCK_EFFECT[d.kind])
+        for d in decisions
+        if d.outcome == "block" and d.kind in AUTOMATED_BLOCK_EFFECT
+    ]
     if not wanted:
         return 0
     current = current_enforcements(conn, (d.subject_id for d, _ in wanted), for_update=True)
     changes: list[EnforcementChange] = []
     for decision, state in sorted(wanted, key=lambda pair: pair[0].subject_id):
-        reason = "automated decision: " + (", ".join(decision.reason_codes) or "risk score "
-                                             f"{decision.risk_score:.0f}")
-        change = imposed(current.get(decision.subject_id), Enforcement(
-            decision.subject_id, state, EnforcementSource.DECISION, decision.event_id,
-            reason, SYSTEM, now))
+        reason = "automated decision: " + (
+            ", ".join(decision.reason_codes) or f"risk score {decision.risk_score:.0f}"
+        )
+        change = imposed(
+            current.get(decision.subject_id),
+            Enforcement(
+                decision.subject_id,
+                state,
+                EnforcementSource.DECISION,
+                decision.event_id,
+                reason,
+                SYSTEM,
+                now,
+            ),
+        )
         if change is not None:
             changes.append(change)
             current[decision.subject_id] = Enforcement(
-                change.account_id, change.state, change.source, change.source_id,
-                change.reason, change.actor, change.at)
+                change.account_id,
+                change.state,
+                change.source,
+                change.source_id,
+                change.reason,
+                change.actor,
+                change.at,
+            )
     apply_changes(conn, changes)
     return len(changes)
 
 
-def apply_case_outcome(conn: Connection, *, account_id: str, case_id: int,
-                       effect: EnforcementState | None, dismissed: bool,
-                       evidence_event_ids: Collection[str], reason: str, actor: str,
-                       now: datetime) -> EnforcementChange | None:
+def apply_case_outcome(
+    conn: Connection,
+    *,
+    account_id: str,
+    case_id: int,
+    effect: EnforcementState | None,
+    dismissed: bool,
+    evidence_event_ids: Collection[str],
+    reason: str,
+    actor: str,
+    now: datetime,
+) -> EnforcementChange | None:
     """A resolved case holds or blocks the account, or lifts what its own flags imposed.
 
     Its flags' enforcement is lifted when the case is dismissed, and an automated *hold*
@@ -79,43 +106,87 @@ def apply_case_outcome(conn: Connection, *, account_id: str, case_id: int,
     """
     current = current_enforcement(conn, account_id, for_update=True)
     change: EnforcementChange | None = None
-    origins = [(EnforcementSource.CASE, str(case_id)),
-               *((EnforcementSource.DECISION, e) for e in evidence_event_ids)]
+    origins = [
+        (EnforcementSource.CASE, str(case_id)),
+        *((EnforcementSource.DECISION, e) for e in evidence_event_ids),
+    ]
     if effect is not None and effect != EnforcementState.NONE:
-        change = imposed(current, Enforcement(account_id, effect, EnforcementSource.CASE,
-                                              str(case_id), reason, actor, now))
-    elif dismissed or (current is not None and current.state == EnforcementState.HOLD
-                       and current.source == EnforcementSource.DECISION):
-        change = lifted(current, source=EnforcementSource.CASE, source_id=str(case_id),
-                        reason=reason, actor=actor, at=now, origins=origins)
+        change = imposed(
+            current,
+            Enforcement(
+                account_id, effect, EnforcementSource.CASE, str(case_id), reason, actor, now
+            ),
+        )
+    elif dismissed or (
+        current is not None
+        and current.state == EnforcementState.HOLD
+        and current.source == EnforcementSource.DECISION
+    ):
+        change = lifted(
+            current,
+            source=EnforcementSource.CASE,
+            source_id=str(case_id),
+            reason=reason,
+            actor=actor,
+            at=now,
+            origins=origins,
+        )
     if change is not None:
         apply_changes(conn, [change])
     return change
 
 
-def lift_on_appeal(conn: Connection, account_id: str, appeal_case_id: int, reason: str,
-                   actor: str, now: datetime) -> EnforcementChange | None:
+def lift_on_appeal(
+    conn: Connection, account_id: str, appeal_case_id: int, reason: str, actor: str, now: datetime
+) -> EnforcementChange | None:
     """An overturned appeal lifts the enforcement in force on the account."""
     current = current_enforcement(conn, account_id, for_update=True)
-    change = lifted(current, source=EnforcementSource.APPEAL, source_id=str(appeal_case_id),
-                    reason=reason, actor=actor, at=now)
+    change = lifted(
+        current,
+        source=EnforcementSource.APPEAL,
+        source_id=str(appeal_case_id),
+        reason=reason,
+        actor=actor,
+        at=now,
+    )
     if change is not None:
         apply_changes(conn, [change])
     return change
 
 
-def _impose_all(conn: Connection, account_ids: Collection[str], state: EnforcementState,
-                source_id: str, reason: str, actor: str, now: datetime) -> int:
+def _impose_all(
+    conn: Connection,
+    account_ids: Collection[str],
+    state: EnforcementState,
+    source_id: str,
+    reason: str,
+    actor: str,
+    now: datetime,
+) -> int:
     current = current_enforcements(conn, account_ids, for_update=True)
-    changes = [c for c in (imposed(current.get(a), Enforcement(
-        a, state, EnforcementSource.LINKED, source_id, reason, actor, now))
-        for a in sorted(set(account_ids))) if c is not None]
+    changes = [
+        c
+        for c in (
+            imposed(
+                current.get(a),
+                Enforcement(a, state, EnforcementSource.LINKED, source_id, reason, actor, now),
+            )
+            for a in sorted(set(account_ids))
+        )
+        if c is not None
+    ]
     apply_changes(conn, changes)
     return len(changes)
 
 
-def act_on_linked(conn: Connection, staff: HasRole, account_ids: Collection[str],
-                  state: EnforcementState, reason: str, now: datetime) -> int:
+def act_on_linked(
+    conn: Connection,
+    staff: HasRole,
+    account_ids: Collection[str],
+    state: EnforcementState,
+    reason: str,
+    now: datetime,
+) -> int:
     """A lead holds linked accounts together (now), or proposes blocking them (four-eyes).
 
     Returns the number of accounts held, or the id of the block proposal.
@@ -127,13 +198,20 @@ def act_on_linked(conn: Connection, staff: HasRole, account_ids: Collection[str]
     if not reason.strip():
         raise EnforcementError("reason: say why these accounts are acted on together")
     if state == EnforcementState.HOLD:
-        return _impose_all(conn, ids, state, f"lead:{staff.username}", reason.strip(),
-                           staff.username, now)
+        return _impose_all(
+            conn, ids, state, f"lead:{staff.username}", reason.strip(), staff.username, now
+        )
     if state == EnforcementState.BLOCK:
         proposal = insert_proposal(conn, ids, state, reason.strip(), staff.username, now)
-        record_audit(conn, actor=staff.username, action="linked_block_proposed",
-                     target_type="enforcement_proposal", target_id=proposal, at=now,
-                     after={"account_ids": ids, "reason": reason.strip()})
+        record_audit(
+            conn,
+            actor=staff.username,
+            action="linked_block_proposed",
+            target_type="enforcement_proposal",
+            target_id=proposal,
+            at=now,
+            after={"account_ids": ids, "reason": reason.strip()},
+        )
         return proposal
     raise EnforcementError("state: linked accounts can be held or blocked, not lifted")
 
@@ -152,19 +230,39 @@ def approve_linked(conn: Connection, proposal_id: int, staff: HasRole, now: date
     """A second lead approves a linked block; returns the number of accounts blocked."""
     row = _pending(conn, proposal_id, staff)
     close_proposal(conn, proposal_id, APPROVED, staff.username, now)
-    record_audit(conn, actor=staff.username, action="linked_block_approved",
-                 target_type="enforcement_proposal", target_id=proposal_id, at=now,
-                 before={"status": PENDING}, after={"status": APPROVED})
+    record_audit(
+        conn,
+        actor=staff.username,
+        action="linked_block_approved",
+        target_type="enforcement_proposal",
+        target_id=proposal_id,
+        at=now,
+        before={"status": PENDING},
+        after={"status": APPROVED},
+    )
     ids = [str(a) for a in row["account_ids"]]  # type: ignore[attr-defined]
-    return _impose_all(conn, ids, EnforcementState(str(row["state"])), f"proposal:{proposal_id}",
-                       f"{row['reason']} (proposed by {row['proposed_by']}, approved by "
-                       f"{staff.username})", staff.username, now)
+    return _impose_all(
+        conn,
+        ids,
+        EnforcementState(str(row["state"])),
+        f"proposal:{proposal_id}",
+        f"{row['reason']} (proposed by {row['proposed_by']}, approved by {staff.username})",
+        staff.username,
+        now,
+    )
 
 
 def reject_linked(conn: Connection, proposal_id: int, staff: HasRole, now: datetime) -> None:
     """A second lead turns a linked block down; nothing changes on the accounts."""
     _pending(conn, proposal_id, staff)
     close_proposal(conn, proposal_id, REJECTED, staff.username, now)
-    record_audit(conn, actor=staff.username, action="linked_block_rejected",
-                 target_type="enforcement_proposal", target_id=proposal_id, at=now,
-                 before={"status": PENDING}, after={"status": REJECTED})
+    record_audit(
+        conn,
+        actor=staff.username,
+        action="linked_block_rejected",
+        target_type="enforcement_proposal",
+        target_id=proposal_id,
+        at=now,
+        before={"status": PENDING},
+        after={"status": REJECTED},
+    )

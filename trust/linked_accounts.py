@@ -17,8 +17,14 @@ from trust.cases.queries import LINKING_KINDS, linked_accounts
 from trust.store.enforcements import current_enforcements
 from trust.store.tables import accounts, cases
 
-TIE_WORDS = {"device": "device", "payment": "payment method", "document": "document",
-             "phone": "phone", "email": "e-mail", "ip": "IP address"}
+TIE_WORDS = {
+    "device": "device",
+    "payment": "payment method",
+    "document": "document",
+    "phone": "phone",
+    "email": "e-mail",
+    "ip": "IP address",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +55,11 @@ class LinkedAccount:
     def reason_words(self) -> str:
         """'document also on acct-zed, blocked 2026-02-11' — the tie named as a reason."""
         kinds = ", ".join(dict.fromkeys(TIE_WORDS.get(t.kind, t.kind) for t in self.ties))
-        state = (f", {self.enforcement} since {self.enforced_since:%Y-%m-%d}"
-                 if self.enforcement != "none" and self.enforced_since else "")
+        state = (
+            f", {self.enforcement} since {self.enforced_since:%Y-%m-%d}"
+            if self.enforcement != "none" and self.enforced_since
+            else ""
+        )
         return f"{kinds} also on {self.account_id}{state}"
 
 
@@ -67,13 +76,23 @@ def linked_groups(conn: Connection, account_id: str, *, limit: int = 200) -> lis
     ids = list(ties)
     if not ids:
         return []
-    names = {r.account_id: r for r in conn.execute(
-        select(accounts.c.account_id, accounts.c.display_name, accounts.c.status)
-        .where(accounts.c.account_id.in_(ids)))}
-    open_counts: dict[str, int] = dict(conn.execute(
-        select(cases.c.subject_id, func.count())
-        .where(cases.c.subject_id.in_(ids), UNRESOLVED_SQL).group_by(cases.c.subject_id)
-    ).tuples().all())
+    names = {
+        r.account_id: r
+        for r in conn.execute(
+            select(accounts.c.account_id, accounts.c.display_name, accounts.c.status).where(
+                accounts.c.account_id.in_(ids)
+            )
+        )
+    }
+    open_counts: dict[str, int] = dict(
+        conn.execute(
+            select(cases.c.subject_id, func.count())
+            .where(cases.c.subject_id.in_(ids), UNRESOLVED_SQL)
+            .group_by(cases.c.subject_id)
+        )
+        .tuples()
+        .all()
+    )
     states = current_enforcements(conn, ids)
     order = {kind: i for i, kind in enumerate(LINKING_KINDS)}
     groups = [

@@ -98,13 +98,15 @@ class DecisionNotifier(Protocol):
 class AppealIntake(Protocol):
     """Checks appeal events and opens their cases (``trust.appeals.AppealDesk``)."""
 
-    def screen(self, conn: Connection, appeals: Sequence[AppealEvent]
-               ) -> tuple[Sequence[Any], Sequence[QuarantinedRecord]]:
+    def screen(
+        self, conn: Connection, appeals: Sequence[AppealEvent]
+    ) -> tuple[Sequence[Any], Sequence[QuarantinedRecord]]:
         """Accepted appeals (opaque targets for ``open``) and refused records."""
         ...
 
-    def open(self, conn: Connection, targets: Sequence[Any], settings: Settings,
-             now: datetime) -> Mapping[str, int]:
+    def open(
+        self, conn: Connection, targets: Sequence[Any], settings: Settings, now: datetime
+    ) -> Mapping[str, int]:
         """Open or join appeal cases; appeal event_id -> case id."""
         ...
 
@@ -123,8 +125,15 @@ class PartyEventIntake(Protocol):
     """Stores and applies events that feed a process instead of being scored
     (``trust.disputes.parties.take_party_events``)."""
 
-    def __call__(self, conn: Connection, events: Sequence[Any], hasher: PiiHasher, *,
-                 source: str, now: datetime) -> PartyOutcome:
+    def __call__(
+        self,
+        conn: Connection,
+        events: Sequence[Any],
+        hasher: PiiHasher,
+        *,
+        source: str,
+        now: datetime,
+    ) -> PartyOutcome:
         """What was stored, repeated, refused (to quarantine) and which case each joined."""
         ...
 
@@ -201,8 +210,6 @@ def sort_records(records: Iterable[RawRecord | Event], *, source: str) -> Sorted
     return SortedRecords(valid, refused)
 
 
-
-
 class StageClock:
     """Adds the wall time of named blocks to a counter; does nothing without one."""
 
@@ -263,17 +270,20 @@ class Pipeline:
         with clock("validate"):
             sorted_records = sort_records(records, source=self.source)
         hasher = hasher_for(self.settings)
-        result = BatchResult(received=len(records) + len(refused), stored=0, duplicates=0,
-                             quarantined=0)
+        result = BatchResult(
+            received=len(records) + len(refused), stored=0, duplicates=0, quarantined=0
+        )
         appeals = [e for e in sorted_records.events if isinstance(e, AppealEvent)]
-        party = [e for e in sorted_records.events
-                 if e.kind not in EVENT_KINDS and not isinstance(e, AppealEvent)]
+        party = [
+            e
+            for e in sorted_records.events
+            if e.kind not in EVENT_KINDS and not isinstance(e, AppealEvent)
+        ]
         scorable = [e for e in sorted_records.events if e.kind in EVENT_KINDS]
         scored = self._score_ahead(scorable, hasher, now, clock)
         with clock("commit"), transaction(self.store.engine) as conn:
             with clock("store"):
-                stored = store_events(conn, scorable, hasher, source=self.source,
-                                      received_at=now)
+                stored = store_events(conn, scorable, hasher, source=self.source, received_at=now)
                 conflicts = [conflict_record(self.source, None, e) for e in stored.conflicting]
                 # quarantine_records holds each (source, line, raw) once: redelivery adds none.
                 result.quarantined = quarantine_records(
@@ -306,8 +316,14 @@ class Pipeline:
                     self._take_appeals(conn, appeals, hasher, now, result)
         return result
 
-    def _take_appeals(self, conn: Connection, appeals: Sequence[AppealEvent], hasher: PiiHasher,
-                      now: datetime, result: BatchResult) -> None:
+    def _take_appeals(
+        self,
+        conn: Connection,
+        appeals: Sequence[AppealEvent],
+        hasher: PiiHasher,
+        now: datetime,
+        result: BatchResult,
+    ) -> None:
         """Check new appeals against the store (this batch's decisions included), store the
         accepted ones and open their cases; quarantine the refused ones with the reason."""
         if self.appeals is None:
@@ -316,24 +332,45 @@ class Pipeline:
         new = list({a.event_id: a for a in appeals if a.event_id not in known}.values())
         targets, refused = self.appeals.screen(conn, new)
         turned_down = {r.event_id for r in refused}
-        stored = store_events(conn, [a for a in appeals if a.event_id not in turned_down],
-                              hasher, source=self.source, received_at=now)
+        stored = store_events(
+            conn,
+            [a for a in appeals if a.event_id not in turned_down],
+            hasher,
+            source=self.source,
+            received_at=now,
+        )
         conflicts = [conflict_record(self.source, None, e) for e in stored.conflicting]
         result.quarantined += quarantine_records(conn, [*refused, *conflicts], received_at=now)
         result.stored += len(stored.fresh)
         result.duplicates += stored.repeated
         fresh = {e.event_id for e in stored.fresh}
         if fresh:
-            result.appeal_cases = dict(self.appeals.open(
-                conn, [t for t in targets if t.event.event_id in fresh], self.settings, now))
+            result.appeal_cases = dict(
+                self.appeals.open(
+                    conn, [t for t in targets if t.event.event_id in fresh], self.settings, now
+                )
+            )
 
-    def _take_party_events(self, conn: Connection, events: Sequence[Event], hasher: PiiHasher,
-                           now: datetime, result: BatchResult) -> None:
+    def _take_party_events(
+        self,
+        conn: Connection,
+        events: Sequence[Event],
+        hasher: PiiHasher,
+        now: datetime,
+        result: BatchResult,
+    ) -> None:
         """After the batch's cases exist (a complaint and its answer may share a batch)."""
         if self.party_events is None:  # a pipeline wired without a dispute process
-            refusals = [refused_record(self.source, None, e.model_dump_json(), [
-                EventValidationIssue("kind", f"{e.kind} events are not taken here")],
-                event_id=e.event_id) for e in events]
+            refusals = [
+                refused_record(
+                    self.source,
+                    None,
+                    e.model_dump_json(),
+                    [EventValidationIssue("kind", f"{e.kind} events are not taken here")],
+                    event_id=e.event_id,
+                )
+                for e in events
+            ]
             result.quarantined += quarantine_records(conn, refusals, received_at=now)
             return
         taken = self.party_events(conn, events, hasher, source=self.source, now=now)
@@ -361,9 +398,13 @@ class Pipeline:
                 if event.event_id not in seen:
                     seen.add(event.event_id)
                     fresh.append(event)
-            return Scored([], []) if not fresh else Scored(
-                [e.event_id for e in fresh],
-                self.scorer.score_unstored(conn, fresh, hasher, now),
+            return (
+                Scored([], [])
+                if not fresh
+                else Scored(
+                    [e.event_id for e in fresh],
+                    self.scorer.score_unstored(conn, fresh, hasher, now),
+                )
             )
 
 
@@ -386,9 +427,18 @@ def default_pipeline(
     from trust.store.decisions import insert_decisions
     from trust.webhooks import emit_decisions
 
-    return Pipeline(store, settings, scorer, insert_decisions, open_cases_and_disputes,
-                    source=source, enforce=enforce_decisions, appeals=AppealDesk(source),
-                    party_events=take_party_events, notify=emit_decisions)
+    return Pipeline(
+        store,
+        settings,
+        scorer,
+        insert_decisions,
+        open_cases_and_disputes,
+        source=source,
+        enforce=enforce_decisions,
+        appeals=AppealDesk(source),
+        party_events=take_party_events,
+        notify=emit_decisions,
+    )
 
 
 def process_batch(
@@ -415,18 +465,24 @@ class SingleDecision:
 
     def as_json(self) -> dict[str, Any]:
         """JSON-ready form for ``trust decide``."""
-        return {"status": self.status, "event_id": self.event_id,
-                "reason": self.reason, "decision": self.decision}
+        return {
+            "status": self.status,
+            "event_id": self.event_id,
+            "reason": self.reason,
+            "decision": self.decision,
+        }
 
 
-def decide_one(pipeline: Pipeline, record: RawRecord | Event, now: datetime | None = None
-               ) -> SingleDecision:
+def decide_one(
+    pipeline: Pipeline, record: RawRecord | Event, now: datetime | None = None
+) -> SingleDecision:
     """Decide one event synchronously through the same batch code the workers run."""
     return decide_many(pipeline, [record], now)[0]
 
 
-def decide_many(pipeline: Pipeline, records: Sequence[RawRecord | Event],
-                now: datetime | None = None) -> list[SingleDecision]:
+def decide_many(
+    pipeline: Pipeline, records: Sequence[RawRecord | Event], now: datetime | None = None
+) -> list[SingleDecision]:
     """Decide several events synchronously in one batch; one answer per record, in order.
 
     The API groups concurrent ``POST /v1/decisions`` requests this way: one transaction
@@ -442,31 +498,55 @@ def decide_many(pipeline: Pipeline, records: Sequence[RawRecord | Event],
     result = pipeline.process(list(unique.values()), now, refused=refused)
     decided = {d.event_id: d for d in result.decisions}
     # Dispute party events are never decided: they join their dispute's case, or are refused.
-    party = {e.event_id for e in unique.values()
-             if e.kind not in EVENT_KINDS and not isinstance(e, AppealEvent)}
-    settled = [e for e in unique.values() if e.event_id not in decided
-               and e.event_id not in result.appeal_cases and e.event_id not in party]
+    party = {
+        e.event_id
+        for e in unique.values()
+        if e.kind not in EVENT_KINDS and not isinstance(e, AppealEvent)
+    }
+    settled = [
+        e
+        for e in unique.values()
+        if e.event_id not in decided
+        and e.event_id not in result.appeal_cases
+        and e.event_id not in party
+    ]
     with pipeline.store.engine.connect() as conn:
         stored = stored_payloads(conn, (e.event_id for e in settled))
-        earlier = {e.event_id: stored_decision(conn, e.event_id) for e in settled
-                   if stored.get(e.event_id) == e.model_dump(mode="json")}
-        held = _quarantine_reasons(conn, [*party, *(e.event_id for e in settled
-                                                     if e.event_id not in earlier)])
+        earlier = {
+            e.event_id: stored_decision(conn, e.event_id)
+            for e in settled
+            if stored.get(e.event_id) == e.model_dump(mode="json")
+        }
+        held = _quarantine_reasons(
+            conn, [*party, *(e.event_id for e in settled if e.event_id not in earlier)]
+        )
     answers: list[SingleDecision] = []
     for c in checked:
         if c.refused:
-            answers.append(SingleDecision("quarantined", c.refused[0].event_id, None,
-                                          c.refused[0].reason))
+            answers.append(
+                SingleDecision("quarantined", c.refused[0].event_id, None, c.refused[0].reason)
+            )
             continue
         event_id = c.events[0].event_id
         if event_id in result.appeal_cases:
-            answers.append(SingleDecision("appeal_received", event_id, None,
-                                          f"appeal case {result.appeal_cases[event_id]}"))
+            answers.append(
+                SingleDecision(
+                    "appeal_received",
+                    event_id,
+                    None,
+                    f"appeal case {result.appeal_cases[event_id]}",
+                )
+            )
         elif event_id in party and event_id not in held:
             case_id = result.case_ids.get(event_id)
-            answers.append(SingleDecision("recorded", event_id, None, (
-                f"joined case {case_id}" if case_id else
-                "held until its dispute opens")))
+            answers.append(
+                SingleDecision(
+                    "recorded",
+                    event_id,
+                    None,
+                    (f"joined case {case_id}" if case_id else "held until its dispute opens"),
+                )
+            )
         elif event_id in decided:
             row = decided[event_id].to_row()
             row["case_id"] = result.case_ids.get(event_id, decided[event_id].case_id)
@@ -474,8 +554,14 @@ def decide_many(pipeline: Pipeline, records: Sequence[RawRecord | Event],
         elif event_id in earlier:
             answers.append(SingleDecision("already_decided", event_id, earlier[event_id]))
         else:
-            answers.append(SingleDecision("quarantined", event_id, None, held.get(
-                event_id, f"event_id: {CONFLICTING_CONTENT}")))
+            answers.append(
+                SingleDecision(
+                    "quarantined",
+                    event_id,
+                    None,
+                    held.get(event_id, f"event_id: {CONFLICTING_CONTENT}"),
+                )
+            )
     return answers
 
 
@@ -483,7 +569,9 @@ def _quarantine_reasons(conn: Connection, event_ids: Sequence[str]) -> dict[str,
     """The latest quarantine reason of each of ``event_ids`` that was held."""
     if not event_ids:
         return {}
-    rows = conn.execute(select(quarantine.c.event_id, quarantine.c.reason)
-                        .where(quarantine.c.event_id.in_(list(event_ids)))
-                        .order_by(quarantine.c.id))
+    rows = conn.execute(
+        select(quarantine.c.event_id, quarantine.c.reason)
+        .where(quarantine.c.event_id.in_(list(event_ids)))
+        .order_by(quarantine.c.id)
+    )
     return {row.event_id: row.reason for row in rows}

@@ -8,9 +8,7 @@ visible marks where staff read outside text.
 
 from __future__ import annotations
 
-BIDI_CONTROLS = (
-    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-)
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 _REMOVED = str.maketrans(dict.fromkeys(BIDI_CONTROLS))
 _MARKED = str.maketrans({c: f"[U+{ord(c):04X}]" for c in BIDI_CONTROLS})
 

@@ -70,9 +70,7 @@ def _mask_node(node: Any, key: str | None = None) -> Any:
 
 # Characters of a refused record a screen shows; the whole record is a download.
 DISPLAY_LIMIT = 100_000
-_PERSONAL_PAIR = re.compile(
-    r'"(' + "|".join(_BY_KEY) + r')"(\s*:\s*)"((?:[^"\\]|\\.)*)"'
-)
+_PERSONAL_PAIR = re.compile(r'"(' + "|".join(_BY_KEY) + r')"(\s*:\s*)"((?:[^"\\]|\\.)*)"')
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +89,8 @@ class MaskedPreview:
 def _mask_fragment(text: str) -> str:
     """Mask a piece of a record that cannot be parsed: personal keys' values, then patterns."""
     text = _PERSONAL_PAIR.sub(
-        lambda m: f'"{m.group(1)}"{m.group(2)}"{_BY_KEY[m.group(1)](m.group(3))}"', text)
+        lambda m: f'"{m.group(1)}"{m.group(2)}"{_BY_KEY[m.group(1)](m.group(3))}"', text
+    )
     text = mask_text(text)
     text = _IPV4.sub(lambda m: mask_ip(m.group(0)), text)
     return _WORD.sub(_mask_id_like, text)
@@ -120,8 +119,9 @@ def masked_raw(raw: str) -> str:
         return _mask_fragment(raw)
 
 
-def reveal_refused(conn: Connection, staff: HasRole, record_id: int,
-                   now: datetime | None = None) -> str:
+def reveal_refused(
+    conn: Connection, staff: HasRole, record_id: int, now: datetime | None = None
+) -> str:
     """The clear text of quarantined record ``record_id`` for a permitted member (audited).
 
     Raises PermissionDeniedError without the reveal permission, TrustError if unknown.
@@ -130,6 +130,12 @@ def reveal_refused(conn: Connection, staff: HasRole, record_id: int,
     raw = conn.execute(select(quarantine.c.raw).where(quarantine.c.id == record_id)).scalar()
     if raw is None:
         raise TrustError(f"no quarantined record {record_id}")
-    record_audit(conn, actor=staff.username, action="pii_revealed", target_type="quarantine",
-                 target_id=record_id, at=now or datetime.now(UTC))
+    record_audit(
+        conn,
+        actor=staff.username,
+        action="pii_revealed",
+        target_type="quarantine",
+        target_id=record_id,
+        at=now or datetime.now(UTC),
+    )
     return str(raw)

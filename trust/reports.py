@@ -90,8 +90,12 @@ def resolution_times(conn: Connection, since: datetime) -> list[dict[str, Any]]:
         spent = (as_utc(resolved) - as_utc(opened)).total_seconds() / 3600
         hours.setdefault(kind, []).append(spent)
     return [
-        {"kind": kind, "resolved": len(values), "p50_hours": percentile(values, 0.5),
-         "p95_hours": percentile(values, 0.95)}
+        {
+            "kind": kind,
+            "resolved": len(values),
+            "p50_hours": percentile(values, 0.5),
+            "p95_hours": percentile(values, 0.95),
+        }
         for kind, values in sorted(hours.items())
     ]
 
@@ -115,16 +119,19 @@ def reviewer_throughput(conn: Connection, since: datetime) -> list[dict[str, Any
     approved it (``resolved_by``).
     """
     stmt = select(cases.c.resolved_at, cases.c.resolved_by, cases.c.resolution).where(
-        cases.c.status == CaseStatus.RESOLVED.value, cases.c.resolved_at >= since,
-        cases.c.resolved_by.is_not(None))
+        cases.c.status == CaseStatus.RESOLVED.value,
+        cases.c.resolved_at >= since,
+        cases.c.resolved_by.is_not(None),
+    )
     counted: Counter[tuple[str, str]] = Counter()
     for resolved_at, resolved_by, resolution in conn.execute(stmt):
         day = as_utc(resolved_at).date().isoformat()
         names = {resolved_by, (resolution or {}).get("proposed_by")} - {None}
         for name in names:
             counted[(day, str(name))] += 1
-    return [{"day": day, "reviewer": name, "resolved": n}
-            for (day, name), n in sorted(counted.items())]
+    return [
+        {"day": day, "reviewer": name, "resolved": n} for (day, name), n in sorted(counted.items())
+    ]
 
 
 def _hits_sql(conn: Connection, column: str, select_sql: str, tail: str) -> Any:
@@ -144,11 +151,15 @@ def rule_hits_per_day(conn: Connection, since: datetime) -> list[dict[str, Any]]
     out: list[dict[str, Any]] = []
     for column, state in (("rule_hits", "live"), ("shadow_hits", "shadow")):
         stmt = _hits_sql(
-            conn, column, "date(d.decided_at) AS day, {rule_id} AS rule_id, count(*) AS hits",
+            conn,
+            column,
+            "date(d.decided_at) AS day, {rule_id} AS rule_id, count(*) AS hits",
             "WHERE d.decided_at >= :since GROUP BY 1, 2 ORDER BY 1, 2",
         )
-        out.extend({**r, "day": _day(r["day"]), "state": state}
-                   for r in _rows(conn.execute(stmt, {"since": since})))
+        out.extend(
+            {**r, "day": _day(r["day"]), "state": state}
+            for r in _rows(conn.execute(stmt, {"since": since}))
+        )
     return out
 
 
@@ -161,13 +172,16 @@ def rule_precision(conn: Connection, since: datetime) -> list[dict[str, Any]]:
     table: dict[tuple[str, str], dict[str, Any]] = {}
     for column, state in (("rule_hits", "live"), ("shadow_hits", "shadow")):
         stmt = _hits_sql(
-            conn, column, "{rule_id} AS rule_id, c.label AS label, count(*) AS n",
+            conn,
+            column,
+            "{rule_id} AS rule_id, c.label AS label, count(*) AS n",
             "JOIN cases c ON c.id = d.case_id "
             "WHERE d.decided_at >= :since AND c.label IS NOT NULL GROUP BY 1, 2",
         )
         for rule_id, label, n in conn.execute(stmt, {"since": since}):
-            row = table.setdefault((rule_id, state), {
-                "rule_id": rule_id, "state": state, CONFIRMED: 0, DISMISSED: 0})
+            row = table.setdefault(
+                (rule_id, state), {"rule_id": rule_id, "state": state, CONFIRMED: 0, DISMISSED: 0}
+            )
             row[label if label in (CONFIRMED, DISMISSED) else DISMISSED] += int(n)
     for row in table.values():
         judged = row[CONFIRMED] + row[DISMISSED]

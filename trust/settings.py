@@ -60,7 +60,8 @@ class SlaSettings(BaseModel):
     lease_seconds: int = Field(900, gt=0)
     # Kinds whose SLA hours count Monday-Friday only ("a human within 1 business day").
     business_day_kinds: list[str] = Field(
-        default_factory=lambda: ["profile_verification", "appeal"])
+        default_factory=lambda: ["profile_verification", "appeal"]
+    )
     # A case with less than this many hours left is shown as due soon.
     due_soon_hours: float = Field(4.0, ge=0)
 
@@ -90,8 +91,9 @@ class AttachmentSettings(BaseModel):
     @classmethod
     def _names_the_reference(cls, value: str | None) -> str | None:
         if value is not None and ("{ref}" not in value or not value.startswith("https://")):
-            raise ValueError("TRUST_ATTACHMENTS__URL_TEMPLATE must be an https:// address "
-                             "containing {ref}")
+            raise ValueError(
+                "TRUST_ATTACHMENTS__URL_TEMPLATE must be an https:// address containing {ref}"
+            )
         return value
 
 
@@ -152,9 +154,9 @@ class ModelSettings(BaseModel):
 
     # Chosen by validation across 18 tables (scikit-learn's bundled sets, heavy-tailed
     # synthetic ones, three simulator seeds): see models/detectors.py.
-    detector: Literal[
-        "ensemble", "isolation_forest", "ecod", "hbos", "local_outlier_factor"
-    ] = "ensemble"
+    detector: Literal["ensemble", "isolation_forest", "ecod", "hbos", "local_outlier_factor"] = (
+        "ensemble"
+    )
     n_estimators: int = Field(100, gt=0, le=1000)
     max_samples: int = Field(4096, ge=16)
     # Newest events of a kind used for training; older ones add little and cost time.

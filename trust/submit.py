@@ -93,4 +93,3 @@ def submit(
     if own_store and store is not None:
         store.close()
     return result
-

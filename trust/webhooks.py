@@ -40,8 +40,13 @@ ENFORCEMENT_CHANGED = "enforcement.changed"
 CASE_RESOLVED = "case.resolved"
 DISPUTE_OUTCOME = "dispute.outcome"
 APPEAL_DECIDED = "appeal.decided"
-EVENT_TYPES = (DECISION_CREATED, ENFORCEMENT_CHANGED, CASE_RESOLVED, DISPUTE_OUTCOME,
-               APPEAL_DECIDED)
+EVENT_TYPES = (
+    DECISION_CREATED,
+    ENFORCEMENT_CHANGED,
+    CASE_RESOLVED,
+    DISPUTE_OUTCOME,
+    APPEAL_DECIDED,
+)
 # Decisions the marketplace must act on; an allow needs no call back.
 NOTIFIED_OUTCOMES = frozenset({"review", "block"})
 # A signature older or newer than this is refused (a replayed request).
@@ -60,42 +65,68 @@ def decision_id(event_id: str) -> str:
 
 
 def _message(event_type: str, key: str, now: datetime, data: dict[str, Any]) -> Message:
-    return Message(message_id(event_type, key), event_type,
-                   {"type": event_type, "timestamp": now.isoformat(), "data": data})
+    return Message(
+        message_id(event_type, key),
+        event_type,
+        {"type": event_type, "timestamp": now.isoformat(), "data": data},
+    )
 
 
 def decision_messages(decisions: Sequence[Decision], now: datetime) -> list[Message]:
     """``decision.created`` for each review or block."""
     return [
-        _message(DECISION_CREATED, d.event_id, now, {
-            "decision_id": decision_id(d.event_id), "event_id": d.event_id, "kind": d.kind,
-            "subject_id": d.subject_id, "outcome": d.outcome, "risk_score": d.risk_score,
-            "reasons": [h.rule_id for h in d.rule_hits],
-            "statement_of_reasons": d.statement_of_reasons,
-        })
-        for d in decisions if d.outcome in NOTIFIED_OUTCOMES
+        _message(
+            DECISION_CREATED,
+            d.event_id,
+            now,
+            {
+                "decision_id": decision_id(d.event_id),
+                "event_id": d.event_id,
+                "kind": d.kind,
+                "subject_id": d.subject_id,
+                "outcome": d.outcome,
+                "risk_score": d.risk_score,
+                "reasons": [h.rule_id for h in d.rule_hits],
+                "statement_of_reasons": d.statement_of_reasons,
+            },
+        )
+        for d in decisions
+        if d.outcome in NOTIFIED_OUTCOMES
     ]
 
 
 def enforcement_messages(changes: Sequence[EnforcementChange]) -> list[Message]:
     """``enforcement.changed`` for each applied change."""
     return [
-        _message(ENFORCEMENT_CHANGED,
-                 f"{c.account_id}:{c.at.isoformat()}:{c.state.value}:{c.source_id}", c.at, {
-                     "account_id": c.account_id, "state": c.state.value,
-                     "previous_state": c.previous_state.value, "source": c.source.value,
-                     "source_id": c.source_id, "reason": c.reason,
-                     "at": c.at.isoformat()})
+        _message(
+            ENFORCEMENT_CHANGED,
+            f"{c.account_id}:{c.at.isoformat()}:{c.state.value}:{c.source_id}",
+            c.at,
+            {
+                "account_id": c.account_id,
+                "state": c.state.value,
+                "previous_state": c.previous_state.value,
+                "source": c.source.value,
+                "source_id": c.source_id,
+                "reason": c.reason,
+                "at": c.at.isoformat(),
+            },
+        )
         for c in changes
     ]
 
 
 def _case_data(case: Case) -> dict[str, Any]:
     resolution = case.resolution or {}
-    return {"case_id": case.id, "subject_id": case.subject_id, "kind": case.kind,
-            "label": case.label, "action": resolution.get("action"),
-            "reason_code": resolution.get("reason_code"),
-            "resolved_at": case.resolved_at.isoformat() if case.resolved_at else None}
+    return {
+        "case_id": case.id,
+        "subject_id": case.subject_id,
+        "kind": case.kind,
+        "label": case.label,
+        "action": resolution.get("action"),
+        "reason_code": resolution.get("reason_code"),
+        "resolved_at": case.resolved_at.isoformat() if case.resolved_at else None,
+    }
 
 
 def emit(conn: Connection, messages: Sequence[Message], now: datetime | None = None) -> int:
@@ -113,8 +144,9 @@ def emit_enforcement(conn: Connection, changes: Sequence[EnforcementChange]) -> 
     return emit(conn, enforcement_messages(changes))
 
 
-def emit_case_resolved(conn: Connection, case: Case, now: datetime, *,
-                       dispute: bool = False) -> int:
+def emit_case_resolved(
+    conn: Connection, case: Case, now: datetime, *, dispute: bool = False
+) -> int:
     """Report a resolved case (and, for a dispute's money outcome, ``dispute.outcome``)."""
     data = _case_data(case)
     messages = [_message(CASE_RESOLVED, str(case.id), now, data)]
@@ -123,23 +155,46 @@ def emit_case_resolved(conn: Connection, case: Case, now: datetime, *,
     return emit(conn, messages, now)
 
 
-def emit_appeal_decided(conn: Connection, case: Case, outcome: str, enforcement: str,
-                        statement: str, now: datetime) -> int:
+def emit_appeal_decided(
+    conn: Connection, case: Case, outcome: str, enforcement: str, statement: str, now: datetime
+) -> int:
     """Report an appeal decision with the enforcement in force after it."""
-    return emit(conn, [_message(APPEAL_DECIDED, str(case.id), now, {
-        "case_id": case.id, "account_id": case.subject_id, "outcome": outcome,
-        "enforcement": enforcement, "statement_of_reasons": statement,
-        "decided_at": now.isoformat()})], now)
+    return emit(
+        conn,
+        [
+            _message(
+                APPEAL_DECIDED,
+                str(case.id),
+                now,
+                {
+                    "case_id": case.id,
+                    "account_id": case.subject_id,
+                    "outcome": outcome,
+                    "enforcement": enforcement,
+                    "statement_of_reasons": statement,
+                    "decided_at": now.isoformat(),
+                },
+            )
+        ],
+        now,
+    )
 
 
-def replay_deliveries(conn: Connection, delivery_ids: Sequence[int], *, actor: str,
-                      now: datetime | None = None) -> int:
+def replay_deliveries(
+    conn: Connection, delivery_ids: Sequence[int], *, actor: str, now: datetime | None = None
+) -> int:
     """Queue deliveries again (same ``webhook-id``) and audit who did it; rows re-queued."""
     moment = now or datetime.now(UTC)
     count = replay(conn, delivery_ids, moment)
-    record_audit(conn, actor=actor, action="webhook_replayed", target_type="webhook",
-                 target_id=",".join(str(i) for i in delivery_ids)[:128], at=moment,
-                 after={"deliveries": list(delivery_ids), "queued": count})
+    record_audit(
+        conn,
+        actor=actor,
+        action="webhook_replayed",
+        target_type="webhook",
+        target_id=",".join(str(i) for i in delivery_ids)[:128],
+        at=moment,
+        after={"deliveries": list(delivery_ids), "queued": count},
+    )
     return count
 
 
@@ -148,8 +203,10 @@ def check_event_types(names: Sequence[str]) -> list[str]:
     wanted = sorted({n.strip() for n in names if n.strip()})
     unknown = [n for n in wanted if n not in EVENT_TYPES]
     if unknown or not wanted:
-        raise ValueError(f"unknown event type(s) {', '.join(unknown) or '(none given)'}; "
-                         f"known: {', '.join(EVENT_TYPES)}")
+        raise ValueError(
+            f"unknown event type(s) {', '.join(unknown) or '(none given)'}; "
+            f"known: {', '.join(EVENT_TYPES)}"
+        )
     return wanted
 
 
@@ -170,6 +227,7 @@ def check_url(url: str) -> str:
 
 # -- signing and verifying ---------------------------------------------------------------------
 
+
 def _key(secret: str) -> bytes:
     return base64.b64decode(secret.removeprefix("whsec_"))
 
@@ -189,13 +247,17 @@ def signature(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
 def signed_headers(secret: str, msg_id: str, body: bytes, now: datetime) -> dict[str, str]:
     """The three Standard Webhooks headers for one delivery attempt."""
     timestamp = int(now.timestamp())
-    return {"webhook-id": msg_id, "webhook-timestamp": str(timestamp),
-            "webhook-signature": signature(secret, msg_id, timestamp, body),
-            "content-type": "application/json"}
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signature(secret, msg_id, timestamp, body),
+        "content-type": "application/json",
+    }
 
 
-def verify(secret: str, headers: Mapping[str, str], body: bytes,
-           now: datetime | None = None) -> dict[str, Any]:
+def verify(
+    secret: str, headers: Mapping[str, str], body: bytes, now: datetime | None = None
+) -> dict[str, Any]:
     """Check a received webhook and return its payload; raise ``WebhookVerificationError``.
 
     Refuses a missing header, a signature that does not match (forged or altered), and a

@@ -52,6 +52,7 @@ def is_transient(exc: BaseException) -> bool:
 
 def retry_policy(max_retries: int) -> Callable[[int, BaseException], bool]:
     """Dramatiq's retry_when: poison events get few retries, transient faults many."""
+
     def retry_when(retries: int, exc: BaseException) -> bool:
         if isinstance(exc, PoisonEventError):
             return retries < POISON_RETRIES
@@ -143,11 +144,18 @@ def declare_actors(
     def observe(result: BatchResult, took: float) -> None:
         enqueued_at = _enqueued_at()
         pipeline_metrics().observe_batch(result, enqueued_at=enqueued_at, took=took)
-        log.info("batch processed", extra={
-            "records": result.received, "stored": result.stored,
-            "duplicates": result.duplicates, "quarantined": result.quarantined,
-            "cases": len(result.case_ids), "seconds": round(took, 4),
-            "latency_s": round(time.time() - enqueued_at, 4) if enqueued_at else None})
+        log.info(
+            "batch processed",
+            extra={
+                "records": result.received,
+                "stored": result.stored,
+                "duplicates": result.duplicates,
+                "quarantined": result.quarantined,
+                "cases": len(result.case_ids),
+                "seconds": round(took, 4),
+                "latency_s": round(time.time() - enqueued_at, 4) if enqueued_at else None,
+            },
+        )
 
     def decide_batch(records: list[dict[str, Any]]) -> None:
         started = time.perf_counter()
@@ -155,18 +163,28 @@ def declare_actors(
             result = pipeline().process(records)
         except Exception as exc:
             if is_transient(exc):
-                log.warning("transient failure; batch will be retried", extra={
-                    "records": len(records), "event_ids": _event_ids(records),
-                    "error": error_line(exc)})
+                log.warning(
+                    "transient failure; batch will be retried",
+                    extra={
+                        "records": len(records),
+                        "event_ids": _event_ids(records),
+                        "error": error_line(exc),
+                    },
+                )
                 raise
             if len(records) > 1:
                 middle = len(records) // 2
                 actor.send(records[:middle])
                 actor.send(records[middle:])
                 pipeline_metrics().splits.inc()
-                log.warning("batch failed; split in halves", extra={
-                    "records": len(records), "event_ids": _event_ids(records),
-                    "error": error_line(exc)})
+                log.warning(
+                    "batch failed; split in halves",
+                    extra={
+                        "records": len(records),
+                        "event_ids": _event_ids(records),
+                        "error": error_line(exc),
+                    },
+                )
                 return
             raise PoisonEventError(
                 _event_id(records[0]) if records else None, error_line(exc)
@@ -183,16 +201,27 @@ def declare_actors(
             culprit = records[in_flight]
             # One letter id per (message, event): a death right after this adds no second.
             DeadLetters(crash_ledger.client, namespace).add_records(
-                f"{delivery.message_id}.{in_flight}", actor_name=PROCESS_EVENTS,
-                queue_name=queue, records=[culprit], error=CRASHED_REASON,
-                retries=delivery.crashes)
-            log.error("event dead-lettered: its worker died while processing it", extra={
-                "event_id": _event_id(culprit), "crashes": delivery.crashes})
+                f"{delivery.message_id}.{in_flight}",
+                actor_name=PROCESS_EVENTS,
+                queue_name=queue,
+                records=[culprit],
+                error=CRASHED_REASON,
+                retries=delivery.crashes,
+            )
+            log.error(
+                "event dead-lettered: its worker died while processing it",
+                extra={"event_id": _event_id(culprit), "crashes": delivery.crashes},
+            )
             start = in_flight + 1
         else:
-            log.warning("batch killed its worker; deciding it one event at a time", extra={
-                "records": len(records), "event_ids": _event_ids(records),
-                "crashes": delivery.crashes})
+            log.warning(
+                "batch killed its worker; deciding it one event at a time",
+                extra={
+                    "records": len(records),
+                    "event_ids": _event_ids(records),
+                    "crashes": delivery.crashes,
+                },
+            )
         for index in range(start, len(records)):
             crash_ledger.in_flight(delivery.message_id, index)
             # Each event alone, with the usual policy for an exception (retries, then a
@@ -202,8 +231,10 @@ def declare_actors(
                 result = pipeline().process(records[index : index + 1])
             except Exception as exc:
                 actor.send(records[index : index + 1])
-                log.warning("event failed; sent on its own", extra={
-                    "event_id": _event_id(records[index]), "error": error_line(exc)})
+                log.warning(
+                    "event failed; sent on its own",
+                    extra={"event_id": _event_id(records[index]), "error": error_line(exc)},
+                )
                 continue
             observe(result, time.perf_counter() - began)
 

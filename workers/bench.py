@@ -55,16 +55,18 @@ def simulated(count: int, seed: int) -> list[dict[str, Any]]:
     """At least ``count`` simulated raw records of the scored kinds, in time order (appeals
     and dispute party events are never decided, so they would not be counted)."""
     accounts = max(50, count // 2)
-    records = [record for record, _ in generate_events(accounts, 30, seed)
-               if record["kind"] in EVENT_KINDS]
+    records = [
+        record for record, _ in generate_events(accounts, 30, seed) if record["kind"] in EVENT_KINDS
+    ]
     return records[:count]
 
 
 def ceiling(settings: Settings, records: list[dict[str, Any]], batch: int) -> dict[str, float]:
     """Validate and score in one process, no queue and no store (history in memory)."""
     # Signals need the history of earlier events; it lives in an in-memory database here.
-    engine = create_engine("sqlite://", poolclass=StaticPool,
-                           connect_args={"check_same_thread": False})
+    engine = create_engine(
+        "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
+    )
     metadata.create_all(engine)
     scratch = Store.of_engine(engine, Keyring.from_settings(settings))
     scorer = build_scorer(settings)
@@ -91,12 +93,17 @@ def in_process(settings: Settings, records: list[dict[str, Any]], batch: int) ->
     seconds = time.perf_counter() - began
     store.close()
     per_event_us = {k: round(v / len(records) * 1e6, 1) for k, v in pipeline.stage_seconds.items()}
-    return {"events": len(records), "seconds": seconds, "events_per_s": len(records) / seconds,
-            "stage_us_per_event": per_event_us}
+    return {
+        "events": len(records),
+        "seconds": seconds,
+        "events_per_s": len(records) / seconds,
+        "stage_us_per_event": per_event_us,
+    }
 
 
-def through_queue(settings: Settings, records: list[dict[str, Any]], options: BenchOptions,
-                  *, noop: bool = False) -> dict[str, float]:
+def through_queue(
+    settings: Settings, records: list[dict[str, Any]], options: BenchOptions, *, noop: bool = False
+) -> dict[str, float]:
     """Enqueue every record and wait until all are decided (or, for noop, acknowledged)."""
     store = Store.from_settings(settings)
     try:
@@ -110,12 +117,17 @@ def through_queue(settings: Settings, records: list[dict[str, Any]], options: Be
                 done = wait_for(lambda: decided(store) >= len(records), 600, poll=0.05)
     finally:
         store.close()
-    return {"events": len(records), "seconds": done - began,
-            "events_per_s": len(records) / (done - began), "enqueue_s": enqueued - began}
+    return {
+        "events": len(records),
+        "seconds": done - began,
+        "events_per_s": len(records) / (done - began),
+        "enqueue_s": enqueued - began,
+    }
 
 
-def steady_latency(settings: Settings, records: list[dict[str, Any]], options: BenchOptions,
-                   rate: int) -> dict[str, float]:
+def steady_latency(
+    settings: Settings, records: list[dict[str, Any]], options: BenchOptions, rate: int
+) -> dict[str, float]:
     """Enqueue at a steady rate; latency enqueue -> decision committed, per event.
 
     A few warm-up batches go first (compiled statements, caches), as in a running system;
@@ -146,9 +158,13 @@ def steady_latency(settings: Settings, records: list[dict[str, Any]], options: B
     latencies: list[float] = []
     for entry in entries:
         latencies += [float(entry["latency_s"])] * int(entry["stored"])
-    return {"events": total, "offered_rate": total / (sent - began),
-            "p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000,
-            "max_ms": max(latencies, default=float("nan")) * 1000}
+    return {
+        "events": total,
+        "offered_rate": total / (sent - began),
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+        "max_ms": max(latencies, default=float("nan")) * 1000,
+    }
 
 
 def redelivery(settings: Settings, records: list[dict[str, Any]]) -> dict[str, float]:
@@ -168,10 +184,13 @@ def redelivery(settings: Settings, records: list[dict[str, Any]]) -> dict[str, f
     finally:
         store.close()
     knobs = settings.worker
-    return {"held_batches": held, "redelivered_after_s": back - killed,
-            "all_decided_after_s": done - killed,
-            "heartbeat_timeout_s": knobs.heartbeat_timeout_ms / 1000,
-            "sweep_interval_s": knobs.sweep_interval_s}
+    return {
+        "held_batches": held,
+        "redelivered_after_s": back - killed,
+        "all_decided_after_s": done - killed,
+        "heartbeat_timeout_s": knobs.heartbeat_timeout_ms / 1000,
+        "sweep_interval_s": knobs.sweep_interval_s,
+    }
 
 
 def decide_latency(settings: Settings, records: list[dict[str, Any]]) -> dict[str, float]:
@@ -187,8 +206,12 @@ def decide_latency(settings: Settings, records: list[dict[str, Any]]) -> dict[st
         decide_one(pipeline, record)
         times.append((time.perf_counter() - began) * 1000)
     store.close()
-    return {"samples": len(times), "p50_ms": percentile(times, 50),
-            "p99_ms": percentile(times, 99), "max_ms": max(times, default=float("nan"))}
+    return {
+        "samples": len(times),
+        "p50_ms": percentile(times, 50),
+        "p99_ms": percentile(times, 99),
+        "max_ms": max(times, default=float("nan")),
+    }
 
 
 def _now() -> datetime:
@@ -215,16 +238,23 @@ def _postgres_database(admin_url: str) -> tuple[str, Callable[[], None]] | None:
 def run_pipeline_bench(base: Settings, options: BenchOptions, say: Say) -> dict[str, Any]:
     """Run every scenario and return the figures (the command prints them)."""
     root = Path(tempfile.mkdtemp(prefix="trust-bench-"))
-    base = base.model_copy(update={"worker": base.worker.model_copy(
-        update={"batch_size": options.batch_size})})
+    base = base.model_copy(
+        update={"worker": base.worker.model_copy(update={"batch_size": options.batch_size})}
+    )
     records = simulated(options.events + options.decide_samples, options.seed)
     stream, held_out = records[: options.events], records[options.events :]
-    report: dict[str, Any] = {"events": len(stream), "batch_size": options.batch_size,
-                              "processes": options.processes, "threads": options.threads,
-                              "cpus": os.cpu_count(), "load_before": os.getloadavg()[0]}
+    report: dict[str, Any] = {
+        "events": len(stream),
+        "batch_size": options.batch_size,
+        "processes": options.processes,
+        "threads": options.threads,
+        "cpus": os.cpu_count(),
+        "load_before": os.getloadavg()[0],
+    }
     redis = EmbeddedRedis.in_data_dir(root / "redis-home")
     url = redis.start()
     try:
+
         def scenario(name: str, database_url: str | None = None) -> Settings:
             return scenario_settings(base, root / name, url, database_url, f"bench-{name}")
 
@@ -247,7 +277,8 @@ def run_pipeline_bench(base: Settings, options: BenchOptions, say: Say) -> dict[
                 say("end to end: Redis + PostgreSQL ...")
                 try:
                     report["redis_postgresql"] = through_queue(
-                        scenario("postgresql", created[0]), stream, options)
+                        scenario("postgresql", created[0]), stream, options
+                    )
                 finally:
                     created[1]()
         say("redelivery after SIGKILL of a worker holding batches ...")
@@ -259,13 +290,15 @@ def run_pipeline_bench(base: Settings, options: BenchOptions, say: Say) -> dict[
             options.seed + 1,
         )
         say(f"latency at a steady {options.latency_rate:,} events/s ...")
-        report["latency"] = steady_latency(scenario("latency"), steady, options,
-                                           options.latency_rate)
+        report["latency"] = steady_latency(
+            scenario("latency"), steady, options, options.latency_rate
+        )
         # Half the rate shows the latency of a pipeline that keeps up, for comparison.
         half = options.latency_rate // 2
         say(f"latency at a steady {half:,} events/s ...")
-        report["latency_half_rate"] = steady_latency(scenario("latency-half"), steady, options,
-                                                     half)
+        report["latency_half_rate"] = steady_latency(
+            scenario("latency-half"), steady, options, half
+        )
     finally:
         redis.stop()
         shutil.rmtree(root, ignore_errors=True)
@@ -275,4 +308,3 @@ def run_pipeline_bench(base: Settings, options: BenchOptions, say: Say) -> dict[
     report["ratio_to_ceiling"] = e2e / report["ceiling"]["events_per_s"]
     report["ratio_to_noop"] = e2e / report["noop"]["events_per_s"]
     return report
-

@@ -67,9 +67,13 @@ class LoadResult:
 
     def as_dict(self) -> dict[str, float]:
         """Figures for the report."""
-        return {"requests": self.requests, "errors": self.errors,
-                "requests_per_s": self.per_second, "p50_ms": self.p50_ms,
-                "p99_ms": self.p99_ms}
+        return {
+            "requests": self.requests,
+            "errors": self.errors,
+            "requests_per_s": self.per_second,
+            "p50_ms": self.p50_ms,
+            "p99_ms": self.p99_ms,
+        }
 
 
 class Connection:
@@ -83,8 +87,10 @@ class Connection:
     def __init__(self, host: str, port: int, token: str) -> None:
         self.host = host
         self.port = port
-        self.head = (f"Host: {host}:{port}\r\nAuthorization: Bearer {token}\r\n"
-                     "Content-Type: application/json\r\nConnection: keep-alive\r\n")
+        self.head = (
+            f"Host: {host}:{port}\r\nAuthorization: Bearer {token}\r\n"
+            "Content-Type: application/json\r\nConnection: keep-alive\r\n"
+        )
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
@@ -93,8 +99,10 @@ class Connection:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
-        self.writer.write(f"POST {path} HTTP/1.1\r\n{self.head}Content-Length: {len(body)}"
-                          f"\r\n\r\n".encode() + body)
+        self.writer.write(
+            f"POST {path} HTTP/1.1\r\n{self.head}Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
         status_line = await self.reader.readline()
         length = 0
         while (line := await self.reader.readline()) not in (b"\r\n", b""):
@@ -110,8 +118,15 @@ class Connection:
             self.writer.close()
 
 
-async def _load(base_url: str, token: str, path: str, bodies: Iterator[Any],
-                concurrency: int, seconds: float, ok: int) -> LoadResult:
+async def _load(
+    base_url: str,
+    token: str,
+    path: str,
+    bodies: Iterator[Any],
+    concurrency: int,
+    seconds: float,
+    ok: int,
+) -> LoadResult:
     host, port = base_url.removeprefix("http://").split(":")
     latencies: list[float] = []
     errors = 0
@@ -137,8 +152,9 @@ async def _load(base_url: str, token: str, path: str, bodies: Iterator[Any],
     began = time.perf_counter()
     await asyncio.gather(*(one_client() for _ in range(concurrency)))
     took = time.perf_counter() - began
-    return LoadResult(len(latencies), errors, took, percentile(latencies, 50),
-                      percentile(latencies, 99))
+    return LoadResult(
+        len(latencies), errors, took, percentile(latencies, 50), percentile(latencies, 99)
+    )
 
 
 def fresh_copies(records: list[dict[str, Any]], tag: str) -> Iterator[dict[str, Any]]:
@@ -180,43 +196,74 @@ def in_process_rate(settings: Settings, records: list[dict[str, Any]]) -> dict[s
 def run_api_bench(base: Settings, options: ApiBenchOptions, say: Say) -> dict[str, Any]:
     """Start ``trust serve``, load both POST endpoints, measure in process; the figures."""
     root = Path(tempfile.mkdtemp(prefix="trust-bench-api-"))
-    report: dict[str, Any] = {"concurrency": options.concurrency, "seconds": options.seconds,
-                              "processes": options.processes, "batch": options.batch,
-                              "cpus": os.cpu_count(), "load_before": os.getloadavg()}
+    report: dict[str, Any] = {
+        "concurrency": options.concurrency,
+        "seconds": options.seconds,
+        "processes": options.processes,
+        "batch": options.batch,
+        "cpus": os.cpu_count(),
+        "load_before": os.getloadavg(),
+    }
     redis = EmbeddedRedis.in_data_dir(root / "redis-home")
     url = redis.start()
     proc = None
     try:
-        settings = scenario_settings(base, root / "api", url, options.database_url,
-                                     "bench-api")
+        settings = scenario_settings(base, root / "api", url, options.database_url, "bench-api")
         report["store"] = Store.from_settings(settings).dialect
         with Store.from_settings(settings) as store, transaction(store.engine) as conn:
-            token = create_api_key(conn, "bench", {"events:write", "decisions:write"},
-                                   created_by="bench").token
+            token = create_api_key(
+                conn, "bench", {"events:write", "decisions:write"}, created_by="bench"
+            ).token
         port = _free_port()
         base_url = f"http://127.0.0.1:{port}"
-        env = {**scenario_env(settings), "TRUST_BIND_HOST": "127.0.0.1",
-               "TRUST_API__RATE_PER_SECOND": "1000000", "TRUST_API__BURST": "1000000"}
+        env = {
+            **scenario_env(settings),
+            "TRUST_BIND_HOST": "127.0.0.1",
+            "TRUST_API__RATE_PER_SECOND": "1000000",
+            "TRUST_API__BURST": "1000000",
+        }
         log = (root / "serve.log").open("wb")
-        proc = spawn_tied([sys.executable, "-m", "trust.cli.main", "serve", "--port", str(port),
-                           "--processes", str(options.processes)], env=env, stdout=log,
-                          stderr=log, cwd=str(ROOT))
+        proc = spawn_tied(
+            [
+                sys.executable,
+                "-m",
+                "trust.cli.main",
+                "serve",
+                "--port",
+                str(port),
+                "--processes",
+                str(options.processes),
+            ],
+            env=env,
+            stdout=log,
+            stderr=log,
+            cwd=str(ROOT),
+        )
         say(f"trust serve on {base_url} with {options.processes} processes ...")
         _wait_ready(base_url, proc)
         records = simulated(4_000, options.seed)
         say(f"POST /v1/decisions, {options.concurrency} clients, {options.seconds:.0f} s ...")
-        decisions = asyncio.run(_load(base_url, token, "/v1/decisions",
-                                      fresh_copies(records, "d"), options.concurrency,
-                                      options.seconds, 200))
+        decisions = asyncio.run(
+            _load(
+                base_url,
+                token,
+                "/v1/decisions",
+                fresh_copies(records, "d"),
+                options.concurrency,
+                options.seconds,
+                200,
+            )
+        )
         report["decisions"] = decisions.as_dict()
         stream = fresh_copies(records, "e")
-        batches = ({"events": list(itertools.islice(stream, options.batch))}
-                   for _ in itertools.count())
+        batches = (
+            {"events": list(itertools.islice(stream, options.batch))} for _ in itertools.count()
+        )
         say(f"POST /v1/events, batches of {options.batch}, {options.concurrency} clients ...")
-        events = asyncio.run(_load(base_url, token, "/v1/events", batches,
-                                   options.concurrency, options.seconds, 202))
-        report["events"] = {**events.as_dict(),
-                            "events_per_s": events.per_second * options.batch}
+        events = asyncio.run(
+            _load(base_url, token, "/v1/events", batches, options.concurrency, options.seconds, 202)
+        )
+        report["events"] = {**events.as_dict(), "events_per_s": events.per_second * options.batch}
     finally:
         if proc is not None:
             stop_process(proc)
@@ -225,12 +272,14 @@ def run_api_bench(base: Settings, options: ApiBenchOptions, say: Say) -> dict[st
         say("decide_one in process, one event after another ...")
         solo = scenario_settings(base, root / "solo", url, options.database_url, "bench-solo")
         report["in_process"] = in_process_rate(
-            solo.model_copy(update={"redis_url": None}), simulated(520, options.seed + 2))
+            solo.model_copy(update={"redis_url": None}), simulated(520, options.seed + 2)
+        )
     finally:
         shutil.rmtree(root, ignore_errors=True)
     report["load_after"] = os.getloadavg()
-    report["ratio_api_to_in_process"] = (report["decisions"]["requests_per_s"]
-                                         / report["in_process"]["decisions_per_s"])
+    report["ratio_api_to_in_process"] = (
+        report["decisions"]["requests_per_s"] / report["in_process"]["decisions_per_s"]
+    )
     return report
 
 

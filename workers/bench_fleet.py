@@ -35,18 +35,21 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[rank]
 
 
-def scenario_settings(base: Settings, folder: Path, redis_url: str, database_url: str | None,
-                      namespace: str) -> Settings:
+def scenario_settings(
+    base: Settings, folder: Path, redis_url: str, database_url: str | None, namespace: str
+) -> Settings:
     """Settings of one scenario: its own data folder, store and Redis namespace."""
     folder.mkdir(parents=True, exist_ok=True)
-    return base.model_copy(update={
-        "environment": "test",
-        "data_dir": folder,
-        "secret_key": BENCH_SECRET,
-        "redis_url": redis_url,
-        "database_url": database_url,
-        "worker": base.worker.model_copy(update={"redis_namespace": namespace}),
-    })
+    return base.model_copy(
+        update={
+            "environment": "test",
+            "data_dir": folder,
+            "secret_key": BENCH_SECRET,
+            "redis_url": redis_url,
+            "database_url": database_url,
+            "worker": base.worker.model_copy(update={"redis_namespace": namespace}),
+        }
+    )
 
 
 def scenario_env(settings: Settings) -> dict[str, str]:
@@ -83,9 +86,13 @@ class Fleet:
         path = log_dir / f"{'noop' if noop else 'worker'}-{len(self.procs)}.log"
         command = [sys.executable, "-m", "workers.process", "--threads", str(threads)]
         with path.open("wb") as handle:
-            proc = spawn_tied([*command, *(["--noop"] if noop else [])],
-                              env=scenario_env(self.settings),
-                              stdout=handle, stderr=subprocess.STDOUT, cwd=str(ROOT))
+            proc = spawn_tied(
+                [*command, *(["--noop"] if noop else [])],
+                env=scenario_env(self.settings),
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                cwd=str(ROOT),
+            )
         self.logs.append(path)
         self.procs.append(proc)
         return proc
@@ -133,8 +140,9 @@ class Fleet:
 
 
 @contextmanager
-def fleet(settings: Settings, processes: int, threads: int, *, noop: bool = False
-          ) -> Iterator[Fleet]:
+def fleet(
+    settings: Settings, processes: int, threads: int, *, noop: bool = False
+) -> Iterator[Fleet]:
     """Start ``processes`` workers for ``settings``; stop them (and the broker) afterwards."""
     broker = build_broker(settings)
     actors = declare_actors(broker, settings, LazyPipeline(_no_pipeline).get)

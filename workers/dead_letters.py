@@ -101,9 +101,7 @@ class DeadLetters:
         if not ids:
             return []
         bodies = cast(list[bytes | None], self.client.hmget(self.bodies, ids))
-        return [
-            DeadLetter(id=i, **json.loads(b)) for i, b in zip(ids, bodies, strict=True) if b
-        ]
+        return [DeadLetter(id=i, **json.loads(b)) for i, b in zip(ids, bodies, strict=True) if b]
 
     def count(self) -> int:
         """How many batches are dead-lettered."""

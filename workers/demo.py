@@ -67,7 +67,10 @@ class DemoFeed:
         """Queue the whole simulated stream, then wait until the workers have decided it."""
         began = time.monotonic()
         result = submit(
-            self._records(), sink=self.actors, store=self.store, settings=self.settings,
+            self._records(),
+            sink=self.actors,
+            store=self.store,
+            settings=self.settings,
             source="demo",
         )
         self.say(

@@ -111,8 +111,10 @@ def train_demo_models(
                 continue
             activated.append(manifest["version"])
             # Short enough for one line of an 80-column terminal; `trust model list` has more.
-            say(f"model      {kind}: trained on {manifest['training']['event_count']:,} events"
-                f" in {time.monotonic() - began:.1f}s, active")
+            say(
+                f"model      {kind}: trained on {manifest['training']['event_count']:,} events"
+                f" in {time.monotonic() - began:.1f}s, active"
+            )
     finally:
         store.close()
         _remove_sqlite(path)

@@ -30,8 +30,9 @@ log = logging.getLogger(__name__)
 TIMER_ACTOR = "apply_dispute_deadlines"
 
 
-def declare_dispute_timer(broker: dramatiq.Broker, settings: Settings,
-                          store: Callable[[], Store]) -> dramatiq.Actor[[], None]:
+def declare_dispute_timer(
+    broker: dramatiq.Broker, settings: Settings, store: Callable[[], Store]
+) -> dramatiq.Actor[[], None]:
     """Declare the actor that applies missed dispute deadlines; returns it."""
 
     def apply_dispute_deadlines() -> None:
@@ -40,11 +41,19 @@ def declare_dispute_timer(broker: dramatiq.Broker, settings: Settings,
             take_held_events(conn, now)
             applied = apply_due_deadlines(conn, now)
         for item in applied:
-            log.info("dispute deadline missed; default applied", extra={
-                "case_id": item.case_id, "deadline": item.deadline, "stage": item.stage.value})
+            log.info(
+                "dispute deadline missed; default applied",
+                extra={
+                    "case_id": item.case_id,
+                    "deadline": item.deadline,
+                    "stage": item.stage.value,
+                },
+            )
 
     actor: dramatiq.Actor[[], None] = dramatiq.actor(
-        actor_name=TIMER_ACTOR, queue_name=settings.worker.queue_name, broker=broker,
+        actor_name=TIMER_ACTOR,
+        queue_name=settings.worker.queue_name,
+        broker=broker,
     )(apply_dispute_deadlines)
     return actor
 
@@ -75,9 +84,16 @@ class DisputeTimer(Middleware):
         # One line per tick per process would drown the worker logs; failures still show.
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
         self.scheduler = BackgroundScheduler(timezone=UTC)
-        self.scheduler.add_job(self.tick, "interval", args=[broker], seconds=self.interval_s,
-                               next_run_time=datetime.now(UTC), id="dispute-timer",
-                               max_instances=1, coalesce=True)
+        self.scheduler.add_job(
+            self.tick,
+            "interval",
+            args=[broker],
+            seconds=self.interval_s,
+            next_run_time=datetime.now(UTC),
+            id="dispute-timer",
+            max_instances=1,
+            coalesce=True,
+        )
         self.scheduler.start()
 
     def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:

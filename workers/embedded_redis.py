@@ -41,7 +41,7 @@ def _config(folder: Path, socket_path: Path | None, host: str, port: int) -> str
     lines = [
         "daemonize no",
         f'dir "{folder}"',
-        'appendonly yes',
+        "appendonly yes",
         'appendfilename "appendonly.aof"',
         "appendfsync everysec",
         'dbfilename "dump.rdb"',

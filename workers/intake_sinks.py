@@ -98,8 +98,10 @@ class PipelineSink:
                 raise
             if len(events) == 1:
                 return self._decide([], [*refused, self._undecidable(events[0], exc, lines)])
-            log.warning("batch failed; split in halves", extra={
-                "records": len(events), "error": f"{type(exc).__name__}: {exc}"})
+            log.warning(
+                "batch failed; split in halves",
+                extra={"records": len(events), "error": f"{type(exc).__name__}: {exc}"},
+            )
             middle = len(events) // 2
             first = self._write(events[:middle], refused, lines)
             return _plus(first, self._write(events[middle:], [], lines))
@@ -119,8 +121,13 @@ class PipelineSink:
         self, event: Event, exc: Exception, lines: dict[str, int]
     ) -> QuarantinedRecord:
         issue = EventValidationIssue("(record)", f"{UNDECIDABLE}: {type(exc).__name__}: {exc}")
-        return refused_record(self.pipeline.source, lines.get(event.event_id),
-                              event.model_dump_json(), [issue], event_id=event.event_id)
+        return refused_record(
+            self.pipeline.source,
+            lines.get(event.event_id),
+            event.model_dump_json(),
+            [issue],
+            event_id=event.event_id,
+        )
 
 
 @contextmanager

@@ -31,8 +31,10 @@ def api_context(settings: Settings) -> ApiContext:
     """Store, pipeline, sink (the queue when workers consume one) and readiness checks."""
     store = Store.from_settings(settings, migrate=False)
     pipeline = build_pipeline(settings, store, source=API_SOURCE)
-    checks = {"store": lambda: _store_ready(store),
-              "rules": lambda: f"ok: pack {getattr(pipeline.scorer, 'pack_version', '?')}"}
+    checks = {
+        "store": lambda: _store_ready(store),
+        "rules": lambda: f"ok: pack {getattr(pipeline.scorer, 'pack_version', '?')}",
+    }
     sink: EventSink
     if queue_in_use(settings):
         broker = build_broker(settings)

@@ -95,8 +95,10 @@ class Supervisor:
                 lived = now - child.started_at
                 delay = 0.5 if lived > 60 else min(MAX_RESTART_DELAY, 0.5 * 2**child.restarts)
                 child.next_start = now + delay
-                log.warning("child exited; restarting", extra={
-                    "child": child.name, "code": child.proc.returncode, "in_seconds": delay})
+                log.warning(
+                    "child exited; restarting",
+                    extra={"child": child.name, "code": child.proc.returncode, "in_seconds": delay},
+                )
             elif now >= child.next_start:
                 child.restarts += 1
                 child.next_start = 0.0

@@ -45,11 +45,13 @@ class UpOptions:
     demo_seed: int = 7
 
 
-
 def _fleet(processes: int, threads: int) -> str:
     """'2 processes x 1 thread', in words people read."""
-    return (f"{processes} process{'es' if processes != 1 else ''}"
-            f" x {threads} thread{'s' if threads != 1 else ''}")
+    return (
+        f"{processes} process{'es' if processes != 1 else ''}"
+        f" x {threads} thread{'s' if threads != 1 else ''}"
+    )
+
 
 def require_redis(url: str) -> str:
     """``url`` if a Redis answers there; a clear error instead of workers restarting forever."""
@@ -84,15 +86,20 @@ def child_env(settings: Settings, redis_url: str) -> dict[str, str]:
 # How the dashboard is served, whoever starts it. Streamlit reads .streamlit/config.toml
 # from the working directory, which `trust up` does not choose, so these are flags.
 DASHBOARD_FLAGS = (
-    "--server.headless", "true",
+    "--server.headless",
+    "true",
     # No usage statistics leave the machine.
-    "--browser.gatherUsageStats", "false",
+    "--browser.gatherUsageStats",
+    "false",
     # No "Deploy", "Rerun" or "Clear cache" for whoever opens the page.
-    "--client.toolbarMode", "minimal",
+    "--client.toolbarMode",
+    "minimal",
     # A traceback may quote the data it failed on: it goes to the log, not to the browser.
-    "--client.showErrorDetails", "none",
+    "--client.showErrorDetails",
+    "none",
     # The code does not change under a running dashboard.
-    "--server.fileWatcherType", "none",
+    "--server.fileWatcherType",
+    "none",
 )
 
 
@@ -104,17 +111,22 @@ def graph_watch_command() -> list[str]:
 def dashboard_command(settings: Settings) -> list[str]:
     """The Streamlit command line, bound to loopback (or the configured bind host)."""
     return [
-        sys.executable, "-m", "streamlit", "run", str(DASHBOARD_APP),
-        "--server.address", settings.bind_host,
-        "--server.port", str(settings.dashboard_port),
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(DASHBOARD_APP),
+        "--server.address",
+        settings.bind_host,
+        "--server.port",
+        str(settings.dashboard_port),
         *DASHBOARD_FLAGS,
     ]
 
 
 def api_command(settings: Settings) -> list[str]:
     """``trust serve`` on the configured bind host and API port."""
-    return [sys.executable, "-m", "trust.cli.main", "serve",
-            "--port", str(settings.api.port)]
+    return [sys.executable, "-m", "trust.cli.main", "serve", "--port", str(settings.api.port)]
 
 
 def create_demo_api_key(store: Store) -> str:
@@ -176,9 +188,13 @@ def run_up(settings: Settings, options: UpOptions, say: Callable[[str], None]) -
             from workers.demo_models import history_accounts, train_demo_models
 
             # Before the workers start: they look for an active model only at boot.
-            train_demo_models(settings, options.demo_seed + 1, say,
-                              accounts=history_accounts(options.demo_accounts),
-                              stopping=supervisor.stopping)
+            train_demo_models(
+                settings,
+                options.demo_seed + 1,
+                say,
+                accounts=history_accounts(options.demo_accounts),
+                stopping=supervisor.stopping,
+            )
         prepare_multiprocess(settings.data_dir.resolve() / "metrics", clear=True)
         env = child_env(settings, url)
         logs = settings.data_dir.resolve() / "logs"
@@ -188,16 +204,15 @@ def run_up(settings: Settings, options: UpOptions, say: Callable[[str], None]) -
         say(f"workers    {_fleet(options.processes, options.threads)} (JSON logs in {logs})")
         if settings.graph.interval_s > 0:
             supervisor.add("graph", graph_watch_command(), env, log=logs / "graph.log")
-            say(f"graph      clustering pass every {settings.graph.interval_s:g} s "
-                "(cluster cases)")
+            say(f"graph      clustering pass every {settings.graph.interval_s:g} s (cluster cases)")
         if options.dashboard and DASHBOARD_APP.exists():
-            supervisor.add("dashboard", dashboard_command(settings), env,
-                           log=logs / "dashboard.log")
+            supervisor.add(
+                "dashboard", dashboard_command(settings), env, log=logs / "dashboard.log"
+            )
             say(f"dashboard  http://{settings.bind_host}:{settings.dashboard_port}")
         if options.api:
             supervisor.add("api", api_command(settings), env, log=logs / "api.log")
-            say(f"api        http://{settings.bind_host}:{settings.api.port}"
-                f"   (OpenAPI: /docs)")
+            say(f"api        http://{settings.bind_host}:{settings.api.port}   (OpenAPI: /docs)")
         broker = build_broker(settings, url=url)
         metrics_server = _serve_metrics(settings, broker, say)
         if options.demo:
@@ -207,13 +222,17 @@ def run_up(settings: Settings, options: UpOptions, say: Callable[[str], None]) -
             else:
                 say(f"demo login {DEMO_LEAD} exists already (its password was shown when made)")
             if options.api:
-                say(f"demo key   {create_demo_api_key(store)}   (shown once; send it as "
-                    "Authorization: Bearer <key>)")
+                say(
+                    f"demo key   {create_demo_api_key(store)}   (shown once; send it as "
+                    "Authorization: Bearer <key>)"
+                )
             feed = DemoFeed(settings, broker, options, say)
             threading.Thread(target=feed.run, name="demo-feed", daemon=True).start()
         store.close()
-        say("also       trust dlq list | trust quarantine list | trust decide FILE"
-            " | trust webhook add URL")
+        say(
+            "also       trust dlq list | trust quarantine list | trust decide FILE"
+            " | trust webhook add URL"
+        )
         say("running    press Ctrl-C to stop")
         supervisor.run()
     finally:
@@ -232,8 +251,9 @@ def run_up(settings: Settings, options: UpOptions, say: Callable[[str], None]) -
     return 0
 
 
-def run_workers(settings: Settings, processes: int, threads: int, say: Callable[[str], None]
-                ) -> int:
+def run_workers(
+    settings: Settings, processes: int, threads: int, say: Callable[[str], None]
+) -> int:
     """``trust worker``: worker processes only (distributed mode) until SIGINT/SIGTERM."""
     from workers.broker import build_broker, redis_url_of
     from workers.metrics import prepare_multiprocess
@@ -249,8 +269,9 @@ def run_workers(settings: Settings, processes: int, threads: int, say: Callable[
     server = None
     try:
         for number in range(processes):
-            supervisor.add(f"worker-{number + 1}", worker_command(threads),
-                           child_env(settings, url))
+            supervisor.add(
+                f"worker-{number + 1}", worker_command(threads), child_env(settings, url)
+            )
         server = _serve_metrics(settings, broker, say)
         say(f"workers    {_fleet(processes, threads)} on {url}; Ctrl-C to stop")
         supervisor.run()

@@ -43,8 +43,12 @@ def lease(settings: Settings) -> timedelta:
 class Deliverer:
     """Sends one outbox row and records what the receiver said."""
 
-    def __init__(self, store: Store, settings: Settings,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.store = store
         self.settings = settings
         self.clock = clock
@@ -63,9 +67,11 @@ class Deliverer:
         status_code: int | None = None
         error = ""
         try:
-            answer = self.client.post(sub.url, content=body,
-                                      headers=signed_headers(sub.secret, row.message_id, body,
-                                                             self.clock()))
+            answer = self.client.post(
+                sub.url,
+                content=body,
+                headers=signed_headers(sub.secret, row.message_id, body, self.clock()),
+            )
             status_code = answer.status_code
             if 200 <= answer.status_code < 300:
                 with transaction(self.store.engine) as conn:
@@ -82,16 +88,30 @@ class Deliverer:
         retry_at = None
         if attempts < knobs.max_attempts:
             retry_at = self.clock() + retry_delay(
-                attempts, timedelta(milliseconds=knobs.min_backoff_ms),
-                timedelta(milliseconds=knobs.max_backoff_ms))
+                attempts,
+                timedelta(milliseconds=knobs.min_backoff_ms),
+                timedelta(milliseconds=knobs.max_backoff_ms),
+            )
         with transaction(self.store.engine) as conn:
-            disabled = outbox.record_failure(conn, row.id, status_code=status_code, error=error,
-                                             retry_at=retry_at,
-                                             disable_after=knobs.disable_after)
-        log.warning("webhook delivery failed", extra={
-            "delivery_id": row.id, "subscription_id": row.subscription_id,
-            "attempts": attempts, "status_code": status_code, "will_retry": bool(retry_at),
-            "subscription_disabled": disabled})
+            disabled = outbox.record_failure(
+                conn,
+                row.id,
+                status_code=status_code,
+                error=error,
+                retry_at=retry_at,
+                disable_after=knobs.disable_after,
+            )
+        log.warning(
+            "webhook delivery failed",
+            extra={
+                "delivery_id": row.id,
+                "subscription_id": row.subscription_id,
+                "attempts": attempts,
+                "status_code": status_code,
+                "will_retry": bool(retry_at),
+                "subscription_disabled": disabled,
+            },
+        )
         return outbox.PENDING if retry_at else outbox.FAILED
 
     def close(self) -> None:
@@ -99,21 +119,25 @@ class Deliverer:
         self.client.close()
 
 
-def declare_webhook_actor(broker: dramatiq.Broker, settings: Settings,
-                          deliverer: Callable[[], Deliverer]
-                          ) -> dramatiq.Actor[[int], None]:
+def declare_webhook_actor(
+    broker: dramatiq.Broker, settings: Settings, deliverer: Callable[[], Deliverer]
+) -> dramatiq.Actor[[int], None]:
     """The ``deliver_webhook`` actor; store faults are retried by dramatiq as for events."""
 
     def deliver_webhook(delivery_id: int) -> None:
         deliverer().deliver(delivery_id)
 
-    return dramatiq.actor(actor_name=DELIVER_WEBHOOK, queue_name=webhook_queue(settings),
-                          broker=broker,
-                          retry_when=retry_policy(settings.worker.max_retries))(deliver_webhook)
+    return dramatiq.actor(
+        actor_name=DELIVER_WEBHOOK,
+        queue_name=webhook_queue(settings),
+        broker=broker,
+        retry_when=retry_policy(settings.worker.max_retries),
+    )(deliver_webhook)
 
 
-def dispatch_due(store: Store, settings: Settings, send: Callable[[int], object],
-                 now: datetime | None = None) -> int:
+def dispatch_due(
+    store: Store, settings: Settings, send: Callable[[int], object], now: datetime | None = None
+) -> int:
     """Claim the deliveries due now and hand each id to ``send``; returns how many."""
     moment = now or datetime.now(UTC)
     with store.engine.connect() as conn:
@@ -141,8 +165,9 @@ class Dispatcher(threading.Thread):
             try:
                 dispatch_due(self.store, self.settings, self.send)
             except Exception as exc:  # the next poll tries again; the outbox keeps the rows
-                log.warning("webhook dispatch failed", extra={
-                    "error": f"{type(exc).__name__}: {exc}"})
+                log.warning(
+                    "webhook dispatch failed", extra={"error": f"{type(exc).__name__}: {exc}"}
+                )
 
     def stop(self) -> None:
         """Stop polling (rows claimed and not sent are claimed again after their lease)."""

@@ -31,8 +31,10 @@ def anomaly_scorer(settings: Settings) -> AnomalyScorer | None:
     try:
         return RegistryScorer.from_settings(settings)
     except Exception as exc:  # the model is advisory: rules decide without it
-        log.warning("anomaly model unavailable; deciding on rules only", extra={
-            "error": f"{type(exc).__name__}: {exc}"})
+        log.warning(
+            "anomaly model unavailable; deciding on rules only",
+            extra={"error": f"{type(exc).__name__}: {exc}"},
+        )
         return None
 
 

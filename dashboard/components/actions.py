@@ -48,8 +48,10 @@ def perform(what: str, action: Callable[[Connection], T]) -> Done[T] | None:
     except ClaimConflictError as exc:
         st.warning(f"{what} did not happen: {plain(exc)}.")
     except TransientStoreError as exc:
-        st.error(f"{what} did not happen because the store was busy or unreachable ({plain(exc)}). "
-                 "Nothing was changed; try again in a moment.")
+        st.error(
+            f"{what} did not happen because the store was busy or unreachable ({plain(exc)}). "
+            "Nothing was changed; try again in a moment."
+        )
     except TrustError as exc:
         st.error(f"{what} did not happen: {plain(exc)}.")
     else:

@@ -29,11 +29,16 @@ def attachment_list(member: StaffMember, event_id: str, refs: Sequence[str]) -> 
             _show(opened[key])
             continue
         if not may:
-            st.caption(f"{plain(ref)}: attachments are personal data; opening one needs the "
-                       "reveal permission.")
+            st.caption(
+                f"{plain(ref)}: attachments are personal data; opening one needs the "
+                "reveal permission."
+            )
             continue
-        if st.button(f"Open {ref}", key=f"attachment-{event_id}-{ref}",
-                     help="Shows the file; the opening is written to the audit log."):
+        if st.button(
+            f"Open {ref}",
+            key=f"attachment-{event_id}-{ref}",
+            help="Shows the file; the opening is written to the audit log.",
+        ):
             done = perform("Opening the attachment", _opener(member, event_id, ref))
             if done is not None:
                 opened[key] = done.value
@@ -41,8 +46,14 @@ def attachment_list(member: StaffMember, event_id: str, refs: Sequence[str]) -> 
 
 
 def _opener(member: StaffMember, event_id: str, ref: str) -> Callable[[Connection], Attachment]:
-    return lambda conn: open_attachment(conn, attachment_source(session.settings()), member, ref,
-                                        event_id=event_id, at=session.now())
+    return lambda conn: open_attachment(
+        conn,
+        attachment_source(session.settings()),
+        member,
+        ref,
+        event_id=event_id,
+        at=session.now(),
+    )
 
 
 def _show(found: Attachment) -> None:

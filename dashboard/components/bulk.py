@@ -27,39 +27,62 @@ def bulk_resolve_form(member: StaffMember, items: Sequence[QueueItem]) -> None:
     """Pick cases on this page, one action and one reason, then confirm; skipped cases say why."""
     labels = {item.case.id: case_label(item) for item in items}
     with st.expander("Resolve several cases at once"):
-        st.caption("Blocks, escrow outcomes, escalations and document requests are decided "
-                   "one case at a time. At most: " + ", ".join(
-                       f"{ACTION_WORDS[a].split(' (')[0].lower()} {n}"
-                       for a, n in BULK_CAPS.items()) + " cases at once.")
-        chosen = st.multiselect("Cases", list(labels), format_func=lambda i: labels[i],
-                                key="bulk-cases")
-        action = st.selectbox("Action", BULK_ACTIONS, index=None,
-                              format_func=lambda a: ACTION_WORDS[a], key="bulk-action",
-                              placeholder="Choose an action")
+        st.caption(
+            "Blocks, escrow outcomes, escalations and document requests are decided "
+            "one case at a time. At most: "
+            + ", ".join(
+                f"{ACTION_WORDS[a].split(' (')[0].lower()} {n}" for a, n in BULK_CAPS.items()
+            )
+            + " cases at once."
+        )
+        chosen = st.multiselect(
+            "Cases", list(labels), format_func=lambda i: labels[i], key="bulk-cases"
+        )
+        action = st.selectbox(
+            "Action",
+            BULK_ACTIONS,
+            index=None,
+            format_func=lambda a: ACTION_WORDS[a],
+            key="bulk-action",
+            placeholder="Choose an action",
+        )
         reasons = list(SUGGESTED.get(action.value, ())) if action else []
-        reason = st.selectbox("Reason", reasons or list(RESOLUTION_REASONS), index=None,
-                              format_func=reason_words, key="bulk-reason",
-                              placeholder="Choose a reason")
+        reason = st.selectbox(
+            "Reason",
+            reasons or list(RESOLUTION_REASONS),
+            index=None,
+            format_func=reason_words,
+            key="bulk-reason",
+            placeholder="Choose a reason",
+        )
         note = st.text_input("Note for every case (optional)", key="bulk-note")
         over = action is not None and len(chosen) > BULK_CAPS[action]
         if over and action is not None:
-            st.warning(f"{ACTION_WORDS[action]} applies to at most {BULK_CAPS[action]} cases "
-                       "at once: remove some from the selection.")
-        if st.button(f"Resolve {len(chosen)} cases…", key="bulk-submit",
-                     disabled=not chosen or action is None or reason is None or over):
+            st.warning(
+                f"{ACTION_WORDS[action]} applies to at most {BULK_CAPS[action]} cases "
+                "at once: remove some from the selection."
+            )
+        if st.button(
+            f"Resolve {len(chosen)} cases…",
+            key="bulk-submit",
+            disabled=not chosen or action is None or reason is None or over,
+        ):
             st.session_state[PENDING] = (tuple(chosen), action, reason, note)
         pending = st.session_state.get(PENDING)
         if pending is not None:
             _confirm(member, *pending)
 
 
-def _confirm(member: StaffMember, chosen: tuple[int, ...], action: Action, reason: str,
-             note: str) -> None:
+def _confirm(
+    member: StaffMember, chosen: tuple[int, ...], action: Action, reason: str, note: str
+) -> None:
     """The second step: say exactly what will happen, and act only on an explicit yes."""
     count = "1 case" if len(chosen) == 1 else f"{len(chosen)} cases"
-    st.warning(f"**{ACTION_WORDS[action]}** on **{count}** "
-               f"({', '.join(f'#{i}' for i in chosen)}) with the reason "
-               f"{reason_words(reason)}? Resolved cases leave the queue.")
+    st.warning(
+        f"**{ACTION_WORDS[action]}** on **{count}** "
+        f"({', '.join(f'#{i}' for i in chosen)}) with the reason "
+        f"{reason_words(reason)}? Resolved cases leave the queue."
+    )
     yes, cancel = st.columns(2)
     if cancel.button("Cancel", key="bulk-cancel"):
         del st.session_state[PENDING]
@@ -68,12 +91,17 @@ def _confirm(member: StaffMember, chosen: tuple[int, ...], action: Action, reaso
         return
     del st.session_state[PENDING]
     decision = Resolution(action, reason, note)
-    done = perform("Bulk resolution", lambda conn: bulk_resolve(
-        conn, list(chosen), member, decision, session.now(), session.settings().qa))
+    done = perform(
+        "Bulk resolution",
+        lambda conn: bulk_resolve(
+            conn, list(chosen), member, decision, session.now(), session.settings().qa
+        ),
+    )
     if done is None:
         return
     skipped = "; ".join(f"#{i}: {why}" for i, why in done.value.skipped.items())
-    flash(f"Resolved {len(done.value.resolved)} cases."
-          + (f" Skipped {skipped}." if skipped else ""),
-          "warning" if skipped else "success")
+    flash(
+        f"Resolved {len(done.value.resolved)} cases." + (f" Skipped {skipped}." if skipped else ""),
+        "warning" if skipped else "success",
+    )
     st.rerun()

@@ -15,12 +15,18 @@ from trust.staff import Permission, StaffMember, has_permission
 
 def waiting_panel(member: StaffMember, case: Case) -> None:
     """A case waiting on the user: say so, and let staff put it back when the user answers."""
-    st.info("Waiting for the user to send documents; the SLA clock is paused. New evidence "
-            "from the user puts the case back in the queue by itself.")
-    if has_permission(member, Permission.RESOLVE) and st.button(
-            "The user answered: put it back in the queue", key="resume") and perform(
-            "Resuming", lambda conn: resume_from_user(conn, case.id, member, session.settings(),
-                                                      session.now())):
+    st.info(
+        "Waiting for the user to send documents; the SLA clock is paused. New evidence "
+        "from the user puts the case back in the queue by itself."
+    )
+    if (
+        has_permission(member, Permission.RESOLVE)
+        and st.button("The user answered: put it back in the queue", key="resume")
+        and perform(
+            "Resuming",
+            lambda conn: resume_from_user(conn, case.id, member, session.settings(), session.now()),
+        )
+    ):
         flash(f"Case #{case.id} is back in the queue; its SLA clock runs again.")
         st.rerun()
 
@@ -32,13 +38,17 @@ def sla_editor(member: StaffMember, case: Case) -> None:
     with st.expander("Change the SLA due time (leads)"):
         current = case.sla_due_at or session.now()
         day = st.date_input("New due date (UTC)", value=current.date(), key="sla-day")
-        hour = st.time_input("New due time (UTC)", value=current.time().replace(microsecond=0),
-                             key="sla-time")
-        reason = st.text_input("Why", key="sla-reason",
-                               placeholder="e.g. waiting for the payment provider's report")
+        hour = st.time_input(
+            "New due time (UTC)", value=current.time().replace(microsecond=0), key="sla-time"
+        )
+        reason = st.text_input(
+            "Why", key="sla-reason", placeholder="e.g. waiting for the payment provider's report"
+        )
         if st.button("Change the due time", key="sla-apply", disabled=not reason.strip()):
             due = datetime.combine(day, hour if isinstance(hour, time) else time(), UTC)
-            if perform("Changing the SLA", lambda conn: set_sla_due(
-                    conn, case.id, member, due, reason, session.now())):
+            if perform(
+                "Changing the SLA",
+                lambda conn: set_sla_due(conn, case.id, member, due, reason, session.now()),
+            ):
                 flash(f"Case #{case.id} is now due {due:%Y-%m-%d %H:%M} UTC.")
                 st.rerun()

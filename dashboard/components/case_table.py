@@ -51,39 +51,55 @@ def priority_words(item: QueueItem, now: datetime) -> str:
     return f"{parts.level} · {parts.total:.0f}"
 
 
-def case_frame(items: Sequence[QueueItem], now: datetime,
-               confirm: Mapping[int, float] | None = None) -> pd.DataFrame:
+def case_frame(
+    items: Sequence[QueueItem], now: datetime, confirm: Mapping[int, float] | None = None
+) -> pd.DataFrame:
     """The rows of the queue table; with ``confirm``, a P(confirm) column in percent."""
-    frame = pd.DataFrame([
-        {
-            "Case": f"case?case={i.case.id}",
-            "Priority": priority_words(i, now),
-            "SLA": countdown(i.sla_state, i.case.sla_due_at, now),
-            "Kind": KIND_WORDS.get(i.case.kind, i.case.kind),
-            "Subject": i.case.subject_id,
-            "Risk": round(i.case.risk_score),
-            "Reasons": ", ".join(i.case.reason_codes[:3])
-            + (" …" if len(i.case.reason_codes) > 3 else ""),
-            "Status": STATUS_WORDS.get(i.case.status, i.case.status),
-            "Held by": i.holder or "",
-            "Evidence": i.case.evidence_count,
-        }
-        for i in items
-    ])
+    frame = pd.DataFrame(
+        [
+            {
+                "Case": f"case?case={i.case.id}",
+                "Priority": priority_words(i, now),
+                "SLA": countdown(i.sla_state, i.case.sla_due_at, now),
+                "Kind": KIND_WORDS.get(i.case.kind, i.case.kind),
+                "Subject": i.case.subject_id,
+                "Risk": round(i.case.risk_score),
+                "Reasons": ", ".join(i.case.reason_codes[:3])
+                + (" …" if len(i.case.reason_codes) > 3 else ""),
+                "Status": STATUS_WORDS.get(i.case.status, i.case.status),
+                "Held by": i.holder or "",
+                "Evidence": i.case.evidence_count,
+            }
+            for i in items
+        ]
+    )
     if confirm:
-        frame.insert(2, "P(confirm)", [round(100 * confirm[i.case.id])
-                                       if i.case.id in confirm else None for i in items])
+        frame.insert(
+            2,
+            "P(confirm)",
+            [round(100 * confirm[i.case.id]) if i.case.id in confirm else None for i in items],
+        )
     return frame
 
 
 # Text colour of the SLA cell by its mark (plain-text marks: no emoji font is needed).
-_SLA_CSS = {mark: f"color: {css}; font-weight: 600" for mark, css in (
-    ("■", "#c0392b"), ("✗", "#c0392b"), ("◆", "#d35400"), ("●", "#2e7d32"),
-    ("✓", "#2e7d32"), ("‖", "#6b7280"))}
-PRIORITY_HELP = ("Level and total priority: P1 urgent (80 and up), P2 high (60), P3 normal "
-                 "(40), P4 low. Total = risk score / 2 (0 to 50) + 6 x worst severity (0 to 30) + "
-                 "money at stake (0 to 20) + SLA urgency (½ point per hour, negative until due). "
-                 "Each case's parts show on its page and in the case picker.")
+_SLA_CSS = {
+    mark: f"color: {css}; font-weight: 600"
+    for mark, css in (
+        ("■", "#c0392b"),
+        ("✗", "#c0392b"),
+        ("◆", "#d35400"),
+        ("●", "#2e7d32"),
+        ("✓", "#2e7d32"),
+        ("‖", "#6b7280"),
+    )
+}
+PRIORITY_HELP = (
+    "Level and total priority: P1 urgent (80 and up), P2 high (60), P3 normal "
+    "(40), P4 low. Total = risk score / 2 (0 to 50) + 6 x worst severity (0 to 30) + "
+    "money at stake (0 to 20) + SLA urgency (½ point per hour, negative until due). "
+    "Each case's parts show on its page and in the case picker."
+)
 
 
 def _sla_style(cell: str) -> str:
@@ -94,8 +110,13 @@ def _sla_style(cell: str) -> str:
 # 1280 px screen with the sidebar open (tests/dashboard/test_browser.py measures every table).
 
 
-def case_table(items: Sequence[QueueItem], now: datetime, *, key: str,
-               confirm: Mapping[int, float] | None = None) -> None:
+def case_table(
+    items: Sequence[QueueItem],
+    now: datetime,
+    *,
+    key: str,
+    confirm: Mapping[int, float] | None = None,
+) -> None:
     """Show ``items`` as a table whose first column opens the case; SLA cells in colour.
 
     ``confirm`` (case id -> P(reviewer confirms), where a learned model is active) adds a
@@ -108,21 +129,27 @@ def case_table(items: Sequence[QueueItem], now: datetime, *, key: str,
         width="stretch",
         column_config={
             "Case": st.column_config.LinkColumn(
-                "Case", display_text=r"case\?case=(\d+)", help="Open the case", width=48),
+                "Case", display_text=r"case\?case=(\d+)", help="Open the case", width=48
+            ),
             "Priority": st.column_config.TextColumn("Priority", help=PRIORITY_HELP, width=68),
             "SLA": st.column_config.TextColumn("SLA", width=108),
             "Kind": st.column_config.TextColumn("Kind", width=76),
             "Subject": st.column_config.TextColumn("Subject", width=92),
             "Risk": st.column_config.ProgressColumn(
-                "Risk", min_value=0, max_value=100, format="%d", width=60),
+                "Risk", min_value=0, max_value=100, format="%d", width=60
+            ),
             "Reasons": st.column_config.TextColumn("Reasons", width=96),
             "Status": st.column_config.TextColumn("Status", width=80),
             "Held by": st.column_config.TextColumn("Held by", width=64),
-            "Evidence": st.column_config.NumberColumn("Evidence", help="Pieces of evidence",
-                                                      width=56),
+            "Evidence": st.column_config.NumberColumn(
+                "Evidence", help="Pieces of evidence", width=56
+            ),
             "P(confirm)": st.column_config.NumberColumn(
-                "P(confirm)", format="%d%%", width=64,
+                "P(confirm)",
+                format="%d%%",
+                width=64,
                 help="Probability a reviewer confirms the flag, from the learned model "
-                     "(`trust model learn`); click the header to sort by it."),
+                "(`trust model learn`); click the header to sort by it.",
+            ),
         },
     )

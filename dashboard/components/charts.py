@@ -9,8 +9,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-OUTCOME_SCALE = alt.Scale(domain=["allow", "review", "block"],
-                          range=["#4c9a2a", "#f0a202", "#c0392b"])
+OUTCOME_SCALE = alt.Scale(
+    domain=["allow", "review", "block"], range=["#4c9a2a", "#f0a202", "#c0392b"]
+)
 
 
 def _frame(rows: Sequence[dict[str, Any]], empty: str) -> pd.DataFrame | None:
@@ -20,10 +21,20 @@ def _frame(rows: Sequence[dict[str, Any]], empty: str) -> pd.DataFrame | None:
     return pd.DataFrame(rows)
 
 
-def bars(rows: Sequence[dict[str, Any]], *, x: str, y: str, color: str | None = None,
-         title: str, empty: str, x_title: str | None = None, y_title: str | None = None,
-         scale: alt.Scale | None = None, horizontal: bool = False,
-         grouped: bool = False) -> None:
+def bars(
+    rows: Sequence[dict[str, Any]],
+    *,
+    x: str,
+    y: str,
+    color: str | None = None,
+    title: str,
+    empty: str,
+    x_title: str | None = None,
+    y_title: str | None = None,
+    scale: alt.Scale | None = None,
+    horizontal: bool = False,
+    grouped: bool = False,
+) -> None:
     """Bars of ``y`` summed per ``x`` (stacked by ``color``, or side by side when ``grouped``).
 
     Shows the ``empty`` sentence instead when there are no rows.
@@ -34,12 +45,15 @@ def bars(rows: Sequence[dict[str, Any]], *, x: str, y: str, color: str | None = 
     value, label = f"sum({y}):Q", y_title or y
     encoding: dict[str, Any]
     if horizontal:
-        encoding = {"x": alt.X(value, title=label),
-                    "y": alt.Y(f"{x}:N", title=x_title or x, sort="-x")}
+        encoding = {
+            "x": alt.X(value, title=label),
+            "y": alt.Y(f"{x}:N", title=x_title or x, sort="-x"),
+        }
     else:
-        encoding = {"x": alt.X(f"{x}:N", title=x_title or x, sort=None,
-                               axis=alt.Axis(labelAngle=0)),
-                    "y": alt.Y(value, title=label)}
+        encoding = {
+            "x": alt.X(f"{x}:N", title=x_title or x, sort=None, axis=alt.Axis(labelAngle=0)),
+            "y": alt.Y(value, title=label),
+        }
     tooltip: list[Any] = [alt.Tooltip(f"{x}:N"), alt.Tooltip(value, title=y)]
     if color:
         encoding["color"] = alt.Color(f"{color}:N", scale=scale or alt.Undefined, title=color)
@@ -52,21 +66,33 @@ def bars(rows: Sequence[dict[str, Any]], *, x: str, y: str, color: str | None = 
     st.altair_chart(chart, width="stretch")
 
 
-def lines(rows: Sequence[dict[str, Any]], *, x: str, y: str, color: str, title: str,
-          empty: str) -> None:
+def lines(
+    rows: Sequence[dict[str, Any]], *, x: str, y: str, color: str, title: str, empty: str
+) -> None:
     """One line per ``color`` value over ``x`` (days), or the ``empty`` sentence."""
     frame = _frame(rows, empty)
     if frame is None:
         return
-    chart = alt.Chart(frame, title=title).mark_line(point=True).encode(
-        x=alt.X(f"yearmonthdate({x}):T", title=x, axis=alt.Axis(format="%b %d")),
-        y=alt.Y(y, title=y), color=alt.Color(color, title=color),
-        tooltip=list(frame.columns))
+    chart = (
+        alt.Chart(frame, title=title)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(f"yearmonthdate({x}):T", title=x, axis=alt.Axis(format="%b %d")),
+            y=alt.Y(y, title=y),
+            color=alt.Color(color, title=color),
+            tooltip=list(frame.columns),
+        )
+    )
     st.altair_chart(chart, width="stretch")
 
 
-def long_form(rows: Sequence[dict[str, Any]], key: str, columns: dict[str, str],
-              value: str) -> list[dict[str, Any]]:
+def long_form(
+    rows: Sequence[dict[str, Any]], key: str, columns: dict[str, str], value: str
+) -> list[dict[str, Any]]:
     """Turn wide rows into one row per (key, measure): what grouped bars want."""
-    return [{key: r[key], "measure": label, value: r[column]}
-            for r in rows for column, label in columns.items() if r[column] is not None]
+    return [
+        {key: r[key], "measure": label, value: r[column]}
+        for r in rows
+        for column, label in columns.items()
+        if r[column] is not None
+    ]

@@ -25,10 +25,12 @@ def claim_controls(member: StaffMember, case: Case) -> bool:
         st.success(f"You hold this case for another {left}.")
         keep, give_back = st.columns(2)
         if keep.button("Keep it longer", key="renew") and perform(
-                "Renewing", lambda conn: renew(conn, case.id, member, now, lease)):
+            "Renewing", lambda conn: renew(conn, case.id, member, now, lease)
+        ):
             st.rerun()
         if give_back.button("Give it back to the queue", key="release") and perform(
-                "Releasing", lambda conn: release(conn, case.id, member, now)):
+            "Releasing", lambda conn: release(conn, case.id, member, now)
+        ):
             flash(f"Case #{case.id} is back in the queue.", "info")
             st.rerun()
         return True
@@ -44,7 +46,8 @@ def claim_controls(member: StaffMember, case: Case) -> bool:
     if not has_permission(member, Permission.CLAIM):
         st.info("Your role can read cases but not claim them.")
     elif st.button("Claim this case", type="primary", key="claim") and perform(
-            "Claiming", lambda conn: claim(conn, case.id, member, now, lease)):
+        "Claiming", lambda conn: claim(conn, case.id, member, now, lease)
+    ):
         flash(f"You claimed case #{case.id}.")
         st.rerun()
     return False

@@ -21,25 +21,42 @@ def cluster_members(member: StaffMember, case_id: int, members: Sequence[Cluster
         st.info("This cluster case has no members recorded.")
         return
     st.markdown(f"**{len(members)} accounts act together in this cluster.**")
-    st.dataframe(pd.DataFrame([{
-        # A table shows its cells as plain text: nothing to escape.
-        "Account": m.account_id, "Evidence tying it to the others": "; ".join(m.evidence),
-        "In the case since": m.added_at,
-    } for m in members]), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    # A table shows its cells as plain text: nothing to escape.
+                    "Account": m.account_id,
+                    "Evidence tying it to the others": "; ".join(m.evidence),
+                    "In the case since": m.added_at,
+                }
+                for m in members
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
     if not has_permission(member, Permission.ACT_ON_LINKED):
         st.caption("Acting on a cluster's members together is for leads.")
         return
-    state = st.radio("Enforcement on every member", [EnforcementState.HOLD,
-                                                      EnforcementState.BLOCK],
-                     format_func=lambda s: "Hold now" if s == EnforcementState.HOLD
-                     else "Block (a second lead must approve)", key="cluster-state",
-                     horizontal=True)
-    reason = st.text_input("Reason", key="cluster-reason",
-                           placeholder="e.g. review ring: members rate one another")
+    state = st.radio(
+        "Enforcement on every member",
+        [EnforcementState.HOLD, EnforcementState.BLOCK],
+        format_func=lambda s: (
+            "Hold now" if s == EnforcementState.HOLD else "Block (a second lead must approve)"
+        ),
+        key="cluster-state",
+        horizontal=True,
+    )
+    reason = st.text_input(
+        "Reason", key="cluster-reason", placeholder="e.g. review ring: members rate one another"
+    )
     if not st.button("Apply to every member", key="cluster-submit", disabled=not reason.strip()):
         return
-    done = perform("Acting on the cluster", lambda conn: act_on_cluster(
-        conn, member, case_id, state, reason, session.now()))
+    done = perform(
+        "Acting on the cluster",
+        lambda conn: act_on_cluster(conn, member, case_id, state, reason, session.now()),
+    )
     if done is None:
         return
     if state == EnforcementState.HOLD:

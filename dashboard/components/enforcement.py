@@ -16,18 +16,26 @@ from trust.enforcement_actions import act_on_linked, approve_linked, reject_link
 from trust.linked_accounts import LinkedAccount
 from trust.staff import Permission, StaffMember, has_permission
 
-STATE_BADGES = {EnforcementState.NONE: "green", EnforcementState.HOLD: "orange",
-                EnforcementState.BLOCK: "red"}
+STATE_BADGES = {
+    EnforcementState.NONE: "green",
+    EnforcementState.HOLD: "orange",
+    EnforcementState.BLOCK: "red",
+}
 
 
 def enforcement_state(current: Enforcement | None) -> None:
     """The state in force as a badge, with where it came from."""
     state = current.state if current else EnforcementState.NONE
     st.badge(f"Enforcement: {state.value}", color=STATE_BADGES[state])  # type: ignore[arg-type]
-    st.caption(STATE_WORDS[state].capitalize() + (
-        f" · since {current.since:%Y-%m-%d %H:%M} UTC, by {plain(current.source.value)} "
-        f"{plain(current.source_id)} ({plain(current.actor)}): {plain(current.reason)}"
-        if current else ""))
+    st.caption(
+        STATE_WORDS[state].capitalize()
+        + (
+            f" · since {current.since:%Y-%m-%d %H:%M} UTC, by {plain(current.source.value)} "
+            f"{plain(current.source_id)} ({plain(current.actor)}): {plain(current.reason)}"
+            if current
+            else ""
+        )
+    )
 
 
 def enforcement_history(changes: Sequence[EnforcementChange]) -> None:
@@ -35,35 +43,66 @@ def enforcement_history(changes: Sequence[EnforcementChange]) -> None:
     if not changes:
         st.info("No enforcement was ever applied to this account.")
         return
-    st.dataframe(pd.DataFrame([{
-        "When": c.at, "From": c.previous_state.value, "To": c.state.value,
-        "Source": c.source.value, "Source id": c.source_id, "By": c.actor, "Reason": c.reason,
-    } for c in changes]), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "When": c.at,
+                    "From": c.previous_state.value,
+                    "To": c.state.value,
+                    "Source": c.source.value,
+                    "Source id": c.source_id,
+                    "By": c.actor,
+                    "Reason": c.reason,
+                }
+                for c in changes
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
 
 
-def linked_actions(member: StaffMember, account_id: str,
-                   groups: Sequence[LinkedAccount]) -> None:
+def linked_actions(member: StaffMember, account_id: str, groups: Sequence[LinkedAccount]) -> None:
     """Leads hold chosen linked accounts (and this one) now, or propose blocking them."""
     if not has_permission(member, Permission.ACT_ON_LINKED):
         st.caption("Acting on linked accounts together is for leads.")
         return
     words = {g.account_id: f"{g.account_id} · {g.reason_words()}" for g in groups}
     words.setdefault(account_id, f"{account_id} (this account)")
-    chosen = st.multiselect("Accounts to act on", [*(g.account_id for g in groups), account_id],
-                            format_func=words.__getitem__, key="linked-accounts",
-                            placeholder="Choose linked accounts (or this one)")
-    state = st.radio("Enforcement", [EnforcementState.HOLD, EnforcementState.BLOCK],
-                     format_func=lambda s: "Hold now" if s == EnforcementState.HOLD
-                     else "Block (a second lead must approve)", key="linked-state",
-                     horizontal=True, index=None)
-    reason = st.text_input("Reason", key="linked-reason",
-                           placeholder="e.g. one ring: shared device and payment method")
-    if not st.button("Apply to the chosen accounts", key="linked-submit",
-                     disabled=not chosen or state is None or not reason.strip()) \
-            or state is None:
+    chosen = st.multiselect(
+        "Accounts to act on",
+        [*(g.account_id for g in groups), account_id],
+        format_func=words.__getitem__,
+        key="linked-accounts",
+        placeholder="Choose linked accounts (or this one)",
+    )
+    state = st.radio(
+        "Enforcement",
+        [EnforcementState.HOLD, EnforcementState.BLOCK],
+        format_func=lambda s: (
+            "Hold now" if s == EnforcementState.HOLD else "Block (a second lead must approve)"
+        ),
+        key="linked-state",
+        horizontal=True,
+        index=None,
+    )
+    reason = st.text_input(
+        "Reason", key="linked-reason", placeholder="e.g. one ring: shared device and payment method"
+    )
+    if (
+        not st.button(
+            "Apply to the chosen accounts",
+            key="linked-submit",
+            disabled=not chosen or state is None or not reason.strip(),
+        )
+        or state is None
+    ):
         return
-    done = perform("Acting on linked accounts", lambda conn: act_on_linked(
-        conn, member, chosen, state, reason, session.now()))
+    done = perform(
+        "Acting on linked accounts",
+        lambda conn: act_on_linked(conn, member, chosen, state, reason, session.now()),
+    )
     if done is None:
         return
     if state == EnforcementState.HOLD:
@@ -81,18 +120,22 @@ def pending_blocks(member: StaffMember) -> None:
     st.markdown("**Linked-account blocks waiting for approval**")
     may_approve = has_permission(member, Permission.APPROVE_FOUR_EYES)
     for row in pending:
-        st.markdown(f"#{row['id']} · {plain(', '.join(row['account_ids']))} · proposed by "
-                    f"{plain(row['proposed_by'])}: {plain(row['reason'])}")
+        st.markdown(
+            f"#{row['id']} · {plain(', '.join(row['account_ids']))} · proposed by "
+            f"{plain(row['proposed_by'])}: {plain(row['reason'])}"
+        )
         if not may_approve or row["proposed_by"] == member.username:
             continue
         proposal = int(row["id"])
         approve, reject = st.columns(2)
         if approve.button("Approve block", key=f"proposal-approve-{proposal}") and perform(
-                "Approving", _approving(member, proposal)):
+            "Approving", _approving(member, proposal)
+        ):
             flash(f"Blocked the accounts of proposal #{proposal}.")
             st.rerun()
         if reject.button("Reject", key=f"proposal-reject-{proposal}") and perform(
-                "Rejecting", _rejecting(member, proposal)):
+            "Rejecting", _rejecting(member, proposal)
+        ):
             flash(f"Rejected proposal #{proposal}.", "info")
             st.rerun()
 

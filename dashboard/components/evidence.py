@@ -31,16 +31,20 @@ def evidence_item(member: StaffMember, item: dict[str, Any], *, expanded: bool) 
     decision = item.get("decision") or {}
     with st.expander(_title(item), expanded=expanded):
         if item["kind"] == "appeal":
-            st.caption("An appeal is not scored: a person who took no part in the original "
-                       "decision reviews it (see Decision below).")
+            st.caption(
+                "An appeal is not scored: a person who took no part in the original "
+                "decision reviews it (see Decision below)."
+            )
         elif not decision and str(item["kind"]).startswith("dispute_"):
             st.caption("A dispute party's event: it steps the dispute and is not scored.")
         elif not decision:
             st.caption("This event has no stored decision yet.")
         else:
             outcome = decision["outcome"]
-            st.badge(f"{outcome} · risk {decision['risk_score']:.0f}/100",
-                     color=OUTCOME_COLOURS.get(outcome, "gray"))  # type: ignore[arg-type]
+            st.badge(
+                f"{outcome} · risk {decision['risk_score']:.0f}/100",
+                color=OUTCOME_COLOURS.get(outcome, "gray"),
+            )  # type: ignore[arg-type]
             st.markdown("**Rules that matched**")
             reason_list(decision.get("rule_hits") or [])
             if decision.get("shadow_hits"):

@@ -27,7 +27,7 @@ WORDS: dict[str, str] = {
     "claim": "claim the open case",
     "quick-dismiss": "dismiss the case as a false positive (with that reason)",
     "resolve-submit": "resolve (or propose) with the decision and reason chosen in the form "
-                      "(Tab moves through it; type in a list to filter it, Enter to pick)",
+    "(Tab moves through it; type in a list to filter it, Enter to pick)",
     "release": "give the case back to the queue",
 }
 
@@ -46,5 +46,4 @@ def shortcut_help() -> None:
     """Bind the shortcuts and list them, for the sidebar."""
     enable_shortcuts()
     with st.expander("Keyboard shortcuts"):
-        st.markdown("\n".join(f"- `{SHORTCUTS[key].title()}`: {WORDS[key]}"
-                              for key in SHORTCUTS))
+        st.markdown("\n".join(f"- `{SHORTCUTS[key].title()}`: {WORDS[key]}" for key in SHORTCUTS))

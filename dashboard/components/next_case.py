@@ -27,15 +27,23 @@ def claim_next_button(member: StaffMember, label: str = "Claim next") -> None:
         return
     lease = timedelta(seconds=session.settings().sla.lease_seconds)
     filters = st.session_state.get(FILTERS, {})
-    if not st.button(label, type="primary", key="claim-next",
-                     help="Takes the highest-priority free case that matches the queue "
-                          f"filters, for {lease.seconds // 60} minutes (Alt+N)."):
+    if not st.button(
+        label,
+        type="primary",
+        key="claim-next",
+        help="Takes the highest-priority free case that matches the queue "
+        f"filters, for {lease.seconds // 60} minutes (Alt+N).",
+    ):
         return
-    done = perform("Claim next", lambda conn: claim_next(
-        conn, member, QueueFilter(**filters), session.now(), lease))
+    done = perform(
+        "Claim next",
+        lambda conn: claim_next(conn, member, QueueFilter(**filters), session.now(), lease),
+    )
     if done is not None and done.value is None:
-        st.info("Nothing to claim: no free case matches the filters. "
-                "Clear some filters, or come back when new cases arrive.")
+        st.info(
+            "Nothing to claim: no free case matches the filters. "
+            "Clear some filters, or come back when new cases arrive."
+        )
     elif done is not None and done.value is not None:
         flash(f"You claimed case #{done.value.id}. It is yours for {lease.seconds // 60} minutes.")
         st.switch_page(page("case"), query_params={"case": str(done.value.id)})

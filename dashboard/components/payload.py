@@ -31,8 +31,11 @@ def masked_payload(member: StaffMember, event_id: str, kind: str, payload: dict[
             "needs the reveal permission; ask a lead or an admin."
         )
         return
-    if st.button("Reveal personal data", key=f"reveal-{event_id}",
-                 help="Shows the clear values; the reveal is written to the audit log."):
+    if st.button(
+        "Reveal personal data",
+        key=f"reveal-{event_id}",
+        help="Shows the clear values; the reveal is written to the audit log.",
+    ):
         try:
             with transaction(session.engine()) as conn:
                 revealed[event_id] = reveal(conn, member, event_id, session.now())
@@ -44,7 +47,6 @@ def masked_payload(member: StaffMember, event_id: str, kind: str, payload: dict[
             st.rerun()
 
 
-
 def _capped(shown: str, size: int, whole: Callable[[], str], name: str) -> None:
     """``shown`` as code; when it is only the head of ``size`` characters, a download of all."""
     st.code(shown, language="json")
@@ -52,9 +54,14 @@ def _capped(shown: str, size: int, whole: Callable[[], str], name: str) -> None:
         st.caption(f"Showing the first {len(shown):,} of {size:,} characters.")
         # A callable is only run when the button is pressed, so a 50 MB record costs
         # nothing on the page until someone asks for it.
-        st.download_button("Download the whole record", data=lambda: whole().encode(),
-                           file_name=f"{name}.txt", mime="text/plain", key=f"download-{name}",
-                           on_click="ignore")
+        st.download_button(
+            "Download the whole record",
+            data=lambda: whole().encode(),
+            file_name=f"{name}.txt",
+            mime="text/plain",
+            key=f"download-{name}",
+            on_click="ignore",
+        )
 
 
 def masked_refused(member: StaffMember, record_id: int, raw: str) -> None:
@@ -71,8 +78,11 @@ def masked_refused(member: StaffMember, record_id: int, raw: str) -> None:
     if not has_permission(member, Permission.REVEAL_PII):
         st.caption("Personal values are masked. Revealing them needs the reveal permission.")
         return
-    if st.button("Reveal the record as received", key=f"reveal-refused-{record_id}",
-                 help="Shows the clear text; the reveal is written to the audit log."):
+    if st.button(
+        "Reveal the record as received",
+        key=f"reveal-refused-{record_id}",
+        help="Shows the clear text; the reveal is written to the audit log.",
+    ):
         try:
             with transaction(session.engine()) as conn:
                 revealed[key] = reveal_refused(conn, member, record_id, session.now())

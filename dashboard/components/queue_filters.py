@@ -25,22 +25,34 @@ def queue_filters(username: str, reason_codes: list[str]) -> dict[str, Any]:
     with st.expander("Filters", expanded=False):
         first, second, third = st.columns(3)
         kind = first.selectbox(
-            "Kind of case", [None, *KIND_WORDS], key="filter-kind",
-            format_func=lambda k: "Any kind" if k is None else KIND_WORDS[k])
+            "Kind of case",
+            [None, *KIND_WORDS],
+            key="filter-kind",
+            format_func=lambda k: "Any kind" if k is None else KIND_WORDS[k],
+        )
         reason = second.selectbox(
-            "Reason code", [None, *reason_codes], key="filter-reason",
-            format_func=lambda r: "Any reason" if r is None else r)
+            "Reason code",
+            [None, *reason_codes],
+            key="filter-reason",
+            format_func=lambda r: "Any reason" if r is None else r,
+        )
         sla = third.selectbox(
-            "SLA", [None, *_SLA_CHOICES], key="filter-sla",
-            format_func=lambda s: "Any SLA state" if s is None else SLA_STYLE[s][2])
+            "SLA",
+            [None, *_SLA_CHOICES],
+            key="filter-sla",
+            format_func=lambda s: "Any SLA state" if s is None else SLA_STYLE[s][2],
+        )
         low, high = first.slider("Risk score", 0, 100, (0, 100), key="filter-score")
-        who = second.selectbox("Held by", [ANYONE, NOBODY, ME, "Someone else…"],
-                               key="filter-holder")
-        other = third.text_input("Username", key="filter-username",
-                                 disabled=who != "Someone else…")
+        who = second.selectbox(
+            "Held by", [ANYONE, NOBODY, ME, "Someone else…"], key="filter-holder"
+        )
+        other = third.text_input("Username", key="filter-username", disabled=who != "Someone else…")
         status = first.selectbox(
-            "Status", [None, *_STATUS_CHOICES], key="filter-status",
-            format_func=lambda s: "Any open status" if s is None else STATUS_WORDS[s])
+            "Status",
+            [None, *_STATUS_CHOICES],
+            key="filter-status",
+            format_func=lambda s: "Any open status" if s is None else STATUS_WORDS[s],
+        )
     assignee = {ANYONE: None, NOBODY: UNASSIGNED, ME: username}.get(who, other.strip() or None)
     return {
         "kind": kind,

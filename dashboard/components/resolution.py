@@ -59,11 +59,15 @@ def reason_words(code: str) -> str:
 
 def resolution_words(resolution: dict[str, object]) -> str:
     """'Dismiss as a false positive — The flag was wrong: … (false_positive)', approver too."""
-    words = (f"{ACTION_WORDS.get(Action(str(resolution.get('action'))), '?')} — "
-             f"{reason_words(str(resolution.get('reason_code', '')))}")
+    words = (
+        f"{ACTION_WORDS.get(Action(str(resolution.get('action'))), '?')} — "
+        f"{reason_words(str(resolution.get('reason_code', '')))}"
+    )
     if resolution.get("proposed_by"):
-        words += (f"; proposed by {resolution['proposed_by']}, "
-                  f"approved by {resolution.get('approved_by')}")
+        words += (
+            f"; proposed by {resolution['proposed_by']}, "
+            f"approved by {resolution.get('approved_by')}"
+        )
     return words
 
 
@@ -71,10 +75,19 @@ def _amounts(case: Case, action: Action) -> tuple[Decimal | None, Decimal | None
     if action != Action.SPLIT:
         return None, None
     stake = float(case.money_at_stake)
-    st.caption(f"{case.money_at_stake} {case.currency or ''} is in escrow; the two parts must "
-               "add up to it.")
-    release = st.number_input("Released to the freelancer", 0.0, max(stake, 0.0), stake / 2,
-                              step=1.0, format="%.2f", key="split-release")
+    st.caption(
+        f"{case.money_at_stake} {case.currency or ''} is in escrow; the two parts must "
+        "add up to it."
+    )
+    release = st.number_input(
+        "Released to the freelancer",
+        0.0,
+        max(stake, 0.0),
+        stake / 2,
+        step=1.0,
+        format="%.2f",
+        key="split-release",
+    )
     released = min(Decimal(str(release)).quantize(CENT), case.money_at_stake)
     # The refund is what is left, in Decimal, so the two parts always add up to the stake.
     refunded = case.money_at_stake - released
@@ -87,9 +100,12 @@ QUICK_DISMISS = Resolution(Action.DISMISS, "false_positive")
 
 def quick_dismiss(member: StaffMember, case: Case) -> None:
     """The commonest decision in one keyed button (Alt+D): dismiss as a false positive."""
-    if not st.button("Dismiss as a false positive", key="quick-dismiss",
-                     help="Resolves the case now with the reason 'The flag was wrong' (Alt+D); "
-                          "for anything else use the form below."):
+    if not st.button(
+        "Dismiss as a false positive",
+        key="quick-dismiss",
+        help="Resolves the case now with the reason 'The flag was wrong' (Alt+D); "
+        "for anything else use the form below.",
+    ):
         return
     _resolve(member, case, QUICK_DISMISS)
 
@@ -97,17 +113,25 @@ def quick_dismiss(member: StaffMember, case: Case) -> None:
 def resolution_form(member: StaffMember, case: Case) -> None:
     """Pick an action, a reason code and a note; severe actions become a proposal."""
     # Nothing is preselected: a decision about someone's account is always a deliberate pick.
-    action = st.selectbox("What do you decide?", actions_for(case.kind), index=None,
-                          format_func=lambda a: ACTION_WORDS[a], key="resolve-action",
-                          placeholder="Choose an action")
+    action = st.selectbox(
+        "What do you decide?",
+        actions_for(case.kind),
+        index=None,
+        format_func=lambda a: ACTION_WORDS[a],
+        key="resolve-action",
+        placeholder="Choose an action",
+    )
     if action is None:
         st.caption("Choose an action to see the reasons that fit it.")
         return
     reasons = list(SUGGESTED.get(action.value, ())) or list(RESOLUTION_REASONS)
     reason = st.selectbox("Reason", reasons, format_func=reason_words, key="resolve-reason")
     release, refund = _amounts(case, action)
-    note = st.text_area("Note for the record", key="resolve-note",
-                        placeholder="What you checked and why you decided so")
+    note = st.text_area(
+        "Note for the record",
+        key="resolve-note",
+        placeholder="What you checked and why you decided so",
+    )
     label = "Propose for approval" if action in FOUR_EYES else "Resolve"
     if not st.button(label, type="primary", key="resolve-submit"):
         return
@@ -116,8 +140,10 @@ def resolution_form(member: StaffMember, case: Case) -> None:
 
 def _resolve(member: StaffMember, case: Case, decision: Resolution) -> None:
     action, reason = decision.action, decision.reason_code
-    done = perform("Resolving", lambda conn: resolve(conn, case.id, member, decision,
-                                                     session.now(), session.settings().qa))
+    done = perform(
+        "Resolving",
+        lambda conn: resolve(conn, case.id, member, decision, session.now(), session.settings().qa),
+    )
     if done is None:
         return
     outcome = done.value
@@ -138,8 +164,11 @@ def proposal_panel(member: StaffMember, case: Case) -> None:
         f"**{case.proposed_by}** proposed: {ACTION_WORDS[action]} — "
         f"{reason_words(str(proposal.get('reason_code', '')))}"
         + (f"  \nNote: {plain(proposal['note'])}" if proposal.get("note") else "")
-        + (f"  \nReleased {proposal['release_amount']}, refunded {proposal['refund_amount']}"
-           if action in DISPUTE_OUTCOMES else "")
+        + (
+            f"  \nReleased {proposal['release_amount']}, refunded {proposal['refund_amount']}"
+            if action in DISPUTE_OUTCOMES
+            else ""
+        )
     )
     if case.proposed_by == member.username:
         st.info("You proposed this. A lead other than you must approve or reject it.")
@@ -150,11 +179,15 @@ def proposal_panel(member: StaffMember, case: Case) -> None:
     note = st.text_input("Note (optional)", key="proposal-note")
     approve, reject = st.columns(2)
     if approve.button("Approve", type="primary", key="proposal-approve") and perform(
-            "Approving", lambda conn: approve_proposal(conn, case.id, member, session.now(), note,
-                                                       session.settings().qa)):
+        "Approving",
+        lambda conn: approve_proposal(
+            conn, case.id, member, session.now(), note, session.settings().qa
+        ),
+    ):
         flash(f"Approved: case #{case.id} is resolved ({ACTION_WORDS[action]}).")
         st.rerun()
     if reject.button("Reject", key="proposal-reject") and perform(
-            "Rejecting", lambda conn: reject_proposal(conn, case.id, member, session.now(), note)):
+        "Rejecting", lambda conn: reject_proposal(conn, case.id, member, session.now(), note)
+    ):
         flash(f"Rejected: case #{case.id} is back in the queue.", "info")
         st.rerun()

@@ -17,24 +17,45 @@ from trust.staff import StaffMember
 
 HITS = "account-hits"
 PLACEHOLDER = "id, name, e-mail, phone, document, IP or payment fingerprint"
-KIND_WORDS = {"email": "e-mail", "phone": "phone", "document": "document number",
-              "ip": "IP address", "payment": "payment fingerprint"}
+KIND_WORDS = {
+    "email": "e-mail",
+    "phone": "phone",
+    "document": "document number",
+    "ip": "IP address",
+    "payment": "payment fingerprint",
+}
 
 
 def search_box(member: StaffMember, *, key: str, with_kind: bool = False) -> bool:
     """A search form; on submit the hits are stored for the Accounts screen. True if submitted."""
     with st.form(f"{key}-form", border=False):
         query = st.text_input("Find an account", key=key, placeholder=PLACEHOLDER)
-        kind = st.selectbox("Search by", list(SEARCH_KINDS), index=None, key=f"{key}-kind",
-                            format_func=KIND_WORDS.__getitem__,
-                            placeholder="anything (guessed from the query)") \
-            if with_kind else None
+        kind = (
+            st.selectbox(
+                "Search by",
+                list(SEARCH_KINDS),
+                index=None,
+                key=f"{key}-kind",
+                format_func=KIND_WORDS.__getitem__,
+                placeholder="anything (guessed from the query)",
+            )
+            if with_kind
+            else None
+        )
         submitted = st.form_submit_button("Find", key=f"{key}-submit")
     if not submitted:
         return False
-    done = perform("The search", lambda conn: find_accounts(
-        conn, query, hasher_for(session.settings()), actor=member.username, at=session.now(),
-        kind=kind))
+    done = perform(
+        "The search",
+        lambda conn: find_accounts(
+            conn,
+            query,
+            hasher_for(session.settings()),
+            actor=member.username,
+            at=session.now(),
+            kind=kind,
+        ),
+    )
     if done is not None:
         st.session_state[HITS] = (len(query.strip()) >= 2, done.value)
     return done is not None

@@ -20,8 +20,10 @@ SLA_STYLE: dict[str, tuple[str, str, str]] = {
 }
 # Badges use Streamlit's bundled icon font rather than emoji, which some systems lack.
 BADGE_ICONS: dict[str, str] = {
-    SlaState.PAUSED: ":material/pause_circle:", SlaState.MET: ":material/check:",
-    SlaState.MISSED: ":material/close:", SlaState.BREACHED: ":material/alarm:",
+    SlaState.PAUSED: ":material/pause_circle:",
+    SlaState.MET: ":material/check:",
+    SlaState.MISSED: ":material/close:",
+    SlaState.BREACHED: ":material/alarm:",
 }
 
 
@@ -52,5 +54,8 @@ def countdown(state: str, due: datetime | None, now: datetime, *, mark: bool = T
 def sla_badge(state: str, due: datetime | None, now: datetime) -> None:
     """Show the SLA countdown as a coloured badge."""
     colour, _sign, _label = SLA_STYLE.get(state, SLA_STYLE[SlaState.ON_TRACK])
-    st.badge(countdown(state, due, now, mark=False), color=colour,  # type: ignore[arg-type]
-             icon=BADGE_ICONS.get(state, ":material/timer:"))
+    st.badge(
+        countdown(state, due, now, mark=False),
+        color=colour,  # type: ignore[arg-type]
+        icon=BADGE_ICONS.get(state, ":material/timer:"),
+    )

@@ -27,26 +27,44 @@ asked = st.query_params.get("account", "")
 found = search_hits()
 hits = found[1] if found else []
 if found is not None and not hits:
-    st.warning("No account matches that search. An identifier must be given in full (an "
-               "e-mail, phone, document number, IP or payment fingerprint is matched exactly); "
-               "ids match by their beginning and names approximately."
-               if found[0] else "Type at least two characters.")
+    st.warning(
+        "No account matches that search. An identifier must be given in full (an "
+        "e-mail, phone, document number, IP or payment fingerprint is matched exactly); "
+        "ids match by their beginning and names approximately."
+        if found[0]
+        else "Type at least two characters."
+    )
 if hits:
-    st.dataframe(pd.DataFrame([{
-        "Account": h.account_id, "Name": h.display_name or "", "Status": h.status,
-        "Enforcement": h.enforcement, "Open cases": h.open_cases,
-        "Matched by": ", ".join(h.matched_by),
-    } for h in hits]), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Account": h.account_id,
+                    "Name": h.display_name or "",
+                    "Status": h.status,
+                    "Enforcement": h.enforcement,
+                    "Open cases": h.open_cases,
+                    "Matched by": ", ".join(h.matched_by),
+                }
+                for h in hits
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
 ids = [h.account_id for h in hits]
 if asked and asked not in ids:
     ids.insert(0, asked)
 if not ids:
-    st.info("Search by account id, display name, or an e-mail, phone, document number, IP "
-            "address or payment fingerprint from a ticket. Every search is recorded in the "
-            "audit log (the kind of identifier, not its value).")
+    st.info(
+        "Search by account id, display name, or an e-mail, phone, document number, IP "
+        "address or payment fingerprint from a ticket. Every search is recorded in the "
+        "audit log (the kind of identifier, not its value)."
+    )
     st.stop()
-account_id = st.selectbox(f"{len(ids)} account(s)", ids, key="account-pick",
-                          index=ids.index(asked) if asked in ids else 0)
+account_id = st.selectbox(
+    f"{len(ids)} account(s)", ids, key="account-pick", index=ids.index(asked) if asked in ids else 0
+)
 st.query_params["account"] = account_id
 account = cached.account(db, account_id)
 if account is None:
@@ -65,7 +83,8 @@ enforcement_state(current)
 groups = cached.linked(db, account_id)
 history = cached.timeline(db, account_id)
 timeline, case_list, linked, enforced = st.tabs(
-    ["Timeline", "Cases", f"Linked accounts ({len(groups)})", "Enforcement"])
+    ["Timeline", "Cases", f"Linked accounts ({len(groups)})", "Enforcement"]
+)
 with timeline:
     one_timeline(account_id, history, changes)
 with case_list:

@@ -40,8 +40,10 @@ with audit:
     since = fourth.date_input("Since", value=None, key="audit-since")
     target_type, _, target_id = target.strip().partition(" ")
     filters = AuditFilter(
-        actor=actor.strip().lower() or None, action=action.strip() or None,
-        target_type=target_type or None, target_id=target_id.strip() or None,
+        actor=actor.strip().lower() or None,
+        action=action.strip() or None,
+        target_type=target_type or None,
+        target_id=target_id.strip() or None,
         since=datetime.combine(since, time(), UTC) if since else None,
         until=None,
     )

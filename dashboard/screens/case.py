@@ -36,8 +36,9 @@ db = session.database_key()
 now = session.now()
 
 asked = st.query_params.get("case", "")
-typed = st.sidebar.number_input("Open case number", min_value=1, step=1, value=None,
-                                key="case-number", placeholder="e.g. 12")
+typed = st.sidebar.number_input(
+    "Open case number", min_value=1, step=1, value=None, key="case-number", placeholder="e.g. 12"
+)
 case_id = int(typed) if typed else int(asked) if asked.isdigit() else None
 if case_id is None:
     st.title("Case")
@@ -67,32 +68,54 @@ confirm = cached.confirm(db, (case.id,)).get(case.id)
 score, severity, money, evidence, learned = st.columns(5)
 score.metric("Risk score", f"{case.risk_score:.0f} / 100")
 severity.metric("Worst severity", f"{case.severity} / 5")
-money.metric("Money at stake", f"{case.money_at_stake} {case.currency or ''}"
-             if case.money_at_stake else "none")
+money.metric(
+    "Money at stake",
+    f"{case.money_at_stake} {case.currency or ''}" if case.money_at_stake else "none",
+)
 evidence.metric("Pieces of evidence", case.evidence_count)
-learned.metric("P(confirm)", f"{confirm:.0%}" if confirm is not None else "no model",
-               help="Probability a reviewer confirms this flag, from the learned model of "
-                    "past decisions (`trust model learn`); 'no model' until one is active.")
+learned.metric(
+    "P(confirm)",
+    f"{confirm:.0%}" if confirm is not None else "no model",
+    help="Probability a reviewer confirms this flag, from the learned model of "
+    "past decisions (`trust model learn`); 'no model' until one is active.",
+)
 st.markdown("Reasons: " + (", ".join(f"`{code}`" for code in case.reason_codes) or "none"))
 if case.kind == "dispute":
     dispute_panel(member, case, holding)
 
 groups = cached.linked(db, case.subject_id)
 why, timeline, linked, notes, history = st.tabs(
-    ["Why it was flagged", "Subject's timeline", f"Linked accounts ({len(groups)})", "Notes",
-     "History"])
+    [
+        "Why it was flagged",
+        "Subject's timeline",
+        f"Linked accounts ({len(groups)})",
+        "Notes",
+        "History",
+    ]
+)
 with why:
     if groups:
-        st.markdown("Linked: " + "; ".join(plain(g.reason_words()) for g in groups[:5])
-                    + (f"; and {len(groups) - 5} more" if len(groups) > 5 else "")
-                    + " (see **Linked accounts**).")
+        st.markdown(
+            "Linked: "
+            + "; ".join(plain(g.reason_words()) for g in groups[:5])
+            + (f"; and {len(groups) - 5} more" if len(groups) > 5 else "")
+            + " (see **Linked accounts**)."
+        )
     for record in cached.appeals_against(db, tuple(e["event_id"] for e in detail.evidence)):
-        words = (f"**overturned** by {record.decided_by} ({record.ground})" if record.outcome
-                 == "overturned" else f"**{record.outcome}**" if record.outcome else "pending")
-        st.warning(f"The decision on {plain(str(record.decision_event_id))} was appealed "
-                   f"([appeal case #{record.case_id}](case?case={record.case_id})): {words}.")
-    ranked = sorted(detail.evidence, key=lambda e: -((e.get("decision") or {}).get(
-        "risk_score") or 0))
+        words = (
+            f"**overturned** by {record.decided_by} ({record.ground})"
+            if record.outcome == "overturned"
+            else f"**{record.outcome}**"
+            if record.outcome
+            else "pending"
+        )
+        st.warning(
+            f"The decision on {plain(str(record.decision_event_id))} was appealed "
+            f"([appeal case #{record.case_id}](case?case={record.case_id})): {words}."
+        )
+    ranked = sorted(
+        detail.evidence, key=lambda e: -((e.get("decision") or {}).get("risk_score") or 0)
+    )
     for index, item in enumerate(ranked[:20]):
         evidence_item(member, item, expanded=index == 0)
     if len(ranked) > 20:
@@ -106,14 +129,16 @@ with linked:
         linked_table(groups)
 with notes:
     for note in detail.notes:
-        st.markdown(f"**{note['author']}** · {note['created_at']:%Y-%m-%d %H:%M}  \n"
-                    f"{plain(note['body'])}")
+        st.markdown(
+            f"**{note['author']}** · {note['created_at']:%Y-%m-%d %H:%M}  \n{plain(note['body'])}"
+        )
     if not detail.notes:
         st.caption("No notes yet.")
     if session.may(Permission.ADD_NOTE):
         body = st.text_area("Add a note", key="note-body")
         if st.button("Save note", key="note-save", disabled=not body.strip()) and perform(
-                "Saving the note", lambda conn: add_note(conn, case.id, member, body, now)):
+            "Saving the note", lambda conn: add_note(conn, case.id, member, body, now)
+        ):
             flash("Note saved.")
             st.rerun()
 with history:
@@ -130,15 +155,19 @@ if case.kind == APPEAL_KIND:
     else:
         st.info("Claim the case to decide the appeal.")
 elif case.status == CaseStatus.RESOLVED:
-    st.success(f"Resolved by {case.resolved_by} on {case.resolved_at:%Y-%m-%d %H:%M} UTC: "
-               f"{resolution_words(case.resolution or {})}. Label: **{case.label}**.")
+    st.success(
+        f"Resolved by {case.resolved_by} on {case.resolved_at:%Y-%m-%d %H:%M} UTC: "
+        f"{resolution_words(case.resolution or {})}. Label: **{case.label}**."
+    )
 elif case.status == CaseStatus.AWAITING_APPROVAL:
     proposal_panel(member, case)
 elif case.status == CaseStatus.WAITING_ON_USER:
     waiting_panel(member, case)
 elif holding and case.kind == "dispute" and not staff_may_decide(case):
-    st.info("Staff decide the split in arbitration or the work-log review; until then the "
-            "parties answer, offer and accept, and the mediator proposes (above).")
+    st.info(
+        "Staff decide the split in arbitration or the work-log review; until then the "
+        "parties answer, offer and accept, and the mediator proposes (above)."
+    )
 elif holding:
     quick_dismiss(member, case)
     resolution_form(member, case)

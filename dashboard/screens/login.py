@@ -31,8 +31,10 @@ if submitted:
     throttle, client, moment = session.sign_in_throttle(), session.client_address(), session.now()
     wait = throttle.wait(client, moment)
     if wait.total_seconds() > 0:
-        st.error(f"Too many failed sign-ins from this browser. Try again in "
-                 f"{max(1, round(wait.total_seconds() / 60))} minute(s).")
+        st.error(
+            f"Too many failed sign-ins from this browser. Try again in "
+            f"{max(1, round(wait.total_seconds() / 60))} minute(s)."
+        )
         st.stop()
     try:
         member = login(session.engine(), username, password, moment)

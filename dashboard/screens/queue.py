@@ -25,8 +25,9 @@ show_flash()
 st.subheader("My cases")
 mine = cached.mine(db, member.username)
 if mine:
-    case_table(mine, now, key="my-cases",
-               confirm=cached.confirm(db, tuple(item.case.id for item in mine)))
+    case_table(
+        mine, now, key="my-cases", confirm=cached.confirm(db, tuple(item.case.id for item in mine))
+    )
 else:
     st.info("You hold no cases. Press **Claim next** to take the most urgent one.")
 
@@ -44,8 +45,10 @@ if number > result.pages:
     st.session_state["queue-page"] = number = 1
     result = cached.queue(db, filters, number, PAGE_SIZE)
 if result.total == 0:
-    st.info("No open case matches the filters. Clear the filters to see the whole queue; "
-            "new cases appear here as flagged events arrive.")
+    st.info(
+        "No open case matches the filters. Clear the filters to see the whole queue; "
+        "new cases appear here as flagged events arrive."
+    )
     st.stop()
 matches = "1 case matches" if result.total == 1 else f"{result.total:,} cases match"
 st.caption(f"{matches}, highest priority first. Page {result.page} of {result.pages}.")
@@ -54,8 +57,7 @@ case_table(result.items, now, key="queue-table", confirm=confirm)
 st.number_input("Page", min_value=1, max_value=result.pages, step=1, key="queue-page")
 
 labels = {item.case.id: case_label(item, now) for item in result.items}
-choice = st.selectbox("Open a case", list(labels), format_func=lambda i: labels[i],
-                      key="open-pick")
+choice = st.selectbox("Open a case", list(labels), format_func=lambda i: labels[i], key="open-pick")
 if choice is not None and st.button("Open case", key="open-case"):
     st.switch_page(page("case"), query_params={"case": str(choice)})
 

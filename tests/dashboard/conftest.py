@@ -81,9 +81,20 @@ def open_page(app: AppTest, page: str, **query: str) -> AppTest:
 
 def texts(app: AppTest) -> str:
     """Everything the run wrote as text, one block per element, for 'is it said' checks."""
-    parts = [e.value for kind in ("markdown", "caption", "info", "success", "warning", "error",
-                                  "title", "subheader")
-             for e in getattr(app, kind)]
+    parts = [
+        e.value
+        for kind in (
+            "markdown",
+            "caption",
+            "info",
+            "success",
+            "warning",
+            "error",
+            "title",
+            "subheader",
+        )
+        for e in getattr(app, kind)
+    ]
     return "\n".join(str(p) for p in parts)
 
 
@@ -107,24 +118,49 @@ def appealed(dashboard_store: Store, staff: Callable[..., StaffMember]) -> Calla
     from trust.cases import Action, Resolution, claim, resolve
     from workers.wiring import build_pipeline
 
-    def appeal(account_id: str = "acct-appellant", *, new_information: str = "My passport was "
-               "renewed; here is the new one.") -> int:
+    def appeal(
+        account_id: str = "acct-appellant",
+        *,
+        new_information: str = "My passport was renewed; here is the new one.",
+    ) -> int:
         first = staff("first-lead", "lead")
         settings = Settings(environment="test", secret_key=TEST_SECRET)
         pipeline = build_pipeline(settings, dashboard_store)
         now = datetime.now(UTC)
-        blocked = pipeline.process([profile_verification_payload(
-            account_id=account_id, document_check={"tamper_score": 0.93, "mrz_consistent": False,
-                                                   "selfie_match_score": 0.1,
-                                                   "liveness_passed": False})], now)
+        blocked = pipeline.process(
+            [
+                profile_verification_payload(
+                    account_id=account_id,
+                    document_check={
+                        "tamper_score": 0.93,
+                        "mrz_consistent": False,
+                        "selfie_match_score": 0.1,
+                        "liveness_passed": False,
+                    },
+                )
+            ],
+            now,
+        )
         case_id = blocked.case_ids[blocked.decisions[0].event_id]
         with transaction(dashboard_store.engine) as conn:
             claim(conn, case_id, first, now)
-            resolve(conn, case_id, first, Resolution(Action.REJECT_VERIFICATION,
-                                                     "document_tampered"), now)
-        result = pipeline.process([appeal_payload(
-            account_id=account_id, occurred_at=now.isoformat(),
-            new_information=new_information)], now)
+            resolve(
+                conn,
+                case_id,
+                first,
+                Resolution(Action.REJECT_VERIFICATION, "document_tampered"),
+                now,
+            )
+        result = pipeline.process(
+            [
+                appeal_payload(
+                    account_id=account_id,
+                    occurred_at=now.isoformat(),
+                    new_information=new_information,
+                )
+            ],
+            now,
+        )
         [appeal_case] = result.appeal_cases.values()
         return appeal_case
 

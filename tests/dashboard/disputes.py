@@ -29,16 +29,26 @@ def open_dispute(store: Store, *, stage: str, contract: str = "ct-web") -> int:
     def at(hours: float) -> str:
         return (filed + timedelta(hours=hours)).isoformat()
 
-    ids = send(store, complaint_payload(contract_id=contract, occurred_at=at(0),
-                                        contract_ended_at=at(-24)), now=filed)
+    ids = send(
+        store,
+        complaint_payload(contract_id=contract, occurred_at=at(0), contract_ended_at=at(-24)),
+        now=filed,
+    )
     case_id = next(iter(ids.values()))
     if stage in ("mediation", "arbitration"):
-        send(store,
-             dispute_payload("dispute_statement", contract_id=contract, occurred_at=at(1)),
-             dispute_payload("dispute_evidence", contract_id=contract, occurred_at=at(1.5)),
-             dispute_payload("dispute_evidence", contract_id=contract, party_id="acct-alice",
-                             side="freelancer", occurred_at=at(2)),
-             now=filed + timedelta(hours=2))
+        send(
+            store,
+            dispute_payload("dispute_statement", contract_id=contract, occurred_at=at(1)),
+            dispute_payload("dispute_evidence", contract_id=contract, occurred_at=at(1.5)),
+            dispute_payload(
+                "dispute_evidence",
+                contract_id=contract,
+                party_id="acct-alice",
+                side="freelancer",
+                occurred_at=at(2),
+            ),
+            now=filed + timedelta(hours=2),
+        )
     if stage == "arbitration":
         with transaction(store.engine) as conn:
             apply_due_deadlines(conn, now)
@@ -48,8 +58,20 @@ def open_dispute(store: Store, *, stage: str, contract: str = "ct-web") -> int:
 def both_parties_accept(store: Store, contract: str = "ct-web", proposal: str = "1") -> None:
     """The client and the freelancer accept the open proposal, as events."""
     now = datetime.now(UTC)
-    send(store,
-         dispute_payload("dispute_answer", contract_id=contract, proposal_id=proposal,
-                         occurred_at=now.isoformat()),
-         dispute_payload("dispute_answer", contract_id=contract, proposal_id=proposal,
-                         party_id="acct-alice", side="freelancer", occurred_at=now.isoformat()))
+    send(
+        store,
+        dispute_payload(
+            "dispute_answer",
+            contract_id=contract,
+            proposal_id=proposal,
+            occurred_at=now.isoformat(),
+        ),
+        dispute_payload(
+            "dispute_answer",
+            contract_id=contract,
+            proposal_id=proposal,
+            party_id="acct-alice",
+            side="freelancer",
+            occurred_at=now.isoformat(),
+        ),
+    )

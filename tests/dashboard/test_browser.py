@@ -30,8 +30,15 @@ from workers.up import dashboard_command
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 STARTUP_SECONDS = 90
 STEP_MS = 30_000
 
@@ -182,8 +189,11 @@ def test_a_reviewer_signs_in_claims_resolves_and_finds_it_in_the_audit_log(
             _settled(page)
             page.screenshot(path=str(tmp_path / "2-case-claimed.png"), full_page=True)
             _choose(page, "What do you decide?", "Dismiss as a false positive")
-            _choose(page, "Reason", "The flag was wrong: nothing suspicious on a closer look "
-                                    "(false_positive)")
+            _choose(
+                page,
+                "Reason",
+                "The flag was wrong: nothing suspicious on a closer look (false_positive)",
+            )
             page.get_by_label("Note for the record").fill("Checked in the browser smoke test.")
             page.get_by_role("button", name="Resolve", exact=True).click()
             expect(page.get_by_text("Case #1 resolved")).to_be_visible()
@@ -237,17 +247,23 @@ def test_an_appeal_is_walked_from_intake_to_overturn_and_the_account_is_free_aga
             _settled(page)
             page.screenshot(path=str(tmp_path / "1-appeal-claimed.png"), full_page=True)
 
-            page.get_by_text("Overturn: lift the enforcement and mark the decision overturned"
-                             ).click()
+            page.get_by_text(
+                "Overturn: lift the enforcement and mark the decision overturned"
+            ).click()
             _settled(page)
-            _choose(page, "Ground", "The user brought information the original decision did "
-                                    "not have (new_information)")
+            _choose(
+                page,
+                "Ground",
+                "The user brought information the original decision did not have (new_information)",
+            )
             page.get_by_label("What you checked (goes into the statement of reasons)").fill(
-                "The renewed passport is genuine.")
+                "The renewed passport is genuine."
+            )
             page.get_by_role("button", name="Decide the appeal").click()
             expect(page.get_by_text("overturned; the account is now none")).to_be_visible()
-            expect(page.get_by_text("Your account now: no restriction.", exact=False)
-                   ).to_be_visible()
+            expect(
+                page.get_by_text("Your account now: no restriction.", exact=False)
+            ).to_be_visible()
             _settled(page)
             page.screenshot(path=str(tmp_path / "2-appeal-overturned.png"), full_page=True)
 
@@ -267,8 +283,11 @@ def test_an_appeal_is_walked_from_intake_to_overturn_and_the_account_is_free_aga
 
 
 def _leaves_the_machine(url: str, served: str) -> bool:
-    return not (url.startswith(served) or url.startswith(served.replace("http", "ws", 1))
-                or url.startswith(("data:", "blob:")))
+    return not (
+        url.startswith(served)
+        or url.startswith(served.replace("http", "ws", 1))
+        or url.startswith(("data:", "blob:"))
+    )
 
 
 def test_no_request_leaves_the_machine_and_visitors_get_no_developer_menu(
@@ -327,7 +346,8 @@ def test_a_dispute_goes_from_both_parties_evidence_to_a_four_eyes_split(
             attachments = page.get_by_role("link", name="delivery.pdf")
             expect(attachments).to_have_count(2)
             expect(attachments.first).to_have_attribute(
-                "href", "https://files.example.com/att/delivery.pdf")
+                "href", "https://files.example.com/att/delivery.pdf"
+            )
             _settled(page)
             page.screenshot(path=str(tmp_path / "1-dispute-evidence.png"), full_page=True)
 
@@ -337,8 +357,9 @@ def test_a_dispute_goes_from_both_parties_evidence_to_a_four_eyes_split(
             _settled(page)
             expect(page.get_by_text("Refunded to the client: 300.00 USD")).to_be_visible()
             page.get_by_role("button", name="Send the proposal to both parties").click()
-            expect(page.get_by_text("Proposal sent: 500.00 released, 300.00 refunded USD."))\
-                .to_be_visible()
+            expect(
+                page.get_by_text("Proposal sent: 500.00 released, 300.00 refunded USD.")
+            ).to_be_visible()
             _settled(page)
             page.screenshot(path=str(tmp_path / "2-proposal-sent.png"), full_page=True)
 
@@ -350,13 +371,19 @@ def test_a_dispute_goes_from_both_parties_evidence_to_a_four_eyes_split(
             number.fill("1")
             number.press("Enter")
             # Reads are cached for a few seconds: the parties' answers show up on a rerun.
-            _until_shown(page, page.get_by_text("mediator proposed"),
-                         lambda: page.get_by_role("link", name="Case").click())
+            _until_shown(
+                page,
+                page.get_by_text("mediator proposed"),
+                lambda: page.get_by_role("link", name="Case").click(),
+            )
             _settled(page)
             page.get_by_role("button", name="Approve").click()
             expect(page.get_by_text("Approved: case #1 is resolved")).to_be_visible()
-            expect(page.get_by_text("Released 500.00 USD to the freelancer, refunded 300.00 "
-                                    "USD to the client.")).to_be_visible()
+            expect(
+                page.get_by_text(
+                    "Released 500.00 USD to the freelancer, refunded 300.00 USD to the client."
+                )
+            ).to_be_visible()
             _settled(page)
             page.screenshot(path=str(tmp_path / "3-split-approved.png"), full_page=True)
         except Exception:
@@ -387,20 +414,34 @@ def served_analyst_day(dashboard_store, staff, seeded, tmp_path: Path) -> Iterat
     staff("day-lead", "lead")
     seeded(8)
     planted = make_profile_verification(
-        account_id="acct-planted", profile={"email": "planted.person@example.org"},
-        payment_fingerprint="pm-planted-42")
+        account_id="acct-planted",
+        profile={"email": "planted.person@example.org"},
+        payment_fingerprint="pm-planted-42",
+    )
     twin = make_profile_verification(
-        account_id="acct-twin", profile={"email": "twin@example.net", "phone": "+15550001234"},
-        payment_fingerprint="pm-twin-9", network={"ip": "192.0.2.9", "device_id": "dev-twin"})
+        account_id="acct-twin",
+        profile={"email": "twin@example.net", "phone": "+15550001234"},
+        payment_fingerprint="pm-twin-9",
+        network={"ip": "192.0.2.9", "device_id": "dev-twin"},
+    )
     with transaction(dashboard_store.engine) as conn:
         record_accounts(conn, [planted, twin])
         for event in (planted, twin):
-            record_identifiers(conn, identifiers_of(event, PiiHasher(TEST_SECRET.encode())),
-                               seen_at=datetime.now(UTC), event_id=event.event_id)
+            record_identifiers(
+                conn,
+                identifiers_of(event, PiiHasher(TEST_SECRET.encode())),
+                seen_at=datetime.now(UTC),
+                event_id=event.event_id,
+            )
     complaint = first_case_of_kind(dashboard_store, "complaint")
     with transaction(dashboard_store.engine) as conn:
-        event_id = conn.execute(select(case_evidence.c.event_id)
-                                .where(case_evidence.c.case_id == complaint)).scalars().first()
+        event_id = (
+            conn.execute(
+                select(case_evidence.c.event_id).where(case_evidence.c.case_id == complaint)
+            )
+            .scalars()
+            .first()
+        )
     folder = tmp_path / "data" / "attachments"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"att-{event_id}.png").write_bytes(PNG_1PX)
@@ -410,7 +451,8 @@ def served_analyst_day(dashboard_store, staff, seeded, tmp_path: Path) -> Iterat
 
 PNG_1PX = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
-    "0000000d4944415478da63f8ffff3f0005fe02fea7d6a4bd0000000049454e44ae426082")
+    "0000000d4944415478da63f8ffff3f0005fe02fea7d6a4bd0000000049454e44ae426082"
+)
 
 
 def _find(page: Any, query: str) -> None:
@@ -447,7 +489,8 @@ def test_an_analysts_day_search_link_hold_attachment_and_three_cases_by_keyboard
             # Its linked accounts, grouped with their ties; hold the twin.
             page.get_by_role("tab", name="Linked accounts (1)").click()
             chooser = page.get_by_test_id("stMultiSelect").filter(
-                has=page.get_by_text("Accounts to act on", exact=True))
+                has=page.get_by_text("Accounts to act on", exact=True)
+            )
             chooser.get_by_role("combobox").click()
             page.get_by_role("option", name="acct-twin · document also on acct-twin").click()
             page.keyboard.press("Escape")
@@ -501,9 +544,12 @@ def served_all_screens(dashboard_store, staff, seeded, tmp_path: Path) -> Iterat
     staff("wide-admin", "admin")
     seeded(30)
     record = QuarantinedRecord(
-        source="upload.jsonl", line_number=7, raw='{"kind": "review", "email": "x.y@mail.com"}',
+        source="upload.jsonl",
+        line_number=7,
+        raw='{"kind": "review", "email": "x.y@mail.com"}',
         errors=[{"field": "rating", "message": "field required"}],
-        reason="rating: field required")
+        reason="rating: field required",
+    )
     with transaction(dashboard_store.engine) as conn:
         quarantine_records(conn, [record], received_at=datetime.now(UTC))
     with _streamlit(tmp_path) as url:
@@ -531,8 +577,18 @@ def test_every_screen_shows_its_table_columns_at_1280_px(
             page.goto(served_all_screens)
             _sign_in(page, "wide-admin")
             expect(page.get_by_role("heading", name="Queue", exact=True)).to_be_visible()
-            for link in ("Queue", "Case", "Awaiting my approval", "Accounts", "Quality review",
-                         "Rules", "Refused input", "Metrics", "Admin", "Webhooks"):
+            for link in (
+                "Queue",
+                "Case",
+                "Awaiting my approval",
+                "Accounts",
+                "Quality review",
+                "Rules",
+                "Refused input",
+                "Metrics",
+                "Admin",
+                "Webhooks",
+            ):
                 page.get_by_role("link", name=link, exact=True).click()
                 _settled(page)
                 if link == "Case":

@@ -48,7 +48,8 @@ def test_the_case_shows_every_rule_hit_with_its_reason(staff, seeded) -> None:
 def test_an_unknown_case_number_says_so(staff) -> None:
     app = open_page(app_as(staff("ana", "analyst")), "case", case="999")
     assert [e.value for e in app.error] == [
-        "There is no case #999. Check the number, or open one from the Queue."]
+        "There is no case #999. Check the number, or open one from the Queue."
+    ]
 
 
 def test_an_analyst_claims_and_resolves_a_case(dashboard_store, staff, seeded) -> None:
@@ -85,8 +86,9 @@ def test_a_block_by_an_analyst_only_proposes_until_a_lead_approves(
     assert (row.status, row.label, row.resolved_by) == ("resolved", "confirmed", "lee")
     assert row.resolution["proposed_by"] == "ana"
     with transaction(dashboard_store.engine) as conn:
-        status = conn.execute(select(accounts.c.status)
-                              .where(accounts.c.account_id == row.subject_id)).scalar()
+        status = conn.execute(
+            select(accounts.c.status).where(accounts.c.account_id == row.subject_id)
+        ).scalar()
     assert status == "blocked"
 
 
@@ -165,8 +167,9 @@ def _clear_payload(store, shown: str) -> dict:
     """The stored payload of the event whose (masked or clear) JSON the screen shows."""
     event_id = json.loads(shown)["event_id"]
     with transaction(store.engine) as conn:
-        return conn.execute(select(events.c.payload)
-                            .where(events.c.event_id == event_id)).scalar_one()
+        return conn.execute(
+            select(events.c.payload).where(events.c.event_id == event_id)
+        ).scalar_one()
 
 
 def test_a_dispute_split_names_both_amounts_and_needs_approval(dashboard_store, staff) -> None:
@@ -185,8 +188,9 @@ def test_a_dispute_split_names_both_amounts_and_needs_approval(dashboard_store, 
     assert "approved by lee" in texts(app)
 
 
-def test_a_dispute_shows_its_contract_money_timeline_and_attachments(dashboard_store,
-                                                                       staff) -> None:
+def test_a_dispute_shows_its_contract_money_timeline_and_attachments(
+    dashboard_store, staff
+) -> None:
     case_id = open_dispute(dashboard_store, stage="mediation")
     app = open_page(app_as(staff("ana", "analyst")), "case", case=str(case_id))
     shown = texts(app)
@@ -195,8 +199,7 @@ def test_a_dispute_shows_its_contract_money_timeline_and_attachments(dashboard_s
     assert "delivery.pdf" in shown and "https://files.example.com/att/delivery.pdf" in shown
 
 
-def test_the_mediator_proposes_a_split_the_parties_answer_as_events(dashboard_store,
-                                                                     staff) -> None:
+def test_the_mediator_proposes_a_split_the_parties_answer_as_events(dashboard_store, staff) -> None:
     case_id = open_dispute(dashboard_store, stage="mediation")
     app = _claimed(open_page(app_as(staff("mia", "lead")), "case", case=str(case_id)))
     app.number_input(key="mediation-release").set_value(600.0).run()
@@ -269,8 +272,11 @@ def test_a_lead_opens_an_attachment_inline_and_the_opening_is_audited(
     seeded(12)
     case_id = first_case_of_kind(dashboard_store, "complaint")
     with transaction(dashboard_store.engine) as conn:
-        event_id = conn.execute(select(case_evidence.c.event_id)
-                                .where(case_evidence.c.case_id == case_id)).scalars().first()
+        event_id = (
+            conn.execute(select(case_evidence.c.event_id).where(case_evidence.c.case_id == case_id))
+            .scalars()
+            .first()
+        )
     folder = tmp_path / "data" / "attachments"
     folder.mkdir(parents=True)
     (folder / f"att-{event_id}.png").write_bytes(_PNG)
@@ -282,15 +288,19 @@ def test_a_lead_opens_an_attachment_inline_and_the_opening_is_audited(
     assert "· opened (recorded in the audit log)" in texts(app)
     assert app.get("image")
     with transaction(dashboard_store.engine) as conn:
-        opened = conn.execute(select(audit_log.c.actor).where(
-            audit_log.c.action == "attachment_opened")).scalars().all()
+        opened = (
+            conn.execute(select(audit_log.c.actor).where(audit_log.c.action == "attachment_opened"))
+            .scalars()
+            .all()
+        )
     assert opened == ["lee"]
 
 
 # A 1x1 transparent PNG.
 _PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
-    "0000000d4944415478da63f8ffff3f0005fe02fea7d6a4bd0000000049454e44ae426082")
+    "0000000d4944415478da63f8ffff3f0005fe02fea7d6a4bd0000000049454e44ae426082"
+)
 
 
 def test_the_case_names_its_linked_accounts_with_their_ties(dashboard_store, staff, seeded) -> None:
@@ -308,8 +318,12 @@ def test_the_case_names_its_linked_accounts_with_their_ties(dashboard_store, sta
     with transaction(dashboard_store.engine) as conn:
         for account in (subject, "acct-other"):
             event = make_profile_verification(account_id=account)
-            record_identifiers(conn, identifiers_of(event, hasher), seen_at=datetime.now(UTC),
-                               event_id=event.event_id)
+            record_identifiers(
+                conn,
+                identifiers_of(event, hasher),
+                seen_at=datetime.now(UTC),
+                event_id=event.event_id,
+            )
     app = open_page(app_as(staff("ana", "analyst")), "case", case="1")
     assert "Linked: device, payment method, document" in texts(app)
     assert "also on acct\\-other" in texts(app)

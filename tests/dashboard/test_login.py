@@ -23,8 +23,10 @@ def test_nobody_signed_in_sees_only_the_sign_in_form(dashboard_store) -> None:
     app = app_as(None)
     assert not app.exception
     assert [t.value for t in app.title] == ["Trust review queue"]
-    assert app.text_input(key="login-password").proto.type == app.text_input(
-        key="login-password").proto.PASSWORD
+    assert (
+        app.text_input(key="login-password").proto.type
+        == app.text_input(key="login-password").proto.PASSWORD
+    )
 
 
 def test_the_right_password_opens_the_queue(staff) -> None:

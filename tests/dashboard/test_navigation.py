@@ -8,9 +8,18 @@ from dashboard.navigation import allowed_specs
 from tests.dashboard.conftest import app_as, open_page
 from trust.staff import Role, StaffMember
 
-TITLES = {"queue": "Queue", "case": "Case #1: ", "accounts": "Accounts", "rules": "Rules",
-          "quarantine": "Refused input", "metrics": "Metrics", "admin": "Admin",
-          "qa": "Quality review", "webhooks": "Webhooks", "approvals": "Awaiting my approval"}
+TITLES = {
+    "queue": "Queue",
+    "case": "Case #1: ",
+    "accounts": "Accounts",
+    "rules": "Rules",
+    "quarantine": "Refused input",
+    "metrics": "Metrics",
+    "admin": "Admin",
+    "qa": "Quality review",
+    "webhooks": "Webhooks",
+    "approvals": "Awaiting my approval",
+}
 
 
 ALLOWED = [

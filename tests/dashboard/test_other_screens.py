@@ -51,12 +51,17 @@ def test_an_account_is_found_by_a_planted_email_and_the_search_audited(
     from trust.store.accounts import record_accounts, record_identifiers
     from trust.store.tables import audit_log
 
-    planted = make_profile_verification(account_id="acct-planted",
-                                        profile={"email": "planted.one@example.org"})
+    planted = make_profile_verification(
+        account_id="acct-planted", profile={"email": "planted.one@example.org"}
+    )
     with transaction(dashboard_store.engine) as conn:
         record_accounts(conn, [planted])
-        record_identifiers(conn, identifiers_of(planted, PiiHasher(TEST_SECRET.encode())),
-                           seen_at=datetime.now(UTC), event_id=planted.event_id)
+        record_identifiers(
+            conn,
+            identifiers_of(planted, PiiHasher(TEST_SECRET.encode())),
+            seen_at=datetime.now(UTC),
+            event_id=planted.event_id,
+        )
     app = open_page(app_as(staff("ana", "analyst")), "accounts")
     app = _search(app, "Planted.One@example.org")
     assert app.selectbox(key="account-pick").value == "acct-planted"
@@ -64,10 +69,15 @@ def test_an_account_is_found_by_a_planted_email_and_the_search_audited(
     app = _search(app, "pm-alice-1", "payment")
     assert list(app.dataframe[0].value["Matched by"]) == ["payment"]
     with transaction(dashboard_store.engine) as conn:
-        audits = conn.execute(select(audit_log.c.actor, audit_log.c.after)
-                              .where(audit_log.c.action == "account_search")).all()
-    assert [(a.actor, a.after["kinds"]) for a in audits] == [("ana", ["email"]),
-                                                            ("ana", ["payment"])]
+        audits = conn.execute(
+            select(audit_log.c.actor, audit_log.c.after).where(
+                audit_log.c.action == "account_search"
+            )
+        ).all()
+    assert [(a.actor, a.after["kinds"]) for a in audits] == [
+        ("ana", ["email"]),
+        ("ana", ["payment"]),
+    ]
     assert "planted" not in str([a.after for a in audits])
 
 
@@ -80,9 +90,12 @@ def test_the_rules_screen_shows_the_pack_version_and_live_rules(staff) -> None:
 
 def test_the_refused_input_screen_shows_why_a_record_was_refused(dashboard_store, staff) -> None:
     record = QuarantinedRecord(
-        source="upload.jsonl", line_number=7, raw='{"kind": "review", "email": "x.y@mail.com"}',
+        source="upload.jsonl",
+        line_number=7,
+        raw='{"kind": "review", "email": "x.y@mail.com"}',
         errors=[{"field": "rating", "message": "field required"}],
-        reason="rating: field required")
+        reason="rating: field required",
+    )
     with transaction(dashboard_store.engine) as conn:
         quarantine_records(conn, [record], received_at=datetime.now(UTC))
     app = open_page(app_as(staff("ana", "analyst")), "quarantine")
@@ -103,8 +116,9 @@ def test_a_huge_refused_record_shows_its_masked_head_and_offers_the_rest_as_a_do
 ) -> None:
     # `trust decide` keeps the whole input: the screen must not mask or render megabytes.
     raw = json.dumps({"profile": {"email": "x.y@mail.com"}, "pad": "word " * 400_000})
-    record = QuarantinedRecord(source="decide", line_number=1, raw=raw, errors=[],
-                               reason="(record): record is too large")
+    record = QuarantinedRecord(
+        source="decide", line_number=1, raw=raw, errors=[], reason="(record): record is too large"
+    )
     with transaction(dashboard_store.engine) as conn:
         quarantine_records(conn, [record], received_at=datetime.now(UTC))
     app = open_page(app_as(staff("ana", "analyst")), "quarantine")
@@ -123,8 +137,14 @@ def test_the_refused_input_screen_lists_dead_letters_from_the_queue(
     from trust.dead_letters import bodies_key, index_key
 
     client = redis.Redis.from_url(redis_url)
-    body = {"actor_name": "decide_batch", "queue_name": "trust-events", "error": "boom",
-            "records": [{"event_id": "rv-1"}], "failed_at": 1_700_000_000.0, "retries": 8}
+    body = {
+        "actor_name": "decide_batch",
+        "queue_name": "trust-events",
+        "error": "boom",
+        "records": [{"event_id": "rv-1"}],
+        "failed_at": 1_700_000_000.0,
+        "retries": 8,
+    }
     client.hset(bodies_key("trust"), "m-1", json.dumps(body))
     client.zadd(index_key("trust"), {"m-1": body["failed_at"]})
     monkeypatch.setenv("TRUST_REDIS_URL", redis_url)
@@ -145,9 +165,16 @@ def test_the_metrics_screen_charts_what_there_is_and_says_what_is_missing(
     assert "No case was resolved in this period." in texts(app)
 
     with transaction(dashboard_store.engine) as conn:
-        conn.execute(update(cases).where(cases.c.id.in_(ids[:4])).values(
-            status="resolved", label="confirmed", resolved_by="ana",
-            resolved_at=datetime.now(UTC)))
+        conn.execute(
+            update(cases)
+            .where(cases.c.id.in_(ids[:4]))
+            .values(
+                status="resolved",
+                label="confirmed",
+                resolved_by="ana",
+                resolved_at=datetime.now(UTC),
+            )
+        )
     st.cache_data.clear()  # as if the figures' time-to-live had run out
     app = open_page(app_as(staff("bo", "analyst")), "metrics")
     assert len(app.get("vega_lite_chart")) == 6
@@ -172,8 +199,9 @@ def test_an_admin_changes_a_role_and_the_change_is_audited(dashboard_store, staf
     app.selectbox(key="change-role").set_value("lead").run()
     app = app.button(key="change-apply").click().run()
     with transaction(dashboard_store.engine) as conn:
-        role = conn.execute(select(staff_users.c.role)
-                            .where(staff_users.c.username == "ana")).scalar_one()
+        role = conn.execute(
+            select(staff_users.c.role).where(staff_users.c.username == "ana")
+        ).scalar_one()
     assert role == "lead"
     app.text_input(key="audit-action").input("staff_role_changed").run()
     assert list(app.table[-1].value["Who"]) == ["root"]
@@ -196,5 +224,9 @@ def test_the_staff_table_says_who_may_reveal_and_why(staff) -> None:
     staff("lee", "lead")
     app = open_page(app_as(staff("root", "admin")), "admin")
     table = app.dataframe[0].value.set_index("Username")["May reveal personal data"]
-    assert table.to_dict() == {"ana": "no", "gia": "yes (granted)", "lee": "yes (lead role)",
-                               "root": "yes (admin role)"}
+    assert table.to_dict() == {
+        "ana": "no",
+        "gia": "yes (granted)",
+        "lee": "yes (lead role)",
+        "root": "yes (admin role)",
+    }

@@ -80,8 +80,14 @@ def test_a_blind_re_review_hides_the_first_decision_and_a_lead_rules(
     now = datetime.now(UTC)
     with transaction(dashboard_store.engine) as conn:
         claim(conn, case_id, ana, now)
-        resolve(conn, case_id, ana, Resolution(Action.DISMISS, "false_positive"), now,
-                QaSettings(sample_rate=1.0))
+        resolve(
+            conn,
+            case_id,
+            ana,
+            Resolution(Action.DISMISS, "false_positive"),
+            now,
+            QaSettings(sample_rate=1.0),
+        )
     mine = texts(open_page(app_as(ana), "qa"))
     assert "No resolved case is waiting for your blind re-review." in mine
     app = open_page(app_as(staff("bea", "analyst")), "qa")

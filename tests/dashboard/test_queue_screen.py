@@ -82,8 +82,11 @@ def test_a_lead_resolves_several_cases_with_one_reason(dashboard_store, staff, s
     assert not app.exception
     assert "Resolved 3 cases." in texts(app)
     with transaction(dashboard_store.engine) as conn:
-        rows = conn.execute(select(cases.c.id, cases.c.status, cases.c.label, cases.c.resolved_by)
-                            .where(cases.c.id.in_(ids[:3]))).all()
+        rows = conn.execute(
+            select(cases.c.id, cases.c.status, cases.c.label, cases.c.resolved_by).where(
+                cases.c.id.in_(ids[:3])
+            )
+        ).all()
     assert {(r.status, r.label, r.resolved_by) for r in rows} == {("resolved", "dismissed", "lee")}
     assert "3 cases match" in texts(app)
 

@@ -19,8 +19,14 @@ def test_an_admin_sees_the_log_and_replays_a_failed_delivery(dashboard_store, st
         sub = outbox.add_subscription(conn, "https://shop.example/hooks", [CASE_RESOLVED])
         outbox.enqueue(conn, [outbox.Message("msg_1", CASE_RESOLVED, {"data": {}})], now)
         [delivery] = outbox.deliveries(conn)
-        outbox.record_failure(conn, delivery.id, status_code=500, error="receiver answered 500",
-                              retry_at=None, disable_after=20)
+        outbox.record_failure(
+            conn,
+            delivery.id,
+            status_code=500,
+            error="receiver answered 500",
+            retry_at=None,
+            disable_after=20,
+        )
 
     app = open_page(app_as(staff("ada", "admin")), "webhooks")
     assert not app.exception, app.exception
@@ -35,8 +41,11 @@ def test_an_admin_sees_the_log_and_replays_a_failed_delivery(dashboard_store, st
     assert "1 deliveries queued again" in texts(app)
     with dashboard_store.engine.connect() as conn:
         assert outbox.delivery(conn, delivery.id).status == outbox.PENDING  # type: ignore[union-attr]
-        actors = conn.execute(select(audit_log.c.actor).where(
-            audit_log.c.action == "webhook_replayed")).scalars().all()
+        actors = (
+            conn.execute(select(audit_log.c.actor).where(audit_log.c.action == "webhook_replayed"))
+            .scalars()
+            .all()
+        )
     assert actors == ["ada"]
 
 

@@ -41,8 +41,14 @@ class Marketplace:
                 label = "confirmed" if truth.loc[event_id, "is_fraud"] else "dismissed"
                 case_id = conn.execute(
                     insert(cases).values(
-                        subject_id=subject, kind="review", status="resolved", reason_codes=[],
-                        opened_at=now, updated_at=now, resolved_at=now, label=label,
+                        subject_id=subject,
+                        kind="review",
+                        status="resolved",
+                        reason_codes=[],
+                        opened_at=now,
+                        updated_at=now,
+                        resolved_at=now,
+                        label=label,
                     )
                 ).inserted_primary_key[0]
                 conn.execute(
@@ -65,8 +71,9 @@ def marketplace(tmp_path_factory: pytest.TempPathFactory) -> Marketplace:
     folder = tmp_path_factory.mktemp("marketplace")
     summary = simulate(300, 30, 5, folder)
     url = f"sqlite:///{folder / 'trust.db'}"
-    settings = Settings(environment="test", data_dir=folder, database_url=url,
-                        secret_key=TEST_SECRET)
+    settings = Settings(
+        environment="test", data_dir=folder, database_url=url, secret_key=TEST_SECRET
+    )
     store = Store.open(url, keyring=TEST_KEYRING)
     ingest_file(store, summary.events_path, settings)
     store.close()

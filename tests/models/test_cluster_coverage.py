@@ -20,14 +20,17 @@ def ringed_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, Path]
     summary = simulate(2500, 30, 913, folder)
     url = f"sqlite:///{folder / 'trust.db'}"
     store = Store.open(url)
-    ingest_file(store, summary.events_path, Settings(
-        environment="test", data_dir=folder, database_url=url, secret_key=TEST_SECRET))
+    ingest_file(
+        store,
+        summary.events_path,
+        Settings(environment="test", data_dir=folder, database_url=url, secret_key=TEST_SECRET),
+    )
     yield store, summary.truth_path
     store.close()
 
 
 def test_every_planted_ring_and_burst_is_held_by_one_cluster(
-    ringed_world: tuple[Store, Path]
+    ringed_world: tuple[Store, Path],
 ) -> None:
     store, truth = ringed_world
     coverage = cluster_coverage(store, truth)
@@ -37,9 +40,7 @@ def test_every_planted_ring_and_burst_is_held_by_one_cluster(
     assert coverage.fraud_share >= 0.8
 
 
-def test_before_the_rings_traded_there_is_nothing_to_hold(
-    ringed_world: tuple[Store, Path]
-) -> None:
+def test_before_the_rings_traded_there_is_nothing_to_hold(ringed_world: tuple[Store, Path]) -> None:
     from datetime import datetime
 
     store, truth = ringed_world
@@ -49,7 +50,7 @@ def test_before_the_rings_traded_there_is_nothing_to_hold(
 
 
 def test_recall_per_pattern_counts_cluster_members_then_and_by_the_end(
-    ringed_world: tuple[Store, Path]
+    ringed_world: tuple[Store, Path],
 ) -> None:
     store, truth = ringed_world
     report = pattern_recall(store, truth)

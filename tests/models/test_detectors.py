@@ -107,10 +107,13 @@ def test_the_ensemble_is_the_mean_of_its_members_training_ranks():
     ensemble = RankEnsembleOutlierDetector().fit(data)
     forest, ecod = ensemble.estimators_
     rows = data[:5]
-    expected = np.mean([
-        np.searchsorted(ref, member.score_samples(rows), side="right") / len(ref)
-        for member, ref in zip((forest, ecod), ensemble.references_, strict=True)
-    ], axis=0)
+    expected = np.mean(
+        [
+            np.searchsorted(ref, member.score_samples(rows), side="right") / len(ref)
+            for member, ref in zip((forest, ecod), ensemble.references_, strict=True)
+        ],
+        axis=0,
+    )
     np.testing.assert_allclose(ensemble.score_samples(rows), expected)
     assert ((expected >= 0) & (expected <= 1)).all()
 

@@ -11,8 +11,9 @@ from models.graph_features import adjacency, neighbour_mean, structure_features
 from trust.errors import ModelError
 
 
-def ringed_table(rows: int = 2000, rings: int = 20, seed: int = 3
-                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def ringed_table(
+    rows: int = 2000, rings: int = 20, seed: int = 3
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fraud rows differ little on their own but sit in rings of five that trade together."""
     rng = np.random.default_rng(seed)
     label = np.zeros(rows, dtype=int)
@@ -20,27 +21,40 @@ def ringed_table(rows: int = 2000, rings: int = 20, seed: int = 3
     x = rng.normal(size=(rows, 3))
     x[label == 1] += 0.6
     frame = pd.DataFrame(x, columns=["a", "b", "c"]).assign(
-        user=[f"u{i}" for i in range(rows)], label=label)
-    edges = [(f"u{i}", f"u{j}") for r in range(rings) for i in range(r * 5, r * 5 + 5)
-             for j in range(i + 1, r * 5 + 5) if rng.random() < 0.8]
+        user=[f"u{i}" for i in range(rows)], label=label
+    )
+    edges = [
+        (f"u{i}", f"u{j}")
+        for r in range(rings)
+        for i in range(r * 5, r * 5 + 5)
+        for j in range(i + 1, r * 5 + 5)
+        if rng.random() < 0.8
+    ]
     honest = np.arange(rings * 5, rows)
-    edges += [(f"u{i}", f"u{j}") for i, j in (rng.choice(honest, 2, replace=False)
-                                              for _ in range(rows))]
+    edges += [
+        (f"u{i}", f"u{j}") for i, j in (rng.choice(honest, 2, replace=False) for _ in range(rows))
+    ]
     return frame.sample(frac=1, random_state=1), pd.DataFrame(edges, columns=["src", "dst"])
 
 
 def test_structure_counts_degree_component_and_triangles() -> None:
     notices: list[str] = []
     ids = pd.Series(["a", "b", "c", "d", "e"])
-    edges = pd.DataFrame({"src": ["a", "b", "c", "a", "d", "zz"],
-                          "dst": ["b", "c", "a", "b", "zz", "e"]})
+    edges = pd.DataFrame(
+        {"src": ["a", "b", "c", "a", "d", "zz"], "dst": ["b", "c", "a", "b", "zz", "e"]}
+    )
     graph = adjacency(ids, edges, notices)
     features = structure_features(graph)
     assert features["graph_degree"].tolist() == [2, 2, 2, 0, 0]
     assert features["graph_component_size"].tolist() == [3, 3, 3, 1, 1]
     assert features["graph_triangles"].tolist() == [1, 1, 1, 0, 0]
     assert neighbour_mean(graph, np.array([1.0, 0.0, 0.5, 9.0, 9.0])).tolist() == [
-        0.25, 0.75, 0.5, 0.0, 0.0]
+        0.25,
+        0.75,
+        0.5,
+        0.0,
+        0.0,
+    ]
     assert "2 edges name ids not in the table and were ignored" in notices
 
 

@@ -113,8 +113,9 @@ def test_the_default_and_per_feature_detectors_survive_the_registry_round_trip(t
     registry = ModelRegistry(tmp_path / "models")
     model = trained_review_model(detector)
     registry.activate(registry.register("review", "anomaly", model.to_artefact(), {})["version"])
-    events = [make_review(amount_paid={"amount": f"{40 + i}.00", "currency": "USD"})
-              for i in range(3)]
+    events = [
+        make_review(amount_paid={"amount": f"{40 + i}.00", "currency": "USD"}) for i in range(3)
+    ]
     loaded = RegistryScorer(registry).assess("review", events, [{}, {}, {}])
     direct = model.score_frame(
         feature_frame("review", [e.model_dump(mode="json") for e in events], [{}, {}, {}])

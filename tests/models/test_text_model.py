@@ -42,15 +42,17 @@ def test_one_kind_of_label_is_not_enough() -> None:
         TextModel.fit(DISMISSED, np.zeros(len(DISMISSED), dtype=np.int64))
 
 
-def test_staff_labels_come_from_resolved_cases(marketplace: Marketplace,
-                                               market_store: Store) -> None:
+def test_staff_labels_come_from_resolved_cases(
+    marketplace: Marketplace, market_store: Store
+) -> None:
     marketplace.label_reviews(market_store)
     with market_store.engine.connect() as conn:
         texts, labels = texts_with_staff_labels(conn, "review")
         with pytest.raises(ModelError, match="kind must be one of"):
             texts_with_staff_labels(conn, "payout")
-        reviews = [e for (e,) in conn.execute(select(events.c.event_id).where(
-            events.c.kind == "review"))]
+        reviews = [
+            e for (e,) in conn.execute(select(events.c.event_id).where(events.c.kind == "review"))
+        ]
     fraud = marketplace.truth().loc[reviews, "is_fraud"].astype(int)
     assert len(texts) == len(labels) == len(reviews)
     assert int(labels.sum()) == int(fraud.sum()) > 0

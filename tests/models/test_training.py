@@ -42,9 +42,13 @@ def test_the_scorer_assesses_stored_events_with_the_trained_model(
     settings = marketplace.settings(tmp_path)
     manifest = train_anomaly_model(market_store, settings, "reference_check")
     with market_store.engine.connect() as conn:
-        payloads = conn.execute(
-            select(events.c.payload).where(events.c.kind == "reference_check").limit(20)
-        ).scalars().all()
+        payloads = (
+            conn.execute(
+                select(events.c.payload).where(events.c.kind == "reference_check").limit(20)
+            )
+            .scalars()
+            .all()
+        )
     stored = [event_adapter.validate_python(p) for p in payloads]
     found = RegistryScorer.from_settings(settings, preload=True).assess(
         "reference_check", stored, [{}] * len(stored)
@@ -130,11 +134,21 @@ def test_cases_get_the_highest_confirm_probability_of_their_evidence(
     train_learned_model(market_store, settings, "review")
     scorer = ConfirmScorer(ModelRegistry.from_settings(settings))
     with market_store.engine.connect() as conn:
-        review_cases = conn.execute(
-            select(cases.c.id).where(cases.c.kind == "review").limit(5)).scalars().all()
-        other = conn.execute(select(cases.c.id).where(cases.c.kind != "review")
-                             .where(cases.c.id.in_(select(case_evidence.c.case_id)))
-                             .limit(1)).scalars().all()
+        review_cases = (
+            conn.execute(select(cases.c.id).where(cases.c.kind == "review").limit(5))
+            .scalars()
+            .all()
+        )
+        other = (
+            conn.execute(
+                select(cases.c.id)
+                .where(cases.c.kind != "review")
+                .where(cases.c.id.in_(select(case_evidence.c.case_id)))
+                .limit(1)
+            )
+            .scalars()
+            .all()
+        )
         found = case_confirm_probabilities(conn, scorer, [*review_cases, *other])
     assert set(found) == set(review_cases)
     assert all(0.0 <= p <= 1.0 for p in found.values())

@@ -24,27 +24,33 @@ HASHER = PiiHasher(TEST_SECRET.encode())
 def planted(store):
     alice = make_profile_verification()
     other = make_profile_verification(
-        account_id="acct-zed", profile={"display_name": "Zed Q.", "email": "zed@example.org",
-                                        "phone": "+15550001111"},
-        document={"number": "ZX9988776"}, payment_fingerprint="pm-zed-7",
-        network={"ip": "198.51.100.99", "device_id": "dev-zed"})
+        account_id="acct-zed",
+        profile={"display_name": "Zed Q.", "email": "zed@example.org", "phone": "+15550001111"},
+        document={"number": "ZX9988776"},
+        payment_fingerprint="pm-zed-7",
+        network={"ip": "198.51.100.99", "device_id": "dev-zed"},
+    )
     with transaction(store.engine) as conn:
         record_accounts(conn, [alice, other])
         for event in (alice, other):
-            record_identifiers(conn, identifiers_of(event, HASHER), seen_at=NOW,
-                               event_id=event.event_id)
+            record_identifiers(
+                conn, identifiers_of(event, HASHER), seen_at=NOW, event_id=event.event_id
+            )
     return store
 
 
-@pytest.mark.parametrize(("query", "kind", "expected", "how"), [
-    ("Alice.Walker@example.co.uk", None, ["acct-alice"], "email"),
-    ("+44 7700 900123", None, ["acct-alice"], "phone"),
-    ("GB1234567", None, ["acct-alice"], "document"),
-    ("198.51.100.99", None, ["acct-zed"], "ip"),
-    ("pm-zed-7", "payment", ["acct-zed"], "payment"),
-    ("Alcie W", None, ["acct-alice"], "name"),
-    ("acct-ze", None, ["acct-zed"], "id"),
-])
+@pytest.mark.parametrize(
+    ("query", "kind", "expected", "how"),
+    [
+        ("Alice.Walker@example.co.uk", None, ["acct-alice"], "email"),
+        ("+44 7700 900123", None, ["acct-alice"], "phone"),
+        ("GB1234567", None, ["acct-alice"], "document"),
+        ("198.51.100.99", None, ["acct-zed"], "ip"),
+        ("pm-zed-7", "payment", ["acct-zed"], "payment"),
+        ("Alcie W", None, ["acct-alice"], "name"),
+        ("acct-ze", None, ["acct-zed"], "id"),
+    ],
+)
 def test_an_account_is_found_by_any_identifier_a_ticket_holds(
     planted, query, kind, expected, how
 ) -> None:
@@ -64,8 +70,7 @@ def test_a_wrong_kind_finds_nothing(planted) -> None:
 def test_every_search_is_audited_without_the_identifier(planted) -> None:
     with transaction(planted.engine) as conn:
         find_accounts(conn, "zed@example.org", HASHER, actor="ana", at=NOW)
-        row = conn.execute(select(audit_log).where(
-            audit_log.c.action == "account_search")).one()
+        row = conn.execute(select(audit_log).where(audit_log.c.action == "account_search")).one()
     assert row.actor == "ana"
     assert row.after == {"kinds": ["email"], "results": 1, "matched_by": ["email"]}
     assert "zed" not in str(row.after) + str(row.before) + row.target_id

@@ -38,15 +38,19 @@ def blocked_by_case(pipeline: Pipeline, account_id: str) -> tuple[str, int]:
     case_id = result.case_ids[decision.event_id]
     with transaction(pipeline.store.engine) as conn:
         claim(conn, case_id, ANALYST, NOW, LEASE)
-        resolve(conn, case_id, ANALYST, Resolution(Action.REJECT_VERIFICATION,
-                                                   "document_tampered"), NOW)
+        resolve(
+            conn, case_id, ANALYST, Resolution(Action.REJECT_VERIFICATION, "document_tampered"), NOW
+        )
     return decision.event_id, case_id
 
 
 def refusal(store: Store, event_id: str) -> str:
     with store.engine.connect() as conn:
-        return str(conn.execute(select(quarantine.c.reason)
-                                .where(quarantine.c.event_id == event_id)).scalar_one())
+        return str(
+            conn.execute(
+                select(quarantine.c.reason).where(quarantine.c.event_id == event_id)
+            ).scalar_one()
+        )
 
 
 def test_an_appeal_opens_a_case_in_its_own_queue_due_in_two_business_days(
@@ -75,8 +79,9 @@ def test_an_appeal_with_nothing_to_appeal_or_too_late_is_quarantined_with_the_fi
 ) -> None:
     decision_id, _ = blocked_by_case(pipeline, "acct-late")
     nothing = appeal_payload(account_id="acct-clean")
-    late = appeal_payload(account_id="acct-late", decision_event_id=decision_id,
-                          occurred_at="2026-09-21T12:00:00Z")
+    late = appeal_payload(
+        account_id="acct-late", decision_event_id=decision_id, occurred_at="2026-09-21T12:00:00Z"
+    )
     stranger = appeal_payload(account_id="acct-clean", decision_event_id=decision_id)
 
     result = pipeline.process([nothing, late, stranger], NOW)
@@ -85,7 +90,8 @@ def test_an_appeal_with_nothing_to_appeal_or_too_late_is_quarantined_with_the_fi
     assert refusal(store, nothing["event_id"]).startswith("decision_event_id: required")
     assert refusal(store, late["event_id"]) == (
         "occurred_at: the 6-month appeal window for the restriction of 2026-03-20 ended on "
-        "2026-09-20")
+        "2026-09-20"
+    )
     assert "about another account" in refusal(store, stranger["event_id"])
 
 
@@ -118,28 +124,37 @@ def test_whoever_decided_the_original_cannot_review_the_appeal(
     with transaction(store.engine) as conn:
         claim(conn, appeal_case, ANALYST, NOW, LEASE)
     with transaction(store.engine) as conn, pytest.raises(FourEyesError):
-        decide_appeal(conn, appeal_case, ANALYST, AppealOutcome.OVERTURNED, "proven_error",
-                      now=NOW)
+        decide_appeal(conn, appeal_case, ANALYST, AppealOutcome.OVERTURNED, "proven_error", now=NOW)
 
 
 def test_an_overturned_appeal_lifts_the_block_marks_the_decision_and_says_so(
     pipeline: Pipeline, store: Store
 ) -> None:
     decision_id, _ = blocked_by_case(pipeline, "acct-innocent")
-    [appeal_case] = pipeline.process([appeal_payload(account_id="acct-innocent")],
-                                     NOW).appeal_cases.values()
+    [appeal_case] = pipeline.process(
+        [appeal_payload(account_id="acct-innocent")], NOW
+    ).appeal_cases.values()
     later = NOW + timedelta(hours=3)
     with transaction(store.engine) as conn:
         claim(conn, appeal_case, ANALYST_2, later, LEASE)
-        done = decide_appeal(conn, appeal_case, ANALYST_2, AppealOutcome.OVERTURNED,
-                             "new_information", "The renewed passport checks out.", later)
+        done = decide_appeal(
+            conn,
+            appeal_case,
+            ANALYST_2,
+            AppealOutcome.OVERTURNED,
+            "new_information",
+            "The renewed passport checks out.",
+            later,
+        )
         enforcement = current_enforcement(conn, "acct-innocent")
         [record] = appeals_of_case(conn, appeal_case)
         assert decision_id in overturned_decision_ids(conn)
     assert done.case.label == "overturned" and done.enforcement_after is EnforcementState.NONE
     assert enforcement is not None and enforcement.state is EnforcementState.NONE
-    assert (enforcement.source, enforcement.source_id) == (EnforcementSource.APPEAL,
-                                                           str(appeal_case))
+    assert (enforcement.source, enforcement.source_id) == (
+        EnforcementSource.APPEAL,
+        str(appeal_case),
+    )
     assert record.outcome == "overturned" and record.decided_by == "andy"
     assert record.statement_of_reasons == done.statement_of_reasons
     assert "overturned" in done.statement_of_reasons
@@ -150,16 +165,17 @@ def test_without_new_information_an_appeal_is_overturned_only_for_policy_or_erro
     pipeline: Pipeline, store: Store
 ) -> None:
     blocked_by_case(pipeline, "acct-bare")
-    [appeal_case] = pipeline.process([appeal_payload(
-        account_id="acct-bare", new_information="", evidence_refs=[])], NOW).appeal_cases.values()
+    [appeal_case] = pipeline.process(
+        [appeal_payload(account_id="acct-bare", new_information="", evidence_refs=[])], NOW
+    ).appeal_cases.values()
     with transaction(store.engine) as conn:
         claim(conn, appeal_case, LEAD, NOW, LEASE)
     with transaction(store.engine) as conn, pytest.raises(CaseError, match="no new information"):
-        decide_appeal(conn, appeal_case, LEAD, AppealOutcome.OVERTURNED, "new_information",
-                      now=NOW)
+        decide_appeal(conn, appeal_case, LEAD, AppealOutcome.OVERTURNED, "new_information", now=NOW)
     with transaction(store.engine) as conn:
-        done = decide_appeal(conn, appeal_case, LEAD, AppealOutcome.UPHELD, "no_new_information",
-                             now=NOW)
+        done = decide_appeal(
+            conn, appeal_case, LEAD, AppealOutcome.UPHELD, "no_new_information", now=NOW
+        )
         enforcement = current_enforcement(conn, "acct-bare")
     assert done.case.label == "upheld"
     assert "Your account remains: blocked permanently." in done.statement_of_reasons
@@ -168,7 +184,8 @@ def test_without_new_information_an_appeal_is_overturned_only_for_policy_or_erro
 
 def test_the_appeal_window_is_six_calendar_months() -> None:
     assert appeal_deadline(datetime(2026, 8, 31, 9, 0, tzinfo=UTC)) == datetime(
-        2027, 2, 28, 9, 0, tzinfo=UTC)
+        2027, 2, 28, 9, 0, tzinfo=UTC
+    )
 
 
 def test_overturn_rates_per_rule_and_per_original_reviewer(
@@ -176,22 +193,27 @@ def test_overturn_rates_per_rule_and_per_original_reviewer(
 ) -> None:
     from trust.appeal_reports import overturn_rate_per_reviewer, overturn_rate_per_rule
 
-    for account, outcome, ground in (("acct-r1", AppealOutcome.OVERTURNED, "proven_error"),
-                                     ("acct-r2", AppealOutcome.UPHELD, "decision_stands")):
+    for account, outcome, ground in (
+        ("acct-r1", AppealOutcome.OVERTURNED, "proven_error"),
+        ("acct-r2", AppealOutcome.UPHELD, "decision_stands"),
+    ):
         blocked_by_case(pipeline, account)
-        [case_id] = pipeline.process([appeal_payload(account_id=account)],
-                                     NOW).appeal_cases.values()
+        [case_id] = pipeline.process(
+            [appeal_payload(account_id=account)], NOW
+        ).appeal_cases.values()
         with transaction(store.engine) as conn:
             claim(conn, case_id, LEAD, NOW, LEASE)
             decide_appeal(conn, case_id, LEAD, outcome, ground, now=NOW)
     with store.engine.connect() as conn:
         rules = {r["rule_id"]: r for r in overturn_rate_per_rule(conn)}
         reviewers = overturn_rate_per_reviewer(conn)
-    assert reviewers == [{"reviewer": "ana", "appeals": 2, "overturned": 1,
-                          "overturn_rate": 0.5}]
+    assert reviewers == [{"reviewer": "ana", "appeals": 2, "overturned": 1, "overturn_rate": 0.5}]
     assert rules["pv_document_tampered_v1"] == {
-        "rule_id": "pv_document_tampered_v1", "appeals": 2, "overturned": 1,
-        "overturn_rate": 0.5}
+        "rule_id": "pv_document_tampered_v1",
+        "appeals": 2,
+        "overturned": 1,
+        "overturn_rate": 0.5,
+    }
 
 
 def test_an_appeal_in_the_same_batch_as_the_decision_it_appeals_is_accepted(
@@ -216,13 +238,15 @@ def test_an_appeal_decision_reaches_the_webhook_outbox_with_the_enforcement_afte
     with transaction(store.engine) as conn:
         outbox.add_subscription(conn, "https://shop.example/h", [APPEAL_DECIDED])
     blocked_by_case(pipeline, "acct-appealing")
-    [appeal_case] = pipeline.process([appeal_payload(account_id="acct-appealing")],
-                                     NOW).appeal_cases.values()
+    [appeal_case] = pipeline.process(
+        [appeal_payload(account_id="acct-appealing")], NOW
+    ).appeal_cases.values()
     later = NOW + timedelta(hours=3)
     with transaction(store.engine) as conn:
         claim(conn, appeal_case, ANALYST_2, later, LEASE)
-        decide_appeal(conn, appeal_case, ANALYST_2, AppealOutcome.OVERTURNED, "proven_error",
-                      "", later)
+        decide_appeal(
+            conn, appeal_case, ANALYST_2, AppealOutcome.OVERTURNED, "proven_error", "", later
+        )
         [sent] = outbox.deliveries(conn)
     assert sent.event_type == APPEAL_DECIDED
     assert sent.payload["data"]["case_id"] == appeal_case

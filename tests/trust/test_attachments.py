@@ -40,8 +40,11 @@ def test_a_reference_is_never_a_path(tmp_path: Path, ref: str) -> None:
 
 
 def test_the_url_template_names_the_marketplace_address(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, secret_key=TEST_SECRET,
-                        attachments={"url_template": "https://files.example.com/{ref}.png"})
+    settings = Settings(
+        data_dir=tmp_path,
+        secret_key=TEST_SECRET,
+        attachments={"url_template": "https://files.example.com/{ref}.png"},
+    )
     found = attachment_source(settings).fetch("att-1")
     assert (found.url, found.media_type) == ("https://files.example.com/att-1.png", "image/png")
     with pytest.raises(ValidationError, match="URL_TEMPLATE"):
@@ -53,12 +56,18 @@ def test_opening_needs_the_reveal_permission_and_is_audited(store, tmp_path: Pat
     source = FolderSource(tmp_path, 1000)
     with transaction(store.engine) as conn:
         with pytest.raises(PermissionDeniedError):
-            open_attachment(conn, source, StaffMember(1, "ana", Role.ANALYST), "att-1",
-                            event_id="ev-1", at=NOW)
-        found = open_attachment(conn, source, StaffMember(2, "lee", Role.LEAD), "att-1",
-                                event_id="ev-1", at=NOW)
-        audit = conn.execute(select(audit_log).where(
-            audit_log.c.action == "attachment_opened")).one()
+            open_attachment(
+                conn, source, StaffMember(1, "ana", Role.ANALYST), "att-1", event_id="ev-1", at=NOW
+            )
+        found = open_attachment(
+            conn, source, StaffMember(2, "lee", Role.LEAD), "att-1", event_id="ev-1", at=NOW
+        )
+        audit = conn.execute(
+            select(audit_log).where(audit_log.c.action == "attachment_opened")
+        ).one()
     assert found.data == PNG
     assert (audit.actor, audit.target_id, audit.after) == (
-        "lee", "ev-1", {"ref": "att-1", "opened": True})
+        "lee",
+        "ev-1",
+        {"ref": "att-1", "opened": True},
+    )

@@ -13,9 +13,16 @@ NOW = datetime(2026, 3, 4, 10, tzinfo=UTC)
 
 def test_records_keep_before_and_after_as_json(store: Store) -> None:
     with transaction(store.engine) as conn:
-        record_audit(conn, actor="ana", action="resolved", target_type="case", target_id=7,
-                     at=NOW, before={"status": "in_review"},
-                     after={"status": "resolved", "amount": Decimal("12.50"), "at": NOW})
+        record_audit(
+            conn,
+            actor="ana",
+            action="resolved",
+            target_type="case",
+            target_id=7,
+            at=NOW,
+            before={"status": "in_review"},
+            after={"status": "resolved", "amount": Decimal("12.50"), "at": NOW},
+        )
         page = search_audit(conn)
     row = page.rows[0]
     assert row["target_id"] == "7" and row["before"] == {"status": "in_review"}
@@ -25,8 +32,14 @@ def test_records_keep_before_and_after_as_json(store: Store) -> None:
 def test_search_filters_and_pages(store: Store) -> None:
     with transaction(store.engine) as conn:
         for i in range(30):
-            record_audit(conn, actor="ana" if i % 2 else "lee", action="claimed",
-                         target_type="case", target_id=i, at=NOW + timedelta(minutes=i))
+            record_audit(
+                conn,
+                actor="ana" if i % 2 else "lee",
+                action="claimed",
+                target_type="case",
+                target_id=i,
+                at=NOW + timedelta(minutes=i),
+            )
         first = search_audit(conn, AuditFilter(actor="ana"), page=1, page_size=10)
         second = search_audit(conn, AuditFilter(actor="ana"), page=2, page_size=10)
         window = search_audit(conn, AuditFilter(since=NOW + timedelta(minutes=25)))

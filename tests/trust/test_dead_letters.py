@@ -14,14 +14,21 @@ from trust.errors import QueueUnavailableError
 def test_dead_letters_are_listed_newest_first_with_their_error(redis_url) -> None:
     client = redis.Redis.from_url(redis_url)
     for n in range(3):
-        body = {"actor_name": "decide_batch", "records": [{"event_id": f"e-{n}"}, {"x": 1}],
-                "error": f"error {n}", "failed_at": 1000.0 + n, "retries": n}
+        body = {
+            "actor_name": "decide_batch",
+            "records": [{"event_id": f"e-{n}"}, {"x": 1}],
+            "error": f"error {n}",
+            "failed_at": 1000.0 + n,
+            "retries": n,
+        }
         client.hset(bodies_key("ns"), f"m-{n}", json.dumps(body))
         client.zadd(index_key("ns"), {f"m-{n}": 1000.0 + n})
     total, letters = list_dead_letters(redis_url, "ns", limit=2)
     assert total == 3
     assert [(d.id, d.error, d.records, d.event_ids) for d in letters] == [
-        ("m-2", "error 2", 2, ["e-2"]), ("m-1", "error 1", 2, ["e-1"])]
+        ("m-2", "error 2", 2, ["e-2"]),
+        ("m-1", "error 1", 2, ["e-1"]),
+    ]
 
 
 def test_no_dead_letters_is_an_empty_list(redis_url) -> None:

@@ -123,7 +123,6 @@ def test_the_model_adds_risk_only_from_its_top_decile_and_can_send_to_review() -
     assert "anomaly model m1" in decision.statement_of_reasons
 
 
-
 def test_the_daily_budget_cutoff_sends_the_model_s_top_share_to_review_alone() -> None:
     # 0.97 is far below the fixed 0.995 percentile: without a budget the model only adds points.
     without = _decide(assessment=ModelAssessment(score=0.97, version="m1"))
@@ -136,6 +135,7 @@ def test_the_daily_budget_cutoff_sends_the_model_s_top_share_to_review_alone() -
     # A budget looser than the fixed percentile never makes the model stricter than it was.
     loose = _decide(assessment=ModelAssessment(score=0.996, version="m1", review_cutoff=0.999))
     assert loose.outcome == "review"
+
 
 def test_the_statement_of_reasons_covers_what_facts_automation_ground_and_appeal() -> None:
     statement = _decide(hit(50, rule_id="rv_reciprocal_review_v1")).statement_of_reasons

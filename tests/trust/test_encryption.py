@@ -61,8 +61,9 @@ def test_a_value_sealed_with_a_key_no_longer_configured_names_the_setting() -> N
 def test_settings_derive_the_key_from_the_secret_key_unless_one_is_set(tmp_path) -> None:
     plain = Settings(environment="test", data_dir=tmp_path, secret_key=TEST_SECRET)
     assert plain.encryption_key_materials() == [TEST_SECRET.encode()]
-    rotated = plain.model_copy(update={"encryption": EncryptionSettings(
-        key=NEW.decode(), previous_keys=[TEST_SECRET])})
+    rotated = plain.model_copy(
+        update={"encryption": EncryptionSettings(key=NEW.decode(), previous_keys=[TEST_SECRET])}
+    )
     assert rotated.encryption_key_materials() == [NEW, TEST_SECRET.encode()]
     token = Keyring.from_settings(plain).seal(b"v", b"c")
     assert Keyring.from_settings(rotated).open(token, b"c") == b"v"

@@ -39,9 +39,15 @@ S, Src = EnforcementState, EnforcementSource
 
 def tampered(account_id: str) -> dict[str, Any]:
     """A verification the pack blocks outright (forged document, failed selfie)."""
-    return profile_verification_payload(account_id=account_id, document_check={
-        "tamper_score": 0.93, "mrz_consistent": False, "selfie_match_score": 0.1,
-        "liveness_passed": False})
+    return profile_verification_payload(
+        account_id=account_id,
+        document_check={
+            "tamper_score": 0.93,
+            "mrz_consistent": False,
+            "selfie_match_score": 0.1,
+            "liveness_passed": False,
+        },
+    )
 
 
 @pytest.fixture
@@ -51,8 +57,11 @@ def pipeline(store: Store, settings: Settings) -> Pipeline:
 
 def status_of(store: Store, account_id: str) -> str:
     with store.engine.connect() as conn:
-        return str(conn.execute(select(accounts.c.status)
-                                .where(accounts.c.account_id == account_id)).scalar_one())
+        return str(
+            conn.execute(
+                select(accounts.c.status).where(accounts.c.account_id == account_id)
+            ).scalar_one()
+        )
 
 
 def test_stronger_wins_and_only_the_origin_or_an_appeal_lifts() -> None:
@@ -65,16 +74,29 @@ def test_stronger_wins_and_only_the_origin_or_an_appeal_lifts() -> None:
     assert taken_over is not None and taken_over.previous_state is taken_over.state is S.BLOCK
     raised = imposed(hold, block)
     assert raised is not None and raised.previous_state is S.HOLD and raised.state is S.BLOCK
-    other_case = lifted(block, source=Src.CASE, source_id="9", reason="r", actor="ana", at=NOW,
-                        origins=[(Src.CASE, "9"), (Src.DECISION, "ev-2")])
+    other_case = lifted(
+        block,
+        source=Src.CASE,
+        source_id="9",
+        reason="r",
+        actor="ana",
+        at=NOW,
+        origins=[(Src.CASE, "9"), (Src.DECISION, "ev-2")],
+    )
     assert other_case is None
-    own = lifted(block, source=Src.CASE, source_id="9", reason="r", actor="ana", at=NOW,
-                 origins=[(Src.DECISION, "ev-1")])
+    own = lifted(
+        block,
+        source=Src.CASE,
+        source_id="9",
+        reason="r",
+        actor="ana",
+        at=NOW,
+        origins=[(Src.DECISION, "ev-1")],
+    )
     assert own is not None and own.state is S.NONE
     appeal = lifted(block, source=Src.APPEAL, source_id="12", reason="r", actor="lou", at=NOW)
     assert appeal is not None and appeal.previous_state is S.BLOCK
-    assert lifted(None, source=Src.APPEAL, source_id="12", reason="r", actor="lou",
-                  at=NOW) is None
+    assert lifted(None, source=Src.APPEAL, source_id="12", reason="r", actor="lou", at=NOW) is None
 
 
 def test_an_automated_block_restricts_the_account_as_its_statement_says(
@@ -87,8 +109,11 @@ def test_an_automated_block_restricts_the_account_as_its_statement_says(
     with store.engine.connect() as conn:
         enforcement = current_enforcement(conn, "acct-forger")
         history = enforcement_history_of(conn, "acct-forger")
-        audited = conn.execute(select(audit_log.c.action).where(
-            audit_log.c.target_id == "acct-forger")).scalars().all()
+        audited = (
+            conn.execute(select(audit_log.c.action).where(audit_log.c.target_id == "acct-forger"))
+            .scalars()
+            .all()
+        )
     assert enforcement is not None and enforcement.state is S.BLOCK
     assert (enforcement.source, enforcement.source_id) == (Src.DECISION, decision.event_id)
     assert [h.state for h in history] == [S.BLOCK]
@@ -119,8 +144,7 @@ def test_dismissing_the_case_as_a_false_positive_lifts_the_automated_block(
         history = enforcement_history_of(conn, "acct-wrongly")
     assert enforcement is not None and enforcement.state is S.NONE
     assert (enforcement.source, enforcement.source_id) == (Src.CASE, str(case_id))
-    assert [(h.previous_state, h.state) for h in history] == [(S.BLOCK, S.NONE),
-                                                              (S.NONE, S.BLOCK)]
+    assert [(h.previous_state, h.state) for h in history] == [(S.BLOCK, S.NONE), (S.NONE, S.BLOCK)]
     assert status_of(store, "acct-wrongly") == "active"
 
 
@@ -131,8 +155,13 @@ def test_a_hold_from_one_case_is_not_lifted_by_dismissing_another(
     first_case = first.case_ids[first.decisions[0].event_id]
     with transaction(store.engine) as conn:
         claim(conn, first_case, ANALYST, NOW, LEASE)
-        resolve(conn, first_case, ANALYST, Resolution(Action.REJECT_VERIFICATION,
-                                                      "document_tampered"), NOW)
+        resolve(
+            conn,
+            first_case,
+            ANALYST,
+            Resolution(Action.REJECT_VERIFICATION, "document_tampered"),
+            NOW,
+        )
     later = NOW + timedelta(hours=1)
     second = pipeline.process([tampered("acct-two-cases")], later)
     second_case = second.case_ids[second.decisions[0].event_id]
@@ -148,8 +177,9 @@ def test_a_hold_from_one_case_is_not_lifted_by_dismissing_another(
 def test_leads_hold_linked_accounts_at_once_and_block_them_with_a_second_lead(
     pipeline: Pipeline, store: Store
 ) -> None:
-    pipeline.process([review_payload(reviewer_id="acct-l1"), review_payload(
-        reviewer_id="acct-l2")], NOW)
+    pipeline.process(
+        [review_payload(reviewer_id="acct-l1"), review_payload(reviewer_id="acct-l2")], NOW
+    )
     with transaction(store.engine) as conn, pytest.raises(PermissionDeniedError):
         act_on_linked(conn, ANALYST, ["acct-l1"], S.HOLD, "ring", NOW)
     with transaction(store.engine) as conn:
@@ -164,10 +194,15 @@ def test_leads_hold_linked_accounts_at_once_and_block_them_with_a_second_lead(
     assert enforcement is not None and enforcement.state is S.BLOCK
     assert enforcement.source is Src.LINKED and "approved by lou" in enforcement.reason
     with store.engine.connect() as conn:
-        audited = conn.execute(select(audit_log.c.action, audit_log.c.actor).where(
-            audit_log.c.target_type == "enforcement_proposal")).all()
-    assert [tuple(a) for a in audited] == [("linked_block_proposed", "lee"),
-                                           ("linked_block_approved", "lou")]
+        audited = conn.execute(
+            select(audit_log.c.action, audit_log.c.actor).where(
+                audit_log.c.target_type == "enforcement_proposal"
+            )
+        ).all()
+    assert [tuple(a) for a in audited] == [
+        ("linked_block_proposed", "lee"),
+        ("linked_block_approved", "lou"),
+    ]
 
 
 def test_a_first_enforcement_that_loses_a_race_lets_the_stronger_one_stand(store: Store) -> None:
@@ -176,8 +211,9 @@ def test_a_first_enforcement_that_loses_a_race_lets_the_stronger_one_stand(store
 
     def first(account: str, state: EnforcementState, source_id: str) -> EnforcementChange:
         """A change computed when the account had no enforcement yet."""
-        return EnforcementChange(account, state, S.NONE, Src.DECISION, source_id, "r",
-                                 "system", NOW)
+        return EnforcementChange(
+            account, state, S.NONE, Src.DECISION, source_id, "r", "system", NOW
+        )
 
     with transaction(store.engine) as conn:
         apply_changes(conn, [first("acct-race", S.BLOCK, "ev-1")])
@@ -189,8 +225,7 @@ def test_a_first_enforcement_that_loses_a_race_lets_the_stronger_one_stand(store
         history = enforcement_history_of(conn, "acct-race")
         raised = enforcement_history_of(conn, "acct-race-2")
     assert blocked is not None and blocked.source_id == "ev-1" and len(history) == 1
-    assert [(h.previous_state, h.state) for h in raised] == [(S.HOLD, S.BLOCK),
-                                                             (S.NONE, S.HOLD)]
+    assert [(h.previous_state, h.state) for h in raised] == [(S.HOLD, S.BLOCK), (S.NONE, S.HOLD)]
 
 
 def test_a_complaint_hold_ends_with_its_case_unless_the_case_holds_the_account(

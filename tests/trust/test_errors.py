@@ -10,8 +10,11 @@ from trust.errors import TrustError
 
 
 def _error_classes() -> dict[str, type[TrustError]]:
-    return {name: cls for name, cls in inspect.getmembers(errors, inspect.isclass)
-            if issubclass(cls, TrustError) and cls.__module__ == errors.__name__}
+    return {
+        name: cls
+        for name, cls in inspect.getmembers(errors, inspect.isclass)
+        if issubclass(cls, TrustError) and cls.__module__ == errors.__name__
+    }
 
 
 def test_the_drawn_tree_names_every_error_under_its_parent() -> None:

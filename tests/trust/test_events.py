@@ -25,8 +25,10 @@ JSON_SCALARS = (
 )
 JSON_VALUES = st.recursive(
     JSON_SCALARS,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(ANY_TEXT | st.sampled_from(["kind", "event_id"]), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(ANY_TEXT | st.sampled_from(["kind", "event_id"]), children, max_size=4)
+    ),
     max_leaves=25,
 )
 
@@ -91,8 +93,11 @@ BROKEN = [
     ("review", {"sub_ratings": {"quality": False}}, "sub_ratings.quality"),
     ("review", {"amount_paid": {"amount": True, "currency": "USD"}}, "amount_paid.amount"),
     ("review", {"schema_version": True}, "schema_version"),
-    ("profile_verification", {"document": {"date_of_birth": "0001-01-01"}},
-     "document.date_of_birth"),
+    (
+        "profile_verification",
+        {"document": {"date_of_birth": "0001-01-01"}},
+        "document.date_of_birth",
+    ),
     ("profile_verification", {"document": {"expires_on": "9999-12-31"}}, "document.expires_on"),
     ("profile_verification", {"document_check": {"tamper_score": True}}, "tamper_score"),
     ("profile_verification", {"document_check": {"liveness_passed": 1}}, "liveness_passed"),
@@ -147,8 +152,16 @@ def test_a_boolean_rating_says_a_number_was_expected() -> None:
         (b" " * (MAX_RECORD_BYTES + 1), "(record)", "limit"),
     ],
     ids=[
-        "truncated", "latin-1", "array", "scalar", "unknown kind", "missing kind",
-        "kind not text", "huge integer", "deep nesting", "too large",
+        "truncated",
+        "latin-1",
+        "array",
+        "scalar",
+        "unknown kind",
+        "missing kind",
+        "kind not text",
+        "huge integer",
+        "deep nesting",
+        "too large",
     ],
 )
 def test_undecodable_records_are_refused_not_raised(raw: bytes, field: str, words: str) -> None:
@@ -233,4 +246,3 @@ def test_issue_paths_name_fields_not_pydantic_union_members() -> None:
 def test_record_level_rules_say_which_fields_disagree_without_pydantic_prefixes() -> None:
     result = validate_record(PAYLOAD_BUILDERS["review"](reviewee_id="acct-bob"))
     assert result.reason == "(record): reviewer_id and reviewee_id are the same account"
-

@@ -24,15 +24,18 @@ def test_each_linked_account_is_listed_once_with_every_tie(store: Store) -> None
     alice = make_profile_verification(account_id="acct-alice")
     twin = make_profile_verification(account_id="acct-twin")  # same document, phone, device…
     cousin = make_profile_verification(
-        account_id="acct-cousin", payment_fingerprint="pm-alice-1",
+        account_id="acct-cousin",
+        payment_fingerprint="pm-alice-1",
         network={"ip": "192.0.2.200", "device_id": "dev-other"},
         profile={"email": "someone@example.org", "phone": "+15550000000"},
-        document={"number": "ZZ9999999"})
+        document={"number": "ZZ9999999"},
+    )
     with transaction(store.engine) as conn:
         record_accounts(conn, [alice, twin, cousin])
         for event in (alice, twin, cousin):
-            record_identifiers(conn, identifiers_of(event, hasher), seen_at=NOW,
-                               event_id=event.event_id)
+            record_identifiers(
+                conn, identifiers_of(event, hasher), seen_at=NOW, event_id=event.event_id
+            )
         act_on_linked(conn, LEAD, ["acct-cousin"], EnforcementState.HOLD, "ring", NOW)
         groups = linked_groups(conn, "acct-alice")
     assert [g.account_id for g in groups] == ["acct-twin", "acct-cousin"]
@@ -42,4 +45,5 @@ def test_each_linked_account_is_listed_once_with_every_tie(store: Store) -> None
     assert [t.kind for t in cousin_group.ties] == ["payment"]
     assert cousin_group.enforcement == "hold"
     assert cousin_group.reason_words() == (
-        "payment method also on acct-cousin, hold since 2026-06-01")
+        "payment method also on acct-cousin, hold since 2026-06-01"
+    )

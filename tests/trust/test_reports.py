@@ -26,8 +26,11 @@ def seeded(store, settings):
 
 def _resolve(store, case_ids, label, *, by="ana", after=timedelta(hours=2)):
     with transaction(store.engine) as conn:
-        conn.execute(update(cases).where(cases.c.id.in_(case_ids)).values(
-            status="resolved", label=label, resolved_by=by, resolved_at=NOW + after))
+        conn.execute(
+            update(cases)
+            .where(cases.c.id.in_(case_ids))
+            .values(status="resolved", label=label, resolved_by=by, resolved_at=NOW + after)
+        )
 
 
 def test_the_backlog_counts_open_cases_by_kind_and_status(store, seeded) -> None:
@@ -57,10 +60,15 @@ def test_resolution_times_give_median_and_95th_percentile_hours(store, seeded) -
         assert 0 < row["p50_hours"] <= row["p95_hours"]
 
 
-@pytest.mark.parametrize(("values", "q", "expected"), [
-    ([], 0.5, math.nan), ([4.0], 0.95, 4.0), ([1.0, 2.0, 3.0, 4.0], 0.5, 2.5),
-    ([0.0, 10.0], 0.95, 9.5),
-])
+@pytest.mark.parametrize(
+    ("values", "q", "expected"),
+    [
+        ([], 0.5, math.nan),
+        ([4.0], 0.95, 4.0),
+        ([1.0, 2.0, 3.0, 4.0], 0.5, 2.5),
+        ([0.0, 10.0], 0.95, 9.5),
+    ],
+)
 def test_percentiles_interpolate_between_neighbours(values, q, expected) -> None:
     got = reports.percentile(values, q)
     assert (math.isnan(got) and math.isnan(expected)) or got == pytest.approx(expected)
@@ -85,10 +93,22 @@ def test_reviewer_throughput_counts_resolutions_per_person(store, seeded) -> Non
 
 def test_reviewer_throughput_credits_the_proposer_and_the_approver(store, seeded) -> None:
     with transaction(store.engine) as conn:
-        conn.execute(update(cases).where(cases.c.id == seeded[0]).values(
-            status="resolved", label="confirmed", resolved_by="lee", resolved_at=NOW,
-            resolution={"action": "block_account", "reason_code": "ban_evasion",
-                        "proposed_by": "ana", "approved_by": "lee"}))
+        conn.execute(
+            update(cases)
+            .where(cases.c.id == seeded[0])
+            .values(
+                status="resolved",
+                label="confirmed",
+                resolved_by="lee",
+                resolved_at=NOW,
+                resolution={
+                    "action": "block_account",
+                    "reason_code": "ban_evasion",
+                    "proposed_by": "ana",
+                    "approved_by": "lee",
+                },
+            )
+        )
         rows = reports.reviewer_throughput(conn, WEEK_AGO)
     assert {r["reviewer"]: r["resolved"] for r in rows} == {"ana": 1, "lee": 1}
 

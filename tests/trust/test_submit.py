@@ -50,8 +50,9 @@ def test_invalid_records_are_quarantined_with_the_field_and_not_queued(
     sink = ListSink()
     bad = review_payload(rating=9)
 
-    result = trust.submit([bad, review_payload()], sink=sink, store=sqlite_store,
-                          settings=small_batches)
+    result = trust.submit(
+        [bad, review_payload()], sink=sink, store=sqlite_store, settings=small_batches
+    )
 
     assert (result.queued, result.quarantined) == (1, 1)
     assert result.refused[0][0] == bad["event_id"]

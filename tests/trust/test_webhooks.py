@@ -90,9 +90,15 @@ def test_reviews_blocks_enforcement_and_resolutions_reach_the_outbox(
         outbox.add_subscription(conn, "http://127.0.0.1:9/hook", EVENT_TYPES)
         outbox.add_subscription(conn, "http://127.0.0.1:9/other", [CASE_RESOLVED])
     pipeline = build_pipeline(settings, store)
-    forged = profile_verification_payload(account_id="acct-forger", document_check={
-        "tamper_score": 0.93, "mrz_consistent": False, "selfie_match_score": 0.1,
-        "liveness_passed": False})
+    forged = profile_verification_payload(
+        account_id="acct-forger",
+        document_check={
+            "tamper_score": 0.93,
+            "mrz_consistent": False,
+            "selfie_match_score": 0.1,
+            "liveness_passed": False,
+        },
+    )
     result = pipeline.process([review_payload(), forged], NOW)
 
     assert [d.outcome for d in result.decisions] == ["allow", "block"]
@@ -126,4 +132,3 @@ def test_a_rolled_back_change_leaves_no_message(store: Store, settings: Settings
     with pytest.raises(RuntimeError):
         pipeline.process([forged], NOW)
     assert _types(store) == []
-

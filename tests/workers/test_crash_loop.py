@@ -58,7 +58,11 @@ def _decided(store: Store) -> set[str]:
 def _dlq_list(settings: Settings) -> list[dict[str, Any]]:
     shown = subprocess.run(
         [sys.executable, "-m", "trust.cli.main", "dlq", "list", "--json"],
-        env=worker_env(settings), cwd=str(ROOT), capture_output=True, text=True, timeout=60,
+        env=worker_env(settings),
+        cwd=str(ROOT),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert shown.returncode == 0, shown.stderr
     return json.loads(shown.stdout)  # type: ignore[no-any-return]
@@ -116,10 +120,17 @@ def test_a_batch_that_kills_its_worker_dead_letters_the_culprit_and_decides_the_
     records = [review_payload() for _ in range(30)]
     records[17] = culprit = review_payload(text=f"Great work, {SECRET}")
 
-    deaths = _settle(current, records, lambda: workers.start(
-        current, threads=1, module="tests.workers.crashing_worker",
-        env={CRASH_ON_ENV: culprit["event_id"]},
-    ), workers)
+    deaths = _settle(
+        current,
+        records,
+        lambda: workers.start(
+            current,
+            threads=1,
+            module="tests.workers.crashing_worker",
+            env={CRASH_ON_ENV: culprit["event_id"]},
+        ),
+        workers,
+    )
 
     # Two whole-batch deliveries, then one event at a time until the culprit killed again.
     assert deaths == [-signal.SIGKILL] * (current.worker.crash_retries + 1)
@@ -127,14 +138,20 @@ def test_a_batch_that_kills_its_worker_dead_letters_the_culprit_and_decides_the_
 
 
 def test_a_rule_that_runs_away_ends_its_worker_and_its_event_is_dead_lettered(
-    settings: Settings, throwaway_redis: ThrowawayRedis, workers: WorkerProcesses,
+    settings: Settings,
+    throwaway_redis: ThrowawayRedis,
+    workers: WorkerProcesses,
     tmp_path: Path,
 ) -> None:
     rules = shutil.copytree(RULES_DIR, tmp_path / "rules")
-    runaway = valid_rule(id="rv_runaway_v1", when=RUNAWAY_WHEN, examples=[
-        {"name": "one star", "expect": "hit", "event": {"rating": 1}},
-        {"name": "five stars", "expect": "miss"},
-    ])
+    runaway = valid_rule(
+        id="rv_runaway_v1",
+        when=RUNAWAY_WHEN,
+        examples=[
+            {"name": "one star", "expect": "hit", "event": {"rating": 1}},
+            {"name": "five stars", "expect": "miss"},
+        ],
+    )
     (rules / "review" / "runaway.yaml").write_text(yaml.safe_dump({"rules": [runaway]}))
     current = queue_settings(
         settings, throwaway_redis.url, batch_size=100, crash_retries=1, rules_hard_limit_ms=150
@@ -142,9 +159,12 @@ def test_a_rule_that_runs_away_ends_its_worker_and_its_event_is_dead_lettered(
     records = [review_payload() for _ in range(20)]
     records[6] = culprit = review_payload(rating=1, text=f"Awful, {SECRET}")
 
-    deaths = _settle(current, records, lambda: workers.start(
-        current, threads=1, env={"TRUST_RULES_DIR": str(rules)}
-    ), workers)
+    deaths = _settle(
+        current,
+        records,
+        lambda: workers.start(current, threads=1, env={"TRUST_RULES_DIR": str(rules)}),
+        workers,
+    )
 
     assert deaths == [-signal.SIGVTALRM] * (current.worker.crash_retries + 1)
     _check_settled(current, records, culprit, workers.logs())

@@ -40,8 +40,12 @@ def planted_records() -> list[dict[str, Any]]:
     return [
         review_payload(text=f"Pay me at {PLANTED_EMAIL} or WhatsApp {PLANTED_PHONE} instead."),
         profile_verification_payload(
-            profile={"email": PLANTED_EMAIL, "phone": PLANTED_PHONE, "legal_name": PLANTED_NAME,
-                     "display_name": PLANTED_NAME},
+            profile={
+                "email": PLANTED_EMAIL,
+                "phone": PLANTED_PHONE,
+                "legal_name": PLANTED_NAME,
+                "display_name": PLANTED_NAME,
+            },
             document={"number": PLANTED_DOCUMENT, "name_on_document": PLANTED_NAME},
             network={"ip": "192.0.2.201", "ip_country": "GB", "device_id": "dev-planted"},
         ),
@@ -56,12 +60,20 @@ def identifiers_in(records: list[dict[str, Any]]) -> set[str]:
         referee, network = record.get("referee") or {}, record.get("network") or {}
         response = record.get("response") or {}
         found.update(
-            str(v) for v in (
-                profile.get("email"), profile.get("phone"), profile.get("legal_name"),
+            str(v)
+            for v in (
+                profile.get("email"),
+                profile.get("phone"),
+                profile.get("legal_name"),
                 profile.get("display_name"),
-                document.get("number"), document.get("name_on_document"),
-                referee.get("email"), referee.get("name"), network.get("ip"), response.get("ip"),
-            ) if v
+                document.get("number"),
+                document.get("name_on_document"),
+                referee.get("email"),
+                referee.get("name"),
+                network.get("ip"),
+                response.get("ip"),
+            )
+            if v
         )
     # Short values (a two-letter display name) would match by chance, not by leak.
     return {value for value in found if len(value) >= 7}
@@ -73,8 +85,9 @@ def leaks(folder: Path, identifiers: set[str]) -> dict[str, list[str]]:
     A plain substring search: records in a database page or an append-only file sit next
     to each other with no separator, so no word boundary can be asked for.
     """
-    forms = {value: {value.encode(), json.dumps(value).strip('"').encode()}
-             for value in identifiers}
+    forms = {
+        value: {value.encode(), json.dumps(value).strip('"').encode()} for value in identifiers
+    }
     found: dict[str, list[str]] = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         content = path.read_bytes()
@@ -103,8 +116,13 @@ def decided(database: Path) -> int:
 
 def trust(env: dict[str, str], *args: str, stdin: bytes | None = None) -> int:
     return subprocess.run(
-        [sys.executable, "-m", "trust.cli.main", *args], env=env, cwd=str(ROOT),
-        input=stdin, capture_output=True, timeout=120, check=False,
+        [sys.executable, "-m", "trust.cli.main", *args],
+        env=env,
+        cwd=str(ROOT),
+        input=stdin,
+        capture_output=True,
+        timeout=120,
+        check=False,
     ).returncode
 
 
@@ -124,8 +142,7 @@ def test_a_simulated_run_leaves_no_planted_identifier_in_any_file_of_the_data_fo
     try:
         wait_for_line(lines, "press Ctrl-C", proc, 90)
         env = {k: v for k, v in os.environ.items() if not k.startswith("TRUST_")}
-        env.update(TRUST_DATA_DIR=str(data), TRUST_ENVIRONMENT="development",
-                   PYTHONPATH=str(ROOT))
+        env.update(TRUST_DATA_DIR=str(data), TRUST_ENVIRONMENT="development", PYTHONPATH=str(ROOT))
         assert trust(env, "ingest", str(tmp_path / "events.jsonl")) == 0
         assert trust(env, "decide", "-", stdin=json.dumps(refused).encode()) == 1
         # Appeals and dispute party events are taken, not decided.

@@ -23,9 +23,12 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
 def _timer_settings(settings: Settings, redis_url: str, tmp_path: Path) -> Settings:
     base = queue_settings(settings, redis_url)
-    return base.model_copy(update={
-        "database_url": f"sqlite:///{tmp_path / 'timer.db'}",
-        "disputes": base.disputes.model_copy(update={"timer_interval_s": 1.0})})
+    return base.model_copy(
+        update={
+            "database_url": f"sqlite:///{tmp_path / 'timer.db'}",
+            "disputes": base.disputes.model_copy(update={"timer_interval_s": 1.0}),
+        }
+    )
 
 
 def _open_overdue_dispute(settings: Settings, contract: str) -> None:
@@ -42,10 +45,16 @@ def _defaults(settings: Settings) -> tuple[int, int]:
     store = Store.from_settings(settings, migrate=False)
     try:
         with store.engine.connect() as conn:
-            settled = conn.execute(select(func.count()).select_from(dispute_deadlines).where(
-                dispute_deadlines.c.status == "defaulted")).scalar_one()
-            audited = conn.execute(select(func.count()).select_from(audit_log).where(
-                audit_log.c.action == "dispute_deadline_missed")).scalar_one()
+            settled = conn.execute(
+                select(func.count())
+                .select_from(dispute_deadlines)
+                .where(dispute_deadlines.c.status == "defaulted")
+            ).scalar_one()
+            audited = conn.execute(
+                select(func.count())
+                .select_from(audit_log)
+                .where(audit_log.c.action == "dispute_deadline_missed")
+            ).scalar_one()
         return int(settled), int(audited)
     finally:
         store.close()
@@ -86,6 +95,7 @@ def test_a_timer_killed_and_restarted_defaults_each_deadline_once(
     _open_overdue_dispute(settings, "ct-kill-2")
     workers.start(settings, threads=1)
     workers.start(settings, threads=1)
-    wait_until(lambda: _defaults(settings)[0] == 2, 60, "the default after the restart",
-               workers.logs)
+    wait_until(
+        lambda: _defaults(settings)[0] == 2, 60, "the default after the restart", workers.logs
+    )
     assert _defaults(settings) == (2, 2)

@@ -60,8 +60,9 @@ def _invoke(args: list[str]) -> tuple[int, str]:
     return result.exit_code, result.stdout
 
 
-def _direct(tmp: Path, corpus: list[HostileLine], monkeypatch: pytest.MonkeyPatch
-            ) -> dict[str, str]:
+def _direct(
+    tmp: Path, corpus: list[HostileLine], monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
     settings = _fresh_settings(tmp / "direct", monkeypatch)
     _use_env(monkeypatch, {**worker_env(settings), "TRUST_REDIS_URL": ""})
     path = write_corpus(tmp / "direct.jsonl", corpus)
@@ -91,12 +92,14 @@ def _queued(
     assert code == 0, output
     expected_decisions = sum(line.expected == DECIDED for line in corpus)
     with Store.from_settings(settings, migrate=False) as store:
+
         def decided() -> int:
             with store.engine.connect() as conn:
                 return int(conn.execute(select(func.count()).select_from(decisions)).scalar_one())
 
-        wait_until(lambda: decided() >= expected_decisions, 120, "the worker's decisions",
-                   workers.logs)
+        wait_until(
+            lambda: decided() >= expected_decisions, 120, "the worker's decisions", workers.logs
+        )
         outcomes = ingest_outcomes(store, corpus, path.name)
     assert dead_letters(settings).count() == 0
     # A batch that failed would have been split (and its events maybe dead-lettered).

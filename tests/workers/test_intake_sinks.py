@@ -124,8 +124,12 @@ def test_a_queued_re_ingest_reports_what_is_already_stored_and_queues_only_the_n
     waiting = broker.queue_depth(queued.worker.queue_name)
     broker.close()
 
-    assert (summary.accepted, summary.already_stored, summary.duplicates,
-            summary.quarantined) == (1, 3, 1, 1)
+    assert (summary.accepted, summary.already_stored, summary.duplicates, summary.quarantined) == (
+        1,
+        3,
+        1,
+        1,
+    )
     assert waiting == 1  # one message holding the one new event
     with sqlite_store.engine.connect() as conn:
         assert count_held(conn) == 1
@@ -141,9 +145,14 @@ def test_with_workers_in_use_replay_queues_the_fixed_records_and_workers_decide_
     )
     records = [review_payload() for _ in range(3)]
     held = [
-        QuarantinedRecord(source="old.jsonl", line_number=n, raw=json.dumps(r),
-                          errors=[{"field": "(record)", "message": "older schema"}],
-                          reason="refused by an older schema", event_id=str(r["event_id"]))
+        QuarantinedRecord(
+            source="old.jsonl",
+            line_number=n,
+            raw=json.dumps(r),
+            errors=[{"field": "(record)", "message": "older schema"}],
+            reason="refused by an older schema",
+            event_id=str(r["event_id"]),
+        )
         for n, r in enumerate(records, start=1)
     ]
     with transaction(sqlite_store.engine) as conn:

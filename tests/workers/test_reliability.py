@@ -67,8 +67,10 @@ def _decided(settings: Settings) -> int:
     url = settings.resolved_database_url
     engine = _engines.get(url) or _engines.setdefault(url, create_engine(url, poolclass=NullPool))
     with engine.connect() as conn:
-        return sum(int(conn.execute(select(func.count()).select_from(table)).scalar_one())
-                   for table in (decisions, appeals, quarantine))
+        return sum(
+            int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+            for table in (decisions, appeals, quarantine)
+        )
 
 
 def _check(settings: Settings, records: list[dict[str, Any]]) -> None:
@@ -122,10 +124,15 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_its_batches_come_back(
     workers.start(current, threads=2)
     wait_until(
         lambda: not victim_ids & {m.decode() for m in broker.client.zrange(heartbeats, 0, -1)},
-        60, "the killed worker's batches to be requeued",
+        60,
+        "the killed worker's batches to be requeued",
     )
-    wait_until(lambda: _decided(current) >= _scored(records), 60, "every event decided",
-               lambda: _diagnosis(current, broker, workers))
+    wait_until(
+        lambda: _decided(current) >= _scored(records),
+        60,
+        "every event decided",
+        lambda: _diagnosis(current, broker, workers),
+    )
 
     _check(current, records)
     broker.close()
@@ -146,14 +153,20 @@ def test_a_redis_restart_during_a_run_is_survived_without_manual_action(
     time.sleep(2)
     throwaway_redis.start()
 
-    wait_until(lambda: _decided(current) >= _scored(records), 60, "every event decided",
-               lambda: _diagnosis(current, broker, workers))
+    wait_until(
+        lambda: _decided(current) >= _scored(records),
+        60,
+        "every event decided",
+        lambda: _diagnosis(current, broker, workers),
+    )
     _check(current, records)
     broker.close()
 
 
 def test_a_database_outage_is_retried_until_every_event_is_decided(
-    settings: Settings, throwaway_redis: ThrowawayRedis, throwaway_postgres: ThrowawayPostgres,
+    settings: Settings,
+    throwaway_redis: ThrowawayRedis,
+    throwaway_postgres: ThrowawayPostgres,
     workers: WorkerProcesses,
 ) -> None:
     redis_url = throwaway_redis.url
@@ -170,8 +183,12 @@ def test_a_database_outage_is_retried_until_every_event_is_decided(
     time.sleep(4)
     throwaway_postgres.start()
 
-    wait_until(lambda: _decided(current) >= _scored(records), 60, "every event decided",
-               lambda: _diagnosis(current, broker, workers))
+    wait_until(
+        lambda: _decided(current) >= _scored(records),
+        60,
+        "every event decided",
+        lambda: _diagnosis(current, broker, workers),
+    )
     _check(current, records)
     assert broker.client.zcard(f"{broker.namespace}:dead-letters") == 0
     broker.close()
@@ -179,7 +196,9 @@ def test_a_database_outage_is_retried_until_every_event_is_decided(
 
 @pytest.mark.postgres
 def test_two_worker_processes_share_one_stream_on_postgresql_without_duplicates(
-    settings: Settings, throwaway_redis: ThrowawayRedis, postgres_store: Store,
+    settings: Settings,
+    throwaway_redis: ThrowawayRedis,
+    postgres_store: Store,
     workers: WorkerProcesses,
 ) -> None:
     redis_url = throwaway_redis.url
@@ -193,8 +212,12 @@ def test_two_worker_processes_share_one_stream_on_postgresql_without_duplicates(
     workers.start(current, threads=2)
     workers.start(current, threads=2)
 
-    wait_until(lambda: _decided(current) >= _scored(records), 90, "every event decided",
-               lambda: _diagnosis(current, broker, workers))
+    wait_until(
+        lambda: _decided(current) >= _scored(records),
+        90,
+        "every event decided",
+        lambda: _diagnosis(current, broker, workers),
+    )
     broker.join(current.worker.queue_name, timeout=30_000)
     _check(current, records)
     held = counts(postgres_store)

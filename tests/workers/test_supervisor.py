@@ -13,7 +13,8 @@ from workers.supervisor import Supervisor
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(120)"]
 STUBBORN = [
-    sys.executable, "-c",
+    sys.executable,
+    "-c",
     "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(120)",
 ]
 
@@ -51,8 +52,7 @@ def test_stop_kills_a_child_that_ignores_sigterm() -> None:
 def test_a_childs_output_goes_to_its_log_file(tmp_path: Path) -> None:
     supervisor = Supervisor()
     log = tmp_path / "logs" / "echo.log"
-    child = supervisor.add("echo", [sys.executable, "-c", "print('hello')"], restart=False,
-                           log=log)
+    child = supervisor.add("echo", [sys.executable, "-c", "print('hello')"], restart=False, log=log)
     assert child.proc is not None
     child.proc.wait(10)
     supervisor.stop()

@@ -45,8 +45,12 @@ def _assert_demo_decisions_carry_the_model(data_dir: Path) -> None:
     try:
         with store.engine.connect() as conn:
             rows = conn.execute(
-                select(decisions.c.outcome, decisions.c.model_version, decisions.c.model_score,
-                       decisions.c.model_explanation)
+                select(
+                    decisions.c.outcome,
+                    decisions.c.model_version,
+                    decisions.c.model_score,
+                    decisions.c.model_explanation,
+                )
             ).all()
     finally:
         store.close()
@@ -61,7 +65,11 @@ def test_trust_up_demo_decides_the_stream_and_leaves_no_process_after_ctrl_c(
 ) -> None:
     dashboard_port, api_port = free_port(), free_port()
     proc, lines, metrics_port = start_trust_up(
-        tmp_path, "--demo", "--demo-accounts", "200", dashboard_port=dashboard_port,
+        tmp_path,
+        "--demo",
+        "--demo-accounts",
+        "200",
+        dashboard_port=dashboard_port,
         api_port=api_port,
     )
     try:
@@ -69,8 +77,11 @@ def test_trust_up_demo_decides_the_stream_and_leaves_no_process_after_ctrl_c(
         family = psutil.Process(proc.pid).children(recursive=True)
         with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics") as response:
             metrics = response.read().decode()
-        wait_until(lambda: _answers(f"http://127.0.0.1:{dashboard_port}/_stcore/health"), 60,
-                   "the dashboard")
+        wait_until(
+            lambda: _answers(f"http://127.0.0.1:{dashboard_port}/_stcore/health"),
+            60,
+            "the dashboard",
+        )
         wait_until(lambda: _answers(f"http://127.0.0.1:{api_port}/readyz"), 60, "the API")
 
         proc.send_signal(signal.SIGINT)
@@ -128,7 +139,10 @@ def test_trust_worker_decides_queued_events_and_stops_cleanly_on_sigterm(
     log = log_path.open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "trust.cli.main", "worker", "--processes", "1", "--threads", "1"],
-        env=env, cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT,
+        env=env,
+        cwd=str(ROOT),
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         store = Store.from_settings(current, migrate=False)
@@ -151,7 +165,9 @@ def test_trust_worker_decides_queued_events_and_stops_cleanly_on_sigterm(
     logged = log_path.read_text(errors="replace")
     assert "worker stopped" in logged
     # A clean stop logs nothing alarming (it once logged a critical traceback per middleware).
-    alarming = [line for line in logged.splitlines()
-                if '"level": "critical"' in line or '"level": "error"' in line
-                or "Traceback" in line]
+    alarming = [
+        line
+        for line in logged.splitlines()
+        if '"level": "critical"' in line or '"level": "error"' in line or "Traceback" in line
+    ]
     assert alarming == [], "\n".join(alarming)

@@ -36,7 +36,10 @@ def test_a_runaway_rule_ends_its_process_after_the_cpu_limit_with_a_stack_dump(
     script = tmp_path / "runaway.py"
     script.write_text(RUNAWAY)
     ran = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, timeout=60,
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
     )
     assert ran.returncode == -signal.SIGVTALRM, ran.stderr

@@ -24,8 +24,12 @@ from workers.webhooks import Deliverer, Dispatcher, declare_webhook_actor
 from workers.wiring import build_pipeline
 
 pytestmark = pytest.mark.redis
-FORGED = {"tamper_score": 0.93, "mrz_consistent": False, "selfie_match_score": 0.1,
-          "liveness_passed": False}
+FORGED = {
+    "tamper_score": 0.93,
+    "mrz_consistent": False,
+    "selfie_match_score": 0.1,
+    "liveness_passed": False,
+}
 
 
 @dataclass
@@ -85,9 +89,18 @@ def receiver() -> Iterator[Receiver]:
 @pytest.fixture
 def quick(settings: Settings, redis_url: str) -> Settings:
     queued = queue_settings(settings, redis_url)
-    return queued.model_copy(update={"webhook": queued.webhook.model_copy(update={
-        "min_backoff_ms": 50, "max_backoff_ms": 200, "poll_interval_s": 0.05,
-        "disable_after": 50})})
+    return queued.model_copy(
+        update={
+            "webhook": queued.webhook.model_copy(
+                update={
+                    "min_backoff_ms": 50,
+                    "max_backoff_ms": 200,
+                    "poll_interval_s": 0.05,
+                    "disable_after": 50,
+                }
+            )
+        }
+    )
 
 
 def _delivering(store: Store, settings: Settings) -> tuple[object, Dispatcher, Deliverer]:
@@ -106,8 +119,10 @@ def test_every_webhook_arrives_once_after_dedup_signed_despite_failures(
     receiver.secret = sub.secret
     pipeline = build_pipeline(quick, store)
     now = datetime.now(UTC)
-    forged = [profile_verification_payload(account_id=f"acct-f{n}", document_check=FORGED)
-              for n in range(3)]
+    forged = [
+        profile_verification_payload(account_id=f"acct-f{n}", document_check=FORGED)
+        for n in range(3)
+    ]
     result = pipeline.process([review_payload(), *forged], now)
     broker, dispatcher, deliverer = _delivering(store, quick)
     expected = 6  # three blocks, three accounts restricted; the allow is not sent
@@ -118,11 +133,11 @@ def test_every_webhook_arrives_once_after_dedup_signed_despite_failures(
             case_id = result.case_ids[forged[0]["event_id"]]
             with transaction(store.engine) as conn:
                 claim(conn, case_id, ANALYST, now, timedelta(minutes=15))
-                resolve(conn, case_id, ANALYST, Resolution(Action.DISMISS, "false_positive"),
-                        now)
+                resolve(conn, case_id, ANALYST, Resolution(Action.DISMISS, "false_positive"), now)
             # The staff resolution (and the lift it causes) arrives within seconds.
-            wait_until(lambda: len(receiver.verified()) == expected + 2, 10,
-                       "the resolution's webhooks")
+            wait_until(
+                lambda: len(receiver.verified()) == expected + 2, 10, "the resolution's webhooks"
+            )
             dispatcher.stop()
     finally:
         dispatcher.stop()
@@ -142,7 +157,7 @@ def test_every_webhook_arrives_once_after_dedup_signed_despite_failures(
 
     headers, body = receiver.received[-1]
     with pytest.raises(WebhookVerificationError):
-        verify(receiver.secret, headers, body.replace(b"\"type\"", b"\"kind\""))
+        verify(receiver.secret, headers, body.replace(b'"type"', b'"kind"'))
     with pytest.raises(WebhookVerificationError):
         verify(receiver.secret, headers, body, datetime.now(UTC) + timedelta(minutes=10))
     store.close()
@@ -153,15 +168,15 @@ def test_a_subscription_that_keeps_failing_is_disabled_and_replay_sends_again(
 ) -> None:
     failing = Receiver(failures=10_000)
     failing.start()
-    settings = quick.model_copy(update={"webhook": quick.webhook.model_copy(update={
-        "disable_after": 3, "max_attempts": 2})})
+    settings = quick.model_copy(
+        update={"webhook": quick.webhook.model_copy(update={"disable_after": 3, "max_attempts": 2})}
+    )
     store = Store.from_settings(settings)
     with transaction(store.engine) as conn:
         sub = outbox.add_subscription(conn, failing.url, [DECISION_CREATED])
     failing.secret = sub.secret
     pipeline = build_pipeline(settings, store)
-    pipeline.process([profile_verification_payload(document_check=FORGED)
-                      for _ in range(2)])
+    pipeline.process([profile_verification_payload(document_check=FORGED) for _ in range(2)])
     deliverer = Deliverer(store, settings)
     try:
         with store.engine.connect() as conn:
@@ -175,7 +190,9 @@ def test_a_subscription_that_keeps_failing_is_disabled_and_replay_sends_again(
         assert after.disabled_reason == "3 consecutive failed deliveries"
         # The first gave up after its two attempts; the second is not sent while disabled.
         assert sorted((r.status, r.attempts) for r in rows) == [
-            (outbox.FAILED, 2), (outbox.PENDING, 1)]
+            (outbox.FAILED, 2),
+            (outbox.PENDING, 1),
+        ]
         failing.failures = 0
         with transaction(store.engine) as conn:
             outbox.set_active(conn, sub.id, True)

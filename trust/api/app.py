@@ -46,8 +46,9 @@ def _intake_schemas() -> dict[str, Any]:
 def _openapi(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema:
         return app.openapi_schema
-    doc = get_openapi(title=app.title, version=app.version, description=app.description,
-                      routes=app.routes)
+    doc = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
     components = doc.setdefault("components", {}).setdefault("schemas", {})
     components.update(_intake_schemas())
     for name in ("HTTPValidationError", "ValidationError"):
@@ -83,7 +84,7 @@ def create_app(api: ApiContext) -> FastAPI:
         title="Trust pipeline API",
         version="1",
         description="Events in, decisions out; every request needs an API key "
-                    "(`Authorization: Bearer <key>`, from `trust apikey create`).",
+        "(`Authorization: Bearer <key>`, from `trust apikey create`).",
         lifespan=lifespan,
         docs_url="/docs",
         redoc_url=None,

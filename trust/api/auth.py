@@ -56,8 +56,9 @@ class KeyRing:
 class RateLimiter:
     """A token bucket per key: ``rate`` requests a second with ``burst`` at once."""
 
-    def __init__(self, rate: float, burst: int,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.rate = rate
         self.burst = float(burst)
         self.clock = clock
@@ -100,11 +101,21 @@ class Usage:
             return 0
         now = datetime.now(UTC)
         with transaction(self.store.engine) as conn:
-            record_audits(conn, [
-                {"actor": f"apikey:{prefix}", "action": "api_usage", "target_type": "api_route",
-                 "target_id": route, "at": now, "before": None,
-                 "after": {"status": status, "requests": n}}
-                for (_id, prefix, route, status), n in counts.items()])
+            record_audits(
+                conn,
+                [
+                    {
+                        "actor": f"apikey:{prefix}",
+                        "action": "api_usage",
+                        "target_type": "api_route",
+                        "target_id": route,
+                        "at": now,
+                        "before": None,
+                        "after": {"status": status, "requests": n},
+                    }
+                    for (_id, prefix, route, status), n in counts.items()
+                ],
+            )
             touch_api_keys(conn, {key_id for key_id, *_ in counts}, now)
         return len(counts)
 
@@ -113,13 +124,14 @@ def scoped(scope: str) -> Callable[..., object]:
     """A dependency: the caller's key, which must hold ``scope`` and be within its rate."""
     from fastapi import Depends
 
-    async def dependency(request: Request,
-                         credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
-                         ) -> ApiKey:
+    async def dependency(
+        request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
+    ) -> ApiKey:
         challenge = {"WWW-Authenticate": "Bearer"}
         if credentials is None or credentials.scheme.lower() != "bearer":
-            raise ProblemError(401, "send an API key as 'Authorization: Bearer <key>'",
-                               headers=challenge)
+            raise ProblemError(
+                401, "send an API key as 'Authorization: Bearer <key>'", headers=challenge
+            )
         api = request.app.state.api
         key = await api.keys.key(credentials.credentials)
         if key is None:
@@ -129,8 +141,11 @@ def scoped(scope: str) -> Callable[..., object]:
             raise ProblemError(403, f"this key lacks the scope {scope}")
         wait = api.limiter.take(key.id)
         if wait > 0:
-            raise ProblemError(429, "rate limit exceeded for this key",
-                               headers={"Retry-After": str(max(1, round(wait + 0.5)))})
+            raise ProblemError(
+                429,
+                "rate limit exceeded for this key",
+                headers={"Retry-After": str(max(1, round(wait + 0.5)))},
+            )
         return key
 
     return dependency

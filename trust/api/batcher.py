@@ -49,8 +49,7 @@ class DecisionBatcher:
         finally:
             self._draining = False
 
-    async def _decide(self, group: list[tuple[bytes, asyncio.Future[SingleDecision]]]
-                      ) -> None:
+    async def _decide(self, group: list[tuple[bytes, asyncio.Future[SingleDecision]]]) -> None:
         try:
             answers = await run_in_threadpool(self.decide, [raw for raw, _ in group])
         except Exception as exc:

@@ -34,5 +34,6 @@ class ApiContext:
         self.keys = KeyRing(self.store)
         self.limiter = RateLimiter(self.settings.api.rate_per_second, self.settings.api.burst)
         self.usage = Usage.on(self.store)
-        self.decisions = DecisionBatcher(lambda raws: decide_many(self.pipeline, raws),
-                                         self.settings.api.decision_batch)
+        self.decisions = DecisionBatcher(
+            lambda raws: decide_many(self.pipeline, raws), self.settings.api.decision_batch
+        )

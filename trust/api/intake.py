@@ -33,18 +33,22 @@ class DecideHereSink:
 
 
 def _problems(record: QuarantinedRecord) -> list[FieldProblem]:
-    return [FieldProblem(field=e.get("field", "(record)"), problem=e.get("message", ""))
-            for e in record.errors]
+    return [
+        FieldProblem(field=e.get("field", "(record)"), problem=e.get("message", ""))
+        for e in record.errors
+    ]
 
 
 def _refused(source: str, index: int, raw: Any) -> QuarantinedRecord:
     text = json.dumps(raw, ensure_ascii=False)[:100_000]
-    return refused_record(source, index + 1, text,
-                          [EventValidationIssue("(record)", NOT_AN_OBJECT)])
+    return refused_record(
+        source, index + 1, text, [EventValidationIssue("(record)", NOT_AN_OBJECT)]
+    )
 
 
-def take_batch(store: Store, sink: EventSink, records: Sequence[Any], *, source: str,
-               chunk: int) -> BatchAccepted:
+def take_batch(
+    store: Store, sink: EventSink, records: Sequence[Any], *, source: str, chunk: int
+) -> BatchAccepted:
     """Validate each record, quarantine the refused (as ``trust ingest`` does), send the new."""
     refused: dict[int, QuarantinedRecord] = {}
     objects: list[tuple[int, Any]] = []
@@ -58,10 +62,15 @@ def take_batch(store: Store, sink: EventSink, records: Sequence[Any], *, source:
     for entry in checked.refused:
         position = objects[(entry.line_number or 1) - 1][0]
         bad_lines.add(position)
-        refused[position] = QuarantinedRecord(entry.source, position + 1, entry.raw,
-                                              entry.errors, entry.reason, entry.event_id)
-    valid = [(i, e) for (i, _), e in zip([o for o in objects if o[0] not in bad_lines],
-                                         checked.events, strict=True)]
+        refused[position] = QuarantinedRecord(
+            entry.source, position + 1, entry.raw, entry.errors, entry.reason, entry.event_id
+        )
+    valid = [
+        (i, e)
+        for (i, _), e in zip(
+            [o for o in objects if o[0] not in bad_lines], checked.events, strict=True
+        )
+    ]
     ids = {i: e.event_id for i, e in valid}
     status: dict[int, str] = {}
     first: dict[str, tuple[int, Event]] = {}
@@ -93,13 +102,24 @@ def take_batch(store: Store, sink: EventSink, records: Sequence[Any], *, source:
     items = []
     for index in range(len(records)):
         if index in refused:
-            items.append(ItemResult(index=index, event_id=refused[index].event_id,
-                                    status="quarantined", errors=_problems(refused[index])))
+            items.append(
+                ItemResult(
+                    index=index,
+                    event_id=refused[index].event_id,
+                    status="quarantined",
+                    errors=_problems(refused[index]),
+                )
+            )
         else:
-            items.append(ItemResult(index=index, event_id=ids[index],
-                                    status=status[index]))  # type: ignore[arg-type]
-    counts = {s: sum(1 for i in items if i.status == s)
-              for s in ("accepted", "duplicate", "already_stored", "quarantined")}
-    return BatchAccepted(accepted=counts["accepted"], duplicates=counts["duplicate"],
-                         already_stored=counts["already_stored"],
-                         quarantined=counts["quarantined"], items=items)
+            items.append(ItemResult(index=index, event_id=ids[index], status=status[index]))  # type: ignore[arg-type]
+    counts = {
+        s: sum(1 for i in items if i.status == s)
+        for s in ("accepted", "duplicate", "already_stored", "quarantined")
+    }
+    return BatchAccepted(
+        accepted=counts["accepted"],
+        duplicates=counts["duplicate"],
+        already_stored=counts["already_stored"],
+        quarantined=counts["quarantined"],
+        items=items,
+    )

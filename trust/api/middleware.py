@@ -12,8 +12,15 @@ from trust.api.problems import PROBLEM_JSON, TITLES
 
 
 def _problem_body(status: int, detail: str) -> bytes:
-    return json.dumps({"type": "about:blank", "title": TITLES[status], "status": status,
-                       "detail": detail, "errors": []}).encode()
+    return json.dumps(
+        {
+            "type": "about:blank",
+            "title": TITLES[status],
+            "status": status,
+            "detail": detail,
+            "errors": [],
+        }
+    ).encode()
 
 
 class BodyLimit:
@@ -59,9 +66,16 @@ class BodyLimit:
 
     async def _refuse(self, send: Send) -> None:
         body = _problem_body(413, f"the request body is larger than {self.limit} bytes")
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", PROBLEM_JSON.encode()),
-                                (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", PROBLEM_JSON.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 

@@ -19,10 +19,18 @@ log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 TITLES = {
-    400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
-    405: "Method not allowed", 409: "Conflict", 413: "Content too large",
-    415: "Unsupported media type", 422: "Unprocessable content", 429: "Too many requests",
-    500: "Internal server error", 503: "Service unavailable",
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Content too large",
+    415: "Unsupported media type",
+    422: "Unprocessable content",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
 }
 
 
@@ -46,8 +54,13 @@ class Problem(BaseModel):
 class ProblemError(Exception):
     """Raised in a route to answer with a problem (status, detail, field problems)."""
 
-    def __init__(self, status: int, detail: str, errors: list[FieldProblem] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        errors: list[FieldProblem] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
@@ -55,14 +68,19 @@ class ProblemError(Exception):
         self.headers = headers
 
 
-def problem_response(status: int, detail: str | None = None,
-                     errors: list[FieldProblem] | None = None,
-                     headers: dict[str, str] | None = None) -> JSONResponse:
+def problem_response(
+    status: int,
+    detail: str | None = None,
+    errors: list[FieldProblem] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     """A problem-details response."""
-    body = Problem(title=TITLES.get(status, "Error"), status=status, detail=detail,
-                   errors=errors or [])
-    return JSONResponse(body.model_dump(mode="json"), status_code=status,
-                        media_type=PROBLEM_JSON, headers=headers)
+    body = Problem(
+        title=TITLES.get(status, "Error"), status=status, detail=detail, errors=errors or []
+    )
+    return JSONResponse(
+        body.model_dump(mode="json"), status_code=status, media_type=PROBLEM_JSON, headers=headers
+    )
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -77,27 +95,32 @@ async def _on_problem(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_http(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    return problem_response(exc.status_code, str(exc.detail),
-                            headers=dict(exc.headers) if exc.headers else None)
+    return problem_response(
+        exc.status_code, str(exc.detail), headers=dict(exc.headers) if exc.headers else None
+    )
 
 
 async def _on_invalid(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [FieldProblem(field=_field(tuple(e.get("loc", ()))), problem=str(e.get("msg")))
-              for e in exc.errors()]
+    errors = [
+        FieldProblem(field=_field(tuple(e.get("loc", ()))), problem=str(e.get("msg")))
+        for e in exc.errors()
+    ]
     return problem_response(422, "the request is not valid", errors)
 
 
 async def _on_store(_request: Request, exc: Exception) -> JSONResponse:
     log.warning("store unavailable", extra={"error": type(exc).__name__})
-    return problem_response(503, "the store is unavailable; retry shortly",
-                            headers={"Retry-After": "1"})
+    return problem_response(
+        503, "the store is unavailable; retry shortly", headers={"Retry-After": "1"}
+    )
 
 
 async def _on_queue(_request: Request, exc: Exception) -> JSONResponse:
     log.warning("queue unavailable", extra={"error": type(exc).__name__})
-    return problem_response(503, "the queue is unavailable; retry shortly",
-                            headers={"Retry-After": "1"})
+    return problem_response(
+        503, "the queue is unavailable; retry shortly", headers={"Retry-After": "1"}
+    )
 
 
 async def _on_anything(_request: Request, exc: Exception) -> JSONResponse:
@@ -122,5 +145,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for a route: these statuses answer with ``Problem``."""
-    return {status: {"model": Problem, "description": TITLES.get(status, "Error")}
-            for status in statuses}
+    return {
+        status: {"model": Problem, "description": TITLES.get(status, "Error")}
+        for status in statuses
+    }

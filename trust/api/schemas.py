@@ -103,12 +103,21 @@ def decision_out(status: str, row: dict[str, Any], detail: str | None = None) ->
     """The API form of a decisions-table row."""
     from trust.webhooks import decision_id
 
-    return DecisionOut.model_validate({
-        "status": status, "event_id": row["event_id"],
-        "decision_id": decision_id(row["event_id"]), "kind": row["kind"],
-        "outcome": row["outcome"], "score": row["risk_score"],
-        "reasons": [{"rule_id": h["rule_id"], "reason_code": h["reason_code"],
-                     "reason": h["reason"]} for h in row.get("rule_hits") or []],
-        "statement_of_reasons": row["statement_of_reasons"], "case_id": row.get("case_id"),
-        "decided_at": row["decided_at"], "detail": detail,
-    })
+    return DecisionOut.model_validate(
+        {
+            "status": status,
+            "event_id": row["event_id"],
+            "decision_id": decision_id(row["event_id"]),
+            "kind": row["kind"],
+            "outcome": row["outcome"],
+            "score": row["risk_score"],
+            "reasons": [
+                {"rule_id": h["rule_id"], "reason_code": h["reason_code"], "reason": h["reason"]}
+                for h in row.get("rule_hits") or []
+            ],
+            "statement_of_reasons": row["statement_of_reasons"],
+            "case_id": row.get("case_id"),
+            "decided_at": row["decided_at"],
+            "detail": detail,
+        }
+    )

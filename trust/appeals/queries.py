@@ -41,5 +41,4 @@ def appeal_view(conn: Connection, case_id: int) -> AppealView:
         for row in conn.execute(select(decisions).where(decisions.c.event_id.in_(ids))):
             appealed[row.event_id] = dict(row._mapping)
     account = records[0].account_id if records else None
-    return AppealView(records, appealed,
-                      current_enforcement(conn, account) if account else None)
+    return AppealView(records, appealed, current_enforcement(conn, account) if account else None)

@@ -57,17 +57,28 @@ class AppealDecision:
     enforcement_after: EnforcementState
 
 
-def _statement(outcome: AppealOutcome, ground: str, note: str, state: EnforcementState,
-               appeals: list[AppealRecord], now: datetime) -> str:
-    appealed = ", ".join(sorted({a.decision_event_id or f"the {a.appealed_state} on the account"
-                                 for a in appeals}))
+def _statement(
+    outcome: AppealOutcome,
+    ground: str,
+    note: str,
+    state: EnforcementState,
+    appeals: list[AppealRecord],
+    now: datetime,
+) -> str:
+    appealed = ", ".join(
+        sorted({a.decision_event_id or f"the {a.appealed_state} on the account" for a in appeals})
+    )
     if outcome == AppealOutcome.OVERTURNED:
-        what = (f"What: your appeal against {appealed} succeeded; the decision is overturned "
-                f"as of {now:%Y-%m-%d %H:%M} UTC. Your account now: {STATE_WORDS[state]}.")
+        what = (
+            f"What: your appeal against {appealed} succeeded; the decision is overturned "
+            f"as of {now:%Y-%m-%d %H:%M} UTC. Your account now: {STATE_WORDS[state]}."
+        )
         why = f"Ground: {APPEAL_GROUNDS[ground]}."
     else:
-        what = (f"What: your appeal against {appealed} was not successful; the decision "
-                f"stands. Your account remains: {STATE_WORDS[state]}.")
+        what = (
+            f"What: your appeal against {appealed} was not successful; the decision "
+            f"stands. Your account remains: {STATE_WORDS[state]}."
+        )
         why = f"Ground: {UPHOLD_REASONS[ground]}."
     lines = [
         what,
@@ -77,13 +88,15 @@ def _statement(outcome: AppealOutcome, ground: str, note: str, state: Enforcemen
     ]
     if note.strip():
         lines.append(f"Facts: {note.strip()}")
-    lines.append("Redress: you may refer the dispute to a certified out-of-court settlement "
-                 "body or a court.")
+    lines.append(
+        "Redress: you may refer the dispute to a certified out-of-court settlement body or a court."
+    )
     return "\n".join(lines)
 
 
-def _appeal_case(conn: Connection, case_id: int, staff: HasRole, now: datetime
-                 ) -> tuple[Case, list[AppealRecord]]:
+def _appeal_case(
+    conn: Connection, case_id: int, staff: HasRole, now: datetime
+) -> tuple[Case, list[AppealRecord]]:
     case = load_case(conn, case_id, for_update=True)
     if case.kind != APPEAL_KIND:
         raise CaseError(f"case {case_id} is not an appeal")
@@ -96,41 +109,83 @@ def _appeal_case(conn: Connection, case_id: int, staff: HasRole, now: datetime
         raise CaseError(f"case {case_id} has no appeal on record")
     took_part = sorted({d for a in appeals for d in a.original_deciders})
     if staff.username in took_part:
-        raise FourEyesError(f"{staff.username} took part in the original decision and cannot "
-                            "review the appeal against it")
+        raise FourEyesError(
+            f"{staff.username} took part in the original decision and cannot "
+            "review the appeal against it"
+        )
     return case, appeals
 
 
-def decide_appeal(conn: Connection, case_id: int, staff: HasRole, outcome: AppealOutcome,
-                  ground: str, note: str = "", now: datetime | None = None) -> AppealDecision:
+def decide_appeal(
+    conn: Connection,
+    case_id: int,
+    staff: HasRole,
+    outcome: AppealOutcome,
+    ground: str,
+    note: str = "",
+    now: datetime | None = None,
+) -> AppealDecision:
     """Uphold or overturn the appeals of an appeal case ``staff`` holds."""
     now = as_utc(now or datetime.now(UTC))
     require(staff, Permission.RESOLVE)
     case, appeals = _appeal_case(conn, case_id, staff, now)
     reasons = APPEAL_GROUNDS if outcome == AppealOutcome.OVERTURNED else UPHOLD_REASONS
     if ground not in reasons:
-        raise CaseError(f"ground: {ground!r} is not a ground to {outcome.value} an appeal "
-                        f"(one of {', '.join(reasons)})")
+        raise CaseError(
+            f"ground: {ground!r} is not a ground to {outcome.value} an appeal "
+            f"(one of {', '.join(reasons)})"
+        )
     if ground == "new_information" and not any(a.has_new_information for a in appeals):
-        raise CaseError("ground: the appeal brought no new information; overturn it only for "
-                        "a policy change or a proven error")
+        raise CaseError(
+            "ground: the appeal brought no new information; overturn it only for "
+            "a policy change or a proven error"
+        )
     if note.strip():
         add_note(conn, case.id, staff, note, now)
     if outcome == AppealOutcome.OVERTURNED:
-        lift_on_appeal(conn, case.subject_id, case.id,
-                       f"appeal case {case.id} overturned: {ground}", staff.username, now)
-    state = (current_enforcement(conn, case.subject_id) or None)
+        lift_on_appeal(
+            conn,
+            case.subject_id,
+            case.id,
+            f"appeal case {case.id} overturned: {ground}",
+            staff.username,
+            now,
+        )
+    state = current_enforcement(conn, case.subject_id) or None
     state_now = state.state if state is not None else EnforcementState.NONE
     statement = _statement(outcome, ground, note, state_now, appeals, now)
-    record_outcome(conn, case.id, outcome=outcome.value, ground=ground,
-                   decided_by=staff.username, decided_at=now, statement=statement)
-    resolved = change_case(conn, case, {
-        "status": CaseStatus.RESOLVED,
-        "resolution": {"action": f"appeal_{outcome.value}", "reason_code": ground,
-                       "note": note, "proposed_by": None, "approved_by": None},
-        "resolved_by": staff.username, "resolved_at": now, "label": outcome.value,
-        "claimed_by": None, "claimed_at": None, "lease_expires_at": None,
-    }, actor=staff.username, action=f"appeal_{outcome.value}", now=now,
-        details={"ground": ground, "enforcement": state_now.value})
+    record_outcome(
+        conn,
+        case.id,
+        outcome=outcome.value,
+        ground=ground,
+        decided_by=staff.username,
+        decided_at=now,
+        statement=statement,
+    )
+    resolved = change_case(
+        conn,
+        case,
+        {
+            "status": CaseStatus.RESOLVED,
+            "resolution": {
+                "action": f"appeal_{outcome.value}",
+                "reason_code": ground,
+                "note": note,
+                "proposed_by": None,
+                "approved_by": None,
+            },
+            "resolved_by": staff.username,
+            "resolved_at": now,
+            "label": outcome.value,
+            "claimed_by": None,
+            "claimed_at": None,
+            "lease_expires_at": None,
+        },
+        actor=staff.username,
+        action=f"appeal_{outcome.value}",
+        now=now,
+        details={"ground": ground, "enforcement": state_now.value},
+    )
     emit_appeal_decided(conn, resolved, outcome.value, state_now.value, statement, now)
     return AppealDecision(resolved, outcome, statement, state_now)

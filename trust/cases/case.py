@@ -16,8 +16,15 @@ from trust.errors import CaseError
 from trust.settings import Settings
 from trust.store.tables import cases
 
-_TIMES = ("opened_at", "updated_at", "sla_due_at", "sla_paused_at", "claimed_at",
-          "lease_expires_at", "resolved_at")
+_TIMES = (
+    "opened_at",
+    "updated_at",
+    "sla_due_at",
+    "sla_paused_at",
+    "claimed_at",
+    "lease_expires_at",
+    "resolved_at",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +128,16 @@ def change_case(
     after = dict(stored)
     if details:
         after.update(details)
-    record_audit(conn, actor=actor, action=action, target_type="case", target_id=case.id,
-                 at=now, before=before, after=after)
+    record_audit(
+        conn,
+        actor=actor,
+        action=action,
+        target_type="case",
+        target_id=case.id,
+        at=now,
+        before=before,
+        after=after,
+    )
     changed: dict[str, Any] = {
         k: (CaseStatus(v) if k == "status" else v) for k, v in values.items()
     }

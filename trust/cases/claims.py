@@ -43,20 +43,42 @@ def release_expired(conn: Connection, now: datetime) -> list[int]:
     holders = {int(i): who for i, who in conn.execute(stale)}
     if not holders:
         return []
-    released = conn.execute(
-        update(cases)
-        .where(cases.c.id.in_(list(holders)), cases.c.status == CaseStatus.IN_REVIEW,
-               cases.c.lease_expires_at <= now)
-        .values(status=CaseStatus.OPEN, claimed_by=None, claimed_at=None, lease_expires_at=None,
-                updated_at=now, version=cases.c.version + 1)
-        .returning(cases.c.id)
-    ).scalars().all()
-    record_audits(conn, [
-        {"actor": SYSTEM_ACTOR, "action": "lease_expired", "target_type": "case",
-         "target_id": i, "at": now, "before": {"status": "in_review", "claimed_by": holders[i]},
-         "after": {"status": "open", "claimed_by": None}}
-        for i in released
-    ])
+    released = (
+        conn.execute(
+            update(cases)
+            .where(
+                cases.c.id.in_(list(holders)),
+                cases.c.status == CaseStatus.IN_REVIEW,
+                cases.c.lease_expires_at <= now,
+            )
+            .values(
+                status=CaseStatus.OPEN,
+                claimed_by=None,
+                claimed_at=None,
+                lease_expires_at=None,
+                updated_at=now,
+                version=cases.c.version + 1,
+            )
+            .returning(cases.c.id)
+        )
+        .scalars()
+        .all()
+    )
+    record_audits(
+        conn,
+        [
+            {
+                "actor": SYSTEM_ACTOR,
+                "action": "lease_expired",
+                "target_type": "case",
+                "target_id": i,
+                "at": now,
+                "before": {"status": "in_review", "claimed_by": holders[i]},
+                "after": {"status": "open", "claimed_by": None},
+            }
+            for i in released
+        ],
+    )
     return [int(i) for i in released]
 
 
@@ -64,12 +86,17 @@ def _claim_values(
     case_status: CaseStatus, staff: HasRole, now: datetime, lease: timedelta
 ) -> dict[str, Any]:
     status = CaseStatus.IN_REVIEW if case_status == CaseStatus.OPEN else case_status
-    return {"status": status, "claimed_by": staff.username, "claimed_at": now,
-            "lease_expires_at": now + lease}
+    return {
+        "status": status,
+        "claimed_by": staff.username,
+        "claimed_at": now,
+        "lease_expires_at": now + lease,
+    }
 
 
-def _claimable(status: CaseStatus, staff: HasRole, now: datetime,
-               filters: QueueFilter | None) -> list[Any]:
+def _claimable(
+    status: CaseStatus, staff: HasRole, now: datetime, filters: QueueFilter | None
+) -> list[Any]:
     conditions = [cases.c.status == status, free(now), *filter_conditions(filters, now)]
     if status == CaseStatus.AWAITING_APPROVAL:
         # A proposer never picks up their own proposal: someone else must approve it.
@@ -77,26 +104,42 @@ def _claimable(status: CaseStatus, staff: HasRole, now: datetime,
     return conditions
 
 
-def _top_first(conn: Connection, statuses: list[CaseStatus], staff: HasRole, now: datetime,
-               filters: QueueFilter | None) -> list[CaseStatus]:
+def _top_first(
+    conn: Connection,
+    statuses: list[CaseStatus],
+    staff: HasRole,
+    now: datetime,
+    filters: QueueFilter | None,
+) -> list[CaseStatus]:
     """The states that have a free case, best top case first (one indexed probe each)."""
     if len(statuses) == 1:
         return statuses
     tops = []
     for status in statuses:
-        top = conn.execute(select(cases.c.priority).where(*_claimable(status, staff, now, filters))
-                           .order_by(cases.c.priority.desc()).limit(1)).scalar()
+        top = conn.execute(
+            select(cases.c.priority)
+            .where(*_claimable(status, staff, now, filters))
+            .order_by(cases.c.priority.desc())
+            .limit(1)
+        ).scalar()
         if top is not None:
             tops.append((top, status))
     return [status for _, status in sorted(tops, key=lambda t: -t[0])]
 
 
-def _take(conn: Connection, status: CaseStatus, staff: HasRole, now: datetime,
-          lease: timedelta, filters: QueueFilter | None) -> tuple[bool, Case | None]:
+def _take(
+    conn: Connection,
+    status: CaseStatus,
+    staff: HasRole,
+    now: datetime,
+    lease: timedelta,
+    filters: QueueFilter | None,
+) -> tuple[bool, Case | None]:
     """Try to claim the best free case in ``status``: (any candidate left?, case won)."""
     conditions = _claimable(status, staff, now, filters)
-    pick = (select(cases.c.id).where(*conditions)
-            .order_by(cases.c.priority.desc(), cases.c.id).limit(1))
+    pick = (
+        select(cases.c.id).where(*conditions).order_by(cases.c.priority.desc(), cases.c.id).limit(1)
+    )
     if conn.dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
     case_id = conn.execute(pick).scalar()
@@ -111,11 +154,23 @@ def _take(conn: Connection, status: CaseStatus, staff: HasRole, now: datetime,
     ).first()
     if row is None:
         return True, None
-    record_audits(conn, [{
-        "actor": staff.username, "action": "claimed", "target_type": "case",
-        "target_id": case_id, "at": now, "before": {"status": status.value},
-        "after": {"status": values["status"], "lease_expires_at": values["lease_expires_at"]},
-    }])
+    record_audits(
+        conn,
+        [
+            {
+                "actor": staff.username,
+                "action": "claimed",
+                "target_type": "case",
+                "target_id": case_id,
+                "at": now,
+                "before": {"status": status.value},
+                "after": {
+                    "status": values["status"],
+                    "lease_expires_at": values["lease_expires_at"],
+                },
+            }
+        ],
+    )
     return True, Case.from_row(row)
 
 
@@ -185,8 +240,14 @@ def renew(
     """Extend the lease of a case ``staff`` holds (also after expiry, if nobody took it)."""
     now = as_utc(now or datetime.now(UTC))
     case = _held_by(conn, case_id, staff, now)
-    return change_case(conn, case, {"lease_expires_at": now + lease}, actor=staff.username,
-                       action="lease_renewed", now=now)
+    return change_case(
+        conn,
+        case,
+        {"lease_expires_at": now + lease},
+        actor=staff.username,
+        action="lease_renewed",
+        now=now,
+    )
 
 
 def release(conn: Connection, case_id: int, staff: HasRole, now: datetime | None = None) -> Case:

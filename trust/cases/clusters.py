@@ -41,9 +41,12 @@ from trust.store.database import insert_ignoring_duplicates
 from trust.store.tables import case_evidence, case_reasons, cases
 
 # Risk of a cluster case by the strongest reason it was found for.
-REASON_RISK = {"dense_review_block": 85.0, "reviews_one_account_together": 80.0,
-               "members_review_one_another": 80.0,
-               "shared_identity": 70.0}
+REASON_RISK = {
+    "dense_review_block": 85.0,
+    "reviews_one_account_together": 80.0,
+    "members_review_one_another": 80.0,
+    "shared_identity": 70.0,
+}
 CLUSTER_SEVERITY = 3
 
 
@@ -64,12 +67,24 @@ def _risk(cluster: Cluster) -> float:
 def _open(conn: Connection, cluster: Cluster, settings: Settings, now: datetime) -> int:
     due = due_at(RING_KIND, now, settings)
     risk = _risk(cluster)
-    result = conn.execute(cases.insert().values(
-        subject_id=cluster.cluster_id, kind=RING_KIND, status=CaseStatus.OPEN.value,
-        priority=priority_key(risk, CLUSTER_SEVERITY, Decimal("0"), due), risk_score=risk,
-        severity=CLUSTER_SEVERITY, money_at_stake=Decimal("0"), currency=None,
-        reason_codes=list(cluster.reasons), evidence_count=0, opened_at=now, updated_at=now,
-        sla_due_at=due, version=1))
+    result = conn.execute(
+        cases.insert().values(
+            subject_id=cluster.cluster_id,
+            kind=RING_KIND,
+            status=CaseStatus.OPEN.value,
+            priority=priority_key(risk, CLUSTER_SEVERITY, Decimal("0"), due),
+            risk_score=risk,
+            severity=CLUSTER_SEVERITY,
+            money_at_stake=Decimal("0"),
+            currency=None,
+            reason_codes=list(cluster.reasons),
+            evidence_count=0,
+            opened_at=now,
+            updated_at=now,
+            sla_due_at=due,
+            version=1,
+        )
+    )
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
@@ -79,48 +94,78 @@ def _existing(conn: Connection, cluster: Cluster) -> int | None:
     by_member = open_ring_cases_of(conn, cluster.members)
     if by_member:
         return min(by_member.values())
-    row = conn.execute(select(cases.c.id).where(
-        UNRESOLVED_SQL, cases.c.kind == RING_KIND, cases.c.subject_id == cluster.cluster_id))
+    row = conn.execute(
+        select(cases.c.id).where(
+            UNRESOLVED_SQL, cases.c.kind == RING_KIND, cases.c.subject_id == cluster.cluster_id
+        )
+    )
     found = row.scalar()
     return None if found is None else int(found)
 
 
 def _attach(conn: Connection, case_id: int, cluster: Cluster, now: datetime) -> int:
     """Members, reasons and evidence events onto the case; returns members added."""
-    evidence = {m: cluster.evidence(m) or ["reviewed by members of the cluster"]
-                for m in cluster.members}
+    evidence = {
+        m: cluster.evidence(m) or ["reviewed by members of the cluster"] for m in cluster.members
+    }
     fresh = record_members(conn, case_id, evidence, now)
     events = reviews_between(conn, cluster.members)
-    insert_ignoring_duplicates(conn, case_evidence, [
-        {"case_id": case_id, "event_id": e, "added_at": now} for e in events],
-        ["case_id", "event_id"])
-    insert_ignoring_duplicates(conn, case_reasons, [
-        {"case_id": case_id, "reason_code": r} for r in cluster.reasons],
-        ["case_id", "reason_code"])
+    insert_ignoring_duplicates(
+        conn,
+        case_evidence,
+        [{"case_id": case_id, "event_id": e, "added_at": now} for e in events],
+        ["case_id", "event_id"],
+    )
+    insert_ignoring_duplicates(
+        conn,
+        case_reasons,
+        [{"case_id": case_id, "reason_code": r} for r in cluster.reasons],
+        ["case_id", "reason_code"],
+    )
     case = Case.from_row(conn.execute(select(cases).where(cases.c.id == case_id)).one())
     codes = list(dict.fromkeys([*case.reason_codes, *cluster.reasons]))
     risk = max(case.risk_score, _risk(cluster))
-    count = conn.execute(select(func.count()).select_from(case_evidence)
-                         .where(case_evidence.c.case_id == case_id)).scalar_one()
+    count = conn.execute(
+        select(func.count()).select_from(case_evidence).where(case_evidence.c.case_id == case_id)
+    ).scalar_one()
     opened = case.version == 1
     if not opened and not fresh and count == case.evidence_count and codes == case.reason_codes:
         # The periodic pass found the cluster as it was: nothing to change or audit.
         return 0
-    conn.execute(update(cases).where(cases.c.id == case_id).values(
-        reason_codes=codes, risk_score=risk, evidence_count=count, updated_at=now,
-        priority=priority_key(risk, max(case.severity, CLUSTER_SEVERITY),
-                              case.money_at_stake, case.sla_due_at),
-        version=cases.c.version + 1))
-    record_audit(conn, actor=SYSTEM_ACTOR,
-                 action="cluster_case_opened" if opened else "cluster_members_added",
-                 target_type="case", target_id=case_id, at=now,
-                 after={"cluster_id": cluster.cluster_id, "members_added": fresh,
-                        "reasons": list(cluster.reasons), "reviews_inside": len(events)})
+    conn.execute(
+        update(cases)
+        .where(cases.c.id == case_id)
+        .values(
+            reason_codes=codes,
+            risk_score=risk,
+            evidence_count=count,
+            updated_at=now,
+            priority=priority_key(
+                risk, max(case.severity, CLUSTER_SEVERITY), case.money_at_stake, case.sla_due_at
+            ),
+            version=cases.c.version + 1,
+        )
+    )
+    record_audit(
+        conn,
+        actor=SYSTEM_ACTOR,
+        action="cluster_case_opened" if opened else "cluster_members_added",
+        target_type="case",
+        target_id=case_id,
+        at=now,
+        after={
+            "cluster_id": cluster.cluster_id,
+            "members_added": fresh,
+            "reasons": list(cluster.reasons),
+            "reviews_inside": len(events),
+        },
+    )
     return len(fresh)
 
 
-def record_clusters(conn: Connection, clusters: Sequence[Cluster], settings: Settings,
-                    now: datetime) -> ClusterCaseReport:
+def record_clusters(
+    conn: Connection, clusters: Sequence[Cluster], settings: Settings, now: datetime
+) -> ClusterCaseReport:
     """Open or join one cluster case per cluster, in the caller's transaction."""
     now = as_utc(now)
     report = ClusterCaseReport()
@@ -136,8 +181,14 @@ def record_clusters(conn: Connection, clusters: Sequence[Cluster], settings: Set
     return report
 
 
-def act_on_cluster(conn: Connection, staff: HasRole, case_id: int, state: EnforcementState,
-                   reason: str, now: datetime) -> int:
+def act_on_cluster(
+    conn: Connection,
+    staff: HasRole,
+    case_id: int,
+    state: EnforcementState,
+    reason: str,
+    now: datetime,
+) -> int:
     """Hold every member of a cluster case now, or propose blocking them all (four-eyes).
 
     Returns the number of accounts held, or the id of the block proposal a second lead
@@ -146,5 +197,11 @@ def act_on_cluster(conn: Connection, staff: HasRole, case_id: int, state: Enforc
     members = members_of(conn, case_id)
     if not members:
         raise CaseError(f"case {case_id} is not a cluster case with members")
-    return act_on_linked(conn, staff, [m.account_id for m in members], state,
-                         f"cluster case {case_id}: {reason}", now)
+    return act_on_linked(
+        conn,
+        staff,
+        [m.account_id for m in members],
+        state,
+        f"cluster case {case_id}: {reason}",
+        now,
+    )

@@ -51,16 +51,26 @@ class CaseExport:
         """The JSON object printed for this case (dispute fields only on disputes)."""
         data = asdict(self)
         if self.kind != DISPUTE_KIND:
-            for key in ("contract_id", "milestone_id", "currency", "amount_in_escrow", "stage",
-                        "released", "refunded"):
+            for key in (
+                "contract_id",
+                "milestone_id",
+                "currency",
+                "amount_in_escrow",
+                "stage",
+                "released",
+                "refunded",
+            ):
                 data.pop(key)
         return dict(jsonable(data))
 
 
 def _evidence(conn: Connection, ids: list[int]) -> dict[int, list[str]]:
     found: dict[int, list[str]] = {i: [] for i in ids}
-    rows = conn.execute(select(case_evidence.c.case_id, case_evidence.c.event_id)
-                        .where(case_evidence.c.case_id.in_(ids)).order_by(case_evidence.c.id))
+    rows = conn.execute(
+        select(case_evidence.c.case_id, case_evidence.c.event_id)
+        .where(case_evidence.c.case_id.in_(ids))
+        .order_by(case_evidence.c.id)
+    )
     for case_id, event_id in rows:
         found[int(case_id)].append(event_id)
     return found
@@ -68,15 +78,19 @@ def _evidence(conn: Connection, ids: list[int]) -> dict[int, list[str]]:
 
 def _linked(conn: Connection, subjects: set[str]) -> dict[str, list[int]]:
     found: dict[str, list[int]] = {}
-    rows = conn.execute(select(cases.c.subject_id, cases.c.id)
-                        .where(cases.c.subject_id.in_(sorted(subjects))).order_by(cases.c.id))
+    rows = conn.execute(
+        select(cases.c.subject_id, cases.c.id)
+        .where(cases.c.subject_id.in_(sorted(subjects)))
+        .order_by(cases.c.id)
+    )
     for subject, case_id in rows:
         found.setdefault(subject, []).append(int(case_id))
     return found
 
 
-def export_cases(conn: Connection, *, status: str | None = None,
-                 kind: str | None = None) -> Iterator[CaseExport]:
+def export_cases(
+    conn: Connection, *, status: str | None = None, kind: str | None = None
+) -> Iterator[CaseExport]:
     """Every case matching the filters, by id, read a page at a time."""
     after = 0
     while True:
@@ -96,19 +110,28 @@ def export_cases(conn: Connection, *, status: str | None = None,
             dispute = disputes.get(int(row.id))
             money: dict[str, Any] = {}
             if dispute is not None:
-                money = {"contract_id": dispute.contract_id, "milestone_id": dispute.milestone_id,
-                         "currency": dispute.currency,
-                         "amount_in_escrow": str(dispute.amount_in_escrow),
-                         "stage": dispute.stage.value,
-                         "released": None if dispute.released is None else str(dispute.released),
-                         "refunded": None if dispute.refunded is None else str(dispute.refunded)}
+                money = {
+                    "contract_id": dispute.contract_id,
+                    "milestone_id": dispute.milestone_id,
+                    "currency": dispute.currency,
+                    "amount_in_escrow": str(dispute.amount_in_escrow),
+                    "stage": dispute.stage.value,
+                    "released": None if dispute.released is None else str(dispute.released),
+                    "refunded": None if dispute.refunded is None else str(dispute.refunded),
+                }
             yield CaseExport(
-                case_id=int(row.id), kind=row.kind, status=row.status, subject=row.subject_id,
+                case_id=int(row.id),
+                kind=row.kind,
+                status=row.status,
+                subject=row.subject_id,
                 event_ids=evidence[int(row.id)],
                 linked_case_ids=[i for i in linked.get(row.subject_id, []) if i != row.id],
-                risk_score=float(row.risk_score), severity=int(row.severity),
+                risk_score=float(row.risk_score),
+                severity=int(row.severity),
                 reason_codes=list(row.reason_codes or []),
                 opened_at=as_utc(row.opened_at).isoformat(),
                 resolved_at=as_utc(row.resolved_at).isoformat() if row.resolved_at else None,
-                label=row.label, **money)
+                label=row.label,
+                **money,
+            )
         after = ids[-1]

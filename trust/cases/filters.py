@@ -58,14 +58,17 @@ def sla_condition(state: SlaState | str, now: datetime, due_soon: timedelta) -> 
         case SlaState.DUE_SOON:
             return and_(running, cases.c.sla_due_at > now, cases.c.sla_due_at <= now + due_soon)
         case SlaState.ON_TRACK:
-            return and_(running, or_(cases.c.sla_due_at.is_(None),
-                                     cases.c.sla_due_at > now + due_soon))
+            return and_(
+                running, or_(cases.c.sla_due_at.is_(None), cases.c.sla_due_at > now + due_soon)
+            )
         case SlaState.MET:
-            return and_(cases.c.status == CaseStatus.RESOLVED,
-                        cases.c.resolved_at <= cases.c.sla_due_at)
+            return and_(
+                cases.c.status == CaseStatus.RESOLVED, cases.c.resolved_at <= cases.c.sla_due_at
+            )
         case SlaState.MISSED:
-            return and_(cases.c.status == CaseStatus.RESOLVED,
-                        cases.c.resolved_at > cases.c.sla_due_at)
+            return and_(
+                cases.c.status == CaseStatus.RESOLVED, cases.c.resolved_at > cases.c.sla_due_at
+            )
 
 
 def filter_conditions(
@@ -80,9 +83,11 @@ def filter_conditions(
     if f.subject_id:
         out.append(cases.c.subject_id == f.subject_id)
     if f.reason_code:
-        out.append(cases.c.id.in_(
-            select(case_reasons.c.case_id).where(case_reasons.c.reason_code == f.reason_code)
-        ))
+        out.append(
+            cases.c.id.in_(
+                select(case_reasons.c.case_id).where(case_reasons.c.reason_code == f.reason_code)
+            )
+        )
     if f.sla_state:
         out.append(sla_condition(f.sla_state, now, due_soon))
     if f.min_score is not None:

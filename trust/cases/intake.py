@@ -52,8 +52,9 @@ def _open_cases(conn: Connection, keys: Sequence[Key]) -> dict[Key, Case]:
     subjects = sorted({s for s, _ in keys})
     stmt = (
         select(cases)
-        .where(UNRESOLVED_SQL, cases.c.subject_id.in_(subjects),
-               cases.c.kind.in_({k for _, k in keys}))
+        .where(
+            UNRESOLVED_SQL, cases.c.subject_id.in_(subjects), cases.c.kind.in_({k for _, k in keys})
+        )
         .order_by(cases.c.id)
     )
     if conn.dialect.name == "postgresql":
@@ -68,13 +69,24 @@ def _open_new(conn: Connection, keys: list[Key], settings: Settings, now: dateti
     rows = []
     for subject_id, kind in sorted(keys):
         due = due_at(kind, now, settings)
-        rows.append({
-            "subject_id": subject_id, "kind": kind, "status": CaseStatus.OPEN.value,
-            "priority": priority_key(0.0, 0, 0, due), "risk_score": 0.0, "severity": 0,
-            "money_at_stake": Decimal("0"), "currency": None, "reason_codes": [],
-            "evidence_count": 0, "opened_at": now, "updated_at": now, "sla_due_at": due,
-            "version": 1,
-        })
+        rows.append(
+            {
+                "subject_id": subject_id,
+                "kind": kind,
+                "status": CaseStatus.OPEN.value,
+                "priority": priority_key(0.0, 0, 0, due),
+                "risk_score": 0.0,
+                "severity": 0,
+                "money_at_stake": Decimal("0"),
+                "currency": None,
+                "reason_codes": [],
+                "evidence_count": 0,
+                "opened_at": now,
+                "updated_at": now,
+                "sla_due_at": due,
+                "version": 1,
+            }
+        )
     stmt = _insert(conn)(cases).on_conflict_do_nothing(
         index_elements=["subject_id", "kind"], index_where=OPEN_MERGED_SQL
     )
@@ -88,8 +100,12 @@ def _merged(case: Case, group: list[Decision], settings: Settings, now: datetime
     currency = case.currency or next((d.currency for d in group if d.currency), None)
     codes = list(dict.fromkeys([*case.reason_codes, *(c for d in group for c in d.reason_codes)]))
     values: dict[str, Any] = {
-        "risk_score": risk, "severity": severity, "money_at_stake": money, "currency": currency,
-        "reason_codes": codes, "evidence_count": case.evidence_count + len(group),
+        "risk_score": risk,
+        "severity": severity,
+        "money_at_stake": money,
+        "currency": currency,
+        "reason_codes": codes,
+        "evidence_count": case.evidence_count + len(group),
     }
     due = case.sla_due_at
     if case.status == CaseStatus.WAITING_ON_USER:
@@ -139,29 +155,50 @@ def open_or_join(
                 {"case_id_": case.id, **{f"new_{k}": v for k, v in values.items()}}
             )
             ids = [d.event_id for d in group]
-            reason_rows += [{"case_id": case.id, "reason_code": code}
-                            for code in values["reason_codes"] if code not in case.reason_codes]
+            reason_rows += [
+                {"case_id": case.id, "reason_code": code}
+                for code in values["reason_codes"]
+                if code not in case.reason_codes
+            ]
             evidence_rows += [{"case_id": case.id, "event_id": e, "added_at": now} for e in ids]
             attached += [{"event_id_": e, "case_id_": case.id} for e in ids]
             result.update(dict.fromkeys(ids, case.id))
             fresh = case.evidence_count == 0
-            audits.append({
-                "actor": SYSTEM_ACTOR, "action": "case_opened" if fresh else "evidence_added",
-                "target_type": "case", "target_id": case.id, "at": now,
-                "before": None if fresh else {
-                    "status": case.status.value, "evidence_count": case.evidence_count,
-                    "risk_score": case.risk_score, "severity": case.severity},
-                "after": {"status": values.get("status", case.status.value),
-                          "evidence_count": values["evidence_count"],
-                          "risk_score": values["risk_score"], "severity": values["severity"],
-                          "events": ids},
-            })
+            audits.append(
+                {
+                    "actor": SYSTEM_ACTOR,
+                    "action": "case_opened" if fresh else "evidence_added",
+                    "target_type": "case",
+                    "target_id": case.id,
+                    "at": now,
+                    "before": None
+                    if fresh
+                    else {
+                        "status": case.status.value,
+                        "evidence_count": case.evidence_count,
+                        "risk_score": case.risk_score,
+                        "severity": case.severity,
+                    },
+                    "after": {
+                        "status": values.get("status", case.status.value),
+                        "evidence_count": values["evidence_count"],
+                        "risk_score": values["risk_score"],
+                        "severity": values["severity"],
+                        "events": ids,
+                    },
+                }
+            )
         for columns, rows in case_updates.items():
             conn.execute(
                 update(cases)
                 .where(cases.c.id == bindparam("case_id_"))
-                .values({**{c: bindparam(f"new_{c}", type_=cases.c[c].type) for c in columns},
-                         "updated_at": now, "version": cases.c.version + 1}),
+                .values(
+                    {
+                        **{c: bindparam(f"new_{c}", type_=cases.c[c].type) for c in columns},
+                        "updated_at": now,
+                        "version": cases.c.version + 1,
+                    }
+                ),
                 rows,
             )
         insert_ignoring_duplicates(conn, case_reasons, reason_rows, ["case_id", "reason_code"])

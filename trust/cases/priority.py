@@ -28,12 +28,15 @@ URGENCY_PER_HOUR = 0.5
 MAX_SEVERITY = 5
 
 
-def _terms(risk_score: float, severity: int,
-           money_at_stake: Decimal | float) -> tuple[float, float, float]:
+def _terms(
+    risk_score: float, severity: int, money_at_stake: Decimal | float
+) -> tuple[float, float, float]:
     money = max(float(money_at_stake), 0.0)
-    return (0.5 * min(max(risk_score, 0.0), 100.0),
-            6.0 * min(max(severity, 0), MAX_SEVERITY),
-            min(5.0 * math.log10(1.0 + money), 20.0))
+    return (
+        0.5 * min(max(risk_score, 0.0), 100.0),
+        6.0 * min(max(severity, 0), MAX_SEVERITY),
+        min(5.0 * math.log10(1.0 + money), 20.0),
+    )
 
 
 def base_priority(risk_score: float, severity: int, money_at_stake: Decimal | float) -> float:
@@ -86,18 +89,28 @@ class PriorityParts:
     def words(self) -> str:
         """'P2 high: risk 35 + severity 18 + money 10 + SLA 4 = 67'."""
         words = next(w for name, _floor, w in LEVELS if name == self.level)
-        return (f"{self.level} {words}: risk {self.risk:.0f} + severity {self.severity:.0f} + "
-                f"money {self.money:.0f} + SLA {self.urgency:+.0f} = {self.total:.0f}")
+        return (
+            f"{self.level} {words}: risk {self.risk:.0f} + severity {self.severity:.0f} + "
+            f"money {self.money:.0f} + SLA {self.urgency:+.0f} = {self.total:.0f}"
+        )
 
 
 # Levels by the total priority: name, lowest total, words.
 LEVELS: tuple[tuple[str, float, str], ...] = (
-    ("P1", 80.0, "urgent"), ("P2", 60.0, "high"), ("P3", 40.0, "normal"),
-    ("P4", float("-inf"), "low"))
+    ("P1", 80.0, "urgent"),
+    ("P2", 60.0, "high"),
+    ("P3", 40.0, "normal"),
+    ("P4", float("-inf"), "low"),
+)
 
 
-def priority_parts(risk_score: float, severity: int, money_at_stake: Decimal | float,
-                   stored_key: float, now: datetime) -> PriorityParts:
+def priority_parts(
+    risk_score: float,
+    severity: int,
+    money_at_stake: Decimal | float,
+    stored_key: float,
+    now: datetime,
+) -> PriorityParts:
     """Split the priority shown at ``now`` into its risk, severity, money and SLA terms."""
     risk, sev, cash = _terms(risk_score, severity, money_at_stake)
     return PriorityParts(risk, sev, cash, priority_at(stored_key, now) - (risk + sev + cash))

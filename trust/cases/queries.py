@@ -63,8 +63,9 @@ class QueuePage:
 def queue_item(case: Case, now: datetime, settings: Settings) -> QueueItem:
     """Decorate a case with its current priority, SLA state, time left and holder."""
     left = case.sla_due_at - now if case.sla_due_at else None
-    return QueueItem(case, priority_at(case.priority, now), case.sla_state(now, settings),
-                     left, case.holder(now))
+    return QueueItem(
+        case, priority_at(case.priority, now), case.sla_state(now, settings), left, case.holder(now)
+    )
 
 
 def queue_page(
@@ -87,9 +88,11 @@ def queue_page(
     total = conn.execute(select(func.count()).select_from(cases).where(*conditions)).scalar_one()
     page, page_size = max(page, 1), min(max(page_size, 1), 500)
     rows = conn.execute(
-        select(cases).where(*conditions)
+        select(cases)
+        .where(*conditions)
         .order_by(cases.c.priority.desc(), cases.c.id)
-        .limit(page_size).offset((page - 1) * page_size)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
     )
     items = [queue_item(Case.from_row(r), now, settings) for r in rows]
     return QueuePage(items, int(total), page, page_size)
@@ -102,11 +105,13 @@ def my_cases(
     now = as_utc(now)
     rows = conn.execute(
         select(cases)
-        .where(or_(
-            (cases.c.claimed_by == staff.username) & held(now),
-            (cases.c.proposed_by == staff.username)
-            & (cases.c.status == CaseStatus.AWAITING_APPROVAL),
-        ))
+        .where(
+            or_(
+                (cases.c.claimed_by == staff.username) & held(now),
+                (cases.c.proposed_by == staff.username)
+                & (cases.c.status == CaseStatus.AWAITING_APPROVAL),
+            )
+        )
         .order_by(cases.c.priority.desc(), cases.c.id)
         .limit(200)
     )
@@ -120,8 +125,9 @@ def awaiting_approval_by(
     now = as_utc(now)
     rows = conn.execute(
         select(cases)
-        .where(cases.c.status == CaseStatus.AWAITING_APPROVAL,
-               cases.c.proposed_by != staff.username)
+        .where(
+            cases.c.status == CaseStatus.AWAITING_APPROVAL, cases.c.proposed_by != staff.username
+        )
         .order_by(cases.c.priority.desc(), cases.c.id)
         .limit(limit)
     )
@@ -151,8 +157,13 @@ def case_detail(conn: Connection, case_id: int, *, evidence_limit: int = 100) ->
     """
     case = load_case(conn, case_id)
     evidence_rows = conn.execute(
-        select(case_evidence.c.event_id, case_evidence.c.added_at, events.c.kind,
-               events.c.occurred_at, events.c.payload)
+        select(
+            case_evidence.c.event_id,
+            case_evidence.c.added_at,
+            events.c.kind,
+            events.c.occurred_at,
+            events.c.payload,
+        )
         .join(events, events.c.event_id == case_evidence.c.event_id)
         .where(case_evidence.c.case_id == case_id)
         .order_by(case_evidence.c.id.desc())
@@ -160,23 +171,28 @@ def case_detail(conn: Connection, case_id: int, *, evidence_limit: int = 100) ->
     )
     evidence = _rows(evidence_rows)
     by_event = {
-        r["event_id"]: r for r in _rows(conn.execute(
-            select(decisions).where(decisions.c.event_id.in_([e["event_id"] for e in evidence]))
-        ))
+        r["event_id"]: r
+        for r in _rows(
+            conn.execute(
+                select(decisions).where(decisions.c.event_id.in_([e["event_id"] for e in evidence]))
+            )
+        )
     }
     for item in evidence:
         item["decision"] = by_event.get(item["event_id"])
-    notes = _rows(conn.execute(
-        select(case_notes).where(case_notes.c.case_id == case_id).order_by(case_notes.c.id)
-    ))
-    audit = _rows(conn.execute(
-        select(audit_log)
-        .where(audit_log.c.target_type == "case", audit_log.c.target_id == str(case_id))
-        .order_by(audit_log.c.id)
-    ))
-    account = conn.execute(
-        select(accounts).where(accounts.c.account_id == case.subject_id)
-    ).first()
+    notes = _rows(
+        conn.execute(
+            select(case_notes).where(case_notes.c.case_id == case_id).order_by(case_notes.c.id)
+        )
+    )
+    audit = _rows(
+        conn.execute(
+            select(audit_log)
+            .where(audit_log.c.target_type == "case", audit_log.c.target_id == str(case_id))
+            .order_by(audit_log.c.id)
+        )
+    )
+    account = conn.execute(select(accounts).where(accounts.c.account_id == case.subject_id)).first()
     return CaseDetail(case, evidence, notes, audit, dict(account._mapping) if account else None)
 
 
@@ -185,23 +201,42 @@ def subject_timeline(conn: Connection, account_id: str, *, limit: int = 200) -> 
 
     Events are those where the account is the subject or the counterparty.
     """
-    event_rows = _rows(conn.execute(
-        select(events.c.event_id, events.c.kind, events.c.occurred_at, events.c.subject_id,
-               events.c.counterparty_id, decisions.c.outcome, decisions.c.risk_score,
-               decisions.c.case_id)
-        .outerjoin(decisions, decisions.c.event_id == events.c.event_id)
-        .where(or_(events.c.subject_id == account_id, events.c.counterparty_id == account_id))
-        .order_by(events.c.occurred_at.desc())
-        .limit(limit)
-    ))
-    case_rows = _rows(conn.execute(
-        select(cases.c.id, cases.c.kind, cases.c.status, cases.c.label, cases.c.opened_at,
-               cases.c.resolved_at, cases.c.evidence_count, cases.c.risk_score,
-               cases.c.resolution)
-        .where(cases.c.subject_id == account_id)
-        .order_by(cases.c.opened_at.desc())
-        .limit(limit)
-    ))
+    event_rows = _rows(
+        conn.execute(
+            select(
+                events.c.event_id,
+                events.c.kind,
+                events.c.occurred_at,
+                events.c.subject_id,
+                events.c.counterparty_id,
+                decisions.c.outcome,
+                decisions.c.risk_score,
+                decisions.c.case_id,
+            )
+            .outerjoin(decisions, decisions.c.event_id == events.c.event_id)
+            .where(or_(events.c.subject_id == account_id, events.c.counterparty_id == account_id))
+            .order_by(events.c.occurred_at.desc())
+            .limit(limit)
+        )
+    )
+    case_rows = _rows(
+        conn.execute(
+            select(
+                cases.c.id,
+                cases.c.kind,
+                cases.c.status,
+                cases.c.label,
+                cases.c.opened_at,
+                cases.c.resolved_at,
+                cases.c.evidence_count,
+                cases.c.risk_score,
+                cases.c.resolution,
+            )
+            .where(cases.c.subject_id == account_id)
+            .order_by(cases.c.opened_at.desc())
+            .limit(limit)
+        )
+    )
     return {"events": event_rows, "cases": case_rows}
 
 
@@ -213,14 +248,21 @@ def linked_accounts(conn: Connection, account_id: str, *, limit: int = 200) -> l
     """
     mine = (
         select(account_identifiers.c.kind, account_identifiers.c.value_hash)
-        .where(account_identifiers.c.account_id == account_id,
-               account_identifiers.c.kind.in_(LINKING_KINDS))
+        .where(
+            account_identifiers.c.account_id == account_id,
+            account_identifiers.c.kind.in_(LINKING_KINDS),
+        )
         .subquery()
     )
     other = account_identifiers.alias("other")
     rows = conn.execute(
-        select(other.c.account_id, other.c.kind, other.c.masked, accounts.c.status,
-               other.c.last_seen_at)
+        select(
+            other.c.account_id,
+            other.c.kind,
+            other.c.masked,
+            accounts.c.status,
+            other.c.last_seen_at,
+        )
         .join(mine, (mine.c.kind == other.c.kind) & (mine.c.value_hash == other.c.value_hash))
         .outerjoin(accounts, accounts.c.account_id == other.c.account_id)
         .where(other.c.account_id != account_id)

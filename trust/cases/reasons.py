@@ -31,9 +31,17 @@ RESOLUTION_REASONS: dict[str, str] = {
 
 _DISMISS = ("false_positive", "legitimate_activity", "insufficient_evidence")
 _FRAUD = (
-    "document_tampered", "identity_mismatch", "duplicate_account", "ban_evasion",
-    "fake_review", "coerced_review", "fake_reference", "off_platform_payment",
-    "account_takeover", "abusive_behaviour", "policy_violation",
+    "document_tampered",
+    "identity_mismatch",
+    "duplicate_account",
+    "ban_evasion",
+    "fake_review",
+    "coerced_review",
+    "fake_reference",
+    "off_platform_payment",
+    "account_takeover",
+    "abusive_behaviour",
+    "policy_violation",
 )
 _DISPUTE = ("non_payment", "work_not_delivered", "partial_delivery", "insufficient_evidence")
 
@@ -41,8 +49,12 @@ SUGGESTED: dict[str, tuple[str, ...]] = {
     "approve": ("verified_identity", *_DISMISS),
     "dismiss": _DISMISS,
     "remove_review": ("fake_review", "coerced_review", "policy_violation"),
-    "reject_verification": ("document_tampered", "identity_mismatch", "duplicate_account",
-                            "ban_evasion"),
+    "reject_verification": (
+        "document_tampered",
+        "identity_mismatch",
+        "duplicate_account",
+        "ban_evasion",
+    ),
     "request_documents": ("needs_documents", "identity_mismatch"),
     "hold_account": _FRAUD,
     "block_account": _FRAUD,

@@ -119,11 +119,17 @@ class Resolution:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Resolution:
         """Rebuild a stored proposal."""
+
         def money(key: str) -> Decimal | None:
             return Decimal(data[key]) if data.get(key) is not None else None
 
-        return cls(Action(data["action"]), data["reason_code"], data.get("note", ""),
-                   money("release_amount"), money("refund_amount"))
+        return cls(
+            Action(data["action"]),
+            data["reason_code"],
+            data.get("note", ""),
+            money("release_amount"),
+            money("refund_amount"),
+        )
 
 
 @dataclass(slots=True)
@@ -142,8 +148,9 @@ def _checked(case: Case, res: Resolution) -> Resolution:
         if res.release_amount is not None or res.refund_amount is not None:
             raise CaseError(f"{res.action.value} takes no amounts")
         if case.kind == DISPUTE_KIND and res.action != Action.ESCALATE:
-            raise CaseError("a dispute ends only in release, refund or split of its escrow "
-                            "(or goes to a lead)")
+            raise CaseError(
+                "a dispute ends only in release, refund or split of its escrow (or goes to a lead)"
+            )
         return res
     if case.kind != DISPUTE_KIND:
         raise CaseError(f"{res.action.value} only ends a dispute case (one contract's escrow)")
@@ -179,51 +186,101 @@ def _dispute_label(conn: Connection, case: Case, action: Action) -> str:
     return "confirmed" if action == to_complainant else "dismissed"
 
 
-def _finish(conn: Connection, case: Case, res: Resolution, *, by: str, now: datetime,
-            proposed_by: str | None = None) -> Case:
-    label = (_dispute_label(conn, case, res.action) if res.action in DISPUTE_OUTCOMES
-             else LABELS[res.action])
-    record = {**res.as_dict(), "proposed_by": proposed_by,
-              "approved_by": by if proposed_by else None}
+def _finish(
+    conn: Connection,
+    case: Case,
+    res: Resolution,
+    *,
+    by: str,
+    now: datetime,
+    proposed_by: str | None = None,
+) -> Case:
+    label = (
+        _dispute_label(conn, case, res.action)
+        if res.action in DISPUTE_OUTCOMES
+        else LABELS[res.action]
+    )
+    record = {
+        **res.as_dict(),
+        "proposed_by": proposed_by,
+        "approved_by": by if proposed_by else None,
+    }
     if case.kind == DISPUTE_KIND:
         record.update(_dispute_record(conn, case.id))
-    case = change_case(conn, case, {
-        "status": CaseStatus.RESOLVED, "resolution": record, "resolved_by": by,
-        "resolved_at": now, "label": label, "claimed_by": None, "claimed_at": None,
-        "lease_expires_at": None, "proposed_action": None, "proposed_by": None,
-    }, actor=by, action="resolved" if not proposed_by else "proposal_approved", now=now)
+    case = change_case(
+        conn,
+        case,
+        {
+            "status": CaseStatus.RESOLVED,
+            "resolution": record,
+            "resolved_by": by,
+            "resolved_at": now,
+            "label": label,
+            "claimed_by": None,
+            "claimed_at": None,
+            "lease_expires_at": None,
+            "proposed_action": None,
+            "proposed_by": None,
+        },
+        actor=by,
+        action="resolved" if not proposed_by else "proposal_approved",
+        now=now,
+    )
     _enforce(conn, case, res, label, by=by, now=now)
     emit_case_resolved(conn, case, now, dispute=res.action in DISPUTE_OUTCOMES)
     return case
 
 
-def _enforce(conn: Connection, case: Case, res: Resolution, label: str, *, by: str,
-             now: datetime) -> None:
+def _enforce(
+    conn: Connection, case: Case, res: Resolution, label: str, *, by: str, now: datetime
+) -> None:
     """Hold or block the account — every member's, for a cluster case — or lift what this
     case's flags imposed (see ``trust.enforcement_actions.apply_case_outcome``)."""
     effect = ACCOUNT_EFFECTS.get(res.action)
-    evidence = conn.execute(select(case_evidence.c.event_id)
-                            .where(case_evidence.c.case_id == case.id)).scalars().all()
-    accounts = ([m.account_id for m in members_of(conn, case.id)] if case.kind == RING_KIND
-                else [case.subject_id])
+    evidence = (
+        conn.execute(select(case_evidence.c.event_id).where(case_evidence.c.case_id == case.id))
+        .scalars()
+        .all()
+    )
+    accounts = (
+        [m.account_id for m in members_of(conn, case.id)]
+        if case.kind == RING_KIND
+        else [case.subject_id]
+    )
     for account_id in accounts:
-        apply_case_outcome(conn, account_id=account_id, case_id=case.id,
-                           effect=EnforcementState(effect) if effect else None,
-                           dismissed=label == "dismissed", evidence_event_ids=evidence,
-                           reason=f"case {case.id}: {res.action.value} ({res.reason_code})",
-                           actor=by, now=now)
+        apply_case_outcome(
+            conn,
+            account_id=account_id,
+            case_id=case.id,
+            effect=EnforcementState(effect) if effect else None,
+            dismissed=label == "dismissed",
+            evidence_event_ids=evidence,
+            reason=f"case {case.id}: {res.action.value} ({res.reason_code})",
+            actor=by,
+            now=now,
+        )
 
 
 def _dispute_record(conn: Connection, case_id: int) -> dict[str, Any]:
     from trust.store.disputes import load_dispute
 
     dispute = load_dispute(conn, case_id)
-    return {"contract_id": dispute.contract_id, "milestone_id": dispute.milestone_id,
-            "currency": dispute.currency, "amount_in_escrow": str(dispute.amount_in_escrow)}
+    return {
+        "contract_id": dispute.contract_id,
+        "milestone_id": dispute.milestone_id,
+        "currency": dispute.currency,
+        "amount_in_escrow": str(dispute.amount_in_escrow),
+    }
 
 
-def _dispute_step(conn: Connection, case: Case, fact_name: str, by: str, now: datetime,
-                  res: Resolution | None = None) -> None:
+def _dispute_step(
+    conn: Connection,
+    case: Case,
+    fact_name: str,
+    by: str,
+    now: datetime,
+    res: Resolution | None = None,
+) -> None:
     """Follow a case action on the dispute's process (refused there: the action is too)."""
     if case.kind != DISPUTE_KIND:
         return
@@ -232,14 +289,25 @@ def _dispute_step(conn: Connection, case: Case, fact_name: str, by: str, now: da
 
     fact: machine.Fact
     if fact_name == "decided" and res is not None:
-        fact = machine.Decided(machine.Split(res.release_amount or Decimal("0"),
-                                             res.refund_amount or Decimal("0"), by), now)
+        fact = machine.Decided(
+            machine.Split(
+                res.release_amount or Decimal("0"), res.refund_amount or Decimal("0"), by
+            ),
+            now,
+        )
     elif fact_name == "approved":
         fact = machine.Approved(now)
     else:
         fact = machine.ApprovalRefused(now)
-    advance(conn, case.id, fact, actor=by, now=now,
-            reason_code=res.reason_code if res else DEFAULT_REASON, note=res.note if res else "")
+    advance(
+        conn,
+        case.id,
+        fact,
+        actor=by,
+        now=now,
+        reason_code=res.reason_code if res else DEFAULT_REASON,
+        note=res.note if res else "",
+    )
 
 
 def _holding(conn: Connection, case_id: int, staff: HasRole, now: datetime) -> Case:
@@ -251,8 +319,14 @@ def _holding(conn: Connection, case_id: int, staff: HasRole, now: datetime) -> C
     return case
 
 
-def resolve(conn: Connection, case_id: int, staff: HasRole, resolution: Resolution,
-            now: datetime | None = None, qa: QaSettings | None = None) -> Case:
+def resolve(
+    conn: Connection,
+    case_id: int,
+    staff: HasRole,
+    resolution: Resolution,
+    now: datetime | None = None,
+    qa: QaSettings | None = None,
+) -> Case:
     """Act on a case ``staff`` holds: resolve it, or propose, escalate or ask for documents.
 
     A resolved case may be picked for a blind QA review (``qa``: the sampling settings).
@@ -270,21 +344,41 @@ def resolve(conn: Connection, case_id: int, staff: HasRole, resolution: Resoluti
             # The dispute's process checks the stage first, then proposes on the case.
             _dispute_step(conn, case, "decided", staff.username, now, res)
             return load_case(conn, case_id)
-        return change_case(conn, case, {
-            "status": CaseStatus.AWAITING_APPROVAL, "proposed_action": res.as_dict(),
-            "proposed_by": staff.username, **released,
-        }, actor=staff.username, action="proposed", now=now)
+        return change_case(
+            conn,
+            case,
+            {
+                "status": CaseStatus.AWAITING_APPROVAL,
+                "proposed_action": res.as_dict(),
+                "proposed_by": staff.username,
+                **released,
+            },
+            actor=staff.username,
+            action="proposed",
+            now=now,
+        )
     if res.action == Action.ESCALATE:
         if case.status == CaseStatus.ESCALATED:
             raise CaseError(f"case {case_id} is already escalated")
-        return change_case(conn, case, {"status": CaseStatus.ESCALATED, **released},
-                           actor=staff.username, action="escalated", now=now,
-                           details={"reason_code": res.reason_code})
+        return change_case(
+            conn,
+            case,
+            {"status": CaseStatus.ESCALATED, **released},
+            actor=staff.username,
+            action="escalated",
+            now=now,
+            details={"reason_code": res.reason_code},
+        )
     if res.action == Action.REQUEST_DOCUMENTS:
-        return change_case(conn, case, {"status": CaseStatus.WAITING_ON_USER,
-                                        "sla_paused_at": now, **released},
-                           actor=staff.username, action="documents_requested", now=now,
-                           details={"reason_code": res.reason_code})
+        return change_case(
+            conn,
+            case,
+            {"status": CaseStatus.WAITING_ON_USER, "sla_paused_at": now, **released},
+            actor=staff.username,
+            action="documents_requested",
+            now=now,
+            details={"reason_code": res.reason_code},
+        )
     done = _finish(conn, case, res, by=staff.username, now=now)
     consider_for_qa(conn, done, staff, qa or QaSettings(), now)
     return done
@@ -303,9 +397,14 @@ def _proposal(conn: Connection, case_id: int, staff: HasRole, now: datetime) -> 
     return case
 
 
-def approve_proposal(conn: Connection, case_id: int, staff: HasRole,
-                     now: datetime | None = None, note: str = "",
-                     qa: QaSettings | None = None) -> Case:
+def approve_proposal(
+    conn: Connection,
+    case_id: int,
+    staff: HasRole,
+    now: datetime | None = None,
+    note: str = "",
+    qa: QaSettings | None = None,
+) -> Case:
     """A second person (a lead, not the proposer) approves a severe action; the case resolves."""
     now = as_utc(now or datetime.now(UTC))
     case = _proposal(conn, case_id, staff, now)
@@ -318,25 +417,42 @@ def approve_proposal(conn: Connection, case_id: int, staff: HasRole,
     return done
 
 
-def reject_proposal(conn: Connection, case_id: int, staff: HasRole,
-                    now: datetime | None = None, note: str = "") -> Case:
+def reject_proposal(
+    conn: Connection, case_id: int, staff: HasRole, now: datetime | None = None, note: str = ""
+) -> Case:
     """A lead turns a proposal down; the case goes back to the open queue with a note."""
     now = as_utc(now or datetime.now(UTC))
     case = _proposal(conn, case_id, staff, now)
     if note:
         add_note(conn, case.id, staff, note, now)
-    reopened = change_case(conn, case, {
-        "status": CaseStatus.OPEN, "proposed_action": None, "proposed_by": None,
-        "claimed_by": None, "claimed_at": None, "lease_expires_at": None,
-    }, actor=staff.username, action="proposal_rejected", now=now,
-        details={"rejected": case.proposed_action, "proposed_by": case.proposed_by})
+    reopened = change_case(
+        conn,
+        case,
+        {
+            "status": CaseStatus.OPEN,
+            "proposed_action": None,
+            "proposed_by": None,
+            "claimed_by": None,
+            "claimed_at": None,
+            "lease_expires_at": None,
+        },
+        actor=staff.username,
+        action="proposal_rejected",
+        now=now,
+        details={"rejected": case.proposed_action, "proposed_by": case.proposed_by},
+    )
     _dispute_step(conn, reopened, "refused", staff.username, now)
     return reopened
 
 
-def bulk_resolve(conn: Connection, case_ids: Sequence[int], staff: HasRole,
-                 resolution: Resolution, now: datetime | None = None,
-                 qa: QaSettings | None = None) -> BulkResult:
+def bulk_resolve(
+    conn: Connection,
+    case_ids: Sequence[int],
+    staff: HasRole,
+    resolution: Resolution,
+    now: datetime | None = None,
+    qa: QaSettings | None = None,
+) -> BulkResult:
     """Resolve many cases with one reason; cases another person holds or that cannot end so
     are skipped with the reason. Severe (four-eyes) and non-final actions are refused, and so
     is a selection larger than the action's cap (``BULK_CAPS``)."""
@@ -347,14 +463,19 @@ def bulk_resolve(conn: Connection, case_ids: Sequence[int], staff: HasRole,
     wanted = sorted(set(case_ids))
     cap = BULK_CAPS.get(resolution.action, 0)
     if len(wanted) > cap:
-        raise CaseError(f"{resolution.action.value} applies to at most {cap} cases at once, "
-                        f"not {len(wanted)}: split the selection")
+        raise CaseError(
+            f"{resolution.action.value} applies to at most {cap} cases at once, "
+            f"not {len(wanted)}: split the selection"
+        )
     result = BulkResult()
     for case_id in wanted:
         case = load_case(conn, case_id, for_update=True)
         holder = case.holder(now)
-        if case.status in (CaseStatus.RESOLVED, CaseStatus.WAITING_ON_USER,
-                           CaseStatus.AWAITING_APPROVAL):
+        if case.status in (
+            CaseStatus.RESOLVED,
+            CaseStatus.WAITING_ON_USER,
+            CaseStatus.AWAITING_APPROVAL,
+        ):
             result.skipped[case_id] = f"case is {case.status.value}"
         elif holder not in (None, staff.username):
             result.skipped[case_id] = f"held by {holder}"

@@ -36,13 +36,23 @@ def add_note(
         .values(case_id=case_id, author=staff.username, body=text, created_at=now)
         .returning(case_notes.c.id)
     ).scalar_one()
-    record_audit(conn, actor=staff.username, action="note_added", target_type="case",
-                 target_id=case_id, at=now, after={"note_id": note_id, "body": text})
+    record_audit(
+        conn,
+        actor=staff.username,
+        action="note_added",
+        target_type="case",
+        target_id=case_id,
+        at=now,
+        after={"note_id": note_id, "body": text},
+    )
     return int(note_id)
 
 
 def resume_from_user(
-    conn: Connection, case_id: int, staff: HasRole, settings: Settings,
+    conn: Connection,
+    case_id: int,
+    staff: HasRole,
+    settings: Settings,
     now: datetime | None = None,
 ) -> Case:
     """The user answered a document request: back to the queue, the SLA clock runs again.
@@ -54,16 +64,32 @@ def resume_from_user(
     case = load_case(conn, case_id, for_update=True)
     if case.status != CaseStatus.WAITING_ON_USER:
         raise CaseError(f"case {case_id} is not waiting on the user")
-    due = (resumed_due_at(case.kind, case.sla_due_at, case.sla_paused_at or now, now, settings)
-           if case.sla_due_at else None)
-    return change_case(conn, case, {
-        "status": CaseStatus.OPEN, "sla_due_at": due, "sla_paused_at": None,
-        "priority": priority_key(case.risk_score, case.severity, case.money_at_stake, due),
-    }, actor=staff.username, action="user_responded", now=now)
+    due = (
+        resumed_due_at(case.kind, case.sla_due_at, case.sla_paused_at or now, now, settings)
+        if case.sla_due_at
+        else None
+    )
+    return change_case(
+        conn,
+        case,
+        {
+            "status": CaseStatus.OPEN,
+            "sla_due_at": due,
+            "sla_paused_at": None,
+            "priority": priority_key(case.risk_score, case.severity, case.money_at_stake, due),
+        },
+        actor=staff.username,
+        action="user_responded",
+        now=now,
+    )
 
 
 def set_sla_due(
-    conn: Connection, case_id: int, staff: HasRole, due: datetime, reason: str,
+    conn: Connection,
+    case_id: int,
+    staff: HasRole,
+    due: datetime,
+    reason: str,
     now: datetime | None = None,
 ) -> Case:
     """A lead moves the SLA due time of one case (with a reason, audited)."""
@@ -75,7 +101,15 @@ def set_sla_due(
     if case.status == CaseStatus.RESOLVED:
         raise CaseError(f"case {case_id} is resolved")
     due = as_utc(due)
-    return change_case(conn, case, {
-        "sla_due_at": due,
-        "priority": priority_key(case.risk_score, case.severity, case.money_at_stake, due),
-    }, actor=staff.username, action="sla_changed", now=now, details={"reason": reason.strip()})
+    return change_case(
+        conn,
+        case,
+        {
+            "sla_due_at": due,
+            "priority": priority_key(case.risk_score, case.severity, case.money_at_stake, due),
+        },
+        actor=staff.username,
+        action="sla_changed",
+        now=now,
+        details={"reason": reason.strip()},
+    )

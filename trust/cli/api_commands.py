@@ -9,17 +9,21 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-apikey_app = typer.Typer(help="API keys of the HTTP API: create, list, revoke.",
-                         no_args_is_help=True)
-webhook_app = typer.Typer(help="Webhooks out: subscriptions, the delivery log, replays.",
-                          no_args_is_help=True)
+apikey_app = typer.Typer(
+    help="API keys of the HTTP API: create, list, revoke.", no_args_is_help=True
+)
+webhook_app = typer.Typer(
+    help="Webhooks out: subscriptions, the delivery log, replays.", no_args_is_help=True
+)
 
 
 def serve(
-    port: int | None = typer.Option(None, "--port", min=1, max=65535,
-                                    help="Port (default TRUST_API__PORT)."),
-    processes: int | None = typer.Option(None, "--processes", min=1, max=64,
-                                         help="uvicorn processes (default TRUST_API__PROCESSES)."),
+    port: int | None = typer.Option(
+        None, "--port", min=1, max=65535, help="Port (default TRUST_API__PORT)."
+    ),
+    processes: int | None = typer.Option(
+        None, "--processes", min=1, max=64, help="uvicorn processes (default TRUST_API__PROCESSES)."
+    ),
 ) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs) on TRUST_BIND_HOST."""
     import uvicorn
@@ -30,11 +34,17 @@ def serve(
     with open_store(current):
         pass  # migrate once here, not in every process
     host, port = current.bind_host, port or current.api.port
-    console.print(f"API on http://{host}:{port} (docs: http://{host}:{port}/docs)",
-                  highlight=False)
-    uvicorn.run("workers.serve:app", factory=True, host=host, port=port,
-                workers=processes or current.api.processes, log_level="warning",
-                access_log=False, server_header=False)
+    console.print(f"API on http://{host}:{port} (docs: http://{host}:{port}/docs)", highlight=False)
+    uvicorn.run(
+        "workers.serve:app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=processes or current.api.processes,
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+    )
 
 
 def _scopes(value: str) -> set[str]:
@@ -46,8 +56,9 @@ def _scopes(value: str) -> set[str]:
     if bad := unknown_scopes(scopes):
         from trust.store.api_keys import SCOPES
 
-        raise typer.BadParameter(f"unknown scope(s) {', '.join(bad)}; known: "
-                                 f"{', '.join(SCOPES)}", param_hint="--scopes")
+        raise typer.BadParameter(
+            f"unknown scope(s) {', '.join(bad)}; known: {', '.join(SCOPES)}", param_hint="--scopes"
+        )
     return scopes
 
 
@@ -55,9 +66,11 @@ def _scopes(value: str) -> set[str]:
 def apikey_create(
     name: str = typer.Argument(..., help="Who or what the key is for."),
     scopes: str = typer.Option(
-        "events:write,decisions:write,decisions:read,accounts:read,cases:read", "--scopes",
+        "events:write,decisions:write,decisions:read,accounts:read,cases:read",
+        "--scopes",
         help="Comma-separated: events:write, decisions:write, decisions:read, accounts:read, "
-             "cases:read."),
+        "cases:read.",
+    ),
 ) -> None:
     """Create a key; its token is printed once and only its hash is stored."""
     import getpass
@@ -69,8 +82,11 @@ def apikey_create(
     wanted = _scopes(scopes)
     with open_store() as store, transaction(store.engine) as conn:
         created = create_api_key(conn, name, wanted, created_by=getpass.getuser())
-    console.print(f"key {created.key.prefix} ({', '.join(sorted(created.key.scopes))}); "
-                  "the token below is shown this once:", highlight=False)
+    console.print(
+        f"key {created.key.prefix} ({', '.join(sorted(created.key.scopes))}); "
+        "the token below is shown this once:",
+        highlight=False,
+    )
     typer.echo(created.token)
 
 
@@ -86,16 +102,19 @@ def apikey_list() -> None:
     for column in ("prefix", "name", "scopes", "created", "last used", "revoked"):
         table.add_column(column, overflow="fold")
     for key in keys:
-        table.add_row(key.prefix, key.name, ", ".join(sorted(key.scopes)),
-                      f"{key.created_at:%Y-%m-%d %H:%M}",
-                      f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "",
-                      f"{key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "")
+        table.add_row(
+            key.prefix,
+            key.name,
+            ", ".join(sorted(key.scopes)),
+            f"{key.created_at:%Y-%m-%d %H:%M}",
+            f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "",
+            f"{key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "",
+        )
     console.print(table)
 
 
 @apikey_app.command("revoke")
-def apikey_revoke(prefix: str = typer.Argument(..., help="The key's prefix (see list).")
-                  ) -> None:
+def apikey_revoke(prefix: str = typer.Argument(..., help="The key's prefix (see list).")) -> None:
     """Revoke a key (API processes stop accepting it within seconds)."""
     from trust.cli.context import console, open_store
     from trust.errors import ApiKeyError
@@ -114,7 +133,9 @@ def webhook_add(
     url: str = typer.Argument(..., help="HTTPS URL, or http:// on a loopback address."),
     events: str = typer.Option(
         "decision.created,enforcement.changed,case.resolved,dispute.outcome,appeal.decided",
-        "--events", help="Comma-separated event types to send."),
+        "--events",
+        help="Comma-separated event types to send.",
+    ),
 ) -> None:
     """Subscribe ``url``; prints the signing secret (verify with ``trust.webhooks.verify``)."""
     from trust.cli.context import console, open_store
@@ -129,8 +150,9 @@ def webhook_add(
         raise typer.BadParameter(str(exc)) from exc
     with open_store() as store, transaction(store.engine) as conn:
         sub = add_subscription(conn, url, types)
-    console.print(f"subscription {sub.id} to {', '.join(sub.event_types)}; signing secret:",
-                  highlight=False)
+    console.print(
+        f"subscription {sub.id} to {', '.join(sub.event_types)}; signing secret:", highlight=False
+    )
     typer.echo(sub.secret)
 
 
@@ -146,9 +168,14 @@ def webhook_list() -> None:
     for column in ("id", "url", "events", "active", "failures", "disabled because"):
         table.add_column(column, overflow="fold")
     for sub in subs:
-        table.add_row(str(sub.id), sub.url, ", ".join(sub.event_types),
-                      "yes" if sub.active else "no", str(sub.consecutive_failures),
-                      sub.disabled_reason or "")
+        table.add_row(
+            str(sub.id),
+            sub.url,
+            ", ".join(sub.event_types),
+            "yes" if sub.active else "no",
+            str(sub.consecutive_failures),
+            sub.disabled_reason or "",
+        )
     console.print(table)
 
 
@@ -172,8 +199,7 @@ def webhook_enable(subscription_id: int = typer.Argument(..., help="Subscription
 
 
 @webhook_app.command("disable")
-def webhook_disable(subscription_id: int = typer.Argument(..., help="Subscription id.")
-                    ) -> None:
+def webhook_disable(subscription_id: int = typer.Argument(..., help="Subscription id.")) -> None:
     """Stop sending to a subscription (deliveries stay in the log)."""
     _set_active(subscription_id, False)
 
@@ -181,8 +207,9 @@ def webhook_disable(subscription_id: int = typer.Argument(..., help="Subscriptio
 @webhook_app.command("deliveries")
 def webhook_deliveries(
     subscription_id: int | None = typer.Option(None, "--subscription", help="Only this one."),
-    status: str | None = typer.Option(None, "--status",
-                                      help="pending, sending, delivered or failed."),
+    status: str | None = typer.Option(
+        None, "--status", help="pending, sending, delivered or failed."
+    ),
     limit: int = typer.Option(30, "--limit", min=1, help="How many (newest first)."),
 ) -> None:
     """The delivery log: message id, type, status, attempts, last answer."""
@@ -192,14 +219,29 @@ def webhook_deliveries(
     with open_store() as store, store.engine.connect() as conn:
         rows = deliveries(conn, subscription_id=subscription_id, status=status, limit=limit)
     table = Table(title="webhook deliveries")
-    for column in ("id", "subscription", "message id", "type", "status", "attempts",
-                   "last answer", "next attempt"):
+    for column in (
+        "id",
+        "subscription",
+        "message id",
+        "type",
+        "status",
+        "attempts",
+        "last answer",
+        "next attempt",
+    ):
         table.add_column(column, overflow="fold")
     for row in rows:
         answer = str(row.last_status_code or "") or (row.last_error or "")
-        table.add_row(str(row.id), str(row.subscription_id), row.message_id, row.event_type,
-                      row.status, str(row.attempts), answer,
-                      "" if row.status == "delivered" else f"{row.next_attempt_at:%H:%M:%S}")
+        table.add_row(
+            str(row.id),
+            str(row.subscription_id),
+            row.message_id,
+            row.event_type,
+            row.status,
+            str(row.attempts),
+            answer,
+            "" if row.status == "delivered" else f"{row.next_attempt_at:%H:%M:%S}",
+        )
     console.print(table)
 
 
@@ -230,43 +272,74 @@ def register(app: typer.Typer) -> None:
 
 
 def bench_api(
-    concurrency: int = typer.Option(32, "--concurrency", min=1, max=1024,
-                                    help="Requests in flight at once."),
-    seconds: float = typer.Option(10.0, "--seconds", min=1.0, max=600.0,
-                                  help="Load time per endpoint."),
-    processes: int = typer.Option(1, "--processes", min=1, max=64,
-                                  help="uvicorn processes of the service (on SQLite one "
-                                       "process groups decisions best)."),
-    batch: int = typer.Option(100, "--batch", min=1, max=1000,
-                              help="Events per POST /v1/events."),
+    concurrency: int = typer.Option(
+        32, "--concurrency", min=1, max=1024, help="Requests in flight at once."
+    ),
+    seconds: float = typer.Option(
+        10.0, "--seconds", min=1.0, max=600.0, help="Load time per endpoint."
+    ),
+    processes: int = typer.Option(
+        1,
+        "--processes",
+        min=1,
+        max=64,
+        help="uvicorn processes of the service (on SQLite one process groups decisions best).",
+    ),
+    batch: int = typer.Option(100, "--batch", min=1, max=1000, help="Events per POST /v1/events."),
     database_url: str | None = typer.Option(
-        None, "--database-url",
-        help="A scratch PostgreSQL database (default: SQLite in a temp folder)."),
+        None,
+        "--database-url",
+        help="A scratch PostgreSQL database (default: SQLite in a temp folder).",
+    ),
 ) -> None:
     """Requests/s and p50/p99 of POST /v1/decisions and /v1/events on loopback, and the
     ratio to deciding in process."""
     from trust.cli.context import console, settings
     from workers.bench_api import ApiBenchOptions, run_api_bench
 
-    options = ApiBenchOptions(concurrency=concurrency, seconds=seconds, processes=processes,
-                              batch=batch, database_url=database_url)
+    options = ApiBenchOptions(
+        concurrency=concurrency,
+        seconds=seconds,
+        processes=processes,
+        batch=batch,
+        database_url=database_url,
+    )
     report = run_api_bench(settings(), options, lambda line: console.print(line))
     d, e, solo = report["decisions"], report["events"], report["in_process"]
-    table = Table(title=f"API on loopback: {report['store']} store, {processes} processes, "
-                        f"{concurrency} clients, {report['cpus']} CPUs")
-    for column in ("endpoint", "requests", "errors", "requests/s", "events/s", "p50 ms",
-                   "p99 ms"):
+    table = Table(
+        title=f"API on loopback: {report['store']} store, {processes} processes, "
+        f"{concurrency} clients, {report['cpus']} CPUs"
+    )
+    for column in ("endpoint", "requests", "errors", "requests/s", "events/s", "p50 ms", "p99 ms"):
         table.add_column(column, justify="right")
-    table.add_row("POST /v1/decisions", str(d["requests"]), str(d["errors"]),
-                  f"{d['requests_per_s']:,.0f}", f"{d['requests_per_s']:,.0f}",
-                  f"{d['p50_ms']:.1f}", f"{d['p99_ms']:.1f}")
-    table.add_row(f"POST /v1/events (x{batch})", str(e["requests"]), str(e["errors"]),
-                  f"{e['requests_per_s']:,.0f}", f"{e['events_per_s']:,.0f}",
-                  f"{e['p50_ms']:.1f}", f"{e['p99_ms']:.1f}")
+    table.add_row(
+        "POST /v1/decisions",
+        str(d["requests"]),
+        str(d["errors"]),
+        f"{d['requests_per_s']:,.0f}",
+        f"{d['requests_per_s']:,.0f}",
+        f"{d['p50_ms']:.1f}",
+        f"{d['p99_ms']:.1f}",
+    )
+    table.add_row(
+        f"POST /v1/events (x{batch})",
+        str(e["requests"]),
+        str(e["errors"]),
+        f"{e['requests_per_s']:,.0f}",
+        f"{e['events_per_s']:,.0f}",
+        f"{e['p50_ms']:.1f}",
+        f"{e['p99_ms']:.1f}",
+    )
     console.print(table)
-    console.print(f"in-process decide_one: {solo['decisions_per_s']:,.0f} decisions/s "
-                  f"(one after another); API / in-process = "
-                  f"{report['ratio_api_to_in_process']:.2f}", highlight=False)
+    console.print(
+        f"in-process decide_one: {solo['decisions_per_s']:,.0f} decisions/s "
+        f"(one after another); API / in-process = "
+        f"{report['ratio_api_to_in_process']:.2f}",
+        highlight=False,
+    )
     before, after = report["load_before"], report["load_after"]
-    console.print(f"load average before {before[0]:.2f} {before[1]:.2f} {before[2]:.2f}, "
-                  f"after {after[0]:.2f} {after[1]:.2f} {after[2]:.2f}", highlight=False)
+    console.print(
+        f"load average before {before[0]:.2f} {before[1]:.2f} {before[2]:.2f}, "
+        f"after {after[0]:.2f} {after[1]:.2f} {after[2]:.2f}",
+        highlight=False,
+    )

@@ -127,17 +127,18 @@ def explain(exc: Exception) -> Failure:
     if isinstance(exc, ValidationError) and exc.title == Settings.__name__:
         return _settings_failure(exc)
     if isinstance(exc, OperationalError | InterfaceError):
-        return Failure(ExitCode.UNAVAILABLE, f"the store refused: {_first_line(exc)}",
-                       STORE_HINT)
+        return Failure(ExitCode.UNAVAILABLE, f"the store refused: {_first_line(exc)}", STORE_HINT)
     if isinstance(exc, RedisConnectionError | RedisTimeoutError):
-        return Failure(ExitCode.UNAVAILABLE, f"Redis is unreachable: {_first_line(exc)}",
-                       REDIS_HINT)
+        return Failure(
+            ExitCode.UNAVAILABLE, f"Redis is unreachable: {_first_line(exc)}", REDIS_HINT
+        )
     if isinstance(exc, OSError) and exc.filename is not None:
         return Failure(ExitCode.USAGE, f"{exc.strerror or exc}: {exc.filename}", FILE_HINT)
     if isinstance(exc, ConnectionError):
         return Failure(ExitCode.UNAVAILABLE, f"a service is unreachable: {_first_line(exc)}")
-    return Failure(ExitCode.INTERNAL, f"internal error: {type(exc).__name__}: {_first_line(exc)}",
-                   DEBUG_HINT)
+    return Failure(
+        ExitCode.INTERNAL, f"internal error: {type(exc).__name__}: {_first_line(exc)}", DEBUG_HINT
+    )
 
 
 class GuardedGroup(TyperGroup):

@@ -11,10 +11,14 @@ cases_app = typer.Typer(help="Cases: export the queue as data.", no_args_is_help
 
 @cases_app.command("export")
 def export_command(
-    status: str | None = typer.Option(None, "--status", help="Only cases in this status "
-                                      "(open, in_review, escalated, awaiting_approval, ...)."),
-    kind: str | None = typer.Option(None, "--kind", help="Only cases of this kind "
-                                    "(dispute, complaint, review, ...)."),
+    status: str | None = typer.Option(
+        None,
+        "--status",
+        help="Only cases in this status (open, in_review, escalated, awaiting_approval, ...).",
+    ),
+    kind: str | None = typer.Option(
+        None, "--kind", help="Only cases of this kind (dispute, complaint, review, ...)."
+    ),
     output_format: str = typer.Option("jsonl", "--format", help="Output format: jsonl."),
 ) -> None:
     """Print one JSON object per case (disputes with their contract, currency and money)."""
@@ -23,12 +27,14 @@ def export_command(
     from trust.cli.context import open_store
 
     if output_format != "jsonl":
-        raise typer.BadParameter(f"unknown format {output_format!r}; use jsonl",
-                                 param_hint="--format")
+        raise typer.BadParameter(
+            f"unknown format {output_format!r}; use jsonl", param_hint="--format"
+        )
     if status is not None and status not in {s.value for s in CaseStatus}:
-        raise typer.BadParameter(f"unknown status {status!r}; use one of "
-                                 f"{', '.join(s.value for s in CaseStatus)}",
-                                 param_hint="--status")
+        raise typer.BadParameter(
+            f"unknown status {status!r}; use one of {', '.join(s.value for s in CaseStatus)}",
+            param_hint="--status",
+        )
     with open_store() as store, store.engine.connect() as conn:
         for case in export_cases(conn, status=status, kind=kind):
             typer.echo(json.dumps(case.as_json(), sort_keys=True))

@@ -11,10 +11,12 @@ from trust.cli.bench_commands import bench_app
 def bench_dashboard_command(
     cases: int = typer.Option(100_000, "--cases", min=100, help="Open cases to seed."),
     repeat: int = typer.Option(5, "--repeat", min=1, help="Warm repeats per read."),
-    render: bool = typer.Option(True, "--render/--no-render",
-                                help="Also render the screens headlessly (AppTest)."),
+    render: bool = typer.Option(
+        True, "--render/--no-render", help="Also render the screens headlessly (AppTest)."
+    ),
     database_url: str = typer.Option(
-        "", "--database-url", help="Seed this (empty) database instead of a temp SQLite file."),
+        "", "--database-url", help="Seed this (empty) database instead of a temp SQLite file."
+    ),
 ) -> None:
     """Seed open cases into a scratch store; print the time to load the queue and a case."""
     import tempfile
@@ -43,8 +45,13 @@ def bench_dashboard_command(
             except ConfigurationError as exc:
                 raise typer.BadParameter(str(exc), param_hint="--database-url") from None
             with console.status(f"seeding {cases:,} open cases...") as status:
-                seconds = seed_queue(store, cases, current, datetime.now(UTC),
-                                     progress=lambda n: status.update(f"seeded {n:,} cases..."))
+                seconds = seed_queue(
+                    store,
+                    cases,
+                    current,
+                    datetime.now(UTC),
+                    progress=lambda n: status.update(f"seeded {n:,} cases..."),
+                )
             report = DashboardBenchReport(cases, seconds, store.dialect)
             member = bench_member(store)
             report.timings.extend(time_reads(store, current, member, repeat=repeat))
@@ -52,9 +59,7 @@ def bench_dashboard_command(
                 from dashboard.bench import render_timings
 
                 with console.status("rendering the screens headlessly..."):
-                    report.timings.extend(
-                        render_timings(url, member, top_case_id(store, current))
-                    )
+                    report.timings.extend(render_timings(url, member, top_case_id(store, current)))
     typer.echo(report.render())
 
 

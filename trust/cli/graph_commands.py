@@ -20,10 +20,13 @@ graph_app = typer.Typer(
 @graph_app.command("clusters")
 def clusters_command(
     as_of: datetime | None = typer.Option(
-        None, "--as-of", help="Use only links that existed at this time (UTC; default: all)."),
+        None, "--as-of", help="Use only links that existed at this time (UTC; default: all)."
+    ),
     open_cases: bool = typer.Option(
-        True, "--open-cases/--dry-run",
-        help="Open or join one cluster case per suspicious cluster (default), or only list."),
+        True,
+        "--open-cases/--dry-run",
+        help="Open or join one cluster case per suspicious cluster (default), or only list.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Find suspicious clusters (rings, bursts, one person's accounts) and open cluster cases."""
@@ -34,26 +37,44 @@ def clusters_command(
     with open_store() as store:
         done = cluster_pass(store, settings(), as_of=moment, open_cases=open_cases)
     if as_json:
-        console.print_json(json.dumps([
-            {"cluster_id": c.cluster_id, "case_id": done.cases.get(c.cluster_id),
-             "members": list(c.members), "reasons": list(c.reasons),
-             "reviews_inside": c.reviews_inside,
-             "evidence": {m: c.evidence(m) for m in c.members}} for c in done.clusters]))
+        console.print_json(
+            json.dumps(
+                [
+                    {
+                        "cluster_id": c.cluster_id,
+                        "case_id": done.cases.get(c.cluster_id),
+                        "members": list(c.members),
+                        "reasons": list(c.reasons),
+                        "reviews_inside": c.reviews_inside,
+                        "evidence": {m: c.evidence(m) for m in c.members},
+                    }
+                    for c in done.clusters
+                ]
+            )
+        )
         return
-    table = Table(title=f"{len(done.clusters)} suspicious clusters from {done.links:,} links "
-                        f"(read {done.read_s:.2f} s, clustered {done.cluster_s:.2f} s)")
+    table = Table(
+        title=f"{len(done.clusters)} suspicious clusters from {done.links:,} links "
+        f"(read {done.read_s:.2f} s, clustered {done.cluster_s:.2f} s)"
+    )
     for column in ("cluster", "case", "members", "reviews inside", "why"):
         table.add_column(column)
     for c in done.clusters:
-        table.add_row(c.cluster_id, str(done.cases.get(c.cluster_id, "-")), str(len(c.members)),
-                      str(c.reviews_inside), ", ".join(c.reasons))
+        table.add_row(
+            c.cluster_id,
+            str(done.cases.get(c.cluster_id, "-")),
+            str(len(c.members)),
+            str(c.reviews_inside),
+            ", ".join(c.reasons),
+        )
     console.print(table)
 
 
 @graph_app.command("watch")
 def watch_command(
     every: float | None = typer.Option(
-        None, "--every", min=1.0, help="Seconds between passes (default TRUST_GRAPH__INTERVAL_S)."),
+        None, "--every", min=1.0, help="Seconds between passes (default TRUST_GRAPH__INTERVAL_S)."
+    ),
 ) -> None:
     """Run a clustering pass now and then every interval, until SIGINT/SIGTERM."""
     from trust.cli.context import console, open_store, settings
@@ -74,12 +95,12 @@ def watch_command(
     with open_store(current) as store:
         while not stopping.is_set():
             done = cluster_pass(store, current)
-            console.print(f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} graph pass: {done.links:,} "
-                          f"links, {len(done.clusters)} clusters, {len(done.cases)} cases "
-                          f"(read {done.read_s:.2f} s, clustered {done.cluster_s:.2f} s)")
+            console.print(
+                f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} graph pass: {done.links:,} "
+                f"links, {len(done.clusters)} clusters, {len(done.cases)} cases "
+                f"(read {done.read_s:.2f} s, clustered {done.cluster_s:.2f} s)"
+            )
             stopping.wait(interval)
-
-
 
 
 def _bench_graph_command(

@@ -51,7 +51,8 @@ def ingest(
         None, "--source", help="Name recorded with each event (default: the file name)."
     ),
     queue: bool | None = typer.Option(
-        None, "--queue/--direct",
+        None,
+        "--queue/--direct",
         help="Queue for the workers, or decide here (default: queue when workers are in use).",
     ),
 ) -> None:
@@ -66,8 +67,15 @@ def ingest(
     ):
         summary = _ingest_with_progress(store, path, current, source, sink)
     table = Table(title=f"ingest of {summary.source}")
-    columns = ("accepted", "already stored", "repeated in file", "quarantined", "already held",
-               "lines", "records/s")
+    columns = (
+        "accepted",
+        "already stored",
+        "repeated in file",
+        "quarantined",
+        "already held",
+        "lines",
+        "records/s",
+    )
     for column in columns:
         table.add_column(column, justify="right")
     table.add_row(
@@ -116,7 +124,8 @@ def replay(
     ids: list[int] | None = typer.Option(None, "--id", help="A held record's id (repeatable)."),
     replay_all: bool = typer.Option(False, "--all", help="Replay every held record."),
     queue: bool | None = typer.Option(
-        None, "--queue/--direct",
+        None,
+        "--queue/--direct",
         help="Queue for the workers, or decide here (default: queue when workers are in use).",
     ),
 ) -> None:
@@ -138,8 +147,16 @@ def replay(
     for column in ("examined", "accepted", "already stored", "still held", "not held"):
         table.add_column(column, justify="right")
     table.add_row(
-        *(str(n) for n in (summary.examined, summary.accepted, summary.already_stored,
-                           summary.still_held, summary.not_held))
+        *(
+            str(n)
+            for n in (
+                summary.examined,
+                summary.accepted,
+                summary.already_stored,
+                summary.still_held,
+                summary.not_held,
+            )
+        )
     )
     console.print(table)
 

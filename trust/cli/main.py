@@ -57,10 +57,23 @@ def _register() -> None:
         staff_commands,
     )
 
-    for module in (schema_commands, simulate_commands, intake_commands, pipeline_commands,
-                   rules_commands, bench_commands, model_commands, staff_commands,
-                   dashboard_commands, privacy_commands, case_commands,
-                   dispute_commands, api_commands, account_commands, graph_commands):
+    for module in (
+        schema_commands,
+        simulate_commands,
+        intake_commands,
+        pipeline_commands,
+        rules_commands,
+        bench_commands,
+        model_commands,
+        staff_commands,
+        dashboard_commands,
+        privacy_commands,
+        case_commands,
+        dispute_commands,
+        api_commands,
+        account_commands,
+        graph_commands,
+    ):
         module.register(app)
 
 

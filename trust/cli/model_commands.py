@@ -37,14 +37,20 @@ def _metrics_table(title: str, columns: dict[str, Any]) -> Table:
     for name in columns:
         table.add_column(name, justify="right")
     first = next(iter(columns.values()))
-    rows = [("rows", "rows"), ("positives", "positives"), ("ROC-AUC", "roc_auc"),
-            ("average precision", "average_precision")]
+    rows = [
+        ("rows", "rows"),
+        ("positives", "positives"),
+        ("ROC-AUC", "roc_auc"),
+        ("average precision", "average_precision"),
+    ]
     for label, attribute in rows:
         table.add_row(label, *(_fmt(getattr(m, attribute)) for m in columns.values()))
     for share in first.at_top:
         for measure in ("precision", "recall"):
-            table.add_row(f"{measure} at top {share}",
-                          *(_fmt(m.at_top[share][measure]) for m in columns.values()))
+            table.add_row(
+                f"{measure} at top {share}",
+                *(_fmt(m.at_top[share][measure]) for m in columns.values()),
+            )
     return table
 
 
@@ -82,9 +88,15 @@ def list_command(
     for column in ("version", "kind", "role", "active", "created", "events", "features"):
         table.add_column(column)
     for m in ModelRegistry.from_settings(settings()).versions(kind):
-        table.add_row(m["version"], m["kind"], m["role"], "yes" if m["active"] else "",
-                      m["created_at"][:19], str(m.get("training", {}).get("event_count", "")),
-                      str(len(m.get("features", []))))
+        table.add_row(
+            m["version"],
+            m["kind"],
+            m["role"],
+            "yes" if m["active"] else "",
+            m["created_at"][:19],
+            str(m.get("training", {}).get("event_count", "")),
+            str(len(m.get("features", []))),
+        )
     console.print(table if table.row_count else "no model versions yet; run `trust model train`")
 
 
@@ -97,8 +109,9 @@ def activate_command(
     from trust.cli.context import console, settings
 
     manifest = ModelRegistry.from_settings(settings()).activate(version)
-    console.print(f"[green]{version} is now the active {manifest['role']} model of "
-                  f"{manifest['kind']}[/]")
+    console.print(
+        f"[green]{version} is now the active {manifest['role']} model of {manifest['kind']}[/]"
+    )
 
 
 @model_app.command("evaluate")
@@ -106,10 +119,13 @@ def evaluate_command(
     data: Path = typer.Option(..., "--data", help="A labelled CSV or Parquet table."),
     label: str = typer.Option(..., "--label", help="The 0/1 (or two-valued) label column."),
     id_column: str | None = typer.Option(
-        None, "--id-column", help="A column to ignore (the ids --edges refers to)."),
+        None, "--id-column", help="A column to ignore (the ids --edges refers to)."
+    ),
     edges: Path | None = typer.Option(
-        None, "--edges",
-        help="A CSV with columns src,dst holding --id-column values: graph features join in."),
+        None,
+        "--edges",
+        help="A CSV with columns src,dst holding --id-column values: graph features join in.",
+    ),
     label_fraction: float | None = typer.Option(
         None, "--label-fraction", help="Reveal this stratified share of labels to a learned model."
     ),
@@ -124,8 +140,13 @@ def evaluate_command(
 
     name, params = detector_options(settings(), detector)
     report = evaluate_table(
-        load_table(data), label, id_column=id_column, label_fraction=label_fraction,
-        seed=seed, detector=name, params=params,
+        load_table(data),
+        label,
+        id_column=id_column,
+        label_fraction=label_fraction,
+        seed=seed,
+        detector=name,
+        params=params,
         edges=None if edges is None else load_table(edges),
     )
     if as_json:
@@ -133,11 +154,15 @@ def evaluate_command(
         return
     for notice in report.notices:
         console.print(f"[yellow]note:[/] {notice}")
-    console.print(_metrics_table(f"{data.name}: unsupervised ({name}), all rows",
-                                 {name: report.unsupervised}))
+    console.print(
+        _metrics_table(f"{data.name}: unsupervised ({name}), all rows", {name: report.unsupervised})
+    )
     if report.hidden:
-        console.print(_metrics_table(f"hidden labels ({1 - (label_fraction or 0):.0%} of rows)",
-                                     report.hidden))
+        console.print(
+            _metrics_table(
+                f"hidden labels ({1 - (label_fraction or 0):.0%} of rows)", report.hidden
+            )
+        )
 
 
 @model_app.command("learn")
@@ -206,37 +231,75 @@ def evaluate_sim_command(
         typer.echo(json.dumps([r.as_dict() for r in results], indent=2))
         return
     table = Table(title="ROC-AUC against truth.csv (average precision in brackets)")
-    for column in ("kind", "events", "fraud", "rules", "model", "rules+model",
-                   "learned, 10% labels*", "rules+model*"):
+    for column in (
+        "kind",
+        "events",
+        "fraud",
+        "rules",
+        "model",
+        "rules+model",
+        "learned, 10% labels*",
+        "rules+model*",
+    ):
         table.add_column(column, justify="left" if column == "kind" else "right")
     for r in results:
         cells = [r.rules, r.model, r.combined, r.learned_hidden, r.combined_hidden]
-        table.add_row(r.kind, f"{r.events:,}", f"{r.fraud:,}", *(
-            f"{_fmt(m.roc_auc)} ({_fmt(m.average_precision)})" if m else "n/a" for m in cells))
+        table.add_row(
+            r.kind,
+            f"{r.events:,}",
+            f"{r.fraud:,}",
+            *(f"{_fmt(m.roc_auc)} ({_fmt(m.average_precision)})" if m else "n/a" for m in cells),
+        )
     console.print(table)
     console.print("* on the 90% of events whose labels were not revealed")
     queues = Table(title="review queue: cases a day and the share that is fraud (precision)")
-    for column in ("kind", "days", "model cutoff", "rules: cases/day", "precision",
-                   "rules+model: cases/day", "precision", "added by the model/day"):
+    for column in (
+        "kind",
+        "days",
+        "model cutoff",
+        "rules: cases/day",
+        "precision",
+        "rules+model: cases/day",
+        "precision",
+        "added by the model/day",
+    ):
         queues.add_column(column, justify="left" if column == "kind" else "right")
     for r in results:
         if r.queue_rules is None or r.queue_combined is None:
             continue
         queues.add_row(
-            r.kind, f"{r.days:.1f}", "none" if r.review_cutoff is None else _fmt(r.review_cutoff),
-            f"{r.queue_rules.per_day:.1f}", _fmt(r.queue_rules.precision),
-            f"{r.queue_combined.per_day:.1f}", _fmt(r.queue_combined.precision),
+            r.kind,
+            f"{r.days:.1f}",
+            "none" if r.review_cutoff is None else _fmt(r.review_cutoff),
+            f"{r.queue_rules.per_day:.1f}",
+            _fmt(r.queue_rules.precision),
+            f"{r.queue_combined.per_day:.1f}",
+            _fmt(r.queue_combined.precision),
             f"{r.queue_combined.per_day - r.queue_rules.per_day:+.1f}",
         )
     console.print(queues)
     patterns = Table(title="recall of each planted pattern (share sent to review or block)")
-    for column in ("kind", "pattern", "events", "rules", "model top 5%", "rules+model",
-                   "model only"):
+    for column in (
+        "kind",
+        "pattern",
+        "events",
+        "rules",
+        "model top 5%",
+        "rules+model",
+        "model only",
+    ):
         patterns.add_column(column, justify="left" if column in ("kind", "pattern") else "right")
     for r in results:
         for p in r.patterns:
-            patterns.add_row(r.kind, p.pattern, str(p.events), f"{p.rules:.0%}",
-                             f"{p.model:.0%}", f"{p.combined:.0%}", f"{p.model_only:.0%}")
+            patterns.add_row(
+                r.kind,
+                p.pattern,
+                str(p.events),
+                f"{p.rules:.0%}",
+                f"{p.model:.0%}",
+                f"{p.combined:.0%}",
+                f"{p.model_only:.0%}",
+            )
     console.print(patterns)
     _print_cluster_coverage(truth)
 
@@ -254,28 +317,36 @@ def _print_cluster_coverage(truth: Path) -> None:
     with open_store(settings()) as store:
         coverage = cluster_coverage(store, truth)
         recall = pattern_recall(store, truth)
-    table = Table(title=f"planted groups as cluster cases (caught: one cluster holds "
-                        f">= {CAUGHT_SHARE:.0%} of the group)",
-                  caption=f"{coverage.clusters} clusters, {coverage.clustered_accounts} "
-                          f"accounts, {coverage.fraud_share:.0%} of them in planted fraud")
+    table = Table(
+        title=f"planted groups as cluster cases (caught: one cluster holds "
+        f">= {CAUGHT_SHARE:.0%} of the group)",
+        caption=f"{coverage.clusters} clusters, {coverage.clustered_accounts} "
+        f"accounts, {coverage.fraud_share:.0%} of them in planted fraud",
+    )
     for column in ("pattern", "groups", "caught", "smallest share held"):
         table.add_column(column, justify="left" if column == "pattern" else "right")
     for pattern in GROUP_PATTERNS:
         caught, planted = coverage.caught(pattern)
         shares = [g.best_share for g in coverage.groups if g.pattern == pattern]
-        table.add_row(pattern, str(planted), str(caught),
-                      f"{min(shares):.0%}" if shares else "n/a")
+        table.add_row(pattern, str(planted), str(caught), f"{min(shares):.0%}" if shares else "n/a")
     console.print(table)
-    routes = Table(title="recall per planted pattern: the pipeline's decisions (review or "
-                         "block), cluster cases (daily clustering, point-in-time), both",
-                   caption="queue precision: " + ", ".join(
-                       f"{k} {v:.0%}" for k, v in recall.precision.items()))
-    for column in ("pattern", "events", "decisions", "cluster then", "either",
-                   "cluster by end"):
+    routes = Table(
+        title="recall per planted pattern: the pipeline's decisions (review or "
+        "block), cluster cases (daily clustering, point-in-time), both",
+        caption="queue precision: "
+        + ", ".join(f"{k} {v:.0%}" for k, v in recall.precision.items()),
+    )
+    for column in ("pattern", "events", "decisions", "cluster then", "either", "cluster by end"):
         routes.add_column(column, justify="left" if column == "pattern" else "right")
     for p in recall.patterns:
-        routes.add_row(p.pattern, str(p.events), f"{p.decisions:.0%}", f"{p.graph:.0%}",
-                       f"{p.either:.0%}", f"{p.graph_by_end:.0%}")
+        routes.add_row(
+            p.pattern,
+            str(p.events),
+            f"{p.decisions:.0%}",
+            f"{p.graph:.0%}",
+            f"{p.either:.0%}",
+            f"{p.graph_by_end:.0%}",
+        )
     console.print(routes)
 
 
@@ -284,8 +355,12 @@ def evaluate_text_command(
     truth: Path = typer.Option(..., "--truth", help="truth.csv written by `trust simulate`."),
     kind: str = typer.Option("review", "--kind", help="review or complaint."),
     label_fraction: float = typer.Option(
-        0.1, "--label-fraction", min=0.01, max=0.9,
-        help="Share of labelled texts the classifier learns from (as if staff decided them)."),
+        0.1,
+        "--label-fraction",
+        min=0.01,
+        max=0.9,
+        help="Share of labelled texts the classifier learns from (as if staff decided them).",
+    ),
     seed: int = typer.Option(0, "--seed", help="Seed of the label draw."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
@@ -299,9 +374,12 @@ def evaluate_text_command(
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2))
         return
-    console.print(_metrics_table(
-        f"{kind} texts: learned from {report.learned_from}, measured on the rest",
-        {"text model": report.hidden}))
+    console.print(
+        _metrics_table(
+            f"{kind} texts: learned from {report.learned_from}, measured on the rest",
+            {"text model": report.hidden},
+        )
+    )
     for text, probability, reasons in report.examples:
         console.print(f"{probability:.2f}  {text}  [dim](because: {', '.join(reasons)})[/]")
 
@@ -309,7 +387,8 @@ def evaluate_text_command(
 @bench_app.command("detectors")
 def bench_detectors_command(
     detector: list[str] = typer.Option(
-        ["ensemble", "isolation_forest", "ecod", "hbos"], "--detector",
+        ["ensemble", "isolation_forest", "ecod", "hbos"],
+        "--detector",
         help="Detectors to compare (repeatable); a default IsolationForest always runs.",
     ),
     seeds: int = typer.Option(3, "--seeds", min=1, max=20, help="Draws per table."),
@@ -339,16 +418,25 @@ def bench_detectors_command(
     for name in names:
         table.add_column(name, justify="right")
     for name in tables:
-        table.add_row(name, *(f"{by[(name, d)].roc_auc:.3f} ({by[(name, d)].average_precision:.3f})"
-                              for d in names))
+        table.add_row(
+            name,
+            *(
+                f"{by[(name, d)].roc_auc:.3f} ({by[(name, d)].average_precision:.3f})"
+                for d in names
+            ),
+        )
     console.print(table)
     reference = "ecod" if "ecod" in detector else DEFAULT_FOREST
     for name in names:
         aucs = [by[(t, name)].roc_auc for t in tables]
-        gaps = [by[(t, name)].roc_auc - max(by[(t, DEFAULT_FOREST)].roc_auc,
-                                            by[(t, reference)].roc_auc) for t in tables]
-        console.print(f"{name}: mean ROC-AUC {np.mean(aucs):.3f}; worst shortfall against "
-                      f"the better of {DEFAULT_FOREST} and {reference}: {min(gaps):+.3f}")
+        gaps = [
+            by[(t, name)].roc_auc - max(by[(t, DEFAULT_FOREST)].roc_auc, by[(t, reference)].roc_auc)
+            for t in tables
+        ]
+        console.print(
+            f"{name}: mean ROC-AUC {np.mean(aucs):.3f}; worst shortfall against "
+            f"the better of {DEFAULT_FOREST} and {reference}: {min(gaps):+.3f}"
+        )
 
 
 @bench_app.command("model")
@@ -379,12 +467,17 @@ def bench_model_command(
     table.add_column("measure")
     table.add_column("value", justify="right")
     table.add_column("target", justify="right")
-    table.add_row(f"train on {result.training_rows:,} rows", f"{result.train_seconds:.1f} s",
-                  "< 60 s")
-    table.add_row("batch scoring", f"{result.batch_rows_per_second:,.0f} rows/s",
-                  ">= 100,000 rows/s")
-    table.add_row("events from payloads (features, score, reasons)",
-                  f"{result.events_per_second_with_features:,.0f} events/s", "")
+    table.add_row(
+        f"train on {result.training_rows:,} rows", f"{result.train_seconds:.1f} s", "< 60 s"
+    )
+    table.add_row(
+        "batch scoring", f"{result.batch_rows_per_second:,.0f} rows/s", ">= 100,000 rows/s"
+    )
+    table.add_row(
+        "events from payloads (features, score, reasons)",
+        f"{result.events_per_second_with_features:,.0f} events/s",
+        "",
+    )
     table.add_row("single event p50", f"{result.single_event_p50_ms:.3f} ms", "")
     table.add_row("single event p99", f"{result.single_event_p99_ms:.3f} ms", "< 5 ms")
     console.print(table)

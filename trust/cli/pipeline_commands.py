@@ -47,11 +47,13 @@ def _read_event_input(path: str) -> bytes:
         with Path(path).open("rb") as handle:
             return handle.read(MAX_RECORD_BYTES + 1)
     except FileNotFoundError as exc:
-        raise InputFileError(path, "no such file", "give a JSON file, or - for standard input"
-                             ) from exc
+        raise InputFileError(
+            path, "no such file", "give a JSON file, or - for standard input"
+        ) from exc
     except IsADirectoryError as exc:
-        raise InputFileError(path, "is a folder", "give one JSON file, or - for standard input"
-                             ) from exc
+        raise InputFileError(
+            path, "is a folder", "give one JSON file, or - for standard input"
+        ) from exc
     except OSError as exc:
         raise InputFileError(path, exc.strerror or str(exc)) from exc
 
@@ -171,20 +173,28 @@ def bench_pipeline(
     processes: int = typer.Option(2, "--processes", min=1, help="Worker processes."),
     threads: int = typer.Option(1, "--threads", min=1, help="Threads per worker."),
     batch_size: int = typer.Option(250, "--batch-size", min=1, help="Events per message."),
-    latency_seconds: float = typer.Option(10.0, "--latency-seconds", min=1.0,
-                                          help="Length of the steady 2,000 events/s run."),
+    latency_seconds: float = typer.Option(
+        10.0, "--latency-seconds", min=1.0, help="Length of the steady 2,000 events/s run."
+    ),
     postgres_url: str | None = typer.Option(
-        "postgresql+psycopg://postgres@127.0.0.1:5432/postgres", "--postgres-url",
-        help="Admin URL; a scratch database is created and dropped. Empty to skip."),
+        "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+        "--postgres-url",
+        help="Admin URL; a scratch database is created and dropped. Empty to skip.",
+    ),
 ) -> None:
     """End-to-end throughput (Redis+SQLite, Redis+PostgreSQL), ceiling, latency, decide."""
     from trust.cli.context import console, settings
     from trust.cli.pipeline_report import render
     from workers.bench import BenchOptions, run_pipeline_bench
 
-    options = BenchOptions(events=events, processes=processes, threads=threads,
-                           batch_size=batch_size, latency_seconds=latency_seconds,
-                           postgres_url=postgres_url or None)
+    options = BenchOptions(
+        events=events,
+        processes=processes,
+        threads=threads,
+        batch_size=batch_size,
+        latency_seconds=latency_seconds,
+        postgres_url=postgres_url or None,
+    )
     report = run_pipeline_bench(settings(), options, lambda line: console.print(line))
     console.print(render(report))
     typer.echo(json.dumps(report, indent=2, default=_json_default))

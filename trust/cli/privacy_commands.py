@@ -60,8 +60,10 @@ def bench_encryption_command(
     for cost in costs:
         table.add_row(cost.kind, f"{cost.events:,}", f"{cost.seal_us:.1f}", f"{cost.open_us:.1f}")
     console.print(table)
-    console.print("A queued event is sealed once when enqueued and once when stored, and "
-                  "opened once by the worker (plus once per later read of its history).")
+    console.print(
+        "A queued event is sealed once when enqueued and once when stored, and "
+        "opened once by the worker (plus once per later read of its history)."
+    )
 
 
 @bench_app.command("masking")
@@ -78,6 +80,10 @@ def bench_masking_command(
     for column in ("shape", "size", "seconds", "MB/s"):
         table.add_column(column, justify="left" if column == "shape" else "right")
     for timing in bench_masking(size_kb * 1000):
-        table.add_row(timing.shape, f"{timing.size / 1e6:.2f} MB", f"{timing.seconds:.3f}",
-                      f"{timing.size / 1e6 / max(timing.seconds, 1e-9):.1f}")
+        table.add_row(
+            timing.shape,
+            f"{timing.size / 1e6:.2f} MB",
+            f"{timing.seconds:.3f}",
+            f"{timing.size / 1e6 / max(timing.seconds, 1e-9):.1f}",
+        )
     console.print(table)

@@ -141,9 +141,7 @@ def backtest_command(
         console.status("replaying stored events..."),
         store.engine.connect() as conn,
     ):
-        result = run_backtest(
-            conn, pack, current, hasher_for(current), since=start
-        )
+        result = run_backtest(conn, pack, current, hasher_for(current), since=start)
         labels = {} if truth else staff_labels(conn)
         appeals = appeal_outcomes(conn)
     rows = read_truth(truth) if truth else None

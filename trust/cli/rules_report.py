@@ -33,7 +33,8 @@ def print_report(
     source = "truth.csv" if truth is not None else f"staff labels ({len(labels)} events)"
     rules = Table(title=f"hits per rule, pack {pack.version[:12]}; precision against {source}")
     columns = ("rule", "state", "hits", "precision") + (
-        ("overturned on appeal",) if appeals else ())
+        ("overturned on appeal",) if appeals else ()
+    )
     for column in columns:
         rules.add_column(column, justify="left" if column in {"rule", "state"} else "right")
     for rule in pack.rules:
@@ -42,8 +43,11 @@ def print_report(
         hit_ids = result.hit_events.get(rule.id, set())
         score = score_against(hit_ids, judged)
         appealed = [appeals[e] for e in hit_ids if e in appeals]
-        overturned = (f"{sum(appealed)}/{len(appealed)} ({sum(appealed) / len(appealed):.0%})"
-                      if appealed else "-")
+        overturned = (
+            f"{sum(appealed)}/{len(appealed)} ({sum(appealed) / len(appealed):.0%})"
+            if appealed
+            else "-"
+        )
         cells = [rule.id, rule.spec.state, str(len(hit_ids)), _fmt(score.precision)]
         rules.add_row(*cells, *([overturned] if appeals else []))
     console.print(rules)

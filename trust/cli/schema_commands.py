@@ -19,7 +19,8 @@ def schema(
         document = INTAKE_TYPES[kind].model_json_schema()
     else:
         raise typer.BadParameter(
-            f"unknown kind {kind!r}; expected one of {', '.join(INTAKE_KINDS)}")
+            f"unknown kind {kind!r}; expected one of {', '.join(INTAKE_KINDS)}"
+        )
     typer.echo(json.dumps(document, indent=2, sort_keys=True))
 
 

@@ -86,15 +86,18 @@ def list_command() -> None:
     with open_store() as store, store.engine.connect() as conn:
         members = list_staff(conn)
     if not members:
-        console.print("no staff yet: add the first admin with "
-                      "`trust staff add NAME --role admin`")
+        console.print("no staff yet: add the first admin with `trust staff add NAME --role admin`")
         return
-    table = Table("username", "role", "active", "may reveal", "failed sign-ins",
-                  "last sign-in")
+    table = Table("username", "role", "active", "may reveal", "failed sign-ins", "last sign-in")
     for m in members:
-        table.add_row(m["username"], m["role"], "yes" if m["active"] else "no",
-                      "yes" if m["can_reveal_pii"] else "role", str(m["failed_logins"]),
-                      str(m["last_login_at"] or "never"))
+        table.add_row(
+            m["username"],
+            m["role"],
+            "yes" if m["active"] else "no",
+            "yes" if m["can_reveal_pii"] else "role",
+            str(m["failed_logins"]),
+            str(m["last_login_at"] or "never"),
+        )
     console.print(table)
 
 

@@ -118,7 +118,8 @@ class Split:
             raise DisputeError("amounts cannot be negative")
         if released + refunded != escrow:
             raise DisputeError(
-                f"released {released} + refunded {refunded} must equal the {escrow} in escrow")
+                f"released {released} + refunded {refunded} must equal the {escrow} in escrow"
+            )
         return Split(released, refunded, self.by)
 
 
@@ -240,13 +241,15 @@ def hourly_window(billed_until: datetime) -> tuple[datetime, datetime]:
     """Monday 00:00 to Saturday 00:00 UTC of the week after the billed week ended."""
     end = as_utc(billed_until)
     monday = datetime(end.year, end.month, end.day, tzinfo=end.tzinfo) - timedelta(
-        days=end.weekday())
+        days=end.weekday()
+    )
     opens = monday + timedelta(days=7)
     return opens, opens + timedelta(days=5)
 
 
-def filing_problem(contract_type: ContractType, filed_at: datetime,
-                   ended_at: datetime | None) -> str | None:
+def filing_problem(
+    contract_type: ContractType, filed_at: datetime, ended_at: datetime | None
+) -> str | None:
     """Why a dispute filed at ``filed_at`` is out of its window, or None when it is in."""
     if ended_at is None:
         return None
@@ -254,33 +257,51 @@ def filing_problem(contract_type: ContractType, filed_at: datetime,
     if contract_type == ContractType.HOURLY:
         opens, closes = hourly_window(ended)
         if not opens <= filed < closes:
-            return (f"an hourly dispute is filed Monday-Friday UTC of the week after the "
-                    f"billed week ({opens:%Y-%m-%d} to {closes - timedelta(days=1):%Y-%m-%d})")
+            return (
+                f"an hourly dispute is filed Monday-Friday UTC of the week after the "
+                f"billed week ({opens:%Y-%m-%d} to {closes - timedelta(days=1):%Y-%m-%d})"
+            )
         return None
     if filed > ended + FILING_WINDOW:
         return "filed more than 7 days after the contract ended"
     return None
 
 
-def open_dispute(contract_type: ContractType, complainant: Side, escrow: Decimal,
-                 filed_at: datetime) -> DisputeState:
+def open_dispute(
+    contract_type: ContractType, complainant: Side, escrow: Decimal, filed_at: datetime
+) -> DisputeState:
     """A new dispute, waiting for the respondent (check ``filing_problem`` first)."""
     filed = as_utc(filed_at)
     amount = Decimal(escrow).quantize(CENT)
     if amount < 0:
         raise DisputeError("the escrowed amount cannot be negative")
-    return DisputeState(contract_type, complainant, amount, filed, Stage.AWAITING_RESPONSE,
-                        deadline=respond_deadline(contract_type, filed))
+    return DisputeState(
+        contract_type,
+        complainant,
+        amount,
+        filed,
+        Stage.AWAITING_RESPONSE,
+        deadline=respond_deadline(contract_type, filed),
+    )
 
 
 def _mediation(state: DisputeState, at: datetime, met: Deadline | None) -> Step:
     """Back to (or into) mediation with a 2-day proposal deadline, or to arbitration at the cap."""
     if at >= state.cap:
-        return Step(replace(state, stage=Stage.ARBITRATION, deadline=None, proposal=None,
-                            accepted=frozenset()), met=met)
+        return Step(
+            replace(
+                state, stage=Stage.ARBITRATION, deadline=None, proposal=None, accepted=frozenset()
+            ),
+            met=met,
+        )
     deadline = Deadline("propose", min(at + MEDIATION_STEP, state.cap))
-    return Step(replace(state, stage=Stage.MEDIATION, deadline=deadline, proposal=None,
-                        accepted=frozenset()), met=met, started=deadline)
+    return Step(
+        replace(
+            state, stage=Stage.MEDIATION, deadline=deadline, proposal=None, accepted=frozenset()
+        ),
+        met=met,
+        started=deadline,
+    )
 
 
 def _expect(state: DisputeState, *stages: Stage) -> None:
@@ -289,10 +310,17 @@ def _expect(state: DisputeState, *stages: Stage) -> None:
         raise DisputeError(f"the dispute is {state.stage.value}, not {wanted}")
 
 
-def _settle(state: DisputeState, split: Split, met: Deadline | None = None,
-            defaulted: Deadline | None = None) -> Step:
-    return Step(replace(state, stage=Stage.SETTLING, deadline=None, settlement=split),
-                met=met, defaulted=defaulted)
+def _settle(
+    state: DisputeState,
+    split: Split,
+    met: Deadline | None = None,
+    defaulted: Deadline | None = None,
+) -> Step:
+    return Step(
+        replace(state, stage=Stage.SETTLING, deadline=None, settlement=split),
+        met=met,
+        defaulted=defaulted,
+    )
 
 
 def _on_deadline(state: DisputeState, fact: DeadlinePassed) -> Step:
@@ -307,8 +335,10 @@ def _on_deadline(state: DisputeState, fact: DeadlinePassed) -> Step:
         step = _mediation(state, as_utc(fact.at), None)
         return replace(step, defaulted=deadline)
     # propose, review, or accept at the 30-day cap: a person decides.
-    return Step(replace(state, stage=Stage.ARBITRATION, deadline=None, proposal=None,
-                        accepted=frozenset()), defaulted=deadline)
+    return Step(
+        replace(state, stage=Stage.ARBITRATION, deadline=None, proposal=None, accepted=frozenset()),
+        defaulted=deadline,
+    )
 
 
 def step(state: DisputeState, fact: Fact) -> Step:
@@ -319,25 +349,37 @@ def step(state: DisputeState, fact: Fact) -> Step:
     if isinstance(fact, DeadlinePassed):
         return _on_deadline(state, fact)
     if state.deadline is not None and at > state.deadline.due_at:
-        raise DisputeError(f"the {state.deadline.name} deadline passed at "
-                           f"{state.deadline.due_at:%Y-%m-%d %H:%M} UTC")
+        raise DisputeError(
+            f"the {state.deadline.name} deadline passed at "
+            f"{state.deadline.due_at:%Y-%m-%d %H:%M} UTC"
+        )
     if isinstance(fact, Responded):
         _expect(state, Stage.AWAITING_RESPONSE)
         if fact.side != state.complainant.other:
             raise DisputeError("only the respondent's side answers the dispute")
         if state.contract_type == ContractType.HOURLY:
-            review = Deadline("review", add_business_time(
-                at, timedelta(days=REVIEW_BUSINESS_DAYS)))
-            return Step(replace(state, stage=Stage.WORK_LOG_REVIEW, deadline=review),
-                        met=state.deadline, started=review)
+            review = Deadline("review", add_business_time(at, timedelta(days=REVIEW_BUSINESS_DAYS)))
+            return Step(
+                replace(state, stage=Stage.WORK_LOG_REVIEW, deadline=review),
+                met=state.deadline,
+                started=review,
+            )
         return _mediation(state, at, state.deadline)
     if isinstance(fact, Proposed):
         _expect(state, Stage.MEDIATION)
         accept = Deadline("accept", min(at + MEDIATION_STEP, state.cap))
         offered_by = frozenset({fact.side}) if fact.side else frozenset()
-        return Step(replace(state, stage=Stage.PROPOSAL, proposal=fact.split.checked(
-            state.escrow), accepted=offered_by, deadline=accept), met=state.deadline,
-            started=accept)
+        return Step(
+            replace(
+                state,
+                stage=Stage.PROPOSAL,
+                proposal=fact.split.checked(state.escrow),
+                accepted=offered_by,
+                deadline=accept,
+            ),
+            met=state.deadline,
+            started=accept,
+        )
     if isinstance(fact, Answered):
         _expect(state, Stage.PROPOSAL)
         if fact.side in state.accepted:
@@ -346,8 +388,7 @@ def step(state: DisputeState, fact: Fact) -> Step:
             return _mediation(state, at, state.deadline)
         accepted = state.accepted | {fact.side}
         if accepted == {Side.CLIENT, Side.FREELANCER} and state.proposal is not None:
-            return _settle(replace(state, accepted=accepted), state.proposal,
-                           met=state.deadline)
+            return _settle(replace(state, accepted=accepted), state.proposal, met=state.deadline)
         return Step(replace(state, accepted=accepted))
     if isinstance(fact, Decided):
         _expect(state, *STAFF_DECIDES)

@@ -56,8 +56,13 @@ class PartyIntake:
 
 
 def _refusal(source: str, event: Event, path: str, problem: str) -> QuarantinedRecord:
-    return refused_record(source, None, event.model_dump_json(),
-                          [EventValidationIssue(path, problem)], event_id=event.event_id)
+    return refused_record(
+        source,
+        None,
+        event.model_dump_json(),
+        [EventValidationIssue(path, problem)],
+        event_id=event.event_id,
+    )
 
 
 def _routing_problem(event: DisputeEvent, dispute: DisputeRow) -> tuple[str, str]:
@@ -73,15 +78,21 @@ def _fact(event: DisputeEvent, dispute: DisputeRow) -> Responded | Proposed | An
     side = Side(event.side)
     if isinstance(event, DisputeOfferEvent):
         if event.currency != dispute.currency:
-            raise DisputeError(f"the offer is in {event.currency}; the escrow is in "
-                               f"{dispute.currency}")
-        return Proposed(Split(event.released_amount, event.refunded_amount, event.party_id),
-                        event.occurred_at, side)
+            raise DisputeError(
+                f"the offer is in {event.currency}; the escrow is in {dispute.currency}"
+            )
+        return Proposed(
+            Split(event.released_amount, event.refunded_amount, event.party_id),
+            event.occurred_at,
+            side,
+        )
     if isinstance(event, DisputeAnswerEvent):
         answer = event
         if answer.proposal_id != dispute.proposal_id:
-            raise DisputeError(f"proposal {answer.proposal_id} is not the open proposal "
-                               f"({dispute.proposal_id or 'none'})")
+            raise DisputeError(
+                f"proposal {answer.proposal_id} is not the open proposal "
+                f"({dispute.proposal_id or 'none'})"
+            )
         return Answered(side, answer.answer == "accept", event.occurred_at)
     if dispute.stage == Stage.AWAITING_RESPONSE and side == dispute.complainant_side.other:
         return Responded(side, event.occurred_at)
@@ -91,39 +102,66 @@ def _fact(event: DisputeEvent, dispute: DisputeRow) -> Responded | Proposed | An
 def _apply(conn: Connection, case_id: int, event: DisputeEvent, now: datetime) -> None:
     dispute = load_dispute(conn, case_id, for_update=True)
     attach_to_case(conn, case_id, [event.event_id], now)
-    said = {"event_id": event.event_id, "kind": event.kind, "side": event.side,
-            "party_id": event.party_id}
+    said = {
+        "event_id": event.event_id,
+        "kind": event.kind,
+        "side": event.side,
+        "party_id": event.party_id,
+    }
     try:
         fact = _fact(event, dispute)
         if fact is None:
             if dispute.stage == Stage.RESOLVED:
                 raise DisputeError("the dispute is resolved; kept on its timeline only")
-            record_audit(conn, actor=event.party_id, action=f"{event.kind}_received",
-                         target_type="case", target_id=case_id, at=now,
-                         after={**said, "stage": dispute.stage.value})
+            record_audit(
+                conn,
+                actor=event.party_id,
+                action=f"{event.kind}_received",
+                target_type="case",
+                target_id=case_id,
+                at=now,
+                after={**said, "stage": dispute.stage.value},
+            )
             return
         offer = None
         if isinstance(fact, Proposed):
             comment = event.comment if isinstance(event, DisputeOfferEvent) else ""
-            offer = new_proposal(dispute, fact.split.checked(dispute.amount_in_escrow), now,
-                                 comment)
+            offer = new_proposal(
+                dispute, fact.split.checked(dispute.amount_in_escrow), now, comment
+            )
             offer["accepted"] = [side.value for side in (fact.side,) if side]
             said["proposal_id"] = offer["id"]
-        advance(conn, case_id, fact, actor=event.party_id, now=now, details=said,
-                proposal=offer)
+        advance(conn, case_id, fact, actor=event.party_id, now=now, details=said, proposal=offer)
     except DisputeError as exc:
-        record_audit(conn, actor=event.party_id, action="dispute_event_refused",
-                     target_type="case", target_id=case_id, at=now,
-                     after={**said, "stage": dispute.stage.value, "reason": str(exc)})
+        record_audit(
+            conn,
+            actor=event.party_id,
+            action="dispute_event_refused",
+            target_type="case",
+            target_id=case_id,
+            at=now,
+            after={**said, "stage": dispute.stage.value, "reason": str(exc)},
+        )
 
 
 def _party_events(events: Sequence[Event]) -> list[DisputeEvent]:
-    return [e for e in events if isinstance(
-        e, DisputeStatementEvent | DisputeEvidenceEvent | DisputeOfferEvent | DisputeAnswerEvent)]
+    return [
+        e
+        for e in events
+        if isinstance(
+            e, DisputeStatementEvent | DisputeEvidenceEvent | DisputeOfferEvent | DisputeAnswerEvent
+        )
+    ]
 
 
-def take_party_events(conn: Connection, events: Sequence[DisputeEvent],
-                      hasher: PiiHasher, *, source: str, now: datetime) -> PartyIntake:
+def take_party_events(
+    conn: Connection,
+    events: Sequence[DisputeEvent],
+    hasher: PiiHasher,
+    *,
+    source: str,
+    now: datetime,
+) -> PartyIntake:
     """Store and apply the parties' events, oldest first.
 
     An event for a dispute that is not open yet is stored and held: the complaint may be in
@@ -135,7 +173,8 @@ def take_party_events(conn: Connection, events: Sequence[DisputeEvent],
     outcome = PartyIntake()
     known = dispute_case_ids(conn, [_scope(e) for e in events])
     disputes: Mapping[int, DisputeRow] = {
-        case_id: load_dispute(conn, case_id) for case_id in set(known.values())}
+        case_id: load_dispute(conn, case_id) for case_id in set(known.values())
+    }
     accepted: list[DisputeEvent] = []
     for event in events:
         case_id = known.get(_scope(event))
@@ -148,8 +187,7 @@ def take_party_events(conn: Connection, events: Sequence[DisputeEvent],
     outcome.stored, outcome.repeated = len(stored.fresh), stored.repeated
     outcome.refused += [conflict_record(source, None, e) for e in stored.conflicting]
     fresh = _party_events(stored.fresh)
-    hold_for_dispute(conn, [(e.event_id, _scope(e)) for e in fresh if _scope(e) not in known],
-                     now)
+    hold_for_dispute(conn, [(e.event_id, _scope(e)) for e in fresh if _scope(e) not in known], now)
     for event in sorted(fresh, key=lambda e: (e.occurred_at, e.event_id)):
         case_id = known.get(_scope(event))
         if case_id is not None:
@@ -158,8 +196,9 @@ def take_party_events(conn: Connection, events: Sequence[DisputeEvent],
     return outcome
 
 
-def take_held_events(conn: Connection, now: datetime, scopes: list[str] | None = None
-                     ) -> dict[str, int]:
+def take_held_events(
+    conn: Connection, now: datetime, scopes: list[str] | None = None
+) -> dict[str, int]:
     """Apply held party events whose dispute is open now (all such when ``scopes`` is None);
     event id -> case id. A sender who turns out not to be a party is refused, audited."""
     now = as_utc(now)
@@ -170,14 +209,21 @@ def take_held_events(conn: Connection, now: datetime, scopes: list[str] | None =
         case_id = known.get(scope)
         if case_id is None:
             continue
-        events = sorted(_party_events(load_events(conn, event_ids)),
-                        key=lambda e: (e.occurred_at, e.event_id))
+        events = sorted(
+            _party_events(load_events(conn, event_ids)), key=lambda e: (e.occurred_at, e.event_id)
+        )
         for event in events:
             path, problem = _routing_problem(event, load_dispute(conn, case_id))
             if problem:
-                record_audit(conn, actor=event.party_id, action="dispute_event_refused",
-                             target_type="case", target_id=case_id, at=now,
-                             after={"event_id": event.event_id, "reason": f"{path}: {problem}"})
+                record_audit(
+                    conn,
+                    actor=event.party_id,
+                    action="dispute_event_refused",
+                    target_type="case",
+                    target_id=case_id,
+                    at=now,
+                    after={"event_id": event.event_id, "reason": f"{path}: {problem}"},
+                )
                 continue
             _apply(conn, case_id, event, now)
             taken[event.event_id] = case_id

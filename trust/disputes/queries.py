@@ -49,15 +49,19 @@ class DisputeView:
 def _summary(kind: str, payload: dict[str, Any]) -> str:
     if kind == "complaint":
         money = payload.get("amount_in_dispute") or {}
-        return (f"Dispute filed ({payload.get('category')}): {money.get('amount')} "
-                f"{money.get('currency')}. {payload.get('description', '')}")
+        return (
+            f"Dispute filed ({payload.get('category')}): {money.get('amount')} "
+            f"{money.get('currency')}. {payload.get('description', '')}"
+        )
     if kind == "dispute_statement":
         return str(payload.get("text", ""))
     if kind == "dispute_evidence":
         return str(payload.get("description") or "Evidence added")
     if kind == "dispute_offer":
-        return (f"Offers: release {payload.get('released_amount')}, refund "
-                f"{payload.get('refunded_amount')} {payload.get('currency')}")
+        return (
+            f"Offers: release {payload.get('released_amount')}, refund "
+            f"{payload.get('refunded_amount')} {payload.get('currency')}"
+        )
     if kind == "dispute_answer":
         answer = str(payload.get("answer", "")).capitalize()
         return f"{answer}s proposal {payload.get('proposal_id')}"
@@ -69,16 +73,25 @@ def _timeline(conn: Connection, case_id: int) -> list[TimelineEntry]:
         select(events.c.event_id, events.c.kind, events.c.occurred_at, events.c.payload)
         .join(case_evidence, case_evidence.c.event_id == events.c.event_id)
         .where(case_evidence.c.case_id == case_id)
-        .order_by(events.c.occurred_at, case_evidence.c.id))
+        .order_by(events.c.occurred_at, case_evidence.c.id)
+    )
     entries = []
     for event_id, kind, at, payload in rows:
         party = payload.get("party_id") or payload.get("complainant_id", "")
         side = payload.get("side")
         if kind == "complaint":
             side = "client" if payload.get("complainant_role") == "client" else "freelancer"
-        entries.append(TimelineEntry(event_id, kind, as_utc(at), party, side,
-                                     _summary(kind, payload), list(payload.get("attachments")
-                                                                  or [])))
+        entries.append(
+            TimelineEntry(
+                event_id,
+                kind,
+                as_utc(at),
+                party,
+                side,
+                _summary(kind, payload),
+                list(payload.get("attachments") or []),
+            )
+        )
     return entries
 
 
@@ -87,12 +100,14 @@ def _linked(conn: Connection, dispute: DisputeRow) -> list[LinkedCase]:
         select(cases.c.id, cases.c.kind, cases.c.status, disputes.c.contract_id)
         .outerjoin(disputes, disputes.c.case_id == cases.c.id)
         .where(cases.c.subject_id == dispute.respondent_id, cases.c.id != dispute.case_id)
-        .order_by(cases.c.id))
+        .order_by(cases.c.id)
+    )
     return [LinkedCase(int(i), k, s, c if k == DISPUTE_KIND else None) for i, k, s, c in rows]
 
 
 def dispute_view(conn: Connection, case_id: int) -> DisputeView:
     """The dispute of case ``case_id`` as the case screen shows it."""
     dispute = load_dispute(conn, case_id)
-    return DisputeView(dispute, deadline_history(conn, case_id), _timeline(conn, case_id),
-                       _linked(conn, dispute))
+    return DisputeView(
+        dispute, deadline_history(conn, case_id), _timeline(conn, case_id), _linked(conn, dispute)
+    )

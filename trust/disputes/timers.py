@@ -43,17 +43,23 @@ _NOTES = {
 }
 
 
-def apply_due_deadlines(conn: Connection, now: datetime, limit: int = 500
-                        ) -> list[AppliedDefault]:
+def apply_due_deadlines(conn: Connection, now: datetime, limit: int = 500) -> list[AppliedDefault]:
     """Apply the default outcome of every pending deadline due at ``now``; returns them."""
     now = as_utc(now)
     applied = []
     for due in due_deadlines(conn, now, limit):
         try:
             with conn.begin_nested():
-                done = advance(conn, due.case_id, DeadlinePassed(due.name, now),
-                               actor=SYSTEM_ACTOR, now=now, reason_code=DEFAULT_REASON,
-                               note=_NOTES.get(due.name, ""), details={"due_at": due.due_at})
+                done = advance(
+                    conn,
+                    due.case_id,
+                    DeadlinePassed(due.name, now),
+                    actor=SYSTEM_ACTOR,
+                    now=now,
+                    reason_code=DEFAULT_REASON,
+                    note=_NOTES.get(due.name, ""),
+                    details={"due_at": due.due_at},
+                )
         except DisputeError:
             continue  # another timer or a party settled it first
         applied.append(AppliedDefault(due.case_id, due.name, due.due_at, done.step.state.stage))

@@ -111,16 +111,22 @@ Flag = Annotated[bool, BeforeValidator(_strict_boolean)]
 Timestamp = Annotated[
     AwareDatetime,
     AfterValidator(_timestamp_in_range),
-    Field(json_schema_extra={
-        "formatMinimum": _EARLIEST_TIMESTAMP_TEXT, "formatMaximum": _LATEST_TIMESTAMP_TEXT
-    }),
+    Field(
+        json_schema_extra={
+            "formatMinimum": _EARLIEST_TIMESTAMP_TEXT,
+            "formatMaximum": _LATEST_TIMESTAMP_TEXT,
+        }
+    ),
 ]
 Day = Annotated[
     date,
     AfterValidator(_day_in_range),
-    Field(json_schema_extra={
-        "formatMinimum": EARLIEST_DAY.isoformat(), "formatMaximum": LATEST_DAY.isoformat()
-    }),
+    Field(
+        json_schema_extra={
+            "formatMinimum": EARLIEST_DAY.isoformat(),
+            "formatMaximum": LATEST_DAY.isoformat(),
+        }
+    ),
 ]
 
 
@@ -171,4 +177,3 @@ class EventEnvelope(StrictModel):
     def subject_id(self) -> str:
         """The account a case about this event would be about."""
         return self.account_ids[0]
-

@@ -87,8 +87,7 @@ class DisputeAnswerEvent(DisputePartyEvent):
     comment: Annotated[LongText, Personal("text")] = ""
 
 
-DisputeEvent = (DisputeStatementEvent | DisputeEvidenceEvent | DisputeOfferEvent
-                | DisputeAnswerEvent)
+DisputeEvent = DisputeStatementEvent | DisputeEvidenceEvent | DisputeOfferEvent | DisputeAnswerEvent
 DISPUTE_EVENT_TYPES: dict[str, type[DisputePartyEvent]] = {
     "dispute_statement": DisputeStatementEvent,
     "dispute_evidence": DisputeEvidenceEvent,

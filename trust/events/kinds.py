@@ -289,8 +289,15 @@ class AppealEvent(EventEnvelope):
 
 
 Event = Annotated[
-    ProfileVerificationEvent | ReviewEvent | ReferenceCheckEvent | ComplaintEvent | AppealEvent
-    | DisputeStatementEvent | DisputeEvidenceEvent | DisputeOfferEvent | DisputeAnswerEvent,
+    ProfileVerificationEvent
+    | ReviewEvent
+    | ReferenceCheckEvent
+    | ComplaintEvent
+    | AppealEvent
+    | DisputeStatementEvent
+    | DisputeEvidenceEvent
+    | DisputeOfferEvent
+    | DisputeAnswerEvent,
     Field(discriminator="kind"),
 ]
 EVENT_TYPES: dict[str, type[EventEnvelope]] = {

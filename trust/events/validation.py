@@ -159,8 +159,11 @@ def validate_record(record: Any) -> ValidationResult:
     if kind is None:
         return _issue("kind", "field required", event_id)
     if not isinstance(kind, str) or kind not in INTAKE_KINDS:
-        return _issue("kind", f"unknown kind {_short_repr(kind)}; expected one of "
-                      f"{', '.join(INTAKE_KINDS)}", event_id)
+        return _issue(
+            "kind",
+            f"unknown kind {_short_repr(kind)}; expected one of {', '.join(INTAKE_KINDS)}",
+            event_id,
+        )
     if needs_text_scan and _may_hold_unstorable_text(record):
         try:
             unstorable = _unstorable_text(record)

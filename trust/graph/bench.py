@@ -35,15 +35,17 @@ class GraphBench:
     def render(self) -> str:
         """Human-readable figures."""
         total = self.read_s + self.cluster_s + self.cases_s
-        return "\n".join([
-            f"events {self.events:,} (ingested and decided in {self.ingest_s:.1f} s, "
-            f"{self.events / self.ingest_s:,.0f} events/s)",
-            f"links {self.links:,}; suspicious clusters {self.clusters}",
-            f"pass: read {self.read_s:.2f} s, cluster {self.cluster_s:.2f} s, "
-            f"cases {self.cases_s:.2f} s, total {total:.2f} s",
-            f"pass cost per event covered: {total / max(self.events, 1) * 1e6:,.0f} µs; "
-            f"per link: {total / max(self.links, 1) * 1e6:,.1f} µs",
-        ])
+        return "\n".join(
+            [
+                f"events {self.events:,} (ingested and decided in {self.ingest_s:.1f} s, "
+                f"{self.events / self.ingest_s:,.0f} events/s)",
+                f"links {self.links:,}; suspicious clusters {self.clusters}",
+                f"pass: read {self.read_s:.2f} s, cluster {self.cluster_s:.2f} s, "
+                f"cases {self.cases_s:.2f} s, total {total:.2f} s",
+                f"pass cost per event covered: {total / max(self.events, 1) * 1e6:,.0f} µs; "
+                f"per link: {total / max(self.links, 1) * 1e6:,.1f} µs",
+            ]
+        )
 
 
 def bench_graph(settings: Settings, accounts: int, days: int, seed: int) -> GraphBench:
@@ -63,5 +65,12 @@ def bench_graph(settings: Settings, accounts: int, days: int, seed: int) -> Grap
             total = time.perf_counter() - began
         finally:
             store.close()
-    return GraphBench(summary.events, done.links, len(done.clusters), ingested, done.read_s,
-                      done.cluster_s, total - done.read_s - done.cluster_s)
+    return GraphBench(
+        summary.events,
+        done.links,
+        len(done.clusters),
+        ingested,
+        done.read_s,
+        done.cluster_s,
+        total - done.read_s - done.cluster_s,
+    )

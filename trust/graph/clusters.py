@@ -54,8 +54,10 @@ class Cluster:
 
     def evidence(self, member: str) -> list[str]:
         """One line per tie, for staff: 'device dev-…3f, ip 10.0.…: u123'."""
-        return [f"{', '.join(f'{k} {d}' for k, d in zip(t.kinds, t.details, strict=True))}: "
-                f"{t.other}" for t in self.ties.get(member, ())]
+        return [
+            f"{', '.join(f'{k} {d}' for k, d in zip(t.kinds, t.details, strict=True))}: {t.other}"
+            for t in self.ties.get(member, ())
+        ]
 
 
 def cluster_id_of(members: Iterable[str]) -> str:
@@ -128,7 +130,8 @@ class AccountGraph:
         those blocks (``self.accounts`` order)."""
         blocks = dense_blocks(self.reviews)
         return {a for b in blocks for a in b.accounts}, self.components(
-            [b.accounts for b in blocks])
+            [b.accounts for b in blocks]
+        )
 
     def _reviews_inside(self, members: set[str]) -> int:
         return sum(1 for m in members for e in self.reviewed.get(m, ()) if e in members)
@@ -142,8 +145,9 @@ class AccountGraph:
                     counts[reviewee] += 1
         return {a for a, n in counts.items() if n >= MIN_MEMBERS}
 
-    def clusters(self, min_members: int = MIN_MEMBERS, *,
-                 suspicious_only: bool = True) -> list[Cluster]:
+    def clusters(
+        self, min_members: int = MIN_MEMBERS, *, suspicious_only: bool = True
+    ) -> list[Cluster]:
         """Clusters of strong ties merged with dense review blocks, with the accounts their
         members reviewed together; by default only suspicious ones (see ``Cluster.reasons``)."""
         in_block, labels = self.cluster_labels()
@@ -162,8 +166,9 @@ class AccountGraph:
                 reasons.append("reviews_one_account_together")
             if self._reviews_inside(members) >= len(members) - 1:
                 reasons.append("members_review_one_another")
-            shared = {k for p in self._pairs_inside(members) for k in self.kinds[p]
-                      } & IDENTITY_KINDS
+            shared = {
+                k for p in self._pairs_inside(members) for k in self.kinds[p]
+            } & IDENTITY_KINDS
             if shared and len(members) >= min_members:
                 reasons.append("shared_identity")
             everyone = members | helped
@@ -181,9 +186,14 @@ class AccountGraph:
             ties[b].append(Tie(a, names, details))
         reviews = self._reviews_inside(members)
         size = len(members)
-        return Cluster(cluster_id_of(members), tuple(sorted(members)),
-                       {m: tuple(t) for m, t in ties.items()}, reviews,
-                       reviews / (size * (size - 1)), reasons)
+        return Cluster(
+            cluster_id_of(members),
+            tuple(sorted(members)),
+            {m: tuple(t) for m, t in ties.items()},
+            reviews,
+            reviews / (size * (size - 1)),
+            reasons,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,8 +210,9 @@ class GraphFeatures:
 NO_GRAPH = GraphFeatures(1, 0, 0.0, 0.0, 0.0)
 
 
-def graph_features(graph: AccountGraph, risk: dict[str, float],
-                   blocked: set[str]) -> dict[str, GraphFeatures]:
+def graph_features(
+    graph: AccountGraph, risk: dict[str, float], blocked: set[str]
+) -> dict[str, GraphFeatures]:
     """Per account: component size, degree, neighbours' mean risk, share of blocked
     neighbours, and the review density of its component (0 outside clusters)."""
     _, labels = graph.cluster_labels()

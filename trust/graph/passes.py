@@ -29,16 +29,18 @@ class ClusterPass:
     cluster_s: float = 0.0
 
 
-def cluster_pass(store: Store, settings: Settings, *, as_of: datetime | None = None,
-                 open_cases: bool = True) -> ClusterPass:
+def cluster_pass(
+    store: Store, settings: Settings, *, as_of: datetime | None = None, open_cases: bool = True
+) -> ClusterPass:
     """Cluster the graph as of ``as_of`` (all links when None); open or join cluster cases."""
     started = time.perf_counter()
     with snapshot(store.engine) as conn:
         links = graph_links(conn, as_of)
     read = time.perf_counter()
     found = AccountGraph(links, as_of).clusters()
-    result = ClusterPass(len(links), found, read_s=read - started,
-                         cluster_s=time.perf_counter() - read)
+    result = ClusterPass(
+        len(links), found, read_s=read - started, cluster_s=time.perf_counter() - read
+    )
     if open_cases and found:
         with transaction(store.engine) as conn:
             result.cases = record_clusters(conn, found, settings, datetime.now(UTC)).cluster_cases

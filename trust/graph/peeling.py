@@ -60,8 +60,9 @@ def _squares(adjacent: dict[str, set[str]], a: str, b: str) -> int:
     return sum(len((adjacent[a] & adjacent[c]) - {b}) for c in adjacent[b] if c != a)
 
 
-def _bitruss(pairs: set[tuple[str, str]], min_squares: int,
-             min_share: float) -> set[tuple[str, str]]:
+def _bitruss(
+    pairs: set[tuple[str, str]], min_squares: int, min_share: float
+) -> set[tuple[str, str]]:
     adjacent: dict[str, set[str]] = defaultdict(set)
     for a, b in pairs:
         adjacent[a].add(b)
@@ -120,9 +121,14 @@ def _closed_communities(pairs: set[tuple[str, str]], max_size: int) -> set[tuple
     return {p for p in pairs if p[0] in cores and p[1] in cores}
 
 
-def dense_blocks(reviews: Iterable[tuple[str, str]], *, min_triangles: int = 1,
-                 min_squares: int = 2, min_square_share: float = 0.3,
-                 min_accounts: int = 3) -> list[ReviewBlock]:
+def dense_blocks(
+    reviews: Iterable[tuple[str, str]],
+    *,
+    min_triangles: int = 1,
+    min_squares: int = 2,
+    min_square_share: float = 0.3,
+    min_accounts: int = 3,
+) -> list[ReviewBlock]:
     """Blocks of accounts whose trading pairs each close ``min_triangles`` triangles, or —
     for farms whose client and freelancer accounts are kept apart, which trade as a dense
     bipartite block without triangles — ``min_squares`` four-cycles that are at least
@@ -130,8 +136,11 @@ def dense_blocks(reviews: Iterable[tuple[str, str]], *, min_triangles: int = 1,
     popular freelancer's many clients do not make a block); or a small closed community
     (see ``_closed_communities``)."""
     pairs = {pair(r, e) for r, e in reviews if r != e}
-    core = (_truss(pairs, min_triangles) | _bitruss(pairs, min_squares, min_square_share)
-            | _closed_communities(pairs, MAX_CLOSED_COMMUNITY))
+    core = (
+        _truss(pairs, min_triangles)
+        | _bitruss(pairs, min_squares, min_square_share)
+        | _closed_communities(pairs, MAX_CLOSED_COMMUNITY)
+    )
     parent: dict[str, str] = {}
 
     def root(x: str) -> str:

@@ -92,15 +92,21 @@ class _FileDeduplicator:
 def _sort(record: RawRecord, source: str, dedup: _FileDeduplicator, batch: IngestBatch) -> None:
     if record.problem is not None:
         batch.quarantined.append(
-            refused_record(source, record.line_number, record.raw_text, [record.problem],
-                           truncated=record.truncated)
+            refused_record(
+                source,
+                record.line_number,
+                record.raw_text,
+                [record.problem],
+                truncated=record.truncated,
+            )
         )
         return
     result = validate_record(record.data)
     if result.event is None:
         batch.quarantined.append(
-            refused_record(source, record.line_number, record.raw_text, result.issues,
-                           event_id=result.event_id)
+            refused_record(
+                source, record.line_number, record.raw_text, result.issues, event_id=result.event_id
+            )
         )
         return
     verdict = dedup.check(result.event)
@@ -112,8 +118,9 @@ def _sort(record: RawRecord, source: str, dedup: _FileDeduplicator, batch: Inges
     else:
         issue = EventValidationIssue("event_id", CONFLICTING_CONTENT)
         batch.quarantined.append(
-            refused_record(source, record.line_number, record.raw_text, [issue],
-                           event_id=result.event_id)
+            refused_record(
+                source, record.line_number, record.raw_text, [issue], event_id=result.event_id
+            )
         )
 
 

@@ -42,8 +42,13 @@ class IngestSummary:
     @property
     def records(self) -> int:
         """Every record read, whatever became of it."""
-        return (self.accepted + self.already_stored + self.duplicates + self.quarantined
-                + self.already_held)
+        return (
+            self.accepted
+            + self.already_stored
+            + self.duplicates
+            + self.quarantined
+            + self.already_held
+        )
 
     @property
     def records_per_second(self) -> float:

@@ -117,8 +117,9 @@ def store_events(
 def conflict_record(source: str, line_number: int | None, event: Event) -> QuarantinedRecord:
     """The quarantine entry for an event whose id is already stored with other content."""
     issue = EventValidationIssue("event_id", CONFLICTING_CONTENT)
-    return refused_record(source, line_number, event.model_dump_json(), [issue],
-                          event_id=event.event_id)
+    return refused_record(
+        source, line_number, event.model_dump_json(), [issue], event_id=event.event_id
+    )
 
 
 class StoreSink:

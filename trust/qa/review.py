@@ -42,32 +42,61 @@ def blind_case(conn: Connection, review: QaReview) -> tuple[Case, list[dict[str,
     """The case under review with its outcome removed, and its evidence (no notes, no audit
     trail: they would tell the second reviewer what the first one decided)."""
     detail = case_detail(conn, review.case_id)
-    return replace(detail.case, resolution=None, resolved_by=None, resolved_at=None,
-                   label=None, proposed_action=None, proposed_by=None), detail.evidence
+    return replace(
+        detail.case,
+        resolution=None,
+        resolved_by=None,
+        resolved_at=None,
+        label=None,
+        proposed_action=None,
+        proposed_by=None,
+    ), detail.evidence
 
 
-def submit_review(conn: Connection, review_id: int, staff: HasRole, action: str, reason: str,
-                  now: datetime | None = None) -> QaReview:
+def submit_review(
+    conn: Connection,
+    review_id: int,
+    staff: HasRole,
+    action: str,
+    reason: str,
+    now: datetime | None = None,
+) -> QaReview:
     """The second reviewer's blind decision; a different verdict goes to a lead."""
     now = now or datetime.now(UTC)
     require(staff, Permission.RESOLVE)
     review = load_review(conn, review_id)
     if staff.username in review.original_reviewers:
-        raise FourEyesError(f"{staff.username} decided case {review.case_id} and cannot "
-                            "review it for QA")
+        raise FourEyesError(
+            f"{staff.username} decided case {review.case_id} and cannot review it for QA"
+        )
     if not reason:
         raise CaseError("reason: choose the reason code you would have given")
     status = AGREED if verdict(action) == verdict(review.original_action) else DISAGREED
-    record_review(conn, review_id, reviewer=staff.username, action=action, reason=reason,
-                  status=status, at=now)
-    record_audit(conn, actor=staff.username, action="qa_reviewed", target_type="case",
-                 target_id=review.case_id, at=now, before={"action": review.original_action},
-                 after={"action": action, "reason_code": reason, "status": status})
+    record_review(
+        conn,
+        review_id,
+        reviewer=staff.username,
+        action=action,
+        reason=reason,
+        status=status,
+        at=now,
+    )
+    record_audit(
+        conn,
+        actor=staff.username,
+        action="qa_reviewed",
+        target_type="case",
+        target_id=review.case_id,
+        at=now,
+        before={"action": review.original_action},
+        after={"action": action, "reason_code": reason, "status": status},
+    )
     return load_review(conn, review_id)
 
 
-def rule_on(conn: Connection, review_id: int, lead: HasRole, ruling: str,
-            now: datetime | None = None) -> QaReview:
+def rule_on(
+    conn: Connection, review_id: int, lead: HasRole, ruling: str, now: datetime | None = None
+) -> QaReview:
     """A lead settles a disagreement: the ``original`` or the ``second`` decision stands."""
     now = now or datetime.now(UTC)
     require(lead, Permission.APPROVE_FOUR_EYES)
@@ -77,9 +106,16 @@ def rule_on(conn: Connection, review_id: int, lead: HasRole, ruling: str,
     if lead.username in review.original_reviewers or lead.username == review.reviewer:
         raise FourEyesError(f"{lead.username} took one of the two decisions and cannot rule")
     record_ruling(conn, review_id, ruling=ruling, by=lead.username, at=now)
-    record_audit(conn, actor=lead.username, action="qa_ruled", target_type="case",
-                 target_id=review.case_id, at=now, before={"status": review.status},
-                 after={"ruling": ruling})
+    record_audit(
+        conn,
+        actor=lead.username,
+        action="qa_ruled",
+        target_type="case",
+        target_id=review.case_id,
+        at=now,
+        before={"status": review.status},
+        after={"ruling": ruling},
+    )
     return load_review(conn, review_id)
 
 
@@ -106,8 +142,12 @@ def kappa(first: Sequence[str], second: Sequence[str]) -> float | None:
 
 
 def _agreement(group: str, pairs: list[tuple[str, str]]) -> Agreement:
-    return Agreement(group, len(pairs), sum(a == b for a, b in pairs),
-                     kappa([a for a, _ in pairs], [b for _, b in pairs]))
+    return Agreement(
+        group,
+        len(pairs),
+        sum(a == b for a, b in pairs),
+        kappa([a for a, _ in pairs], [b for _, b in pairs]),
+    )
 
 
 def agreement_per_reviewer(reviews: Sequence[QaReview]) -> list[Agreement]:
@@ -129,13 +169,18 @@ def agreement_per_reason(reviews: Sequence[QaReview]) -> list[Agreement]:
     for code in codes:
         pairs = [(str(r.original_reason == code), str(r.review_reason == code)) for r in done]
         used = [p for p in pairs if "True" in p]
-        out.append(Agreement(code, len(used), sum(a == b for a, b in used),
-                             kappa([a for a, _ in pairs], [b for _, b in pairs])))
+        out.append(
+            Agreement(
+                code,
+                len(used),
+                sum(a == b for a, b in used),
+                kappa([a for a, _ in pairs], [b for _, b in pairs]),
+            )
+        )
     return out
 
 
 def agreement_figures(conn: Connection, since: datetime) -> dict[str, list[Agreement]]:
     """Agreement per reviewer and per reason code over QA reviews done since ``since``."""
     reviews = reviewed_since(conn, since)
-    return {"reviewers": agreement_per_reviewer(reviews),
-            "reasons": agreement_per_reason(reviews)}
+    return {"reviewers": agreement_per_reviewer(reviews), "reasons": agreement_per_reason(reviews)}

@@ -22,17 +22,29 @@ def in_sample(case_id: int, rate: float) -> bool:
     return int.from_bytes(digest[:8], "big") / _SCALE < rate
 
 
-def consider_for_qa(conn: Connection, case: Case, resolver: HasRole, settings: QaSettings,
-                    now: datetime) -> str | None:
+def consider_for_qa(
+    conn: Connection, case: Case, resolver: HasRole, settings: QaSettings, now: datetime
+) -> str | None:
     """Pick a just-resolved case for a blind second review; returns why, or None."""
     resolution = case.resolution or {}
     solo = resolver.role == Role.ANALYST and not resolution.get("proposed_by")
-    because = (SOLO_HIGH_RISK if solo and case.risk_score >= settings.solo_risk_threshold
-               else SAMPLED if in_sample(case.id, settings.sample_rate) else None)
+    because = (
+        SOLO_HIGH_RISK
+        if solo and case.risk_score >= settings.solo_risk_threshold
+        else SAMPLED
+        if in_sample(case.id, settings.sample_rate)
+        else None
+    )
     if because is None:
         return None
     reviewers = [n for n in (case.resolved_by, resolution.get("proposed_by")) if n]
-    insert_selection(conn, case_id=case.id, because=because,
-                     action=str(resolution.get("action", "")),
-                     reason=str(resolution.get("reason_code", "")), reviewers=reviewers, at=now)
+    insert_selection(
+        conn,
+        case_id=case.id,
+        because=because,
+        action=str(resolution.get("action", "")),
+        reason=str(resolution.get("reason_code", "")),
+        reviewers=reviewers,
+        at=now,
+    )
     return because

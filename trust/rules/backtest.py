@@ -82,11 +82,19 @@ def stored_events(
     Appeals go to people and dispute party events step their dispute: never decided.
     """
     e, d = events_table.c, decisions_table.c
-    query = (select(e.payload, e.received_at, d.decided_at, d.model_score, d.model_version,
-                    d.model_review_cutoff)
-             .select_from(events_table.outerjoin(decisions_table, d.event_id == e.event_id))
-             .where(e.kind.in_(EVENT_KINDS))
-             .order_by(e.occurred_at, e.id))
+    query = (
+        select(
+            e.payload,
+            e.received_at,
+            d.decided_at,
+            d.model_score,
+            d.model_version,
+            d.model_review_cutoff,
+        )
+        .select_from(events_table.outerjoin(decisions_table, d.event_id == e.event_id))
+        .where(e.kind.in_(EVENT_KINDS))
+        .order_by(e.occurred_at, e.id)
+    )
     if since is not None:
         query = query.where(e.occurred_at >= since)
     batch: list[StoredEvent] = []
@@ -95,7 +103,8 @@ def stored_events(
     ):
         assessment = (
             ModelAssessment(score, version or "", review_cutoff=cutoff)
-            if score is not None else None
+            if score is not None
+            else None
         )
         batch.append(
             StoredEvent(event_adapter.validate_python(payload), decided or received, assessment)

@@ -118,10 +118,12 @@ def bench_rules(
         with summary.events_path.open(encoding="utf-8") as handle:
             # Rules score the four decided kinds; appeals and dispute party events are never
             # scored.
-            events: list[Event] = [e for e in map(event_adapter.validate_json, handle)
-                                   if e.kind in EVENT_KINDS]
-        store = Store.open(f"sqlite:///{Path(tmp) / 'bench.db'}",
-                           keyring=Keyring.from_secret(BENCH_KEY))
+            events: list[Event] = [
+                e for e in map(event_adapter.validate_json, handle) if e.kind in EVENT_KINDS
+            ]
+        store = Store.open(
+            f"sqlite:///{Path(tmp) / 'bench.db'}", keyring=Keyring.from_secret(BENCH_KEY)
+        )
         try:
             _load_store(store, events, hasher)
             # A worker holds one batch, not the whole simulation: keep the loaded events out

@@ -108,7 +108,9 @@ def bound_problems(source: str) -> list[str]:
         text = token.text
         if token.kind == "op" and text in _OPENERS:
             is_macro = (
-                text == "(" and index >= 2 and found[index - 1].text in COMPREHENSIONS
+                text == "("
+                and index >= 2
+                and found[index - 1].text in COMPREHENSIONS
                 and found[index - 2].text == "."
             )
             stack.append(is_macro)
@@ -118,7 +120,9 @@ def bound_problems(source: str) -> list[str]:
         elif token.kind == "op" and text in _CLOSERS and stack:
             comprehensions -= stack.pop()
         elif (
-            token.kind == "name" and text == "matches" and index + 1 < len(found)
+            token.kind == "name"
+            and text == "matches"
+            and index + 1 < len(found)
             and found[index + 1].text == "("
         ):
             pattern = _pattern(found, index)

@@ -229,12 +229,16 @@ class RuleEngine:
 
     def _overran(self, rule_id: str, took: float) -> None:
         count = self._overruns[rule_id] = self._overruns.get(rule_id, 0) + 1
-        log.warning("rule over its evaluation budget", extra={
-            "rule_id": rule_id, "ms": round(took * 1000, 1), "overruns": count})
+        log.warning(
+            "rule over its evaluation budget",
+            extra={"rule_id": rule_id, "ms": round(took * 1000, 1), "overruns": count},
+        )
         if count >= SUSPEND_AFTER_OVERRUNS:
             self.suspended.add(rule_id)
-            log.error("rule suspended: over its evaluation budget too often", extra={
-                "rule_id": rule_id, "overruns": count})
+            log.error(
+                "rule suspended: over its evaluation budget too often",
+                extra={"rule_id": rule_id, "overruns": count},
+            )
 
 
 def _first_line(exc: Exception) -> str:

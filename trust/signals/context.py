@@ -58,8 +58,13 @@ class BatchContext:
     """
 
     def __init__(
-        self, conn: Connection, batch: Sequence[Event], hasher: PiiHasher, *,
-        unstored: bool = False, as_of: Mapping[str, datetime] | None = None,
+        self,
+        conn: Connection,
+        batch: Sequence[Event],
+        hasher: PiiHasher,
+        *,
+        unstored: bool = False,
+        as_of: Mapping[str, datetime] | None = None,
     ) -> None:
         self.hasher = hasher
         self._as_of = {k: utc(v) for k, v in as_of.items()} if as_of is not None else None
@@ -157,9 +162,14 @@ class BatchContext:
                 subject, counterparty = ids[0], ids[1] if len(ids) > 1 else None
                 if (
                     subject in ordered_set
-                    or (e.kind == "complaint"
-                        and (counterparty in ordered_set or subject in parties
-                             or counterparty in parties))
+                    or (
+                        e.kind == "complaint"
+                        and (
+                            counterparty in ordered_set
+                            or subject in parties
+                            or counterparty in parties
+                        )
+                    )
                     or (e.kind == "profile_verification" and subject in verifying_set)
                 ):
                     rows.append(
@@ -175,8 +185,11 @@ class BatchContext:
             # Only complaints are looked up from both sides; anything else an account is the
             # counterparty of was fetched for another account of the batch, and counting it
             # would make the signals depend on which events share a batch.
-            if (past.kind == "complaint" and past.counterparty_id
-                    and past.counterparty_id != past.subject_id):
+            if (
+                past.kind == "complaint"
+                and past.counterparty_id
+                and past.counterparty_id != past.subject_id
+            ):
                 self._by_account[past.counterparty_id].append(past)
 
     def _load_reviews(
@@ -226,10 +239,18 @@ class BatchContext:
                 or (e.reviewer_id in reviewees and e.reviewee_id in reviewers)
             ):
                 payload = e.model_dump(mode="json")
-                rows.append((e.event_id, self._as_stored(e.occurred_at), e.reviewer_id,
-                             e.reviewee_id, payload.get("contract_id"),
-                             payload.get("direction"), payload.get("rating"),
-                             payload.get("text")))
+                rows.append(
+                    (
+                        e.event_id,
+                        self._as_stored(e.occurred_at),
+                        e.reviewer_id,
+                        e.reviewee_id,
+                        payload.get("contract_id"),
+                        payload.get("direction"),
+                        payload.get("rating"),
+                        payload.get("text"),
+                    )
+                )
         for row in rows:
             review = PastReview(
                 row[0],
@@ -265,8 +286,11 @@ class BatchContext:
             )
         )
         rows = [
-            (*row[:2], personal_value(conn.dialect, row[4], row[2], row[5], "profile.email"),
-             row[3])
+            (
+                *row[:2],
+                personal_value(conn.dialect, row[4], row[2], row[5], "profile.email"),
+                row[3],
+            )
             for row in conn.execute(query).all()
         ]
         if self._unstored:
@@ -277,7 +301,8 @@ class BatchContext:
                     shown = by_id[str(row["event_id"])]
                     email = (
                         str(shown.profile.email)
-                        if isinstance(shown, ProfileVerificationEvent) else None
+                        if isinstance(shown, ProfileVerificationEvent)
+                        else None
                     )
                     rows.append(
                         (account_id, self._as_stored(row["first_seen_at"]), email, value_hash)
@@ -304,7 +329,8 @@ class BatchContext:
             if account_id in ids and kind in kinds:
                 # A stored sighting keeps its first_seen_at (the upsert never moves it).
                 self._identifiers[account_id].setdefault(kind, {}).setdefault(
-                    value_hash, self._as_stored(row["first_seen_at"]))
+                    value_hash, self._as_stored(row["first_seen_at"])
+                )
 
     def _hashes_to_look_up(
         self, batch: Sequence[Event], reviewers: set[str]
@@ -343,7 +369,8 @@ class BatchContext:
         for (account_id, kind, value_hash), row in self._batch_identifiers.items():
             if (kind, value_hash) in wanted:
                 self._sharing[(kind, value_hash)].setdefault(
-                    account_id, self._as_stored(row["first_seen_at"]))
+                    account_id, self._as_stored(row["first_seen_at"])
+                )
 
     def _load_accounts(self, conn: Connection, ids: set[str]) -> None:
         query = select(
@@ -371,7 +398,8 @@ class BatchContext:
             if stored is None:
                 # New accounts start 'active' (the column's server default).
                 self._accounts[account_id] = AccountFacts(
-                    created, first_seen, "active", row["role"])
+                    created, first_seen, "active", row["role"]
+                )
                 continue
             self._accounts[account_id] = AccountFacts(
                 created if created is not None else stored.created_at,
@@ -417,11 +445,13 @@ class BatchContext:
         )
         changes: dict[str, list[tuple[datetime, str, str]]] = defaultdict(list)
         for account_id, at, previous, state in conn.execute(query).all():
-            changes[account_id].append((
-                utc(at),
-                ACCOUNT_STATUS[EnforcementState(previous)],
-                ACCOUNT_STATUS[EnforcementState(state)],
-            ))
+            changes[account_id].append(
+                (
+                    utc(at),
+                    ACCOUNT_STATUS[EnforcementState(previous)],
+                    ACCOUNT_STATUS[EnforcementState(state)],
+                )
+            )
         self._status_changes = dict(changes)
 
     # -- answers -----------------------------------------------------------------------------

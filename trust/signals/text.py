@@ -33,9 +33,7 @@ OFF_PLATFORM_CHANNELS: dict[str, re.Pattern[str]] = {
 # condition, a threat of dispute or chargeback, money asked or offered for it). Phrasings
 # copied from the simulator would only measure the simulator (tests/trust/rules/
 # test_rules_do_not_quote_simulator.py keeps them apart).
-FEEDBACK_TERMS = re.compile(
-    r"\b(reviews?|feedback|ratings?|rated|rate|stars?|score)\b", re.I
-)
+FEEDBACK_TERMS = re.compile(r"\b(reviews?|feedback|ratings?|rated|rate|stars?|score)\b", re.I)
 LEVERAGE_TERMS = re.compile(
     r"\b(unless|otherwise|or else|until|in (exchange|return)|as long as|provided)\b"
     r"|\bor (i|we|the|he|she|they)\b|\bif (you|i|we)\b"

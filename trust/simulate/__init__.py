@@ -79,7 +79,11 @@ def generate_events(
 
 
 def simulate(
-    accounts: int, days: int, seed: int, out_dir: Path, end: datetime = REFERENCE_END,
+    accounts: int,
+    days: int,
+    seed: int,
+    out_dir: Path,
+    end: datetime = REFERENCE_END,
     adversarial: bool = False,
 ) -> SimulationSummary:
     """Simulate the marketplace and write ``events.jsonl`` and ``truth.csv`` into ``out_dir``;

@@ -32,8 +32,11 @@ def appeal_restrictions(world: World) -> None:
     """Plant appeals against some verifications (each account appeals once at most)."""
     rng = world.rng
     appealed: set[str] = set()
-    candidates = [p for p in world.planted
-                  if p.record.get("kind") == "profile_verification" and p.pattern in APPEAL_SHARE]
+    candidates = [
+        p
+        for p in world.planted
+        if p.record.get("kind") == "profile_verification" and p.pattern in APPEAL_SHARE
+    ]
     for target in candidates:
         account_id = str(target.record["account_id"])
         if account_id in appealed or rng.random() >= APPEAL_SHARE[target.pattern]:

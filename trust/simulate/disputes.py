@@ -17,24 +17,32 @@ from trust.simulate.world import DAY, HOUR, Account, World, iso, money
 
 # How a dispute goes, with its share of disputes.
 SCRIPTS: dict[str, float] = {
-    "silent_respondent": 0.25,     # the respondent never answers: the default applies
-    "answered": 0.2,               # both sides give statements and evidence; staff mediate
-    "offer_accepted": 0.25,        # the complainant offers a split, the respondent accepts
-    "offer_rejected": 0.2,         # offers rejected both ways: mediation, then arbitration
-    "late_answer": 0.1,            # the respondent answers after the deadline (refused)
+    "silent_respondent": 0.25,  # the respondent never answers: the default applies
+    "answered": 0.2,  # both sides give statements and evidence; staff mediate
+    "offer_accepted": 0.25,  # the complainant offers a split, the respondent accepts
+    "offer_rejected": 0.2,  # offers rejected both ways: mediation, then arbitration
+    "late_answer": 0.1,  # the respondent answers after the deadline (refused)
 }
 HOURLY_SHARE = 0.3  # of client complaints about work: an hourly dispute about hours
 
 STATEMENTS = {
-    "client": ("The delivered work does not match the agreed scope.",
-               "The milestone was submitted late and incomplete.",
-               "I asked for revisions twice and received nothing."),
-    "freelancer": ("Everything in the brief was delivered on time; see the files.",
-                   "The client changed the requirements after approval.",
-                   "The work was accepted in chat and is in use on their site."),
+    "client": (
+        "The delivered work does not match the agreed scope.",
+        "The milestone was submitted late and incomplete.",
+        "I asked for revisions twice and received nothing.",
+    ),
+    "freelancer": (
+        "Everything in the brief was delivered on time; see the files.",
+        "The client changed the requirements after approval.",
+        "The work was accepted in chat and is in use on their site.",
+    ),
 }
-EVIDENCE = (("delivery.zip", "application/zip"), ("chat-export.pdf", "application/pdf"),
-            ("screenshot.png", "image/png"), ("timesheet.csv", "text/csv"))
+EVIDENCE = (
+    ("delivery.zip", "application/zip"),
+    ("chat-export.pdf", "application/pdf"),
+    ("screenshot.png", "image/png"),
+    ("timesheet.csv", "text/csv"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +66,14 @@ def dispute_rng(world: World, contract: Contract) -> random.Random:
 
 
 def _base(parties: Parties, who: Account, kind: str, rng: random.Random) -> dict[str, Any]:
-    return {"kind": kind, "contract_id": parties.contract.contract_id,
-            "milestone_id": parties.milestone_id, "party_id": who.account_id,
-            "side": parties.side(who), "network": who.network(rng)}
+    return {
+        "kind": kind,
+        "contract_id": parties.contract.contract_id,
+        "milestone_id": parties.milestone_id,
+        "party_id": who.account_id,
+        "side": parties.side(who),
+        "network": who.network(rng),
+    }
 
 
 def _statement(parties: Parties, who: Account, rng: random.Random) -> dict[str, Any]:
@@ -74,27 +87,35 @@ def _evidence(parties: Parties, who: Account, rng: random.Random) -> dict[str, A
     files = []
     for filename, media_type in rng.sample(EVIDENCE, rng.randrange(1, 3)):
         attachment_id = f"att-{rng.getrandbits(48):012x}"
-        files.append({"attachment_id": attachment_id, "filename": filename,
-                      "media_type": media_type, "size_bytes": rng.randrange(2_000, 900_000),
-                      "sha256": hashlib.sha256(attachment_id.encode()).hexdigest(),
-                      "url": f"https://files.marketplace.example/{attachment_id}/{filename}"})
+        files.append(
+            {
+                "attachment_id": attachment_id,
+                "filename": filename,
+                "media_type": media_type,
+                "size_bytes": rng.randrange(2_000, 900_000),
+                "sha256": hashlib.sha256(attachment_id.encode()).hexdigest(),
+                "url": f"https://files.marketplace.example/{attachment_id}/{filename}",
+            }
+        )
     record.update(description="What the files show.", attachments=files)
     return record
 
 
-def _offer(parties: Parties, who: Account, share: float, rng: random.Random
-           ) -> dict[str, Any]:
+def _offer(parties: Parties, who: Account, share: float, rng: random.Random) -> dict[str, Any]:
     record = _base(parties, who, "dispute_offer", rng)
     currency = parties.contract.currency
     released = int(parties.cents * share)
-    record.update(released_amount=money(released, currency)["amount"],
-                  refunded_amount=money(parties.cents - released, currency)["amount"],
-                  currency=currency)
+    record.update(
+        released_amount=money(released, currency)["amount"],
+        refunded_amount=money(parties.cents - released, currency)["amount"],
+        currency=currency,
+    )
     return record
 
 
-def _answer(parties: Parties, who: Account, proposal: int, accept: bool,
-            rng: random.Random) -> dict[str, Any]:
+def _answer(
+    parties: Parties, who: Account, proposal: int, accept: bool, rng: random.Random
+) -> dict[str, Any]:
     record = _base(parties, who, "dispute_answer", rng)
     record.update(answer="accept" if accept else "reject", proposal_id=str(proposal))
     return record
@@ -144,10 +165,15 @@ def hourly_filing(filed: int) -> tuple[int, int]:
     return billed_until, monday + (filed - monday) % (5 * DAY)
 
 
-def hours_record(record: dict[str, Any], contract: Contract, billed_until: int,
-                 rng: random.Random) -> None:
+def hours_record(
+    record: dict[str, Any], contract: Contract, billed_until: int, rng: random.Random
+) -> None:
     """Turn a complaint record into a client's dispute of billed hours."""
     hours = rng.randrange(3, 25)
-    record.update(contract_type="hourly", contract_ended_at=iso(billed_until),
-                  disputed_hours=f"{hours}.00", category="scope",
-                  amount_in_dispute=money(hours * rng.randrange(1_500, 9_000), contract.currency))
+    record.update(
+        contract_type="hourly",
+        contract_ended_at=iso(billed_until),
+        disputed_hours=f"{hours}.00",
+        category="scope",
+        amount_in_dispute=money(hours * rng.randrange(1_500, 9_000), contract.currency),
+    )

@@ -22,8 +22,9 @@ def aged_account(world: World, role: str, pattern: str, country: people.Country)
     """An account created months before the window, on its own device and IP address,
     whose verification shows up early in the window."""
     rng = world.rng
-    account = world.new_account(role, world.start - rng.randrange(60 * DAY, 400 * DAY),
-                                country=country)
+    account = world.new_account(
+        role, world.start - rng.randrange(60 * DAY, 400 * DAY), country=country
+    )
     verify(world, account, world.start + rng.randrange(HOUR, 3 * DAY), pattern)
     return account
 
@@ -33,22 +34,45 @@ def review_ring(world: World, pool: Sequence[Account], pattern: str) -> None:
     freelancer accounts over the whole window and leave honest-sounding 5-star reviews."""
     rng = world.rng
     country = people.pick_country(rng)
-    people_in_ring = [(aged_account(world, "client", pattern, country),
-                       aged_account(world, "freelancer", pattern, country))
-                      for _ in range(rng.randrange(4, 8))]
+    people_in_ring = [
+        (
+            aged_account(world, "client", pattern, country),
+            aged_account(world, "freelancer", pattern, country),
+        )
+        for _ in range(rng.randrange(4, 8))
+    ]
     for i, (client, _) in enumerate(people_in_ring):
         for j, (_, freelancer) in enumerate(people_in_ring):
             if i == j or rng.random() > 0.55:
                 continue
             ended = world.moment(world.start + 4 * DAY, world.end - DAY)
-            contract = quick_contract(world, client, freelancer, ended,
-                                      rng.randrange(5_000, 60_000),
-                                      length=rng.randrange(2 * DAY, 20 * DAY))
-            emit_review(world, contract, client, ended + rng.randrange(HOUR, 3 * DAY), 5,
-                        texts.review_text(rng, 5), pattern)
+            contract = quick_contract(
+                world,
+                client,
+                freelancer,
+                ended,
+                rng.randrange(5_000, 60_000),
+                length=rng.randrange(2 * DAY, 20 * DAY),
+            )
+            emit_review(
+                world,
+                contract,
+                client,
+                ended + rng.randrange(HOUR, 3 * DAY),
+                5,
+                texts.review_text(rng, 5),
+                pattern,
+            )
             if rng.random() < 0.7:
-                emit_review(world, contract, freelancer, ended + rng.randrange(HOUR, 3 * DAY),
-                            5, texts.review_text(rng, 5), pattern)
+                emit_review(
+                    world,
+                    contract,
+                    freelancer,
+                    ended + rng.randrange(HOUR, 3 * DAY),
+                    5,
+                    texts.review_text(rng, 5),
+                    pattern,
+                )
 
 
 def review_burst_new_accounts(world: World, pool: Sequence[Account], pattern: str) -> None:
@@ -61,10 +85,23 @@ def review_burst_new_accounts(world: World, pool: Sequence[Account], pattern: st
     for _ in range(rng.randrange(8, 21)):
         puppet = aged_account(world, "client", pattern, target.country)
         ended = world.moment(begin, begin + span)
-        contract = quick_contract(world, puppet, target, ended, rng.randrange(3_000, 40_000),
-                                  length=rng.randrange(DAY, 10 * DAY))
-        emit_review(world, contract, puppet, ended + rng.randrange(HOUR, 2 * DAY), 5,
-                    texts.review_text(rng, 5), pattern)
+        contract = quick_contract(
+            world,
+            puppet,
+            target,
+            ended,
+            rng.randrange(3_000, 40_000),
+            length=rng.randrange(DAY, 10 * DAY),
+        )
+        emit_review(
+            world,
+            contract,
+            puppet,
+            ended + rng.randrange(HOUR, 2 * DAY),
+            5,
+            texts.review_text(rng, 5),
+            pattern,
+        )
 
 
 def coerced_review(world: World, pool: Sequence[Account], pattern: str) -> None:
@@ -73,18 +110,48 @@ def coerced_review(world: World, pool: Sequence[Account], pattern: str) -> None:
     client = pick(world, pool, ("client",), 4 * DAY)
     freelancer = pick(world, pool, WORKERS, 4 * DAY)
     ended = start_after(world, client, freelancer, span=4 * DAY)
-    contract = quick_contract(world, client, freelancer, ended, rng.randrange(5_000, 80_000),
-                              length=rng.randrange(3 * DAY, 30 * DAY))
+    contract = quick_contract(
+        world,
+        client,
+        freelancer,
+        ended,
+        rng.randrange(5_000, 80_000),
+        length=rng.randrange(3 * DAY, 30 * DAY),
+    )
     if rng.random() < 0.6:
         complained = ended + rng.randrange(HOUR, 2 * DAY)
-        world.emit(complained, records.complaint(
-            world, freelancer, client, rng.choice(("harassment", "other", "fraud_scam")),
-            rng.choice(texts.EVASIVE_EXTORTION_TEXTS), contract, "funded"), pattern)
-        emit_review(world, contract, client, complained + rng.randrange(300, 8 * HOUR),
-                    1, texts.review_text(rng, 1), pattern)
+        world.emit(
+            complained,
+            records.complaint(
+                world,
+                freelancer,
+                client,
+                rng.choice(("harassment", "other", "fraud_scam")),
+                rng.choice(texts.EVASIVE_EXTORTION_TEXTS),
+                contract,
+                "funded",
+            ),
+            pattern,
+        )
+        emit_review(
+            world,
+            contract,
+            client,
+            complained + rng.randrange(300, 8 * HOUR),
+            1,
+            texts.review_text(rng, 1),
+            pattern,
+        )
     else:
-        emit_review(world, contract, client, ended + rng.randrange(HOUR, 5 * DAY),
-                    rng.choice((1, 5)), rng.choice(texts.EVASIVE_COERCED_REVIEW_TEXTS), pattern)
+        emit_review(
+            world,
+            contract,
+            client,
+            ended + rng.randrange(HOUR, 5 * DAY),
+            rng.choice((1, 5)),
+            rng.choice(texts.EVASIVE_COERCED_REVIEW_TEXTS),
+            pattern,
+        )
 
 
 EVASIVE_SCHEMES: dict[str, Scheme] = {

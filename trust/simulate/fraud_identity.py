@@ -80,8 +80,11 @@ def identity_mismatch(world: World, pool: Sequence[Account], pattern: str) -> No
     if "countries" in traits:
         doc_country, ip_country = _elsewhere(world, account), _elsewhere(world, account)
         document["issuing_country"] = doc_country.code
-        network = {"ip": people.ip_address(rng, ip_country), "ip_country": ip_country.code,
-                   "device_id": account.device}
+        network = {
+            "ip": people.ip_address(rng, ip_country),
+            "ip_country": ip_country.code,
+            "device_id": account.device,
+        }
     if "expired" in traits:
         document["expires_on"] = iso_day(ts - rng.randrange(30, 1500) * DAY)
     verify(world, account, ts, pattern, check=check, document=document, network=network)
@@ -115,9 +118,19 @@ def ban_evasion(world: World, pool: Sequence[Account], pattern: str) -> None:
         ended = ts + rng.randrange(HOUR, step // 2)
         contract = quick_contract(world, victim, scammer, ended, rng.randrange(20_000, 150_000))
         reported = ended + rng.randrange(HOUR, step // 2)
-        world.emit(reported, records.complaint(world, victim, scammer, "fraud_scam",
-                                               rng.choice(texts.SCAM_TEXTS), contract,
-                                               "released"), pattern)
+        world.emit(
+            reported,
+            records.complaint(
+                world,
+                victim,
+                scammer,
+                "fraud_scam",
+                rng.choice(texts.SCAM_TEXTS),
+                contract,
+                "released",
+            ),
+            pattern,
+        )
         ts = reported
     returned = ts + rng.randrange(step, 3 * step)
     evader = world.new_account("freelancer", returned, country=scammer.country)
@@ -132,5 +145,4 @@ def ban_evasion(world: World, pool: Sequence[Account], pattern: str) -> None:
         # Rejected once, the evader tries again with a borrowed document but the same laptop.
         evader.doc_number = people.document_number(rng, evader.country)
         evader.first, evader.last = people.pick_name(rng)
-        verify(world, evader, (evader.verified_at or returned) + rng.randrange(HOUR, step),
-               pattern)
+        verify(world, evader, (evader.verified_at or returned) + rng.randrange(HOUR, step), pattern)

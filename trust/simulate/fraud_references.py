@@ -30,31 +30,44 @@ def fake_reference(world: World, pool: Sequence[Account], pattern: str) -> None:
             responded = request + delay
             network = freelancer.network(rng)
             response: dict[str, Any] = {
-                "confirms": True, "rating": 5, "text": rng.choice(texts.REFERENCE_TEXTS),
+                "confirms": True,
+                "rating": 5,
+                "text": rng.choice(texts.REFERENCE_TEXTS),
                 "responded_at": iso(responded),
             }
             if "same_device" in traits:
                 response |= {"ip": network["ip"], "device_id": network["device_id"]}
             else:
                 country = people.pick_country(rng)
-                response |= {"ip": people.ip_address(rng, country),
-                             "device_id": people.device_id(rng)}
+                response |= {
+                    "ip": people.ip_address(rng, country),
+                    "device_id": people.device_id(rng),
+                }
             ended = request - rng.randrange(30, 500) * DAY
             if "future_project" in traits:
                 ended = request + rng.randrange(20, 200) * DAY  # work that has not happened yet
-            project = (rng.choice(texts.PROJECT_TITLES), ended - rng.randrange(14, 120) * DAY,
-                       ended)
-            world.emit(responded, records.reference(freelancer, referee, project, request,
-                                                    response, network), pattern)
+            project = (
+                rng.choice(texts.PROJECT_TITLES),
+                ended - rng.randrange(14, 120) * DAY,
+                ended,
+            )
+            world.emit(
+                responded,
+                records.reference(freelancer, referee, project, request, response, network),
+                pattern,
+            )
 
 
 def _referee(world: World, freelancer: Account, traits: tuple[str, ...]) -> dict[str, str]:
     rng = world.rng
     first, last = people.pick_name(rng)
     company, domain = people.company_domain(rng)
-    referee = {"name": f"{first} {last}", "company": company,
-               "role": rng.choice(texts.REFEREE_ROLES),
-               "email": f"{first.lower()}.{last.lower()}@{domain}"}
+    referee = {
+        "name": f"{first} {last}",
+        "company": company,
+        "role": rng.choice(texts.REFEREE_ROLES),
+        "email": f"{first.lower()}.{last.lower()}@{domain}",
+    }
     if "same_domain" in traits:
         referee["email"] = f"{first.lower()}@{freelancer.email.rpartition('@')[2]}"
     elif "free_mail_company" in traits:

@@ -21,8 +21,9 @@ REFERENCE_SEEKERS = 0.25  # freelancers who ask for off-platform references in t
 BAD_CONTRACT_SHARE = 0.08
 REVIEW_WINDOW = 14 * DAY  # double-blind feedback window after a contract ends
 _RATING_CHOICE = people.Weighted(range(1, 6), texts.RATING_WEIGHTS)
-_CATEGORY_CHOICE = people.Weighted(list(texts.HONEST_COMPLAINT_WEIGHTS),
-                                   list(texts.HONEST_COMPLAINT_WEIGHTS.values()))
+_CATEGORY_CHOICE = people.Weighted(
+    list(texts.HONEST_COMPLAINT_WEIGHTS), list(texts.HONEST_COMPLAINT_WEIGHTS.values())
+)
 
 
 def poisson(rng: random.Random, lam: float) -> int:
@@ -75,21 +76,26 @@ def verify_all(world: World, accounts: list[Account]) -> None:
         if rng.random() < 0.05:
             # Travelling or on a VPN: the IP country differs from the profile country.
             abroad = people.pick_country(rng)
-            network = {"ip": people.ip_address(rng, abroad), "ip_country": abroad.code,
-                       "device_id": account.device}
+            network = {
+                "ip": people.ip_address(rng, abroad),
+                "ip_country": abroad.code,
+                "device_id": account.device,
+            }
         document = None
         if rng.random() < 0.008:
             document = {"expires_on": iso_day(ts - rng.randrange(5, 200) * DAY)}
         account.verified_at = ts
-        world.emit(ts, records.verification(world, account, ts, network=network,
-                                            document=document))
+        world.emit(ts, records.verification(world, account, ts, network=network, document=document))
         if rng.random() < REVERIFICATION_SHARE:
             later = ts + rng.randrange(DAY, 40 * DAY)
             network = None
             if rng.random() < 0.5:  # a new phone: the re-verification comes from it
                 account.extra_devices.append(people.device_id(rng))
-                network = {"ip": account.ip, "ip_country": account.country.code,
-                           "device_id": account.extra_devices[-1]}
+                network = {
+                    "ip": account.ip,
+                    "ip_country": account.country.code,
+                    "device_id": account.extra_devices[-1],
+                }
             world.emit(later, records.verification(world, account, later, network=network))
 
 
@@ -123,13 +129,15 @@ def trade(world: World, accounts: list[Account]) -> None:
             freelancer = _hire(rng, hiring, previous, started)
             if freelancer is None:
                 continue
-            contract = records.new_contract(world, client, freelancer, started, ended,
-                                            contract_amount(rng, freelancer))
+            contract = records.new_contract(
+                world, client, freelancer, started, ended, contract_amount(rng, freelancer)
+            )
             settle(world, contract)
 
 
-def _hire(rng: random.Random, hiring: people.Weighted[Account], previous: list[Account],
-          started: int) -> Account | None:
+def _hire(
+    rng: random.Random, hiring: people.Weighted[Account], previous: list[Account], started: int
+) -> Account | None:
     """Re-hire someone (three times in ten) or find a new freelancer who existed by ``started``."""
     if previous and rng.random() < 0.3:
         freelancer = rng.choice(previous)
@@ -148,8 +156,10 @@ def settle(world: World, contract: Contract) -> None:
     bad = rng.random() < BAD_CONTRACT_SHARE
     if rng.random() < COMPLAINT_PER_CONTRACT * (5 if bad else 0.6):
         honest_complaint(world, contract)
-    for reviewer, share in ((contract.client, REVIEW_BY_CLIENT),
-                            (contract.freelancer, REVIEW_BY_FREELANCER)):
+    for reviewer, share in (
+        (contract.client, REVIEW_BY_CLIENT),
+        (contract.freelancer, REVIEW_BY_FREELANCER),
+    ):
         if rng.random() < share:
             rating = rng.choice((1, 1, 2, 2, 3)) if bad else _RATING_CHOICE.draw(rng)
             delay = int(rng.expovariate(1 / (2 * DAY))) % REVIEW_WINDOW + 600
@@ -167,28 +177,42 @@ def honest_complaint(world: World, contract: Contract) -> None:
         category not in {"quality", "scope"} and rng.random() < 0.5
     )
     complainant, respondent = (
-        (contract.freelancer, contract.client) if by_freelancer
+        (contract.freelancer, contract.client)
+        if by_freelancer
         else (contract.client, contract.freelancer)
     )
-    escrow = rng.choice(("funded", "funded", "released")) if category != "non_payment" else (
-        rng.choice(("funded", "funded", "unfunded"))
+    escrow = (
+        rng.choice(("funded", "funded", "released"))
+        if category != "non_payment"
+        else (rng.choice(("funded", "funded", "unfunded")))
     )
     # Disputes open near the end of the work, never before it started.
     ts = max(contract.ended_at + rng.randrange(-2 * DAY, 6 * DAY), contract.started_at + HOUR)
     ts = world.by_day(ts, contract.started_at + HOUR, contract.ended_at + 6 * DAY)
     description = rng.choice(texts.COMPLAINT_TEXTS[category])
-    record = records.complaint(world, complainant, respondent, category, description, contract,
-                               escrow)
+    record = records.complaint(
+        world, complainant, respondent, category, description, contract, escrow
+    )
     play_dispute(world, contract, complainant, respondent, record, ts, HONEST)
 
 
-def play_dispute(world: World, contract: Contract, complainant: Account, respondent: Account,
-                 record: dict[str, Any], ts: int, pattern: str) -> None:
+def play_dispute(
+    world: World,
+    contract: Contract,
+    complainant: Account,
+    respondent: Account,
+    record: dict[str, Any],
+    ts: int,
+    pattern: str,
+) -> None:
     """Emit a complaint; when it is about money in escrow, the parties play the dispute out
     (some client complaints about work become hourly disputes about billed hours)."""
     own = disputes.dispute_rng(world, contract)
-    if complainant is contract.client and record.get("escrow_state") == "funded" and (
-            own.random() < disputes.HOURLY_SHARE):
+    if (
+        complainant is contract.client
+        and record.get("escrow_state") == "funded"
+        and (own.random() < disputes.HOURLY_SHARE)
+    ):
         billed_until, ts = disputes.hourly_filing(ts)
         disputes.hours_record(record, contract, billed_until, own)
     world.emit(ts, record, pattern)
@@ -196,8 +220,9 @@ def play_dispute(world: World, contract: Contract, complainant: Account, respond
         return  # the platform never saw this complaint, so it has no dispute to answer
     if record.get("escrow_state") == "funded" or record.get("contract_type") == "hourly":
         amount = record["amount_in_dispute"]["amount"].replace(".", "")
-        parties = disputes.Parties(complainant, respondent, contract, record["milestone_id"],
-                                   int(amount))
+        parties = disputes.Parties(
+            complainant, respondent, contract, record["milestone_id"], int(amount)
+        )
         disputes.play(world, parties, ts, pattern)
 
 
@@ -216,8 +241,11 @@ def seek_references(world: World, accounts: list[Account]) -> None:
                 referee = honest_referee(rng)
                 referees.append(referee)
             ended = request - rng.randrange(30, 900) * DAY
-            project = (rng.choice(texts.PROJECT_TITLES),
-                       ended - rng.randrange(14, 200) * DAY, ended)
+            project = (
+                rng.choice(texts.PROJECT_TITLES),
+                ended - rng.randrange(14, 200) * DAY,
+                ended,
+            )
             response = None
             ts = request + 7 * DAY
             if rng.random() < 0.78:
@@ -226,13 +254,21 @@ def seek_references(world: World, accounts: list[Account]) -> None:
                     delay = rng.randrange(60, 300)  # the referee happened to be at their desk
                 ts = request + delay
                 country = people.pick_country(rng)
-                response = {"confirms": rng.random() < 0.96, "rating": rng.choice((4, 5, 5, 5)),
-                            "text": rng.choice(texts.REFERENCE_TEXTS), "responded_at": iso(ts),
-                            "ip": people.ip_address(rng, country),
-                            "device_id": people.device_id(rng)}
+                response = {
+                    "confirms": rng.random() < 0.96,
+                    "rating": rng.choice((4, 5, 5, 5)),
+                    "text": rng.choice(texts.REFERENCE_TEXTS),
+                    "responded_at": iso(ts),
+                    "ip": people.ip_address(rng, country),
+                    "device_id": people.device_id(rng),
+                }
             # The check is reported when answered or expired; later outcomes are not observed.
-            world.emit(ts, records.reference(freelancer, referee, project, request, response,
-                                             freelancer.network(rng)))
+            world.emit(
+                ts,
+                records.reference(
+                    freelancer, referee, project, request, response, freelancer.network(rng)
+                ),
+            )
 
 
 def honest_referee(rng: random.Random) -> dict[str, str]:
@@ -247,6 +283,8 @@ def honest_referee(rng: random.Random) -> dict[str, str]:
         local = people.email_local(rng, first, last)
         referee["email"] = f"{local}@{people.free_mail_domain(rng)}"
     else:  # a sole trader who runs a company from a Gmail address
-        referee |= {"email": f"{first.lower()}.{company.split()[0].lower()}@gmail.com",
-                    "company": company}
+        referee |= {
+            "email": f"{first.lower()}.{company.split()[0].lower()}@gmail.com",
+            "company": company,
+        }
     return referee

@@ -99,9 +99,19 @@ SKILLS = _words(
     "social-media android ios flutter devops aws sql tableau voice-over customer-support"
 )
 TITLES = (
-    "Full-stack developer", "WordPress expert", "Graphic designer", "Content writer",
-    "Virtual assistant", "Data analyst", "Mobile app developer", "SEO specialist",
-    "Video editor", "Bookkeeper", "UX designer", "Translator", "DevOps engineer",
+    "Full-stack developer",
+    "WordPress expert",
+    "Graphic designer",
+    "Content writer",
+    "Virtual assistant",
+    "Data analyst",
+    "Mobile app developer",
+    "SEO specialist",
+    "Video editor",
+    "Bookkeeper",
+    "UX designer",
+    "Translator",
+    "DevOps engineer",
 )
 
 

@@ -64,8 +64,9 @@ class TruthRow(NamedTuple):
     pattern: str
 
 
-def build_world(accounts: int, days: int, seed: int, end: datetime = REFERENCE_END,
-                adversarial: bool = False) -> tuple[World, dict[str, int]]:
+def build_world(
+    accounts: int, days: int, seed: int, end: datetime = REFERENCE_END, adversarial: bool = False
+) -> tuple[World, dict[str, int]]:
     """Run the whole simulation; returns the world and the incidents planted per pattern.
 
     ``adversarial`` plants the evasive version of each scheme that has one

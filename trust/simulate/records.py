@@ -25,12 +25,17 @@ class Contract:
 
 
 def new_contract(
-    world: World, client: Account, freelancer: Account, started_at: int, ended_at: int,
+    world: World,
+    client: Account,
+    freelancer: Account,
+    started_at: int,
+    ended_at: int,
     cents: int,
 ) -> Contract:
     """A contract with a fresh id; the client pays in the freelancer's billing currency."""
-    return Contract(world.new_id("c", 48), client, freelancer, started_at, ended_at, cents,
-                    freelancer.currency)
+    return Contract(
+        world.new_id("c", 48), client, freelancer, started_at, ended_at, cents, freelancer.currency
+    )
 
 
 def honest_check(rng: random.Random, doc_type: str) -> dict[str, Any]:
@@ -96,8 +101,8 @@ def verification(
     record: dict[str, Any] = {
         "kind": "profile_verification",
         # Verification runs on the device the account registered: the one links key on.
-        "network": network or {"ip": account.ip, "ip_country": account.country.code,
-                               "device_id": account.device},
+        "network": network
+        or {"ip": account.ip, "ip_country": account.country.code, "device_id": account.device},
         "account_id": account.account_id,
         "role": account.role,
         "account_created_at": iso(account.created_at),
@@ -137,8 +142,7 @@ def review(
     }
     if rng.random() < 0.55:
         record["sub_ratings"] = {
-            name: max(1, min(5, rating + rng.choice((-1, 0, 0, 0, 1))))
-            for name in SUB_RATING_NAMES
+            name: max(1, min(5, rating + rng.choice((-1, 0, 0, 0, 1)))) for name in SUB_RATING_NAMES
         }
     return record
 

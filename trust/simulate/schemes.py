@@ -32,8 +32,9 @@ def pick(world: World, pool: Sequence[Account], roles: tuple[str, ...], span: in
     return fallback
 
 
-def victims(world: World, pool: Sequence[Account], roles: tuple[str, ...], count: int,
-            exclude: Account) -> list[Account]:
+def victims(
+    world: World, pool: Sequence[Account], roles: tuple[str, ...], count: int, exclude: Account
+) -> list[Account]:
     """``count`` distinct accounts with one of ``roles``, other than ``exclude``."""
     chosen: list[Account] = []
     seen = {exclude.account_id}
@@ -61,9 +62,16 @@ def verify(world: World, account: Account, ts: int, pattern: str, **overrides: A
 
 
 def sock_puppet(
-    world: World, role: str, created_at: int, pattern: str, *,
-    like: Account | None = None, share: Sequence[str] = (), country: people.Country | None = None,
-    device: str | None = None, ip: str | None = None,
+    world: World,
+    role: str,
+    created_at: int,
+    pattern: str,
+    *,
+    like: Account | None = None,
+    share: Sequence[str] = (),
+    country: people.Country | None = None,
+    device: str | None = None,
+    ip: str | None = None,
 ) -> Account:
     """A new account controlled by a fraudster, verified soon after it is created.
 
@@ -84,8 +92,9 @@ def sock_puppet(
     return account
 
 
-def copy_identity(rng: random.Random, account: Account, source: Account,
-                  share: Sequence[str]) -> None:
+def copy_identity(
+    rng: random.Random, account: Account, source: Account, share: Sequence[str]
+) -> None:
     """Give ``account`` the named identifiers of ``source``."""
     if "device" in share:
         account.device = source.device
@@ -110,15 +119,29 @@ def traces(account: Account, kinds: Sequence[str]) -> list[str]:
     return [kind for kind in kinds if not missing.get(kind, False)]
 
 
-def quick_contract(world: World, client: Account, freelancer: Account, ended: int,
-                   cents: int, length: int | None = None) -> Contract:
+def quick_contract(
+    world: World,
+    client: Account,
+    freelancer: Account,
+    ended: int,
+    cents: int,
+    length: int | None = None,
+) -> Contract:
     """A contract ending at ``ended``; short unless ``length`` says otherwise."""
     length = length if length is not None else world.rng.randrange(2 * HOUR, 3 * DAY)
     return records.new_contract(world, client, freelancer, ended - length, ended, cents)
 
 
-def emit_review(world: World, contract: Contract, reviewer: Account, ts: int, rating: int,
-                text: str, pattern: str, network: dict[str, str] | None = None) -> None:
+def emit_review(
+    world: World,
+    contract: Contract,
+    reviewer: Account,
+    ts: int,
+    rating: int,
+    text: str,
+    pattern: str,
+    network: dict[str, str] | None = None,
+) -> None:
     """Emit a review of ``contract`` by ``reviewer`` labelled with ``pattern``."""
     world.emit(ts, records.review(world, contract, reviewer, rating, text, network), pattern)
 

@@ -6,28 +6,61 @@ import random
 
 # Honest feedback is composed from parts so that two honest reviews rarely read the same.
 _OPENERS: dict[int, tuple[str, ...]] = {
-    5: ("Excellent work.", "Fantastic experience.", "Great job on the {topic}.", "Really happy.",
-        "Top freelancer for {topic} work.", "Second project together and just as good."),
-    4: ("Good work overall.", "Solid job on the {topic}.", "Happy with the result.",
-        "Nice to work with."),
-    3: ("Mixed experience.", "The {topic} was acceptable.", "OK for the price.",
-        "Average result."),
-    2: ("Disappointing.", "The {topic} was below what the portfolio suggested.",
-        "Not what we expected."),
+    5: (
+        "Excellent work.",
+        "Fantastic experience.",
+        "Great job on the {topic}.",
+        "Really happy.",
+        "Top freelancer for {topic} work.",
+        "Second project together and just as good.",
+    ),
+    4: (
+        "Good work overall.",
+        "Solid job on the {topic}.",
+        "Happy with the result.",
+        "Nice to work with.",
+    ),
+    3: ("Mixed experience.", "The {topic} was acceptable.", "OK for the price.", "Average result."),
+    2: (
+        "Disappointing.",
+        "The {topic} was below what the portfolio suggested.",
+        "Not what we expected.",
+    ),
     1: ("Very disappointed.", "Would not recommend.", "Did not deliver the {topic}."),
 }
 _DETAILS: dict[int, tuple[str, ...]] = {
-    5: ("Delivered ahead of schedule", "Communication was clear every day",
-        "Understood the brief immediately", "Went beyond what we asked",
-        "Quick to fix the small issues we found", "Very organised and proactive"),
-    4: ("a couple of revisions were needed", "delivery slipped by a few days",
-        "communication could have been quicker", "needed some guidance at the start"),
-    3: ("lots of back and forth", "deadlines slipped twice", "had to rework part of it",
-        "answers took a while"),
-    2: ("missed the deadline", "our team had to redo much of it",
-        "requirements kept changing", "payment came late"),
-    1: ("unresponsive for a week", "had to hire someone else to finish",
-        "the agreed scope was ignored", "nothing usable was delivered"),
+    5: (
+        "Delivered ahead of schedule",
+        "Communication was clear every day",
+        "Understood the brief immediately",
+        "Went beyond what we asked",
+        "Quick to fix the small issues we found",
+        "Very organised and proactive",
+    ),
+    4: (
+        "a couple of revisions were needed",
+        "delivery slipped by a few days",
+        "communication could have been quicker",
+        "needed some guidance at the start",
+    ),
+    3: (
+        "lots of back and forth",
+        "deadlines slipped twice",
+        "had to rework part of it",
+        "answers took a while",
+    ),
+    2: (
+        "missed the deadline",
+        "our team had to redo much of it",
+        "requirements kept changing",
+        "payment came late",
+    ),
+    1: (
+        "unresponsive for a week",
+        "had to hire someone else to finish",
+        "the agreed scope was ignored",
+        "nothing usable was delivered",
+    ),
 }
 _CLOSINGS: dict[int, tuple[str, ...]] = {
     5: ("Will hire again!", "Highly recommended.", "Thank you!", "", "Five stars."),
@@ -36,8 +69,21 @@ _CLOSINGS: dict[int, tuple[str, ...]] = {
     2: ("", "Expected more."),
     1: ("", "Avoid."),
 }
-_TOPICS = ("website", "logo", "translation", "app", "design", "copy", "data work", "videos",
-           "bookkeeping", "integration", "landing page", "research", "migration")
+_TOPICS = (
+    "website",
+    "logo",
+    "translation",
+    "app",
+    "design",
+    "copy",
+    "data work",
+    "videos",
+    "bookkeeping",
+    "integration",
+    "landing page",
+    "research",
+    "migration",
+)
 
 
 def review_text(rng: random.Random, rating: int) -> str:
@@ -83,8 +129,14 @@ COMPLAINT_TEXTS: dict[str, tuple[str, ...]] = {
     "other": ("Please check this contract, something is not right with the hours logged.",),
 }
 HONEST_COMPLAINT_WEIGHTS: dict[str, int] = {
-    "quality": 30, "late_payment": 16, "non_payment": 10, "scope": 16, "communication": 18,
-    "harassment": 4, "fake_review": 2, "other": 4,
+    "quality": 30,
+    "late_payment": 16,
+    "non_payment": 10,
+    "scope": 16,
+    "communication": 18,
+    "harassment": 4,
+    "fake_review": 2,
+    "other": 4,
 }
 
 REFERENCE_TEXTS = (
@@ -94,8 +146,14 @@ REFERENCE_TEXTS = (
     "Great designer, we still use the brand kit.",
 )
 PROJECT_TITLES = (
-    "E-commerce site rebuild", "Brand identity refresh", "Mobile app MVP", "SEO audit",
-    "Data migration", "Marketing copy for launch", "Bookkeeping clean-up", "Video series edit",
+    "E-commerce site rebuild",
+    "Brand identity refresh",
+    "Mobile app MVP",
+    "SEO audit",
+    "Data migration",
+    "Marketing copy for launch",
+    "Bookkeeping clean-up",
+    "Video series edit",
 )
 REFEREE_ROLES = ("CEO", "Founder", "Marketing manager", "CTO", "Product owner", "Director")
 
@@ -156,6 +214,8 @@ def non_payment_text(rng: random.Random, days_overdue: int) -> str:
             f"Delivered everything, milestone overdue by {days_overdue} days, no response.",
         )
     )
+
+
 SCAM_TEXTS = (
     "Paid the first milestone and the freelancer vanished with the money.",
     "Delivered files were stolen from a public template; account stopped answering.",

@@ -24,8 +24,9 @@ NOT_FRAUD = frozenset({HONEST, APPEAL})
 _HOUR_CHOICE = Weighted(
     range(24), (2, 2, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 9, 9, 10, 10, 10, 9, 8, 7, 6, 5, 4, 3)
 )
-_DOCUMENT_CHOICE = Weighted(("passport", "national_id", "driving_licence", "residence_permit"),
-                            (55, 30, 12, 3))
+_DOCUMENT_CHOICE = Weighted(
+    ("passport", "national_id", "driving_licence", "residence_permit"), (55, 30, 12, 3)
+)
 
 
 def iso(ts: int) -> str:
@@ -76,8 +77,10 @@ class Account:
     @property
     def currency(self) -> str:
         """The currency the account is paid in: US dollars unless it bills locally."""
-        return "USD" if self.country.currency not in {"EUR", "GBP", "CAD", "AUD"} else (
-            self.country.currency
+        return (
+            "USD"
+            if self.country.currency not in {"EUR", "GBP", "CAD", "AUD"}
+            else (self.country.currency)
         )
 
     def network(self, rng: random.Random) -> dict[str, str]:
@@ -190,8 +193,9 @@ class World:
         return account
 
     # -- events ------------------------------------------------------------------------------
-    def emit(self, ts: int, record: dict[str, Any], pattern: str = HONEST,
-             appeals: int | None = None) -> None:
+    def emit(
+        self, ts: int, record: dict[str, Any], pattern: str = HONEST, appeals: int | None = None
+    ) -> None:
         """Log a record that happened at ``ts``; records outside the window are not observed.
 
         ``appeals`` is the ``seq`` of the planted record an appeal is about.

@@ -94,8 +94,13 @@ def add_staff(
         .returning(staff_users.c.id)
     ).scalar_one()
     record_audit(
-        conn, actor=actor, action="staff_added", target_type="staff", target_id=staff_id,
-        at=now, after={"username": name, "role": role.value},
+        conn,
+        actor=actor,
+        action="staff_added",
+        target_type="staff",
+        target_id=staff_id,
+        at=now,
+        after={"username": name, "role": role.value},
     )
     return password
 
@@ -116,7 +121,12 @@ def list_staff(conn: Connection) -> list[dict[str, Any]]:
 
 
 def _change(
-    conn: Connection, username: str, values: dict[str, Any], *, action: str, actor: str,
+    conn: Connection,
+    username: str,
+    values: dict[str, Any],
+    *,
+    action: str,
+    actor: str,
     now: datetime | None,
 ) -> None:
     name = username.strip().lower()
@@ -126,14 +136,23 @@ def _change(
     before = {key: getattr(row, key) for key in values}
     conn.execute(update(staff_users).where(staff_users.c.id == row.id).values(**values))
     record_audit(
-        conn, actor=actor, action=action, target_type="staff", target_id=row.id,
-        at=now or datetime.now(UTC), before={"username": name, **before},
+        conn,
+        actor=actor,
+        action=action,
+        target_type="staff",
+        target_id=row.id,
+        at=now or datetime.now(UTC),
+        before={"username": name, **before},
         after={"username": name, **values},
     )
 
 
 def set_role(
-    conn: Connection, username: str, role: Role | str, *, actor: str = SYSTEM_ACTOR,
+    conn: Connection,
+    username: str,
+    role: Role | str,
+    *,
+    actor: str = SYSTEM_ACTOR,
     now: datetime | None = None,
 ) -> None:
     """Give ``username`` another role (audited)."""
@@ -142,12 +161,20 @@ def set_role(
 
 
 def set_reveal_grant(
-    conn: Connection, username: str, allowed: bool, *, actor: str = SYSTEM_ACTOR,
+    conn: Connection,
+    username: str,
+    allowed: bool,
+    *,
+    actor: str = SYSTEM_ACTOR,
     now: datetime | None = None,
 ) -> None:
     """Grant or withdraw a personal permission to reveal personal data (audited)."""
     _change(
-        conn, username, {"can_reveal_pii": allowed}, action="staff_reveal_grant", actor=actor,
+        conn,
+        username,
+        {"can_reveal_pii": allowed},
+        action="staff_reveal_grant",
+        actor=actor,
         now=now,
     )
 
@@ -164,13 +191,21 @@ def enable_staff(
 ) -> None:
     """Let a disabled ``username`` sign in again and clear any lockout (audited)."""
     _change(
-        conn, username, {"active": True, "failed_logins": 0, "locked_until": None},
-        action="staff_enabled", actor=actor, now=now,
+        conn,
+        username,
+        {"active": True, "failed_logins": 0, "locked_until": None},
+        action="staff_enabled",
+        actor=actor,
+        now=now,
     )
 
 
 def set_password(
-    conn: Connection, username: str, password: str, *, actor: str = SYSTEM_ACTOR,
+    conn: Connection,
+    username: str,
+    password: str,
+    *,
+    actor: str = SYSTEM_ACTOR,
     now: datetime | None = None,
 ) -> None:
     """Replace the password of ``username`` (audited without the password)."""
@@ -184,6 +219,10 @@ def set_password(
     if result.rowcount == 0:
         raise StaffError(f"no staff user named {name!r}")
     record_audit(
-        conn, actor=actor, action="staff_password_set", target_type="staff", target_id=name,
+        conn,
+        actor=actor,
+        action="staff_password_set",
+        target_type="staff",
+        target_id=name,
         at=now or datetime.now(UTC),
     )

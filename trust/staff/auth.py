@@ -46,11 +46,18 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def _refused(conn: Connection, name: str, target: object, now: datetime, why: str,
-             **after: object) -> LoginResult:
-    record_audit(conn, actor=name[:MAX_USERNAME] or "?", action="login_failed",
-                 target_type="staff", target_id=str(target)[:MAX_USERNAME] or "?", at=now,
-                 after={"reason": why, **after})
+def _refused(
+    conn: Connection, name: str, target: object, now: datetime, why: str, **after: object
+) -> LoginResult:
+    record_audit(
+        conn,
+        actor=name[:MAX_USERNAME] or "?",
+        action="login_failed",
+        target_type="staff",
+        target_id=str(target)[:MAX_USERNAME] or "?",
+        at=now,
+        after={"reason": why, **after},
+    )
     return LoginResult(None, SIGN_IN_REFUSED)
 
 
@@ -72,8 +79,9 @@ def authenticate(conn: Connection, username: str, password: str, now: datetime) 
         return _refused(conn, name, name, now, "unknown user")
     if not _verify(row.password_hash, password):
         failures = int(row.failed_logins) + 1
-        conn.execute(update(staff_users).where(staff_users.c.id == row.id)
-                     .values(failed_logins=failures))
+        conn.execute(
+            update(staff_users).where(staff_users.c.id == row.id).values(failed_logins=failures)
+        )
         return _refused(conn, name, row.id, now, "wrong password", failed_logins=failures)
     if not row.active:
         # Checked after the password, so a guesser learns nothing about disabled accounts.

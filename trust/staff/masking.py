@@ -52,8 +52,13 @@ def _mask_phones_in_run(match: re.Match[str]) -> str:
     text, offset = match.string, match.start()
     # A date or a piece of an id ('ev-20260227-000123') is not a phone: keep it readable.
     return _PHONE_IN_RUN.sub(
-        lambda m: m.group(0) if keeps_readable(text, offset + m.start(), offset + m.end())
-        else mask_phone(_SEPARATORS.sub("", m.group(0))), run)
+        lambda m: (
+            m.group(0)
+            if keeps_readable(text, offset + m.start(), offset + m.end())
+            else mask_phone(_SEPARATORS.sub("", m.group(0)))
+        ),
+        run,
+    )
 
 
 def mask_text(text: str) -> str:
@@ -127,7 +132,11 @@ def reveal(
     if row is None:
         raise CaseError(f"no stored event {event_id!r}")
     record_audit(
-        conn, actor=staff.username, action="pii_revealed", target_type="event",
-        target_id=event_id, at=now or datetime.now(UTC),
+        conn,
+        actor=staff.username,
+        action="pii_revealed",
+        target_type="event",
+        target_id=event_id,
+        at=now or datetime.now(UTC),
     )
     return dict(row.payload)

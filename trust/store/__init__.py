@@ -42,7 +42,8 @@ class Store:
     def from_settings(cls, settings: Settings, *, migrate: bool = True) -> Store:
         """The store the settings name (SQLite in the data folder unless configured)."""
         return cls.open(
-            settings.resolved_database_url, migrate=migrate,
+            settings.resolved_database_url,
+            migrate=migrate,
             keyring=Keyring.from_settings(settings),
         )
 

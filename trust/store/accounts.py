@@ -91,8 +91,9 @@ def _identifier_row(
     }
 
 
-def _upsert_identifier_rows(conn: Connection, rows: dict[tuple[str, str, str], dict[str, Any]]
-                            ) -> None:
+def _upsert_identifier_rows(
+    conn: Connection, rows: dict[tuple[str, str, str], dict[str, Any]]
+) -> None:
     if not rows:
         return
     insert = _upsert(conn)(account_identifiers)
@@ -100,8 +101,9 @@ def _upsert_identifier_rows(conn: Connection, rows: dict[tuple[str, str, str], d
     stmt = insert.on_conflict_do_update(
         index_elements=["account_id", "kind", "value_hash"],
         # Events may arrive out of order: a late, older sighting must not move it back.
-        set_={"last_seen_at": latest(account_identifiers.c.last_seen_at,
-                                     insert.excluded.last_seen_at)},
+        set_={
+            "last_seen_at": latest(account_identifiers.c.last_seen_at, insert.excluded.last_seen_at)
+        },
     )
     # Sorted keys keep lock order stable so concurrent batches do not deadlock on PostgreSQL.
     conn.execute(stmt, [rows[k] for k in sorted(rows)])
@@ -141,8 +143,11 @@ def record_batch_identifiers(conn: Connection, batch: Sequence[Event], hasher: P
     The words of each display name the batch shows are indexed too (``record_name_words``).
     """
     _upsert_identifier_rows(conn, batch_identifier_rows(batch, hasher))
-    names = {e.account_id: e.profile.display_name for e in batch
-             if isinstance(e, ProfileVerificationEvent)}
+    names = {
+        e.account_id: e.profile.display_name
+        for e in batch
+        if isinstance(e, ProfileVerificationEvent)
+    }
     record_name_words(conn, names, hasher)
 
 
@@ -155,10 +160,14 @@ def record_name_words(conn: Connection, names: Mapping[str, str], hasher: PiiHas
     """Index each account's current display name by keyed hashes of its words."""
     if not names:
         return
-    conn.execute(delete(account_name_words)
-                 .where(account_name_words.c.account_id.in_(sorted(names))))
-    rows = [{"account_id": account_id, "word_hash": hasher.hash("name_word", word)}
-            for account_id, name in sorted(names.items()) for word in name_words(name)]
+    conn.execute(
+        delete(account_name_words).where(account_name_words.c.account_id.in_(sorted(names)))
+    )
+    rows = [
+        {"account_id": account_id, "word_hash": hasher.hash("name_word", word)}
+        for account_id, name in sorted(names.items())
+        for word in name_words(name)
+    ]
     if rows:
         conn.execute(account_name_words.insert(), rows)
 

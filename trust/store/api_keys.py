@@ -54,8 +54,16 @@ def token_hash(token: str) -> str:
 
 
 def _key(row: Any) -> ApiKey:
-    return ApiKey(row.id, row.name, row.prefix, frozenset(row.scopes), row.created_by,
-                  row.created_at, row.revoked_at, row.last_used_at)
+    return ApiKey(
+        row.id,
+        row.name,
+        row.prefix,
+        frozenset(row.scopes),
+        row.created_by,
+        row.created_at,
+        row.revoked_at,
+        row.last_used_at,
+    )
 
 
 def unknown_scopes(scopes: set[str]) -> list[str]:
@@ -63,24 +71,36 @@ def unknown_scopes(scopes: set[str]) -> list[str]:
     return sorted(scopes - set(SCOPES))
 
 
-def create_api_key(conn: Connection, name: str, scopes: set[str], *, created_by: str,
-                   now: datetime | None = None) -> NewApiKey:
+def create_api_key(
+    conn: Connection, name: str, scopes: set[str], *, created_by: str, now: datetime | None = None
+) -> NewApiKey:
     """Store a new key with ``scopes``; the returned token is never stored."""
     if bad := unknown_scopes(scopes):
         raise ValueError(f"unknown scope(s) {', '.join(bad)}; known: {', '.join(SCOPES)}")
     prefix = secrets.token_hex(4)
     token = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
-    row = conn.execute(insert(api_keys).values(
-        name=name[:64], prefix=prefix, token_hash=token_hash(token), scopes=sorted(scopes),
-        created_by=created_by[:64], created_at=now or datetime.now(UTC),
-    ).returning(*api_keys.c)).one()
+    row = conn.execute(
+        insert(api_keys)
+        .values(
+            name=name[:64],
+            prefix=prefix,
+            token_hash=token_hash(token),
+            scopes=sorted(scopes),
+            created_by=created_by[:64],
+            created_at=now or datetime.now(UTC),
+        )
+        .returning(*api_keys.c)
+    ).one()
     return NewApiKey(_key(row), token)
 
 
 def key_for_token(conn: Connection, token: str) -> ApiKey | None:
     """The active key ``token`` belongs to, or None."""
-    row = conn.execute(select(api_keys).where(api_keys.c.token_hash == token_hash(token),
-                                              api_keys.c.revoked_at.is_(None))).first()
+    row = conn.execute(
+        select(api_keys).where(
+            api_keys.c.token_hash == token_hash(token), api_keys.c.revoked_at.is_(None)
+        )
+    ).first()
     return _key(row) if row is not None else None
 
 
@@ -91,14 +111,17 @@ def list_api_keys(conn: Connection) -> list[ApiKey]:
 
 def revoke_api_key(conn: Connection, prefix: str, now: datetime | None = None) -> bool:
     """Revoke the key with ``prefix``; False when no active key has it."""
-    done = conn.execute(update(api_keys).where(api_keys.c.prefix == prefix,
-                                               api_keys.c.revoked_at.is_(None))
-                        .values(revoked_at=now or datetime.now(UTC)))
+    done = conn.execute(
+        update(api_keys)
+        .where(api_keys.c.prefix == prefix, api_keys.c.revoked_at.is_(None))
+        .values(revoked_at=now or datetime.now(UTC))
+    )
     return done.rowcount == 1
 
 
 def touch_api_keys(conn: Connection, key_ids: set[int], now: datetime) -> None:
     """Record that these keys were used (batched by the API's usage recorder)."""
     if key_ids:
-        conn.execute(update(api_keys).where(api_keys.c.id.in_(sorted(key_ids)))
-                     .values(last_used_at=now))
+        conn.execute(
+            update(api_keys).where(api_keys.c.id.in_(sorted(key_ids))).values(last_used_at=now)
+        )

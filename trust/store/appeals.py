@@ -52,15 +52,15 @@ def insert_appeals(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
 
 def appeals_of_case(conn: Connection, case_id: int) -> list[AppealRecord]:
     """The appeals an appeal case gathers, oldest first."""
-    rows = conn.execute(select(appeals).where(appeals.c.case_id == case_id)
-                        .order_by(appeals.c.id))
+    rows = conn.execute(select(appeals).where(appeals.c.case_id == case_id).order_by(appeals.c.id))
     return [AppealRecord.from_row(r) for r in rows]
 
 
 def appeals_of_account(conn: Connection, account_id: str) -> list[AppealRecord]:
     """Every appeal an account made, newest first."""
-    rows = conn.execute(select(appeals).where(appeals.c.account_id == account_id)
-                        .order_by(appeals.c.id.desc()))
+    rows = conn.execute(
+        select(appeals).where(appeals.c.account_id == account_id).order_by(appeals.c.id.desc())
+    )
     return [AppealRecord.from_row(r) for r in rows]
 
 
@@ -68,27 +68,47 @@ def appeals_of_decisions(conn: Connection, event_ids: Sequence[str]) -> list[App
     """Appeals against any of the decisions of ``event_ids``, oldest first."""
     if not event_ids:
         return []
-    rows = conn.execute(select(appeals).where(appeals.c.decision_event_id.in_(
-        sorted(set(event_ids)))).order_by(appeals.c.id))
+    rows = conn.execute(
+        select(appeals)
+        .where(appeals.c.decision_event_id.in_(sorted(set(event_ids))))
+        .order_by(appeals.c.id)
+    )
     return [AppealRecord.from_row(r) for r in rows]
 
 
-def record_outcome(conn: Connection, case_id: int, *, outcome: str, ground: str,
-                   decided_by: str, decided_at: datetime, statement: str) -> None:
+def record_outcome(
+    conn: Connection,
+    case_id: int,
+    *,
+    outcome: str,
+    ground: str,
+    decided_by: str,
+    decided_at: datetime,
+    statement: str,
+) -> None:
     """Write the outcome on every undecided appeal of the case."""
     done = conn.execute(
         update(appeals)
         .where(appeals.c.case_id == case_id, appeals.c.outcome.is_(None))
-        .values(outcome=outcome, ground=ground, decided_by=decided_by, decided_at=decided_at,
-                statement_of_reasons=statement))
+        .values(
+            outcome=outcome,
+            ground=ground,
+            decided_by=decided_by,
+            decided_at=decided_at,
+            statement_of_reasons=statement,
+        )
+    )
     if done.rowcount < 1:
         raise CaseError(f"case {case_id} has no undecided appeal")
 
 
 def appeal_outcomes(conn: Connection) -> dict[str, bool]:
     """Decided appeals by decision appealed: True when overturned (any appeal overturned)."""
-    rows = conn.execute(select(appeals.c.decision_event_id, appeals.c.outcome).where(
-        appeals.c.outcome.is_not(None), appeals.c.decision_event_id.is_not(None)))
+    rows = conn.execute(
+        select(appeals.c.decision_event_id, appeals.c.outcome).where(
+            appeals.c.outcome.is_not(None), appeals.c.decision_event_id.is_not(None)
+        )
+    )
     out: dict[str, bool] = {}
     for event_id, outcome in rows:
         out[event_id] = out.get(event_id, False) or outcome == "overturned"

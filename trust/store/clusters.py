@@ -32,8 +32,11 @@ def open_ring_cases_of(conn: Connection, account_ids: Iterable[str]) -> dict[str
     rows = conn.execute(
         select(cluster_members.c.account_id, cluster_members.c.case_id)
         .join(cases, cases.c.id == cluster_members.c.case_id)
-        .where(cases.c.status != "resolved", cases.c.kind == RING_KIND,
-               cluster_members.c.account_id.in_(ids))
+        .where(
+            cases.c.status != "resolved",
+            cases.c.kind == RING_KIND,
+            cluster_members.c.account_id.in_(ids),
+        )
         .order_by(cluster_members.c.case_id)
     )
     out: dict[str, int] = {}
@@ -42,39 +45,63 @@ def open_ring_cases_of(conn: Connection, account_ids: Iterable[str]) -> dict[str
     return out
 
 
-def record_members(conn: Connection, case_id: int, evidence: Mapping[str, list[str]],
-                   now: datetime) -> list[str]:
+def record_members(
+    conn: Connection, case_id: int, evidence: Mapping[str, list[str]], now: datetime
+) -> list[str]:
     """Add the accounts not yet members and refresh everyone's evidence; returns the new ones."""
-    known = {a for (a,) in conn.execute(select(cluster_members.c.account_id)
-                                        .where(cluster_members.c.case_id == case_id))}
+    known = {
+        a
+        for (a,) in conn.execute(
+            select(cluster_members.c.account_id).where(cluster_members.c.case_id == case_id)
+        )
+    }
     fresh = sorted(set(evidence) - known)
-    insert_ignoring_duplicates(conn, cluster_members, [
-        {"case_id": case_id, "account_id": a, "evidence": evidence[a], "added_at": now}
-        for a in fresh], ["case_id", "account_id"])
-    stale = [{"case_id_": case_id, "account_id_": a, "new_evidence": evidence[a]}
-             for a in sorted(known & set(evidence))]
+    insert_ignoring_duplicates(
+        conn,
+        cluster_members,
+        [
+            {"case_id": case_id, "account_id": a, "evidence": evidence[a], "added_at": now}
+            for a in fresh
+        ],
+        ["case_id", "account_id"],
+    )
+    stale = [
+        {"case_id_": case_id, "account_id_": a, "new_evidence": evidence[a]}
+        for a in sorted(known & set(evidence))
+    ]
     if stale:
         conn.execute(
             update(cluster_members)
-            .where(cluster_members.c.case_id == bindparam("case_id_"),
-                   cluster_members.c.account_id == bindparam("account_id_"))
+            .where(
+                cluster_members.c.case_id == bindparam("case_id_"),
+                cluster_members.c.account_id == bindparam("account_id_"),
+            )
             .values(evidence=bindparam("new_evidence", type_=cluster_members.c.evidence.type)),
-            stale)
+            stale,
+        )
     return fresh
 
 
 def members_of(conn: Connection, case_id: int) -> list[ClusterMember]:
     """The members of one cluster case, by account id."""
-    rows = conn.execute(select(cluster_members).where(cluster_members.c.case_id == case_id)
-                        .order_by(cluster_members.c.account_id))
-    return [ClusterMember(int(r.case_id), r.account_id, list(r.evidence), r.added_at)
-            for r in rows]
+    rows = conn.execute(
+        select(cluster_members)
+        .where(cluster_members.c.case_id == case_id)
+        .order_by(cluster_members.c.account_id)
+    )
+    return [ClusterMember(int(r.case_id), r.account_id, list(r.evidence), r.added_at) for r in rows]
 
 
 def reviews_between(conn: Connection, account_ids: Iterable[str]) -> list[str]:
     """Event ids of the reviews members wrote about one another."""
     ids = sorted(set(account_ids))
-    rows = conn.execute(select(events.c.event_id).where(
-        events.c.kind == "review", events.c.subject_id.in_(ids),
-        events.c.counterparty_id.in_(ids)).order_by(events.c.event_id))
+    rows = conn.execute(
+        select(events.c.event_id)
+        .where(
+            events.c.kind == "review",
+            events.c.subject_id.in_(ids),
+            events.c.counterparty_id.in_(ids),
+        )
+        .order_by(events.c.event_id)
+    )
     return [event_id for (event_id,) in rows]

@@ -98,9 +98,13 @@ class DisputeRow:
         """The machine's view of this dispute."""
         proposal = self.proposal or {}
         return DisputeState(
-            contract_type=self.contract_type, complainant=self.complainant_side,
-            escrow=self.amount_in_escrow, filed_at=self.filed_at, stage=self.stage,
-            deadline=self.deadline, proposal=_split(proposal.get("split")),
+            contract_type=self.contract_type,
+            complainant=self.complainant_side,
+            escrow=self.amount_in_escrow,
+            filed_at=self.filed_at,
+            stage=self.stage,
+            deadline=self.deadline,
+            proposal=_split(proposal.get("split")),
             accepted=frozenset(Side(s) for s in proposal.get("accepted", [])),
             settlement=self.settlement,
         )
@@ -113,25 +117,35 @@ def _money(value: Any) -> Decimal | None:
 def _row(row: Any, deadline: Deadline | None) -> DisputeRow:
     data = row._mapping
     return DisputeRow(
-        case_id=int(data["case_id"]), contract_id=data["contract_id"],
-        milestone_id=data["milestone_id"], contract_type=ContractType(data["contract_type"]),
-        currency=data["currency"], amount_in_escrow=_money(data["amount_in_escrow"])
-        or Decimal("0.00"), complainant_id=data["complainant_id"],
-        respondent_id=data["respondent_id"], complainant_side=Side(data["complainant_side"]),
+        case_id=int(data["case_id"]),
+        contract_id=data["contract_id"],
+        milestone_id=data["milestone_id"],
+        contract_type=ContractType(data["contract_type"]),
+        currency=data["currency"],
+        amount_in_escrow=_money(data["amount_in_escrow"]) or Decimal("0.00"),
+        complainant_id=data["complainant_id"],
+        respondent_id=data["respondent_id"],
+        complainant_side=Side(data["complainant_side"]),
         filed_at=as_utc(data["filed_at"]),
-        contract_ended_at=as_utc(data["contract_ended_at"]) if data["contract_ended_at"]
-        else None, stage=Stage(data["stage"]), proposal=data["proposal"],
+        contract_ended_at=as_utc(data["contract_ended_at"]) if data["contract_ended_at"] else None,
+        stage=Stage(data["stage"]),
+        proposal=data["proposal"],
         settlement=_split(data["settlement"]),
-        released=_money(data["released"]), refunded=_money(data["refunded"]),
+        released=_money(data["released"]),
+        refunded=_money(data["refunded"]),
         resolved_at=as_utc(data["resolved_at"]) if data["resolved_at"] else None,
-        version=int(data["version"]), deadline=deadline,
+        version=int(data["version"]),
+        deadline=deadline,
     )
 
 
 def pending_deadline(conn: Connection, case_id: int) -> Deadline | None:
     """The deadline running on a dispute, if any."""
-    row = conn.execute(select(dispute_deadlines.c.name, dispute_deadlines.c.due_at).where(
-        dispute_deadlines.c.case_id == case_id, dispute_deadlines.c.status == PENDING)).first()
+    row = conn.execute(
+        select(dispute_deadlines.c.name, dispute_deadlines.c.due_at).where(
+            dispute_deadlines.c.case_id == case_id, dispute_deadlines.c.status == PENDING
+        )
+    ).first()
     return Deadline(row.name, as_utc(row.due_at)) if row else None
 
 
@@ -150,8 +164,11 @@ def dispute_case_ids(conn: Connection, scopes: list[str]) -> dict[str, int]:
     """scope key -> case id, for the scopes that already have a dispute."""
     if not scopes:
         return {}
-    rows = conn.execute(select(disputes.c.scope_key, disputes.c.case_id).where(
-        disputes.c.scope_key.in_(sorted(set(scopes)))))
+    rows = conn.execute(
+        select(disputes.c.scope_key, disputes.c.case_id).where(
+            disputes.c.scope_key.in_(sorted(set(scopes)))
+        )
+    )
     return {scope: int(case_id) for scope, case_id in rows}
 
 
@@ -193,16 +210,28 @@ class DisputeCase:
 
 def insert_dispute_case(conn: Connection, new: DisputeCase, now: datetime) -> int:
     """Insert an open dispute case (and its reason codes); returns its id."""
-    inserted = conn.execute(insert(cases).values(
-        subject_id=new.respondent_id, kind=DISPUTE_KIND, status="open", priority=new.priority,
-        risk_score=new.risk_score, severity=new.severity, money_at_stake=new.escrow,
-        currency=new.currency, reason_codes=new.reason_codes, evidence_count=0, opened_at=now,
-        updated_at=now, sla_due_at=new.due_at, version=1))
+    inserted = conn.execute(
+        insert(cases).values(
+            subject_id=new.respondent_id,
+            kind=DISPUTE_KIND,
+            status="open",
+            priority=new.priority,
+            risk_score=new.risk_score,
+            severity=new.severity,
+            money_at_stake=new.escrow,
+            currency=new.currency,
+            reason_codes=new.reason_codes,
+            evidence_count=0,
+            opened_at=now,
+            updated_at=now,
+            sla_due_at=new.due_at,
+            version=1,
+        )
+    )
     case_id = int(inserted.inserted_primary_key[0])  # type: ignore[index]
     codes = list(dict.fromkeys(new.reason_codes))
     if codes:
-        conn.execute(insert(case_reasons), [{"case_id": case_id, "reason_code": c}
-                                            for c in codes])
+        conn.execute(insert(case_reasons), [{"case_id": case_id, "reason_code": c} for c in codes])
     return case_id
 
 
@@ -210,36 +239,62 @@ def _insert_one(conn: Connection, table: Table, row: dict[str, Any], keys: list[
     """Insert one row unless ``keys`` already exist; True when it was written (told by
     RETURNING: the row count of an upsert is -1 with psycopg)."""
     dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    result = conn.execute(dialect_insert(table).values(**row).on_conflict_do_nothing(
-        index_elements=keys).returning(table.c[keys[0]]))
+    result = conn.execute(
+        dialect_insert(table)
+        .values(**row)
+        .on_conflict_do_nothing(index_elements=keys)
+        .returning(table.c[keys[0]])
+    )
     return result.first() is not None
 
 
 def attach_to_case(conn: Connection, case_id: int, event_ids: list[str], now: datetime) -> None:
     """Attach events to a case's evidence (once each), point their decisions at it, count."""
-    added = sum(_insert_one(conn, case_evidence, {"case_id": case_id, "event_id": e,
-                                                  "added_at": now}, ["case_id", "event_id"])
-                for e in event_ids)
-    conn.execute(update(decisions).where(decisions.c.event_id.in_(event_ids))
-                 .values(case_id=case_id))
+    added = sum(
+        _insert_one(
+            conn,
+            case_evidence,
+            {"case_id": case_id, "event_id": e, "added_at": now},
+            ["case_id", "event_id"],
+        )
+        for e in event_ids
+    )
+    conn.execute(
+        update(decisions).where(decisions.c.event_id.in_(event_ids)).values(case_id=case_id)
+    )
     if added:
-        conn.execute(update(cases).where(cases.c.id == case_id).values(
-            evidence_count=cases.c.evidence_count + added))
+        conn.execute(
+            update(cases)
+            .where(cases.c.id == case_id)
+            .values(evidence_count=cases.c.evidence_count + added)
+        )
 
 
 def insert_dispute(conn: Connection, new: NewDispute) -> bool:
     """Store a new dispute and start its first deadline; False (nothing stored) when another
     writer opened a dispute on the same money first (``scope_key`` is unique)."""
     state = new.state
-    written = _insert_one(conn, disputes, dict(
-        case_id=new.case_id, contract_id=new.contract_id, milestone_id=new.milestone_id,
-        scope_key=scope_key(new.contract_id, new.milestone_id),
-        contract_type=state.contract_type.value, currency=new.currency,
-        amount_in_escrow=state.escrow, complainant_id=new.complainant_id,
-        respondent_id=new.respondent_id, complainant_side=state.complainant.value,
-        filed_at=state.filed_at, contract_ended_at=new.contract_ended_at,
-        stage=state.stage.value, version=1,
-    ), ["scope_key"])
+    written = _insert_one(
+        conn,
+        disputes,
+        dict(
+            case_id=new.case_id,
+            contract_id=new.contract_id,
+            milestone_id=new.milestone_id,
+            scope_key=scope_key(new.contract_id, new.milestone_id),
+            contract_type=state.contract_type.value,
+            currency=new.currency,
+            amount_in_escrow=state.escrow,
+            complainant_id=new.complainant_id,
+            respondent_id=new.respondent_id,
+            complainant_side=state.complainant.value,
+            filed_at=state.filed_at,
+            contract_ended_at=new.contract_ended_at,
+            stage=state.stage.value,
+            version=1,
+        ),
+        ["scope_key"],
+    )
     if not written:
         return False
     if state.deadline is not None:
@@ -255,16 +310,24 @@ def drop_unused_case(conn: Connection, case_id: int) -> None:
 
 def start_deadline(conn: Connection, case_id: int, deadline: Deadline) -> None:
     """Record a new running deadline (the partial unique index allows one per dispute)."""
-    conn.execute(insert(dispute_deadlines).values(
-        case_id=case_id, name=deadline.name, due_at=deadline.due_at, status=PENDING))
+    conn.execute(
+        insert(dispute_deadlines).values(
+            case_id=case_id, name=deadline.name, due_at=deadline.due_at, status=PENDING
+        )
+    )
 
 
-def settle_deadline(conn: Connection, case_id: int, name: str, status: str,
-                    now: datetime) -> bool:
+def settle_deadline(conn: Connection, case_id: int, name: str, status: str, now: datetime) -> bool:
     """Mark the pending ``name`` deadline met or defaulted; False if it was already settled."""
-    result = conn.execute(update(dispute_deadlines).where(
-        dispute_deadlines.c.case_id == case_id, dispute_deadlines.c.name == name,
-        dispute_deadlines.c.status == PENDING).values(status=status, settled_at=now))
+    result = conn.execute(
+        update(dispute_deadlines)
+        .where(
+            dispute_deadlines.c.case_id == case_id,
+            dispute_deadlines.c.name == name,
+            dispute_deadlines.c.status == PENDING,
+        )
+        .values(status=status, settled_at=now)
+    )
     return result.rowcount == 1
 
 
@@ -282,7 +345,9 @@ def due_deadlines(conn: Connection, now: datetime, limit: int = 500) -> list[Due
     rows = conn.execute(
         select(dispute_deadlines.c.case_id, dispute_deadlines.c.name, dispute_deadlines.c.due_at)
         .where(dispute_deadlines.c.status == PENDING, dispute_deadlines.c.due_at <= now)
-        .order_by(dispute_deadlines.c.due_at, dispute_deadlines.c.id).limit(limit))
+        .order_by(dispute_deadlines.c.due_at, dispute_deadlines.c.id)
+        .limit(limit)
+    )
     return [DueDeadline(int(r.case_id), r.name, as_utc(r.due_at)) for r in rows]
 
 
@@ -298,56 +363,82 @@ class DeadlineRecord:
 
 def deadline_history(conn: Connection, case_id: int) -> list[DeadlineRecord]:
     """Every deadline a dispute has had, in the order they started."""
-    rows = conn.execute(select(dispute_deadlines).where(
-        dispute_deadlines.c.case_id == case_id).order_by(dispute_deadlines.c.id))
-    return [DeadlineRecord(r.name, as_utc(r.due_at), r.status,
-                           as_utc(r.settled_at) if r.settled_at else None) for r in rows]
+    rows = conn.execute(
+        select(dispute_deadlines)
+        .where(dispute_deadlines.c.case_id == case_id)
+        .order_by(dispute_deadlines.c.id)
+    )
+    return [
+        DeadlineRecord(
+            r.name, as_utc(r.due_at), r.status, as_utc(r.settled_at) if r.settled_at else None
+        )
+        for r in rows
+    ]
 
 
-def save_state(conn: Connection, dispute: DisputeRow, state: DisputeState, now: datetime,
-               *, proposal: dict[str, Any] | bool | None = False) -> None:
+def save_state(
+    conn: Connection,
+    dispute: DisputeRow,
+    state: DisputeState,
+    now: datetime,
+    *,
+    proposal: dict[str, Any] | bool | None = False,
+) -> None:
     """Write a stepped state; refused when another writer stepped the dispute meanwhile.
 
     ``proposal`` replaces the stored open proposal when given (None clears it).
     """
     values: dict[str, Any] = {
-        "stage": state.stage.value, "settlement": _split_json(state.settlement),
+        "stage": state.stage.value,
+        "settlement": _split_json(state.settlement),
         "version": dispute.version + 1,
     }
     if proposal is not False:
         values["proposal"] = proposal
     elif dispute.proposal_id is not None:
-        values["proposal"] = {**(dispute.proposal or {}),
-                              "accepted": sorted(s.value for s in state.accepted)}
+        values["proposal"] = {
+            **(dispute.proposal or {}),
+            "accepted": sorted(s.value for s in state.accepted),
+        }
     if state.stage == Stage.RESOLVED and state.settlement is not None:
-        values.update(released=state.settlement.released, refunded=state.settlement.refunded,
-                      resolved_at=now)
-    result = conn.execute(update(disputes).where(
-        disputes.c.case_id == dispute.case_id, disputes.c.version == dispute.version
-    ).values(**values))
+        values.update(
+            released=state.settlement.released, refunded=state.settlement.refunded, resolved_at=now
+        )
+    result = conn.execute(
+        update(disputes)
+        .where(disputes.c.case_id == dispute.case_id, disputes.c.version == dispute.version)
+        .values(**values)
+    )
     if result.rowcount != 1:
         raise DisputeError(f"dispute {dispute.case_id} changed meanwhile; reload and try again")
 
 
 def change_escrow(conn: Connection, dispute: DisputeRow, amount: Decimal) -> None:
     """Set the amount in escrow (the caller audits the change)."""
-    result = conn.execute(update(disputes).where(
-        disputes.c.case_id == dispute.case_id, disputes.c.version == dispute.version
-    ).values(amount_in_escrow=amount, version=dispute.version + 1))
+    result = conn.execute(
+        update(disputes)
+        .where(disputes.c.case_id == dispute.case_id, disputes.c.version == dispute.version)
+        .values(amount_in_escrow=amount, version=dispute.version + 1)
+    )
     if result.rowcount != 1:
         raise DisputeError(f"dispute {dispute.case_id} changed meanwhile; reload and try again")
 
 
 def hold_for_dispute(conn: Connection, items: list[tuple[str, str]], now: datetime) -> None:
     """Keep (event id, scope key) pairs until their dispute opens."""
-    insert_ignoring_duplicates(conn, dispute_inbox, [
-        {"event_id": e, "scope_key": s, "received_at": now} for e, s in items], ["event_id"])
+    insert_ignoring_duplicates(
+        conn,
+        dispute_inbox,
+        [{"event_id": e, "scope_key": s, "received_at": now} for e, s in items],
+        ["event_id"],
+    )
 
 
 def waiting_for(conn: Connection, scopes: list[str] | None = None) -> dict[str, list[str]]:
     """scope key -> event ids held for it; every scope with an open dispute when None."""
     stmt = select(dispute_inbox.c.scope_key, dispute_inbox.c.event_id).order_by(
-        dispute_inbox.c.received_at, dispute_inbox.c.event_id)
+        dispute_inbox.c.received_at, dispute_inbox.c.event_id
+    )
     if scopes is None:
         stmt = stmt.where(dispute_inbox.c.scope_key.in_(select(disputes.c.scope_key)))
     else:

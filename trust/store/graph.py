@@ -29,10 +29,13 @@ GRAPH_KINDS = tuple(sorted(STRONG_KINDS | WEAK_KINDS))
 
 def identifier_links(conn: Connection, as_of: datetime | None = None) -> list[Link]:
     """Pairs of accounts that showed the same identifier (infrastructure-sized values left out)."""
-    stmt = select(account_identifiers.c.kind, account_identifiers.c.value_hash,
-                  account_identifiers.c.account_id, account_identifiers.c.masked,
-                  account_identifiers.c.first_seen_at).where(
-        account_identifiers.c.kind.in_(GRAPH_KINDS))
+    stmt = select(
+        account_identifiers.c.kind,
+        account_identifiers.c.value_hash,
+        account_identifiers.c.account_id,
+        account_identifiers.c.masked,
+        account_identifiers.c.first_seen_at,
+    ).where(account_identifiers.c.kind.in_(GRAPH_KINDS))
     if as_of is not None:
         stmt = stmt.where(account_identifiers.c.first_seen_at <= as_of)
     holders: dict[tuple[str, str], list[tuple[str, str, datetime]]] = defaultdict(list)
@@ -51,13 +54,15 @@ def identifier_links(conn: Connection, as_of: datetime | None = None) -> list[Li
 
 def review_links(conn: Connection, as_of: datetime | None = None) -> list[Link]:
     """One link per review, reviewer first, named by the review's event id."""
-    stmt = select(events.c.subject_id, events.c.counterparty_id, events.c.event_id,
-                  events.c.occurred_at).where(events.c.kind == "review",
-                                              events.c.counterparty_id.is_not(None))
+    stmt = select(
+        events.c.subject_id, events.c.counterparty_id, events.c.event_id, events.c.occurred_at
+    ).where(events.c.kind == "review", events.c.counterparty_id.is_not(None))
     if as_of is not None:
         stmt = stmt.where(events.c.occurred_at <= as_of)
-    return [Link(reviewer, reviewee, REVIEW, event_id, utc(at))
-            for reviewer, reviewee, event_id, at in conn.execute(stmt)]
+    return [
+        Link(reviewer, reviewee, REVIEW, event_id, utc(at))
+        for reviewer, reviewee, event_id, at in conn.execute(stmt)
+    ]
 
 
 def graph_links(conn: Connection, as_of: datetime | None = None) -> list[Link]:

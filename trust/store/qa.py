@@ -47,13 +47,36 @@ class QaReview:
         return cls(**data)
 
 
-def insert_selection(conn: Connection, *, case_id: int, because: str, action: str, reason: str,
-                     reviewers: Iterable[str], at: datetime) -> bool:
+def insert_selection(
+    conn: Connection,
+    *,
+    case_id: int,
+    because: str,
+    action: str,
+    reason: str,
+    reviewers: Iterable[str],
+    at: datetime,
+) -> bool:
     """Pick a resolved case for QA (once per case); True when newly picked."""
-    return insert_ignoring_duplicates(conn, qa_reviews, [{
-        "case_id": case_id, "selected_because": because, "original_action": action,
-        "original_reason": reason, "original_reviewers": sorted(set(reviewers)),
-        "selected_at": at, "status": PENDING}], ["case_id"]) == 1
+    return (
+        insert_ignoring_duplicates(
+            conn,
+            qa_reviews,
+            [
+                {
+                    "case_id": case_id,
+                    "selected_because": because,
+                    "original_action": action,
+                    "original_reason": reason,
+                    "original_reviewers": sorted(set(reviewers)),
+                    "selected_at": at,
+                    "status": PENDING,
+                }
+            ],
+            ["case_id"],
+        )
+        == 1
+    )
 
 
 def load_review(conn: Connection, review_id: int) -> QaReview:
@@ -66,34 +89,55 @@ def load_review(conn: Connection, review_id: int) -> QaReview:
 
 def reviews_with_status(conn: Connection, status: str, *, limit: int = 50) -> list[QaReview]:
     """QA reviews in ``status``, oldest selection first."""
-    rows = conn.execute(select(qa_reviews).where(qa_reviews.c.status == status)
-                        .order_by(qa_reviews.c.selected_at, qa_reviews.c.id).limit(limit))
+    rows = conn.execute(
+        select(qa_reviews)
+        .where(qa_reviews.c.status == status)
+        .order_by(qa_reviews.c.selected_at, qa_reviews.c.id)
+        .limit(limit)
+    )
     return [QaReview.from_row(r) for r in rows]
 
 
 def reviewed_since(conn: Connection, since: datetime) -> list[QaReview]:
     """QA reviews done since ``since`` (agreed, disagreed or ruled)."""
-    rows = conn.execute(select(qa_reviews).where(qa_reviews.c.reviewed_at >= since)
-                        .order_by(qa_reviews.c.id))
+    rows = conn.execute(
+        select(qa_reviews).where(qa_reviews.c.reviewed_at >= since).order_by(qa_reviews.c.id)
+    )
     return [QaReview.from_row(r) for r in rows]
 
 
-def record_review(conn: Connection, review_id: int, *, reviewer: str, action: str, reason: str,
-                  status: str, at: datetime) -> None:
+def record_review(
+    conn: Connection,
+    review_id: int,
+    *,
+    reviewer: str,
+    action: str,
+    reason: str,
+    status: str,
+    at: datetime,
+) -> None:
     """Write the second reviewer's blind decision on a pending review."""
-    done = conn.execute(update(qa_reviews)
-                        .where(qa_reviews.c.id == review_id, qa_reviews.c.status == PENDING)
-                        .values(reviewer=reviewer, review_action=action, review_reason=reason,
-                                reviewed_at=at, status=status))
+    done = conn.execute(
+        update(qa_reviews)
+        .where(qa_reviews.c.id == review_id, qa_reviews.c.status == PENDING)
+        .values(
+            reviewer=reviewer,
+            review_action=action,
+            review_reason=reason,
+            reviewed_at=at,
+            status=status,
+        )
+    )
     if done.rowcount != 1:
         raise CaseError(f"QA review {review_id} was already done")
 
 
-def record_ruling(conn: Connection, review_id: int, *, ruling: str, by: str,
-                  at: datetime) -> None:
+def record_ruling(conn: Connection, review_id: int, *, ruling: str, by: str, at: datetime) -> None:
     """Write a lead's ruling on a disagreement."""
-    done = conn.execute(update(qa_reviews)
-                        .where(qa_reviews.c.id == review_id, qa_reviews.c.status == DISAGREED)
-                        .values(ruling=ruling, ruled_by=by, ruled_at=at, status=RULED))
+    done = conn.execute(
+        update(qa_reviews)
+        .where(qa_reviews.c.id == review_id, qa_reviews.c.status == DISAGREED)
+        .values(ruling=ruling, ruled_by=by, ruled_at=at, status=RULED)
+    )
     if done.rowcount != 1:
         raise CaseError(f"QA review {review_id} is not a disagreement waiting for a lead")

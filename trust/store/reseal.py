@@ -43,8 +43,13 @@ def _current(keyring: Keyring, stored: object) -> bool:
     return is_sealed(stored) and keyring.is_current(str(stored))
 
 
-def _reseal_table(engine: Engine, key: Column[Any], sealed: Column[Any], raw_type: type,
-                  then: Resealed | None = None) -> tuple[int, int]:
+def _reseal_table(
+    engine: Engine,
+    key: Column[Any],
+    sealed: Column[Any],
+    raw_type: type,
+    then: Resealed | None = None,
+) -> tuple[int, int]:
     keyring = keyring_of(engine.dialect)
     table: Table = key.table  # type: ignore[assignment]
     raw = type_coerce(sealed, raw_type())
@@ -75,13 +80,15 @@ def reseal_store(engine: Engine, hasher: PiiHasher) -> ResealReport:
 
     On SQLite the file is vacuumed afterwards, so no page keeps an older form of a row.
     """
+
     def index_names(conn: Connection, names: dict[Any, Any]) -> None:
         record_name_words(conn, {k: v for k, v in names.items() if v}, hasher)
 
     events_done, events_current = _reseal_table(engine, events.c.id, events.c.payload, JSON)
     held_done, held_current = _reseal_table(engine, quarantine.c.id, quarantine.c.raw, Text)
     names_done, names_current = _reseal_table(
-        engine, accounts.c.account_id, accounts.c.display_name, Text, index_names)
+        engine, accounts.c.account_id, accounts.c.display_name, Text, index_names
+    )
     if engine.dialect.name == "sqlite" and events_done + held_done + names_done:
         # Outside any transaction (VACUUM refuses to run in one), on the driver connection.
         raw = engine.raw_connection()
@@ -90,5 +97,6 @@ def reseal_store(engine: Engine, hasher: PiiHasher) -> ResealReport:
             raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
         finally:
             raw.close()
-    return ResealReport(events_done, held_done, names_done,
-                        events_current + held_current + names_current)
+    return ResealReport(
+        events_done, held_done, names_done, events_current + held_current + names_current
+    )

@@ -42,8 +42,10 @@ def bench_sealing(accounts: int, days: int, seed: int, repeat: int = 3) -> list[
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for record, _truth in generate_events(accounts, days, seed):
         by_kind[record["kind"]].append(record)
-    costs = [SealCost(kind, len(rows), *_per_event(rows, keyring, repeat))
-             for kind, rows in sorted(by_kind.items())]
+    costs = [
+        SealCost(kind, len(rows), *_per_event(rows, keyring, repeat))
+        for kind, rows in sorted(by_kind.items())
+    ]
     every = [r for rows in by_kind.values() for r in rows]
     costs.append(SealCost("all kinds", len(every), *_per_event(every, keyring, repeat)))
     return costs

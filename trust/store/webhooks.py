@@ -67,14 +67,33 @@ class Message:
 
 
 def _subscription(row: Any) -> Subscription:
-    return Subscription(row.id, row.url, tuple(row.event_types), row.secret, row.active,
-                        row.consecutive_failures, row.disabled_reason, row.created_at)
+    return Subscription(
+        row.id,
+        row.url,
+        tuple(row.event_types),
+        row.secret,
+        row.active,
+        row.consecutive_failures,
+        row.disabled_reason,
+        row.created_at,
+    )
 
 
 def _delivery(row: Any) -> Delivery:
-    return Delivery(row.id, row.message_id, row.subscription_id, row.event_type, row.payload,
-                    row.status, row.attempts, row.created_at, row.next_attempt_at,
-                    row.delivered_at, row.last_status_code, row.last_error)
+    return Delivery(
+        row.id,
+        row.message_id,
+        row.subscription_id,
+        row.event_type,
+        row.payload,
+        row.status,
+        row.attempts,
+        row.created_at,
+        row.next_attempt_at,
+        row.delivered_at,
+        row.last_status_code,
+        row.last_error,
+    )
 
 
 def new_secret() -> str:
@@ -84,37 +103,53 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
 
 
-def add_subscription(conn: Connection, url: str, event_types: Sequence[str],
-                     now: datetime | None = None) -> Subscription:
+def add_subscription(
+    conn: Connection, url: str, event_types: Sequence[str], now: datetime | None = None
+) -> Subscription:
     """Store an active subscription with a fresh secret."""
-    row = conn.execute(insert(webhook_subscriptions).values(
-        url=url, event_types=sorted(set(event_types)), secret=new_secret(), active=True,
-        consecutive_failures=0, created_at=now or datetime.now(UTC),
-    ).returning(*webhook_subscriptions.c)).one()
+    row = conn.execute(
+        insert(webhook_subscriptions)
+        .values(
+            url=url,
+            event_types=sorted(set(event_types)),
+            secret=new_secret(),
+            active=True,
+            consecutive_failures=0,
+            created_at=now or datetime.now(UTC),
+        )
+        .returning(*webhook_subscriptions.c)
+    ).one()
     return _subscription(row)
 
 
 def subscriptions(conn: Connection) -> list[Subscription]:
     """Every subscription, oldest first."""
-    return [_subscription(r) for r in
-            conn.execute(select(webhook_subscriptions).order_by(webhook_subscriptions.c.id))]
+    return [
+        _subscription(r)
+        for r in conn.execute(select(webhook_subscriptions).order_by(webhook_subscriptions.c.id))
+    ]
 
 
 def subscription(conn: Connection, subscription_id: int) -> Subscription | None:
     """One subscription, or None."""
-    row = conn.execute(select(webhook_subscriptions)
-                       .where(webhook_subscriptions.c.id == subscription_id)).first()
+    row = conn.execute(
+        select(webhook_subscriptions).where(webhook_subscriptions.c.id == subscription_id)
+    ).first()
     return _subscription(row) if row is not None else None
 
 
-def set_active(conn: Connection, subscription_id: int, active: bool,
-               reason: str | None = None) -> bool:
+def set_active(
+    conn: Connection, subscription_id: int, active: bool, reason: str | None = None
+) -> bool:
     """Enable (resetting the failure count) or disable a subscription; False if unknown."""
     values: dict[str, Any] = {"active": active, "disabled_reason": None if active else reason}
     if active:
         values["consecutive_failures"] = 0
-    done = conn.execute(update(webhook_subscriptions)
-                        .where(webhook_subscriptions.c.id == subscription_id).values(**values))
+    done = conn.execute(
+        update(webhook_subscriptions)
+        .where(webhook_subscriptions.c.id == subscription_id)
+        .values(**values)
+    )
     return done.rowcount == 1
 
 
@@ -125,52 +160,80 @@ def enqueue(conn: Connection, messages: Sequence[Message], now: datetime) -> int
     """
     if not messages:
         return 0
-    subs = conn.execute(select(webhook_subscriptions.c.id, webhook_subscriptions.c.event_types)
-                        .where(webhook_subscriptions.c.active.is_(True))).all()
+    subs = conn.execute(
+        select(webhook_subscriptions.c.id, webhook_subscriptions.c.event_types).where(
+            webhook_subscriptions.c.active.is_(True)
+        )
+    ).all()
     rows = [
-        {"message_id": m.message_id, "subscription_id": sub.id, "event_type": m.event_type,
-         "payload": m.payload, "status": PENDING, "attempts": 0, "created_at": now,
-         "next_attempt_at": now}
-        for m in messages for sub in subs if m.event_type in sub.event_types
+        {
+            "message_id": m.message_id,
+            "subscription_id": sub.id,
+            "event_type": m.event_type,
+            "payload": m.payload,
+            "status": PENDING,
+            "attempts": 0,
+            "created_at": now,
+            "next_attempt_at": now,
+        }
+        for m in messages
+        for sub in subs
+        if m.event_type in sub.event_types
     ]
-    return insert_ignoring_duplicates(conn, webhook_deliveries, rows,
-                                      ["subscription_id", "message_id"])
+    return insert_ignoring_duplicates(
+        conn, webhook_deliveries, rows, ["subscription_id", "message_id"]
+    )
 
 
 def _due(now: datetime) -> Any:
-    return (webhook_deliveries.c.status.in_([PENDING, SENDING]),
-            webhook_deliveries.c.next_attempt_at <= now)
+    return (
+        webhook_deliveries.c.status.in_([PENDING, SENDING]),
+        webhook_deliveries.c.next_attempt_at <= now,
+    )
 
 
 def any_due(conn: Connection, now: datetime) -> bool:
     """Whether some delivery is due (a read, so idle polling takes no write lock)."""
-    return conn.execute(select(webhook_deliveries.c.id).where(*_due(now)).limit(1)).first() \
-        is not None
+    return (
+        conn.execute(select(webhook_deliveries.c.id).where(*_due(now)).limit(1)).first() is not None
+    )
 
 
-def claim_due(conn: Connection, now: datetime, lease: timedelta, limit: int = 100
-              ) -> list[int]:
+def claim_due(conn: Connection, now: datetime, lease: timedelta, limit: int = 100) -> list[int]:
     """Mark up to ``limit`` due deliveries as being sent (until ``now + lease``)."""
-    query = (select(webhook_deliveries.c.id).where(*_due(now))
-             .order_by(webhook_deliveries.c.next_attempt_at).limit(limit))
+    query = (
+        select(webhook_deliveries.c.id)
+        .where(*_due(now))
+        .order_by(webhook_deliveries.c.next_attempt_at)
+        .limit(limit)
+    )
     if conn.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     ids = list(conn.execute(query).scalars())
     if ids:
-        conn.execute(update(webhook_deliveries).where(webhook_deliveries.c.id.in_(ids))
-                     .values(status=SENDING, next_attempt_at=now + lease))
+        conn.execute(
+            update(webhook_deliveries)
+            .where(webhook_deliveries.c.id.in_(ids))
+            .values(status=SENDING, next_attempt_at=now + lease)
+        )
     return ids
 
 
 def delivery(conn: Connection, delivery_id: int) -> Delivery | None:
     """One outbox row, or None."""
-    row = conn.execute(select(webhook_deliveries)
-                       .where(webhook_deliveries.c.id == delivery_id)).first()
+    row = conn.execute(
+        select(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id)
+    ).first()
     return _delivery(row) if row is not None else None
 
 
-def deliveries(conn: Connection, *, subscription_id: int | None = None,
-               status: str | None = None, limit: int = 50) -> list[Delivery]:
+def deliveries(
+    conn: Connection,
+    *,
+    subscription_id: int | None = None,
+    status: str | None = None,
+    limit: int = 50,
+) -> list[Delivery]:
     """The delivery log, newest first."""
     query = select(webhook_deliveries).order_by(webhook_deliveries.c.id.desc()).limit(limit)
     if subscription_id is not None:
@@ -180,41 +243,67 @@ def deliveries(conn: Connection, *, subscription_id: int | None = None,
     return [_delivery(r) for r in conn.execute(query)]
 
 
-def record_success(conn: Connection, delivery_id: int, status_code: int, now: datetime
-                   ) -> None:
+def record_success(conn: Connection, delivery_id: int, status_code: int, now: datetime) -> None:
     """The receiver took it: the row is done and its subscription's failure count resets."""
-    row = conn.execute(update(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id)
-                       .values(status=DELIVERED, delivered_at=now, last_status_code=status_code,
-                               last_error=None, attempts=webhook_deliveries.c.attempts + 1)
-                       .returning(webhook_deliveries.c.subscription_id)).first()
+    row = conn.execute(
+        update(webhook_deliveries)
+        .where(webhook_deliveries.c.id == delivery_id)
+        .values(
+            status=DELIVERED,
+            delivered_at=now,
+            last_status_code=status_code,
+            last_error=None,
+            attempts=webhook_deliveries.c.attempts + 1,
+        )
+        .returning(webhook_deliveries.c.subscription_id)
+    ).first()
     if row is not None:
-        conn.execute(update(webhook_subscriptions)
-                     .where(webhook_subscriptions.c.id == row.subscription_id)
-                     .values(consecutive_failures=0))
+        conn.execute(
+            update(webhook_subscriptions)
+            .where(webhook_subscriptions.c.id == row.subscription_id)
+            .values(consecutive_failures=0)
+        )
 
 
-def record_failure(conn: Connection, delivery_id: int, *, status_code: int | None,
-                   error: str, retry_at: datetime | None, disable_after: int) -> bool:
+def record_failure(
+    conn: Connection,
+    delivery_id: int,
+    *,
+    status_code: int | None,
+    error: str,
+    retry_at: datetime | None,
+    disable_after: int,
+) -> bool:
     """A failed attempt: retry at ``retry_at``, or give up (None). Returns True when the
     subscription was disabled because it reached ``disable_after`` consecutive failures."""
-    row = conn.execute(update(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id)
-                       .values(status=PENDING if retry_at else FAILED,
-                               next_attempt_at=retry_at or webhook_deliveries.c.next_attempt_at,
-                               last_status_code=status_code, last_error=error[:500],
-                               attempts=webhook_deliveries.c.attempts + 1)
-                       .returning(webhook_deliveries.c.subscription_id)).first()
+    row = conn.execute(
+        update(webhook_deliveries)
+        .where(webhook_deliveries.c.id == delivery_id)
+        .values(
+            status=PENDING if retry_at else FAILED,
+            next_attempt_at=retry_at or webhook_deliveries.c.next_attempt_at,
+            last_status_code=status_code,
+            last_error=error[:500],
+            attempts=webhook_deliveries.c.attempts + 1,
+        )
+        .returning(webhook_deliveries.c.subscription_id)
+    ).first()
     if row is None:
         return False
-    failures = conn.execute(update(webhook_subscriptions)
-                            .where(webhook_subscriptions.c.id == row.subscription_id)
-                            .values(consecutive_failures=(
-                                webhook_subscriptions.c.consecutive_failures + 1))
-                            .returning(webhook_subscriptions.c.consecutive_failures,
-                                       webhook_subscriptions.c.active)).first()
+    failures = conn.execute(
+        update(webhook_subscriptions)
+        .where(webhook_subscriptions.c.id == row.subscription_id)
+        .values(consecutive_failures=(webhook_subscriptions.c.consecutive_failures + 1))
+        .returning(webhook_subscriptions.c.consecutive_failures, webhook_subscriptions.c.active)
+    ).first()
     if failures is None or not failures.active or failures.consecutive_failures < disable_after:
         return False
-    set_active(conn, row.subscription_id, False,
-               f"{failures.consecutive_failures} consecutive failed deliveries")
+    set_active(
+        conn,
+        row.subscription_id,
+        False,
+        f"{failures.consecutive_failures} consecutive failed deliveries",
+    )
     return True
 
 
@@ -222,9 +311,14 @@ def replay(conn: Connection, delivery_ids: Sequence[int], now: datetime) -> int:
     """Send these deliveries again now (whatever their state); returns rows re-queued."""
     if not delivery_ids:
         return 0
-    done = conn.execute(update(webhook_deliveries)
-                        .where(webhook_deliveries.c.id.in_(list(delivery_ids)),
-                               or_(webhook_deliveries.c.status != SENDING,
-                                   webhook_deliveries.c.next_attempt_at <= now))
-                        .values(status=PENDING, next_attempt_at=now))
+    done = conn.execute(
+        update(webhook_deliveries)
+        .where(
+            webhook_deliveries.c.id.in_(list(delivery_ids)),
+            or_(
+                webhook_deliveries.c.status != SENDING, webhook_deliveries.c.next_attempt_at <= now
+            ),
+        )
+        .values(status=PENDING, next_attempt_at=now)
+    )
     return done.rowcount

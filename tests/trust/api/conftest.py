@@ -36,12 +36,12 @@ def make_api(settings: Settings) -> Iterator[Callable[..., Api]]:
     opened: list[tuple[TestClient, Store]] = []
 
     def make(**api_settings: object) -> Api:
-        current = settings.model_copy(update={
-            "api": settings.api.model_copy(update=api_settings)})
+        current = settings.model_copy(update={"api": settings.api.model_copy(update=api_settings)})
         store = Store.from_settings(current)
         pipeline = build_pipeline(current, store, source="api")
-        context = ApiContext(current, store, pipeline, DecideHereSink(pipeline),
-                             {"store": lambda: "ok"})
+        context = ApiContext(
+            current, store, pipeline, DecideHereSink(pipeline), {"store": lambda: "ok"}
+        )
         client = TestClient(create_app(context), raise_server_exceptions=False)
         client.__enter__()
         opened.append((client, store))

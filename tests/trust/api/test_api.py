@@ -14,8 +14,12 @@ from trust.api.schemas import EventBatch
 from trust.store.tables import audit_log, quarantine
 from trust.webhooks import decision_id
 
-FORGED = {"tamper_score": 0.93, "mrz_consistent": False, "selfie_match_score": 0.1,
-          "liveness_passed": False}
+FORGED = {
+    "tamper_score": 0.93,
+    "mrz_consistent": False,
+    "selfie_match_score": 0.1,
+    "liveness_passed": False,
+}
 
 
 def _held(api: Api) -> int:
@@ -26,8 +30,9 @@ def _held(api: Api) -> int:
 def test_requests_without_a_key_get_401_and_with_a_wrong_scope_403(api: Api) -> None:
     body = {"events": [review_payload()]}
     missing = api.client.post("/v1/events", json=body)
-    wrong = api.client.post("/v1/events", json=body,
-                            headers={"Authorization": "Bearer tpk_nope_nope"})
+    wrong = api.client.post(
+        "/v1/events", json=body, headers={"Authorization": "Bearer tpk_nope_nope"}
+    )
     reader = api.client.post("/v1/events", json=body, headers=api.key("decisions:read"))
 
     assert missing.status_code == wrong.status_code == 401
@@ -62,14 +67,23 @@ def test_a_batch_reports_each_event_and_quarantines_the_invalid_ones(api: Api) -
     assert answer.status_code == 202
     items = answer.json()["items"]
     assert [i["status"] for i in items] == [
-        "accepted", "quarantined", "quarantined", "quarantined", "duplicate", "accepted",
-        "quarantined"]
-    assert {"field": "rating", "problem": "Input should be less than or equal to 5"} in \
-        items[3]["errors"]
-    assert items[2]["errors"] == [{"field": "(record)",
-                                   "problem": "an event must be a JSON object"}]
-    assert items[6]["errors"] == [{"field": "event_id",
-                                   "problem": "event_id already used with different content"}]
+        "accepted",
+        "quarantined",
+        "quarantined",
+        "quarantined",
+        "duplicate",
+        "accepted",
+        "quarantined",
+    ]
+    assert {"field": "rating", "problem": "Input should be less than or equal to 5"} in items[3][
+        "errors"
+    ]
+    assert items[2]["errors"] == [
+        {"field": "(record)", "problem": "an event must be a JSON object"}
+    ]
+    assert items[6]["errors"] == [
+        {"field": "event_id", "problem": "event_id already used with different content"}
+    ]
     assert _held(api) == 4
     resent = api.client.post("/v1/events", json={"events": [good]}, headers=api.key())
     assert resent.json()["items"][0]["status"] == "already_stored"
@@ -78,8 +92,9 @@ def test_a_batch_reports_each_event_and_quarantines_the_invalid_ones(api: Api) -
 
 def test_appeals_arrive_through_the_same_intake(api: Api) -> None:
     headers = api.key()
-    forged = profile_verification_payload(account_id="acct-1", document_check=FORGED,
-                                          occurred_at="2026-03-20T09:00:00Z")
+    forged = profile_verification_payload(
+        account_id="acct-1", document_check=FORGED, occurred_at="2026-03-20T09:00:00Z"
+    )
     api.client.post("/v1/decisions", json=forged, headers=headers)
     answer = api.client.post("/v1/decisions", json=appeal_payload(), headers=headers)
     assert answer.status_code == 200
@@ -125,7 +140,8 @@ def test_an_invalid_event_is_refused_with_its_fields_and_quarantined(api: Api) -
     assert answer.status_code == 422
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["errors"] == [
-        {"field": "rating", "problem": "Input should be greater than or equal to 1"}]
+        {"field": "rating", "problem": "Input should be greater than or equal to 1"}
+    ]
     assert _held(api) == 1
 
 
@@ -141,8 +157,9 @@ def test_unknown_things_are_404_problems_and_bad_bodies_are_400_or_422(api: Api)
 
 def test_a_body_over_the_limit_is_refused_with_413(make_api: Callable[..., Api]) -> None:
     api = make_api(max_body_bytes=2048)
-    answer = api.client.post("/v1/events", json={"events": [review_payload()] * 20},
-                             headers=api.key())
+    answer = api.client.post(
+        "/v1/events", json={"events": [review_payload()] * 20}, headers=api.key()
+    )
     assert answer.status_code == 413
     assert answer.json()["status"] == 413
 
@@ -187,12 +204,15 @@ def test_keys_never_reach_the_logs_and_usage_is_audited_by_prefix(
 def test_the_openapi_document_uses_the_intake_models(api: Api) -> None:
     doc = api.client.get("/openapi.json").json()
     schemas = doc["components"]["schemas"]
-    assert schemas["EventBatch"]["properties"] == \
-        EventBatch.model_json_schema(ref_template="#/components/schemas/{model}")["properties"]
+    assert (
+        schemas["EventBatch"]["properties"]
+        == EventBatch.model_json_schema(ref_template="#/components/schemas/{model}")["properties"]
+    )
     assert {"ReviewEvent", "AppealEvent", "ProfileVerificationEvent"} <= set(schemas)
     post = doc["paths"]["/v1/events"]["post"]
     assert post["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
-        "/EventBatch")
+        "/EventBatch"
+    )
     assert "application/problem+json" in post["responses"]["401"]["content"]
     assert api.client.get("/docs").status_code == 200
 

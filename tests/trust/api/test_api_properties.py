@@ -37,10 +37,14 @@ from trust.store import Store, transaction
 from trust.store.api_keys import SCOPES, create_api_key
 from workers.lifetime import stop_process
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow,
-              pytest.mark.timeout(600)]
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_headers_conformance, response_schema_conformance]
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.timeout(600)]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
 
 
 @dataclass
@@ -72,15 +76,25 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             token = create_api_key(conn, "schemathesis", set(SCOPES), created_by="tests").token
         port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("TRUST_")}
-        env.update(TRUST_ENVIRONMENT="test", TRUST_DATA_DIR=str(folder),
-                   TRUST_SECRET_KEY=TEST_SECRET, TRUST_DATABASE_URL=database_url,
-                   TRUST_REDIS_URL=REDIS_TEST_URL, TRUST_WORKER__REDIS_NAMESPACE=namespace,
-                   TRUST_API__MAX_BODY_BYTES="262144", PYTHONPATH=str(ROOT))
+        env.update(
+            TRUST_ENVIRONMENT="test",
+            TRUST_DATA_DIR=str(folder),
+            TRUST_SECRET_KEY=TEST_SECRET,
+            TRUST_DATABASE_URL=database_url,
+            TRUST_REDIS_URL=REDIS_TEST_URL,
+            TRUST_WORKER__REDIS_NAMESPACE=namespace,
+            TRUST_API__MAX_BODY_BYTES="262144",
+            PYTHONPATH=str(ROOT),
+        )
         log = folder / "serve.log"
         with log.open("wb") as out:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "trust.cli.main", "serve", "--port", str(port)],
-                env=env, cwd=str(ROOT), stdout=out, stderr=subprocess.STDOUT)
+                env=env,
+                cwd=str(ROOT),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         base_url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 60
@@ -107,20 +121,21 @@ def api_schema(served: Served) -> schemathesis.schemas.BaseSchema:
     return schemathesis.openapi.from_url(f"{served.base_url}/openapi.json")
 
 
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
-                         ids=["valid", "invalid"])
+@pytest.mark.parametrize(
+    "mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"]
+)
 def test_no_generated_request_gets_a_5xx_or_an_answer_outside_the_schema(
     api_schema: schemathesis.schemas.BaseSchema, served: Served, mode: GenerationMode
 ) -> None:
     strategy = api_schema.as_strategy(mode)
 
     @given(data=st.data())
-    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck),
-              database=None)
+    @settings(
+        max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), database=None
+    )
     def answers_within_the_schema(data: st.DataObject) -> None:
         case = data.draw(strategy)
-        case.call_and_validate(base_url=served.base_url, headers=served.headers,
-                               checks=CHECKS)
+        case.call_and_validate(base_url=served.base_url, headers=served.headers, checks=CHECKS)
 
     answers_within_the_schema()
     assert "Traceback" not in served.log.read_text()

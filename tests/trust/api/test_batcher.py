@@ -57,8 +57,7 @@ def test_an_event_that_breaks_its_group_fails_alone() -> None:
 
     async def run() -> list[SingleDecision | BaseException]:
         raws = [b"a", b"poison", b"c"]
-        return await asyncio.gather(*(batcher.decide_one(r) for r in raws),
-                                    return_exceptions=True)
+        return await asyncio.gather(*(batcher.decide_one(r) for r in raws), return_exceptions=True)
 
     first, poison, last = asyncio.run(run())
     assert isinstance(first, SingleDecision) and first.event_id == "a"
@@ -76,8 +75,9 @@ def test_a_store_fault_fails_the_group_without_retrying_each_event() -> None:
     batcher = DecisionBatcher(decide, max_batch=10)
 
     async def run() -> list[SingleDecision | BaseException]:
-        return await asyncio.gather(*(batcher.decide_one(r) for r in (b"a", b"b")),
-                                    return_exceptions=True)
+        return await asyncio.gather(
+            *(batcher.decide_one(r) for r in (b"a", b"b")), return_exceptions=True
+        )
 
     answers = asyncio.run(run())
     assert all(isinstance(a, TransientStoreError) for a in answers)
@@ -86,6 +86,7 @@ def test_a_store_fault_fails_the_group_without_retrying_each_event() -> None:
 
 @pytest.mark.parametrize("max_batch", [1, 3])
 def test_a_lone_request_is_decided_at_once(max_batch: int) -> None:
-    batcher = DecisionBatcher(lambda raws: [SingleDecision("decided", "x", {})] * len(raws),
-                              max_batch=max_batch)
+    batcher = DecisionBatcher(
+        lambda raws: [SingleDecision("decided", "x", {})] * len(raws), max_batch=max_batch
+    )
     assert asyncio.run(batcher.decide_one(b"x")).status == "decided"

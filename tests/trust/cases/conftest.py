@@ -39,14 +39,22 @@ def decision_for(
     codes: Sequence[str] = ("SELF_DEALING",),
 ) -> Decision:
     """A decision flagging ``event`` with one rule hit per reason code."""
-    hits = [RuleHit(f"rule_{c.lower()}", c, f"because {c}", 30.0, severity, "test")
-            for c in codes]
+    hits = [RuleHit(f"rule_{c.lower()}", c, f"because {c}", 30.0, severity, "test") for c in codes]
     return Decision(
-        event_id=event.event_id, kind=event.kind, subject_id=event.subject_id,
+        event_id=event.event_id,
+        kind=event.kind,
+        subject_id=event.subject_id,
         outcome=outcome,  # type: ignore[arg-type]
-        risk_score=risk, rule_hits=hits, shadow_hits=[], signals={}, pack_version="test",
-        statement_of_reasons="test", decided_at=NOW, severity=severity,
-        money_at_stake=Decimal(money), currency="USD" if Decimal(money) else None,
+        risk_score=risk,
+        rule_hits=hits,
+        shadow_hits=[],
+        signals={},
+        pack_version="test",
+        statement_of_reasons="test",
+        decided_at=NOW,
+        severity=severity,
+        money_at_stake=Decimal(money),
+        currency="USD" if Decimal(money) else None,
     )
 
 

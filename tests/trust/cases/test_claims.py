@@ -47,9 +47,7 @@ def test_claim_next_respects_filters(store: Store, open_case: OpenCase) -> None:
     assert got is not None and got.id == wanted
 
 
-def test_a_held_case_cannot_be_claimed_by_someone_else(
-    store: Store, open_case: OpenCase
-) -> None:
+def test_a_held_case_cannot_be_claimed_by_someone_else(store: Store, open_case: OpenCase) -> None:
     case_id = open_case(make_review())
     with transaction(store.engine) as conn:
         claim(conn, case_id, ANALYST, NOW, LEASE)
@@ -57,9 +55,7 @@ def test_a_held_case_cannot_be_claimed_by_someone_else(
         claim(conn, case_id, ANALYST_2, NOW + timedelta(minutes=5), LEASE)
 
 
-def test_an_expired_lease_returns_the_case_to_the_queue(
-    store: Store, open_case: OpenCase
-) -> None:
+def test_an_expired_lease_returns_the_case_to_the_queue(store: Store, open_case: OpenCase) -> None:
     case_id = open_case(make_review())
     with transaction(store.engine) as conn:
         claim_next(conn, ANALYST, None, NOW, LEASE)
@@ -68,8 +64,7 @@ def test_an_expired_lease_returns_the_case_to_the_queue(
         taken = claim_next(conn, ANALYST_2, None, NOW + timedelta(minutes=16), LEASE)
     assert taken is not None and taken.id == case_id and taken.claimed_by == "andy"
     with store.engine.connect() as conn:
-        actions = list(conn.execute(select(audit_log.c.action).order_by(audit_log.c.id))
-                       .scalars())
+        actions = list(conn.execute(select(audit_log.c.action).order_by(audit_log.c.id)).scalars())
     assert actions[-3:] == ["claimed", "lease_expired", "claimed"]
 
 

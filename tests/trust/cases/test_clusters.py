@@ -34,11 +34,19 @@ ANALYST = StaffMember(1, "ana", Role.ANALYST)
 def ring_reviews(members: list[str], start: int = 0) -> list[Event]:
     out = []
     for i, (a, b) in enumerate(permutations(members, 2)):
-        out.append(make_review(
-            reviewer_id=a, reviewee_id=b, contract_id=f"ct-{a}-{b}",
-            occurred_at=(NOW - timedelta(days=10 - i % 5)).isoformat().replace("+00:00", "Z"),
-            network={"ip": f"203.0.113.{start + i}", "ip_country": "US",
-                     "device_id": f"dev-{a}"}))
+        out.append(
+            make_review(
+                reviewer_id=a,
+                reviewee_id=b,
+                contract_id=f"ct-{a}-{b}",
+                occurred_at=(NOW - timedelta(days=10 - i % 5)).isoformat().replace("+00:00", "Z"),
+                network={
+                    "ip": f"203.0.113.{start + i}",
+                    "ip_country": "US",
+                    "device_id": f"dev-{a}",
+                },
+            )
+        )
     return out
 
 
@@ -65,10 +73,20 @@ def test_a_ring_is_one_case_with_every_member_and_their_reviews(
     with store.engine.connect() as conn:
         case = conn.execute(select(cases).where(cases.c.id == case_id)).one()
         members = members_of(conn, case_id)
-        evidence = {e for (e,) in conn.execute(select(case_evidence.c.event_id).where(
-            case_evidence.c.case_id == case_id))}
-        actions = [a for (a,) in conn.execute(select(audit_log.c.action).where(
-            audit_log.c.target_type == "case", audit_log.c.target_id == str(case_id)))]
+        evidence = {
+            e
+            for (e,) in conn.execute(
+                select(case_evidence.c.event_id).where(case_evidence.c.case_id == case_id)
+            )
+        }
+        actions = [
+            a
+            for (a,) in conn.execute(
+                select(audit_log.c.action).where(
+                    audit_log.c.target_type == "case", audit_log.c.target_id == str(case_id)
+                )
+            )
+        ]
     assert (case.kind, case.subject_id) == (RING_KIND, cluster_id)
     assert "dense_review_block" in case.reason_codes and case.evidence_count == len(batch)
     assert [m.account_id for m in members] == sorted(RING)
@@ -83,18 +101,25 @@ def test_finding_the_ring_again_joins_its_case_and_adds_new_members(
     store_events(store, settings, ring_reviews(RING))
     [first] = find_and_record(store, settings).values()
     grown = [*RING, "acct-ring-new"]
-    store_events(store, settings, [e for e in ring_reviews(grown, start=100)
-                                   if "acct-ring-new" in e.account_ids])
+    store_events(
+        store,
+        settings,
+        [e for e in ring_reviews(grown, start=100) if "acct-ring-new" in e.account_ids],
+    )
     assert list(find_and_record(store, settings).values()) == [first]
     assert list(find_and_record(store, settings).values()) == [first]  # nothing new this time
     with store.engine.connect() as conn:
-        actions = [a for (a,) in conn.execute(select(audit_log.c.action).where(
-            audit_log.c.target_type == "case", audit_log.c.target_id == str(first))
-            .order_by(audit_log.c.id))]
+        actions = [
+            a
+            for (a,) in conn.execute(
+                select(audit_log.c.action)
+                .where(audit_log.c.target_type == "case", audit_log.c.target_id == str(first))
+                .order_by(audit_log.c.id)
+            )
+        ]
         assert actions == ["cluster_case_opened", "cluster_members_added"]
         assert [m.account_id for m in members_of(conn, first)] == sorted(grown)
-        assert conn.execute(select(cases.c.id).where(cases.c.kind == RING_KIND)).all() == [
-            (first,)]
+        assert conn.execute(select(cases.c.id).where(cases.c.kind == RING_KIND)).all() == [(first,)]
 
 
 def test_members_are_held_together_and_blocked_only_with_a_second_lead(
@@ -133,6 +158,7 @@ def test_resolving_a_cluster_case_with_a_block_blocks_every_member_after_approva
         approve_proposal(conn, case_id, LEAD, NOW)
         assert set(account_statuses(conn, RING).values()) == {"blocked"}
         # The cluster id the case is keyed by is not an account: nothing is enforced on it.
-        cluster_id = conn.execute(select(cases.c.subject_id).where(
-            cases.c.id == case_id)).scalar_one()
+        cluster_id = conn.execute(
+            select(cases.c.subject_id).where(cases.c.id == case_id)
+        ).scalar_one()
         assert current_enforcement(conn, cluster_id) is None

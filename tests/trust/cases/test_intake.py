@@ -18,14 +18,15 @@ from trust.store.tables import audit_log, case_evidence, cases, decisions
 
 def count(store: Store, table: object, *where: object) -> int:
     with store.engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(table).where(*where))
-                   .scalar_one())
+        return int(conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
 
 
 def test_a_burst_of_flagged_reviews_becomes_one_case(store: Store, settings: Settings) -> None:
     burst = [make_review(reviewer_id="acct-ring-1", reviewee_id=f"acct-t{i}") for i in range(50)]
-    pairs = [(e, decision_for(e, risk=40 + i % 30, severity=2 + i % 3, money=str(10 + i)))
-             for i, e in enumerate(burst)]
+    pairs = [
+        (e, decision_for(e, risk=40 + i % 30, severity=2 + i % 3, money=str(10 + i)))
+        for i, e in enumerate(burst)
+    ]
     with transaction(store.engine) as conn:
         store_decisions(conn, pairs[:20])
         first = open_or_join(conn, [d for _, d in pairs[:20]], settings, NOW)
@@ -48,9 +49,7 @@ def test_a_burst_of_flagged_reviews_becomes_one_case(store: Store, settings: Set
     assert all(d.case_id == case_id for _, d in pairs)
 
 
-def test_re_delivering_the_same_decisions_changes_nothing(
-    store: Store, settings: Settings
-) -> None:
+def test_re_delivering_the_same_decisions_changes_nothing(store: Store, settings: Settings) -> None:
     events = [make_review(reviewer_id="acct-x") for _ in range(3)]
     pairs = [(e, decision_for(e)) for e in events]
     with transaction(store.engine) as conn:
@@ -110,8 +109,11 @@ def test_new_evidence_brings_a_waiting_case_back_with_its_sla_resumed(
         store_decisions(conn, [(first, d)])
         case_id = open_or_join(conn, [d], settings, NOW)[first.event_id]
         due = load_case(conn, case_id).sla_due_at
-        conn.execute(cases.update().where(cases.c.id == case_id)
-                     .values(status="waiting_on_user", sla_paused_at=NOW + timedelta(hours=2)))
+        conn.execute(
+            cases.update()
+            .where(cases.c.id == case_id)
+            .values(status="waiting_on_user", sla_paused_at=NOW + timedelta(hours=2))
+        )
     with transaction(store.engine) as conn:
         d = decision_for(answer)
         store_decisions(conn, [(answer, d)])

@@ -37,8 +37,10 @@ def test_risk_outweighs_a_few_hours_of_urgency() -> None:
 
 
 def test_the_order_is_the_same_at_any_instant() -> None:
-    keys = [priority_key(r, s, m, NOW + timedelta(hours=h))
-            for r, s, m, h in [(90, 5, 0, 30), (50, 2, 900, 2), (70, 3, 100, 10)]]
+    keys = [
+        priority_key(r, s, m, NOW + timedelta(hours=h))
+        for r, s, m, h in [(90, 5, 0, 30), (50, 2, 900, 2), (70, 3, 100, 10)]
+    ]
     for now in (NOW, NOW + timedelta(hours=7), NOW + timedelta(days=3)):
         shown = [priority_at(k, now) for k in keys]
         assert sorted(range(3), key=shown.__getitem__) == sorted(range(3), key=keys.__getitem__)

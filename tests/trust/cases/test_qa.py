@@ -29,8 +29,16 @@ LEASE = timedelta(minutes=15)
 NONE_SAMPLED = QaSettings(sample_rate=0.0, solo_risk_threshold=80)
 
 
-def resolved(store: Store, open_case: OpenCase, action: Action, reason: str, *,
-             risk: float, qa: QaSettings = NONE_SAMPLED, staff: object = ANALYST) -> int:
+def resolved(
+    store: Store,
+    open_case: OpenCase,
+    action: Action,
+    reason: str,
+    *,
+    risk: float,
+    qa: QaSettings = NONE_SAMPLED,
+    staff: object = ANALYST,
+) -> int:
     case_id = open_case(make_review(), risk=risk)
     with transaction(store.engine) as conn:
         claim(conn, case_id, staff, NOW, LEASE)  # type: ignore[arg-type]
@@ -64,8 +72,10 @@ def test_an_analyst_closing_a_high_risk_case_alone_is_always_re_reviewed(
 
 def test_every_resolution_is_sampled_at_rate_one(store: Store, open_case: OpenCase) -> None:
     everything = QaSettings(sample_rate=1.0, solo_risk_threshold=100)
-    ids = [resolved(store, open_case, Action.REMOVE_REVIEW, "fake_review", risk=40,
-                    qa=everything) for _ in range(3)]
+    ids = [
+        resolved(store, open_case, Action.REMOVE_REVIEW, "fake_review", risk=40, qa=everything)
+        for _ in range(3)
+    ]
     assert sorted(r.case_id for r in pending(store)) == sorted(ids)
 
 
@@ -89,8 +99,15 @@ def test_the_second_review_is_blind_by_someone_else_and_a_disagreement_goes_to_a
         ruled = rule_on(conn, review.id, LEAD_2, "second", NOW)
     assert (ruled.status, ruled.ruling, ruled.ruled_by) == (RULED, "second", "lou")
     with store.engine.connect() as conn:
-        actions = conn.execute(select(audit_log.c.action).where(
-            audit_log.c.target_id == str(case_id)).order_by(audit_log.c.id)).scalars().all()
+        actions = (
+            conn.execute(
+                select(audit_log.c.action)
+                .where(audit_log.c.target_id == str(case_id))
+                .order_by(audit_log.c.id)
+            )
+            .scalars()
+            .all()
+        )
     assert actions[-2:] == ["qa_reviewed", "qa_ruled"]
 
 
@@ -100,15 +117,19 @@ def test_approve_and_dismiss_agree_because_both_leave_the_flag_dismissed(
     resolved(store, open_case, Action.DISMISS, "false_positive", risk=90)
     [review] = pending(store)
     with transaction(store.engine) as conn:
-        assert submit_review(conn, review.id, LEAD, "approve", "legitimate_activity",
-                             NOW).status == AGREED
+        assert (
+            submit_review(conn, review.id, LEAD, "approve", "legitimate_activity", NOW).status
+            == AGREED
+        )
 
 
 def test_kappa_per_reviewer_and_per_reason_with_counts(store: Store, open_case: OpenCase) -> None:
-    plan = [("dismiss", "false_positive", "dismiss", "false_positive"),
-            ("remove_review", "fake_review", "remove_review", "fake_review"),
-            ("remove_review", "fake_review", "dismiss", "false_positive"),
-            ("dismiss", "false_positive", "dismiss", "insufficient_evidence")]
+    plan = [
+        ("dismiss", "false_positive", "dismiss", "false_positive"),
+        ("remove_review", "fake_review", "remove_review", "fake_review"),
+        ("remove_review", "fake_review", "dismiss", "false_positive"),
+        ("dismiss", "false_positive", "dismiss", "insufficient_evidence"),
+    ]
     for action, reason, *_ in plan:
         resolved(store, open_case, Action(action), reason, risk=95)
     reviews = sorted(pending(store), key=lambda r: r.case_id)

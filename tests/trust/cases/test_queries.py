@@ -44,13 +44,16 @@ def test_the_queue_is_paginated_by_priority(store: Store, settings: Settings) ->
     assert len({item.case.id for page in pages for item in page.items}) == 120
 
 
-def test_queue_filters_narrow_the_page(store: Store, settings: Settings,
-                                       open_case: OpenCase) -> None:
+def test_queue_filters_narrow_the_page(
+    store: Store, settings: Settings, open_case: OpenCase
+) -> None:
     open_case(make_review(reviewer_id="acct-r"), risk=90, codes=("REVIEW_RING",))
-    verification = open_case(make_profile_verification(account_id="acct-v"), risk=50,
-                             codes=("DOCUMENT_TAMPERING",))
-    late = open_case(make_complaint(respondent_id="acct-late"), risk=70,
-                     now=NOW - timedelta(days=6))
+    verification = open_case(
+        make_profile_verification(account_id="acct-v"), risk=50, codes=("DOCUMENT_TAMPERING",)
+    )
+    late = open_case(
+        make_complaint(respondent_id="acct-late"), risk=70, now=NOW - timedelta(days=6)
+    )
     with transaction(store.engine) as conn:
         claim(conn, verification, ANALYST, NOW, LEASE)
 
@@ -68,8 +71,9 @@ def test_queue_filters_narrow_the_page(store: Store, settings: Settings,
     assert ids(QueueFilter(statuses=(CaseStatus.IN_REVIEW,))) == [verification]
 
 
-def test_queue_items_carry_the_sla_and_the_holder(store: Store, settings: Settings,
-                                                  open_case: OpenCase) -> None:
+def test_queue_items_carry_the_sla_and_the_holder(
+    store: Store, settings: Settings, open_case: OpenCase
+) -> None:
     case_id = open_case(make_review())
     with transaction(store.engine) as conn:
         claim(conn, case_id, ANALYST, NOW, LEASE)
@@ -80,8 +84,9 @@ def test_queue_items_carry_the_sla_and_the_holder(store: Store, settings: Settin
     assert [m.case.id for m in mine] == [case_id]
 
 
-def test_resolved_cases_leave_the_default_queue(store: Store, settings: Settings,
-                                                open_case: OpenCase) -> None:
+def test_resolved_cases_leave_the_default_queue(
+    store: Store, settings: Settings, open_case: OpenCase
+) -> None:
     case_id = open_case(make_review())
     with transaction(store.engine) as conn:
         claim(conn, case_id, ANALYST, NOW, LEASE)
@@ -108,7 +113,11 @@ def test_case_detail_gathers_evidence_decisions_notes_and_audit(
     event_adapter.validate_python(first["payload"])
     assert [n["body"] for n in detail.notes] == ["fine"]
     assert [a["action"] for a in detail.audit] == [
-        "case_opened", "claimed", "note_added", "resolved"]
+        "case_opened",
+        "claimed",
+        "note_added",
+        "resolved",
+    ]
     assert detail.account is not None and detail.account["account_id"] == "acct-d"
 
 
@@ -122,7 +131,9 @@ def test_subject_timeline_lists_events_both_ways_and_cases(
     with store.engine.connect() as conn:
         timeline = subject_timeline(conn, "acct-t")
     assert {e["event_id"] for e in timeline["events"]} == {
-        as_reviewer.event_id, as_reviewee.event_id}
+        as_reviewer.event_id,
+        as_reviewee.event_id,
+    }
     assert len(timeline["cases"]) == 1
     assert all(e["outcome"] == "review" for e in timeline["events"])
 
@@ -134,15 +145,17 @@ def test_linked_accounts_share_identifiers_and_show_masked_values(
     alice = make_profile_verification(account_id="acct-alice")
     twin = make_profile_verification(account_id="acct-twin")  # same document, phone, device
     stranger = make_profile_verification(
-        account_id="acct-stranger", payment_fingerprint="pm-other",
+        account_id="acct-stranger",
+        payment_fingerprint="pm-other",
         network={"ip": "192.0.2.200", "device_id": "dev-other"},
         profile={"email": "someone@example.org", "phone": "+15550000000"},
         document={"number": "ZZ9999999"},
     )
     with transaction(store.engine) as conn:
         for event in (alice, twin, stranger):
-            record_identifiers(conn, identifiers_of(event, hasher), seen_at=NOW,
-                               event_id=event.event_id)
+            record_identifiers(
+                conn, identifiers_of(event, hasher), seen_at=NOW, event_id=event.event_id
+            )
         links = linked_accounts(conn, "acct-alice")
     assert {row["account_id"] for row in links} == {"acct-twin"}
     document = next(row for row in links if row["kind"] == "document")

@@ -27,8 +27,13 @@ from trust.store.tables import accounts, audit_log, case_notes
 LEASE = timedelta(minutes=15)
 
 
-def held(store: Store, open_case: OpenCase, event: object = None, staff: object = ANALYST,
-         **decision: object) -> int:
+def held(
+    store: Store,
+    open_case: OpenCase,
+    event: object = None,
+    staff: object = ANALYST,
+    **decision: object,
+) -> int:
     case_id = open_case(event or make_review(), **decision)
     with transaction(store.engine) as conn:
         claim(conn, case_id, staff, NOW, LEASE)  # type: ignore[arg-type]
@@ -37,12 +42,15 @@ def held(store: Store, open_case: OpenCase, event: object = None, staff: object 
 
 def audit_actions(store: Store, target_type: str, target_id: object) -> list[str]:
     with store.engine.connect() as conn:
-        return list(conn.execute(
-            select(audit_log.c.action)
-            .where(audit_log.c.target_type == target_type,
-                   audit_log.c.target_id == str(target_id))
-            .order_by(audit_log.c.id)
-        ).scalars())
+        return list(
+            conn.execute(
+                select(audit_log.c.action)
+                .where(
+                    audit_log.c.target_type == target_type, audit_log.c.target_id == str(target_id)
+                )
+                .order_by(audit_log.c.id)
+            ).scalars()
+        )
 
 
 @pytest.mark.parametrize(
@@ -72,8 +80,9 @@ def test_holding_an_account_changes_its_status_and_is_audited(
     case_id = held(store, open_case, make_review(reviewer_id="acct-held"))
     with transaction(store.engine) as conn:
         resolve(conn, case_id, ANALYST, Resolution(Action.HOLD_ACCOUNT, "fake_review"), NOW)
-        status = conn.execute(select(accounts.c.status)
-                              .where(accounts.c.account_id == "acct-held")).scalar_one()
+        status = conn.execute(
+            select(accounts.c.status).where(accounts.c.account_id == "acct-held")
+        ).scalar_one()
     assert status == "held"
     assert audit_actions(store, "account", "acct-held") == ["enforcement_changed"]
 
@@ -81,10 +90,16 @@ def test_holding_an_account_changes_its_status_and_is_audited(
 def test_an_analyst_cannot_complete_a_block_alone(store: Store, open_case: OpenCase) -> None:
     case_id = held(store, open_case, make_review(reviewer_id="acct-b"))
     with transaction(store.engine) as conn:
-        case = resolve(conn, case_id, ANALYST,
-                       Resolution(Action.BLOCK_ACCOUNT, "ban_evasion", "same device"), NOW)
-        status = conn.execute(select(accounts.c.status)
-                              .where(accounts.c.account_id == "acct-b")).scalar_one()
+        case = resolve(
+            conn,
+            case_id,
+            ANALYST,
+            Resolution(Action.BLOCK_ACCOUNT, "ban_evasion", "same device"),
+            NOW,
+        )
+        status = conn.execute(
+            select(accounts.c.status).where(accounts.c.account_id == "acct-b")
+        ).scalar_one()
     assert case.status is CaseStatus.AWAITING_APPROVAL and case.label is None
     assert case.proposed_by == "ana" and case.proposed_action is not None
     assert status == "active"
@@ -92,9 +107,7 @@ def test_an_analyst_cannot_complete_a_block_alone(store: Store, open_case: OpenC
         approve_proposal(conn, case_id, ANALYST_2, NOW)
 
 
-def test_the_proposer_cannot_approve_their_own_proposal(
-    store: Store, open_case: OpenCase
-) -> None:
+def test_the_proposer_cannot_approve_their_own_proposal(store: Store, open_case: OpenCase) -> None:
     case_id = held(store, open_case, staff=LEAD)
     with transaction(store.engine) as conn:
         resolve(conn, case_id, LEAD, Resolution(Action.BLOCK_ACCOUNT, "ban_evasion"), NOW)
@@ -107,14 +120,18 @@ def test_a_second_lead_approves_a_block(store: Store, open_case: OpenCase) -> No
     with transaction(store.engine) as conn:
         resolve(conn, case_id, ANALYST, Resolution(Action.BLOCK_ACCOUNT, "ban_evasion"), NOW)
         case = approve_proposal(conn, case_id, LEAD, NOW + timedelta(hours=1), "agreed")
-        status = conn.execute(select(accounts.c.status)
-                              .where(accounts.c.account_id == "acct-bad")).scalar_one()
+        status = conn.execute(
+            select(accounts.c.status).where(accounts.c.account_id == "acct-bad")
+        ).scalar_one()
     assert case.status is CaseStatus.RESOLVED and case.label == "confirmed"
     assert case.resolution is not None
     assert case.resolution["proposed_by"] == "ana" and case.resolution["approved_by"] == "lee"
     assert status == "blocked"
     assert audit_actions(store, "case", case_id)[-3:] == [
-        "proposed", "note_added", "proposal_approved"]
+        "proposed",
+        "note_added",
+        "proposal_approved",
+    ]
 
 
 def test_a_rejected_proposal_goes_back_to_the_queue(store: Store, open_case: OpenCase) -> None:
@@ -134,17 +151,24 @@ def test_dispute_outcomes_only_end_dispute_cases(store: Store, open_case: OpenCa
         resolve(conn, case_id, ANALYST, Resolution(Action.REFUND, "non_payment"), NOW)
 
 
-def test_requesting_documents_pauses_the_sla(store: Store, open_case: OpenCase,
-                                              settings: object) -> None:
+def test_requesting_documents_pauses_the_sla(
+    store: Store, open_case: OpenCase, settings: object
+) -> None:
     from trust.cases import resume_from_user
 
     case_id = held(store, open_case, make_profile_verification())
     with transaction(store.engine) as conn:
-        case = resolve(conn, case_id, ANALYST,
-                       Resolution(Action.REQUEST_DOCUMENTS, "needs_documents"), NOW)
+        case = resolve(
+            conn, case_id, ANALYST, Resolution(Action.REQUEST_DOCUMENTS, "needs_documents"), NOW
+        )
         assert case.status is CaseStatus.WAITING_ON_USER and case.sla_paused_at == NOW
-        back = resume_from_user(conn, case_id, ANALYST, settings,  # type: ignore[arg-type]
-                                NOW + timedelta(hours=30))
+        back = resume_from_user(
+            conn,
+            case_id,
+            ANALYST,
+            settings,  # type: ignore[arg-type]
+            NOW + timedelta(hours=30),
+        )
     assert back.status is CaseStatus.OPEN
     assert case.sla_due_at is not None and back.sla_due_at is not None
     assert back.sla_due_at - case.sla_due_at >= timedelta(hours=30)
@@ -203,8 +227,9 @@ def test_every_change_to_a_case_is_audited_with_before_and_after(
     case_id = held(store, open_case)
     with transaction(store.engine) as conn:
         resolve(conn, case_id, ANALYST, Resolution(Action.DISMISS, "false_positive", "ok"), NOW)
-        rows = conn.execute(select(audit_log).where(audit_log.c.target_type == "case")
-                            .order_by(audit_log.c.id)).all()
+        rows = conn.execute(
+            select(audit_log).where(audit_log.c.target_type == "case").order_by(audit_log.c.id)
+        ).all()
     assert [r.action for r in rows] == ["case_opened", "claimed", "note_added", "resolved"]
     resolved = rows[-1]
     assert resolved.actor == "ana"

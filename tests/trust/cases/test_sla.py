@@ -81,7 +81,10 @@ def test_a_paused_verification_keeps_its_business_hours_left(settings: Settings)
     ],
 )
 def test_sla_state(
-    settings: Settings, status: CaseStatus, due: datetime, resolved: datetime | None,
+    settings: Settings,
+    status: CaseStatus,
+    due: datetime,
+    resolved: datetime | None,
     expected: SlaState,
 ) -> None:
     assert sla_state(status, due, at(4, 10), settings, resolved) is expected

@@ -28,15 +28,27 @@ def test_find_lists_the_account_an_email_names(data_dir) -> None:  # noqa: F811
     store = store_of(data_dir)
     with transaction(store.engine) as conn:
         record_accounts(conn, [event])
-        record_identifiers(conn, identifiers_of(event, PiiHasher(TEST_SECRET.encode())),
-                           seen_at=datetime.now(UTC), event_id=event.event_id)
+        record_identifiers(
+            conn,
+            identifiers_of(event, PiiHasher(TEST_SECRET.encode())),
+            seen_at=datetime.now(UTC),
+            event_id=event.event_id,
+        )
     result = runner.invoke(app, ["accounts", "find", "CLI@example.org", "--json"])
     assert result.exit_code == 0, result.output
-    assert [json.loads(line) for line in result.output.splitlines()] == [{
-        "account_id": "acct-cli", "display_name": "Alice W.", "status": "active",
-        "enforcement": "none", "open_cases": 0, "matched_by": ["email"]}]
+    assert [json.loads(line) for line in result.output.splitlines()] == [
+        {
+            "account_id": "acct-cli",
+            "display_name": "Alice W.",
+            "status": "active",
+            "enforcement": "none",
+            "open_cases": 0,
+            "matched_by": ["email"],
+        }
+    ]
     with transaction(store.engine) as conn:
-        actor = conn.execute(select(audit_log.c.actor)
-                             .where(audit_log.c.action == "account_search")).scalar_one()
+        actor = conn.execute(
+            select(audit_log.c.actor).where(audit_log.c.action == "account_search")
+        ).scalar_one()
     store.close()
     assert actor == f"cli:{getpass.getuser()}"

@@ -37,8 +37,10 @@ def test_a_key_is_printed_once_stored_hashed_listed_and_revoked(env: Path) -> No
     token = output.strip().splitlines()[-1]
     assert token.startswith("tpk_")
     prefix = token.split("_")[1]
-    with Store.open(f"sqlite:///{env / 'data' / 'trust.db'}") as store, \
-            store.engine.connect() as conn:
+    with (
+        Store.open(f"sqlite:///{env / 'data' / 'trust.db'}") as store,
+        store.engine.connect() as conn,
+    ):
         row = conn.execute(select(api_keys)).one()
     assert token not in str(tuple(row)) and row.prefix == prefix
     listed = _run("apikey", "list")
@@ -54,8 +56,9 @@ def test_an_unknown_scope_is_a_usage_error_naming_it(env: Path) -> None:
 
 
 def test_webhook_subscriptions_and_their_log(env: Path) -> None:
-    output = _run("webhook", "add", "http://127.0.0.1:9000/hook", "--events",
-                  "case.resolved,decision.created")
+    output = _run(
+        "webhook", "add", "http://127.0.0.1:9000/hook", "--events", "case.resolved,decision.created"
+    )
     assert output.strip().splitlines()[-1].startswith("whsec_")
     listed = _run("webhook", "list")
     assert "127.0.0.1:9000" in listed and "case.resolved" in listed

@@ -42,17 +42,24 @@ def _waiting(conn: object) -> list[int]:
 
     from trust.store.tables import cases
 
-    return [int(i) for i in conn.execute(  # type: ignore[attr-defined]
-        select(cases.c.id).where(cases.c.status == CaseStatus.AWAITING_APPROVAL.value))
-        .scalars()]
+    return [
+        int(i)
+        for i in conn.execute(  # type: ignore[attr-defined]
+            select(cases.c.id).where(cases.c.status == CaseStatus.AWAITING_APPROVAL.value)
+        ).scalars()
+    ]
 
 
 def test_every_dispute_of_a_simulated_world_has_one_contract_currency_and_balanced_money(
     trust_env: Path,
 ) -> None:
     out = trust_env / "sim"
-    assert runner.invoke(app, ["simulate", "--accounts", "400", "--days", "30", "--seed", "5",
-                               "--out", str(out)]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["simulate", "--accounts", "400", "--days", "30", "--seed", "5", "--out", str(out)]
+        ).exit_code
+        == 0
+    )
     ingested = runner.invoke(app, ["ingest", str(out / "events.jsonl"), "--direct"])
     assert ingested.exit_code == 0, ingested.output
     _settle_what_is_due(datetime(2026, 4, 15, tzinfo=UTC))

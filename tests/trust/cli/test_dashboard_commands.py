@@ -31,7 +31,8 @@ def test_trust_bench_dashboard_refuses_a_database_that_holds_cases(
     with transaction(sqlite_store.engine) as conn:
         seed_open_cases(conn, 1, datetime.now(UTC), settings)
     url = str(sqlite_store.engine.url)
-    result = CliRunner().invoke(app, ["bench", "dashboard", "--cases", "100", "--no-render",
-                                      "--database-url", url])
+    result = CliRunner().invoke(
+        app, ["bench", "dashboard", "--cases", "100", "--no-render", "--database-url", url]
+    )
     assert result.exit_code == 2
     assert "empty database" in result.output

@@ -35,8 +35,7 @@ SHORT_KEY = "too-short"
 BROKEN: dict[str, tuple[list[str], ExitCode]] = {
     "migrate": ([], ExitCode.UNAVAILABLE),
     "schema": (["payout"], ExitCode.USAGE),
-    "simulate": (["--out", "{tmp}/a-file/out", "--accounts", "10", "--days", "1"],
-                 ExitCode.USAGE),
+    "simulate": (["--out", "{tmp}/a-file/out", "--accounts", "10", "--days", "1"], ExitCode.USAGE),
     "ingest": (["{tmp}/events.jsonl", "--direct"], ExitCode.UNAVAILABLE),
     "up": (["--no-dashboard"], ExitCode.UNAVAILABLE),
     "worker": ([], ExitCode.UNAVAILABLE),
@@ -95,8 +94,11 @@ IN_A_SUBPROCESS = {"up", "worker"}
 
 def _command_paths(command: Any, prefix: tuple[str, ...] = ()) -> list[str]:
     if hasattr(command, "commands"):
-        return [path for name, sub in command.commands.items()
-                for path in _command_paths(sub, (*prefix, name))]
+        return [
+            path
+            for name, sub in command.commands.items()
+            for path in _command_paths(sub, (*prefix, name))
+        ]
     return [" ".join(prefix)]
 
 
@@ -120,8 +122,14 @@ def _run(command: str, args: list[str], tmp: Path) -> tuple[int, str]:
     argv = [*command.split(), *(a.replace("{tmp}", str(tmp)) for a in args)]
     if command in IN_A_SUBPROCESS:
         env = {**os.environ, "PYTHONPATH": str(ROOT), "TRUST_METRICS_PORT": "1"}
-        done = subprocess.run([sys.executable, "-m", "trust.cli.main", *argv], env=env,
-                              capture_output=True, text=True, timeout=120, cwd=str(ROOT))
+        done = subprocess.run(
+            [sys.executable, "-m", "trust.cli.main", *argv],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=str(ROOT),
+        )
         return done.returncode, done.stdout + done.stderr
     result = runner.invoke(app, argv, env={"COLUMNS": "200"})
     # An exception that escaped the boundary shows up here instead of an exit code.
@@ -209,12 +217,23 @@ def test_decide_quarantines_input_that_is_not_utf8_as_ingest_does(
 def test_trust_worker_refuses_a_broken_rule_pack_before_starting_workers(
     broken_env: Path, redis_url: str
 ) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TRUST_REDIS_URL": redis_url,
-           "TRUST_DATABASE_URL": f"sqlite:///{broken_env / 'trust.db'}",
-           "TRUST_RULES_DIR": str(broken_env / "no-rules"), "TRUST_METRICS_PORT": "1"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "TRUST_REDIS_URL": redis_url,
+        "TRUST_DATABASE_URL": f"sqlite:///{broken_env / 'trust.db'}",
+        "TRUST_RULES_DIR": str(broken_env / "no-rules"),
+        "TRUST_METRICS_PORT": "1",
+    }
 
-    done = subprocess.run([sys.executable, "-m", "trust.cli.main", "worker"], env=env,
-                          capture_output=True, text=True, timeout=120, cwd=str(ROOT))
+    done = subprocess.run(
+        [sys.executable, "-m", "trust.cli.main", "worker"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=str(ROOT),
+    )
 
     assert done.returncode == ExitCode.REFUSED
     assert done.stderr.splitlines()[-1].startswith("error: rule pack refused: ")
@@ -235,15 +254,32 @@ def test_invalid_settings_name_the_variable_or_say_what_the_check_said() -> None
     with pytest.raises(ValidationError) as short_key:
         Settings(secret_key="short")
     # What a check across settings (a model validator) raises: no field location.
-    whole = ValidationError.from_exception_data("Settings", [{
-        "type": "value_error", "loc": (), "input": {},
-        "ctx": {"error": ValueError("TRUST_ENVIRONMENT=production needs TRUST_DATABASE_URL")},
-    }])
+    whole = ValidationError.from_exception_data(
+        "Settings",
+        [
+            {
+                "type": "value_error",
+                "loc": (),
+                "input": {},
+                "ctx": {
+                    "error": ValueError("TRUST_ENVIRONMENT=production needs TRUST_DATABASE_URL")
+                },
+            }
+        ],
+    )
 
-    assert explain(short_key.value).line().startswith(
-        "error: settings refused: TRUST_SECRET_KEY must be at least 32 characters")
-    assert explain(whole).line().startswith(
-        "error: settings refused: TRUST_ENVIRONMENT=production needs TRUST_DATABASE_URL")
+    assert (
+        explain(short_key.value)
+        .line()
+        .startswith("error: settings refused: TRUST_SECRET_KEY must be at least 32 characters")
+    )
+    assert (
+        explain(whole)
+        .line()
+        .startswith(
+            "error: settings refused: TRUST_ENVIRONMENT=production needs TRUST_DATABASE_URL"
+        )
+    )
     assert explain(whole).code == ExitCode.CONFIGURATION
 
 

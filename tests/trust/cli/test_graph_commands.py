@@ -21,8 +21,12 @@ runner = CliRunner()
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
-    return {"TRUST_DATA_DIR": str(tmp_path / "data"), "TRUST_SECRET_KEY": TEST_SECRET,
-            "TRUST_ENVIRONMENT": "test", "COLUMNS": "200"}
+    return {
+        "TRUST_DATA_DIR": str(tmp_path / "data"),
+        "TRUST_SECRET_KEY": TEST_SECRET,
+        "TRUST_ENVIRONMENT": "test",
+        "COLUMNS": "200",
+    }
 
 
 def test_clusters_open_one_case_each_and_a_second_pass_joins_them(tmp_path: Path) -> None:
@@ -30,8 +34,10 @@ def test_clusters_open_one_case_each_and_a_second_pass_joins_them(tmp_path: Path
     env = _env(tmp_path)
     get_settings.cache_clear()
     try:
-        assert runner.invoke(app, ["ingest", str(summary.events_path), "--direct"],
-                             env=env).exit_code == 0
+        assert (
+            runner.invoke(app, ["ingest", str(summary.events_path), "--direct"], env=env).exit_code
+            == 0
+        )
         first = runner.invoke(app, ["graph", "clusters", "--json"], env=env)
         again = runner.invoke(app, ["graph", "clusters", "--json"], env=env)
         dry = runner.invoke(app, ["graph", "clusters", "--dry-run"], env=env)
@@ -47,9 +53,14 @@ def test_clusters_open_one_case_each_and_a_second_pass_joins_them(tmp_path: Path
 
 def test_watch_runs_a_pass_and_stops_on_sigterm(tmp_path: Path) -> None:
     env = {**os.environ, **_env(tmp_path), "PYTHONPATH": str(ROOT)}
-    child = subprocess.Popen([sys.executable, "-m", "trust.cli.main", "graph", "watch",
-                              "--every", "60"], env=env, cwd=str(ROOT),
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "trust.cli.main", "graph", "watch", "--every", "60"],
+        env=env,
+        cwd=str(ROOT),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     assert child.stdout is not None
     line = child.stdout.readline()
     child.send_signal(signal.SIGTERM)

@@ -54,25 +54,43 @@ BROKEN: list[tuple[str, bytes, str]] = [
     ("escaped NUL", review(text="a\x00b"), "text: contains a NUL"),
     ("huge line", review(text="x" * (MAX_RECORD_BYTES + 1)), "(record): record is"),
     ("array", b"[" + review() + b"]", "(record): expected a JSON object"),
-    ("invalid email", dumps(profile_verification_payload(profile={"email": "nope"})),
-     "profile.email"),
-    ("bad phone", dumps(profile_verification_payload(profile={"phone": "12345"})),
-     "profile.phone"),
-    ("contract end before start", review(contract_ended_at="2026-01-01T00:00:00Z"),
-     "contract_ended_at is before contract_started_at"),
-    ("same reviewer and reviewee", review(reviewee_id="acct-bob"),
-     "reviewer_id and reviewee_id are the same"),
-    ("duplicate id, other content", dumps({**REPEATED, "rating": 1}),
-     "event_id: event_id already used with different content"),
-    ("response before request",
-     dumps(reference_check_payload(response={"responded_at": "2026-03-01T00:00:00Z"})),
-     "responded_at is before request_sent_at"),
+    (
+        "invalid email",
+        dumps(profile_verification_payload(profile={"email": "nope"})),
+        "profile.email",
+    ),
+    ("bad phone", dumps(profile_verification_payload(profile={"phone": "12345"})), "profile.phone"),
+    (
+        "contract end before start",
+        review(contract_ended_at="2026-01-01T00:00:00Z"),
+        "contract_ended_at is before contract_started_at",
+    ),
+    (
+        "same reviewer and reviewee",
+        review(reviewee_id="acct-bob"),
+        "reviewer_id and reviewee_id are the same",
+    ),
+    (
+        "duplicate id, other content",
+        dumps({**REPEATED, "rating": 1}),
+        "event_id: event_id already used with different content",
+    ),
+    (
+        "response before request",
+        dumps(reference_check_payload(response={"responded_at": "2026-03-01T00:00:00Z"})),
+        "responded_at is before request_sent_at",
+    ),
     ("bad IP", review(network={"ip": "999.0.0.1"}), "network.ip"),
-    ("tamper score above 1",
-     dumps(profile_verification_payload(document_check={"tamper_score": 1.5})),
-     "document_check.tamper_score"),
-    ("complaint against oneself", dumps(complaint_payload(respondent_id="acct-alice")),
-     "complainant_id and respondent_id are the same"),
+    (
+        "tamper score above 1",
+        dumps(profile_verification_payload(document_check={"tamper_score": 1.5})),
+        "document_check.tamper_score",
+    ),
+    (
+        "complaint against oneself",
+        dumps(complaint_payload(respondent_id="acct-alice")),
+        "complainant_id and respondent_id are the same",
+    ),
     ("unknown schema version", review(schema_version=2), "schema_version"),
     ("huge integer", b'{"kind": "review", "rating": ' + b"9" * 5000 + b"}", "(record): not valid"),
     ("JSON scalar", b'"review"', "(record): expected a JSON object"),
@@ -101,7 +119,6 @@ def build_file(path: Path) -> tuple[set[str], dict[int, tuple[str, str]]]:
     lines.append(dumps(REPEATED))  # the same event again: a duplicate, not a problem
     path.write_bytes(b"\n".join(lines) + b"\n")
     return {str(v["event_id"]) for v in valid}, broken_lines
-
 
 
 def stored(data_dir: Path) -> tuple[set[str], list[Any]]:

@@ -37,10 +37,24 @@ def cli_env(
 def test_evaluate_prints_json_where_learning_from_a_tenth_of_labels_wins(tmp_path: Path) -> None:
     table = tmp_path / "never-seen.csv"
     synthetic_fraud_table().to_csv(table, index=False)
-    result = runner.invoke(app, [
-        "model", "evaluate", "--data", str(table), "--label", "IsBad?",
-        "--id-column", "Customer Ref", "--label-fraction", "0.1", "--seed", "1", "--json",
-    ])
+    result = runner.invoke(
+        app,
+        [
+            "model",
+            "evaluate",
+            "--data",
+            str(table),
+            "--label",
+            "IsBad?",
+            "--id-column",
+            "Customer Ref",
+            "--label-fraction",
+            "0.1",
+            "--seed",
+            "1",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["rows"] == 3000
@@ -67,8 +81,9 @@ def test_an_unknown_label_column_is_a_one_line_error(tmp_path: Path) -> None:
 def test_train_list_activate_and_drift(cli_env: Path) -> None:
     first = runner.invoke(app, ["model", "train", "--kind", "profile_verification"])
     assert first.exit_code == 0, first.output
-    second = runner.invoke(app, ["model", "train", "--kind", "profile_verification",
-                                 "--seed", "1", "--no-activate"])
+    second = runner.invoke(
+        app, ["model", "train", "--kind", "profile_verification", "--seed", "1", "--no-activate"]
+    )
     assert second.exit_code == 0, second.output
     versions = sorted(p.name for p in (cli_env / "data" / "models").iterdir() if p.is_dir())
     assert len(versions) == 2
@@ -123,8 +138,17 @@ def test_evaluate_scores_with_the_configured_detector_settings_or_the_named_one(
 ) -> None:
     table = tmp_path / "t.csv"
     synthetic_fraud_table(600).to_csv(table, index=False)
-    command = ["model", "evaluate", "--data", str(table), "--label", "IsBad?",
-               "--id-column", "Customer Ref", "--json"]
+    command = [
+        "model",
+        "evaluate",
+        "--data",
+        str(table),
+        "--label",
+        "IsBad?",
+        "--id-column",
+        "Customer Ref",
+        "--json",
+    ]
 
     def run(*extra: str) -> dict:
         get_settings.cache_clear()

@@ -15,7 +15,6 @@ from trust.settings import get_settings
 runner = CliRunner()
 
 
-
 def test_decide_reads_one_event_from_stdin_and_prints_its_decision(trust_env: Path) -> None:
     event = profile_verification_payload(document_check={"tamper_score": 0.95})
 

@@ -21,7 +21,6 @@ runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[3]
 
 
-
 def test_validate_accepts_the_starter_pack(trust_env: Path) -> None:
     result = runner.invoke(app, ["rules", "validate", str(RULES_DIR)])
     assert result.exit_code == 0, result.output
@@ -101,7 +100,10 @@ def test_validate_refuses_a_hostile_pack_rule_by_rule_in_its_own_process(
     folder = write_pack(trust_env, hostile)
     result = subprocess.run(
         [sys.executable, "-m", "trust.cli.main", "rules", "validate", str(folder)],
-        capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert result.returncode == 1, result.stderr[-2000:]
     shown = result.stdout + result.stderr
@@ -124,14 +126,21 @@ def test_backtest_labels_decisions_overturned_on_appeal(trust_env: Path) -> None
 
     events = trust_env / "events.jsonl"
     forged = profile_verification_payload(
-        event_id="pv-forged", account_id="acct-f", document_check={
-            "tamper_score": 0.93, "mrz_consistent": False, "selfie_match_score": 0.1,
-            "liveness_passed": False})
+        event_id="pv-forged",
+        account_id="acct-f",
+        document_check={
+            "tamper_score": 0.93,
+            "mrz_consistent": False,
+            "selfie_match_score": 0.1,
+            "liveness_passed": False,
+        },
+    )
     events.write_text(json.dumps(forged) + "\n")
     assert runner.invoke(app, ["ingest", str(events), "--direct"]).exit_code == 0
     appeal = trust_env / "appeal.jsonl"
-    appeal.write_text(json.dumps(appeal_payload(account_id="acct-f",
-                                                occurred_at=datetime.now(UTC).isoformat())))
+    appeal.write_text(
+        json.dumps(appeal_payload(account_id="acct-f", occurred_at=datetime.now(UTC).isoformat()))
+    )
     assert runner.invoke(app, ["ingest", str(appeal), "--direct"]).exit_code == 0
     now = datetime.now(UTC)
     with Store.from_settings(get_settings()) as store, transaction(store.engine) as conn:

@@ -48,8 +48,11 @@ def test_add_prints_a_generated_password_that_signs_in(data_dir: Path) -> None:
 
 
 def test_add_reads_a_typed_password_from_stdin_and_does_not_echo_it(data_dir: Path) -> None:
-    result = runner.invoke(app, ["staff", "add", "ana", "--role", "analyst", "--password-stdin"],
-                           input="a typed passphrase\n")
+    result = runner.invoke(
+        app,
+        ["staff", "add", "ana", "--role", "analyst", "--password-stdin"],
+        input="a typed passphrase\n",
+    )
     assert result.exit_code == 0, result.output
     assert "a typed passphrase" not in result.output
 

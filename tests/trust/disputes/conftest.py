@@ -26,8 +26,9 @@ def pipeline(store: Store, settings: Settings) -> Pipeline:
 
 def send(pipeline: Pipeline, *records: Any, now: datetime = FILED) -> BatchResult:
     """Run records through the pipeline as the workers would, at ``now``."""
-    return pipeline.process([r if isinstance(r, dict) else r.model_dump(mode="json")
-                             for r in records], now)
+    return pipeline.process(
+        [r if isinstance(r, dict) else r.model_dump(mode="json") for r in records], now
+    )
 
 
 def dispute(store: Store, case_id: int) -> DisputeRow:
@@ -37,6 +38,10 @@ def dispute(store: Store, case_id: int) -> DisputeRow:
 
 def audit_actions(store: Store, case_id: int) -> list[str]:
     with store.engine.connect() as conn:
-        return list(conn.execute(select(audit_log.c.action).where(
-            audit_log.c.target_type == "case", audit_log.c.target_id == str(case_id))
-            .order_by(audit_log.c.id)).scalars())
+        return list(
+            conn.execute(
+                select(audit_log.c.action)
+                .where(audit_log.c.target_type == "case", audit_log.c.target_id == str(case_id))
+                .order_by(audit_log.c.id)
+            ).scalars()
+        )

@@ -30,18 +30,30 @@ def test_a_dispute_money_outcome_is_reported_when_approved(
     with transaction(store.engine) as conn:
         outbox.add_subscription(conn, "https://shop.example/h", [DISPUTE_OUTCOME, CASE_RESOLVED])
     case_id = next(iter(send(pipeline, complaint_payload()).case_ids.values()))
-    send(pipeline, dispute_payload("dispute_statement", occurred_at="2026-03-16T09:00:00Z"),
-         now=FILED + timedelta(days=1))
+    send(
+        pipeline,
+        dispute_payload("dispute_statement", occurred_at="2026-03-16T09:00:00Z"),
+        now=FILED + timedelta(days=1),
+    )
     with transaction(store.engine) as conn:
-        propose_settlement(conn, case_id, LEAD, Decimal("500"), Decimal("300"),
-                           FILED + timedelta(days=1, hours=2))
+        propose_settlement(
+            conn, case_id, LEAD, Decimal("500"), Decimal("300"), FILED + timedelta(days=1, hours=2)
+        )
     proposal_id = dispute(store, case_id).proposal_id
-    send(pipeline,
-         dispute_payload("dispute_answer", proposal_id=proposal_id,
-                         occurred_at="2026-03-16T12:00:00Z"),
-         dispute_payload("dispute_answer", proposal_id=proposal_id, party_id="acct-alice",
-                         side="freelancer", occurred_at="2026-03-16T13:00:00Z"),
-         now=FILED + timedelta(days=1, hours=6))
+    send(
+        pipeline,
+        dispute_payload(
+            "dispute_answer", proposal_id=proposal_id, occurred_at="2026-03-16T12:00:00Z"
+        ),
+        dispute_payload(
+            "dispute_answer",
+            proposal_id=proposal_id,
+            party_id="acct-alice",
+            side="freelancer",
+            occurred_at="2026-03-16T13:00:00Z",
+        ),
+        now=FILED + timedelta(days=1, hours=6),
+    )
     assert _types(store) == [], "a settlement both parties accepted is not an outcome yet"
 
     with transaction(store.engine) as conn:

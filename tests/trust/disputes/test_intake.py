@@ -17,32 +17,59 @@ from trust.store.tables import cases, quarantine
 
 def _case_ids(store: Store, kind: str) -> list[int]:
     with store.engine.connect() as conn:
-        return list(conn.execute(select(cases.c.id).where(cases.c.kind == kind)
-                                 .order_by(cases.c.id)).scalars())
+        return list(
+            conn.execute(
+                select(cases.c.id).where(cases.c.kind == kind).order_by(cases.c.id)
+            ).scalars()
+        )
 
 
 def test_complaints_against_one_respondent_open_one_dispute_per_contract(
     pipeline: Pipeline, store: Store
 ) -> None:
-    send(pipeline,
-         complaint_payload(complainant_id="acct-f1", contract_id="ct-a", milestone_id=None,
-                           amount_in_dispute={"amount": "161.58", "currency": "USD"}),
-         complaint_payload(complainant_id="acct-f2", contract_id="ct-b", milestone_id="m-1",
-                           amount_in_dispute={"amount": "482.23", "currency": "CAD"}),
-         complaint_payload(complainant_id="acct-f3", contract_id="ct-c", milestone_id="m-9",
-                           amount_in_dispute={"amount": "2808.35", "currency": "EUR"}))
+    send(
+        pipeline,
+        complaint_payload(
+            complainant_id="acct-f1",
+            contract_id="ct-a",
+            milestone_id=None,
+            amount_in_dispute={"amount": "161.58", "currency": "USD"},
+        ),
+        complaint_payload(
+            complainant_id="acct-f2",
+            contract_id="ct-b",
+            milestone_id="m-1",
+            amount_in_dispute={"amount": "482.23", "currency": "CAD"},
+        ),
+        complaint_payload(
+            complainant_id="acct-f3",
+            contract_id="ct-c",
+            milestone_id="m-9",
+            amount_in_dispute={"amount": "2808.35", "currency": "EUR"},
+        ),
+    )
     ids = _case_ids(store, "dispute")
     assert len(ids) == 3
-    found = {(d.contract_id, d.milestone_id, d.currency, d.amount_in_escrow)
-             for d in (dispute(store, i) for i in ids)}
-    assert found == {("ct-a", None, "USD", Decimal("161.58")),
-                     ("ct-b", "m-1", "CAD", Decimal("482.23")),
-                     ("ct-c", "m-9", "EUR", Decimal("2808.35"))}
+    found = {
+        (d.contract_id, d.milestone_id, d.currency, d.amount_in_escrow)
+        for d in (dispute(store, i) for i in ids)
+    }
+    assert found == {
+        ("ct-a", None, "USD", Decimal("161.58")),
+        ("ct-b", "m-1", "CAD", Decimal("482.23")),
+        ("ct-c", "m-9", "EUR", Decimal("2808.35")),
+    }
     with store.engine.connect() as conn:
-        money = set(conn.execute(select(cases.c.money_at_stake, cases.c.currency)
-                                 .where(cases.c.kind == "dispute")).all())
-    assert money == {(Decimal("161.58"), "USD"), (Decimal("482.23"), "CAD"),
-                     (Decimal("2808.35"), "EUR")}
+        money = set(
+            conn.execute(
+                select(cases.c.money_at_stake, cases.c.currency).where(cases.c.kind == "dispute")
+            ).all()
+        )
+    assert money == {
+        (Decimal("161.58"), "USD"),
+        (Decimal("482.23"), "CAD"),
+        (Decimal("2808.35"), "EUR"),
+    }
 
 
 def test_a_second_complaint_on_the_same_money_joins_and_its_amount_change_is_audited(
@@ -62,12 +89,22 @@ def test_a_second_complaint_on_the_same_money_joins_and_its_amount_change_is_aud
 def test_unfunded_late_and_non_money_complaints_open_no_dispute(
     pipeline: Pipeline, store: Store
 ) -> None:
-    send(pipeline,
-         complaint_payload(escrow_state="unfunded", contract_id="ct-u"),
-         complaint_payload(contract_id="ct-late", occurred_at="2026-03-20T00:00:00Z",
-                           contract_ended_at="2026-03-10T00:00:00Z"),
-         complaint_payload(category="harassment", contract_id=..., milestone_id=...,
-                           amount_in_dispute=..., escrow_state=...))
+    send(
+        pipeline,
+        complaint_payload(escrow_state="unfunded", contract_id="ct-u"),
+        complaint_payload(
+            contract_id="ct-late",
+            occurred_at="2026-03-20T00:00:00Z",
+            contract_ended_at="2026-03-10T00:00:00Z",
+        ),
+        complaint_payload(
+            category="harassment",
+            contract_id=...,
+            milestone_id=...,
+            amount_in_dispute=...,
+            escrow_state=...,
+        ),
+    )
     assert _case_ids(store, "dispute") == []
 
 
@@ -77,11 +114,17 @@ def test_the_clients_answer_starts_mediation_and_events_join_the_timeline(
     first = send(pipeline, complaint_payload())
     case_id = next(iter(first.case_ids.values()))
     answer = dispute_payload("dispute_statement", occurred_at="2026-03-16T09:00:00Z")
-    evidence = dispute_payload("dispute_evidence", party_id="acct-alice", side="freelancer",
-                               occurred_at="2026-03-16T10:00:00Z")
+    evidence = dispute_payload(
+        "dispute_evidence",
+        party_id="acct-alice",
+        side="freelancer",
+        occurred_at="2026-03-16T10:00:00Z",
+    )
     result = send(pipeline, answer, evidence, now=FILED + timedelta(days=1, hours=3))
-    assert result.stored == 2 and result.case_ids == {answer["event_id"]: case_id,
-                                                      evidence["event_id"]: case_id}
+    assert result.stored == 2 and result.case_ids == {
+        answer["event_id"]: case_id,
+        evidence["event_id"]: case_id,
+    }
     row = dispute(store, case_id)
     assert row.stage is Stage.MEDIATION
     assert row.deadline is not None and row.deadline.name == "propose"
@@ -95,14 +138,18 @@ def test_party_events_from_the_wrong_party_or_side_are_quarantined(
     pipeline: Pipeline, store: Store
 ) -> None:
     send(pipeline, complaint_payload())
-    result = send(pipeline,
-                  dispute_payload("dispute_statement", party_id="acct-mallory"),
-                  dispute_payload("dispute_statement", side="freelancer"))
+    result = send(
+        pipeline,
+        dispute_payload("dispute_statement", party_id="acct-mallory"),
+        dispute_payload("dispute_statement", side="freelancer"),
+    )
     assert (result.stored, result.quarantined) == (0, 2)
     with store.engine.connect() as conn:
         reasons = sorted(conn.execute(select(quarantine.c.reason)).scalars())
-    assert reasons == ["party_id: acct-mallory is not a party to this dispute",
-                       "side: acct-bob is on the client side of this dispute"]
+    assert reasons == [
+        "party_id: acct-mallory is not a party to this dispute",
+        "side: acct-bob is on the client side of this dispute",
+    ]
 
 
 def test_an_answer_that_arrives_before_its_complaint_waits_for_the_dispute(
@@ -115,8 +162,9 @@ def test_an_answer_that_arrives_before_its_complaint_waits_for_the_dispute(
     assert dispute(store, case_id).stage is Stage.MEDIATION
 
 
-def test_the_timer_hands_a_dispute_the_answers_another_worker_held(pipeline: Pipeline,
-                                                                    store: Store) -> None:
+def test_the_timer_hands_a_dispute_the_answers_another_worker_held(
+    pipeline: Pipeline, store: Store
+) -> None:
     from trust.disputes.parties import take_held_events
     from trust.store import transaction
     from trust.store.disputes import hold_for_dispute
@@ -130,8 +178,9 @@ def test_the_timer_hands_a_dispute_the_answers_another_worker_held(pipeline: Pip
         from trust.settings import Settings
 
         hasher = hasher_for(Settings(environment="test", secret_key="k" * 48))
-        store_events(conn, [event_adapter.validate_python(answer)], hasher, source="t",
-                     received_at=FILED)
+        store_events(
+            conn, [event_adapter.validate_python(answer)], hasher, source="t", received_at=FILED
+        )
         hold_for_dispute(conn, [(answer["event_id"], "ct-2/ms-1")], FILED)
     with transaction(store.engine) as conn:
         assert take_held_events(conn, FILED + timedelta(hours=2)) == {answer["event_id"]: case_id}
@@ -148,8 +197,9 @@ def test_a_complaint_and_its_answer_in_one_batch_are_taken_in_order(
     assert dispute(store, case_id).stage is Stage.MEDIATION
 
 
-def test_a_late_answer_is_kept_on_the_timeline_and_refused(pipeline: Pipeline,
-                                                           store: Store) -> None:
+def test_a_late_answer_is_kept_on_the_timeline_and_refused(
+    pipeline: Pipeline, store: Store
+) -> None:
     first = send(pipeline, complaint_payload())
     case_id = next(iter(first.case_ids.values()))
     late = dispute_payload("dispute_statement", occurred_at="2026-03-30T09:00:00Z")
@@ -166,10 +216,8 @@ def test_the_synchronous_path_records_a_party_event_or_refuses_it(
 
     case_id = next(iter(send(pipeline, complaint_payload()).case_ids.values()))
     taken = decide_one(pipeline, dispute_payload("dispute_statement"), FILED)
-    early = decide_one(pipeline, dispute_payload("dispute_statement", contract_id="ct-x"),
-                       FILED)
-    refused = decide_one(pipeline, dispute_payload("dispute_statement", party_id="acct-eve"),
-                         FILED)
+    early = decide_one(pipeline, dispute_payload("dispute_statement", contract_id="ct-x"), FILED)
+    refused = decide_one(pipeline, dispute_payload("dispute_statement", party_id="acct-eve"), FILED)
     assert (taken.status, taken.reason) == ("recorded", f"joined case {case_id}")
     assert (early.status, early.reason) == ("recorded", "held until its dispute opens")
     assert refused.status == "quarantined"
@@ -185,7 +233,8 @@ def test_a_pipeline_wired_without_disputes_quarantines_party_events(
     assert (result.stored, result.quarantined) == (0, 1)
     with store.engine.connect() as conn:
         assert conn.execute(select(quarantine.c.reason)).scalar_one() == (
-            "kind: dispute_statement events are not taken here")
+            "kind: dispute_statement events are not taken here"
+        )
 
 
 def test_two_workers_opening_a_dispute_on_the_same_money_end_with_one_case(
@@ -206,10 +255,19 @@ def test_two_workers_opening_a_dispute_on_the_same_money_end_with_one_case(
         insert_events(conn, [first, second], source="t", received_at=FILED)
 
     def decision(event: object) -> Decision:
-        return Decision(event_id=event.event_id, kind="complaint", subject_id="acct-bob",  # type: ignore[attr-defined]
-                        outcome="allow", risk_score=0.0, rule_hits=[], shadow_hits=[],
-                        signals={}, pack_version="t", statement_of_reasons="t",
-                        decided_at=FILED)
+        return Decision(
+            event_id=event.event_id,
+            kind="complaint",
+            subject_id="acct-bob",  # type: ignore[attr-defined]
+            outcome="allow",
+            risk_score=0.0,
+            rule_hits=[],
+            shadow_hits=[],
+            signals={},
+            pack_version="t",
+            statement_of_reasons="t",
+            decided_at=FILED,
+        )
 
     opened = threading.Event()
     results: dict[str, dict[str, int]] = {}

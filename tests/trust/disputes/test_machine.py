@@ -58,20 +58,22 @@ def test_the_fixed_price_respondent_has_five_business_days_in_utc(filed: str, du
 
 def test_an_hourly_respondent_has_three_calendar_days() -> None:
     assert respond_deadline(HOURLY, at("2026-03-06T17:00:00+00:00")).due_at == at(
-        "2026-03-09T17:00:00+00:00")
+        "2026-03-09T17:00:00+00:00"
+    )
 
 
 @pytest.mark.parametrize(
     ("filed", "problem"),
     [
         ("2026-03-08T12:00:00+00:00", False),  # exactly 7 days after the end
-        ("2026-03-08T12:00:01+00:00", True),   # one second later
+        ("2026-03-08T12:00:01+00:00", True),  # one second later
         ("2026-03-08T07:00:00-05:00", False),  # 12:00 UTC written in New York time
         ("2026-03-08T07:00:01-05:00", True),
     ],
 )
-def test_a_fixed_price_dispute_is_filed_within_seven_days_of_the_end(filed: str,
-                                                                       problem: bool) -> None:
+def test_a_fixed_price_dispute_is_filed_within_seven_days_of_the_end(
+    filed: str, problem: bool
+) -> None:
     ended = at("2026-03-01T12:00:00+00:00")
     assert (filing_problem(FIXED, at(filed), ended) is not None) is problem
 
@@ -80,9 +82,9 @@ def test_a_fixed_price_dispute_is_filed_within_seven_days_of_the_end(filed: str,
     ("filed", "inside"),
     [
         ("2026-03-08T23:59:59+00:00", False),  # Sunday of the billed week
-        ("2026-03-09T00:00:00+00:00", True),   # Monday 00:00 UTC opens the window
+        ("2026-03-09T00:00:00+00:00", True),  # Monday 00:00 UTC opens the window
         ("2026-03-09T00:30:00+01:00", False),  # Monday 00:30 in Paris is Sunday 23:30 UTC
-        ("2026-03-13T23:59:59+00:00", True),   # Friday, last second
+        ("2026-03-13T23:59:59+00:00", True),  # Friday, last second
         ("2026-03-14T00:00:00+00:00", False),  # Saturday
         ("2026-03-13T20:00:00-05:00", False),  # Friday evening in New York is Saturday UTC
         ("2026-03-16T09:00:00+00:00", False),  # the week after is too late
@@ -152,12 +154,14 @@ def test_deadlines_never_run_past_thirty_days_from_filing() -> None:
     state = open_dispute(FIXED, Side.FREELANCER, ESCROW, WED)
     state = step(state, Responded(Side.CLIENT, WED + timedelta(days=1))).state
     for day in (3, 6, 9, 12, 15, 18, 21, 24, 27):  # proposals rejected, one after another
-        state = step(state, Proposed(Split(ESCROW, Decimal("0"), "mia"),
-                                     WED + timedelta(days=day - 1))).state
+        state = step(
+            state, Proposed(Split(ESCROW, Decimal("0"), "mia"), WED + timedelta(days=day - 1))
+        ).state
         state = step(state, Answered(Side.CLIENT, False, WED + timedelta(days=day))).state
     assert state.deadline is not None and state.deadline.due_at == WED + timedelta(days=29)
-    state = step(state, Proposed(Split(ESCROW, Decimal("0"), "mia"),
-                                 WED + timedelta(days=29))).state
+    state = step(
+        state, Proposed(Split(ESCROW, Decimal("0"), "mia"), WED + timedelta(days=29))
+    ).state
     assert state.deadline is not None and state.deadline.due_at == WED + timedelta(days=30)
     lapsed = step(state, DeadlinePassed("accept", WED + timedelta(days=30)))
     assert lapsed.state.stage is Stage.ARBITRATION
@@ -174,8 +178,9 @@ def test_a_fact_after_its_deadline_passed_is_refused() -> None:
     ("released", "refunded", "message"),
     [("300", "100", "must equal"), ("-1", "483.23", "negative"), ("NaN", "0", "finite")],
 )
-def test_a_split_must_add_up_to_the_escrow_exactly(released: str, refunded: str,
-                                                    message: str) -> None:
+def test_a_split_must_add_up_to_the_escrow_exactly(
+    released: str, refunded: str, message: str
+) -> None:
     state = open_dispute(FIXED, Side.FREELANCER, ESCROW, WED)
     state = step(state, Responded(Side.CLIENT, WED)).state
     with pytest.raises(DisputeError, match=message):
@@ -197,5 +202,9 @@ def test_an_hourly_response_starts_a_one_business_day_work_log_review() -> None:
     assert reviewed.state.stage is Stage.WORK_LOG_REVIEW
     assert reviewed.state.deadline is not None
     assert reviewed.state.deadline.due_at == datetime(2026, 3, 9, 15, 0, tzinfo=UTC)
-    assert step(reviewed.state, DeadlinePassed("review", datetime(
-        2026, 3, 9, 15, 0, tzinfo=UTC))).state.stage is Stage.ARBITRATION
+    assert (
+        step(
+            reviewed.state, DeadlinePassed("review", datetime(2026, 3, 9, 15, 0, tzinfo=UTC))
+        ).state.stage
+        is Stage.ARBITRATION
+    )

@@ -65,9 +65,16 @@ class DisputeProcess(RuleBasedStateMachine):
         self.contract = f"ct-prop-{next(_contracts)}"
         self.now = FILED
         self.resolved_version: int | None = None
-        result = self.pipeline.process([complaint_payload(
-            contract_id=self.contract, occurred_at=FILED.isoformat(),
-            amount_in_dispute={"amount": str(ESCROW), "currency": "USD"})], FILED)
+        result = self.pipeline.process(
+            [
+                complaint_payload(
+                    contract_id=self.contract,
+                    occurred_at=FILED.isoformat(),
+                    amount_in_dispute={"amount": str(ESCROW), "currency": "USD"},
+                )
+            ],
+            FILED,
+        )
         self.case_id = next(iter(result.case_ids.values()))
 
     # -- reading --------------------------------------------------------------------------
@@ -85,21 +92,35 @@ class DisputeProcess(RuleBasedStateMachine):
             assert self.dispute().version == before
 
     def party(self, kind: str, side: str, **fields: Any) -> None:
-        self.pipeline.process([dispute_payload(
-            kind, contract_id=self.contract, party_id=SIDES[side], side=side,
-            occurred_at=self.now.isoformat(), **fields)], self.now)
+        self.pipeline.process(
+            [
+                dispute_payload(
+                    kind,
+                    contract_id=self.contract,
+                    party_id=SIDES[side],
+                    side=side,
+                    occurred_at=self.now.isoformat(),
+                    **fields,
+                )
+            ],
+            self.now,
+        )
 
     # -- the parties --------------------------------------------------------------------
     @rule(side=st.sampled_from(["client", "freelancer"]))
     def statement(self, side: str) -> None:
         self.party("dispute_statement", side)
 
-    @rule(side=st.sampled_from(["client", "freelancer"]),
-          share=st.integers(0, 100))
+    @rule(side=st.sampled_from(["client", "freelancer"]), share=st.integers(0, 100))
     def offer(self, side: str, share: int) -> None:
         released = (ESCROW * share / 100).quantize(Decimal("0.01"))
-        self.party("dispute_offer", side, released_amount=str(released),
-                   refunded_amount=str(ESCROW - released), currency="USD")
+        self.party(
+            "dispute_offer",
+            side,
+            released_amount=str(released),
+            refunded_amount=str(ESCROW - released),
+            currency="USD",
+        )
 
     @rule()
     def the_respondent_answers(self) -> None:
@@ -107,8 +128,12 @@ class DisputeProcess(RuleBasedStateMachine):
 
     @rule(side=st.sampled_from(["client", "freelancer"]), accept=st.booleans())
     def answer(self, side: str, accept: bool) -> None:
-        self.party("dispute_answer", side, answer="accept" if accept else "reject",
-                   proposal_id=self.dispute().proposal_id or "0")
+        self.party(
+            "dispute_answer",
+            side,
+            answer="accept" if accept else "reject",
+            proposal_id=self.dispute().proposal_id or "0",
+        )
 
     @precondition(lambda self: self.dispute().proposal_id is not None)
     @rule()
@@ -129,18 +154,26 @@ class DisputeProcess(RuleBasedStateMachine):
     @rule(share=st.integers(0, 100))
     def mediator_proposes(self, share: int) -> None:
         released = (ESCROW * share / 100).quantize(Decimal("0.01"))
-        self.attempt(lambda conn: propose_settlement(conn, self.case_id, LEAD, released,
-                                                     ESCROW - released, self.now))
+        self.attempt(
+            lambda conn: propose_settlement(
+                conn, self.case_id, LEAD, released, ESCROW - released, self.now
+            )
+        )
 
     @rule(share=st.integers(0, 100))
     def staff_decide(self, share: int) -> None:
         released = (ESCROW * share / 100).quantize(Decimal("0.01"))
-        decision = Resolution(Action.SPLIT, "partial_delivery", release_amount=released,
-                              refund_amount=ESCROW - released)
+        decision = Resolution(
+            Action.SPLIT,
+            "partial_delivery",
+            release_amount=released,
+            refund_amount=ESCROW - released,
+        )
 
         def decide(conn: Any) -> None:
             claim(conn, self.case_id, LEAD, self.now)
             resolve(conn, self.case_id, LEAD, decision, self.now)
+
         self.attempt(decide)
 
     @rule(approve=st.booleans())
@@ -209,20 +242,34 @@ class DisputeProcess(RuleBasedStateMachine):
     def every_deadline_is_met_or_defaulted_exactly_once(self) -> None:
         with self.store.engine.connect() as conn:
             history = deadline_history(conn, self.case_id)
-            steps = [a for a in conn.execute(select(audit_log.c.after).where(
-                audit_log.c.target_type == "case", audit_log.c.target_id == str(self.case_id),
-                audit_log.c.action.like("dispute_%")).order_by(audit_log.c.id)).scalars()
-                if a and "met" in a]
+            steps = [
+                a
+                for a in conn.execute(
+                    select(audit_log.c.after)
+                    .where(
+                        audit_log.c.target_type == "case",
+                        audit_log.c.target_id == str(self.case_id),
+                        audit_log.c.action.like("dispute_%"),
+                    )
+                    .order_by(audit_log.c.id)
+                ).scalars()
+                if a and "met" in a
+            ]
         assert sum(d.status == "pending" for d in history) <= 1
         assert all(d.status in {"pending", "met", "defaulted"} for d in history)
         assert all((d.settled_at is None) == (d.status == "pending") for d in history)
         assert [s["met"] for s in steps if s["met"]] == [
-            d.name for d in history if d.status == "met"]
+            d.name for d in history if d.status == "met"
+        ]
         assert [s["defaulted"] for s in steps if s["defaulted"]] == [
-            d.name for d in history if d.status == "defaulted"]
+            d.name for d in history if d.status == "defaulted"
+        ]
 
 
 DisputeProcess.TestCase.settings = settings(
-    max_examples=100, stateful_step_count=30, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow])
+    max_examples=100,
+    stateful_step_count=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 test_the_dispute_process_keeps_its_promises = DisputeProcess.TestCase

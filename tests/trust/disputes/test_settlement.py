@@ -29,8 +29,11 @@ def _opened(pipeline: Pipeline) -> int:
 
 def _in_mediation(pipeline: Pipeline) -> int:
     case_id = _opened(pipeline)
-    send(pipeline, dispute_payload("dispute_statement", occurred_at="2026-03-16T09:00:00Z"),
-         now=FILED + timedelta(days=1))
+    send(
+        pipeline,
+        dispute_payload("dispute_statement", occurred_at="2026-03-16T09:00:00Z"),
+        now=FILED + timedelta(days=1),
+    )
     return case_id
 
 
@@ -40,16 +43,31 @@ def test_both_parties_accept_a_split_and_a_second_person_approves_it(
     case_id = _in_mediation(pipeline)
     at = FILED + timedelta(days=1, hours=2)
     with transaction(store.engine) as conn:
-        proposal = propose_settlement(conn, case_id, LEAD, Decimal("500"), Decimal("300"),
-                                      at, note="Half the work was delivered")
+        proposal = propose_settlement(
+            conn,
+            case_id,
+            LEAD,
+            Decimal("500"),
+            Decimal("300"),
+            at,
+            note="Half the work was delivered",
+        )
     proposal_id = dispute(store, case_id).proposal_id
     assert proposal.step.state.stage is Stage.PROPOSAL and proposal_id == "1"
-    send(pipeline,
-         dispute_payload("dispute_answer", proposal_id=proposal_id,
-                         occurred_at="2026-03-16T12:00:00Z"),
-         dispute_payload("dispute_answer", proposal_id=proposal_id, party_id="acct-alice",
-                         side="freelancer", occurred_at="2026-03-16T13:00:00Z"),
-         now=FILED + timedelta(days=1, hours=6))
+    send(
+        pipeline,
+        dispute_payload(
+            "dispute_answer", proposal_id=proposal_id, occurred_at="2026-03-16T12:00:00Z"
+        ),
+        dispute_payload(
+            "dispute_answer",
+            proposal_id=proposal_id,
+            party_id="acct-alice",
+            side="freelancer",
+            occurred_at="2026-03-16T13:00:00Z",
+        ),
+        now=FILED + timedelta(days=1, hours=6),
+    )
     with transaction(store.engine) as conn:
         waiting = load_case(conn, case_id)
         assert waiting.status is CaseStatus.AWAITING_APPROVAL
@@ -58,10 +76,24 @@ def test_both_parties_accept_a_split_and_a_second_person_approves_it(
             approve_proposal(conn, case_id, LEAD, at)
         done = approve_proposal(conn, case_id, LEAD_2, FILED + timedelta(days=2))
     assert done.resolution is not None
-    assert {k: done.resolution[k] for k in ("action", "contract_id", "milestone_id", "currency",
-                                            "release_amount", "refund_amount")} == {
-        "action": "split", "contract_id": "ct-2", "milestone_id": "ms-1", "currency": "USD",
-        "release_amount": "500.00", "refund_amount": "300.00"}
+    assert {
+        k: done.resolution[k]
+        for k in (
+            "action",
+            "contract_id",
+            "milestone_id",
+            "currency",
+            "release_amount",
+            "refund_amount",
+        )
+    } == {
+        "action": "split",
+        "contract_id": "ct-2",
+        "milestone_id": "ms-1",
+        "currency": "USD",
+        "release_amount": "500.00",
+        "refund_amount": "300.00",
+    }
     row = dispute(store, case_id)
     assert row.stage is Stage.RESOLVED
     assert (row.released, row.refunded) == (Decimal("500.00"), Decimal("300.00"))
@@ -72,11 +104,14 @@ def test_both_parties_accept_a_split_and_a_second_person_approves_it(
 def test_an_answer_to_an_old_proposal_is_refused(pipeline: Pipeline, store: Store) -> None:
     case_id = _in_mediation(pipeline)
     with transaction(store.engine) as conn:
-        propose_settlement(conn, case_id, ANALYST, Decimal("800"), Decimal("0"),
-                           FILED + timedelta(days=1, hours=1))
-    send(pipeline, dispute_payload("dispute_answer", proposal_id="99",
-                                   occurred_at="2026-03-16T12:00:00Z"),
-         now=FILED + timedelta(days=1, hours=6))
+        propose_settlement(
+            conn, case_id, ANALYST, Decimal("800"), Decimal("0"), FILED + timedelta(days=1, hours=1)
+        )
+    send(
+        pipeline,
+        dispute_payload("dispute_answer", proposal_id="99", occurred_at="2026-03-16T12:00:00Z"),
+        now=FILED + timedelta(days=1, hours=6),
+    )
     assert dispute(store, case_id).stage is Stage.PROPOSAL
     assert audit_actions(store, case_id)[-1] == "dispute_event_refused"
 
@@ -106,8 +141,12 @@ def test_staff_decide_only_in_arbitration_and_a_refused_decision_returns_there(
     pipeline: Pipeline, store: Store
 ) -> None:
     case_id = _in_mediation(pipeline)
-    split = Resolution(Action.SPLIT, "partial_delivery", release_amount=Decimal("400"),
-                       refund_amount=Decimal("400"))
+    split = Resolution(
+        Action.SPLIT,
+        "partial_delivery",
+        release_amount=Decimal("400"),
+        refund_amount=Decimal("400"),
+    )
     at = FILED + timedelta(days=1, hours=1)
     with transaction(store.engine) as conn:
         claim(conn, case_id, ANALYST, at)
@@ -122,6 +161,7 @@ def test_staff_decide_only_in_arbitration_and_a_refused_decision_returns_there(
         proposed = resolve_case(conn, case_id, LEAD, split, propose_due.due_at)
         assert proposed.status is CaseStatus.AWAITING_APPROVAL
         from trust.cases import reject_proposal
+
         reject_proposal(conn, case_id, LEAD_2, propose_due.due_at)
     assert dispute(store, case_id).stage is Stage.ARBITRATION
 
@@ -131,8 +171,9 @@ def test_a_dispute_ends_only_in_a_money_outcome(pipeline: Pipeline, store: Store
     with transaction(store.engine) as conn:
         claim(conn, case_id, ANALYST, FILED)
         with pytest.raises(CaseError, match="only in release, refund or split"):
-            resolve_case(conn, case_id, ANALYST, Resolution(Action.DISMISS, "false_positive"),
-                         FILED)
+            resolve_case(
+                conn, case_id, ANALYST, Resolution(Action.DISMISS, "false_positive"), FILED
+            )
         kinds = set(conn.execute(select(cases.c.kind)).scalars())
     assert kinds == {"dispute"}
 
@@ -141,12 +182,26 @@ def _in_arbitration(pipeline: Pipeline, store: Store, complainant: str) -> tuple
     """A dispute nobody proposed a settlement on, claimed by a lead; and the time."""
     other = "freelancer" if complainant == "client" else "client"
     ids = {"client": "acct-bob", "freelancer": "acct-alice"}
-    case_id = next(iter(send(pipeline, complaint_payload(
-        complainant_role=complainant, respondent_role=other, complainant_id=ids[complainant],
-        respondent_id=ids[other])).case_ids.values()))
-    send(pipeline, dispute_payload("dispute_statement", party_id=ids[other], side=other,
-                                   occurred_at="2026-03-16T09:00:00Z"),
-         now=FILED + timedelta(days=1))
+    case_id = next(
+        iter(
+            send(
+                pipeline,
+                complaint_payload(
+                    complainant_role=complainant,
+                    respondent_role=other,
+                    complainant_id=ids[complainant],
+                    respondent_id=ids[other],
+                ),
+            ).case_ids.values()
+        )
+    )
+    send(
+        pipeline,
+        dispute_payload(
+            "dispute_statement", party_id=ids[other], side=other, occurred_at="2026-03-16T09:00:00Z"
+        ),
+        now=FILED + timedelta(days=1),
+    )
     due = dispute(store, case_id).deadline
     assert due is not None
     with transaction(store.engine) as conn:
@@ -180,10 +235,18 @@ def test_dispute_outcomes_need_approval_and_label_by_who_complained(
 
 def test_a_split_must_add_up_to_the_escrow(pipeline: Pipeline, store: Store) -> None:
     case_id, at = _in_arbitration(pipeline, store, "freelancer")
-    wrong = Resolution(Action.SPLIT, "partial_delivery", release_amount=Decimal("500"),
-                       refund_amount=Decimal("200"))
-    right = Resolution(Action.SPLIT, "partial_delivery", release_amount=Decimal("500"),
-                       refund_amount=Decimal("300"))
+    wrong = Resolution(
+        Action.SPLIT,
+        "partial_delivery",
+        release_amount=Decimal("500"),
+        refund_amount=Decimal("200"),
+    )
+    right = Resolution(
+        Action.SPLIT,
+        "partial_delivery",
+        release_amount=Decimal("500"),
+        refund_amount=Decimal("300"),
+    )
     with transaction(store.engine) as conn:
         with pytest.raises(CaseError, match="must equal"):
             resolve_case(conn, case_id, LEAD, wrong, at)
@@ -192,38 +255,67 @@ def test_a_split_must_add_up_to_the_escrow(pipeline: Pipeline, store: Store) -> 
     assert case.resolution is not None and case.resolution["refund_amount"] == "300.00"
 
 
-def test_one_sides_offer_accepted_by_the_other_goes_to_four_eyes(pipeline: Pipeline,
-                                                                  store: Store) -> None:
+def test_one_sides_offer_accepted_by_the_other_goes_to_four_eyes(
+    pipeline: Pipeline, store: Store
+) -> None:
     case_id = _in_mediation(pipeline)
-    send(pipeline,
-         dispute_payload("dispute_offer", party_id="acct-alice", side="freelancer",
-                         released_amount="600", refunded_amount="200",
-                         occurred_at="2026-03-16T11:00:00Z"),
-         dispute_payload("dispute_answer", answer="reject", proposal_id="1",
-                         occurred_at="2026-03-16T12:00:00Z"),
-         dispute_payload("dispute_offer", released_amount="500", refunded_amount="300",
-                         occurred_at="2026-03-16T13:00:00Z"),
-         dispute_payload("dispute_answer", party_id="acct-alice", side="freelancer",
-                         proposal_id="2", occurred_at="2026-03-16T14:00:00Z"),
-         now=FILED + timedelta(days=1, hours=8))
+    send(
+        pipeline,
+        dispute_payload(
+            "dispute_offer",
+            party_id="acct-alice",
+            side="freelancer",
+            released_amount="600",
+            refunded_amount="200",
+            occurred_at="2026-03-16T11:00:00Z",
+        ),
+        dispute_payload(
+            "dispute_answer", answer="reject", proposal_id="1", occurred_at="2026-03-16T12:00:00Z"
+        ),
+        dispute_payload(
+            "dispute_offer",
+            released_amount="500",
+            refunded_amount="300",
+            occurred_at="2026-03-16T13:00:00Z",
+        ),
+        dispute_payload(
+            "dispute_answer",
+            party_id="acct-alice",
+            side="freelancer",
+            proposal_id="2",
+            occurred_at="2026-03-16T14:00:00Z",
+        ),
+        now=FILED + timedelta(days=1, hours=8),
+    )
     with transaction(store.engine) as conn:
         case = load_case(conn, case_id)
         [*_, last] = deadline_history(conn, case_id)
     assert case.status is CaseStatus.AWAITING_APPROVAL and case.proposed_by == "acct-bob"
     assert case.proposed_action is not None
     assert (case.proposed_action["release_amount"], case.proposed_action["refund_amount"]) == (
-        "500.00", "300.00")
+        "500.00",
+        "300.00",
+    )
     assert (last.name, last.status) == ("accept", "met")
 
 
 def _hourly(**overrides: object) -> dict[str, object]:
     # The client disputes 6 hours billed in the week that ended Sunday 8 March 2026.
-    return complaint_payload(**{
-        "complainant_id": "acct-bob", "respondent_id": "acct-alice",
-        "complainant_role": "client", "respondent_role": "freelancer", "category": "scope",
-        "contract_type": "hourly", "contract_ended_at": "2026-03-08T23:00:00Z",
-        "disputed_hours": "6.00", "amount_in_dispute": {"amount": "270.00", "currency": "EUR"},
-        "occurred_at": "2026-03-10T09:00:00Z", **overrides})
+    return complaint_payload(
+        **{
+            "complainant_id": "acct-bob",
+            "respondent_id": "acct-alice",
+            "complainant_role": "client",
+            "respondent_role": "freelancer",
+            "category": "scope",
+            "contract_type": "hourly",
+            "contract_ended_at": "2026-03-08T23:00:00Z",
+            "disputed_hours": "6.00",
+            "amount_in_dispute": {"amount": "270.00", "currency": "EUR"},
+            "occurred_at": "2026-03-10T09:00:00Z",
+            **overrides,
+        }
+    )
 
 
 def test_an_hourly_dispute_goes_to_a_work_log_review_then_a_four_eyes_refund(
@@ -232,8 +324,16 @@ def test_an_hourly_dispute_goes_to_a_work_log_review_then_a_four_eyes_refund(
     filed = datetime.fromisoformat("2026-03-10T09:00:00+00:00")
     case_id = next(iter(send(pipeline, _hourly(), now=filed).case_ids.values()))
     assert dispute(store, case_id).deadline == Deadline("respond", filed + timedelta(days=3))
-    send(pipeline, dispute_payload("dispute_statement", party_id="acct-alice", side="freelancer",
-                                   occurred_at="2026-03-11T09:00:00Z"), now=filed)
+    send(
+        pipeline,
+        dispute_payload(
+            "dispute_statement",
+            party_id="acct-alice",
+            side="freelancer",
+            occurred_at="2026-03-11T09:00:00Z",
+        ),
+        now=filed,
+    )
     row = dispute(store, case_id)
     assert row.stage is Stage.WORK_LOG_REVIEW
     assert row.deadline == Deadline("review", filed + timedelta(days=2))
@@ -261,6 +361,7 @@ def test_bulk_resolution_skips_disputes_and_says_why(pipeline: Pipeline, store: 
 
     case_id = _opened(pipeline)
     with transaction(store.engine) as conn:
-        done = bulk_resolve(conn, [case_id], LEAD, Resolution(Action.DISMISS, "false_positive"),
-                            FILED)
+        done = bulk_resolve(
+            conn, [case_id], LEAD, Resolution(Action.DISMISS, "false_positive"), FILED
+        )
     assert done.resolved == [] and "money outcome" in done.skipped[case_id]

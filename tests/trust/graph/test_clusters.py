@@ -97,8 +97,12 @@ def test_graph_features_describe_size_neighbours_and_density() -> None:
 def test_a_farm_with_client_and_freelancer_accounts_apart_is_a_bipartite_block() -> None:
     clients = [f"fc{i}" for i in range(5)]
     workers = [f"fw{i}" for i in range(5)]
-    farm = [review(c, w) for i, c in enumerate(clients) for j, w in enumerate(workers)
-            if i != j and (i + j) % 4]
+    farm = [
+        review(c, w)
+        for i, c in enumerate(clients)
+        for j, w in enumerate(workers)
+        if i != j and (i + j) % 4
+    ]
     [cluster] = AccountGraph(farm + honest_trade()).clusters()
     assert set(cluster.members) == set(clients) | set(workers)
     assert "dense_review_block" in cluster.reasons

@@ -36,8 +36,9 @@ def test_every_non_blank_line_is_accounted_for_exactly_once(
     assert len(held) + len(accepted) + duplicates == len(non_blank)
     assert set(held) | set(accepted) <= set(non_blank)
     assert len(set(held) | set(accepted)) == len(held) + len(accepted)
-    assert all(r.reason.startswith(f"line {r.line_number}: ") for b in batches
-               for r in b.quarantined)
+    assert all(
+        r.reason.startswith(f"line {r.line_number}: ") for b in batches for r in b.quarantined
+    )
 
 
 CSV_LINES = st.sampled_from(

@@ -61,8 +61,9 @@ def test_ingest_stores_events_accounts_and_identifiers(
 ) -> None:
     records = [
         profile_verification_payload(account_id="acct-a", payment_fingerprint="pm-shared"),
-        profile_verification_payload(account_id="acct-b", payment_fingerprint="pm-shared",
-                                     profile={"email": "b@example.com"}),
+        profile_verification_payload(
+            account_id="acct-b", payment_fingerprint="pm-shared", profile={"email": "b@example.com"}
+        ),
         review_payload(),
         reference_check_payload(),
         complaint_payload(),
@@ -91,8 +92,13 @@ def test_ingesting_the_same_file_twice_adds_nothing(
     first = ingest_file(store, path, settings)
     second = ingest_file(store, path, settings)
     assert (first.accepted, first.quarantined) == (2, 1)
-    assert (second.accepted, second.already_stored, second.duplicates, second.quarantined,
-            second.already_held) == (0, 2, 0, 0, 1)
+    assert (
+        second.accepted,
+        second.already_stored,
+        second.duplicates,
+        second.quarantined,
+        second.already_held,
+    ) == (0, 2, 0, 0, 1)
     assert count(store, events) == 2 and count(store, quarantine) == 1
 
 

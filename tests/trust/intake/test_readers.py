@@ -59,8 +59,11 @@ def test_undecodable_bytes_are_kept_and_shown_escaped() -> None:
     ("columns", "cells", "expected"),
     [
         (["kind", "rating"], ["review", "5"], {"kind": "review", "rating": "5"}),
-        (["profile.email", "profile.country"], ["a@b.co", "GB"],
-         {"profile": {"email": "a@b.co", "country": "GB"}}),
+        (
+            ["profile.email", "profile.country"],
+            ["a@b.co", "GB"],
+            {"profile": {"email": "a@b.co", "country": "GB"}},
+        ),
         (["kind", "network.ip"], ["review", ""], {"kind": "review"}),
         (["evidence_refs.1", "evidence_refs.0"], ["f2", "f1"], {"evidence_refs": ["f1", "f2"]}),
         (["a.b.c"], ["deep"], {"a": {"b": {"c": "deep"}}}),

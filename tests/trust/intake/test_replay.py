@@ -25,10 +25,13 @@ from workers.wiring import build_pipeline
 NOW = datetime(2026, 3, 20, tzinfo=UTC)
 
 
-def hold(store: Store, raw: str, *, line: int = 1, errors: list[dict[str, str]] | None = None
-         ) -> int:
+def hold(
+    store: Store, raw: str, *, line: int = 1, errors: list[dict[str, str]] | None = None
+) -> int:
     record = QuarantinedRecord(
-        source="old.jsonl", line_number=line, raw=raw,
+        source="old.jsonl",
+        line_number=line,
+        raw=raw,
         errors=errors or [{"field": "(record)", "message": "refused by an older schema"}],
         reason=f"line {line}: refused by an older schema",
     )
@@ -165,7 +168,10 @@ def test_replay_by_id_touches_only_the_records_named(store: Store, sink: Pipelin
 
 
 def test_a_schema_fix_lets_replay_accept_what_ingest_refused(
-    store: Store, settings: Settings, sink: PipelineSink, tmp_path: Path,
+    store: Store,
+    settings: Settings,
+    sink: PipelineSink,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Kosovo's user-assigned code is not in ISO 3166-1; a platform may still send it.

@@ -116,8 +116,9 @@ def test_a_backtest_of_the_pack_in_force_reproduces_the_stored_decisions(
     scorer = build_scorer(settings)
     start = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
     for number, first in enumerate(range(0, len(records), 200)):
-        process_batch(store, records[first:first + 200], settings, scorer,
-                      start + timedelta(minutes=number))
+        process_batch(
+            store, records[first : first + 200], settings, scorer, start + timedelta(minutes=number)
+        )
     with store.engine.connect() as conn:
         query = select(decisions.c.event_id, decisions.c.outcome)
         stored = dict(conn.execute(query).tuples().all())

@@ -37,9 +37,13 @@ def _nested_comprehensions(depth: int) -> str:
 # name -> (condition, what the refusal says)
 HOSTILE = {
     "15,000 chained terms (crashed the engine)": (
-        "event.rating == 1 && (" + " + ".join(["1"] * 15_000) + " > 0)", "characters"),
+        "event.rating == 1 && (" + " + ".join(["1"] * 15_000) + " > 0)",
+        "characters",
+    ),
     "100,000 chained terms (crashed the validator)": (
-        "event.rating == 1 && (" + "+".join(["1"] * 100_000) + " > 0)", "characters"),
+        "event.rating == 1 && (" + "+".join(["1"] * 100_000) + " > 0)",
+        "characters",
+    ),
     "wide but short": ("+".join(["1"] * 600) + " > 0", "tokens"),
     "deep parentheses": ("(" * 40 + "true" + ")" * 40, "nested 40 deep"),
     "deep lists": ("size(" + "[" * 30 + "1" + "]" * 30 + ") > 0", "nested"),
@@ -97,7 +101,12 @@ def test_every_rule_of_the_starter_pack_is_within_the_limits() -> None:
 
 def test_brackets_and_names_inside_string_literals_are_not_counted() -> None:
     assert [t.kind for t in tokens('event.text == "(( all( matches("')] == [
-        "name", "op", "name", "op", "string"]
+        "name",
+        "op",
+        "name",
+        "op",
+        "string",
+    ]
 
 
 @pytest.mark.parametrize(

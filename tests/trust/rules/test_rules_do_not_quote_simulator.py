@@ -35,8 +35,11 @@ def _string_literals(path: Path) -> Iterator[str]:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             yield node.value
         elif isinstance(node, ast.JoinedStr):
-            yield " ".join(v.value for v in node.values
-                           if isinstance(v, ast.Constant) and isinstance(v.value, str))
+            yield " ".join(
+                v.value
+                for v in node.values
+                if isinstance(v, ast.Constant) and isinstance(v.value, str)
+            )
 
 
 def simulator_sentences() -> list[str]:
@@ -103,9 +106,13 @@ def test_the_check_sees_a_quoted_template() -> None:
     sentences = [" client told me 5 stars or i dispute the whole payment "]
     assert quotes([r"\bi dispute the whole\b"], sentences)
     # The phrasings the coercion signal used to hold, each a template sentence's words.
-    assert quotes([r"\botherwise a bad review\b", r"\bgive me my money back\b"],
-                  [" buyer demands extra work for free otherwise a bad review and a chargeback ",
-                   " 1 star until you give me my money back "])
+    assert quotes(
+        [r"\botherwise a bad review\b", r"\bgive me my money back\b"],
+        [
+            " buyer demands extra work for free otherwise a bad review and a chargeback ",
+            " 1 star until you give me my money back ",
+        ],
+    )
     assert not quotes([r"\b(review|stars?)\b", r"\bunless\b"], sentences)
 
 

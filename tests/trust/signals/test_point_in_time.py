@@ -29,7 +29,9 @@ def test_a_verification_that_came_later_changes_nothing_about_an_earlier_review(
 
     # Later facts: the reviewer verifies a week on, declaring a role and a two-year-old account.
     later = make_profile_verification(
-        account_id="acct-bob", role="client", occurred_at="2026-03-17T09:00:00Z",
+        account_id="acct-bob",
+        role="client",
+        occurred_at="2026-03-17T09:00:00Z",
         account_created_at="2024-03-01T09:00:00Z",
     )
     store_and_compute(store, [later])
@@ -37,7 +39,9 @@ def test_a_verification_that_came_later_changes_nothing_about_an_earlier_review(
     assert _recompute(store, review) == at_decision
     # The same verification a day BEFORE the review is part of its world.
     earlier = make_profile_verification(
-        account_id="acct-alice", role="freelancer", occurred_at="2026-03-09T09:00:00Z",
+        account_id="acct-alice",
+        role="freelancer",
+        occurred_at="2026-03-09T09:00:00Z",
         account_created_at="2024-03-01T09:00:00Z",
     )
     store_and_compute(store, [earlier])
@@ -61,14 +65,24 @@ def test_a_block_applied_after_the_decision_changes_nothing_in_a_replay(
 
     blocked_at = datetime(2026, 3, 6, 8, 0, tzinfo=UTC)
     with store.engine.begin() as conn:
-        apply_changes(conn, [EnforcementChange(
-            "acct-first", EnforcementState.BLOCK, EnforcementState.NONE,
-            EnforcementSource.CASE, "case-1", "fraud confirmed", "lead", blocked_at,
-        )])
+        apply_changes(
+            conn,
+            [
+                EnforcementChange(
+                    "acct-first",
+                    EnforcementState.BLOCK,
+                    EnforcementState.NONE,
+                    EnforcementSource.CASE,
+                    "case-1",
+                    "fraud confirmed",
+                    "lead",
+                    blocked_at,
+                )
+            ],
+        )
 
     # Live (now) the block shows; a replay as of the decision does not see it.
     assert _recompute(store, again)["linked_blocked_accounts"] == 1
     assert _recompute(store, again, as_of=decided) == at_decision
     after = datetime(2026, 3, 6, 9, 0, tzinfo=UTC)
     assert _recompute(store, again, as_of=after)["linked_blocked_accounts"] == 1
-

@@ -35,8 +35,10 @@ def _batches(events: list[Event], size: int) -> list[list[Event]]:
     random.Random(3).shuffle(batches)
     for number, batch in enumerate(batches):
         if number % 3 == 0:
-            batch[::4] = [e.model_copy(update={"occurred_at": e.occurred_at.astimezone(PLUS_TWO)})
-                          for e in batch[::4]]
+            batch[::4] = [
+                e.model_copy(update={"occurred_at": e.occurred_at.astimezone(PLUS_TWO)})
+                for e in batch[::4]
+            ]
         if number % 4 == 0:
             batch.append(batch[0])
     return batches

@@ -24,7 +24,8 @@ class Simulated:
     def of_pattern(self, pattern: str, kind: str | None = None) -> list[dict[str, Any]]:
         """Events planted for ``pattern`` (optionally of one kind)."""
         return [
-            e for e in self.events
+            e
+            for e in self.events
             if self.truth[e["event_id"]]["pattern"] == pattern and kind in (None, e["kind"])
         ]
 

@@ -38,12 +38,16 @@ def test_ring_accounts_share_no_device_or_ip_and_split_roles(evasive: Simulated)
             holders[device].add(account)
             holders[ip].add(account)
     assert holders and all(len(accounts) == 1 for accounts in holders.values())
-    roles = {e["account_id"]: e["role"] for e in evasive.of_pattern("review_ring",
-                                                                     "profile_verification")}
+    roles = {
+        e["account_id"]: e["role"]
+        for e in evasive.of_pattern("review_ring", "profile_verification")
+    }
     for review in reviews:
         # Client accounts hire freelancer accounts only: no pair trades both ways.
         assert {roles[review["reviewer_id"]], roles[review["reviewee_id"]]} == {
-            "client", "freelancer"}
+            "client",
+            "freelancer",
+        }
 
 
 def test_puppets_are_aged_and_their_reviews_drip_past_a_week(evasive: Simulated) -> None:
@@ -56,19 +60,23 @@ def test_puppets_are_aged_and_their_reviews_drip_past_a_week(evasive: Simulated)
     by_target: dict[str, list[str]] = defaultdict(list)
     for review in evasive.of_pattern("review_burst_new_accounts", "review"):
         by_target[review["reviewee_id"]].append(review["occurred_at"])
-    spans = [(max(t) > min(t)) and (datetime.fromisoformat(max(t).replace("Z", "+00:00"))
-             - datetime.fromisoformat(min(t).replace("Z", "+00:00"))).days for t in
-             by_target.values()]
+    spans = [
+        (max(t) > min(t))
+        and (
+            datetime.fromisoformat(max(t).replace("Z", "+00:00"))
+            - datetime.fromisoformat(min(t).replace("Z", "+00:00"))
+        ).days
+        for t in by_target.values()
+    ]
     assert max(spans) >= 7
 
 
 def test_evasive_coercion_shares_no_three_words_with_the_plain_phrasings() -> None:
     def runs(sentence: str) -> set[str]:
         words = fold(sentence).split()
-        return {" ".join(words[i:i + 3]) for i in range(len(words) - 2)}
+        return {" ".join(words[i : i + 3]) for i in range(len(words) - 2)}
 
-    plain = set().union(*(runs(s) for s in (*texts.EXTORTION_TEXTS,
-                                             *texts.COERCED_REVIEW_TEXTS)))
+    plain = set().union(*(runs(s) for s in (*texts.EXTORTION_TEXTS, *texts.COERCED_REVIEW_TEXTS)))
     for sentence in (*texts.EVASIVE_EXTORTION_TEXTS, *texts.EVASIVE_COERCED_REVIEW_TEXTS):
         assert not runs(sentence) & plain, sentence
 

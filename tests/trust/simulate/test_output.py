@@ -54,7 +54,8 @@ def test_truth_has_exactly_one_row_per_event(simulated: Simulated) -> None:
     assert len(set(ids)) == len(ids) == len(simulated.truth)
     assert set(ids) == set(simulated.truth)
     assert {row["pattern"] for row in simulated.truth.values() if row["is_fraud"] == "0"} == {
-        "honest", "appeal"
+        "honest",
+        "appeal",
     }
 
 
@@ -82,8 +83,8 @@ def test_the_generator_yields_what_the_files_hold(simulated: Simulated) -> None:
 
 def test_the_command_writes_both_files_and_prints_the_rates(tmp_path: Path) -> None:
     result = CliRunner().invoke(
-        app, ["simulate", "--accounts", "300", "--days", "10", "--seed", "3", "--out",
-              str(tmp_path)],
+        app,
+        ["simulate", "--accounts", "300", "--days", "10", "--seed", "3", "--out", str(tmp_path)],
     )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "events.jsonl").stat().st_size > 0

@@ -74,9 +74,11 @@ def test_self_dealing_reviewers_share_an_identifier_with_the_reviewee(
     reviews = simulated.of_pattern("self_dealing", "review")
     assert reviews
     for review in reviews:
-        shared = _shared(verifications[review["reviewer_id"]][0],
-                         verifications[review["reviewee_id"]][0],
-                         ("device", "ip", "payment", "email_stem"))
+        shared = _shared(
+            verifications[review["reviewer_id"]][0],
+            verifications[review["reviewee_id"]][0],
+            ("device", "ip", "payment", "email_stem"),
+        )
         assert shared, review["event_id"]
         assert review["rating"] == 5 and float(review["amount_paid"]["amount"]) < 15
 
@@ -84,8 +86,10 @@ def test_self_dealing_reviewers_share_an_identifier_with_the_reviewee(
 def test_coerced_reviews_use_extortion_language_or_follow_a_complaint(
     simulated: Simulated,
 ) -> None:
-    complaints = {(c["complainant_id"], c["respondent_id"]): _at(c["occurred_at"])
-                  for c in simulated.of_pattern("coerced_review", "complaint")}
+    complaints = {
+        (c["complainant_id"], c["respondent_id"]): _at(c["occurred_at"])
+        for c in simulated.of_pattern("coerced_review", "complaint")
+    }
     words = re.compile(r"refund|bonus|money back|exchange", re.IGNORECASE)
     reviews = simulated.of_pattern("coerced_review", "review")
     assert reviews
@@ -102,8 +106,9 @@ def test_fake_references_carry_red_flags_that_honest_ones_rarely_do(
 ) -> None:
     references = [e for e in simulated.events if e["kind"] == "reference_check"]
     referee_uses = Counter(r["referee"]["email"] for r in references)
-    emails = {v[0]["account_id"]: v[0]["profile"]["email"]
-              for v in simulated.verifications().values()}
+    emails = {
+        v[0]["account_id"]: v[0]["profile"]["email"] for v in simulated.verifications().values()
+    }
 
     def flags(ref: Event) -> list[str]:
         found = []
@@ -169,8 +174,11 @@ def test_duplicates_and_evaders_reuse_an_identifier_of_an_earlier_account(
                 seen.setdefault((kind, str(identity[kind])), event["account_id"])
     scammers = {c["respondent_id"] for c in simulated.of_pattern("ban_evasion", "complaint")}
     verifications = simulated.verifications()
-    evasions = [e for e in simulated.of_pattern("ban_evasion", "profile_verification")
-                if e["account_id"] not in scammers]
+    evasions = [
+        e
+        for e in simulated.of_pattern("ban_evasion", "profile_verification")
+        if e["account_id"] not in scammers
+    ]
     assert scammers and evasions
     for evasion in evasions:
         assert any(_shared(evasion, verifications[scammer][0], links) for scammer in scammers)

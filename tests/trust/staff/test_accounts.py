@@ -66,7 +66,11 @@ def test_role_changes_and_disabling_are_audited(store: Store) -> None:
         rows = conn.execute(select(audit_log).order_by(audit_log.c.id)).all()
         listed = list_staff(conn)
     assert [r.action for r in rows] == [
-        "staff_added", "staff_role_changed", "staff_reveal_grant", "staff_disabled"]
+        "staff_added",
+        "staff_role_changed",
+        "staff_reveal_grant",
+        "staff_disabled",
+    ]
     assert rows[1].before == {"username": "sam", "role": "analyst"}
     assert rows[1].after == {"username": "sam", "role": "lead"}
     assert {r.actor for r in rows} == {"ada"}

@@ -65,8 +65,12 @@ def test_a_disabled_account_gets_the_same_answer_as_a_wrong_password(lee: Store)
     with pytest.raises(AuthenticationError, match=f"^{SIGN_IN_REFUSED}$"):
         login(lee.engine, "lee", PASSWORD, NOW)
     with lee.engine.connect() as conn:
-        assert conn.execute(select(audit_log.c.after).order_by(audit_log.c.id.desc())
-                            ).first()[0]["reason"] == "account disabled"  # type: ignore[index]
+        assert (
+            conn.execute(select(audit_log.c.after).order_by(audit_log.c.id.desc())).first()[0][
+                "reason"
+            ]
+            == "account disabled"
+        )  # type: ignore[index]
 
 
 def test_a_name_longer_than_any_account_is_refused_and_audited(store: Store) -> None:

@@ -27,8 +27,15 @@ def test_a_verification_payload_hides_documents_contacts_and_network() -> None:
     payload = profile_verification_payload()
     masked = mask_payload("profile_verification", payload)
     text = json.dumps(masked)
-    for secret in ("GB1234567", "alice.walker@example.co.uk", "+447700900123",
-                   "203.0.113.10", "dev-honest-1", "pm-alice-1", "1990-04-12"):
+    for secret in (
+        "GB1234567",
+        "alice.walker@example.co.uk",
+        "+447700900123",
+        "203.0.113.10",
+        "dev-honest-1",
+        "pm-alice-1",
+        "1990-04-12",
+    ):
         assert secret not in text
     assert masked["document"]["number"].endswith("4567")
     assert masked["profile"]["email"].endswith("@example.co.uk")
@@ -46,7 +53,8 @@ def test_a_reference_hides_the_referee_email_and_their_network() -> None:
 
 def test_contacts_inside_free_text_are_masked() -> None:
     payload = complaint_payload(
-        description="He asked me to pay to pay.me@paypal.com or call +44 7700 900123.")
+        description="He asked me to pay to pay.me@paypal.com or call +44 7700 900123."
+    )
     masked = mask_payload("complaint", payload)["description"]
     assert "pay.me@paypal.com" not in masked and "900123" not in masked
     assert "asked me to pay" in masked

@@ -30,8 +30,7 @@ P = Permission
     ],
 )
 def test_permission_table(permission: Permission, analyst: bool, lead: bool, admin: bool) -> None:
-    assert [has_permission(s, permission) for s in (ANALYST, LEAD, ADMIN)] == [
-        analyst, lead, admin]
+    assert [has_permission(s, permission) for s in (ANALYST, LEAD, ADMIN)] == [analyst, lead, admin]
 
 
 def test_each_role_includes_the_one_below() -> None:

@@ -54,8 +54,9 @@ def test_accounts_widen_their_seen_window_and_keep_profile_facts(store: Store) -
 
 def test_accounts_sharing_finds_every_account_behind_an_identifier(store: Store) -> None:
     a = make_profile_verification(account_id="acct-a", payment_fingerprint="pm-1")
-    b = make_profile_verification(account_id="acct-b", payment_fingerprint="pm-1",
-                                  document={"number": "X9999999"})
+    b = make_profile_verification(
+        account_id="acct-b", payment_fingerprint="pm-1", document={"number": "X9999999"}
+    )
     c = make_profile_verification(account_id="acct-c", payment_fingerprint="pm-2")
     with transaction(store.engine) as conn:
         record_batch_identifiers(conn, [a, b, c], HASHER)
@@ -73,8 +74,12 @@ def test_identifiers_are_upserted_and_remember_the_first_and_last_sighting(store
         record_batch_identifiers(conn, [later], HASHER)
     with transaction(store.engine) as conn:
         record_batch_identifiers(conn, [earlier, later], HASHER)
-        record_identifiers(conn, identifiers_of(earlier, HASHER),
-                           seen_at=earlier.occurred_at, event_id=earlier.event_id)
+        record_identifiers(
+            conn,
+            identifiers_of(earlier, HASHER),
+            seen_at=earlier.occurred_at,
+            event_id=earlier.event_id,
+        )
     with store.engine.connect() as conn:
         rows = conn.execute(select(account_identifiers)).all()
     assert {(r.account_id, r.kind) for r in rows} == {("acct-bob", "device"), ("acct-bob", "ip")}

@@ -65,12 +65,11 @@ def test_the_same_line_is_held_once_but_equal_lines_elsewhere_are_all_kept(store
         ("café 👍", "café 👍"),
     ],
 )
-def test_text_no_database_can_store_is_escaped_not_lost(
-    store: Store, text: str, kept: str
-) -> None:
+def test_text_no_database_can_store_is_escaped_not_lost(store: Store, text: str, kept: str) -> None:
     assert safe_text(text) == kept
-    record = refused(1, raw=text, reason=text, event_id=text,
-                     errors=[{"field": text, "message": text}])
+    record = refused(
+        1, raw=text, reason=text, event_id=text, errors=[{"field": text, "message": text}]
+    )
     with transaction(store.engine) as conn:
         quarantine_records(conn, [record], received_at=NOW)
     with store.engine.connect() as conn:
@@ -96,8 +95,10 @@ def test_update_reasons_rewrites_errors_and_reason(store: Store) -> None:
     with transaction(store.engine) as conn:
         quarantine_records(conn, [refused(4)], received_at=NOW)
         (row,) = held_after(conn, 0, limit=1)
-        update_reasons(conn, [(row["id"], [{"field": "text", "message": "too long"}],
-                               "line 4: text: too long")])
+        update_reasons(
+            conn,
+            [(row["id"], [{"field": "text", "message": "too long"}], "line 4: text: too long")],
+        )
         (after,) = held_by_ids(conn, [row["id"]])
     assert after["reason"] == "line 4: text: too long"
     assert after["errors"] == [{"field": "text", "message": "too long"}]

@@ -44,8 +44,11 @@ PAYLOADS = {
 
 def _raw_payload(store: Store, event_id: str) -> str:
     with store.engine.connect() as conn:
-        return str(conn.execute(text("SELECT payload FROM events WHERE event_id = :i"),
-                                {"i": event_id}).scalar_one())
+        return str(
+            conn.execute(
+                text("SELECT payload FROM events WHERE event_id = :i"), {"i": event_id}
+            ).scalar_one()
+        )
 
 
 def _personal_values(payload: dict[str, Any], kind: str) -> list[str]:
@@ -98,8 +101,10 @@ def test_payloads_stored_in_clear_before_sealing_existed_still_read(sqlite_store
     payload = review_payload()
     with sqlite_store.engine.begin() as conn:
         conn.execute(
-            text("INSERT INTO events (event_id, kind, occurred_at, received_at, schema_version,"
-                 " subject_id, payload) VALUES (:i, 'review', :t, :t, 1, 'a', :p)"),
+            text(
+                "INSERT INTO events (event_id, kind, occurred_at, received_at, schema_version,"
+                " subject_id, payload) VALUES (:i, 'review', :t, :t, 1, 'a', :p)"
+            ),
             {"i": payload["event_id"], "t": NOW, "p": json.dumps(payload)},
         )
     with sqlite_store.engine.connect() as conn:
@@ -153,13 +158,17 @@ def test_trust_encryption_reseal_seals_a_store_written_in_clear(
     payload = review_payload(text="reach me at jane@example.com")
     with Store.open(f"sqlite:///{tmp_path / 'trust.db'}") as store, store.engine.begin() as conn:
         conn.execute(
-            text("INSERT INTO events (event_id, kind, occurred_at, received_at, schema_version,"
-                 " subject_id, payload) VALUES (:i, 'review', :t, :t, 1, 'a', :p)"),
+            text(
+                "INSERT INTO events (event_id, kind, occurred_at, received_at, schema_version,"
+                " subject_id, payload) VALUES (:i, 'review', :t, :t, 1, 'a', :p)"
+            ),
             {"i": payload["event_id"], "t": NOW, "p": json.dumps(payload)},
         )
         conn.execute(
-            text("INSERT INTO accounts (account_id, status, first_seen_at, last_seen_at,"
-                 " display_name) VALUES ('acct-old', 'active', :t, :t, 'Old Name')"),
+            text(
+                "INSERT INTO accounts (account_id, status, first_seen_at, last_seen_at,"
+                " display_name) VALUES ('acct-old', 'active', :t, :t, 'Old Name')"
+            ),
             {"t": NOW},
         )
     result = CliRunner().invoke(app, ["encryption", "reseal"])

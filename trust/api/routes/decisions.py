@@ -16,8 +16,9 @@ from trust.pipeline import stored_decision
 from trust.store.api_keys import ApiKey
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
-EventId = Annotated[str, Path(min_length=1, max_length=128,
-                               pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$")]
+EventId = Annotated[
+    str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$")
+]
 
 
 def _refusal(raw: bytes, event_id: str | None, reason: str | None) -> dict[str, Any]:
@@ -27,20 +28,31 @@ def _refusal(raw: bytes, event_id: str | None, reason: str | None) -> dict[str, 
     else:
         field, _, problem = (reason or "(record): refused").partition(": ")
         errors = [FieldProblem(field=field, problem=problem or field)]
-    return Problem(title="Unprocessable content", status=422,
-                   detail=f"event {event_id or '(no id)'} refused and quarantined: {reason}",
-                   errors=errors).model_dump(mode="json")
+    return Problem(
+        title="Unprocessable content",
+        status=422,
+        detail=f"event {event_id or '(no id)'} refused and quarantined: {reason}",
+        errors=errors,
+    ).model_dump(mode="json")
 
 
 @router.post(
-    "/decisions", response_model=DecisionOut, summary="Decide one event now",
+    "/decisions",
+    response_model=DecisionOut,
+    summary="Decide one event now",
     responses=problems(400, 401, 403, 413, 422, 429, 503),
-    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-        "schema": {"$ref": "#/components/schemas/Event"}}}}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Event"}}},
+        }
+    },
 )
-async def post_decision(request: Request,
-                        key: Annotated[ApiKey, Depends(scoped("decisions:write"))],
-                        idempotency_key: IdempotencyKey = None) -> JSONResponse:
+async def post_decision(
+    request: Request,
+    key: Annotated[ApiKey, Depends(scoped("decisions:write"))],
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
     """The synchronous path ``trust decide`` uses: outcome, score, reasons, statement of
     reasons and ``decision_id``. An event already decided gets its stored decision; an
     invalid one is quarantined and answered with 422 naming each field and problem."""
@@ -52,12 +64,15 @@ async def post_decision(request: Request,
         if result.status == "quarantined":
             return 422, _refusal(raw, result.event_id, result.reason)
         if result.status == "appeal_received":
-            return 200, DecisionOut(status="appeal_received", event_id=result.event_id,
-                                    detail=result.reason).model_dump(mode="json")
+            return 200, DecisionOut(
+                status="appeal_received", event_id=result.event_id, detail=result.reason
+            ).model_dump(mode="json")
         if result.decision is None:
-            return 200, DecisionOut(status="already_decided", event_id=result.event_id,
-                                    detail="the event is stored without a decision"
-                                    ).model_dump(mode="json")
+            return 200, DecisionOut(
+                status="already_decided",
+                event_id=result.event_id,
+                detail="the event is stored without a decision",
+            ).model_dump(mode="json")
         return 200, decision_out(result.status, result.decision).model_dump(mode="json")
 
     response = await once(api.store, key, idempotency_key, "POST /v1/decisions", answer)
@@ -66,10 +81,15 @@ async def post_decision(request: Request,
     return response
 
 
-@router.get("/decisions/{event_id}", response_model=DecisionOut,
-            summary="The decision on an event", responses=problems(401, 403, 404, 422, 429, 503))
-def get_decision(request: Request, event_id: EventId,
-                 _key: Annotated[ApiKey, Depends(scoped("decisions:read"))]) -> DecisionOut:
+@router.get(
+    "/decisions/{event_id}",
+    response_model=DecisionOut,
+    summary="The decision on an event",
+    responses=problems(401, 403, 404, 422, 429, 503),
+)
+def get_decision(
+    request: Request, event_id: EventId, _key: Annotated[ApiKey, Depends(scoped("decisions:read"))]
+) -> DecisionOut:
     """The stored decision, or 404 when the event has none (yet)."""
     with request.app.state.api.store.engine.connect() as conn:
         row = stored_decision(conn, event_id)

@@ -35,25 +35,41 @@ async def json_body(request: Request) -> Any:
 
 def _records(body: Any, limit: int) -> list[Any]:
     if not isinstance(body, dict) or not isinstance(body.get("events"), list):
-        raise ProblemError(422, "the body must be an object with a list 'events'",
-                           [FieldProblem(field="events", problem="a list of events is required")])
+        raise ProblemError(
+            422,
+            "the body must be an object with a list 'events'",
+            [FieldProblem(field="events", problem="a list of events is required")],
+        )
     records: list[Any] = body["events"]
     if not records or len(records) > limit:
-        raise ProblemError(422, "wrong batch size", [FieldProblem(
-            field="events", problem=f"give between 1 and {limit} events")])
+        raise ProblemError(
+            422,
+            "wrong batch size",
+            [FieldProblem(field="events", problem=f"give between 1 and {limit} events")],
+        )
     return records
 
 
 @router.post(
-    "/events", status_code=202, response_model=BatchAccepted,
+    "/events",
+    status_code=202,
+    response_model=BatchAccepted,
     summary="Send a batch of events",
     responses=problems(400, 401, 403, 413, 422, 429, 503),
-    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-        "schema": {"$ref": "#/components/schemas/EventBatch"}}}}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/EventBatch"}}
+            },
+        }
+    },
 )
-async def post_events(request: Request,
-                      key: Annotated[ApiKey, Depends(scoped("events:write"))],
-                      idempotency_key: IdempotencyKey = None) -> JSONResponse:
+async def post_events(
+    request: Request,
+    key: Annotated[ApiKey, Depends(scoped("events:write"))],
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
     """Validate each event; refused ones are quarantined with the field and the problem
     (as by ``trust ingest``), new ones are queued for the workers. Idempotent by
     ``event_id``: an event already stored is reported ``already_stored``, not sent again."""
@@ -62,10 +78,16 @@ async def post_events(request: Request,
 
     async def answer() -> tuple[int, Any]:
         result = await anyio.to_thread.run_sync(
-            partial(take_batch, api.store, api.sink, records, source=SOURCE,
-                    chunk=api.settings.worker.batch_size), limiter=INTAKE_THREADS)
+            partial(
+                take_batch,
+                api.store,
+                api.sink,
+                records,
+                source=SOURCE,
+                chunk=api.settings.worker.batch_size,
+            ),
+            limiter=INTAKE_THREADS,
+        )
         return 202, result.model_dump(mode="json")
 
     return await once(api.store, key, idempotency_key, "POST /v1/events", answer)
-
-

@@ -16,8 +16,12 @@ def healthz() -> Health:
     return Health(status="ok")
 
 
-@router.get("/readyz", response_model=Health, summary="Ready to take requests",
-            responses={503: {"model": Health, "description": "A dependency is not ready"}})
+@router.get(
+    "/readyz",
+    response_model=Health,
+    summary="Ready to take requests",
+    responses={503: {"model": Health, "description": "A dependency is not ready"}},
+)
 def readyz(request: Request) -> JSONResponse:
     """Checks the store, Redis (when a queue is used) and the rule pack."""
     checks: dict[str, str] = {}

@@ -32,8 +32,10 @@ def upgrade() -> None:
     with op.batch_alter_table("case_reasons", schema=None) as batch_op:
         batch_op.create_index("ix_case_reasons_code", ["reason_code", "case_id"], unique=False)
     with op.batch_alter_table("cases", schema=None) as batch_op:
-        for name, column in (("ix_cases_open_due", "sla_due_at"), ("ix_cases_open_risk",
-                                                                    "risk_score")):
+        for name, column in (
+            ("ix_cases_open_due", "sla_due_at"),
+            ("ix_cases_open_risk", "risk_score"),
+        ):
             batch_op.create_index(
                 name,
                 [column],

@@ -48,8 +48,7 @@ def upgrade() -> None:
         _ts("at", nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_enforcement_history")),
     )
-    op.create_index("ix_enforcement_history_account", "enforcement_history",
-                    ["account_id", "at"])
+    op.create_index("ix_enforcement_history_account", "enforcement_history", ["account_id", "at"])
     op.create_table(
         "enforcement_proposals",
         sa.Column("id", _Pk, autoincrement=True, nullable=False),

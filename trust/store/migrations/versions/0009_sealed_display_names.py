@@ -27,14 +27,22 @@ def upgrade() -> None:
         batch_op.create_index("ix_account_name_words_hash", ["word_hash"], unique=False)
     # A sealed name is longer than the name itself.
     with op.batch_alter_table("accounts", schema=None) as batch_op:
-        batch_op.alter_column("display_name", type_=sa.Text(),
-                              existing_type=sa.String(length=200), existing_nullable=True)
+        batch_op.alter_column(
+            "display_name",
+            type_=sa.Text(),
+            existing_type=sa.String(length=200),
+            existing_nullable=True,
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("accounts", schema=None) as batch_op:
-        batch_op.alter_column("display_name", type_=sa.String(length=200),
-                              existing_type=sa.Text(), existing_nullable=True)
+        batch_op.alter_column(
+            "display_name",
+            type_=sa.String(length=200),
+            existing_type=sa.Text(),
+            existing_nullable=True,
+        )
     with op.batch_alter_table("account_name_words", schema=None) as batch_op:
         batch_op.drop_index("ix_account_name_words_hash")
     op.drop_table("account_name_words")

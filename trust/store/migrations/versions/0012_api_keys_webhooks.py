@@ -48,8 +48,7 @@ def upgrade() -> None:
         sa.Column("body", sa.JSON(), nullable=False),
         _ts("created_at", nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_idempotency")),
-        sa.UniqueConstraint("key_id", "idempotency_key", "route",
-                            name="uq_api_idempotency_key"),
+        sa.UniqueConstraint("key_id", "idempotency_key", "route", name="uq_api_idempotency_key"),
     )
     op.create_table(
         "webhook_subscriptions",
@@ -78,18 +77,18 @@ def upgrade() -> None:
         sa.Column("last_status_code", sa.Integer(), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
-        sa.UniqueConstraint("subscription_id", "message_id",
-                            name="uq_webhook_deliveries_message"),
+        sa.UniqueConstraint("subscription_id", "message_id", name="uq_webhook_deliveries_message"),
     )
-    op.create_index("ix_webhook_deliveries_due", "webhook_deliveries",
-                    ["status", "next_attempt_at"])
-    op.create_index(op.f("ix_webhook_deliveries_subscription_id"), "webhook_deliveries",
-                    ["subscription_id"])
+    op.create_index(
+        "ix_webhook_deliveries_due", "webhook_deliveries", ["status", "next_attempt_at"]
+    )
+    op.create_index(
+        op.f("ix_webhook_deliveries_subscription_id"), "webhook_deliveries", ["subscription_id"]
+    )
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_webhook_deliveries_subscription_id"),
-                  table_name="webhook_deliveries")
+    op.drop_index(op.f("ix_webhook_deliveries_subscription_id"), table_name="webhook_deliveries")
     op.drop_index("ix_webhook_deliveries_due", table_name="webhook_deliveries")
     op.drop_table("webhook_deliveries")
     op.drop_table("webhook_subscriptions")

@@ -23,8 +23,9 @@ def upgrade() -> None:
         sa.Column("account_id", sa.String(length=128), nullable=False),
         sa.Column("evidence", sa.JSON(), nullable=False),
         sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["case_id"], ["cases.id"],
-                                name=op.f("fk_cluster_members_case_id_cases")),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_cluster_members_case_id_cases")
+        ),
         sa.PrimaryKeyConstraint("case_id", "account_id", name=op.f("pk_cluster_members")),
     )
     op.create_index("ix_cluster_members_account", "cluster_members", ["account_id"])
