@@ -43,8 +43,8 @@ def evidence_item(member: StaffMember, item: dict[str, Any], *, expanded: bool) 
             outcome = decision["outcome"]
             st.badge(
                 f"{outcome} · risk {decision['risk_score']:.0f}/100",
-                color=OUTCOME_COLOURS.get(outcome, "gray"),
-            )  # type: ignore[arg-type]
+                color=OUTCOME_COLOURS.get(outcome, "gray"),  # type: ignore[arg-type]
+            )
             st.markdown("**Rules that matched**")
             reason_list(decision.get("rule_hits") or [])
             if decision.get("shadow_hits"):
