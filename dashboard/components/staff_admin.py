@@ -39,7 +39,7 @@ def staff_table() -> list[str]:
                         "Role": p["role"],
                         "May reveal personal data": _reveal_words(p),
                         "Active": bool(p["active"]),
-                        "Failed sign-ins since the last success": p["failed_logins"],
+                        "Failed sign-ins": p["failed_logins"],
                         "Last login": p["last_login_at"],
                         "Created": p["created_at"],
                     }

@@ -179,7 +179,7 @@ def test_a_reviewer_signs_in_claims_resolves_and_finds_it_in_the_audit_log(
             _sign_in(page, "smoke-lead")
             expect(page.get_by_role("heading", name="Queue", exact=True)).to_be_visible()
             # The table and the widgets under it load their code lazily on first use.
-            expect(page.get_by_label("Page")).to_be_visible()
+            expect(page.get_by_label("Page", exact=True)).to_be_visible()
             _settled(page)
             page.screenshot(path=str(tmp_path / "1-queue.png"), full_page=True)
 
@@ -309,7 +309,7 @@ def test_no_request_leaves_the_machine_and_visitors_get_no_developer_menu(
             assert page.get_by_test_id("stAppDeployButton").count() == 0
             _sign_in(page, "smoke-lead")
             expect(page.get_by_role("heading", name="Queue", exact=True)).to_be_visible()
-            expect(page.get_by_label("Page")).to_be_visible()
+            expect(page.get_by_label("Page", exact=True)).to_be_visible()
             _settled(page)
             page.get_by_role("button", name="Claim next").click()  # opens the case screen
             expect(page.get_by_text("You claimed case #1.")).to_be_visible()
@@ -336,7 +336,7 @@ def test_a_dispute_goes_from_both_parties_evidence_to_a_four_eyes_split(
         try:
             page.goto(served_dispute)
             _sign_in(page, "mediator")
-            expect(page.get_by_label("Page")).to_be_visible()
+            expect(page.get_by_label("Page", exact=True)).to_be_visible()
             _settled(page)
             page.get_by_role("button", name="Claim next").click()
             expect(page.get_by_text("You claimed case #1.")).to_be_visible()
