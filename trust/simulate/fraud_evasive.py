@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from trust.simulate import people, records, texts
-from trust.simulate.fraud_reviews import WORKERS
+from trust.simulate import people, texts
+from trust.simulate.fraud_reviews import WORKERS, coercion
 from trust.simulate.schemes import Scheme, emit_review, pick, quick_contract, start_after, verify
 from trust.simulate.world import DAY, HOUR, Account, World
 
@@ -106,52 +106,9 @@ def review_burst_new_accounts(world: World, pool: Sequence[Account], pattern: st
 
 def coerced_review(world: World, pool: Sequence[Account], pattern: str) -> None:
     """A client extorts a freelancer or trades the rating, in paraphrased words."""
-    rng = world.rng
-    client = pick(world, pool, ("client",), 4 * DAY)
-    freelancer = pick(world, pool, WORKERS, 4 * DAY)
-    ended = start_after(world, client, freelancer, span=4 * DAY)
-    contract = quick_contract(
-        world,
-        client,
-        freelancer,
-        ended,
-        rng.randrange(5_000, 80_000),
-        length=rng.randrange(3 * DAY, 30 * DAY),
+    coercion(
+        world, pool, pattern, texts.EVASIVE_EXTORTION_TEXTS, texts.EVASIVE_COERCED_REVIEW_TEXTS
     )
-    if rng.random() < 0.6:
-        complained = ended + rng.randrange(HOUR, 2 * DAY)
-        world.emit(
-            complained,
-            records.complaint(
-                world,
-                freelancer,
-                client,
-                rng.choice(("harassment", "other", "fraud_scam")),
-                rng.choice(texts.EVASIVE_EXTORTION_TEXTS),
-                contract,
-                "funded",
-            ),
-            pattern,
-        )
-        emit_review(
-            world,
-            contract,
-            client,
-            complained + rng.randrange(300, 8 * HOUR),
-            1,
-            texts.review_text(rng, 1),
-            pattern,
-        )
-    else:
-        emit_review(
-            world,
-            contract,
-            client,
-            ended + rng.randrange(HOUR, 5 * DAY),
-            rng.choice((1, 5)),
-            rng.choice(texts.EVASIVE_COERCED_REVIEW_TEXTS),
-            pattern,
-        )
 
 
 EVASIVE_SCHEMES: dict[str, Scheme] = {

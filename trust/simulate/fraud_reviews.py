@@ -167,6 +167,18 @@ def self_dealing(world: World, pool: Sequence[Account], pattern: str) -> None:
 
 def coerced_review(world: World, pool: Sequence[Account], pattern: str) -> None:
     """A client extorts a freelancer, then retaliates with a review (or trades one for money)."""
+    coercion(world, pool, pattern, texts.EXTORTION_TEXTS, texts.COERCED_REVIEW_TEXTS)
+
+
+def coercion(
+    world: World,
+    pool: Sequence[Account],
+    pattern: str,
+    extortion: Sequence[str],
+    reviews: Sequence[str],
+) -> None:
+    """A coerced review with the given wording: an extortion complaint then a 1-star
+    retaliation, or a rating traded for money."""
     rng = world.rng
     client = pick(world, pool, ("client",), 4 * DAY)
     freelancer = pick(world, pool, WORKERS, 4 * DAY)
@@ -188,7 +200,7 @@ def coerced_review(world: World, pool: Sequence[Account], pattern: str) -> None:
                 freelancer,
                 client,
                 rng.choice(("harassment", "other", "fraud_scam")),
-                rng.choice(texts.EXTORTION_TEXTS),
+                rng.choice(extortion),
                 contract,
                 "funded",
             ),
@@ -205,7 +217,7 @@ def coerced_review(world: World, pool: Sequence[Account], pattern: str) -> None:
         )
     else:
         rating = rng.choice((1, 5))
-        text = rng.choice(texts.COERCED_REVIEW_TEXTS)
+        text = rng.choice(reviews)
         emit_review(
             world, contract, client, ended + rng.randrange(HOUR, 5 * DAY), rating, text, pattern
         )
