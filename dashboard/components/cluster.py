@@ -8,7 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import session
-from dashboard.components.actions import flash, perform
+from dashboard.components.actions import perform
+from dashboard.components.enforcement import announce_group_action
 from trust.cases.clusters import act_on_cluster
 from trust.enforcement import EnforcementState
 from trust.staff import Permission, StaffMember, has_permission
@@ -57,10 +58,4 @@ def cluster_members(member: StaffMember, case_id: int, members: Sequence[Cluster
         "Acting on the cluster",
         lambda conn: act_on_cluster(conn, member, case_id, state, reason, session.now()),
     )
-    if done is None:
-        return
-    if state == EnforcementState.HOLD:
-        flash(f"Held {done.value} account(s).")
-    else:
-        flash(f"Block proposal #{done.value} waits for a second lead.", "info")
-    st.rerun()
+    announce_group_action(done, state)

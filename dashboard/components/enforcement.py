@@ -9,7 +9,7 @@ import streamlit as st
 from sqlalchemy import Connection
 
 from dashboard import cached, session
-from dashboard.components.actions import flash, perform
+from dashboard.components.actions import Done, flash, perform
 from dashboard.components.text import plain
 from trust.enforcement import STATE_WORDS, Enforcement, EnforcementChange, EnforcementState
 from trust.enforcement_actions import act_on_linked, approve_linked, reject_linked
@@ -103,6 +103,11 @@ def linked_actions(member: StaffMember, account_id: str, groups: Sequence[Linked
         "Acting on linked accounts",
         lambda conn: act_on_linked(conn, member, chosen, state, reason, session.now()),
     )
+    announce_group_action(done, state)
+
+
+def announce_group_action(done: Done[int] | None, state: EnforcementState) -> None:
+    """Say what a hold or block proposal on several accounts did, then rerun the screen."""
     if done is None:
         return
     if state == EnforcementState.HOLD:
