@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -48,8 +49,11 @@ class DemoFeed:
         self._stop.set()
 
     def _records(self) -> Iterator[dict[str, Any]]:
+        # The simulated days end now, so SLAs and dispute deadlines run as they would on a
+        # live marketplace instead of all being long past.
+        end = datetime.now(UTC).replace(second=0, microsecond=0)
         for record, _truth in generate_events(
-            self.options.demo_accounts, self.options.demo_days, self.options.demo_seed
+            self.options.demo_accounts, self.options.demo_days, self.options.demo_seed, end
         ):
             if self._stop.is_set():
                 return
