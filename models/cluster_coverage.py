@@ -16,7 +16,6 @@ precision of each queue.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +25,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from trust.graph.clusters import AccountGraph
+from trust.graph.peeling import connected_groups
 from trust.signals.history import utc
 from trust.store import Store
 from trust.store.graph import graph_links
@@ -64,23 +64,6 @@ class ClusterCoverage:
         return asdict(self)
 
 
-def _components(pairs: list[tuple[str, str]]) -> list[set[str]]:
-    parent: dict[str, str] = {}
-
-    def root(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in pairs:
-        parent[root(a)] = root(b)
-    groups: dict[str, set[str]] = defaultdict(set)
-    for account in parent:
-        groups[root(account)].add(account)
-    return list(groups.values())
-
-
 def cluster_coverage(
     store: Store, truth_path: Path, as_of: datetime | None = None
 ) -> ClusterCoverage:
@@ -104,7 +87,7 @@ def cluster_coverage(
     )
     for pattern in GROUP_PATTERNS:
         planted = fraud[(fraud["pattern"] == pattern) & (fraud["kind"] == "review")]
-        for group in _components(
+        for group in connected_groups(
             list(zip(planted["subject"], planted["counterparty"], strict=True))
         ):
             best = max(clusters, key=lambda c: len(group & set(c.members)), default=None)

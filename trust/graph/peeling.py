@@ -31,6 +31,24 @@ class ReviewBlock:
     pairs: int
 
 
+def connected_groups(pairs: Iterable[tuple[str, str]]) -> list[set[str]]:
+    """The accounts of ``pairs`` grouped by connected component (union-find, path halving)."""
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in pairs:
+        parent[root(a)] = root(b)
+    groups: dict[str, set[str]] = defaultdict(set)
+    for account in parent:
+        groups[root(account)].add(account)
+    return list(groups.values())
+
+
 def _truss(pairs: set[tuple[str, str]], min_triangles: int) -> set[tuple[str, str]]:
     adjacent: dict[str, set[str]] = defaultdict(set)
     for a, b in pairs:
@@ -141,21 +159,8 @@ def dense_blocks(
         | _bitruss(pairs, min_squares, min_square_share)
         | _closed_communities(pairs, MAX_CLOSED_COMMUNITY)
     )
-    parent: dict[str, str] = {}
-
-    def root(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in core:
-        parent[root(a)] = root(b)
-    groups: dict[str, set[str]] = defaultdict(set)
-    for account in parent:
-        groups[root(account)].add(account)
     blocks = []
-    for members in groups.values():
+    for members in connected_groups(core):
         if len(members) >= min_accounts:
             inside = sum(1 for a, b in core if a in members)
             blocks.append(ReviewBlock(frozenset(members), inside))
