@@ -22,11 +22,11 @@ from rapidfuzz import fuzz, process, utils
 from sqlalchemy import Connection, false, func, or_, select
 
 from trust.audit import record_audit
-from trust.cases.filters import UNRESOLVED_SQL
+from trust.cases.queries import open_case_counts
 from trust.pii import PiiHasher
 from trust.store.accounts import name_words
 from trust.store.enforcements import current_enforcements
-from trust.store.tables import account_identifiers, account_name_words, accounts, cases
+from trust.store.tables import account_identifiers, account_name_words, accounts
 
 MIN_QUERY = 2
 # Identifier kinds staff can search by, and the stored kinds each one is looked up in.
@@ -166,15 +166,7 @@ def _hits(conn: Connection, matched: dict[str, list[str]]) -> list[AccountHit]:
         r.account_id: r
         for r in conn.execute(select(accounts).where(accounts.c.account_id.in_(ids)))
     }
-    open_counts: dict[str, int] = dict(
-        conn.execute(
-            select(cases.c.subject_id, func.count())
-            .where(cases.c.subject_id.in_(ids), UNRESOLVED_SQL)
-            .group_by(cases.c.subject_id)
-        )
-        .tuples()
-        .all()
-    )
+    open_counts = open_case_counts(conn, ids)
     states = current_enforcements(conn, ids)
     return [
         AccountHit(

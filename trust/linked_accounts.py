@@ -10,12 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
-from trust.cases.filters import UNRESOLVED_SQL
-from trust.cases.queries import LINKING_KINDS, linked_accounts
+from trust.cases.queries import LINKING_KINDS, linked_accounts, open_case_counts
 from trust.store.enforcements import current_enforcements
-from trust.store.tables import accounts, cases
+from trust.store.tables import accounts
 
 TIE_WORDS = {
     "device": "device",
@@ -84,15 +83,7 @@ def linked_groups(conn: Connection, account_id: str, *, limit: int = 200) -> lis
             )
         )
     }
-    open_counts: dict[str, int] = dict(
-        conn.execute(
-            select(cases.c.subject_id, func.count())
-            .where(cases.c.subject_id.in_(ids), UNRESOLVED_SQL)
-            .group_by(cases.c.subject_id)
-        )
-        .tuples()
-        .all()
-    )
+    open_counts = open_case_counts(conn, ids)
     states = current_enforcements(conn, ids)
     order = {kind: i for i, kind in enumerate(LINKING_KINDS)}
     groups = [

@@ -270,3 +270,16 @@ def linked_accounts(conn: Connection, account_id: str, *, limit: int = 200) -> l
         .limit(limit)
     )
     return _rows(rows)
+
+
+def open_case_counts(conn: Connection, account_ids: list[str]) -> dict[str, int]:
+    """How many unresolved cases each of ``account_ids`` is the subject of (absent: none)."""
+    return dict(
+        conn.execute(
+            select(cases.c.subject_id, func.count())
+            .where(cases.c.subject_id.in_(account_ids), UNRESOLVED_SQL)
+            .group_by(cases.c.subject_id)
+        )
+        .tuples()
+        .all()
+    )
