@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -78,6 +80,26 @@ def test_the_cli_imports_upper_layers_only_inside_command_bodies(path: Path) -> 
 )
 def test_models_never_import_workers_or_dashboard(path: Path) -> None:
     assert not _imports(path) & {"workers", "dashboard"}
+
+
+def test_importing_the_event_schemas_loads_neither_the_pipeline_nor_sqlalchemy() -> None:
+    # Clients that only validate events (the API schemas, a producer) must stay light.
+    probe = (
+        "import sys, trust.events; "
+        "print(sorted(m for m in ('trust.pipeline', 'trust.submission', 'sqlalchemy') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"
+
+
+def test_trust_submit_is_still_the_client_call() -> None:
+    import trust
+    from trust.submission import submit
+
+    assert trust.submit is submit
 
 
 def test_nothing_binds_to_every_interface_by_default() -> None:

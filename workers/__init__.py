@@ -15,7 +15,7 @@ def connect(settings: Settings | None = None, *, url: str | None = None) -> Acto
     Platform code calls this once at start-up, then ``trust.submit(events)`` anywhere.
     """
     from trust.settings import get_settings
-    from trust.submit import use_sink
+    from trust.submission import use_sink
     from workers.actors import LazyPipeline, declare_actors
     from workers.broker import build_broker
     from workers.wiring import build_pipeline

@@ -87,7 +87,7 @@ class Actors:
     keyring: Keyring | None = None
 
     def send_batch(self, records: Sequence[Any]) -> None:
-        """Enqueue one batch (implements ``trust.submit.EventSink``)."""
+        """Enqueue one batch (implements ``trust.submission.EventSink``)."""
         if self.keyring is None:
             self.process_events.send(list(records))
         else:

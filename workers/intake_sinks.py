@@ -15,7 +15,7 @@ from trust.pipeline import Pipeline
 from trust.settings import Settings
 from trust.store import Store, transaction
 from trust.store.quarantine import QuarantinedRecord, quarantine_records
-from trust.submit import EventSink
+from trust.submission import EventSink
 from workers.actors import LazyPipeline, declare_actors, is_transient
 from workers.broker import build_broker
 from workers.embedded_redis import running_url

@@ -18,7 +18,7 @@ from trust.api.intake import DecideHereSink
 from trust.errors import QueueUnavailableError
 from trust.settings import Settings, get_settings
 from trust.store import Store
-from trust.submit import EventSink
+from trust.submission import EventSink
 from workers.actors import Actors, declare_actors
 from workers.broker import build_broker
 from workers.intake_sinks import queue_in_use

@@ -13,7 +13,7 @@ from trust.errors import QueueUnavailableError
 from trust.settings import Settings
 from trust.store import Store
 from trust.store.quarantine import held_records
-from trust.submit import use_sink
+from trust.submission import use_sink
 
 
 class ListSink:

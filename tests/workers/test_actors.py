@@ -22,7 +22,7 @@ from trust.pipeline import Pipeline
 from trust.settings import Settings
 from trust.store import Store
 from trust.store.tables import quarantine
-from trust.submit import submit
+from trust.submission import submit
 from workers.actors import Actors, declare_actors
 from workers.broker import TrustRedisBroker, build_broker
 from workers.crashes import CRASHED_REASON, CrashLedger
@@ -158,7 +158,7 @@ def test_the_broker_keeps_its_keys_in_its_own_namespace(
 def test_connect_wires_trust_submit_to_the_queue(queued: Settings) -> None:
     import trust
     import workers
-    from trust.submit import use_sink
+    from trust.submission import use_sink
 
     store = Store.from_settings(queued)
     actors = workers.connect(queued)

@@ -31,7 +31,7 @@ from trust.settings import Settings
 from trust.simulate import generate_events
 from trust.store import Store
 from trust.store.tables import appeals, decisions, quarantine
-from trust.submit import submit
+from trust.submission import submit
 from workers.actors import LazyPipeline, declare_actors
 from workers.broker import TrustRedisBroker, build_broker
 from workers.wiring import build_pipeline

@@ -10,7 +10,7 @@ from trust.api.batcher import DecisionBatcher
 from trust.pipeline import Pipeline, decide_many
 from trust.settings import Settings
 from trust.store import Store
-from trust.submit import EventSink
+from trust.submission import EventSink
 
 # A readiness check answers "ok" or raises (the API reports the error's type).
 ReadyCheck = Callable[[], str]

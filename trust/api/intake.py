@@ -16,7 +16,7 @@ from trust.intake.sinks import conflict_record, sort_against_store
 from trust.pipeline import Pipeline, sort_records
 from trust.store import Store, transaction
 from trust.store.quarantine import QuarantinedRecord, quarantine_records
-from trust.submit import EventSink
+from trust.submission import EventSink
 
 NOT_AN_OBJECT = "an event must be a JSON object"
 
