@@ -8,7 +8,6 @@ nothing twice and opens no second case.
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -21,9 +20,14 @@ from sqlalchemy import Connection, select
 
 from trust.decisions import Decision
 from trust.encryption import Keyring
-from trust.events import EVENT_KINDS, AppealEvent, Event, EventValidationIssue, validate_record
-from trust.intake.batches import CONFLICTING_CONTENT, refused_record
+from trust.events import EVENT_KINDS, AppealEvent, Event, EventValidationIssue
 from trust.intake.sinks import conflict_record, store_events, stored_payloads
+from trust.intake.validation import (
+    CONFLICTING_CONTENT,
+    RecordInput,
+    refused_record,
+    sort_records,
+)
 from trust.pii import PiiHasher, hasher_for
 from trust.settings import Settings
 from trust.store import Store, snapshot, transaction
@@ -32,8 +36,6 @@ from trust.store.quarantine import QuarantinedRecord, quarantine_records
 from trust.store.sealed import open_records
 from trust.store.tables import decisions as decisions_table
 from trust.store.tables import quarantine
-
-RawRecord = Mapping[str, Any] | str | bytes
 
 
 class BatchScorer(Protocol):
@@ -166,50 +168,6 @@ class BatchResult:
         return Counter((d.kind, d.outcome) for d in self.decisions)
 
 
-@dataclass(frozen=True, slots=True)
-class SortedRecords:
-    """A batch split into valid events and refused records (with their reasons)."""
-
-    events: list[Event]
-    refused: list[QuarantinedRecord]
-
-
-def _raw_text(record: Any) -> str:
-    if isinstance(record, bytes):
-        return record.decode("utf-8", errors="replace")
-    if isinstance(record, str):
-        return record
-    try:
-        return json.dumps(record, default=str, ensure_ascii=False)
-    except (TypeError, ValueError, RecursionError):
-        return repr(record)
-
-
-def sort_records(records: Iterable[RawRecord | Event], *, source: str) -> SortedRecords:
-    """Validate each record; invalid ones become quarantine entries naming the field."""
-    valid: list[Event] = []
-    refused: list[QuarantinedRecord] = []
-    for line, record in enumerate(records, start=1):
-        if not isinstance(record, Mapping | str | bytes):
-            valid.append(record)
-            continue
-        result = validate_record(record)
-        if result.event is not None:
-            valid.append(result.event)
-        else:
-            refused.append(
-                QuarantinedRecord(
-                    source=source,
-                    line_number=line,
-                    raw=_raw_text(record),
-                    errors=[issue.as_dict() for issue in result.issues],
-                    reason=result.reason,
-                    event_id=result.event_id,
-                )
-            )
-    return SortedRecords(valid, refused)
-
-
 class StageClock:
     """Adds the wall time of named blocks to a counter; does nothing without one."""
 
@@ -250,7 +208,7 @@ class Pipeline:
 
     def process(
         self,
-        records: Iterable[RawRecord | Event],
+        records: Iterable[RecordInput],
         now: datetime | None = None,
         *,
         refused: Sequence[QuarantinedRecord] = (),
@@ -443,7 +401,7 @@ def default_pipeline(
 
 def process_batch(
     store: Store,
-    raw_records: Iterable[RawRecord | Event],
+    raw_records: Iterable[RecordInput],
     settings: Settings,
     scorer: BatchScorer,
     now: datetime | None = None,
@@ -474,14 +432,14 @@ class SingleDecision:
 
 
 def decide_one(
-    pipeline: Pipeline, record: RawRecord | Event, now: datetime | None = None
+    pipeline: Pipeline, record: RecordInput, now: datetime | None = None
 ) -> SingleDecision:
     """Decide one event synchronously through the same batch code the workers run."""
     return decide_many(pipeline, [record], now)[0]
 
 
 def decide_many(
-    pipeline: Pipeline, records: Sequence[RawRecord | Event], now: datetime | None = None
+    pipeline: Pipeline, records: Sequence[RecordInput], now: datetime | None = None
 ) -> list[SingleDecision]:
     """Decide several events synchronously in one batch; one answer per record, in order.
 

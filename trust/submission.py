@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from trust.errors import QueueUnavailableError
 from trust.events import Event
-from trust.pipeline import RawRecord, sort_records
+from trust.intake.validation import RecordInput, sort_records
 from trust.settings import Settings, get_settings
 from trust.store import Store, transaction
 from trust.store.quarantine import quarantine_records
@@ -61,7 +61,7 @@ def _as_record(event: Event) -> dict[str, Any]:
 
 
 def submit(
-    events: Iterable[RawRecord | Event],
+    events: Iterable[RecordInput],
     *,
     sink: EventSink | None = None,
     store: Store | None = None,

@@ -24,7 +24,8 @@ from sqlalchemy.pool import StaticPool
 from trust.encryption import Keyring
 from trust.events import EVENT_KINDS
 from trust.intake.sinks import store_events
-from trust.pipeline import Pipeline, decide_one, hasher_for, sort_records
+from trust.intake.validation import sort_records
+from trust.pipeline import Pipeline, decide_one, hasher_for
 from trust.settings import Settings
 from trust.simulate import generate_events
 from trust.store import Store, transaction

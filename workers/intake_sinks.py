@@ -9,8 +9,9 @@ from dataclasses import astuple, replace
 from datetime import UTC, datetime
 
 from trust.events import Event, EventValidationIssue
-from trust.intake.batches import IngestBatch, refused_record
+from trust.intake.batches import IngestBatch
 from trust.intake.sinks import BatchOutcome, conflict_record, sort_against_store
+from trust.intake.validation import refused_record
 from trust.pipeline import Pipeline
 from trust.settings import Settings
 from trust.store import Store, transaction

@@ -14,8 +14,9 @@ from trust.decisions import Decision
 from trust.encryption import Keyring
 from trust.events import EVENT_KINDS, Event
 from trust.intake.sinks import store_events
+from trust.intake.validation import sort_records
 from trust.pii import PiiHasher
-from trust.pipeline import default_pipeline, hasher_for, sort_records
+from trust.pipeline import default_pipeline, hasher_for
 from trust.scoring import Scorer
 from trust.settings import Settings
 from trust.simulate import generate_events

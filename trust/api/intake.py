@@ -11,9 +11,9 @@ from typing import Any
 from trust.api.problems import FieldProblem
 from trust.api.schemas import BatchAccepted, ItemResult
 from trust.events import Event, EventValidationIssue
-from trust.intake.batches import refused_record
 from trust.intake.sinks import conflict_record, sort_against_store
-from trust.pipeline import Pipeline, sort_records
+from trust.intake.validation import refused_record, sort_records
+from trust.pipeline import Pipeline
 from trust.store import Store, transaction
 from trust.store.quarantine import QuarantinedRecord, quarantine_records
 from trust.submission import EventSink

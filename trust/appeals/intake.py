@@ -24,7 +24,7 @@ from trust.cases.intake import open_or_join
 from trust.decisions import Decision
 from trust.enforcement import Enforcement, EnforcementSource, EnforcementState
 from trust.events import AppealEvent, EventValidationIssue
-from trust.intake.batches import refused_record
+from trust.intake.validation import refused_record
 from trust.settings import Settings
 from trust.statement import APPEAL_MONTHS
 from trust.store.appeals import insert_appeals

@@ -24,8 +24,8 @@ from trust.events import (
     Event,
     EventValidationIssue,
 )
-from trust.intake.batches import refused_record
 from trust.intake.sinks import conflict_record, store_events
+from trust.intake.validation import refused_record
 from trust.pii import PiiHasher
 from trust.store.disputes import (
     DisputeRow,

@@ -7,17 +7,16 @@ batch goes, so the same reading serves direct ingest and enqueueing.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trust.events import Event, EventValidationIssue, validate_record
+from trust.events import Event, EventValidationIssue
 from trust.intake.readers import RawRecord, read_records
+from trust.intake.validation import CONFLICTING_CONTENT, refused_record, screen
 from trust.store.quarantine import QuarantinedRecord
 
 DEFAULT_BATCH_SIZE = 500
-CONFLICTING_CONTENT = "event_id already used with different content"
-TOO_LARGE = "too_large"
 
 
 @dataclass(slots=True)
@@ -36,36 +35,6 @@ class IngestBatch:
 
     def __len__(self) -> int:
         return len(self.events) + len(self.quarantined) + self.duplicates
-
-
-def describe(line_number: int | None, issues: Sequence[EventValidationIssue]) -> str:
-    """One line for people: 'line 7: rating: Input should be ...; text: ...'."""
-    where = f"line {line_number}: " if line_number is not None else ""
-    return where + "; ".join(str(issue) for issue in issues)
-
-
-def refused_record(
-    source: str,
-    line_number: int | None,
-    raw: str,
-    issues: Sequence[EventValidationIssue],
-    *,
-    event_id: str | None = None,
-    truncated: bool = False,
-) -> QuarantinedRecord:
-    """The quarantine entry for a record refused for ``issues``."""
-    errors = [issue.as_dict() for issue in issues]
-    if truncated:
-        # Marks records that cannot be replayed: only the start of the line was kept.
-        errors = [{**error, "code": TOO_LARGE} for error in errors]
-    return QuarantinedRecord(
-        source=source,
-        line_number=line_number,
-        raw=raw,
-        errors=errors,
-        reason=describe(line_number, issues),
-        event_id=event_id,
-    )
 
 
 def content_digest(event: Event) -> bytes:
@@ -101,25 +70,23 @@ def _sort(record: RawRecord, source: str, dedup: _FileDeduplicator, batch: Inges
             )
         )
         return
-    result = validate_record(record.data)
-    if result.event is None:
-        batch.quarantined.append(
-            refused_record(
-                source, record.line_number, record.raw_text, result.issues, event_id=result.event_id
-            )
-        )
+    checked = screen(
+        record.data, lambda: record.raw_text, source=source, line_number=record.line_number
+    )
+    if isinstance(checked, QuarantinedRecord):
+        batch.quarantined.append(checked)
         return
-    verdict = dedup.check(result.event)
+    verdict = dedup.check(checked)
     if verdict == "new":
-        batch.events.append(result.event)
-        batch.line_numbers[result.event.event_id] = record.line_number
+        batch.events.append(checked)
+        batch.line_numbers[checked.event_id] = record.line_number
     elif verdict == "duplicate":
         batch.duplicates += 1
     else:
         issue = EventValidationIssue("event_id", CONFLICTING_CONTENT)
         batch.quarantined.append(
             refused_record(
-                source, record.line_number, record.raw_text, [issue], event_id=result.event_id
+                source, record.line_number, record.raw_text, [issue], event_id=checked.event_id
             )
         )
 

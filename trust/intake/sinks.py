@@ -10,7 +10,8 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, select
 
 from trust.events import Event, EventValidationIssue
-from trust.intake.batches import CONFLICTING_CONTENT, IngestBatch, refused_record
+from trust.intake.batches import IngestBatch
+from trust.intake.validation import CONFLICTING_CONTENT, refused_record
 from trust.pii import PiiHasher
 from trust.store import Store, transaction
 from trust.store.accounts import record_accounts, record_batch_identifiers

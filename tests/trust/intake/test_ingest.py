@@ -15,8 +15,8 @@ from tests.factories import (
     review_payload,
 )
 from trust.intake import IngestBatch, ingest_file, iter_batches
-from trust.intake.batches import CONFLICTING_CONTENT
 from trust.intake.sinks import BatchOutcome
+from trust.intake.validation import CONFLICTING_CONTENT
 from trust.settings import Settings
 from trust.store import Store
 from trust.store.accounts import accounts_sharing

@@ -14,7 +14,7 @@ from tests.factories import profile_verification_payload, review_payload
 from tests.pipeline_invariants import assert_nothing_lost, counts
 from trust.events.codes import COUNTRY_CODES
 from trust.intake import BatchOutcome, IngestBatch, ingest_file, replay_quarantine
-from trust.intake.batches import CONFLICTING_CONTENT, TOO_LARGE
+from trust.intake.validation import CONFLICTING_CONTENT, TOO_LARGE
 from trust.settings import Settings
 from trust.store import Store, transaction
 from trust.store.quarantine import QuarantinedRecord, count_held, quarantine_records
