@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any, Literal, Protocol
 
 from trust.events import Event
+from trust.events.kinds import is_event_kind
 from trust.settings import DecisionSettings, Thresholds
 from trust.statement import statement_of_reasons
 
@@ -202,7 +203,9 @@ def decide(
     errors: Sequence[str] = (),
 ) -> Decision:
     """Combine live hits and the model's view into one decision; shadow hits only ride along."""
-    thresholds = settings.thresholds.get(event.kind) or Thresholds()
+    thresholds = (
+        settings.thresholds.get(event.kind) if is_event_kind(event.kind) else None
+    ) or Thresholds()
     points = [h.score for h in hits]
     model = model_points(assessment, settings.model_weight)
     if model:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypeGuard, get_args
 
 from pydantic import BaseModel, Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from trust.datadir import make_private
 from trust.errors import ConfigurationError
+from trust.events.kinds import EventKind
 
-EventKindName = Literal["profile_verification", "review", "reference_check", "complaint"]
+# Kinds of case with a service-level agreement: one per scored kind, appeals, rings.
+CaseKind = Literal[EventKind, "appeal", "ring"]
 SECRET_KEY_FILE = "secret.key"
 
 
@@ -24,17 +27,42 @@ class Thresholds(BaseModel):
     block: float = Field(90.0, ge=0, le=100)
 
 
+def merged_per_kind(defaults: Mapping[Any, Any], given: Any) -> Any:
+    """``given`` laid over ``defaults`` kind by kind (and field by field within a kind).
+
+    Setting one kind's value leaves every other kind at its default; anything but a mapping
+    is returned as it came, for the field's own validation to refuse.
+    """
+    if not isinstance(given, Mapping):
+        return given
+    merged = dict(defaults)
+    for kind, value in given.items():
+        default = defaults.get(kind)
+        if isinstance(value, Mapping) and isinstance(default, BaseModel):
+            value = {**default.model_dump(), **value}
+        merged[kind] = value
+    return merged
+
+
+# Cut-offs that differ from ``Thresholds()``'s; a kind not named here gets those.
+_THRESHOLDS: dict[EventKind, Thresholds] = {
+    "review": Thresholds(review=40, block=95),
+    "reference_check": Thresholds(review=40, block=95),
+    "complaint": Thresholds(review=30, block=95),
+}
+
+
+def default_thresholds() -> dict[EventKind, Thresholds]:
+    """The cut-offs of every scored kind when nothing is configured."""
+    return {kind: _THRESHOLDS.get(kind, Thresholds()) for kind in get_args(EventKind)}
+
+
 class DecisionSettings(BaseModel):
     """How rule hits and the model score combine into an outcome."""
 
-    thresholds: dict[str, Thresholds] = Field(
-        default_factory=lambda: {
-            "profile_verification": Thresholds(review=40, block=90),
-            "review": Thresholds(review=40, block=95),
-            "reference_check": Thresholds(review=40, block=95),
-            "complaint": Thresholds(review=30, block=95),
-        }
-    )
+    # Keyed by the kind type: an unknown kind is refused with its name; configuring one
+    # kind keeps the defaults of the others (see ``merged_per_kind``).
+    thresholds: dict[EventKind, Thresholds] = Field(default_factory=default_thresholds)
     # Weight of the anomaly model's 0-1 percentile in the 0-100 risk score.
     model_weight: float = Field(25.0, ge=0, le=100)
     # Model percentile above which the model alone sends an event to review.
@@ -43,27 +71,51 @@ class DecisionSettings(BaseModel):
     # even when no rule fired (the cutoff is set from the kind's daily volume; 0 turns it off).
     model_daily_cases: float = Field(3.0, ge=0)
 
+    @field_validator("thresholds", mode="before")
+    @classmethod
+    def _thresholds_per_kind(cls, given: Any) -> Any:
+        return merged_per_kind(default_thresholds(), given)
+
+
+# Hours to SLA breach per case kind; a scored kind not named here gets DEFAULT_SLA_HOURS.
+DEFAULT_SLA_HOURS = 72.0
+_SLA_HOURS: dict[CaseKind, float] = {
+    "profile_verification": 24.0,
+    "review": 72.0,
+    "reference_check": 48.0,
+    "complaint": 120.0,
+    "appeal": 48.0,
+    "ring": 72.0,
+}
+
+
+_BUSINESS_DAY_KINDS: list[CaseKind] = ["profile_verification", "appeal"]
+
+
+def is_case_kind(kind: str) -> TypeGuard[CaseKind]:
+    """True when ``kind`` is a kind of case the SLA settings name."""
+    return kind in get_args(CaseKind)
+
+
+def default_sla_hours() -> dict[CaseKind, float]:
+    """Hours to SLA breach of every kind of case when nothing is configured."""
+    return {kind: _SLA_HOURS.get(kind, DEFAULT_SLA_HOURS) for kind in get_args(CaseKind)}
+
 
 class SlaSettings(BaseModel):
     """Hours until a case of each kind breaches its service-level agreement."""
 
-    hours: dict[str, float] = Field(
-        default_factory=lambda: {
-            "profile_verification": 24.0,
-            "review": 72.0,
-            "reference_check": 48.0,
-            "complaint": 120.0,
-            "appeal": 48.0,
-            "ring": 72.0,
-        }
-    )
+    hours: dict[CaseKind, float] = Field(default_factory=default_sla_hours)
     lease_seconds: int = Field(900, gt=0)
     # Kinds whose SLA hours count Monday-Friday only ("a human within 1 business day").
-    business_day_kinds: list[str] = Field(
-        default_factory=lambda: ["profile_verification", "appeal"]
-    )
+    business_day_kinds: list[CaseKind] = Field(default_factory=lambda: list(_BUSINESS_DAY_KINDS))
     # A case with less than this many hours left is shown as due soon.
     due_soon_hours: float = Field(4.0, ge=0)
+
+    @field_validator("hours", mode="before")
+    @classmethod
+    def _hours_per_kind(cls, given: Any) -> Any:
+        return merged_per_kind(default_sla_hours(), given)
 
 
 class QaSettings(BaseModel):

@@ -13,9 +13,8 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from trust.cases.lifecycle import CaseStatus
-from trust.settings import Settings
+from trust.settings import DEFAULT_SLA_HOURS, Settings, is_case_kind
 
-DEFAULT_SLA_HOURS = 72.0
 _DAY = timedelta(days=1)
 
 
@@ -42,7 +41,9 @@ def uses_business_days(kind: str, settings: Settings) -> bool:
 
 def sla_hours(kind: str, settings: Settings) -> float:
     """Hours until a case of ``kind`` breaches its SLA."""
-    return float(settings.sla.hours.get(kind, DEFAULT_SLA_HOURS))
+    if not is_case_kind(kind):
+        return DEFAULT_SLA_HOURS
+    return settings.sla.hours.get(kind, DEFAULT_SLA_HOURS)
 
 
 def _midnight_after(moment: datetime) -> datetime:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeGuard, get_args
 
 from pydantic import EmailStr, Field, TypeAdapter, model_validator
 
@@ -300,14 +300,26 @@ Event = Annotated[
     | DisputeAnswerEvent,
     Field(discriminator="kind"),
 ]
+# The kinds that are scored (signals, rules, model), as a type: per-kind settings are keyed
+# by it (trust/settings.py), so a misspelt kind is refused at start-up. A new scored kind is
+# one entry here and one in EVENT_TYPES below; settings give it the default cut-offs.
+EventKind = Literal["profile_verification", "review", "reference_check", "complaint"]
 EVENT_TYPES: dict[str, type[EventEnvelope]] = {
     "profile_verification": ProfileVerificationEvent,
     "review": ReviewEvent,
     "reference_check": ReferenceCheckEvent,
     "complaint": ComplaintEvent,
 }
-# The kinds that are scored (signals, rules, model).
 EVENT_KINDS: tuple[str, ...] = tuple(EVENT_TYPES)
+if set(get_args(EventKind)) != set(EVENT_KINDS):  # pragma: no cover - caught at import
+    raise TypeError(f"EventKind {get_args(EventKind)} must name the kinds of EVENT_TYPES")
+
+
+def is_event_kind(kind: str) -> TypeGuard[EventKind]:
+    """True when ``kind`` is scored (per-kind decision settings exist for it)."""
+    return kind in EVENT_TYPES
+
+
 # Requests and process events: validated, stored and deduplicated like every kind, never
 # scored. Appeals open appeal cases; dispute party events feed their dispute.
 REQUEST_TYPES: dict[str, type[EventEnvelope]] = {"appeal": AppealEvent, **DISPUTE_EVENT_TYPES}
