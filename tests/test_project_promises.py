@@ -75,6 +75,17 @@ def test_the_cli_imports_upper_layers_only_inside_command_bodies(path: Path) -> 
 
 @pytest.mark.parametrize(
     "path",
+    sorted((ROOT / "tests" / "trust").rglob("*.py")),
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_the_core_library_is_tested_without_the_workers(path: Path) -> None:
+    # What a pipeline is made of is composed in trust/composition.py; workers add only the
+    # broker and the model, so the core's tests need neither.
+    assert "workers" not in _imports(path)
+
+
+@pytest.mark.parametrize(
+    "path",
     sorted((ROOT / "models").rglob("*.py")),
     ids=lambda p: str(p.relative_to(ROOT)),
 )

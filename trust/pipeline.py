@@ -1,7 +1,8 @@
 """One batch of raw records in, decisions and cases out, in a single transaction.
 
-Every path that decides (the queue workers, ``trust decide``, direct ingest) goes through
-``process_batch``, so a decision means the same thing whichever way an event arrived.
+Every path that decides (the queue workers, ``trust decide``, direct ingest, the API) goes
+through ``Pipeline.process``, built by ``trust.composition``, so a decision means the same
+thing whichever way an event arrived.
 Processing is idempotent by ``event_id``: a redelivered batch stores nothing twice, scores
 nothing twice and opens no second case.
 """
@@ -188,7 +189,7 @@ class StageClock:
 
 @dataclass(slots=True)
 class Pipeline:
-    """The decision flow wired to its collaborators; ``process_batch`` is its one verb."""
+    """The decision flow wired to its collaborators; ``process`` is its one verb."""
 
     store: Store
     settings: Settings
@@ -285,7 +286,7 @@ class Pipeline:
         """Check new appeals against the store (this batch's decisions included), store the
         accepted ones and open their cases; quarantine the refused ones with the reason."""
         if self.appeals is None:
-            raise TypeError("this pipeline has no appeal intake; wire one (default_pipeline)")
+            raise TypeError("this pipeline has no appeal intake; wire one (trust.composition)")
         known = existing_event_ids(conn, [a.event_id for a in appeals])
         new = list({a.event_id: a for a in appeals if a.event_id not in known}.values())
         targets, refused = self.appeals.screen(conn, new)
@@ -372,44 +373,6 @@ def stored_decision(conn: Connection, event_id: str) -> dict[str, Any] | None:
         select(decisions_table).where(decisions_table.c.event_id == event_id)
     ).first()
     return dict(row._mapping) if row is not None else None
-
-
-def default_pipeline(
-    store: Store, settings: Settings, scorer: BatchScorer, *, source: str = "queue"
-) -> Pipeline:
-    """The production wiring: decisions stored by the store, cases opened by ``trust.cases``."""
-    from trust.appeals import AppealDesk
-    from trust.disputes.intake import open_cases_and_disputes
-    from trust.disputes.parties import take_party_events
-    from trust.enforcement_actions import enforce_decisions
-    from trust.store.decisions import insert_decisions
-    from trust.webhooks import emit_decisions
-
-    return Pipeline(
-        store,
-        settings,
-        scorer,
-        insert_decisions,
-        open_cases_and_disputes,
-        source=source,
-        enforce=enforce_decisions,
-        appeals=AppealDesk(source),
-        party_events=take_party_events,
-        notify=emit_decisions,
-    )
-
-
-def process_batch(
-    store: Store,
-    raw_records: Iterable[RecordInput],
-    settings: Settings,
-    scorer: BatchScorer,
-    now: datetime | None = None,
-    *,
-    source: str = "queue",
-) -> BatchResult:
-    """Run one batch through the whole decision flow in one transaction (see ``Pipeline``)."""
-    return default_pipeline(store, settings, scorer, source=source).process(raw_records, now)
 
 
 @dataclass(frozen=True, slots=True)

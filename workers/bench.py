@@ -21,6 +21,8 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import StaticPool
 
+from models.active import active_model
+from trust.composition import build_scorer
 from trust.encryption import Keyring
 from trust.events import EVENT_KINDS
 from trust.intake.sinks import store_events
@@ -32,7 +34,7 @@ from trust.store import Store, transaction
 from trust.store.tables import metadata
 from workers.bench_fleet import decided, fleet, percentile, scenario_settings, wait_for
 from workers.embedded_redis import EmbeddedRedis
-from workers.wiring import build_pipeline, build_scorer
+from workers.wiring import build_pipeline
 
 Say = Callable[[str], None]
 
@@ -70,7 +72,7 @@ def ceiling(settings: Settings, records: list[dict[str, Any]], batch: int) -> di
     )
     metadata.create_all(engine)
     scratch = Store.of_engine(engine, Keyring.from_settings(settings))
-    scorer = build_scorer(settings)
+    scorer = build_scorer(settings, model=active_model)
     hasher = hasher_for(settings)
     began = time.perf_counter()
     for start in range(0, len(records), batch):

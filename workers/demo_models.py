@@ -5,7 +5,7 @@ start, a history of the same simulated marketplace (another seed: the model neve
 the events it will score) is stored in a scratch SQLite file in the data folder, the
 configured detector is trained on it per event kind, and each version is activated in the
 data folder's registry. The workers build their pipeline at boot and only look for
-``models/active.json`` then (``workers.wiring.anomaly_scorer``), which is why this runs
+``models/active.json`` then (``models.active.active_model``), which is why this runs
 before they start. A data folder that already has an active model of a kind keeps it.
 """
 

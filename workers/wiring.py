@@ -1,48 +1,13 @@
-"""Composition of the production pipeline: store, rule pack, anomaly model, cases."""
+"""What the workers add to ``trust.composition``: the registry's active anomaly model."""
 
 from __future__ import annotations
 
-import logging
-from pathlib import Path
-
-from trust.decisions import AnomalyScorer
-from trust.pipeline import Pipeline, default_pipeline
+from models.active import active_model
+from trust.composition import build_pipeline as compose
+from trust.pipeline import Pipeline
 from trust.rules.engine import Watchdog
-from trust.rules.pack import load_pack
-from trust.scoring import Scorer
 from trust.settings import Settings
 from trust.store import Store
-
-log = logging.getLogger(__name__)
-
-
-# The registry's index of active versions (models/registry.py keeps it in the data folder).
-ACTIVE_MODELS = Path("models") / "active.json"
-
-
-def anomaly_scorer(settings: Settings) -> AnomalyScorer | None:
-    """The registry's active models; None when none is active or the registry cannot open."""
-    if not (settings.data_dir / ACTIVE_MODELS).is_file():
-        # Importing the model stack (scikit-learn, skops) costs seconds per worker start;
-        # with no active model the rules decide alone, so skip it.
-        return None
-    from models.scorer import RegistryScorer
-
-    try:
-        return RegistryScorer.from_settings(settings)
-    except Exception as exc:  # the model is advisory: rules decide without it
-        log.warning(
-            "anomaly model unavailable; deciding on rules only",
-            extra={"error": f"{type(exc).__name__}: {exc}"},
-        )
-        return None
-
-
-def build_scorer(settings: Settings, *, watchdog: Watchdog | None = None) -> Scorer:
-    """The rule pack in force plus the anomaly model, ready to score batches."""
-    return Scorer(
-        load_pack(settings.rules_dir), settings, anomaly_scorer(settings), watchdog=watchdog
-    )
 
 
 def build_pipeline(
@@ -52,11 +17,5 @@ def build_pipeline(
     source: str = "queue",
     watchdog: Watchdog | None = None,
 ) -> Pipeline:
-    """The pipeline the workers and ``trust decide`` run (store opened without migrating).
-
-    Worker processes pass the rules ``watchdog`` (``workers/watchdog.py``).
-    """
-    store = store or Store.from_settings(settings, migrate=False)
-    return default_pipeline(
-        store, settings, build_scorer(settings, watchdog=watchdog), source=source
-    )
+    """The pipeline the workers and the API run: ``trust``'s, with the active model."""
+    return compose(settings, store, source=source, model=active_model, watchdog=watchdog)

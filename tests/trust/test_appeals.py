@@ -12,6 +12,7 @@ from tests.trust.cases.conftest import ANALYST, ANALYST_2, LEAD
 from tests.trust.test_enforcement import tampered
 from trust.appeals import AppealOutcome, appeal_deadline, decide_appeal
 from trust.cases import Action, Resolution, claim, load_case, resolve
+from trust.composition import build_pipeline
 from trust.enforcement import EnforcementSource, EnforcementState
 from trust.errors import CaseError, FourEyesError
 from trust.pipeline import Pipeline, decide_one
@@ -20,7 +21,6 @@ from trust.store import Store, transaction
 from trust.store.appeals import appeals_of_case, overturned_decision_ids
 from trust.store.enforcements import current_enforcement
 from trust.store.tables import appeals, quarantine
-from workers.wiring import build_pipeline
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)  # a Friday
 LEASE = timedelta(minutes=15)

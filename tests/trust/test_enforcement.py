@@ -16,6 +16,7 @@ from tests.factories import (
 )
 from tests.trust.cases.conftest import ANALYST, LEAD, LEAD_2, decision_for
 from trust.cases import Action, Resolution, claim, resolve
+from trust.composition import build_pipeline
 from trust.enforcement import (
     Enforcement,
     EnforcementSource,
@@ -30,7 +31,6 @@ from trust.settings import Settings
 from trust.store import Store, transaction
 from trust.store.enforcements import current_enforcement, enforcement_history_of
 from trust.store.tables import accounts, audit_log
-from workers.wiring import build_pipeline
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)  # a Friday
 LEASE = timedelta(minutes=15)

@@ -14,12 +14,12 @@ from tests.factories import (
     review_payload,
 )
 from tests.pipeline_invariants import StoreCounts, assert_nothing_lost, counts
-from trust.pipeline import Pipeline, decide_one, process_batch
+from trust.composition import build_pipeline, default_pipeline
+from trust.pipeline import Pipeline, decide_one
 from trust.settings import Settings
 from trust.simulate import generate_events
 from trust.store import Store
 from trust.store.tables import case_evidence, cases, quarantine
-from workers.wiring import build_pipeline, build_scorer
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 
@@ -95,7 +95,9 @@ class _ExplodingScorer:
 
 def test_a_failing_batch_leaves_no_trace_in_the_store(store: Store, settings: Settings) -> None:
     with pytest.raises(RuntimeError, match="scorer bug"):
-        process_batch(store, [review_payload(), {"kind": "review"}], settings, _ExplodingScorer())
+        default_pipeline(store, settings, _ExplodingScorer()).process(
+            [review_payload(), {"kind": "review"}]
+        )
 
     assert counts(store) == StoreCounts(events=0, decisions=0, open_cases=0, quarantined=0)
 
@@ -110,12 +112,12 @@ def test_validated_event_objects_are_accepted_as_they_are(pipeline: Pipeline) ->
 
 def test_a_simulated_marketplace_keeps_every_promise(store: Store, settings: Settings) -> None:
     records = [record for record, _ in generate_events(150, 20, seed=5)]
-    scorer = build_scorer(settings)
+    pipeline = build_pipeline(settings, store)
 
     for start in range(0, len(records), 100):
-        process_batch(store, records[start : start + 100], settings, scorer, NOW)
+        pipeline.process(records[start : start + 100], NOW)
     # A second delivery of everything, as after a crash before the acks.
-    process_batch(store, records, settings, scorer, NOW)
+    pipeline.process(records, NOW)
 
     assert_nothing_lost(store, [r["event_id"] for r in records])
     assert counts(store).open_cases > 0

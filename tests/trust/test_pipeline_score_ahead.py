@@ -10,19 +10,19 @@ from sqlalchemy import Connection, select
 
 from tests.factories import profile_verification_payload, review_payload
 from tests.pipeline_invariants import assert_nothing_lost
+from trust.composition import build_scorer, default_pipeline
 from trust.decisions import Decision
 from trust.encryption import Keyring
 from trust.events import EVENT_KINDS, Event
 from trust.intake.sinks import store_events
 from trust.intake.validation import sort_records
 from trust.pii import PiiHasher
-from trust.pipeline import default_pipeline, hasher_for
+from trust.pipeline import hasher_for
 from trust.scoring import Scorer
 from trust.settings import Settings
 from trust.simulate import generate_events
 from trust.store import Store, transaction
 from trust.store.tables import decisions
-from workers.wiring import build_scorer
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 

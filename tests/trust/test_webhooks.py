@@ -10,6 +10,7 @@ from sqlalchemy import select
 from tests.factories import profile_verification_payload, review_payload
 from tests.trust.cases.conftest import ANALYST, NOW
 from trust.cases import Action, Resolution, claim, resolve
+from trust.composition import build_pipeline
 from trust.errors import WebhookVerificationError
 from trust.settings import Settings
 from trust.store import Store, transaction
@@ -27,7 +28,6 @@ from trust.webhooks import (
     signed_headers,
     verify,
 )
-from workers.wiring import build_pipeline
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 

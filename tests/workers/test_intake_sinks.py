@@ -17,13 +17,14 @@ from tests.pipeline_invariants import assert_nothing_lost, counts
 from tests.workers.helpers import queue_settings, running_worker
 from trust.events import Event
 from trust.intake import ingest_file, replay_quarantine
+from trust.intake.deciding import UNDECIDABLE, PipelineSink
 from trust.settings import Settings
 from trust.store import Store, transaction
 from trust.store.quarantine import QuarantinedRecord, count_held, quarantine_records
 from trust.store.tables import quarantine
 from workers.actors import declare_actors
 from workers.broker import build_broker
-from workers.intake_sinks import UNDECIDABLE, PipelineSink, ingest_sink, queue_in_use
+from workers.intake_sinks import ingest_sink, queue_in_use
 from workers.wiring import build_pipeline
 
 

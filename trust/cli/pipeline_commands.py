@@ -109,14 +109,16 @@ def decide(
     path: str = typer.Argument(..., help="A JSON file with one event, or - for standard input."),
 ) -> None:
     """Decide one event now (synchronous path) and print the decision as JSON."""
+    from models.active import active_model
     from trust.cli.context import open_store, settings
+    from trust.composition import build_pipeline
     from trust.pipeline import decide_one
-    from workers.wiring import build_pipeline
 
     raw = _read_event_input(path)
     current = settings()
     with open_store(current) as store:
-        result = decide_one(build_pipeline(current, store, source="decide"), raw)
+        pipeline = build_pipeline(current, store, source="decide", model=active_model)
+        result = decide_one(pipeline, raw)
     typer.echo(json.dumps(result.as_json(), default=_json_default, indent=2))
     if result.status == "quarantined":
         raise typer.Exit(1)

@@ -10,10 +10,10 @@ from fastapi.testclient import TestClient
 
 from trust.api import ApiContext, create_app
 from trust.api.intake import DecideHereSink
+from trust.composition import build_pipeline
 from trust.settings import Settings
 from trust.store import Store, transaction
 from trust.store.api_keys import SCOPES, create_api_key
-from workers.wiring import build_pipeline
 
 
 @dataclass

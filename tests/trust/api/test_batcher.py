@@ -10,11 +10,11 @@ import pytest
 
 from tests.factories import review_payload
 from trust.api.batcher import DecisionBatcher
+from trust.composition import build_pipeline
 from trust.errors import TransientStoreError
 from trust.pipeline import SingleDecision, decide_many
 from trust.settings import Settings
 from trust.store import Store
-from workers.wiring import build_pipeline
 
 
 def _raw(record: dict[str, object]) -> bytes:

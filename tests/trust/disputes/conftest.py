@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from trust.composition import build_pipeline
 from trust.pipeline import BatchResult, Pipeline
 from trust.settings import Settings
 from trust.store import Store
 from trust.store.disputes import DisputeRow, load_dispute
 from trust.store.tables import audit_log
-from workers.wiring import build_pipeline
 
 # The complaint of tests.factories is filed Sunday 15 March 2026, 08:00 UTC.
 FILED = datetime(2026, 3, 15, 8, 0, tzinfo=UTC)

@@ -26,6 +26,7 @@ from tests.conftest import TEST_SECRET
 from tests.factories import complaint_payload, dispute_payload
 from tests.trust.cases.conftest import LEAD, LEAD_2
 from trust.cases import Action, Resolution, approve_proposal, claim, reject_proposal, resolve
+from trust.composition import build_pipeline
 from trust.disputes.actions import propose_settlement
 from trust.disputes.machine import Stage
 from trust.disputes.timers import apply_due_deadlines
@@ -35,7 +36,6 @@ from trust.settings import Settings
 from trust.store import Store, transaction
 from trust.store.disputes import DisputeRow, deadline_history, load_dispute
 from trust.store.tables import audit_log
-from workers.wiring import build_pipeline
 
 FILED = datetime.fromisoformat("2026-03-13T16:00:00+00:00")  # a Friday afternoon
 ESCROW = Decimal("482.23")

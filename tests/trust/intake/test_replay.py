@@ -12,15 +12,15 @@ from sqlalchemy import select
 
 from tests.factories import profile_verification_payload, review_payload
 from tests.pipeline_invariants import assert_nothing_lost, counts
+from trust.composition import build_pipeline
 from trust.events.codes import COUNTRY_CODES
 from trust.intake import BatchOutcome, IngestBatch, ingest_file, replay_quarantine
+from trust.intake.deciding import PipelineSink
 from trust.intake.validation import CONFLICTING_CONTENT, TOO_LARGE
 from trust.settings import Settings
 from trust.store import Store, transaction
 from trust.store.quarantine import QuarantinedRecord, count_held, quarantine_records
 from trust.store.tables import cases, decisions, events, quarantine
-from workers.intake_sinks import PipelineSink
-from workers.wiring import build_pipeline
 
 NOW = datetime(2026, 3, 20, tzinfo=UTC)
 

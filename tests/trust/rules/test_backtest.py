@@ -104,21 +104,18 @@ def test_a_backtest_of_the_pack_in_force_reproduces_the_stored_decisions(
 
     from sqlalchemy import select
 
+    from trust.composition import build_pipeline
     from trust.pii import hasher_for
-    from trust.pipeline import process_batch
     from trust.simulate import generate_events
     from trust.store.tables import decisions, enforcement_history
-    from workers.wiring import build_scorer
 
     # Big enough to hold the later facts a replay reading the present trips on: accounts that
     # verify after their first reviews, automated blocks, batches of different sizes.
     records = [record for record, _ in generate_events(800, 30, seed=11)]
-    scorer = build_scorer(settings)
+    pipeline = build_pipeline(settings, store)
     start = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
     for number, first in enumerate(range(0, len(records), 200)):
-        process_batch(
-            store, records[first : first + 200], settings, scorer, start + timedelta(minutes=number)
-        )
+        pipeline.process(records[first : first + 200], start + timedelta(minutes=number))
     with store.engine.connect() as conn:
         query = select(decisions.c.event_id, decisions.c.outcome)
         stored = dict(conn.execute(query).tuples().all())
