@@ -181,6 +181,9 @@ class WorkerSettings(BaseModel):
     # Deliveries of a batch that ended with its worker dead before it is decided one event
     # at a time; an event in flight when a worker dies then is dead-lettered.
     crash_retries: int = Field(2, ge=1, le=10)
+    # Between batches, each worker looks at the rules folder at most this often and loads a
+    # changed pack; a refused one leaves the running pack in force. 0 turns it off.
+    rules_reload_s: float = Field(5.0, ge=0)
 
     @model_validator(mode="after")
     def _hard_limit_before_heartbeat(self) -> WorkerSettings:

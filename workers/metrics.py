@@ -37,7 +37,7 @@ class PipelineMetrics:
     """Our counters and histograms, created once per process."""
 
     def __init__(self) -> None:
-        from prometheus_client import Counter, Histogram
+        from prometheus_client import Counter, Gauge, Histogram
 
         self.events = Counter(
             "trust_events_total", "Events decided, by kind and outcome.", ["kind", "outcome"]
@@ -61,6 +61,27 @@ class PipelineMetrics:
             "trust_batch_seconds", "Time to process one batch.", buckets=LATENCY_BUCKETS
         )
         self.splits = Counter("trust_batch_splits_total", "Failing batches split in halves.")
+        self.rule_pack = Gauge(
+            "trust_rule_pack_info",
+            "Worker processes running each rule pack version (first 12 hex digits).",
+            ["version"],
+            multiprocess_mode="livesum",
+        )
+        self.rule_pack_refused = Counter(
+            "trust_rule_pack_reload_failures_total",
+            "Changed rule folders refused; the running pack stayed in force.",
+        )
+        self._pack_version: str | None = None
+
+    def pack_in_force(self, version: str) -> None:
+        """Count this process under ``version`` (and no longer under the one before)."""
+        short = version[:12]
+        if short == self._pack_version:
+            return
+        if self._pack_version is not None:
+            self.rule_pack.labels(self._pack_version).set(0)
+        self.rule_pack.labels(short).set(1)
+        self._pack_version = short
 
     def observe_batch(self, result: Any, *, enqueued_at: float | None, took: float) -> None:
         """Count one processed ``trust.pipeline.BatchResult``."""

@@ -44,6 +44,7 @@ def run_worker(settings: Settings, threads: int, *, noop: bool = False) -> None:
     from workers.actors import LazyPipeline, declare_actors, declare_noop_actor
     from workers.broker import build_broker
     from workers.dispute_timer import DisputeTimer, declare_dispute_timer
+    from workers.pack_reload import ReloadingPipeline
     from workers.watchdog import CpuTimeWatchdog
     from workers.webhooks import Deliverer, Dispatcher, declare_webhook_actor
     from workers.wiring import build_pipeline
@@ -55,7 +56,7 @@ def run_worker(settings: Settings, threads: int, *, noop: bool = False) -> None:
     if noop:
         declare_noop_actor(broker, settings)
     else:
-        declare_actors(broker, settings, lazy.get)
+        declare_actors(broker, settings, ReloadingPipeline(lazy.get, settings).get)
         store = lazy.get().store  # fail fast (bad rule pack, unreachable store)
         timer = declare_dispute_timer(broker, settings, lambda: store)
         broker.add_middleware(DisputeTimer(settings, timer))

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import cel
 import yaml
@@ -19,6 +22,8 @@ from trust.rules.expressions import References
 from trust.rules.spec import FIELD_HINTS, Baseline, RuleFile, RuleSpec
 
 BASELINE_FILE = "_baseline.yaml"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,13 +195,48 @@ def load_pack(directory: Path | str) -> RulePack:
     )
 
 
-class RulePackHolder:
-    """The pack in force; ``reload()`` swaps only when the new pack is valid."""
+# What a cheap look at the folder sees: each pack file with its size and modification time.
+Fingerprint = tuple[tuple[str, int, int], ...] | None
 
-    def __init__(self, directory: Path | str) -> None:
+
+def folder_fingerprint(directory: Path) -> Fingerprint:
+    """Changes whenever a pack file is added, removed or rewritten; None without a folder."""
+    if not directory.is_dir():
+        return None
+    stats = []
+    for path in pack_files(directory):
+        try:
+            stat = path.stat()
+        except FileNotFoundError:  # removed between listing and stat: the next look sees it
+            continue
+        stats.append((path.relative_to(directory).as_posix(), stat.st_size, stat.st_mtime_ns))
+    return tuple(stats)
+
+
+class RulePackHolder:
+    """The pack in force. ``refresh()`` loads the folder again when it changed; a pack that is
+    refused leaves the running one in force (``last_error`` says why)."""
+
+    def __init__(
+        self,
+        directory: Path | str,
+        pack: RulePack | None = None,
+        *,
+        interval_s: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.directory = Path(directory)
         self._lock = threading.Lock()
-        self._pack = load_pack(self.directory)
+        self._pack = pack if pack is not None else load_pack(self.directory)
+        self.interval_s = interval_s
+        self._clock = clock
+        self._checked_at = clock()
+        # Unknown at first (the pack may have been loaded a moment before): the first look
+        # after ``interval_s`` reads the folder once, and swaps only if its version differs.
+        self._seen: Fingerprint | Literal["unknown"] = (
+            folder_fingerprint(self.directory) if pack is None else "unknown"
+        )
+        self.last_error: RulePackError | None = None
 
     @property
     def pack(self) -> RulePack:
@@ -208,4 +248,40 @@ class RulePackHolder:
         fresh = load_pack(self.directory)
         with self._lock:
             self._pack = fresh
+        return fresh
+
+    def refresh(self) -> RulePack | None:
+        """At most once per ``interval_s``: if the folder changed, load it.
+
+        Returns the pack that came into force, or None (nothing changed, same version, or
+        the new files were refused: then ``last_error`` holds the problems, they are logged,
+        and the folder is not read again until it changes once more).
+        """
+        now = self._clock()
+        if now - self._checked_at < self.interval_s:
+            return None
+        self._checked_at = now
+        seen = folder_fingerprint(self.directory)
+        if seen == self._seen:
+            return None
+        self._seen = seen
+        running = self._pack
+        try:
+            fresh = load_pack(self.directory)
+        except RulePackError as exc:
+            self.last_error = exc
+            log.error(
+                "changed rule pack refused; the running pack stays in force",
+                extra={"pack_version": running.version[:12], "problems": exc.problems[:20]},
+            )
+            return None
+        self.last_error = None
+        if fresh.version == running.version:
+            return None
+        with self._lock:
+            self._pack = fresh
+        log.info(
+            "rule pack reloaded",
+            extra={"previous_version": running.version[:12], "pack_version": fresh.version[:12]},
+        )
         return fresh

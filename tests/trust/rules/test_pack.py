@@ -67,3 +67,56 @@ def test_a_successful_reload_swaps_the_pack(tmp_path: Path) -> None:
     write_pack(tmp_path, [valid_rule(), valid_rule(id="rv_second_rule_v1")])
     assert len(holder.reload().rules) == 2
     assert holder.pack.version != before
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_refresh_looks_at_most_once_per_interval_and_swaps_a_changed_valid_pack(
+    tmp_path: Path,
+) -> None:
+    folder = write_pack(tmp_path, [valid_rule()])
+    clock = _Clock()
+    holder = RulePackHolder(folder, interval_s=5, clock=clock)
+    running = holder.pack
+    write_pack(tmp_path, [valid_rule(), valid_rule(id="rv_second_rule_v1")])
+
+    clock.now = 4.9
+    assert holder.refresh() is None and holder.pack is running
+    clock.now = 5.0
+    fresh = holder.refresh()
+
+    assert fresh is holder.pack and len(fresh.rules) == 2 and fresh.version != running.version
+    clock.now = 10.0
+    assert holder.refresh() is None  # nothing changed since
+
+
+def test_refresh_keeps_the_running_pack_when_the_changed_one_is_refused(tmp_path: Path) -> None:
+    folder = write_pack(tmp_path, [valid_rule()])
+    clock = _Clock()
+    holder = RulePackHolder(folder, interval_s=1, clock=clock)
+    running = holder.pack
+    write_pack(tmp_path, [valid_rule(when="signals.nope")])
+
+    clock.now = 1.0
+    assert holder.refresh() is None
+    assert holder.pack is running
+    assert holder.last_error is not None and "signals.nope" in str(holder.last_error)
+
+    write_pack(tmp_path, [valid_rule(id="rv_fixed_rule_v1")])
+    clock.now = 2.0
+    fixed = holder.refresh()
+    assert fixed is not None and [r.id for r in fixed.rules] == ["rv_fixed_rule_v1"]
+    assert holder.last_error is None
+
+
+def test_a_holder_given_the_loaded_pack_swaps_only_on_another_version(pack_dir: Path) -> None:
+    loaded = load_pack(pack_dir)
+    holder = RulePackHolder(pack_dir, loaded, interval_s=0)
+
+    assert holder.refresh() is None and holder.pack is loaded
