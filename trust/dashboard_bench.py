@@ -108,13 +108,10 @@ def seed_queue(
         done += n
         if progress:
             progress(done)
-    if store.dialect == "postgresql":
-        # Fresh statistics, as autovacuum would have them on a long-lived queue.
-        with store.engine.connect() as conn:
-            conn.exec_driver_sql("ANALYZE")
-    else:
-        with transaction(store.engine) as conn:
-            conn.exec_driver_sql("ANALYZE")
+    # Fresh statistics, as autovacuum would have them on a long-lived queue (both databases
+    # take ANALYZE inside a transaction).
+    with transaction(store.engine) as conn:
+        conn.exec_driver_sql("ANALYZE")
     return time.perf_counter() - started
 
 

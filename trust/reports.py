@@ -18,6 +18,7 @@ from sqlalchemy import Connection, DateTime, bindparam, func, select, text
 
 from trust.cases.lifecycle import CaseStatus
 from trust.cases.sla import as_utc
+from trust.store.dialects import json_array_items
 from trust.store.tables import cases, decisions
 
 CONFIRMED = "confirmed"
@@ -135,14 +136,10 @@ def reviewer_throughput(conn: Connection, since: datetime) -> list[dict[str, Any
 
 
 def _hits_sql(conn: Connection, column: str, select_sql: str, tail: str) -> Any:
-    # One unnested row per hit; ``hit`` is the JSON object of the hit in both dialects.
-    if conn.dialect.name == "postgresql":
-        rule_id = "hit->>'rule_id'"
-        source = f"decisions d CROSS JOIN LATERAL json_array_elements(d.{column}) AS hit"
-    else:
-        rule_id = "json_extract(h.value, '$.rule_id')"
-        source = f"decisions d, json_each(d.{column}) AS h"
-    sql = f"SELECT {select_sql.format(rule_id=rule_id)} FROM {source} {tail}"
+    # One unnested row per hit.
+    hits, field = json_array_items(conn, f"d.{column}", "hit")
+    rule_id = field.format(field="rule_id")
+    sql = f"SELECT {select_sql.format(rule_id=rule_id)} FROM decisions d {hits} {tail}"
     return text(sql).bindparams(bindparam("since", type_=DateTime(timezone=True)))
 
 

@@ -14,6 +14,7 @@ from trust.cases.lifecycle import CaseStatus, check_transition
 from trust.cases.sla import SlaState, as_utc, sla_state
 from trust.errors import CaseError
 from trust.settings import Settings
+from trust.store.dialects import locked
 from trust.store.tables import cases
 
 _TIMES = (
@@ -87,8 +88,8 @@ class Case:
 def load_case(conn: Connection, case_id: int, *, for_update: bool = False) -> Case:
     """The case ``case_id``; ``for_update`` locks the row on PostgreSQL. Raises CaseError."""
     stmt = select(cases).where(cases.c.id == case_id)
-    if for_update and conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
+    if for_update:
+        stmt = locked(conn, stmt)
     row = conn.execute(stmt).first()
     if row is None:
         raise CaseError(f"no case {case_id}")

@@ -21,6 +21,7 @@ from trust.cases.lifecycle import ANALYST_CLAIMABLE, LEAD_CLAIMABLE, CaseStatus
 from trust.cases.sla import as_utc
 from trust.errors import CaseError, ClaimConflictError
 from trust.staff.roles import HasRole, Permission, has_permission, require
+from trust.store.dialects import locked
 from trust.store.tables import cases
 
 DEFAULT_LEASE = timedelta(minutes=15)
@@ -140,8 +141,7 @@ def _take(
     pick = (
         select(cases.c.id).where(*conditions).order_by(cases.c.priority.desc(), cases.c.id).limit(1)
     )
-    if conn.dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
+    pick = locked(conn, pick, skip_locked=True)
     case_id = conn.execute(pick).scalar()
     if case_id is None:
         return False, None

@@ -16,7 +16,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, literal_column, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from trust.audit import SYSTEM_ACTOR, record_audits
 from trust.cases.case import Case
@@ -27,16 +26,13 @@ from trust.cases.sla import as_utc, due_at, resumed_due_at
 from trust.decisions import Decision
 from trust.settings import Settings
 from trust.store.database import insert_ignoring_duplicates
+from trust.store.dialects import locked, upsert
 from trust.store.tables import case_evidence, case_reasons, cases
 from trust.store.tables import decisions as decisions_table
 
 Key = tuple[str, str]
 # The WHERE of uq_cases_open_subject, inline so both databases match the partial index.
 OPEN_MERGED_SQL = UNRESOLVED_SQL & (cases.c.kind != literal_column("'dispute'"))
-
-
-def _insert(conn: Connection) -> Any:
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
 
 
 def _attached(conn: Connection, event_ids: list[str]) -> dict[str, int]:
@@ -57,9 +53,8 @@ def _open_cases(conn: Connection, keys: Sequence[Key]) -> dict[Key, Case]:
         )
         .order_by(cases.c.id)
     )
-    if conn.dialect.name == "postgresql":
-        # Locked in id order, so workers touching the same cases queue instead of deadlocking.
-        stmt = stmt.with_for_update()
+    # Locked in id order, so workers touching the same cases queue instead of deadlocking.
+    stmt = locked(conn, stmt)
     wanted = set(keys)
     found = (Case.from_row(r) for r in conn.execute(stmt))
     return {(c.subject_id, c.kind): c for c in found if (c.subject_id, c.kind) in wanted}
@@ -87,7 +82,7 @@ def _open_new(conn: Connection, keys: list[Key], settings: Settings, now: dateti
                 "version": 1,
             }
         )
-    stmt = _insert(conn)(cases).on_conflict_do_nothing(
+    stmt = upsert(conn, cases).on_conflict_do_nothing(
         index_elements=["subject_id", "kind"], index_where=OPEN_MERGED_SQL
     )
     conn.execute(stmt, rows)

@@ -1,0 +1,48 @@
+"""What differs between SQLite and PostgreSQL, behind functions: code outside ``trust/store``
+(cases, reports) never asks which database it runs on.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, Select, Table
+from sqlalchemy.dialects import postgresql, sqlite
+
+from trust.errors import StoreError
+
+S = TypeVar("S", bound=Select[Any])
+
+
+def is_postgresql(conn: Connection | Engine) -> bool:
+    """True on PostgreSQL, False on SQLite (the two databases the store supports)."""
+    name = conn.dialect.name
+    if name not in ("postgresql", "sqlite"):  # pragma: no cover - refused at open
+        raise StoreError(f"unsupported database dialect {name}")
+    return name == "postgresql"
+
+
+def upsert(conn: Connection, table: Table) -> Any:
+    """``INSERT`` into ``table`` with ``on_conflict_do_nothing``/``_update`` (both dialects)."""
+    return (postgresql.insert if is_postgresql(conn) else sqlite.insert)(table)
+
+
+def locked(conn: Connection, stmt: S, *, skip_locked: bool = False) -> S:
+    """``stmt`` with ``FOR UPDATE`` on PostgreSQL (``SKIP LOCKED`` if asked).
+
+    SQLite takes the whole database for each writing transaction, so rows need no lock.
+    """
+    return stmt.with_for_update(skip_locked=skip_locked) if is_postgresql(conn) else stmt
+
+
+def json_array_items(conn: Connection, column: str, alias: str) -> tuple[str, str]:
+    """SQL to unnest the JSON array in ``column`` (one row per item, named ``alias``).
+
+    Returns the FROM fragment to put after the table (``decisions d {fragment}``) and a
+    template for reading a field of the item: ``template.format(field="rule_id")``.
+    """
+    if is_postgresql(conn):
+        return f"CROSS JOIN LATERAL json_array_elements({column}) AS {alias}", (
+            f"{alias}->>'{{field}}'"
+        )
+    return f", json_each({column}) AS {alias}", f"json_extract({alias}.value, '$.{{field}}')"
