@@ -7,6 +7,7 @@ missing; the time-to-live bounds how stale other people's changes can look.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,10 @@ from trust.appeals.queries import AppealView, appeal_view
 from trust.cases import Case, QueueFilter
 from trust.cases.queries import (
     CaseDetail,
+    EvidenceRow,
     QueueItem,
     QueuePage,
+    SubjectTimeline,
     awaiting_approval_by,
     case_detail,
     my_cases,
@@ -116,7 +119,7 @@ def case(db: str, case_id: int) -> CaseDetail:
 
 
 @st.cache_data(ttl=DETAIL_TTL, show_spinner=False)
-def timeline(db: str, account_id: str) -> dict[str, Any]:
+def timeline(db: str, account_id: str) -> SubjectTimeline:
     """An account's events (with decisions) and cases, newest first."""
     with transaction(_engine(db)) as conn:
         return subject_timeline(conn, account_id)
@@ -172,7 +175,7 @@ def appeals_against(db: str, event_ids: tuple[str, ...]) -> list[AppealRecord]:
 
 
 @st.cache_data(ttl=DETAIL_TTL, show_spinner=False)
-def qa_case(db: str, review: QaReview) -> tuple[Case, list[dict[str, Any]]]:
+def qa_case(db: str, review: QaReview) -> tuple[Case, list[EvidenceRow]]:
     """A case picked for QA without its outcome, and its evidence: what a blind re-review sees."""
     with transaction(_engine(db)) as conn:
         return blind_case(conn, review)
@@ -200,7 +203,7 @@ def oversight(db: str, days: int) -> dict[str, list[Any]]:
 
 
 @st.cache_data(ttl=FIGURES_TTL, show_spinner=False)
-def figures(db: str, days: int) -> dict[str, list[dict[str, Any]]]:
+def figures(db: str, days: int) -> dict[str, Sequence[Mapping[str, Any]]]:
     """Everything the metrics screen charts, over the last ``days`` days."""
     now = session.now()
     since = now - timedelta(days=days)
@@ -216,7 +219,7 @@ def figures(db: str, days: int) -> dict[str, list[dict[str, Any]]]:
 
 
 @st.cache_data(ttl=FIGURES_TTL, show_spinner=False)
-def rule_figures(db: str, days: int) -> dict[str, list[dict[str, Any]]]:
+def rule_figures(db: str, days: int) -> dict[str, Sequence[Mapping[str, Any]]]:
     """Hits per rule and day, and precision per rule, over the last ``days`` days."""
     since = session.now() - timedelta(days=days)
     with transaction(_engine(db)) as conn:

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol, TypedDict
 
 from trust.events import Event
 from trust.events.kinds import is_event_kind
@@ -16,6 +16,57 @@ from trust.statement import statement_of_reasons
 Outcome = Literal["allow", "review", "block"]
 SignalValue = bool | int | float | str | None
 Signals = dict[str, SignalValue]
+
+
+class RuleHitRow(TypedDict):
+    """A rule hit as stored on its decision (``rule_hits`` / ``shadow_hits``)."""
+
+    rule_id: str
+    reason_code: str
+    reason: str
+    score: float
+    severity: int
+    policy: str
+    state: str
+    forced_outcome: Outcome | None
+
+
+class FeatureContributionRow(TypedDict):
+    """A model explanation line as stored on its decision (``model_explanation``)."""
+
+    feature: str
+    value: float
+    percentile: float
+    sentence: str
+
+
+class DecisionRow(TypedDict):
+    """A decisions-table row: what the API, the CLI, webhooks and the dashboard read."""
+
+    event_id: str
+    kind: str
+    subject_id: str
+    outcome: Outcome
+    risk_score: float
+    rule_hits: list[RuleHitRow]
+    shadow_hits: list[RuleHitRow]
+    signals: Signals
+    model_score: float | None
+    model_version: str | None
+    model_explanation: list[FeatureContributionRow] | None
+    model_review_cutoff: float | None
+    pack_version: str
+    statement_of_reasons: str
+    errors: list[str]
+    automated: bool
+    decided_at: datetime
+    case_id: int | None
+
+
+class StoredDecisionRow(DecisionRow):
+    """A decision row read back from the store, with its row id."""
+
+    id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +82,7 @@ class RuleHit:
     state: str = "live"
     forced_outcome: Outcome | None = None
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> RuleHitRow:
         """Plain form stored on the decision."""
         return {
             "rule_id": self.rule_id,
@@ -54,7 +105,7 @@ class FeatureContribution:
     percentile: float
     sentence: str
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> FeatureContributionRow:
         """Plain form stored on the decision."""
         return {
             "feature": self.feature,
@@ -126,7 +177,7 @@ class Decision:
         ordered = sorted(self.rule_hits, key=lambda h: (-h.severity, -h.score))
         return list(dict.fromkeys(h.reason_code for h in ordered))
 
-    def to_row(self) -> dict[str, Any]:
+    def to_row(self) -> DecisionRow:
         """The decisions-table row."""
         return {
             "event_id": self.event_id,

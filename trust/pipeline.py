@@ -19,7 +19,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import Connection, select
 
-from trust.decisions import Decision
+from trust.decisions import Decision, DecisionRow
 from trust.encryption import Keyring
 from trust.events import EVENT_KINDS, AppealEvent, Event, EventValidationIssue
 from trust.intake.sinks import conflict_record, store_events, stored_payloads
@@ -32,10 +32,10 @@ from trust.intake.validation import (
 from trust.pii import PiiHasher, hasher_for
 from trust.settings import Settings
 from trust.store import Store, snapshot, transaction
+from trust.store.decisions import stored_decision
 from trust.store.events import existing_event_ids
 from trust.store.quarantine import QuarantinedRecord, quarantine_records
 from trust.store.sealed import open_records
-from trust.store.tables import decisions as decisions_table
 from trust.store.tables import quarantine
 
 
@@ -367,21 +367,13 @@ class Pipeline:
             )
 
 
-def stored_decision(conn: Connection, event_id: str) -> dict[str, Any] | None:
-    """The decision row already stored for ``event_id``, if any."""
-    row = conn.execute(
-        select(decisions_table).where(decisions_table.c.event_id == event_id)
-    ).first()
-    return dict(row._mapping) if row is not None else None
-
-
 @dataclass(frozen=True, slots=True)
 class SingleDecision:
     """The synchronous answer for one event: decided now, decided before, or refused."""
 
     status: str  # 'decided' | 'already_decided' | 'recorded' | 'appeal_received' | 'quarantined'
     event_id: str | None
-    decision: dict[str, Any] | None
+    decision: DecisionRow | None
     reason: str | None = None
 
     def as_json(self) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, DateTime, bindparam, func, select, text
 
@@ -26,7 +26,69 @@ DISMISSED = "dismissed"
 _UNRESOLVED = cases.c.status != CaseStatus.RESOLVED.value
 
 
-def _rows(result: Any) -> list[dict[str, Any]]:
+class BacklogRow(TypedDict):
+    """Unresolved cases of one kind in one status."""
+
+    kind: str
+    status: str
+    cases: int
+
+
+class SlaBreachRow(TypedDict):
+    """Cases of one kind past their due time now, and resolved late in the window."""
+
+    kind: str
+    breached_open: int
+    resolved_late: int
+
+
+class ResolutionTimeRow(TypedDict):
+    """Hours from opening to resolution of one kind's cases resolved in the window."""
+
+    kind: str
+    resolved: int
+    p50_hours: float
+    p95_hours: float
+
+
+class OutcomeRow(TypedDict):
+    """Decisions of one kind with one outcome on one day."""
+
+    day: str
+    kind: str
+    outcome: str
+    decisions: int
+
+
+class ThroughputRow(TypedDict):
+    """Cases one reviewer resolved on one day."""
+
+    day: str
+    reviewer: str
+    resolved: int
+
+
+class RuleHitsRow(TypedDict):
+    """Hits of one rule (live or shadow) on one day."""
+
+    day: str
+    rule_id: str
+    state: str
+    hits: int
+
+
+class RulePrecisionRow(TypedDict):
+    """How staff judged the cases one rule's hits raised."""
+
+    rule_id: str
+    state: str
+    confirmed: int
+    dismissed: int
+    precision: float | None
+
+
+def _rows(result: Any) -> list[Any]:
+    """Rows as dicts; callers name the TypedDict their select's columns make."""
     return [dict(r._mapping) for r in result]
 
 
@@ -35,7 +97,7 @@ def _day(value: Any) -> str:
     return value if isinstance(value, str) else value.isoformat()
 
 
-def backlog_by_kind(conn: Connection) -> list[dict[str, Any]]:
+def backlog_by_kind(conn: Connection) -> list[BacklogRow]:
     """Unresolved cases per kind and status: ``{kind, status, cases}``."""
     stmt = (
         select(cases.c.kind, cases.c.status, func.count().label("cases"))
@@ -46,7 +108,7 @@ def backlog_by_kind(conn: Connection) -> list[dict[str, Any]]:
     return _rows(conn.execute(stmt))
 
 
-def sla_breaches(conn: Connection, now: datetime, since: datetime) -> list[dict[str, Any]]:
+def sla_breaches(conn: Connection, now: datetime, since: datetime) -> list[SlaBreachRow]:
     """Per kind: open cases past their due time now, and cases resolved late since ``since``."""
     running = _UNRESOLVED & (cases.c.status != CaseStatus.WAITING_ON_USER.value)
     open_late = conn.execute(
@@ -63,11 +125,13 @@ def sla_breaches(conn: Connection, now: datetime, since: datetime) -> list[dict[
         )
         .group_by(cases.c.kind)
     )
-    table: dict[str, dict[str, Any]] = {}
-    for column, result in (("breached_open", open_late), ("resolved_late", resolved_late)):
-        for kind, n in result:
-            row = table.setdefault(kind, {"kind": kind, "breached_open": 0, "resolved_late": 0})
-            row[column] = int(n)
+    table: dict[str, SlaBreachRow] = {}
+    for kind, n in open_late:
+        table.setdefault(kind, {"kind": kind, "breached_open": 0, "resolved_late": 0})
+        table[kind]["breached_open"] = int(n)
+    for kind, n in resolved_late:
+        table.setdefault(kind, {"kind": kind, "breached_open": 0, "resolved_late": 0})
+        table[kind]["resolved_late"] = int(n)
     return sorted(table.values(), key=lambda r: r["kind"])
 
 
@@ -81,7 +145,7 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def resolution_times(conn: Connection, since: datetime) -> list[dict[str, Any]]:
+def resolution_times(conn: Connection, since: datetime) -> list[ResolutionTimeRow]:
     """Per kind, hours from opening to resolution of cases resolved since ``since``: p50, p95."""
     stmt = select(cases.c.kind, cases.c.opened_at, cases.c.resolved_at).where(
         cases.c.status == CaseStatus.RESOLVED.value, cases.c.resolved_at >= since
@@ -101,7 +165,7 @@ def resolution_times(conn: Connection, since: datetime) -> list[dict[str, Any]]:
     ]
 
 
-def decisions_per_outcome(conn: Connection, since: datetime) -> list[dict[str, Any]]:
+def decisions_per_outcome(conn: Connection, since: datetime) -> list[OutcomeRow]:
     """Decisions per day, kind and outcome since ``since``: ``{day, kind, outcome, decisions}``."""
     day = func.date(decisions.c.decided_at).label("day")
     stmt = (
@@ -110,10 +174,13 @@ def decisions_per_outcome(conn: Connection, since: datetime) -> list[dict[str, A
         .group_by(day, decisions.c.kind, decisions.c.outcome)
         .order_by(day)
     )
-    return [{**r, "day": _day(r["day"])} for r in _rows(conn.execute(stmt))]
+    return [
+        {"day": _day(day), "kind": kind, "outcome": outcome, "decisions": int(n)}
+        for day, kind, outcome, n in conn.execute(stmt)
+    ]
 
 
-def reviewer_throughput(conn: Connection, since: datetime) -> list[dict[str, Any]]:
+def reviewer_throughput(conn: Connection, since: datetime) -> list[ThroughputRow]:
     """Cases each reviewer resolved per day since ``since``: ``{day, reviewer, resolved}``.
 
     A four-eyes case counts for both people: the one who proposed it and the lead who
@@ -143,9 +210,9 @@ def _hits_sql(conn: Connection, column: str, select_sql: str, tail: str) -> Any:
     return text(sql).bindparams(bindparam("since", type_=DateTime(timezone=True)))
 
 
-def rule_hits_per_day(conn: Connection, since: datetime) -> list[dict[str, Any]]:
+def rule_hits_per_day(conn: Connection, since: datetime) -> list[RuleHitsRow]:
     """Hits per rule and day since ``since``, live and shadow: ``{day, rule_id, state, hits}``."""
-    out: list[dict[str, Any]] = []
+    out: list[RuleHitsRow] = []
     for column, state in (("rule_hits", "live"), ("shadow_hits", "shadow")):
         stmt = _hits_sql(
             conn,
@@ -154,19 +221,19 @@ def rule_hits_per_day(conn: Connection, since: datetime) -> list[dict[str, Any]]
             "WHERE d.decided_at >= :since GROUP BY 1, 2 ORDER BY 1, 2",
         )
         out.extend(
-            {**r, "day": _day(r["day"]), "state": state}
-            for r in _rows(conn.execute(stmt, {"since": since}))
+            {"day": _day(day), "rule_id": rule_id, "state": state, "hits": int(n)}
+            for day, rule_id, n in conn.execute(stmt, {"since": since})
         )
     return out
 
 
-def rule_precision(conn: Connection, since: datetime) -> list[dict[str, Any]]:
+def rule_precision(conn: Connection, since: datetime) -> list[RulePrecisionRow]:
     """Per rule, how staff judged the cases its hits raised since ``since``.
 
     Precision is confirmed / (confirmed + dismissed); None until staff have judged one.
     Shadow rules are measured the same way, on the cases other rules raised.
     """
-    table: dict[tuple[str, str], dict[str, Any]] = {}
+    table: dict[tuple[str, str], RulePrecisionRow] = {}
     for column, state in (("rule_hits", "live"), ("shadow_hits", "shadow")):
         stmt = _hits_sql(
             conn,
@@ -177,10 +244,20 @@ def rule_precision(conn: Connection, since: datetime) -> list[dict[str, Any]]:
         )
         for rule_id, label, n in conn.execute(stmt, {"since": since}):
             row = table.setdefault(
-                (rule_id, state), {"rule_id": rule_id, "state": state, CONFIRMED: 0, DISMISSED: 0}
+                (rule_id, state),
+                {
+                    "rule_id": rule_id,
+                    "state": state,
+                    "confirmed": 0,
+                    "dismissed": 0,
+                    "precision": None,
+                },
             )
-            row[label if label in (CONFIRMED, DISMISSED) else DISMISSED] += int(n)
+            if label == CONFIRMED:
+                row["confirmed"] += int(n)
+            else:  # dismissed, or any other label: not a confirmation
+                row["dismissed"] += int(n)
     for row in table.values():
-        judged = row[CONFIRMED] + row[DISMISSED]
-        row["precision"] = row[CONFIRMED] / judged if judged else None
+        judged = row["confirmed"] + row["dismissed"]
+        row["precision"] = row["confirmed"] / judged if judged else None
     return sorted(table.values(), key=lambda r: (r["state"], r["rule_id"]))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import altair as alt
@@ -14,7 +14,7 @@ OUTCOME_SCALE = alt.Scale(
 )
 
 
-def _frame(rows: Sequence[dict[str, Any]], empty: str) -> pd.DataFrame | None:
+def _frame(rows: Sequence[Mapping[str, Any]], empty: str) -> pd.DataFrame | None:
     if not rows:
         st.info(empty)
         return None
@@ -22,7 +22,7 @@ def _frame(rows: Sequence[dict[str, Any]], empty: str) -> pd.DataFrame | None:
 
 
 def bars(
-    rows: Sequence[dict[str, Any]],
+    rows: Sequence[Mapping[str, Any]],
     *,
     x: str,
     y: str,
@@ -67,7 +67,7 @@ def bars(
 
 
 def lines(
-    rows: Sequence[dict[str, Any]], *, x: str, y: str, color: str, title: str, empty: str
+    rows: Sequence[Mapping[str, Any]], *, x: str, y: str, color: str, title: str, empty: str
 ) -> None:
     """One line per ``color`` value over ``x`` (days), or the ``empty`` sentence."""
     frame = _frame(rows, empty)
@@ -87,7 +87,7 @@ def lines(
 
 
 def long_form(
-    rows: Sequence[dict[str, Any]], key: str, columns: dict[str, str], value: str
+    rows: Sequence[Mapping[str, Any]], key: str, columns: dict[str, str], value: str
 ) -> list[dict[str, Any]]:
     """Turn wide rows into one row per (key, measure): what grouped bars want."""
     return [

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 
 from dashboard.components.attachments import attachment_list
@@ -11,24 +9,26 @@ from dashboard.components.case_table import KIND_WORDS
 from dashboard.components.payload import masked_payload
 from dashboard.components.reasons import explanation_list, reason_list
 from dashboard.components.text import plain
+from trust.cases.queries import EvidenceRow
 from trust.staff import StaffMember
 
 OUTCOME_COLOURS = {"allow": "green", "review": "orange", "block": "red"}
 
 
-def _title(item: dict[str, Any]) -> str:
-    decision = item.get("decision") or {}
-    outcome = decision.get("outcome", "no decision")
-    score = decision.get("risk_score")
+def _title(item: EvidenceRow) -> str:
+    decision = item["decision"]
+    # Appeals and dispute party events are never scored: they have no decision.
+    outcome = decision["outcome"] if decision else "no decision"
+    score = decision["risk_score"] if decision else None
     kind = KIND_WORDS.get(item["kind"], item["kind"])
     when = f"{item['occurred_at']:%Y-%m-%d %H:%M}"
     risk = f" · risk {score:.0f}" if score is not None else ""
     return f"{kind} {plain(item['event_id'])} · {when} · {outcome}{risk}"
 
 
-def evidence_item(member: StaffMember, item: dict[str, Any], *, expanded: bool) -> None:
+def evidence_item(member: StaffMember, item: EvidenceRow, *, expanded: bool) -> None:
     """An expander with the decision, every rule hit, the model's view and the masked payload."""
-    decision = item.get("decision") or {}
+    decision = item["decision"]
     with st.expander(_title(item), expanded=expanded):
         if item["kind"] == "appeal":
             st.caption(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -11,11 +11,12 @@ import streamlit as st
 
 from dashboard.components.case_table import KIND_WORDS, STATUS_WORDS
 from dashboard.components.text import plain, safe_frame
+from trust.cases.queries import SubjectTimeline
 from trust.enforcement import EnforcementChange
 from trust.linked_accounts import LinkedAccount
 
 
-def timeline_tables(account_id: str, timeline: dict[str, Any]) -> None:
+def timeline_tables(account_id: str, timeline: SubjectTimeline) -> None:
     """The account's cases, then its events with their decisions, newest first."""
     cases, events = timeline["cases"], timeline["events"]
     if not cases and not events:
@@ -112,7 +113,7 @@ def linked_table(groups: Sequence[LinkedAccount]) -> None:
 
 
 def one_timeline(
-    account_id: str, timeline: dict[str, Any], changes: Sequence[EnforcementChange]
+    account_id: str, timeline: SubjectTimeline, changes: Sequence[EnforcementChange]
 ) -> None:
     """Every event, case and enforcement change of the account on one timeline, newest first."""
     rows = [
@@ -172,7 +173,7 @@ def one_timeline(
     )
 
 
-def audit_table(rows: Sequence[dict[str, Any]], *, empty: str) -> None:
+def audit_table(rows: Sequence[Mapping[str, Any]], *, empty: str) -> None:
     """Audit records: when, who, what, on which object, and what changed."""
     if not rows:
         st.info(empty)

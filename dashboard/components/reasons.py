@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import streamlit as st
@@ -12,7 +12,7 @@ from dashboard.components.text import plain
 SEVERITY_WORDS = {0: "info", 1: "low", 2: "moderate", 3: "high", 4: "severe", 5: "critical"}
 
 
-def reason_list(hits: Sequence[dict[str, Any]], *, empty: str = "No rule matched.") -> None:
+def reason_list(hits: Sequence[Mapping[str, Any]], *, empty: str = "No rule matched.") -> None:
     """One line per rule hit: severity, the reason in words, the rule and its policy."""
     if not hits:
         st.caption(empty)
@@ -28,7 +28,7 @@ def reason_list(hits: Sequence[dict[str, Any]], *, empty: str = "No rule matched
         )
 
 
-def explanation_list(model_score: float | None, explanation: Sequence[dict[str, Any]]) -> None:
+def explanation_list(model_score: float | None, explanation: Sequence[Mapping[str, Any]]) -> None:
     """The anomaly model's percentile and the sentences that say what pushed it up."""
     if model_score is None:
         st.caption("No anomaly model scored this event.")

@@ -114,7 +114,7 @@ with why:
             f"([appeal case #{record.case_id}](case?case={record.case_id})): {words}."
         )
     ranked = sorted(
-        detail.evidence, key=lambda e: -((e.get("decision") or {}).get("risk_score") or 0)
+        detail.evidence, key=lambda e: -(e["decision"]["risk_score"] if e["decision"] else 0.0)
     )
     for index, item in enumerate(ranked[:20]):
         evidence_item(member, item, expanded=index == 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import streamlit as st
@@ -15,7 +16,7 @@ from dashboard.components.oversight import agreement_table, rate_table
 session.current_staff()
 
 
-def named(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def named(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Rows with the kind in words ('Verification'), short enough for an axis."""
     return [{**r, "kind": KIND_WORDS.get(r["kind"], r["kind"])} for r in rows]
 

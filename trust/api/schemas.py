@@ -8,11 +8,12 @@ that one bad event is reported (and quarantined) on its own instead of failing t
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from trust.api.problems import FieldProblem
+from trust.decisions import DecisionRow
 from trust.events import Event
 
 ItemStatus = Literal["accepted", "duplicate", "already_stored", "quarantined"]
@@ -99,7 +100,7 @@ class Health(BaseModel):
     checks: dict[str, str] = Field(default_factory=dict)
 
 
-def decision_out(status: str, row: dict[str, Any], detail: str | None = None) -> DecisionOut:
+def decision_out(status: str, row: DecisionRow, detail: str | None = None) -> DecisionOut:
     """The API form of a decisions-table row."""
     from trust.webhooks import decision_id
 

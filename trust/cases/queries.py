@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from sqlalchemy import Connection, func, or_, select
 
@@ -17,6 +17,7 @@ from trust.cases.filters import UNRESOLVED_SQL, QueueFilter, filter_conditions, 
 from trust.cases.lifecycle import UNRESOLVED, CaseStatus
 from trust.cases.priority import priority_at
 from trust.cases.sla import SlaState, as_utc
+from trust.decisions import StoredDecisionRow
 from trust.settings import Settings
 from trust.staff.roles import HasRole
 from trust.store.tables import (
@@ -134,18 +135,100 @@ def awaiting_approval_by(
     return [queue_item(Case.from_row(r), now, settings) for r in rows]
 
 
+class EvidenceRow(TypedDict):
+    """One event attached to a case, as stored (payload unmasked), with its decision."""
+
+    event_id: str
+    added_at: datetime
+    kind: str
+    occurred_at: datetime
+    payload: dict[str, Any]
+    decision: StoredDecisionRow | None
+
+
+class NoteRow(TypedDict):
+    """A case note (``case_notes``)."""
+
+    id: int
+    case_id: int
+    author: str
+    body: str
+    created_at: datetime
+
+
+class AuditRow(TypedDict):
+    """One audit-log entry (``audit_log``)."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    target_type: str
+    target_id: str
+    before: Any
+    after: Any
+
+
+class AccountRow(TypedDict):
+    """An account (``accounts``); ``display_name`` opened from its sealed form."""
+
+    account_id: str
+    role: str | None
+    status: str
+    created_at: datetime | None
+    first_seen_at: datetime
+    last_seen_at: datetime
+    display_name: str | None
+    country: str | None
+
+
+class TimelineEvent(TypedDict):
+    """An event of a subject's history, with its decision's outcome when it has one."""
+
+    event_id: str
+    kind: str
+    occurred_at: datetime
+    subject_id: str
+    counterparty_id: str | None
+    outcome: str | None
+    risk_score: float | None
+    case_id: int | None
+
+
+class TimelineCase(TypedDict):
+    """A case of a subject's history."""
+
+    id: int
+    kind: str
+    status: str
+    label: str | None
+    opened_at: datetime
+    resolved_at: datetime | None
+    evidence_count: int
+    risk_score: float
+    resolution: dict[str, Any] | None
+
+
+class SubjectTimeline(TypedDict):
+    """An account's history, newest first."""
+
+    events: list[TimelineEvent]
+    cases: list[TimelineCase]
+
+
 @dataclass(frozen=True, slots=True)
 class CaseDetail:
     """Everything the case screen shows; evidence is capped at ``evidence_limit`` newest."""
 
     case: Case
-    evidence: list[dict[str, Any]]  # {event_id, added_at, kind, occurred_at, payload, decision}
-    notes: list[dict[str, Any]]
-    audit: list[dict[str, Any]]
-    account: dict[str, Any] | None
+    evidence: list[EvidenceRow]
+    notes: list[NoteRow]
+    audit: list[AuditRow]
+    account: AccountRow | None
 
 
-def _rows(result: Any) -> list[dict[str, Any]]:
+def _rows(result: Any) -> list[Any]:
+    """Rows as dicts; callers name the TypedDict their select's columns make."""
     return [dict(r._mapping) for r in result]
 
 
@@ -169,8 +252,8 @@ def case_detail(conn: Connection, case_id: int, *, evidence_limit: int = 100) ->
         .order_by(case_evidence.c.id.desc())
         .limit(evidence_limit)
     )
-    evidence = _rows(evidence_rows)
-    by_event = {
+    evidence: list[EvidenceRow] = _rows(evidence_rows)
+    by_event: dict[str, StoredDecisionRow] = {
         r["event_id"]: r
         for r in _rows(
             conn.execute(
@@ -180,12 +263,12 @@ def case_detail(conn: Connection, case_id: int, *, evidence_limit: int = 100) ->
     }
     for item in evidence:
         item["decision"] = by_event.get(item["event_id"])
-    notes = _rows(
+    notes: list[NoteRow] = _rows(
         conn.execute(
             select(case_notes).where(case_notes.c.case_id == case_id).order_by(case_notes.c.id)
         )
     )
-    audit = _rows(
+    audit: list[AuditRow] = _rows(
         conn.execute(
             select(audit_log)
             .where(audit_log.c.target_type == "case", audit_log.c.target_id == str(case_id))
@@ -193,15 +276,21 @@ def case_detail(conn: Connection, case_id: int, *, evidence_limit: int = 100) ->
         )
     )
     account = conn.execute(select(accounts).where(accounts.c.account_id == case.subject_id)).first()
-    return CaseDetail(case, evidence, notes, audit, dict(account._mapping) if account else None)
+    return CaseDetail(
+        case,
+        evidence,
+        notes,
+        audit,
+        cast(AccountRow, dict(account._mapping)) if account else None,
+    )
 
 
-def subject_timeline(conn: Connection, account_id: str, *, limit: int = 200) -> dict[str, Any]:
+def subject_timeline(conn: Connection, account_id: str, *, limit: int = 200) -> SubjectTimeline:
     """An account's history, newest first: ``{events, cases}``; each event with its decision.
 
     Events are those where the account is the subject or the counterparty.
     """
-    event_rows = _rows(
+    event_rows: list[TimelineEvent] = _rows(
         conn.execute(
             select(
                 events.c.event_id,
@@ -219,7 +308,7 @@ def subject_timeline(conn: Connection, account_id: str, *, limit: int = 200) -> 
             .limit(limit)
         )
     )
-    case_rows = _rows(
+    case_rows: list[TimelineCase] = _rows(
         conn.execute(
             select(
                 cases.c.id,

@@ -6,14 +6,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
 
 from sklearn.metrics import cohen_kappa_score
 from sqlalchemy import Connection
 
 from trust.audit import record_audit
 from trust.cases.case import Case
-from trust.cases.queries import case_detail
+from trust.cases.queries import EvidenceRow, case_detail
 from trust.cases.resolution import LABELS, Action
 from trust.errors import CaseError, FourEyesError
 from trust.staff.roles import HasRole, Permission, require
@@ -38,7 +37,7 @@ def verdict(action: str) -> str:
         return action
 
 
-def blind_case(conn: Connection, review: QaReview) -> tuple[Case, list[dict[str, Any]]]:
+def blind_case(conn: Connection, review: QaReview) -> tuple[Case, list[EvidenceRow]]:
     """The case under review with its outcome removed, and its evidence (no notes, no audit
     trail: they would tell the second reviewer what the first one decided)."""
     detail = case_detail(conn, review.case_id)

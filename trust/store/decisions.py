@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, select
 
-from trust.decisions import Decision
+from trust.decisions import Decision, StoredDecisionRow
 from trust.store.appeals import overturned_decision_ids
 from trust.store.database import insert_ignoring_duplicates
 from trust.store.tables import case_evidence, cases, events
@@ -22,6 +22,14 @@ def insert_decisions(conn: Connection, decisions: Sequence[Decision]) -> int:
     """Store decisions; an event that already has one keeps it. Returns rows written."""
     rows = [d.to_row() for d in decisions]
     return insert_ignoring_duplicates(conn, decisions_table, rows, ["event_id"])
+
+
+def stored_decision(conn: Connection, event_id: str) -> StoredDecisionRow | None:
+    """The decision row already stored for ``event_id``, if any."""
+    row = conn.execute(
+        select(decisions_table).where(decisions_table.c.event_id == event_id)
+    ).first()
+    return cast(StoredDecisionRow, dict(row._mapping)) if row is not None else None
 
 
 def decided_event_ids(conn: Connection, event_ids: Sequence[str]) -> set[str]:

@@ -12,8 +12,8 @@ from trust.api.idempotency import IdempotencyKey, once
 from trust.api.problems import FieldProblem, Problem, ProblemError, problems
 from trust.api.schemas import DecisionOut, decision_out
 from trust.events import validate_record
-from trust.pipeline import stored_decision
 from trust.store.api_keys import ApiKey
+from trust.store.decisions import stored_decision
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
 EventId = Annotated[
