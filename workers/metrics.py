@@ -37,7 +37,7 @@ class PipelineMetrics:
     """Our counters and histograms, created once per process."""
 
     def __init__(self) -> None:
-        from prometheus_client import Counter, Histogram
+        from prometheus_client import Counter, Gauge, Histogram
 
         self.events = Counter(
             "trust_events_total", "Events decided, by kind and outcome.", ["kind", "outcome"]
@@ -61,6 +61,20 @@ class PipelineMetrics:
             "trust_batch_seconds", "Time to process one batch.", buckets=LATENCY_BUCKETS
         )
         self.splits = Counter("trust_batch_splits_total", "Failing batches split in halves.")
+        # workers/breaker.py: the worst state among live worker processes.
+        self.breaker_state = Gauge(
+            "trust_store_breaker_state",
+            "Store circuit breaker: 0 closed, 1 half-open (trying), 2 open (holding batches).",
+            multiprocess_mode="livemax",
+        )
+        self.breaker_trips = Counter(
+            "trust_store_breaker_trips_total",
+            "Times the store was found unreachable and workers stopped taking batches.",
+        )
+        self.breaker_held_seconds = Counter(
+            "trust_store_breaker_held_seconds_total",
+            "Seconds batches were held in place waiting for the store.",
+        )
 
     def observe_batch(self, result: Any, *, enqueued_at: float | None, took: float) -> None:
         """Count one processed ``trust.pipeline.BatchResult``."""
