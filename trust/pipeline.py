@@ -27,6 +27,7 @@ from trust.intake.sinks import conflict_record, store_events, stored_payloads
 from trust.pii import PiiHasher, hasher_for
 from trust.settings import Settings
 from trust.store import Store, snapshot, transaction
+from trust.store.decision_versions import Revision
 from trust.store.events import existing_event_ids
 from trust.store.quarantine import QuarantinedRecord, quarantine_records
 from trust.store.sealed import open_records
@@ -138,6 +139,17 @@ class PartyEventIntake(Protocol):
         ...
 
 
+class HistoryReviser(Protocol):
+    """Re-scores stored decisions a batch's events were late history for
+    (``trust.late_history.LateHistory``)."""
+
+    def __call__(
+        self, conn: Connection, fresh: Sequence[Event], hasher: PiiHasher, now: datetime
+    ) -> Sequence[Revision]:
+        """The new decision versions it stored, in the caller's transaction."""
+        ...
+
+
 class PartyOutcome(Protocol):
     """What a ``PartyEventIntake`` did with a batch."""
 
@@ -159,6 +171,8 @@ class BatchResult:
     case_ids: dict[str, int] = field(default_factory=dict)
     # Appeal event_id -> the appeal case it opened or joined.
     appeal_cases: dict[str, int] = field(default_factory=dict)
+    # Stored decisions re-scored because this batch was history they were decided without.
+    revisions: list[Revision] = field(default_factory=list)
 
     @property
     def outcomes(self) -> Counter[tuple[str, str]]:
@@ -247,6 +261,8 @@ class Pipeline:
     party_events: PartyEventIntake | None = None
     # Reviews and blocks go to the webhook outbox in the decisions' own transaction.
     notify: DecisionNotifier | None = None
+    # Decisions made before their history arrived get a new version (trust/late_history.py).
+    revise: HistoryReviser | None = None
 
     def process(
         self,
@@ -309,6 +325,9 @@ class Pipeline:
                         self.enforce(conn, result.decisions, now)
                     if self.notify is not None:
                         self.notify(conn, result.decisions, now)
+                if self.revise is not None:
+                    with clock("late_history"):
+                        result.revisions = list(self.revise(conn, stored.fresh, hasher, now))
             if party:
                 self._take_party_events(conn, party, hasher, now, result)
             if appeals:
@@ -421,9 +440,11 @@ def default_pipeline(
 ) -> Pipeline:
     """The production wiring: decisions stored by the store, cases opened by ``trust.cases``."""
     from trust.appeals import AppealDesk
+    from trust.cases import open_or_join
     from trust.disputes.intake import open_cases_and_disputes
     from trust.disputes.parties import take_party_events
     from trust.enforcement_actions import enforce_decisions
+    from trust.late_history import LateHistory, Rescorer
     from trust.store.decisions import insert_decisions
     from trust.webhooks import emit_decisions
 
@@ -438,6 +459,9 @@ def default_pipeline(
         appeals=AppealDesk(source),
         party_events=take_party_events,
         notify=emit_decisions,
+        revise=LateHistory(scorer, settings, open_or_join)
+        if isinstance(scorer, Rescorer)
+        else None,
     )
 
 

@@ -167,6 +167,7 @@ def declare_actors(
                 "duplicates": result.duplicates,
                 "quarantined": result.quarantined,
                 "cases": len(result.case_ids),
+                "revised": len(result.revisions),
                 "seconds": round(took, 4),
                 "latency_s": round(time.time() - enqueued_at, 4) if enqueued_at else None,
             },

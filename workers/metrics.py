@@ -62,6 +62,10 @@ class PipelineMetrics:
         )
         self.splits = Counter("trust_batch_splits_total", "Failing batches split in halves.")
         # workers/breaker.py: the worst state among live worker processes.
+        self.revisions = Counter(
+            "trust_decisions_revised_total",
+            "Stored decisions re-scored into a new version because their history arrived late.",
+        )
         self.breaker_state = Gauge(
             "trust_store_breaker_state",
             "Store circuit breaker: 0 closed, 1 half-open (trying), 2 open (holding batches).",
@@ -86,6 +90,7 @@ class PipelineMetrics:
         self.duplicates.inc(result.duplicates)
         self.quarantined.inc(result.quarantined)
         self.cases.inc(len(result.case_ids))
+        self.revisions.inc(len(result.revisions))
         self.batch_seconds.observe(took)
         if enqueued_at is not None and result.decisions:
             self.latency.observe(max(0.0, time.time() - enqueued_at))
