@@ -5,9 +5,10 @@ Failure policy, in one place:
   breaker (``workers/breaker.py``): the actor keeps its message and tries it again in
   place after a doubling back-off, while the process's other threads wait too, so no
   batch goes to the back of the queue and none is taken that cannot be stored;
-- another transient fault (a Redis blip), or a worker stopping while the store is still
-  unreachable, is raised, and dramatiq's Retries middleware runs the same batch again
-  with exponential backoff;
+- another transient fault (a Redis blip) is raised, and dramatiq's Retries middleware
+  runs the same batch again with exponential backoff; a worker stopping while the store
+  is still unreachable hands its batch back the same way (``trust/late_history.py``
+  re-scores what that reordering decided without its history);
 - any other failure of a batch of several events splits it in halves, each re-enqueued, so
   one bad event does not hold back the others;
 - a single event that still fails is retried ``POISON_RETRIES`` times (a race between two
@@ -182,8 +183,14 @@ def declare_actors(
         while True:
             try:
                 breaker.acquire()
-            except BreakerStopped as exc:
-                raise TransientStoreError(str(exc)) from None
+            except BreakerStopped:
+                # Handed back through Retries; a Retry is not logged as a failure, so a
+                # clean stop during an outage logs no error.
+                log.warning(
+                    "worker stopping while the store is unreachable; batch handed back",
+                    extra={"records": len(records), "event_ids": _event_ids(records)},
+                )
+                raise dramatiq.Retry(delay=settings.worker.min_backoff_ms) from None
             started = time.perf_counter()
             try:
                 result = pipeline().process(records)
@@ -226,6 +233,8 @@ def declare_actors(
     def decide_batch(records: list[dict[str, Any]]) -> None:
         try:
             result, took = process_held(records)
+        except dramatiq.Retry:
+            raise
         except Exception as exc:
             if is_transient(exc):
                 log.warning(
@@ -293,6 +302,8 @@ def declare_actors(
             # dead letter with its error) in a message of its own.
             try:
                 result, took = process_held(records[index : index + 1])
+            except dramatiq.Retry:
+                raise
             except Exception as exc:
                 actor.send(records[index : index + 1])
                 log.warning(

@@ -3,6 +3,7 @@ holds its batch in place while the store is unreachable, reporting it in Redis."
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any
@@ -156,4 +157,24 @@ def test_a_worker_holds_its_batch_while_the_store_is_down_and_reports_it(
     # A clean stop removes the worker's key.
     assert read_worker_health(broker.client, broker.namespace) == []
     assert any("connection refused" in line for line in seen)
+    broker.close()
+
+
+def test_a_worker_stopped_during_an_outage_hands_its_batch_back_without_an_error(
+    settings: Settings, throwaway_redis: ThrowawayRedis, caplog: pytest.LogCaptureFixture
+) -> None:
+    current = queue_settings(settings, throwaway_redis.url, min_backoff_ms=300, max_backoff_ms=600)
+    broker = build_broker(current)
+    flaky = FlakyPipeline(failures=10**9)
+    actors = declare_actors(broker, current, lambda: flaky)  # type: ignore[arg-type,return-value]
+    actors.send_batch([review_payload() for _ in range(3)])
+
+    with running_worker(broker, threads=1):
+        wait_until(lambda: flaky.calls >= 2, 10, "the worker holding its batch")
+
+    # qsize counts the queue and its delay queue, where a Retry puts the batch.
+    waiting = broker.do_qsize(current.worker.queue_name)
+    assert waiting == 1, "the held batch was not handed back to the queue"
+    assert broker.client.zcard(f"{broker.namespace}:dead-letters") == 0
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     broker.close()
