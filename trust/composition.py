@@ -42,11 +42,14 @@ def default_pipeline(
     store: Store, settings: Settings, scorer: BatchScorer, *, source: str = "queue"
 ) -> Pipeline:
     """The production sinks: decisions stored, cases and disputes opened, blocks enforced,
-    appeals taken, dispute party events applied and subscribers notified (the outbox)."""
+    appeals taken, dispute party events applied, subscribers notified (the outbox) and
+    decisions made before their history arrived revised (``trust.late_history``)."""
     from trust.appeals import AppealDesk
+    from trust.cases import open_or_join
     from trust.disputes.intake import open_cases_and_disputes
     from trust.disputes.parties import take_party_events
     from trust.enforcement_actions import enforce_decisions
+    from trust.late_history import LateHistory, Rescorer
     from trust.store.decisions import insert_decisions
     from trust.webhooks import emit_decisions
 
@@ -61,6 +64,9 @@ def default_pipeline(
         appeals=AppealDesk(source),
         party_events=take_party_events,
         notify=emit_decisions,
+        revise=LateHistory(scorer, settings, open_or_join)
+        if isinstance(scorer, Rescorer)
+        else None,
     )
 
 

@@ -19,6 +19,7 @@
     ├── StaffError
     ├── PoisonEventError
     ├── QueueUnavailableError
+    │   └── QueueInterruptedError
     ├── EnforcementError
     ├── ApiKeyError
     ├── WebhookError
@@ -107,6 +108,24 @@ class PoisonEventError(TrustError):
 
 class QueueUnavailableError(TrustError):
     """Raised when events cannot be enqueued because no queue is configured or reachable."""
+
+
+class QueueInterruptedError(QueueUnavailableError):
+    """Raised when the queue stayed unreachable in the middle of an ingest batch.
+
+    ``done`` is what the sink did with the batch before it stopped (a
+    ``trust.intake.sinks.BatchOutcome``: its queued events, its quarantined records);
+    ``not_queued`` counts the batch's new events that were not queued, the first of them
+    read from line ``from_line``.
+    """
+
+    def __init__(
+        self, message: str, *, done: object, not_queued: int, from_line: int | None
+    ) -> None:
+        super().__init__(message)
+        self.done = done
+        self.not_queued = not_queued
+        self.from_line = from_line
 
 
 class EnforcementError(TrustError):

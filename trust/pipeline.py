@@ -32,6 +32,7 @@ from trust.intake.validation import (
 from trust.pii import PiiHasher, hasher_for
 from trust.settings import Settings
 from trust.store import Store, snapshot, transaction
+from trust.store.decision_versions import Revision
 from trust.store.decisions import stored_decision
 from trust.store.events import existing_event_ids
 from trust.store.quarantine import QuarantinedRecord, quarantine_records
@@ -141,6 +142,17 @@ class PartyEventIntake(Protocol):
         ...
 
 
+class HistoryReviser(Protocol):
+    """Re-scores stored decisions a batch's events were late history for
+    (``trust.late_history.LateHistory``)."""
+
+    def __call__(
+        self, conn: Connection, fresh: Sequence[Event], hasher: PiiHasher, now: datetime
+    ) -> Sequence[Revision]:
+        """The new decision versions it stored, in the caller's transaction."""
+        ...
+
+
 class PartyOutcome(Protocol):
     """What a ``PartyEventIntake`` did with a batch."""
 
@@ -162,6 +174,8 @@ class BatchResult:
     case_ids: dict[str, int] = field(default_factory=dict)
     # Appeal event_id -> the appeal case it opened or joined.
     appeal_cases: dict[str, int] = field(default_factory=dict)
+    # Stored decisions re-scored because this batch was history they were decided without.
+    revisions: list[Revision] = field(default_factory=list)
 
     @property
     def outcomes(self) -> Counter[tuple[str, str]]:
@@ -206,6 +220,8 @@ class Pipeline:
     party_events: PartyEventIntake | None = None
     # Reviews and blocks go to the webhook outbox in the decisions' own transaction.
     notify: DecisionNotifier | None = None
+    # Decisions made before their history arrived get a new version (trust/late_history.py).
+    revise: HistoryReviser | None = None
 
     def process(
         self,
@@ -268,6 +284,9 @@ class Pipeline:
                         self.enforce(conn, result.decisions, now)
                     if self.notify is not None:
                         self.notify(conn, result.decisions, now)
+                if self.revise is not None:
+                    with clock("late_history"):
+                        result.revisions = list(self.revise(conn, stored.fresh, hasher, now))
             if party:
                 self._take_party_events(conn, party, hasher, now, result)
             if appeals:

@@ -1,8 +1,14 @@
 """The actors: thin wrappers that hand a batch of raw records to ``trust.pipeline``.
 
 Failure policy, in one place:
-- a transient fault (database locked or unreachable, Redis blip) is raised, and dramatiq's
-  Retries middleware runs the same batch again with exponential backoff;
+- a transient store fault (database locked or unreachable) opens the process's store
+  breaker (``workers/breaker.py``): the actor keeps its message and tries it again in
+  place after a doubling back-off, while the process's other threads wait too, so no
+  batch goes to the back of the queue and none is taken that cannot be stored;
+- another transient fault (a Redis blip) is raised, and dramatiq's Retries middleware
+  runs the same batch again with exponential backoff; a worker stopping while the store
+  is still unreachable hands its batch back the same way (``trust/late_history.py``
+  re-scores what that reordering decided without its history);
 - any other failure of a batch of several events splits it in halves, each re-enqueued, so
   one bad event does not hold back the others;
 - a single event that still fails is retried ``POISON_RETRIES`` times (a race between two
@@ -34,8 +40,10 @@ from trust.errors import PoisonEventError, TransientStoreError
 from trust.pipeline import BatchResult, Pipeline
 from trust.settings import Settings
 from trust.store.sealed import seal_records
+from workers.breaker import BreakerStopped, BreakerView, StoreBreaker
 from workers.crashes import CRASHED_REASON, CrashLedger, Delivery
 from workers.dead_letters import DeadLetters
+from workers.health import BreakerHealth
 from workers.metrics import pipeline_metrics
 
 log = logging.getLogger(__name__)
@@ -140,6 +148,14 @@ def declare_actors(
     client = getattr(broker, "client", None)
     namespace = getattr(broker, "namespace", "dramatiq")
     ledger = CrashLedger(client, namespace) if client is not None else None
+    health = BreakerHealth()
+    breaker = StoreBreaker(
+        settings.worker.min_backoff_ms / 1000,
+        settings.worker.max_backoff_ms / 1000,
+        on_change=health.on_change,
+    )
+    health.attach(breaker)
+    broker.add_middleware(health)
 
     def observe(result: BatchResult, took: float) -> None:
         enqueued_at = _enqueued_at()
@@ -152,15 +168,73 @@ def declare_actors(
                 "duplicates": result.duplicates,
                 "quarantined": result.quarantined,
                 "cases": len(result.case_ids),
+                "revised": len(result.revisions),
                 "seconds": round(took, 4),
                 "latency_s": round(time.time() - enqueued_at, 4) if enqueued_at else None,
             },
         )
 
+    def process_held(records: list[dict[str, Any]]) -> tuple[BatchResult, float]:
+        """``pipeline().process(records)``, holding the batch while the store is unreachable.
+
+        Returns the result and the seconds the processing itself took (waits excluded).
+        """
+        held_since: float | None = None
+        while True:
+            try:
+                breaker.acquire()
+            except BreakerStopped:
+                # Handed back through Retries; a Retry is not logged as a failure, so a
+                # clean stop during an outage logs no error.
+                log.warning(
+                    "worker stopping while the store is unreachable; batch handed back",
+                    extra={"records": len(records), "event_ids": _event_ids(records)},
+                )
+                raise dramatiq.Retry(delay=settings.worker.min_backoff_ms) from None
+            started = time.perf_counter()
+            try:
+                result = pipeline().process(records)
+            except TransientStoreError as exc:
+                view = breaker.failed(error_line(exc))
+                if held_since is None:
+                    held_since = time.perf_counter()
+                    pipeline_metrics().breaker_trips.inc()
+                log_held(records, view, first=view.failures == 1)
+                continue
+            except Exception:
+                breaker.succeeded()  # the store answered; the batch's own fault follows
+                raise
+            except BaseException:  # a time limit or shutdown interrupted the try
+                breaker.abandon()
+                raise
+            breaker.succeeded()
+            if held_since is not None:
+                held = time.perf_counter() - held_since
+                pipeline_metrics().breaker_held_seconds.inc(held)
+                log.info(
+                    "store reachable again; held batch processed in place",
+                    extra={"records": len(records), "held_s": round(held, 3)},
+                )
+            return result, time.perf_counter() - started
+
+    def log_held(records: list[dict[str, Any]], view: BreakerView, *, first: bool) -> None:
+        # Once per opening with the ids; then one short line per failed try, which the
+        # doubling back-off keeps rare.
+        extra: dict[str, Any] = {
+            "records": len(records),
+            "failures": view.failures,
+            "retry_in_s": round(view.retry_in_s, 3),
+            "error": view.error,
+        }
+        if first:
+            extra["event_ids"] = _event_ids(records)
+        log.warning("store unreachable; holding the batch in place", extra=extra)
+
     def decide_batch(records: list[dict[str, Any]]) -> None:
-        started = time.perf_counter()
         try:
-            result = pipeline().process(records)
+            result, took = process_held(records)
+        except dramatiq.Retry:
+            raise
         except Exception as exc:
             if is_transient(exc):
                 log.warning(
@@ -189,7 +263,7 @@ def declare_actors(
             raise PoisonEventError(
                 _event_id(records[0]) if records else None, error_line(exc)
             ) from exc
-        observe(result, time.perf_counter() - started)
+        observe(result, took)
 
     def decide_one_by_one(
         records: list[dict[str, Any]], delivery: Delivery, crash_ledger: CrashLedger
@@ -226,9 +300,10 @@ def declare_actors(
             crash_ledger.in_flight(delivery.message_id, index)
             # Each event alone, with the usual policy for an exception (retries, then a
             # dead letter with its error) in a message of its own.
-            began = time.perf_counter()
             try:
-                result = pipeline().process(records[index : index + 1])
+                result, took = process_held(records[index : index + 1])
+            except dramatiq.Retry:
+                raise
             except Exception as exc:
                 actor.send(records[index : index + 1])
                 log.warning(
@@ -236,7 +311,7 @@ def declare_actors(
                     extra={"event_id": _event_id(records[index]), "error": error_line(exc)},
                 )
                 continue
-            observe(result, time.perf_counter() - began)
+            observe(result, took)
 
     def process_events(records: list[dict[str, Any]]) -> None:
         message = CurrentMessage.get_current_message()

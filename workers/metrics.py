@@ -71,6 +71,24 @@ class PipelineMetrics:
             "trust_rule_pack_reload_failures_total",
             "Changed rule folders refused; the running pack stayed in force.",
         )
+        # workers/breaker.py: the worst state among live worker processes.
+        self.revisions = Counter(
+            "trust_decisions_revised_total",
+            "Stored decisions re-scored into a new version because their history arrived late.",
+        )
+        self.breaker_state = Gauge(
+            "trust_store_breaker_state",
+            "Store circuit breaker: 0 closed, 1 half-open (trying), 2 open (holding batches).",
+            multiprocess_mode="livemax",
+        )
+        self.breaker_trips = Counter(
+            "trust_store_breaker_trips_total",
+            "Times the store was found unreachable and workers stopped taking batches.",
+        )
+        self.breaker_held_seconds = Counter(
+            "trust_store_breaker_held_seconds_total",
+            "Seconds batches were held in place waiting for the store.",
+        )
         self._pack_version: str | None = None
 
     def pack_in_force(self, version: str) -> None:
@@ -93,6 +111,7 @@ class PipelineMetrics:
         self.duplicates.inc(result.duplicates)
         self.quarantined.inc(result.quarantined)
         self.cases.inc(len(result.case_ids))
+        self.revisions.inc(len(result.revisions))
         self.batch_seconds.observe(took)
         if enqueued_at is not None and result.decisions:
             self.latency.observe(max(0.0, time.time() - enqueued_at))

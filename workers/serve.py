@@ -21,6 +21,7 @@ from trust.store import Store
 from trust.submission import EventSink
 from workers.actors import Actors, declare_actors
 from workers.broker import build_broker
+from workers.health import describe_workers, read_worker_health
 from workers.intake_sinks import queue_in_use
 from workers.wiring import build_pipeline
 
@@ -40,6 +41,9 @@ def api_context(settings: Settings) -> ApiContext:
         broker = build_broker(settings)
         sink = BrokerSink(declare_actors(broker, settings, lambda: pipeline))
         checks["redis"] = lambda: _redis_ready(broker)
+        checks["workers"] = lambda: describe_workers(
+            read_worker_health(broker.client, broker.namespace)
+        )
     else:
         sink = DecideHereSink(pipeline)
     return ApiContext(settings, store, pipeline, sink, checks)

@@ -65,6 +65,9 @@ class DecisionOut(BaseModel):
     statement_of_reasons: str | None = None
     case_id: int | None = None
     decided_at: datetime | None = None
+    # 1 for a first decision; higher once re-scored (e.g. its history arrived late).
+    version: int | None = None
+    version_reason: str | None = None
     detail: str | None = None
 
 
@@ -119,6 +122,8 @@ def decision_out(status: str, row: DecisionRow, detail: str | None = None) -> De
             "statement_of_reasons": row["statement_of_reasons"],
             "case_id": row.get("case_id"),
             "decided_at": row["decided_at"],
+            "version": row.get("version") or 1,
+            "version_reason": row.get("version_reason"),
             "detail": detail,
         }
     )

@@ -55,41 +55,52 @@ def ingest(
         "--queue/--direct",
         help="Queue for the workers, or decide here (default: queue when workers are in use).",
     ),
+    patience: float = typer.Option(
+        60.0,
+        "--queue-patience",
+        min=0.0,
+        help="Seconds to keep retrying an unreachable queue before stopping (with --queue).",
+    ),
 ) -> None:
     """Validate a file of events, store the valid ones and quarantine the rest with reasons."""
-    from trust.cli.context import console, open_store, settings
-    from workers.intake_sinks import ingest_sink
+    from trust.cli.boundary import ExitCode
+    from trust.cli.context import console, err_console, open_store, settings
+    from workers.intake_sinks import QueueSink, ingest_sink
 
     current = settings()
     with (
         open_store(current) as store,
-        ingest_sink(current, store, use_queue=queue, source=source or path.name) as sink,
+        ingest_sink(
+            current, store, use_queue=queue, source=source or path.name, patience_s=patience
+        ) as sink,
     ):
         summary = _ingest_with_progress(store, path, current, source, sink)
+        queued = isinstance(sink, QueueSink)
     table = Table(title=f"ingest of {summary.source}")
-    columns = (
-        "accepted",
-        "already stored",
-        "repeated in file",
-        "quarantined",
-        "already held",
-        "lines",
-        "records/s",
-    )
+    columns = {
+        "new, queued" if queued else "new, decided": summary.accepted,
+        "already stored": summary.already_stored,
+        "repeated in file": summary.duplicates,
+        "quarantined": summary.quarantined,
+        "already held": summary.already_held,
+    }
+    if queued:
+        columns["not queued"] = summary.not_queued
+    columns["lines"] = summary.lines_read
     for column in columns:
         table.add_column(column, justify="right")
-    table.add_row(
-        str(summary.accepted),
-        str(summary.already_stored),
-        str(summary.duplicates),
-        str(summary.quarantined),
-        str(summary.already_held),
-        str(summary.lines_read),
-        f"{summary.records_per_second:,.0f}",
-    )
+    table.add_column("records/s", justify="right")
+    table.add_row(*(str(n) for n in columns.values()), f"{summary.records_per_second:,.0f}")
     console.print(table)
     if summary.quarantined:
         console.print("see them with [bold]trust quarantine list[/]")
+    if summary.stopped_at_line is not None:
+        err_console.print(
+            f"stopped at line {summary.stopped_at_line}: {summary.stop_reason}; "
+            f"{summary.not_queued} records from there on were not queued. Run the same "
+            "command again once the queue is back: what is stored or queued is not decided twice."
+        )
+        raise typer.Exit(ExitCode.UNAVAILABLE)
 
 
 @quarantine_app.command("list")

@@ -6,7 +6,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
+from trust.errors import QueueInterruptedError
 from trust.intake.batches import DEFAULT_BATCH_SIZE, IngestBatch, iter_batches
 from trust.intake.sinks import BatchOutcome, BatchSink, StoreSink
 from trust.pii import hasher_for
@@ -27,6 +29,11 @@ class IngestSummary:
     already_held: int = 0
     # Events the store held already, with the same content (a re-ingest adds nothing).
     already_stored: int = 0
+    # Records from ``stopped_at_line`` on that were neither queued nor quarantined because
+    # the queue stayed unreachable (``trust ingest --queue``); 0 when the ingest finished.
+    not_queued: int = 0
+    stopped_at_line: int | None = None
+    stop_reason: str | None = None
     lines_read: int = 0
     seconds: float = 0.0
 
@@ -48,6 +55,7 @@ class IngestSummary:
             + self.duplicates
             + self.quarantined
             + self.already_held
+            + self.not_queued
         )
 
     @property
@@ -73,7 +81,10 @@ def ingest_file(
 
     Re-ingesting the same file adds nothing: events are idempotent by ``event_id`` and a
     refused line already held is not held twice. Bad content never raises; only an
-    unreadable file or an unavailable store does.
+    unreadable file or an unavailable store does. A queue that stays unreachable (the sink
+    raises ``QueueInterruptedError`` after its retries) stops the ingest where it was: the
+    summary keeps what was queued, and counts the rest of the file as not queued from
+    ``stopped_at_line``, so running the same command again finishes the job.
     """
     name = source or path.name
     if sink is None:
@@ -81,7 +92,20 @@ def ingest_file(
     summary = IngestSummary(source=name)
     started = time.perf_counter()
     for batch in iter_batches(path, source=name, batch_size=batch_size):
-        outcome = sink.write(batch)
+        if summary.stopped_at_line is not None:
+            summary.not_queued += len(batch)
+            summary.lines_read = batch.lines_read
+            continue
+        first_line = summary.lines_read + 1
+        try:
+            outcome = sink.write(batch)
+        except QueueInterruptedError as exc:
+            done = cast(BatchOutcome, exc.done)
+            summary.add(batch, done)
+            summary.not_queued += exc.not_queued
+            summary.stopped_at_line = exc.from_line or first_line
+            summary.stop_reason = str(exc)
+            continue
         summary.add(batch, outcome)
         if on_batch is not None:
             on_batch(batch, outcome)

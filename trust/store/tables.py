@@ -140,8 +140,27 @@ decisions = Table(
     Column("automated", Boolean, nullable=False, server_default=text("true")),
     _ts("decided_at", nullable=False),
     Column("case_id", BigInteger, index=True),
+    # The latest version is the decision; earlier ones are in decision_versions. A new
+    # version comes from a re-score (e.g. the event's history arrived after it was decided).
+    Column("version", Integer, nullable=False, server_default=text("1")),
+    _ts("revised_at"),
+    Column("version_reason", Text),
     Index("ix_decisions_kind_decided", "kind", "decided_at"),
     Index("ix_decisions_outcome", "outcome"),
+)
+
+# Superseded versions of decisions, whole (``decision`` is the decisions row as JSON).
+decision_versions = Table(
+    "decision_versions",
+    metadata,
+    Column("id", Pk, primary_key=True, autoincrement=True),
+    Column("event_id", String(128), ForeignKey("events.event_id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("outcome", String(8), nullable=False),
+    Column("risk_score", Float, nullable=False),
+    Column("decision", JSON, nullable=False),
+    _ts("superseded_at", nullable=False),
+    UniqueConstraint("event_id", "version"),
 )
 
 DISPUTE_KIND = "dispute"

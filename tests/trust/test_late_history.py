@@ -1,0 +1,97 @@
+"""Decisions made before their history arrived are re-scored and get a new version.
+
+A simulated stream is decided in order (the reference), then again with four of its
+batches held back to the end, as a store outage or a crashed worker could leave them.
+Without the re-score, later events keep decisions made without their history; with it,
+every outcome equals the in-order run, and each changed decision keeps its earlier
+version with the reason naming the late events.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import TEST_SECRET
+from trust.late_history import NAMED, reason_for
+from trust.settings import Settings
+from trust.simulate import generate_events
+from trust.store import Store
+from trust.store.decision_versions import superseded_versions
+from trust.store.tables import decisions
+from workers.wiring import build_pipeline
+
+pytestmark = pytest.mark.slow
+
+BATCH = 50
+
+
+def _run(
+    folder: Path, records: list[dict[str, Any]], *, revise: bool
+) -> tuple[dict[str, tuple[str, float]], Store, int]:
+    settings = Settings(environment="test", data_dir=folder, secret_key=TEST_SECRET)
+    pipeline = build_pipeline(settings, Store.from_settings(settings))
+    assert pipeline.revise is not None, "the production pipeline re-scores late history"
+    if not revise:
+        pipeline.revise = None
+    revised = 0
+    for start in range(0, len(records), BATCH):
+        revised += len(pipeline.process(records[start : start + BATCH]).revisions)
+    with pipeline.store.engine.connect() as conn:
+        rows = conn.execute(
+            select(decisions.c.event_id, decisions.c.outcome, decisions.c.risk_score)
+        ).all()
+    return {e: (o, float(s)) for e, o, s in rows}, pipeline.store, revised
+
+
+def test_late_history_re_scores_decisions_to_the_outcomes_of_an_in_order_run(
+    tmp_path: Path,
+) -> None:
+    records = [record for record, _ in generate_events(300, 30, seed=13)]
+    reference, store, revised = _run(tmp_path / "in-order", records, revise=True)
+    store.close()
+    assert revised == 0, "an in-order stream has no late history"
+    held_back = records[250:450]
+    late = records[:250] + records[450:] + held_back
+
+    unrevised, store, _ = _run(tmp_path / "late-kept", late, revise=False)
+    store.close()
+    wrong = [k for k in reference if reference[k][0] != unrevised[k][0]]
+    assert wrong, "holding batches back changed no outcome: the scenario proves nothing"
+
+    final, store, revised = _run(tmp_path / "late-revised", late, revise=True)
+    assert [k for k in reference if reference[k][0] != final[k][0]] == []
+    assert revised >= len(wrong)
+    same_score = sum(reference[k] == final[k] for k in reference)
+    assert same_score >= 0.99 * len(reference)
+
+    late_ids = {r["event_id"] for r in held_back}
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                decisions.c.event_id,
+                decisions.c.version,
+                decisions.c.version_reason,
+                decisions.c.outcome,
+            ).where(decisions.c.version > 1)
+        ).all()
+        assert len(rows) >= len(wrong)
+        for event_id, version, reason, _outcome in rows:
+            assert reason.startswith("history arrived late: events ")
+            named = reason.removeprefix("history arrived late: events ").split(" and ")[0]
+            assert set(named.split(", ")) <= late_ids
+            earlier = superseded_versions(conn, event_id)
+            assert [v["version"] for v in earlier] == list(range(1, version))
+            assert earlier[0]["event_id"] == event_id
+        assert {event_id for event_id, *_ in rows} >= set(wrong)
+        assert all(final[e][0] == o for e, _v, _r, o in rows)
+    store.close()
+
+
+def test_a_reason_names_a_few_late_events_and_counts_the_rest() -> None:
+    assert reason_for(["b", "a", "a"]) == "history arrived late: events a, b"
+    many = [f"e{i:02d}" for i in range(NAMED + 3)]
+    assert reason_for(many).endswith(f"e{NAMED - 1:02d} and 3 more")

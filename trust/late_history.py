@@ -1,0 +1,182 @@
+"""Decisions whose history arrived after them: found after each batch, re-scored, versioned.
+
+Signals are point-in-time in event time: an event sees the history of its accounts up to
+its ``occurred_at`` that the store holds *when it is decided*. When a batch is held back
+(a store outage, a crashed worker, two workers racing), later events can be decided
+before the earlier events of the same accounts are stored, and would keep a decision made
+without that history.
+
+After storing a batch, ``LateHistory`` looks for stored, already decided events that
+involve one of the batch's accounts and happened after (and within ``LOOKBACK`` of) that
+account's earliest event in the batch: their history just grew. It re-scores them as of
+the moment they were first decided (account enforcement is read as it stood then, so a
+decision's own block does not feed back into it) and, where the outcome, score or rule
+hits changed, stores a new decision version with the reason, e.g.
+``history arrived late: events e1, e2``. A flag that appears opens or joins a case.
+
+In a stream that arrives in order the look-up finds nothing: one indexed query per batch.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol, runtime_checkable
+
+from sqlalchemy import Connection, or_, select
+
+from trust.decisions import Decision
+from trust.events import Event
+from trust.pii import PiiHasher
+from trust.settings import Settings
+from trust.signals import Signals, compute_signals
+from trust.signals.context import COMPLAINT_WINDOW, HISTORY_WINDOW
+from trust.signals.history import utc
+from trust.store.decision_versions import Revision, supersede_decisions
+from trust.store.events import load_events
+from trust.store.tables import decisions as decisions_table
+from trust.store.tables import events as events_table
+
+# The longest look-back of any signal: an event further ahead cannot see the late one.
+LOOKBACK: timedelta = max(HISTORY_WINDOW, COMPLAINT_WINDOW)
+# Late events named in a reason; the rest are counted.
+NAMED = 10
+
+
+@runtime_checkable
+class Rescorer(Protocol):
+    """Rules, model and decision for events whose signals are computed (``Scorer``)."""
+
+    def decide_all(
+        self, events: Sequence[Event], signals: Sequence[Signals], now: datetime
+    ) -> list[Decision]:
+        """One decision per event, in order."""
+        ...
+
+
+class CaseOpener(Protocol):
+    """Opens or joins cases for flagged decisions (``trust.cases.open_or_join``)."""
+
+    def __call__(
+        self, conn: Connection, decisions: Sequence[Decision], settings: Settings, now: datetime
+    ) -> Mapping[str, int]:
+        """Map of event_id to the case it opened or joined."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    outcome: str
+    risk_score: float
+    rule_ids: tuple[str, ...]
+    decided_at: datetime
+    case_id: int | None
+
+
+def reason_for(late_ids: Sequence[str]) -> str:
+    """``history arrived late: events a, b`` (at most ``NAMED`` ids, then a count)."""
+    ordered = sorted(set(late_ids))
+    named = ", ".join(ordered[:NAMED])
+    more = f" and {len(ordered) - NAMED} more" if len(ordered) > NAMED else ""
+    return f"history arrived late: events {named}{more}"
+
+
+def decided_before_their_history(conn: Connection, fresh: Sequence[Event]) -> dict[str, list[str]]:
+    """Stored decided events that ``fresh`` (just stored) would have been history for.
+
+    Returns event_id -> the ids of the events of ``fresh`` that arrived late for it.
+    """
+    earliest: dict[str, list[Event]] = defaultdict(list)
+    for event in fresh:
+        for account in event.account_ids:
+            earliest[account].append(event)
+    if not earliest:
+        return {}
+    since = min(utc(e.occurred_at) for e in fresh)
+    accounts = sorted(earliest)
+    c = events_table.c
+    query = (
+        select(c.event_id, c.subject_id, c.counterparty_id, c.occurred_at)
+        .join(decisions_table, decisions_table.c.event_id == c.event_id)
+        .where(
+            or_(c.subject_id.in_(accounts), c.counterparty_id.in_(accounts)),
+            c.occurred_at > since,
+            c.event_id.not_in([e.event_id for e in fresh]),
+        )
+    )
+    found: dict[str, list[str]] = {}
+    for event_id, subject, counterparty, occurred in conn.execute(query):
+        at = utc(occurred)
+        late = [
+            e.event_id
+            for account in (subject, counterparty)
+            if account in earliest
+            for e in earliest[account]
+            if utc(e.occurred_at) < at <= utc(e.occurred_at) + LOOKBACK
+        ]
+        if late:
+            found[event_id] = late
+    return found
+
+
+@dataclass
+class LateHistory:
+    """The pipeline's hook after a batch is stored: re-score what its events were history for."""
+
+    scorer: Rescorer
+    settings: Settings
+    open_cases: CaseOpener
+
+    def __call__(
+        self, conn: Connection, fresh: Sequence[Event], hasher: PiiHasher, now: datetime
+    ) -> list[Revision]:
+        """New versions for decisions the batch changes, stored in ``conn``'s transaction."""
+        late = decided_before_their_history(conn, fresh)
+        if not late:
+            return []
+        stored = self._stored(conn, list(late))
+        events = load_events(conn, sorted(stored))
+        signals = compute_signals(
+            conn, events, hasher, as_of={e.event_id: stored[e.event_id].decided_at for e in events}
+        )
+        revisions = [
+            Revision(decision, reason_for(late[decision.event_id]))
+            for decision in self.scorer.decide_all(events, signals, now)
+            if _changed(stored[decision.event_id], decision)
+        ]
+        supersede_decisions(conn, revisions, now)
+        newly_flagged = [
+            r.decision
+            for r in revisions
+            if r.decision.flagged and stored[r.decision.event_id].case_id is None
+        ]
+        if newly_flagged:
+            self.open_cases(conn, newly_flagged, self.settings, now)
+        return revisions
+
+    @staticmethod
+    def _stored(conn: Connection, event_ids: list[str]) -> dict[str, _Stored]:
+        d = decisions_table.c
+        query = select(
+            d.event_id, d.outcome, d.risk_score, d.rule_hits, d.decided_at, d.case_id
+        ).where(d.event_id.in_(event_ids))
+        return {
+            row.event_id: _Stored(
+                row.outcome,
+                float(row.risk_score),
+                tuple(sorted(h["rule_id"] for h in row.rule_hits)),
+                row.decided_at,
+                row.case_id,
+            )
+            for row in conn.execute(query)
+        }
+
+
+def _changed(stored: _Stored, decision: Decision) -> bool:
+    return (
+        stored.outcome != decision.outcome
+        or abs(stored.risk_score - decision.risk_score) > 1e-9
+        or stored.rule_ids != tuple(sorted(h.rule_id for h in decision.rule_hits))
+    )

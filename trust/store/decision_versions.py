@@ -1,0 +1,92 @@
+"""Decision versions: a re-scored decision replaces the stored one and keeps its past.
+
+The ``decisions`` row is always the latest version, so every reader of "the decision"
+(API, CLI, dashboard, cases, reports) reads it without knowing versions exist; each
+superseded version is kept whole in ``decision_versions``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from trust.decisions import Decision
+from trust.store.tables import decision_versions
+from trust.store.tables import decisions as decisions_table
+
+# Columns a new version does not change: the event, when it was first decided, its case.
+_KEPT = ("event_id", "decided_at", "case_id")
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """A new version of a stored decision and why it was made."""
+
+    decision: Decision
+    reason: str
+
+
+def _as_json(row: dict[str, Any]) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(json.dumps(row, default=str))
+    return loaded
+
+
+def supersede_decisions(conn: Connection, revisions: Sequence[Revision], now: datetime) -> int:
+    """Store each revision as the event's new decision version; returns versions written.
+
+    The version it replaces is copied to ``decision_versions`` first. Events without a
+    stored decision are skipped.
+    """
+    if not revisions:
+        return 0
+    ids = [r.decision.event_id for r in revisions]
+    current = {
+        row.event_id: dict(row._mapping)
+        for row in conn.execute(select(decisions_table).where(decisions_table.c.event_id.in_(ids)))
+    }
+    history = []
+    written = 0
+    for revision in revisions:
+        old = current.get(revision.decision.event_id)
+        if old is None:
+            continue
+        history.append(
+            {
+                "event_id": old["event_id"],
+                "version": old["version"],
+                "outcome": old["outcome"],
+                "risk_score": old["risk_score"],
+                "decision": _as_json({k: v for k, v in old.items() if k != "id"}),
+                "superseded_at": now,
+            }
+        )
+        values = {k: v for k, v in revision.decision.to_row().items() if k not in _KEPT}
+        conn.execute(
+            decisions_table.update()
+            .where(decisions_table.c.event_id == old["event_id"])
+            .values(
+                **values,
+                version=old["version"] + 1,
+                revised_at=now,
+                version_reason=revision.reason,
+            )
+        )
+        written += 1
+    if history:
+        conn.execute(decision_versions.insert(), history)
+    return written
+
+
+def superseded_versions(conn: Connection, event_id: str) -> list[dict[str, Any]]:
+    """The earlier versions of an event's decision, oldest first (the rows as JSON)."""
+    query = (
+        select(decision_versions.c.decision)
+        .where(decision_versions.c.event_id == event_id)
+        .order_by(decision_versions.c.version)
+    )
+    return [dict(row) for row in conn.execute(query).scalars()]
