@@ -72,15 +72,19 @@ def _import(directory: Path, name: str) -> ModuleType:
     return module
 
 
-def load_workload(directory: Path, *, events: int = 10_000, seed: int = 42) -> Workload:
-    """Read the workload of ``directory`` and generate its events."""
+def _check_workload(directory: Path) -> None:
     for name in WORKLOAD_FILES:
         if not (directory / name).is_file():
             raise InputFileError(
                 str(directory / name),
                 "no such file",
-                hint="point --workload at the shared bench folder (../shared/bench)",
+                hint="pass --workload with the shared bench folder (../shared/bench)",
             )
+
+
+def load_workload(directory: Path, *, events: int = 10_000, seed: int = 42) -> Workload:
+    """Read the workload of ``directory`` and generate its events."""
+    _check_workload(directory)
     rules_module = _import(directory, "ezrules_workload")
     cel_module = _import(directory, "cel_translation")
     ezrules = list(rules_module.RULES)
@@ -201,7 +205,8 @@ class PeerReport:
         return "\n".join(
             [
                 f"{self.events:,} events x {self.rules} rules, {len(self.ours_cpu)} alternating "
-                f"rounds, CPU time, Python {self.python}, ezrules {self.peer_version}",
+                "rounds, events/s of CPU time",
+                f"(Python {self.python}, ezrules {self.peer_version})",
                 f"ours (batches of {self.batch_size}): {self.ours_rate:,.0f} events/s",
                 f"ezrules (per event): {self.peer_rate:,.0f} events/s",
                 f"ratio: {self.ratio:.2f}x ezrules",
@@ -338,6 +343,28 @@ def run_peer_elsewhere(
         last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
         raise ConfigurationError(f"the peer run under {python} failed: {last}; {PEER_VENV_HINT}")
     return PeerReport.from_json(done.stdout.strip().splitlines()[-1])
+
+
+def run_peer_or_explain(
+    workload_dir: Path,
+    peer_python: Path | None,
+    *,
+    rounds: int,
+    batch_size: int,
+    events: int = 10_000,
+) -> PeerReport:
+    """The comparison here when ezrules imports, else under ``peer_python``, else why not."""
+    _check_workload(workload_dir)
+    if peer_python is not None:
+        return run_peer_elsewhere(
+            peer_python, workload_dir, rounds=rounds, batch_size=batch_size, events=events
+        )
+    if not ezrules_available():
+        raise ConfigurationError(
+            f"ezrules is not installed in this Python ({sys.version.split()[0]}); " + PEER_VENV_HINT
+        )
+    workload = load_workload(workload_dir, events=events)
+    return run_peer(workload, rounds=rounds, batch_size=batch_size)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
