@@ -508,10 +508,11 @@ class _Generator:
         if kinds & {"str", "null"} or kinds == {"bool"} or kinds == {"num"}:
             return f"({left.text} == {right.text})"
         for one, other in ((left, right), (right, left)):
-            if one.kind == "bool" and one.text in ("True", "False"):
+            if one.kind == "bool" and one.text in ("True", "False") and other.kind == "any":
                 return f"({other.text} is {one.text})"
-            if one.kind == "num" and other.simple:
-                # True == 1 in Python, not in CEL.
+            if one.kind == "num" and one.simple and other.simple:
+                # True == 1 in Python, not in CEL. Both sides are names or literals: the
+                # type test may skip evaluating them, CEL would evaluate both (and fail).
                 return f"(type({other.text}) is not bool and {one.text} == {other.text})"
         return f"_eq({left.text}, {right.text})"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -62,6 +63,8 @@ def _show(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
+        if not math.isfinite(value):  # int(nan) raises: a NaN signal must not crash the batch
+            return str(value)
         return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
     # An override character in an event value would reverse the rest of our sentence.
     return without_bidi_controls(str(value))
