@@ -58,8 +58,19 @@ class Workload:
 
 
 def default_workload_dir() -> Path:
-    """``../shared/bench`` next to the repository holding this package."""
-    return Path(__file__).resolve().parents[2].parent / "shared" / "bench"
+    """``../shared/bench`` next to the repository holding this package.
+
+    In a git worktree, next to the main checkout when not next to the worktree.
+    """
+    root = Path(__file__).resolve().parents[2]
+    candidates = [root.parent / "shared" / "bench"]
+    marker = root / ".git"
+    if marker.is_file():  # a worktree: "gitdir: <main>/.git/worktrees/<name>"
+        text = marker.read_text(encoding="utf-8").strip()
+        if text.startswith("gitdir:"):
+            main_git = Path(text.removeprefix("gitdir:").strip()).parents[1]
+            candidates.append(main_git.parent.parent / "shared" / "bench")
+    return next((c for c in candidates if c.is_dir()), candidates[0])
 
 
 def _import(directory: Path, name: str) -> ModuleType:
