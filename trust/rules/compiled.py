@@ -72,8 +72,18 @@ def is_plain(value: Any) -> bool:
 
 def irregular_slots(row: Row) -> frozenset[int] | None:
     """The slots of ``row`` holding values that are not plain (None when all are)."""
-    bad = [i for i, value in enumerate(row) if value is MISSING or not is_plain(value)]
-    return frozenset(bad) if bad else None
+    # is_plain inlined: this runs on every value of every event.
+    for value in row:
+        kind = type(value)
+        if kind is str or kind is bool or value is None:
+            continue
+        if kind is float:
+            if value - value == 0.0:  # finite
+                continue
+        elif kind is int and -EXACT_INT <= value <= EXACT_INT:
+            continue
+        return frozenset(i for i, value in enumerate(row) if not is_plain(value))
+    return None
 
 
 def lookup_path(view: Any, path: tuple[str, ...]) -> Any:
@@ -412,6 +422,9 @@ class _Code:
     text: str
     kind: str
     simple: bool = False
+    # For an int known at compile time to stay within ±bound (literals and what is built
+    # from them with ? : + - *): its arithmetic needs no run-time checks.
+    bound: int | None = None
 
 
 class _Generator:
@@ -438,7 +451,7 @@ class _Generator:
         if type(value) is str:
             return _Code(repr(value), "str", simple=True)
         if type(value) is int and -EXACT_INT <= value <= EXACT_INT:
-            return _Code(f"({value!r})", "num", simple=True)
+            return _Code(f"({value!r})", "num", simple=True, bound=abs(value))
         if type(value) is float and math.isfinite(value):
             return _Code(f"({value!r})", "num", simple=True)
         raise Unsupported(f"literal {value!r}")
@@ -469,7 +482,9 @@ class _Generator:
         if op == "?":
             yes, no = self.code(node[2]), self.code(node[3])
             kind = yes.kind if yes.kind == no.kind else "any"
-            return _Code(f"({yes.text} if {self.truth(node[1])} else {no.text})", kind)
+            bound = None if yes.bound is None or no.bound is None else max(yes.bound, no.bound)
+            text = f"({yes.text} if {self.truth(node[1])} else {no.text})"
+            return _Code(text, kind, bound=bound)
         if op in ("==", "!="):
             equal = self.equality(self.code(node[1]), self.code(node[2]))
             return _Code(equal if op == "==" else f"(not {equal})", "bool")
@@ -479,6 +494,10 @@ class _Generator:
             return self.membership(self.code(node[1]), node[2])
         if op in _ARITHMETIC:
             left, right = self.code(node[1]), self.code(node[2])
+            if left.bound is not None and right.bound is not None and op != "/":
+                bound = left.bound * right.bound if op == "*" else left.bound + right.bound
+                if bound <= EXACT_INT:
+                    return _Code(f"({left.text} {op} {right.text})", "num", bound=bound)
             numeric = op != "+" or (left.kind == "num" and right.kind == "num")
             kind = "num" if numeric else "any"
             return _Code(f"{_ARITHMETIC[op]}({left.text}, {right.text})", kind)
