@@ -81,8 +81,9 @@ class Scorer:
         assessments, model_errors = self._assess(events, signals)
         engine = self.engine
         decisions = []
+        evaluations = engine.evaluate_batch(events, signals)
         for index, event in enumerate(events):
-            evaluation = engine.evaluate(event, signals[index])
+            evaluation = evaluations[index]
             errors = evaluation.errors + model_errors.get(index, [])
             decisions.append(
                 decide(

@@ -13,6 +13,8 @@ module, so their commands are attached before the CLI runs.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 bench_app = typer.Typer(
@@ -25,16 +27,48 @@ def bench_rules_command(
     accounts: int = typer.Option(2000, "--accounts", min=10, help="Simulated honest accounts."),
     days: int = typer.Option(30, "--days", min=1, help="Simulated days."),
     seed: int = typer.Option(11, "--seed", help="Simulation seed."),
-    repeat: int = typer.Option(3, "--repeat", min=1, help="Passes over the events for (a)."),
+    repeat: int = typer.Option(
+        3, "--repeat", min=1, help="Passes over the events for (a); rounds with --peer."
+    ),
     batch_size: int = typer.Option(
         0, "--batch-size", min=0, help="Events per signal batch for (b) (0: worker setting)."
     ),
+    peer: bool = typer.Option(
+        False,
+        "--peer",
+        help="Instead: ours against ezrules' engine on the shared workload, alternating rounds.",
+    ),
+    peer_python: Path | None = typer.Option(
+        None,
+        "--peer-python",
+        envvar="TRUST_PEER_PYTHON",
+        help="With --peer: a Python >= 3.12 with ezrules and this package (when ezrules does "
+        "not import here).",
+    ),
+    workload: Path | None = typer.Option(
+        None, "--workload", help="With --peer: the shared workload folder (../shared/bench)."
+    ),
 ) -> None:
-    """(a) rules alone over precomputed signals, (b) signals and rules over a SQLite store."""
+    """(a) rules alone over precomputed signals, (b) signals and rules over a SQLite store.
+
+    With --peer: our engine and ezrules' over the shared 30-rule workload in one process,
+    events/s of CPU time of each, the ratio, and whether their hits are identical.
+    """
     from trust.cli.context import console, settings
-    from trust.rules.bench import bench_rules
 
     current = settings()
+    if peer:
+        from trust.rules.peer import default_workload_dir, run_peer_or_explain
+
+        folder = workload or default_workload_dir()
+        rounds = max(repeat, 2)
+        batch = batch_size or current.worker.batch_size
+        with console.status("running both engines over the shared workload..."):
+            compared = run_peer_or_explain(folder, peer_python, rounds=rounds, batch_size=batch)
+        console.print(compared.render())
+        return
+    from trust.rules.bench import bench_rules
+
     with console.status("simulating and loading a store..."):
         report = bench_rules(
             current.rules_dir,

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from trust.errors import RulePackError
 from trust.events import EVENT_KINDS, Event, event_adapter
 from trust.rules.checks import check_rule
-from trust.rules.expressions import References
+from trust.rules.expressions import References, analyse, flatten_signals
 from trust.rules.spec import FIELD_HINTS, Baseline, RuleFile, RuleSpec
 
 BASELINE_FILE = "_baseline.yaml"
@@ -41,6 +41,18 @@ class Rule:
     def id(self) -> str:
         """The rule's permanent id."""
         return self.spec.id
+
+
+def unchecked_rule(spec: RuleSpec, file: str) -> Rule:
+    """A compiled rule without the pack's load-time checks of names, types and examples.
+
+    For workloads whose fields are not this project's signals (the shared benchmark) and
+    for tests that generate conditions; a pack in force always comes from ``load_pack``.
+    """
+    program = cel.compile(spec.when)
+    return Rule(
+        spec, file, program, analyse(spec.when, program), cel.compile(flatten_signals(spec.when))
+    )
 
 
 @dataclass(frozen=True, slots=True)
