@@ -16,13 +16,13 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import TEST_SECRET
+from trust.composition import build_pipeline
 from trust.late_history import NAMED, reason_for
 from trust.settings import Settings
 from trust.simulate import generate_events
 from trust.store import Store
 from trust.store.decision_versions import superseded_versions
 from trust.store.tables import decisions
-from workers.wiring import build_pipeline
 
 pytestmark = pytest.mark.slow
 
