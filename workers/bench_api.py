@@ -4,8 +4,9 @@ The service runs as ``trust serve`` in a private temp folder (its own SQLite sto
 scratch PostgreSQL database, and its own embedded Redis for the events queue, which no
 worker drains during the run). An asyncio client on plain HTTP/1.1 keep-alive connections
 keeps ``concurrency`` requests in flight for a fixed time; the same run measures
-``decide_one`` in process, one event after another, for the ratio. Figures are wall-clock
-on this (shared) machine.
+``decide_one`` in process, one event after another, for the ratio. Rates are wall-clock
+on this (shared) machine; the CPU seconds the service and the client spent per request
+(``psutil``) say what a request costs whatever else the machine runs.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
 from trust.pipeline import decide_one
 from trust.settings import Settings
@@ -44,7 +46,8 @@ class ApiBenchOptions:
 
     concurrency: int = 32
     seconds: float = 10.0
-    processes: int = 1
+    # None: as ``trust serve`` runs by default (TRUST_API__PROCESSES).
+    processes: int | None = None
     batch: int = 100
     database_url: str | None = None
     seed: int = 23
@@ -59,6 +62,9 @@ class LoadResult:
     seconds: float
     p50_ms: float
     p99_ms: float
+    # CPU seconds spent meanwhile by the service's processes and by the load generator.
+    server_cpu_s: float = 0.0
+    client_cpu_s: float = 0.0
 
     @property
     def per_second(self) -> float:
@@ -73,7 +79,12 @@ class LoadResult:
             "requests_per_s": self.per_second,
             "p50_ms": self.p50_ms,
             "p99_ms": self.p99_ms,
+            "server_cpu_ms_per_request": self._per_request(self.server_cpu_s),
+            "client_cpu_ms_per_request": self._per_request(self.client_cpu_s),
         }
+
+    def _per_request(self, cpu_seconds: float) -> float:
+        return cpu_seconds * 1000 / self.requests if self.requests else float("nan")
 
 
 class Connection:
@@ -118,6 +129,23 @@ class Connection:
             self.writer.close()
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds of process ``pid`` and its live descendants."""
+    try:
+        root = psutil.Process(pid)
+        family = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for process in family:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
 async def _load(
     base_url: str,
     token: str,
@@ -126,6 +154,7 @@ async def _load(
     concurrency: int,
     seconds: float,
     ok: int,
+    server_pid: int,
 ) -> LoadResult:
     host, port = base_url.removeprefix("http://").split(":")
     latencies: list[float] = []
@@ -149,11 +178,18 @@ async def _load(
         finally:
             connection.close()
 
+    server_before, client_before = tree_cpu_seconds(server_pid), time.process_time()
     began = time.perf_counter()
     await asyncio.gather(*(one_client() for _ in range(concurrency)))
     took = time.perf_counter() - began
     return LoadResult(
-        len(latencies), errors, took, percentile(latencies, 50), percentile(latencies, 99)
+        len(latencies),
+        errors,
+        took,
+        percentile(latencies, 50),
+        percentile(latencies, 99),
+        server_cpu_s=tree_cpu_seconds(server_pid) - server_before,
+        client_cpu_s=time.process_time() - client_before,
     )
 
 
@@ -196,10 +232,11 @@ def in_process_rate(settings: Settings, records: list[dict[str, Any]]) -> dict[s
 def run_api_bench(base: Settings, options: ApiBenchOptions, say: Say) -> dict[str, Any]:
     """Start ``trust serve``, load both POST endpoints, measure in process; the figures."""
     root = Path(tempfile.mkdtemp(prefix="trust-bench-api-"))
+    processes = options.processes or base.api.processes
     report: dict[str, Any] = {
         "concurrency": options.concurrency,
         "seconds": options.seconds,
-        "processes": options.processes,
+        "processes": processes,
         "batch": options.batch,
         "cpus": os.cpu_count(),
         "load_before": os.getloadavg(),
@@ -232,14 +269,14 @@ def run_api_bench(base: Settings, options: ApiBenchOptions, say: Say) -> dict[st
                 "--port",
                 str(port),
                 "--processes",
-                str(options.processes),
+                str(processes),
             ],
             env=env,
             stdout=log,
             stderr=log,
             cwd=str(ROOT),
         )
-        say(f"trust serve on {base_url} with {options.processes} processes ...")
+        say(f"trust serve on {base_url} with {processes} processes ...")
         _wait_ready(base_url, proc)
         records = simulated(4_000, options.seed)
         say(f"POST /v1/decisions, {options.concurrency} clients, {options.seconds:.0f} s ...")
@@ -252,6 +289,7 @@ def run_api_bench(base: Settings, options: ApiBenchOptions, say: Say) -> dict[st
                 options.concurrency,
                 options.seconds,
                 200,
+                proc.pid,
             )
         )
         report["decisions"] = decisions.as_dict()
@@ -261,7 +299,16 @@ def run_api_bench(base: Settings, options: ApiBenchOptions, say: Say) -> dict[st
         )
         say(f"POST /v1/events, batches of {options.batch}, {options.concurrency} clients ...")
         events = asyncio.run(
-            _load(base_url, token, "/v1/events", batches, options.concurrency, options.seconds, 202)
+            _load(
+                base_url,
+                token,
+                "/v1/events",
+                batches,
+                options.concurrency,
+                options.seconds,
+                202,
+                proc.pid,
+            )
         )
         report["events"] = {**events.as_dict(), "events_per_s": events.per_second * options.batch}
     finally:
