@@ -185,15 +185,20 @@ def _raw_text(record: Any) -> str:
         return repr(record)
 
 
-def sort_records(records: Iterable[RawRecord | Event], *, source: str) -> SortedRecords:
-    """Validate each record; invalid ones become quarantine entries naming the field."""
+def sort_records(
+    records: Iterable[RawRecord | Event], *, source: str, escaped: bool = True
+) -> SortedRecords:
+    """Validate each record; invalid ones become quarantine entries naming the field.
+
+    ``escaped``: as for ``validate_record`` (False: decoded from JSON without a ``\\u``).
+    """
     valid: list[Event] = []
     refused: list[QuarantinedRecord] = []
     for line, record in enumerate(records, start=1):
         if not isinstance(record, Mapping | str | bytes):
             valid.append(record)
             continue
-        result = validate_record(record)
+        result = validate_record(record, escaped=escaped)
         if result.event is not None:
             valid.append(result.event)
         else:

@@ -23,13 +23,18 @@ SOURCE = "api"
 INTAKE_THREADS = anyio.CapacityLimiter(4)
 
 
-async def json_body(request: Request) -> Any:
-    """The request body parsed as JSON, or a 400 problem."""
-    raw = await request.body()
+def parse_json(raw: bytes) -> Any:
+    """``raw`` parsed as JSON, or a 400 problem."""
     try:
         return json.loads(raw)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ProblemError(400, "the body is not valid JSON") from exc
+
+
+def may_hold_escapes(raw: bytes) -> bool:
+    """False when JSON ``raw`` cannot decode to a NUL or a lone surrogate: UTF-8 text with
+    no ``\\u`` escape (the only way to write either)."""
+    return b"\\u" in raw or not json.detect_encoding(raw).startswith("utf-8")
 
 
 def _records(body: Any, limit: int) -> list[Any]:
@@ -74,7 +79,8 @@ async def post_events(request: Request) -> Response:
     key = await authorize(request, "events:write")
     retry_key = idempotency_key(request)
     api = request.app.state.api
-    records = _records(await json_body(request), api.settings.api.max_batch)
+    raw = await request.body()
+    records = _records(parse_json(raw), api.settings.api.max_batch)
 
     async def answer() -> Answer:
         result = await anyio.to_thread.run_sync(
@@ -85,6 +91,7 @@ async def post_events(request: Request) -> Response:
                 records,
                 source=SOURCE,
                 chunk=api.settings.worker.batch_size,
+                escaped=may_hold_escapes(raw),
             ),
             limiter=INTAKE_THREADS,
         )
