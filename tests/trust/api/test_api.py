@@ -145,6 +145,19 @@ def test_a_retried_request_with_the_same_idempotency_key_gets_the_first_answer(
     assert second.headers["idempotent-replayed"] == "true"
 
 
+@pytest.mark.parametrize("path", ["/v1/events", "/v1/decisions"])
+def test_a_malformed_idempotency_key_is_a_422_naming_the_header(api: Api, path: str) -> None:
+    headers = {**api.key(), "Idempotency-Key": "has spaces"}
+
+    answer = api.client.post(path, json={"events": [review_payload()]}, headers=headers)
+
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["errors"] == [
+        {"field": "Idempotency-Key", "problem": "String should match pattern '^[!-~]{1,128}$'"}
+    ]
+
+
 def test_a_decision_comes_back_with_its_reasons_and_can_be_read_again(api: Api) -> None:
     headers = api.key()
     forged = profile_verification_payload(account_id="acct-forger", document_check=FORGED)
