@@ -251,6 +251,9 @@ class ApiSettings(BaseModel):
     max_batch: int = Field(1_000, gt=0, le=10_000)
     # Concurrent POST /v1/decisions requests decided together in one transaction, at most.
     decision_batch: int = Field(64, gt=0, le=1_000)
+    # How long a group smaller than the last one waits for the clients the last one answered
+    # (trust.api.batcher); 0 decides whatever is waiting at once.
+    decision_linger_ms: float = Field(2.0, ge=0, le=100)
 
 
 class WebhookSettings(BaseModel):

@@ -4,8 +4,9 @@ The service runs as ``trust serve`` in a private temp folder (its own SQLite sto
 scratch PostgreSQL database, and its own embedded Redis for the events queue, which no
 worker drains during the run). An asyncio client on plain HTTP/1.1 keep-alive connections
 keeps ``concurrency`` requests in flight for a fixed time; the same run measures
-``decide_one`` in process, one event after another, for the ratio. Figures are wall-clock
-on this (shared) machine.
+``decide_one`` in process, one event after another, for the ratio. Rates are wall-clock
+on this (shared) machine; the CPU seconds the service and the client spent per request
+(``psutil``) say what a request costs whatever else the machine runs.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
 from trust.pipeline import decide_one
 from trust.settings import Settings
@@ -36,6 +38,8 @@ from workers.lifetime import spawn_tied, stop_process
 from workers.wiring import build_pipeline
 
 Say = Callable[[str], None]
+# CPU seconds per second below which the service counts as idle (all processes started).
+IDLE_CPU_SECONDS = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +48,8 @@ class ApiBenchOptions:
 
     concurrency: int = 32
     seconds: float = 10.0
-    processes: int = 1
+    # None: as ``trust serve`` runs by default (TRUST_API__PROCESSES).
+    processes: int | None = None
     batch: int = 100
     database_url: str | None = None
     seed: int = 23
@@ -59,6 +64,9 @@ class LoadResult:
     seconds: float
     p50_ms: float
     p99_ms: float
+    # CPU seconds spent meanwhile by the service's processes and by the load generator.
+    server_cpu_s: float = 0.0
+    client_cpu_s: float = 0.0
 
     @property
     def per_second(self) -> float:
@@ -73,7 +81,12 @@ class LoadResult:
             "requests_per_s": self.per_second,
             "p50_ms": self.p50_ms,
             "p99_ms": self.p99_ms,
+            "server_cpu_ms_per_request": self._per_request(self.server_cpu_s),
+            "client_cpu_ms_per_request": self._per_request(self.client_cpu_s),
         }
+
+    def _per_request(self, cpu_seconds: float) -> float:
+        return cpu_seconds * 1000 / self.requests if self.requests else float("nan")
 
 
 class Connection:
@@ -118,14 +131,32 @@ class Connection:
             self.writer.close()
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds of process ``pid`` and its live descendants."""
+    try:
+        root = psutil.Process(pid)
+        family = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for process in family:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
 async def _load(
     base_url: str,
     token: str,
     path: str,
-    bodies: Iterator[Any],
+    bodies: Iterator[bytes],
     concurrency: int,
     seconds: float,
     ok: int,
+    server_pid: int,
 ) -> LoadResult:
     host, port = base_url.removeprefix("http://").split(":")
     latencies: list[float] = []
@@ -137,10 +168,9 @@ async def _load(
         connection = Connection(host, int(port), token)
         try:
             while time.perf_counter() < deadline:
-                body = next(bodies, None)
-                if body is None:
+                payload = next(bodies, None)
+                if payload is None:
                     return
-                payload = json.dumps(body).encode()
                 began = time.perf_counter()
                 status = await connection.post(path, payload)
                 latencies.append((time.perf_counter() - began) * 1000)
@@ -149,22 +179,63 @@ async def _load(
         finally:
             connection.close()
 
+    server_before, client_before = tree_cpu_seconds(server_pid), time.process_time()
     began = time.perf_counter()
     await asyncio.gather(*(one_client() for _ in range(concurrency)))
     took = time.perf_counter() - began
     return LoadResult(
-        len(latencies), errors, took, percentile(latencies, 50), percentile(latencies, 99)
+        len(latencies),
+        errors,
+        took,
+        percentile(latencies, 50),
+        percentile(latencies, 99),
+        server_cpu_s=tree_cpu_seconds(server_pid) - server_before,
+        client_cpu_s=time.process_time() - client_before,
     )
 
 
-def fresh_copies(records: list[dict[str, Any]], tag: str) -> Iterator[dict[str, Any]]:
-    """``records`` over and over, each copy with an event id never used before."""
+def fresh_copies(records: list[dict[str, Any]], tag: str) -> Iterator[bytes]:
+    """``records`` JSON-encoded over and over, each copy with an event id never used before.
+
+    Each record is encoded once; a copy splices its new id in, so the load generator, which
+    shares the machine with the service, spends next to nothing per request.
+    """
+    marker = json.dumps("@@fresh-event-id@@")
+    parts = [
+        [
+            piece.encode()
+            for piece in json.dumps({**r, "event_id": "@@fresh-event-id@@"}).split(marker)
+        ]
+        for r in records
+    ]
+    ids = [str(r["event_id"]) for r in records]
     for lap in itertools.count():
-        for record in records:
-            yield {**record, "event_id": f"{record['event_id']}-{tag}{lap}"}
+        for (head, tail), event_id in zip(parts, ids, strict=True):
+            yield head + json.dumps(f"{event_id}-{tag}{lap}").encode() + tail
 
 
-def _wait_ready(base_url: str, proc: Any, timeout: float = 60.0) -> None:
+def in_batches(copies: Iterator[bytes], size: int) -> Iterator[bytes]:
+    """``POST /v1/events`` bodies of ``size`` events each."""
+    while True:
+        yield b'{"events": [' + b", ".join(itertools.islice(copies, size)) + b"]}"
+
+
+def _settle(pid: int, timeout: float = 120.0) -> None:
+    """Wait until the service idles: every process has started, not just the first to answer.
+
+    A process still importing and building its pipeline would bill its start to the load.
+    """
+    deadline = time.monotonic() + timeout
+    spent = tree_cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        now = tree_cpu_seconds(pid)
+        if now - spent < IDLE_CPU_SECONDS:
+            return
+        spent = now
+
+
+def _wait_ready(base_url: str, proc: Any, timeout: float = 180.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -196,10 +267,11 @@ def in_process_rate(settings: Settings, records: list[dict[str, Any]]) -> dict[s
 def run_api_bench(base: Settings, options: ApiBenchOptions, say: Say) -> dict[str, Any]:
     """Start ``trust serve``, load both POST endpoints, measure in process; the figures."""
     root = Path(tempfile.mkdtemp(prefix="trust-bench-api-"))
+    processes = options.processes or base.api.processes
     report: dict[str, Any] = {
         "concurrency": options.concurrency,
         "seconds": options.seconds,
-        "processes": options.processes,
+        "processes": processes,
         "batch": options.batch,
         "cpus": os.cpu_count(),
         "load_before": os.getloadavg(),
@@ -232,37 +304,42 @@ def run_api_bench(base: Settings, options: ApiBenchOptions, say: Say) -> dict[st
                 "--port",
                 str(port),
                 "--processes",
-                str(options.processes),
+                str(processes),
             ],
             env=env,
             stdout=log,
             stderr=log,
             cwd=str(ROOT),
         )
-        say(f"trust serve on {base_url} with {options.processes} processes ...")
+        say(f"trust serve on {base_url} with {processes} processes ...")
         _wait_ready(base_url, proc)
+        _settle(proc.pid)
         records = simulated(4_000, options.seed)
-        say(f"POST /v1/decisions, {options.concurrency} clients, {options.seconds:.0f} s ...")
-        decisions = asyncio.run(
-            _load(
-                base_url,
-                token,
-                "/v1/decisions",
-                fresh_copies(records, "d"),
-                options.concurrency,
-                options.seconds,
-                200,
+
+        def measure(path: str, bodies: Iterator[bytes], ok: int) -> LoadResult:
+            # A short warm-up first (connections, key cache, compiled queries), not counted.
+            warm = min(2.0, options.seconds / 4)
+            asyncio.run(
+                _load(base_url, token, path, bodies, options.concurrency, warm, ok, proc.pid)
             )
-        )
+            return asyncio.run(
+                _load(
+                    base_url,
+                    token,
+                    path,
+                    bodies,
+                    options.concurrency,
+                    options.seconds,
+                    ok,
+                    proc.pid,
+                )
+            )
+
+        say(f"POST /v1/decisions, {options.concurrency} clients, {options.seconds:.0f} s ...")
+        decisions = measure("/v1/decisions", fresh_copies(records, "d"), 200)
         report["decisions"] = decisions.as_dict()
-        stream = fresh_copies(records, "e")
-        batches = (
-            {"events": list(itertools.islice(stream, options.batch))} for _ in itertools.count()
-        )
         say(f"POST /v1/events, batches of {options.batch}, {options.concurrency} clients ...")
-        events = asyncio.run(
-            _load(base_url, token, "/v1/events", batches, options.concurrency, options.seconds, 202)
-        )
+        events = measure("/v1/events", in_batches(fresh_copies(records, "e"), options.batch), 202)
         report["events"] = {**events.as_dict(), "events_per_s": events.per_second * options.batch}
     finally:
         if proc is not None:

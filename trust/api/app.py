@@ -91,7 +91,8 @@ def create_app(api: ApiContext) -> FastAPI:
     )
     app.state.api = api
     install_problem_handlers(app)
-    for router in (health.router, events.router, decisions.router, reads.router):
+    # Routes are matched in this order: the two busy POST routes first.
+    for router in (decisions.router, events.router, reads.router, health.router):
         app.include_router(router)
     app.add_middleware(UsageTally, usage=api.usage)
     app.add_middleware(BodyLimit, limit=api.settings.api.max_body_bytes)

@@ -7,15 +7,18 @@ stored; usage is tallied per key prefix, route and status and audited in batches
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 from fastapi import Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from starlette.concurrency import run_in_threadpool
 
 from trust.api.problems import ProblemError
@@ -25,6 +28,8 @@ from trust.store.api_keys import ApiKey, key_for_token, token_hash, touch_api_ke
 
 CACHE_SECONDS = 5.0
 bearer = HTTPBearer(auto_error=False, description="An API key from `trust apikey create`.")
+# The OpenAPI ``security`` of a route that calls ``authorize`` itself.
+BEARER_SECURITY: list[dict[str, list[str]]] = [{bearer.scheme_name: []}]
 
 
 class KeyRing:
@@ -34,6 +39,8 @@ class KeyRing:
         self.store = store
         self.clock = clock
         self._cache: dict[str, tuple[ApiKey | None, float]] = {}
+        # One query per token at a time: concurrent requests that miss wait for the same one.
+        self._loading: dict[str, asyncio.Future[ApiKey | None]] = {}
 
     def _load(self, token: str) -> ApiKey | None:
         with self.store.engine.connect() as conn:
@@ -46,11 +53,21 @@ class KeyRing:
         now = self.clock()
         if cached is not None and cached[1] > now:
             return cached[0]
-        key = await run_in_threadpool(self._load, token)
+        loading = self._loading.get(digest)
+        if loading is None:
+            loading = asyncio.ensure_future(run_in_threadpool(self._load, token))
+            self._loading[digest] = loading
+            loading.add_done_callback(partial(self._loaded, digest, now + CACHE_SECONDS))
+        # Shielded: a caller that hangs up does not cancel the look-up the others wait for.
+        return await asyncio.shield(loading)
+
+    def _loaded(self, digest: str, until: float, done: asyncio.Future[ApiKey | None]) -> None:
+        del self._loading[digest]
+        if done.cancelled() or done.exception() is not None:
+            return
         if len(self._cache) > 10_000:
             self._cache.clear()
-        self._cache[digest] = (key, now + CACHE_SECONDS)
-        return key
+        self._cache[digest] = (done.result(), until)
 
 
 class RateLimiter:
@@ -120,32 +137,49 @@ class Usage:
         return len(counts)
 
 
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header, read as ``HTTPBearer`` does."""
+    scheme, token = get_authorization_scheme_param(authorization)
+    if not (authorization and scheme and token) or scheme.lower() != "bearer":
+        return None
+    return token
+
+
+async def authorize(request: Request, scope: str) -> ApiKey:
+    """The caller's key, which must hold ``scope`` and be within its rate; else a problem.
+
+    The hot routes call it directly (a FastAPI dependency costs more than the check).
+    """
+    challenge = {"WWW-Authenticate": "Bearer"}
+    token = bearer_token(request.headers.get("authorization"))
+    if token is None:
+        raise ProblemError(
+            401, "send an API key as 'Authorization: Bearer <key>'", headers=challenge
+        )
+    api = request.app.state.api
+    key: ApiKey | None = await api.keys.key(token)
+    if key is None:
+        raise ProblemError(401, "unknown or revoked API key", headers=challenge)
+    request.state.api_key = key
+    if scope not in key.scopes:
+        raise ProblemError(403, f"this key lacks the scope {scope}")
+    wait = api.limiter.take(key.id)
+    if wait > 0:
+        raise ProblemError(
+            429,
+            "rate limit exceeded for this key",
+            headers={"Retry-After": str(max(1, round(wait + 0.5)))},
+        )
+    return key
+
+
 def scoped(scope: str) -> Callable[..., object]:
     """A dependency: the caller's key, which must hold ``scope`` and be within its rate."""
     from fastapi import Depends
 
     async def dependency(
-        request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
+        request: Request, _credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
     ) -> ApiKey:
-        challenge = {"WWW-Authenticate": "Bearer"}
-        if credentials is None or credentials.scheme.lower() != "bearer":
-            raise ProblemError(
-                401, "send an API key as 'Authorization: Bearer <key>'", headers=challenge
-            )
-        api = request.app.state.api
-        key = await api.keys.key(credentials.credentials)
-        if key is None:
-            raise ProblemError(401, "unknown or revoked API key", headers=challenge)
-        request.state.api_key = key
-        if scope not in key.scopes:
-            raise ProblemError(403, f"this key lacks the scope {scope}")
-        wait = api.limiter.take(key.id)
-        if wait > 0:
-            raise ProblemError(
-                429,
-                "rate limit exceeded for this key",
-                headers={"Retry-After": str(max(1, round(wait + 0.5)))},
-            )
-        return key
+        return await authorize(request, scope)
 
     return dependency

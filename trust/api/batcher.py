@@ -1,10 +1,17 @@
 """Group commit for ``POST /v1/decisions``: concurrent requests decided as one batch.
 
 Each request waits for its own answer; meanwhile the requests that arrive while a batch is
-being decided form the next batch. Nothing waits for a batch to fill: an idle service
-decides a lone request at once, a busy one pays one transaction per group instead of one
-per event. A batch that fails for a reason other than the store is decided again one
-event at a time, so one event that breaks the pipeline fails only its own request.
+being decided form the next batch. An idle service decides a lone request at once, a busy
+one pays one transaction per group instead of one per event. A batch that fails for a
+reason other than the store is decided again one event at a time, so one event that
+breaks the pipeline fails only its own request.
+
+A group costs a fixed amount besides its events, so groups should stay whole. Without help
+they split: the clients a group answers send their next request a moment later, while the
+first of them already started a group of one, and from then on a small group and a large
+one alternate, the small one paying the fixed cost for a few events. So a group smaller
+than the last one waits up to ``linger`` seconds for as many requests as the last one had;
+when traffic drops the next group is smaller and nothing waits any more.
 """
 
 from __future__ import annotations
@@ -23,11 +30,16 @@ DecideMany = Callable[[Sequence[bytes]], list[SingleDecision]]
 class DecisionBatcher:
     """Collects raw events from concurrent requests and decides them in groups."""
 
-    def __init__(self, decide: DecideMany, max_batch: int) -> None:
+    def __init__(self, decide: DecideMany, max_batch: int, linger: float = 0.0) -> None:
         self.decide = decide
         self.max_batch = max_batch
+        self.linger = linger
         self._pending: list[tuple[bytes, asyncio.Future[SingleDecision]]] = []
         self._draining = False
+        self._last_group = 0
+        # Set while a group waits for ``_expected`` requests (see the module docstring).
+        self._filled: asyncio.Event | None = None
+        self._expected = 0
         # The running drain task (a reference keeps it from being garbage-collected).
         self._task: asyncio.Task[None] | None = None
 
@@ -35,6 +47,8 @@ class DecisionBatcher:
         """The answer for ``raw``, decided with whatever else is waiting."""
         future: asyncio.Future[SingleDecision] = asyncio.get_running_loop().create_future()
         self._pending.append((raw, future))
+        if self._filled is not None and len(self._pending) >= self._expected:
+            self._filled.set()
         if not self._draining:
             self._draining = True
             self._task = asyncio.create_task(self._drain())
@@ -43,11 +57,27 @@ class DecisionBatcher:
     async def _drain(self) -> None:
         try:
             while self._pending:
+                await self._fill()
                 group = self._pending[: self.max_batch]
                 del self._pending[: self.max_batch]
+                self._last_group = len(group)
                 await self._decide(group)
         finally:
             self._draining = False
+
+    async def _fill(self) -> None:
+        """Wait up to ``linger`` for the group to be as large as the last one."""
+        expected = min(self._last_group, self.max_batch)
+        if self.linger <= 0 or len(self._pending) >= expected:
+            return
+        self._expected = expected
+        self._filled = asyncio.Event()
+        try:
+            await asyncio.wait_for(self._filled.wait(), self.linger)
+        except TimeoutError:
+            pass
+        finally:
+            self._filled = None
 
     async def _decide(self, group: list[tuple[bytes, asyncio.Future[SingleDecision]]]) -> None:
         try:

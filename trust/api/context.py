@@ -35,5 +35,7 @@ class ApiContext:
         self.limiter = RateLimiter(self.settings.api.rate_per_second, self.settings.api.burst)
         self.usage = Usage.on(self.store)
         self.decisions = DecisionBatcher(
-            lambda raws: decide_many(self.pipeline, raws), self.settings.api.decision_batch
+            lambda raws: decide_many(self.pipeline, raws),
+            self.settings.api.decision_batch,
+            self.settings.api.decision_linger_ms / 1000,
         )

@@ -47,9 +47,18 @@ def _refused(source: str, index: int, raw: Any) -> QuarantinedRecord:
 
 
 def take_batch(
-    store: Store, sink: EventSink, records: Sequence[Any], *, source: str, chunk: int
+    store: Store,
+    sink: EventSink,
+    records: Sequence[Any],
+    *,
+    source: str,
+    chunk: int,
+    escaped: bool = True,
 ) -> BatchAccepted:
-    """Validate each record, quarantine the refused (as ``trust ingest`` does), send the new."""
+    """Validate each record, quarantine the refused (as ``trust ingest`` does), send the new.
+
+    ``escaped=False``: the records were decoded from JSON without a ``\\u`` escape.
+    """
     refused: dict[int, QuarantinedRecord] = {}
     objects: list[tuple[int, Any]] = []
     for index, record in enumerate(records):
@@ -57,7 +66,7 @@ def take_batch(
             objects.append((index, record))
         else:
             refused[index] = _refused(source, index, record)
-    checked = sort_records([r for _, r in objects], source=source)
+    checked = sort_records([r for _, r in objects], source=source, escaped=escaped)
     bad_lines = set()
     for entry in checked.refused:
         position = objects[(entry.line_number or 1) - 1][0]

@@ -12,6 +12,8 @@ from rich.table import Table
 apikey_app = typer.Typer(
     help="API keys of the HTTP API: create, list, revoke.", no_args_is_help=True
 )
+# How long a uvicorn worker process may go without answering its supervisor.
+WORKER_HEALTHCHECK_SECONDS = 60
 webhook_app = typer.Typer(
     help="Webhooks out: subscriptions, the delivery log, replays.", no_args_is_help=True
 )
@@ -44,6 +46,10 @@ def serve(
         log_level="warning",
         access_log=False,
         server_header=False,
+        # A process that has not answered the supervisor's ping in time is killed and
+        # replaced. The default (5 s) kills every process still importing and building its
+        # pipeline on a loaded machine, over and over: the service never comes up.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
 
 
@@ -278,12 +284,12 @@ def bench_api(
     seconds: float = typer.Option(
         10.0, "--seconds", min=1.0, max=600.0, help="Load time per endpoint."
     ),
-    processes: int = typer.Option(
-        1,
+    processes: int | None = typer.Option(
+        None,
         "--processes",
         min=1,
         max=64,
-        help="uvicorn processes of the service (on SQLite one process groups decisions best).",
+        help="uvicorn processes of the service (default: as trust serve, TRUST_API__PROCESSES).",
     ),
     batch: int = typer.Option(100, "--batch", min=1, max=1000, help="Events per POST /v1/events."),
     database_url: str | None = typer.Option(
@@ -291,10 +297,13 @@ def bench_api(
         "--database-url",
         help="A scratch PostgreSQL database (default: SQLite in a temp folder).",
     ),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
 ) -> None:
-    """Requests/s and p50/p99 of POST /v1/decisions and /v1/events on loopback, and the
-    ratio to deciding in process."""
-    from trust.cli.context import console, settings
+    """Requests/s and p50/p99 of POST /v1/decisions and /v1/events on loopback, CPU per
+    request, and the ratio to deciding in process."""
+    import json
+
+    from trust.cli.context import console, err_console, settings
     from workers.bench_api import ApiBenchOptions, run_api_bench
 
     options = ApiBenchOptions(
@@ -304,33 +313,39 @@ def bench_api(
         batch=batch,
         database_url=database_url,
     )
-    report = run_api_bench(settings(), options, lambda line: console.print(line))
+    progress = err_console if as_json else console
+    report = run_api_bench(settings(), options, lambda line: progress.print(line))
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
     d, e, solo = report["decisions"], report["events"], report["in_process"]
     table = Table(
-        title=f"API on loopback: {report['store']} store, {processes} processes, "
+        title=f"API on loopback: {report['store']} store, {report['processes']} processes, "
         f"{concurrency} clients, {report['cpus']} CPUs"
     )
     for column in ("endpoint", "requests", "errors", "requests/s", "events/s", "p50 ms", "p99 ms"):
         table.add_column(column, justify="right")
-    table.add_row(
-        "POST /v1/decisions",
-        str(d["requests"]),
-        str(d["errors"]),
-        f"{d['requests_per_s']:,.0f}",
-        f"{d['requests_per_s']:,.0f}",
-        f"{d['p50_ms']:.1f}",
-        f"{d['p99_ms']:.1f}",
+    rows = (
+        ("POST /v1/decisions", d, d["requests_per_s"]),
+        (f"POST /v1/events (x{batch})", e, e["events_per_s"]),
     )
-    table.add_row(
-        f"POST /v1/events (x{batch})",
-        str(e["requests"]),
-        str(e["errors"]),
-        f"{e['requests_per_s']:,.0f}",
-        f"{e['events_per_s']:,.0f}",
-        f"{e['p50_ms']:.1f}",
-        f"{e['p99_ms']:.1f}",
-    )
+    for name, figures, per_second in rows:
+        table.add_row(
+            name,
+            str(figures["requests"]),
+            str(figures["errors"]),
+            f"{figures['requests_per_s']:,.0f}",
+            f"{per_second:,.0f}",
+            f"{figures['p50_ms']:.1f}",
+            f"{figures['p99_ms']:.1f}",
+        )
     console.print(table)
+    for name, figures, _ in rows:
+        console.print(
+            f"{name}: CPU per request {figures['server_cpu_ms_per_request']:.2f} ms in the "
+            f"service, {figures['client_cpu_ms_per_request']:.2f} ms in the load generator",
+            highlight=False,
+        )
     console.print(
         f"in-process decide_one: {solo['decisions_per_s']:,.0f} decisions/s "
         f"(one after another); API / in-process = "

@@ -132,11 +132,15 @@ def _short_repr(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} chars)"
 
 
-def validate_record(record: Any) -> ValidationResult:
-    """Validate a decoded JSON value (or a JSON string/bytes); never raises on bad input."""
+def validate_record(record: Any, *, escaped: bool = True) -> ValidationResult:
+    """Validate a decoded JSON value (or a JSON string/bytes); never raises on bad input.
+
+    ``escaped=False`` says a decoded value came from JSON text without a ``\\u`` escape
+    (the caller looked), so it cannot hold a NUL or a lone surrogate.
+    """
     # Only a JSON \u escape can put a NUL or a lone surrogate into text that decoded as
     # UTF-8, so decoded text without one skips the deep scan (the common, fast case).
-    needs_text_scan = True
+    needs_text_scan = escaped
     try:
         if isinstance(record, bytes):
             if len(record) > MAX_RECORD_BYTES:

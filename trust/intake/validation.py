@@ -67,9 +67,13 @@ def screen(
     source: str,
     line_number: int | None,
     cite_line: bool = True,
+    escaped: bool = True,
 ) -> Event | QuarantinedRecord:
-    """Validate one record: the event, or its quarantine entry (``raw_text`` only then)."""
-    result = validate_record(data)
+    """Validate one record: the event, or its quarantine entry (``raw_text`` only then).
+
+    ``escaped``: as for ``validate_record`` (False: decoded from JSON without a ``\\u``).
+    """
+    result = validate_record(data, escaped=escaped)
     if result.event is not None:
         return result.event
     return refused_record(
@@ -102,8 +106,13 @@ class SortedRecords:
     refused: list[QuarantinedRecord]
 
 
-def sort_records(records: Iterable[RecordInput], *, source: str) -> SortedRecords:
-    """Validate each record of a batch; events validated already pass through."""
+def sort_records(
+    records: Iterable[RecordInput], *, source: str, escaped: bool = True
+) -> SortedRecords:
+    """Validate each record of a batch; events validated already pass through.
+
+    ``escaped``: as for ``validate_record`` (False: decoded from JSON without a ``\\u``).
+    """
     valid: list[Event] = []
     refused: list[QuarantinedRecord] = []
     for position, record in enumerate(records, start=1):
@@ -116,6 +125,7 @@ def sort_records(records: Iterable[RecordInput], *, source: str) -> SortedRecord
             source=source,
             line_number=position,
             cite_line=False,
+            escaped=escaped,
         )
         if isinstance(checked, QuarantinedRecord):
             refused.append(checked)

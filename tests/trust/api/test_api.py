@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 
 from tests.factories import appeal_payload, profile_verification_payload, review_payload
 from tests.trust.api.conftest import Api
+from trust.api.routes.events import may_hold_escapes
 from trust.api.schemas import EventBatch
 from trust.store.tables import audit_log, quarantine
 from trust.webhooks import decision_id
@@ -90,6 +92,35 @@ def test_a_batch_reports_each_event_and_quarantines_the_invalid_ones(api: Api) -
     assert _held(api) == 4
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_text_a_database_cannot_keep_is_quarantined_whatever_the_encoding(
+    api: Api, encoding: str
+) -> None:
+    nul = review_payload(text="before\x00after")
+    surrogate = review_payload(text="lone \ud800 half")
+    body = json.dumps({"events": [nul, surrogate, review_payload()]}).encode(encoding)
+
+    answer = api.client.post(
+        "/v1/events", content=body, headers={**api.key(), "Content-Type": "application/json"}
+    )
+
+    items = answer.json()["items"]
+    assert [i["status"] for i in items] == ["quarantined", "quarantined", "accepted"]
+    assert items[0]["errors"] == [{"field": "text", "problem": "contains a NUL character"}]
+    assert items[1]["errors"] == [
+        {"field": "text", "problem": "contains an unpaired UTF-16 surrogate"}
+    ]
+
+
+def test_only_utf8_json_without_a_unicode_escape_skips_the_text_scan() -> None:
+    plain = json.dumps({"events": [review_payload(text="café")]}, ensure_ascii=False)
+    assert not may_hold_escapes(plain.encode())
+    assert not may_hold_escapes(plain.encode("utf-8-sig"))
+    assert may_hold_escapes(json.dumps({"t": "café"}).encode())  # ensure_ascii: \u00e9
+    assert may_hold_escapes(plain.encode("utf-16"))
+    assert may_hold_escapes(plain.encode("utf-32"))
+
+
 def test_appeals_arrive_through_the_same_intake(api: Api) -> None:
     headers = api.key()
     forged = profile_verification_payload(
@@ -112,6 +143,19 @@ def test_a_retried_request_with_the_same_idempotency_key_gets_the_first_answer(
     assert first.json()["items"][0]["status"] == "accepted"
     assert second.json() == first.json()
     assert second.headers["idempotent-replayed"] == "true"
+
+
+@pytest.mark.parametrize("path", ["/v1/events", "/v1/decisions"])
+def test_a_malformed_idempotency_key_is_a_422_naming_the_header(api: Api, path: str) -> None:
+    headers = {**api.key(), "Idempotency-Key": "has spaces"}
+
+    answer = api.client.post(path, json={"events": [review_payload()]}, headers=headers)
+
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["errors"] == [
+        {"field": "Idempotency-Key", "problem": "String should match pattern '^[!-~]{1,128}$'"}
+    ]
 
 
 def test_a_decision_comes_back_with_its_reasons_and_can_be_read_again(api: Api) -> None:

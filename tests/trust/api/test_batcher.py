@@ -90,3 +90,29 @@ def test_a_lone_request_is_decided_at_once(max_batch: int) -> None:
         lambda raws: [SingleDecision("decided", "x", {})] * len(raws), max_batch=max_batch
     )
     assert asyncio.run(batcher.decide_one(b"x")).status == "decided"
+
+
+@pytest.mark.parametrize("linger", [0.0, 5.0])
+def test_a_group_waits_for_the_clients_the_last_group_answered(linger: float) -> None:
+    groups: list[int] = []
+
+    def decide(raws: Sequence[bytes]) -> list[SingleDecision]:
+        groups.append(len(raws))
+        return [SingleDecision("decided", raw.decode(), {}) for raw in raws]
+
+    batcher = DecisionBatcher(decide, max_batch=10, linger=linger)
+
+    async def client(number: int) -> None:
+        for round_ in range(3):
+            await batcher.decide_one(f"{number}-{round_}".encode())
+            # The first client sends its next request at once, the others a moment later.
+            await asyncio.sleep(0.2 if number else 0)
+
+    async def run() -> None:
+        await asyncio.gather(*(client(n) for n in range(4)))
+
+    asyncio.run(run())
+    if linger:
+        assert groups == [4, 4, 4], "each group waited for the clients of the last"
+    else:
+        assert groups[:2] == [4, 1], "without lingering the first to come back goes alone"

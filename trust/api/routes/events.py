@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import json
 from functools import partial
-from typing import Annotated, Any
+from typing import Any
 
 import anyio
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
 
-from trust.api.auth import scoped
-from trust.api.idempotency import IdempotencyKey, once
+from trust.api.auth import BEARER_SECURITY, authorize
+from trust.api.idempotency import PARAMETER, Answer, idempotency_key, once
 from trust.api.intake import take_batch
 from trust.api.problems import FieldProblem, ProblemError, problems
 from trust.api.schemas import BatchAccepted
-from trust.store.api_keys import ApiKey
 
 router = APIRouter(prefix="/v1", tags=["events"])
 SOURCE = "api"
@@ -24,13 +23,18 @@ SOURCE = "api"
 INTAKE_THREADS = anyio.CapacityLimiter(4)
 
 
-async def json_body(request: Request) -> Any:
-    """The request body parsed as JSON, or a 400 problem."""
-    raw = await request.body()
+def parse_json(raw: bytes) -> Any:
+    """``raw`` parsed as JSON, or a 400 problem."""
     try:
         return json.loads(raw)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ProblemError(400, "the body is not valid JSON") from exc
+
+
+def may_hold_escapes(raw: bytes) -> bool:
+    """False when JSON ``raw`` cannot decode to a NUL or a lone surrogate: UTF-8 text with
+    no ``\\u`` escape (the only way to write either)."""
+    return b"\\u" in raw or not json.detect_encoding(raw).startswith("utf-8")
 
 
 def _records(body: Any, limit: int) -> list[Any]:
@@ -57,26 +61,28 @@ def _records(body: Any, limit: int) -> list[Any]:
     summary="Send a batch of events",
     responses=problems(400, 401, 403, 413, 422, 429, 503),
     openapi_extra={
+        "parameters": [PARAMETER],
+        "security": BEARER_SECURITY,
         "requestBody": {
             "required": True,
             "content": {
                 "application/json": {"schema": {"$ref": "#/components/schemas/EventBatch"}}
             },
-        }
+        },
     },
 )
-async def post_events(
-    request: Request,
-    key: Annotated[ApiKey, Depends(scoped("events:write"))],
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+async def post_events(request: Request) -> Response:
     """Validate each event; refused ones are quarantined with the field and the problem
     (as by ``trust ingest``), new ones are queued for the workers. Idempotent by
     ``event_id``: an event already stored is reported ``already_stored``, not sent again."""
+    # Read here rather than as FastAPI dependencies, as on ``POST /v1/decisions``.
+    key = await authorize(request, "events:write")
+    retry_key = idempotency_key(request)
     api = request.app.state.api
-    records = _records(await json_body(request), api.settings.api.max_batch)
+    raw = await request.body()
+    records = _records(parse_json(raw), api.settings.api.max_batch)
 
-    async def answer() -> tuple[int, Any]:
+    async def answer() -> Answer:
         result = await anyio.to_thread.run_sync(
             partial(
                 take_batch,
@@ -85,9 +91,10 @@ async def post_events(
                 records,
                 source=SOURCE,
                 chunk=api.settings.worker.batch_size,
+                escaped=may_hold_escapes(raw),
             ),
             limiter=INTAKE_THREADS,
         )
-        return 202, result.model_dump(mode="json")
+        return Answer(202, result.model_dump_json().encode())
 
-    return await once(api.store, key, idempotency_key, "POST /v1/events", answer)
+    return await once(api.store, key, retry_key, "POST /v1/events", answer)
