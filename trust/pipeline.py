@@ -23,11 +23,11 @@ from trust.decisions import Decision
 from trust.encryption import Keyring
 from trust.events import EVENT_KINDS, AppealEvent, Event, EventValidationIssue, validate_record
 from trust.intake.batches import CONFLICTING_CONTENT, refused_record
-from trust.intake.sinks import conflict_record, store_events, stored_payloads
+from trust.intake.sinks import conflict_record
 from trust.pii import PiiHasher, hasher_for
 from trust.settings import Settings
 from trust.store import Store, snapshot, transaction
-from trust.store.events import existing_event_ids
+from trust.store.events import existing_event_ids, store_events, stored_payloads
 from trust.store.quarantine import QuarantinedRecord, quarantine_records
 from trust.store.sealed import open_records
 from trust.store.tables import decisions as decisions_table

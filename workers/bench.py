@@ -23,11 +23,11 @@ from sqlalchemy.pool import StaticPool
 
 from trust.encryption import Keyring
 from trust.events import EVENT_KINDS
-from trust.intake.sinks import store_events
 from trust.pipeline import Pipeline, decide_one, hasher_for, sort_records
 from trust.settings import Settings
 from trust.simulate import generate_events
 from trust.store import Store, transaction
+from trust.store.events import store_events
 from trust.store.tables import metadata
 from workers.bench_fleet import decided, fleet, percentile, scenario_settings, wait_for
 from workers.embedded_redis import EmbeddedRedis

@@ -10,10 +10,11 @@ from datetime import UTC, datetime
 
 from trust.events import Event, EventValidationIssue
 from trust.intake.batches import IngestBatch, refused_record
-from trust.intake.sinks import BatchOutcome, conflict_record, sort_against_store
+from trust.intake.sinks import BatchOutcome, conflict_record
 from trust.pipeline import Pipeline
 from trust.settings import Settings
 from trust.store import Store, transaction
+from trust.store.events import sort_against_store
 from trust.store.quarantine import QuarantinedRecord, quarantine_records
 from trust.submit import EventSink
 from workers.actors import LazyPipeline, declare_actors, is_transient

@@ -13,13 +13,13 @@ from tests.pipeline_invariants import assert_nothing_lost
 from trust.decisions import Decision
 from trust.encryption import Keyring
 from trust.events import EVENT_KINDS, Event
-from trust.intake.sinks import store_events
 from trust.pii import PiiHasher
 from trust.pipeline import default_pipeline, hasher_for, sort_records
 from trust.scoring import Scorer
 from trust.settings import Settings
 from trust.simulate import generate_events
 from trust.store import Store, transaction
+from trust.store.events import store_events
 from trust.store.tables import decisions
 from workers.wiring import build_scorer
 

@@ -12,9 +12,10 @@ from trust.api.problems import FieldProblem
 from trust.api.schemas import BatchAccepted, ItemResult
 from trust.events import Event, EventValidationIssue
 from trust.intake.batches import refused_record
-from trust.intake.sinks import conflict_record, sort_against_store
+from trust.intake.sinks import conflict_record
 from trust.pipeline import Pipeline, sort_records
 from trust.store import Store, transaction
+from trust.store.events import sort_against_store
 from trust.store.quarantine import QuarantinedRecord, quarantine_records
 from trust.submit import EventSink
 

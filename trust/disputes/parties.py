@@ -25,7 +25,7 @@ from trust.events import (
     EventValidationIssue,
 )
 from trust.intake.batches import refused_record
-from trust.intake.sinks import conflict_record, store_events
+from trust.intake.sinks import conflict_record
 from trust.pii import PiiHasher
 from trust.store.disputes import (
     DisputeRow,
@@ -37,7 +37,7 @@ from trust.store.disputes import (
     scope_key,
     waiting_for,
 )
-from trust.store.events import load_events
+from trust.store.events import load_events, store_events
 from trust.store.quarantine import QuarantinedRecord
 
 
