@@ -19,10 +19,12 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import sqlite3
 import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -287,12 +289,13 @@ class Starts:
 def _sqlite_history(settings: Settings, records: list[dict[str, Any]], say: Say) -> Path:
     store = Store.from_settings(settings)
     seconds = fill_history(store, settings, records)
-    with store.engine.connect() as conn:
-        # Everything into the main file, so a plain copy carries the whole history.
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
+    path = settings.data_dir / "trust.db"
+    # Everything into the main file, so a plain copy carries the whole history.
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     say(f"history: {len(records):,} events into SQLite in {seconds:.1f}s")
-    return settings.data_dir / "trust.db"
+    return path
 
 
 def _postgres_database(
