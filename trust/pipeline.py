@@ -22,7 +22,7 @@ from sqlalchemy import Connection, select
 from trust.decisions import Decision, DecisionRow
 from trust.encryption import Keyring
 from trust.events import EVENT_KINDS, AppealEvent, Event, EventValidationIssue
-from trust.intake.sinks import conflict_record, store_events, stored_payloads
+from trust.intake.sinks import conflict_record
 from trust.intake.validation import (
     CONFLICTING_CONTENT,
     RecordInput,
@@ -34,7 +34,7 @@ from trust.settings import Settings
 from trust.store import Store, snapshot, transaction
 from trust.store.decision_versions import Revision
 from trust.store.decisions import stored_decision
-from trust.store.events import existing_event_ids
+from trust.store.events import existing_event_ids, store_events, stored_payloads
 from trust.store.quarantine import QuarantinedRecord, quarantine_records
 from trust.store.sealed import open_records
 from trust.store.tables import quarantine
@@ -184,10 +184,26 @@ class BatchResult:
 
 
 class StageClock:
-    """Adds the wall time of named blocks to a counter; does nothing without one."""
+    """Adds the wall time of named blocks to a counter; does nothing without one.
+
+    Stages may nest (``write`` holds ``store``, ``decisions``, ``cases``); ``commit`` is
+    the COMMIT alone, timed from ``mark()`` at the end of the transaction's body.
+    """
 
     def __init__(self, into: dict[str, float] | None) -> None:
         self.into = into
+        self._mark = 0.0
+
+    def mark(self) -> None:
+        """Remember now, for ``since``."""
+        if self.into is not None:
+            self._mark = time.perf_counter()
+
+    def since(self, stage: str) -> None:
+        """Add the time since the last ``mark()`` to ``stage``."""
+        if self.into is not None:
+            elapsed = time.perf_counter() - self._mark
+            self.into[stage] = self.into.get(stage, 0.0) + elapsed
 
     @contextmanager
     def __call__(self, stage: str) -> Iterator[None]:
@@ -256,7 +272,7 @@ class Pipeline:
         ]
         scorable = [e for e in sorted_records.events if e.kind in EVENT_KINDS]
         scored = self._score_ahead(scorable, hasher, now, clock)
-        with clock("commit"), transaction(self.store.engine) as conn:
+        with clock("write"), transaction(self.store.engine) as conn:
             with clock("store"):
                 stored = store_events(conn, scorable, hasher, source=self.source, received_at=now)
                 conflicts = [conflict_record(self.source, None, e) for e in stored.conflicting]
@@ -292,6 +308,8 @@ class Pipeline:
             if appeals:
                 with clock("appeals"):
                     self._take_appeals(conn, appeals, hasher, now, result)
+            clock.mark()
+        clock.since("commit")
         return result
 
     def _take_appeals(

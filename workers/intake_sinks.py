@@ -12,9 +12,10 @@ from typing import Any
 from trust.errors import QueueInterruptedError
 from trust.intake.batches import IngestBatch
 from trust.intake.deciding import PipelineSink
-from trust.intake.sinks import BatchOutcome, conflict_record, sort_against_store
+from trust.intake.sinks import BatchOutcome, conflict_record
 from trust.settings import Settings
 from trust.store import Store, transaction
+from trust.store.events import sort_against_store
 from trust.store.quarantine import quarantine_records
 from trust.submission import EventSink
 from workers.actors import LazyPipeline, declare_actors, error_line, is_transient

@@ -14,7 +14,6 @@ from trust.composition import build_scorer, default_pipeline
 from trust.decisions import Decision
 from trust.encryption import Keyring
 from trust.events import EVENT_KINDS, Event
-from trust.intake.sinks import store_events
 from trust.intake.validation import sort_records
 from trust.pii import PiiHasher
 from trust.pipeline import hasher_for
@@ -22,6 +21,7 @@ from trust.scoring import Scorer
 from trust.settings import Settings
 from trust.simulate import generate_events
 from trust.store import Store, transaction
+from trust.store.events import store_events
 from trust.store.tables import decisions
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)

@@ -11,10 +11,11 @@ from typing import Any
 from trust.api.problems import FieldProblem
 from trust.api.schemas import BatchAccepted, ItemResult
 from trust.events import Event, EventValidationIssue
-from trust.intake.sinks import conflict_record, sort_against_store
+from trust.intake.sinks import conflict_record
 from trust.intake.validation import refused_record, sort_records
 from trust.pipeline import Pipeline
 from trust.store import Store, transaction
+from trust.store.events import sort_against_store
 from trust.store.quarantine import QuarantinedRecord, quarantine_records
 from trust.submission import EventSink
 

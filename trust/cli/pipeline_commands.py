@@ -183,12 +183,42 @@ def bench_pipeline(
         "--postgres-url",
         help="Admin URL; a scratch database is created and dropped. Empty to skip.",
     ),
+    prior_events: int = typer.Option(
+        100_000,
+        "--prior-events",
+        min=0,
+        help="Events stored as history before each scenario (the stream's simulated past).",
+    ),
+    model: bool = typer.Option(
+        True, "--model/--no-model", help="Train and use the anomaly model (as `trust up --demo`)."
+    ),
+    scaling: str = typer.Option(
+        "",
+        "--scaling",
+        help="Worker process counts for a Redis + PostgreSQL scaling curve, e.g. 1,2,4.",
+    ),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print one JSON object only (progress goes to standard error)."
+    ),
 ) -> None:
     """End-to-end throughput (Redis+SQLite, Redis+PostgreSQL), ceiling, latency, decide."""
     from trust.cli.context import console, settings
     from trust.cli.pipeline_report import render
     from workers.bench import BenchOptions, run_pipeline_bench
 
+    try:
+        counts = tuple(int(part) for part in scaling.split(",") if part.strip())
+    except ValueError as exc:
+        raise typer.BadParameter(
+            f"{scaling!r} is not a list of process counts like 1,2,4", param_hint="--scaling"
+        ) from exc
+    if any(count < 1 for count in counts):
+        raise typer.BadParameter(f"{scaling!r} holds a count below 1", param_hint="--scaling")
+    if counts and not postgres_url:
+        raise typer.BadParameter(
+            "the scaling curve is measured on Redis + PostgreSQL: give --postgres-url too",
+            param_hint="--scaling",
+        )
     options = BenchOptions(
         events=events,
         processes=processes,
@@ -196,10 +226,15 @@ def bench_pipeline(
         batch_size=batch_size,
         latency_seconds=latency_seconds,
         postgres_url=postgres_url or None,
+        prior_events=prior_events,
+        model=model,
+        scaling=counts,
     )
-    report = run_pipeline_bench(settings(), options, lambda line: console.print(line))
-    console.print(render(report))
-    typer.echo(json.dumps(report, indent=2, default=_json_default))
+    say = (lambda line: typer.echo(line, err=True)) if as_json else console.print
+    report = run_pipeline_bench(settings(), options, say)
+    if not as_json:
+        console.print(render(report))
+    typer.echo(json.dumps(report, indent=None if as_json else 2, default=_json_default))
 
 
 def register(app: typer.Typer) -> None:

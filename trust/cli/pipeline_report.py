@@ -24,12 +24,14 @@ def render(report: dict[str, Any]) -> Table:
     table = Table(
         title=f"pipeline benchmark: {report['events']:,} events, batches of "
         f"{report['batch_size']}, {report['processes']} workers x {report['threads']} threads, "
-        f"{report['cpus']} CPUs, load {report['load_before']:.1f} -> {report['load_after']:.1f}"
+        f"{report['cpus']} CPUs, {report['prior_events']:,} prior events, model "
+        f"{'on' if report['model'] else 'off'}, "
+        f"load {report['load_before']:.1f} -> {report['load_after']:.1f}"
     )
     for column in ("scenario", "figure", "target"):
         table.add_column(column, overflow="fold")
-    e2e = report["redis_sqlite"]["events_per_s"]
-    stages = report["in_process_sqlite"]["stage_us_per_event"]
+    e2e = report["sqlite"]["events_per_s"]
+    stages = report["in_process"]["stage_us_per_event"]
     table.add_row("no-op dramatiq actor (baseline)", _rate(report["noop"]), "")
     table.add_row(
         "in process: validate + score, no queue, no store",
@@ -38,12 +40,17 @@ def render(report: dict[str, Any]) -> Table:
     )
     table.add_row(
         "in process: whole pipeline on SQLite, no queue",
-        _rate(report["in_process_sqlite"]),
+        _rate(report["in_process"]),
         "µs/event: " + ", ".join(f"{k} {v:g}" for k, v in stages.items()),
     )
     table.add_row(
+        "  CPU per event (in process)",
+        f"{report['cpu_us_per_event']:.0f} µs",
+        _target(report["cpu_us_per_event"] <= 200, "≤ 200 µs"),
+    )
+    table.add_row(
         "end to end: Redis + SQLite",
-        _rate(report["redis_sqlite"]),
+        _rate(report["sqlite"]),
         _target(e2e >= 10_000, "≥ 10,000/s"),
     )
     table.add_row(
@@ -52,7 +59,9 @@ def render(report: dict[str, Any]) -> Table:
         _target(report["ratio_to_ceiling"] >= 0.5, "≥ 0.5"),
     )
     table.add_row("  ratio to the no-op actor", f"{report['ratio_to_noop']:.3f}", "reported")
-    table.add_row("end to end: Redis + PostgreSQL", _rate(report.get("redis_postgresql")), "")
+    table.add_row("end to end: Redis + PostgreSQL", _rate(report.get("postgres")), "")
+    for count, rate in report.get("scaling", {}).items():
+        table.add_row(f"  scaling: {count} worker process(es)", f"{rate:,.0f} events/s", "")
     latency = report["latency"]
     table.add_row(
         f"latency enqueue → stored at {latency['offered_rate']:,.0f} events/s",

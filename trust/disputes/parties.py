@@ -24,7 +24,7 @@ from trust.events import (
     Event,
     EventValidationIssue,
 )
-from trust.intake.sinks import conflict_record, store_events
+from trust.intake.sinks import conflict_record
 from trust.intake.validation import refused_record
 from trust.pii import PiiHasher
 from trust.store.disputes import (
@@ -37,7 +37,7 @@ from trust.store.disputes import (
     scope_key,
     waiting_for,
 )
-from trust.store.events import load_events
+from trust.store.events import load_events, store_events
 from trust.store.quarantine import QuarantinedRecord
 
 

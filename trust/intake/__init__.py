@@ -3,7 +3,8 @@
 from trust.intake.batches import DEFAULT_BATCH_SIZE, IngestBatch, iter_batches
 from trust.intake.ingest import IngestSummary, ingest_file
 from trust.intake.replay import ReplaySummary, replay_quarantine
-from trust.intake.sinks import BatchOutcome, BatchSink, StoreSink, store_events
+from trust.intake.sinks import BatchOutcome, BatchSink, StoreSink
+from trust.store.events import store_events
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",

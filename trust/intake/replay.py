@@ -18,9 +18,10 @@ from sqlalchemy import Connection
 
 from trust.events import Event, validate_record
 from trust.intake.batches import DEFAULT_BATCH_SIZE, IngestBatch
-from trust.intake.sinks import BatchSink, conflict_record, stored_payloads
+from trust.intake.sinks import BatchSink, conflict_record
 from trust.intake.validation import TOO_LARGE, describe
 from trust.store import Store, transaction
+from trust.store.events import stored_payloads
 from trust.store.quarantine import held_after, held_by_ids, mark_replayed, update_reasons
 
 Refusal = tuple[int, list[dict[str, str]], str]

@@ -1,23 +1,22 @@
-"""Where a validated batch goes: the store directly (here), or a queue (plugged by workers)."""
+"""Where a validated batch goes: the store directly (here), or a queue (plugged by workers).
+
+Writing the store is ``trust.store.events.store_events``; this module only routes batches.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
-
-from sqlalchemy import Connection, select
+from typing import Protocol
 
 from trust.events import Event, EventValidationIssue
 from trust.intake.batches import IngestBatch
 from trust.intake.validation import CONFLICTING_CONTENT, refused_record
 from trust.pii import PiiHasher
 from trust.store import Store, transaction
-from trust.store.accounts import record_accounts, record_batch_identifiers
-from trust.store.events import insert_events
+from trust.store.events import store_events
 from trust.store.quarantine import QuarantinedRecord, quarantine_records
-from trust.store.tables import events as events_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,79 +39,6 @@ class BatchSink(Protocol):
     def write(self, batch: IngestBatch) -> BatchOutcome:
         """Deliver one batch (valid events and quarantine records) and say what happened."""
         ...
-
-
-@dataclass(frozen=True, slots=True)
-class StoredEvents:
-    """The result of storing a batch: new events, repeats, and ids reused with other content."""
-
-    fresh: list[Event]
-    repeated: int
-    conflicting: list[Event]
-
-
-def stored_payloads(conn: Connection, event_ids: Iterable[str]) -> dict[str, Any]:
-    """The stored payload of each of ``event_ids`` that is already stored."""
-    wanted = sorted(set(event_ids))
-    if not wanted:
-        return {}
-    rows = conn.execute(
-        select(events_table.c.event_id, events_table.c.payload).where(
-            events_table.c.event_id.in_(wanted)
-        )
-    )
-    return {row.event_id: row.payload for row in rows}
-
-
-@dataclass(frozen=True, slots=True)
-class KnownEvents:
-    """A batch sorted against the store: new events, ones stored as they are, reused ids."""
-
-    new: list[Event]
-    already_stored: int
-    conflicting: list[Event]
-
-
-def sort_against_store(conn: Connection, batch: Sequence[Event]) -> KnownEvents:
-    """Which events of ``batch`` the store lacks, holds already, or holds with other content.
-
-    One query per batch; only reads, so a sink that does not store (the queue) can report
-    what a re-ingest really adds.
-    """
-    stored = stored_payloads(conn, (e.event_id for e in batch))
-    new: list[Event] = []
-    conflicting: list[Event] = []
-    for event in batch:
-        known = stored.get(event.event_id)
-        if known is None:
-            new.append(event)
-        elif known != event.model_dump(mode="json"):
-            conflicting.append(event)
-    return KnownEvents(new, len(batch) - len(new) - len(conflicting), conflicting)
-
-
-def _conflicting(conn: Connection, candidates: Sequence[Event]) -> list[Event]:
-    """Events whose id is stored with a different payload (a sender bug staff must see)."""
-    stored = stored_payloads(conn, (e.event_id for e in candidates))
-    return [e for e in candidates if stored.get(e.event_id) != e.model_dump(mode="json")]
-
-
-def store_events(
-    conn: Connection,
-    batch: Sequence[Event],
-    hasher: PiiHasher,
-    *,
-    source: str | None,
-    received_at: datetime,
-) -> StoredEvents:
-    """Store new events with their accounts and identifiers; spot ids reused for new content."""
-    fresh = insert_events(conn, batch, source=source, received_at=received_at)
-    fresh_ids = {id(e) for e in fresh}
-    conflicting = _conflicting(conn, [e for e in batch if id(e) not in fresh_ids])
-    if fresh:
-        record_accounts(conn, fresh)
-        record_batch_identifiers(conn, fresh, hasher)
-    return StoredEvents(fresh, len(batch) - len(fresh) - len(conflicting), conflicting)
 
 
 def conflict_record(source: str, line_number: int | None, event: Event) -> QuarantinedRecord:

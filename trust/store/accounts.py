@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from trust.events import Event, ProfileVerificationEvent
 from trust.identifiers import AccountIdentifier, identifiers_of
 from trust.pii import PiiHasher
+from trust.store.database import execute_many
 from trust.store.tables import account_identifiers, account_name_words, accounts
 
 
@@ -74,7 +75,7 @@ def record_accounts(conn: Connection, batch: Sequence[Event]) -> None:
         },
     )
     # Sorted keys keep lock order stable so concurrent batches do not deadlock on PostgreSQL.
-    conn.execute(stmt, [rows[k] for k in sorted(rows)])
+    execute_many(conn, stmt, [rows[k] for k in sorted(rows)])
 
 
 def _identifier_row(
@@ -91,22 +92,34 @@ def _identifier_row(
     }
 
 
-def _upsert_identifier_rows(
-    conn: Connection, rows: dict[tuple[str, str, str], dict[str, Any]]
-) -> None:
+IdentifierKey = tuple[str, str, str]
+
+
+def write_identifier_rows(conn: Connection, rows: Mapping[IdentifierKey, dict[str, Any]]) -> int:
+    """Store identifier sightings batch-shaped; returns the rows written (new or moved).
+
+    One statement for the batch: a pair the store lacks is inserted; a stored pair is
+    written only when this batch saw it later than its ``last_seen_at`` (events may arrive
+    out of order, so a late, older sighting never moves it back); any other stored pair is
+    left untouched, and a stored ``first_seen_at`` (and the event that set it) never changes.
+
+    Measured against looking the batch's keys up first and inserting only the missing
+    (issue 13): most pairs of a batch are new (an event brings its own address and
+    device), so the look-up cost more than the conflicts it avoided; the unique index does
+    the same look-up inside the insert.
+    """
     if not rows:
-        return
-    insert = _upsert(conn)(account_identifiers)
-    latest = func.max if conn.dialect.name == "sqlite" else func.greatest
+        return 0
+    table = account_identifiers
+    insert = _upsert(conn)(table)
+    moved_later = insert.excluded.last_seen_at > table.c.last_seen_at
     stmt = insert.on_conflict_do_update(
         index_elements=["account_id", "kind", "value_hash"],
-        # Events may arrive out of order: a late, older sighting must not move it back.
-        set_={
-            "last_seen_at": latest(account_identifiers.c.last_seen_at, insert.excluded.last_seen_at)
-        },
+        set_={"last_seen_at": insert.excluded.last_seen_at},
+        where=moved_later,
     )
     # Sorted keys keep lock order stable so concurrent batches do not deadlock on PostgreSQL.
-    conn.execute(stmt, [rows[k] for k in sorted(rows)])
+    return execute_many(conn, stmt, [rows[k] for k in sorted(rows)])
 
 
 def record_identifiers(
@@ -116,7 +129,7 @@ def record_identifiers(
     rows = {
         (i.account_id, i.kind, i.value_hash): _identifier_row(i, seen_at, event_id) for i in found
     }
-    _upsert_identifier_rows(conn, rows)
+    write_identifier_rows(conn, rows)
 
 
 def batch_identifier_rows(
@@ -142,7 +155,7 @@ def record_batch_identifiers(conn: Connection, batch: Sequence[Event], hasher: P
 
     The words of each display name the batch shows are indexed too (``record_name_words``).
     """
-    _upsert_identifier_rows(conn, batch_identifier_rows(batch, hasher))
+    write_identifier_rows(conn, batch_identifier_rows(batch, hasher))
     names = {
         e.account_id: e.profile.display_name
         for e in batch
@@ -157,19 +170,30 @@ def name_words(name: str) -> list[str]:
 
 
 def record_name_words(conn: Connection, names: Mapping[str, str], hasher: PiiHasher) -> None:
-    """Index each account's current display name by keyed hashes of its words."""
+    """Index each account's current display name by keyed hashes of its words.
+
+    Only accounts whose words changed are rewritten (a verification usually repeats the
+    name the account already has).
+    """
     if not names:
         return
-    conn.execute(
-        delete(account_name_words).where(account_name_words.c.account_id.in_(sorted(names)))
-    )
-    rows = [
-        {"account_id": account_id, "word_hash": hasher.hash("name_word", word)}
-        for account_id, name in sorted(names.items())
-        for word in name_words(name)
-    ]
+    wanted = {
+        account_id: {hasher.hash("name_word", word) for word in name_words(name)}
+        for account_id, name in names.items()
+    }
+    table = account_name_words
+    stored: dict[str, set[str]] = {account_id: set() for account_id in wanted}
+    for account_id, word_hash in conn.execute(
+        select(table.c.account_id, table.c.word_hash).where(table.c.account_id.in_(sorted(wanted)))
+    ):
+        stored[account_id].add(word_hash)
+    changed = sorted(a for a, words in wanted.items() if words != stored[a])
+    if not changed:
+        return
+    conn.execute(delete(table).where(table.c.account_id.in_(changed)))
+    rows = [{"account_id": a, "word_hash": h} for a in changed for h in sorted(wanted[a])]
     if rows:
-        conn.execute(account_name_words.insert(), rows)
+        execute_many(conn, table.insert(), rows)
 
 
 def accounts_sharing(

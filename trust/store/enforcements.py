@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
@@ -25,6 +25,7 @@ from trust.enforcement import (
     EnforcementState,
 )
 from trust.errors import EnforcementError
+from trust.store.database import as_utc
 from trust.store.tables import (
     accounts,
     enforcement_history,
@@ -32,11 +33,6 @@ from trust.store.tables import (
     enforcements,
 )
 from trust.webhooks import emit_enforcement
-
-
-def as_utc(moment: datetime) -> datetime:
-    """``moment`` in UTC (SQLite hands back naive values, taken as UTC)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _enforcement(row: Any) -> Enforcement:

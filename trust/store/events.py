@@ -1,14 +1,23 @@
-"""Stored events: append-only raw payloads plus the columns look-ups need."""
+"""Stored events: append-only raw payloads plus the columns look-ups need.
+
+``store_events`` is the one way a validated batch enters the store (pipeline, direct
+ingest, dispute party events, appeals): events first, then the accounts and identifiers
+they bring, each written batch-shaped (one look-up of the batch's keys, inserts of what
+is new only).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
 
 from trust.events import Event, event_adapter
+from trust.pii import PiiHasher
+from trust.store.accounts import record_accounts, record_batch_identifiers
 from trust.store.database import insert_ignoring_duplicates
 from trust.store.tables import events
 
@@ -59,3 +68,74 @@ def load_events(conn: Connection, event_ids: Sequence[str]) -> list[Event]:
     ).all()
     by_id = {row.event_id: event_adapter.validate_python(row.payload) for row in rows}
     return [by_id[i] for i in event_ids if i in by_id]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvents:
+    """The result of storing a batch: new events, repeats, and ids reused with other content."""
+
+    fresh: list[Event]
+    repeated: int
+    conflicting: list[Event]
+
+
+def stored_payloads(conn: Connection, event_ids: Iterable[str]) -> dict[str, Any]:
+    """The stored payload of each of ``event_ids`` that is already stored."""
+    wanted = sorted(set(event_ids))
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        select(events.c.event_id, events.c.payload).where(events.c.event_id.in_(wanted))
+    )
+    return {row.event_id: row.payload for row in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class KnownEvents:
+    """A batch sorted against the store: new events, ones stored as they are, reused ids."""
+
+    new: list[Event]
+    already_stored: int
+    conflicting: list[Event]
+
+
+def sort_against_store(conn: Connection, batch: Sequence[Event]) -> KnownEvents:
+    """Which events of ``batch`` the store lacks, holds already, or holds with other content.
+
+    One query per batch; only reads, so a sink that does not store (the queue) can report
+    what a re-ingest really adds.
+    """
+    stored = stored_payloads(conn, (e.event_id for e in batch))
+    new: list[Event] = []
+    conflicting: list[Event] = []
+    for event in batch:
+        known = stored.get(event.event_id)
+        if known is None:
+            new.append(event)
+        elif known != event.model_dump(mode="json"):
+            conflicting.append(event)
+    return KnownEvents(new, len(batch) - len(new) - len(conflicting), conflicting)
+
+
+def _conflicting(conn: Connection, candidates: Sequence[Event]) -> list[Event]:
+    """Events whose id is stored with a different payload (a sender bug staff must see)."""
+    stored = stored_payloads(conn, (e.event_id for e in candidates))
+    return [e for e in candidates if stored.get(e.event_id) != e.model_dump(mode="json")]
+
+
+def store_events(
+    conn: Connection,
+    batch: Sequence[Event],
+    hasher: PiiHasher,
+    *,
+    source: str | None,
+    received_at: datetime,
+) -> StoredEvents:
+    """Store new events with their accounts and identifiers; spot ids reused for new content."""
+    fresh = insert_events(conn, batch, source=source, received_at=received_at)
+    fresh_ids = {id(e) for e in fresh}
+    conflicting = _conflicting(conn, [e for e in batch if id(e) not in fresh_ids])
+    if fresh:
+        record_accounts(conn, fresh)
+        record_batch_identifiers(conn, fresh, hasher)
+    return StoredEvents(fresh, len(batch) - len(fresh) - len(conflicting), conflicting)

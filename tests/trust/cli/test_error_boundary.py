@@ -195,6 +195,25 @@ def test_decide_of_an_unreadable_input_is_a_usage_error(
     assert words in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--scaling", "1,two"], "not a list of process counts"),
+        (["--scaling", "0,2"], "a count below 1"),
+        (["--scaling", "1,2", "--postgres-url", ""], "give --postgres-url too"),
+    ],
+    ids=["not numbers", "zero", "no postgres"],
+)
+def test_bench_pipeline_scaling_is_checked_before_anything_runs(
+    broken_env: Path, args: list[str], words: str
+) -> None:
+    result = runner.invoke(app, ["bench", "pipeline", *args])
+
+    assert result.exit_code == ExitCode.USAGE, result.output
+    assert words in result.output and "--scaling" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_decide_quarantines_input_that_is_not_utf8_as_ingest_does(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -173,9 +173,9 @@ def test_the_timer_hands_a_dispute_the_answers_another_worker_held(
     answer = dispute_payload("dispute_statement")
     with transaction(store.engine) as conn:  # as if stored while the dispute was opening
         from trust.events import event_adapter
-        from trust.intake.sinks import store_events
         from trust.pii import hasher_for
         from trust.settings import Settings
+        from trust.store.events import store_events
 
         hasher = hasher_for(Settings(environment="test", secret_key="k" * 48))
         store_events(
