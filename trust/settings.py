@@ -58,6 +58,8 @@ class SlaSettings(BaseModel):
         }
     )
     lease_seconds: int = Field(900, gt=0)
+    # For how long a bulk resolution may be undone (its cases reopened as they were); 0: never.
+    bulk_undo_minutes: float = Field(15.0, ge=0)
     # Kinds whose SLA hours count Monday-Friday only ("a human within 1 business day").
     business_day_kinds: list[str] = Field(
         default_factory=lambda: ["profile_verification", "appeal"]
