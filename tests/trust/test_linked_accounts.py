@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from tests.conftest import TEST_SECRET
 from tests.factories import make_profile_verification
 from trust.enforcement import EnforcementState
-from trust.enforcement_actions import act_on_linked
+from trust.enforcement_actions import act_on_linked, approve_linked, lift_on_appeal
 from trust.identifiers import identifiers_of
-from trust.linked_accounts import linked_groups
+from trust.linked_accounts import linked_groups, links_as_of, named_in_reason
 from trust.pii import PiiHasher
 from trust.staff import Role, StaffMember
 from trust.store import Store, transaction
@@ -17,6 +17,7 @@ from trust.store.accounts import record_accounts, record_identifiers
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 LEAD = StaffMember(3, "lee", Role.LEAD)
+LEAD_2 = StaffMember(4, "lou", Role.LEAD)
 
 
 def test_each_linked_account_is_listed_once_with_every_tie(store: Store) -> None:
@@ -46,4 +47,44 @@ def test_each_linked_account_is_listed_once_with_every_tie(store: Store) -> None
     assert cousin_group.enforcement == "hold"
     assert cousin_group.reason_words() == (
         "payment method also on acct-cousin, hold since 2026-06-01"
+    )
+
+
+def test_a_linked_reason_names_the_accounts_as_they_stood_when_the_event_was_decided(
+    store: Store,
+) -> None:
+    hasher = PiiHasher(TEST_SECRET.encode())
+    before, decided, later = (
+        NOW - timedelta(days=30),
+        NOW + timedelta(minutes=1),
+        NOW + timedelta(days=3),
+    )
+    shared = {"number": "GB7777777"}
+    old = make_profile_verification(account_id="acct-old", document=shared)
+    new = make_profile_verification(account_id="acct-new", document=shared)
+    after = make_profile_verification(account_id="acct-after", document=shared)
+    with transaction(store.engine) as conn:
+        record_accounts(conn, [old, new, after])
+        for event, seen in ((old, before), (new, NOW), (after, later)):
+            record_identifiers(
+                conn, identifiers_of(event, hasher), seen_at=seen, event_id=event.event_id
+            )
+        proposal = act_on_linked(conn, LEAD, ["acct-old"], EnforcementState.BLOCK, "evader", before)
+        approve_linked(conn, proposal, LEAD_2, before + timedelta(days=1))
+        # A fact after the decision: the block is lifted on appeal; the reason must not see it.
+        lift_on_appeal(conn, "acct-old", 99, "overturned", "lou", later)
+        links = links_as_of(conn, "acct-new", NOW, decided)
+    assert [link.account_id for link in links] == ["acct-old"]
+    assert "document" in links[0].kinds and links[0].enforcement == "block"
+    assert named_in_reason("duplicate_document", links) == (
+        "document also on acct-old, blocked 2026-05-03"
+    )
+    assert named_in_reason("linked_to_blocked_account", links) is not None
+    assert named_in_reason("linked_to_held_account", links) is None
+    assert named_in_reason("new_account_high_value", links) is None
+    with transaction(store.engine) as conn:
+        earlier = links_as_of(conn, "acct-new", NOW, before + timedelta(hours=1))
+    assert earlier[0].enforcement == "none"
+    assert named_in_reason("duplicate_document", earlier) == (
+        "document also on acct-old, no restriction"
     )
