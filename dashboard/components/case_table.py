@@ -42,7 +42,14 @@ def case_label(item: QueueItem, now: datetime | None = None) -> str:
 def parts_of(item: QueueItem, now: datetime) -> PriorityParts:
     """The priority of ``item`` at ``now``, split into its terms."""
     case = item.case
-    return priority_parts(case.risk_score, case.severity, case.money_at_stake, case.priority, now)
+    return priority_parts(
+        case.risk_score,
+        case.severity,
+        case.money_at_stake,
+        case.priority,
+        now,
+        sla_due_at=case.sla_due_at,
+    )
 
 
 def priority_words(item: QueueItem, now: datetime) -> str:
