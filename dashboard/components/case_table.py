@@ -10,8 +10,10 @@ import streamlit as st
 
 from dashboard.components.sla import countdown
 from dashboard.components.text import safe_frame
+from trust.cases.case import Case
 from trust.cases.priority import PriorityParts, priority_parts
 from trust.cases.queries import QueueItem
+from trust.store.tables import DISPUTE_KIND
 
 KIND_WORDS = {
     "profile_verification": "Verification",
@@ -58,6 +60,18 @@ def priority_words(item: QueueItem, now: datetime) -> str:
     return f"{parts.level} · {parts.total:.0f}"
 
 
+def reasons_words(case: Case) -> str:
+    """The first reason codes; a dispute's escrow first ('USD 800 in escrow, dispute_…')."""
+    escrow = (
+        [f"{case.currency or ''} {case.money_at_stake:,.0f} in escrow".strip()]
+        if case.kind == DISPUTE_KIND
+        else []
+    )
+    return ", ".join([*escrow, *case.reason_codes[:3]]) + (
+        " …" if len(case.reason_codes) > 3 else ""
+    )
+
+
 def case_frame(
     items: Sequence[QueueItem], now: datetime, confirm: Mapping[int, float] | None = None
 ) -> pd.DataFrame:
@@ -71,8 +85,7 @@ def case_frame(
                 "Kind": KIND_WORDS.get(i.case.kind, i.case.kind),
                 "Subject": i.case.subject_id,
                 "Risk": round(i.case.risk_score),
-                "Reasons": ", ".join(i.case.reason_codes[:3])
-                + (" …" if len(i.case.reason_codes) > 3 else ""),
+                "Reasons": reasons_words(i.case),
                 "Status": STATUS_WORDS.get(i.case.status, i.case.status),
                 "Held by": i.holder or "",
                 "Evidence": i.case.evidence_count,
