@@ -2,7 +2,9 @@
 
 ``trust.cases.queries.linked_accounts`` returns one row per (other account, shared
 identifier); staff read them per account, with every tie named and the other account's
-enforcement and open cases beside it, so they can act on a whole account at once.
+enforcement and open cases beside it, so they can act on a whole account at once: hold
+them, propose blocking them (``trust.enforcement_actions``), or open a case on them
+(``open_linked_case``).
 
 ``links_as_of`` answers the same question at one past instant, for the reasons of a decision
 ("document also on acct-zed, blocked 2026-02-11"): only identifiers seen by then, and each
@@ -11,12 +13,22 @@ account's enforcement as it stood just before the decision, never a later fact.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, select
 
+from trust.audit import record_audit
+from trust.cases.case import load_case
+from trust.cases.clusters import record_clusters
 from trust.cases.queries import LINKING_KINDS, linked_accounts, open_case_counts
+from trust.cases.workflow import add_note
+from trust.errors import CaseError
+from trust.graph.clusters import Cluster, cluster_id_of
+from trust.graph.clusters import Tie as GraphTie
+from trust.settings import Settings
+from trust.staff.roles import HasRole, Permission, require
 from trust.store.enforcements import as_utc, current_enforcements
 from trust.store.tables import account_identifiers, accounts, enforcement_history
 
@@ -209,3 +221,87 @@ def named_in_reason(reason_code: str, links: list[LinkThen], *, most: int = 3) -
         return None
     named = "; ".join(link.words(kinds) for link in counted[:most])
     return named + (f"; and {len(counted) - most} more" if len(counted) > most else "")
+
+
+# The reason a case opened on linked accounts carries (a cluster found by shared identity).
+LINKED_CASE_REASON = "shared_identity"
+
+
+def open_linked_case(
+    conn: Connection,
+    staff: HasRole,
+    account_id: str,
+    linked_ids: Collection[str],
+    reason: str,
+    settings: Settings,
+    now: datetime,
+    *,
+    source_case_id: int | None = None,
+) -> int:
+    """Open a case on ``account_id`` and chosen linked accounts; returns its id.
+
+    The case is a cluster (``ring``) case — accounts worked and acted on together — whose
+    members are the account and the chosen ones, each listed with the identifiers tying it
+    (masked); accounts already in an unresolved cluster case join that case instead. A note
+    cites the ties, the reason and ``source_case_id`` (the case the analyst came from), and
+    the action is audited.
+    """
+    require(staff, Permission.ACT_ON_LINKED)
+    chosen = sorted(set(linked_ids) - {account_id})
+    if not chosen:
+        raise CaseError("account_ids: choose at least one linked account")
+    if not reason.strip():
+        raise CaseError("reason: say why these accounts need a case")
+    if source_case_id is not None:
+        load_case(conn, source_case_id)
+    groups = {g.account_id: g for g in linked_groups(conn, account_id)}
+    unlinked = [a for a in chosen if a not in groups]
+    if unlinked:
+        raise CaseError(
+            f"account_ids: {', '.join(unlinked)} shares no identifier with {account_id}"
+        )
+    ties: dict[str, tuple[GraphTie, ...]] = {
+        a: (
+            GraphTie(
+                account_id,
+                tuple(t.kind for t in groups[a].ties),
+                tuple(t.masked for t in groups[a].ties),
+            ),
+        )
+        for a in chosen
+    }
+    ties[account_id] = tuple(
+        GraphTie(a, tuple(t.kind for t in groups[a].ties), tuple(t.masked for t in groups[a].ties))
+        for a in chosen
+    )
+    members = tuple(sorted([account_id, *chosen]))
+    cluster = Cluster(cluster_id_of(members), members, ties, 0, 0.0, (LINKED_CASE_REASON,))
+    report = record_clusters(conn, [cluster], settings, now)
+    case_id = report.cluster_cases[cluster.cluster_id]
+    cited = f" Source case #{source_case_id}." if source_case_id is not None else ""
+    add_note(
+        conn,
+        case_id,
+        staff,
+        f"Opened from the account {account_id} with linked accounts: "
+        + "; ".join(groups[a].reason_words() for a in chosen)
+        + f". Reason: {reason.strip()}.{cited}",
+        now,
+    )
+    record_audit(
+        conn,
+        actor=staff.username,
+        action="linked_case_opened",
+        target_type="case",
+        target_id=case_id,
+        at=now,
+        after={
+            "account_id": account_id,
+            "linked": chosen,
+            "ties": {a: [t.kind for t in groups[a].ties] for a in chosen},
+            "source_case_id": source_case_id,
+            "joined": case_id in report.joined,
+            "reason": reason.strip(),
+        },
+    )
+    return case_id
