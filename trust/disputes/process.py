@@ -6,16 +6,19 @@ meanwhile refuses the step), starts the next one, saves the state (version-guard
 keeps the case's SLA on the running deadline, puts a money outcome up for four-eyes
 approval, and writes one audit record with the stage before and after.
 
-The case carries the dispute's facts for the queue (``case_reasons``): the stage as a reason
-code (``dispute_arbitration``), every missed deadline (``respond_deadline_missed``), and a
-severity from the stage, one more once a deadline was missed — so a dispute is ranked
+When a step leaves no deadline running (a settlement waits for approval, an arbitration
+for a decision), the case's SLA restarts: staff get ``STAFF_DECISION_TIME`` (business time)
+from then. The case carries the dispute's facts for the queue (``case_reasons``): the stage
+as a reason code (``dispute_arbitration``), every missed deadline
+(``respond_deadline_missed``), and a severity from the stage, one more once a deadline was
+missed — so a dispute is ranked
 against other cases by what is at stake in it, not only by how late it is.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
@@ -24,7 +27,7 @@ from trust.audit import jsonable, record_audit
 from trust.cases.case import Case, change_case, load_case
 from trust.cases.lifecycle import CaseStatus
 from trust.cases.priority import MAX_SEVERITY, priority_key
-from trust.cases.sla import as_utc
+from trust.cases.sla import add_business_time, as_utc
 from trust.disputes.machine import (
     Answered,
     ApprovalRefused,
@@ -76,6 +79,8 @@ STAGE_SEVERITY: dict[Stage, int] = {
     Stage.SETTLING: 4,
     Stage.RESOLVED: 0,
 }
+# How long staff have to decide or approve once the parties' deadlines stop running.
+STAFF_DECISION_TIME = timedelta(days=1)
 STAGE_PREFIX = "dispute_"
 MISSED_SUFFIX = "_deadline_missed"
 
@@ -193,6 +198,10 @@ def _sync_case(
     due = case.sla_due_at
     if deadline is not None and deadline.due_at != case.sla_due_at:
         values["sla_due_at"] = due = deadline.due_at
+    elif deadline is None and (result.met or result.defaulted) and case.sla_due_at is not None:
+        # The parties' clock stopped (a settlement to approve, an arbitration to decide):
+        # staff have their own time from now, not the parties' deadline that just passed.
+        values["sla_due_at"] = due = add_business_time(now, STAFF_DECISION_TIME)
     values.update(_queue_values(case, result, due))
     settlement = result.state.settlement
     if result.settling and settlement is not None and case.status != CaseStatus.AWAITING_APPROVAL:

@@ -392,5 +392,5 @@ def test_a_dispute_case_carries_its_stage_and_missed_deadlines_as_reasons(
     assert late.reason_codes[:2] == ["dispute_settling", "respond_deadline_missed"]
     assert "dispute_awaiting_response" not in late.reason_codes
     assert late.severity == STAGE_SEVERITY[Stage.SETTLING] + 1 > opened.severity
-    assert late.priority > opened.priority, "re-keyed with the higher severity"
+    assert late.sla_due_at is not None and late.sla_due_at > due.due_at, "staff get new time"
     assert [i.case.id for i in filtered.items] == [case_id]
