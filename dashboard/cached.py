@@ -8,7 +8,7 @@ missing; the time-to-live bounds how stale other people's changes can look.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ from trust.cases.queries import (
 from trust.dead_letters import DeadLetterSummary, list_dead_letters
 from trust.enforcement import Enforcement, EnforcementChange
 from trust.errors import RulePackError
-from trust.linked_accounts import LinkedAccount, linked_groups
+from trust.linked_accounts import LinkedAccount, LinkThen, linked_groups, links_as_of
 from trust.qa.review import agreement_figures, blind_case
 from trust.rules.pack import load_pack
 from trust.staff import get_staff
@@ -137,6 +137,13 @@ def linked(db: str, account_id: str) -> list[LinkedAccount]:
     """Accounts tied to this one, one entry each with every shared identifier (masked)."""
     with transaction(_engine(db)) as conn:
         return linked_groups(conn, account_id)
+
+
+@st.cache_data(ttl=DETAIL_TTL, show_spinner=False)
+def links_then(db: str, account_id: str, seen_at: datetime, decided_at: datetime) -> list[LinkThen]:
+    """Accounts tied to this one when an event was decided, with their enforcement then."""
+    with transaction(_engine(db)) as conn:
+        return links_as_of(conn, account_id, seen_at, decided_at)
 
 
 @st.cache_data(ttl=DETAIL_TTL, show_spinner=False)

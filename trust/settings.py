@@ -107,6 +107,8 @@ class SlaSettings(BaseModel):
 
     hours: dict[CaseKind, float] = Field(default_factory=default_sla_hours)
     lease_seconds: int = Field(900, gt=0)
+    # For how long a bulk resolution may be undone (its cases reopened as they were); 0: never.
+    bulk_undo_minutes: float = Field(15.0, ge=0)
     # Kinds whose SLA hours count Monday-Friday only ("a human within 1 business day").
     business_day_kinds: list[CaseKind] = Field(default_factory=lambda: list(_BUSINESS_DAY_KINDS))
     # A case with less than this many hours left is shown as due soon.

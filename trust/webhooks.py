@@ -38,12 +38,14 @@ if TYPE_CHECKING:
 DECISION_CREATED = "decision.created"
 ENFORCEMENT_CHANGED = "enforcement.changed"
 CASE_RESOLVED = "case.resolved"
+CASE_REOPENED = "case.reopened"
 DISPUTE_OUTCOME = "dispute.outcome"
 APPEAL_DECIDED = "appeal.decided"
 EVENT_TYPES = (
     DECISION_CREATED,
     ENFORCEMENT_CHANGED,
     CASE_RESOLVED,
+    CASE_REOPENED,
     DISPUTE_OUTCOME,
     APPEAL_DECIDED,
 )
@@ -149,10 +151,26 @@ def emit_case_resolved(
 ) -> int:
     """Report a resolved case (and, for a dispute's money outcome, ``dispute.outcome``)."""
     data = _case_data(case)
-    messages = [_message(CASE_RESOLVED, str(case.id), now, data)]
+    # Keyed by the resolution too: a case reopened by an undo and resolved again is news.
+    key = f"{case.id}:{data['resolved_at']}"
+    messages = [_message(CASE_RESOLVED, key, now, data)]
     if dispute:
-        messages.append(_message(DISPUTE_OUTCOME, str(case.id), now, data))
+        messages.append(_message(DISPUTE_OUTCOME, key, now, data))
     return emit(conn, messages, now)
+
+
+def emit_case_reopened(conn: Connection, case: Case, undone: dict[str, Any], now: datetime) -> int:
+    """Report a resolution undone (``undone``: the resolution record); the case is open again."""
+    data = {
+        "case_id": case.id,
+        "subject_id": case.subject_id,
+        "kind": case.kind,
+        "status": case.status.value,
+        "undone_action": undone.get("action"),
+        "undone_reason_code": undone.get("reason_code"),
+        "reopened_at": now.isoformat(),
+    }
+    return emit(conn, [_message(CASE_REOPENED, f"{case.id}:{now.isoformat()}", now, data)], now)
 
 
 def emit_appeal_decided(

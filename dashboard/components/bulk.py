@@ -1,12 +1,15 @@
 """Resolving many cases with one action and one reason (leads), e.g. a wave of false positives.
 
 Nothing is preselected, and nothing is resolved until the lead confirms a second prompt that
-names the action and the number of cases; each action has a cap (``BULK_CAPS``).
+names the action and the number of cases; each action has a cap (``BULK_CAPS``). For
+``TRUST_SLA__BULK_UNDO_MINUTES`` afterwards the lead's bulk resolutions are listed with an
+"Undo" button that reopens their cases as they were (``trust.cases.undo``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 import streamlit as st
 
@@ -16,7 +19,8 @@ from dashboard.components.case_table import case_label
 from dashboard.components.resolution import ACTION_WORDS, reason_words
 from trust.cases.queries import QueueItem
 from trust.cases.reasons import RESOLUTION_REASONS, SUGGESTED
-from trust.cases.resolution import BULK_CAPS, Action, Resolution, bulk_resolve
+from trust.cases.resolution import BULK_CAPS, Action, BulkResult, Resolution, bulk_resolve
+from trust.cases.undo import undo_bulk, undoable_batches
 from trust.staff import StaffMember
 
 BULK_ACTIONS = list(BULK_CAPS)
@@ -26,6 +30,7 @@ PENDING = "bulk-pending"
 def bulk_resolve_form(member: StaffMember, items: Sequence[QueueItem]) -> None:
     """Pick cases on this page, one action and one reason, then confirm; skipped cases say why."""
     labels = {item.case.id: case_label(item) for item in items}
+    _undo_offers(member)
     with st.expander("Resolve several cases at once"):
         st.caption(
             "Blocks, escrow outcomes, escalations and document requests are decided "
@@ -99,9 +104,44 @@ def _confirm(
     )
     if done is None:
         return
-    skipped = "; ".join(f"#{i}: {why}" for i, why in done.value.skipped.items())
+    _report("Resolved", done.value)
+    st.rerun()
+
+
+def _report(verb: str, result: BulkResult) -> None:
+    skipped = "; ".join(f"#{i}: {why}" for i, why in result.skipped.items())
     flash(
-        f"Resolved {len(done.value.resolved)} cases." + (f" Skipped {skipped}." if skipped else ""),
+        f"{verb} {len(result.resolved)} cases." + (f" Skipped {skipped}." if skipped else ""),
         "warning" if skipped else "success",
     )
-    st.rerun()
+
+
+def _undo_offers(member: StaffMember) -> None:
+    """The member's bulk resolutions still inside the undo window, each with an Undo button."""
+    window = timedelta(minutes=session.settings().sla.bulk_undo_minutes)
+    if window <= timedelta(0):
+        return
+    now = session.now()
+    with session.engine().connect() as conn:
+        batches = undoable_batches(conn, now, window, resolved_by=member.username)
+    for batch in batches:
+        text, button = st.columns([4, 1])
+        text.info(
+            f"You resolved {len(batch.case_ids)} cases with "
+            f"**{ACTION_WORDS[Action(batch.action)]}** at {batch.resolved_at:%H:%M} UTC "
+            f"({', '.join(f'#{i}' for i in batch.case_ids)}). You can undo it until "
+            f"{batch.until(window):%H:%M} UTC: the cases reopen as they were and any hold or "
+            "lift it caused is reversed."
+        )
+        if button.button("Undo", key=f"bulk-undo-{batch.batch}"):
+            _undo(member, batch.batch, window)
+
+
+def _undo(member: StaffMember, batch: str, window: timedelta) -> None:
+    now = session.now()
+    done = perform(
+        "Undoing the bulk resolution", lambda conn: undo_bulk(conn, batch, member, window, now)
+    )
+    if done is not None:
+        _report("Reopened", done.value)
+        st.rerun()

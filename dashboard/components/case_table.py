@@ -10,8 +10,10 @@ import streamlit as st
 
 from dashboard.components.sla import countdown
 from dashboard.components.text import safe_frame
+from trust.cases.case import Case
 from trust.cases.priority import PriorityParts, priority_parts
 from trust.cases.queries import QueueItem
+from trust.store.tables import DISPUTE_KIND
 
 KIND_WORDS = {
     "profile_verification": "Verification",
@@ -42,13 +44,32 @@ def case_label(item: QueueItem, now: datetime | None = None) -> str:
 def parts_of(item: QueueItem, now: datetime) -> PriorityParts:
     """The priority of ``item`` at ``now``, split into its terms."""
     case = item.case
-    return priority_parts(case.risk_score, case.severity, case.money_at_stake, case.priority, now)
+    return priority_parts(
+        case.risk_score,
+        case.severity,
+        case.money_at_stake,
+        case.priority,
+        now,
+        sla_due_at=case.sla_due_at,
+    )
 
 
 def priority_words(item: QueueItem, now: datetime) -> str:
     """'P2 · 61': the level and the total, as the queue shows it."""
     parts = parts_of(item, now)
     return f"{parts.level} · {parts.total:.0f}"
+
+
+def reasons_words(case: Case) -> str:
+    """The first reason codes; a dispute's escrow first ('USD 800 in escrow, dispute_…')."""
+    escrow = (
+        [f"{case.currency or ''} {case.money_at_stake:,.0f} in escrow".strip()]
+        if case.kind == DISPUTE_KIND
+        else []
+    )
+    return ", ".join([*escrow, *case.reason_codes[:3]]) + (
+        " …" if len(case.reason_codes) > 3 else ""
+    )
 
 
 def case_frame(
@@ -64,8 +85,7 @@ def case_frame(
                 "Kind": KIND_WORDS.get(i.case.kind, i.case.kind),
                 "Subject": i.case.subject_id,
                 "Risk": round(i.case.risk_score),
-                "Reasons": ", ".join(i.case.reason_codes[:3])
-                + (" …" if len(i.case.reason_codes) > 3 else ""),
+                "Reasons": reasons_words(i.case),
                 "Status": STATUS_WORDS.get(i.case.status, i.case.status),
                 "Held by": i.holder or "",
                 "Evidence": i.case.evidence_count,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -11,9 +12,10 @@ from sqlalchemy import Connection
 from dashboard import cached, session
 from dashboard.components.actions import Done, flash, perform
 from dashboard.components.text import plain
+from dashboard.navigation import page
 from trust.enforcement import STATE_WORDS, Enforcement, EnforcementChange, EnforcementState
 from trust.enforcement_actions import act_on_linked, approve_linked, reject_linked
-from trust.linked_accounts import LinkedAccount
+from trust.linked_accounts import LinkedAccount, open_linked_case
 from trust.staff import Permission, StaffMember, has_permission
 
 STATE_BADGES = {
@@ -63,8 +65,23 @@ def enforcement_history(changes: Sequence[EnforcementChange]) -> None:
     )
 
 
-def linked_actions(member: StaffMember, account_id: str, groups: Sequence[LinkedAccount]) -> None:
-    """Leads hold chosen linked accounts (and this one) now, or propose blocking them."""
+OPEN_CASE = "open_case"
+ACTION_WORDS = {
+    EnforcementState.HOLD: "Hold now",
+    EnforcementState.BLOCK: "Block (a second lead must approve)",
+    OPEN_CASE: "Open a case on them (with this account)",
+}
+
+
+def linked_actions(
+    member: StaffMember,
+    account_id: str,
+    groups: Sequence[LinkedAccount],
+    cases: Sequence[Mapping[str, Any]] = (),
+) -> None:
+    """Leads hold chosen linked accounts (and this one) now, propose blocking them, or open
+    one case on them citing the ties and, if chosen, the case they came from (``cases``:
+    this account's cases)."""
     if not has_permission(member, Permission.ACT_ON_LINKED):
         st.caption("Acting on linked accounts together is for leads.")
         return
@@ -77,16 +94,24 @@ def linked_actions(member: StaffMember, account_id: str, groups: Sequence[Linked
         key="linked-accounts",
         placeholder="Choose linked accounts (or this one)",
     )
-    state = st.radio(
-        "Enforcement",
-        [EnforcementState.HOLD, EnforcementState.BLOCK],
-        format_func=lambda s: (
-            "Hold now" if s == EnforcementState.HOLD else "Block (a second lead must approve)"
-        ),
+    action = st.radio(
+        "Action",
+        list(ACTION_WORDS),
+        format_func=ACTION_WORDS.__getitem__,
         key="linked-state",
         horizontal=True,
         index=None,
     )
+    source: int | None = None
+    if action == OPEN_CASE:
+        source = st.selectbox(
+            "Source case to cite (optional)",
+            [int(c["id"]) for c in cases],
+            format_func=lambda i: f"#{i}",
+            index=None,
+            key="linked-source-case",
+            placeholder="No source case",
+        )
     reason = st.text_input(
         "Reason", key="linked-reason", placeholder="e.g. one ring: shared device and payment method"
     )
@@ -94,16 +119,42 @@ def linked_actions(member: StaffMember, account_id: str, groups: Sequence[Linked
         not st.button(
             "Apply to the chosen accounts",
             key="linked-submit",
-            disabled=not chosen or state is None or not reason.strip(),
+            disabled=not chosen or action is None or not reason.strip(),
         )
-        or state is None
+        or action is None
     ):
         return
+    if action == OPEN_CASE:
+        _open_case(member, account_id, chosen, reason, source)
+        return
+    state = EnforcementState(action)
     done = perform(
         "Acting on linked accounts",
         lambda conn: act_on_linked(conn, member, chosen, state, reason, session.now()),
     )
     announce_group_action(done, state)
+
+
+def _open_case(
+    member: StaffMember, account_id: str, chosen: list[str], reason: str, source: int | None
+) -> None:
+    done = perform(
+        "Opening a case on linked accounts",
+        lambda conn: open_linked_case(
+            conn,
+            member,
+            account_id,
+            chosen,
+            reason,
+            session.settings(),
+            session.now(),
+            source_case_id=source,
+        ),
+    )
+    if done is None:
+        return
+    flash(f"Case #{done.value} is open on the chosen accounts.")
+    st.switch_page(page("case"), query_params={"case": str(done.value)})
 
 
 def announce_group_action(done: Done[int] | None, state: EnforcementState) -> None:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import streamlit as st
 
+from dashboard import cached, session
 from dashboard.components.attachments import attachment_list
 from dashboard.components.case_table import KIND_WORDS
 from dashboard.components.payload import masked_payload
 from dashboard.components.reasons import explanation_list, reason_list
 from dashboard.components.text import plain
 from trust.cases.queries import EvidenceRow
+from trust.linked_accounts import REASON_TIES, named_in_reason
 from trust.staff import StaffMember
 
 OUTCOME_COLOURS = {"allow": "green", "review": "orange", "block": "red"}
@@ -24,6 +29,18 @@ def _title(item: EvidenceRow) -> str:
     when = f"{item['occurred_at']:%Y-%m-%d %H:%M}"
     risk = f" · risk {score:.0f}" if score is not None else ""
     return f"{kind} {plain(item['event_id'])} · {when} · {outcome}{risk}"
+
+
+def _linked_named(item: EvidenceRow, decision: Mapping[str, Any]) -> dict[str, str]:
+    """The linked accounts each linked-account reason counted, as they stood at the decision."""
+    codes = [h["reason_code"] for h in decision.get("rule_hits") or []]
+    if not any(code in REASON_TIES for code in codes):
+        return {}
+    links = cached.links_then(
+        session.database_key(), decision["subject_id"], item["occurred_at"], decision["decided_at"]
+    )
+    found = {code: named_in_reason(code, links) for code in codes}
+    return {code: words for code, words in found.items() if words}
 
 
 def evidence_item(member: StaffMember, item: EvidenceRow, *, expanded: bool) -> None:
@@ -46,7 +63,7 @@ def evidence_item(member: StaffMember, item: EvidenceRow, *, expanded: bool) -> 
                 color=OUTCOME_COLOURS.get(outcome, "gray"),  # type: ignore[arg-type]
             )
             st.markdown("**Rules that matched**")
-            reason_list(decision.get("rule_hits") or [])
+            reason_list(decision.get("rule_hits") or [], named=_linked_named(item, decision))
             if decision.get("shadow_hits"):
                 with st.popover("Shadow rules (recorded, not counted)"):
                     reason_list(decision["shadow_hits"])

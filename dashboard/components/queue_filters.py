@@ -15,6 +15,9 @@ NOBODY = "Nobody (unclaimed)"
 ME = "Me"
 _SLA_CHOICES = [SlaState.BREACHED, SlaState.DUE_SOON, SlaState.ON_TRACK, SlaState.PAUSED]
 _STATUS_CHOICES = ["open", "in_review", "escalated", "awaiting_approval", "waiting_on_user"]
+# What the queue lists unless a status is picked: the work to do. Proposals waiting for a
+# second person are a lead's inbox (Approvals), not work anyone can claim from the queue.
+WORK_STATUSES = tuple(s for s in _STATUS_CHOICES if s != "awaiting_approval")
 
 
 def queue_filters(username: str, reason_codes: list[str]) -> dict[str, Any]:
@@ -51,7 +54,7 @@ def queue_filters(username: str, reason_codes: list[str]) -> dict[str, Any]:
             "Status",
             [None, *_STATUS_CHOICES],
             key="filter-status",
-            format_func=lambda s: "Any open status" if s is None else STATUS_WORDS[s],
+            format_func=lambda s: "Any but awaiting approval" if s is None else STATUS_WORDS[s],
         )
     assignee = {ANYONE: None, NOBODY: UNASSIGNED, ME: username}.get(who, other.strip() or None)
     return {
@@ -61,5 +64,5 @@ def queue_filters(username: str, reason_codes: list[str]) -> dict[str, Any]:
         "min_score": float(low) if low > 0 else None,
         "max_score": float(high) if high < 100 else None,
         "assignee": assignee,
-        "statuses": (status,) if status else None,
+        "statuses": (status,) if status else WORK_STATUSES,
     }

@@ -12,16 +12,28 @@ from dashboard.components.text import plain
 SEVERITY_WORDS = {0: "info", 1: "low", 2: "moderate", 3: "high", 4: "severe", 5: "critical"}
 
 
-def reason_list(hits: Sequence[Mapping[str, Any]], *, empty: str = "No rule matched.") -> None:
-    """One line per rule hit: severity, the reason in words, the rule and its policy."""
+def reason_list(
+    hits: Sequence[Mapping[str, Any]],
+    *,
+    empty: str = "No rule matched.",
+    named: Mapping[str, str] | None = None,
+) -> None:
+    """One line per rule hit: severity, the reason in words, the rule and its policy.
+
+    ``named``: for reasons that count linked accounts, the accounts named with their state
+    when the event was decided (``trust.linked_accounts.named_in_reason``), by reason code.
+    """
     if not hits:
         st.caption(empty)
         return
     for hit in sorted(hits, key=lambda h: (-int(h.get("severity", 0)), -float(h["score"]))):
         severity = SEVERITY_WORDS.get(int(hit.get("severity", 0)), str(hit.get("severity")))
         # The reason text carries event values (names, amounts): shown as text, not markup.
+        who = (named or {}).get(hit["reason_code"])
         st.markdown(
-            f"- **{plain(hit.get('reason') or hit['reason_code'])}**  \n"
+            f"- **{plain(hit.get('reason') or hit['reason_code'])}**"
+            + (f" ({plain(who)})" if who else "")
+            + "  \n"
             f"  {plain(hit['reason_code'])} · rule {plain(hit['rule_id'])} · severity "
             f"{severity} · +{float(hit['score']):g} points"
             + (f" · policy {plain(hit['policy'])}" if hit.get("policy") else "")

@@ -91,7 +91,7 @@ with case_list:
     timeline_tables(account_id, {"cases": history["cases"], "events": []})
 with linked:
     linked_table(groups)
-    linked_actions(member, account_id, groups)
+    linked_actions(member, account_id, groups, history["cases"])
 with enforced:
     enforcement_history(changes)
     pending_blocks(member)

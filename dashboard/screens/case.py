@@ -57,7 +57,14 @@ st.title(f"Case #{case.id}: {KIND_WORDS.get(case.kind, case.kind)} · {plain(cas
 show_flash()
 status, sla, priority, opened = st.columns(4)
 status.markdown(f"Status: **{STATUS_WORDS.get(case.status, case.status)}**")
-parts = priority_parts(case.risk_score, case.severity, case.money_at_stake, case.priority, now)
+parts = priority_parts(
+    case.risk_score,
+    case.severity,
+    case.money_at_stake,
+    case.priority,
+    now,
+    sla_due_at=case.sla_due_at,
+)
 priority.markdown(f"Priority **{parts.level} · {parts.total:.0f}**", help=parts.words())
 opened.markdown(f"Opened {case.opened_at:%Y-%m-%d %H:%M} UTC")
 with sla:

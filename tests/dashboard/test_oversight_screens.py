@@ -105,3 +105,39 @@ def test_a_blind_re_review_hides_the_first_decision_and_a_lead_rules(
     metrics = texts(open_page(app_as(staff("mo", "lead")), "metrics"))
     assert "Reviewer quality" in metrics
     assert "**Agreement of blind re-reviews per reviewer (Cohen's kappa)**" in metrics
+
+
+def test_a_lead_opens_a_case_on_a_linked_account_from_the_hub(dashboard_store, staff) -> None:
+    from sqlalchemy import select
+
+    from tests.conftest import TEST_SECRET
+    from tests.factories import make_profile_verification
+    from trust.identifiers import identifiers_of
+    from trust.pii import PiiHasher
+    from trust.store.accounts import record_accounts, record_identifiers
+    from trust.store.clusters import members_of
+    from trust.store.tables import audit_log
+
+    pair = [make_profile_verification(account_id=a) for a in ("acct-one", "acct-two")]
+    with transaction(dashboard_store.engine) as conn:
+        record_accounts(conn, pair)
+        for event in pair:
+            record_identifiers(
+                conn,
+                identifiers_of(event, PiiHasher(TEST_SECRET.encode())),
+                seen_at=datetime.now(UTC),
+                event_id=event.event_id,
+            )
+    app = open_page(app_as(staff("hub-lead", "lead")), "accounts", account="acct-one")
+    app.multiselect(key="linked-accounts").set_value(["acct-two"]).run()
+    app.radio(key="linked-state").set_value("open_case").run()
+    app.text_input(key="linked-reason").input("same person, two accounts").run()
+    app = app.button(key="linked-submit").click().run()
+    assert not app.exception
+    with transaction(dashboard_store.engine) as conn:
+        [case_id] = conn.execute(
+            select(audit_log.c.target_id).where(audit_log.c.action == "linked_case_opened")
+        ).scalars()
+        members = [m.account_id for m in members_of(conn, int(case_id))]
+    assert members == ["acct-one", "acct-two"]
+    assert any(t.value.startswith(f"Case #{case_id}:") for t in app.title)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from tests.dashboard.conftest import app_as, texts
 from trust.store import transaction
+from trust.store.enforcements import current_enforcements
 from trust.store.tables import cases
 
 
@@ -89,6 +90,30 @@ def test_a_lead_resolves_several_cases_with_one_reason(dashboard_store, staff, s
         ).all()
     assert {(r.status, r.label, r.resolved_by) for r in rows} == {("resolved", "dismissed", "lee")}
     assert "3 cases match" in texts(app)
+
+
+def test_a_lead_undoes_a_bulk_resolution_within_the_window(dashboard_store, staff, seeded) -> None:
+    ids = seeded(4)
+    app = app_as(staff("lee", "lead"))
+    app.multiselect(key="bulk-cases").set_value(ids[:2]).run()
+    app.selectbox(key="bulk-action").set_value("hold_account").run()
+    app.selectbox(key="bulk-reason").set_value("ban_evasion").run()
+    app = app.button(key="bulk-submit").click().run()
+    app = app.button(key="bulk-confirm").click().run()
+    assert "You can undo it until" in texts(app)
+    [undo] = [b for b in app.button if str(b.key).startswith("bulk-undo-")]
+    app = undo.click().run()
+    assert not app.exception
+    assert "Reopened 2 cases." in texts(app)
+    assert not [b for b in app.button if str(b.key).startswith("bulk-undo-")]
+    with transaction(dashboard_store.engine) as conn:
+        rows = conn.execute(
+            select(cases.c.status, cases.c.label).where(cases.c.id.in_(ids[:2]))
+        ).all()
+        subjects = conn.execute(select(cases.c.subject_id).where(cases.c.id.in_(ids[:2])))
+        held = current_enforcements(conn, subjects.scalars())
+    assert {(r.status, r.label) for r in rows} == {("open", None)}
+    assert {e.state.value for e in held.values()} == {"none"}
 
 
 def test_bulk_resolution_preselects_nothing_and_waits_for_a_confirmation(

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from trust.audit import record_audit
-from trust.cases.lifecycle import CaseStatus, check_transition
+from trust.cases.lifecycle import REOPENABLE, CaseStatus, check_transition
 from trust.cases.sla import SlaState, as_utc, sla_state
 from trust.errors import CaseError
 from trust.settings import Settings
@@ -109,13 +109,18 @@ def change_case(
     action: str,
     now: datetime,
     details: dict[str, Any] | None = None,
+    reopen: bool = False,
 ) -> Case:
     """Apply ``values`` to ``case`` if nobody changed it since it was read; audit before/after.
 
-    A status change must be an allowed transition. Raises CaseError when the case moved on
-    meanwhile (the caller reloads and decides again).
+    A status change must be an allowed transition, or with ``reopen`` (undoing a bulk
+    resolution) one from resolved back to a ``REOPENABLE`` state. Raises CaseError when the
+    case moved on meanwhile (the caller reloads and decides again).
     """
-    if "status" in values and values["status"] != case.status:
+    if reopen:
+        if case.status != CaseStatus.RESOLVED or values.get("status") not in REOPENABLE:
+            raise CaseError(f"case {case.id} cannot be reopened as {values.get('status')}")
+    elif "status" in values and values["status"] != case.status:
         check_transition(case.status, values["status"])
     stored = {k: _audit_value(v) for k, v in values.items()}
     result = conn.execute(

@@ -18,6 +18,7 @@ from trust.audit import SYSTEM_ACTOR, record_audits
 from trust.cases.case import Case, change_case, load_case
 from trust.cases.filters import QueueFilter, filter_conditions, free
 from trust.cases.lifecycle import ANALYST_CLAIMABLE, LEAD_CLAIMABLE, CaseStatus
+from trust.cases.priority import priority_sql
 from trust.cases.sla import as_utc
 from trust.errors import CaseError, ClaimConflictError
 from trust.staff.roles import HasRole, Permission, has_permission, require
@@ -118,9 +119,9 @@ def _top_first(
     tops = []
     for status in statuses:
         top = conn.execute(
-            select(cases.c.priority)
+            select(priority_sql(now))
             .where(*_claimable(status, staff, now, filters))
-            .order_by(cases.c.priority.desc())
+            .order_by(priority_sql(now).desc())
             .limit(1)
         ).scalar()
         if top is not None:
@@ -139,7 +140,10 @@ def _take(
     """Try to claim the best free case in ``status``: (any candidate left?, case won)."""
     conditions = _claimable(status, staff, now, filters)
     pick = (
-        select(cases.c.id).where(*conditions).order_by(cases.c.priority.desc(), cases.c.id).limit(1)
+        select(cases.c.id)
+        .where(*conditions)
+        .order_by(priority_sql(now).desc(), cases.c.id)
+        .limit(1)
     )
     pick = locked(conn, pick, skip_locked=True)
     case_id = conn.execute(pick).scalar()
@@ -183,8 +187,8 @@ def claim_next(
 ) -> Case | None:
     """Claim the highest-priority free case matching ``filters``; None when the queue is empty.
 
-    Each claimable state is probed on its own (status, priority) index, so a queue of
-    100,000 cases, thousands of them already claimed, costs a few index look-ups.
+    Each claimable state is probed on its own (status index) for its top case by the bounded
+    priority (``priority_sql``), then the best state's case is taken.
     """
     require(staff, Permission.CLAIM)
     now = as_utc(now or datetime.now(UTC))

@@ -8,7 +8,9 @@
 
 A claim is orthogonal to escalated and awaiting_approval (a lead may hold those without
 changing their state); only an open case becomes in_review when claimed. ``resolved`` is
-final: new evidence about the same subject opens a new case.
+final — new evidence about the same subject opens a new case — with one exception: a bulk
+resolution may be undone within its window (``trust.cases.undo``), which puts each case back
+in the state it had (``REOPENABLE``).
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ ANALYST_CLAIMABLE: frozenset[CaseStatus] = frozenset({S.OPEN, S.IN_REVIEW})
 LEAD_CLAIMABLE: frozenset[CaseStatus] = frozenset(
     {S.OPEN, S.IN_REVIEW, S.ESCALATED, S.AWAITING_APPROVAL}
 )
+# The states an undone bulk resolution may put a case back in: those bulk resolution ends.
+REOPENABLE: frozenset[CaseStatus] = frozenset({S.OPEN, S.IN_REVIEW, S.ESCALATED})
 
 
 def can_transition(current: CaseStatus | str, target: CaseStatus | str) -> bool:

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, func, or_, select
 from trust.cases.case import Case, load_case
 from trust.cases.filters import UNRESOLVED_SQL, QueueFilter, filter_conditions, held
 from trust.cases.lifecycle import UNRESOLVED, CaseStatus
-from trust.cases.priority import priority_at
+from trust.cases.priority import priority_parts, priority_sql
 from trust.cases.sla import SlaState, as_utc
 from trust.decisions import StoredDecisionRow
 from trust.settings import Settings
@@ -64,9 +64,15 @@ class QueuePage:
 def queue_item(case: Case, now: datetime, settings: Settings) -> QueueItem:
     """Decorate a case with its current priority, SLA state, time left and holder."""
     left = case.sla_due_at - now if case.sla_due_at else None
-    return QueueItem(
-        case, priority_at(case.priority, now), case.sla_state(now, settings), left, case.holder(now)
-    )
+    priority = priority_parts(
+        case.risk_score,
+        case.severity,
+        case.money_at_stake,
+        case.priority,
+        now,
+        sla_due_at=case.sla_due_at,
+    ).total
+    return QueueItem(case, priority, case.sla_state(now, settings), left, case.holder(now))
 
 
 def queue_page(
@@ -91,7 +97,7 @@ def queue_page(
     rows = conn.execute(
         select(cases)
         .where(*conditions)
-        .order_by(cases.c.priority.desc(), cases.c.id)
+        .order_by(priority_sql(now).desc(), cases.c.id)
         .limit(page_size)
         .offset((page - 1) * page_size)
     )
@@ -113,7 +119,7 @@ def my_cases(
                 & (cases.c.status == CaseStatus.AWAITING_APPROVAL),
             )
         )
-        .order_by(cases.c.priority.desc(), cases.c.id)
+        .order_by(priority_sql(now).desc(), cases.c.id)
         .limit(200)
     )
     return [queue_item(Case.from_row(r), now, settings) for r in rows]
@@ -129,7 +135,7 @@ def awaiting_approval_by(
         .where(
             cases.c.status == CaseStatus.AWAITING_APPROVAL, cases.c.proposed_by != staff.username
         )
-        .order_by(cases.c.priority.desc(), cases.c.id)
+        .order_by(priority_sql(now).desc(), cases.c.id)
         .limit(limit)
     )
     return [queue_item(Case.from_row(r), now, settings) for r in rows]

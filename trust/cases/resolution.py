@@ -27,10 +27,13 @@ The account effect is an enforcement (``trust.enforcement``); a dismissed case l
 enforcement its own case or flagged decisions imposed (an automated block, say), nothing else.
 Four-eyes: the first person's resolution only proposes (awaiting_approval); a lead other
 than the proposer approves (the case resolves) or rejects (it goes back to the queue).
+A bulk resolution (never a severe one) records its batch and each case's state before it, so
+it can be undone within a window (``trust.cases.undo``).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -134,10 +137,18 @@ class Resolution:
 
 @dataclass(slots=True)
 class BulkResult:
-    """What a bulk resolution did: the cases resolved and, for the rest, why not."""
+    """What a bulk resolution (or its undo) did: the cases done and, for the rest, why not.
+
+    ``batch`` names the bulk resolution, for undoing it (``trust.cases.undo``).
+    """
 
     resolved: list[int] = field(default_factory=list)
     skipped: dict[int, str] = field(default_factory=dict)
+    batch: str = ""
+
+
+# What a bulk resolution keeps of each case's state, to put it back on undo.
+PRIOR_FIELDS = ("status", "claimed_by", "claimed_at", "lease_expires_at")
 
 
 def _checked(case: Case, res: Resolution) -> Resolution:
@@ -194,6 +205,7 @@ def _finish(
     by: str,
     now: datetime,
     proposed_by: str | None = None,
+    bulk: dict[str, Any] | None = None,
 ) -> Case:
     label = (
         _dispute_label(conn, case, res.action)
@@ -205,6 +217,8 @@ def _finish(
         "proposed_by": proposed_by,
         "approved_by": by if proposed_by else None,
     }
+    if bulk is not None:
+        record["bulk"] = bulk
     if case.kind == DISPUTE_KIND:
         record.update(_dispute_record(conn, case.id))
     case = change_case(
@@ -467,7 +481,7 @@ def bulk_resolve(
             f"{resolution.action.value} applies to at most {cap} cases at once, "
             f"not {len(wanted)}: split the selection"
         )
-    result = BulkResult()
+    result = BulkResult(batch=uuid.uuid4().hex[:12])
     for case_id in wanted:
         case = load_case(conn, case_id, for_update=True)
         holder = case.holder(now)
@@ -485,7 +499,9 @@ def bulk_resolve(
             res = _checked(case, resolution)
             if res.note:
                 add_note(conn, case.id, staff, res.note, now)
-            done = _finish(conn, case, res, by=staff.username, now=now)
+            prior = {k: getattr(case, k) for k in PRIOR_FIELDS}
+            bulk = {"batch": result.batch, "prior": dict(jsonable(prior))}
+            done = _finish(conn, case, res, by=staff.username, now=now, bulk=bulk)
             consider_for_qa(conn, done, staff, qa or QaSettings(), now)
             result.resolved.append(case_id)
     return result

@@ -31,6 +31,7 @@ from trust.disputes.machine import (
     open_dispute,
 )
 from trust.disputes.parties import take_held_events
+from trust.disputes.process import dispute_reasons
 from trust.errors import DisputeError
 from trust.events import (
     ComplaintEvent,
@@ -98,8 +99,12 @@ def _open(conn: Connection, event: ComplaintEvent, decision: Decision | None, no
         event.occurred_at,
     )
     risk = decision.risk_score if decision else 0.0
-    severity = decision.severity if decision else 0
-    codes = list(decision.reason_codes) if decision else []
+    codes, severity = dispute_reasons(
+        state.stage,
+        list(decision.reason_codes) if decision else [],
+        None,
+        decision.severity if decision else 0,
+    )
     due = state.deadline.due_at if state.deadline else None
     case_id = insert_dispute_case(
         conn,

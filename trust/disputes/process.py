@@ -5,20 +5,29 @@ deadline the step met or defaulted (a guarded UPDATE: a deadline settled by some
 meanwhile refuses the step), starts the next one, saves the state (version-guarded),
 keeps the case's SLA on the running deadline, puts a money outcome up for four-eyes
 approval, and writes one audit record with the stage before and after.
+
+When a step leaves no deadline running (a settlement waits for approval, an arbitration
+for a decision), the case's SLA restarts: staff get ``STAFF_DECISION_TIME`` (business time)
+from then. The case carries the dispute's facts for the queue (``case_reasons``): the stage
+as a reason code (``dispute_arbitration``), every missed deadline
+(``respond_deadline_missed``), and a severity from the stage, one more once a deadline was
+missed — so a dispute is ranked
+against other cases by what is at stake in it, not only by how late it is.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
 
 from trust.audit import jsonable, record_audit
-from trust.cases.case import change_case, load_case
+from trust.cases.case import Case, change_case, load_case
 from trust.cases.lifecycle import CaseStatus
-from trust.cases.sla import as_utc
+from trust.cases.priority import MAX_SEVERITY, priority_key
+from trust.cases.sla import add_business_time, as_utc
 from trust.disputes.machine import (
     Answered,
     ApprovalRefused,
@@ -40,6 +49,7 @@ from trust.store.disputes import (
     DisputeRow,
     load_dispute,
     save_state,
+    set_case_reasons,
     settle_deadline,
     start_deadline,
 )
@@ -56,6 +66,61 @@ FACT_ACTIONS: dict[type, str] = {
 # The reason code a money outcome carries when it comes from the process, not a person.
 DEFAULT_REASON = "non_payment"
 SETTLED_REASON = "partial_delivery"
+
+
+# How much a dispute weighs in the queue at each stage (rule severities run 0-5): a person
+# must decide the money in arbitration and approve a settlement.
+STAGE_SEVERITY: dict[Stage, int] = {
+    Stage.AWAITING_RESPONSE: 2,
+    Stage.MEDIATION: 3,
+    Stage.PROPOSAL: 3,
+    Stage.WORK_LOG_REVIEW: 3,
+    Stage.ARBITRATION: 4,
+    Stage.SETTLING: 4,
+    Stage.RESOLVED: 0,
+}
+# How long staff have to decide or approve once the parties' deadlines stop running.
+STAFF_DECISION_TIME = timedelta(days=1)
+STAGE_PREFIX = "dispute_"
+MISSED_SUFFIX = "_deadline_missed"
+
+
+def dispute_reasons(
+    stage: Stage, codes: list[str], missed: str | None, decided_severity: int
+) -> tuple[list[str], int]:
+    """The case's reason codes and severity for a dispute at ``stage``.
+
+    ``codes``: the case's codes so far (the stage code is replaced, missed deadlines and the
+    complaint's own codes stay); ``missed``: the deadline this step defaulted, if any;
+    ``decided_severity``: the severity so far (the complaint decision's, or an earlier
+    stage's: a dispute does not become less pressing by moving on).
+    """
+    kept = [c for c in codes if not c.startswith(STAGE_PREFIX)]
+    if missed:
+        kept.append(f"{missed}{MISSED_SUFFIX}")
+    new = list(dict.fromkeys([f"{STAGE_PREFIX}{stage.value}", *kept]))
+    late = any(c.endswith(MISSED_SUFFIX) for c in new)
+    severity = min(STAGE_SEVERITY.get(stage, 0) + (1 if late else 0), MAX_SEVERITY)
+    return new, max(severity, decided_severity)
+
+
+def _queue_values(case: Case, result: Step, due: datetime | None) -> dict[str, Any]:
+    """Reason codes, severity and priority key the step gives the case (only what changed)."""
+    codes, severity = dispute_reasons(
+        result.state.stage,
+        case.reason_codes,
+        result.defaulted.name if result.defaulted else None,
+        case.severity,
+    )
+    values: dict[str, Any] = {}
+    if codes != case.reason_codes:
+        values["reason_codes"] = codes
+    if severity != case.severity:
+        values["severity"] = severity
+    key = priority_key(case.risk_score, severity, case.money_at_stake, due)
+    if values or due != case.sla_due_at:
+        values["priority"] = key
+    return values
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +195,14 @@ def _sync_case(
         return
     values: dict[str, Any] = {}
     deadline = result.state.deadline
+    due = case.sla_due_at
     if deadline is not None and deadline.due_at != case.sla_due_at:
-        values["sla_due_at"] = deadline.due_at
+        values["sla_due_at"] = due = deadline.due_at
+    elif deadline is None and (result.met or result.defaulted) and case.sla_due_at is not None:
+        # The parties' clock stopped (a settlement to approve, an arbitration to decide):
+        # staff have their own time from now, not the parties' deadline that just passed.
+        values["sla_due_at"] = due = add_business_time(now, STAFF_DECISION_TIME)
+    values.update(_queue_values(case, result, due))
     settlement = result.state.settlement
     if result.settling and settlement is not None and case.status != CaseStatus.AWAITING_APPROVAL:
         values.update(
@@ -160,6 +231,8 @@ def _sync_case(
             now=now,
             details={"stage": result.state.stage.value},
         )
+    if "reason_codes" in values:
+        set_case_reasons(conn, case.id, values["reason_codes"])
 
 
 def advance(

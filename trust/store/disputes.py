@@ -235,6 +235,28 @@ def insert_dispute_case(conn: Connection, new: DisputeCase, now: datetime) -> in
     return case_id
 
 
+def set_case_reasons(conn: Connection, case_id: int, codes: list[str]) -> None:
+    """Make the case's ``case_reasons`` rows (the queue's reason filter) exactly ``codes``."""
+    wanted = set(codes)
+    have = set(
+        conn.execute(
+            select(case_reasons.c.reason_code).where(case_reasons.c.case_id == case_id)
+        ).scalars()
+    )
+    if have - wanted:
+        conn.execute(
+            delete(case_reasons).where(
+                case_reasons.c.case_id == case_id,
+                case_reasons.c.reason_code.in_(sorted(have - wanted)),
+            )
+        )
+    if wanted - have:
+        conn.execute(
+            insert(case_reasons),
+            [{"case_id": case_id, "reason_code": c} for c in sorted(wanted - have)],
+        )
+
+
 def _insert_one(conn: Connection, table: Table, row: dict[str, Any], keys: list[str]) -> bool:
     """Insert one row unless ``keys`` already exist; True when it was written (told by
     RETURNING: the row count of an upsert is -1 with psycopg)."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, delete, select, update
 
 from trust.errors import CaseError
 from trust.store.database import insert_ignoring_duplicates
@@ -77,6 +77,20 @@ def insert_selection(
         )
         == 1
     )
+
+
+def withdraw_selection(conn: Connection, case_id: int) -> str | None:
+    """Drop the case's QA selection if nobody reviewed it yet (its resolution was undone).
+
+    Returns the status of a selection that stays (already reviewed), else None.
+    """
+    status = conn.execute(
+        select(qa_reviews.c.status).where(qa_reviews.c.case_id == case_id)
+    ).scalar()
+    if status == PENDING:
+        conn.execute(delete(qa_reviews).where(qa_reviews.c.case_id == case_id))
+        return None
+    return status
 
 
 def load_review(conn: Connection, review_id: int) -> QaReview:

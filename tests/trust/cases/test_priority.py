@@ -58,8 +58,29 @@ def test_a_priority_splits_into_parts_that_add_up_with_a_level() -> None:
     due = datetime(2026, 3, 2, tzinfo=UTC)
     now = datetime(2026, 3, 1, tzinfo=UTC)
     stored = priority_key(80, 3, Decimal("999"), due)
-    parts = priority_parts(80, 3, Decimal("999"), stored, now)
+    parts = priority_parts(80, 3, Decimal("999"), stored, now, sla_due_at=due)
     assert (parts.risk, parts.severity, round(parts.money), parts.urgency) == (40, 18, 15, -12)
     assert parts.total == pytest.approx(priority_at(stored, now))
     assert parts.level == "P2"
     assert parts.words() == "P2 high: risk 40 + severity 18 + money 15 + SLA -12 = 61"
+
+
+def test_the_sla_term_is_bounded_so_a_long_breached_case_does_not_outrank_everything() -> None:
+    from trust.cases.priority import URGENCY_MAX, URGENCY_MIN, priority_parts
+
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    weeks_late = now - timedelta(days=40)
+    stale = priority_parts(
+        0, 2, Decimal("300"), priority_key(0, 2, 300, weeks_late), now, sla_due_at=weeks_late
+    )
+    due_today = now + timedelta(hours=2)
+    fraud = priority_parts(90, 5, 0, priority_key(90, 5, 0, due_today), now, sla_due_at=due_today)
+    assert stale.urgency == URGENCY_MAX and stale.total < 60
+    assert fraud.total > stale.total
+    far = now + timedelta(days=30)
+    assert (
+        priority_parts(50, 3, 0, priority_key(50, 3, 0, far), now, sla_due_at=far).urgency
+        == URGENCY_MIN
+    )
+    paused = priority_parts(50, 3, 0, priority_key(50, 3, 0, None), now, sla_due_at=None)
+    assert paused.urgency == 0

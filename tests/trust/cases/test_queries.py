@@ -44,6 +44,22 @@ def test_the_queue_is_paginated_by_priority(store: Store, settings: Settings) ->
     assert len({item.case.id for page in pages for item in page.items}) == 120
 
 
+def test_the_store_orders_by_the_same_bounded_priority_staff_see(
+    store: Store, settings: Settings
+) -> None:
+    """Seeded cases are due between days ago and days ahead: the order the database gives
+    (``priority_sql``, both dialects) is the order of the priorities shown, all bounded."""
+    with transaction(store.engine) as conn:
+        seed_open_cases(conn, 80, NOW, settings)
+    later = NOW + timedelta(days=6)
+    with store.engine.connect() as conn:
+        items = queue_page(conn, None, later, settings, page_size=100).items
+    shown = [item.priority for item in items]
+    assert shown == sorted(shown, reverse=True)
+    assert all(-24 <= p <= 124 for p in shown)
+    assert any(item.time_left is not None and item.time_left < -timedelta(days=2) for item in items)
+
+
 def test_queue_filters_narrow_the_page(
     store: Store, settings: Settings, open_case: OpenCase
 ) -> None:

@@ -13,11 +13,15 @@ from tests.trust.cases.conftest import ANALYST, LEAD, LEAD_2
 from tests.trust.disputes.conftest import FILED, audit_actions, dispute, send
 from trust.cases import Action, CaseStatus, Resolution, approve_proposal, claim, load_case
 from trust.cases import resolve as resolve_case
+from trust.cases.filters import QueueFilter
+from trust.cases.queries import queue_page
 from trust.disputes.actions import propose_settlement
 from trust.disputes.machine import Deadline, Stage
+from trust.disputes.process import STAGE_SEVERITY
 from trust.disputes.timers import apply_due_deadlines
 from trust.errors import CaseError, DisputeError, FourEyesError
 from trust.pipeline import Pipeline
+from trust.settings import Settings
 from trust.store import Store, transaction
 from trust.store.disputes import deadline_history
 from trust.store.tables import cases
@@ -365,3 +369,28 @@ def test_bulk_resolution_skips_disputes_and_says_why(pipeline: Pipeline, store: 
             conn, [case_id], LEAD, Resolution(Action.DISMISS, "false_positive"), FILED
         )
     assert done.resolved == [] and "money outcome" in done.skipped[case_id]
+
+
+def test_a_dispute_case_carries_its_stage_and_missed_deadlines_as_reasons(
+    pipeline: Pipeline, store: Store, settings: Settings
+) -> None:
+    case_id = _opened(pipeline)
+    with store.engine.connect() as conn:
+        opened = load_case(conn, case_id)
+    assert opened.reason_codes[0] == "dispute_awaiting_response" and opened.severity >= 2
+    due = dispute(store, case_id).deadline
+    assert due is not None
+    with transaction(store.engine) as conn:
+        apply_due_deadlines(conn, due.due_at)
+        late = load_case(conn, case_id)
+        filtered = queue_page(
+            conn,
+            QueueFilter(statuses=("awaiting_approval",), reason_code="respond_deadline_missed"),
+            due.due_at,
+            settings,
+        )
+    assert late.reason_codes[:2] == ["dispute_settling", "respond_deadline_missed"]
+    assert "dispute_awaiting_response" not in late.reason_codes
+    assert late.severity == STAGE_SEVERITY[Stage.SETTLING] + 1 > opened.severity
+    assert late.sla_due_at is not None and late.sla_due_at > due.due_at, "staff get new time"
+    assert [i.case.id for i in filtered.items] == [case_id]
