@@ -18,9 +18,6 @@ from models.explain import FeatureReference
 from models.features import FeatureSpec
 from trust.decisions import FeatureContribution
 
-# Up to this many rows, the flattened forest beats scikit-learn's per-tree loop.
-COMPILED_BATCH_LIMIT = 64
-
 
 @dataclass
 class AnomalyModel:
@@ -95,22 +92,25 @@ class AnomalyModel:
         )
 
     def raw_scores(self, matrix: NDArray[np.float64]) -> NDArray[np.float64]:
-        """The detector's ``score_samples`` (higher is more normal)."""
-        if len(matrix) <= COMPILED_BATCH_LIMIT:
-            if self._compiled is not None:
-                return self._compiled.score_samples(matrix)
-            if self._compiled_members is not None:
-                ensemble: RankEnsembleOutlierDetector = self.detector
-                return ensemble.combine(
-                    [
-                        compiled.score_samples(matrix)
-                        if compiled is not None
-                        else np.asarray(member.score_samples(matrix), dtype=np.float64)
-                        for member, compiled in zip(
-                            ensemble.estimators_, self._compiled_members, strict=True
-                        )
-                    ]
-                )
+        """The detector's ``score_samples`` (higher is more normal).
+
+        Forests are walked flattened (``CompiledForest``, equal to scikit-learn's scores and
+        far cheaper at any batch size); other detectors score through their own code.
+        """
+        if self._compiled is not None:
+            return self._compiled.score_samples(matrix)
+        if self._compiled_members is not None:
+            ensemble: RankEnsembleOutlierDetector = self.detector
+            return ensemble.combine(
+                [
+                    compiled.score_samples(matrix)
+                    if compiled is not None
+                    else np.asarray(member.score_samples(matrix), dtype=np.float64)
+                    for member, compiled in zip(
+                        ensemble.estimators_, self._compiled_members, strict=True
+                    )
+                ]
+            )
         return np.asarray(self.detector.score_samples(matrix), dtype=np.float64)
 
     def percentiles(self, matrix: NDArray[np.float64]) -> NDArray[np.float64]:

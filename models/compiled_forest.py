@@ -1,9 +1,11 @@
-"""A fitted IsolationForest flattened into arrays, for scoring one event in microseconds.
+"""A fitted IsolationForest flattened into arrays, scoring a batch with a few numpy steps.
 
 scikit-learn scores each tree through joblib and Cython one after another, which costs a
-few milliseconds per call whatever the batch size. For the synchronous single-event path we
-walk all trees at once with numpy: one vectorised step per tree level. Large batches still
-go through scikit-learn, which is faster per row. The result equals ``score_samples``.
+few milliseconds per call whatever the batch size (and about 300 µs per tree-and-batch).
+Here every tree walks every row at once: one vectorised step per tree level over a
+(trees x rows) array of node positions, in chunks of rows so memory stays bounded. Depths
+are added tree after tree in the forest's order, as scikit-learn adds them, so the result
+equals ``score_samples`` bit for bit.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from numpy.typing import NDArray
 from sklearn.ensemble import IsolationForest
 
 LEAF = -1
+# Rows walked at once: (trees x rows) index arrays of 100 x 4,096 stay a few MB.
+CHUNK_ROWS = 4_096
 
 
 def average_path_length(samples: NDArray[np.int_] | list[int]) -> NDArray[np.float64]:
@@ -51,20 +55,42 @@ class CompiledForest:
             )
         self.levels = max(estimator.get_depth() for estimator in forest.estimators_)
         self.denominator = count * float(average_path_length([forest.max_samples_])[0])
-        self._rows = np.arange(count)
+        # Flat views: node ``n`` of tree ``t`` is at ``t * width + n``.
+        self._offsets = (np.arange(count, dtype=np.intp) * width)[:, None]
+        self._flat = (
+            self.feature.ravel(),
+            self.threshold.ravel(),
+            self.left.ravel(),
+            self.right.ravel(),
+            self.leaf_depth.ravel(),
+        )
 
     def score_samples(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
         """Same as ``IsolationForest.score_samples`` (higher is more normal)."""
         # Trees compare in float32, exactly as scikit-learn casts its input.
         data = np.asarray(X, dtype=np.float32).astype(np.float64)
         scores = np.empty(len(data), dtype=np.float64)
-        for i, row in enumerate(data):
-            node = np.zeros(len(self._rows), dtype=np.intp)
-            for _ in range(self.levels):
-                goes_left = row[self.feature[self._rows, node]] <= self.threshold[self._rows, node]
-                node = np.where(
-                    goes_left, self.left[self._rows, node], self.right[self._rows, node]
-                )
-            depth = self.leaf_depth[self._rows, node].sum()
-            scores[i] = -(2.0 ** (-depth / self.denominator)) if self.denominator else -1.0
+        for start in range(0, len(data), CHUNK_ROWS):
+            scores[start : start + CHUNK_ROWS] = self._score_chunk(data[start : start + CHUNK_ROWS])
         return scores
+
+    def _score_chunk(self, data: NDArray[np.float64]) -> NDArray[np.float64]:
+        feature, threshold, left, right, leaf_depth = self._flat
+        rows, columns = data.shape
+        # position[t, r]: the flat index of the node row r has reached in tree t.
+        position = np.broadcast_to(self._offsets, (len(self._offsets), rows)).copy()
+        cells = np.arange(rows, dtype=np.intp) * columns
+        flat_data = data.ravel()
+        for _ in range(self.levels):
+            values = flat_data[feature[position] + cells]
+            position = (
+                np.where(values <= threshold[position], left[position], right[position])
+                + self._offsets
+            )
+        depths = np.zeros(rows, dtype=np.float64)
+        for per_tree in leaf_depth[position]:
+            depths += per_tree
+        if not self.denominator:
+            # A forest of one-sample trees: scikit-learn takes the depth ratio as 1.
+            return np.full(rows, -0.5)
+        return -(2.0 ** (-depths / self.denominator))

@@ -131,6 +131,15 @@ class HistogramOutlierDetector(OutlierMixin, BaseEstimator):
         return np.where(self.decision_function(X) < 0, -1, 1)
 
 
+# Sorted search keys per fitted table, by the identity of its values array (kept alive
+# alongside so an id is never reused for another array while cached).
+_TAIL_KEYS: dict[int, tuple[NDArray[np.float64], NDArray[np.complex128]]] = {}
+_TAIL_KEYS_LIMIT = 64
+# Up to this many rows one search over all features beats a search per feature (the
+# synchronous single-event path); larger batches search feature by feature.
+AT_ONCE_ROWS = 32
+
+
 @dataclass(frozen=True)
 class _TailTables:
     """Each feature's distinct training values and the -log tail probabilities around them.
@@ -167,6 +176,14 @@ class _TailTables:
 
     def tails(self, data: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """-log P(X <= x) and -log P(X >= x) per cell (one binary search per cell)."""
+        if len(data) <= AT_ONCE_ROWS:
+            return self.tails_at_once(data)
+        return self.tails_by_feature(data)
+
+    def tails_by_feature(
+        self, data: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """``tails`` one feature at a time: cheapest for many rows."""
         left = np.empty(data.shape, dtype=np.float64, order="F")
         right = np.empty(data.shape, dtype=np.float64, order="F")
         values = np.asfortranarray(data)
@@ -178,6 +195,47 @@ class _TailTables:
             left[:, j] = self.left[j, i]
             right[:, j] = np.where(equal & (i > 0), self.right_at[j, i], self.right_above[j, i])
         return left, right
+
+    def tails_at_once(
+        self, data: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """``tails`` in one binary search for all cells: cheapest for a few rows.
+
+        Every feature's sorted values are searched at once as (feature, value) pairs,
+        which numpy orders lexicographically as complex numbers; the position found is
+        the same as a per-feature ``searchsorted(..., side="right")``.
+        """
+        rows, columns = data.shape
+        width = self.values.shape[1]
+        keys = self.keys()
+        wanted = np.empty(data.shape, dtype=np.complex128)
+        wanted.real = np.arange(columns, dtype=np.float64)
+        wanted.imag = data
+        # i[r, j]: how many of feature j's values are <= data[r, j].
+        i = np.searchsorted(keys, wanted.ravel(), side="right").reshape(rows, columns)
+        i -= np.arange(columns) * width
+        feature = np.broadcast_to(np.arange(columns), (rows, columns))
+        before = np.maximum(i - 1, 0)
+        equal = (self.values[feature, before] == data) & (i > 0)
+        left = self.left[feature, i]
+        right = np.where(equal, self.right_at[feature, i], self.right_above[feature, i])
+        return left, right
+
+    def keys(self) -> NDArray[np.complex128]:
+        """Every (feature, value) as one sorted complex array: feature real, value imaginary."""
+        cached = _TAIL_KEYS.get(id(self.values))
+        if cached is not None and cached[0] is self.values:
+            return cached[1]
+        columns, width = self.values.shape
+        keys = np.empty((columns, width), dtype=np.complex128)
+        keys.real = np.arange(columns, dtype=np.float64)[:, None]
+        # Set apart, not multiplied: 1j * inf would be nan + inf j.
+        keys.imag = self.values
+        flat = keys.ravel()
+        if len(_TAIL_KEYS) >= _TAIL_KEYS_LIMIT:
+            _TAIL_KEYS.clear()
+        _TAIL_KEYS[id(self.values)] = (self.values, flat)
+        return flat
 
 
 class EmpiricalTailOutlierDetector(OutlierMixin, BaseEstimator):

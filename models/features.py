@@ -223,6 +223,18 @@ BUILDERS: dict[str, Callable[[Payload], dict[str, float]]] = {
 }
 
 
+def _builder(kind: str) -> Callable[[Payload], dict[str, float]]:
+    try:
+        return BUILDERS[kind]
+    except KeyError:
+        raise ModelError(f"no feature builder for event kind '{kind}'") from None
+
+
+def _signal_number(value: Any) -> float:
+    """A signal as a feature value: numbers and booleans as floats, anything else unknown."""
+    return float(value) if isinstance(value, bool | int | float) else NAN
+
+
 def signal_features(signals: Mapping[str, Any] | None) -> dict[str, float]:
     """The numeric and boolean signals of one event; text and unknown (None) values are left out."""
     row: dict[str, float] = {}
@@ -236,10 +248,7 @@ def feature_frame(
     kind: str, payloads: Sequence[Payload], signals: Sequence[Mapping[str, Any] | None] | None
 ) -> pd.DataFrame:
     """One row per event: payload features, then ``signal.*`` columns."""
-    try:
-        build = BUILDERS[kind]
-    except KeyError:
-        raise ModelError(f"no feature builder for event kind '{kind}'") from None
+    build = _builder(kind)
     rows: Iterable[dict[str, float]]
     if signals is None:
         rows = (build(p) for p in payloads)
@@ -257,6 +266,11 @@ class FeatureSpec:
         self.names = list(names)
         self.medians = np.asarray(medians, dtype=np.float64)
         self._index = {name: i for i, name in enumerate(self.names)}
+        # Per column: read from the signals (by signal name) or from the payload features.
+        self._sources = [
+            (True, name[len(SIGNAL_PREFIX) :]) if name.startswith(SIGNAL_PREFIX) else (False, name)
+            for name in self.names
+        ]
 
     @classmethod
     def fit(cls, frame: pd.DataFrame) -> FeatureSpec:
@@ -273,6 +287,33 @@ class FeatureSpec:
         matrix = frame.reindex(columns=self.names).to_numpy(
             dtype=np.float64, na_value=np.nan, copy=True
         )
+        missing = np.isnan(matrix)
+        if missing.any():
+            matrix[missing] = np.broadcast_to(self.medians, matrix.shape)[missing]
+        return matrix
+
+    def matrix(
+        self,
+        kind: str,
+        payloads: Sequence[Payload],
+        signals: Sequence[Mapping[str, Any] | None],
+    ) -> NDArray[np.float64]:
+        """The scoring matrix of a batch, filled column by column: no frame, no merged dicts.
+
+        Equals ``transform(feature_frame(kind, payloads, signals))``: a column no event
+        has, an unknown (None), text or NaN value all become the training median.
+        """
+        build = _builder(kind)
+        if len(signals) != len(payloads):
+            raise ModelError(f"{len(payloads)} events but {len(signals)} signal dicts")
+        built = [build(p) for p in payloads]
+        given = [s or {} for s in signals]
+        matrix = np.empty((len(built), len(self.names)), dtype=np.float64)
+        for column, (from_signals, key) in enumerate(self._sources):
+            if from_signals:
+                matrix[:, column] = [_signal_number(s.get(key)) for s in given]
+            else:
+                matrix[:, column] = [row.get(key, NAN) for row in built]
         missing = np.isnan(matrix)
         if missing.any():
             matrix[missing] = np.broadcast_to(self.medians, matrix.shape)[missing]

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from models.anomaly import AnomalyModel
-from models.features import BUILDERS, SIGNAL_PREFIX, feature_frame, signal_features
+from models.features import BUILDERS, SIGNAL_PREFIX
 from models.registry import ModelRegistry
 from trust.decisions import MODEL_FLOOR, FeatureContribution, ModelAssessment, SignalValue
 from trust.errors import ModelError
@@ -105,13 +105,8 @@ class RegistryScorer:
         payloads = [event.model_dump(mode="json") for event in events]
         if version not in self._checked:
             self._check_features(version, model, BUILDERS[kind](payloads[0]))
-        if len(events) == 1:
-            # The synchronous path: no DataFrame, a flattened forest, one vector.
-            row = {**BUILDERS[kind](payloads[0]), **signal_features(signals[0])}
-            matrix = model.spec.transform_row(row)
-        else:
-            matrix = model.spec.transform(feature_frame(kind, payloads, list(signals)))
-        return self.assess_matrix(version, model, matrix)
+        # Columns straight from payload features and signals: no frame, no per-event dicts.
+        return self.assess_matrix(version, model, model.spec.matrix(kind, payloads, signals))
 
     def _check_features(
         self, version: str, model: AnomalyModel, built: Mapping[str, float]

@@ -126,3 +126,24 @@ def test_ecod_tails_match_the_empirical_cdf_with_ties():
     at_most, at_least = np.array([3, 4, 4, 5]), np.array([5, 2, 1, 0])
     np.testing.assert_allclose(left[:, 0], -np.log((at_most + 1) / 6))
     np.testing.assert_allclose(right[:, 0], -np.log((at_least + 1) / 6))
+
+
+def test_tail_tables_search_all_features_at_once_as_they_do_one_by_one():
+    from models.detectors import _TailTables
+
+    rng = np.random.default_rng(1)
+    sample = np.hstack(
+        [
+            rng.normal(size=(500, 4)),
+            rng.integers(0, 4, size=(500, 3)).astype(float),  # ties, as counts have
+            rng.exponential(size=(500, 2)),
+        ]
+    )
+    tables = _TailTables.of(sample)
+    probe = np.vstack(
+        [sample[:50], rng.normal(scale=5, size=(40, 9)), np.full((1, 9), 1e300), -np.ones((1, 9))]
+    )
+    for at_once, by_feature in zip(
+        tables.tails_at_once(probe), tables.tails_by_feature(probe), strict=True
+    ):
+        np.testing.assert_array_equal(at_once, by_feature)

@@ -57,3 +57,38 @@ def test_the_single_row_path_equals_the_frame_path():
 def test_an_unknown_kind_is_refused():
     with pytest.raises(ModelError, match="payout"):
         feature_frame("payout", [{}], None)
+
+
+@pytest.mark.parametrize("kind", EVENT_KINDS)
+def test_the_columnar_matrix_equals_the_frame_path_for_every_kind(kind):
+    payloads = [make_event(kind).model_dump(mode="json") for _ in range(3)]
+    training_signals = [{"n": 1, "flag": True, "share": 0.5}, {"n": 3, "flag": False}, {"n": 2}]
+    spec = FeatureSpec.fit(feature_frame(kind, payloads, training_signals))
+    # Unknown, text, missing and unseen signals; a batch with no signals at all.
+    scoring = [{"n": None, "flag": "yes", "unseen": 4}, None, {"share": 2.5, "flag": True}]
+    for signals in (scoring, [None, None, None]):
+        np.testing.assert_array_equal(
+            spec.matrix(kind, payloads, signals),
+            spec.transform(feature_frame(kind, payloads, signals)),
+        )
+
+
+def test_the_columnar_matrix_equals_the_frame_path_on_varied_reviews():
+    from tests.models.helpers import varied_reviews
+
+    payloads, signals = varied_reviews(60, seed=4)
+    spec = FeatureSpec.fit(feature_frame("review", payloads, signals))
+    payloads, signals = varied_reviews(40, seed=9)
+    np.testing.assert_array_equal(
+        spec.matrix("review", payloads, signals),
+        spec.transform(feature_frame("review", payloads, signals)),
+    )
+    assert spec.matrix("review", [], []).shape == (0, len(spec.names))
+
+
+def test_the_columnar_matrix_refuses_an_unknown_kind_and_mismatched_signals():
+    spec = FeatureSpec(["rating"], [4.0])
+    with pytest.raises(ModelError, match="payout"):
+        spec.matrix("payout", [{}], [None])
+    with pytest.raises(ModelError, match="1 events but 2 signal dicts"):
+        spec.matrix("review", [review_payload()], [None, None])

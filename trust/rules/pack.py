@@ -91,9 +91,14 @@ def pack_version(directory: Path, files: list[Path]) -> str:
     return digest.hexdigest()
 
 
+# libyaml's loader when PyYAML was built with it: the pure-Python one took most of the
+# CPU of a one-shot `trust decide` (the pack is read on every start).
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(path: Path, label: str, problems: list[str]) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""

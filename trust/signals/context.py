@@ -8,15 +8,23 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, func, or_, select, union_all
+from sqlalchemy import Connection
 
 from trust.enforcement import ACCOUNT_STATUS, EnforcementState
 from trust.events import Event, ProfileVerificationEvent, ReferenceCheckEvent, ReviewEvent
 from trust.pii import PiiHasher
 from trust.signals.history import AccountFacts, PastEvent, PastReview, Timeline, utc
 from trust.store.accounts import batch_account_rows, batch_identifier_rows
-from trust.store.sealed import SEALED_KEY, personal_value
-from trust.store.tables import account_identifiers, accounts, enforcement_history, events
+from trust.store.lookups import (
+    account_rows,
+    email_rows,
+    history_rows,
+    identifier_rows,
+    review_rows,
+    sharing_rows,
+    status_change_rows,
+    verification_rows,
+)
 
 # Look-backs: complaint counts span 90 days, a reviewee's reviews 7 days, the rest 30 days.
 COMPLAINT_WINDOW = timedelta(days=90)
@@ -28,16 +36,6 @@ PAIR_KINDS = ("payment", "device", "ip", "email_domain")
 NETWORK_KINDS = ("device", "ip")
 # Identifiers record first_seen_at in event time (the occurred_at of the first event that
 # showed them), so a backtest over imported history sees links as they were then.
-_SEEN_FROM = account_identifiers.c.first_seen_at
-
-
-def _kind_is(kind: str) -> ColumnElement[bool]:
-    """``events.kind == kind`` written so SQLite will not pick the kind index for it.
-
-    Without statistics SQLite prefers ix_events_kind_occurred and scans every event of the
-    kind; the account-id indexes are far more selective for per-batch look-ups.
-    """
-    return func.coalesce(events.c.kind, "") == kind
 
 
 class BatchContext:
@@ -131,28 +129,20 @@ class BatchContext:
         hi: datetime,
     ) -> None:
         """Only the history signals read: a popular freelancer's received reviews are not."""
-        c = events.c
-        recent = and_(c.occurred_at >= first - HISTORY_WINDOW, c.occurred_at <= hi)
-        complaints = and_(
-            _kind_is("complaint"), c.occurred_at >= first - COMPLAINT_WINDOW, c.occurred_at <= hi
-        )
         complaint_parties = sorted(
             {a for e in batch if e.kind == "complaint" for a in e.account_ids}
         )
         verifying = sorted({e.subject_id for e in batch if e.kind == "profile_verification"})
         ordered = sorted(reviewers)
-        columns = (c.event_id, c.kind, c.occurred_at, c.subject_id, c.counterparty_id)
-        parts = [
-            # What reviewers wrote or were accused of, and complaints they filed, in 30 days.
-            select(*columns).where(c.subject_id.in_(ordered), recent),
-            select(*columns).where(c.counterparty_id.in_(ordered), _kind_is("complaint"), recent),
-            select(*columns).where(c.subject_id.in_(complaint_parties), complaints),
-            select(*columns).where(c.counterparty_id.in_(complaint_parties), complaints),
-            select(*columns).where(
-                c.subject_id.in_(verifying), _kind_is("profile_verification"), recent
-            ),
-        ]
-        rows = [tuple(row) for row in conn.execute(union_all(*parts)).all()]
+        rows = history_rows(
+            conn,
+            reviewers=ordered,
+            parties=complaint_parties,
+            verifying=verifying,
+            recent_from=first - HISTORY_WINDOW,
+            complaints_from=first - COMPLAINT_WINDOW,
+            hi=hi,
+        )
         if self._unstored:
             # The batch lies inside every window; the same predicates pick its events.
             ordered_set, parties = set(ordered), set(complaint_parties)
@@ -203,36 +193,14 @@ class BatchContext:
         """Each reviewee's reviews of the last week, and reviews by reviewees of reviewers."""
         if not reviewees:
             return
-        c = events.c
-        query = select(
-            c.event_id,
-            c.occurred_at,
-            c.subject_id,
-            c.counterparty_id,
-            c.payload["contract_id"].as_string(),
-            c.payload["direction"].as_string(),
-            c.payload["rating"].as_integer(),
-            c.payload["text"].as_string(),
-            c.payload[SEALED_KEY].as_string(),
-        ).where(
-            _kind_is("review"),
-            or_(
-                and_(
-                    c.counterparty_id.in_(sorted(reviewees)),
-                    c.occurred_at >= first - CO_REVIEW_WINDOW,
-                ),
-                and_(
-                    c.subject_id.in_(sorted(reviewees)),
-                    c.counterparty_id.in_(sorted(reviewers)),
-                    c.occurred_at >= first - HISTORY_WINDOW,
-                ),
-            ),
-            c.occurred_at <= hi,
+        rows = review_rows(
+            conn,
+            reviewees=reviewees,
+            reviewers=reviewers,
+            reviews_from=first - CO_REVIEW_WINDOW,
+            replies_from=first - HISTORY_WINDOW,
+            hi=hi,
         )
-        rows = [
-            (*row[:7], personal_value(conn.dialect, row[0], row[7], row[8], "text"))
-            for row in conn.execute(query).all()
-        ]
         for e in self._unstored:
             if isinstance(e, ReviewEvent) and (
                 e.reviewee_id in reviewees
@@ -266,33 +234,10 @@ class BatchContext:
 
     def _load_emails(self, conn: Connection, ids: set[str]) -> None:
         # Profile e-mails live in clear only in verification payloads; their stems tie aliases
-        # together. The e-mail identifier row points at the event that showed it, which is
-        # far cheaper to reach than scanning every event of each account.
+        # together.
         if not ids:
             return
-        query = (
-            select(
-                account_identifiers.c.account_id,
-                account_identifiers.c.first_seen_at,
-                events.c.payload[("profile", "email")].as_string(),
-                account_identifiers.c.value_hash,
-                events.c.event_id,
-                events.c.payload[SEALED_KEY].as_string(),
-            )
-            .join(events, events.c.event_id == account_identifiers.c.event_id)
-            .where(
-                account_identifiers.c.account_id.in_(sorted(ids)),
-                account_identifiers.c.kind == "email",
-            )
-        )
-        rows = [
-            (
-                *row[:2],
-                personal_value(conn.dialect, row[4], row[2], row[5], "profile.email"),
-                row[3],
-            )
-            for row in conn.execute(query).all()
-        ]
+        rows = email_rows(conn, ids)
         if self._unstored:
             stored = {(row[0], row[3]) for row in rows}
             by_id = {e.event_id: e for e in self._unstored}
@@ -314,16 +259,7 @@ class BatchContext:
     def _load_identifiers(self, conn: Connection, ids: set[str], kinds: Sequence[str]) -> None:
         if not ids:
             return
-        query = select(
-            account_identifiers.c.account_id,
-            account_identifiers.c.kind,
-            account_identifiers.c.value_hash,
-            _SEEN_FROM,
-        ).where(
-            account_identifiers.c.account_id.in_(sorted(ids)),
-            account_identifiers.c.kind.in_(kinds),
-        )
-        for account_id, kind, value_hash, first_seen in conn.execute(query).all():
+        for account_id, kind, value_hash, first_seen in identifier_rows(conn, ids, kinds):
             self._identifiers[account_id].setdefault(kind, {})[value_hash] = utc(first_seen)
         for (account_id, kind, value_hash), row in self._batch_identifiers.items():
             if account_id in ids and kind in kinds:
@@ -350,21 +286,7 @@ class BatchContext:
     def _load_sharing(self, conn: Connection, wanted: set[tuple[str, str]]) -> None:
         if not wanted:
             return
-        kinds = sorted({k for k, _ in wanted})
-        conditions = [
-            and_(
-                account_identifiers.c.kind == kind,
-                account_identifiers.c.value_hash.in_(sorted(v for k, v in wanted if k == kind)),
-            )
-            for kind in kinds
-        ]
-        query = select(
-            account_identifiers.c.kind,
-            account_identifiers.c.value_hash,
-            account_identifiers.c.account_id,
-            _SEEN_FROM,
-        ).where(or_(*conditions))
-        for kind, value_hash, account_id, first_seen in conn.execute(query).all():
+        for kind, value_hash, account_id, first_seen in sharing_rows(conn, wanted):
             self._sharing[(kind, value_hash)][account_id] = utc(first_seen)
         for (account_id, kind, value_hash), row in self._batch_identifiers.items():
             if (kind, value_hash) in wanted:
@@ -373,14 +295,7 @@ class BatchContext:
                 )
 
     def _load_accounts(self, conn: Connection, ids: set[str]) -> None:
-        query = select(
-            accounts.c.account_id,
-            accounts.c.created_at,
-            accounts.c.first_seen_at,
-            accounts.c.status,
-            accounts.c.role,
-        ).where(accounts.c.account_id.in_(sorted(ids)))
-        for account_id, created_at, first_seen, status, role in conn.execute(query).all():
+        for account_id, created_at, first_seen, status, role in account_rows(conn, ids):
             self._accounts[account_id] = AccountFacts(
                 utc(created_at) if created_at else None, utc(first_seen), status, role
             )
@@ -412,17 +327,8 @@ class BatchContext:
         """Role and creation date each account declared, per verification, up to the batch."""
         if not ids:
             return
-        c = events.c
-        query = select(
-            c.subject_id,
-            c.occurred_at,
-            c.payload["role"].as_string(),
-            c.payload["account_created_at"].as_string(),
-        ).where(
-            c.subject_id.in_(sorted(ids)), _kind_is("profile_verification"), c.occurred_at <= hi
-        )
         found: dict[str, list[tuple[datetime, str | None, datetime | None]]] = defaultdict(list)
-        for account_id, occurred_at, role, created in conn.execute(query).all():
+        for account_id, occurred_at, role, created in verification_rows(conn, ids, hi):
             found[account_id].append(
                 (utc(occurred_at), role, utc(datetime.fromisoformat(created)) if created else None)
             )
@@ -437,14 +343,8 @@ class BatchContext:
         """Enforcement changes of the accounts, for statuses as of each event's decision."""
         if not ids or not self._as_of:
             return
-        h = enforcement_history.c
-        query = (
-            select(h.account_id, h.at, h.previous_state, h.state)
-            .where(h.account_id.in_(sorted(ids)))
-            .order_by(h.at, h.id)
-        )
         changes: dict[str, list[tuple[datetime, str, str]]] = defaultdict(list)
-        for account_id, at, previous, state in conn.execute(query).all():
+        for account_id, at, previous, state in status_change_rows(conn, ids):
             changes[account_id].append(
                 (
                     utc(at),

@@ -1,0 +1,273 @@
+"""The look-ups signals read, one query per family per batch, answered as plain tuples.
+
+Each statement is built once at import with expanding bind parameters: building a select,
+its IN lists and its cache key per batch cost more CPU than SQLite spent answering it
+(``trust decide`` ran about 14 of them per event). Every look-up is served by an index
+(``ix_events_subject_occurred``, ``ix_events_counterparty_occurred``,
+``uq_account_identifier``, ``ix_identifier_lookup``, the accounts' primary key,
+``ix_enforcement_history_account``), so its cost grows with the log of the store's size.
+
+Point in time is the caller's: each look-up takes the batch's time bounds and the signals
+cut every answer at the event's ``occurred_at`` (``trust.signals.context``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    union_all,
+)
+
+from trust.identifiers import IDENTIFIER_KINDS
+from trust.store.sealed import SEALED_KEY, personal_value
+from trust.store.tables import account_identifiers, accounts, enforcement_history, events
+
+_c = events.c
+_i = account_identifiers.c
+
+
+def _kind_is(kind: str) -> ColumnElement[bool]:
+    """``events.kind == kind`` written so SQLite will not pick the kind index for it.
+
+    Without statistics SQLite prefers ix_events_kind_occurred and scans every event of the
+    kind; the account-id indexes are far more selective for per-batch look-ups.
+    """
+    return func.coalesce(_c.kind, "") == kind
+
+
+def _ids(name: str) -> Any:
+    return bindparam(name, expanding=True)
+
+
+_ENVELOPE = (_c.event_id, _c.kind, _c.occurred_at, _c.subject_id, _c.counterparty_id)
+_RECENT = and_(_c.occurred_at >= bindparam("recent_from"), _c.occurred_at <= bindparam("hi"))
+_COMPLAINTS = and_(
+    _kind_is("complaint"),
+    _c.occurred_at >= bindparam("complaints_from"),
+    _c.occurred_at <= bindparam("hi"),
+)
+_HISTORY = union_all(
+    # What reviewers wrote or were accused of, and complaints they filed, in the window.
+    select(*_ENVELOPE).where(_c.subject_id.in_(_ids("reviewers")), _RECENT),
+    select(*_ENVELOPE).where(
+        _c.counterparty_id.in_(_ids("reviewers")), _kind_is("complaint"), _RECENT
+    ),
+    select(*_ENVELOPE).where(_c.subject_id.in_(_ids("parties")), _COMPLAINTS),
+    select(*_ENVELOPE).where(_c.counterparty_id.in_(_ids("parties")), _COMPLAINTS),
+    select(*_ENVELOPE).where(
+        _c.subject_id.in_(_ids("verifying")), _kind_is("profile_verification"), _RECENT
+    ),
+)
+
+_REVIEWS = select(
+    _c.event_id,
+    _c.occurred_at,
+    _c.subject_id,
+    _c.counterparty_id,
+    _c.payload["contract_id"].as_string(),
+    _c.payload["direction"].as_string(),
+    _c.payload["rating"].as_integer(),
+    _c.payload["text"].as_string(),
+    _c.payload[SEALED_KEY].as_string(),
+).where(
+    _kind_is("review"),
+    or_(
+        and_(
+            _c.counterparty_id.in_(_ids("reviewees")),
+            _c.occurred_at >= bindparam("reviews_from"),
+        ),
+        and_(
+            _c.subject_id.in_(_ids("reviewees")),
+            _c.counterparty_id.in_(_ids("reviewers")),
+            _c.occurred_at >= bindparam("replies_from"),
+        ),
+    ),
+    _c.occurred_at <= bindparam("hi"),
+)
+
+# Profile e-mails live in clear only in verification payloads; the e-mail identifier row
+# points at the event that showed it, far cheaper to reach than every event of an account.
+_EMAILS = (
+    select(
+        _i.account_id,
+        _i.first_seen_at,
+        _c.payload[("profile", "email")].as_string(),
+        _i.value_hash,
+        _c.event_id,
+        _c.payload[SEALED_KEY].as_string(),
+    )
+    .join(events, _c.event_id == _i.event_id)
+    .where(_i.account_id.in_(_ids("ids")), _i.kind == "email")
+)
+
+_IDENTIFIERS = select(_i.account_id, _i.kind, _i.value_hash, _i.first_seen_at).where(
+    _i.account_id.in_(_ids("ids")), _i.kind.in_(_ids("kinds"))
+)
+
+# One IN list per identifier kind, so each probe is one seek on (kind, value_hash); an
+# unused kind's list is empty and costs nothing.
+_SHARING = select(_i.kind, _i.value_hash, _i.account_id, _i.first_seen_at).where(
+    or_(
+        *(
+            and_(_i.kind == kind, _i.value_hash.in_(_ids(f"hashes_{kind}")))
+            for kind in IDENTIFIER_KINDS
+        )
+    )
+)
+
+_ACCOUNTS = select(
+    accounts.c.account_id,
+    accounts.c.created_at,
+    accounts.c.first_seen_at,
+    accounts.c.status,
+    accounts.c.role,
+).where(accounts.c.account_id.in_(_ids("ids")))
+
+_VERIFICATIONS = select(
+    _c.subject_id,
+    _c.occurred_at,
+    _c.payload["role"].as_string(),
+    _c.payload["account_created_at"].as_string(),
+).where(
+    _c.subject_id.in_(_ids("ids")),
+    _kind_is("profile_verification"),
+    _c.occurred_at <= bindparam("hi"),
+)
+
+_h = enforcement_history.c
+_STATUS_CHANGES = (
+    select(_h.account_id, _h.at, _h.previous_state, _h.state)
+    .where(_h.account_id.in_(_ids("ids")))
+    .order_by(_h.at, _h.id)
+)
+
+
+def _tuples(rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    return [tuple(row) for row in rows]
+
+
+def history_rows(
+    conn: Connection,
+    *,
+    reviewers: Collection[str],
+    parties: Collection[str],
+    verifying: Collection[str],
+    recent_from: datetime,
+    complaints_from: datetime,
+    hi: datetime,
+) -> list[tuple[Any, ...]]:
+    """(event_id, kind, occurred_at, subject_id, counterparty_id) of the history signals read.
+
+    Events by ``reviewers`` since ``recent_from`` and complaints against them; complaints
+    by or against ``parties`` since ``complaints_from``; verifications of ``verifying``
+    since ``recent_from``; all no later than ``hi``. An event may come back twice.
+    """
+    if not (reviewers or parties or verifying):
+        return []
+    params = {
+        "reviewers": sorted(reviewers),
+        "parties": sorted(parties),
+        "verifying": sorted(verifying),
+        "recent_from": recent_from,
+        "complaints_from": complaints_from,
+        "hi": hi,
+    }
+    return _tuples(conn.execute(_HISTORY, params).all())
+
+
+def review_rows(
+    conn: Connection,
+    *,
+    reviewees: Collection[str],
+    reviewers: Collection[str],
+    reviews_from: datetime,
+    replies_from: datetime,
+    hi: datetime,
+) -> list[tuple[Any, ...]]:
+    """(event_id, occurred_at, reviewer, reviewee, contract_id, direction, rating, text).
+
+    Reviews of ``reviewees`` since ``reviews_from``, and reviews ``reviewees`` wrote of
+    ``reviewers`` since ``replies_from``, no later than ``hi``; texts unsealed.
+    """
+    if not reviewees:
+        return []
+    params = {
+        "reviewees": sorted(reviewees),
+        "reviewers": sorted(reviewers),
+        "reviews_from": reviews_from,
+        "replies_from": replies_from,
+        "hi": hi,
+    }
+    dialect = conn.dialect
+    return [
+        (*row[:7], personal_value(dialect, row[0], row[7], row[8], "text"))
+        for row in conn.execute(_REVIEWS, params).all()
+    ]
+
+
+def email_rows(conn: Connection, account_ids: Collection[str]) -> list[tuple[Any, ...]]:
+    """(account_id, first_seen_at, profile e-mail unsealed, value_hash) per e-mail seen."""
+    if not account_ids:
+        return []
+    dialect = conn.dialect
+    return [
+        (*row[:2], personal_value(dialect, row[4], row[2], row[5], "profile.email"), row[3])
+        for row in conn.execute(_EMAILS, {"ids": sorted(account_ids)}).all()
+    ]
+
+
+def identifier_rows(
+    conn: Connection, account_ids: Collection[str], kinds: Collection[str]
+) -> list[tuple[Any, ...]]:
+    """(account_id, kind, value_hash, first_seen_at) of the accounts' identifiers of ``kinds``."""
+    if not account_ids or not kinds:
+        return []
+    params = {"ids": sorted(account_ids), "kinds": sorted(kinds)}
+    return _tuples(conn.execute(_IDENTIFIERS, params).all())
+
+
+def sharing_rows(conn: Connection, wanted: Collection[tuple[str, str]]) -> list[tuple[Any, ...]]:
+    """(kind, value_hash, account_id, first_seen_at) of every account showing a wanted pair."""
+    if not wanted:
+        return []
+    by_kind: dict[str, list[str]] = {kind: [] for kind in IDENTIFIER_KINDS}
+    for kind, value_hash in wanted:
+        if kind not in by_kind:
+            raise ValueError(f"unknown identifier kind {kind!r}")
+        by_kind[kind].append(value_hash)
+    params = {f"hashes_{kind}": sorted(hashes) for kind, hashes in by_kind.items()}
+    return _tuples(conn.execute(_SHARING, params).all())
+
+
+def account_rows(conn: Connection, account_ids: Collection[str]) -> list[tuple[Any, ...]]:
+    """(account_id, created_at, first_seen_at, status, role) of the stored accounts."""
+    if not account_ids:
+        return []
+    return _tuples(conn.execute(_ACCOUNTS, {"ids": sorted(account_ids)}).all())
+
+
+def verification_rows(
+    conn: Connection, account_ids: Collection[str], hi: datetime
+) -> list[tuple[Any, ...]]:
+    """(account_id, occurred_at, role, account_created_at text) of verifications up to ``hi``."""
+    if not account_ids:
+        return []
+    params = {"ids": sorted(account_ids), "hi": hi}
+    return _tuples(conn.execute(_VERIFICATIONS, params).all())
+
+
+def status_change_rows(conn: Connection, account_ids: Collection[str]) -> list[tuple[Any, ...]]:
+    """(account_id, at, previous_state, state) of enforcement changes, oldest first."""
+    if not account_ids:
+        return []
+    return _tuples(conn.execute(_STATUS_CHANGES, {"ids": sorted(account_ids)}).all())
