@@ -98,12 +98,7 @@ _DIALECT_BRANCH = re.compile(r"dialect\.name|\.dialect\s*==|sqlalchemy\.dialects
 
 @pytest.mark.parametrize(
     "path",
-    sorted(
-        p
-        for p in (ROOT / "trust").rglob("*.py")
-        # trust/signals' look-ups are being moved into trust/store by the look-up rewrite.
-        if p.relative_to(ROOT).parts[1] not in ("store", "signals")
-    ),
+    sorted(p for p in (ROOT / "trust").rglob("*.py") if p.relative_to(ROOT).parts[1] != "store"),
     ids=lambda p: str(p.relative_to(ROOT)),
 )
 def test_database_differences_stay_inside_the_store(path: Path) -> None:

@@ -15,6 +15,7 @@ from trust.events import Event, ProfileVerificationEvent, ReferenceCheckEvent, R
 from trust.pii import PiiHasher
 from trust.signals.history import AccountFacts, PastEvent, PastReview, Timeline, utc
 from trust.store.accounts import batch_account_rows, batch_identifier_rows
+from trust.store.dialects import keeps_wall_clock
 from trust.store.lookups import (
     account_rows,
     email_rows,
@@ -76,7 +77,7 @@ class BatchContext:
         )
         # SQLite keeps an aware time's wall clock and drops its offset: batch rows merged
         # in memory must read back the way stored rows do.
-        self._wall_clock = conn.dialect.name == "sqlite"
+        self._wall_clock = keeps_wall_clock(conn)
         self._by_account: dict[str, list[PastEvent]] = defaultdict(list)
         self._reviews_of: dict[str, list[PastReview]] = defaultdict(list)
         self._identifiers: dict[str, dict[str, dict[str, datetime]]] = defaultdict(dict)

@@ -22,6 +22,12 @@ def is_postgresql(conn: Connection | Engine) -> bool:
     return name == "postgresql"
 
 
+def keeps_wall_clock(conn: Connection | Engine) -> bool:
+    """True where an aware time is stored as its wall clock with the offset dropped (SQLite),
+    so rows merged in memory must be made naive to read back as stored rows do."""
+    return not is_postgresql(conn)
+
+
 def upsert(conn: Connection, table: Table) -> Any:
     """``INSERT`` into ``table`` with ``on_conflict_do_nothing``/``_update`` (both dialects)."""
     return (postgresql.insert if is_postgresql(conn) else sqlite.insert)(table)
