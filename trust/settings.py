@@ -13,7 +13,17 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from trust.datadir import make_private
 from trust.errors import ConfigurationError
 
-EventKindName = Literal["profile_verification", "review", "reference_check", "complaint"]
+EventKindName = Literal[
+    "profile_verification",
+    "review",
+    "reference_check",
+    "complaint",
+    "sign_in",
+    "credential_change",
+    "payout_method_change",
+    "withdrawal_request",
+    "client_payment",
+]
 SECRET_KEY_FILE = "secret.key"
 
 
@@ -33,6 +43,12 @@ class DecisionSettings(BaseModel):
             "review": Thresholds(review=40, block=95),
             "reference_check": Thresholds(review=40, block=95),
             "complaint": Thresholds(review=30, block=95),
+            "sign_in": Thresholds(review=40, block=95),
+            "credential_change": Thresholds(review=40, block=95),
+            "payout_method_change": Thresholds(review=40, block=95),
+            # A withdrawal waits for the answer: review holds it, block refuses it.
+            "withdrawal_request": Thresholds(review=40, block=90),
+            "client_payment": Thresholds(review=40, block=90),
         }
     )
     # Weight of the anomaly model's 0-1 percentile in the 0-100 risk score.
@@ -53,6 +69,13 @@ class SlaSettings(BaseModel):
             "review": 72.0,
             "reference_check": 48.0,
             "complaint": 120.0,
+            # Money waits on these: a held withdrawal or payout change is looked at within
+            # hours, a held client within a working day.
+            "sign_in": 24.0,
+            "credential_change": 24.0,
+            "payout_method_change": 8.0,
+            "withdrawal_request": 4.0,
+            "client_payment": 24.0,
             "appeal": 48.0,
             "ring": 72.0,
         }

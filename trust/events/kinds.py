@@ -1,4 +1,4 @@
-"""The four event kinds a marketplace sends, and the discriminated union over them."""
+"""The event kinds a marketplace sends, and the discriminated union over them."""
 
 from __future__ import annotations
 
@@ -29,6 +29,13 @@ from trust.events.disputes import (
     DisputeEvidenceEvent,
     DisputeOfferEvent,
     DisputeStatementEvent,
+)
+from trust.events.payments import (
+    ClientPaymentEvent,
+    CredentialChangeEvent,
+    PayoutMethodChangeEvent,
+    SignInEvent,
+    WithdrawalRequestEvent,
 )
 from trust.events.personal import PERSONAL, Personal
 
@@ -293,6 +300,11 @@ Event = Annotated[
     | ReviewEvent
     | ReferenceCheckEvent
     | ComplaintEvent
+    | SignInEvent
+    | CredentialChangeEvent
+    | PayoutMethodChangeEvent
+    | WithdrawalRequestEvent
+    | ClientPaymentEvent
     | AppealEvent
     | DisputeStatementEvent
     | DisputeEvidenceEvent
@@ -305,6 +317,11 @@ EVENT_TYPES: dict[str, type[EventEnvelope]] = {
     "review": ReviewEvent,
     "reference_check": ReferenceCheckEvent,
     "complaint": ComplaintEvent,
+    "sign_in": SignInEvent,
+    "credential_change": CredentialChangeEvent,
+    "payout_method_change": PayoutMethodChangeEvent,
+    "withdrawal_request": WithdrawalRequestEvent,
+    "client_payment": ClientPaymentEvent,
 }
 # The kinds that are scored (signals, rules, model).
 EVENT_KINDS: tuple[str, ...] = tuple(EVENT_TYPES)
