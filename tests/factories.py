@@ -310,3 +310,36 @@ def appeal_payload(**overrides: Any) -> dict[str, Any]:
         "evidence_refs": ["file-9"],
     }
     return _merge(base, overrides)
+
+
+INTRUDER_NETWORK = {"ip": "198.51.100.66", "ip_country": "VN", "device_id": "dev-intruder"}
+
+
+def takeover_batches(account_id: str = "acct-alice") -> list[list[dict[str, Any]]]:
+    """Alice's account taken over, batch by batch: her verification and own sign-in, then a
+    sign-in from a new device abroad, a recovery, a payout method in another name, and
+    last the withdrawal to it."""
+    who = {"account_id": account_id}
+    intruder = {"network": INTRUDER_NETWORK, **who}
+    return [
+        [profile_verification_payload(occurred_at="2026-03-01T10:00:00Z", **who)],
+        [sign_in_payload(occurred_at="2026-03-20T08:00:00Z", **who)],
+        [
+            sign_in_payload(occurred_at="2026-03-21T02:00:00Z", **intruder),
+            credential_change_payload(
+                occurred_at="2026-03-21T02:05:00Z", via="recovery", **intruder
+            ),
+            payout_method_change_payload(
+                occurred_at="2026-03-21T02:15:00Z",
+                fingerprint="bank-mule-1",
+                holder_name="Victor Nguyen",
+                country="VN",
+                **intruder,
+            ),
+        ],
+        [
+            withdrawal_request_payload(
+                occurred_at="2026-03-21T03:00:00Z", payout_fingerprint="bank-mule-1", **intruder
+            )
+        ],
+    ]

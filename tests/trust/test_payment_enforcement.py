@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.factories import PAYLOAD_BUILDERS, profile_verification_payload
+from tests.factories import PAYLOAD_BUILDERS, takeover_batches
 from tests.trust.cases.conftest import ANALYST
 from trust.cases import Action, Resolution, claim, resolve
 from trust.enforcement import EnforcementSource, EnforcementState
@@ -19,7 +19,6 @@ from workers.wiring import build_pipeline
 
 NOW = datetime(2026, 3, 21, 4, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=15)
-INTRUDER = {"ip": "198.51.100.66", "ip_country": "VN", "device_id": "dev-intruder"}
 
 
 @pytest.fixture
@@ -29,28 +28,9 @@ def pipeline(store: Store, settings: Settings) -> Pipeline:
 
 def _takeover(pipeline: Pipeline) -> tuple[str, int]:
     """Alice's account taken over: the withdrawal's event id and its case."""
-    build = PAYLOAD_BUILDERS
-    pipeline.process([profile_verification_payload(occurred_at="2026-03-01T10:00:00Z")], NOW)
-    pipeline.process([build["sign_in"](occurred_at="2026-03-20T08:00:00Z")], NOW)
-    pipeline.process(
-        [
-            build["sign_in"](occurred_at="2026-03-21T02:00:00Z", network=INTRUDER),
-            build["credential_change"](
-                occurred_at="2026-03-21T02:05:00Z", network=INTRUDER, via="recovery"
-            ),
-            build["payout_method_change"](
-                occurred_at="2026-03-21T02:15:00Z",
-                network=INTRUDER,
-                fingerprint="bank-mule-1",
-                holder_name="Victor Nguyen",
-                country="VN",
-            ),
-        ],
-        NOW,
-    )
-    withdrawal = build["withdrawal_request"](
-        occurred_at="2026-03-21T03:00:00Z", network=INTRUDER, payout_fingerprint="bank-mule-1"
-    )
+    *before, (withdrawal,) = takeover_batches()
+    for batch in before:
+        pipeline.process(batch, NOW)
     result = pipeline.process([withdrawal], NOW)
     (decision,) = result.decisions
     assert decision.outcome == "block"
