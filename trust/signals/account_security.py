@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from trust.events import CredentialChangeEvent, Event, SignInEvent
+from trust.events.payments import AuthMethod
 from trust.signals.context import BatchContext
 from trust.signals.geo import distance_km
 from trust.signals.history import utc
@@ -23,9 +24,11 @@ RECENT_WINDOW = timedelta(hours=24)
 IMPOSSIBLE_SPEED_KMH = 1000.0
 MIN_TRAVEL_KM = 500.0
 _JUST_BEFORE = timedelta(microseconds=1)
+WEAK_AUTH = frozenset({AuthMethod.PASSWORD, AuthMethod.RECOVERY_LINK})
 
 SIGN_IN_SIGNALS: dict[str, SignalType] = {
     "failed": "bool",
+    "weak_auth": "bool",
     "new_device": "bool",
     "new_country": "bool",
     "new_device_new_country": "bool",
@@ -150,6 +153,8 @@ def compute_sign_in(event: SignInEvent, ctx: BatchContext) -> Signals:
     )
     return {
         "failed": failed,
+        # No second factor: a stolen password or a hijacked recovery e-mail is enough.
+        "weak_auth": event.auth_method in WEAK_AUTH,
         "new_device": new_device,
         "new_country": new_country,
         "new_device_new_country": None

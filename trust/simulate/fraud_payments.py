@@ -58,7 +58,9 @@ def account_takeover(world: World, pool: Sequence[Account], pattern: str) -> Non
         "device_id": people.device_id(rng),
     }
     ts = start
-    world.emit(ts, sign_in(victim, intruder, rng), pattern)
+    # A phished password where the owner has no second factor, or a hijacked recovery e-mail.
+    method = "password" if rng.random() < 0.7 else "recovery_link"
+    world.emit(ts, sign_in(victim, intruder, rng) | {"auth_method": method}, pattern)
     ts += rng.randrange(60, 2 * HOUR)
     credential = rng.choice(("email", "password", "two_factor", "phone"))
     via = "recovery" if rng.random() < 0.5 else "user"
