@@ -27,6 +27,7 @@ TRAVELLER_SHARE = 0.06
 NEW_PHONE_SHARE = 0.04
 FORGOTTEN_PASSWORD_SHARE = 0.05
 NEW_PAYOUT_SHARE = 0.05
+TRIP_DAYS = 10
 # Hours a flight takes at least, per 1,000 km, plus getting to and from airports.
 FLIGHT_HOURS_PER_1000_KM = 1.4
 AIRPORT_HOURS = 4
@@ -184,20 +185,21 @@ def _sign_ins(world: World, account: Account, start: int) -> None:
         here = dict(network)
         if away is not None and leave is not None and away.code != account.country.code:
             landed = leave + int(flight_hours(account.country.code, away.code) * HOUR)
-            if landed <= ts < landed + 10 * DAY:
+            back = landed + TRIP_DAYS * DAY
+            if landed <= ts < back:
                 # Abroad with the own laptop or phone: a new country, a known device.
                 here = {
                     "ip": people.ip_address(rng, away),
                     "ip_country": away.code,
                     "device_id": account.device,
                 }
-            elif leave <= ts < landed:
-                continue  # in the air
+            elif leave <= ts < landed or back <= ts < back + (landed - leave):
+                continue  # in the air, there or back
         pattern = HONEST if here["ip_country"] == account.country.code else HONEST_TRAVEL
         if new_phone_at is not None and ts >= new_phone_at:
             here["device_id"] = _new_phone(world, account)
         if rng.random() < 0.04:
-            world.emit(ts - rng.randrange(20, 120), sign_in(account, here, rng, "failure"), HONEST)
+            world.emit(ts - rng.randrange(20, 120), sign_in(account, here, rng, "failure"), pattern)
         world.emit(ts, sign_in(account, here, rng), pattern)
     if forgot_at is not None:
         _forgotten_password(world, account, network, forgot_at)
