@@ -40,9 +40,7 @@ def security_chain(steps: Sequence[SecurityStep]) -> None:
         width="stretch",
         column_config={"What": st.column_config.TextColumn("What", width="large")},
     )
-    devices = {s.device for s in steps if s.device}
-    countries = {s.country for s in steps if s.country}
     st.caption(
-        f"{len(devices)} device(s) and {len(countries)} countr(ies) on this account's "
-        "access and money events; identifiers are masked like every personal field."
+        "Devices and IP addresses are masked like every personal field: compare their "
+        "countries and times; reveal the event on the *Why it was flagged* tab when needed."
     )
