@@ -12,6 +12,7 @@ from tests.factories import profile_verification_payload, review_payload
 from tests.pipeline_invariants import assert_nothing_lost
 from trust.decisions import Decision
 from trust.encryption import Keyring
+from trust.enforcement_actions import enforce_decisions
 from trust.events import EVENT_KINDS, Event
 from trust.intake.sinks import store_events
 from trust.pii import PiiHasher
@@ -81,7 +82,11 @@ def test_decisions_scored_ahead_equal_those_scored_inside_the_transaction(
         events = [e for e in sort_records(batch, source="test").events if e.kind in EVENT_KINDS]
         with transaction(inside.engine) as conn:
             fresh = store_events(conn, events, hasher, source="test", received_at=NOW).fresh
-            for decision in scorer.score_batch(conn, fresh, hasher, NOW):
+            scored = scorer.score_batch(conn, fresh, hasher, NOW)
+            # Holds the pipeline imposes (a withdrawal sent to review) are read by later
+            # batches' signals: both stores must carry them.
+            enforce_decisions(conn, scored, NOW)
+            for decision in scored:
                 expected[decision.event_id] = decision.to_row()["signals"]
     with ahead.engine.connect() as conn:
         rows = conn.execute(select(decisions.c.event_id, decisions.c.signals)).all()
