@@ -34,6 +34,7 @@ from trust.cases.queries import (
     queue_page,
     subject_timeline,
 )
+from trust.cases.security_timeline import SecurityStep, security_timeline
 from trust.dead_letters import DeadLetterSummary, list_dead_letters
 from trust.enforcement import Enforcement, EnforcementChange
 from trust.errors import RulePackError
@@ -123,6 +124,13 @@ def timeline(db: str, account_id: str) -> SubjectTimeline:
     """An account's events (with decisions) and cases, newest first."""
     with transaction(_engine(db)) as conn:
         return subject_timeline(conn, account_id)
+
+
+@st.cache_data(ttl=DETAIL_TTL, show_spinner=False)
+def security_steps(db: str, account_id: str) -> list[SecurityStep]:
+    """An account's sign-ins, credential and payout changes, withdrawals, payments (masked)."""
+    with transaction(_engine(db)) as conn:
+        return security_timeline(conn, account_id)
 
 
 @st.cache_data(ttl=DETAIL_TTL, show_spinner=False)

@@ -25,6 +25,11 @@ KIND_NOUNS = {
     "review": "reviews",
     "reference_check": "reference checks",
     "complaint": "complaints",
+    "sign_in": "sign-ins",
+    "credential_change": "credential changes",
+    "payout_method_change": "payout method changes",
+    "withdrawal_request": "withdrawals",
+    "client_payment": "client payments",
 }
 
 Describe = Callable[[float], str]

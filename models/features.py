@@ -235,6 +235,16 @@ def _signal_number(value: Any) -> float:
     return float(value) if isinstance(value, bool | int | float) else NAN
 
 
+def _register_payment_builders() -> None:
+    # The account and money kinds live in their own module, which builds on the helpers here.
+    from models.payment_features import PAYMENT_BUILDERS
+
+    BUILDERS.update(PAYMENT_BUILDERS)
+
+
+_register_payment_builders()
+
+
 def signal_features(signals: Mapping[str, Any] | None) -> dict[str, float]:
     """The numeric and boolean signals of one event; text and unknown (None) values are left out."""
     row: dict[str, float] = {}

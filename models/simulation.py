@@ -33,6 +33,7 @@ from trust.pii import hasher_for
 from trust.rules.engine import RuleEngine
 from trust.rules.pack import load_pack
 from trust.settings import Settings
+from trust.simulate.world import HONEST
 from trust.store import Store
 
 # The model "flags" an event when it is in the top 5% of its kind (the review capacity).
@@ -80,6 +81,8 @@ class KindResult:
     learned_hidden: RankingMetrics | None
     combined_hidden: RankingMetrics | None
     patterns: list[PatternCatch] = field(default_factory=list)
+    # Honest look-alikes labelled apart in the truth (travellers abroad): the share flagged.
+    look_alikes: list[PatternCatch] = field(default_factory=list)
     # The review queue with and without the model: cases a day and the share that is fraud.
     days: float = 0.0
     review_cutoff: float | None = None
@@ -181,20 +184,19 @@ def evaluate_kind(
     model_flag = percentiles >= MODEL_FLAG_PERCENTILE
     by_pattern: dict[str, list[int]] = defaultdict(list)
     for i, pattern in enumerate(known["pattern"]):
-        if y[i]:
+        if y[i] or pattern != HONEST:
             by_pattern[str(pattern)].append(i)
     for pattern, where in sorted(by_pattern.items()):
         idx = np.array(where)
-        result.patterns.append(
-            PatternCatch(
-                pattern=pattern,
-                events=len(idx),
-                rules=float(flagged[idx].mean()),
-                model=float(model_flag[idx].mean()),
-                combined=float(flagged_both[idx].mean()),
-                model_only=float((model_flag[idx] & ~flagged[idx]).mean()),
-            )
+        catch = PatternCatch(
+            pattern=pattern,
+            events=len(idx),
+            rules=float(flagged[idx].mean()),
+            model=float(model_flag[idx].mean()),
+            combined=float(flagged_both[idx].mean()),
+            model_only=float((model_flag[idx] & ~flagged[idx]).mean()),
         )
+        (result.patterns if y[idx[0]] else result.look_alikes).append(catch)
     return result
 
 

@@ -204,11 +204,93 @@ def make_dispute_event(kind: str, **overrides: Any) -> Any:
     return event_adapter.validate_python(dispute_payload(kind, **overrides))
 
 
+def sign_in_payload(**overrides: Any) -> dict[str, Any]:
+    """Alice signs in with her password from her usual laptop at home."""
+    base = {
+        "kind": "sign_in",
+        "event_id": _next_id("si"),
+        "occurred_at": "2026-03-20T08:00:00Z",
+        "network": {"ip": "203.0.113.10", "ip_country": "GB", "device_id": "dev-honest-1"},
+        "account_id": "acct-alice",
+        "outcome": "success",
+        "auth_method": "password_two_factor",
+    }
+    return _merge(base, overrides)
+
+
+def credential_change_payload(**overrides: Any) -> dict[str, Any]:
+    """Alice changes her password while signed in."""
+    base = {
+        "kind": "credential_change",
+        "event_id": _next_id("cc"),
+        "occurred_at": "2026-03-20T08:10:00Z",
+        "network": {"ip": "203.0.113.10", "ip_country": "GB", "device_id": "dev-honest-1"},
+        "account_id": "acct-alice",
+        "credential": "password",
+        "via": "user",
+    }
+    return _merge(base, overrides)
+
+
+def payout_method_change_payload(**overrides: Any) -> dict[str, Any]:
+    """Alice adds her own UK bank account."""
+    base = {
+        "kind": "payout_method_change",
+        "event_id": _next_id("po"),
+        "occurred_at": "2026-03-20T08:20:00Z",
+        "network": {"ip": "203.0.113.10", "ip_country": "GB", "device_id": "dev-honest-1"},
+        "account_id": "acct-alice",
+        "action": "added",
+        "method_type": "bank_account",
+        "fingerprint": "bank-alice-1",
+        "holder_name": "Alice Walker",
+        "country": "GB",
+    }
+    return _merge(base, overrides)
+
+
+def withdrawal_request_payload(**overrides: Any) -> dict[str, Any]:
+    """Alice withdraws her earnings to her bank account."""
+    base = {
+        "kind": "withdrawal_request",
+        "event_id": _next_id("wd"),
+        "occurred_at": "2026-03-25T09:00:00Z",
+        "network": {"ip": "203.0.113.10", "ip_country": "GB", "device_id": "dev-honest-1"},
+        "account_id": "acct-alice",
+        "amount": {"amount": "1250.00", "currency": "GBP"},
+        "payout_fingerprint": "bank-alice-1",
+    }
+    return _merge(base, overrides)
+
+
+def client_payment_payload(**overrides: Any) -> dict[str, Any]:
+    """Bob funds a milestone with his card."""
+    base = {
+        "kind": "client_payment",
+        "event_id": _next_id("pm"),
+        "occurred_at": "2026-03-05T10:00:00Z",
+        "network": {"ip": "198.51.100.7", "ip_country": "US", "device_id": "dev-bob-1"},
+        "client_id": "acct-bob",
+        "contract_id": "ct-2",
+        "amount": {"amount": "800.00", "currency": "USD"},
+        "instrument": "card",
+        "fingerprint": "card-bob-1",
+        "country": "US",
+        "outcome": "success",
+    }
+    return _merge(base, overrides)
+
+
 PAYLOAD_BUILDERS = {
     "profile_verification": profile_verification_payload,
     "review": review_payload,
     "reference_check": reference_check_payload,
     "complaint": complaint_payload,
+    "sign_in": sign_in_payload,
+    "credential_change": credential_change_payload,
+    "payout_method_change": payout_method_change_payload,
+    "withdrawal_request": withdrawal_request_payload,
+    "client_payment": client_payment_payload,
 }
 
 
@@ -228,3 +310,36 @@ def appeal_payload(**overrides: Any) -> dict[str, Any]:
         "evidence_refs": ["file-9"],
     }
     return _merge(base, overrides)
+
+
+INTRUDER_NETWORK = {"ip": "198.51.100.66", "ip_country": "VN", "device_id": "dev-intruder"}
+
+
+def takeover_batches(account_id: str = "acct-alice") -> list[list[dict[str, Any]]]:
+    """Alice's account taken over, batch by batch: her verification and own sign-in, then a
+    sign-in from a new device abroad, a recovery, a payout method in another name, and
+    last the withdrawal to it."""
+    who = {"account_id": account_id}
+    intruder = {"network": INTRUDER_NETWORK, **who}
+    return [
+        [profile_verification_payload(occurred_at="2026-03-01T10:00:00Z", **who)],
+        [sign_in_payload(occurred_at="2026-03-20T08:00:00Z", **who)],
+        [
+            sign_in_payload(occurred_at="2026-03-21T02:00:00Z", **intruder),
+            credential_change_payload(
+                occurred_at="2026-03-21T02:05:00Z", via="recovery", **intruder
+            ),
+            payout_method_change_payload(
+                occurred_at="2026-03-21T02:15:00Z",
+                fingerprint="bank-mule-1",
+                holder_name="Victor Nguyen",
+                country="VN",
+                **intruder,
+            ),
+        ],
+        [
+            withdrawal_request_payload(
+                occurred_at="2026-03-21T03:00:00Z", payout_fingerprint="bank-mule-1", **intruder
+            )
+        ],
+    ]

@@ -267,7 +267,11 @@ def decide(
         outcome = "block"
     elif risk >= thresholds.review:
         outcome = "review"
-    if assessment is not None and assessment.score >= review_cutoff(assessment, settings):
+    if (
+        assessment is not None
+        and event.kind not in settings.model_alone_excluded_kinds
+        and assessment.score >= review_cutoff(assessment, settings)
+    ):
         outcome = max(outcome, "review", key=_OUTCOME_RANK.__getitem__)
     for hit in hits:
         if hit.forced_outcome is not None:

@@ -59,6 +59,15 @@ ACCOUNT_STATUS: dict[EnforcementState, str] = {
 AUTOMATED_BLOCK_EFFECT: dict[str, EnforcementState] = {
     "profile_verification": EnforcementState.BLOCK,
     "complaint": EnforcementState.HOLD,
+    # A refused withdrawal holds the account's withdrawals; a chargeback suspends the
+    # client's new contracts until it is repaid.
+    "withdrawal_request": EnforcementState.HOLD,
+    "client_payment": EnforcementState.HOLD,
+}
+# What an automated ``review`` outcome does: money must not leave while staff look, so a
+# withdrawal sent to review holds withdrawals until the case is cleared.
+AUTOMATED_REVIEW_EFFECT: dict[str, EnforcementState] = {
+    "withdrawal_request": EnforcementState.HOLD,
 }
 STATE_WORDS: dict[EnforcementState, str] = {
     EnforcementState.NONE: "no restriction",

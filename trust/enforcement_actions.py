@@ -16,6 +16,7 @@ from trust.audit import record_audit
 from trust.decisions import Decision
 from trust.enforcement import (
     AUTOMATED_BLOCK_EFFECT,
+    AUTOMATED_REVIEW_EFFECT,
     Enforcement,
     EnforcementChange,
     EnforcementSource,
@@ -36,22 +37,30 @@ from trust.store.enforcements import (
     insert_proposal,
     proposal_row,
 )
+from trust.store.events import repaid_chargebacks
 
 SYSTEM = "system"
 
 
+def _automated_effect(decision: Decision) -> EnforcementState | None:
+    if decision.outcome == "block":
+        return AUTOMATED_BLOCK_EFFECT.get(decision.kind)
+    if decision.outcome == "review":
+        return AUTOMATED_REVIEW_EFFECT.get(decision.kind)
+    return None
+
+
 def enforce_decisions(conn: Connection, decisions: Sequence[Decision], now: datetime) -> int:
-    """Apply automated ``block`` outcomes to their subjects' accounts; returns changes made.
+    """Apply automated outcomes to their subjects' accounts; returns changes made.
 
     What a block does depends on the kind (``AUTOMATED_BLOCK_EFFECT``): a rejected
-    verification blocks, a complaint holds, a removed review restricts only the review.
+    verification blocks, a complaint, a refused withdrawal or a chargeback holds, a removed
+    review restricts only the review. A withdrawal sent to review holds withdrawals too
+    (``AUTOMATED_REVIEW_EFFECT``). A repaid chargeback lifts the hold it caused.
     """
-    wanted = [
-        (d, AUTOMATED_BLOCK_EFFECT[d.kind])
-        for d in decisions
-        if d.outcome == "block" and d.kind in AUTOMATED_BLOCK_EFFECT
-    ]
-    if not wanted:
+    wanted = [(d, effect) for d in decisions if (effect := _automated_effect(d)) is not None]
+    lifts = repaid_chargebacks(conn, [d.event_id for d in decisions if d.kind == "client_payment"])
+    if not wanted and not lifts:
         return 0
     current = current_enforcements(conn, (d.subject_id for d, _ in wanted), for_update=True)
     changes: list[EnforcementChange] = []
@@ -82,8 +91,30 @@ def enforce_decisions(conn: Connection, decisions: Sequence[Decision], now: date
                 change.actor,
                 change.at,
             )
+    changes.extend(_lift_repaid(conn, lifts, now))
     apply_changes(conn, changes)
     return len(changes)
+
+
+def _lift_repaid(
+    conn: Connection, lifts: Sequence[tuple[str, str, str]], now: datetime
+) -> list[EnforcementChange]:
+    """Lift the suspension a chargeback caused, once the client repaid it."""
+    current = current_enforcements(conn, (account for account, _, _ in lifts), for_update=True)
+    changes = []
+    for account, repayment, chargeback in sorted(lifts):
+        change = lifted(
+            current.get(account),
+            source=EnforcementSource.DECISION,
+            source_id=repayment,
+            reason=f"chargeback {chargeback} repaid",
+            actor=SYSTEM,
+            at=now,
+            origins=[(EnforcementSource.DECISION, chargeback)],
+        )
+        if change is not None:
+            changes.append(change)
+    return changes
 
 
 def apply_case_outcome(

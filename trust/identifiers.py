@@ -6,12 +6,17 @@ from dataclasses import dataclass
 
 from trust.events import (
     AppealEvent,
+    ClientPaymentEvent,
     ComplaintEvent,
+    CredentialChangeEvent,
     DisputePartyEvent,
     Event,
+    PayoutMethodChangeEvent,
     ProfileVerificationEvent,
     ReferenceCheckEvent,
     ReviewEvent,
+    SignInEvent,
+    WithdrawalRequestEvent,
 )
 from trust.pii import PiiHasher, email_domain, mask
 
@@ -77,6 +82,26 @@ def identifiers_of(event: Event, hasher: PiiHasher) -> list[AccountIdentifier]:
         found = _network(event, event.freelancer_id, hasher)
         found.append(_make(event.freelancer_id, "referee_email", str(event.referee.email), hasher))
         return found
-    if isinstance(event, AppealEvent):
+    if isinstance(event, AppealEvent | CredentialChangeEvent):
         return _network(event, event.account_id, hasher)
+    return _money_identifiers(event, hasher)
+
+
+def _money_identifiers(event: Event, hasher: PiiHasher) -> list[AccountIdentifier]:
+    """Payout methods and cards are payment fingerprints, matched like the verification's."""
+    if isinstance(event, SignInEvent):
+        # A failed attempt proves nothing about whose device or network it was.
+        return _network(event, event.account_id, hasher) if event.outcome == "success" else []
+    if isinstance(event, PayoutMethodChangeEvent):
+        found = _network(event, event.account_id, hasher)
+        found.append(_make(event.account_id, "payment", event.fingerprint, hasher))
+        return found
+    if isinstance(event, WithdrawalRequestEvent):
+        found = _network(event, event.account_id, hasher)
+        found.append(_make(event.account_id, "payment", event.payout_fingerprint, hasher))
+        return found
+    if isinstance(event, ClientPaymentEvent):
+        found = _network(event, event.client_id, hasher)
+        found.append(_make(event.client_id, "payment", event.fingerprint, hasher))
+        return found
     raise TypeError(f"unknown event type {type(event).__name__}")

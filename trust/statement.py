@@ -27,6 +27,26 @@ RESTRICTIONS: dict[str, dict[str, str]] = {
         "review": "The complaint has been routed to our trust and safety team for handling.",
         "block": "The account named in the complaint is restricted while the case is handled.",
     },
+    "sign_in": {
+        "review": "The sign-in is being checked by staff; the account's payouts may wait.",
+        "block": "The sign-in was refused and the session ended.",
+    },
+    "credential_change": {
+        "review": "The change of sign-in details is being checked by staff.",
+        "block": "The change of sign-in details was refused.",
+    },
+    "payout_method_change": {
+        "review": "The new payout method is not used until staff check it.",
+        "block": "The payout method was refused.",
+    },
+    "withdrawal_request": {
+        "review": "Withdrawals from the account are on hold until staff check this one.",
+        "block": "The withdrawal was refused and withdrawals from the account are on hold.",
+    },
+    "client_payment": {
+        "review": "The payment is being checked by staff.",
+        "block": "New contracts of the account are suspended until the reversed payment is repaid.",
+    },
 }
 
 

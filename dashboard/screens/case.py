@@ -21,6 +21,7 @@ from dashboard.components.resolution import (
     resolution_form,
     resolution_words,
 )
+from dashboard.components.security import security_chain
 from dashboard.components.sla import sla_badge
 from dashboard.components.text import plain
 from trust.appeals import APPEAL_KIND
@@ -128,6 +129,7 @@ with why:
     if len(ranked) > 20:
         st.caption(f"Showing the 20 riskiest of {case.evidence_count} pieces of evidence.")
 with timeline:
+    security_chain(cached.security_steps(db, case.subject_id))
     timeline_tables(case.subject_id, cached.timeline(db, case.subject_id))
 with linked:
     if case.kind == RING_KIND:

@@ -165,3 +165,23 @@ def appealed(dashboard_store: Store, staff: Callable[..., StaffMember]) -> Calla
         return appeal_case
 
     return appeal
+
+
+@pytest.fixture
+def taken_over(dashboard_store: Store) -> Callable[[], int]:
+    """An account taken over through the pipeline (``takeover_batches``); returns the id of
+    the case its refused withdrawal opened or joined."""
+    from tests.factories import takeover_batches
+    from workers.wiring import build_pipeline
+
+    def take_over() -> int:
+        settings = Settings(environment="test", secret_key=TEST_SECRET)
+        pipeline = build_pipeline(settings, dashboard_store)
+        now = datetime.now(UTC)
+        result = None
+        for batch in takeover_batches():
+            result = pipeline.process(batch, now)
+        assert result is not None
+        return result.case_ids[result.decisions[0].event_id]
+
+    return take_over

@@ -124,6 +124,17 @@ def served_appeal(dashboard_store, staff, appealed, tmp_path: Path) -> Iterator[
 
 
 @pytest.fixture
+def served_takeover(
+    dashboard_store, staff, taken_over, tmp_path: Path
+) -> Iterator[tuple[str, int]]:
+    """The dashboard over an account taken over, its withdrawal refused and the account held."""
+    staff("payments-lead", "lead")
+    case_id = taken_over()
+    with _streamlit(tmp_path) as url:
+        yield url, case_id
+
+
+@pytest.fixture
 def served_dispute(dashboard_store, staff, tmp_path: Path) -> Iterator[str]:
     """The dashboard over one dispute in mediation: both parties answered with evidence."""
     staff("mediator", "lead")
@@ -292,6 +303,65 @@ def test_an_appeal_is_walked_from_intake_to_overturn_and_the_account_is_free_aga
         finally:
             browser.close()
     assert (tmp_path / "3-account-free.png").stat().st_size > 0
+
+
+def test_a_takeover_case_is_claimed_read_as_one_chain_and_cleared_releasing_the_hold(
+    chromium_path: str, served_takeover: tuple[str, int], tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    url, case_id = served_takeover
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1600})
+        page.set_default_timeout(STEP_MS)
+        try:
+            page.goto(url)
+            _sign_in(page, "payments-lead")
+            expect(page.get_by_role("heading", name="Queue", exact=True)).to_be_visible()
+            page.get_by_role("link", name="Accounts").click()
+            page.get_by_test_id("stMain").get_by_label("Find an account").fill("acct-alice")
+            page.keyboard.press("Enter")
+            expect(page.get_by_text("Enforcement: hold")).to_be_visible()
+
+            page.get_by_role("link", name="Case", exact=True).click()
+            page.get_by_label("Open case number").fill(str(case_id))
+            page.keyboard.press("Enter")
+            expect(page.get_by_text("takeover_chain").first).to_be_visible()
+            page.get_by_role("button", name="Claim this case").click()
+            expect(page.get_by_text(f"You claimed case #{case_id}.")).to_be_visible()
+            page.get_by_role("tab", name="Subject's timeline").click()
+            expect(
+                page.get_by_text("Sign-ins, credential and payout changes, withdrawals")
+            ).to_be_visible()
+            _settled(page)
+            page.screenshot(path=str(tmp_path / "1-takeover-chain.png"), full_page=True)
+
+            _choose(page, "What do you decide?", "Dismiss as a false positive")
+            # A dismissal's first reason is the flag being wrong: it is already chosen.
+            reason = page.get_by_test_id("stSelectbox").filter(
+                has=page.get_by_text("Reason", exact=True)
+            )
+            expect(reason.get_by_role("combobox")).to_have_value(
+                "The flag was wrong: nothing suspicious on a closer look (false_positive)"
+            )
+            page.get_by_label("Note for the record").fill("Owner confirmed the trip and bank.")
+            page.get_by_role("button", name="Resolve", exact=True).click()
+            expect(page.get_by_text(f"Case #{case_id} resolved")).to_be_visible()
+            _settled(page)
+
+            page.get_by_role("link", name="Accounts").click()
+            page.get_by_test_id("stMain").get_by_label("Find an account").fill("acct-alice")
+            page.keyboard.press("Enter")
+            expect(page.get_by_text("Enforcement: none")).to_be_visible()
+            _settled(page)
+            page.screenshot(path=str(tmp_path / "2-hold-released.png"), full_page=True)
+        except Exception:
+            page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+    assert (tmp_path / "2-hold-released.png").stat().st_size > 0
 
 
 def _leaves_the_machine(url: str, served: str) -> bool:

@@ -329,3 +329,23 @@ def test_the_case_names_its_linked_accounts_with_their_ties(dashboard_store, sta
     assert "also on acct\\-other" in texts(app)
     [linked] = [d for d in app.dataframe if "Why linked" in d.value.columns]
     assert len(linked.value) == 1
+
+
+def test_a_takeover_case_shows_the_chain_with_devices_and_countries_masked(
+    staff, taken_over
+) -> None:
+    case_id = taken_over()
+    app = open_page(app_as(staff("ana", "analyst")), "case", case=str(case_id))
+    assert not app.exception
+    [chain] = [d.value for d in app.dataframe if "Device" in d.value.columns]
+    assert list(chain["Kind"]) == [
+        "Withdrawal",
+        "Payout change",
+        "Credential change",
+        "Sign-in",
+        "Sign-in",
+    ]
+    assert set(chain["Country"]) == {"VN", "GB"}
+    assert "dev-intruder" not in set(chain["Device"]) and "dev-…" in set(chain["Device"])
+    assert "198.51.100.*" in set(chain["IP"])
+    assert "holder Victor Nguyen, in VN" in chain["What"][1]

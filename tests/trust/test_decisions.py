@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.factories import make_complaint, make_profile_verification, make_review
+from tests.factories import make_complaint, make_event, make_profile_verification, make_review
 from trust.decisions import (
     FeatureContribution,
     ModelAssessment,
@@ -150,3 +150,23 @@ def test_money_at_stake_is_the_disputed_amount_or_the_contract_value() -> None:
     assert _decide().money_at_stake == Decimal("1200.00")
     verification = _decide(event=make_profile_verification())
     assert (verification.money_at_stake, verification.currency) == (Decimal("0"), None)
+
+
+def test_the_model_alone_does_not_send_a_sign_in_to_review_but_its_points_count() -> None:
+    settings = DecisionSettings()
+    outlier = ModelAssessment(0.9999, "v1", review_cutoff=0.99)
+    sign_in, withdrawal = (
+        decide(
+            make_event(kind),
+            {},
+            [],
+            [],
+            settings=settings,
+            pack_version="p",
+            now=NOW,
+            assessment=outlier,
+        )
+        for kind in ("sign_in", "withdrawal_request")
+    )
+    assert sign_in.outcome == "allow" and sign_in.risk_score > 0
+    assert withdrawal.outcome == "review"

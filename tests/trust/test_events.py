@@ -173,7 +173,7 @@ def test_undecodable_records_are_refused_not_raised(raw: bytes, field: str, word
 
 def test_unknown_kind_message_stays_short_for_a_huge_kind() -> None:
     result = validate_record({"kind": "x" * 100_000})
-    assert len(result.reason) < 300
+    assert len(result.reason) < 500  # the excerpt plus the list of the 14 known kinds
 
 
 @settings(max_examples=300, deadline=None)

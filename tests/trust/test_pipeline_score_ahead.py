@@ -13,6 +13,7 @@ from tests.pipeline_invariants import assert_nothing_lost
 from trust.composition import build_scorer, default_pipeline
 from trust.decisions import Decision
 from trust.encryption import Keyring
+from trust.enforcement_actions import enforce_decisions
 from trust.events import EVENT_KINDS, Event
 from trust.intake.validation import sort_records
 from trust.pii import PiiHasher
@@ -82,7 +83,11 @@ def test_decisions_scored_ahead_equal_those_scored_inside_the_transaction(
         events = [e for e in sort_records(batch, source="test").events if e.kind in EVENT_KINDS]
         with transaction(inside.engine) as conn:
             fresh = store_events(conn, events, hasher, source="test", received_at=NOW).fresh
-            for decision in scorer.score_batch(conn, fresh, hasher, NOW):
+            scored = scorer.score_batch(conn, fresh, hasher, NOW)
+            # Holds the pipeline imposes (a withdrawal sent to review) are read by later
+            # batches' signals: both stores must carry them.
+            enforce_decisions(conn, scored, NOW)
+            for decision in scored:
                 expected[decision.event_id] = decision.to_row()["signals"]
     with ahead.engine.connect() as conn:
         rows = conn.execute(select(decisions.c.event_id, decisions.c.signals)).all()

@@ -301,6 +301,16 @@ def evaluate_sim_command(
                 f"{p.model_only:.0%}",
             )
     console.print(patterns)
+    look_alikes = Table(title="honest look-alikes flagged (false alarms among e.g. travellers)")
+    for column in ("kind", "label", "events", "rules", "rules+model"):
+        look_alikes.add_column(column, justify="left" if column in ("kind", "label") else "right")
+    for r in results:
+        for p in r.look_alikes:
+            look_alikes.add_row(
+                r.kind, p.pattern, str(p.events), f"{p.rules:.1%}", f"{p.combined:.1%}"
+            )
+    if look_alikes.row_count:
+        console.print(look_alikes)
     _print_cluster_coverage(truth)
 
 

@@ -28,6 +28,15 @@ from trust.events.kinds import (
     ReviewEvent,
     event_adapter,
 )
+from trust.events.payments import (
+    PAYMENT_EVENT_TYPES,
+    ClientPaymentEvent,
+    CredentialChangeEvent,
+    PaymentEvent,
+    PayoutMethodChangeEvent,
+    SignInEvent,
+    WithdrawalRequestEvent,
+)
 from trust.events.validation import EventValidationIssue, ValidationResult, validate_record
 
 __all__ = [
@@ -35,12 +44,15 @@ __all__ = [
     "EVENT_TYPES",
     "INTAKE_KINDS",
     "INTAKE_TYPES",
+    "PAYMENT_EVENT_TYPES",
     "REQUEST_TYPES",
     "AccountRole",
     "AppealEvent",
     "Attachment",
+    "ClientPaymentEvent",
     "ComplaintCategory",
     "ComplaintEvent",
+    "CredentialChangeEvent",
     "DisputeAnswerEvent",
     "DisputeEvent",
     "DisputeEvidenceEvent",
@@ -54,10 +66,14 @@ __all__ = [
     "EventValidationIssue",
     "Money",
     "NetworkContext",
+    "PaymentEvent",
+    "PayoutMethodChangeEvent",
     "ProfileVerificationEvent",
     "ReferenceCheckEvent",
     "ReviewEvent",
+    "SignInEvent",
     "ValidationResult",
+    "WithdrawalRequestEvent",
     "event_adapter",
     "validate_record",
 ]

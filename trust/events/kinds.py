@@ -1,4 +1,4 @@
-"""The four event kinds a marketplace sends, and the discriminated union over them."""
+"""The event kinds a marketplace sends, and the discriminated union over them."""
 
 from __future__ import annotations
 
@@ -29,6 +29,13 @@ from trust.events.disputes import (
     DisputeEvidenceEvent,
     DisputeOfferEvent,
     DisputeStatementEvent,
+)
+from trust.events.payments import (
+    ClientPaymentEvent,
+    CredentialChangeEvent,
+    PayoutMethodChangeEvent,
+    SignInEvent,
+    WithdrawalRequestEvent,
 )
 from trust.events.personal import PERSONAL, Personal
 
@@ -293,6 +300,11 @@ Event = Annotated[
     | ReviewEvent
     | ReferenceCheckEvent
     | ComplaintEvent
+    | SignInEvent
+    | CredentialChangeEvent
+    | PayoutMethodChangeEvent
+    | WithdrawalRequestEvent
+    | ClientPaymentEvent
     | AppealEvent
     | DisputeStatementEvent
     | DisputeEvidenceEvent
@@ -303,12 +315,27 @@ Event = Annotated[
 # The kinds that are scored (signals, rules, model), as a type: per-kind settings are keyed
 # by it (trust/settings.py), so a misspelt kind is refused at start-up. A new scored kind is
 # one entry here and one in EVENT_TYPES below; settings give it the default cut-offs.
-EventKind = Literal["profile_verification", "review", "reference_check", "complaint"]
+EventKind = Literal[
+    "profile_verification",
+    "review",
+    "reference_check",
+    "complaint",
+    "sign_in",
+    "credential_change",
+    "payout_method_change",
+    "withdrawal_request",
+    "client_payment",
+]
 EVENT_TYPES: dict[str, type[EventEnvelope]] = {
     "profile_verification": ProfileVerificationEvent,
     "review": ReviewEvent,
     "reference_check": ReferenceCheckEvent,
     "complaint": ComplaintEvent,
+    "sign_in": SignInEvent,
+    "credential_change": CredentialChangeEvent,
+    "payout_method_change": PayoutMethodChangeEvent,
+    "withdrawal_request": WithdrawalRequestEvent,
+    "client_payment": ClientPaymentEvent,
 }
 EVENT_KINDS: tuple[str, ...] = tuple(EVENT_TYPES)
 if set(get_args(EventKind)) != set(EVENT_KINDS):  # pragma: no cover - caught at import

@@ -6,6 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from trust.events.kinds import EventKind
+
 RuleState = Literal["live", "shadow", "disabled"]
 # The id prefix says the kind at a glance and keeps ids unique across folders.
 KIND_PREFIXES = {
@@ -13,9 +15,14 @@ KIND_PREFIXES = {
     "review": "rv",
     "reference_check": "rc",
     "complaint": "cp",
+    "sign_in": "si",
+    "credential_change": "cc",
+    "payout_method_change": "po",
+    "withdrawal_request": "wd",
+    "client_payment": "pm",
 }
 RuleId = Annotated[
-    str, StringConstraints(pattern=r"^(pv|rv|rc|cp)_[a-z0-9]+(_[a-z0-9]+)*_v[0-9]+$")
+    str, StringConstraints(pattern=r"^(pv|rv|rc|cp|si|cc|po|wd|pm)_[a-z0-9]+(_[a-z0-9]+)*_v[0-9]+$")
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -44,7 +51,7 @@ class RuleSpec(_Strict):
     """One rule as written in YAML (SPEC section 5)."""
 
     id: RuleId
-    kind: Literal["profile_verification", "review", "reference_check", "complaint"]
+    kind: EventKind
     description: Text
     when: Text
     score: Annotated[float, Field(ge=0, le=100)]
@@ -84,6 +91,6 @@ FIELD_HINTS = {
     "severity": "an integer from 1 (minor) to 5 (critical)",
     "outcome": "leave it out, or force 'review' or 'block'",
     "reason": "reason: {code: snake_case_code, text: a sentence staff can read}",
-    "kind": "one of profile_verification, review, reference_check, complaint",
+    "kind": "one of " + ", ".join(KIND_PREFIXES),
     "when": "a CEL condition over event and signals that returns true or false",
 }

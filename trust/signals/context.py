@@ -14,6 +14,7 @@ from trust.enforcement import ACCOUNT_STATUS, EnforcementState
 from trust.events import Event, ProfileVerificationEvent, ReferenceCheckEvent, ReviewEvent
 from trust.pii import PiiHasher
 from trust.signals.history import AccountFacts, PastEvent, PastReview, Timeline, utc
+from trust.signals.payments_context import PaymentLookups, payment_hashes
 from trust.store.accounts import batch_account_rows, batch_identifier_rows
 from trust.store.dialects import keeps_wall_clock
 from trust.store.lookups import (
@@ -87,6 +88,10 @@ class BatchContext:
         self._verification_hashes: dict[str, dict[str, str | None]] = {}
         self._history_of: dict[str, Timeline[PastEvent]] = {}
         self._review_timeline: dict[str, Timeline[PastReview]] = {}
+        # Account and money kinds (sign-ins, payouts, withdrawals, payments): their own module.
+        self.payments = PaymentLookups(
+            conn, batch, hasher, unstored=self._unstored, as_stored=self._as_stored
+        )
         if not batch:
             return
         involved = {a for e in batch for a in e.account_ids}
@@ -282,6 +287,8 @@ class BatchContext:
                 wanted.update(self.hashes_of_verification(event).items())
             elif isinstance(event, ReferenceCheckEvent):
                 wanted.add(("referee_email", self.hash("referee_email", str(event.referee.email))))
+            else:
+                wanted.update(payment_hashes(event, self.hash))
         return {(kind, value) for kind, value in wanted if value is not None}
 
     def _load_sharing(self, conn: Connection, wanted: set[tuple[str, str]]) -> None:

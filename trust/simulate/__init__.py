@@ -6,12 +6,14 @@ ends at ``REFERENCE_END`` (not the wall clock), every draw comes from one seeded
 ``random.Random``, and lines are JSON with sorted keys.
 
 ``truth.csv`` has one row per event: ``event_id``, ``is_fraud`` (1 or 0) and ``pattern``
-(``honest``, ``appeal`` or one of ``PATTERNS``). An event is fraud when it is part of a
-planted scheme and a reviewer should act on it: the sock puppet's verification, the ring's
-reviews, the complaints against a scammer or by a serial complainer. Honest events include
-the noise real marketplaces have (free-mail users, borderline selfies, travellers, shared
-household devices, honest 1-star reviews and disputes, micro-gigs). ``subtle_anomaly`` breaks
-no rule on purpose: it measures what only the anomaly model can find.
+(``honest``, ``appeal``, ``honest_travel`` -- an honest sign-in from abroad, counted apart so
+the share of travellers flagged is measured -- or one of ``PATTERNS``). An event is fraud when
+it is part of a planted scheme and a reviewer should act on it: the sock puppet's verification,
+the ring's reviews, the complaints against a scammer or by a serial complainer. Honest events
+include the noise real marketplaces have (free-mail users, borderline selfies, travellers,
+shared household devices, honest 1-star reviews and disputes, micro-gigs, new phones, forgotten
+passwords, changes of bank). ``subtle_anomaly`` breaks no rule on purpose: it measures what
+only the anomaly model can find.
 
 Some accounts whose verification was flagged appeal it a few days later (``appeal``
 events, pattern ``appeal``, not fraud): about half bring new information (a new document),

@@ -6,9 +6,17 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from trust.simulate import fraud_disputes, fraud_identity, fraud_references, fraud_reviews, honest
+from trust.simulate import (
+    fraud_disputes,
+    fraud_identity,
+    fraud_references,
+    fraud_reviews,
+    honest,
+    payments,
+)
 from trust.simulate.appeals import appeal_restrictions
 from trust.simulate.fraud_evasive import EVASIVE_SCHEMES
+from trust.simulate.fraud_payments import PAYMENT_RATES, PAYMENT_SCHEMES
 from trust.simulate.fraud_subtle import subtle_anomaly
 from trust.simulate.schemes import Scheme, incidents
 from trust.simulate.world import NOT_FRAUD, REFERENCE_END, World
@@ -31,6 +39,9 @@ PATTERN_RATES: dict[str, float] = {
     "off_platform_payment": 4.0,
     "subtle_anomaly": 4.0,
 }
+# Payment patterns draw from their own stream (``payments.payment_stream``), after the rest.
+FEEDBACK_AND_IDENTITY_PATTERNS: tuple[str, ...] = tuple(PATTERN_RATES)
+PATTERN_RATES.update(PAYMENT_RATES)
 SCHEMES: dict[str, Scheme] = {
     "review_ring": fraud_reviews.review_ring,
     "reciprocal_review": fraud_reviews.reciprocal_review,
@@ -46,6 +57,7 @@ SCHEMES: dict[str, Scheme] = {
     "non_payment": fraud_disputes.non_payment,
     "off_platform_payment": fraud_disputes.off_platform_payment,
     "subtle_anomaly": subtle_anomaly,
+    **PAYMENT_SCHEMES,
 }
 PATTERNS: tuple[str, ...] = tuple(PATTERN_RATES)
 
@@ -81,11 +93,17 @@ def build_world(
     honest.seek_references(world, population)
     planted: dict[str, int] = {}
     schemes = {**SCHEMES, **EVASIVE_SCHEMES} if adversarial else SCHEMES
-    for pattern in PATTERNS:
+    for pattern in FEEDBACK_AND_IDENTITY_PATTERNS:
         planted[pattern] = incidents(PATTERN_RATES[pattern], accounts, days)
         for _ in range(planted[pattern]):
             schemes[pattern](world, population, pattern)
     appeal_restrictions(world)
+    with payments.payment_stream(world):
+        payments.everyday(world, population)
+        for pattern in PAYMENT_RATES:
+            planted[pattern] = incidents(PATTERN_RATES[pattern], accounts, days)
+            for _ in range(planted[pattern]):
+                schemes[pattern](world, population, pattern)
     return world, planted
 
 

@@ -18,7 +18,9 @@ HOUR = 3_600
 HONEST = "honest"
 # Appeals are requests about decisions, neither honest activity nor planted fraud.
 APPEAL = "appeal"
-NOT_FRAUD = frozenset({HONEST, APPEAL})
+# Honest sign-ins from abroad, labelled apart so the share of travellers flagged is measured.
+HONEST_TRAVEL = "honest_travel"
+NOT_FRAUD = frozenset({HONEST, APPEAL, HONEST_TRAVEL})
 
 # Share of activity per UTC hour: a global marketplace is busiest in European/US daytime.
 _HOUR_CHOICE = Weighted(

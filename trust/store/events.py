@@ -139,3 +139,18 @@ def store_events(
         record_accounts(conn, fresh)
         record_batch_identifiers(conn, fresh, hasher)
     return StoredEvents(fresh, len(batch) - len(fresh) - len(conflicting), conflicting)
+
+
+def repaid_chargebacks(conn: Connection, event_ids: Sequence[str]) -> list[tuple[str, str, str]]:
+    """(client, repayment event, chargeback event) for each repayment among ``event_ids``."""
+    if not event_ids:
+        return []
+    c = events.c
+    rows = conn.execute(
+        select(c.subject_id, c.event_id, c.payload["repays_event_id"].as_string()).where(
+            c.event_id.in_(sorted(set(event_ids))),
+            c.kind == "client_payment",
+            c.payload["outcome"].as_string() == "repayment",
+        )
+    )
+    return [(client, event_id, repays) for client, event_id, repays in rows if repays]

@@ -56,6 +56,7 @@ def test_truth_has_exactly_one_row_per_event(simulated: Simulated) -> None:
     assert {row["pattern"] for row in simulated.truth.values() if row["is_fraud"] == "0"} == {
         "honest",
         "appeal",
+        "honest_travel",
     }
 
 

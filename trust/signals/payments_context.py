@@ -1,0 +1,253 @@
+"""Per-batch look-ups of the account and money kinds: each account's recent sign-ins,
+credential changes, payout methods, withdrawals and payments, its verified identity, and
+recent failed sign-ins by IP address.
+
+Built once per batch by :class:`trust.signals.context.BatchContext` (``ctx.payments``), a
+few IN-queries like the rest of it; answers are point in time (nothing after the event).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, select
+
+from trust.events import PAYMENT_EVENT_TYPES, Event, ProfileVerificationEvent, SignInEvent
+from trust.pii import PiiHasher
+from trust.signals.history import utc
+from trust.store.tables import events
+
+PAYMENT_KINDS = tuple(PAYMENT_EVENT_TYPES)
+# How far back an account's own account and money events are read (takeover chains, new
+# devices and countries, chargebacks).
+ACCOUNT_WINDOW = timedelta(days=30)
+CHARGEBACK_WINDOW = timedelta(days=90)
+# Failed sign-ins from one IP address across accounts are counted over this window.
+IP_BURST_WINDOW = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyRecord:
+    """One stored account or money event, reduced to what the signals compare."""
+
+    event_id: str
+    kind: str
+    occurred_at: datetime
+    account_id: str
+    outcome: str | None = None
+    device_hash: str | None = None
+    ip_hash: str | None = None
+    ip_country: str | None = None
+    credential: str | None = None
+    via: str | None = None
+    action: str | None = None
+    fingerprint_hash: str | None = None
+    holder_name: str | None = None
+    country: str | None = None
+    amount: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedIdentity:
+    """What an account's verification said about who it is, as of that verification."""
+
+    occurred_at: datetime
+    legal_name: str
+    profile_country: str
+    document_country: str
+    ip_country: str | None
+
+
+Hash = Callable[[str, str | None], str | None]
+
+
+def money_record(payload: dict[str, Any], occurred_at: datetime, hash_of: Hash) -> MoneyRecord:
+    """A payment-kind payload (the JSON form, personal fields open) as a ``MoneyRecord``."""
+    network = payload.get("network") or {}
+    kind = payload["kind"]
+    fingerprint = payload.get("fingerprint") or payload.get("payout_fingerprint")
+    amount = payload.get("amount")
+    return MoneyRecord(
+        event_id=payload["event_id"],
+        kind=kind,
+        occurred_at=occurred_at,
+        account_id=payload.get("account_id") or payload["client_id"],
+        outcome=payload.get("outcome"),
+        device_hash=hash_of("device", network.get("device_id")),
+        ip_hash=hash_of("ip", network.get("ip")),
+        ip_country=network.get("ip_country"),
+        credential=payload.get("credential"),
+        via=payload.get("via"),
+        action=payload.get("action"),
+        fingerprint_hash=hash_of("payment", fingerprint),
+        holder_name=payload.get("holder_name"),
+        country=payload.get("country"),
+        amount=float(amount["amount"]) if amount else None,
+    )
+
+
+def payment_hashes(event: Event, hash_of: Hash) -> set[tuple[str, str]]:
+    """The payment fingerprints a money event shows, for the batch's sharing look-up."""
+    fingerprint = getattr(event, "fingerprint", None) or getattr(event, "payout_fingerprint", None)
+    value = hash_of("payment", fingerprint) if event.kind in PAYMENT_KINDS else None
+    return {("payment", value)} if value else set()
+
+
+class PaymentLookups:
+    """The account and money history a batch's payment-kind events need."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        batch: Sequence[Event],
+        hasher: PiiHasher,
+        *,
+        unstored: Sequence[Event],
+        as_stored: Callable[[datetime], datetime],
+    ) -> None:
+        self._hash: Hash = lambda kind, value: hasher.hash(kind, value) if value else None
+        self._as_stored = as_stored
+        self._records: dict[str, list[MoneyRecord]] = defaultdict(list)
+        self._times: dict[str, list[datetime]] = {}
+        self._identities: dict[str, list[VerifiedIdentity]] = defaultdict(list)
+        self._failed_by_ip: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
+        money = [e for e in batch if e.kind in PAYMENT_KINDS]
+        if not money:
+            return
+        accounts = sorted({e.subject_id for e in money})
+        first = min(e.occurred_at for e in money)
+        hi = max(e.occurred_at for e in money)
+        self._load_records(conn, accounts, first, hi, unstored)
+        self._load_identities(conn, accounts, hi, unstored)
+        failing = [e for e in money if isinstance(e, SignInEvent) and e.outcome == "failure"]
+        if failing:
+            self._load_failed_sign_ins(conn, failing, unstored)
+
+    def _load_records(
+        self,
+        conn: Connection,
+        accounts: list[str],
+        first: datetime,
+        hi: datetime,
+        unstored: Sequence[Event],
+    ) -> None:
+        c = events.c
+        query = select(c.occurred_at, c.payload).where(
+            c.subject_id.in_(accounts),
+            c.kind.in_(PAYMENT_KINDS),
+            c.occurred_at >= first - CHARGEBACK_WINDOW,
+            c.occurred_at <= hi,
+        )
+        seen: set[str] = set()
+        for occurred_at, payload in conn.execute(query).all():
+            record = money_record(payload, utc(occurred_at), self._hash)
+            seen.add(record.event_id)
+            self._records[record.account_id].append(record)
+        wanted = set(accounts)
+        for e in unstored:
+            if e.kind in PAYMENT_KINDS and e.subject_id in wanted and e.event_id not in seen:
+                at = utc(self._as_stored(e.occurred_at))
+                self._records[e.subject_id].append(
+                    money_record(e.model_dump(mode="json"), at, self._hash)
+                )
+        for account, records in self._records.items():
+            records.sort(key=lambda r: r.occurred_at)
+            self._times[account] = [r.occurred_at for r in records]
+
+    def _load_identities(
+        self, conn: Connection, accounts: list[str], hi: datetime, unstored: Sequence[Event]
+    ) -> None:
+        c = events.c
+        query = select(c.occurred_at, c.payload).where(
+            c.subject_id.in_(accounts), c.kind == "profile_verification", c.occurred_at <= hi
+        )
+        rows = [(utc(at), payload) for at, payload in conn.execute(query).all()]
+        wanted = set(accounts)
+        stored_ids = {payload["event_id"] for _, payload in rows}
+        for e in unstored:
+            if (
+                isinstance(e, ProfileVerificationEvent)
+                and e.account_id in wanted
+                and e.event_id not in stored_ids
+            ):
+                rows.append((utc(self._as_stored(e.occurred_at)), e.model_dump(mode="json")))
+        for at, payload in rows:
+            network = payload.get("network") or {}
+            self._identities[payload["account_id"]].append(
+                VerifiedIdentity(
+                    at,
+                    payload["profile"]["legal_name"],
+                    payload["profile"]["country"],
+                    payload["document"]["issuing_country"],
+                    network.get("ip_country"),
+                )
+            )
+        for identities in self._identities.values():
+            identities.sort(key=lambda i: i.occurred_at)
+
+    def _load_failed_sign_ins(
+        self, conn: Connection, failing: list[SignInEvent], unstored: Sequence[Event]
+    ) -> None:
+        """Failed sign-ins of any account in the hour before each failing one of the batch.
+
+        The IP address is sealed in the payload, so failures are read by kind and time (an
+        index) and matched by the keyed hash of their opened IP.
+        """
+        c = events.c
+        lo = min(e.occurred_at for e in failing) - IP_BURST_WINDOW
+        hi = max(e.occurred_at for e in failing)
+        query = select(c.occurred_at, c.payload).where(
+            and_(c.kind == "sign_in", c.occurred_at >= lo, c.occurred_at <= hi),
+            c.payload["outcome"].as_string() == "failure",
+        )
+        rows = [(utc(at), payload) for at, payload in conn.execute(query).all()]
+        stored_ids = {payload["event_id"] for _, payload in rows}
+        rows.extend(
+            (utc(self._as_stored(e.occurred_at)), e.model_dump(mode="json"))
+            for e in unstored
+            if isinstance(e, SignInEvent)
+            and e.outcome == "failure"
+            and e.event_id not in stored_ids
+        )
+        for at, payload in rows:
+            ip = self._hash("ip", (payload.get("network") or {}).get("ip"))
+            if ip:
+                self._failed_by_ip[ip].append((at, payload["account_id"]))
+
+    # -- answers -----------------------------------------------------------------------------
+    def before(self, account_id: str, event: Event, since: timedelta) -> list[MoneyRecord]:
+        """The account's money records in [event - since, event], the event itself excluded."""
+        times = self._times.get(account_id)
+        if not times:
+            return []
+        until = utc(event.occurred_at)
+        records = self._records[account_id]
+        start = bisect_right(times, until - since - timedelta(microseconds=1))
+        end = bisect_right(times, until)
+        return [r for r in records[start:end] if r.event_id != event.event_id]
+
+    def record(self, account_id: str, event_id: str) -> MoneyRecord | None:
+        """The account's record of one event (the event being scored included)."""
+        return next((r for r in self._records.get(account_id, ()) if r.event_id == event_id), None)
+
+    def identity(self, account_id: str, at: datetime) -> VerifiedIdentity | None:
+        """The account's latest verification no later than ``at`` (None before any)."""
+        identities = self._identities.get(account_id, [])
+        index = bisect_right(identities, utc(at), key=lambda i: i.occurred_at)
+        return identities[index - 1] if index else None
+
+    def failed_from_ip(self, ip_hash: str | None, event: Event) -> list[tuple[datetime, str]]:
+        """(time, account) of failed sign-ins from one IP in the hour up to ``event``."""
+        if not ip_hash:
+            return []
+        until = utc(event.occurred_at)
+        return [
+            (at, account)
+            for at, account in self._failed_by_ip.get(ip_hash, ())
+            if until - IP_BURST_WINDOW <= at <= until
+        ]
