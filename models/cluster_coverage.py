@@ -168,8 +168,14 @@ def pattern_recall(store: Store, truth_path: Path) -> RecallReport:
         )
         for pattern, group in frame[fraud].groupby("pattern")
     ]
+    # Decisions are per event; the graph holds accounts, so its precision is per account (a
+    # clustered account's own honest sign-ins are not a cluster's false positives).
     precision = {
         route: float(fraud[frame[route]].mean()) if frame[route].any() else 1.0
-        for route in ("decisions", "graph", "either", "graph_by_end")
+        for route in ("decisions", "either")
     }
+    fraud_accounts = set(frame.loc[fraud, "subject"])
+    for route in ("graph", "graph_by_end"):
+        held = set(frame.loc[frame[route], "subject"])
+        precision[route] = len(held & fraud_accounts) / len(held) if held else 1.0
     return RecallReport(patterns, precision)

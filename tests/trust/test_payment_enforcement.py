@@ -15,7 +15,7 @@ from trust.pipeline import Pipeline
 from trust.settings import Settings
 from trust.store import Store, transaction
 from trust.store.enforcements import current_enforcement
-from workers.wiring import build_pipeline
+from trust.composition import build_pipeline
 
 NOW = datetime(2026, 3, 21, 4, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=15)

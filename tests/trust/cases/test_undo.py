@@ -22,7 +22,7 @@ from trust.store.enforcements import current_enforcement, enforcement_history_of
 from trust.store.qa import insert_selection, record_review
 from trust.store.tables import audit_log, qa_reviews, webhook_deliveries
 from trust.webhooks import CASE_REOPENED, CASE_RESOLVED
-from workers.wiring import build_pipeline
+from trust.composition import build_pipeline
 
 WINDOW = timedelta(minutes=15)
 LEASE = timedelta(minutes=15)
