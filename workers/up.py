@@ -185,14 +185,13 @@ def run_up(settings: Settings, options: UpOptions, say: Callable[[str], None]) -
         say(f"store      {settings.resolved_database_url}")
         require_rule_pack(settings)
         if options.demo:
-            from workers.demo_models import history_accounts, train_demo_models
+            from workers.demo_models import train_demo_models
 
             # Before the workers start: they look for an active model only at boot.
             train_demo_models(
                 settings,
                 options.demo_seed + 1,
                 say,
-                accounts=history_accounts(options.demo_accounts),
                 stopping=supervisor.stopping,
             )
         prepare_multiprocess(settings.data_dir.resolve() / "metrics", clear=True)

@@ -10,12 +10,12 @@ import pytest
 from tests.factories import PAYLOAD_BUILDERS, takeover_batches
 from tests.trust.cases.conftest import ANALYST
 from trust.cases import Action, Resolution, claim, resolve
+from trust.composition import build_pipeline
 from trust.enforcement import EnforcementSource, EnforcementState
 from trust.pipeline import Pipeline
 from trust.settings import Settings
 from trust.store import Store, transaction
 from trust.store.enforcements import current_enforcement
-from trust.composition import build_pipeline
 
 NOW = datetime(2026, 3, 21, 4, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=15)

@@ -12,6 +12,7 @@ from tests.trust.cases.conftest import ANALYST, LEAD, LEAD_2, NOW, OpenCase
 from tests.trust.test_enforcement import tampered
 from trust.cases import Action, CaseStatus, Resolution, bulk_resolve, claim, load_case
 from trust.cases.undo import undo_bulk, undoable_batches
+from trust.composition import build_pipeline
 from trust.enforcement import EnforcementSource, EnforcementState
 from trust.enforcement_actions import act_on_linked, approve_linked
 from trust.errors import CaseError, PermissionDeniedError
@@ -22,7 +23,6 @@ from trust.store.enforcements import current_enforcement, enforcement_history_of
 from trust.store.qa import insert_selection, record_review
 from trust.store.tables import audit_log, qa_reviews, webhook_deliveries
 from trust.webhooks import CASE_REOPENED, CASE_RESOLVED
-from trust.composition import build_pipeline
 
 WINDOW = timedelta(minutes=15)
 LEASE = timedelta(minutes=15)
