@@ -29,7 +29,8 @@ from trust.graph.clusters import Cluster, cluster_id_of
 from trust.graph.clusters import Tie as GraphTie
 from trust.settings import Settings
 from trust.staff.roles import HasRole, Permission, require
-from trust.store.enforcements import as_utc, current_enforcements
+from trust.store.database import as_utc
+from trust.store.enforcements import current_enforcements
 from trust.store.tables import account_identifiers, accounts, enforcement_history
 
 TIE_WORDS = {

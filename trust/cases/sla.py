@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from trust.cases.lifecycle import CaseStatus
 from trust.settings import DEFAULT_SLA_HOURS, Settings, is_case_kind
+from trust.store.database import as_utc
 
 _DAY = timedelta(days=1)
 
@@ -27,11 +28,6 @@ class SlaState(StrEnum):
     PAUSED = "paused"
     MET = "met"
     MISSED = "missed"
-
-
-def as_utc(moment: datetime) -> datetime:
-    """``moment`` in UTC; a naive value (SQLite hands them back so) is taken as UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def uses_business_days(kind: str, settings: Settings) -> bool:
