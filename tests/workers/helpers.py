@@ -63,6 +63,30 @@ def wait_until(
     return time.monotonic() - began
 
 
+def wait_for_count(
+    count: Callable[[], int],
+    target: int,
+    what: str,
+    explain: Callable[[], str] | None = None,
+    *,
+    stall: float = 60,
+) -> float:
+    """Poll ``count`` until it reaches ``target``; fail only when it stops rising for ``stall``
+    seconds. A loaded machine decides slower, not wrongly: a fixed deadline would fail a run
+    that is still making progress, while a stalled count is the failure these tests look for."""
+    began = last_change = time.monotonic()
+    seen = count()
+    while seen < target:
+        time.sleep(0.2)
+        now_seen = count()
+        if now_seen != seen:
+            seen, last_change = now_seen, time.monotonic()
+        elif time.monotonic() - last_change > stall:
+            detail = f"\n{explain()}" if explain is not None else ""
+            raise AssertionError(f"{what}: stuck at {seen} of {target} for {stall:.0f}s{detail}")
+    return time.monotonic() - began
+
+
 def read_lines(stream: object, lines: list[str]) -> None:
     """Append each line of ``stream`` to ``lines`` until it closes (run it in a thread)."""
     for raw in iter(stream.readline, b""):  # type: ignore[attr-defined]

@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.pool import NullPool
 
 from tests.workers.conftest import ThrowawayPostgres, ThrowawayRedis, WorkerProcesses
-from tests.workers.helpers import queue_settings, wait_until
+from tests.workers.helpers import queue_settings, wait_for_count, wait_until
 from tests.workers.test_reliability import _check, _decided, _diagnosis, _enqueue, _scored
 from trust.settings import Settings
 from trust.simulate import generate_events
@@ -30,7 +30,7 @@ from trust.store import Store
 from trust.store.tables import decisions
 from workers.wiring import build_pipeline
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(150)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 OUTAGE_S = 15
 HELD = "store unreachable; holding the batch in place"
@@ -87,9 +87,9 @@ def test_a_store_outage_mid_stream_gives_the_outcomes_of_an_undisturbed_run(
     assert len(reference) == _scored(records)
     time.sleep(max(0.0, OUTAGE_S - (time.monotonic() - down_at)))
     throwaway_postgres.start()
-    wait_until(
-        lambda: _decided(current) >= _scored(records),
-        60,
+    wait_for_count(
+        lambda: _decided(current),
+        _scored(records),
         "every event decided",
         lambda: _diagnosis(current, broker, workers),
     )
