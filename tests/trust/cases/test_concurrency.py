@@ -14,7 +14,7 @@ from trust.settings import Settings
 from trust.store import Store, transaction
 from trust.store.tables import audit_log, cases
 
-CASES = 3_000
+CASES = 1_000
 PROCESSES = 3
 
 
