@@ -44,6 +44,9 @@ PAYOUT_CHANGE_SIGNALS: dict[str, SignalType] = {
     "payout_changes_30d": "int",
     "holder_name_conflicts": "int",
 }
+# The withdrawal signal that reads the account's enforcement state (a hold blocks
+# withdrawals), not the withdrawal itself: evaluations count what it alone flags apart.
+HOLD_SIGNAL = "account_restricted"
 WITHDRAWAL_SIGNALS: dict[str, SignalType] = {
     **_PAYOUT_IDENTITY,
     "amount": "float",
@@ -193,7 +196,7 @@ def compute_withdrawal(event: WithdrawalRequestEvent, ctx: BatchContext) -> Sign
     signals.update(
         {
             "amount": event.amount.as_float,
-            "account_restricted": ctx.status(event.account_id, event) in {"held", "blocked"},
+            HOLD_SIGNAL: ctx.status(event.account_id, event) in {"held", "blocked"},
             "hours_since_payout_added": _hours(at, payout.occurred_at if payout else None),
             "payout_unknown": payout is None,
             "hours_since_credential_change": _hours(at, changes[-1].occurred_at)
