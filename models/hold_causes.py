@@ -43,12 +43,12 @@ def hold_causes(
     changes: dict[str, list[tuple[datetime, str, str, str]]] = defaultdict(list)
     h = enforcement_history.c
     for start in range(0, len(accounts), _CHUNK):
-        rows = conn.execute(
+        found = conn.execute(
             select(h.account_id, h.at, h.state, h.source, h.source_id)
             .where(h.account_id.in_(accounts[start : start + _CHUNK]))
             .order_by(h.at, h.id)
         )
-        for account, at, state, source, source_id in rows:
+        for account, at, state, source, source_id in found:
             changes[account].append((utc(at), state, source, source_id))
     causes: dict[str, str] = {}
     for event_id, (account, at) in decided.items():
