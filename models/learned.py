@@ -20,6 +20,8 @@ from models.calibration import confirm_probability_model
 from trust.errors import ModelError
 
 ANOMALY_FEATURE = "anomaly_percentile"
+# Fewer known values than this in a column and no calibration fold can rely on seeing one.
+MIN_KNOWN_VALUES = 20
 
 
 def _stack(matrix: ArrayLike, anomaly: ArrayLike) -> NDArray[np.float64]:
@@ -74,9 +76,10 @@ class LearnedModel:
         """Train on labelled rows (1 = confirmed, 0 = dismissed); NaN features are allowed."""
         y = np.asarray(labels, dtype=np.int64)
         data = _stack(matrix, anomaly)
-        # scikit-learn's binning fails on a column with no known value; a constant column
-        # is never split on, so scoring ignores it whatever values arrive later.
-        data[:, np.isnan(data).all(axis=0)] = 0.0
+        # scikit-learn's binning fails on a column with no known value, also inside one
+        # calibration fold: a column known on a handful of rows (a withdrawal's hours since a
+        # credential change) is made constant, never split on, so scoring ignores it.
+        data[:, (~np.isnan(data)).sum(axis=0) < MIN_KNOWN_VALUES] = 0.0
         classifier = confirm_probability_model(
             gradient_boosting(len(y), seed, feature_count=data.shape[1] - 1), y
         )

@@ -11,6 +11,7 @@ sample, as if staff had decided those) add, measured on the other 90%.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,16 +24,18 @@ from sklearn.model_selection import train_test_split
 from models.anomaly import AnomalyModel
 from models.detectors import make_detector
 from models.evaluate import RankingMetrics, ranking_metrics
+from models.hold_causes import UNKNOWN, hold_causes
 from models.learned import LearnedModel
 from models.scorer import budget_cutoff
 from models.training import TrainingData, detector_options, load_training_data
-from trust.decisions import ModelAssessment, decide
+from trust.decisions import Decision, ModelAssessment, decide
 from trust.errors import ModelError
 from trust.events import EVENT_KINDS, event_adapter
 from trust.pii import hasher_for
 from trust.rules.engine import RuleEngine
 from trust.rules.pack import load_pack
 from trust.settings import Settings
+from trust.signals.payouts import HOLD_SIGNAL
 from trust.simulate.world import HONEST
 from trust.store import Store
 
@@ -51,6 +54,8 @@ class PatternCatch:
     model: float
     combined: float
     model_only: float
+    # Rules plus model without the account's hold: what the detection itself caught.
+    detected: float
 
 
 @dataclass
@@ -66,6 +71,16 @@ class QueueLoad:
         """Flags counted per day of the history, and the share of them that is fraud."""
         count = int(flagged.sum())
         return cls(count, count / days, float(y[flagged].mean()) if count else float("nan"))
+
+
+@dataclass
+class HeldByHold:
+    """Events flagged only because their account was on hold, by what caused the hold."""
+
+    cause: str
+    events: int
+    planted: int
+    honest: int
 
 
 @dataclass
@@ -88,10 +103,28 @@ class KindResult:
     review_cutoff: float | None = None
     queue_rules: QueueLoad | None = None
     queue_combined: QueueLoad | None = None
+    # The same queues without the events only the account's hold flagged (the detection's
+    # own flags), and those events by the pattern that caused the hold.
+    detection_rules: QueueLoad | None = None
+    detection_combined: QueueLoad | None = None
+    held: list[HeldByHold] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form."""
         return asdict(self)
+
+
+@dataclass
+class RuleFlags:
+    """Per event: risk and flag of rules alone and of rules plus model, and whether the
+    detection flags it -- the same decision with the account's hold left out."""
+
+    risk: np.ndarray[Any, Any]
+    flagged: np.ndarray[Any, Any]
+    risk_both: np.ndarray[Any, Any]
+    flagged_both: np.ndarray[Any, Any]
+    detected: np.ndarray[Any, Any]
+    detected_both: np.ndarray[Any, Any]
 
 
 def _rule_scores(
@@ -100,41 +133,69 @@ def _rule_scores(
     settings: Settings,
     percentiles: np.ndarray[Any, Any],
     cutoff: float | None,
-) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+) -> RuleFlags:
     """Risk and flag per event for rules alone and for rules plus model."""
     now = datetime.now(UTC)
     size = len(data.payloads)
-    risk, flagged = np.zeros(size), np.zeros(size, dtype=bool)
-    risk_both, flagged_both = np.zeros(size), np.zeros(size, dtype=bool)
+    flags = RuleFlags(
+        np.zeros(size),
+        np.zeros(size, dtype=bool),
+        np.zeros(size),
+        *(np.zeros(size, dtype=bool) for _ in range(3)),
+    )
     for i, payload in enumerate(data.payloads):
         event = event_adapter.validate_python(payload)
         signals = dict(data.signals[i] or {})
-        evaluation = engine.evaluate(event, signals)
-        alone, both = (
-            decide(
-                event,
-                signals,
-                evaluation.hits,
-                evaluation.shadow_hits,
-                settings=settings.decision,
-                pack_version=engine.version,
-                now=now,
-                assessment=assessment,
-            )
-            for assessment in (
-                None,
-                ModelAssessment(float(percentiles[i]), "simulation", review_cutoff=cutoff),
-            )
+        model = ModelAssessment(float(percentiles[i]), "simulation", review_cutoff=cutoff)
+        alone, both = _decided(event, signals, engine, settings, now, (None, model))
+        flags.risk[i], flags.flagged[i] = alone.risk_score, alone.flagged
+        flags.risk_both[i], flags.flagged_both[i] = both.risk_score, both.flagged
+        if signals.get(HOLD_SIGNAL):
+            # Held by the account's enforcement state: would the detection flag it anyway?
+            unheld = {**signals, HOLD_SIGNAL: False}
+            alone, both = _decided(event, unheld, engine, settings, now, (None, model))
+        flags.detected[i], flags.detected_both[i] = alone.flagged, both.flagged
+    return flags
+
+
+def _decided(
+    event: Any,
+    signals: dict[str, Any],
+    engine: RuleEngine,
+    settings: Settings,
+    now: datetime,
+    assessments: tuple[ModelAssessment | None, ...],
+) -> list[Decision]:
+    """The pipeline's decision of ``event`` under each assessment (None: rules alone)."""
+    evaluation = engine.evaluate(event, signals)
+    return [
+        decide(
+            event,
+            signals,
+            evaluation.hits,
+            evaluation.shadow_hits,
+            settings=settings.decision,
+            pack_version=engine.version,
+            now=now,
+            assessment=assessment,
         )
-        risk[i], flagged[i] = alone.risk_score, alone.flagged
-        risk_both[i], flagged_both[i] = both.risk_score, both.flagged
-    return risk, flagged, risk_both, flagged_both
+        for assessment in assessments
+    ]
 
 
 def evaluate_kind(
-    data: TrainingData, truth: pd.DataFrame, engine: RuleEngine, settings: Settings, seed: int = 0
+    data: TrainingData,
+    truth: pd.DataFrame,
+    engine: RuleEngine,
+    settings: Settings,
+    seed: int = 0,
+    causes: Mapping[str, str] | None = None,
 ) -> KindResult:
-    """Rules, model and both on one kind's stored events, against the truth."""
+    """Rules, model and both on one kind's stored events, against the truth.
+
+    ``causes``: per event id flagged only by its account's hold, the pattern that
+    caused the hold (see :mod:`models.hold_causes`).
+    """
     known = truth.reindex(data.event_ids)
     if known["is_fraud"].isna().any():
         raise ModelError(f"{int(known['is_fraud'].isna().sum())} {data.kind} events lack truth")
@@ -146,8 +207,12 @@ def evaluate_kind(
     # The daily case budget, exactly as the pipeline's scorer turns it into a cutoff.
     per_day = data.events_per_day()
     cutoff = budget_cutoff(per_day, settings.decision.model_daily_cases)
-    risk, flagged, risk_both, flagged_both = _rule_scores(
-        data, engine, settings, percentiles, cutoff
+    flags = _rule_scores(data, engine, settings, percentiles, cutoff)
+    risk, flagged, risk_both, flagged_both = (
+        flags.risk,
+        flags.flagged,
+        flags.risk_both,
+        flags.flagged_both,
     )
     days = len(y) / per_day if per_day else 1.0
     # Ties in the rule score (most events hit no rule) are broken by nothing: that is the truth
@@ -165,6 +230,9 @@ def evaluate_kind(
         review_cutoff=cutoff,
         queue_rules=QueueLoad.of(flagged, y, days),
         queue_combined=QueueLoad.of(flagged_both, y, days),
+        detection_rules=QueueLoad.of(flags.detected, y, days),
+        detection_combined=QueueLoad.of(flags.detected_both, y, days),
+        held=_held_by_cause(data.event_ids, flagged_both & ~flags.detected_both, y, causes),
     )
     if 8 <= y.sum() <= len(y) - 8:
         rows = np.arange(len(y))
@@ -195,9 +263,25 @@ def evaluate_kind(
             model=float(model_flag[idx].mean()),
             combined=float(flagged_both[idx].mean()),
             model_only=float((model_flag[idx] & ~flagged[idx]).mean()),
+            detected=float(flags.detected_both[idx].mean()),
         )
         (result.patterns if y[idx[0]] else result.look_alikes).append(catch)
     return result
+
+
+def _held_by_cause(
+    event_ids: list[str],
+    held: np.ndarray[Any, Any],
+    y: np.ndarray[Any, Any],
+    causes: Mapping[str, str] | None,
+) -> list[HeldByHold]:
+    by_cause: dict[str, list[int]] = defaultdict(list)
+    for i in np.flatnonzero(held):
+        by_cause[(causes or {}).get(event_ids[i], UNKNOWN)].append(int(i))
+    return [
+        HeldByHold(cause, len(where), int(y[where].sum()), int(len(where) - y[where].sum()))
+        for cause, where in sorted(by_cause.items())
+    ]
 
 
 def evaluate_simulation(
@@ -211,6 +295,12 @@ def evaluate_simulation(
     for kind in kinds:
         with store.engine.connect() as conn:
             data = load_training_data(conn, kind, hasher)
+            on_hold = [
+                e
+                for e, s in zip(data.event_ids, data.signals, strict=True)
+                if s and s.get(HOLD_SIGNAL)
+            ]
+            causes = hold_causes(conn, on_hold, truth) if on_hold else {}
         if data.event_ids:
-            results.append(evaluate_kind(data, truth, engine, settings))
+            results.append(evaluate_kind(data, truth, engine, settings, causes=causes))
     return results

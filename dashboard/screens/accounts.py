@@ -15,6 +15,7 @@ from dashboard.components.enforcement import (
 )
 from dashboard.components.history import linked_table, one_timeline, timeline_tables
 from dashboard.components.search import search_box, search_hits
+from dashboard.components.security import security_chain
 from dashboard.components.text import plain
 
 db = session.database_key()
@@ -86,6 +87,8 @@ timeline, case_list, linked, enforced = st.tabs(
     ["Timeline", "Cases", f"Linked accounts ({len(groups)})", "Enforcement"]
 )
 with timeline:
+    # The same takeover-chain table as the case screen: access and money on one view.
+    security_chain(cached.security_steps(db, account_id))
     one_timeline(account_id, history, changes)
 with case_list:
     timeline_tables(account_id, {"cases": history["cases"], "events": []})

@@ -230,3 +230,13 @@ def test_the_staff_table_says_who_may_reveal_and_why(staff) -> None:
         "lee": "yes (lead role)",
         "root": "yes (admin role)",
     }
+
+
+def test_an_account_shows_its_takeover_chain_like_the_case_screen(staff, taken_over) -> None:
+    taken_over()
+    app = open_page(app_as(staff("ana", "analyst")), "accounts", account="acct-alice")
+    assert not app.exception
+    assert "**Sign-ins, credential and payout changes, withdrawals** (newest first)" in texts(app)
+    [chain] = [d.value for d in app.dataframe if "Device" in d.value.columns]
+    assert list(chain["Kind"])[:2] == ["Withdrawal", "Payout change"]
+    assert set(chain["Country"]) == {"VN", "GB"}

@@ -7,6 +7,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from models.calibration import PercentileCalibrator, confirm_probability_model
+from models.learned import LearnedModel
 from trust.errors import ModelError
 
 
@@ -41,3 +42,17 @@ def test_the_confirm_model_outputs_probabilities_that_track_the_label_rate():
     probability = model.predict_proba(x)[:, 1]
     high = probability > 0.8
     assert y[high].mean() == pytest.approx(probability[high].mean(), abs=0.08)
+
+
+def test_a_column_known_on_a_handful_of_rows_does_not_break_learning():
+    rng = np.random.default_rng(2)
+    rows = 270
+    useful = rng.normal(size=rows)
+    y = (useful > 1.2).astype(int)
+    # Known on the first three rows only: one calibration fold's training part has none.
+    rare = np.full(rows, np.nan)
+    rare[:3] = 1.0
+    matrix = np.column_stack([useful, rare])
+    model = LearnedModel.fit(["useful", "rare"], matrix, rng.random(rows), y)
+    probability = model.confirm_probability(matrix, rng.random(rows))
+    assert probability[y == 1].mean() > probability[y == 0].mean()

@@ -152,10 +152,10 @@ def test_money_at_stake_is_the_disputed_amount_or_the_contract_value() -> None:
     assert (verification.money_at_stake, verification.currency) == (Decimal("0"), None)
 
 
-def test_the_model_alone_does_not_send_a_sign_in_to_review_but_its_points_count() -> None:
+def test_the_model_alone_does_not_send_a_sign_in_or_credential_change_to_review() -> None:
     settings = DecisionSettings()
     outlier = ModelAssessment(0.9999, "v1", review_cutoff=0.99)
-    sign_in, withdrawal = (
+    sign_in, credential, withdrawal = (
         decide(
             make_event(kind),
             {},
@@ -166,7 +166,8 @@ def test_the_model_alone_does_not_send_a_sign_in_to_review_but_its_points_count(
             now=NOW,
             assessment=outlier,
         )
-        for kind in ("sign_in", "withdrawal_request")
+        for kind in ("sign_in", "credential_change", "withdrawal_request")
     )
     assert sign_in.outcome == "allow" and sign_in.risk_score > 0
+    assert credential.outcome == "allow" and credential.risk_score > 0
     assert withdrawal.outcome == "review"

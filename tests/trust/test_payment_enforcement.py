@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import func, select
 
 from tests.factories import PAYLOAD_BUILDERS, takeover_batches
 from tests.trust.cases.conftest import ANALYST
@@ -16,6 +17,7 @@ from trust.pipeline import Pipeline
 from trust.settings import Settings
 from trust.store import Store, transaction
 from trust.store.enforcements import current_enforcement
+from trust.store.tables import cases, decisions
 
 NOW = datetime(2026, 3, 21, 4, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=15)
@@ -57,6 +59,25 @@ def test_a_refused_withdrawal_holds_the_account_until_a_reviewer_clears_it(
         resolve(conn, case_id, ANALYST, Resolution(Action.DISMISS, "false_positive"), later)
         released = current_enforcement(conn, "acct-alice")
     assert released is not None and released.state is EnforcementState.NONE
+
+
+def test_the_flagged_steps_of_a_takeover_share_one_case(pipeline: Pipeline, store: Store) -> None:
+    _, case_id = _takeover(pipeline)
+    with store.engine.connect() as conn:
+        steps = conn.execute(
+            select(decisions.c.kind, decisions.c.case_id).where(
+                decisions.c.subject_id == "acct-alice", decisions.c.outcome != "allow"
+            )
+        ).all()
+        open_cases = conn.execute(
+            select(func.count()).select_from(cases).where(cases.c.subject_id == "acct-alice")
+        ).scalar_one()
+    assert {kind for kind, _ in steps} == {
+        "credential_change",
+        "payout_method_change",
+        "withdrawal_request",
+    }
+    assert {case for _, case in steps} == {case_id} and open_cases == 1
 
 
 def test_a_chargeback_suspends_the_client_until_it_is_repaid(

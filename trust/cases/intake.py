@@ -5,7 +5,9 @@ A burst of 50 flagged reviews by one account becomes one case with 50 pieces of 
 Safe to call again with the same decisions (evidence is unique per event, and an event
 already attached to any case maps to that case) and under concurrent workers: the partial
 unique index ``uq_cases_open_subject`` allows one unresolved case per (subject, kind); a
-worker that loses the race to open it re-reads the winner's case and joins it.
+worker that loses the race to open it re-reads the winner's case and joins it. The steps of
+an account takeover (``TAKEOVER_CHAIN_KINDS``) share one case per account: two workers
+opening different steps' cases at the same moment can still leave two, as before.
 """
 
 from __future__ import annotations
@@ -31,6 +33,14 @@ from trust.store.tables import case_evidence, case_reasons, cases
 from trust.store.tables import decisions as decisions_table
 
 Key = tuple[str, str]
+# The steps of an account takeover: a sign-in, a credential change, a new payout method and
+# a withdrawal are one story about one account, so a flagged step joins the account's open
+# case of any of these kinds instead of opening one per kind. A case opened by several
+# steps at once takes the most urgent kind (the shortest SLA); a later, more urgent step
+# brings the due time forward.
+TAKEOVER_CHAIN_KINDS = frozenset(
+    {"sign_in", "credential_change", "payout_method_change", "withdrawal_request"}
+)
 # The WHERE of uq_cases_open_subject, inline so both databases match the partial index.
 OPEN_MERGED_SQL = UNRESOLVED_SQL & (cases.c.kind != literal_column("'dispute'"))
 
@@ -58,6 +68,35 @@ def _open_cases(conn: Connection, keys: Sequence[Key]) -> dict[Key, Case]:
     wanted = set(keys)
     found = (Case.from_row(r) for r in conn.execute(stmt))
     return {(c.subject_id, c.kind): c for c in found if (c.subject_id, c.kind) in wanted}
+
+
+def _case_keys(
+    conn: Connection, pending: list[Decision], settings: Settings, now: datetime
+) -> dict[str, Key]:
+    """event_id -> the (subject, case kind) each flagged decision goes to."""
+    keys = {d.event_id: (d.subject_id, d.kind) for d in pending}
+    chained = [d for d in pending if d.kind in TAKEOVER_CHAIN_KINDS]
+    if not chained:
+        return keys
+    subjects = sorted({d.subject_id for d in chained})
+    rows = conn.execute(
+        select(cases.c.subject_id, cases.c.kind)
+        .where(
+            OPEN_MERGED_SQL,
+            cases.c.subject_id.in_(subjects),
+            cases.c.kind.in_(sorted(TAKEOVER_CHAIN_KINDS)),
+        )
+        .order_by(cases.c.id.desc())
+    )
+    # The oldest open case of the chain wins (rows come newest first).
+    chain_kind = {subject: kind for subject, kind in rows}
+    for subject in subjects:
+        if subject not in chain_kind:
+            kinds = {d.kind for d in chained if d.subject_id == subject}
+            chain_kind[subject] = min(sorted(kinds), key=lambda k: due_at(k, now, settings))
+    for d in chained:
+        keys[d.event_id] = (d.subject_id, chain_kind[d.subject_id])
+    return keys
 
 
 def _open_new(conn: Connection, keys: list[Key], settings: Settings, now: datetime) -> None:
@@ -108,6 +147,11 @@ def _merged(case: Case, group: list[Decision], settings: Settings, now: datetime
         paused = case.sla_paused_at or now
         due = resumed_due_at(case.kind, due or now, paused, now, settings) if due else None
         values.update(status=CaseStatus.OPEN.value, sla_due_at=due, sla_paused_at=None)
+    # A more urgent step of a takeover chain joining the case brings its due time forward.
+    joined = [due_at(d.kind, now, settings) for d in group if d.kind != case.kind]
+    if joined and due is not None and min(joined) < as_utc(due):
+        due = min(joined)
+        values["sla_due_at"] = due
     values["priority"] = priority_key(risk, severity, money, due)
     return values
 
@@ -126,10 +170,11 @@ def open_or_join(
     if not flagged:
         return {}
     result = _attached(conn, [d.event_id for d in flagged])
+    pending = [d for d in flagged if d.event_id not in result]
+    keys = _case_keys(conn, pending, settings, now) if pending else {}
     groups: dict[Key, list[Decision]] = {}
-    for d in flagged:
-        if d.event_id not in result:
-            groups.setdefault((d.subject_id, d.kind), []).append(d)
+    for d in pending:
+        groups.setdefault(keys[d.event_id], []).append(d)
     if groups:
         open_cases = _open_cases(conn, list(groups))
         missing = [k for k in groups if k not in open_cases]

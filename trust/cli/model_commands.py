@@ -262,11 +262,16 @@ def evaluate_sim_command(
         "rules+model: cases/day",
         "precision",
         "added by the model/day",
+        "held by a hold/day",
+        "detection precision**",
     ):
         queues.add_column(column, justify="left" if column == "kind" else "right")
     for r in results:
         if r.queue_rules is None or r.queue_combined is None:
             continue
+        held = r.queue_combined.per_day - (
+            r.detection_combined.per_day if r.detection_combined else r.queue_combined.per_day
+        )
         queues.add_row(
             r.kind,
             f"{r.days:.1f}",
@@ -276,8 +281,17 @@ def evaluate_sim_command(
             f"{r.queue_combined.per_day:.1f}",
             _fmt(r.queue_combined.precision),
             f"{r.queue_combined.per_day - r.queue_rules.per_day:+.1f}",
+            f"{held:.1f}",
+            " / ".join(
+                _fmt(q.precision) if q else "n/a" for q in (r.detection_rules, r.detection_combined)
+            ),
         )
     console.print(queues)
+    console.print(
+        "** rules / rules+model, leaving out the events flagged only because the account was "
+        "already on hold (the enforcement state refuses them; they join the hold's case)"
+    )
+    _print_held(results)
     patterns = Table(title="recall of each planted pattern (share sent to review or block)")
     for column in (
         "kind",
@@ -287,6 +301,7 @@ def evaluate_sim_command(
         "model top 5%",
         "rules+model",
         "model only",
+        "by detection**",
     ):
         patterns.add_column(column, justify="left" if column in ("kind", "pattern") else "right")
     for r in results:
@@ -299,6 +314,7 @@ def evaluate_sim_command(
                 f"{p.model:.0%}",
                 f"{p.combined:.0%}",
                 f"{p.model_only:.0%}",
+                f"{p.detected:.0%}",
             )
     console.print(patterns)
     look_alikes = Table(title="honest look-alikes flagged (false alarms among e.g. travellers)")
@@ -312,6 +328,26 @@ def evaluate_sim_command(
     if look_alikes.row_count:
         console.print(look_alikes)
     _print_cluster_coverage(truth)
+
+
+def _print_held(results: list[Any]) -> None:
+    """Events refused by their account's hold, under the pattern whose flag imposed it."""
+    from trust.cli.context import console
+
+    table = Table(
+        title="flagged only because the account was on hold, by what caused the hold",
+        caption="planted: events of a planted pattern themselves; honest: e.g. the owner's "
+        "own withdrawals after a takeover was held",
+    )
+    for column in ("kind", "hold caused by", "events", "planted", "honest"):
+        table.add_column(
+            column, justify="left" if column in ("kind", "hold caused by") else "right"
+        )
+    for r in results:
+        for h in r.held:
+            table.add_row(r.kind, h.cause, str(h.events), str(h.planted), str(h.honest))
+    if table.row_count:
+        console.print(table)
 
 
 def _print_cluster_coverage(truth: Path) -> None:

@@ -17,10 +17,16 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, select
 
-from trust.events import PAYMENT_EVENT_TYPES, Event, ProfileVerificationEvent, SignInEvent
+from trust.events import (
+    PAYMENT_EVENT_TYPES,
+    Event,
+    PayoutMethodChangeEvent,
+    ProfileVerificationEvent,
+    SignInEvent,
+)
 from trust.pii import PiiHasher
 from trust.signals.history import utc
-from trust.store.tables import events
+from trust.store.tables import account_identifiers, events
 
 PAYMENT_KINDS = tuple(PAYMENT_EVENT_TYPES)
 # How far back an account's own account and money events are read (takeover chains, new
@@ -116,6 +122,8 @@ class PaymentLookups:
         self._times: dict[str, list[datetime]] = {}
         self._identities: dict[str, list[VerifiedIdentity]] = defaultdict(list)
         self._failed_by_ip: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
+        # Payout methods added in the batch: every account's registration of each of them.
+        self._registrations: dict[str, list[MoneyRecord]] = defaultdict(list)
         money = [e for e in batch if e.kind in PAYMENT_KINDS]
         if not money:
             return
@@ -127,6 +135,9 @@ class PaymentLookups:
         failing = [e for e in money if isinstance(e, SignInEvent) and e.outcome == "failure"]
         if failing:
             self._load_failed_sign_ins(conn, failing, unstored)
+        payouts = [e for e in money if isinstance(e, PayoutMethodChangeEvent) and e.fingerprint]
+        if payouts:
+            self._load_registrations(conn, payouts, hi, unstored)
 
     def _load_records(
         self,
@@ -219,6 +230,39 @@ class PaymentLookups:
             if ip:
                 self._failed_by_ip[ip].append((at, payload["account_id"]))
 
+    def _load_registrations(
+        self,
+        conn: Connection,
+        payouts: list[PayoutMethodChangeEvent],
+        hi: datetime,
+        unstored: Sequence[Event],
+    ) -> None:
+        """Payout method changes of every account that holds one of the batch's methods.
+
+        Only batches adding payout methods (a few a day) pay for these two queries; the
+        fingerprint is sealed in the payload, so holders are found by its keyed hash.
+        """
+        hashes = {h for e in payouts if (h := self._hash("payment", e.fingerprint))}
+        i = account_identifiers.c
+        holders = select(i.account_id).where(i.kind == "payment", i.value_hash.in_(hashes))
+        c = events.c
+        query = select(c.occurred_at, c.payload).where(
+            c.subject_id.in_(holders), c.kind == "payout_method_change", c.occurred_at <= hi
+        )
+        rows = [(utc(at), payload) for at, payload in conn.execute(query).all()]
+        stored_ids = {payload["event_id"] for _, payload in rows}
+        rows.extend(
+            (utc(self._as_stored(e.occurred_at)), e.model_dump(mode="json"))
+            for e in unstored
+            if isinstance(e, PayoutMethodChangeEvent) and e.event_id not in stored_ids
+        )
+        for at, payload in rows:
+            record = money_record(payload, at, self._hash)
+            if record.fingerprint_hash in hashes and record.action == "added":
+                self._registrations[record.fingerprint_hash].append(record)
+        for records in self._registrations.values():
+            records.sort(key=lambda r: r.occurred_at)
+
     # -- answers -----------------------------------------------------------------------------
     def before(self, account_id: str, event: Event, since: timedelta) -> list[MoneyRecord]:
         """The account's money records in [event - since, event], the event itself excluded."""
@@ -250,4 +294,13 @@ class PaymentLookups:
             (at, account)
             for at, account in self._failed_by_ip.get(ip_hash, ())
             if until - IP_BURST_WINDOW <= at <= until
+        ]
+
+    def registrations(self, fingerprint_hash: str | None, event: Event) -> list[MoneyRecord]:
+        """Other accounts adding this payout method up to ``event`` (batch payout changes)."""
+        until = utc(event.occurred_at)
+        return [
+            r
+            for r in self._registrations.get(fingerprint_hash or "", ())
+            if r.occurred_at <= until and r.account_id != event.subject_id
         ]

@@ -42,7 +42,11 @@ PAYOUT_CHANGE_SIGNALS: dict[str, SignalType] = {
     "recovery_72h": "bool",
     "risky_sign_in_72h": "bool",
     "payout_changes_30d": "int",
+    "holder_name_conflicts": "int",
 }
+# The withdrawal signal that reads the account's enforcement state (a hold blocks
+# withdrawals), not the withdrawal itself: evaluations count what it alone flags apart.
+HOLD_SIGNAL = "account_restricted"
 WITHDRAWAL_SIGNALS: dict[str, SignalType] = {
     **_PAYOUT_IDENTITY,
     "amount": "float",
@@ -107,19 +111,36 @@ def payout_identity(
     }
 
 
+def holder_name_conflicts(
+    ctx: BatchContext, event: PayoutMethodChangeEvent, fingerprint_hash: str | None
+) -> int | None:
+    """Other accounts that added this payout method under another holder's name.
+
+    A bank or wallet account has one holder (a joint one is written the same way by both
+    spouses): one method registered under two unlike names is claimed by someone who does
+    not hold it.
+    """
+    if event.holder_name is None or fingerprint_hash is None:
+        return None
+    holder = event.holder_name
+    return len(
+        {
+            r.account_id
+            for r in ctx.payments.registrations(fingerprint_hash, event)
+            if r.holder_name is not None
+            and name_similarity(holder, r.holder_name) < NAME_MATCH_THRESHOLD
+        }
+    )
+
+
 def compute_payout_change(event: PayoutMethodChangeEvent, ctx: BatchContext) -> Signals:
     """The signals of one payout method change."""
     at = utc(event.occurred_at)
     earlier = ctx.payments.before(event.account_id, event, TAKEOVER_WINDOW)
     changes = _credential_changes(earlier)
     month = ctx.payments.before(event.account_id, event, timedelta(days=30))
-    signals = payout_identity(
-        ctx,
-        event,
-        event.holder_name,
-        event.country,
-        ctx.hash("payment", event.fingerprint),
-    )
+    fingerprint = ctx.hash("payment", event.fingerprint)
+    signals = payout_identity(ctx, event, event.holder_name, event.country, fingerprint)
     signals.update(
         {
             "added": event.action == "added",
@@ -129,6 +150,7 @@ def compute_payout_change(event: PayoutMethodChangeEvent, ctx: BatchContext) -> 
             "recovery_72h": any(r.via == "recovery" for r in changes),
             "risky_sign_in_72h": bool(risky_sign_ins(ctx, event, TAKEOVER_WINDOW)),
             "payout_changes_30d": sum(r.kind == "payout_method_change" for r in month),
+            "holder_name_conflicts": holder_name_conflicts(ctx, event, fingerprint),
         }
     )
     return signals
@@ -174,7 +196,7 @@ def compute_withdrawal(event: WithdrawalRequestEvent, ctx: BatchContext) -> Sign
     signals.update(
         {
             "amount": event.amount.as_float,
-            "account_restricted": ctx.status(event.account_id, event) in {"held", "blocked"},
+            HOLD_SIGNAL: ctx.status(event.account_id, event) in {"held", "blocked"},
             "hours_since_payout_added": _hours(at, payout.occurred_at if payout else None),
             "payout_unknown": payout is None,
             "hours_since_credential_change": _hours(at, changes[-1].occurred_at)

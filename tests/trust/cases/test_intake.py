@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from tests.factories import make_complaint, make_profile_verification, make_review
+from tests.factories import make_complaint, make_event, make_profile_verification, make_review
 from tests.trust.cases.conftest import NOW, decision_for, store_decisions
 from trust.cases import CaseStatus, load_case, open_or_join
 from trust.cases.sla import due_at
@@ -143,3 +143,32 @@ def test_an_event_repeated_in_one_batch_counts_once(store: Store, settings: Sett
         mapping = open_or_join(conn, [decision, decision_for(event)], settings, NOW)
         case = load_case(conn, mapping[event.event_id])
     assert case.evidence_count == 1
+
+
+def test_the_steps_of_a_takeover_are_one_case_of_the_account(
+    store: Store, settings: Settings
+) -> None:
+    steps = [
+        make_event("sign_in"),
+        make_event("credential_change", via="recovery"),
+        make_event("payout_method_change"),
+    ]
+    withdrawal = make_event("withdrawal_request")
+    other = make_event("sign_in", account_id="acct-bob")
+    pairs = [(e, decision_for(e)) for e in [*steps, other]]
+    with transaction(store.engine) as conn:
+        store_decisions(conn, pairs)
+        first = open_or_join(conn, [d for _, d in pairs], settings, NOW)
+    later = NOW + timedelta(hours=1)
+    with transaction(store.engine) as conn:
+        store_decisions(conn, [(withdrawal, decision_for(withdrawal))])
+        second = open_or_join(conn, [decision_for(withdrawal)], settings, later)
+    [case_id] = {first[e.event_id] for e in steps} | set(second.values())
+    assert first[other.event_id] != case_id
+    with store.engine.connect() as conn:
+        case = load_case(conn, case_id)
+    # Opened by three steps at once: the most urgent of their kinds, the payout change;
+    # the withdrawal an hour later brings the due time forward to its own.
+    assert case.kind == "payout_method_change" and case.evidence_count == 4
+    assert case.sla_due_at == due_at("withdrawal_request", later, settings)
+    assert count(store, cases) == 2

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from tests.factories import make_event, make_profile_verification
-from tests.trust.signals.conftest import StoreEvents, store_and_compute
+from tests.trust.signals.conftest import HASHER, StoreEvents, store_and_compute
+from trust.signals import compute_signals
 from trust.store import Store
 from trust.store.accounts import set_account_status
 
@@ -138,3 +139,44 @@ def test_signals_see_no_later_sign_in(signals_of: StoreEvents) -> None:
     (signals,) = signals_of(_verified(), [later], [now])
     assert signals["failed_sign_ins_1h"] == 1
     assert signals["travel_speed_kmh"] is None
+
+
+def _payout(account: str, holder: str, at: str) -> object:
+    return make_event(
+        "payout_method_change",
+        account_id=account,
+        holder_name=holder,
+        occurred_at=at,
+        fingerprint="wallet-collector",
+    )
+
+
+def test_one_payout_method_under_two_holders_names_is_a_conflict(
+    signals_of: StoreEvents,
+) -> None:
+    first = _payout("acct-bob", "Victor Petrov", "2026-03-20T08:00:00Z")
+    later = _payout("acct-carol", "Carol Mendes", "2026-03-22T08:00:00Z")
+    own_name = _payout("acct-alice", "Alice Walker", "2026-03-21T08:00:00Z")
+    # Carol's registration, stored but later than Alice's, is not seen (point in time).
+    (signals,) = signals_of([first, later], [own_name])
+    assert signals["fingerprint_other_accounts"] == 1
+    assert signals["holder_name_conflicts"] == 1
+
+
+def test_a_joint_account_written_the_same_way_is_no_conflict(signals_of: StoreEvents) -> None:
+    spouse = _payout("acct-bob", "Alice and Bob Walker", "2026-03-20T08:00:00Z")
+    alice = _payout("acct-alice", "Alice and Bob Walker", "2026-03-21T08:00:00Z")
+    (signals,) = signals_of([spouse], [alice])
+    assert signals["fingerprint_other_accounts"] == 1
+    assert signals["holder_name_conflicts"] == 0
+
+
+def test_conflicts_are_seen_between_payout_changes_of_one_batch(sqlite_store: Store) -> None:
+    batch = [
+        _payout("acct-bob", "Victor Petrov", "2026-03-20T08:00:00Z"),
+        _payout("acct-alice", "Alice Walker", "2026-03-20T09:00:00Z"),
+    ]
+    with sqlite_store.engine.begin() as conn:
+        first, second = compute_signals(conn, batch, HASHER, unstored=True)
+    assert first["holder_name_conflicts"] == 0
+    assert second["holder_name_conflicts"] == 1
