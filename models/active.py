@@ -34,3 +34,15 @@ def active_model(settings: Settings) -> AnomalyScorer | None:
             extra={"error": f"{type(exc).__name__}: {exc}"},
         )
         return None
+
+
+def preload(scorer: AnomalyScorer | None) -> None:
+    """Load every active model of a scorer ``active_model`` made (others are left alone).
+
+    Loading a kind's model on its first batch costs that batch hundreds of milliseconds;
+    a benchmark (or a long-running process) pays it up front instead.
+    """
+    from models.scorer import RegistryScorer
+
+    if isinstance(scorer, RegistryScorer):
+        scorer.preload()

@@ -17,9 +17,18 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, select
 
-from trust.events import PAYMENT_EVENT_TYPES, Event, ProfileVerificationEvent, SignInEvent
+from trust.events import (
+    PAYMENT_EVENT_TYPES,
+    ClientPaymentEvent,
+    Event,
+    PayoutMethodChangeEvent,
+    ProfileVerificationEvent,
+    SignInEvent,
+    WithdrawalRequestEvent,
+)
 from trust.pii import PiiHasher
 from trust.signals.history import utc
+from trust.store.lookups import identity_rows, money_rows
 from trust.store.tables import events
 
 PAYMENT_KINDS = tuple(PAYMENT_EVENT_TYPES)
@@ -41,7 +50,6 @@ class MoneyRecord:
     account_id: str
     outcome: str | None = None
     device_hash: str | None = None
-    ip_hash: str | None = None
     ip_country: str | None = None
     credential: str | None = None
     via: str | None = None
@@ -79,7 +87,6 @@ def money_record(payload: dict[str, Any], occurred_at: datetime, hash_of: Hash) 
         account_id=payload.get("account_id") or payload["client_id"],
         outcome=payload.get("outcome"),
         device_hash=hash_of("device", network.get("device_id")),
-        ip_hash=hash_of("ip", network.get("ip")),
         ip_country=network.get("ip_country"),
         credential=payload.get("credential"),
         via=payload.get("via"),
@@ -93,8 +100,13 @@ def money_record(payload: dict[str, Any], occurred_at: datetime, hash_of: Hash) 
 
 def payment_hashes(event: Event, hash_of: Hash) -> set[tuple[str, str]]:
     """The payment fingerprints a money event shows, for the batch's sharing look-up."""
-    fingerprint = getattr(event, "fingerprint", None) or getattr(event, "payout_fingerprint", None)
-    value = hash_of("payment", fingerprint) if event.kind in PAYMENT_KINDS else None
+    # By type: probing a pydantic model for a field it lacks raises inside its __getattr__.
+    if isinstance(event, PayoutMethodChangeEvent | ClientPaymentEvent):
+        value = hash_of("payment", event.fingerprint)
+    elif isinstance(event, WithdrawalRequestEvent):
+        value = hash_of("payment", event.payout_fingerprint)
+    else:
+        return set()
     return {("payment", value)} if value else set()
 
 
@@ -136,15 +148,8 @@ class PaymentLookups:
         hi: datetime,
         unstored: Sequence[Event],
     ) -> None:
-        c = events.c
-        query = select(c.occurred_at, c.payload).where(
-            c.subject_id.in_(accounts),
-            c.kind.in_(PAYMENT_KINDS),
-            c.occurred_at >= first - CHARGEBACK_WINDOW,
-            c.occurred_at <= hi,
-        )
         seen: set[str] = set()
-        for occurred_at, payload in conn.execute(query).all():
+        for occurred_at, payload in money_rows(conn, accounts, first - CHARGEBACK_WINDOW, hi):
             record = money_record(payload, utc(occurred_at), self._hash)
             seen.add(record.event_id)
             self._records[record.account_id].append(record)
@@ -162,31 +167,36 @@ class PaymentLookups:
     def _load_identities(
         self, conn: Connection, accounts: list[str], hi: datetime, unstored: Sequence[Event]
     ) -> None:
-        c = events.c
-        query = select(c.occurred_at, c.payload).where(
-            c.subject_id.in_(accounts), c.kind == "profile_verification", c.occurred_at <= hi
-        )
-        rows = [(utc(at), payload) for at, payload in conn.execute(query).all()]
         wanted = set(accounts)
-        stored_ids = {payload["event_id"] for _, payload in rows}
+        stored_ids: set[str] = set()
+        for (
+            account,
+            at,
+            legal_name,
+            country,
+            document_country,
+            ip_country,
+            event_id,
+        ) in identity_rows(conn, accounts, hi):
+            stored_ids.add(event_id)
+            self._identities[account].append(
+                VerifiedIdentity(utc(at), legal_name, country, document_country, ip_country)
+            )
         for e in unstored:
             if (
                 isinstance(e, ProfileVerificationEvent)
                 and e.account_id in wanted
                 and e.event_id not in stored_ids
             ):
-                rows.append((utc(self._as_stored(e.occurred_at)), e.model_dump(mode="json")))
-        for at, payload in rows:
-            network = payload.get("network") or {}
-            self._identities[payload["account_id"]].append(
-                VerifiedIdentity(
-                    at,
-                    payload["profile"]["legal_name"],
-                    payload["profile"]["country"],
-                    payload["document"]["issuing_country"],
-                    network.get("ip_country"),
+                self._identities[e.account_id].append(
+                    VerifiedIdentity(
+                        utc(self._as_stored(e.occurred_at)),
+                        e.profile.legal_name,
+                        e.profile.country,
+                        e.document.issuing_country,
+                        e.network.ip_country if e.network else None,
+                    )
                 )
-            )
         for identities in self._identities.values():
             identities.sort(key=lambda i: i.occurred_at)
 

@@ -28,6 +28,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from trust.events.payments import PAYMENT_EVENT_TYPES
 from trust.identifiers import IDENTIFIER_KINDS
 from trust.store.sealed import SEALED_KEY, personal_value
 from trust.store.tables import account_identifiers, accounts, enforcement_history, events
@@ -43,6 +44,11 @@ def _kind_is(kind: str) -> ColumnElement[bool]:
     kind; the account-id indexes are far more selective for per-batch look-ups.
     """
     return func.coalesce(_c.kind, "") == kind
+
+
+def _kind_in(kinds: Collection[str]) -> ColumnElement[bool]:
+    """``events.kind IN kinds``, kept off the kind index like :func:`_kind_is`."""
+    return func.coalesce(_c.kind, "").in_(sorted(kinds))
 
 
 def _ids(name: str) -> Any:
@@ -138,6 +144,31 @@ _VERIFICATIONS = select(
     _c.occurred_at,
     _c.payload["role"].as_string(),
     _c.payload["account_created_at"].as_string(),
+).where(
+    _c.subject_id.in_(_ids("ids")),
+    _kind_is("profile_verification"),
+    _c.occurred_at <= bindparam("hi"),
+)
+
+# The account and money kinds' own records (sign-ins, credential and payout changes,
+# withdrawals, payments) in a window: personal fields are compared, so payloads come whole.
+_MONEY = select(_c.occurred_at, _c.payload).where(
+    _c.subject_id.in_(_ids("ids")),
+    _kind_in(PAYMENT_EVENT_TYPES),
+    _c.occurred_at >= bindparam("lo"),
+    _c.occurred_at <= bindparam("hi"),
+)
+
+# Who each account said it was at each verification: only the fields compared.
+_IDENTITIES = select(
+    _c.subject_id,
+    _c.occurred_at,
+    _c.event_id,
+    _c.payload[("profile", "legal_name")].as_string(),
+    _c.payload[("profile", "country")].as_string(),
+    _c.payload[("document", "issuing_country")].as_string(),
+    _c.payload[("network", "ip_country")].as_string(),
+    _c.payload[SEALED_KEY].as_string(),
 ).where(
     _c.subject_id.in_(_ids("ids")),
     _kind_is("profile_verification"),
@@ -271,3 +302,33 @@ def status_change_rows(conn: Connection, account_ids: Collection[str]) -> list[t
     if not account_ids:
         return []
     return _tuples(conn.execute(_STATUS_CHANGES, {"ids": sorted(account_ids)}).all())
+
+
+def money_rows(
+    conn: Connection, account_ids: Collection[str], lo: datetime, hi: datetime
+) -> list[tuple[Any, ...]]:
+    """(occurred_at, opened payload) of the accounts' account and money events in [lo, hi]."""
+    if not account_ids:
+        return []
+    params = {"ids": sorted(account_ids), "lo": lo, "hi": hi}
+    return _tuples(conn.execute(_MONEY, params).all())
+
+
+def identity_rows(
+    conn: Connection, account_ids: Collection[str], hi: datetime
+) -> list[tuple[Any, ...]]:
+    """(account_id, occurred_at, legal name unsealed, profile country, document country,
+    network ip_country, event_id) of the accounts' verifications up to ``hi``."""
+    if not account_ids:
+        return []
+    dialect = conn.dialect
+    return [
+        (
+            row[0],
+            row[1],
+            personal_value(dialect, row[2], row[3], row[7], "profile.legal_name"),
+            *row[4:7],
+            row[2],
+        )
+        for row in conn.execute(_IDENTITIES, {"ids": sorted(account_ids), "hi": hi}).all()
+    ]
