@@ -230,17 +230,16 @@ class BatchContext:
                 e.reviewee_id in reviewees
                 or (e.reviewer_id in reviewees and e.reviewee_id in reviewers)
             ):
-                payload = e.model_dump(mode="json")
                 rows.append(
                     (
                         e.event_id,
                         self._as_stored(e.occurred_at),
                         e.reviewer_id,
                         e.reviewee_id,
-                        payload.get("contract_id"),
-                        payload.get("direction"),
-                        payload.get("rating"),
-                        payload.get("text"),
+                        e.contract_id,
+                        e.direction.value,
+                        e.rating,
+                        e.text,
                     )
                 )
         for row in rows:
