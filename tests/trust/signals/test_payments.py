@@ -51,8 +51,9 @@ def test_failed_sign_ins_are_counted_per_account_and_per_ip(signals_of: StoreEve
 
 
 def test_recovery_payout_and_withdrawal_within_hours_is_the_takeover_chain(
-    signals_of: StoreEvents,
+    store: Store,
 ) -> None:
+    # On both databases: the verified identity's legal name is read sealed from SQL.
     history = [
         _sign_in("2026-03-20T08:00:00Z", HOME),
         _sign_in("2026-03-21T02:00:00Z", INTRUDER),
@@ -78,7 +79,7 @@ def test_recovery_payout_and_withdrawal_within_hours_is_the_takeover_chain(
         network=INTRUDER,
         payout_fingerprint="bank-mule-1",
     )
-    (signals,) = signals_of(_verified(), history, [withdrawal])
+    (signals,) = store_and_compute(store, _verified(), history, [withdrawal])
     assert signals["takeover_chain"] is True
     assert signals["risky_sign_in_72h"] is True
     assert signals["holder_name_mismatch"] is True
@@ -86,11 +87,11 @@ def test_recovery_payout_and_withdrawal_within_hours_is_the_takeover_chain(
     assert signals["hours_since_payout_added"] == 0.75
 
 
-def test_an_old_own_payout_method_is_no_chain(signals_of: StoreEvents) -> None:
+def test_an_old_own_payout_method_is_no_chain(store: Store) -> None:
     payout = make_event("payout_method_change", occurred_at="2026-03-02T10:00:00Z")
     reset = make_event("credential_change", occurred_at="2026-03-20T08:00:00Z", via="recovery")
     withdrawal = make_event("withdrawal_request", occurred_at="2026-03-20T09:00:00Z")
-    (signals,) = signals_of(_verified(), [payout], [reset], [withdrawal])
+    (signals,) = store_and_compute(store, _verified(), [payout], [reset], [withdrawal])
     assert signals["takeover_chain"] is False
     assert signals["holder_name_mismatch"] is False
     assert signals["payout_unknown"] is False
