@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection
 
 from trust.events import (
     PAYMENT_EVENT_TYPES,
@@ -28,8 +28,7 @@ from trust.events import (
 )
 from trust.pii import PiiHasher
 from trust.signals.history import utc
-from trust.store.lookups import identity_rows, money_rows
-from trust.store.tables import events
+from trust.store.lookups import failed_sign_in_rows, identity_rows, money_rows
 
 PAYMENT_KINDS = tuple(PAYMENT_EVENT_TYPES)
 # How far back an account's own account and money events are read (takeover chains, new
@@ -96,6 +95,18 @@ def money_record(payload: dict[str, Any], occurred_at: datetime, hash_of: Hash) 
         country=payload.get("country"),
         amount=float(amount["amount"]) if amount else None,
     )
+
+
+def failure_windows(moments: Sequence[datetime]) -> list[tuple[datetime, datetime]]:
+    """The hours before each moment, overlapping ones merged, in time order."""
+    windows: list[tuple[datetime, datetime]] = []
+    for moment in sorted(moments):
+        lo = moment - IP_BURST_WINDOW
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], moment)
+        else:
+            windows.append((lo, moment))
+    return windows
 
 
 def payment_hashes(event: Event, hash_of: Hash) -> set[tuple[str, str]]:
@@ -206,28 +217,27 @@ class PaymentLookups:
         """Failed sign-ins of any account in the hour before each failing one of the batch.
 
         The IP address is sealed in the payload, so failures are read by kind and time (an
-        index) and matched by the keyed hash of their opened IP.
+        index), only in the hours that end at a failing sign-in of the batch, and matched by
+        the keyed hash of their opened IP.
         """
-        c = events.c
-        lo = min(e.occurred_at for e in failing) - IP_BURST_WINDOW
-        hi = max(e.occurred_at for e in failing)
-        query = select(c.occurred_at, c.payload).where(
-            and_(c.kind == "sign_in", c.occurred_at >= lo, c.occurred_at <= hi),
-            c.payload["outcome"].as_string() == "failure",
-        )
-        rows = [(utc(at), payload) for at, payload in conn.execute(query).all()]
-        stored_ids = {payload["event_id"] for _, payload in rows}
+        rows = failed_sign_in_rows(conn, failure_windows([e.occurred_at for e in failing]))
+        stored_ids = {event_id for _, _, event_id, _ in rows}
         rows.extend(
-            (utc(self._as_stored(e.occurred_at)), e.model_dump(mode="json"))
+            (
+                self._as_stored(e.occurred_at),
+                e.account_id,
+                e.event_id,
+                str(e.network.ip) if e.network and e.network.ip else None,
+            )
             for e in unstored
             if isinstance(e, SignInEvent)
             and e.outcome == "failure"
             and e.event_id not in stored_ids
         )
-        for at, payload in rows:
-            ip = self._hash("ip", (payload.get("network") or {}).get("ip"))
+        for at, account_id, _, address in rows:
+            ip = self._hash("ip", address)
             if ip:
-                self._failed_by_ip[ip].append((at, payload["account_id"]))
+                self._failed_by_ip[ip].append((utc(at), account_id))
 
     # -- answers -----------------------------------------------------------------------------
     def before(self, account_id: str, event: Event, since: timedelta) -> list[MoneyRecord]:

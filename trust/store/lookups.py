@@ -175,6 +175,21 @@ _IDENTITIES = select(
     _c.occurred_at <= bindparam("hi"),
 )
 
+# Failed sign-ins of every account in one window: the IP is sealed, so the window (the kind
+# index) bounds the read and only the IP is opened.
+_FAILED_SIGN_INS = select(
+    _c.occurred_at,
+    _c.subject_id,
+    _c.event_id,
+    _c.payload[("network", "ip")].as_string(),
+    _c.payload[SEALED_KEY].as_string(),
+).where(
+    _c.kind == "sign_in",
+    _c.occurred_at >= bindparam("lo"),
+    _c.occurred_at <= bindparam("hi"),
+    _c.payload["outcome"].as_string() == "failure",
+)
+
 _h = enforcement_history.c
 _STATUS_CHANGES = (
     select(_h.account_id, _h.at, _h.previous_state, _h.state)
@@ -331,4 +346,19 @@ def identity_rows(
             row[2],
         )
         for row in conn.execute(_IDENTITIES, {"ids": sorted(account_ids), "hi": hi}).all()
+    ]
+
+
+def failed_sign_in_rows(
+    conn: Connection, windows: Iterable[tuple[datetime, datetime]]
+) -> list[tuple[Any, ...]]:
+    """(occurred_at, account_id, event_id, IP unsealed) of failed sign-ins in the windows.
+
+    Windows must not overlap (an event in two would come back twice).
+    """
+    dialect = conn.dialect
+    return [
+        (row[0], row[1], row[2], personal_value(dialect, row[2], row[3], row[4], "network.ip"))
+        for lo, hi in windows
+        for row in conn.execute(_FAILED_SIGN_INS, {"lo": lo, "hi": hi}).all()
     ]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from tests.factories import make_event, make_profile_verification
 from tests.trust.signals.conftest import StoreEvents, store_and_compute
+from trust.signals.payments_context import failure_windows
 from trust.store import Store
 from trust.store.accounts import set_account_status
 
@@ -38,13 +41,13 @@ def test_a_flight_home_with_the_own_laptop_is_neither(signals_of: StoreEvents) -
     assert signals["new_device_new_country"] is False
 
 
-def test_failed_sign_ins_are_counted_per_account_and_per_ip(signals_of: StoreEvents) -> None:
+def test_failed_sign_ins_are_counted_per_account_and_per_ip(store: Store) -> None:
     attempts = [
         _sign_in(f"2026-03-20T08:0{i}:00Z", INTRUDER, account_id=f"acct-{i}", outcome="failure")
         for i in range(5)
     ]
     again = _sign_in("2026-03-20T08:09:00Z", INTRUDER, account_id="acct-0", outcome="failure")
-    (signals,) = signals_of(attempts, [again])
+    (signals,) = store_and_compute(store, attempts, [again])
     assert signals["failed_sign_ins_1h"] == 2
     assert signals["failed_sign_ins_from_ip_1h"] == 6
     assert signals["accounts_failing_from_ip_1h"] == 5
@@ -139,3 +142,12 @@ def test_signals_see_no_later_sign_in(signals_of: StoreEvents) -> None:
     (signals,) = signals_of(_verified(), [later], [now])
     assert signals["failed_sign_ins_1h"] == 1
     assert signals["travel_speed_kmh"] is None
+
+
+def test_failed_sign_ins_are_read_only_in_the_hours_before_failing_ones() -> None:
+    at = datetime(2026, 3, 20, 8, 0, tzinfo=UTC)
+    windows = failure_windows([at + timedelta(hours=5), at, at + timedelta(minutes=30)])
+    assert windows == [
+        (at - timedelta(hours=1), at + timedelta(minutes=30)),
+        (at + timedelta(hours=4), at + timedelta(hours=5)),
+    ]
