@@ -33,13 +33,12 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import StaticPool
 
-from models.active import active_model, preload
+from models.active import active_model_loaded
 from trust.composition import build_scorer
 from trust.encryption import Keyring
 from trust.events import EVENT_KINDS
 from trust.intake.validation import sort_records
 from trust.pipeline import Pipeline, decide_one, hasher_for
-from trust.scoring import Scorer
 from trust.settings import Settings
 from trust.simulate import generate_events
 from trust.store import Store, transaction
@@ -96,8 +95,7 @@ def ceiling(settings: Settings, records: list[dict[str, Any]], batch: int) -> di
     )
     metadata.create_all(engine)
     scratch = Store.of_engine(engine, Keyring.from_settings(settings))
-    scorer = build_scorer(settings, model=active_model)
-    preload(scorer.anomaly_scorer)
+    scorer = build_scorer(settings, model=active_model_loaded)
     hasher = hasher_for(settings)
     began = time.perf_counter()
     for start in range(0, len(records), batch):
@@ -113,10 +111,8 @@ def ceiling(settings: Settings, records: list[dict[str, Any]], batch: int) -> di
 def in_process(settings: Settings, records: list[dict[str, Any]], batch: int) -> dict[str, Any]:
     """The whole pipeline in one process on the store, no queue; seconds per stage."""
     store = Store.from_settings(settings)
+    # Every kind's model is loaded here (workers.wiring), before timing, as in a worker.
     pipeline = build_pipeline(settings, store)
-    if isinstance(pipeline.scorer, Scorer):
-        # Warm-up: every kind's model loaded before timing, as a running worker has them.
-        preload(pipeline.scorer.anomaly_scorer)
     pipeline.stage_seconds = {}
     began = time.perf_counter()
     cpu = time.process_time()
