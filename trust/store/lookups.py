@@ -6,6 +6,10 @@ its IN lists and its cache key per batch cost more CPU than SQLite spent answeri
 (``ix_events_subject_occurred``, ``ix_events_counterparty_occurred``,
 ``uq_account_identifier``, ``ix_identifier_lookup``, the accounts' primary key,
 ``ix_enforcement_history_account``), so its cost grows with the log of the store's size.
+A look-up by account that also names a kind keeps SQLite off ``ix_events_kind_occurred``
+(``_kind_is``): with it, SQLite read every event of the kind up to the batch, so scoring
+cost grew with the whole history. Only failed sign-ins across accounts are read by kind and
+time, over the hour before each failing sign-in of the batch (their IP is sealed).
 
 Point in time is the caller's: each look-up takes the batch's time bounds and the signals
 cut every answer at the event's ``occurred_at`` (``trust.signals.context``).
