@@ -10,6 +10,7 @@ import logging
 from pathlib import Path
 
 from trust.decisions import AnomalyScorer
+from trust.events import EVENT_KINDS
 from trust.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -34,3 +35,33 @@ def active_model(settings: Settings) -> AnomalyScorer | None:
             extra={"error": f"{type(exc).__name__}: {exc}"},
         )
         return None
+
+
+def active_model_loaded(settings: Settings) -> AnomalyScorer | None:
+    """``active_model`` with every kind's model loaded now, for processes that decide
+    batches for a while (workers, the API, ``trust ingest``): loading a kind's model on its
+    first batch cost that batch hundreds of milliseconds. ``trust decide`` keeps
+    ``active_model``, which loads only the kind it decides."""
+    scorer = active_model(settings)
+    preload(scorer)
+    return scorer
+
+
+def preload(scorer: AnomalyScorer | None) -> None:
+    """Load every active model of a scorer ``active_model`` made (others are left alone).
+
+    A kind whose artefact fails to load is logged and left to fail at its first batch, as
+    it would have: the model is advisory, and the other kinds keep theirs.
+    """
+    from models.scorer import RegistryScorer
+
+    if not isinstance(scorer, RegistryScorer):
+        return
+    for kind in EVENT_KINDS:
+        try:
+            scorer.model_for(kind)
+        except Exception as exc:  # the model is advisory: its batches record the error
+            log.warning(
+                "anomaly model of a kind failed to load",
+                extra={"kind": kind, "error": f"{type(exc).__name__}: {exc}"},
+            )

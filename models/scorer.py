@@ -66,9 +66,14 @@ class RegistryScorer:
             daily_cases=settings.decision.model_daily_cases,
         )
         if preload:
-            for kind in EVENT_KINDS:
-                scorer.model_for(kind)
+            scorer.preload()
         return scorer
+
+    def preload(self) -> None:
+        """Load every kind's active model now, so no batch pays for loading one (a bad
+        artefact raises here)."""
+        for kind in EVENT_KINDS:
+            self.model_for(kind)
 
     def model_for(self, kind: str) -> tuple[str, AnomalyModel] | None:
         """The active version and model of ``kind``, or None when none is active."""

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal, Protocol, TypedDict
 
-from trust.events import Event
+from trust.events import ComplaintEvent, Event, ReviewEvent
 from trust.events.kinds import is_event_kind
 from trust.settings import DecisionSettings, Thresholds
 from trust.statement import statement_of_reasons
@@ -236,8 +236,18 @@ def review_cutoff(assessment: ModelAssessment, settings: DecisionSettings) -> fl
 
 
 def money_of(event: Event) -> tuple[Decimal, str | None]:
-    """The money at stake in an event: the disputed amount, or what the contract paid."""
-    money = getattr(event, "amount_in_dispute", None) or getattr(event, "amount_paid", None)
+    """The money at stake in an event: the disputed amount, or what the contract paid.
+
+    Dispatched by type: probing a pydantic model for a field it lacks raises inside its
+    ``__getattr__``, which cost more than the rest of the decision.
+    """
+    money = (
+        event.amount_in_dispute
+        if isinstance(event, ComplaintEvent)
+        else event.amount_paid
+        if isinstance(event, ReviewEvent)
+        else None
+    )
     return (money.amount, money.currency) if money is not None else (Decimal("0"), None)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.active import active_model
+from models.active import active_model_loaded
 from trust.composition import build_pipeline as compose
 from trust.pipeline import Pipeline
 from trust.rules.engine import Watchdog
@@ -17,5 +17,5 @@ def build_pipeline(
     source: str = "queue",
     watchdog: Watchdog | None = None,
 ) -> Pipeline:
-    """The pipeline the workers and the API run: ``trust``'s, with the active model."""
-    return compose(settings, store, source=source, model=active_model, watchdog=watchdog)
+    """The pipeline the workers and the API run: ``trust``'s, with the active models loaded."""
+    return compose(settings, store, source=source, model=active_model_loaded, watchdog=watchdog)

@@ -36,6 +36,20 @@ CO_REVIEW_WINDOW = timedelta(days=7)
 # freelancer and referee); documents, phones and referee e-mails are looked up by hash.
 PAIR_KINDS = ("payment", "device", "ip", "email_domain")
 NETWORK_KINDS = ("device", "ip")
+# The kinds whose signals read their accounts' own identifiers (``identifiers``): reviews
+# compare reviewer and reviewee, reference checks the referee with the freelancer, and the
+# account kinds a device with the account's known ones. Verifications, complaints and client
+# payments only ask who else holds an identifier, so their accounts' rows are not read.
+IDENTIFIER_READING_KINDS = frozenset(
+    {
+        "review",
+        "reference_check",
+        "sign_in",
+        "credential_change",
+        "payout_method_change",
+        "withdrawal_request",
+    }
+)
 # Identifiers record first_seen_at in event time (the occurred_at of the first event that
 # showed them), so a backtest over imported history sees links as they were then.
 
@@ -82,6 +96,7 @@ class BatchContext:
         self._by_account: dict[str, list[PastEvent]] = defaultdict(list)
         self._reviews_of: dict[str, list[PastReview]] = defaultdict(list)
         self._identifiers: dict[str, dict[str, dict[str, datetime]]] = defaultdict(dict)
+        self._identified: set[str] = set()
         self._sharing: dict[tuple[str, str], dict[str, datetime]] = defaultdict(dict)
         self._accounts: dict[str, AccountFacts] = {}
         self._emails: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
@@ -104,7 +119,10 @@ class BatchContext:
         self._load_history(conn, batch, reviewers, first, hi)
         self._load_reviews(conn, reviewers, reviewees, first, hi)
         self._load_emails(conn, reviewers | reviewees)
-        self._load_identifiers(conn, involved, PAIR_KINDS)
+        self._identified = {
+            a for e in batch if e.kind in IDENTIFIER_READING_KINDS for a in e.account_ids
+        }
+        self._load_identifiers(conn, self._identified, PAIR_KINDS)
         self._load_sharing(conn, self._hashes_to_look_up(batch, reviewers))
         self._history_of = {a: Timeline(items) for a, items in self._by_account.items()}
         self._review_timeline = {a: Timeline(items) for a, items in self._reviews_of.items()}
@@ -212,17 +230,16 @@ class BatchContext:
                 e.reviewee_id in reviewees
                 or (e.reviewer_id in reviewees and e.reviewee_id in reviewers)
             ):
-                payload = e.model_dump(mode="json")
                 rows.append(
                     (
                         e.event_id,
                         self._as_stored(e.occurred_at),
                         e.reviewer_id,
                         e.reviewee_id,
-                        payload.get("contract_id"),
-                        payload.get("direction"),
-                        payload.get("rating"),
-                        payload.get("text"),
+                        e.contract_id,
+                        e.direction.value,
+                        e.rating,
+                        e.text,
                     )
                 )
         for row in rows:
@@ -421,7 +438,16 @@ class BatchContext:
         return max((utc(at) - born).total_seconds() / 86_400, 0.0)
 
     def identifiers(self, account_id: str, kind: str, at: datetime) -> set[str]:
-        """Hashes of ``kind`` seen on ``account_id`` no later than ``at``."""
+        """Hashes of ``kind`` seen on ``account_id`` no later than ``at``.
+
+        Only for accounts of the batch's ``IDENTIFIER_READING_KINDS`` events: asking for
+        another account is a programming error, not an account without identifiers.
+        """
+        if account_id not in self._identified:
+            raise ValueError(
+                f"identifiers of {account_id!r} were not looked up: only accounts of "
+                f"{sorted(IDENTIFIER_READING_KINDS)} events are"
+            )
         seen = self._identifiers.get(account_id, {}).get(kind, {})
         until = utc(at)
         return {h for h, first in seen.items() if first <= until}

@@ -15,18 +15,25 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection
 
 from trust.events import (
     PAYMENT_EVENT_TYPES,
+    ClientPaymentEvent,
     Event,
     PayoutMethodChangeEvent,
     ProfileVerificationEvent,
     SignInEvent,
+    WithdrawalRequestEvent,
 )
 from trust.pii import PiiHasher
 from trust.signals.history import utc
-from trust.store.tables import account_identifiers, events
+from trust.store.lookups import (
+    failed_sign_in_rows,
+    identity_rows,
+    money_rows,
+    payout_registration_rows,
+)
 
 PAYMENT_KINDS = tuple(PAYMENT_EVENT_TYPES)
 # How far back an account's own account and money events are read (takeover chains, new
@@ -47,7 +54,6 @@ class MoneyRecord:
     account_id: str
     outcome: str | None = None
     device_hash: str | None = None
-    ip_hash: str | None = None
     ip_country: str | None = None
     credential: str | None = None
     via: str | None = None
@@ -85,7 +91,6 @@ def money_record(payload: dict[str, Any], occurred_at: datetime, hash_of: Hash) 
         account_id=payload.get("account_id") or payload["client_id"],
         outcome=payload.get("outcome"),
         device_hash=hash_of("device", network.get("device_id")),
-        ip_hash=hash_of("ip", network.get("ip")),
         ip_country=network.get("ip_country"),
         credential=payload.get("credential"),
         via=payload.get("via"),
@@ -97,10 +102,27 @@ def money_record(payload: dict[str, Any], occurred_at: datetime, hash_of: Hash) 
     )
 
 
+def failure_windows(moments: Sequence[datetime]) -> list[tuple[datetime, datetime]]:
+    """The hours before each moment, overlapping ones merged, in time order."""
+    windows: list[tuple[datetime, datetime]] = []
+    for moment in sorted(moments):
+        lo = moment - IP_BURST_WINDOW
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], moment)
+        else:
+            windows.append((lo, moment))
+    return windows
+
+
 def payment_hashes(event: Event, hash_of: Hash) -> set[tuple[str, str]]:
     """The payment fingerprints a money event shows, for the batch's sharing look-up."""
-    fingerprint = getattr(event, "fingerprint", None) or getattr(event, "payout_fingerprint", None)
-    value = hash_of("payment", fingerprint) if event.kind in PAYMENT_KINDS else None
+    # By type: probing a pydantic model for a field it lacks raises inside its __getattr__.
+    if isinstance(event, PayoutMethodChangeEvent | ClientPaymentEvent):
+        value = hash_of("payment", event.fingerprint)
+    elif isinstance(event, WithdrawalRequestEvent):
+        value = hash_of("payment", event.payout_fingerprint)
+    else:
+        return set()
     return {("payment", value)} if value else set()
 
 
@@ -147,15 +169,8 @@ class PaymentLookups:
         hi: datetime,
         unstored: Sequence[Event],
     ) -> None:
-        c = events.c
-        query = select(c.occurred_at, c.payload).where(
-            c.subject_id.in_(accounts),
-            c.kind.in_(PAYMENT_KINDS),
-            c.occurred_at >= first - CHARGEBACK_WINDOW,
-            c.occurred_at <= hi,
-        )
         seen: set[str] = set()
-        for occurred_at, payload in conn.execute(query).all():
+        for occurred_at, payload in money_rows(conn, accounts, first - CHARGEBACK_WINDOW, hi):
             record = money_record(payload, utc(occurred_at), self._hash)
             seen.add(record.event_id)
             self._records[record.account_id].append(record)
@@ -173,31 +188,36 @@ class PaymentLookups:
     def _load_identities(
         self, conn: Connection, accounts: list[str], hi: datetime, unstored: Sequence[Event]
     ) -> None:
-        c = events.c
-        query = select(c.occurred_at, c.payload).where(
-            c.subject_id.in_(accounts), c.kind == "profile_verification", c.occurred_at <= hi
-        )
-        rows = [(utc(at), payload) for at, payload in conn.execute(query).all()]
         wanted = set(accounts)
-        stored_ids = {payload["event_id"] for _, payload in rows}
+        stored_ids: set[str] = set()
+        for (
+            account,
+            at,
+            legal_name,
+            country,
+            document_country,
+            ip_country,
+            event_id,
+        ) in identity_rows(conn, accounts, hi):
+            stored_ids.add(event_id)
+            self._identities[account].append(
+                VerifiedIdentity(utc(at), legal_name, country, document_country, ip_country)
+            )
         for e in unstored:
             if (
                 isinstance(e, ProfileVerificationEvent)
                 and e.account_id in wanted
                 and e.event_id not in stored_ids
             ):
-                rows.append((utc(self._as_stored(e.occurred_at)), e.model_dump(mode="json")))
-        for at, payload in rows:
-            network = payload.get("network") or {}
-            self._identities[payload["account_id"]].append(
-                VerifiedIdentity(
-                    at,
-                    payload["profile"]["legal_name"],
-                    payload["profile"]["country"],
-                    payload["document"]["issuing_country"],
-                    network.get("ip_country"),
+                self._identities[e.account_id].append(
+                    VerifiedIdentity(
+                        utc(self._as_stored(e.occurred_at)),
+                        e.profile.legal_name,
+                        e.profile.country,
+                        e.document.issuing_country,
+                        e.network.ip_country if e.network else None,
+                    )
                 )
-            )
         for identities in self._identities.values():
             identities.sort(key=lambda i: i.occurred_at)
 
@@ -207,28 +227,27 @@ class PaymentLookups:
         """Failed sign-ins of any account in the hour before each failing one of the batch.
 
         The IP address is sealed in the payload, so failures are read by kind and time (an
-        index) and matched by the keyed hash of their opened IP.
+        index), only in the hours that end at a failing sign-in of the batch, and matched by
+        the keyed hash of their opened IP.
         """
-        c = events.c
-        lo = min(e.occurred_at for e in failing) - IP_BURST_WINDOW
-        hi = max(e.occurred_at for e in failing)
-        query = select(c.occurred_at, c.payload).where(
-            and_(c.kind == "sign_in", c.occurred_at >= lo, c.occurred_at <= hi),
-            c.payload["outcome"].as_string() == "failure",
-        )
-        rows = [(utc(at), payload) for at, payload in conn.execute(query).all()]
-        stored_ids = {payload["event_id"] for _, payload in rows}
+        rows = failed_sign_in_rows(conn, failure_windows([e.occurred_at for e in failing]))
+        stored_ids = {event_id for _, _, event_id, _ in rows}
         rows.extend(
-            (utc(self._as_stored(e.occurred_at)), e.model_dump(mode="json"))
+            (
+                self._as_stored(e.occurred_at),
+                e.account_id,
+                e.event_id,
+                str(e.network.ip) if e.network and e.network.ip else None,
+            )
             for e in unstored
             if isinstance(e, SignInEvent)
             and e.outcome == "failure"
             and e.event_id not in stored_ids
         )
-        for at, payload in rows:
-            ip = self._hash("ip", (payload.get("network") or {}).get("ip"))
+        for at, account_id, _, address in rows:
+            ip = self._hash("ip", address)
             if ip:
-                self._failed_by_ip[ip].append((at, payload["account_id"]))
+                self._failed_by_ip[ip].append((utc(at), account_id))
 
     def _load_registrations(
         self,
@@ -239,17 +258,11 @@ class PaymentLookups:
     ) -> None:
         """Payout method changes of every account that holds one of the batch's methods.
 
-        Only batches adding payout methods (a few a day) pay for these two queries; the
+        Only batches adding payout methods (a few a day) pay for this query; the
         fingerprint is sealed in the payload, so holders are found by its keyed hash.
         """
         hashes = {h for e in payouts if (h := self._hash("payment", e.fingerprint))}
-        i = account_identifiers.c
-        holders = select(i.account_id).where(i.kind == "payment", i.value_hash.in_(hashes))
-        c = events.c
-        query = select(c.occurred_at, c.payload).where(
-            c.subject_id.in_(holders), c.kind == "payout_method_change", c.occurred_at <= hi
-        )
-        rows = [(utc(at), payload) for at, payload in conn.execute(query).all()]
+        rows = [(utc(at), payload) for at, payload in payout_registration_rows(conn, hashes, hi)]
         stored_ids = {payload["event_id"] for _, payload in rows}
         rows.extend(
             (utc(self._as_stored(e.occurred_at)), e.model_dump(mode="json"))

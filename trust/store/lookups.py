@@ -6,6 +6,10 @@ its IN lists and its cache key per batch cost more CPU than SQLite spent answeri
 (``ix_events_subject_occurred``, ``ix_events_counterparty_occurred``,
 ``uq_account_identifier``, ``ix_identifier_lookup``, the accounts' primary key,
 ``ix_enforcement_history_account``), so its cost grows with the log of the store's size.
+A look-up by account that also names a kind keeps SQLite off ``ix_events_kind_occurred``
+(``_kind_is``): with it, SQLite read every event of the kind up to the batch, so scoring
+cost grew with the whole history. Only failed sign-ins across accounts are read by kind and
+time, over the hour before each failing sign-in of the batch (their IP is sealed).
 
 Point in time is the caller's: each look-up takes the batch's time bounds and the signals
 cut every answer at the event's ``occurred_at`` (``trust.signals.context``).
@@ -28,6 +32,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from trust.events.payments import PAYMENT_EVENT_TYPES
 from trust.identifiers import IDENTIFIER_KINDS
 from trust.store.sealed import SEALED_KEY, personal_value
 from trust.store.tables import account_identifiers, accounts, enforcement_history, events
@@ -43,6 +48,11 @@ def _kind_is(kind: str) -> ColumnElement[bool]:
     kind; the account-id indexes are far more selective for per-batch look-ups.
     """
     return func.coalesce(_c.kind, "") == kind
+
+
+def _kind_in(kinds: Collection[str]) -> ColumnElement[bool]:
+    """``events.kind IN kinds``, kept off the kind index like :func:`_kind_is`."""
+    return func.coalesce(_c.kind, "").in_(sorted(kinds))
 
 
 def _ids(name: str) -> Any:
@@ -142,6 +152,55 @@ _VERIFICATIONS = select(
     _c.subject_id.in_(_ids("ids")),
     _kind_is("profile_verification"),
     _c.occurred_at <= bindparam("hi"),
+)
+
+# The account and money kinds' own records (sign-ins, credential and payout changes,
+# withdrawals, payments) in a window: personal fields are compared, so payloads come whole.
+_MONEY = select(_c.occurred_at, _c.payload).where(
+    _c.subject_id.in_(_ids("ids")),
+    _kind_in(PAYMENT_EVENT_TYPES),
+    _c.occurred_at >= bindparam("lo"),
+    _c.occurred_at <= bindparam("hi"),
+)
+
+# Payout method changes of every account holding one of the wanted payout fingerprints.
+_PAYOUT_REGISTRATIONS = select(_c.occurred_at, _c.payload).where(
+    _c.subject_id.in_(
+        select(_i.account_id).where(_i.kind == "payment", _i.value_hash.in_(_ids("hashes")))
+    ),
+    _kind_is("payout_method_change"),
+    _c.occurred_at <= bindparam("hi"),
+)
+
+# Who each account said it was at each verification: only the fields compared.
+_IDENTITIES = select(
+    _c.subject_id,
+    _c.occurred_at,
+    _c.event_id,
+    _c.payload[("profile", "legal_name")].as_string(),
+    _c.payload[("profile", "country")].as_string(),
+    _c.payload[("document", "issuing_country")].as_string(),
+    _c.payload[("network", "ip_country")].as_string(),
+    _c.payload[SEALED_KEY].as_string(),
+).where(
+    _c.subject_id.in_(_ids("ids")),
+    _kind_is("profile_verification"),
+    _c.occurred_at <= bindparam("hi"),
+)
+
+# Failed sign-ins of every account in one window: the IP is sealed, so the window (the kind
+# index) bounds the read and only the IP is opened.
+_FAILED_SIGN_INS = select(
+    _c.occurred_at,
+    _c.subject_id,
+    _c.event_id,
+    _c.payload[("network", "ip")].as_string(),
+    _c.payload[SEALED_KEY].as_string(),
+).where(
+    _c.kind == "sign_in",
+    _c.occurred_at >= bindparam("lo"),
+    _c.occurred_at <= bindparam("hi"),
+    _c.payload["outcome"].as_string() == "failure",
 )
 
 _h = enforcement_history.c
@@ -271,3 +330,59 @@ def status_change_rows(conn: Connection, account_ids: Collection[str]) -> list[t
     if not account_ids:
         return []
     return _tuples(conn.execute(_STATUS_CHANGES, {"ids": sorted(account_ids)}).all())
+
+
+def money_rows(
+    conn: Connection, account_ids: Collection[str], lo: datetime, hi: datetime
+) -> list[tuple[Any, ...]]:
+    """(occurred_at, opened payload) of the accounts' account and money events in [lo, hi]."""
+    if not account_ids:
+        return []
+    params = {"ids": sorted(account_ids), "lo": lo, "hi": hi}
+    return _tuples(conn.execute(_MONEY, params).all())
+
+
+def payout_registration_rows(
+    conn: Connection, fingerprint_hashes: Collection[str], hi: datetime
+) -> list[tuple[Any, ...]]:
+    """(occurred_at, opened payload) of payout method changes up to ``hi`` by every account
+    that holds one of the payout fingerprints (by keyed hash: the fingerprint is sealed)."""
+    if not fingerprint_hashes:
+        return []
+    params = {"hashes": sorted(fingerprint_hashes), "hi": hi}
+    return _tuples(conn.execute(_PAYOUT_REGISTRATIONS, params).all())
+
+
+def identity_rows(
+    conn: Connection, account_ids: Collection[str], hi: datetime
+) -> list[tuple[Any, ...]]:
+    """(account_id, occurred_at, legal name unsealed, profile country, document country,
+    network ip_country, event_id) of the accounts' verifications up to ``hi``."""
+    if not account_ids:
+        return []
+    dialect = conn.dialect
+    return [
+        (
+            row[0],
+            row[1],
+            personal_value(dialect, row[2], row[3], row[7], "profile.legal_name"),
+            *row[4:7],
+            row[2],
+        )
+        for row in conn.execute(_IDENTITIES, {"ids": sorted(account_ids), "hi": hi}).all()
+    ]
+
+
+def failed_sign_in_rows(
+    conn: Connection, windows: Iterable[tuple[datetime, datetime]]
+) -> list[tuple[Any, ...]]:
+    """(occurred_at, account_id, event_id, IP unsealed) of failed sign-ins in the windows.
+
+    Windows must not overlap (an event in two would come back twice).
+    """
+    dialect = conn.dialect
+    return [
+        (row[0], row[1], row[2], personal_value(dialect, row[2], row[3], row[4], "network.ip"))
+        for lo, hi in windows
+        for row in conn.execute(_FAILED_SIGN_INS, {"lo": lo, "hi": hi}).all()
+    ]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from tests.factories import make_event, make_profile_verification
 from tests.trust.signals.conftest import HASHER, StoreEvents, store_and_compute
 from trust.signals import compute_signals
+from trust.signals.payments_context import failure_windows
 from trust.store import Store
 from trust.store.accounts import set_account_status
 
@@ -39,21 +42,22 @@ def test_a_flight_home_with_the_own_laptop_is_neither(signals_of: StoreEvents) -
     assert signals["new_device_new_country"] is False
 
 
-def test_failed_sign_ins_are_counted_per_account_and_per_ip(signals_of: StoreEvents) -> None:
+def test_failed_sign_ins_are_counted_per_account_and_per_ip(store: Store) -> None:
     attempts = [
         _sign_in(f"2026-03-20T08:0{i}:00Z", INTRUDER, account_id=f"acct-{i}", outcome="failure")
         for i in range(5)
     ]
     again = _sign_in("2026-03-20T08:09:00Z", INTRUDER, account_id="acct-0", outcome="failure")
-    (signals,) = signals_of(attempts, [again])
+    (signals,) = store_and_compute(store, attempts, [again])
     assert signals["failed_sign_ins_1h"] == 2
     assert signals["failed_sign_ins_from_ip_1h"] == 6
     assert signals["accounts_failing_from_ip_1h"] == 5
 
 
 def test_recovery_payout_and_withdrawal_within_hours_is_the_takeover_chain(
-    signals_of: StoreEvents,
+    store: Store,
 ) -> None:
+    # On both databases: the verified identity's legal name is read sealed from SQL.
     history = [
         _sign_in("2026-03-20T08:00:00Z", HOME),
         _sign_in("2026-03-21T02:00:00Z", INTRUDER),
@@ -79,7 +83,7 @@ def test_recovery_payout_and_withdrawal_within_hours_is_the_takeover_chain(
         network=INTRUDER,
         payout_fingerprint="bank-mule-1",
     )
-    (signals,) = signals_of(_verified(), history, [withdrawal])
+    (signals,) = store_and_compute(store, _verified(), history, [withdrawal])
     assert signals["takeover_chain"] is True
     assert signals["risky_sign_in_72h"] is True
     assert signals["holder_name_mismatch"] is True
@@ -87,11 +91,11 @@ def test_recovery_payout_and_withdrawal_within_hours_is_the_takeover_chain(
     assert signals["hours_since_payout_added"] == 0.75
 
 
-def test_an_old_own_payout_method_is_no_chain(signals_of: StoreEvents) -> None:
+def test_an_old_own_payout_method_is_no_chain(store: Store) -> None:
     payout = make_event("payout_method_change", occurred_at="2026-03-02T10:00:00Z")
     reset = make_event("credential_change", occurred_at="2026-03-20T08:00:00Z", via="recovery")
     withdrawal = make_event("withdrawal_request", occurred_at="2026-03-20T09:00:00Z")
-    (signals,) = signals_of(_verified(), [payout], [reset], [withdrawal])
+    (signals,) = store_and_compute(store, _verified(), [payout], [reset], [withdrawal])
     assert signals["takeover_chain"] is False
     assert signals["holder_name_mismatch"] is False
     assert signals["payout_unknown"] is False
@@ -180,3 +184,12 @@ def test_conflicts_are_seen_between_payout_changes_of_one_batch(sqlite_store: St
         first, second = compute_signals(conn, batch, HASHER, unstored=True)
     assert first["holder_name_conflicts"] == 0
     assert second["holder_name_conflicts"] == 1
+
+
+def test_failed_sign_ins_are_read_only_in_the_hours_before_failing_ones() -> None:
+    at = datetime(2026, 3, 20, 8, 0, tzinfo=UTC)
+    windows = failure_windows([at + timedelta(hours=5), at, at + timedelta(minutes=30)])
+    assert windows == [
+        (at - timedelta(hours=1), at + timedelta(minutes=30)),
+        (at + timedelta(hours=4), at + timedelta(hours=5)),
+    ]

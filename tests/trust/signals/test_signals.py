@@ -11,9 +11,9 @@ from tests.factories import (
     make_reference_check,
     make_review,
 )
-from tests.trust.signals.conftest import StoreEvents, store_and_compute
+from tests.trust.signals.conftest import HASHER, StoreEvents, store_and_compute
 from trust.events import EVENT_KINDS
-from trust.signals import SIGNAL_TYPES
+from trust.signals import SIGNAL_TYPES, BatchContext
 from trust.store import Store
 from trust.store.accounts import set_account_status
 
@@ -256,3 +256,16 @@ def test_review_history_and_email_stems_are_read_on_sqlite_and_postgresql_alike(
     assert signals["reciprocal_review"] is True
     assert signals["shares_email_stem"] is True
     assert signals["reviewer_account_age_days"] is not None
+
+
+def test_identifiers_are_read_only_for_accounts_whose_signals_compare_them(
+    sqlite_store: Store,
+) -> None:
+    complaint = make_complaint(complainant_id="acct-complains", respondent_id="acct-accused")
+    review = make_review(reviewer_id="acct-writes", reviewee_id="acct-reviewed")
+    with sqlite_store.engine.connect() as conn:
+        ctx = BatchContext(conn, [complaint, review], HASHER)
+        # A reviewer's devices are compared; a complainant's never are, so none were read.
+        assert ctx.identifiers(review.reviewer_id, "device", review.occurred_at) == set()
+        with pytest.raises(ValueError, match="were not looked up"):
+            ctx.identifiers(complaint.complainant_id, "device", complaint.occurred_at)
