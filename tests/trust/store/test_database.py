@@ -1,10 +1,22 @@
-"""How store connections are set up."""
+"""How store connections are set up, and the text JSON columns get."""
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
-from trust.store.database import SQLITE_CACHE_KIB, SQLITE_MMAP_BYTES, create_store_engine
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trust.store.database import (
+    SQLITE_CACHE_KIB,
+    SQLITE_MMAP_BYTES,
+    create_store_engine,
+    json_text,
+)
 
 
 def test_sqlite_connections_keep_a_large_page_cache_and_map_the_file(tmp_path: Path) -> None:
@@ -14,3 +26,40 @@ def test_sqlite_connections_keep_a_large_page_cache_and_map_the_file(tmp_path: P
         assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == -SQLITE_CACHE_KIB
         assert conn.exec_driver_sql("PRAGMA mmap_size").scalar_one() == SQLITE_MMAP_BYTES
     engine.dispose()
+
+
+JSON_KEYS = st.text(st.characters(exclude_categories=()), max_size=8) | st.integers() | st.none()
+JSON_LIKE = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(st.characters(exclude_categories=()), max_size=12),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.tuples(children, children)
+        | st.dictionaries(JSON_KEYS, children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300)
+@given(JSON_LIKE)
+def test_json_columns_get_the_text_json_dumps_gives(value: Any) -> None:
+    assert json_text(value) == json.dumps(value)
+
+
+def test_json_columns_refuse_what_json_dumps_refuses() -> None:
+    circular: list[Any] = []
+    circular.append(circular)
+    for bad, error in ((Decimal("1.5"), TypeError), ({"at": object()}, TypeError)):
+        with pytest.raises(error) as fast:
+            json_text(bad)
+        with pytest.raises(error) as slow:
+            json.dumps(bad)
+        assert str(fast.value) == str(slow.value)
+    with pytest.raises(ValueError, match="Circular reference"):
+        json_text(circular)
+    # A failed value leaves nothing behind: the next one encodes as usual.
+    assert json_text([1, {"a": 2.5}]) == '[1, {"a": 2.5}]'
