@@ -166,13 +166,18 @@ def snapshot(engine: Engine) -> Iterator[Connection]:
         raise StoreError(str(exc.orig or exc)) from exc
 
 
+_WALL_CLOCK_CHARS = len("2026-01-01 00:00:00.000000")
+
+
 def _sqlite_datetime(slow: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """SQLite's date-time bind processor for datetimes in one C call (same text as ``slow``,
     which is SQLAlchemy's: the wall-clock fields, offset dropped); anything else goes to it."""
 
     def process(value: Any) -> Any:
         if type(value) is datetime:
-            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+            # The first 26 characters are the wall clock (a 4-digit year, microseconds
+            # always); an offset, if any, follows them. No naive copy is made to drop it.
+            return value.isoformat(" ", "microseconds")[:_WALL_CLOCK_CHARS]
         return slow(value)
 
     return process

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -10,10 +11,13 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import DateTime
+from sqlalchemy.dialects import sqlite
 
 from trust.store.database import (
     SQLITE_CACHE_KIB,
     SQLITE_MMAP_BYTES,
+    _bind_processor,
     create_store_engine,
     json_text,
 )
@@ -63,3 +67,23 @@ def test_json_columns_refuse_what_json_dumps_refuses() -> None:
         json_text(circular)
     # A failed value leaves nothing behind: the next one encodes as usual.
     assert json_text([1, {"a": 2.5}]) == '[1, {"a": 2.5}]'
+
+
+@settings(max_examples=300)
+@given(
+    st.datetimes(
+        timezones=st.none()
+        | st.timezones()
+        | st.builds(
+            timezone, st.timedeltas(min_value=timedelta(hours=-23), max_value=timedelta(hours=23))
+        )
+    )
+)
+def test_sqlite_dates_are_bound_as_sqlalchemy_binds_them(moment: datetime) -> None:
+    """The fast date-time bind gives SQLAlchemy's text: the wall clock, any offset dropped."""
+    dialect = sqlite.dialect()
+    column_type = DateTime(timezone=True)
+    slow = column_type._cached_bind_processor(dialect)
+    fast = _bind_processor(column_type, dialect)
+    assert slow is not None and fast is not None
+    assert fast(moment) == slow(moment)
