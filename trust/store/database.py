@@ -26,9 +26,10 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # copies each hot page once per ten times as many batches.
 SQLITE_WAL_AUTOCHECKPOINT_PAGES = 10_000
 # Page cache per connection, in KiB (SQLite's default is 2 MiB). A batch dirties ~2,000
-# pages (~8 MiB) across the event, identifier and account indexes: with the default cache
-# every batch re-read its index pages from the file, a system call each (issue 13: ~60 us
-# of CPU per event at 20k prior events). Only pages read take memory.
+# pages (~8 MiB), most of them in the identifier indexes: with the default cache every
+# batch re-read its index pages from the file. Measured at 20k prior events (issue 13):
+# the store stage ~30 us of CPU per event less, the commit ~15 us more (a larger cache
+# costs more per commit), so the write stage ~15 us less. Only pages read take memory.
 SQLITE_CACHE_KIB = 65_536
 # Reads of the database file go through a memory map instead of a read() per page miss;
 # address space only (the file's pages are the kernel's cache either way).
