@@ -8,9 +8,12 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic.networks import validate_email
+from pydantic_core import PydanticCustomError
 
 from tests.factories import PAYLOAD_BUILDERS
-from trust.events import EVENT_KINDS, validate_record
+from trust.events import EVENT_KINDS, ProfileVerificationEvent, validate_record
+from trust.events.common import _PLAIN_EMAIL, _email, _is_plain_email
 from trust.events.validation import MAX_RECORD_BYTES, ValidationResult
 
 # Any text, including the lone surrogates and NUL characters JSON escapes can carry.
@@ -246,3 +249,59 @@ def test_issue_paths_name_fields_not_pydantic_union_members() -> None:
 def test_record_level_rules_say_which_fields_disagree_without_pydantic_prefixes() -> None:
     result = validate_record(PAYLOAD_BUILDERS["review"](reviewee_id="acct-bob"))
     assert result.reason == "(record): reviewer_id and reviewee_id are the same account"
+
+
+# Text shaped like addresses: plain ones, and the near misses the full check must see
+# (upper case, Punycode, '--', special-use and numeric TLDs, long labels, odd characters).
+ADDRESS_LIKE = st.from_regex(r"\A[a-zA-Z0-9_+.!-]{0,70}@[a-zA-Z0-9.-]{0,80}\Z") | st.builds(
+    "{}@{}.{}".format,
+    st.from_regex(r"\A[a-z0-9_+-]{1,70}\Z"),
+    st.from_regex(r"\A(xn--)?[a-z0-9-]{1,70}\Z"),
+    st.sampled_from(["com", "test", "local", "onion", "arpa", "invalid", "localhost", "c0m", "io"]),
+)
+
+
+def _email_or_error(check: Any, value: str) -> tuple[str, str]:
+    try:
+        return ("ok", check(value))
+    except PydanticCustomError as exc:
+        return ("error", str(exc))
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(st.from_regex(_PLAIN_EMAIL, fullmatch=True) | ADDRESS_LIKE)
+def test_email_check_answers_as_email_str_does(value: str) -> None:
+    """The fast path takes only addresses EmailStr returns unchanged; the rest go to it."""
+    assert _email_or_error(_email, value) == _email_or_error(lambda v: validate_email(v)[1], value)
+    if _is_plain_email(value):
+        assert validate_email(value)[1] == value
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "Ines.S@blueriverworks.co.uk",  # upper case local part: kept as given
+        "ines@BlueRiver.co.uk",  # upper-case domain: lower-cased
+        "Postmaster@example.com",  # a case-insensitive mailbox name: lower-cased
+        "ines@example.test",  # special-use domain: refused
+        "ines@xn--bcher-kva.example",  # Punycode: decoded
+        "ines@example",  # no period: refused
+        "ines..s@example.com",  # two periods: refused
+        "Ines S <ines@example.com>",  # a display name: dropped
+    ],
+)
+def test_addresses_off_the_fast_path_get_email_strs_answer(address: str) -> None:
+    assert not _is_plain_email(address)
+    assert _email_or_error(_email, address) == _email_or_error(
+        lambda v: validate_email(v)[1], address
+    )
+
+
+def test_email_fields_keep_the_email_format_in_the_json_schema() -> None:
+    schema = ProfileVerificationEvent.model_json_schema()
+    assert schema["$defs"]["Profile"]["properties"]["email"] == {
+        "format": "email",
+        "title": "Email",
+        "type": "string",
+        "x-personal-data": True,
+    }

@@ -6,11 +6,12 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal, TypeGuard, get_args
 
-from pydantic import EmailStr, Field, TypeAdapter, model_validator
+from pydantic import Field, TypeAdapter, model_validator
 
 from trust.events.common import (
     CountryCode,
     Day,
+    Email,
     EventEnvelope,
     Flag,
     Identifier,
@@ -95,7 +96,7 @@ class Profile(StrictModel):
     display_name: Annotated[ShortText, Personal("name")]
     legal_name: Annotated[ShortText, Personal("name")]
     country: CountryCode
-    email: Annotated[EmailStr, Personal("email")]
+    email: Annotated[Email, Personal("email")]
     phone: Annotated[PhoneNumber | None, Personal("phone")] = None
     title: Annotated[str, Field(max_length=200)] | None = None
     skills: Annotated[list[ShortText], Field(max_length=50)] = []
@@ -186,7 +187,7 @@ class Referee(StrictModel):
     """The off-platform client a freelancer named as a reference."""
 
     name: Annotated[ShortText, Personal("name")]
-    email: Annotated[EmailStr, Personal("email")]
+    email: Annotated[Email, Personal("email")]
     company: ShortText | None = None
     role: ShortText | None = None
 

@@ -1,7 +1,7 @@
 """Which fields of an event are personal data, declared on the field itself.
 
 A field is declared personal by annotating it, saying how staff see it:
-``email: Annotated[EmailStr, Personal("email")]`` (``PERSONAL`` alone: an opaque prefix).
+``email: Annotated[Email, Personal("email")]`` (``PERSONAL`` alone: an opaque prefix).
 Every event kind's personal paths are then found by walking its model, so a new kind or
 field needs no list kept elsewhere: the store seals these fields at rest
 (``trust.store.sealed``), staff screens mask them (``trust.staff.masking``), and ``trust

@@ -84,13 +84,18 @@ def _event_id_of(record: Any) -> str | None:
     return None
 
 
+# json.dumps(record, ensure_ascii=False, default=str), without building the encoder anew
+# for every record (as json.dumps does for any but its default arguments).
+_SCAN_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
 def _may_hold_unstorable_text(record: dict[str, Any]) -> bool:
     """False when one C-speed dump shows no NUL and no lone surrogate (the common case).
 
     Records from the queue arrive decoded; walking them in Python cost more than validating.
     """
     try:
-        text = json.dumps(record, ensure_ascii=False, default=str)
+        text = _SCAN_ENCODER.encode(record)
     except (TypeError, ValueError, RecursionError):
         return True
     if "\\u0000" in text:

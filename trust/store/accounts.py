@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, select, update
@@ -18,8 +20,42 @@ from trust.store.database import execute_many
 from trust.store.tables import account_identifiers, account_name_words, accounts
 
 
-def _upsert(conn: Connection) -> Any:
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+def _upsert(dialect_name: str) -> Any:
+    return postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+
+
+# The two upserts every batch runs are built once per dialect (statements are immutable).
+@lru_cache(maxsize=4)
+def _account_upsert(dialect_name: str) -> Any:
+    """Create an account, or widen its seen window and fill the facts it lacked."""
+    insert = _upsert(dialect_name)(accounts)
+    excluded = insert.excluded
+    earliest, latest = (
+        (func.min, func.max) if dialect_name == "sqlite" else (func.least, func.greatest)
+    )
+    return insert.on_conflict_do_update(
+        index_elements=["account_id"],
+        set_={
+            "first_seen_at": earliest(accounts.c.first_seen_at, excluded.first_seen_at),
+            "last_seen_at": latest(accounts.c.last_seen_at, excluded.last_seen_at),
+            "role": func.coalesce(excluded.role, accounts.c.role),
+            "created_at": func.coalesce(excluded.created_at, accounts.c.created_at),
+            "display_name": func.coalesce(excluded.display_name, accounts.c.display_name),
+            "country": func.coalesce(excluded.country, accounts.c.country),
+        },
+    )
+
+
+@lru_cache(maxsize=4)
+def _identifier_upsert(dialect_name: str) -> Any:
+    """Insert a sighting, or move a stored one's ``last_seen_at`` later (never earlier)."""
+    table = account_identifiers
+    insert = _upsert(dialect_name)(table)
+    return insert.on_conflict_do_update(
+        index_elements=["account_id", "kind", "value_hash"],
+        set_={"last_seen_at": insert.excluded.last_seen_at},
+        where=insert.excluded.last_seen_at > table.c.last_seen_at,
+    )
 
 
 def batch_account_rows(batch: Sequence[Event]) -> dict[str, dict[str, Any]]:
@@ -57,23 +93,7 @@ def record_accounts(conn: Connection, batch: Sequence[Event]) -> None:
     rows = batch_account_rows(batch)
     if not rows:
         return
-    insert = _upsert(conn)(accounts)
-    excluded = insert.excluded
-    stmt = insert.on_conflict_do_update(
-        index_elements=["account_id"],
-        set_={
-            "first_seen_at": func.min(accounts.c.first_seen_at, excluded.first_seen_at)
-            if conn.dialect.name == "sqlite"
-            else func.least(accounts.c.first_seen_at, excluded.first_seen_at),
-            "last_seen_at": func.max(accounts.c.last_seen_at, excluded.last_seen_at)
-            if conn.dialect.name == "sqlite"
-            else func.greatest(accounts.c.last_seen_at, excluded.last_seen_at),
-            "role": func.coalesce(excluded.role, accounts.c.role),
-            "created_at": func.coalesce(excluded.created_at, accounts.c.created_at),
-            "display_name": func.coalesce(excluded.display_name, accounts.c.display_name),
-            "country": func.coalesce(excluded.country, accounts.c.country),
-        },
-    )
+    stmt = _account_upsert(conn.dialect.name)
     # Sorted keys keep lock order stable so concurrent batches do not deadlock on PostgreSQL.
     execute_many(conn, stmt, [rows[k] for k in sorted(rows)])
 
@@ -110,14 +130,7 @@ def write_identifier_rows(conn: Connection, rows: Mapping[IdentifierKey, dict[st
     """
     if not rows:
         return 0
-    table = account_identifiers
-    insert = _upsert(conn)(table)
-    moved_later = insert.excluded.last_seen_at > table.c.last_seen_at
-    stmt = insert.on_conflict_do_update(
-        index_elements=["account_id", "kind", "value_hash"],
-        set_={"last_seen_at": insert.excluded.last_seen_at},
-        where=moved_later,
-    )
+    stmt = _identifier_upsert(conn.dialect.name)
     # Sorted keys keep lock order stable so concurrent batches do not deadlock on PostgreSQL.
     return execute_many(conn, stmt, [rows[k] for k in sorted(rows)])
 
@@ -132,11 +145,48 @@ def record_identifiers(
     write_identifier_rows(conn, rows)
 
 
+@dataclass(frozen=True, slots=True)
+class _BatchRows:
+    """The identifier rows last built, with the very events and hasher they came from."""
+
+    batch: tuple[Event, ...]
+    hasher: PiiHasher
+    rows: dict[IdentifierKey, dict[str, Any]]
+
+    def serves(self, batch: Sequence[Event], hasher: PiiHasher) -> bool:
+        return (
+            hasher is self.hasher
+            and len(batch) == len(self.batch)
+            and all(a is b for a, b in zip(batch, self.batch, strict=True))
+        )
+
+
+_last_batch_rows: _BatchRows | None = None
+
+
 def batch_identifier_rows(
     batch: Sequence[Event], hasher: PiiHasher
-) -> dict[tuple[str, str, str], dict[str, Any]]:
-    """The identifier rows a batch brings, keyed by (account, kind, hash), earliest sighting."""
-    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+) -> dict[IdentifierKey, dict[str, Any]]:
+    """The identifier rows a batch brings, keyed by (account, kind, hash), earliest sighting.
+
+    Read-only: the pipeline asks twice for the same batch (signals merge the rows before
+    the batch is stored, then the store writes them), so the rows of the last batch are
+    kept and handed out again when asked for the very same event objects (events are
+    frozen, so their identifiers cannot have changed): ~10% of the store stage's CPU.
+    """
+    global _last_batch_rows
+    last = _last_batch_rows
+    if last is not None and last.serves(batch, hasher):
+        return last.rows
+    rows = _identifier_rows_of(batch, hasher)
+    _last_batch_rows = _BatchRows(tuple(batch), hasher, rows)
+    return rows
+
+
+def _identifier_rows_of(
+    batch: Sequence[Event], hasher: PiiHasher
+) -> dict[IdentifierKey, dict[str, Any]]:
+    rows: dict[IdentifierKey, dict[str, Any]] = {}
     for event in batch:
         for found in identifiers_of(event, hasher):
             key = (found.account_id, found.kind, found.value_hash)

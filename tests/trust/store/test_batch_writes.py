@@ -76,6 +76,25 @@ def test_execute_many_stores_exactly_what_execute_stores(store: Store) -> None:
     with store.engine.connect() as conn:
         assert {r.status for r in conn.execute(select(quarantine))} == {"replayed"}
 
+    # The same statement shape with another constant: each run sends its own constant.
+    with transaction(store.engine) as conn:
+        execute_many(conn, update(quarantine).values(status="held"), [{}])
+    with store.engine.connect() as conn:
+        assert {r.status for r in conn.execute(select(quarantine))} == {"held"}
+
+
+def test_execute_many_reuses_its_compiled_statement_across_batches(store: Store) -> None:
+    """The second batch of a statement sends what the first did, with its own rows."""
+    first, second = make_review(), make_review()
+    with transaction(store.engine) as conn:
+        for event in (first, second):
+            stmt = insert(events)  # built anew per batch, as callers do
+            assert execute_many(conn, stmt, [event_row(event, source="b", received_at=RECEIVED)])
+    with store.engine.connect() as conn:
+        rows = {r.event_id: r for r in conn.execute(select(events))}
+    assert rows[first.event_id].payload == first.model_dump(mode="json")
+    assert rows[second.event_id].payload == second.model_dump(mode="json")
+
 
 def test_identifier_sightings_insert_only_the_pairs_the_store_lacks(store: Store) -> None:
     first = make_review(
@@ -122,6 +141,18 @@ def test_identifier_sightings_insert_only_the_pairs_the_store_lacks(store: Store
         # Nothing new and nothing later: nothing written.
         assert write_identifier_rows(conn, batch_identifier_rows([older], HASHER)) == 0
         assert write_identifier_rows(conn, {}) == 0
+
+
+def test_identifier_rows_of_a_batch_are_built_once_for_the_same_events() -> None:
+    """Signals and the store ask for the same batch's rows: the second asks for nothing."""
+    batch = [make_review(), make_profile_verification(account_id="acct-carol")]
+    rows = batch_identifier_rows(batch, HASHER)
+    assert batch_identifier_rows(list(batch), HASHER) is rows
+    # Other event objects, even equal ones, or another hasher: built anew.
+    assert batch_identifier_rows(batch[:1], HASHER) is not rows
+    assert batch_identifier_rows(batch, PiiHasher(b"another key of 16+ bytes")) is not rows
+    again = batch_identifier_rows([e.model_copy() for e in batch], HASHER)
+    assert again is not rows and again == rows
 
 
 def test_store_events_writes_a_repeated_batch_once(store: Store) -> None:
