@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 
 from trust.enforcement import ACCOUNT_STATUS, EnforcementState
 from trust.events import Event, ProfileVerificationEvent, ReferenceCheckEvent, ReviewEvent
+from trust.graph.trade import TradeGraph
 from trust.pii import PiiHasher
 from trust.signals.history import AccountFacts, PastEvent, PastReview, Timeline, utc
 from trust.signals.payments_context import PaymentLookups, payment_hashes
@@ -92,6 +93,8 @@ class BatchContext:
         self.payments = PaymentLookups(
             conn, batch, hasher, unstored=self._unstored, as_stored=self._as_stored
         )
+        # Review ties around the batch's reviews, for the trade-graph signals.
+        self.trade = TradeGraph(conn, batch, unstored=self._unstored, as_stored=self._as_stored)
         if not batch:
             return
         involved = {a for e in batch for a in e.account_ids}

@@ -48,6 +48,15 @@ SIGNALS: dict[str, SignalType] = {
     "coercion_language": "bool",
     "complaint_between_parties_7d": "bool",
     "reviewee_complained_about_reviewer_7d": "bool",
+    # The trade graph as of the review (trust/graph/trade.py): the small component holding
+    # it (null: the review joins the wider market), and the reviewee's single-purpose reviewers.
+    "trade_community_accounts": "int",
+    "trade_community_pairs": "int",
+    "trade_closed_circle": "bool",
+    "reviewer_single_partner": "bool",
+    "reviewee_reviewers_30d": "int",
+    "reviewee_single_partner_reviewers_30d": "int",
+    "reviewee_single_partner_share_30d": "float",
 }
 
 
@@ -108,7 +117,23 @@ def compute(event: ReviewEvent, ctx: BatchContext) -> Signals:
     }
     signals.update(_shared_identifiers(event, ctx))
     signals.update(_reviewee_history(event, ctx))
+    signals.update(_trade_graph(event, ctx))
     return signals
+
+
+def _trade_graph(event: ReviewEvent, ctx: BatchContext) -> Signals:
+    """Is this trade an island closed on itself; who else reviewed the reviewee lately."""
+    community = ctx.trade.community(event)
+    single, reviewers = ctx.trade.single_partner_reviewers(event)
+    return {
+        "reviewer_single_partner": ctx.trade.single_partner(event.reviewer_id, event),
+        "trade_community_accounts": community.accounts if community else None,
+        "trade_community_pairs": community.pairs if community else None,
+        "trade_closed_circle": community is not None and community.closed_circle,
+        "reviewee_reviewers_30d": reviewers,
+        "reviewee_single_partner_reviewers_30d": single,
+        "reviewee_single_partner_share_30d": round(single / reviewers, 3),
+    }
 
 
 def _rounded(value: float | None) -> float | None:
