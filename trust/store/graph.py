@@ -87,3 +87,23 @@ def review_ties(
         or_(c.subject_id.in_(wanted), c.counterparty_id.in_(wanted)),
     )
     return [(e, reviewer, reviewee, utc(at)) for e, reviewer, reviewee, at in conn.execute(stmt)]
+
+
+def complaints_against(
+    conn: Connection, accounts: Collection[str], since: datetime, until: datetime
+) -> list[tuple[str, str, str, datetime]]:
+    """Complaints filed against ``accounts`` between ``since`` and ``until``:
+    (event id, respondent, complainant, occurred_at)."""
+    if not accounts:
+        return []
+    c = events.c
+    stmt = select(c.event_id, c.subject_id, c.counterparty_id, c.occurred_at).where(
+        c.kind == "complaint",
+        c.subject_id.in_(sorted(accounts)),
+        c.occurred_at >= since,
+        c.occurred_at <= until,
+    )
+    return [
+        (event_id, respondent, complainant or "", utc(at))
+        for event_id, respondent, complainant, at in conn.execute(stmt)
+    ]
