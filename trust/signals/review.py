@@ -48,6 +48,7 @@ SIGNALS: dict[str, SignalType] = {
     "coercion_language": "bool",
     "complaint_between_parties_7d": "bool",
     "reviewee_complained_about_reviewer_7d": "bool",
+    "hours_since_reviewee_complaint": "float",
     # The trade graph as of the review (trust/graph/trade.py): the small component holding
     # it (null: the review joins the wider market), and the reviewee's single-purpose reviewers.
     "trade_community_accounts": "int",
@@ -69,6 +70,15 @@ def compute(event: ReviewEvent, ctx: BatchContext) -> Signals:
         if p.kind == "review" and p.subject_id == reviewer
     ]
     amount = event.amount_paid.as_float
+    # A complaint's subject is its respondent: here the reviewer, accused by the reviewee.
+    complained = max(
+        (
+            p.occurred_at
+            for p in ctx.history(reviewer, event, timedelta(days=7))
+            if p.kind == "complaint" and p.subject_id == reviewer and p.counterparty_id == reviewee
+        ),
+        default=None,
+    )
     reviewer_facts, reviewee_facts = ctx.account(reviewer, at), ctx.account(reviewee, at)
     reviewer_role = reviewer_facts.role if reviewer_facts else None
     reviewee_role = reviewee_facts.role if reviewee_facts else None
@@ -109,11 +119,11 @@ def compute(event: ReviewEvent, ctx: BatchContext) -> Signals:
             p.kind == "complaint" and {p.subject_id, p.counterparty_id} == {reviewer, reviewee}
             for p in ctx.history(reviewer, event, timedelta(days=7))
         ),
-        # A complaint's subject is its respondent: here the reviewer, accused by the reviewee.
-        "reviewee_complained_about_reviewer_7d": any(
-            p.kind == "complaint" and p.subject_id == reviewer and p.counterparty_id == reviewee
-            for p in ctx.history(reviewer, event, timedelta(days=7))
-        ),
+        "reviewee_complained_about_reviewer_7d": complained is not None,
+        # Retaliation comes fast: the hours since the latest of those complaints.
+        "hours_since_reviewee_complaint": None
+        if complained is None
+        else round((utc(at) - complained).total_seconds() / 3600, 2),
     }
     signals.update(_shared_identifiers(event, ctx))
     signals.update(_reviewee_history(event, ctx))
