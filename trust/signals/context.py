@@ -12,6 +12,8 @@ from sqlalchemy import Connection
 
 from trust.enforcement import ACCOUNT_STATUS, EnforcementState
 from trust.events import Event, ProfileVerificationEvent, ReferenceCheckEvent, ReviewEvent
+from trust.graph.neighbour_risk import NeighbourReports
+from trust.graph.trade import TradeGraph
 from trust.pii import PiiHasher
 from trust.signals.history import AccountFacts, PastEvent, PastReview, Timeline, utc
 from trust.signals.payments_context import PaymentLookups, payment_hashes
@@ -71,6 +73,9 @@ class BatchContext:
     status otherwise, which is what the live pipeline deciding now sees.
     """
 
+    # Complaints against the accounts linked to the batch (set when the batch is not empty).
+    reports: NeighbourReports
+
     def __init__(
         self,
         conn: Connection,
@@ -107,6 +112,8 @@ class BatchContext:
         self.payments = PaymentLookups(
             conn, batch, hasher, unstored=self._unstored, as_stored=self._as_stored
         )
+        # Review ties around the batch's reviews, for the trade-graph signals.
+        self.trade = TradeGraph(conn, batch, unstored=self._unstored, as_stored=self._as_stored)
         if not batch:
             return
         involved = {a for e in batch for a in e.account_ids}
@@ -127,6 +134,10 @@ class BatchContext:
         self._history_of = {a: Timeline(items) for a, items in self._by_account.items()}
         self._review_timeline = {a: Timeline(items) for a, items in self._reviews_of.items()}
         linked = {a for holders in self._sharing.values() for a in holders}
+        # Complaints against linked accounts: the neighbours' risk of a verification.
+        self.reports = NeighbourReports(
+            conn, linked, first, hi, unstored=self._unstored, as_stored=self._as_stored
+        )
         recent = utc(first) - CO_REVIEW_WINDOW
         co_reviewers = {
             r.reviewer_id for rs in self._reviews_of.values() for r in rs if r.occurred_at >= recent

@@ -36,6 +36,8 @@ SIGNALS: dict[str, SignalType] = {
     "linked_accounts": "int",
     "linked_held_accounts": "int",
     "linked_blocked_accounts": "int",
+    # Linked accounts that several people complained about (trust/graph/neighbour_risk.py).
+    "linked_reported_accounts": "int",
 }
 
 
@@ -92,4 +94,5 @@ def _links(event: ProfileVerificationEvent, ctx: BatchContext) -> Signals:
     out["linked_accounts"] = len(everyone)
     out["linked_held_accounts"] = statuses.count("held")
     out["linked_blocked_accounts"] = statuses.count("blocked")
+    out["linked_reported_accounts"] = ctx.reports.reported(everyone, event.occurred_at)
     return out

@@ -48,6 +48,16 @@ SIGNALS: dict[str, SignalType] = {
     "coercion_language": "bool",
     "complaint_between_parties_7d": "bool",
     "reviewee_complained_about_reviewer_7d": "bool",
+    "hours_since_reviewee_complaint": "float",
+    # The trade graph as of the review (trust/graph/trade.py): the small component holding
+    # it (null: the review joins the wider market), and the reviewee's single-purpose reviewers.
+    "trade_community_accounts": "int",
+    "trade_community_pairs": "int",
+    "trade_closed_circle": "bool",
+    "reviewer_single_partner": "bool",
+    "reviewee_reviewers_30d": "int",
+    "reviewee_single_partner_reviewers_30d": "int",
+    "reviewee_single_partner_share_30d": "float",
 }
 
 
@@ -60,6 +70,15 @@ def compute(event: ReviewEvent, ctx: BatchContext) -> Signals:
         if p.kind == "review" and p.subject_id == reviewer
     ]
     amount = event.amount_paid.as_float
+    # A complaint's subject is its respondent: here the reviewer, accused by the reviewee.
+    complained = max(
+        (
+            p.occurred_at
+            for p in ctx.history(reviewer, event, timedelta(days=7))
+            if p.kind == "complaint" and p.subject_id == reviewer and p.counterparty_id == reviewee
+        ),
+        default=None,
+    )
     reviewer_facts, reviewee_facts = ctx.account(reviewer, at), ctx.account(reviewee, at)
     reviewer_role = reviewer_facts.role if reviewer_facts else None
     reviewee_role = reviewee_facts.role if reviewee_facts else None
@@ -100,15 +119,31 @@ def compute(event: ReviewEvent, ctx: BatchContext) -> Signals:
             p.kind == "complaint" and {p.subject_id, p.counterparty_id} == {reviewer, reviewee}
             for p in ctx.history(reviewer, event, timedelta(days=7))
         ),
-        # A complaint's subject is its respondent: here the reviewer, accused by the reviewee.
-        "reviewee_complained_about_reviewer_7d": any(
-            p.kind == "complaint" and p.subject_id == reviewer and p.counterparty_id == reviewee
-            for p in ctx.history(reviewer, event, timedelta(days=7))
-        ),
+        "reviewee_complained_about_reviewer_7d": complained is not None,
+        # Retaliation comes fast: the hours since the latest of those complaints.
+        "hours_since_reviewee_complaint": None
+        if complained is None
+        else round((utc(at) - complained).total_seconds() / 3600, 2),
     }
     signals.update(_shared_identifiers(event, ctx))
     signals.update(_reviewee_history(event, ctx))
+    signals.update(_trade_graph(event, ctx))
     return signals
+
+
+def _trade_graph(event: ReviewEvent, ctx: BatchContext) -> Signals:
+    """Is this trade an island closed on itself; who else reviewed the reviewee lately."""
+    community = ctx.trade.community(event)
+    single, reviewers = ctx.trade.single_partner_reviewers(event)
+    return {
+        "reviewer_single_partner": ctx.trade.single_partner(event.reviewer_id, event),
+        "trade_community_accounts": community.accounts if community else None,
+        "trade_community_pairs": community.pairs if community else None,
+        "trade_closed_circle": community is not None and community.closed_circle,
+        "reviewee_reviewers_30d": reviewers,
+        "reviewee_single_partner_reviewers_30d": single,
+        "reviewee_single_partner_share_30d": round(single / reviewers, 3),
+    }
 
 
 def _rounded(value: float | None) -> float | None:

@@ -8,10 +8,11 @@ identifier, or the review's ``occurred_at``), so callers can build the graph as 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import datetime
 from itertools import combinations
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, or_, select
 
 from trust.graph.links import (
     MAX_ACCOUNTS_PER_IDENTIFIER,
@@ -68,3 +69,41 @@ def review_links(conn: Connection, as_of: datetime | None = None) -> list[Link]:
 def graph_links(conn: Connection, as_of: datetime | None = None) -> list[Link]:
     """Every link of the account graph that existed at ``as_of`` (all when None)."""
     return identifier_links(conn, as_of) + review_links(conn, as_of)
+
+
+def review_ties(
+    conn: Connection, accounts: Collection[str], until: datetime
+) -> list[tuple[str, str, str, datetime]]:
+    """Every review up to ``until`` written by or about one of ``accounts``:
+    (event id, reviewer, reviewee, occurred_at)."""
+    if not accounts:
+        return []
+    c = events.c
+    wanted = sorted(accounts)
+    stmt = select(c.event_id, c.subject_id, c.counterparty_id, c.occurred_at).where(
+        c.kind == "review",
+        c.counterparty_id.is_not(None),
+        c.occurred_at <= until,
+        or_(c.subject_id.in_(wanted), c.counterparty_id.in_(wanted)),
+    )
+    return [(e, reviewer, reviewee, utc(at)) for e, reviewer, reviewee, at in conn.execute(stmt)]
+
+
+def complaints_against(
+    conn: Connection, accounts: Collection[str], since: datetime, until: datetime
+) -> list[tuple[str, str, str, datetime]]:
+    """Complaints filed against ``accounts`` between ``since`` and ``until``:
+    (event id, respondent, complainant, occurred_at)."""
+    if not accounts:
+        return []
+    c = events.c
+    stmt = select(c.event_id, c.subject_id, c.counterparty_id, c.occurred_at).where(
+        c.kind == "complaint",
+        c.subject_id.in_(sorted(accounts)),
+        c.occurred_at >= since,
+        c.occurred_at <= until,
+    )
+    return [
+        (event_id, respondent, complainant or "", utc(at))
+        for event_id, respondent, complainant, at in conn.execute(stmt)
+    ]

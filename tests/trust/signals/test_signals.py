@@ -162,6 +162,19 @@ def test_reviews_in_the_last_day_are_counted_per_reviewer(signals_of: StoreEvent
     assert [s["reviewer_reviews_24h"] for s in signals] == [0, 1, 2, 3]
 
 
+def test_hours_since_the_reviewees_complaint_about_the_reviewer(signals_of: StoreEvents) -> None:
+    # The freelancer (alice) complains about the client (bob); bob reviews alice 3 hours later.
+    complaint = make_complaint(
+        complainant_id="acct-alice", respondent_id="acct-bob", occurred_at="2026-03-10T09:00:00Z"
+    )
+    review = make_review(rating=1, occurred_at="2026-03-10T12:00:00Z")
+    (signals,) = signals_of([complaint], [review])
+    assert signals["reviewee_complained_about_reviewer_7d"] is True
+    assert signals["hours_since_reviewee_complaint"] == 3.0
+    (unrelated,) = signals_of([make_review(reviewer_id="acct-carol", contract_id="ct-9")])
+    assert unrelated["hours_since_reviewee_complaint"] is None
+
+
 def test_five_stars_on_a_one_dollar_contract_is_flagged(signals_of: StoreEvents) -> None:
     (signals,) = signals_of([make_review(amount_paid={"amount": "1.00", "currency": "USD"})])
     assert signals["five_stars_tiny_contract"] is True

@@ -1,0 +1,78 @@
+"""Trade-graph signals of a review: closed circles, single-purpose reviewers, point in time."""
+
+from __future__ import annotations
+
+from tests.factories import make_review
+from tests.trust.signals.conftest import HASHER, store_and_compute
+from trust.events import ReviewEvent
+from trust.graph.trade import COMMUNITY_CAP
+from trust.signals import compute_signals
+from trust.store import Store
+
+
+def _review(reviewer: str, reviewee: str, day: int, contract: str = "") -> ReviewEvent:
+    return make_review(
+        reviewer_id=reviewer,
+        reviewee_id=reviewee,
+        contract_id=contract or f"ct-{reviewer}-{reviewee}",
+        occurred_at=f"2026-03-{day:02d}T12:00:00Z",
+    )
+
+
+def _recompute(store: Store, event: ReviewEvent) -> dict[str, object]:
+    with store.engine.connect() as conn:
+        (signals,) = compute_signals(conn, [event], HASHER)
+    return dict(signals)
+
+
+def test_four_accounts_rating_one_another_round_are_a_closed_circle(store: Store) -> None:
+    # Client accounts c1, c2 hire freelancer accounts f1, f2: no two accounts review each
+    # other twice, yet the four trade only among themselves, round.
+    first = _review("c1", "f1", 2)
+    (opening,) = store_and_compute(store, [first])
+    assert opening["trade_community_accounts"] == 2
+    assert opening["trade_closed_circle"] is False
+
+    store_and_compute(store, [_review("c1", "f2", 3), _review("c2", "f2", 4)])
+    closing = _review("c2", "f1", 5)
+    (signals,) = store_and_compute(store, [closing])
+    assert signals["trade_community_accounts"] == 4
+    assert signals["trade_community_pairs"] == 4
+    assert signals["trade_closed_circle"] is True
+
+
+def test_a_tie_made_later_changes_nothing_about_an_earlier_review(store: Store) -> None:
+    early = _review("c1", "f1", 2)
+    (at_decision,) = store_and_compute(store, [early])
+    # Later the circle closes, and a reviewer of f1 turns out to trade elsewhere too.
+    store_and_compute(
+        store, [_review("c1", "f2", 9), _review("c2", "f2", 10), _review("c2", "f1", 11)]
+    )
+    assert _recompute(store, early) == at_decision
+
+
+def test_several_reviewers_who_trade_with_nobody_else_are_single_purpose(store: Store) -> None:
+    puppets = [_review(f"p{i}", "star", 10 + i) for i in range(4)]
+    signals = store_and_compute(store, puppets[:3], puppets[3:])
+    (last,) = signals
+    assert last["reviewer_single_partner"] is True
+    assert last["reviewee_reviewers_30d"] == 4
+    assert last["reviewee_single_partner_reviewers_30d"] == 4
+    assert last["reviewee_single_partner_share_30d"] == 1.0
+
+    # A client who also hired someone else is not single-purpose.
+    store_and_compute(store, [_review("p9", "other", 15)])
+    (regular,) = store_and_compute(store, [_review("p9", "star", 16)])
+    assert regular["reviewer_single_partner"] is False
+    assert regular["reviewee_single_partner_reviewers_30d"] == 4
+    assert regular["reviewee_single_partner_share_30d"] == 0.8
+
+
+def test_a_component_larger_than_the_cap_is_the_market(store: Store) -> None:
+    # A chain of accounts longer than the cap: the review at its end joins the market.
+    chain = [_review(f"a{i}", f"a{i + 1}", 2) for i in range(COMMUNITY_CAP + 1)]
+    store_and_compute(store, chain)
+    (signals,) = store_and_compute(store, [_review("a0", f"a{COMMUNITY_CAP + 1}", 3)])
+    assert signals["trade_community_accounts"] is None
+    assert signals["trade_community_pairs"] is None
+    assert signals["trade_closed_circle"] is False

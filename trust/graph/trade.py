@@ -1,0 +1,174 @@
+"""Who traded with whom, as of each event: the neighbourhood of a review in the trade graph.
+
+A review ties its reviewer and reviewee (they had a contract). For the reviews of a batch this
+loads, a level at a time, the ties around both parties, and answers two questions a trust and
+safety analyst asks of a review, each as the graph stood at the review's ``occurred_at``:
+
+- *Is this trade an island?* The connected component of the trade graph holding the review,
+  when it has at most ``COMMUNITY_CAP`` accounts, with its size and its distinct trading
+  pairs. Honest trade joins one large market; a farm that only trades inside itself stays a
+  small component, and one holding a cycle (at least as many pairs as accounts) is a circle
+  of accounts rating one another, however it splits client and freelancer roles between
+  accounts and whatever devices and addresses it uses.
+- *Who wrote the reviewee's recent reviews?* How many of its reviewers of the last
+  ``REVIEWER_WINDOW`` never traded with anyone else: single-purpose accounts, the material of
+  a bought burst, however aged and however slowly dripped.
+
+Point in time: a tie counts for an event only when its review occurred at or before the
+event; reviews of the batch not stored yet are added in memory, so a batch's signals do not
+depend on whether it was stored before they were computed or on which events share it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection
+
+from trust.events import Event, ReviewEvent
+from trust.signals.history import utc
+from trust.store.graph import review_ties
+
+# A component larger than this is the market, not a community: the walk stops there.
+COMMUNITY_CAP = 30
+REVIEWER_WINDOW = timedelta(days=30)
+
+
+@dataclass(frozen=True, slots=True)
+class Community:
+    """The trade component around a review: accounts and distinct trading pairs in it."""
+
+    accounts: int
+    pairs: int
+
+    @property
+    def closed_circle(self) -> bool:
+        """A cycle among a handful of accounts or more: they rate one another round."""
+        return self.accounts >= 4 and self.pairs >= self.accounts
+
+
+@dataclass(frozen=True, slots=True)
+class _Tie:
+    event_id: str
+    at: datetime
+    reviewer: str
+    reviewee: str
+
+
+class TradeGraph:
+    """The review ties around a batch's reviews, read point-in-time per event."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        batch: Sequence[Event],
+        *,
+        unstored: Sequence[Event] = (),
+        as_stored: Callable[[datetime], datetime] = utc,
+    ) -> None:
+        self._ties: dict[str, list[_Tie]] = defaultdict(list)
+        self._seen: set[str] = set()
+        self._loaded: set[str] = set()
+        self._communities: dict[str, Community | None] = {}
+        self._pending: list[_Tie] = []
+        reviews = [e for e in batch if isinstance(e, ReviewEvent)]
+        if not reviews:
+            return
+        self._conn = conn
+        self._until = max(e.occurred_at for e in reviews)
+        self._pending = [
+            _Tie(e.event_id, utc(as_stored(e.occurred_at)), e.reviewer_id, e.reviewee_id)
+            for e in unstored
+            if isinstance(e, ReviewEvent)
+        ]
+        # The reviewee's reviewers (and their own partners) are read by the burst signal.
+        reviewees = {e.reviewee_id for e in reviews}
+        self._load(reviewees | {e.reviewer_id for e in reviews})
+        since = utc(as_stored(min(e.occurred_at for e in reviews))) - REVIEWER_WINDOW
+        self._load({t.reviewer for r in reviewees for t in self._ties[r] if t.at >= since})
+        roots = [(e.event_id, e.reviewer_id, utc(as_stored(e.occurred_at))) for e in reviews]
+        while roots:
+            wanted: set[str] = set()
+            waiting = []
+            for root in roots:
+                missing = self._walk(*root)
+                if missing:
+                    wanted |= missing
+                    waiting.append(root)
+            self._load(wanted)
+            roots = waiting
+
+    def _load(self, accounts: set[str]) -> None:
+        """Fetch every tie of ``accounts`` up to the batch's last review."""
+        todo = accounts - self._loaded
+        if not todo:
+            return
+        self._loaded |= todo
+        rows = review_ties(self._conn, todo, self._until)
+        pending = [
+            (t.event_id, t.reviewer, t.reviewee, t.at)
+            for t in self._pending
+            if t.reviewer in todo or t.reviewee in todo
+        ]
+        for event_id, reviewer, reviewee, at in rows + pending:
+            if event_id in self._seen or reviewer == reviewee:
+                continue
+            self._seen.add(event_id)
+            tie = _Tie(event_id, at, reviewer, reviewee)
+            self._ties[reviewer].append(tie)
+            self._ties[reviewee].append(tie)
+
+    def _partners(self, account: str, at: datetime) -> set[str]:
+        return {
+            t.reviewee if t.reviewer == account else t.reviewer
+            for t in self._ties[account]
+            if t.at <= at
+        }
+
+    def _walk(self, event_id: str, start: str, at: datetime) -> set[str]:
+        """Walk the component of ``start`` as of ``at``; the accounts still to load, if any
+        (the component is recorded for ``event_id`` once they are)."""
+        reached, frontier = {start}, [start]
+        pairs: set[tuple[str, str]] = set()
+        while frontier:
+            missing = {a for a in frontier if a not in self._loaded}
+            if missing:
+                return missing
+            step = []
+            for account in frontier:
+                for other in self._partners(account, at):
+                    pairs.add((account, other) if account < other else (other, account))
+                    if other not in reached:
+                        reached.add(other)
+                        step.append(other)
+            if len(reached) > COMMUNITY_CAP:
+                self._communities[event_id] = None
+                return set()
+            frontier = step
+        self._communities[event_id] = Community(len(reached), len(pairs))
+        return set()
+
+    def community(self, event: ReviewEvent) -> Community | None:
+        """The small component holding ``event``'s reviewer then (None: the wider market)."""
+        return self._communities.get(event.event_id)
+
+    def single_partner(self, account: str, event: ReviewEvent) -> bool:
+        """Whether ``account`` had traded with nobody but the other party of ``event`` then."""
+        other = event.reviewee_id if account == event.reviewer_id else event.reviewer_id
+        return self._partners(account, utc(event.occurred_at)) <= {other}
+
+    def single_partner_reviewers(self, event: ReviewEvent) -> tuple[int, int]:
+        """(reviewers of the reviewee in the window who never traded with anyone else, all
+        its reviewers in the window), this review's reviewer included."""
+        at = utc(event.occurred_at)
+        reviewee = event.reviewee_id
+        reviewers = {
+            t.reviewer
+            for t in self._ties[reviewee]
+            if t.reviewee == reviewee and at - REVIEWER_WINDOW <= t.at <= at
+        } | {event.reviewer_id}
+        single = sum(1 for r in reviewers if self._partners(r, at) <= {reviewee})
+        return single, len(reviewers)
