@@ -4,25 +4,11 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
 from trust.events import Event
-
-
-def utc(moment: datetime) -> datetime:
-    """Naive UTC, the form SQLite hands back; comparing naive datetimes costs least.
-
-    Store rows arrive by the thousand and are usually naive already; the few aware values
-    (event times, PostgreSQL rows) are converted through a cache.
-    """
-    return moment if moment.tzinfo is None else _naive(moment)
-
-
-@lru_cache(maxsize=4096)
-def _naive(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None)
+from trust.store.database import naive_utc as utc
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,20 @@ READ_ONLY = "trust_read_only"
 def as_utc(moment: datetime) -> datetime:
     """``moment`` in UTC (SQLite hands back naive values, taken as UTC)."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def naive_utc(moment: datetime) -> datetime:
+    """Naive UTC, the form SQLite hands back; comparing naive datetimes costs least.
+
+    Store rows arrive by the thousand and are usually naive already; the few aware values
+    (event times, PostgreSQL rows) are converted through a cache.
+    """
+    return moment if moment.tzinfo is None else _naive(moment)
+
+
+@lru_cache(maxsize=4096)
+def _naive(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def _begin_immediate(conn: Connection) -> None:

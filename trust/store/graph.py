@@ -12,7 +12,7 @@ from collections.abc import Collection
 from datetime import datetime
 from itertools import combinations
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, select, union
 
 from trust.graph.links import (
     MAX_ACCOUNTS_PER_IDENTIFIER,
@@ -22,7 +22,8 @@ from trust.graph.links import (
     Link,
     pair,
 )
-from trust.signals.history import utc
+from trust.store.database import naive_utc as utc
+from trust.store.lookups import kind_is
 from trust.store.tables import account_identifiers, events
 
 GRAPH_KINDS = tuple(sorted(STRONG_KINDS | WEAK_KINDS))
@@ -80,12 +81,18 @@ def review_ties(
         return []
     c = events.c
     wanted = sorted(accounts)
-    stmt = select(c.event_id, c.subject_id, c.counterparty_id, c.occurred_at).where(
-        c.kind == "review",
-        c.counterparty_id.is_not(None),
-        c.occurred_at <= until,
-        or_(c.subject_id.in_(wanted), c.counterparty_id.in_(wanted)),
-    )
+    # One select per side, each on its account index; an OR of both (or a plain kind test)
+    # lets SQLite read every review of the store instead, so a batch's cost grew with it.
+    sides = [
+        select(c.event_id, c.subject_id, c.counterparty_id, c.occurred_at).where(
+            side.in_(wanted),
+            kind_is("review"),
+            c.counterparty_id.is_not(None),
+            c.occurred_at <= until,
+        )
+        for side in (c.subject_id, c.counterparty_id)
+    ]
+    stmt = union(*sides)
     return [(e, reviewer, reviewee, utc(at)) for e, reviewer, reviewee, at in conn.execute(stmt)]
 
 
@@ -98,7 +105,7 @@ def complaints_against(
         return []
     c = events.c
     stmt = select(c.event_id, c.subject_id, c.counterparty_id, c.occurred_at).where(
-        c.kind == "complaint",
+        kind_is("complaint"),
         c.subject_id.in_(sorted(accounts)),
         c.occurred_at >= since,
         c.occurred_at <= until,

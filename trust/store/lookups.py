@@ -7,7 +7,7 @@ its IN lists and its cache key per batch cost more CPU than SQLite spent answeri
 ``uq_account_identifier``, ``ix_identifier_lookup``, the accounts' primary key,
 ``ix_enforcement_history_account``), so its cost grows with the log of the store's size.
 A look-up by account that also names a kind keeps SQLite off ``ix_events_kind_occurred``
-(``_kind_is``): with it, SQLite read every event of the kind up to the batch, so scoring
+(``kind_is``): with it, SQLite read every event of the kind up to the batch, so scoring
 cost grew with the whole history. Only failed sign-ins across accounts are read by kind and
 time, over the hour before each failing sign-in of the batch (their IP is sealed).
 
@@ -41,7 +41,7 @@ _c = events.c
 _i = account_identifiers.c
 
 
-def _kind_is(kind: str) -> ColumnElement[bool]:
+def kind_is(kind: str) -> ColumnElement[bool]:
     """``events.kind == kind`` written so SQLite will not pick the kind index for it.
 
     Without statistics SQLite prefers ix_events_kind_occurred and scans every event of the
@@ -50,8 +50,8 @@ def _kind_is(kind: str) -> ColumnElement[bool]:
     return func.coalesce(_c.kind, "") == kind
 
 
-def _kind_in(kinds: Collection[str]) -> ColumnElement[bool]:
-    """``events.kind IN kinds``, kept off the kind index like :func:`_kind_is`."""
+def kind_in(kinds: Collection[str]) -> ColumnElement[bool]:
+    """``events.kind IN kinds``, kept off the kind index like :func:`kind_is`."""
     return func.coalesce(_c.kind, "").in_(sorted(kinds))
 
 
@@ -62,7 +62,7 @@ def _ids(name: str) -> Any:
 _ENVELOPE = (_c.event_id, _c.kind, _c.occurred_at, _c.subject_id, _c.counterparty_id)
 _RECENT = and_(_c.occurred_at >= bindparam("recent_from"), _c.occurred_at <= bindparam("hi"))
 _COMPLAINTS = and_(
-    _kind_is("complaint"),
+    kind_is("complaint"),
     _c.occurred_at >= bindparam("complaints_from"),
     _c.occurred_at <= bindparam("hi"),
 )
@@ -70,12 +70,12 @@ _HISTORY = union_all(
     # What reviewers wrote or were accused of, and complaints they filed, in the window.
     select(*_ENVELOPE).where(_c.subject_id.in_(_ids("reviewers")), _RECENT),
     select(*_ENVELOPE).where(
-        _c.counterparty_id.in_(_ids("reviewers")), _kind_is("complaint"), _RECENT
+        _c.counterparty_id.in_(_ids("reviewers")), kind_is("complaint"), _RECENT
     ),
     select(*_ENVELOPE).where(_c.subject_id.in_(_ids("parties")), _COMPLAINTS),
     select(*_ENVELOPE).where(_c.counterparty_id.in_(_ids("parties")), _COMPLAINTS),
     select(*_ENVELOPE).where(
-        _c.subject_id.in_(_ids("verifying")), _kind_is("profile_verification"), _RECENT
+        _c.subject_id.in_(_ids("verifying")), kind_is("profile_verification"), _RECENT
     ),
 )
 
@@ -90,7 +90,7 @@ _REVIEWS = select(
     _c.payload["text"].as_string(),
     _c.payload[SEALED_KEY].as_string(),
 ).where(
-    _kind_is("review"),
+    kind_is("review"),
     or_(
         and_(
             _c.counterparty_id.in_(_ids("reviewees")),
@@ -150,7 +150,7 @@ _VERIFICATIONS = select(
     _c.payload["account_created_at"].as_string(),
 ).where(
     _c.subject_id.in_(_ids("ids")),
-    _kind_is("profile_verification"),
+    kind_is("profile_verification"),
     _c.occurred_at <= bindparam("hi"),
 )
 
@@ -158,7 +158,7 @@ _VERIFICATIONS = select(
 # withdrawals, payments) in a window: personal fields are compared, so payloads come whole.
 _MONEY = select(_c.occurred_at, _c.payload).where(
     _c.subject_id.in_(_ids("ids")),
-    _kind_in(PAYMENT_EVENT_TYPES),
+    kind_in(PAYMENT_EVENT_TYPES),
     _c.occurred_at >= bindparam("lo"),
     _c.occurred_at <= bindparam("hi"),
 )
@@ -168,7 +168,7 @@ _PAYOUT_REGISTRATIONS = select(_c.occurred_at, _c.payload).where(
     _c.subject_id.in_(
         select(_i.account_id).where(_i.kind == "payment", _i.value_hash.in_(_ids("hashes")))
     ),
-    _kind_is("payout_method_change"),
+    kind_is("payout_method_change"),
     _c.occurred_at <= bindparam("hi"),
 )
 
@@ -184,7 +184,7 @@ _IDENTITIES = select(
     _c.payload[SEALED_KEY].as_string(),
 ).where(
     _c.subject_id.in_(_ids("ids")),
-    _kind_is("profile_verification"),
+    kind_is("profile_verification"),
     _c.occurred_at <= bindparam("hi"),
 )
 
