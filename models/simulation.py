@@ -74,6 +74,32 @@ class QueueLoad:
 
 
 @dataclass
+class ModelAdded:
+    """Events the model sends to review or block that rules alone allow, split by truth."""
+
+    frauds: int
+    honest: int
+    honest_per_day: float
+
+    @classmethod
+    def of(
+        cls,
+        rules: np.ndarray[Any, Any],
+        both: np.ndarray[Any, Any],
+        y: np.ndarray[Any, Any],
+        days: float,
+    ) -> ModelAdded:
+        """Flagged by rules plus model (``both``) and not by ``rules``, against the truth."""
+        added = both & ~rules
+        honest = int((added & (y == 0)).sum())
+        return cls(int((added & (y == 1)).sum()), honest, honest / days)
+
+    def summary(self) -> str:
+        """``frauds / honest a day``, as the evaluate-sim table prints it."""
+        return f"{self.frauds} / {self.honest_per_day:.2f}"
+
+
+@dataclass
 class HeldByHold:
     """Events flagged only because their account was on hold, by what caused the hold."""
 
@@ -100,6 +126,8 @@ class KindResult:
     look_alikes: list[PatternCatch] = field(default_factory=list)
     # The review queue with and without the model: cases a day and the share that is fraud.
     days: float = 0.0
+    # The daily case budget the cutoff was sized by (``TRUST_DECISION__MODEL_DAILY_CASES``).
+    daily_cases: float = 0.0
     review_cutoff: float | None = None
     queue_rules: QueueLoad | None = None
     queue_combined: QueueLoad | None = None
@@ -108,6 +136,8 @@ class KindResult:
     detection_rules: QueueLoad | None = None
     detection_combined: QueueLoad | None = None
     held: list[HeldByHold] = field(default_factory=list)
+    # What the model adds to the queue of rules alone: frauds, and honest cases a day.
+    model_added: ModelAdded | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form."""
@@ -227,12 +257,14 @@ def evaluate_kind(
         learned_hidden=None,
         combined_hidden=None,
         days=days,
+        daily_cases=settings.decision.model_daily_cases,
         review_cutoff=cutoff,
         queue_rules=QueueLoad.of(flagged, y, days),
         queue_combined=QueueLoad.of(flagged_both, y, days),
         detection_rules=QueueLoad.of(flags.detected, y, days),
         detection_combined=QueueLoad.of(flags.detected_both, y, days),
         held=_held_by_cause(data.event_ids, flagged_both & ~flags.detected_both, y, causes),
+        model_added=ModelAdded.of(flagged, flagged_both, y, days),
     )
     if 8 <= y.sum() <= len(y) - 8:
         rows = np.arange(len(y))

@@ -229,9 +229,14 @@ def review_cutoff(assessment: ModelAssessment, settings: DecisionSettings) -> fl
     the budget makes the model open about ``model_daily_cases`` cases a day per kind
     whatever the rules did, so it changes outcomes rather than only adding points.
     """
+    return effective_review_cutoff(assessment.review_cutoff, settings)
+
+
+def effective_review_cutoff(budget_cutoff: float | None, settings: DecisionSettings) -> float:
+    """The fixed ``model_review_percentile``, loosened to the budget's cutoff when one is set."""
     cutoff = settings.model_review_percentile
-    if assessment.review_cutoff is not None:
-        cutoff = min(cutoff, assessment.review_cutoff)
+    if budget_cutoff is not None:
+        cutoff = min(cutoff, budget_cutoff)
     return cutoff
 
 

@@ -50,3 +50,25 @@ def test_withdrawals_refused_by_a_hold_are_counted_apart_under_its_cause(
     assert result.detection_combined.precision > result.queue_combined.precision
     for pattern in result.patterns:
         assert pattern.combined >= pattern.detected
+
+
+def test_the_model_s_additions_are_counted_by_truth_under_the_budget_used(
+    paid_world: tuple[Store, Settings, Path],
+) -> None:
+    store, settings, truth = paid_world
+    budgeted = settings.model_copy(deep=True)
+    budgeted.decision.model_daily_cases = 3.0
+    [off] = evaluate_simulation(store, settings, truth, ("client_payment",))
+    [on] = evaluate_simulation(store, budgeted, truth, ("client_payment",))
+    assert (off.daily_cases, on.daily_cases) == (0.0, 3.0)
+    assert off.review_cutoff is None and on.review_cutoff is not None
+    for result in (off, on):
+        added, rules, both = result.model_added, result.queue_rules, result.queue_combined
+        assert added is not None and rules is not None and both is not None
+        assert added.frauds + added.honest == both.flagged - rules.flagged
+        assert added.honest_per_day == pytest.approx(added.honest / result.days)
+    # The budget opens cases of its own: the model changes outcomes when it is turned on.
+    assert on.model_added is not None and off.model_added is not None
+    assert on.queue_combined is not None and off.queue_combined is not None
+    assert on.queue_combined.flagged > off.queue_combined.flagged
+    assert on.model_added.honest > off.model_added.honest

@@ -219,6 +219,7 @@ def evaluate_sim_command(
     """ROC-AUC per kind on simulated, ingested events: rules, model, rules plus model."""
     from models.simulation import evaluate_simulation
     from trust.cli.context import console, open_store, settings
+    from trust.decisions import effective_review_cutoff
     from trust.events import EVENT_KINDS
 
     current = settings()
@@ -252,7 +253,13 @@ def evaluate_sim_command(
         )
     console.print(table)
     console.print("* on the 90% of events whose labels were not revealed")
-    queues = Table(title="review queue: cases a day and the share that is fraud (precision)")
+    decision = current.decision
+    queues = Table(
+        title="review queue: cases a day and the share that is fraud (precision)",
+        caption=f"model review budget {decision.model_daily_cases:g} cases/day per kind "
+        f"(TRUST_DECISION__MODEL_DAILY_CASES), fixed cutoff "
+        f"{decision.model_review_percentile:g}, model weight {decision.model_weight:g}",
+    )
     for column in (
         "kind",
         "days",
@@ -262,6 +269,7 @@ def evaluate_sim_command(
         "rules+model: cases/day",
         "precision",
         "added by the model/day",
+        "frauds / honest/day the model adds",
         "held by a hold/day",
         "detection precision**",
     ):
@@ -275,12 +283,15 @@ def evaluate_sim_command(
         queues.add_row(
             r.kind,
             f"{r.days:.1f}",
-            "none" if r.review_cutoff is None else _fmt(r.review_cutoff),
+            # Without a budget the model alone still sends its fixed extreme percentile.
+            _fmt(effective_review_cutoff(r.review_cutoff, decision))
+            + (" fixed" if r.review_cutoff is None else ""),
             f"{r.queue_rules.per_day:.1f}",
             _fmt(r.queue_rules.precision),
             f"{r.queue_combined.per_day:.1f}",
             _fmt(r.queue_combined.precision),
             f"{r.queue_combined.per_day - r.queue_rules.per_day:+.1f}",
+            r.model_added.summary() if r.model_added else "n/a",
             f"{held:.1f}",
             " / ".join(
                 _fmt(q.precision) if q else "n/a" for q in (r.detection_rules, r.detection_combined)

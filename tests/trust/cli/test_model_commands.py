@@ -168,3 +168,26 @@ def test_evaluate_scores_with_the_configured_detector_settings_or_the_named_one(
     named = run("--detector", "ecod")
     assert (named["detector"], named["detector_params"]) == ("ecod", {})
     get_settings.cache_clear()
+
+
+def test_evaluate_sim_prints_the_budget_used_and_what_the_model_adds(
+    cli_env: Path,
+    marketplace: Marketplace,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TRUST_DECISION__MODEL_DAILY_CASES", "2")
+    monkeypatch.setenv("COLUMNS", "400")  # the queue table's headers unwrapped
+    get_settings.cache_clear()
+    truth = ["--truth", str(marketplace.truth_path), "--kind", "review"]
+    shown = runner.invoke(app, ["model", "evaluate-sim", *truth])
+    assert shown.exit_code == 0, shown.output
+    assert "model review budget 2 cases/day per kind" in shown.output
+    assert "frauds / honest/day the model adds" in shown.output
+    as_json = runner.invoke(app, ["model", "evaluate-sim", *truth, "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    [review] = json.loads(as_json.stdout)
+    assert review["daily_cases"] == 2.0
+    added = review["model_added"]
+    assert added["honest_per_day"] == pytest.approx(added["honest"] / review["days"])
+    rules, both = review["queue_rules"]["flagged"], review["queue_combined"]["flagged"]
+    assert added["frauds"] + added["honest"] == both - rules
