@@ -71,13 +71,25 @@ class DecisionSettings(BaseModel):
     # Keyed by the kind type: an unknown kind is refused with its name; configuring one
     # kind keeps the defaults of the others (see ``merged_per_kind``).
     thresholds: dict[EventKind, Thresholds] = Field(default_factory=default_thresholds)
-    # Weight of the anomaly model's 0-1 percentile in the 0-100 risk score.
-    model_weight: float = Field(25.0, ge=0, le=100)
+    # Weight of the anomaly model's 0-1 percentile in the 0-100 risk score: at most this many
+    # points, which tip a rule score near a threshold. 15 rather than 25: on six simulated
+    # worlds (seeds 404, 505, 606, 707; adversarial 404, 808) the points tipped one fraud
+    # in all at 25 and at 15 (none at 10), while at 25 they sent 0.6-1.0 honest verifications
+    # a day to review (queue precision 0.49-0.74); at 15 that is 0.2-0.4 a day (0.83-0.89 on
+    # the four plain worlds, 0.62-0.76 on the adversarial ones).
+    model_weight: float = Field(15.0, ge=0, le=100)
     # Model percentile above which the model alone sends an event to review.
     model_review_percentile: float = Field(0.995, ge=0, le=1)
     # Cases a day per kind the model alone may open: its most unusual events go to review
-    # even when no rule fired (the cutoff is set from the kind's daily volume; 0 turns it off).
-    model_daily_cases: float = Field(3.0, ge=0)
+    # even when no rule fired (the cutoff is set from the kind's daily volume; 0 turns it off
+    # and leaves ``model_review_percentile``). Off by default: on the same six worlds the
+    # budget caught, in all kinds together, 0 frauds the rules missed at 0.5 a day, 1 at 1
+    # and 7 at 3, while adding 0.1, 0.8 and 6.6 honest cases a day per world (up to 0.4 and
+    # 2.1 in one kind), taking review, verification, reference-check, withdrawal and payment
+    # queues below 0.8 precision. A rule-score floor (alone only when the rules gave >= 10
+    # or 20 points) caught none either.
+    # `trust model evaluate-sim` prints what it adds, per kind, before turning it on.
+    model_daily_cases: float = Field(0.0, ge=0)
     # Kinds the model alone never sends to review (its points still count): sign-ins come by
     # the thousand and their commonest outliers are travellers -- on simulated worlds the
     # budget spent on sign-ins flagged 10% of honest travellers at 17% precision. Credential

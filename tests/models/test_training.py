@@ -40,6 +40,8 @@ def test_the_scorer_assesses_stored_events_with_the_trained_model(
     marketplace, market_store, tmp_path
 ):
     settings = marketplace.settings(tmp_path)
+    # Off by default (it bought no recall on simulated worlds); a deployment may turn it on.
+    settings.decision.model_daily_cases = 3.0
     manifest = train_anomaly_model(market_store, settings, "reference_check")
     with market_store.engine.connect() as conn:
         payloads = (
@@ -60,8 +62,7 @@ def test_the_scorer_assesses_stored_events_with_the_trained_model(
     last = datetime.fromisoformat(manifest["training"]["last_occurred_at"])
     per_day = manifest["training"]["event_count"] / ((last - first).total_seconds() / 86_400)
     assert manifest["metrics"]["events_per_day"] == pytest.approx(per_day)
-    budget = settings.decision.model_daily_cases
-    assert {a.review_cutoff for a in found} == {round(max(0.9, 1 - budget / per_day), 6)}
+    assert {a.review_cutoff for a in found} == {round(max(0.9, 1 - 3.0 / per_day), 6)}
 
 
 def test_too_few_events_to_train_is_refused(marketplace, market_store, tmp_path):

@@ -123,6 +123,19 @@ def test_the_model_adds_risk_only_from_its_top_decile_and_can_send_to_review() -
     assert "anomaly model m1" in decision.statement_of_reasons
 
 
+def test_by_default_the_model_tips_a_near_threshold_rule_score_and_sends_extremes_alone() -> None:
+    # The default settings' two ways the model changes an outcome, with no budget configured.
+    assert SETTINGS.model_daily_cases == 0
+    near = hit(32)
+    assert _decide(near).outcome == "allow"
+    odd = ModelAssessment(score=0.99, version="m1")
+    tipped = _decide(near, assessment=odd)
+    assert tipped.outcome == "review" and 40 <= tipped.risk_score < 45
+    # Points alone never reach review: that takes the fixed extreme percentile.
+    assert _decide(assessment=odd).outcome == "allow"
+    assert _decide(assessment=ModelAssessment(score=0.996, version="m1")).outcome == "review"
+
+
 def test_the_daily_budget_cutoff_sends_the_model_s_top_share_to_review_alone() -> None:
     # 0.97 is far below the fixed 0.995 percentile: without a budget the model only adds points.
     without = _decide(assessment=ModelAssessment(score=0.97, version="m1"))
