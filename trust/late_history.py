@@ -70,6 +70,8 @@ _SHARERS = (
     .cte("sharers")
 )
 _e = events_table.c
+# SQLite binds at most 32,766 values a statement; the check binds each account three times.
+_MOST_PARAMETERS = 30_000
 # One decided event (not of the batch) of ``ids`` or of an account sharing a strong
 # identifier with one, in the window later events of the batch could have been history
 # for: without one, nothing arrived late. Served by the account-id indexes of events and
@@ -174,6 +176,8 @@ def decided_before_their_history(conn: Connection, fresh: Sequence[Event]) -> di
 
 def _anything_later(conn: Connection, fresh: Sequence[Event], accounts: Collection[str]) -> bool:
     """Whether any decided event could have ``fresh`` as late history (a cheap superset)."""
+    if 3 * len(accounts) + len(fresh) > _MOST_PARAMETERS:
+        return True  # too many to bind at once: the full look-up answers
     times = [utc(e.occurred_at) for e in fresh]
     params = {
         "ids": sorted(accounts),
