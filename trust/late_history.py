@@ -15,18 +15,19 @@ it stood then, so a decision's own block does not feed back into it) and, where 
 outcome, score or rule hits changed, stores a new decision version with the reason, e.g.
 ``history arrived late: events e1, e2``. A flag that appears opens or joins a case.
 
-In a stream that arrives in order the look-ups find nothing: three indexed queries a batch.
+In a stream that arrives in order nothing is found, and one indexed query a batch says so
+(``_anything_later``) before the accounts' identifiers are read in Python.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, and_, bindparam, or_, select
 
 from trust.decisions import Decision
 from trust.events import Event
@@ -39,6 +40,7 @@ from trust.signals.history import utc
 from trust.store.decision_versions import Revision, supersede_decisions
 from trust.store.events import load_events
 from trust.store.lookups import identifier_rows, sharing_rows
+from trust.store.tables import account_identifiers
 from trust.store.tables import decisions as decisions_table
 from trust.store.tables import events as events_table
 
@@ -49,6 +51,47 @@ NAMED = 10
 # Identifiers through which a verification reads other accounts (trust/signals/
 # profile_verification.py: an IP address alone makes no link).
 LINKED_KINDS = ("document", "phone", "device", "payment")
+
+_mine = account_identifiers.alias("mine")
+_theirs = account_identifiers.alias("theirs")
+# Accounts sharing a strong identifier with one of ``ids`` (crowds included: a superset),
+# read once for the two account columns.
+_SHARERS = (
+    select(_theirs.c.account_id)
+    .join(
+        _mine,
+        and_(_mine.c.kind == _theirs.c.kind, _mine.c.value_hash == _theirs.c.value_hash),
+    )
+    .where(
+        _mine.c.account_id.in_(bindparam("ids", expanding=True)),
+        _mine.c.kind.in_(LINKED_KINDS),
+        _theirs.c.account_id != _mine.c.account_id,
+    )
+    .cte("sharers")
+)
+_e = events_table.c
+# SQLite binds at most 32,766 values a statement; the check binds each account three times.
+_MOST_PARAMETERS = 30_000
+# One decided event (not of the batch) of ``ids`` or of an account sharing a strong
+# identifier with one, in the window later events of the batch could have been history
+# for: without one, nothing arrived late. Served by the account-id indexes of events and
+# identifiers and the decisions' unique event id.
+_ANY_LATER = (
+    select(_e.event_id)
+    .join(decisions_table, decisions_table.c.event_id == _e.event_id)
+    .where(
+        or_(
+            _e.subject_id.in_(bindparam("ids", expanding=True)),
+            _e.counterparty_id.in_(bindparam("ids", expanding=True)),
+            _e.subject_id.in_(select(_SHARERS.c.account_id)),
+            _e.counterparty_id.in_(select(_SHARERS.c.account_id)),
+        ),
+        _e.occurred_at > bindparam("since"),
+        _e.occurred_at <= bindparam("until"),
+        _e.event_id.not_in(bindparam("fresh", expanding=True)),
+    )
+    .limit(1)
+)
 
 
 @runtime_checkable
@@ -98,7 +141,7 @@ def decided_before_their_history(conn: Connection, fresh: Sequence[Event]) -> di
     for event in fresh:
         for account in event.account_ids:
             earliest[account].append(event)
-    if not earliest:
+    if not earliest or not _anything_later(conn, fresh, earliest):
         return {}
     # A verification also reads the accounts sharing its device, phone, card or document,
     # and the complaints against them: those accounts are involved too.
@@ -129,6 +172,20 @@ def decided_before_their_history(conn: Connection, fresh: Sequence[Event]) -> di
         if late:
             found[event_id] = late
     return found
+
+
+def _anything_later(conn: Connection, fresh: Sequence[Event], accounts: Collection[str]) -> bool:
+    """Whether any decided event could have ``fresh`` as late history (a cheap superset)."""
+    if 3 * len(accounts) + len(fresh) > _MOST_PARAMETERS:
+        return True  # too many to bind at once: the full look-up answers
+    times = [utc(e.occurred_at) for e in fresh]
+    params = {
+        "ids": sorted(accounts),
+        "since": min(times),
+        "until": max(times) + LOOKBACK,
+        "fresh": [e.event_id for e in fresh],
+    }
+    return conn.execute(_ANY_LATER, params).first() is not None
 
 
 def _linked_accounts(conn: Connection, accounts: set[str]) -> dict[str, set[str]]:

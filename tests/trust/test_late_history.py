@@ -17,11 +17,12 @@ from sqlalchemy import select
 
 from tests.conftest import TEST_SECRET
 from trust.composition import build_pipeline
-from trust.late_history import NAMED, reason_for
+from trust.late_history import NAMED, decided_before_their_history, reason_for
 from trust.settings import Settings
 from trust.simulate import generate_events
 from trust.store import Store
 from trust.store.decision_versions import superseded_versions
+from trust.store.events import load_events
 from trust.store.tables import decisions
 
 pytestmark = pytest.mark.slow
@@ -100,3 +101,38 @@ def test_a_reason_names_a_few_late_events_and_counts_the_rest() -> None:
     assert reason_for(["b", "a", "a"]) == "history arrived late: events a, b"
     many = [f"e{i:02d}" for i in range(NAMED + 3)]
     assert reason_for(many).endswith(f"e{NAMED - 1:02d} and 3 more")
+
+
+def _verification_and_sign_in() -> tuple[dict[str, Any], dict[str, Any]]:
+    """A verification, and an earlier sign-in of another account on the same device."""
+    records = [record for record, _ in generate_events(50, 30, seed=3)]
+    verification = next(r for r in records if r["kind"] == "profile_verification")
+    sign_in = next(
+        r
+        for r in records
+        if r["kind"] == "sign_in" and r["account_id"] != verification["account_id"]
+    )
+    later = {**verification, "occurred_at": "2026-02-05T12:00:00Z"}
+    earlier = {
+        **sign_in,
+        "event_id": "late-sign-in",
+        "network": {**sign_in["network"], "device_id": verification["network"]["device_id"]},
+        "occurred_at": "2026-02-05T11:00:00Z",
+    }
+    return later, earlier
+
+
+@pytest.mark.parametrize("linked", [True, False])
+def test_a_late_event_of_an_account_sharing_a_device_is_found_before_identifiers_are_read(
+    settings: Settings, sqlite_store: Store, linked: bool
+) -> None:
+    verification, sign_in = _verification_and_sign_in()
+    if not linked:
+        sign_in["network"] = {**sign_in["network"], "device_id": "dev-not-shared"}
+    pipeline = build_pipeline(settings, sqlite_store)
+    pipeline.process([verification])
+    pipeline.process([sign_in])
+    with sqlite_store.engine.connect() as conn:
+        late = decided_before_their_history(conn, load_events(conn, ["late-sign-in"]))
+    expected = {verification["event_id"]: ["late-sign-in"]} if linked else {}
+    assert late == expected

@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from trust.cases.sla import as_utc
@@ -38,6 +38,24 @@ from trust.store.tables import (
 )
 
 PENDING, MET, DEFAULTED = "pending", "met", "defaulted"
+
+# Opening a dispute writes a handful of rows per complaint: its statements are built once,
+# not per call (building and cache-keying one cost more CPU than SQLite spent running it).
+_INSERT_CASE = insert(cases)
+_INSERT_REASON = insert(case_reasons)
+_INSERT_DEADLINE = insert(dispute_deadlines)
+_POINT_DECISIONS = (
+    update(decisions)
+    .where(decisions.c.event_id.in_(bindparam("ids", expanding=True)))
+    .values(case_id=bindparam("case"))
+)
+_COUNT_EVIDENCE = (
+    update(cases)
+    .where(cases.c.id == bindparam("case"))
+    .values(evidence_count=cases.c.evidence_count + bindparam("added"))
+)
+# Insert-unless-present statements by (dialect, table, conflict keys).
+_INSERT_ONE: dict[tuple[str, str, tuple[str, ...]], Any] = {}
 
 
 def scope_key(contract_id: str, milestone_id: str | None) -> str:
@@ -211,27 +229,28 @@ class DisputeCase:
 def insert_dispute_case(conn: Connection, new: DisputeCase, now: datetime) -> int:
     """Insert an open dispute case (and its reason codes); returns its id."""
     inserted = conn.execute(
-        insert(cases).values(
-            subject_id=new.respondent_id,
-            kind=DISPUTE_KIND,
-            status="open",
-            priority=new.priority,
-            risk_score=new.risk_score,
-            severity=new.severity,
-            money_at_stake=new.escrow,
-            currency=new.currency,
-            reason_codes=new.reason_codes,
-            evidence_count=0,
-            opened_at=now,
-            updated_at=now,
-            sla_due_at=new.due_at,
-            version=1,
-        )
+        _INSERT_CASE,
+        {
+            "subject_id": new.respondent_id,
+            "kind": DISPUTE_KIND,
+            "status": "open",
+            "priority": new.priority,
+            "risk_score": new.risk_score,
+            "severity": new.severity,
+            "money_at_stake": new.escrow,
+            "currency": new.currency,
+            "reason_codes": new.reason_codes,
+            "evidence_count": 0,
+            "opened_at": now,
+            "updated_at": now,
+            "sla_due_at": new.due_at,
+            "version": 1,
+        },
     )
     case_id = int(inserted.inserted_primary_key[0])  # type: ignore[index]
     codes = list(dict.fromkeys(new.reason_codes))
     if codes:
-        conn.execute(insert(case_reasons), [{"case_id": case_id, "reason_code": c} for c in codes])
+        conn.execute(_INSERT_REASON, [{"case_id": case_id, "reason_code": c} for c in codes])
     return case_id
 
 
@@ -260,14 +279,16 @@ def set_case_reasons(conn: Connection, case_id: int, codes: list[str]) -> None:
 def _insert_one(conn: Connection, table: Table, row: dict[str, Any], keys: list[str]) -> bool:
     """Insert one row unless ``keys`` already exist; True when it was written (told by
     RETURNING: the row count of an upsert is -1 with psycopg)."""
-    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    result = conn.execute(
-        dialect_insert(table)
-        .values(**row)
-        .on_conflict_do_nothing(index_elements=keys)
-        .returning(table.c[keys[0]])
-    )
-    return result.first() is not None
+    plan = (conn.dialect.name, table.name, tuple(keys))
+    stmt = _INSERT_ONE.get(plan)
+    if stmt is None:
+        dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        stmt = _INSERT_ONE[plan] = (
+            dialect_insert(table)
+            .on_conflict_do_nothing(index_elements=keys)
+            .returning(table.c[keys[0]])
+        )
+    return conn.execute(stmt, row).first() is not None
 
 
 def attach_to_case(conn: Connection, case_id: int, event_ids: list[str], now: datetime) -> None:
@@ -281,15 +302,9 @@ def attach_to_case(conn: Connection, case_id: int, event_ids: list[str], now: da
         )
         for e in event_ids
     )
-    conn.execute(
-        update(decisions).where(decisions.c.event_id.in_(event_ids)).values(case_id=case_id)
-    )
+    conn.execute(_POINT_DECISIONS, {"ids": event_ids, "case": case_id})
     if added:
-        conn.execute(
-            update(cases)
-            .where(cases.c.id == case_id)
-            .values(evidence_count=cases.c.evidence_count + added)
-        )
+        conn.execute(_COUNT_EVIDENCE, {"case": case_id, "added": added})
 
 
 def insert_dispute(conn: Connection, new: NewDispute) -> bool:
@@ -333,9 +348,8 @@ def drop_unused_case(conn: Connection, case_id: int) -> None:
 def start_deadline(conn: Connection, case_id: int, deadline: Deadline) -> None:
     """Record a new running deadline (the partial unique index allows one per dispute)."""
     conn.execute(
-        insert(dispute_deadlines).values(
-            case_id=case_id, name=deadline.name, due_at=deadline.due_at, status=PENDING
-        )
+        _INSERT_DEADLINE,
+        {"case_id": case_id, "name": deadline.name, "due_at": deadline.due_at, "status": PENDING},
     )
 
 

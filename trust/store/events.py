@@ -19,6 +19,7 @@ from trust.events import Event, event_adapter
 from trust.pii import PiiHasher
 from trust.store.accounts import record_accounts, record_batch_identifiers
 from trust.store.database import insert_ignoring_duplicates
+from trust.store.lookups import kind_is
 from trust.store.tables import events
 
 
@@ -149,7 +150,9 @@ def repaid_chargebacks(conn: Connection, event_ids: Sequence[str]) -> list[tuple
     rows = conn.execute(
         select(c.subject_id, c.event_id, c.payload["repays_event_id"].as_string()).where(
             c.event_id.in_(sorted(set(event_ids))),
-            c.kind == "client_payment",
+            # Not ``kind ==``: SQLite then read every client payment through the kind index
+            # instead of the batch's few by id (~7 ms a batch at 100k events, growing).
+            kind_is("client_payment"),
             c.payload["outcome"].as_string() == "repayment",
         )
     )
