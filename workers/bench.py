@@ -46,7 +46,7 @@ from trust.store.events import store_events
 from trust.store.tables import metadata
 from workers.bench_fleet import decided, fleet, percentile, scenario_settings, wait_for
 from workers.embedded_redis import EmbeddedRedis
-from workers.wiring import build_pipeline
+from workers.wiring import build_pipeline, warm_models
 
 Say = Callable[[str], None]
 
@@ -227,6 +227,7 @@ def decide_latency(settings: Settings, records: list[dict[str, Any]]) -> dict[st
     """``trust decide`` in process: one event at a time on a store that has history."""
     store = Store.from_settings(settings)
     pipeline: Pipeline = build_pipeline(settings, store, source="decide")
+    warm_models(pipeline)  # as the API does at start-up
     warm, measured = records[:20], records[20:]
     for record in warm:
         decide_one(pipeline, record)

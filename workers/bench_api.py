@@ -35,7 +35,7 @@ from workers.bench import simulated
 from workers.bench_fleet import ROOT, percentile, scenario_env, scenario_settings
 from workers.embedded_redis import EmbeddedRedis
 from workers.lifetime import spawn_tied, stop_process
-from workers.wiring import build_pipeline
+from workers.wiring import build_pipeline, warm_models
 
 Say = Callable[[str], None]
 # CPU seconds per second below which the service counts as idle (all processes started).
@@ -253,6 +253,7 @@ def in_process_rate(settings: Settings, records: list[dict[str, Any]]) -> dict[s
     """``decide_one`` in this process, one event after another: decisions per second."""
     store = Store.from_settings(settings)
     pipeline = build_pipeline(settings, store, source="bench")
+    warm_models(pipeline)  # as the API does at start-up
     for record in records[:20]:
         decide_one(pipeline, record)
     measured = records[20:]

@@ -23,15 +23,16 @@ from workers.actors import Actors, declare_actors
 from workers.broker import build_broker
 from workers.health import describe_workers, read_worker_health
 from workers.intake_sinks import queue_in_use
-from workers.wiring import build_pipeline
+from workers.wiring import build_pipeline, warm_models
 
 API_SOURCE = "api"
 
 
 def api_context(settings: Settings) -> ApiContext:
     """Store, pipeline, sink (the queue when workers consume one) and readiness checks."""
-    store = Store.from_settings(settings, migrate=False)
+    store = Store.from_settings(settings, migrate=False)  # trust serve migrated once
     pipeline = build_pipeline(settings, store, source=API_SOURCE)
+    warm_models(pipeline)  # the first decision of each kind must not wait for its model
     checks = {
         "store": lambda: _store_ready(store),
         "rules": lambda: f"ok: pack {getattr(pipeline.scorer, 'pack_version', '?')}",

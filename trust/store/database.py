@@ -12,6 +12,7 @@ from sqlalchemy import Connection, DateTime, Dialect, Engine, Table, create_engi
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql.compiler import Compiled
 from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.types import TypeEngine
 
@@ -147,6 +148,26 @@ def _bind_processor(type_: TypeEngine[Any], dialect: Dialect) -> Callable[[Any],
     return processor
 
 
+# Compiled write statements by shape (statement cache key, dialect, columns). Compiling one
+# cost ~0.2 ms, about a fifth of the CPU of a one-event decision (``trust decide``).
+_COMPILED: dict[tuple[Any, ...], Compiled] = {}
+
+
+def _compiled(stmt: UpdateBase, dialect: Dialect, keys: list[str]) -> Compiled:
+    """``stmt`` compiled for ``keys``, reused when it holds no value of its own (a constant's
+    value is not part of the cache key, so such statements are compiled every time)."""
+    cache_key = stmt._generate_cache_key()
+    shape = (cache_key.key, type(dialect), dialect.paramstyle, *keys) if cache_key else None
+    if shape is not None and (found := _COMPILED.get(shape)) is not None:
+        return found
+    compiled = stmt.compile(dialect=dialect, column_keys=keys)
+    if shape is not None and set(compiled.binds) <= set(keys):
+        if len(_COMPILED) >= 512:
+            _COMPILED.clear()
+        _COMPILED[shape] = compiled
+    return compiled
+
+
 def execute_many(conn: Connection, stmt: UpdateBase, rows: Sequence[Mapping[str, Any]]) -> int:
     """Run a write statement once per row in one driver ``executemany``; returns rows written.
 
@@ -159,7 +180,7 @@ def execute_many(conn: Connection, stmt: UpdateBase, rows: Sequence[Mapping[str,
     if not rows:
         return 0
     dialect = conn.dialect
-    compiled = stmt.compile(dialect=dialect, column_keys=list(rows[0]))
+    compiled = _compiled(stmt, dialect, list(rows[0]))
     names = list(compiled.positiontup or ()) if compiled.positional else list(compiled.binds)
     columns: list[list[Any] | tuple[Any, ...]] = []
     for name in names:
