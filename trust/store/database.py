@@ -12,7 +12,7 @@ from sqlalchemy import Connection, DateTime, Dialect, Engine, Table, create_engi
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
-from sqlalchemy.sql.compiler import Compiled
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.types import TypeEngine
 
@@ -150,10 +150,10 @@ def _bind_processor(type_: TypeEngine[Any], dialect: Dialect) -> Callable[[Any],
 
 # Compiled write statements by shape (statement cache key, dialect, columns). Compiling one
 # cost ~0.2 ms, about a fifth of the CPU of a one-event decision (``trust decide``).
-_COMPILED: dict[tuple[Any, ...], Compiled] = {}
+_COMPILED: dict[tuple[Any, ...], SQLCompiler] = {}
 
 
-def _compiled(stmt: UpdateBase, dialect: Dialect, keys: list[str]) -> Compiled:
+def _compiled(stmt: UpdateBase, dialect: Dialect, keys: list[str]) -> SQLCompiler:
     """``stmt`` compiled for ``keys``, reused when it holds no value of its own (a constant's
     value is not part of the cache key, so such statements are compiled every time)."""
     cache_key = stmt._generate_cache_key()
