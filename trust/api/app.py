@@ -22,9 +22,13 @@ from trust.api.problems import PROBLEM_JSON, install_problem_handlers
 from trust.api.routes import decisions, events, health, reads
 from trust.api.schemas import EventBatch
 from trust.events import Event
+from trust.store.dialects import refresh_planner_statistics
 
 log = logging.getLogger(__name__)
 USAGE_FLUSH_SECONDS = 10.0
+# How often a running API looks whether the store's planner statistics are stale (a query;
+# ANALYZE only when the events have grown four times over since the last one).
+STATISTICS_SECONDS = 300.0
 REF = "#/components/schemas/{model}"
 
 
@@ -33,6 +37,13 @@ def _flush(api: ApiContext) -> None:
         api.usage.flush()
     except Exception as exc:  # usage audit must not take the API down; retried next time
         log.warning("usage audit failed", extra={"error": type(exc).__name__})
+
+
+def _refresh_statistics(api: ApiContext) -> None:
+    try:
+        refresh_planner_statistics(api.store.engine)
+    except Exception as exc:  # statistics only speed look-ups up; tried again next time
+        log.warning("planner statistics not refreshed", extra={"error": type(exc).__name__})
 
 
 def _intake_schemas() -> dict[str, Any]:
@@ -73,11 +84,21 @@ def create_app(api: ApiContext) -> FastAPI:
                 await asyncio.sleep(USAGE_FLUSH_SECONDS)
                 await asyncio.to_thread(_flush, api)
 
-        task = asyncio.create_task(flush_forever())
+        async def refresh_statistics_forever() -> None:
+            # A store that was empty when the service started has none until now.
+            while True:
+                await asyncio.sleep(STATISTICS_SECONDS)
+                await asyncio.to_thread(_refresh_statistics, api)
+
+        tasks = [
+            asyncio.create_task(flush_forever()),
+            asyncio.create_task(refresh_statistics_forever()),
+        ]
         try:
             yield
         finally:
-            task.cancel()
+            for task in tasks:
+                task.cancel()
             await asyncio.to_thread(_flush, api)
 
     app = FastAPI(
