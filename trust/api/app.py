@@ -39,13 +39,6 @@ def _flush(api: ApiContext) -> None:
         log.warning("usage audit failed", extra={"error": type(exc).__name__})
 
 
-def _refresh_statistics(api: ApiContext) -> None:
-    try:
-        refresh_planner_statistics(api.store.engine)
-    except Exception as exc:  # statistics only speed look-ups up; tried again next time
-        log.warning("planner statistics not refreshed", extra={"error": type(exc).__name__})
-
-
 def _intake_schemas() -> dict[str, Any]:
     """The intake models' JSON Schemas, for the components of the OpenAPI document."""
     batch = EventBatch.model_json_schema(ref_template=REF)
@@ -88,7 +81,7 @@ def create_app(api: ApiContext) -> FastAPI:
             # A store that was empty when the service started has none until now.
             while True:
                 await asyncio.sleep(STATISTICS_SECONDS)
-                await asyncio.to_thread(_refresh_statistics, api)
+                await asyncio.to_thread(refresh_planner_statistics, api.store.engine)
 
         tasks = [
             asyncio.create_task(flush_forever()),

@@ -4,14 +4,17 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Select, Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from trust.errors import StoreError
 
 S = TypeVar("S", bound=Select[Any])
+log = logging.getLogger(__name__)
 
 
 def is_postgresql(conn: Connection | Engine) -> bool:
@@ -72,6 +75,14 @@ def refresh_planner_statistics(engine: Engine) -> bool:
     """
     if is_postgresql(engine):
         return False
+    try:
+        return _analyze_if_stale(engine)
+    except DBAPIError as exc:  # a read-only file, a busy store: look-ups work without
+        log.warning("planner statistics not refreshed", extra={"error": type(exc).__name__})
+        return False
+
+
+def _analyze_if_stale(engine: Engine) -> bool:
     with engine.connect() as conn:
         rows = conn.exec_driver_sql("SELECT max(id) FROM events").scalar() or 0
         if rows == 0:
