@@ -33,7 +33,7 @@ from trust.pii import PiiHasher, hasher_for
 from trust.settings import Settings
 from trust.store import Store, snapshot, transaction
 from trust.store.decision_versions import Revision
-from trust.store.decisions import stored_decision
+from trust.store.decisions import StoredDecisionRow, stored_decision
 from trust.store.events import existing_event_ids, store_events, stored_payloads
 from trust.store.quarantine import QuarantinedRecord, quarantine_records
 from trust.store.sealed import open_records
@@ -460,16 +460,19 @@ def decide_many(
         and e.event_id not in result.appeal_cases
         and e.event_id not in party
     ]
-    with pipeline.store.engine.connect() as conn:
-        stored = stored_payloads(conn, (e.event_id for e in settled))
-        earlier = {
-            e.event_id: stored_decision(conn, e.event_id)
-            for e in settled
-            if stored.get(e.event_id) == e.model_dump(mode="json")
-        }
-        held = _quarantine_reasons(
-            conn, [*party, *(e.event_id for e in settled if e.event_id not in earlier)]
-        )
+    earlier: dict[str, StoredDecisionRow | None] = {}
+    held: dict[str, str] = {}
+    if settled or party:  # else every event was decided now: nothing to look up
+        with pipeline.store.engine.connect() as conn:
+            stored = stored_payloads(conn, (e.event_id for e in settled))
+            earlier = {
+                e.event_id: stored_decision(conn, e.event_id)
+                for e in settled
+                if stored.get(e.event_id) == e.model_dump(mode="json")
+            }
+            held = _quarantine_reasons(
+                conn, [*party, *(e.event_id for e in settled if e.event_id not in earlier)]
+            )
     answers: list[SingleDecision] = []
     for c in checked:
         if c.refused:

@@ -111,7 +111,9 @@ def ceiling(settings: Settings, records: list[dict[str, Any]], batch: int) -> di
 def in_process(settings: Settings, records: list[dict[str, Any]], batch: int) -> dict[str, Any]:
     """The whole pipeline in one process on the store, no queue; seconds per stage."""
     store = Store.from_settings(settings)
-    # Every kind's model is loaded here (workers.wiring), before timing, as in a worker.
+    # Every kind's model is loaded here (workers.wiring), before the clock starts, as a
+    # worker holds them for its lifetime: loading one costs ~0.5 s, which a short run would
+    # otherwise bill to its events.
     pipeline = build_pipeline(settings, store)
     pipeline.stage_seconds = {}
     began = time.perf_counter()

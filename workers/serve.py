@@ -30,7 +30,7 @@ API_SOURCE = "api"
 
 def api_context(settings: Settings) -> ApiContext:
     """Store, pipeline, sink (the queue when workers consume one) and readiness checks."""
-    store = Store.from_settings(settings, migrate=False)
+    store = Store.from_settings(settings, migrate=False)  # trust serve migrated once
     pipeline = build_pipeline(settings, store, source=API_SOURCE)
     checks = {
         "store": lambda: _store_ready(store),

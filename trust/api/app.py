@@ -22,9 +22,13 @@ from trust.api.problems import PROBLEM_JSON, install_problem_handlers
 from trust.api.routes import decisions, events, health, reads
 from trust.api.schemas import EventBatch
 from trust.events import Event
+from trust.store.dialects import refresh_planner_statistics
 
 log = logging.getLogger(__name__)
 USAGE_FLUSH_SECONDS = 10.0
+# How often a running API looks whether the store's planner statistics are stale (a query;
+# ANALYZE only when the events have grown four times over since the last one).
+STATISTICS_SECONDS = 300.0
 REF = "#/components/schemas/{model}"
 
 
@@ -73,11 +77,21 @@ def create_app(api: ApiContext) -> FastAPI:
                 await asyncio.sleep(USAGE_FLUSH_SECONDS)
                 await asyncio.to_thread(_flush, api)
 
-        task = asyncio.create_task(flush_forever())
+        async def refresh_statistics_forever() -> None:
+            # A store that was empty when the service started has none until now.
+            while True:
+                await asyncio.sleep(STATISTICS_SECONDS)
+                await asyncio.to_thread(refresh_planner_statistics, api.store.engine)
+
+        tasks = [
+            asyncio.create_task(flush_forever()),
+            asyncio.create_task(refresh_statistics_forever()),
+        ]
         try:
             yield
         finally:
-            task.cancel()
+            for task in tasks:
+                task.cancel()
             await asyncio.to_thread(_flush, api)
 
     app = FastAPI(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Engine, select, update
@@ -22,8 +23,16 @@ from trust.store.tables import staff_users
 # sign-in form does not tell which user names exist; the audit log keeps the real reason.
 SIGN_IN_REFUSED = "wrong username or password"
 MAX_USERNAME = 64  # staff_users.username is String(64)
-# Verified against when the username is unknown, so a miss costs the same time as a hit.
-_DUMMY_HASH = password_hasher.hash("not-a-real-password-just-timing")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the username is unknown, so a miss costs the same time as a hit.
+
+    Made on first use, not at import: argon2 spends ~0.2 s of CPU on it, and every process
+    that imports ``trust.cases`` (``trust decide``, the API, the workers) imports this module.
+    """
+    return password_hasher.hash("not-a-real-password-just-timing")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +80,11 @@ def authenticate(conn: Connection, username: str, password: str, now: datetime) 
     name = username.strip().lower()
     if len(name) > MAX_USERNAME:
         # No such name can exist; asking the database would fail on PostgreSQL.
-        _verify(_DUMMY_HASH, password)
+        _verify(_dummy_hash(), password)
         return _refused(conn, name, name, now, "name too long", length=len(name))
     row = conn.execute(select(staff_users).where(staff_users.c.username == name)).first()
     if row is None:
-        _verify(_DUMMY_HASH, password)
+        _verify(_dummy_hash(), password)
         return _refused(conn, name, name, now, "unknown user")
     if not _verify(row.password_hash, password):
         failures = int(row.failed_logins) + 1

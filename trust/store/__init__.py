@@ -9,7 +9,8 @@ from sqlalchemy import Engine
 from trust.encryption import Keyring
 from trust.settings import Settings
 from trust.store.database import create_store_engine, snapshot, transaction
-from trust.store.migrate import upgrade
+from trust.store.dialects import refresh_planner_statistics
+from trust.store.migrate import upgrade_if_behind
 from trust.store.sealed import KeySource, attach_keyring
 
 
@@ -21,7 +22,9 @@ class Store:
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True, keyring: Keyring | None = None) -> Store:
-        """Connect to ``url`` and (by default) bring its schema up to date.
+        """Connect to ``url`` and (by default) bring its schema up to date (a version check
+        first: a store already at the head costs one query, not an Alembic run) and its
+        query planner's statistics (``refresh_planner_statistics``).
 
         Personal data is sealed with ``keyring``; without one, with the keys the
         ``TRUST_*`` environment names (as ``Store.from_settings(Settings())`` would).
@@ -29,7 +32,8 @@ class Store:
         engine = create_store_engine(url)
         attach_keyring(engine.dialect, _key_source(keyring))
         if migrate:
-            upgrade(engine)
+            upgrade_if_behind(engine)
+            refresh_planner_statistics(engine)
         return cls(engine)
 
     @classmethod

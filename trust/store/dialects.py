@@ -4,14 +4,17 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Select, Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from trust.errors import StoreError
 
 S = TypeVar("S", bound=Select[Any])
+log = logging.getLogger(__name__)
 
 
 def is_postgresql(conn: Connection | Engine) -> bool:
@@ -52,3 +55,49 @@ def json_array_items(conn: Connection, column: str, alias: str) -> tuple[str, st
             f"{alias}->>'{{field}}'"
         )
     return f", json_each({column}) AS {alias}", f"json_extract({alias}.value, '$.{{field}}')"
+
+
+# Statistics are taken again once the events table has grown this many times over.
+STALE_GROWTH = 4
+
+
+def refresh_planner_statistics(engine: Engine) -> bool:
+    """Give SQLite's query planner statistics (``ANALYZE``) when it has none or the events
+    have grown ``STALE_GROWTH`` times since; True when it took them. PostgreSQL's
+    autovacuum keeps its own.
+
+    Without statistics SQLite read an account's verified identities through the (kind,
+    occurred_at) index, every profile verification ever stored, instead of the (subject_id,
+    occurred_at) one: 28 ms per withdrawal decision at 100,000 prior events, 0.01 ms with
+    them. A whole ANALYZE costs ~1 ms per 1,000 events, so it runs only when needed; a
+    sampled one (``analysis_limit``) is cheap but caps the rows per key it estimates, which
+    sent the batch identifier look-up through the kind index (2x the CPU of a batch).
+    """
+    if is_postgresql(engine):
+        return False
+    try:
+        return _analyze_if_stale(engine)
+    except DBAPIError as exc:  # a read-only file, a busy store: look-ups work without
+        log.warning("planner statistics not refreshed", extra={"error": type(exc).__name__})
+        return False
+
+
+def _analyze_if_stale(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT max(id) FROM events").scalar() or 0
+        if rows == 0:
+            return False  # nothing to measure: an empty table's statistics would mislead
+        measured = 0
+        if conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'"
+        ).first():
+            stat = conn.exec_driver_sql(
+                "SELECT stat FROM sqlite_stat1 WHERE tbl = 'events' AND idx IS NOT NULL"
+            ).scalar()
+            measured = int(stat.split()[0]) if stat else 0
+        if measured and rows < measured * STALE_GROWTH:
+            return False
+        conn.exec_driver_sql("PRAGMA analysis_limit=0")
+        conn.exec_driver_sql("ANALYZE")
+        conn.commit()
+    return True

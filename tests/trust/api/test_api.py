@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 
 import pytest
@@ -265,3 +266,26 @@ def test_health_and_readiness(api: Api) -> None:
     assert api.client.get("/healthz").json()["status"] == "ok"
     ready = api.client.get("/readyz").json()
     assert ready == {"status": "ok", "checks": {"store": "ok"}}
+
+
+def test_a_running_api_gives_a_store_that_grew_from_empty_planner_statistics(
+    make_api: Callable[..., Api], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("trust.api.app.STATISTICS_SECONDS", 0.05)
+    api = make_api()  # opened empty: nothing to measure yet
+
+    def measured() -> bool:
+        with api.store.engine.connect() as conn:
+            return bool(
+                conn.exec_driver_sql(
+                    "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"
+                ).first()
+            )
+
+    assert not measured()
+    answer = api.client.post("/v1/events", json={"events": [review_payload()]}, headers=api.key())
+    assert answer.status_code == 202
+    deadline = time.monotonic() + 10
+    while not measured() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert measured()

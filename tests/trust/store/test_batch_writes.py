@@ -185,3 +185,24 @@ def test_name_words_change_only_with_the_name(store: Store) -> None:
     assert words() == {
         ("acct-anna", HASHER.hash("name_word", w)) for w in ("anna", "maria", "kowalska")
     }
+
+
+def test_a_statement_with_its_own_value_is_never_answered_from_the_compile_cache(
+    store: Store,
+) -> None:
+    """Same shape, another constant: the second update writes its own value, not the first's;
+    a repeated insert of the same shape is served compiled and still writes its rows."""
+    with transaction(store.engine) as conn:
+        conn.execute(
+            insert(quarantine),
+            [{"source": "s", "raw": "x", "errors": [], "reason": "r", "received_at": RECEIVED}],
+        )
+        execute_many(conn, update(quarantine).values(status="replayed"), [{}])
+        execute_many(conn, update(quarantine).values(status="discarded"), [{}])
+        for review in (make_review(), make_review()):
+            execute_many(
+                conn, insert(events), [event_row(review, source="a", received_at=RECEIVED)]
+            )
+    with store.engine.connect() as conn:
+        assert {r.status for r in conn.execute(select(quarantine))} == {"discarded"}
+        assert len(conn.execute(select(events)).all()) == 2

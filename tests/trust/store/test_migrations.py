@@ -7,10 +7,11 @@ from typing import Any
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import String, inspect
 
 from trust.store import Store, create_store_engine
-from trust.store.migrate import alembic_config, downgrade, upgrade
+from trust.store.migrate import alembic_config, downgrade, head_revision, is_current, upgrade
 from trust.store.tables import metadata
 
 
@@ -63,3 +64,24 @@ def test_opening_a_store_twice_migrates_once_and_changes_nothing(empty_database_
     Store.open(empty_database_url).close()
     Store.open(empty_database_url).close()
     assert schema_drift(empty_database_url) == (set(metadata.tables), [])
+
+
+def test_the_head_read_from_file_names_is_alembics_head() -> None:
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert head_revision() == scripts.get_current_head()
+
+
+def test_the_version_check_tells_a_store_at_the_head_from_one_behind(
+    empty_database_url: str,
+) -> None:
+    engine = create_store_engine(empty_database_url)
+    try:
+        assert not is_current(engine)  # no alembic_version table yet
+        upgrade(engine, "0015")
+        assert not is_current(engine)
+        upgrade(engine)
+        assert is_current(engine)
+        downgrade(engine, "base")  # the version table stays, empty
+        assert not is_current(engine)
+    finally:
+        engine.dispose()

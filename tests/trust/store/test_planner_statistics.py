@@ -1,0 +1,53 @@
+"""SQLite's query planner gets statistics, so an account's history is read by account."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tests.conftest import TEST_KEYRING, TEST_SECRET
+from tests.factories import make_profile_verification
+from trust.pii import PiiHasher
+from trust.store import Store, transaction
+from trust.store.dialects import refresh_planner_statistics
+from trust.store.events import store_events
+
+ACCOUNT_QUERY = (
+    "EXPLAIN QUERY PLAN SELECT payload FROM events WHERE subject_id IN ('u1') "
+    "AND kind = 'profile_verification' AND occurred_at <= '2100-01-01'"
+)
+
+
+def _plan(store: Store) -> str:
+    with store.engine.connect() as conn:
+        return " ".join(str(row[-1]) for row in conn.exec_driver_sql(ACCOUNT_QUERY))
+
+
+def test_opening_a_store_samples_statistics_once_and_again_after_growth(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'trust.db'}"
+    with Store.open(url, keyring=TEST_KEYRING) as store:
+        assert not refresh_planner_statistics(store.engine)  # empty: nothing to sample
+        with transaction(store.engine) as conn:
+            store_events(
+                conn,
+                [make_profile_verification(account_id=f"u{i}") for i in range(30)],
+                PiiHasher(TEST_SECRET.encode()),
+                source="test",
+                received_at=datetime.now(UTC),
+            )
+    with Store.open(url, keyring=TEST_KEYRING) as store:  # samples at open
+        assert "ix_events_subject_occurred" in _plan(store)
+        assert not refresh_planner_statistics(store.engine)  # fresh: nothing to do
+        with transaction(store.engine) as conn:
+            store_events(
+                conn,
+                [make_profile_verification(account_id=f"v{i}") for i in range(120)],
+                PiiHasher(TEST_SECRET.encode()),
+                source="test",
+                received_at=datetime.now(UTC),
+            )
+        assert refresh_planner_statistics(store.engine)  # grown 5 times over
+
+
+def test_postgresql_keeps_its_own_statistics(postgres_store: Store) -> None:
+    assert not refresh_planner_statistics(postgres_store.engine)
