@@ -43,6 +43,15 @@ STARTUP_SECONDS = 90
 STEP_MS = 30_000
 
 
+@pytest.fixture(autouse=True)
+def _patient_expectations() -> None:
+    """``expect`` waits as long as a page action does: its own 5 s default failed a search
+    that a loaded machine answered later, though nothing was wrong."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=STEP_MS)
+
+
 def _settled(page: Any) -> None:
     """Wait until the app's script run is over, so a screenshot shows finished elements."""
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
