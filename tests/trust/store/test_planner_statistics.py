@@ -23,29 +23,26 @@ def _plan(store: Store) -> str:
         return " ".join(str(row[-1]) for row in conn.exec_driver_sql(ACCOUNT_QUERY))
 
 
+def _store_verifications(store: Store, prefix: str, count: int) -> None:
+    with transaction(store.engine) as conn:
+        store_events(
+            conn,
+            [make_profile_verification(account_id=f"{prefix}{i}") for i in range(count)],
+            PiiHasher(TEST_SECRET.encode()),
+            source="test",
+            received_at=datetime.now(UTC),
+        )
+
+
 def test_opening_a_store_samples_statistics_once_and_again_after_growth(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'trust.db'}"
     with Store.open(url, keyring=TEST_KEYRING) as store:
         assert not refresh_planner_statistics(store.engine)  # empty: nothing to sample
-        with transaction(store.engine) as conn:
-            store_events(
-                conn,
-                [make_profile_verification(account_id=f"u{i}") for i in range(30)],
-                PiiHasher(TEST_SECRET.encode()),
-                source="test",
-                received_at=datetime.now(UTC),
-            )
+        _store_verifications(store, "u", 30)
     with Store.open(url, keyring=TEST_KEYRING) as store:  # samples at open
         assert "ix_events_subject_occurred" in _plan(store)
         assert not refresh_planner_statistics(store.engine)  # fresh: nothing to do
-        with transaction(store.engine) as conn:
-            store_events(
-                conn,
-                [make_profile_verification(account_id=f"v{i}") for i in range(120)],
-                PiiHasher(TEST_SECRET.encode()),
-                source="test",
-                received_at=datetime.now(UTC),
-            )
+        _store_verifications(store, "v", 120)
         assert refresh_planner_statistics(store.engine)  # grown 5 times over
 
 
