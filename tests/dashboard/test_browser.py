@@ -57,6 +57,23 @@ def _settled(page: Any) -> None:
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
 
 
+def _find(page: Any, query: str, where: str = "stSidebar") -> None:
+    """Search for an account from the box in ``where`` (the sidebar or the main area).
+
+    Enter is pressed once Streamlit shows "Press Enter to submit form", that is once the box
+    holds the typed text: pressed earlier, on a page still drawing, the form went off empty.
+    """
+    from playwright.sync_api import expect
+
+    _settled(page)
+    area = page.get_by_test_id(where)
+    box = area.get_by_label("Find an account")
+    box.fill(query)
+    expect(area.get_by_text("Press Enter to submit form")).to_be_visible()
+    box.press("Enter")
+    _settled(page)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -300,8 +317,7 @@ def test_an_appeal_is_walked_from_intake_to_overturn_and_the_account_is_free_aga
             page.screenshot(path=str(tmp_path / "2-appeal-overturned.png"), full_page=True)
 
             page.get_by_role("link", name="Accounts").click()
-            page.get_by_test_id("stMain").get_by_label("Find an account").fill("acct-appellant")
-            page.keyboard.press("Enter")
+            _find(page, "acct-appellant", "stMain")
             expect(page.get_by_text("Enforcement: none")).to_be_visible()
             page.get_by_role("tab", name="Enforcement").click()
             _settled(page)
@@ -329,8 +345,7 @@ def test_a_takeover_case_is_claimed_read_as_one_chain_and_cleared_releasing_the_
             _sign_in(page, "payments-lead")
             expect(page.get_by_role("heading", name="Queue", exact=True)).to_be_visible()
             page.get_by_role("link", name="Accounts").click()
-            page.get_by_test_id("stMain").get_by_label("Find an account").fill("acct-alice")
-            page.keyboard.press("Enter")
+            _find(page, "acct-alice", "stMain")
             expect(page.get_by_text("Enforcement: hold")).to_be_visible()
 
             page.get_by_role("link", name="Case", exact=True).click()
@@ -360,8 +375,7 @@ def test_a_takeover_case_is_claimed_read_as_one_chain_and_cleared_releasing_the_
             _settled(page)
 
             page.get_by_role("link", name="Accounts").click()
-            page.get_by_test_id("stMain").get_by_label("Find an account").fill("acct-alice")
-            page.keyboard.press("Enter")
+            _find(page, "acct-alice", "stMain")
             expect(page.get_by_text("Enforcement: none")).to_be_visible()
             _settled(page)
             page.screenshot(path=str(tmp_path / "2-hold-released.png"), full_page=True)
@@ -544,13 +558,6 @@ PNG_1PX = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
     "0000000d4944415478da63f8ffff3f0005fe02fea7d6a4bd0000000049454e44ae426082"
 )
-
-
-def _find(page: Any, query: str) -> None:
-    box = page.get_by_test_id("stSidebar").get_by_label("Find an account")
-    box.fill(query)
-    box.press("Enter")
-    _settled(page)
 
 
 def test_an_analysts_day_search_link_hold_attachment_and_three_cases_by_keyboard(
