@@ -123,7 +123,7 @@ PRIORITY_HELP = (
     "Level and total priority: P1 urgent (80 and up), P2 high (60), P3 normal "
     "(40), P4 low. Total = risk score / 2 (0 to 50) + 6 x worst severity (0 to 30) + "
     "money at stake (0 to 20) + SLA urgency (½ point per hour, negative until due). "
-    "Each case's parts show on its page and in the case picker."
+    "Select a row to see that case's parts; they also show on its page and in the case picker."
 )
 
 
@@ -145,13 +145,18 @@ def case_table(
     """Show ``items`` as a table whose first column opens the case; SLA cells in colour.
 
     ``confirm`` (case id -> P(reviewer confirms), where a learned model is active) adds a
-    sortable column; click its header to sort the page by it.
+    sortable column; click its header to sort the page by it. Selecting a row shows that
+    case's priority split into its parts under the table: Streamlit's data grid has no
+    per-cell hover text (a pandas Styler tooltip shows up as raw HTML in it), so a click
+    stands in for the hover.
     """
-    st.dataframe(
+    shown = st.dataframe(
         safe_frame(case_frame(items, now, confirm)).style.map(_sla_style, subset=["SLA"]),
         key=key,
         hide_index=True,
         width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
         column_config={
             "Case": st.column_config.LinkColumn(
                 "Case", display_text=r"case\?case=(\d+)", help="Open the case", width=48
@@ -177,4 +182,16 @@ def case_table(
                 "(`trust model learn`); click the header to sort by it.",
             ),
         },
+    )
+    for row in shown.selection.rows:
+        if 0 <= row < len(items):
+            _selected_parts(items[row], now)
+
+
+def _selected_parts(item: QueueItem, now: datetime) -> None:
+    """The selected case's priority in parts, with a link to open it."""
+    case = item.case
+    st.caption(
+        f"[#{case.id}](case?case={case.id}) · {KIND_WORDS.get(case.kind, case.kind)} · "
+        f"{case.subject_id}: {parts_of(item, now).words()}"
     )

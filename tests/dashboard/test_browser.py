@@ -9,6 +9,7 @@ app, the sign-in form, navigation and the widgets' real DOM.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -231,6 +232,15 @@ def test_a_reviewer_signs_in_claims_resolves_and_finds_it_in_the_audit_log(
             expect(page.get_by_label("Page", exact=True)).to_be_visible()
             _settled(page)
             page.screenshot(path=str(tmp_path / "1-queue.png"), full_page=True)
+
+            # Selecting a row shows its priority in parts (the grid has no per-cell hover).
+            grid = page.get_by_test_id("stDataFrame").last.bounding_box()
+            assert grid is not None
+            page.mouse.click(grid["x"] + 16, grid["y"] + 35 + 17)
+            expect(
+                page.get_by_text(re.compile(r"risk \d+ \+ severity \d+ \+ money"))
+            ).to_be_visible()
+            _settled(page)
 
             page.get_by_role("button", name="Claim next").click()
             expect(page.get_by_text("You claimed case #1.")).to_be_visible()
