@@ -30,7 +30,7 @@ from trust.settings import Settings
 ARTEFACT = "artefact.skops"
 MANIFEST = "manifest.json"
 ACTIVE = "active.json"
-ROLES = ("anomaly", "learned")
+ROLES = ("anomaly", "learned", "text")
 
 # Types beyond skops' built-in safe set that our artefacts legitimately contain.
 TRUSTED_TYPES = (
