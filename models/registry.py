@@ -4,7 +4,8 @@ Layout under ``settings.data_dir / "models"``::
 
     <version>/artefact.skops   the fitted estimators and arrays, in skops format
     <version>/manifest.json    SHA-256 of the artefact, library versions, features, data, metrics
-    active.json                {"review": "<version>", "review:learned": "<version>", ...}
+    active.json                {"review": "<version>", "review:learned": "<version>",
+                                "review:text": "<version>", ...}
 
 Loading never unpickles: skops rebuilds objects from a schema and refuses any type outside
 :data:`TRUSTED_TYPES` (skops' own safe set plus this explicit list). A SHA-256 or library

@@ -6,8 +6,10 @@ list of phrases, so paraphrases that share stems ("refund", "invoice", "mark") s
 Its reasons are the n-grams of a text that pushed its probability up the most.
 
 ``texts_with_staff_labels`` reads what staff decided (resolved cases labelled confirmed or
-dismissed, through their evidence events); ``evaluate_text_model`` measures the classifier
-on simulated data, learning from a stratified share of labels as if staff had decided them.
+dismissed, through their evidence events); ``models/text_learning.py`` registers a model
+learned from them, and the pipeline's scorer reads each batch with ``TextModel.assess``.
+``evaluate_text_model`` measures the classifier on simulated data, learning from a
+stratified share of labels as if staff had decided them.
 """
 
 from __future__ import annotations
