@@ -1,4 +1,5 @@
-"""The registry's active models as the pipeline's ``AnomalyScorer`` (a ``ModelLoader``).
+"""The registry's active models as the pipeline's ``AnomalyScorer`` (a ``ModelLoader``):
+anomaly models per kind and text models for reviews and complaints.
 
 Composition roots pass ``active_model`` to ``trust.composition.build_pipeline``: the
 workers, the API and the CLI's ``trust decide`` and ``trust ingest --direct``.
@@ -58,10 +59,11 @@ def preload(scorer: AnomalyScorer | None) -> None:
     if not isinstance(scorer, RegistryScorer):
         return
     for kind in EVENT_KINDS:
-        try:
-            scorer.model_for(kind)
-        except Exception as exc:  # the model is advisory: its batches record the error
-            log.warning(
-                "anomaly model of a kind failed to load",
-                extra={"kind": kind, "error": f"{type(exc).__name__}: {exc}"},
-            )
+        for role, load in (("anomaly", scorer.model_for), ("text", scorer.text_model_for)):
+            try:
+                load(kind)
+            except Exception as exc:  # the model is advisory: its batches record the error
+                log.warning(
+                    "a model of a kind failed to load",
+                    extra={"kind": kind, "role": role, "error": f"{type(exc).__name__}: {exc}"},
+                )

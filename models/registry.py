@@ -4,7 +4,8 @@ Layout under ``settings.data_dir / "models"``::
 
     <version>/artefact.skops   the fitted estimators and arrays, in skops format
     <version>/manifest.json    SHA-256 of the artefact, library versions, features, data, metrics
-    active.json                {"review": "<version>", "review:learned": "<version>", ...}
+    active.json                {"review": "<version>", "review:learned": "<version>",
+                                "review:text": "<version>", ...}
 
 Loading never unpickles: skops rebuilds objects from a schema and refuses any type outside
 :data:`TRUSTED_TYPES` (skops' own safe set plus this explicit list). A SHA-256 or library
@@ -30,7 +31,7 @@ from trust.settings import Settings
 ARTEFACT = "artefact.skops"
 MANIFEST = "manifest.json"
 ACTIVE = "active.json"
-ROLES = ("anomaly", "learned")
+ROLES = ("anomaly", "learned", "text")
 
 # Types beyond skops' built-in safe set that our artefacts legitimately contain.
 TRUSTED_TYPES = (

@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 
 from models.anomaly import AnomalyModel
 from models.features import BUILDERS, SIGNAL_PREFIX
 from models.registry import ModelRegistry
-from trust.decisions import MODEL_FLOOR, FeatureContribution, ModelAssessment, SignalValue
+from models.text_learning import TEXT_ROLE
+from models.text_model import TEXT_FIELDS, TextModel, text_of
+from trust.decisions import (
+    MODEL_FLOOR,
+    FeatureContribution,
+    ModelAssessment,
+    SignalValue,
+    WordingAssessment,
+)
 from trust.errors import ModelError
 from trust.events import EVENT_KINDS, Event
 from trust.settings import Settings
 
 # Only events the model finds unusual carry its reasons; below this the model added little.
 EXPLAIN_ABOVE = 0.9
+Loaded = TypeVar("Loaded")
 
 
 def budget_cutoff(events_per_day: float | None, daily_cases: float) -> float | None:
@@ -33,7 +42,9 @@ def budget_cutoff(events_per_day: float | None, daily_cases: float) -> float | N
 
 
 class RegistryScorer:
-    """Implements :class:`trust.decisions.AnomalyScorer` with the registry's active models.
+    """Implements :class:`trust.decisions.AnomalyScorer` (and ``WordingScorer``) with the
+    registry's active models: an anomaly model per kind, a text model for reviews and
+    complaints.
 
     Models are loaded on first use (or all at once with ``preload``) and kept until another
     version is activated; a tampered or mismatched artefact raises
@@ -47,12 +58,15 @@ class RegistryScorer:
         explanation_features: int = 3,
         explain_above: float = EXPLAIN_ABOVE,
         daily_cases: float = 0.0,
+        text_floor: float = 1.0,
     ) -> None:
         self.registry = registry
         self.daily_cases = daily_cases
         self.explanation_features = explanation_features
         self.explain_above = explain_above
+        self.text_floor = text_floor
         self._models: dict[str, tuple[str, AnomalyModel] | None] = {}
+        self._text_models: dict[str, tuple[str, TextModel] | None] = {}
         self._checked: set[str] = set()
         self._stamp = registry.active_stamp()
         self._lock = threading.Lock()
@@ -64,40 +78,82 @@ class RegistryScorer:
             ModelRegistry.from_settings(settings),
             explanation_features=settings.model.explanation_features,
             daily_cases=settings.decision.model_daily_cases,
+            text_floor=settings.decision.text_model_floor,
         )
         if preload:
             scorer.preload()
         return scorer
 
     def preload(self) -> None:
-        """Load every kind's active model now, so no batch pays for loading one (a bad
+        """Load every kind's active models now, so no batch pays for loading one (a bad
         artefact raises here)."""
         for kind in EVENT_KINDS:
             self.model_for(kind)
+            self.text_model_for(kind)
 
     def model_for(self, kind: str) -> tuple[str, AnomalyModel] | None:
         """The active version and model of ``kind``, or None when none is active."""
+        return self._active(
+            self._models, kind, "anomaly", lambda a: AnomalyModel.from_artefact(kind, a)
+        )
+
+    def text_model_for(self, kind: str) -> tuple[str, TextModel] | None:
+        """The active version and text model of ``kind``, or None (always for kinds that
+        carry no text)."""
+        if kind not in TEXT_FIELDS:
+            return None
+        return self._active(self._text_models, kind, TEXT_ROLE, TextModel.from_artefact)
+
+    def _active(
+        self,
+        loaded: dict[str, tuple[str, Loaded] | None],
+        kind: str,
+        role: str,
+        build: Callable[[dict[str, Any]], Loaded],
+    ) -> tuple[str, Loaded] | None:
+        """The active version of ``kind`` in ``role`` from ``loaded``, loaded on first use."""
         stamp = self.registry.active_stamp()
         if stamp != self._stamp:
             # `trust model activate` ran: running workers pick the new version up by themselves.
             self.reload()
             self._stamp = stamp
-        if kind in self._models:
-            return self._models[kind]
+        if kind in loaded:
+            return loaded[kind]
         with self._lock:
-            if kind not in self._models:
-                version = self.registry.active_version(kind)
-                loaded = None
+            if kind not in loaded:
+                version = self.registry.active_version(kind, role)
+                found = None
                 if version is not None:
                     artefact, _ = self.registry.load(version)
-                    loaded = (version, AnomalyModel.from_artefact(kind, artefact))
-                self._models[kind] = loaded
-        return self._models[kind]
+                    found = (version, build(artefact))
+                loaded[kind] = found
+        return loaded[kind]
 
     def reload(self) -> None:
         """Forget loaded models so the next batch picks up a newly activated version."""
         with self._lock:
             self._models.clear()
+            self._text_models.clear()
+
+    def read_wording(self, kind: str, events: Sequence[Event]) -> list[WordingAssessment | None]:
+        """Implements :class:`trust.decisions.WordingScorer`: the active text model's
+        probability per event, with the terms behind it above the floor that adds points.
+
+        The batch's texts are vectorised at once; an event without text gets None.
+        """
+        found = self.text_model_for(kind)
+        if found is None or not events:
+            return [None] * len(events)
+        version, model = found
+        texts = [text_of(kind, event) for event in events]
+        written = [i for i, text in enumerate(texts) if text]
+        read: list[WordingAssessment | None] = [None] * len(events)
+        if not written:
+            return read
+        assessed = model.assess([texts[i] for i in written], self.text_floor)
+        for i, (probability, terms) in zip(written, assessed, strict=True):
+            read[i] = WordingAssessment(round(probability, 4), version, terms)
+        return read
 
     def assess(
         self, kind: str, events: Sequence[Event], signals: Sequence[Mapping[str, SignalValue]]

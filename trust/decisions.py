@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal, Protocol, TypedDict
+from typing import Literal, Protocol, TypedDict, runtime_checkable
 
 from trust.events import ComplaintEvent, Event, ReviewEvent
 from trust.events.kinds import is_event_kind
@@ -140,6 +140,28 @@ class AnomalyScorer(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class WordingAssessment:
+    """The text model's view of one event's text: P(staff confirm it) and the words behind it.
+
+    ``terms`` are the character n-grams of the text that raised the probability most
+    (fragments of the text, never whole words, so no name or address is copied out of it).
+    """
+
+    probability: float
+    version: str
+    terms: tuple[str, ...] = ()
+
+
+@runtime_checkable
+class WordingScorer(Protocol):
+    """A model that also reads the text of reviews and complaints (``models/scorer.py``)."""
+
+    def read_wording(self, kind: str, events: Sequence[Event]) -> list[WordingAssessment | None]:
+        """One assessment per event (None when no active text model covers ``kind``)."""
+        ...
+
+
 @dataclass(slots=True)
 class Decision:
     """The outcome for one event, with everything needed to explain and audit it."""
@@ -222,6 +244,32 @@ def model_points(assessment: ModelAssessment | None, weight: float) -> float:
     return weight * (assessment.score - MODEL_FLOOR) / (1.0 - MODEL_FLOOR)
 
 
+WORDING_REASON = "text_model_confirmed_wording"
+# Rules name policies; the text model learned from every confirmed case of its kind.
+WORDING_POLICY = "Terms of Service: trust and safety checks"
+
+
+def wording_hit(wording: WordingAssessment | None, settings: DecisionSettings) -> RuleHit | None:
+    """The text model's finding as a live hit: ``text_model_weight`` points at probability 1,
+    none at or below ``text_model_floor``, linear in between; its reason names the terms."""
+    floor = settings.text_model_floor
+    if wording is None or wording.probability <= floor or not settings.text_model_weight:
+        return None
+    points = settings.text_model_weight * (wording.probability - floor) / (1.0 - floor)
+    quoted = ", ".join(f"'{term}'" for term in wording.terms) or "its overall wording"
+    return RuleHit(
+        rule_id=wording.version,
+        reason_code=WORDING_REASON,
+        reason=(
+            f"The text reads like cases staff confirmed ({wording.probability:.0%} by the "
+            f"text model), with wording like {quoted}."
+        ),
+        score=round(points, 2),
+        severity=1,
+        policy=WORDING_POLICY,
+    )
+
+
 def review_cutoff(assessment: ModelAssessment, settings: DecisionSettings) -> float:
     """The model percentile from which the model alone sends an event to review.
 
@@ -266,12 +314,20 @@ def decide(
     pack_version: str,
     now: datetime,
     assessment: ModelAssessment | None = None,
+    wording: WordingAssessment | None = None,
     errors: Sequence[str] = (),
 ) -> Decision:
-    """Combine live hits and the model's view into one decision; shadow hits only ride along."""
+    """Combine live hits and the models' views into one decision; shadow hits only ride along.
+
+    The text model's finding (``wording``) counts as one more live hit, so its points and
+    reason reach the outcome, the case and the statement of reasons as a rule's do.
+    """
     thresholds = (
         settings.thresholds.get(event.kind) if is_event_kind(event.kind) else None
     ) or Thresholds()
+    found = wording_hit(wording, settings)
+    if found is not None:
+        hits = [*hits, found]
     points = [h.score for h in hits]
     model = model_points(assessment, settings.model_weight)
     if model:

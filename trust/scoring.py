@@ -8,7 +8,15 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
-from trust.decisions import AnomalyScorer, Decision, ModelAssessment, Signals, decide
+from trust.decisions import (
+    AnomalyScorer,
+    Decision,
+    ModelAssessment,
+    Signals,
+    WordingAssessment,
+    WordingScorer,
+    decide,
+)
 from trust.events import Event
 from trust.pii import PiiHasher
 from trust.rules.engine import RuleEngine, Watchdog
@@ -79,6 +87,7 @@ class Scorer:
     ) -> list[Decision]:
         """Rules, model and decision for events whose signals are already computed."""
         assessments, model_errors = self._assess(events, signals)
+        wordings = self._read_wording(events, model_errors)
         engine = self.engine
         decisions = []
         evaluations = engine.evaluate_batch(events, signals)
@@ -95,6 +104,7 @@ class Scorer:
                     pack_version=engine.version,
                     now=now,
                     assessment=assessments.get(index),
+                    wording=wordings.get(index),
                     errors=errors,
                 )
             )
@@ -106,12 +116,9 @@ class Scorer:
         """The model's view per event index; a failing model is an error, not a lost batch."""
         if self.anomaly_scorer is None:
             return {}, {}
-        by_kind: dict[str, list[int]] = defaultdict(list)
-        for index, event in enumerate(events):
-            by_kind[event.kind].append(index)
         assessments: dict[int, ModelAssessment] = {}
         errors: dict[int, list[str]] = {}
-        for kind, indexes in by_kind.items():
+        for kind, indexes in _by_kind(events).items():
             try:
                 found = self.anomaly_scorer.assess(
                     kind, [events[i] for i in indexes], [signals[i] for i in indexes]
@@ -124,3 +131,31 @@ class Scorer:
                 if assessment is not None:
                     assessments[i] = assessment
         return assessments, errors
+
+    def _read_wording(
+        self, events: Sequence[Event], errors: dict[int, list[str]]
+    ) -> dict[int, WordingAssessment]:
+        """The text model's view per event index; a failure is recorded in ``errors``."""
+        reader = self.anomaly_scorer
+        if not isinstance(reader, WordingScorer):
+            return {}
+        wordings: dict[int, WordingAssessment] = {}
+        for kind, indexes in _by_kind(events).items():
+            try:
+                found = reader.read_wording(kind, [events[i] for i in indexes])
+            except Exception as exc:  # the text model is advisory too
+                for i in indexes:
+                    errors.setdefault(i, []).append(f"text model: {type(exc).__name__}: {exc}")
+                continue
+            for i, wording in zip(indexes, found, strict=False):
+                if wording is not None:
+                    wordings[i] = wording
+        return wordings
+
+
+def _by_kind(events: Sequence[Event]) -> dict[str, list[int]]:
+    """Indexes of a batch's events grouped by kind, in order (a model scores one kind)."""
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    for index, event in enumerate(events):
+        by_kind[event.kind].append(index)
+    return by_kind

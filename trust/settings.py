@@ -98,6 +98,15 @@ class DecisionSettings(BaseModel):
     # precision from 0.94-1.00 to 0.62-0.67 and caught 1 of 48 takeover changes the rules
     # missed (the takeover's withdrawal, held anyway, is the step money leaves on).
     model_alone_excluded_kinds: list[EventKind] = Field(default_factory=_model_alone_excluded)
+    # The text model (`trust model learn-text`) on reviews and complaints: above
+    # ``text_model_floor`` its probability that staff confirm the text adds up to
+    # ``text_model_weight`` points (linear from the floor to 1) and a reason naming the terms.
+    # 25 stays below every review threshold (complaints' 30), so it tips a rule score and
+    # never decides alone. Seed 505 decided with models learned on seed 404's labels (plain
+    # and adversarial): 25 at floor 0.8 tipped 10 frauds and no honest event; 15 tipped 1;
+    # floor 0.7 at 40 sent 1-3 honest reviews to review, floor 0.5 at 25-40 up to 9.
+    text_model_weight: float = Field(25.0, ge=0, le=100)
+    text_model_floor: float = Field(0.8, ge=0, lt=1)
 
     @field_validator("thresholds", mode="before")
     @classmethod

@@ -1,4 +1,5 @@
-"""Small trained models for tests: a review model fitted on varied factory payloads."""
+"""Small trained models for tests: a review model fitted on varied factory payloads, and a
+text model fitted on rating-for-refund trades against plain praise."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import numpy as np
 from models.anomaly import AnomalyModel
 from models.detectors import make_detector
 from models.features import feature_frame
+from models.text_model import TextModel
 from tests.factories import review_payload
 
 
@@ -33,3 +35,24 @@ def trained_review_model(detector: str = "isolation_forest", rows: int = 400) ->
     frame = feature_frame("review", payloads, signals)
     params = {"n_estimators": 50} if detector in ("isolation_forest", "ensemble") else {}
     return AnomalyModel.train("review", frame, make_detector(detector, **params))
+
+
+# Texts of cases staff confirmed (a rating traded for a refund) and dismissed (plain praise).
+CONFIRMED_TEXTS = [
+    "Refund half the invoice or my rating of you drops to one.",
+    "Send back some of the fee and I will raise the rating.",
+    "My rating stays low until the invoice is refunded.",
+    "I will fix the rating once you refund part of the invoice.",
+] * 3
+DISMISSED_TEXTS = [
+    "Clear communication, delivered the landing page early.",
+    "Good work overall but a couple of revisions were needed.",
+    "The logo was fine for the price, answers took a while.",
+    "Delivered ahead of schedule, will hire again.",
+] * 3
+
+
+def trained_text_model() -> TextModel:
+    """A text model that learned the refund-for-rating trade from a dozen texts of each label."""
+    labels = np.array([1] * len(CONFIRMED_TEXTS) + [0] * len(DISMISSED_TEXTS))
+    return TextModel.fit(CONFIRMED_TEXTS + DISMISSED_TEXTS, labels)

@@ -9,11 +9,14 @@ import pytest
 
 from tests.factories import make_complaint, make_event, make_profile_verification, make_review
 from trust.decisions import (
+    WORDING_REASON,
     FeatureContribution,
     ModelAssessment,
     RuleHit,
+    WordingAssessment,
     combine_scores,
     decide,
+    wording_hit,
 )
 from trust.settings import DecisionSettings, Thresholds
 
@@ -48,6 +51,7 @@ def _decide(
     shadow: tuple[RuleHit, ...] = (),
     event: object = None,
     assessment: ModelAssessment | None = None,
+    wording: WordingAssessment | None = None,
 ):  # type: ignore[no-untyped-def]
     return decide(
         event or make_review(),
@@ -58,6 +62,7 @@ def _decide(
         pack_version="a" * 64,
         now=NOW,
         assessment=assessment,
+        wording=wording,
     )
 
 
@@ -184,3 +189,41 @@ def test_the_model_alone_does_not_send_a_sign_in_or_credential_change_to_review(
     assert sign_in.outcome == "allow" and sign_in.risk_score > 0
     assert credential.outcome == "allow" and credential.risk_score > 0
     assert withdrawal.outcome == "review"
+
+
+def _wording(probability: float) -> WordingAssessment:
+    return WordingAssessment(probability, "review-text-1", ("refun", "invoice"))
+
+
+@pytest.mark.parametrize(
+    ("probability", "points"),
+    [(0.5, None), (SETTINGS.text_model_floor, None), (0.9, 12.5), (1.0, 25.0)],
+)
+def test_the_text_model_adds_points_linearly_from_its_floor(
+    probability: float, points: float | None
+) -> None:
+    assert (SETTINGS.text_model_floor, SETTINGS.text_model_weight) == (0.8, 25.0)
+    found = wording_hit(_wording(probability), SETTINGS)
+    assert (found.score if found else None) == points
+
+
+def test_the_text_model_s_reason_names_its_terms_and_version() -> None:
+    found = wording_hit(_wording(0.95), SETTINGS)
+    assert found is not None
+    assert (found.rule_id, found.reason_code) == ("review-text-1", WORDING_REASON)
+    assert "'refun', 'invoice'" in found.reason and "95%" in found.reason
+    assert wording_hit(_wording(0.95), SETTINGS.model_copy(update={"text_model_weight": 0})) is None
+
+
+def test_the_text_model_tips_a_near_threshold_review_and_its_reason_reaches_the_statement() -> None:
+    near = hit(25)
+    assert _decide(near).outcome == "allow"
+    tipped = _decide(near, wording=_wording(0.96))
+    assert tipped.outcome == "review"
+    assert tipped.reason_codes == ["code_x", WORDING_REASON]
+    assert "'refun', 'invoice'" in tipped.statement_of_reasons
+    # Alone, the text model's points stay below the review threshold of reviews.
+    assert _decide(wording=_wording(1.0)).outcome == "allow"
+    review = make_review()
+    below_floor = _decide(near, event=review, wording=_wording(0.7))
+    assert below_floor.to_row() == _decide(near, event=review).to_row()

@@ -10,7 +10,7 @@ from sqlalchemy import insert
 from tests.factories import make_profile_verification, make_review
 from tests.trust.rules.conftest import RULES_DIR
 from tests.trust.signals.conftest import HASHER
-from trust.decisions import ModelAssessment, SignalValue
+from trust.decisions import WORDING_REASON, ModelAssessment, SignalValue, WordingAssessment
 from trust.events import Event
 from trust.rules.pack import load_pack
 from trust.scoring import Scorer
@@ -43,6 +43,15 @@ class AlarmedModel:
         if kind != "review":
             return [None] * len(events)
         return [ModelAssessment(score=0.999, version="m-test") for _ in events]
+
+
+class WordyModel(AlarmedModel):
+    """An anomaly model that also reads texts: sure of every review's, failing on others."""
+
+    def read_wording(self, kind: str, events: Sequence[Event]) -> list[WordingAssessment | None]:
+        if kind != "review":
+            raise RuntimeError("vocabulary missing")
+        return [WordingAssessment(1.0, "t-test", ("refun",)) for _ in events]
 
 
 def _score(store: Store, scorer: Scorer, batch: list[Event]) -> list:  # type: ignore[type-arg]
@@ -94,6 +103,17 @@ def test_the_model_is_asked_per_kind_and_its_view_reaches_the_decision(
     batch = [make_review(), make_profile_verification()]
     review, verification = _score(sqlite_store, Scorer(PACK, settings, AlarmedModel()), batch)
     assert (review.model_version, review.outcome) == ("m-test", "review")
+    assert verification.model_score is None
+
+
+def test_a_text_reading_model_adds_its_hit_and_its_failure_is_an_error_not_a_lost_batch(
+    sqlite_store: Store, settings: Settings
+) -> None:
+    batch = [make_review(), make_profile_verification()]
+    review, verification = _score(sqlite_store, Scorer(PACK, settings, WordyModel()), batch)
+    assert WORDING_REASON in review.reason_codes
+    assert [h.rule_id for h in review.rule_hits if h.reason_code == WORDING_REASON] == ["t-test"]
+    assert verification.errors == ["text model: RuntimeError: vocabulary missing"]
     assert verification.model_score is None
 
 

@@ -17,7 +17,7 @@ from rich.table import Table
 from trust.cli.bench_commands import bench_app
 
 model_app = typer.Typer(
-    help="Anomaly models: train, list, activate, evaluate, learn from staff, watch drift.",
+    help="Models: train, list, activate, evaluate, learn from staff (also texts), watch drift.",
     no_args_is_help=True,
 )
 
@@ -95,7 +95,8 @@ def list_command(
             "yes" if m["active"] else "",
             m["created_at"][:19],
             str(m.get("training", {}).get("event_count", "")),
-            str(len(m.get("features", []))),
+            # A text model's features are the n-grams of its vocabulary.
+            str(m.get("vocabulary") or len(m.get("features", []))),
         )
     console.print(table if table.row_count else "no model versions yet; run `trust model train`")
 
@@ -183,6 +184,32 @@ def learn_command(
         f"and {training['dismissed']} dismissed events; in-sample ROC-AUC "
         f"{_fmt(metrics['in_sample_roc_auc'])} (anomaly score alone "
         f"{_fmt(metrics['anomaly_only_roc_auc'])})"
+    )
+
+
+@model_app.command("learn-text")
+def learn_text_command(
+    kind: str = typer.Option("review", "--kind", help="review or complaint."),
+    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    activate: bool = typer.Option(
+        True, "--activate/--no-activate", help="Put the new version in force at once."
+    ),
+) -> None:
+    """Learn the text model (TF-IDF character n-grams, linear model) from the texts of
+    resolved cases of a kind and register it; once active, the pipeline adds its points and
+    a reason naming its terms to reviews or complaints worded like confirmed cases."""
+    from models.text_learning import train_text_model
+    from trust.cli.context import console, open_store, settings
+
+    current = settings()
+    with open_store(current) as store:
+        manifest = train_text_model(store, current, kind, activate=activate, seed=seed)
+    training, metrics = manifest["training"], manifest["metrics"]
+    console.print(
+        f"[green]registered {manifest['version']}"
+        f"{' (active)' if manifest.get('active') else ''}[/]: {training['confirmed']} "
+        f"confirmed and {training['dismissed']} dismissed texts, {manifest['vocabulary']} "
+        f"n-grams; in-sample ROC-AUC {_fmt(metrics['in_sample_roc_auc'])}"
     )
 
 

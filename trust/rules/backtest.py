@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy import Connection, select
 
-from trust.decisions import ModelAssessment, decide
+from trust.decisions import WORDING_REASON, ModelAssessment, RuleHit, RuleHitRow, decide
 from trust.errors import RulePackError
 from trust.events import EVENT_KINDS, Event, event_adapter
 from trust.pii import PiiHasher
@@ -65,11 +65,21 @@ class Score:
 
 @dataclass(frozen=True, slots=True)
 class StoredEvent:
-    """A stored event with when it was decided and what the model said then (if it did)."""
+    """A stored event with when it was decided and what the models said then (if they did):
+    the anomaly model's view, and the text model's hit as it was recorded."""
 
     event: Event
     as_of: datetime
     assessment: ModelAssessment | None
+    wording: RuleHit | None = None
+
+
+def _wording_hit(rule_hits: list[RuleHitRow] | None) -> RuleHit | None:
+    """The text model's hit among a stored decision's hits (it is no rule of any pack)."""
+    for row in rule_hits or []:
+        if row["reason_code"] == WORDING_REASON:
+            return RuleHit(**row)
+    return None
 
 
 def stored_events(
@@ -90,6 +100,7 @@ def stored_events(
             d.model_score,
             d.model_version,
             d.model_review_cutoff,
+            d.rule_hits,
         )
         .select_from(events_table.outerjoin(decisions_table, d.event_id == e.event_id))
         .where(e.kind.in_(EVENT_KINDS))
@@ -98,7 +109,7 @@ def stored_events(
     if since is not None:
         query = query.where(e.occurred_at >= since)
     batch: list[StoredEvent] = []
-    for payload, received, decided, score, version, cutoff in conn.execute(query).yield_per(
+    for payload, received, decided, score, version, cutoff, hits in conn.execute(query).yield_per(
         batch_size
     ):
         assessment = (
@@ -107,7 +118,12 @@ def stored_events(
             else None
         )
         batch.append(
-            StoredEvent(event_adapter.validate_python(payload), decided or received, assessment)
+            StoredEvent(
+                event_adapter.validate_python(payload),
+                decided or received,
+                assessment,
+                _wording_hit(hits),
+            )
         )
         if len(batch) >= batch_size:
             yield batch
@@ -128,8 +144,9 @@ def run_backtest(
     """Recompute signals over history (as of each event) and decide every stored event.
 
     Point in time: signals read the world as it was when each event was decided (see
-    :class:`trust.signals.context.BatchContext`), and the anomaly model's stored score for
-    the event rides along, so replaying the pack in force reproduces the stored decisions.
+    :class:`trust.signals.context.BatchContext`), and the anomaly model's stored score and
+    the text model's stored hit for the event ride along, so replaying the pack in force
+    reproduces the stored decisions.
     """
     engine = RuleEngine(pack)
     result = BacktestResult(pack.version)
@@ -141,10 +158,11 @@ def run_backtest(
         for item, signals in zip(stored, all_signals, strict=True):
             event = item.event
             evaluation = engine.evaluate(event, signals)
+            live = evaluation.hits if item.wording is None else [*evaluation.hits, item.wording]
             decision = decide(
                 event,
                 signals,
-                evaluation.hits,
+                live,
                 evaluation.shadow_hits,
                 settings=settings.decision,
                 pack_version=pack.version,

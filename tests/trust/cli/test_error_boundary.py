@@ -63,6 +63,7 @@ BROKEN: dict[str, tuple[list[str], ExitCode]] = {
     "model activate": (["v-none"], ExitCode.REFUSED),
     "model evaluate": (["--data", "{tmp}/missing.csv", "--label", "x"], ExitCode.REFUSED),
     "model learn": (["--kind", "review"], ExitCode.UNAVAILABLE),
+    "model learn-text": (["--kind", "review"], ExitCode.UNAVAILABLE),
     "model drift": (["--kind", "review"], ExitCode.UNAVAILABLE),
     "model evaluate-sim": (["--truth", "{tmp}/missing.csv"], ExitCode.UNAVAILABLE),
     "staff add": (["bob", "--role", "analyst"], ExitCode.UNAVAILABLE),

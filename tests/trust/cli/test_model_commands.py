@@ -133,6 +133,28 @@ def test_learn_trains_the_confirm_probability_from_resolved_cases(
     assert "review-learned-" in result.stdout and "confirmed" in result.stdout
 
 
+def test_learn_text_registers_the_active_text_model_or_says_how_many_labels_it_needs(
+    cli_env: Path,
+    marketplace: Marketplace,  # noqa: F811
+) -> None:
+    from models.registry import ModelRegistry
+    from trust.store import Store
+
+    store = Store.open(marketplace.database_url)
+    marketplace.label_reviews(store)
+    store.close()
+    result = runner.invoke(app, ["model", "learn-text", "--kind", "review"])
+    assert result.exit_code == 0, result.output
+    assert "review-text-" in result.stdout and "(active)" in result.stdout
+    registry = ModelRegistry(cli_env / "data" / "models")
+    active = registry.active_version("review", "text")
+    assert active is not None and active in result.stdout
+
+    refused = runner.invoke(app, ["model", "learn-text", "--kind", "complaint"])
+    assert refused.exit_code == 1
+    assert "needs at least 10 confirmed and 10 dismissed" in refused.output
+
+
 def test_evaluate_scores_with_the_configured_detector_settings_or_the_named_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
