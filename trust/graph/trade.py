@@ -130,13 +130,16 @@ class TradeGraph:
 
     def _walk(self, event_id: str, start: str, at: datetime) -> set[str]:
         """Walk the component of ``start`` as of ``at``; the accounts still to load, if any
-        (the component is recorded for ``event_id`` once they are)."""
+        (the component is recorded for ``event_id`` once they are).
+
+        The walk follows the ties known so far, an unloaded account's too (a tie read for
+        either party is a tie of both): they reach part of the component, so once they reach
+        more than ``COMMUNITY_CAP`` accounts it is the market, whatever is not loaded yet.
+        Only a component that stays small needs every account in it loaded, to be whole.
+        """
         reached, frontier = {start}, [start]
         pairs: set[tuple[str, str]] = set()
         while frontier:
-            missing = {a for a in frontier if a not in self._loaded}
-            if missing:
-                return missing
             step = []
             for account in frontier:
                 for other in self._partners(account, at):
@@ -144,10 +147,13 @@ class TradeGraph:
                     if other not in reached:
                         reached.add(other)
                         step.append(other)
-            if len(reached) > COMMUNITY_CAP:
-                self._communities[event_id] = None
-                return set()
+                        if len(reached) > COMMUNITY_CAP:
+                            self._communities[event_id] = None
+                            return set()
             frontier = step
+        missing = reached - self._loaded
+        if missing:
+            return missing
         self._communities[event_id] = Community(len(reached), len(pairs))
         return set()
 
