@@ -106,7 +106,8 @@ def review_ties(
     twice."""
     if not accounts:
         return []
-    rows = conn.execute(_REVIEW_TIES, {"accounts": sorted(accounts), "until": until})
+    # all(): one fetchall; iterating the result fetched row by row.
+    rows = conn.execute(_REVIEW_TIES, {"accounts": sorted(accounts), "until": until}).all()
     return [(e, reviewer, reviewee, utc(at)) for e, reviewer, reviewee, at in rows]
 
 
@@ -119,7 +120,7 @@ def complaints_against(
         return []
     rows = conn.execute(
         _COMPLAINTS_AGAINST, {"accounts": sorted(accounts), "since": since, "until": until}
-    )
+    ).all()
     return [
         (event_id, respondent, complainant or "", utc(at))
         for event_id, respondent, complainant, at in rows
