@@ -1,7 +1,8 @@
 """Who traded with whom, as of each event: the neighbourhood of a review in the trade graph.
 
 A review ties its reviewer and reviewee (they had a contract). For the reviews of a batch this
-loads, a level at a time, the ties around both parties, and answers two questions a trust and
+loads the ties around both parties, further accounts' only as far as the walk needs them (one
+query per round for the whole batch), and answers two questions a trust and
 safety analyst asks of a review, each as the graph stood at the review's ``occurred_at``:
 
 - *Is this trade an island?* The connected component of the trade graph holding the review,
