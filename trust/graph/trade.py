@@ -2,8 +2,8 @@
 
 A review ties its reviewer and reviewee (they had a contract). For the reviews of a batch this
 loads the ties around both parties, further accounts' only as far as the walk needs them (one
-query per round for the whole batch), and answers two questions a trust and
-safety analyst asks of a review, each as the graph stood at the review's ``occurred_at``:
+query per round for the whole batch), and answers two questions a trust and safety analyst
+asks of a review, each as the graph stood at the review's ``occurred_at``:
 
 - *Is this trade an island?* The connected component of the trade graph holding the review,
   when it has at most ``COMMUNITY_CAP`` accounts, with its size and its distinct trading
