@@ -1,8 +1,9 @@
 """Who traded with whom, as of each event: the neighbourhood of a review in the trade graph.
 
 A review ties its reviewer and reviewee (they had a contract). For the reviews of a batch this
-loads, a level at a time, the ties around both parties, and answers two questions a trust and
-safety analyst asks of a review, each as the graph stood at the review's ``occurred_at``:
+loads the ties around both parties, further accounts' only as far as the walk needs them (one
+query per round for the whole batch), and answers two questions a trust and safety analyst
+asks of a review, each as the graph stood at the review's ``occurred_at``:
 
 - *Is this trade an island?* The connected component of the trade graph holding the review,
   when it has at most ``COMMUNITY_CAP`` accounts, with its size and its distinct trading
@@ -50,12 +51,9 @@ class Community:
         return self.accounts >= 4 and self.pairs >= self.accounts
 
 
-@dataclass(frozen=True, slots=True)
-class _Tie:
-    event_id: str
-    at: datetime
-    reviewer: str
-    reviewee: str
+# One account's side of a review: (occurred_at, the other party, whether this account wrote
+# it). Plain tuples: a batch reads tens of thousands of ties, each kept twice.
+_Tie = tuple[datetime, str, bool]
 
 
 class TradeGraph:
@@ -73,14 +71,14 @@ class TradeGraph:
         self._seen: set[str] = set()
         self._loaded: set[str] = set()
         self._communities: dict[str, Community | None] = {}
-        self._pending: list[_Tie] = []
+        self._pending: list[tuple[str, str, str, datetime]] = []
         reviews = [e for e in batch if isinstance(e, ReviewEvent)]
         if not reviews:
             return
         self._conn = conn
         self._until = max(e.occurred_at for e in reviews)
         self._pending = [
-            _Tie(e.event_id, utc(as_stored(e.occurred_at)), e.reviewer_id, e.reviewee_id)
+            (e.event_id, e.reviewer_id, e.reviewee_id, utc(as_stored(e.occurred_at)))
             for e in unstored
             if isinstance(e, ReviewEvent)
         ]
@@ -88,7 +86,14 @@ class TradeGraph:
         reviewees = {e.reviewee_id for e in reviews}
         self._load(reviewees | {e.reviewer_id for e in reviews})
         since = utc(as_stored(min(e.occurred_at for e in reviews))) - REVIEWER_WINDOW
-        self._load({t.reviewer for r in reviewees for t in self._ties[r] if t.at >= since})
+        self._load(
+            {
+                other
+                for r in reviewees
+                for at, other, wrote in self._ties[r]
+                if not wrote and at >= since
+            }
+        )
         roots = [(e.event_id, e.reviewer_id, utc(as_stored(e.occurred_at))) for e in reviews]
         while roots:
             wanted: set[str] = set()
@@ -108,35 +113,30 @@ class TradeGraph:
             return
         self._loaded |= todo
         rows = review_ties(self._conn, todo, self._until)
-        pending = [
-            (t.event_id, t.reviewer, t.reviewee, t.at)
-            for t in self._pending
-            if t.reviewer in todo or t.reviewee in todo
-        ]
-        for event_id, reviewer, reviewee, at in rows + pending:
-            if event_id in self._seen or reviewer == reviewee:
+        rows += [t for t in self._pending if t[1] in todo or t[2] in todo]
+        seen, ties = self._seen, self._ties
+        for event_id, reviewer, reviewee, at in rows:
+            if event_id in seen or reviewer == reviewee:
                 continue
-            self._seen.add(event_id)
-            tie = _Tie(event_id, at, reviewer, reviewee)
-            self._ties[reviewer].append(tie)
-            self._ties[reviewee].append(tie)
+            seen.add(event_id)
+            ties[reviewer].append((at, reviewee, True))
+            ties[reviewee].append((at, reviewer, False))
 
     def _partners(self, account: str, at: datetime) -> set[str]:
-        return {
-            t.reviewee if t.reviewer == account else t.reviewer
-            for t in self._ties[account]
-            if t.at <= at
-        }
+        return {other for when, other, _ in self._ties[account] if when <= at}
 
     def _walk(self, event_id: str, start: str, at: datetime) -> set[str]:
         """Walk the component of ``start`` as of ``at``; the accounts still to load, if any
-        (the component is recorded for ``event_id`` once they are)."""
+        (the component is recorded for ``event_id`` once they are).
+
+        The walk follows the ties known so far, an unloaded account's too (a tie read for
+        either party is a tie of both): they reach part of the component, so once they reach
+        more than ``COMMUNITY_CAP`` accounts it is the market, whatever is not loaded yet.
+        Only a component that stays small needs every account in it loaded, to be whole.
+        """
         reached, frontier = {start}, [start]
         pairs: set[tuple[str, str]] = set()
         while frontier:
-            missing = {a for a in frontier if a not in self._loaded}
-            if missing:
-                return missing
             step = []
             for account in frontier:
                 for other in self._partners(account, at):
@@ -144,10 +144,13 @@ class TradeGraph:
                     if other not in reached:
                         reached.add(other)
                         step.append(other)
-            if len(reached) > COMMUNITY_CAP:
-                self._communities[event_id] = None
-                return set()
+                        if len(reached) > COMMUNITY_CAP:
+                            self._communities[event_id] = None
+                            return set()
             frontier = step
+        missing = reached - self._loaded
+        if missing:
+            return missing
         self._communities[event_id] = Community(len(reached), len(pairs))
         return set()
 
@@ -165,10 +168,11 @@ class TradeGraph:
         its reviewers in the window), this review's reviewer included."""
         at = utc(event.occurred_at)
         reviewee = event.reviewee_id
+        since = at - REVIEWER_WINDOW
         reviewers = {
-            t.reviewer
-            for t in self._ties[reviewee]
-            if t.reviewee == reviewee and at - REVIEWER_WINDOW <= t.at <= at
+            other
+            for when, other, wrote in self._ties[reviewee]
+            if not wrote and since <= when <= at
         } | {event.reviewer_id}
         single = sum(1 for r in reviewers if self._partners(r, at) <= {reviewee})
         return single, len(reviewers)

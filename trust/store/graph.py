@@ -12,7 +12,7 @@ from collections.abc import Collection
 from datetime import datetime
 from itertools import combinations
 
-from sqlalchemy import Connection, select, union
+from sqlalchemy import Connection, bindparam, select, union_all
 
 from trust.graph.links import (
     MAX_ACCOUNTS_PER_IDENTIFIER,
@@ -72,28 +72,43 @@ def graph_links(conn: Connection, as_of: datetime | None = None) -> list[Link]:
     return identifier_links(conn, as_of) + review_links(conn, as_of)
 
 
+# Built once, with expanding bind parameters, as the per-batch look-ups of
+# ``trust.store.lookups`` are: building a select and its cache key per call cost more CPU
+# than SQLite spent answering it. One select per side, each on its account index; an OR of
+# both (or a plain kind test) lets SQLite read every review of the store instead, so a
+# batch's cost grew with it. UNION ALL: a review between two of the accounts comes back
+# from both sides, and callers key ties by event id, so SQLite need not sort them unique.
+_c = events.c
+_REVIEW_TIES = union_all(
+    *(
+        select(_c.event_id, _c.subject_id, _c.counterparty_id, _c.occurred_at).where(
+            side.in_(bindparam("accounts", expanding=True)),
+            kind_is("review"),
+            _c.counterparty_id.is_not(None),
+            _c.occurred_at <= bindparam("until"),
+        )
+        for side in (_c.subject_id, _c.counterparty_id)
+    )
+)
+_COMPLAINTS_AGAINST = select(_c.event_id, _c.subject_id, _c.counterparty_id, _c.occurred_at).where(
+    kind_is("complaint"),
+    _c.subject_id.in_(bindparam("accounts", expanding=True)),
+    _c.occurred_at >= bindparam("since"),
+    _c.occurred_at <= bindparam("until"),
+)
+
+
 def review_ties(
     conn: Connection, accounts: Collection[str], until: datetime
 ) -> list[tuple[str, str, str, datetime]]:
     """Every review up to ``until`` written by or about one of ``accounts``:
-    (event id, reviewer, reviewee, occurred_at)."""
+    (event id, reviewer, reviewee, occurred_at); a review between two of them may come
+    twice."""
     if not accounts:
         return []
-    c = events.c
-    wanted = sorted(accounts)
-    # One select per side, each on its account index; an OR of both (or a plain kind test)
-    # lets SQLite read every review of the store instead, so a batch's cost grew with it.
-    sides = [
-        select(c.event_id, c.subject_id, c.counterparty_id, c.occurred_at).where(
-            side.in_(wanted),
-            kind_is("review"),
-            c.counterparty_id.is_not(None),
-            c.occurred_at <= until,
-        )
-        for side in (c.subject_id, c.counterparty_id)
-    ]
-    stmt = union(*sides)
-    return [(e, reviewer, reviewee, utc(at)) for e, reviewer, reviewee, at in conn.execute(stmt)]
+    # all(): one fetchall; iterating the result fetched row by row.
+    rows = conn.execute(_REVIEW_TIES, {"accounts": sorted(accounts), "until": until}).all()
+    return [(e, reviewer, reviewee, utc(at)) for e, reviewer, reviewee, at in rows]
 
 
 def complaints_against(
@@ -103,14 +118,10 @@ def complaints_against(
     (event id, respondent, complainant, occurred_at)."""
     if not accounts:
         return []
-    c = events.c
-    stmt = select(c.event_id, c.subject_id, c.counterparty_id, c.occurred_at).where(
-        kind_is("complaint"),
-        c.subject_id.in_(sorted(accounts)),
-        c.occurred_at >= since,
-        c.occurred_at <= until,
-    )
+    rows = conn.execute(
+        _COMPLAINTS_AGAINST, {"accounts": sorted(accounts), "since": since, "until": until}
+    ).all()
     return [
         (event_id, respondent, complainant or "", utc(at))
-        for event_id, respondent, complainant, at in conn.execute(stmt)
+        for event_id, respondent, complainant, at in rows
     ]

@@ -76,3 +76,14 @@ def test_a_component_larger_than_the_cap_is_the_market(store: Store) -> None:
     assert signals["trade_community_accounts"] is None
     assert signals["trade_community_pairs"] is None
     assert signals["trade_closed_circle"] is False
+
+
+def test_a_circle_of_exactly_the_cap_is_walked_round_to_its_far_side(store: Store) -> None:
+    # Each account's ties are read only when the walk reaches it: a chain stored beforehand
+    # is read link by link, and every account of a component at the cap is counted.
+    chain = [_review(f"a{i}", f"a{i + 1}", 2) for i in range(COMMUNITY_CAP - 1)]
+    store_and_compute(store, chain)
+    (signals,) = store_and_compute(store, [_review(f"a{COMMUNITY_CAP - 1}", "a0", 3)])
+    assert signals["trade_community_accounts"] == COMMUNITY_CAP
+    assert signals["trade_community_pairs"] == COMMUNITY_CAP
+    assert signals["trade_closed_circle"] is True
