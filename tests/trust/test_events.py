@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from ipaddress import IPv4Address, IPv6Address
+from typing import Annotated, Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import Field, TypeAdapter, ValidationError
 from pydantic.networks import validate_email
 from pydantic_core import PydanticCustomError
 
 from tests.factories import PAYLOAD_BUILDERS
 from trust.events import EVENT_KINDS, ProfileVerificationEvent, validate_record
-from trust.events.common import _PLAIN_EMAIL, _email, _is_plain_email
+from trust.events.common import _DOTTED_QUAD, _PLAIN_EMAIL, NetworkContext, _email, _is_plain_email
 from trust.events.validation import MAX_RECORD_BYTES, ValidationResult
 
 # Any text, including the lone surrogates and NUL characters JSON escapes can carry.
@@ -295,6 +297,51 @@ def test_addresses_off_the_fast_path_get_email_strs_answer(address: str) -> None
     assert _email_or_error(_email, address) == _email_or_error(
         lambda v: validate_email(v)[1], address
     )
+
+
+# What pydantic made of network.ip before the dotted-quad fast path: the plain union.
+PLAIN_IP_UNION: TypeAdapter[Any] = TypeAdapter(
+    Annotated[IPv4Address | IPv6Address | None, Field()], config=NetworkContext.model_config
+)
+IP_LIKE = (
+    st.from_regex(_DOTTED_QUAD, fullmatch=True)
+    | st.from_regex(r"\A[0-9.]{0,20}\Z")
+    | st.from_regex(r"\A[0-9a-fA-F:.%]{0,45}\Z")
+    | st.builds(".".join, st.lists(st.integers(-1, 999).map(str), min_size=3, max_size=5))
+    | st.builds(" {} ".format, st.from_regex(_DOTTED_QUAD, fullmatch=True))
+    | st.integers()
+    | st.booleans()
+    | st.none()
+    | ANY_TEXT
+)
+
+
+def _ip_or_errors(check: Any, value: object, *, under: int = 0) -> tuple[str, Any]:
+    """The address made of ``value``, or each error (its location ``under`` levels up)."""
+    try:
+        return ("ok", repr(check(value)))
+    except ValidationError as exc:
+        return ("error", [(e["type"], e["msg"], e["loc"][under:]) for e in exc.errors()])
+
+
+def _network_ip(value: object) -> tuple[str, Any]:
+    return _ip_or_errors(lambda v: NetworkContext.model_validate({"ip": v}).ip, value, under=1)
+
+
+@settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow])
+@given(IP_LIKE)
+def test_ip_fast_path_answers_as_the_address_union_does(value: object) -> None:
+    """Dotted quads skip the union; every value gets the union's address or errors."""
+    assert _network_ip(value) == _ip_or_errors(PLAIN_IP_UNION.validate_python, value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["1.2.3.04", "256.1.1.1", "1.2.3.4 ", "\u0661.2.3.4", "1.2.3.4\n", "::ffff:1.2.3.4", 7, True],
+)
+def test_ip_values_off_the_fast_path_get_the_unions_answer(value: object) -> None:
+    assert not (isinstance(value, str) and _DOTTED_QUAD.fullmatch(value))
+    assert _network_ip(value) == _ip_or_errors(PLAIN_IP_UNION.validate_python, value)
 
 
 def test_email_fields_keep_the_email_format_in_the_json_schema() -> None:
