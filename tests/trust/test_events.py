@@ -16,7 +16,12 @@ from pydantic_core import PydanticCustomError
 from tests.factories import PAYLOAD_BUILDERS
 from trust.events import EVENT_KINDS, ProfileVerificationEvent, validate_record
 from trust.events.common import _DOTTED_QUAD, _PLAIN_EMAIL, NetworkContext, _email, _is_plain_email
-from trust.events.validation import MAX_RECORD_BYTES, ValidationResult
+from trust.events.validation import (
+    MAX_RECORD_BYTES,
+    ValidationResult,
+    _may_hold_unstorable_text,
+    _unstorable_text,
+)
 
 # Any text, including the lone surrogates and NUL characters JSON escapes can carry.
 ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=20)
@@ -191,6 +196,34 @@ def test_random_json_values_always_give_a_result(value: Any) -> None:
         return
     assert_is_a_result(validate_record(text))
     assert_is_a_result(validate_record(text.encode("utf-8", "surrogatepass")))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    JSON_VALUES
+    | st.builds(lambda d: {"kind": "review", **d}, st.dictionaries(ANY_TEXT, JSON_VALUES)),
+    st.integers(0, 40),
+)
+def test_records_passed_as_storable_hold_no_nul_and_no_lone_surrogate(
+    value: Any, depth: int
+) -> None:
+    """The shortcut skips the full walk only where the walk would find nothing."""
+    for _ in range(depth):
+        value = {"a": [value]}
+    if not _may_hold_unstorable_text({"kind": "review", "nested": value}):
+        assert _unstorable_text({"kind": "review", "nested": value}) == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["a\x00b", "\ud800", "caf\u00e9 \udfff", {"k\x00": 1}, [["x", "\x00"]], {"\ud83d": "y"}],
+)
+def test_unstorable_text_anywhere_in_a_decoded_record_is_refused(value: Any) -> None:
+    record = PAYLOAD_BUILDERS["review"](text="fine")
+    record["sub_ratings"] = {"quality": 5, "note": value}
+    result = validate_record(record)
+    assert not result.ok
+    assert "NUL" in result.reason or "surrogate" in result.reason
 
 
 @settings(max_examples=200, deadline=None)
