@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from ipaddress import IPv4Address, IPv6Address
 from typing import Annotated, Any
 
@@ -203,15 +204,17 @@ def test_random_json_values_always_give_a_result(value: Any) -> None:
     JSON_VALUES
     | st.builds(lambda d: {"kind": "review", **d}, st.dictionaries(ANY_TEXT, JSON_VALUES)),
     st.integers(0, 40),
+    st.sampled_from([dict, OrderedDict]),
 )
 def test_records_passed_as_storable_hold_no_nul_and_no_lone_surrogate(
-    value: Any, depth: int
+    value: Any, depth: int, shape: type[dict[str, Any]]
 ) -> None:
     """The shortcut skips the full walk only where the walk would find nothing."""
     for _ in range(depth):
         value = {"a": [value]}
-    if not _may_hold_unstorable_text({"kind": "review", "nested": value}):
-        assert _unstorable_text({"kind": "review", "nested": value}) == []
+    record = shape({"kind": "review", "nested": value})
+    if not _may_hold_unstorable_text(record):
+        assert _unstorable_text(record) == []
 
 
 @pytest.mark.parametrize(
@@ -221,9 +224,10 @@ def test_records_passed_as_storable_hold_no_nul_and_no_lone_surrogate(
 def test_unstorable_text_anywhere_in_a_decoded_record_is_refused(value: Any) -> None:
     record = PAYLOAD_BUILDERS["review"](text="fine")
     record["sub_ratings"] = {"quality": 5, "note": value}
-    result = validate_record(record)
-    assert not result.ok
-    assert "NUL" in result.reason or "surrogate" in result.reason
+    for shape in (dict, OrderedDict):
+        result = validate_record(shape(record))
+        assert not result.ok
+        assert "NUL" in result.reason or "surrogate" in result.reason
 
 
 @settings(max_examples=200, deadline=None)

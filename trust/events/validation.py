@@ -99,11 +99,13 @@ _PLAIN_DEPTH = 32
 def _plain_texts(record: dict[str, Any]) -> list[str] | None:
     """Every key and text of a record made only of dicts, lists, text, numbers, booleans
     and nulls, at most ``_PLAIN_DEPTH`` deep; None for anything else."""
+    if type(record) is not dict:  # a subclass may iterate or list its items its own way
+        return None
     texts: list[str] = []
     level: list[Any] = [record]
     for _ in range(_PLAIN_DEPTH):
         below: list[Any] = []
-        for node in level:
+        for node in level:  # exact dicts and lists only
             if type(node) is dict:
                 texts.extend(node)
                 values = node.values()
