@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections import OrderedDict
+from ipaddress import IPv4Address, IPv6Address
+from typing import Annotated, Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import Field, TypeAdapter, ValidationError
 from pydantic.networks import validate_email
 from pydantic_core import PydanticCustomError
 
 from tests.factories import PAYLOAD_BUILDERS
 from trust.events import EVENT_KINDS, ProfileVerificationEvent, validate_record
-from trust.events.common import _PLAIN_EMAIL, _email, _is_plain_email
-from trust.events.validation import MAX_RECORD_BYTES, ValidationResult
+from trust.events.common import _DOTTED_QUAD, _PLAIN_EMAIL, NetworkContext, _email, _is_plain_email
+from trust.events.validation import (
+    MAX_RECORD_BYTES,
+    ValidationResult,
+    _may_hold_unstorable_text,
+    _unstorable_text,
+)
 
 # Any text, including the lone surrogates and NUL characters JSON escapes can carry.
 ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=20)
@@ -191,6 +199,37 @@ def test_random_json_values_always_give_a_result(value: Any) -> None:
     assert_is_a_result(validate_record(text.encode("utf-8", "surrogatepass")))
 
 
+@settings(max_examples=400, deadline=None)
+@given(
+    JSON_VALUES
+    | st.builds(lambda d: {"kind": "review", **d}, st.dictionaries(ANY_TEXT, JSON_VALUES)),
+    st.integers(0, 40),
+    st.sampled_from([dict, OrderedDict]),
+)
+def test_records_passed_as_storable_hold_no_nul_and_no_lone_surrogate(
+    value: Any, depth: int, shape: type[dict[str, Any]]
+) -> None:
+    """The shortcut skips the full walk only where the walk would find nothing."""
+    for _ in range(depth):
+        value = {"a": [value]}
+    record = shape({"kind": "review", "nested": value})
+    if not _may_hold_unstorable_text(record):
+        assert _unstorable_text(record) == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["a\x00b", "\ud800", "caf\u00e9 \udfff", {"k\x00": 1}, [["x", "\x00"]], {"\ud83d": "y"}],
+)
+def test_unstorable_text_anywhere_in_a_decoded_record_is_refused(value: Any) -> None:
+    record = PAYLOAD_BUILDERS["review"](text="fine")
+    record["sub_ratings"] = {"quality": 5, "note": value}
+    for shape in (dict, OrderedDict):
+        result = validate_record(shape(record))
+        assert not result.ok
+        assert "NUL" in result.reason or "surrogate" in result.reason
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=200))
 def test_random_bytes_always_give_a_result(raw: bytes) -> None:
@@ -295,6 +334,51 @@ def test_addresses_off_the_fast_path_get_email_strs_answer(address: str) -> None
     assert _email_or_error(_email, address) == _email_or_error(
         lambda v: validate_email(v)[1], address
     )
+
+
+# What pydantic made of network.ip before the dotted-quad fast path: the plain union.
+PLAIN_IP_UNION: TypeAdapter[Any] = TypeAdapter(
+    Annotated[IPv4Address | IPv6Address | None, Field()], config=NetworkContext.model_config
+)
+IP_LIKE = (
+    st.from_regex(_DOTTED_QUAD, fullmatch=True)
+    | st.from_regex(r"\A[0-9.]{0,20}\Z")
+    | st.from_regex(r"\A[0-9a-fA-F:.%]{0,45}\Z")
+    | st.builds(".".join, st.lists(st.integers(-1, 999).map(str), min_size=3, max_size=5))
+    | st.builds(" {} ".format, st.from_regex(_DOTTED_QUAD, fullmatch=True))
+    | st.integers()
+    | st.booleans()
+    | st.none()
+    | ANY_TEXT
+)
+
+
+def _ip_or_errors(check: Any, value: object, *, under: int = 0) -> tuple[str, Any]:
+    """The address made of ``value``, or each error (its location ``under`` levels up)."""
+    try:
+        return ("ok", repr(check(value)))
+    except ValidationError as exc:
+        return ("error", [(e["type"], e["msg"], e["loc"][under:]) for e in exc.errors()])
+
+
+def _network_ip(value: object) -> tuple[str, Any]:
+    return _ip_or_errors(lambda v: NetworkContext.model_validate({"ip": v}).ip, value, under=1)
+
+
+@settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow])
+@given(IP_LIKE)
+def test_ip_fast_path_answers_as_the_address_union_does(value: object) -> None:
+    """Dotted quads skip the union; every value gets the union's address or errors."""
+    assert _network_ip(value) == _ip_or_errors(PLAIN_IP_UNION.validate_python, value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["1.2.3.04", "256.1.1.1", "1.2.3.4 ", "\u0661.2.3.4", "1.2.3.4\n", "::ffff:1.2.3.4", 7, True],
+)
+def test_ip_values_off_the_fast_path_get_the_unions_answer(value: object) -> None:
+    assert not (isinstance(value, str) and _DOTTED_QUAD.fullmatch(value))
+    assert _network_ip(value) == _ip_or_errors(PLAIN_IP_UNION.validate_python, value)
 
 
 def test_email_fields_keep_the_email_format_in_the_json_schema() -> None:

@@ -32,6 +32,11 @@ class DecideHereSink:
         """Store, decide and open cases for ``records`` in one transaction."""
         self.pipeline.process(records)
 
+    def send_events(self, events: Sequence[Event]) -> None:
+        """As ``send_batch``, for events validated already: the pipeline takes them as
+        they are, where records dumped for a queue would be validated a second time."""
+        self.pipeline.process(events)
+
 
 def _problems(record: QuarantinedRecord) -> list[FieldProblem]:
     return [
@@ -106,9 +111,12 @@ def take_batch(
     if refused:
         with transaction(store.engine) as conn:
             quarantine_records(conn, list(refused.values()), received_at=datetime.now(UTC))
-    payloads = [e.model_dump(mode="json") for e in known.new]
-    for start in range(0, len(payloads), chunk):
-        sink.send_batch(payloads[start : start + chunk])
+    for start in range(0, len(known.new), chunk):
+        events = known.new[start : start + chunk]
+        if isinstance(sink, DecideHereSink):
+            sink.send_events(events)
+        else:  # a queue carries JSON: workers validate it again
+            sink.send_batch([e.model_dump(mode="json") for e in events])
     items = []
     for index in range(len(records)):
         if index in refused:

@@ -1,4 +1,5 @@
-"""``trust ingest`` and ``trust quarantine``: files in, refused records shown and replayed."""
+"""``trust ingest`` and ``trust quarantine``: files in, refused records shown and replayed;
+``trust bench validation``: what validating them costs."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from trust.cli.bench_commands import bench_app
 from trust.intake import BatchOutcome, BatchSink, IngestBatch, IngestSummary
 from trust.settings import Settings
 from trust.store import Store
@@ -170,6 +172,48 @@ def replay(
         )
     )
     console.print(table)
+
+
+@bench_app.command("validation")
+def bench_validation_command(
+    accounts: int = typer.Option(2000, "--accounts", min=10, help="Simulated honest accounts."),
+    days: int = typer.Option(30, "--days", min=1, help="Simulated days."),
+    seed: int = typer.Option(17, "--seed", help="Simulation seed."),
+    repeat: int = typer.Option(3, "--repeat", min=1, help="Passes; the fastest counts."),
+    batch_size: int = typer.Option(250, "--batch-size", min=1, help="Records per batch."),
+    profile: int = typer.Option(
+        0, "--profile", min=0, help="Also print cProfile's top N functions (by own time)."
+    ),
+) -> None:
+    """CPU microseconds per event to validate each kind of simulated event (screen())."""
+    from trust.cli.context import console
+    from trust.intake.validation_bench import (
+        bench_validation,
+        profile_validation,
+        simulated_records,
+    )
+
+    with console.status("simulating and validating..."):
+        records = simulated_records(accounts, days, seed)
+        costs = bench_validation(records, repeat=repeat, batch_size=batch_size)
+    table = Table(title="Validating records (screen()): CPU time per event, one core")
+    for column in ("kind", "events", "decoded µs", "JSON text µs", "refused"):
+        table.add_column(column, justify="right" if column != "kind" else "left")
+    for cost in costs:
+        table.add_row(
+            cost.kind,
+            f"{cost.events:,}",
+            f"{cost.record_us:.1f}",
+            f"{cost.text_us:.1f}",
+            f"{cost.refused:,}",
+        )
+    console.print(table)
+    console.print(
+        "decoded: records as the queue and the pipeline get them; "
+        "JSON text: as files and the API send them."
+    )
+    if profile:
+        typer.echo(profile_validation(records, top=profile, batch_size=batch_size))
 
 
 def register(app: typer.Typer) -> None:

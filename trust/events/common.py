@@ -17,6 +17,7 @@ import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from ipaddress import IPv4Address, IPv6Address
+from socket import AF_INET, inet_pton
 from typing import Annotated
 
 import email_validator
@@ -28,7 +29,9 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidatorFunctionWrapHandler,
     WithJsonSchema,
+    WrapValidator,
 )
 from pydantic.networks import validate_email
 
@@ -127,6 +130,21 @@ def _email(value: str) -> str:
     return value if _is_plain_email(value) else validate_email(value)[1]
 
 
+# IPv4 text as ipaddress writes it (no leading zeros, each part at most 255), ASCII digits.
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_DOTTED_QUAD = re.compile(rf"(?:{_OCTET}\.){{3}}{_OCTET}")
+
+
+def _ip_address(value: object, handler: ValidatorFunctionWrapHandler) -> object:
+    # Pydantic tries every member of IPv4Address | IPv6Address, each parsing in Python:
+    # ~9 µs per event. Text this strict is the address IPv4Address(value) would give, and
+    # IPv6Address would refuse; anything else takes the union (same result, same errors).
+    if type(value) is str and _DOTTED_QUAD.fullmatch(value):
+        return IPv4Address(inet_pton(AF_INET, value))
+    return handler(value)
+
+
+IpAddress = Annotated[IPv4Address | IPv6Address, WrapValidator(_ip_address)]
 CountryCode = Annotated[
     str, StringConstraints(pattern=r"^[A-Z]{2}$"), AfterValidator(_known_country)
 ]
@@ -195,7 +213,7 @@ class Money(StrictModel):
 class NetworkContext(StrictModel):
     """Where the action came from, when the platform knows it."""
 
-    ip: Annotated[IPv4Address | IPv6Address | None, Personal("ip")] = None
+    ip: Annotated[IpAddress | None, Personal("ip")] = None
     ip_country: CountryCode | None = None
     device_id: Annotated[Identifier | None, PERSONAL] = None
 

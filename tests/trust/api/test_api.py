@@ -14,7 +14,9 @@ from tests.factories import appeal_payload, profile_verification_payload, review
 from tests.trust.api.conftest import Api
 from trust.api.routes.events import may_hold_escapes
 from trust.api.schemas import EventBatch
-from trust.store.tables import audit_log, quarantine
+from trust.events import ValidationResult
+from trust.intake import validation as intake_validation
+from trust.store.tables import audit_log, decisions, quarantine
 from trust.webhooks import decision_id
 
 FORGED = {
@@ -91,6 +93,27 @@ def test_a_batch_reports_each_event_and_quarantines_the_invalid_ones(api: Api) -
     resent = api.client.post("/v1/events", json={"events": [good]}, headers=api.key())
     assert resent.json()["items"][0]["status"] == "already_stored"
     assert _held(api) == 4
+
+
+def test_events_decided_in_process_are_validated_once_and_decided(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    validated: list[object] = []
+    validate = intake_validation.validate_record
+
+    def counted(record: object, **options: bool) -> ValidationResult:
+        validated.append(record)
+        return validate(record, **options)
+
+    monkeypatch.setattr(intake_validation, "validate_record", counted)
+    body = {"events": [review_payload(), review_payload()]}
+
+    answer = api.client.post("/v1/events", json=body, headers=api.key())
+
+    assert [i["status"] for i in answer.json()["items"]] == ["accepted", "accepted"]
+    assert len(validated) == 2
+    with api.store.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(decisions)).scalar_one() == 2
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])

@@ -55,6 +55,7 @@ BROKEN: dict[str, tuple[list[str], ExitCode]] = {
     "bench pipeline": (["--events", "5"], ExitCode.USAGE),
     "bench encryption": (["--accounts", "1"], ExitCode.USAGE),
     "bench masking": (["--size-kb", "0"], ExitCode.USAGE),
+    "bench validation": (["--accounts", "1"], ExitCode.USAGE),
     "encryption reseal": ([], ExitCode.UNAVAILABLE),
     "cases export": (["--format", "jsonl"], ExitCode.UNAVAILABLE),
     "disputes apply-deadlines": ([], ExitCode.UNAVAILABLE),
