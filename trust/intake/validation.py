@@ -94,8 +94,26 @@ def raw_text(record: Any) -> str:
         return record
     try:
         return json.dumps(record, default=str, ensure_ascii=False)
-    except (TypeError, ValueError, RecursionError):
+    except RecursionError:
+        # Nested past the interpreter's recursion limit (only a Python caller can build
+        # that; JSON text that deep is refused by the decoder): repr() would fail the same way.
+        return json.dumps(_clipped(record, 0), default=str, ensure_ascii=False)
+    except (TypeError, ValueError):
         return repr(record)
+
+
+RAW_DEPTH = 64
+
+
+def _clipped(value: Any, depth: int) -> Any:
+    """``value`` with anything nested deeper than ``RAW_DEPTH`` replaced by a marker."""
+    if depth >= RAW_DEPTH:
+        return f"… (nested deeper than {RAW_DEPTH} levels)"
+    if isinstance(value, Mapping):
+        return {str(k): _clipped(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clipped(v, depth + 1) for v in value]
+    return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,3 +39,21 @@ def test_events_validated_already_pass_through_and_text_is_kept_as_sent() -> Non
     (refused,) = checked.refused
     assert isinstance(refused, QuarantinedRecord)
     assert refused.raw == broken.decode() and refused.line_number == 2
+
+
+def test_a_record_nested_past_the_recursion_limit_is_refused_with_its_text_clipped() -> None:
+    record = review_payload()
+    deep: dict[str, object] = {}
+    node = deep
+    for _ in range(5_000):
+        node["x"] = node = {}
+    record["rating"] = deep
+
+    result = sort_records([record, review_payload()], source="python")
+
+    assert len(result.events) == 1
+    (refused,) = result.refused
+    assert refused.reason == "(record): nested too deeply"
+    raw = json.loads(refused.raw)
+    assert raw["event_id"] == record["event_id"]
+    assert "nested deeper than 64 levels" in json.dumps(raw)
