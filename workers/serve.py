@@ -6,7 +6,6 @@ pipeline once (rule pack loaded, store pooled) and serves every request with it.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,14 +23,10 @@ from workers.actors import Actors, declare_actors
 from workers.broker import build_broker
 from workers.health import describe_workers, read_worker_health
 from workers.intake_sinks import queue_in_use
+from workers.process import tune_gc
 from workers.wiring import build_pipeline
 
 API_SOURCE = "api"
-# Allocations (less deallocations) between two young collections of the garbage collector.
-# A request allocates thousands of short-lived objects that reference counting frees
-# anyway; at Python's default of 700 the collector ran a few hundred times a second and
-# cascaded into full collections.
-GC_YOUNG_THRESHOLD = 20_000
 
 
 def api_context(settings: Settings) -> ApiContext:
@@ -87,18 +82,9 @@ def _redis_ready(broker: object) -> str:
 def app() -> FastAPI:
     """The API app for uvicorn, from the environment's settings."""
     built = create_app(api_context(get_settings()))
-    settle_heap()
+    # The pipeline, rule pack and models are a few hundred thousand objects that live as
+    # long as the process: every full collection walked them again (up to 0.25 s each, the
+    # service standing still: the slowest answers under load, and a quarter of the CPU of
+    # POST /v1/events). Tuned as in a worker, they are frozen and collections are rarer.
+    tune_gc()
     return built
-
-
-def settle_heap() -> None:
-    """Keep the garbage collector off what was built at start-up, and run it less often.
-
-    The pipeline, rule pack and models are a few hundred thousand objects that live as long
-    as the process; every full collection walked them all again (up to 0.25 s each, the
-    service standing still meanwhile: the slowest answers under load, and a quarter of the
-    CPU of ``POST /v1/events``). Frozen, they are never scanned again.
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
