@@ -48,14 +48,20 @@ def _decide(settings: Settings, store: Store) -> dict[str, Decision]:
     return {d.event_id: d for d in pipeline.process(records, NOW).decisions}
 
 
-def test_an_active_text_model_sends_a_trade_worded_review_to_review_with_its_terms(
-    tmp_path: Path, sqlite_store: Store
-) -> None:
-    settings = _settings(tmp_path / "data")
+def _with_text_model(data: Path) -> Settings:
+    """Settings whose registry holds an active review text model."""
+    settings = _settings(data)
     registry = ModelRegistry.from_settings(settings)
     registry.activate(
         registry.register("review", TEXT_ROLE, trained_text_model().to_artefact(), {})["version"]
     )
+    return settings
+
+
+def test_an_active_text_model_sends_a_trade_worded_review_to_review_with_its_terms(
+    tmp_path: Path, sqlite_store: Store
+) -> None:
+    settings = _with_text_model(tmp_path / "data")
 
     decided = _decide(settings, sqlite_store)
 
@@ -73,11 +79,7 @@ def test_an_active_text_model_sends_a_trade_worded_review_to_review_with_its_ter
 def test_a_backtest_of_the_pack_in_force_keeps_what_the_text_model_tipped(
     tmp_path: Path, sqlite_store: Store
 ) -> None:
-    settings = _settings(tmp_path / "data")
-    registry = ModelRegistry.from_settings(settings)
-    registry.activate(
-        registry.register("review", TEXT_ROLE, trained_text_model().to_artefact(), {})["version"]
-    )
+    settings = _with_text_model(tmp_path / "data")
     decided = _decide(settings, sqlite_store)
 
     with sqlite_store.engine.connect() as conn:
