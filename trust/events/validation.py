@@ -138,15 +138,7 @@ def _holds_only_storable_text(record: dict[str, Any]) -> bool:
         text = "".join(texts)
     except TypeError:  # a key that is not text
         return False
-    if "\x00" in text:
-        return False
-    if text.isascii():
-        return True
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+    return "\x00" not in text and _encodes_as_utf8(text)
 
 
 def _may_hold_unstorable_text(record: dict[str, Any]) -> bool:
@@ -161,15 +153,18 @@ def _may_hold_unstorable_text(record: dict[str, Any]) -> bool:
         text = _SCAN_ENCODER.encode(record)
     except (TypeError, ValueError, RecursionError):
         return True
-    if "\\u0000" in text:
-        return True
+    return "\\u0000" in text or not _encodes_as_utf8(text)
+
+
+def _encodes_as_utf8(text: str) -> bool:
+    """False when ``text`` holds a lone surrogate (which neither store can keep)."""
     if text.isascii():
-        return False
+        return True
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return True
-    return False
+        return False
+    return True
 
 
 def _unstorable_text(value: Any, path: str = "") -> list[EventValidationIssue]:
