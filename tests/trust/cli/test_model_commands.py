@@ -118,16 +118,20 @@ def test_bench_model_prints_its_figures(cli_env: Path) -> None:
     assert figures["single_event_p99_ms"] >= figures["single_event_p50_ms"] > 0
 
 
+def _label_reviews(world: Marketplace) -> None:
+    """Resolve a case per stored review of the marketplace, as staff would."""
+    from trust.store import Store
+
+    with Store.open(world.database_url) as store:
+        world.label_reviews(store)
+
+
 def test_learn_trains_the_confirm_probability_from_resolved_cases(
     cli_env: Path,
     marketplace: Marketplace,  # noqa: F811
 ) -> None:
-    from trust.store import Store
-
     assert runner.invoke(app, ["model", "train", "--kind", "review"]).exit_code == 0
-    store = Store.open(marketplace.database_url)
-    marketplace.label_reviews(store)
-    store.close()
+    _label_reviews(marketplace)
     result = runner.invoke(app, ["model", "learn", "--kind", "review"])
     assert result.exit_code == 0, result.output
     assert "review-learned-" in result.stdout and "confirmed" in result.stdout
@@ -138,11 +142,8 @@ def test_learn_text_registers_the_active_text_model_or_says_how_many_labels_it_n
     marketplace: Marketplace,  # noqa: F811
 ) -> None:
     from models.registry import ModelRegistry
-    from trust.store import Store
 
-    store = Store.open(marketplace.database_url)
-    marketplace.label_reviews(store)
-    store.close()
+    _label_reviews(marketplace)
     result = runner.invoke(app, ["model", "learn-text", "--kind", "review"])
     assert result.exit_code == 0, result.output
     assert "review-text-" in result.stdout and "(active)" in result.stdout
