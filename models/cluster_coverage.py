@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
+from trust.events import EVENT_KINDS
 from trust.graph.clusters import AccountGraph
 from trust.graph.peeling import connected_groups
 from trust.signals.history import utc
@@ -102,10 +103,15 @@ def cluster_coverage(
 
 @dataclass
 class PatternRecall:
-    """Share of one pattern's events sent to review or block by each route."""
+    """Share of one pattern's events sent to review or block by each route.
+
+    ``events`` counts the scored events; ``requests`` the pattern's dispute and appeal
+    submissions, which the pipeline takes into their own flow and never scores, so no
+    route can send them to review and they are left out of the shares."""
 
     pattern: str
     events: int
+    requests: int
     decisions: float
     graph: float
     either: float
@@ -140,13 +146,20 @@ def pattern_recall(store: Store, truth_path: Path) -> RecallReport:
     with store.engine.connect() as conn:
         rows = conn.execute(
             select(
-                events.c.event_id, events.c.subject_id, events.c.occurred_at, decisions.c.outcome
+                events.c.event_id,
+                events.c.kind,
+                events.c.subject_id,
+                events.c.occurred_at,
+                decisions.c.outcome,
             ).join(decisions, decisions.c.event_id == events.c.event_id, isouter=True)
         ).all()
         links = graph_links(conn)
-    frame = pd.DataFrame(rows, columns=["event_id", "subject", "at", "outcome"]).join(
+    frame = pd.DataFrame(rows, columns=["event_id", "kind", "subject", "at", "outcome"]).join(
         truth, on="event_id", how="inner"
     )
+    requests = frame[~frame["kind"].isin(EVENT_KINDS)]
+    requests_per_pattern = requests[requests["is_fraud"].astype(int) == 1]["pattern"].value_counts()
+    frame = frame[frame["kind"].isin(EVENT_KINDS)]
     frame["at"] = pd.to_datetime(frame["at"], utc=True).dt.tz_localize(None)
     frame = frame.sort_values("at").reset_index(drop=True)
     clustered = _clustered_by_day(links, frame["at"])
@@ -161,6 +174,7 @@ def pattern_recall(store: Store, truth_path: Path) -> RecallReport:
         PatternRecall(
             str(pattern),
             len(group),
+            int(requests_per_pattern.get(pattern, 0)),
             float(group["decisions"].mean()),
             float(group["graph"].mean()),
             float(group["either"].mean()),

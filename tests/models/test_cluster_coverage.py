@@ -58,3 +58,31 @@ def test_recall_per_pattern_counts_cluster_members_then_and_by_the_end(
     assert ring.events > 0 and 0 < ring.graph <= ring.graph_by_end
     assert ring.graph_by_end >= 0.8 and ring.either >= ring.decisions
     assert report.precision["graph"] >= 0.8
+
+
+def test_dispute_submissions_are_counted_apart_instead_of_as_misses(
+    ringed_world: tuple[Store, Path],
+) -> None:
+    import pandas as pd
+    from sqlalchemy import select
+
+    from trust.store.tables import decisions, events
+
+    store, truth = ringed_world
+    report = pattern_recall(store, truth)
+    non_payment = next(p for p in report.patterns if p.pattern == "non_payment")
+    planted = pd.read_csv(truth, index_col="event_id")
+    planted = planted[(planted["pattern"] == "non_payment") & (planted["is_fraud"] == 1)]
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(events.c.event_id, events.c.kind, decisions.c.outcome).join(
+                decisions, decisions.c.event_id == events.c.event_id, isouter=True
+            )
+        ).all()
+    kinds = {event_id: (kind, outcome) for event_id, kind, outcome in rows}
+    complaints = [kinds[e] for e in planted.index if kinds[e][0] == "complaint"]
+    assert non_payment.requests > 0
+    assert non_payment.events == len(complaints)
+    assert non_payment.events + non_payment.requests == len(planted)
+    flagged = sum(outcome in ("review", "block") for _, outcome in complaints)
+    assert non_payment.decisions == pytest.approx(flagged / len(complaints))

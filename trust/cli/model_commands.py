@@ -418,14 +418,18 @@ def _print_cluster_coverage(truth: Path) -> None:
         title="recall per planted pattern: the pipeline's decisions (review or "
         "block), cluster cases (daily clustering, point-in-time), both",
         caption="queue precision: "
-        + ", ".join(f"{k} {v:.0%}" for k, v in recall.precision.items()),
+        + ", ".join(f"{k} {v:.0%}" for k, v in recall.precision.items())
+        + "; requests: the pattern's dispute and appeal submissions, taken into their "
+        "own flow and never scored, so left out of the shares",
     )
-    for column in ("pattern", "events", "decisions", "cluster then", "either", "cluster by end"):
+    columns = ("pattern", "events", "requests", "decisions", "cluster then", "either")
+    for column in (*columns, "cluster by end"):
         routes.add_column(column, justify="left" if column == "pattern" else "right")
     for p in recall.patterns:
         routes.add_row(
             p.pattern,
             str(p.events),
+            str(p.requests),
             f"{p.decisions:.0%}",
             f"{p.graph:.0%}",
             f"{p.either:.0%}",
