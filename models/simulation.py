@@ -27,8 +27,9 @@ from models.evaluate import RankingMetrics, ranking_metrics
 from models.hold_causes import UNKNOWN, hold_causes
 from models.learned import LearnedModel
 from models.scorer import budget_cutoff
+from models.text_effect import TextEffect, text_effect
 from models.training import TrainingData, detector_options, load_training_data
-from trust.decisions import Decision, ModelAssessment, decide
+from trust.decisions import Decision, ModelAssessment, WordingAssessment, decide
 from trust.errors import ModelError
 from trust.events import EVENT_KINDS, event_adapter
 from trust.pii import hasher_for
@@ -138,6 +139,8 @@ class KindResult:
     held: list[HeldByHold] = field(default_factory=list)
     # What the model adds to the queue of rules alone: frauds, and honest cases a day.
     model_added: ModelAdded | None = None
+    # Reviews and complaints: the text model learned from a share of the labels, on the rest.
+    text: TextEffect | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form."""
@@ -195,6 +198,7 @@ def _decided(
     settings: Settings,
     now: datetime,
     assessments: tuple[ModelAssessment | None, ...],
+    wording: WordingAssessment | None = None,
 ) -> list[Decision]:
     """The pipeline's decision of ``event`` under each assessment (None: rules alone)."""
     evaluation = engine.evaluate(event, signals)
@@ -208,6 +212,7 @@ def _decided(
             pack_version=engine.version,
             now=now,
             assessment=assessment,
+            wording=wording,
         )
         for assessment in assessments
     ]
@@ -281,6 +286,15 @@ def evaluate_kind(
                 y[hidden], learned.confirm_probability(raw[hidden], percentiles[hidden])
             )
             result.combined_hidden = ranking_metrics(y[hidden], risk_both[hidden])
+    now = datetime.now(UTC)
+
+    def redecide(i: int, wording: WordingAssessment) -> bool:
+        event = event_adapter.validate_python(data.payloads[i])
+        model = ModelAssessment(float(percentiles[i]), "simulation", review_cutoff=cutoff)
+        signals = dict(data.signals[i] or {})
+        return _decided(event, signals, engine, settings, now, (model,), wording)[0].flagged
+
+    result.text = text_effect(data.kind, data.payloads, known, flagged_both, redecide, seed)
     model_flag = percentiles >= MODEL_FLAG_PERCENTILE
     by_pattern: dict[str, list[int]] = defaultdict(list)
     for i, pattern in enumerate(known["pattern"]):

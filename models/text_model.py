@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
@@ -151,7 +151,8 @@ def text_of(kind: str, event: Event) -> str:
     return str(getattr(event, TEXT_FIELDS[kind], None) or "")
 
 
-def _text_of(kind: str, payload: dict[str, Any]) -> str:
+def text_of_payload(kind: str, payload: Mapping[str, Any]) -> str:
+    """The text of a stored event's payload of ``kind``."""
     return str(payload.get(TEXT_FIELDS[kind]) or "")
 
 
@@ -191,7 +192,7 @@ def texts_with_staff_labels(conn: Connection, kind: str) -> LabelledTexts:
     ).all()
     found: dict[str, tuple[str, bool]] = {}
     for event_id, payload, label in rows:
-        text = _text_of(kind, payload)
+        text = text_of_payload(kind, payload)
         if text:
             confirmed = label == "confirmed" or found.get(event_id, ("", False))[1]
             found[event_id] = (text, confirmed)
@@ -221,7 +222,9 @@ def stored_texts(conn: Connection, kind: str) -> pd.DataFrame:
     rows = conn.execute(
         select(events.c.event_id, events.c.payload).where(events.c.kind == kind)
     ).all()
-    frame = pd.DataFrame([(e, _text_of(kind, p)) for e, p in rows], columns=["event_id", "text"])
+    frame = pd.DataFrame(
+        [(e, text_of_payload(kind, p)) for e, p in rows], columns=["event_id", "text"]
+    )
     return frame[frame["text"].str.len() > 0].reset_index(drop=True)
 
 

@@ -365,7 +365,39 @@ def evaluate_sim_command(
             )
     if look_alikes.row_count:
         console.print(look_alikes)
+    _print_text_effect(results)
     _print_cluster_coverage(truth)
+
+
+def _print_text_effect(results: list[Any]) -> None:
+    """The text model learned from a share of each text kind's labels, on the other events."""
+    from trust.cli.context import console
+
+    effects = [(r.kind, r.text) for r in results if r.text is not None]
+    if not effects:
+        return
+    table = Table(
+        title="the text model: learned from a share of the labels (as if staff resolved "
+        "those cases), the other events decided without and with it",
+        caption="recall and precision of review or block on the events whose labels the "
+        "text model did not see; honest added: honest events it sent to review",
+    )
+    for column in ("kind", "pattern", "labels", "events", "without", "with the text model"):
+        table.add_column(column, justify="left" if column in ("kind", "pattern") else "right")
+    for kind, e in effects:
+        table.add_row(
+            kind,
+            "all (recall / precision)",
+            f"{e.label_fraction:.0%}",
+            str(e.hidden),
+            f"{_fmt(e.recall_without)} / {_fmt(e.precision_without)}",
+            f"{_fmt(e.recall_with)} / {_fmt(e.precision_with)}, honest added {e.honest_added}",
+        )
+        for p in e.patterns:
+            table.add_row(
+                kind, p.pattern, "", str(p.events), f"{p.without:.0%}", f"{p.with_text:.0%}"
+            )
+    console.print(table)
 
 
 def _print_held(results: list[Any]) -> None:

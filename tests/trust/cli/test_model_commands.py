@@ -214,3 +214,8 @@ def test_evaluate_sim_prints_the_budget_used_and_what_the_model_adds(
     assert added["honest_per_day"] == pytest.approx(added["honest"] / review["days"])
     rules, both = review["queue_rules"]["flagged"], review["queue_combined"]["flagged"]
     assert added["frauds"] + added["honest"] == both - rules
+    # The text model learns from a share of the reviews' labels and is measured on the rest.
+    text = review["text"]
+    assert text["learned_from"] + text["hidden"] == review["events"]
+    assert text["flagged_with"] >= text["flagged_without"]  # its hit only adds points
+    assert "the text model: learned from a share of the labels" in shown.output
