@@ -33,12 +33,18 @@ OFF_PLATFORM_CHANNELS: dict[str, re.Pattern[str]] = {
 # condition, a threat of dispute or chargeback, money asked or offered for it). Phrasings
 # copied from the simulator would only measure the simulator (tests/trust/rules/
 # test_rules_do_not_quote_simulator.py keeps them apart).
-FEEDBACK_TERMS = re.compile(r"\b(reviews?|feedback|ratings?|rated|rate|stars?|score)\b", re.I)
+FEEDBACK_TERMS = re.compile(
+    r"\b(reviews?|feedback|ratings?|rated|rate|stars?|scores?|marks?|grades?|reputation"
+    r"|job success)\b",
+    re.I,
+)
 LEVERAGE_TERMS = re.compile(
-    r"\b(unless|otherwise|or else|until|in (exchange|return)|as long as|provided)\b"
+    r"\b(unless|otherwise|or else|else|until|till|once|in (exchange|return)|as long as"
+    r"|provided|as promised)\b"
     r"|\bor (i|we|the|he|she|they)\b|\bif (you|i|we)\b"
     r"|\b(refund\w*|chargebacks?|disput\w*|bonus\w*|compensat\w*|reimburs\w*|"
-    r"money back|paid|pay(s|ing)?|discount\w*|cash)\b",
+    r"money back|paid|pay(s|ing)?|discount\w*|cash|invoices?|waiv\w*|revers\w*"
+    r"|(send|sent|give|gave|hand|pay) back)\b",
     re.I,
 )
 _SENTENCE = re.compile(r"(?<=[.!?;:])\s+")

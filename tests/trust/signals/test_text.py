@@ -79,6 +79,11 @@ def test_ordinary_complaints_mention_no_channel(text: str | None) -> None:
         "Terrible. Refund me and I will change this review.",
         "Gave 5 stars in exchange for a bonus, as agreed.",
         "1 star until you give me my money back.",
+        # The same threats in other words: marks and grades for ratings, till and once for
+        # until, an invoice waived or a payment reversed for a refund.
+        "My grade goes up once you waive the last invoice.",
+        "Their mark on my profile stays low till the charge is reversed.",
+        "Kept my reputation intact as promised after I gave back part of the fee.",
     ],
 )
 def test_threats_and_trades_around_feedback_are_coercion(text: str) -> None:
@@ -86,7 +91,15 @@ def test_threats_and_trades_around_feedback_are_coercion(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["Excellent work, delivered ahead of schedule.", "Average result.", "", None]
+    "text",
+    [
+        "Excellent work, delivered ahead of schedule.",
+        "Average result.",
+        "Top marks for communication. Invoice was clear.",
+        "Once again a great job, will hire again.",
+        "",
+        None,
+    ],
 )
 def test_ordinary_reviews_are_not_coercion(text: str | None) -> None:
     assert not has_coercion_language(text)
