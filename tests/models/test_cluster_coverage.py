@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from sqlalchemy import select
 
-from models.cluster_coverage import GROUP_PATTERNS, cluster_coverage, pattern_recall
+from models.cluster_coverage import (
+    GROUP_PATTERNS,
+    PatternRecall,
+    RecallReport,
+    cluster_coverage,
+    pattern_recall,
+)
 from tests.conftest import TEST_SECRET
 from trust.intake import ingest_file
 from trust.settings import Settings
 from trust.simulate import simulate
 from trust.store import Store
+from trust.store.tables import decisions, events
 
 
 @pytest.fixture(scope="module")
@@ -49,12 +58,15 @@ def test_before_the_rings_traded_there_is_nothing_to_hold(ringed_world: tuple[St
     assert all(g.best_share == 0 for g in coverage.groups)
 
 
+def _recall_of(world: tuple[Store, Path], pattern: str) -> tuple[PatternRecall, RecallReport]:
+    report = pattern_recall(*world)
+    return next(p for p in report.patterns if p.pattern == pattern), report
+
+
 def test_recall_per_pattern_counts_cluster_members_then_and_by_the_end(
     ringed_world: tuple[Store, Path],
 ) -> None:
-    store, truth = ringed_world
-    report = pattern_recall(store, truth)
-    ring = next(p for p in report.patterns if p.pattern == "review_ring")
+    ring, report = _recall_of(ringed_world, "review_ring")
     assert ring.events > 0 and 0 < ring.graph <= ring.graph_by_end
     assert ring.graph_by_end >= 0.8 and ring.either >= ring.decisions
     assert report.precision["graph"] >= 0.8
@@ -63,14 +75,8 @@ def test_recall_per_pattern_counts_cluster_members_then_and_by_the_end(
 def test_dispute_submissions_are_counted_apart_instead_of_as_misses(
     ringed_world: tuple[Store, Path],
 ) -> None:
-    import pandas as pd
-    from sqlalchemy import select
-
-    from trust.store.tables import decisions, events
-
     store, truth = ringed_world
-    report = pattern_recall(store, truth)
-    non_payment = next(p for p in report.patterns if p.pattern == "non_payment")
+    non_payment, _ = _recall_of(ringed_world, "non_payment")
     planted = pd.read_csv(truth, index_col="event_id")
     planted = planted[(planted["pattern"] == "non_payment") & (planted["is_fraud"] == 1)]
     with store.engine.connect() as conn:
