@@ -44,6 +44,7 @@ from trust.store.tables import case_evidence, case_reasons, cases
 REASON_RISK = {
     "dense_review_block": 85.0,
     "reviews_one_account_together": 80.0,
+    "single_purpose_reviewers": 80.0,
     "members_review_one_another": 80.0,
     "shared_identity": 70.0,
 }

@@ -3,8 +3,11 @@
 Two accounts are *strongly* tied when they share an identifier of a strong kind (document,
 card, device, phone, e-mail), when they share an IP address and one reviewed the other, or
 when each reviewed the other. Clusters are the connected components of strong ties
-(``scipy.sparse.csgraph``), merged with the dense review blocks of ``trust.graph.peeling``.
+(``scipy.sparse.csgraph``), merged with the dense review blocks of ``trust.graph.peeling`` and
+with each account whose reviewers are mostly single-purpose accounts (they traded with
+nobody else: a bought burst, however slowly dripped and whatever devices it used).
 A cluster is suspicious when it has at least ``MIN_MEMBERS`` accounts and a dense review block,
+a reviewee with its single-purpose reviewers,
 an account its members reviewed together (the beneficiary, who joins the cluster), members
 tied by shared networks who reviewed one another (at least one review per member), or one
 document, card or phone across its members; every member comes with the evidence tying it
@@ -30,6 +33,10 @@ from trust.signals.history import utc
 MIN_MEMBERS = 3
 # One document, card or phone on three accounts or more is one person with many accounts.
 IDENTITY_KINDS = frozenset({"document", "payment", "phone"})
+# A new freelancer's first handful of clients are often one-off; this many reviewers who
+# traded with nobody else, making most of an account's reviewers, are a bought burst.
+MIN_SINGLE_PURPOSE = 8
+SINGLE_PURPOSE_SHARE = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,13 +132,40 @@ class AccountGraph:
         _, labels = connected_components(matrix, directed=False)
         return labels
 
-    def cluster_labels(self) -> tuple[set[str], np.ndarray]:
-        """Accounts in dense review blocks, and each account's label over strong ties and
-        those blocks (``self.accounts`` order)."""
+    def single_purpose_stars(self) -> list[set[str]]:
+        """Each reviewee with its reviewers who traded with nobody else, when they are at
+        least ``MIN_SINGLE_PURPOSE`` and ``SINGLE_PURPOSE_SHARE`` of its reviewers."""
+        traded: dict[str, set[str]] = defaultdict(set)
+        reviewers: dict[str, set[str]] = defaultdict(set)
+        for reviewer, reviewee in self.reviews:
+            traded[reviewer].add(reviewee)
+            traded[reviewee].add(reviewer)
+            reviewers[reviewee].add(reviewer)
+        stars = []
+        for reviewee, theirs in reviewers.items():
+            single = {r for r in theirs if traded[r] == {reviewee}}
+            if len(single) >= MIN_SINGLE_PURPOSE and len(single) >= SINGLE_PURPOSE_SHARE * len(
+                theirs
+            ):
+                stars.append(single | {reviewee})
+        return stars
+
+    def _labelled(self) -> tuple[set[str], set[str], np.ndarray]:
         blocks = dense_blocks(self.reviews)
-        return {a for b in blocks for a in b.accounts}, self.components(
-            [b.accounts for b in blocks]
+        stars = self.single_purpose_stars()
+        groups: list[Iterable[str]] = [b.accounts for b in blocks]
+        groups += stars
+        return (
+            {a for b in blocks for a in b.accounts},
+            {a for star in stars for a in star},
+            self.components(groups),
         )
+
+    def cluster_labels(self) -> tuple[set[str], np.ndarray]:
+        """Accounts in dense review blocks, and each account's label over strong ties, those
+        blocks and single-purpose reviewers with their reviewee (``self.accounts`` order)."""
+        in_block, _, labels = self._labelled()
+        return in_block, labels
 
     def _reviews_inside(self, members: set[str]) -> int:
         return sum(1 for m in members for e in self.reviewed.get(m, ()) if e in members)
@@ -150,7 +184,7 @@ class AccountGraph:
     ) -> list[Cluster]:
         """Clusters of strong ties merged with dense review blocks, with the accounts their
         members reviewed together; by default only suspicious ones (see ``Cluster.reasons``)."""
-        in_block, labels = self.cluster_labels()
+        in_block, in_star, labels = self._labelled()
         groups: dict[int, set[str]] = defaultdict(set)
         for account, label in zip(self.accounts, labels, strict=True):
             groups[int(label)].add(account)
@@ -162,6 +196,8 @@ class AccountGraph:
             reasons = []
             if members & in_block:
                 reasons.append("dense_review_block")
+            if members & in_star:
+                reasons.append("single_purpose_reviewers")
             if helped:
                 reasons.append("reviews_one_account_together")
             if self._reviews_inside(members) >= len(members) - 1:

@@ -128,3 +128,21 @@ def test_a_sparse_farm_trading_only_with_itself_is_a_closed_community() -> None:
     [cluster] = AccountGraph(farm + island + chain + honest_trade()).clusters()
     assert set(cluster.members) == {*loop, "tail0", "tail1"}
     assert "dense_review_block" in cluster.reasons
+
+
+def test_accounts_that_only_reviewed_one_freelancer_are_one_cluster_with_it() -> None:
+    # Eight aged puppets, each on its own device, each trading once with one honest freelancer.
+    target = "free0"
+    puppets = [f"puppet{i}" for i in range(8)]
+    trade = [link for link in honest_trade() if target not in (link.a, link.b)]
+    links = [review(p, target, day=i) for i, p in enumerate(puppets)]
+    [burst] = AccountGraph(links + trade).clusters()
+    assert set(burst.members) == {*puppets, target}
+    assert "single_purpose_reviewers" in burst.reasons
+
+
+def test_a_freelancer_whose_one_off_clients_are_a_minority_is_no_cluster() -> None:
+    # Eight first-time clients among regulars who also hire elsewhere: ordinary trade.
+    one_off = [review(f"first{i}", "free0") for i in range(8)]
+    regulars = [review(f"client{c}", "free0") for c in range(12)]
+    assert AccountGraph(one_off + regulars + honest_trade()).clusters() == []
