@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from trust.events import ComplaintEvent
 from trust.signals.context import BatchContext
-from trust.signals.history import PastEvent
+from trust.signals.history import PastEvent, complained_share, utc
 from trust.signals.text import has_coercion_language, off_platform_channels
 from trust.signals.types import Signals, SignalType
 
 WINDOW = timedelta(days=90)
+# A spree: abuse of the complaint process (and a client stiffing several freelancers at once)
+# shows as many counterparties within days, where honest accounts' disputes spread over months.
+SPREE = timedelta(days=7)
+# Who else the complainant dealt with: the reviews they wrote are read over 30 days.
+RECENT = timedelta(days=30)
 
 SIGNALS: dict[str, SignalType] = {
     "respondent_complaints_90d": "int",
@@ -18,9 +23,14 @@ SIGNALS: dict[str, SignalType] = {
     "complainant_complaints_90d": "int",
     "complainant_distinct_respondents_90d": "int",
     "pair_complaints_90d": "int",
+    "respondent_distinct_complainants_7d": "int",
+    "complainant_distinct_respondents_7d": "int",
+    "complainant_counterparties_30d": "int",
+    "complainant_complained_share_30d": "float",
     "escrow_funded": "bool",
     "escrow_unfunded": "bool",
     "amount_in_dispute": "float",
+    "days_since_contract_end": "float",
     "off_platform_mentions": "int",
     "off_platform_channels": "string",
     "coercion_language": "bool",
@@ -31,6 +41,20 @@ SIGNALS: dict[str, SignalType] = {
 
 def _complaints(past: list[PastEvent]) -> list[PastEvent]:
     return [p for p in past if p.kind == "complaint"]
+
+
+def _since(past: list[PastEvent], at: datetime, span: timedelta) -> list[PastEvent]:
+    start = utc(at) - span
+    return [p for p in past if p.occurred_at >= start]
+
+
+def _days_since_contract_end(event: ComplaintEvent) -> float | None:
+    """Days from the contract's end to the complaint (negative while it still runs)."""
+    if event.contract_ended_at is None:
+        return None
+    return round(
+        (utc(event.occurred_at) - utc(event.contract_ended_at)).total_seconds() / 86_400, 2
+    )
 
 
 def compute(event: ComplaintEvent, ctx: BatchContext) -> Signals:
@@ -45,6 +69,11 @@ def compute(event: ComplaintEvent, ctx: BatchContext) -> Signals:
         for p in _complaints(ctx.history(complainant, event, WINDOW))
         if p.counterparty_id == complainant
     ]
+    accused = {p.subject_id for p in filed} | {respondent}
+    share_30d = complained_share(
+        ctx.history(complainant, event, RECENT), complainant, respondent, complaint=True
+    )
+    against_spree, filed_spree = _since(against, at, SPREE), _since(filed, at, SPREE)
     channels = off_platform_channels(event.description)
     escrow = event.escrow_state.value if event.escrow_state else None
     respondent_age = ctx.age_days(respondent, at)
@@ -55,11 +84,20 @@ def compute(event: ComplaintEvent, ctx: BatchContext) -> Signals:
             {p.counterparty_id for p in against} | {complainant}
         ),
         "complainant_complaints_90d": len(filed) + 1,
-        "complainant_distinct_respondents_90d": len({p.subject_id for p in filed} | {respondent}),
+        "complainant_distinct_respondents_90d": len(accused),
         "pair_complaints_90d": sum(1 for p in against if p.counterparty_id == complainant) + 1,
+        "respondent_distinct_complainants_7d": len(
+            {p.counterparty_id for p in against_spree} | {complainant}
+        ),
+        "complainant_distinct_respondents_7d": len(
+            {p.subject_id for p in filed_spree} | {respondent}
+        ),
+        "complainant_counterparties_30d": share_30d[0],
+        "complainant_complained_share_30d": share_30d[1],
         "escrow_funded": None if escrow is None else escrow == "funded",
         "escrow_unfunded": None if escrow is None else escrow == "unfunded",
         "amount_in_dispute": event.amount_in_dispute.as_float if event.amount_in_dispute else None,
+        "days_since_contract_end": _days_since_contract_end(event),
         "off_platform_mentions": len(channels),
         "off_platform_channels": ", ".join(channels),
         "coercion_language": has_coercion_language(event.description),

@@ -11,7 +11,13 @@ from typing import Any
 from sqlalchemy import Connection
 
 from trust.enforcement import ACCOUNT_STATUS, EnforcementState
-from trust.events import Event, ProfileVerificationEvent, ReferenceCheckEvent, ReviewEvent
+from trust.events import (
+    ComplaintEvent,
+    Event,
+    ProfileVerificationEvent,
+    ReferenceCheckEvent,
+    ReviewEvent,
+)
 from trust.graph.neighbour_risk import NeighbourReports
 from trust.graph.trade import TradeGraph
 from trust.pii import PiiHasher
@@ -163,12 +169,17 @@ class BatchContext:
         first: datetime,
         hi: datetime,
     ) -> None:
-        """Only the history signals read: a popular freelancer's received reviews are not."""
+        """Only the history signals read: a popular freelancer's received reviews are not.
+
+        Reviewers' and complainants' own recent events are read (a complainant's reviews tell
+        who else they dealt with); complaints by or against a complaint's parties over longer.
+        """
         complaint_parties = sorted(
             {a for e in batch if e.kind == "complaint" for a in e.account_ids}
         )
+        complainants = {e.complainant_id for e in batch if isinstance(e, ComplaintEvent)}
         verifying = sorted({e.subject_id for e in batch if e.kind == "profile_verification"})
-        ordered = sorted(reviewers)
+        ordered = sorted(reviewers | complainants)
         rows = history_rows(
             conn,
             reviewers=ordered,

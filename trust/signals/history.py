@@ -61,3 +61,21 @@ class Timeline(Generic[_Dated]):
         until = utc(event.occurred_at)
         found = self.items[bisect_left(self.times, until - since) : bisect_right(self.times, until)]
         return [item for item in found if item.event_id != event.event_id]
+
+
+def complained_share(
+    past: list[PastEvent], account: str, counterparty: str, *, complaint: bool
+) -> tuple[int, float]:
+    """(how many accounts, what share of them ``account`` complained about) among everyone
+    in ``past`` ``account`` reviewed or had a complaint with, plus the ``counterparty`` of the
+    event being scored (accused by it when it is a ``complaint``).
+
+    A serial complainer disputes a large share of the people they deal with; a busy honest
+    client's few disputes are a small share of many counterparties.
+    """
+    sides = (p.counterparty_id if p.subject_id == account else p.subject_id for p in past)
+    others = {o for o in sides if o is not None and o != account} | {counterparty}
+    accused = {p.subject_id for p in past if p.kind == "complaint" and p.counterparty_id == account}
+    if complaint:
+        accused.add(counterparty)
+    return len(others), round(len(accused) / len(others), 3)

@@ -9,7 +9,7 @@ from trust.events import ReviewEvent
 from trust.pii import email_stem
 from trust.signals.context import BatchContext
 from trust.signals.domains import FREE_MAIL_DOMAINS
-from trust.signals.history import PastEvent, utc
+from trust.signals.history import PastEvent, complained_share, utc
 from trust.signals.text import has_coercion_language, near_duplicate, text_fingerprint
 from trust.signals.types import Signals, SignalType
 
@@ -28,6 +28,8 @@ SIGNALS: dict[str, SignalType] = {
     "peer_workers": "bool",
     "co_reviewers_sharing_network_7d": "int",
     "reviewer_complaints_filed_30d": "int",
+    "reviewer_complaint_targets_7d": "int",
+    "reviewer_complained_share_30d": "float",
     "reviewer_account_age_days": "float",
     "reviewee_account_age_days": "float",
     "reviewer_reviews_24h": "int",
@@ -95,6 +97,18 @@ def compute(event: ReviewEvent, ctx: BatchContext) -> Signals:
             for p in ctx.history(reviewer, event, timedelta(days=30))
             if p.kind == "complaint" and p.counterparty_id == reviewer
         ),
+        # Distinct accounts the reviewer complained about this week: a complaint spree.
+        "reviewer_complaint_targets_7d": len(
+            {
+                p.subject_id
+                for p in ctx.history(reviewer, event, timedelta(days=7))
+                if p.kind == "complaint" and p.counterparty_id == reviewer
+            }
+        ),
+        # Of the reviewer's counterparties lately, the share they complained about.
+        "reviewer_complained_share_30d": complained_share(
+            ctx.history(reviewer, event, timedelta(days=30)), reviewer, reviewee, complaint=False
+        )[1],
         "reviewer_account_age_days": _rounded(ctx.age_days(reviewer, at)),
         "reviewee_account_age_days": _rounded(ctx.age_days(reviewee, at)),
         "reviewer_reviews_24h": _within(written, event, timedelta(hours=24)),

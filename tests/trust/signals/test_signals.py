@@ -175,6 +175,42 @@ def test_hours_since_the_reviewees_complaint_about_the_reviewer(signals_of: Stor
     assert unrelated["hours_since_reviewee_complaint"] is None
 
 
+def test_a_reviewers_complaint_targets_are_counted_over_a_week(signals_of: StoreEvents) -> None:
+    complaints = [
+        make_complaint(
+            complainant_id="acct-bob",
+            respondent_id=respondent,
+            complainant_role="client",
+            respondent_role="freelancer",
+            occurred_at=at,
+        )
+        for respondent, at in (
+            ("acct-alice", "2026-03-09T08:00:00Z"),
+            ("acct-alice", "2026-03-09T09:00:00Z"),
+            ("acct-carol", "2026-03-08T08:00:00Z"),
+            ("acct-dave", "2026-02-20T08:00:00Z"),
+        )
+    ]
+    (signals,) = signals_of(complaints, [make_review(rating=1)])
+    assert signals["reviewer_complaint_targets_7d"] == 2
+    assert signals["reviewer_complaints_filed_30d"] == 4
+
+
+def test_the_share_of_counterparties_a_reviewer_complained_about(signals_of: StoreEvents) -> None:
+    # Bob complained about alice (the reviewee) and carol, and reviewed dave: 2 of 3.
+    past = [
+        make_complaint(complainant_id="acct-bob", respondent_id="acct-alice"),
+        make_complaint(complainant_id="acct-bob", respondent_id="acct-carol"),
+        make_review(
+            reviewee_id="acct-dave", contract_id="ct-7", occurred_at="2026-03-01T08:00:00Z"
+        ),
+    ]
+    (signals,) = signals_of(past, [make_review(rating=1, occurred_at="2026-03-16T08:00:00Z")])
+    assert signals["reviewer_complained_share_30d"] == round(2 / 3, 3)
+    (alone,) = signals_of([make_review(reviewer_id="acct-erin", contract_id="ct-8")])
+    assert alone["reviewer_complained_share_30d"] == 0.0
+
+
 def test_five_stars_on_a_one_dollar_contract_is_flagged(signals_of: StoreEvents) -> None:
     (signals,) = signals_of([make_review(amount_paid={"amount": "1.00", "currency": "USD"})])
     assert signals["five_stars_tiny_contract"] is True
@@ -223,6 +259,60 @@ def test_serial_complainers_are_counted_across_respondents(signals_of: StoreEven
     signals = signals_of(batch)
     assert signals[-1]["complainant_distinct_respondents_90d"] == 4
     assert signals[0]["complainant_distinct_respondents_90d"] == 1
+
+
+def test_a_complaint_spree_counts_only_the_last_weeks_respondents(signals_of: StoreEvents) -> None:
+    # One complaint a month earlier, then three targets in four days.
+    days = ("2026-02-10", "2026-03-10", "2026-03-12", "2026-03-14")
+    batch = [
+        make_complaint(
+            complainant_id="acct-serial", respondent_id=f"acct-r{i}", occurred_at=f"{day}T08:00:00Z"
+        )
+        for i, day in enumerate(days)
+    ]
+    signals = signals_of(batch)
+    assert [s["complainant_distinct_respondents_7d"] for s in signals] == [1, 1, 2, 3]
+    assert signals[-1]["complainant_distinct_respondents_90d"] == 4
+
+
+def test_the_share_of_counterparties_a_complainant_complained_about(
+    signals_of: StoreEvents,
+) -> None:
+    # Bob reviewed three freelancers and complained about one of them and about carol.
+    reviews = [
+        make_review(
+            reviewee_id=f"acct-f{i}", contract_id=f"ct-{i}", occurred_at="2026-03-01T08:00:00Z"
+        )
+        for i in range(3)
+    ]
+    earlier = make_complaint(
+        complainant_id="acct-bob", respondent_id="acct-f0", occurred_at="2026-03-02T08:00:00Z"
+    )
+    (signals,) = signals_of(
+        [*reviews, earlier],
+        [make_complaint(complainant_id="acct-bob", respondent_id="acct-carol")],
+    )
+    assert signals["complainant_counterparties_30d"] == 4
+    assert signals["complainant_complained_share_30d"] == 0.5
+
+
+def test_payment_complaints_against_one_client_within_a_week(signals_of: StoreEvents) -> None:
+    earlier = make_complaint(complainant_id="acct-f1", occurred_at="2026-03-01T08:00:00Z")
+    this_week = make_complaint(complainant_id="acct-f2", occurred_at="2026-03-12T08:00:00Z")
+    (signals,) = signals_of([earlier, this_week], [make_complaint(complainant_id="acct-f3")])
+    assert signals["respondent_distinct_complainants_7d"] == 2
+    assert signals["respondent_distinct_complainants_90d"] == 3
+
+
+def test_days_since_the_contract_ended_are_known_only_with_its_end(
+    signals_of: StoreEvents,
+) -> None:
+    ended = make_complaint(contract_ended_at="2026-03-12T20:00:00Z")
+    running = make_complaint(contract_ended_at="2026-03-16T08:00:00Z")
+    (after, before, unknown) = signals_of([ended, running, make_complaint()])
+    assert after["days_since_contract_end"] == 2.5
+    assert before["days_since_contract_end"] == -1.0
+    assert unknown["days_since_contract_end"] is None
 
 
 def test_off_platform_payment_requests_name_their_channels(signals_of: StoreEvents) -> None:
