@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from trust.events import ProfileVerificationEvent
+from trust.graph.links import MAX_ACCOUNTS_PER_IDENTIFIER
 from trust.pii import email_domain
 from trust.signals.context import BatchContext
 from trust.signals.domains import is_disposable, is_free_mail
@@ -15,6 +16,10 @@ from trust.signals.types import Signals, SignalType
 # Below this similarity the name on the document is not the profile's legal name.
 NAME_MATCH_THRESHOLD = 80.0
 LINK_KINDS = ("document", "phone", "device", "ip", "payment")
+# Sibling sign-ups: other accounts opened this recently that share an identifier with a new
+# account. A household or an office adds an account now and then; accounts opened in a row on
+# one device, connection, card, phone or document are a farm or one person's spares.
+SIBLING_WINDOW = timedelta(days=30)
 
 SIGNALS: dict[str, SignalType] = {
     "name_similarity": "float",
@@ -38,6 +43,9 @@ SIGNALS: dict[str, SignalType] = {
     "linked_blocked_accounts": "int",
     # Linked accounts that several people complained about (trust/graph/neighbour_risk.py).
     "linked_reported_accounts": "int",
+    # Other accounts opened in the ``SIBLING_WINDOW`` before this event that share any link
+    # identifier with it, an IP address included.
+    "sibling_signups": "int",
 }
 
 
@@ -83,6 +91,7 @@ def _links(event: ProfileVerificationEvent, ctx: BatchContext) -> Signals:
     """How many other accounts share each identifier, and how many of them are restricted."""
     hashes = ctx.hashes_of_verification(event)
     everyone: set[str] = set()
+    siblings: set[str] = set()
     out: Signals = {}
     for kind in LINK_KINDS:
         others = ctx.holders(kind, hashes[kind], event.occurred_at) - {event.account_id}
@@ -90,9 +99,20 @@ def _links(event: ProfileVerificationEvent, ctx: BatchContext) -> Signals:
         # An IP alone is weak (offices, carrier NAT): it counts but does not make a link set.
         if kind != "ip":
             everyone |= others
+        # An identifier on crowds of accounts is infrastructure (a hotspot, a VPN exit).
+        if len(others) < MAX_ACCOUNTS_PER_IDENTIFIER:
+            siblings |= others
     statuses = [ctx.status(a, event) for a in everyone]
     out["linked_accounts"] = len(everyone)
     out["linked_held_accounts"] = statuses.count("held")
     out["linked_blocked_accounts"] = statuses.count("blocked")
     out["linked_reported_accounts"] = ctx.reports.reported(everyone, event.occurred_at)
+    out["sibling_signups"] = _opened_since(siblings, event, ctx)
     return out
+
+
+def _opened_since(accounts: set[str], event: ProfileVerificationEvent, ctx: BatchContext) -> int:
+    """How many of ``accounts`` were opened in the ``SIBLING_WINDOW`` before ``event``."""
+    days = SIBLING_WINDOW.total_seconds() / 86_400
+    ages = (ctx.age_days(a, event.occurred_at) for a in accounts)
+    return sum(age is not None and age <= days for age in ages)
