@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from trust.events import ProfileVerificationEvent
 from trust.graph.links import MAX_ACCOUNTS_PER_IDENTIFIER
-from trust.pii import email_domain
+from trust.pii import MIN_STEM, email_domain, email_stem
 from trust.signals.context import BatchContext
 from trust.signals.domains import is_disposable, is_free_mail
 from trust.signals.history import utc
@@ -46,6 +46,9 @@ SIGNALS: dict[str, SignalType] = {
     # Other accounts opened in the ``SIBLING_WINDOW`` before this event that share any link
     # identifier with it, an IP address included.
     "sibling_signups": "int",
+    # Accounts sharing any link identifier, an IP address included, whose profile e-mail has
+    # the same name part as this one's ('jsmith' in jsmith@ and j.smith77@): one person.
+    "linked_same_email_stem": "int",
 }
 
 
@@ -92,11 +95,13 @@ def _links(event: ProfileVerificationEvent, ctx: BatchContext) -> Signals:
     hashes = ctx.hashes_of_verification(event)
     everyone: set[str] = set()
     siblings: set[str] = set()
+    tied: set[str] = set()
     out: Signals = {}
     for kind in LINK_KINDS:
         others = ctx.holders(kind, hashes[kind], event.occurred_at) - {event.account_id}
         out[f"accounts_sharing_{kind}"] = len(others)
         # An IP alone is weak (offices, carrier NAT): it counts but does not make a link set.
+        tied |= others
         if kind != "ip":
             everyone |= others
         # An identifier on crowds of accounts is infrastructure (a hotspot, a VPN exit).
@@ -108,7 +113,18 @@ def _links(event: ProfileVerificationEvent, ctx: BatchContext) -> Signals:
     out["linked_blocked_accounts"] = statuses.count("blocked")
     out["linked_reported_accounts"] = ctx.reports.reported(everyone, event.occurred_at)
     out["sibling_signups"] = _opened_since(siblings, event, ctx)
+    out["linked_same_email_stem"] = _same_email_stem(tied, event, ctx)
     return out
+
+
+def _same_email_stem(accounts: set[str], event: ProfileVerificationEvent, ctx: BatchContext) -> int:
+    """How many of ``accounts`` verified, before ``event``, with an e-mail of its name part."""
+    stem = email_stem(str(event.profile.email))
+    if len(stem) < MIN_STEM:
+        return 0
+    return sum(
+        any(email_stem(e) == stem for e in ctx.emails(a, event.occurred_at)) for a in accounts
+    )
 
 
 def _opened_since(accounts: set[str], event: ProfileVerificationEvent, ctx: BatchContext) -> int:

@@ -173,6 +173,69 @@ def test_an_identifier_on_a_crowd_of_accounts_makes_no_siblings(
     assert signals["sibling_signups"] == 0
 
 
+def test_an_account_on_the_same_connection_with_the_same_email_name_is_counted(
+    signals_of: StoreEvents,
+) -> None:
+    owner = _newcomer(
+        "acct-owner",
+        "2025-01-10T08:00:00Z",
+        "2026-03-01T09:00:00Z",
+        profile={"phone": None, "email": "j.smith@example.com"},
+    )
+    alias = _newcomer(
+        "acct-alias",
+        "2026-03-04T08:00:00Z",
+        "2026-03-04T09:00:00Z",
+        profile={"phone": None, "email": "jsmith417@mail.example.org"},
+    )
+    (signals,) = signals_of([owner], [alias])
+    assert signals["accounts_sharing_ip"] == 1
+    assert signals["linked_same_email_stem"] == 1
+
+
+def test_a_flatmate_or_a_short_email_name_is_no_alias(signals_of: StoreEvents) -> None:
+    flatmate = _newcomer(
+        "acct-flatmate",
+        "2025-01-10T08:00:00Z",
+        "2026-03-01T09:00:00Z",
+        profile={"phone": None, "email": "maria.kowalski@example.com"},
+    )
+    max_one = _newcomer(
+        "acct-max-1",
+        "2025-02-10T08:00:00Z",
+        "2026-03-02T09:00:00Z",
+        profile={"phone": None, "email": "max1990@example.com"},
+    )
+    newcomer = _newcomer(
+        "acct-new",
+        "2026-03-04T08:00:00Z",
+        "2026-03-04T09:00:00Z",
+        profile={"phone": None, "email": "max77@example.org"},
+    )
+    (signals,) = signals_of([flatmate], [max_one], [newcomer])
+    assert signals["accounts_sharing_ip"] == 2
+    assert signals["linked_same_email_stem"] == 0
+
+
+def test_an_email_name_shown_only_after_the_event_does_not_count(
+    signals_of: StoreEvents,
+) -> None:
+    alias = _newcomer(
+        "acct-alias",
+        "2026-03-04T08:00:00Z",
+        "2026-03-04T09:00:00Z",
+        profile={"phone": None, "email": "jsmith417@mail.example.org"},
+    )
+    owner = _newcomer(
+        "acct-owner",
+        "2025-01-10T08:00:00Z",
+        "2026-03-09T09:00:00Z",
+        profile={"phone": None, "email": "j.smith@example.com"},
+    )
+    (signals,) = signals_of([owner], [alias])
+    assert signals["linked_same_email_stem"] == 0
+
+
 def test_reviews_traded_on_different_contracts_are_reciprocal(signals_of: StoreEvents) -> None:
     first = make_review(
         contract_id="ct-a",
