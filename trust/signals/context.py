@@ -323,12 +323,13 @@ class BatchContext:
         return {(kind, value) for kind, value in wanted if value is not None}
 
     def _tied_to_verifications(self, batch: Sequence[Event]) -> set[str]:
-        """Every account holding an identifier one of the batch's verifications shows."""
+        """Every other account that held, by then, an identifier one of the batch's
+        verifications shows (a replay's later holders are not read)."""
         tied: set[str] = set()
         for event in batch:
             if isinstance(event, ProfileVerificationEvent):
                 for kind, value in self.hashes_of_verification(event).items():
-                    tied.update(self._sharing.get((kind, value), {}) if value else ())
+                    tied |= self.holders(kind, value, event.occurred_at) - {event.account_id}
         return tied
 
     def _load_sharing(self, conn: Connection, wanted: set[tuple[str, str]]) -> None:
