@@ -15,7 +15,7 @@ from tests.factories import (
 )
 from tests.trust.signals.conftest import HASHER, StoreEvents, store_and_compute
 from trust.events import EVENT_KINDS
-from trust.signals import SIGNAL_TYPES, BatchContext, profile_verification
+from trust.signals import SIGNAL_TYPES, BatchContext, compute_signals, profile_verification
 from trust.store import Store
 from trust.store.accounts import set_account_status
 
@@ -234,6 +234,29 @@ def test_an_email_name_shown_only_after_the_event_does_not_count(
     )
     (signals,) = signals_of([owner], [alias])
     assert signals["linked_same_email_stem"] == 0
+
+
+def test_an_alias_in_the_owners_own_batch_is_found_before_the_batch_is_stored(
+    sqlite_store: Store,
+) -> None:
+    owner = _newcomer(
+        "acct-owner",
+        "2026-03-01T08:00:00Z",
+        "2026-03-01T09:00:00Z",
+        profile={"phone": None, "email": "j.smith@example.com"},
+    )
+    alias = _newcomer(
+        "acct-alias",
+        "2026-03-02T08:00:00Z",
+        "2026-03-02T09:00:00Z",
+        profile={"phone": None, "email": "jsmith417@mail.example.org"},
+    )
+    with sqlite_store.engine.connect() as conn:
+        before = compute_signals(conn, [owner, alias], HASHER, unstored=True)
+    after = store_and_compute(sqlite_store, [owner, alias])
+    assert before == after
+    assert [s["linked_same_email_stem"] for s in after] == [0, 1]
+    assert [s["sibling_signups"] for s in after] == [0, 1]
 
 
 def test_reviews_traded_on_different_contracts_are_reciprocal(signals_of: StoreEvents) -> None:
