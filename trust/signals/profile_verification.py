@@ -100,21 +100,40 @@ def _links(event: ProfileVerificationEvent, ctx: BatchContext) -> Signals:
     for kind in LINK_KINDS:
         others = ctx.holders(kind, hashes[kind], event.occurred_at) - {event.account_id}
         out[f"accounts_sharing_{kind}"] = len(others)
-        # An IP alone is weak (offices, carrier NAT): it counts but does not make a link set.
         tied |= others
+        # An IP alone is weak (offices, carrier NAT): it counts but does not make a link set.
         if kind != "ip":
             everyone |= others
-        # An identifier on crowds of accounts is infrastructure (a hotspot, a VPN exit).
-        if len(others) < MAX_ACCOUNTS_PER_IDENTIFIER:
-            siblings |= others
+        siblings |= _siblings(kind, others, event, ctx)
     statuses = [ctx.status(a, event) for a in everyone]
     out["linked_accounts"] = len(everyone)
     out["linked_held_accounts"] = statuses.count("held")
     out["linked_blocked_accounts"] = statuses.count("blocked")
     out["linked_reported_accounts"] = ctx.reports.reported(everyone, event.occurred_at)
-    out["sibling_signups"] = _opened_since(siblings, event, ctx)
+    out["sibling_signups"] = len(siblings)
     out["linked_same_email_stem"] = _same_email_stem(tied, event, ctx)
     return out
+
+
+def _siblings(
+    kind: str, others: set[str], event: ProfileVerificationEvent, ctx: BatchContext
+) -> set[str]:
+    """The accounts of ``others`` (sharing a ``kind`` identifier) opened in the
+    ``SIBLING_WINDOW`` before ``event``.
+
+    An identifier on crowds of accounts is infrastructure (a hotspot, a VPN exit) and makes
+    no siblings; nor does an IP address a long-standing account uses too: an office, a
+    coworking space or a carrier's shared address carries established members, a farm's
+    connection only the accounts it opens.
+    """
+    if len(others) >= MAX_ACCOUNTS_PER_IDENTIFIER:
+        return set()
+    days = SIBLING_WINDOW.total_seconds() / 86_400
+    ages = {a: ctx.age_days(a, event.occurred_at) for a in others}
+    new = {a for a, age in ages.items() if age is not None and age <= days}
+    if kind == "ip" and new != others:
+        return set()
+    return new
 
 
 def _same_email_stem(accounts: set[str], event: ProfileVerificationEvent, ctx: BatchContext) -> int:
@@ -125,10 +144,3 @@ def _same_email_stem(accounts: set[str], event: ProfileVerificationEvent, ctx: B
     return sum(
         any(email_stem(e) == stem for e in ctx.emails(a, event.occurred_at)) for a in accounts
     )
-
-
-def _opened_since(accounts: set[str], event: ProfileVerificationEvent, ctx: BatchContext) -> int:
-    """How many of ``accounts`` were opened in the ``SIBLING_WINDOW`` before ``event``."""
-    days = SIBLING_WINDOW.total_seconds() / 86_400
-    ages = (ctx.age_days(a, event.occurred_at) for a in accounts)
-    return sum(age is not None and age <= days for age in ages)

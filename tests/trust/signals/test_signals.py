@@ -152,6 +152,17 @@ def test_a_long_standing_account_on_the_same_laptop_is_no_sibling(
     assert signals["sibling_signups"] == 0
 
 
+def test_a_connection_a_long_standing_account_uses_too_makes_no_siblings(
+    signals_of: StoreEvents,
+) -> None:
+    member = _newcomer("acct-member", "2023-05-01T08:00:00Z", "2026-03-01T09:00:00Z")
+    first = _newcomer("acct-cowork-1", "2026-03-02T08:00:00Z", "2026-03-02T09:00:00Z")
+    second = _newcomer("acct-cowork-2", "2026-03-04T08:00:00Z", "2026-03-04T09:00:00Z")
+    (signals,) = signals_of([member], [first], [second])
+    assert signals["accounts_sharing_ip"] == 2
+    assert signals["sibling_signups"] == 0
+
+
 def test_an_account_opened_before_the_window_is_no_sibling(signals_of: StoreEvents) -> None:
     first = _newcomer("acct-spring", "2026-01-10T08:00:00Z", "2026-01-10T09:00:00Z")
     second = _newcomer("acct-summer", "2026-03-04T08:00:00Z", "2026-03-04T09:00:00Z")
