@@ -68,6 +68,10 @@ def email_domain(email: str) -> str:
     return email.rpartition("@")[2].strip().lower()
 
 
+# Shorter stems ('ali', 'max') are too common to tie two accounts together.
+MIN_STEM = 5
+
+
 def email_stem(email: str) -> str:
     """The local part without tags and digits: 'j.smith+x7@...' -> 'jsmith'."""
     local = email.rpartition("@")[0].split("+", 1)[0].lower()

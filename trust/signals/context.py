@@ -140,6 +140,9 @@ class BatchContext:
         self._history_of = {a: Timeline(items) for a, items in self._by_account.items()}
         self._review_timeline = {a: Timeline(items) for a, items in self._reviews_of.items()}
         linked = {a for holders in self._sharing.values() for a in holders}
+        # Profile e-mails of the accounts a verification's identifiers tie it to: an alias
+        # shows the same name part on a shared device or connection.
+        self._load_emails(conn, self._tied_to_verifications(batch) - reviewers - reviewees)
         # Complaints against linked accounts: the neighbours' risk of a verification.
         self.reports = NeighbourReports(
             conn, linked, first, hi, unstored=self._unstored, as_stored=self._as_stored
@@ -329,6 +332,16 @@ class BatchContext:
             else:
                 wanted.update(payment_hashes(event, self.hash))
         return {(kind, value) for kind, value in wanted if value is not None}
+
+    def _tied_to_verifications(self, batch: Sequence[Event]) -> set[str]:
+        """Every other account that held, by then, an identifier one of the batch's
+        verifications shows (a replay's later holders are not read)."""
+        tied: set[str] = set()
+        for event in batch:
+            if isinstance(event, ProfileVerificationEvent):
+                for kind, value in self.hashes_of_verification(event).items():
+                    tied |= self.holders(kind, value, event.occurred_at) - {event.account_id}
+        return tied
 
     def _load_sharing(self, conn: Connection, wanted: set[tuple[str, str]]) -> None:
         if not wanted:

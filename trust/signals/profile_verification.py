@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from trust.events import ProfileVerificationEvent
-from trust.pii import email_domain
+from trust.graph.links import MAX_ACCOUNTS_PER_IDENTIFIER
+from trust.pii import MIN_STEM, email_domain, email_stem
 from trust.signals.context import BatchContext
 from trust.signals.domains import is_disposable, is_free_mail
 from trust.signals.history import utc
@@ -15,6 +16,10 @@ from trust.signals.types import Signals, SignalType
 # Below this similarity the name on the document is not the profile's legal name.
 NAME_MATCH_THRESHOLD = 80.0
 LINK_KINDS = ("document", "phone", "device", "ip", "payment")
+# Sibling sign-ups: other accounts opened this recently that share an identifier with a new
+# account. A household or an office adds an account now and then; accounts opened in a row on
+# one device, connection, card, phone or document are a farm or one person's spares.
+SIBLING_WINDOW = timedelta(days=30)
 
 SIGNALS: dict[str, SignalType] = {
     "name_similarity": "float",
@@ -38,6 +43,12 @@ SIGNALS: dict[str, SignalType] = {
     "linked_blocked_accounts": "int",
     # Linked accounts that several people complained about (trust/graph/neighbour_risk.py).
     "linked_reported_accounts": "int",
+    # Other accounts opened in the ``SIBLING_WINDOW`` before this event that share any link
+    # identifier with it, an IP address included.
+    "sibling_signups": "int",
+    # Accounts sharing any link identifier, an IP address included, whose profile e-mail has
+    # the same name part as this one's ('jsmith' in jsmith@ and j.smith77@): one person.
+    "linked_same_email_stem": "int",
 }
 
 
@@ -83,16 +94,53 @@ def _links(event: ProfileVerificationEvent, ctx: BatchContext) -> Signals:
     """How many other accounts share each identifier, and how many of them are restricted."""
     hashes = ctx.hashes_of_verification(event)
     everyone: set[str] = set()
+    siblings: set[str] = set()
+    tied: set[str] = set()
     out: Signals = {}
     for kind in LINK_KINDS:
         others = ctx.holders(kind, hashes[kind], event.occurred_at) - {event.account_id}
         out[f"accounts_sharing_{kind}"] = len(others)
+        tied |= others
         # An IP alone is weak (offices, carrier NAT): it counts but does not make a link set.
         if kind != "ip":
             everyone |= others
+        siblings |= _siblings(kind, others, event, ctx)
     statuses = [ctx.status(a, event) for a in everyone]
     out["linked_accounts"] = len(everyone)
     out["linked_held_accounts"] = statuses.count("held")
     out["linked_blocked_accounts"] = statuses.count("blocked")
     out["linked_reported_accounts"] = ctx.reports.reported(everyone, event.occurred_at)
+    out["sibling_signups"] = len(siblings)
+    out["linked_same_email_stem"] = _same_email_stem(tied, event, ctx)
     return out
+
+
+def _siblings(
+    kind: str, others: set[str], event: ProfileVerificationEvent, ctx: BatchContext
+) -> set[str]:
+    """The accounts of ``others`` (sharing a ``kind`` identifier) opened in the
+    ``SIBLING_WINDOW`` before ``event``.
+
+    An identifier on crowds of accounts is infrastructure (a hotspot, a VPN exit) and makes
+    no siblings; nor does an IP address a long-standing account uses too: an office, a
+    coworking space or a carrier's shared address carries established members, a farm's
+    connection only the accounts it opens.
+    """
+    if len(others) >= MAX_ACCOUNTS_PER_IDENTIFIER:
+        return set()
+    days = SIBLING_WINDOW.total_seconds() / 86_400
+    ages = {a: ctx.age_days(a, event.occurred_at) for a in others}
+    new = {a for a, age in ages.items() if age is not None and age <= days}
+    if kind == "ip" and new != others:
+        return set()
+    return new
+
+
+def _same_email_stem(accounts: set[str], event: ProfileVerificationEvent, ctx: BatchContext) -> int:
+    """How many of ``accounts`` verified, before ``event``, with an e-mail of its name part."""
+    stem = email_stem(str(event.profile.email))
+    if len(stem) < MIN_STEM:
+        return 0
+    return sum(
+        any(email_stem(e) == stem for e in ctx.emails(a, event.occurred_at)) for a in accounts
+    )

@@ -6,7 +6,7 @@ from datetime import timedelta
 from statistics import fmean
 
 from trust.events import ReviewEvent
-from trust.pii import email_stem
+from trust.pii import MIN_STEM, email_stem
 from trust.signals.context import BatchContext
 from trust.signals.domains import FREE_MAIL_DOMAINS
 from trust.signals.history import PastEvent, complained_share, utc
@@ -16,8 +16,6 @@ from trust.signals.types import Signals, SignalType
 NEW_ACCOUNT_DAYS = 30
 TINY_CONTRACT = 5.0
 SHARED_KINDS = ("device", "ip", "payment", "email_domain")
-# Shorter stems ('ali', 'max') are too common to tie two accounts together.
-MIN_STEM = 5
 
 WORKER_ROLES = ("freelancer", "agency")
 NETWORK_KINDS = ("device", "ip")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.factories import (
@@ -13,7 +15,7 @@ from tests.factories import (
 )
 from tests.trust.signals.conftest import HASHER, StoreEvents, store_and_compute
 from trust.events import EVENT_KINDS
-from trust.signals import SIGNAL_TYPES, BatchContext
+from trust.signals import SIGNAL_TYPES, BatchContext, compute_signals, profile_verification
 from trust.store import Store
 from trust.store.accounts import set_account_status
 
@@ -98,6 +100,174 @@ def test_a_verification_without_network_or_phone_yields_unknowns_not_errors(
     (signals,) = signals_of([event])
     assert signals["ip_country_mismatch"] is None
     assert signals["accounts_sharing_phone"] == 0
+
+
+def _newcomer(account_id: str, opened: str, verified: str, **fields: Any) -> Any:
+    """A verification of an account opened at ``opened``, with its own document, phone and
+    card unless ``fields`` say otherwise."""
+    own: dict[str, Any] = {
+        "document": {"number": f"DOC-{account_id}"},
+        "profile": {"phone": None},
+        "payment_fingerprint": None,
+        "network": {"device_id": f"dev-{account_id}", "ip": "198.51.100.7"},
+    }
+    return make_profile_verification(
+        account_id=account_id,
+        account_created_at=opened,
+        occurred_at=verified,
+        **{**own, **fields},
+    )
+
+
+def test_accounts_opened_in_a_row_on_one_connection_are_sibling_signups(
+    signals_of: StoreEvents,
+) -> None:
+    first = _newcomer("acct-farm-1", "2026-03-01T08:00:00Z", "2026-03-01T09:00:00Z")
+    second = _newcomer("acct-farm-2", "2026-03-04T08:00:00Z", "2026-03-04T09:00:00Z")
+    third = _newcomer("acct-farm-3", "2026-03-09T08:00:00Z", "2026-03-09T09:00:00Z")
+    (signals,) = signals_of([first], [second], [third])
+    assert signals["accounts_sharing_ip"] == 2
+    assert signals["sibling_signups"] == 2
+    # An IP address alone still makes no link set.
+    assert signals["linked_accounts"] == 0
+
+
+def test_a_long_standing_account_on_the_same_laptop_is_no_sibling(
+    signals_of: StoreEvents,
+) -> None:
+    parent = _newcomer(
+        "acct-parent",
+        "2024-05-01T08:00:00Z",
+        "2026-03-01T09:00:00Z",
+        network={"device_id": "dev-family", "ip": "198.51.100.7"},
+    )
+    child = _newcomer(
+        "acct-child",
+        "2026-03-04T08:00:00Z",
+        "2026-03-04T09:00:00Z",
+        network={"device_id": "dev-family", "ip": "198.51.100.7"},
+    )
+    (signals,) = signals_of([parent], [child])
+    assert signals["accounts_sharing_device"] == 1
+    assert signals["sibling_signups"] == 0
+
+
+def test_a_connection_a_long_standing_account_uses_too_makes_no_siblings(
+    signals_of: StoreEvents,
+) -> None:
+    member = _newcomer("acct-member", "2023-05-01T08:00:00Z", "2026-03-01T09:00:00Z")
+    first = _newcomer("acct-cowork-1", "2026-03-02T08:00:00Z", "2026-03-02T09:00:00Z")
+    second = _newcomer("acct-cowork-2", "2026-03-04T08:00:00Z", "2026-03-04T09:00:00Z")
+    (signals,) = signals_of([member], [first], [second])
+    assert signals["accounts_sharing_ip"] == 2
+    assert signals["sibling_signups"] == 0
+
+
+def test_an_account_opened_before_the_window_is_no_sibling(signals_of: StoreEvents) -> None:
+    first = _newcomer("acct-spring", "2026-01-10T08:00:00Z", "2026-01-10T09:00:00Z")
+    second = _newcomer("acct-summer", "2026-03-04T08:00:00Z", "2026-03-04T09:00:00Z")
+    (signals,) = signals_of([first], [second])
+    assert signals["accounts_sharing_ip"] == 1
+    assert signals["sibling_signups"] == 0
+
+
+def test_an_identifier_on_a_crowd_of_accounts_makes_no_siblings(
+    signals_of: StoreEvents, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(profile_verification, "MAX_ACCOUNTS_PER_IDENTIFIER", 2)
+    crowd = [
+        _newcomer(f"acct-cafe-{i}", "2026-03-01T08:00:00Z", f"2026-03-0{i + 1}T09:00:00Z")
+        for i in range(3)
+    ]
+    (signals,) = signals_of(*([e] for e in crowd))
+    assert signals["accounts_sharing_ip"] == 2
+    assert signals["sibling_signups"] == 0
+
+
+def test_an_account_on_the_same_connection_with_the_same_email_name_is_counted(
+    signals_of: StoreEvents,
+) -> None:
+    owner = _newcomer(
+        "acct-owner",
+        "2025-01-10T08:00:00Z",
+        "2026-03-01T09:00:00Z",
+        profile={"phone": None, "email": "j.smith@example.com"},
+    )
+    alias = _newcomer(
+        "acct-alias",
+        "2026-03-04T08:00:00Z",
+        "2026-03-04T09:00:00Z",
+        profile={"phone": None, "email": "jsmith417@mail.example.org"},
+    )
+    (signals,) = signals_of([owner], [alias])
+    assert signals["accounts_sharing_ip"] == 1
+    assert signals["linked_same_email_stem"] == 1
+
+
+def test_a_flatmate_or_a_short_email_name_is_no_alias(signals_of: StoreEvents) -> None:
+    flatmate = _newcomer(
+        "acct-flatmate",
+        "2025-01-10T08:00:00Z",
+        "2026-03-01T09:00:00Z",
+        profile={"phone": None, "email": "maria.kowalski@example.com"},
+    )
+    max_one = _newcomer(
+        "acct-max-1",
+        "2025-02-10T08:00:00Z",
+        "2026-03-02T09:00:00Z",
+        profile={"phone": None, "email": "max1990@example.com"},
+    )
+    newcomer = _newcomer(
+        "acct-new",
+        "2026-03-04T08:00:00Z",
+        "2026-03-04T09:00:00Z",
+        profile={"phone": None, "email": "max77@example.org"},
+    )
+    (signals,) = signals_of([flatmate], [max_one], [newcomer])
+    assert signals["accounts_sharing_ip"] == 2
+    assert signals["linked_same_email_stem"] == 0
+
+
+def test_an_email_name_shown_only_after_the_event_does_not_count(
+    signals_of: StoreEvents,
+) -> None:
+    alias = _newcomer(
+        "acct-alias",
+        "2026-03-04T08:00:00Z",
+        "2026-03-04T09:00:00Z",
+        profile={"phone": None, "email": "jsmith417@mail.example.org"},
+    )
+    owner = _newcomer(
+        "acct-owner",
+        "2025-01-10T08:00:00Z",
+        "2026-03-09T09:00:00Z",
+        profile={"phone": None, "email": "j.smith@example.com"},
+    )
+    (signals,) = signals_of([owner], [alias])
+    assert signals["linked_same_email_stem"] == 0
+
+
+def test_an_alias_in_the_owners_own_batch_is_found_before_the_batch_is_stored(
+    sqlite_store: Store,
+) -> None:
+    owner = _newcomer(
+        "acct-owner",
+        "2026-03-01T08:00:00Z",
+        "2026-03-01T09:00:00Z",
+        profile={"phone": None, "email": "j.smith@example.com"},
+    )
+    alias = _newcomer(
+        "acct-alias",
+        "2026-03-02T08:00:00Z",
+        "2026-03-02T09:00:00Z",
+        profile={"phone": None, "email": "jsmith417@mail.example.org"},
+    )
+    with sqlite_store.engine.connect() as conn:
+        before = compute_signals(conn, [owner, alias], HASHER, unstored=True)
+    after = store_and_compute(sqlite_store, [owner, alias])
+    assert before == after
+    assert [s["linked_same_email_stem"] for s in after] == [0, 1]
+    assert [s["sibling_signups"] for s in after] == [0, 1]
 
 
 def test_reviews_traded_on_different_contracts_are_reciprocal(signals_of: StoreEvents) -> None:
