@@ -127,6 +127,8 @@ REASON_TIES: dict[str, tuple[tuple[str, ...], str | None]] = {
     "duplicate_payment": (("payment",), None),
     "shared_device": (("device",), None),
     "crowded_ip": (("ip",), None),
+    # Accounts opened lately on the same device, card, phone, document or connection.
+    "sibling_signups": (("document", "phone", "device", "payment", "ip"), None),
     "multiple_links": (("document", "phone", "device", "payment"), None),
     "linked_to_blocked_account": (("document", "phone", "device", "payment"), "block"),
     "linked_to_held_account": (("document", "phone", "device", "payment"), "hold"),

@@ -91,6 +91,7 @@ def test_a_linked_reason_names_the_accounts_as_they_stood_when_the_event_was_dec
     assert named_in_reason("linked_to_blocked_account", links) is not None
     assert named_in_reason("linked_to_held_account", links) is None
     assert named_in_reason("new_account_high_value", links) is None
+    assert "also on acct-old" in (named_in_reason("sibling_signups", links) or "")
     with transaction(store.engine) as conn:
         earlier = links_as_of(conn, "acct-new", NOW, before + timedelta(hours=1))
     assert earlier[0].enforcement == "none"
