@@ -119,6 +119,19 @@ def _newcomer(account_id: str, opened: str, verified: str, **fields: Any) -> Any
     )
 
 
+def _mailer(account_id: str, opened: str, verified: str, email: str) -> Any:
+    """A newcomer that verified with ``email``."""
+    return _newcomer(account_id, opened, verified, profile={"phone": None, "email": email})
+
+
+def _owner_and_alias(owner: tuple[str, str], alias: tuple[str, str]) -> tuple[Any, Any]:
+    """Two accounts of one person whose e-mail names match: (opened, verified) of each."""
+    return (
+        _mailer("acct-owner", *owner, "j.smith@example.com"),
+        _mailer("acct-alias", *alias, "jsmith417@mail.example.org"),
+    )
+
+
 def test_accounts_opened_in_a_row_on_one_connection_are_sibling_signups(
     signals_of: StoreEvents,
 ) -> None:
@@ -187,17 +200,9 @@ def test_an_identifier_on_a_crowd_of_accounts_makes_no_siblings(
 def test_an_account_on_the_same_connection_with_the_same_email_name_is_counted(
     signals_of: StoreEvents,
 ) -> None:
-    owner = _newcomer(
-        "acct-owner",
-        "2025-01-10T08:00:00Z",
-        "2026-03-01T09:00:00Z",
-        profile={"phone": None, "email": "j.smith@example.com"},
-    )
-    alias = _newcomer(
-        "acct-alias",
-        "2026-03-04T08:00:00Z",
-        "2026-03-04T09:00:00Z",
-        profile={"phone": None, "email": "jsmith417@mail.example.org"},
+    owner, alias = _owner_and_alias(
+        ("2025-01-10T08:00:00Z", "2026-03-01T09:00:00Z"),
+        ("2026-03-04T08:00:00Z", "2026-03-04T09:00:00Z"),
     )
     (signals,) = signals_of([owner], [alias])
     assert signals["accounts_sharing_ip"] == 1
@@ -205,23 +210,17 @@ def test_an_account_on_the_same_connection_with_the_same_email_name_is_counted(
 
 
 def test_a_flatmate_or_a_short_email_name_is_no_alias(signals_of: StoreEvents) -> None:
-    flatmate = _newcomer(
+    flatmate = _mailer(
         "acct-flatmate",
         "2025-01-10T08:00:00Z",
         "2026-03-01T09:00:00Z",
-        profile={"phone": None, "email": "maria.kowalski@example.com"},
+        "maria.kowalski@example.com",
     )
-    max_one = _newcomer(
-        "acct-max-1",
-        "2025-02-10T08:00:00Z",
-        "2026-03-02T09:00:00Z",
-        profile={"phone": None, "email": "max1990@example.com"},
+    max_one = _mailer(
+        "acct-max-1", "2025-02-10T08:00:00Z", "2026-03-02T09:00:00Z", "max1990@example.com"
     )
-    newcomer = _newcomer(
-        "acct-new",
-        "2026-03-04T08:00:00Z",
-        "2026-03-04T09:00:00Z",
-        profile={"phone": None, "email": "max77@example.org"},
+    newcomer = _mailer(
+        "acct-new", "2026-03-04T08:00:00Z", "2026-03-04T09:00:00Z", "max77@example.org"
     )
     (signals,) = signals_of([flatmate], [max_one], [newcomer])
     assert signals["accounts_sharing_ip"] == 2
@@ -231,17 +230,9 @@ def test_a_flatmate_or_a_short_email_name_is_no_alias(signals_of: StoreEvents) -
 def test_an_email_name_shown_only_after_the_event_does_not_count(
     signals_of: StoreEvents,
 ) -> None:
-    alias = _newcomer(
-        "acct-alias",
-        "2026-03-04T08:00:00Z",
-        "2026-03-04T09:00:00Z",
-        profile={"phone": None, "email": "jsmith417@mail.example.org"},
-    )
-    owner = _newcomer(
-        "acct-owner",
-        "2025-01-10T08:00:00Z",
-        "2026-03-09T09:00:00Z",
-        profile={"phone": None, "email": "j.smith@example.com"},
+    owner, alias = _owner_and_alias(
+        ("2025-01-10T08:00:00Z", "2026-03-09T09:00:00Z"),
+        ("2026-03-04T08:00:00Z", "2026-03-04T09:00:00Z"),
     )
     (signals,) = signals_of([owner], [alias])
     assert signals["linked_same_email_stem"] == 0
@@ -250,17 +241,9 @@ def test_an_email_name_shown_only_after_the_event_does_not_count(
 def test_an_alias_in_the_owners_own_batch_is_found_before_the_batch_is_stored(
     sqlite_store: Store,
 ) -> None:
-    owner = _newcomer(
-        "acct-owner",
-        "2026-03-01T08:00:00Z",
-        "2026-03-01T09:00:00Z",
-        profile={"phone": None, "email": "j.smith@example.com"},
-    )
-    alias = _newcomer(
-        "acct-alias",
-        "2026-03-02T08:00:00Z",
-        "2026-03-02T09:00:00Z",
-        profile={"phone": None, "email": "jsmith417@mail.example.org"},
+    owner, alias = _owner_and_alias(
+        ("2026-03-01T08:00:00Z", "2026-03-01T09:00:00Z"),
+        ("2026-03-02T08:00:00Z", "2026-03-02T09:00:00Z"),
     )
     with sqlite_store.engine.connect() as conn:
         before = compute_signals(conn, [owner, alias], HASHER, unstored=True)
