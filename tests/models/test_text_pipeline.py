@@ -20,8 +20,9 @@ from trust.settings import Settings
 from trust.store import Store
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
-# Worded like the confirmed trades the model learned from, in words no coercion rule lists.
-TRADE = "Send back part of the invoice fee and I raise the rating."
+# Worded like the confirmed trades the model learned from, with the money and the rating in
+# two sentences, which the coercion vocabulary (one sentence naming both) does not catch.
+TRADE = "Send back part of the invoice fee. Then I raise the rating."
 PRAISE = "Delivered the landing page early, clear communication."
 
 
