@@ -64,17 +64,16 @@ SIGNALS: dict[str, SignalType] = {
 def compute(event: ReviewEvent, ctx: BatchContext) -> Signals:
     """The signals of one review."""
     reviewer, reviewee, at = event.reviewer_id, event.reviewee_id, event.occurred_at
-    written = [
-        p
-        for p in ctx.history(reviewer, event, timedelta(days=7))
-        if p.kind == "review" and p.subject_id == reviewer
-    ]
+    # The reviewer's own history, read once per window for every signal below.
+    week = ctx.history(reviewer, event, timedelta(days=7))
+    month = ctx.history(reviewer, event, timedelta(days=30))
+    written = [p for p in week if p.kind == "review" and p.subject_id == reviewer]
     amount = event.amount_paid.as_float
     # A complaint's subject is its respondent: here the reviewer, accused by the reviewee.
     complained = max(
         (
             p.occurred_at
-            for p in ctx.history(reviewer, event, timedelta(days=7))
+            for p in week
             if p.kind == "complaint" and p.subject_id == reviewer and p.counterparty_id == reviewee
         ),
         default=None,
@@ -91,29 +90,21 @@ def compute(event: ReviewEvent, ctx: BatchContext) -> Signals:
         else reviewer_role in WORKER_ROLES and reviewee_role in WORKER_ROLES,
         "co_reviewers_sharing_network_7d": _co_reviewers_sharing_network(event, ctx),
         "reviewer_complaints_filed_30d": sum(
-            1
-            for p in ctx.history(reviewer, event, timedelta(days=30))
-            if p.kind == "complaint" and p.counterparty_id == reviewer
+            1 for p in month if p.kind == "complaint" and p.counterparty_id == reviewer
         ),
         # Distinct accounts the reviewer complained about this week: a complaint spree.
         "reviewer_complaint_targets_7d": len(
-            {
-                p.subject_id
-                for p in ctx.history(reviewer, event, timedelta(days=7))
-                if p.kind == "complaint" and p.counterparty_id == reviewer
-            }
+            {p.subject_id for p in week if p.kind == "complaint" and p.counterparty_id == reviewer}
         ),
         # Of the reviewer's counterparties lately, the share they complained about.
         "reviewer_complained_share_30d": complained_share(
-            ctx.history(reviewer, event, timedelta(days=30)), reviewer, reviewee, complaint=False
+            month, reviewer, reviewee, complaint=False
         )[1],
         "reviewer_account_age_days": _rounded(ctx.age_days(reviewer, at)),
         "reviewee_account_age_days": _rounded(ctx.age_days(reviewee, at)),
         "reviewer_reviews_24h": _within(written, event, timedelta(hours=24)),
         "reviewer_reviews_7d": _within(written, event, timedelta(days=7)),
-        "reviewer_counterparties_30d": _counterparties(
-            ctx.history(reviewer, event, timedelta(days=30)), reviewer, extra=reviewee
-        ),
+        "reviewer_counterparties_30d": _counterparties(month, reviewer, extra=reviewee),
         # Roles swapped on another contract: two-way feedback on one contract is normal.
         "reciprocal_review": any(
             r.reviewer_id == reviewee
@@ -129,7 +120,7 @@ def compute(event: ReviewEvent, ctx: BatchContext) -> Signals:
         "coercion_language": has_coercion_language(event.text),
         "complaint_between_parties_7d": any(
             p.kind == "complaint" and {p.subject_id, p.counterparty_id} == {reviewer, reviewee}
-            for p in ctx.history(reviewer, event, timedelta(days=7))
+            for p in week
         ),
         "reviewee_complained_about_reviewer_7d": complained is not None,
         # Retaliation comes fast: the hours since the latest of those complaints.
