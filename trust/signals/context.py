@@ -131,7 +131,6 @@ class BatchContext:
         reviewees = {e.reviewee_id for e in reviews}
         self._load_history(conn, batch, reviewers, first, hi)
         self._load_reviews(conn, reviewers, reviewees, first, hi)
-        self._load_emails(conn, reviewers | reviewees)
         self._identified = {
             a for e in batch if e.kind in IDENTIFIER_READING_KINDS for a in e.account_ids
         }
@@ -140,9 +139,10 @@ class BatchContext:
         self._history_of = {a: Timeline(items) for a, items in self._by_account.items()}
         self._review_timeline = {a: Timeline(items) for a, items in self._reviews_of.items()}
         linked = {a for holders in self._sharing.values() for a in holders}
-        # Profile e-mails of the accounts a verification's identifiers tie it to: an alias
-        # shows the same name part on a shared device or connection.
-        self._load_emails(conn, self._tied_to_verifications(batch) - reviewers - reviewees)
+        # Profile e-mails, in one query: the review parties', and those of the accounts a
+        # verification's identifiers tie it to (an alias shows the same name part on a shared
+        # device or connection).
+        self._load_emails(conn, reviewers | reviewees | self._tied_to_verifications(batch))
         # Complaints against linked accounts: the neighbours' risk of a verification.
         self.reports = NeighbourReports(
             conn, linked, first, hi, unstored=self._unstored, as_stored=self._as_stored
