@@ -11,7 +11,9 @@ that existed at the start of that day, and an event counts as caught by the grap
 subject sat in a suspicious cluster then (and, separately, when a cluster found by the end of
 the window holds it: the cluster case gathers its members' earlier events). Next to it, what
 the pipeline decided (review or block) and the two together, per planted pattern, with the
-precision of each queue.
+precision of each queue; and the decisions once the clustering pass has sent the scheme
+events of the clusters found by the end to review (``trust.cases.cluster_decisions``, the
+same events ``trust graph watch`` revises).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from trust.graph.clusters import AccountGraph
 from trust.graph.peeling import connected_groups
 from trust.signals.history import utc
 from trust.store import Store
+from trust.store.clusters import scheme_events
 from trust.store.graph import graph_links
 from trust.store.tables import decisions, events
 
@@ -116,6 +119,7 @@ class PatternRecall:
     graph: float
     either: float
     graph_by_end: float
+    with_cluster_cases: float
 
 
 @dataclass
@@ -154,6 +158,13 @@ def pattern_recall(store: Store, truth_path: Path) -> RecallReport:
             ).join(decisions, decisions.c.event_id == events.c.event_id, isouter=True)
         ).all()
         links = graph_links(conn)
+        final_clusters = AccountGraph(links).clusters()
+        revised = {
+            e
+            for c in final_clusters
+            if c.found_for_reviews
+            for e in scheme_events(conn, c.members, verifications=True)
+        }
     frame = pd.DataFrame(rows, columns=["event_id", "kind", "subject", "at", "outcome"]).join(
         truth, on="event_id", how="inner"
     )
@@ -167,8 +178,9 @@ def pattern_recall(store: Store, truth_path: Path) -> RecallReport:
     frame["decisions"] = frame["outcome"].isin(["review", "block"])
     frame["either"] = frame["graph"] | frame["decisions"]
     # A cluster case opened later still gathers its members' earlier events.
-    final = {m for c in AccountGraph(links).clusters() for m in c.members}
+    final = {m for c in final_clusters for m in c.members}
     frame["graph_by_end"] = frame["subject"].isin(final)
+    frame["with_cluster_cases"] = frame["decisions"] | frame["event_id"].isin(revised)
     fraud = frame["is_fraud"].astype(int) == 1
     patterns = [
         PatternRecall(
@@ -179,6 +191,7 @@ def pattern_recall(store: Store, truth_path: Path) -> RecallReport:
             float(group["graph"].mean()),
             float(group["either"].mean()),
             float(group["graph_by_end"].mean()),
+            float(group["with_cluster_cases"].mean()),
         )
         for pattern, group in frame[fraud].groupby("pattern")
     ]
@@ -186,7 +199,7 @@ def pattern_recall(store: Store, truth_path: Path) -> RecallReport:
     # clustered account's own honest sign-ins are not a cluster's false positives).
     precision = {
         route: float(fraud[frame[route]].mean()) if frame[route].any() else 1.0
-        for route in ("decisions", "either")
+        for route in ("decisions", "either", "with_cluster_cases")
     }
     fraud_accounts = set(frame.loc[fraud, "subject"])
     for route in ("graph", "graph_by_end"):

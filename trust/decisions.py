@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal, Protocol, TypedDict, runtime_checkable
@@ -267,6 +267,49 @@ def wording_hit(wording: WordingAssessment | None, settings: DecisionSettings) -
         score=round(points, 2),
         severity=1,
         policy=WORDING_POLICY,
+    )
+
+
+# A cluster case's finding on the events its members' scheme was built from
+# (``trust.cases.cluster_decisions``): like the text model's, a hit no rule pack holds.
+CLUSTER_REASON = "cluster_member"
+# Hits of no rule pack that a stored decision keeps when it is re-scored or replayed.
+CARRIED_REASONS = frozenset({WORDING_REASON, CLUSTER_REASON})
+
+
+def carried_hits(rows: Sequence[RuleHitRow] | None) -> list[RuleHit]:
+    """The stored hits no rule pack produces (text model, cluster case), as hits."""
+    return [RuleHit(**row) for row in rows or [] if row["reason_code"] in CARRIED_REASONS]
+
+
+def with_hits(decision: Decision, hits: Sequence[RuleHit]) -> Decision:
+    """``decision`` with ``hits`` joining its live hits (those it holds already, by rule id,
+    left out): their points added to the risk (noisy-OR, as ``decide`` combines them), the
+    outcome raised to any forced one (never lowered, and thresholds not re-applied: a
+    finding made later asks staff to look, it does not block), the statement rewritten."""
+    present = {h.rule_id for h in decision.rule_hits}
+    fresh = [h for h in hits if h.rule_id not in present]
+    if not fresh:
+        return decision
+    outcome = decision.outcome
+    for hit in fresh:
+        if hit.forced_outcome is not None:
+            outcome = max(outcome, hit.forced_outcome, key=_OUTCOME_RANK.__getitem__)
+    rule_hits = [*decision.rule_hits, *fresh]
+    return replace(
+        decision,
+        outcome=outcome,
+        risk_score=combine_scores([decision.risk_score, *(h.score for h in fresh)]),
+        rule_hits=rule_hits,
+        severity=max(h.severity for h in rule_hits),
+        statement_of_reasons=statement_of_reasons(
+            decision.kind,
+            outcome,
+            rule_hits,
+            decision.model_explanation,
+            pack_version=decision.pack_version,
+            model_version=decision.model_version,
+        ),
     )
 
 

@@ -29,7 +29,7 @@ from typing import Protocol, runtime_checkable
 
 from sqlalchemy import Connection, and_, bindparam, or_, select
 
-from trust.decisions import Decision
+from trust.decisions import CLUSTER_REASON, Decision, RuleHit, carried_hits, with_hits
 from trust.events import Event
 from trust.graph.links import MAX_ACCOUNTS_PER_IDENTIFIER
 from trust.pii import PiiHasher
@@ -122,6 +122,8 @@ class _Stored:
     rule_ids: tuple[str, ...]
     decided_at: datetime
     case_id: int | None
+    # A cluster case's finding, made after the decision: a re-score keeps it.
+    cluster_hits: tuple[RuleHit, ...] = ()
 
 
 def reason_for(late_ids: Sequence[str]) -> str:
@@ -226,9 +228,13 @@ class LateHistory:
         signals = compute_signals(
             conn, events, hasher, as_of={e.event_id: stored[e.event_id].decided_at for e in events}
         )
+        rescored = [
+            with_hits(d, stored[d.event_id].cluster_hits)
+            for d in self.scorer.decide_all(events, signals, now)
+        ]
         revisions = [
             Revision(decision, reason_for(late[decision.event_id]))
-            for decision in self.scorer.decide_all(events, signals, now)
+            for decision in rescored
             if _changed(stored[decision.event_id], decision)
         ]
         supersede_decisions(conn, revisions, now)
@@ -254,6 +260,7 @@ class LateHistory:
                 tuple(sorted(h["rule_id"] for h in row.rule_hits)),
                 row.decided_at,
                 row.case_id,
+                tuple(h for h in carried_hits(row.rule_hits) if h.reason_code == CLUSTER_REASON),
             )
             for row in conn.execute(query)
         }

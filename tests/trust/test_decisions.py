@@ -9,13 +9,16 @@ import pytest
 
 from tests.factories import make_complaint, make_event, make_profile_verification, make_review
 from trust.decisions import (
+    CLUSTER_REASON,
     WORDING_REASON,
     FeatureContribution,
     ModelAssessment,
     RuleHit,
     WordingAssessment,
+    carried_hits,
     combine_scores,
     decide,
+    with_hits,
     wording_hit,
 )
 from trust.settings import DecisionSettings, Thresholds
@@ -227,3 +230,53 @@ def test_the_text_model_tips_a_near_threshold_review_and_its_reason_reaches_the_
     review = make_review()
     below_floor = _decide(near, event=review, wording=_wording(0.7))
     assert below_floor.to_row() == _decide(near, event=review).to_row()
+
+
+def _cluster_hit(score: float = 80.0) -> RuleHit:
+    return RuleHit(
+        "cluster_case",
+        CLUSTER_REASON,
+        "One of 5 accounts acting together.",
+        score,
+        3,
+        "p",
+        forced_outcome="review",
+    )
+
+
+def test_a_later_finding_joins_a_decision_as_the_same_hit_would_have_at_the_time() -> None:
+    before = _decide(hit(20))
+    after = with_hits(before, [_cluster_hit()])
+    at_the_time = _decide(hit(20), _cluster_hit())
+    assert (
+        (after.outcome, after.risk_score, after.severity)
+        == (
+            at_the_time.outcome,
+            at_the_time.risk_score,
+            at_the_time.severity,
+        )
+        == ("review", 84.0, 3)
+    )
+    assert after.statement_of_reasons == at_the_time.statement_of_reasons
+    assert (before.outcome, before.risk_score) == ("allow", 20.0), "the original is untouched"
+
+
+def test_a_later_finding_never_lowers_blocks_nor_blocks_by_points_alone() -> None:
+    blocked = _decide(hit(50, outcome="block"))
+    assert with_hits(blocked, [_cluster_hit()]).outcome == "block"
+    near_block = _decide(hit(85))
+    assert with_hits(near_block, [_cluster_hit()]).outcome == "review"
+
+
+def test_a_finding_the_decision_holds_already_is_not_added_twice() -> None:
+    once = with_hits(_decide(), [_cluster_hit()])
+    assert with_hits(once, [_cluster_hit()]) is once
+
+
+def test_hits_of_no_pack_are_carried_and_pack_hits_are_not() -> None:
+    rows = [
+        hit(20).as_dict(),
+        _cluster_hit().as_dict(),
+        {**hit(5).as_dict(), "reason_code": WORDING_REASON},
+    ]
+    assert [h.reason_code for h in carried_hits(rows)] == [CLUSTER_REASON, WORDING_REASON]

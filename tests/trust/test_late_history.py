@@ -136,3 +136,41 @@ def test_a_late_event_of_an_account_sharing_a_device_is_found_before_identifiers
         late = decided_before_their_history(conn, load_events(conn, ["late-sign-in"]))
     expected = {verification["event_id"]: ["late-sign-in"]} if linked else {}
     assert late == expected
+
+
+def test_a_re_score_keeps_the_cluster_case_finding_made_after_the_decision(
+    settings: Settings, sqlite_store: Store
+) -> None:
+    from datetime import UTC, datetime
+
+    from tests.factories import review_payload
+    from trust.cases.cluster_decisions import cluster_hit, revise_scheme_decisions
+    from trust.decisions import CLUSTER_REASON
+    from trust.graph.clusters import Cluster
+    from trust.store import transaction
+    from trust.store.decision_versions import stored_decisions
+
+    later = review_payload(
+        event_id="rv-later", occurred_at="2026-03-10T12:00:00Z", contract_id="ct-later"
+    )
+    earlier = review_payload(
+        event_id="rv-earlier",
+        occurred_at="2026-03-08T12:00:00Z",
+        contract_id="ct-earlier",
+        contract_ended_at="2026-03-07T17:00:00Z",
+        reviewee_id="acct-carol",
+    )
+    pipeline = build_pipeline(settings, sqlite_store)
+    pipeline.process([later])
+    ring = Cluster("cluster-x", ("acct-alice", "acct-bob", "acct-dan"), {}, 3, 0.5, ("x",))
+    now = datetime(2026, 3, 11, tzinfo=UTC)
+    with transaction(sqlite_store.engine) as conn:
+        [sent] = revise_scheme_decisions(conn, cluster_hit(ring, 7, 80.0, 3), 7, ["rv-later"], now)
+    assert sent.decision.outcome == "review"
+
+    pipeline.process([earlier])  # the reviewer's history grew under the later review
+
+    with sqlite_store.engine.connect() as conn:
+        kept = stored_decisions(conn, ["rv-later"])["rv-later"]
+    assert kept.outcome == "review"
+    assert [h.reason_code for h in kept.rule_hits].count(CLUSTER_REASON) == 1

@@ -4,7 +4,10 @@
 cluster some of whose accounts already sit in an unresolved cluster case joins that case
 (new members are added, everyone's evidence refreshed); any other cluster opens a case
 keyed by its stable cluster id. Every member is listed with the evidence tying it to the
-others, and the reviews the members wrote about one another are the case's evidence events.
+others; the reviews the members wrote about one another (and, for a cluster found for its
+reviews, the members' verifications) are the case's evidence events. From the clustering
+pass, those events still allowed go to review as members of the case
+(``trust.cases.cluster_decisions``).
 ``act_on_cluster`` holds every member, or proposes blocking them all (four-eyes), through
 the linked-accounts path of ``trust.enforcement_actions``.
 """
@@ -20,6 +23,7 @@ from sqlalchemy import Connection, func, select, update
 
 from trust.audit import SYSTEM_ACTOR, record_audit
 from trust.cases.case import Case
+from trust.cases.cluster_decisions import cluster_hit, revise_scheme_decisions
 from trust.cases.filters import UNRESOLVED_SQL
 from trust.cases.lifecycle import CaseStatus
 from trust.cases.priority import priority_key
@@ -35,7 +39,7 @@ from trust.store.clusters import (
     members_of,
     open_ring_cases_of,
     record_members,
-    reviews_between,
+    scheme_events,
 )
 from trust.store.database import insert_ignoring_duplicates
 from trust.store.tables import case_evidence, case_reasons, cases
@@ -58,6 +62,7 @@ class ClusterCaseReport:
     opened: list[int] = field(default_factory=list)
     joined: list[int] = field(default_factory=list)
     members_added: int = 0
+    decisions_revised: int = 0
     cluster_cases: dict[str, int] = field(default_factory=dict)
 
 
@@ -104,13 +109,14 @@ def _existing(conn: Connection, cluster: Cluster) -> int | None:
     return None if found is None else int(found)
 
 
-def _attach(conn: Connection, case_id: int, cluster: Cluster, now: datetime) -> int:
-    """Members, reasons and evidence events onto the case; returns members added."""
+def _attach(
+    conn: Connection, case_id: int, cluster: Cluster, events: list[str], now: datetime
+) -> int:
+    """Members, reasons and evidence ``events`` onto the case; returns members added."""
     evidence = {
         m: cluster.evidence(m) or ["reviewed by members of the cluster"] for m in cluster.members
     }
     fresh = record_members(conn, case_id, evidence, now)
-    events = reviews_between(conn, cluster.members)
     insert_ignoring_duplicates(
         conn,
         case_evidence,
@@ -165,9 +171,16 @@ def _attach(conn: Connection, case_id: int, cluster: Cluster, now: datetime) -> 
 
 
 def record_clusters(
-    conn: Connection, clusters: Sequence[Cluster], settings: Settings, now: datetime
+    conn: Connection,
+    clusters: Sequence[Cluster],
+    settings: Settings,
+    now: datetime,
+    *,
+    revise_decisions: bool = False,
 ) -> ClusterCaseReport:
-    """Open or join one cluster case per cluster, in the caller's transaction."""
+    """Open or join one cluster case per cluster, in the caller's transaction; with
+    ``revise_decisions`` (the clustering pass), send the still allowed events of a cluster
+    found for its reviews to review as members of its case."""
     now = as_utc(now)
     report = ClusterCaseReport()
     for cluster in clusters:
@@ -177,7 +190,13 @@ def record_clusters(
             report.opened.append(case_id)
         else:
             report.joined.append(case_id)
-        report.members_added += _attach(conn, case_id, cluster, now)
+        events = scheme_events(conn, cluster.members, verifications=cluster.found_for_reviews)
+        report.members_added += _attach(conn, case_id, cluster, events, now)
+        if revise_decisions and cluster.found_for_reviews:
+            hit = cluster_hit(cluster, case_id, _risk(cluster), CLUSTER_SEVERITY)
+            report.decisions_revised += len(
+                revise_scheme_decisions(conn, hit, case_id, events, now)
+            )
         report.cluster_cases[cluster.cluster_id] = case_id
     return report
 

@@ -55,7 +55,8 @@ def clusters_command(
         return
     table = Table(
         title=f"{len(done.clusters)} suspicious clusters from {done.links:,} links "
-        f"(read {done.read_s:.2f} s, clustered {done.cluster_s:.2f} s)"
+        f"(read {done.read_s:.2f} s, clustered {done.cluster_s:.2f} s); "
+        f"{done.decisions_revised} decisions sent to review as cluster members"
     )
     for column in ("cluster", "case", "members", "reviews inside", "why"):
         table.add_column(column)
@@ -97,7 +98,8 @@ def watch_command(
             done = cluster_pass(store, current)
             console.print(
                 f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} graph pass: {done.links:,} "
-                f"links, {len(done.clusters)} clusters, {len(done.cases)} cases "
+                f"links, {len(done.clusters)} clusters, {len(done.cases)} cases, "
+                f"{done.decisions_revised} decisions sent to review "
                 f"(read {done.read_s:.2f} s, clustered {done.cluster_s:.2f} s)"
             )
             stopping.wait(interval)

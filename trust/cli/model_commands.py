@@ -448,14 +448,15 @@ def _print_cluster_coverage(truth: Path) -> None:
     console.print(table)
     routes = Table(
         title="recall per planted pattern: the pipeline's decisions (review or "
-        "block), cluster cases (daily clustering, point-in-time), both",
+        "block), cluster cases (daily clustering, point-in-time), both; and the decisions "
+        "once cluster cases sent their schemes' events to review",
         caption="queue precision: "
         + ", ".join(f"{k} {v:.0%}" for k, v in recall.precision.items())
         + "; requests: the pattern's dispute and appeal submissions, taken into their "
         "own flow and never scored, so left out of the shares",
     )
     columns = ("pattern", "events", "requests", "decisions", "cluster then", "either")
-    for column in (*columns, "cluster by end"):
+    for column in (*columns, "cluster by end", "with cluster cases"):
         routes.add_column(column, justify="left" if column == "pattern" else "right")
     for p in recall.patterns:
         routes.add_row(
@@ -466,6 +467,7 @@ def _print_cluster_coverage(truth: Path) -> None:
             f"{p.graph:.0%}",
             f"{p.either:.0%}",
             f"{p.graph_by_end:.0%}",
+            f"{p.with_cluster_cases:.0%}",
         )
     console.print(routes)
 

@@ -37,6 +37,16 @@ IDENTITY_KINDS = frozenset({"document", "payment", "phone"})
 # traded with nobody else, making most of an account's reviewers, are a bought burst.
 MIN_SINGLE_PURPOSE = 8
 SINGLE_PURPOSE_SHARE = 0.8
+# Reasons that say a cluster was found for how its members reviewed, not only for what
+# identifiers they share.
+REVIEW_REASONS = frozenset(
+    {
+        "dense_review_block",
+        "single_purpose_reviewers",
+        "reviews_one_account_together",
+        "members_review_one_another",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +68,11 @@ class Cluster:
     reviews_inside: int
     density: float
     reasons: tuple[str, ...] = ()
+
+    @property
+    def found_for_reviews(self) -> bool:
+        """Whether how its members reviewed (not only shared identifiers) made it suspicious."""
+        return bool(REVIEW_REASONS.intersection(self.reasons))
 
     def evidence(self, member: str) -> list[str]:
         """One line per tie, for staff: 'device dev-…3f, ip 10.0.…: u123'."""

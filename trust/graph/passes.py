@@ -2,7 +2,8 @@
 
 Run on demand (``trust graph clusters``) or every ``TRUST_GRAPH__INTERVAL_S`` seconds by
 ``trust graph watch`` (which ``trust up`` starts), so cluster cases follow the events as they
-arrive while each event's own decision stays on the cheap per-batch path.
+arrive while each event's own decision stays on the cheap per-batch path. A pass sends the
+scheme events of clusters found for their reviews to review (``trust.cases.cluster_decisions``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class ClusterPass:
     links: int
     clusters: list[Cluster]
     cases: dict[str, int] = field(default_factory=dict)
+    decisions_revised: int = 0
     read_s: float = 0.0
     cluster_s: float = 0.0
 
@@ -32,7 +34,8 @@ class ClusterPass:
 def cluster_pass(
     store: Store, settings: Settings, *, as_of: datetime | None = None, open_cases: bool = True
 ) -> ClusterPass:
-    """Cluster the graph as of ``as_of`` (all links when None); open or join cluster cases."""
+    """Cluster the graph as of ``as_of`` (all links when None); open or join cluster cases
+    and send the allowed events of their schemes to review (``record_clusters``)."""
     started = time.perf_counter()
     with snapshot(store.engine) as conn:
         links = graph_links(conn, as_of)
@@ -43,5 +46,9 @@ def cluster_pass(
     )
     if open_cases and found:
         with transaction(store.engine) as conn:
-            result.cases = record_clusters(conn, found, settings, datetime.now(UTC)).cluster_cases
+            report = record_clusters(
+                conn, found, settings, datetime.now(UTC), revise_decisions=True
+            )
+        result.cases = report.cluster_cases
+        result.decisions_revised = report.decisions_revised
     return result

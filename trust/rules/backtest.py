@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy import Connection, select
 
-from trust.decisions import WORDING_REASON, ModelAssessment, RuleHit, RuleHitRow, decide
+from trust.decisions import ModelAssessment, RuleHit, carried_hits, decide
 from trust.errors import RulePackError
 from trust.events import EVENT_KINDS, Event, event_adapter
 from trust.pii import PiiHasher
@@ -71,15 +71,7 @@ class StoredEvent:
     event: Event
     as_of: datetime
     assessment: ModelAssessment | None
-    wording: RuleHit | None = None
-
-
-def _wording_hit(rule_hits: list[RuleHitRow] | None) -> RuleHit | None:
-    """The text model's hit among a stored decision's hits (it is no rule of any pack)."""
-    for row in rule_hits or []:
-        if row["reason_code"] == WORDING_REASON:
-            return RuleHit(**row)
-    return None
+    carried: tuple[RuleHit, ...] = ()
 
 
 def stored_events(
@@ -122,7 +114,7 @@ def stored_events(
                 event_adapter.validate_python(payload),
                 decided or received,
                 assessment,
-                _wording_hit(hits),
+                tuple(carried_hits(hits)),
             )
         )
         if len(batch) >= batch_size:
@@ -158,7 +150,7 @@ def run_backtest(
         for item, signals in zip(stored, all_signals, strict=True):
             event = item.event
             evaluation = engine.evaluate(event, signals)
-            live = evaluation.hits if item.wording is None else [*evaluation.hits, item.wording]
+            live = [*evaluation.hits, *item.carried]
             decision = decide(
                 event,
                 signals,

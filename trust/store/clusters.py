@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, and_, bindparam, or_, select, update
 
 from trust.store.database import insert_ignoring_duplicates
 from trust.store.tables import cases, cluster_members, events
@@ -92,16 +92,20 @@ def members_of(conn: Connection, case_id: int) -> list[ClusterMember]:
     return [ClusterMember(int(r.case_id), r.account_id, list(r.evidence), r.added_at) for r in rows]
 
 
-def reviews_between(conn: Connection, account_ids: Iterable[str]) -> list[str]:
-    """Event ids of the reviews members wrote about one another."""
+def scheme_events(
+    conn: Connection, account_ids: Iterable[str], *, verifications: bool = False
+) -> list[str]:
+    """Event ids of the reviews members wrote about one another and, with
+    ``verifications``, of the members' profile verifications."""
     ids = sorted(set(account_ids))
-    rows = conn.execute(
-        select(events.c.event_id)
-        .where(
-            events.c.kind == "review",
-            events.c.subject_id.in_(ids),
-            events.c.counterparty_id.in_(ids),
-        )
-        .order_by(events.c.event_id)
+    among = and_(
+        events.c.kind == "review",
+        events.c.subject_id.in_(ids),
+        events.c.counterparty_id.in_(ids),
     )
+    if verifications:
+        among = or_(
+            among, and_(events.c.kind == "profile_verification", events.c.subject_id.in_(ids))
+        )
+    rows = conn.execute(select(events.c.event_id).where(among).order_by(events.c.event_id))
     return [event_id for (event_id,) in rows]

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from trust.decisions import Decision
+from trust.decisions import Decision, FeatureContribution, RuleHit
 from trust.store.tables import decision_versions
 from trust.store.tables import decisions as decisions_table
 
@@ -90,3 +90,40 @@ def superseded_versions(conn: Connection, event_id: str) -> list[dict[str, Any]]
         .order_by(decision_versions.c.version)
     )
     return [dict(row) for row in conn.execute(query).scalars()]
+
+
+def stored_decisions(conn: Connection, event_ids: Sequence[str]) -> dict[str, Decision]:
+    """The latest decisions on ``event_ids``, as decisions (events never decided left out).
+
+    Severity and money are not stored on a decision: they come back as the hits' worst
+    severity and none."""
+    if not event_ids:
+        return {}
+    rows = conn.execute(
+        select(decisions_table).where(decisions_table.c.event_id.in_(sorted(set(event_ids))))
+    )
+    found = {}
+    for row in rows:
+        hits = [RuleHit(**h) for h in row.rule_hits]
+        found[row.event_id] = Decision(
+            event_id=row.event_id,
+            kind=row.kind,
+            subject_id=row.subject_id,
+            outcome=row.outcome,
+            risk_score=float(row.risk_score),
+            rule_hits=hits,
+            shadow_hits=[RuleHit(**h) for h in row.shadow_hits],
+            signals=dict(row.signals),
+            pack_version=row.pack_version,
+            statement_of_reasons=row.statement_of_reasons,
+            decided_at=row.decided_at,
+            model_score=row.model_score,
+            model_version=row.model_version,
+            model_explanation=[FeatureContribution(**c) for c in row.model_explanation or []],
+            model_review_cutoff=row.model_review_cutoff,
+            errors=list(row.errors),
+            severity=max((h.severity for h in hits), default=0),
+            automated=bool(row.automated),
+            case_id=row.case_id,
+        )
+    return found

@@ -105,6 +105,7 @@ def test_a_backtest_of_the_pack_in_force_reproduces_the_stored_decisions(
     from sqlalchemy import select
 
     from trust.composition import build_pipeline
+    from trust.graph.passes import cluster_pass
     from trust.pii import hasher_for
     from trust.simulate import generate_events
     from trust.store.tables import decisions, enforcement_history
@@ -116,6 +117,9 @@ def test_a_backtest_of_the_pack_in_force_reproduces_the_stored_decisions(
     start = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
     for number, first in enumerate(range(0, len(records), 200)):
         pipeline.process(records[first : first + 200], start + timedelta(minutes=number))
+    # Cluster cases found afterwards send their schemes' allowed events to review: a later
+    # finding the stored decisions carry, and so does their replay.
+    assert cluster_pass(store, settings).decisions_revised > 0
     with store.engine.connect() as conn:
         query = select(decisions.c.event_id, decisions.c.outcome)
         stored = dict(conn.execute(query).tuples().all())

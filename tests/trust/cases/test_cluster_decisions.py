@@ -1,0 +1,121 @@
+"""A cluster found for its reviews sends its members' still-allowed scheme events to review."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from tests.factories import make_profile_verification
+from tests.trust.cases.conftest import NOW, decision_for, store_decisions
+from tests.trust.cases.test_clusters import RING, ring_reviews
+from trust.decisions import CLUSTER_REASON, Decision
+from trust.events import Event
+from trust.graph.passes import cluster_pass
+from trust.pii import PiiHasher
+from trust.settings import Settings
+from trust.store import Store, transaction
+from trust.store.accounts import record_batch_identifiers
+from trust.store.decision_versions import stored_decisions, superseded_versions
+from trust.store.tables import case_evidence, webhook_deliveries
+from trust.store.webhooks import add_subscription
+
+
+def _verification(account: str, number: int, document: str) -> Event:
+    """A verification on the account's own device, address, phone, e-mail and card, with
+    ``document``."""
+    return make_profile_verification(
+        account_id=account,
+        profile={"email": f"{account}@example.com", "phone": f"+1555000{number:04d}"},
+        payment_fingerprint=f"pm-{account}",
+        network={
+            "ip": f"198.51.100.{number}",
+            "ip_country": "US",
+            "device_id": f"dev-{account}",
+        },
+        occurred_at=(NOW - timedelta(days=20)).isoformat().replace("+00:00", "Z"),
+        document={
+            "type": "passport",
+            "number": document,
+            "issuing_country": "US",
+            "name_on_document": "Sam Doe",
+            "date_of_birth": "1990-01-01",
+            "expires_on": "2030-01-01",
+        },
+    )
+
+
+def _store(store: Store, settings: Settings, pairs: list[tuple[Event, Decision]]) -> None:
+    with transaction(store.engine) as conn:
+        store_decisions(conn, pairs)
+        record_batch_identifiers(
+            conn, [e for e, _ in pairs], PiiHasher(settings.resolved_secret_key())
+        )
+
+
+def _allowed(event: Event) -> Decision:
+    return decision_for(event, outcome="allow", risk=5.0, codes=())
+
+
+def test_a_ring_found_later_sends_its_allowed_reviews_and_verifications_to_review(
+    store: Store, settings: Settings
+) -> None:
+    reviews = ring_reviews(RING)
+    flagged_already = reviews[0]
+    verifications = [_verification(a, i, f"P{i:07d}") for i, a in enumerate(RING)]
+    outsider = _verification("acct-outsider", 99, "P9999999")
+    pairs = [
+        (e, decision_for(e) if e is flagged_already else _allowed(e))
+        for e in [*reviews, *verifications, outsider]
+    ]
+    _store(store, settings, pairs)
+    with transaction(store.engine) as conn:
+        add_subscription(conn, "http://127.0.0.1:9/hook", ["decision.created"], NOW)
+
+    done = cluster_pass(store, settings)
+
+    [case_id] = done.cases.values()
+    scheme = [e.event_id for e in [*reviews[1:], *verifications]]
+    assert done.decisions_revised == len(scheme)
+    with store.engine.connect() as conn:
+        now = stored_decisions(conn, [e.event_id for e, _ in pairs])
+        history = superseded_versions(conn, scheme[0])
+        evidence = set(
+            conn.execute(
+                select(case_evidence.c.event_id).where(case_evidence.c.case_id == case_id)
+            ).scalars()
+        )
+        notified = conn.execute(select(webhook_deliveries.c.message_id)).scalars().all()
+    for event_id in scheme:
+        decision = now[event_id]
+        [hit] = [h for h in decision.rule_hits if h.reason_code == CLUSTER_REASON]
+        assert decision.outcome == "review" and hit.forced_outcome == "review"
+        assert decision.case_id == case_id and decision.risk_score > 5.0
+        assert f"one of {len(RING)} accounts acting together" in hit.reason
+        assert hit.reason in decision.statement_of_reasons
+    assert [v["outcome"] for v in history] == ["allow"]
+    assert evidence == {e.event_id for e in [*reviews, *verifications]}
+    assert len(notified) == len(scheme)
+    # The review already flagged keeps its decision; the outsider is no member.
+    assert now[flagged_already.event_id].rule_hits == pairs[0][1].rule_hits
+    assert now[outsider.event_id].outcome == "allow"
+    assert cluster_pass(store, settings).decisions_revised == 0
+
+
+def test_a_cluster_found_only_for_a_shared_document_revises_no_decision(
+    store: Store, settings: Settings
+) -> None:
+    accounts = ["acct-doc1", "acct-doc2", "acct-doc3"]
+    pairs = [
+        (e, _allowed(e)) for e in (_verification(a, i, "P1234567") for i, a in enumerate(accounts))
+    ]
+    _store(store, settings, pairs)
+
+    done = cluster_pass(store, settings)
+
+    assert [c.reasons for c in done.clusters] == [("shared_identity",)]
+    assert done.decisions_revised == 0
+    with store.engine.connect() as conn:
+        assert {
+            d.outcome for d in stored_decisions(conn, [e.event_id for e, _ in pairs]).values()
+        } == {"allow"}
