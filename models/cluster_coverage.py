@@ -128,6 +128,8 @@ class RecallReport:
 
     patterns: list[PatternRecall]
     precision: dict[str, float]
+    # Per kind, of the events sent to review or block at arrival and with cluster cases.
+    kind_precision: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form."""
@@ -205,4 +207,13 @@ def pattern_recall(store: Store, truth_path: Path) -> RecallReport:
     for route in ("graph", "graph_by_end"):
         held = set(frame.loc[frame[route], "subject"])
         precision[route] = len(held & fraud_accounts) / len(held) if held else 1.0
-    return RecallReport(patterns, precision)
+    kind_precision = {
+        str(kind): {
+            route: float(group.loc[group[route], "is_fraud"].astype(int).mean())
+            for route in ("decisions", "with_cluster_cases")
+            if group[route].any()
+        }
+        for kind, group in frame.groupby("kind")
+        if kind in ("review", "profile_verification")
+    }
+    return RecallReport(patterns, precision, kind_precision)

@@ -452,6 +452,11 @@ def _print_cluster_coverage(truth: Path) -> None:
         "once cluster cases sent their schemes' events to review",
         caption="queue precision: "
         + ", ".join(f"{k} {v:.0%}" for k, v in recall.precision.items())
+        + "; with cluster cases, "
+        + ", ".join(
+            f"{kind} {v.get('decisions', 1.0):.0%} -> {v.get('with_cluster_cases', 1.0):.0%}"
+            for kind, v in recall.kind_precision.items()
+        )
         + "; requests: the pattern's dispute and appeal submissions, taken into their "
         "own flow and never scored, so left out of the shares",
     )
