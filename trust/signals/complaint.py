@@ -14,9 +14,7 @@ WINDOW = timedelta(days=90)
 # A spree: abuse of the complaint process (and a client stiffing several freelancers at once)
 # shows as many counterparties within days, where honest accounts' disputes spread over months.
 SPREE = timedelta(days=7)
-# Who else the complainant dealt with: the reviews they wrote are read over 30 days, and the
-# complaints they filed over the same month tell a slow spree (one target every few days)
-# from a busy account's disputes spread over a quarter.
+# Who else the complainant dealt with: the reviews they wrote are read over 30 days.
 RECENT = timedelta(days=30)
 
 SIGNALS: dict[str, SignalType] = {
@@ -27,7 +25,6 @@ SIGNALS: dict[str, SignalType] = {
     "pair_complaints_90d": "int",
     "respondent_distinct_complainants_7d": "int",
     "complainant_distinct_respondents_7d": "int",
-    "complainant_distinct_respondents_30d": "int",
     "complainant_counterparties_30d": "int",
     "complainant_complained_share_30d": "float",
     "escrow_funded": "bool",
@@ -77,7 +74,6 @@ def compute(event: ComplaintEvent, ctx: BatchContext) -> Signals:
         ctx.history(complainant, event, RECENT), complainant, respondent, complaint=True
     )
     against_spree, filed_spree = _since(against, at, SPREE), _since(filed, at, SPREE)
-    filed_month = _since(filed, at, RECENT)
     channels = off_platform_channels(event.description)
     escrow = event.escrow_state.value if event.escrow_state else None
     respondent_age = ctx.age_days(respondent, at)
@@ -95,9 +91,6 @@ def compute(event: ComplaintEvent, ctx: BatchContext) -> Signals:
         ),
         "complainant_distinct_respondents_7d": len(
             {p.subject_id for p in filed_spree} | {respondent}
-        ),
-        "complainant_distinct_respondents_30d": len(
-            {p.subject_id for p in filed_month} | {respondent}
         ),
         "complainant_counterparties_30d": share_30d[0],
         "complainant_complained_share_30d": share_30d[1],

@@ -428,22 +428,6 @@ def test_a_complaint_spree_counts_only_the_last_weeks_respondents(signals_of: St
     assert signals[-1]["complainant_distinct_respondents_90d"] == 4
 
 
-def test_a_slow_complaint_streak_counts_the_months_respondents(signals_of: StoreEvents) -> None:
-    # One target every ten days: never two in a week, three in a month; the first complaint,
-    # two months back, is outside the month.
-    days = ("2026-01-10", "2026-02-25", "2026-03-06", "2026-03-16")
-    batch = [
-        make_complaint(
-            complainant_id="acct-slow", respondent_id=f"acct-r{i}", occurred_at=f"{day}T08:00:00Z"
-        )
-        for i, day in enumerate(days)
-    ]
-    signals = signals_of(batch)
-    assert [s["complainant_distinct_respondents_7d"] for s in signals] == [1, 1, 1, 1]
-    assert [s["complainant_distinct_respondents_30d"] for s in signals] == [1, 1, 2, 3]
-    assert signals[-1]["complainant_distinct_respondents_90d"] == 4
-
-
 def test_the_share_of_counterparties_a_complainant_complained_about(
     signals_of: StoreEvents,
 ) -> None:
