@@ -271,15 +271,14 @@ def wording_hit(wording: WordingAssessment | None, settings: DecisionSettings) -
 
 
 # A cluster case's finding on the events its members' scheme was built from
-# (``trust.cases.cluster_decisions``): like the text model's, a hit no rule pack holds.
+# (``trust.cases.cluster_decisions``): like the text model's, a hit no rule pack holds, so
+# a re-score or a replay takes it from the stored decision.
 CLUSTER_REASON = "cluster_member"
-# Hits of no rule pack that a stored decision keeps when it is re-scored or replayed.
-CARRIED_REASONS = frozenset({WORDING_REASON, CLUSTER_REASON})
 
 
-def carried_hits(rows: Sequence[RuleHitRow] | None) -> list[RuleHit]:
-    """The stored hits no rule pack produces (text model, cluster case), as hits."""
-    return [RuleHit(**row) for row in rows or [] if row["reason_code"] in CARRIED_REASONS]
+def stored_hits(rows: Sequence[RuleHitRow] | None, reason_code: str) -> tuple[RuleHit, ...]:
+    """A stored decision's hits with ``reason_code`` (``WORDING_REASON``, ``CLUSTER_REASON``)."""
+    return tuple(RuleHit(**row) for row in rows or [] if row["reason_code"] == reason_code)
 
 
 def with_hits(decision: Decision, hits: Sequence[RuleHit]) -> Decision:

@@ -29,7 +29,7 @@ from typing import Protocol, runtime_checkable
 
 from sqlalchemy import Connection, and_, bindparam, or_, select
 
-from trust.decisions import CLUSTER_REASON, Decision, RuleHit, carried_hits, with_hits
+from trust.decisions import CLUSTER_REASON, Decision, RuleHit, stored_hits, with_hits
 from trust.events import Event
 from trust.graph.links import MAX_ACCOUNTS_PER_IDENTIFIER
 from trust.pii import PiiHasher
@@ -260,7 +260,7 @@ class LateHistory:
                 tuple(sorted(h["rule_id"] for h in row.rule_hits)),
                 row.decided_at,
                 row.case_id,
-                tuple(h for h in carried_hits(row.rule_hits) if h.reason_code == CLUSTER_REASON),
+                stored_hits(row.rule_hits, CLUSTER_REASON),
             )
             for row in conn.execute(query)
         }

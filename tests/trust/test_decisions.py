@@ -15,9 +15,9 @@ from trust.decisions import (
     ModelAssessment,
     RuleHit,
     WordingAssessment,
-    carried_hits,
     combine_scores,
     decide,
+    stored_hits,
     with_hits,
     wording_hit,
 )
@@ -273,10 +273,9 @@ def test_a_finding_the_decision_holds_already_is_not_added_twice() -> None:
     assert with_hits(once, [_cluster_hit()]) is once
 
 
-def test_hits_of_no_pack_are_carried_and_pack_hits_are_not() -> None:
-    rows = [
-        hit(20).as_dict(),
-        _cluster_hit().as_dict(),
-        {**hit(5).as_dict(), "reason_code": WORDING_REASON},
-    ]
-    assert [h.reason_code for h in carried_hits(rows)] == [CLUSTER_REASON, WORDING_REASON]
+def test_stored_hits_of_no_pack_are_read_back_by_reason() -> None:
+    wording = RuleHit("text-1", WORDING_REASON, "Reads like confirmed cases.", 5.0, 1, "p")
+    rows = [hit(20).as_dict(), _cluster_hit().as_dict(), wording.as_dict()]
+    assert stored_hits(rows, CLUSTER_REASON) == (_cluster_hit(),)
+    assert stored_hits(rows, WORDING_REASON) == (wording,)
+    assert stored_hits(None, CLUSTER_REASON) == ()

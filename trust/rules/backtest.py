@@ -15,7 +15,15 @@ from pathlib import Path
 import yaml
 from sqlalchemy import Connection, select
 
-from trust.decisions import ModelAssessment, RuleHit, carried_hits, decide
+from trust.decisions import (
+    CLUSTER_REASON,
+    WORDING_REASON,
+    ModelAssessment,
+    RuleHit,
+    decide,
+    stored_hits,
+    with_hits,
+)
 from trust.errors import RulePackError
 from trust.events import EVENT_KINDS, Event, event_adapter
 from trust.pii import PiiHasher
@@ -66,12 +74,14 @@ class Score:
 @dataclass(frozen=True, slots=True)
 class StoredEvent:
     """A stored event with when it was decided and what the models said then (if they did):
-    the anomaly model's view, and the text model's hit as it was recorded."""
+    the anomaly model's view, and the text model's hit as it was recorded; and a cluster
+    case's hit, when a clustering pass sent the event to review later."""
 
     event: Event
     as_of: datetime
     assessment: ModelAssessment | None
-    carried: tuple[RuleHit, ...] = ()
+    wording: tuple[RuleHit, ...] = ()
+    cluster: tuple[RuleHit, ...] = ()
 
 
 def stored_events(
@@ -114,7 +124,8 @@ def stored_events(
                 event_adapter.validate_python(payload),
                 decided or received,
                 assessment,
-                tuple(carried_hits(hits)),
+                stored_hits(hits, WORDING_REASON),
+                stored_hits(hits, CLUSTER_REASON),
             )
         )
         if len(batch) >= batch_size:
@@ -137,8 +148,9 @@ def run_backtest(
 
     Point in time: signals read the world as it was when each event was decided (see
     :class:`trust.signals.context.BatchContext`), and the anomaly model's stored score and
-    the text model's stored hit for the event ride along, so replaying the pack in force
-    reproduces the stored decisions.
+    the text model's stored hit for the event ride along (and a cluster case's, which joins
+    afterwards as it joined the stored decision), so replaying the pack in force reproduces
+    the stored decisions.
     """
     engine = RuleEngine(pack)
     result = BacktestResult(pack.version)
@@ -150,8 +162,8 @@ def run_backtest(
         for item, signals in zip(stored, all_signals, strict=True):
             event = item.event
             evaluation = engine.evaluate(event, signals)
-            live = [*evaluation.hits, *item.carried]
-            decision = decide(
+            live = [*evaluation.hits, *item.wording]
+            decided = decide(
                 event,
                 signals,
                 live,
@@ -161,6 +173,8 @@ def run_backtest(
                 now=event.occurred_at,
                 assessment=item.assessment,
             )
+            # A cluster case's later finding joins as it did the stored decision.
+            decision = with_hits(decided, item.cluster)
             result.events += 1
             result.outcomes[decision.outcome] += 1
             if decision.outcome in FLAGGED:
