@@ -114,9 +114,9 @@ def _closed_communities(pairs: set[tuple[str, str]], max_size: int) -> set[tuple
     Honest trade forms one large connected market around popular freelancers; accounts that
     trade only among themselves in a loop (a non-empty 2-core: members with two partners or
     more) are a closed community however sparse their block is (every member on its own
-    device, no triangles). An account whose one partner is in the loop joins it (it trades with
-    nobody else); a component without a loop (a chain, or one freelancer's one-off clients)
-    is left alone."""
+    device, no triangles), and so is everyone else on that island (hanging off the loop, they
+    trade with nobody outside it either); a component without a loop (a chain, or one
+    freelancer's one-off clients) is left alone."""
     adjacent: dict[str, set[str]] = defaultdict(set)
     for a, b in pairs:
         adjacent[a].add(b)
@@ -138,8 +138,10 @@ def _closed_communities(pairs: set[tuple[str, str]], max_size: int) -> set[tuple
         core = set(component)
         while weak := {n for n in core if len(adjacent[n] & core) < 2}:
             core -= weak
-        # Accounts whose one partner is in the loop join it; longer chains do not.
-        cores |= core | {n for n in component - core if adjacent[n] <= core}
+        if core:
+            # Everyone on the island trades only on it: the accounts hanging off the loop
+            # (one partner, or a short chain) are the same farm's.
+            cores |= component
     return {p for p in pairs if p[0] in cores and p[1] in cores}
 
 

@@ -118,15 +118,15 @@ def test_a_popular_freelancers_clients_are_not_a_block() -> None:
 
 
 def test_a_sparse_farm_trading_only_with_itself_is_a_closed_community() -> None:
-    # Six accounts in a loop of trades: no triangle, no four-cycle, nobody outside; two more
-    # hang off the loop, trading with one member of it and nobody else.
+    # Six accounts in a loop of trades: no triangle, no four-cycle, nobody outside; three more
+    # hang off the loop, one trading with a member of it, two in a short chain.
     loop = [f"loop{i}" for i in range(6)]
     farm = [review(loop[i], loop[(i + 1) % 6]) for i in range(6)]
-    farm += [review("tail0", "loop0"), review("loop3", "tail1")]
+    farm += [review("tail0", "loop0"), review("loop3", "tail1"), review("tail2", "tail1")]
     island = [review(f"buyer{i}", "lonely-freelancer") for i in range(5)]  # a star: no cycle
     chain = [review(f"chain{i}", f"chain{i + 1}") for i in range(4)]  # a path: no cycle
     [cluster] = AccountGraph(farm + island + chain + honest_trade()).clusters()
-    assert set(cluster.members) == {*loop, "tail0", "tail1"}
+    assert set(cluster.members) == {*loop, "tail0", "tail1", "tail2"}
     assert "dense_review_block" in cluster.reasons
 
 
