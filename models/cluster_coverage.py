@@ -24,11 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from trust.events import EVENT_KINDS
 from trust.graph.clusters import AccountGraph
+from trust.graph.passes import deep_enough
 from trust.graph.peeling import connected_groups
+from trust.settings import Settings
 from trust.signals.history import utc
 from trust.store import Store
 from trust.store.clusters import scheme_events
@@ -136,18 +138,36 @@ class RecallReport:
         return asdict(self)
 
 
-def _clustered_by_day(links: list[Any], moments: pd.Series) -> pd.Series:
-    """Per event (index of ``moments``): was its subject clustered at the start of its day?"""
+def _daily_passes(
+    conn: Connection, links: list[Any], moments: pd.Series, settings: Settings
+) -> tuple[pd.Series, set[str]]:
+    """A clustering pass at the start of each day of ``moments`` and one at the end.
+
+    Returns, per event (index of ``moments``), whether its subject was clustered at the start
+    of its day; and the events the passes sent to review (each pass those of the clusters it
+    found for their reviews that had happened by then, as ``trust graph watch`` would)."""
     days = moments.dt.floor("D")
     members: dict[pd.Timestamp, set[str]] = {}
-    for day in sorted(days.unique()):
-        as_of = utc(pd.Timestamp(day).to_pydatetime())
-        members[day] = {m for c in AccountGraph(links, as_of).clusters() for m in c.members}
-    return days.map(lambda d: members[d])
+    revised: set[str] = set()
+    for day in [*sorted(days.unique()), None]:
+        as_of = None if day is None else utc(pd.Timestamp(day).to_pydatetime())
+        graph = AccountGraph(links, as_of)
+        found = graph.clusters()
+        for cluster in found if deep_enough(graph, settings) else ():
+            if cluster.found_for_reviews:
+                revised.update(
+                    scheme_events(conn, cluster.members, verifications=True, until=as_of)
+                )
+        if day is not None:
+            members[day] = {m for c in found for m in c.members}
+    return days.map(lambda d: members[d]), revised
 
 
-def pattern_recall(store: Store, truth_path: Path) -> RecallReport:
-    """Recall per pattern of the pipeline's decisions, of daily clusters, and of both."""
+def pattern_recall(
+    store: Store, truth_path: Path, settings: Settings | None = None
+) -> RecallReport:
+    """Recall per pattern of the pipeline's decisions, of daily clusters, of both, and of
+    the decisions once daily passes (under ``settings``) have revised them."""
     truth = pd.read_csv(truth_path, index_col="event_id")
     with store.engine.connect() as conn:
         rows = conn.execute(
@@ -160,13 +180,6 @@ def pattern_recall(store: Store, truth_path: Path) -> RecallReport:
             ).join(decisions, decisions.c.event_id == events.c.event_id, isouter=True)
         ).all()
         links = graph_links(conn)
-        final_clusters = AccountGraph(links).clusters()
-        revised = {
-            e
-            for c in final_clusters
-            if c.found_for_reviews
-            for e in scheme_events(conn, c.members, verifications=True)
-        }
     frame = pd.DataFrame(rows, columns=["event_id", "kind", "subject", "at", "outcome"]).join(
         truth, on="event_id", how="inner"
     )
@@ -175,12 +188,13 @@ def pattern_recall(store: Store, truth_path: Path) -> RecallReport:
     frame = frame[frame["kind"].isin(EVENT_KINDS)]
     frame["at"] = pd.to_datetime(frame["at"], utc=True).dt.tz_localize(None)
     frame = frame.sort_values("at").reset_index(drop=True)
-    clustered = _clustered_by_day(links, frame["at"])
+    with store.engine.connect() as conn:
+        clustered, revised = _daily_passes(conn, links, frame["at"], settings or Settings())
     frame["graph"] = [s in m for s, m in zip(frame["subject"], clustered, strict=True)]
     frame["decisions"] = frame["outcome"].isin(["review", "block"])
     frame["either"] = frame["graph"] | frame["decisions"]
     # A cluster case opened later still gathers its members' earlier events.
-    final = {m for c in final_clusters for m in c.members}
+    final = {m for c in AccountGraph(links).clusters() for m in c.members}
     frame["graph_by_end"] = frame["subject"].isin(final)
     frame["with_cluster_cases"] = frame["decisions"] | frame["event_id"].isin(revised)
     fraud = frame["is_fraud"].astype(int) == 1

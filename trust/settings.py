@@ -200,6 +200,10 @@ class GraphSettings(BaseModel):
 
     # Seconds between passes of ``trust graph watch`` (started by ``trust up``); 0 turns it off.
     interval_s: float = Field(300.0, ge=0)
+    # A pass sends cluster members' events to review only once the graph holds this many days
+    # of history: before that every reviewer looks single-purpose and every small group of
+    # traders an island (cases are still opened for staff).
+    revise_after_days: float = Field(14.0, ge=0)
 
 
 class WorkerSettings(BaseModel):

@@ -432,7 +432,7 @@ def _print_cluster_coverage(truth: Path) -> None:
 
     with open_store(settings()) as store:
         coverage = cluster_coverage(store, truth)
-        recall = pattern_recall(store, truth)
+        recall = pattern_recall(store, truth, settings())
     table = Table(
         title=f"planted groups as cluster cases (caught: one cluster holds "
         f">= {CAUGHT_SHARE:.0%} of the group)",

@@ -20,7 +20,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 from scipy.sparse import coo_matrix
@@ -99,15 +99,21 @@ class AccountGraph:
         self.reviews: set[tuple[str, str]] = set()
         self.reviewed: dict[str, set[str]] = defaultdict(set)
         limit = utc(as_of) if as_of is not None else None
+        first: datetime | None = None
+        last: datetime | None = None
         for link in links:
             if limit is not None and link.since > limit:
                 continue
+            first = link.since if first is None else min(first, link.since)
+            last = link.since if last is None else max(last, link.since)
             if link.a == link.b:
                 continue
             if link.kind == REVIEW:
                 self.reviews.add((link.a, link.b))
                 self.reviewed[link.a].add(link.b)
             self.kinds[pair(link.a, link.b)].setdefault(link.kind, link.detail)
+        # From the first link to the last: how much history the graph has seen.
+        self.history = last - first if first is not None and last is not None else timedelta(0)
         self.accounts = sorted({a for p in self.kinds for a in p})
         self.index = {a: i for i, a in enumerate(self.accounts)}
         self.partners: dict[str, set[str]] = defaultdict(set)

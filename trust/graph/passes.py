@@ -3,14 +3,15 @@
 Run on demand (``trust graph clusters``) or every ``TRUST_GRAPH__INTERVAL_S`` seconds by
 ``trust graph watch`` (which ``trust up`` starts), so cluster cases follow the events as they
 arrive while each event's own decision stays on the cheap per-batch path. A pass sends the
-scheme events of clusters found for their reviews to review (``trust.cases.cluster_decisions``).
+scheme events of clusters found for their reviews to review (``trust.cases.cluster_decisions``)
+once the graph holds ``TRUST_GRAPH__REVISE_AFTER_DAYS`` of history.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from trust.cases.clusters import record_clusters
 from trust.graph.clusters import AccountGraph, Cluster
@@ -31,6 +32,12 @@ class ClusterPass:
     cluster_s: float = 0.0
 
 
+def deep_enough(graph: AccountGraph, settings: Settings) -> bool:
+    """Whether the graph has seen enough history for a pass to revise members' decisions
+    (``TRUST_GRAPH__REVISE_AFTER_DAYS``)."""
+    return graph.history >= timedelta(days=settings.graph.revise_after_days)
+
+
 def cluster_pass(
     store: Store, settings: Settings, *, as_of: datetime | None = None, open_cases: bool = True
 ) -> ClusterPass:
@@ -40,14 +47,16 @@ def cluster_pass(
     with snapshot(store.engine) as conn:
         links = graph_links(conn, as_of)
     read = time.perf_counter()
-    found = AccountGraph(links, as_of).clusters()
+    graph = AccountGraph(links, as_of)
+    found = graph.clusters()
     result = ClusterPass(
         len(links), found, read_s=read - started, cluster_s=time.perf_counter() - read
     )
     if open_cases and found:
         with transaction(store.engine) as conn:
+            revise = deep_enough(graph, settings)
             report = record_clusters(
-                conn, found, settings, datetime.now(UTC), revise_decisions=True
+                conn, found, settings, datetime.now(UTC), revise_decisions=revise
             )
         result.cases = report.cluster_cases
         result.decisions_revised = report.decisions_revised

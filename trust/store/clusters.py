@@ -93,10 +93,15 @@ def members_of(conn: Connection, case_id: int) -> list[ClusterMember]:
 
 
 def scheme_events(
-    conn: Connection, account_ids: Iterable[str], *, verifications: bool = False
+    conn: Connection,
+    account_ids: Iterable[str],
+    *,
+    verifications: bool = False,
+    until: datetime | None = None,
 ) -> list[str]:
     """Event ids of the reviews members wrote about one another and, with
-    ``verifications``, of the members' profile verifications."""
+    ``verifications``, of the members' profile verifications (those that happened by
+    ``until``, when given)."""
     ids = sorted(set(account_ids))
     among = and_(
         events.c.kind == "review",
@@ -107,5 +112,7 @@ def scheme_events(
         among = or_(
             among, and_(events.c.kind == "profile_verification", events.c.subject_id.in_(ids))
         )
+    if until is not None:
+        among = and_(among, events.c.occurred_at <= until)
     rows = conn.execute(select(events.c.event_id).where(among).order_by(events.c.event_id))
     return [event_id for (event_id,) in rows]

@@ -57,9 +57,16 @@ def _allowed(event: Event) -> Decision:
     return decision_for(event, outcome="allow", risk=5.0, codes=())
 
 
+def _deep(settings: Settings, days: float = 0.0) -> Settings:
+    """``settings`` with passes revising decisions after ``days`` of history."""
+    graph = settings.graph.model_copy(update={"revise_after_days": days})
+    return settings.model_copy(update={"graph": graph})
+
+
 def test_a_ring_found_later_sends_its_allowed_reviews_and_verifications_to_review(
     store: Store, settings: Settings
 ) -> None:
+    settings = _deep(settings)
     reviews = ring_reviews(RING)
     flagged_already = reviews[0]
     verifications = [_verification(a, i, f"P{i:07d}") for i, a in enumerate(RING)]
@@ -105,6 +112,7 @@ def test_a_ring_found_later_sends_its_allowed_reviews_and_verifications_to_revie
 def test_a_cluster_found_only_for_a_shared_document_revises_no_decision(
     store: Store, settings: Settings
 ) -> None:
+    settings = _deep(settings)
     accounts = ["acct-doc1", "acct-doc2", "acct-doc3"]
     pairs = [
         (e, _allowed(e)) for e in (_verification(a, i, "P1234567") for i, a in enumerate(accounts))
@@ -119,3 +127,15 @@ def test_a_cluster_found_only_for_a_shared_document_revises_no_decision(
         assert {
             d.outcome for d in stored_decisions(conn, [e.event_id for e, _ in pairs]).values()
         } == {"allow"}
+
+
+def test_before_the_graph_holds_enough_history_a_ring_opens_a_case_and_revises_nothing(
+    store: Store, settings: Settings
+) -> None:
+    reviews = ring_reviews(RING)  # four days of history: ten to six days ago
+    _store(store, settings, [(e, _allowed(e)) for e in reviews])
+
+    early = cluster_pass(store, _deep(settings, days=6))
+
+    assert len(early.cases) == 1 and early.decisions_revised == 0
+    assert cluster_pass(store, _deep(settings, days=4)).decisions_revised == len(reviews)
