@@ -21,6 +21,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -194,22 +195,44 @@ async def _load(
     )
 
 
-def fresh_copies(records: list[dict[str, Any]], tag: str) -> Iterator[bytes]:
-    """``records`` JSON-encoded over and over, each copy with an event id never used before.
+def shifted(value: Any, delta: timedelta) -> Any:
+    """``value`` with every timestamp in it (``…T…Z``) moved by ``delta``; dates stay."""
+    if isinstance(value, dict):
+        return {k: shifted(v, delta) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shifted(v, delta) for v in value]
+    if isinstance(value, str) and value.endswith("Z") and "T" in value:
+        try:
+            moment = datetime.fromisoformat(value.removesuffix("Z") + "+00:00")
+        except ValueError:
+            return value
+        return (moment + delta).isoformat().replace("+00:00", "Z")
+    return value
 
-    Each record is encoded once; a copy splices its new id in, so the load generator, which
-    shares the machine with the service, spends next to nothing per request.
+
+def fresh_copies(records: list[dict[str, Any]], tag: str) -> Iterator[bytes]:
+    """``records`` JSON-encoded over and over, each copy with an event id never used before
+    and each lap later than the one before by the records' span and a day, as a stream
+    that goes on does. (Replaying the same moments would make every copy history that
+    arrived late for the previous lap's events, re-scored on every request.)
+
+    A lap's records are encoded once; a copy splices its new id in, so the load generator,
+    which shares the machine with the service, spends next to nothing per request.
     """
     marker = json.dumps("@@fresh-event-id@@")
-    parts = [
-        [
-            piece.encode()
-            for piece in json.dumps({**r, "event_id": "@@fresh-event-id@@"}).split(marker)
-        ]
-        for r in records
-    ]
+    moments = [datetime.fromisoformat(r["occurred_at"].replace("Z", "+00:00")) for r in records]
+    span = max(moments) - min(moments) + timedelta(days=1)
     ids = [str(r["event_id"]) for r in records]
     for lap in itertools.count():
+        parts = [
+            [
+                piece.encode()
+                for piece in json.dumps(
+                    {**shifted(r, lap * span), "event_id": "@@fresh-event-id@@"}
+                ).split(marker)
+            ]
+            for r in records
+        ]
         for (head, tail), event_id in zip(parts, ids, strict=True):
             yield head + json.dumps(f"{event_id}-{tag}{lap}").encode() + tail
 
