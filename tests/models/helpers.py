@@ -3,13 +3,22 @@ text model fitted on rating-for-refund trades against plain praise."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from models.anomaly import AnomalyModel
 from models.detectors import make_detector
 from models.features import feature_frame
 from models.text_model import TextModel
+from tests.conftest import TEST_SECRET
 from tests.factories import review_payload
+from trust.composition import build_pipeline
+from trust.intake import ingest_file
+from trust.intake.deciding import PipelineSink
+from trust.settings import Settings
+from trust.simulate import simulate
+from trust.store import Store
 
 
 def varied_reviews(count: int, seed: int = 0) -> tuple[list[dict], list[dict]]:
@@ -56,3 +65,19 @@ def trained_text_model() -> TextModel:
     """A text model that learned the refund-for-rating trade from a dozen texts of each label."""
     labels = np.array([1] * len(CONFIRMED_TEXTS) + [0] * len(DISMISSED_TEXTS))
     return TextModel.fit(CONFIRMED_TEXTS + DISMISSED_TEXTS, labels)
+
+
+def decided_world(folder: Path, accounts: int, seed: int) -> tuple[Store, Settings, Path]:
+    """A simulated marketplace in ``folder``, decided as ``trust ingest --direct`` decides it
+    (batch after batch through the production pipeline); the store, its settings and the
+    truth file."""
+    summary = simulate(accounts, 30, seed, folder)
+    url = f"sqlite:///{folder / 'trust.db'}"
+    settings = Settings(
+        environment="test", data_dir=folder, database_url=url, secret_key=TEST_SECRET
+    )
+    store = Store.open(url)
+    ingest_file(
+        store, summary.events_path, settings, sink=PipelineSink(build_pipeline(settings, store))
+    )
+    return store, settings, summary.truth_path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +17,7 @@ from models.cluster_coverage import (
     pattern_recall,
 )
 from tests.conftest import TEST_SECRET
+from tests.models.helpers import decided_world
 from trust.intake import ingest_file
 from trust.settings import Settings
 from trust.simulate import simulate
@@ -95,33 +97,21 @@ def test_dispute_submissions_are_counted_apart_instead_of_as_misses(
 
 
 @pytest.fixture(scope="module")
-def decided_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, Path, Settings]:
+def small_decided_world(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Store, Path, Settings]]:
     """A smaller world decided by the production pipeline, batch by batch."""
-    import json
-
-    from trust.composition import build_pipeline
-
-    folder = tmp_path_factory.mktemp("decided")
-    summary = simulate(800, 30, 11, folder)
-    url = f"sqlite:///{folder / 'trust.db'}"
-    settings = Settings(
-        environment="test", data_dir=folder, database_url=url, secret_key=TEST_SECRET
-    )
-    store = Store.open(url)
-    pipeline = build_pipeline(settings, store)
-    records = [json.loads(line) for line in summary.events_path.read_text().splitlines()]
-    for first in range(0, len(records), 1000):
-        pipeline.process(records[first : first + 1000])
-    yield store, summary.truth_path, settings
+    store, settings, truth = decided_world(tmp_path_factory.mktemp("decided"), 800, 11)
+    yield store, truth, settings
     store.close()
 
 
 def test_recall_with_cluster_cases_is_what_the_clustering_pass_stores(
-    decided_world: tuple[Store, Path, Settings],
+    small_decided_world: tuple[Store, Path, Settings],
 ) -> None:
     from trust.graph.passes import cluster_pass
 
-    store, truth, settings = decided_world
+    store, truth, settings = small_decided_world
     emulated = {p.pattern: p for p in pattern_recall(store, truth).patterns}
     assert cluster_pass(store, settings).decisions_revised > 0
     stored = {p.pattern: p for p in pattern_recall(store, truth).patterns}

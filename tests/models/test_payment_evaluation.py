@@ -10,29 +10,16 @@ import pytest
 
 from models.hold_causes import UNKNOWN
 from models.simulation import evaluate_simulation
-from tests.conftest import TEST_SECRET
-from trust.composition import build_pipeline
-from trust.intake import ingest_file
-from trust.intake.deciding import PipelineSink
+from tests.models.helpers import decided_world
 from trust.settings import Settings
-from trust.simulate import simulate
 from trust.store import Store
 
 
 @pytest.fixture(scope="module")
 def paid_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, Settings, Path]]:
-    folder = tmp_path_factory.mktemp("payments")
-    summary = simulate(2000, 30, 515, folder)
-    url = f"sqlite:///{folder / 'trust.db'}"
-    settings = Settings(
-        environment="test", data_dir=folder, database_url=url, secret_key=TEST_SECRET
-    )
-    store = Store.open(url)
     # Decided as `trust ingest --direct` does: holds are imposed batch after batch.
-    ingest_file(
-        store, summary.events_path, settings, sink=PipelineSink(build_pipeline(settings, store))
-    )
-    yield store, settings, summary.truth_path
+    store, settings, truth = decided_world(tmp_path_factory.mktemp("payments"), 2000, 515)
+    yield store, settings, truth
     store.close()
 
 
