@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 import unicodedata
@@ -32,7 +31,8 @@ class PiiHasher:
         if digest is None:
             normalised = normalise_identifier(kind, value)
             message = f"{kind}\x1f{normalised}".encode()
-            digest = hmac.new(self._key, message, hashlib.sha256).hexdigest()
+            # The one-shot C HMAC: no HMAC object per identifier (same digest as hmac.new).
+            digest = hmac.digest(self._key, message, "sha256").hex()
             if len(self._memo) >= _MEMO_LIMIT:
                 self._memo.clear()
             self._memo[(kind, value)] = digest

@@ -147,3 +147,21 @@ def test_tail_tables_search_all_features_at_once_as_they_do_one_by_one():
         tables.tails_at_once(probe), tables.tails_by_feature(probe), strict=True
     ):
         np.testing.assert_array_equal(at_once, by_feature)
+
+
+@pytest.mark.parametrize(
+    "detector",
+    [HistogramOutlierDetector(), EmpiricalTailOutlierDetector(), RankEnsembleOutlierDetector()],
+)
+def test_a_scoring_matrix_skips_no_check_that_changes_scores_or_errors(detector):
+    # A float64 matrix is used as it is; a list goes through scikit-learn's validation.
+    rng = np.random.default_rng(5)
+    fitted = detector.fit(rng.normal(size=(300, 4)))
+    rows = rng.normal(size=(20, 4)) * 3
+    assert np.array_equal(fitted.score_samples(rows), fitted.score_samples(rows.tolist()))
+    with_nan = rows.copy()
+    with_nan[3, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        fitted.score_samples(with_nan)
+    with pytest.raises(ValueError, match="features"):
+        fitted.score_samples(rows[:, :3])

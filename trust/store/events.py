@@ -19,6 +19,7 @@ from trust.events import Event, event_adapter
 from trust.pii import PiiHasher
 from trust.store.accounts import record_accounts, record_batch_identifiers
 from trust.store.database import insert_ignoring_duplicates
+from trust.store.dialects import TextIn
 from trust.store.lookups import kind_is
 from trust.store.tables import events
 
@@ -39,11 +40,15 @@ def event_row(event: Event, *, source: str | None, received_at: datetime) -> dic
     }
 
 
+# Built once, the ids one bind parameter: no statement is built or re-rendered per batch.
+_EXISTING = select(events.c.event_id).where(TextIn(events.c.event_id, "ids"))
+
+
 def existing_event_ids(conn: Connection, event_ids: Sequence[str]) -> set[str]:
     """Which of ``event_ids`` are already stored (one query per batch)."""
     if not event_ids:
         return set()
-    rows = conn.execute(select(events.c.event_id).where(events.c.event_id.in_(list(event_ids))))
+    rows = conn.execute(_EXISTING, {"ids": list(event_ids)})
     return {row[0] for row in rows}
 
 

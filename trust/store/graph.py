@@ -23,6 +23,7 @@ from trust.graph.links import (
     pair,
 )
 from trust.store.database import naive_utc as utc
+from trust.store.dialects import TextIn
 from trust.store.lookups import kind_is
 from trust.store.tables import account_identifiers, events
 
@@ -72,7 +73,7 @@ def graph_links(conn: Connection, as_of: datetime | None = None) -> list[Link]:
     return identifier_links(conn, as_of) + review_links(conn, as_of)
 
 
-# Built once, with expanding bind parameters, as the per-batch look-ups of
+# Built once, each account list one bind parameter (``TextIn``), as the per-batch look-ups of
 # ``trust.store.lookups`` are: building a select and its cache key per call cost more CPU
 # than SQLite spent answering it. One select per side, each on its account index; an OR of
 # both (or a plain kind test) lets SQLite read every review of the store instead, so a
@@ -82,7 +83,7 @@ _c = events.c
 _REVIEW_TIES = union_all(
     *(
         select(_c.event_id, _c.subject_id, _c.counterparty_id, _c.occurred_at).where(
-            side.in_(bindparam("accounts", expanding=True)),
+            TextIn(side, "accounts"),
             kind_is("review"),
             _c.counterparty_id.is_not(None),
             _c.occurred_at <= bindparam("until"),
@@ -92,7 +93,7 @@ _REVIEW_TIES = union_all(
 )
 _COMPLAINTS_AGAINST = select(_c.event_id, _c.subject_id, _c.counterparty_id, _c.occurred_at).where(
     kind_is("complaint"),
-    _c.subject_id.in_(bindparam("accounts", expanding=True)),
+    TextIn(_c.subject_id, "accounts"),
     _c.occurred_at >= bindparam("since"),
     _c.occurred_at <= bindparam("until"),
 )

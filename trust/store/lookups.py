@@ -34,6 +34,7 @@ from sqlalchemy import (
 
 from trust.events.payments import PAYMENT_EVENT_TYPES
 from trust.identifiers import IDENTIFIER_KINDS
+from trust.store.dialects import TextIn
 from trust.store.sealed import SEALED_KEY, personal_value
 from trust.store.tables import account_identifiers, accounts, enforcement_history, events
 
@@ -52,11 +53,7 @@ def kind_is(kind: str) -> ColumnElement[bool]:
 
 def kind_in(kinds: Collection[str]) -> ColumnElement[bool]:
     """``events.kind IN kinds``, kept off the kind index like :func:`kind_is`."""
-    return func.coalesce(_c.kind, "").in_(sorted(kinds))
-
-
-def _ids(name: str) -> Any:
-    return bindparam(name, expanding=True)
+    return TextIn(func.coalesce(_c.kind, ""), "kinds_in", sorted(kinds))
 
 
 _ENVELOPE = (_c.event_id, _c.kind, _c.occurred_at, _c.subject_id, _c.counterparty_id)
@@ -68,14 +65,14 @@ _COMPLAINTS = and_(
 )
 _HISTORY = union_all(
     # What reviewers wrote or were accused of, and complaints they filed, in the window.
-    select(*_ENVELOPE).where(_c.subject_id.in_(_ids("reviewers")), _RECENT),
+    select(*_ENVELOPE).where(TextIn(_c.subject_id, "reviewers"), _RECENT),
     select(*_ENVELOPE).where(
-        _c.counterparty_id.in_(_ids("reviewers")), kind_is("complaint"), _RECENT
+        TextIn(_c.counterparty_id, "reviewers"), kind_is("complaint"), _RECENT
     ),
-    select(*_ENVELOPE).where(_c.subject_id.in_(_ids("parties")), _COMPLAINTS),
-    select(*_ENVELOPE).where(_c.counterparty_id.in_(_ids("parties")), _COMPLAINTS),
+    select(*_ENVELOPE).where(TextIn(_c.subject_id, "parties"), _COMPLAINTS),
+    select(*_ENVELOPE).where(TextIn(_c.counterparty_id, "parties"), _COMPLAINTS),
     select(*_ENVELOPE).where(
-        _c.subject_id.in_(_ids("verifying")), kind_is("profile_verification"), _RECENT
+        TextIn(_c.subject_id, "verifying"), kind_is("profile_verification"), _RECENT
     ),
 )
 
@@ -93,12 +90,12 @@ _REVIEWS = select(
     kind_is("review"),
     or_(
         and_(
-            _c.counterparty_id.in_(_ids("reviewees")),
+            TextIn(_c.counterparty_id, "reviewees"),
             _c.occurred_at >= bindparam("reviews_from"),
         ),
         and_(
-            _c.subject_id.in_(_ids("reviewees")),
-            _c.counterparty_id.in_(_ids("reviewers")),
+            TextIn(_c.subject_id, "reviewees"),
+            TextIn(_c.counterparty_id, "reviewers"),
             _c.occurred_at >= bindparam("replies_from"),
         ),
     ),
@@ -117,11 +114,11 @@ _EMAILS = (
         _c.payload[SEALED_KEY].as_string(),
     )
     .join(events, _c.event_id == _i.event_id)
-    .where(_i.account_id.in_(_ids("ids")), _i.kind == "email")
+    .where(TextIn(_i.account_id, "ids"), _i.kind == "email")
 )
 
 _IDENTIFIERS = select(_i.account_id, _i.kind, _i.value_hash, _i.first_seen_at).where(
-    _i.account_id.in_(_ids("ids")), _i.kind.in_(_ids("kinds"))
+    TextIn(_i.account_id, "ids"), TextIn(_i.kind, "kinds")
 )
 
 # One IN list per identifier kind, so each probe is one seek on (kind, value_hash); an
@@ -129,7 +126,7 @@ _IDENTIFIERS = select(_i.account_id, _i.kind, _i.value_hash, _i.first_seen_at).w
 _SHARING = select(_i.kind, _i.value_hash, _i.account_id, _i.first_seen_at).where(
     or_(
         *(
-            and_(_i.kind == kind, _i.value_hash.in_(_ids(f"hashes_{kind}")))
+            and_(_i.kind == kind, TextIn(_i.value_hash, f"hashes_{kind}"))
             for kind in IDENTIFIER_KINDS
         )
     )
@@ -141,7 +138,7 @@ _ACCOUNTS = select(
     accounts.c.first_seen_at,
     accounts.c.status,
     accounts.c.role,
-).where(accounts.c.account_id.in_(_ids("ids")))
+).where(TextIn(accounts.c.account_id, "ids"))
 
 _VERIFICATIONS = select(
     _c.subject_id,
@@ -149,7 +146,7 @@ _VERIFICATIONS = select(
     _c.payload["role"].as_string(),
     _c.payload["account_created_at"].as_string(),
 ).where(
-    _c.subject_id.in_(_ids("ids")),
+    TextIn(_c.subject_id, "ids"),
     kind_is("profile_verification"),
     _c.occurred_at <= bindparam("hi"),
 )
@@ -157,7 +154,7 @@ _VERIFICATIONS = select(
 # The account and money kinds' own records (sign-ins, credential and payout changes,
 # withdrawals, payments) in a window: personal fields are compared, so payloads come whole.
 _MONEY = select(_c.occurred_at, _c.payload).where(
-    _c.subject_id.in_(_ids("ids")),
+    TextIn(_c.subject_id, "ids"),
     kind_in(PAYMENT_EVENT_TYPES),
     _c.occurred_at >= bindparam("lo"),
     _c.occurred_at <= bindparam("hi"),
@@ -166,7 +163,7 @@ _MONEY = select(_c.occurred_at, _c.payload).where(
 # Payout method changes of every account holding one of the wanted payout fingerprints.
 _PAYOUT_REGISTRATIONS = select(_c.occurred_at, _c.payload).where(
     _c.subject_id.in_(
-        select(_i.account_id).where(_i.kind == "payment", _i.value_hash.in_(_ids("hashes")))
+        select(_i.account_id).where(_i.kind == "payment", TextIn(_i.value_hash, "hashes"))
     ),
     kind_is("payout_method_change"),
     _c.occurred_at <= bindparam("hi"),
@@ -183,7 +180,7 @@ _IDENTITIES = select(
     _c.payload[("network", "ip_country")].as_string(),
     _c.payload[SEALED_KEY].as_string(),
 ).where(
-    _c.subject_id.in_(_ids("ids")),
+    TextIn(_c.subject_id, "ids"),
     kind_is("profile_verification"),
     _c.occurred_at <= bindparam("hi"),
 )
@@ -206,7 +203,7 @@ _FAILED_SIGN_INS = select(
 _h = enforcement_history.c
 _STATUS_CHANGES = (
     select(_h.account_id, _h.at, _h.previous_state, _h.state)
-    .where(_h.account_id.in_(_ids("ids")))
+    .where(TextIn(_h.account_id, "ids"))
     .order_by(_h.at, _h.id)
 )
 
