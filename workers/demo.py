@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
+from trust.graph.passes import cluster_pass
 from trust.pipeline import Pipeline
 from trust.settings import Settings
 from trust.simulate import generate_events
@@ -67,6 +68,15 @@ class DemoFeed:
             ).scalar_one()
         return int(decided), int(open_cases)
 
+    def _cluster(self) -> None:
+        """One clustering pass over the decided demo, so its rings are cluster cases now
+        rather than at the watcher's next pass."""
+        done = cluster_pass(self.store, self.settings)
+        self.say(
+            f"demo       {len(done.cases):,} cluster cases, {done.decisions_revised:,} "
+            "decisions of their members sent to review"
+        )
+
     def run(self) -> None:
         """Queue the whole simulated stream, then wait until the workers have decided it."""
         began = time.monotonic()
@@ -91,6 +101,7 @@ class DemoFeed:
                     f"demo       all decided in {took:.1f}s: {decided:,} decisions,"
                     f" {open_cases:,} open cases waiting in the review queue"
                 )
+                self._cluster()
                 break
         self.store.close()
 

@@ -74,6 +74,7 @@ def test_trust_up_demo_decides_the_stream_and_leaves_no_process_after_ctrl_c(
     )
     try:
         wait_for_line(lines, "all decided", proc, 150)
+        wait_for_line(lines, "decisions of their members sent to review", proc, 60)
         family = psutil.Process(proc.pid).children(recursive=True)
         with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics") as response:
             metrics = response.read().decode()
