@@ -67,7 +67,8 @@ def revise_scheme_decisions(
 ) -> list[Revision]:
     """New versions, sent to review with ``hit``, of the allowed decisions on ``event_ids``;
     they join case ``case_id`` and are reported to subscribers. In ``conn``'s transaction."""
-    allowed = [d for d in stored_decisions(conn, event_ids).values() if d.outcome == "allow"]
+    # Read only what is still allowed: a pass every few minutes finds the same clusters.
+    allowed = stored_decisions(conn, event_ids, outcome="allow").values()
     revisions = [
         Revision(with_hits(d, [hit]), f"member of cluster case #{case_id}")
         for d in sorted(allowed, key=lambda d: d.event_id)

@@ -92,16 +92,20 @@ def superseded_versions(conn: Connection, event_id: str) -> list[dict[str, Any]]
     return [dict(row) for row in conn.execute(query).scalars()]
 
 
-def stored_decisions(conn: Connection, event_ids: Sequence[str]) -> dict[str, Decision]:
-    """The latest decisions on ``event_ids``, as decisions (events never decided left out).
+def stored_decisions(
+    conn: Connection, event_ids: Sequence[str], *, outcome: str | None = None
+) -> dict[str, Decision]:
+    """The latest decisions on ``event_ids`` (those with ``outcome``, when given), as
+    decisions (events never decided left out).
 
     Severity and money are not stored on a decision: they come back as the hits' worst
     severity and none."""
     if not event_ids:
         return {}
-    rows = conn.execute(
-        select(decisions_table).where(decisions_table.c.event_id.in_(sorted(set(event_ids))))
-    )
+    query = select(decisions_table).where(decisions_table.c.event_id.in_(sorted(set(event_ids))))
+    if outcome is not None:
+        query = query.where(decisions_table.c.outcome == outcome)
+    rows = conn.execute(query)
     found = {}
     for row in rows:
         hits = [RuleHit(**h) for h in row.rule_hits]
