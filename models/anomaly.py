@@ -13,9 +13,13 @@ from sklearn.ensemble import IsolationForest
 
 from models.calibration import PercentileCalibrator
 from models.compiled_forest import CompiledForest
-from models.detectors import RankEnsembleOutlierDetector
+from models.detectors import (
+    EventNoveltyOutlierDetector,
+    RankEnsembleOutlierDetector,
+    with_event_novelty,
+)
 from models.explain import FeatureReference
-from models.features import FeatureSpec
+from models.features import SIGNAL_PREFIX, FeatureSpec
 from trust.decisions import FeatureContribution
 
 
@@ -29,28 +33,31 @@ class AnomalyModel:
     calibrator: PercentileCalibrator
     reference: FeatureReference
     metrics: dict[str, Any] = field(default_factory=dict)
-    _compiled: CompiledForest | None = field(default=None, init=False, repr=False)
-    _compiled_members: list[CompiledForest | None] | None = field(
-        default=None, init=False, repr=False
-    )
+    # Every isolation forest in the detector (itself or a member), walked flattened.
+    _compiled: dict[int, CompiledForest] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if isinstance(self.detector, IsolationForest):
-            self._compiled = CompiledForest(self.detector)
-        elif isinstance(self.detector, RankEnsembleOutlierDetector):
-            self._compiled_members = [
-                CompiledForest(m) if isinstance(m, IsolationForest) else None
-                for m in self.detector.estimators_
-            ]
+        self._compiled = {id(forest): CompiledForest(forest) for forest in _forests(self.detector)}
 
     @classmethod
     def train(
-        cls, kind: str, frame: pd.DataFrame, detector: BaseEstimator, seed: int = 0
+        cls,
+        kind: str,
+        frame: pd.DataFrame,
+        detector: BaseEstimator,
+        seed: int = 0,
+        novelty_share: float = 0.0,
     ) -> AnomalyModel:
-        """Fit the detector on the imputed features and calibrate on its training scores."""
+        """Fit the detector on the imputed features and calibrate on its training scores.
+
+        ``novelty_share`` above 0 (event kinds): a second detector over the event's own
+        features (all but its ``signal.`` ones) overrules the whole detector where it puts
+        an event among that share of the rarest (``EventNoveltyOutlierDetector``).
+        """
         spec = FeatureSpec.fit(frame)
         matrix = spec.transform(frame)
-        fitted = clone(detector)
+        event_columns = [name for name in spec.names if not name.startswith(SIGNAL_PREFIX)]
+        fitted = clone(with_event_novelty(detector, spec.names, event_columns, novelty_share))
         subsample = fitted.get_params().get("max_samples")
         if isinstance(subsample, int) and subsample > len(matrix):
             fitted.set_params(max_samples=len(matrix))
@@ -97,21 +104,20 @@ class AnomalyModel:
         Forests are walked flattened (``CompiledForest``, equal to scikit-learn's scores and
         far cheaper at any batch size); other detectors score through their own code.
         """
-        if self._compiled is not None:
-            return self._compiled.score_samples(matrix)
-        if self._compiled_members is not None:
-            ensemble: RankEnsembleOutlierDetector = self.detector
-            return ensemble.combine(
-                [
-                    compiled.score_samples(matrix)
-                    if compiled is not None
-                    else np.asarray(member.score_samples(matrix), dtype=np.float64)
-                    for member, compiled in zip(
-                        ensemble.estimators_, self._compiled_members, strict=True
-                    )
-                ]
+        return self._scores(self.detector, matrix)
+
+    def _scores(self, detector: BaseEstimator, matrix: NDArray[np.float64]) -> NDArray[np.float64]:
+        compiled = self._compiled.get(id(detector))
+        if compiled is not None:
+            return compiled.score_samples(matrix)
+        if isinstance(detector, RankEnsembleOutlierDetector):
+            return detector.combine([self._scores(m, matrix) for m in detector.estimators_])
+        if isinstance(detector, EventNoveltyOutlierDetector):
+            views = detector.views(matrix)
+            return detector.combine(
+                [self._scores(m, v) for m, v in zip(detector.estimators_, views, strict=True)]
             )
-        return np.asarray(self.detector.score_samples(matrix), dtype=np.float64)
+        return np.asarray(detector.score_samples(matrix), dtype=np.float64)
 
     def percentiles(self, matrix: NDArray[np.float64]) -> NDArray[np.float64]:
         """0-1 risk percentile per row (higher is riskier)."""
@@ -130,3 +136,12 @@ class AnomalyModel:
             self.reference.explain(self.kind, matrix[i], feature_percentiles[i], top)
             for i in range(len(matrix))
         ]
+
+
+def _forests(detector: BaseEstimator) -> list[IsolationForest]:
+    """The isolation forests in ``detector``: itself, or its members' (at any depth)."""
+    if isinstance(detector, IsolationForest):
+        return [detector]
+    if isinstance(detector, RankEnsembleOutlierDetector | EventNoveltyOutlierDetector):
+        return [forest for member in detector.estimators_ for forest in _forests(member)]
+    return []

@@ -38,6 +38,7 @@ TRUSTED_TYPES = (
     "models.detectors.HistogramOutlierDetector",
     "models.detectors.EmpiricalTailOutlierDetector",
     "models.detectors.RankEnsembleOutlierDetector",
+    "models.detectors.EventNoveltyOutlierDetector",
     "sklearn.tree._tree.Tree",
     "sklearn.metrics._dist_metrics.EuclideanDistance64",
     "sklearn.neighbors._kd_tree.KDTree",

@@ -237,7 +237,12 @@ def evaluate_kind(
     y = known["is_fraud"].astype(int).to_numpy()
     frame = data.frame()
     name, params = detector_options(settings)
-    model = AnomalyModel.train(data.kind, frame, make_detector(name, random_state=seed, **params))
+    model = AnomalyModel.train(
+        data.kind,
+        frame,
+        make_detector(name, random_state=seed, **params),
+        novelty_share=settings.model.event_novelty_share,
+    )
     percentiles = model.score_frame(frame)
     # The daily case budget, exactly as the pipeline's scorer turns it into a cutoff.
     per_day = data.events_per_day()

@@ -142,7 +142,12 @@ def train_anomaly_model(
             f"{MIN_TRAINING_EVENTS} to train (ingest or simulate more first)"
         )
     name, params = detector_options(settings)
-    model = AnomalyModel.train(kind, data.frame(), make_detector(name, random_state=seed, **params))
+    model = AnomalyModel.train(
+        kind,
+        data.frame(),
+        make_detector(name, random_state=seed, **params),
+        novelty_share=settings.model.event_novelty_share,
+    )
     # The daily case budget becomes a percentile cutoff through this volume (models.scorer).
     model.metrics["events_per_day"] = data.events_per_day()
     registry = ModelRegistry.from_settings(settings)

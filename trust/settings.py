@@ -267,6 +267,11 @@ class ModelSettings(BaseModel):
     # Newest events of a kind used for training; older ones add little and cost time.
     max_training_events: int = Field(500_000, gt=0)
     explanation_features: int = Field(3, ge=0, le=10)
+    # Event kinds: a second detector over the event's own facts (not its history signals)
+    # overrules the whole one for the rarest share of events it sees, so an event unlike
+    # any before reaches the review cutoff (models/detectors.py, EventNoveltyOutlierDetector).
+    # 0 turns it off.
+    event_novelty_share: float = Field(0.002, ge=0.0, lt=0.5)
 
 
 class EncryptionSettings(BaseModel):

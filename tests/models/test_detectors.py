@@ -9,9 +9,11 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from models.detectors import (
     EmpiricalTailOutlierDetector,
+    EventNoveltyOutlierDetector,
     HistogramOutlierDetector,
     RankEnsembleOutlierDetector,
     make_detector,
+    with_event_novelty,
 )
 from trust.errors import ConfigurationError
 
@@ -36,6 +38,7 @@ def _known_upstream_failures(estimator):
         EmpiricalTailOutlierDetector(),
         EmpiricalTailOutlierDetector(max_samples=50, contamination=0.1),
         RankEnsembleOutlierDetector(),
+        EventNoveltyOutlierDetector(event_columns=(0,)),
     ],
     expected_failed_checks=_known_upstream_failures,
 )
@@ -165,3 +168,73 @@ def test_a_scoring_matrix_skips_no_check_that_changes_scores_or_errors(detector)
         fitted.score_samples(with_nan)
     with pytest.raises(ValueError, match="features"):
         fitted.score_samples(rows[:, :3])
+
+
+def _history_heavy(rng: np.random.Generator, rows: int) -> np.ndarray:
+    """Two event columns, then eight history columns of rare 0/1 flags and counts."""
+    event = rng.normal(size=(rows, 2))
+    history = np.hstack(
+        [(rng.random((rows, 4)) < 0.03).astype(float), rng.poisson(0.3, size=(rows, 4))]
+    )
+    return np.hstack([event, history])
+
+
+def test_an_event_unlike_any_seen_is_ranked_rarest_though_its_history_is_ordinary():
+    rng = np.random.default_rng(11)
+    data = _history_heavy(rng, 3000)
+    novel = data[:1].copy()
+    novel[0, :2] = (9.0, -9.0)  # far beyond the event columns' range
+    novel[0, 2:] = 0.0  # a history like most rows'
+    whole = make_detector("ensemble").fit(data)
+    wrapped = EventNoveltyOutlierDetector(
+        make_detector("ensemble"), make_detector("ensemble"), (0, 1), novelty_share=0.002
+    ).fit(data)
+    rank_whole = np.mean(whole.score_samples(data) < whole.score_samples(novel)[0])
+    rank_wrapped = np.mean(wrapped.score_samples(data) < wrapped.score_samples(novel)[0])
+    # Ten ordinary history columns outvote two extreme ones...
+    assert rank_whole > 0.01
+    # ...until the event's own detector overrules them: among the rarest few of 3,000.
+    assert rank_wrapped <= 0.002
+
+
+def test_outside_the_novelty_share_the_whole_detectors_rank_stands():
+    rng = np.random.default_rng(12)
+    data = _history_heavy(rng, 1500)
+    wrapped = EventNoveltyOutlierDetector(
+        make_detector("ensemble"), make_detector("ensemble"), (0, 1), novelty_share=0.002
+    ).fit(data)
+    whole, event = (
+        np.searchsorted(ref, member.score_samples(view), side="right") / len(ref)
+        for member, view, ref in zip(
+            wrapped.estimators_, wrapped.views(data), wrapped.references_, strict=True
+        )
+    )
+    scores = wrapped.score_samples(data)
+    ordinary = event > 0.002
+    assert ordinary.mean() > 0.99
+    np.testing.assert_array_equal(scores[ordinary], whole[ordinary])
+    np.testing.assert_array_equal(scores[~ordinary], np.minimum(whole, event)[~ordinary])
+
+
+def test_event_novelty_wraps_only_when_the_event_columns_are_a_proper_part():
+    detector = make_detector("ensemble")
+    names = ["rating", "signal.shares_device"]
+    assert with_event_novelty(detector, names, ["rating"], 0.0) is detector
+    assert with_event_novelty(detector, names, [], 0.002) is detector
+    # A table (`trust model evaluate`) has no history columns: scored exactly as before.
+    assert with_event_novelty(detector, names, names, 0.002) is detector
+    wrapped = with_event_novelty(detector, names, ["rating"], 0.002)
+    assert isinstance(wrapped, EventNoveltyOutlierDetector) and wrapped.event_columns == (0,)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"event_columns": ()}, "event_columns"),
+        ({"event_columns": (5,)}, "event_columns"),
+        ({"event_columns": (0,), "novelty_share": 0.7}, "novelty_share"),
+    ],
+)
+def test_event_novelty_refuses_columns_it_cannot_see_and_shares_out_of_range(options, message):
+    with pytest.raises(ValueError, match=message):
+        EventNoveltyOutlierDetector(**options).fit(np.zeros((20, 3)))

@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from models.anomaly import AnomalyModel
+from models.detectors import EventNoveltyOutlierDetector, make_detector
 from models.features import feature_frame
 from models.registry import ModelRegistry
 from models.scorer import RegistryScorer, budget_cutoff
 from tests.factories import make_review
-from tests.models.helpers import trained_review_model
+from tests.models.helpers import trained_review_model, varied_reviews
 from trust.decisions import AnomalyScorer, ModelAssessment
 from trust.errors import ArtefactIntegrityError, ModelError
 
@@ -121,3 +123,22 @@ def test_the_default_and_per_feature_detectors_survive_the_registry_round_trip(t
         feature_frame("review", [e.model_dump(mode="json") for e in events], [{}, {}, {}])
     )
     np.testing.assert_allclose([a.score for a in loaded], np.round(direct, 4))
+
+
+def test_an_event_novelty_model_scores_through_compiled_trees_and_the_registry(tmp_path):
+    payloads, signals = varied_reviews(400)
+    frame = feature_frame("review", payloads, signals)
+    model = AnomalyModel.train(
+        "review", frame, make_detector("ensemble", n_estimators=30), novelty_share=0.002
+    )
+    assert isinstance(model.detector, EventNoveltyOutlierDetector)
+    matrix = model.spec.transform(frame)
+    np.testing.assert_allclose(model.raw_scores(matrix), model.detector.score_samples(matrix))
+    registry = ModelRegistry(tmp_path / "models")
+    registry.activate(registry.register("review", "anomaly", model.to_artefact(), {})["version"])
+    events = [make_review(amount_paid={"amount": "45.00", "currency": "USD"})]
+    [loaded] = RegistryScorer(registry).assess("review", events, [{}])
+    direct = model.score_frame(
+        feature_frame("review", [e.model_dump(mode="json") for e in events], [{}])
+    )
+    assert loaded is not None and loaded.score == pytest.approx(round(float(direct[0]), 4))
