@@ -35,7 +35,7 @@ Which one to pick:
 Whichever is chosen, an event kind's model wraps it in :class:`EventNoveltyOutlierDetector`
 (``TRUST_MODEL__EVENT_NOVELTY_SHARE``, 0 turns it off): a second copy over the event's own
 facts overrules the copy over every feature for the rarest 0.2% of events by those facts.
-History signals outnumber an event's own facts four to one, and averaged a contract of
+History signals outnumber an event's own facts about three to one, and averaged a contract of
 minutes paid thousands and reviewed within a minute to the 0.92-0.94 percentile; wrapped,
 it is beyond the 0.995 review cutoff. Tables (``trust model evaluate``) are not wrapped.
 
