@@ -212,6 +212,22 @@ def test_the_pipeline_reopens_a_spree_whichever_order_it_arrives_in(
     assert replay.flagged == {"cp-1", "cp-2", "cp-3"}
 
 
+def test_a_re_score_of_late_history_keeps_the_look_back_finding(
+    settings: Settings, sqlite_store: Store
+) -> None:
+    start = NOW - timedelta(days=6)
+    spree = [_quality_complaint(f"cp-{i}", start + timedelta(days=i)) for i in (0, 1, 2, 3)]
+
+    # The spree's first complaint arrives last: the others' history grew under them.
+    decided = _decide(settings, sqlite_store, [[c] for c in [*spree[1:], spree[0]]])
+
+    with sqlite_store.engine.connect() as conn:
+        cp0 = stored_decisions(conn, ["cp-0"])["cp-0"]
+    for decision in [cp0, decided["cp-1"], decided["cp-2"]]:
+        assert decision.outcome == "review"
+        assert [h.reason_code for h in decision.rule_hits].count(LOOK_BACK_REASON) == 1
+
+
 def test_the_pipeline_reopens_a_spree_that_arrives_backwards(
     settings: Settings, sqlite_store: Store
 ) -> None:
