@@ -185,9 +185,10 @@ class BatchResult:
     case_ids: dict[str, int] = field(default_factory=dict)
     # Appeal event_id -> the appeal case it opened or joined.
     appeal_cases: dict[str, int] = field(default_factory=dict)
-    # Stored decisions re-scored because this batch was history they were decided without,
-    # then those reopened because this batch flagged their actor (the look-back).
+    # Stored decisions re-scored because this batch was history they were decided without.
     revisions: list[Revision] = field(default_factory=list)
+    # Stored decisions sent to review because this batch flagged their actor (look-back).
+    reopened: list[Revision] = field(default_factory=list)
 
     @property
     def outcomes(self) -> Counter[tuple[str, str]]:
@@ -320,8 +321,8 @@ class Pipeline:
                         result.revisions = list(self.revise(conn, stored.fresh, hasher, now))
                 if self.look_back is not None:
                     with clock("look_back"):
-                        result.revisions += self.look_back(
-                            conn, stored.fresh, result.revisions, now
+                        result.reopened = list(
+                            self.look_back(conn, stored.fresh, result.revisions, now)
                         )
             if party:
                 self._take_party_events(conn, party, hasher, now, result)
