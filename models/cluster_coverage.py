@@ -14,6 +14,11 @@ the pipeline decided (review or block) and the two together, per planted pattern
 precision of each queue; and the decisions once the clustering pass has sent the scheme
 events of the clusters found by the end to review (``trust.cases.cluster_decisions``, the
 same events ``trust graph watch`` revises).
+
+"The pipeline decided" is the latest stored version: it holds what the pipeline itself
+revised afterwards (late history, and the look-back that reopens a flagged complainant's
+earlier complaints, ``trust.look_back``). ``at_arrival`` is each decision's first version,
+so the two side by side show what those revisions added.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from trust.signals.history import utc
 from trust.store import Store
 from trust.store.clusters import scheme_events
 from trust.store.graph import graph_links
-from trust.store.tables import decisions, events
+from trust.store.tables import decision_versions, decisions, events
 
 GROUP_PATTERNS = ("review_ring", "review_burst_new_accounts")
 CAUGHT_SHARE = 0.8
@@ -122,6 +127,8 @@ class PatternRecall:
     either: float
     graph_by_end: float
     with_cluster_cases: float
+    # The first version of each decision, before any revision by the pipeline.
+    at_arrival: float = 0.0
 
 
 @dataclass
@@ -130,7 +137,8 @@ class RecallReport:
 
     patterns: list[PatternRecall]
     precision: dict[str, float]
-    # Per kind, of the events sent to review or block at arrival and with cluster cases.
+    # Per kind, of the events sent to review or block at arrival (first version), by the
+    # latest stored decision, and with cluster cases.
     kind_precision: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -180,9 +188,19 @@ def pattern_recall(
             ).join(decisions, decisions.c.event_id == events.c.event_id, isouter=True)
         ).all()
         links = graph_links(conn)
+        first = dict(
+            conn.execute(
+                select(decision_versions.c.event_id, decision_versions.c.outcome).where(
+                    decision_versions.c.version == 1
+                )
+            ).all()
+        )
     frame = pd.DataFrame(rows, columns=["event_id", "kind", "subject", "at", "outcome"]).join(
         truth, on="event_id", how="inner"
     )
+    frame["first_outcome"] = [
+        first.get(e, o) for e, o in zip(frame["event_id"], frame["outcome"], strict=True)
+    ]
     requests = frame[~frame["kind"].isin(EVENT_KINDS)]
     requests_per_pattern = requests[requests["is_fraud"].astype(int) == 1]["pattern"].value_counts()
     frame = frame[frame["kind"].isin(EVENT_KINDS)]
@@ -192,6 +210,7 @@ def pattern_recall(
         clustered, revised = _daily_passes(conn, links, frame["at"], settings or Settings())
     frame["graph"] = [s in m for s, m in zip(frame["subject"], clustered, strict=True)]
     frame["decisions"] = frame["outcome"].isin(["review", "block"])
+    frame["at_arrival"] = frame["first_outcome"].isin(["review", "block"])
     frame["either"] = frame["graph"] | frame["decisions"]
     # A cluster case opened later still gathers its members' earlier events.
     final = {m for c in AccountGraph(links).clusters() for m in c.members}
@@ -208,6 +227,7 @@ def pattern_recall(
             float(group["either"].mean()),
             float(group["graph_by_end"].mean()),
             float(group["with_cluster_cases"].mean()),
+            float(group["at_arrival"].mean()),
         )
         for pattern, group in frame[fraud].groupby("pattern")
     ]
@@ -215,7 +235,7 @@ def pattern_recall(
     # clustered account's own honest sign-ins are not a cluster's false positives).
     precision = {
         route: float(fraud[frame[route]].mean()) if frame[route].any() else 1.0
-        for route in ("decisions", "either", "with_cluster_cases")
+        for route in ("at_arrival", "decisions", "either", "with_cluster_cases")
     }
     fraud_accounts = set(frame.loc[fraud, "subject"])
     for route in ("graph", "graph_by_end"):
@@ -224,10 +244,10 @@ def pattern_recall(
     kind_precision = {
         str(kind): {
             route: float(group.loc[group[route], "is_fraud"].astype(int).mean())
-            for route in ("decisions", "with_cluster_cases")
+            for route in ("at_arrival", "decisions", "with_cluster_cases")
             if group[route].any()
         }
         for kind, group in frame.groupby("kind")
-        if kind in ("review", "profile_verification")
+        if kind in ("review", "profile_verification", "complaint")
     }
     return RecallReport(patterns, precision, kind_precision)

@@ -42,14 +42,16 @@ def default_pipeline(
     store: Store, settings: Settings, scorer: BatchScorer, *, source: str = "queue"
 ) -> Pipeline:
     """The production sinks: decisions stored, cases and disputes opened, blocks enforced,
-    appeals taken, dispute party events applied, subscribers notified (the outbox) and
-    decisions made before their history arrived revised (``trust.late_history``)."""
+    appeals taken, dispute party events applied, subscribers notified (the outbox),
+    decisions made before their history arrived revised (``trust.late_history``) and a
+    flagged complainant's earlier complaints reopened (``trust.look_back``)."""
     from trust.appeals import AppealDesk
     from trust.cases import open_or_join
     from trust.disputes.intake import open_cases_and_disputes
     from trust.disputes.parties import take_party_events
     from trust.enforcement_actions import enforce_decisions
     from trust.late_history import LateHistory, Rescorer
+    from trust.look_back import ComplainantLookBack
     from trust.store.decisions import insert_decisions
     from trust.webhooks import emit_decisions
 
@@ -67,6 +69,7 @@ def default_pipeline(
         revise=LateHistory(scorer, settings, open_or_join)
         if isinstance(scorer, Rescorer)
         else None,
+        look_back=ComplainantLookBack(settings, open_or_join),
     )
 
 

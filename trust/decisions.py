@@ -274,11 +274,19 @@ def wording_hit(wording: WordingAssessment | None, settings: DecisionSettings) -
 # (``trust.cases.cluster_decisions``): like the text model's, a hit no rule pack holds, so
 # a re-score or a replay takes it from the stored decision.
 CLUSTER_REASON = "cluster_member"
+# A complaint sent to review because its complainant abuses the complaint process reopens
+# the complainant's earlier allowed complaints (``trust.look_back``): a finding made after
+# their decision, carried like the cluster case's.
+LOOK_BACK_REASON = "complainant_flagged_later"
+# Hits no rule pack holds, added to a stored decision after it was made: a re-score
+# (``trust.late_history``) or a replay (``trust rules backtest``) takes them from it.
+LATER_FINDINGS = (CLUSTER_REASON, LOOK_BACK_REASON)
 
 
-def stored_hits(rows: Sequence[RuleHitRow] | None, reason_code: str) -> tuple[RuleHit, ...]:
-    """A stored decision's hits with ``reason_code`` (``WORDING_REASON``, ``CLUSTER_REASON``)."""
-    return tuple(RuleHit(**row) for row in rows or [] if row["reason_code"] == reason_code)
+def stored_hits(rows: Sequence[RuleHitRow] | None, *reason_codes: str) -> tuple[RuleHit, ...]:
+    """A stored decision's hits with one of ``reason_codes`` (``WORDING_REASON``,
+    ``CLUSTER_REASON``, ``LATER_FINDINGS``)."""
+    return tuple(RuleHit(**row) for row in rows or [] if row["reason_code"] in reason_codes)
 
 
 def with_hits(decision: Decision, hits: Sequence[RuleHit]) -> Decision:

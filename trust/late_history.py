@@ -29,7 +29,7 @@ from typing import Protocol, runtime_checkable
 
 from sqlalchemy import Connection, and_, bindparam, or_, select
 
-from trust.decisions import CLUSTER_REASON, Decision, RuleHit, stored_hits, with_hits
+from trust.decisions import LATER_FINDINGS, Decision, RuleHit, stored_hits, with_hits
 from trust.events import Event
 from trust.graph.links import MAX_ACCOUNTS_PER_IDENTIFIER
 from trust.pii import PiiHasher
@@ -122,8 +122,9 @@ class _Stored:
     rule_ids: tuple[str, ...]
     decided_at: datetime
     case_id: int | None
-    # A cluster case's finding, made after the decision: a re-score keeps it.
-    cluster_hits: tuple[RuleHit, ...] = ()
+    # Findings made after the decision (a cluster case's, a complainant's look-back): a
+    # re-score keeps them.
+    later_hits: tuple[RuleHit, ...] = ()
 
 
 def reason_for(late_ids: Sequence[str]) -> str:
@@ -229,7 +230,7 @@ class LateHistory:
             conn, events, hasher, as_of={e.event_id: stored[e.event_id].decided_at for e in events}
         )
         rescored = [
-            with_hits(d, stored[d.event_id].cluster_hits)
+            with_hits(d, stored[d.event_id].later_hits)
             for d in self.scorer.decide_all(events, signals, now)
         ]
         revisions = [
@@ -260,7 +261,7 @@ class LateHistory:
                 tuple(sorted(h["rule_id"] for h in row.rule_hits)),
                 row.decided_at,
                 row.case_id,
-                stored_hits(row.rule_hits, CLUSTER_REASON),
+                stored_hits(row.rule_hits, *LATER_FINDINGS),
             )
             for row in conn.execute(query)
         }

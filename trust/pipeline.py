@@ -153,6 +153,17 @@ class HistoryReviser(Protocol):
         ...
 
 
+class ActorLookBack(Protocol):
+    """Reopens the earlier allowed events of an actor a batch's decisions flagged
+    (``trust.look_back.ComplainantLookBack``)."""
+
+    def __call__(
+        self, conn: Connection, fresh: Sequence[Event], revised: Sequence[Revision], now: datetime
+    ) -> Sequence[Revision]:
+        """The new decision versions it stored, in the caller's transaction."""
+        ...
+
+
 class PartyOutcome(Protocol):
     """What a ``PartyEventIntake`` did with a batch."""
 
@@ -176,6 +187,8 @@ class BatchResult:
     appeal_cases: dict[str, int] = field(default_factory=dict)
     # Stored decisions re-scored because this batch was history they were decided without.
     revisions: list[Revision] = field(default_factory=list)
+    # Stored decisions sent to review because this batch flagged their actor (look-back).
+    reopened: list[Revision] = field(default_factory=list)
 
     @property
     def outcomes(self) -> Counter[tuple[str, str]]:
@@ -238,6 +251,9 @@ class Pipeline:
     notify: DecisionNotifier | None = None
     # Decisions made before their history arrived get a new version (trust/late_history.py).
     revise: HistoryReviser | None = None
+    # A complainant flagged for abusing complaints has its earlier allowed ones sent to
+    # review (trust/look_back.py); runs after ``revise``, whose re-scores may flag one.
+    look_back: ActorLookBack | None = None
 
     def process(
         self,
@@ -303,6 +319,11 @@ class Pipeline:
                 if self.revise is not None:
                     with clock("late_history"):
                         result.revisions = list(self.revise(conn, stored.fresh, hasher, now))
+                if self.look_back is not None:
+                    with clock("look_back"):
+                        result.reopened = list(
+                            self.look_back(conn, stored.fresh, result.revisions, now)
+                        )
             if party:
                 self._take_party_events(conn, party, hasher, now, result)
             if appeals:

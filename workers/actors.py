@@ -169,6 +169,7 @@ def declare_actors(
                 "quarantined": result.quarantined,
                 "cases": len(result.case_ids),
                 "revised": len(result.revisions),
+                "reopened": len(result.reopened),
                 "seconds": round(took, 4),
                 "latency_s": round(time.time() - enqueued_at, 4) if enqueued_at else None,
             },

@@ -117,4 +117,7 @@ def test_recall_with_cluster_cases_is_what_the_clustering_pass_stores(
     stored = {p.pattern: p for p in pattern_recall(store, truth).patterns}
     for pattern, before in emulated.items():
         assert stored[pattern].decisions == pytest.approx(before.with_cluster_cases), pattern
+        # A revision moves the latest decision, never the first version.
+        assert stored[pattern].at_arrival == pytest.approx(before.at_arrival), pattern
+        assert before.at_arrival <= before.decisions, pattern
     assert any(p.with_cluster_cases > p.decisions for p in emulated.values())

@@ -448,19 +448,21 @@ def _print_cluster_coverage(truth: Path) -> None:
     console.print(table)
     routes = Table(
         title="recall per planted pattern: the pipeline's decisions (review or "
-        "block), cluster cases (daily clustering, point-in-time), both; and the decisions "
-        "once cluster cases sent their schemes' events to review",
+        "block) at arrival and as stored now (after late history and the complainant "
+        "look-back), cluster cases (daily clustering, point-in-time), both; and the "
+        "decisions once cluster cases sent their schemes' events to review",
         caption="queue precision: "
         + ", ".join(f"{k} {v:.0%}" for k, v in recall.precision.items())
-        + "; with cluster cases, "
+        + "; per kind at arrival -> decisions (latest version) -> with cluster cases, "
         + ", ".join(
-            f"{kind} {v.get('decisions', 1.0):.0%} -> {v.get('with_cluster_cases', 1.0):.0%}"
+            f"{kind} {v.get('at_arrival', 1.0):.0%} -> {v.get('decisions', 1.0):.0%} -> "
+            f"{v.get('with_cluster_cases', 1.0):.0%}"
             for kind, v in recall.kind_precision.items()
         )
         + "; requests: the pattern's dispute and appeal submissions, taken into their "
         "own flow and never scored, so left out of the shares",
     )
-    columns = ("pattern", "events", "requests", "decisions", "cluster then", "either")
+    columns = ("pattern", "events", "requests", "at arrival", "decisions", "cluster then", "either")
     for column in (*columns, "cluster by end", "with cluster cases"):
         routes.add_column(column, justify="left" if column == "pattern" else "right")
     for p in recall.patterns:
@@ -468,6 +470,7 @@ def _print_cluster_coverage(truth: Path) -> None:
             p.pattern,
             str(p.events),
             str(p.requests),
+            f"{p.at_arrival:.0%}",
             f"{p.decisions:.0%}",
             f"{p.graph:.0%}",
             f"{p.either:.0%}",

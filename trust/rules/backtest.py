@@ -16,7 +16,7 @@ import yaml
 from sqlalchemy import Connection, select
 
 from trust.decisions import (
-    CLUSTER_REASON,
+    LATER_FINDINGS,
     WORDING_REASON,
     ModelAssessment,
     RuleHit,
@@ -74,14 +74,15 @@ class Score:
 @dataclass(frozen=True, slots=True)
 class StoredEvent:
     """A stored event with when it was decided and what the models said then (if they did):
-    the anomaly model's view, and the text model's hit as it was recorded; and a cluster
-    case's hit, when a clustering pass sent the event to review later."""
+    the anomaly model's view, and the text model's hit as it was recorded; and the findings
+    made after it (``LATER_FINDINGS``: a cluster case's, a complainant's look-back), when
+    they sent the event to review later."""
 
     event: Event
     as_of: datetime
     assessment: ModelAssessment | None
     wording: tuple[RuleHit, ...] = ()
-    cluster: tuple[RuleHit, ...] = ()
+    later: tuple[RuleHit, ...] = ()
 
 
 def stored_events(
@@ -125,7 +126,7 @@ def stored_events(
                 decided or received,
                 assessment,
                 stored_hits(hits, WORDING_REASON),
-                stored_hits(hits, CLUSTER_REASON),
+                stored_hits(hits, *LATER_FINDINGS),
             )
         )
         if len(batch) >= batch_size:
@@ -148,7 +149,7 @@ def run_backtest(
 
     Point in time: signals read the world as it was when each event was decided (see
     :class:`trust.signals.context.BatchContext`), and the anomaly model's stored score and
-    the text model's stored hit for the event ride along (and a cluster case's, which joins
+    the text model's stored hit for the event ride along (and the later findings, which join
     afterwards as it joined the stored decision), so replaying the pack in force reproduces
     the stored decisions.
     """
@@ -173,8 +174,8 @@ def run_backtest(
                 now=event.occurred_at,
                 assessment=item.assessment,
             )
-            # A cluster case's later finding joins as it did the stored decision.
-            decision = with_hits(decided, item.cluster)
+            # Later findings (cluster case, look-back) join as they did the stored decision.
+            decision = with_hits(decided, item.later)
             result.events += 1
             result.outcomes[decision.outcome] += 1
             if decision.outcome in FLAGGED:

@@ -1,0 +1,253 @@
+"""Look-back: once a complainant is flagged for abusing complaints, its earlier ones are too.
+
+A refund spree is told apart only from its third complaint: the first two, filed against
+different accounts, look like anyone's disputes when they arrive. Trust and safety teams
+re-open an actor's earlier items once the actor is flagged; this is that step, run inside
+the pipeline's batch transaction after the batch is decided and its late history re-scored.
+
+When a complaint is in review or block for a live hit saying its *complainant* abuses the
+complaint process (``ABUSE_REASONS``: the reason codes of the spree and serial-complainer
+rules), the same complainant's complaints filed in the ``SPREE_WINDOW`` before it that are
+still allowed get a new decision version: a hit of their own (reason
+``complainant_flagged_later``, forced to review, never block) joins their stored hits, the
+statement of reasons says why, and the marketplace hears ``decision.created``. Nothing is
+lowered; a complaint in review or block keeps its decision.
+
+The window is the spree rule's week, for both reasons: the serial-complainer rule counts 90
+days, but reopening months of a complainant's disputes sent honest ones to review on the
+tuning worlds and caught no planted one more. The complainant's low ratings of the accounts
+it complained about are left to the review rules: on the tuning worlds as many honest ones
+as planted ones would have been reopened.
+
+Order-proof: each batch looks at every complainant it touches, whichever came first (the
+flagging complaint, an earlier complaint arriving after it, or a complaint a late-history
+re-score has just flagged), and reads the complainant's stored complaints a window either
+side of the batch's. Only allowed decisions are revised, so a second run finds nothing.
+Re-scoring (``trust.late_history``) and the backtest carry the hit (``LATER_FINDINGS``).
+
+A reopened complaint without a case joins the flagging complaint's case when that is a
+plain complaint case; a dispute case is about one contract's money, so there the complaint
+opens or joins the case of its own subject instead, as any flagged decision does (a payment
+dispute has its own dispute case already).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import Connection, select
+
+from trust.audit import SYSTEM_ACTOR, record_audit
+from trust.decisions import LOOK_BACK_REASON, Decision, RuleHit, RuleHitRow, with_hits
+from trust.events import ComplaintEvent, Event
+from trust.settings import Settings
+from trust.signals.history import utc
+from trust.store.decision_versions import Revision, stored_decisions, supersede_decisions
+from trust.store.disputes import attach_to_case
+from trust.store.events import load_events
+from trust.store.tables import cases
+from trust.store.tables import decisions as decisions_table
+from trust.store.tables import events as events_table
+from trust.webhooks import emit_decisions
+
+# Reason codes of live complaint rules that judge the complainant's use of the process
+# (rules/complaint/abuse.yaml).
+ABUSE_REASONS = frozenset({"complaint_spree", "serial_complainer"})
+# How far back a flag reaches: the week over which the spree rule counts targets.
+SPREE_WINDOW = timedelta(days=7)
+LOOK_BACK_RULE_ID = "complainant_look_back"
+_FLAGGED = ("review", "block")
+
+
+class CaseOpener(Protocol):
+    """Opens or joins cases for flagged decisions (``trust.cases.open_or_join``)."""
+
+    def __call__(
+        self, conn: Connection, decisions: Sequence[Decision], settings: Settings, now: datetime
+    ) -> Mapping[str, int]:
+        """Map of event_id to the case it opened or joined."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Complaint:
+    """A stored, decided complaint."""
+
+    event_id: str
+    complainant: str
+    at: datetime
+    outcome: str
+    hits: tuple[RuleHitRow, ...]
+    case_id: int | None
+
+    def abuse_hit(self) -> RuleHitRow | None:
+        """The live hit saying the complainant abuses complaints, if it is in review or block."""
+        if self.outcome not in _FLAGGED:
+            return None
+        return next((h for h in self.hits if h["reason_code"] in ABUSE_REASONS), None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Flag:
+    """A complaint flagged for its complainant's abuse, with the hit that says so."""
+
+    complaint: _Complaint
+    hit: RuleHitRow
+
+
+def _look_back_hit(flag: _Flag) -> RuleHit:
+    """The finding on an earlier complaint, worded for the account holder."""
+    return RuleHit(
+        rule_id=LOOK_BACK_RULE_ID,
+        reason_code=LOOK_BACK_REASON,
+        reason=(
+            "This complaint is part of a run of complaints by the same account against "
+            f"several people. A later complaint in that run ({flag.complaint.at:%Y-%m-%d}) "
+            "was sent to review as possible abuse of the complaint process, so this one is "
+            "reviewed with it; on its own it raised no concern."
+        ),
+        score=float(flag.hit["score"]),
+        severity=int(flag.hit["severity"]),
+        policy=str(flag.hit["policy"]),
+        forced_outcome="review",
+    )
+
+
+def _complaints(
+    conn: Connection, complainants: Sequence[str], since: datetime, until: datetime
+) -> list[_Complaint]:
+    """Decided complaints filed by ``complainants`` in the range (the complainant is a
+    complaint's counterparty: its subject is the respondent)."""
+    e, d = events_table.c, decisions_table.c
+    query = (
+        select(e.event_id, e.counterparty_id, e.occurred_at, d.outcome, d.rule_hits, d.case_id)
+        .join(decisions_table, d.event_id == e.event_id)
+        .where(
+            e.kind == "complaint",
+            e.counterparty_id.in_(sorted(complainants)),
+            e.occurred_at >= since,
+            e.occurred_at <= until,
+        )
+    )
+    return [
+        _Complaint(event_id, who, utc(at), outcome, tuple(hits or ()), case_id)
+        for event_id, who, at, outcome, hits, case_id in conn.execute(query)
+    ]
+
+
+def _reopened(complaints: Sequence[_Complaint]) -> dict[str, _Flag]:
+    """event_id -> the earliest flag that reaches back to it, for each allowed complaint
+    filed in the ``SPREE_WINDOW`` before one of its complainant's flagged complaints."""
+    flags: dict[str, list[_Flag]] = defaultdict(list)
+    for complaint in sorted(complaints, key=lambda c: c.at):
+        hit = complaint.abuse_hit()
+        if hit is not None:
+            flags[complaint.complainant].append(_Flag(complaint, hit))
+    found: dict[str, _Flag] = {}
+    for complaint in complaints:
+        if complaint.outcome != "allow":
+            continue
+        for flag in flags.get(complaint.complainant, ()):
+            if flag.complaint.at - SPREE_WINDOW <= complaint.at <= flag.complaint.at:
+                found[complaint.event_id] = flag
+                break
+    return found
+
+
+def _touched(
+    conn: Connection, fresh: Sequence[Event], revised: Sequence[Revision]
+) -> list[ComplaintEvent]:
+    """The batch's complaints, and those a re-score has just revised."""
+    again = [r.decision.event_id for r in revised if r.decision.kind == "complaint"]
+    events = [*fresh, *load_events(conn, again)] if again else list(fresh)
+    return [e for e in events if isinstance(e, ComplaintEvent)]
+
+
+@dataclass
+class ComplainantLookBack:
+    """The pipeline's hook after a batch is decided: reopen what a flagged complainant filed
+    earlier in its spree."""
+
+    settings: Settings
+    open_cases: CaseOpener
+
+    def __call__(
+        self, conn: Connection, fresh: Sequence[Event], revised: Sequence[Revision], now: datetime
+    ) -> list[Revision]:
+        """New versions, sent to review, of the decisions reopened; in ``conn``'s transaction."""
+        touched = _touched(conn, fresh, revised)
+        if not touched:
+            return []
+        times = [utc(e.occurred_at) for e in touched]
+        complaints = _complaints(
+            conn,
+            sorted({e.complainant_id for e in touched}),
+            min(times) - SPREE_WINDOW,
+            max(times) + SPREE_WINDOW,
+        )
+        found = _reopened(complaints)
+        if not found:
+            return []
+        allowed = stored_decisions(conn, list(found), outcome="allow")
+        revisions = [
+            Revision(
+                with_hits(d, [_look_back_hit(found[d.event_id])]),
+                f"complainant flagged later: complaint {found[d.event_id].complaint.event_id}",
+            )
+            for d in sorted(allowed.values(), key=lambda d: d.event_id)
+        ]
+        supersede_decisions(conn, revisions, now)
+        self._attach(conn, [r.decision for r in revisions], found, now)
+        emit_decisions(conn, [r.decision for r in revisions], now)
+        return revisions
+
+    def _attach(
+        self,
+        conn: Connection,
+        revised: Sequence[Decision],
+        found: Mapping[str, _Flag],
+        now: datetime,
+    ) -> None:
+        """Each revised decision without a case joins the flagging complaint's plain
+        complaint case, or else opens or joins its own subject's."""
+        homeless = [d for d in revised if d.case_id is None]
+        targets = {found[d.event_id].complaint.case_id for d in homeless} - {None}
+        plain = (
+            set(
+                conn.execute(
+                    select(cases.c.id).where(cases.c.id.in_(targets), cases.c.kind != "dispute")
+                ).scalars()
+            )
+            if targets
+            else set()
+        )
+        joining: dict[int, list[Decision]] = defaultdict(list)
+        own: list[Decision] = []
+        for decision in homeless:
+            case_id = found[decision.event_id].complaint.case_id
+            if case_id is not None and case_id in plain:
+                joining[case_id].append(decision)
+            else:
+                own.append(decision)
+        for case_id, group in sorted(joining.items()):
+            ids = [d.event_id for d in group]
+            attach_to_case(conn, case_id, ids, now)
+            record_audit(
+                conn,
+                actor=SYSTEM_ACTOR,
+                action="evidence_added",
+                target_type="case",
+                target_id=case_id,
+                at=now,
+                after={"events": ids, "reason": LOOK_BACK_REASON},
+            )
+            for decision in group:
+                decision.case_id = case_id
+        if own:
+            opened = self.open_cases(conn, own, self.settings, now)
+            for decision in own:
+                decision.case_id = opened.get(decision.event_id, decision.case_id)
