@@ -13,7 +13,9 @@ document with one, whose verification reads their history) and happened after (a
 re-scores them as of the moment they were first decided (account enforcement is read as
 it stood then, so a decision's own block does not feed back into it) and, where the
 outcome, score or rule hits changed, stores a new decision version with the reason, e.g.
-``history arrived late: events e1, e2``. A flag that appears opens or joins a case.
+``history arrived late: events e1, e2``. A flag that appears opens or joins a case, and
+the marketplace hears a version that flags the event or lifts a flag it was told of
+(``decision.created`` with the version number, ``trust.webhooks.revision_messages``).
 
 In a stream that arrives in order nothing is found, and one indexed query a batch says so
 (``_anything_later``) before the accounts' identifiers are read in Python.
@@ -43,6 +45,7 @@ from trust.store.lookups import identifier_rows, sharing_rows
 from trust.store.tables import account_identifiers
 from trust.store.tables import decisions as decisions_table
 from trust.store.tables import events as events_table
+from trust.webhooks import emit_revisions
 
 # The longest look-back of any signal: an event further ahead cannot see the late one.
 LOOKBACK: timedelta = max(HISTORY_WINDOW, COMPLAINT_WINDOW)
@@ -238,7 +241,7 @@ class LateHistory:
             for decision in rescored
             if _changed(stored[decision.event_id], decision)
         ]
-        supersede_decisions(conn, revisions, now)
+        emit_revisions(conn, supersede_decisions(conn, revisions, now), now)
         newly_flagged = [
             r.decision
             for r in revisions

@@ -52,7 +52,7 @@ from trust.store.events import load_events
 from trust.store.tables import cases
 from trust.store.tables import decisions as decisions_table
 from trust.store.tables import events as events_table
-from trust.webhooks import emit_decisions
+from trust.webhooks import emit_revisions
 
 # Reason codes of live complaint rules that judge the complainant's use of the process
 # (rules/complaint/abuse.yaml).
@@ -200,9 +200,9 @@ class ComplainantLookBack:
             )
             for d in sorted(allowed.values(), key=lambda d: d.event_id)
         ]
-        supersede_decisions(conn, revisions, now)
+        stored = supersede_decisions(conn, revisions, now)
         self._attach(conn, [r.decision for r in revisions], found, now)
-        emit_decisions(conn, [r.decision for r in revisions], now)
+        emit_revisions(conn, stored, now)
         return revisions
 
     def _attach(

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from trust.cases.case import Case
     from trust.decisions import Decision
     from trust.enforcement import EnforcementChange
+    from trust.store.decision_versions import Superseded
 
 DECISION_CREATED = "decision.created"
 ENFORCEMENT_CHANGED = "enforcement.changed"
@@ -74,26 +75,50 @@ def _message(event_type: str, key: str, now: datetime, data: dict[str, Any]) -> 
     )
 
 
+def _decision_data(d: Decision) -> dict[str, Any]:
+    return {
+        "decision_id": decision_id(d.event_id),
+        "event_id": d.event_id,
+        "kind": d.kind,
+        "subject_id": d.subject_id,
+        "outcome": d.outcome,
+        "risk_score": d.risk_score,
+        "reasons": [h.rule_id for h in d.rule_hits],
+        "statement_of_reasons": d.statement_of_reasons,
+    }
+
+
 def decision_messages(decisions: Sequence[Decision], now: datetime) -> list[Message]:
-    """``decision.created`` for each review or block."""
+    """``decision.created`` for each review or block (the decision's first version)."""
+    return [
+        _message(DECISION_CREATED, d.event_id, now, {**_decision_data(d), "version": 1})
+        for d in decisions
+        if d.outcome in NOTIFIED_OUTCOMES
+    ]
+
+
+def revision_messages(versions: Sequence[Superseded], now: datetime) -> list[Message]:
+    """``decision.created`` for each new version of a decision the marketplace must hear:
+    one that now asks for review or block, or one lifting a review or block it was told of.
+
+    Each version is its own message (keyed by event and version), carrying its number, the
+    outcome it replaced and why it was made; a receiver keeps the highest version.
+    """
     return [
         _message(
             DECISION_CREATED,
-            d.event_id,
+            f"{v.revision.decision.event_id}:v{v.version}",
             now,
             {
-                "decision_id": decision_id(d.event_id),
-                "event_id": d.event_id,
-                "kind": d.kind,
-                "subject_id": d.subject_id,
-                "outcome": d.outcome,
-                "risk_score": d.risk_score,
-                "reasons": [h.rule_id for h in d.rule_hits],
-                "statement_of_reasons": d.statement_of_reasons,
+                **_decision_data(v.revision.decision),
+                "version": v.version,
+                "previous_outcome": v.previous_outcome,
+                "version_reason": v.revision.reason,
             },
         )
-        for d in decisions
-        if d.outcome in NOTIFIED_OUTCOMES
+        for v in versions
+        if v.revision.decision.outcome != v.previous_outcome
+        and NOTIFIED_OUTCOMES & {v.revision.decision.outcome, v.previous_outcome}
     ]
 
 
@@ -139,6 +164,11 @@ def emit(conn: Connection, messages: Sequence[Message], now: datetime | None = N
 def emit_decisions(conn: Connection, decisions: Sequence[Decision], now: datetime) -> int:
     """Report the batch's reviews and blocks."""
     return emit(conn, decision_messages(decisions, now), now)
+
+
+def emit_revisions(conn: Connection, versions: Sequence[Superseded], now: datetime) -> int:
+    """Report new decision versions that flag an event or lift its flag."""
+    return emit(conn, revision_messages(versions, now), now)
 
 
 def emit_enforcement(conn: Connection, changes: Sequence[EnforcementChange]) -> int:

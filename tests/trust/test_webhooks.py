@@ -132,3 +132,34 @@ def test_a_rolled_back_change_leaves_no_message(store: Store, settings: Settings
     with pytest.raises(RuntimeError):
         pipeline.process([forged], NOW)
     assert _types(store) == []
+
+
+def test_a_later_version_is_sent_when_it_flags_the_event_or_lifts_a_flag_and_only_then(
+    store: Store, settings: Settings
+) -> None:
+    from dataclasses import replace
+
+    from trust.store.decision_versions import Revision, supersede_decisions
+    from trust.webhooks import emit_revisions
+
+    with transaction(store.engine) as conn:
+        outbox.add_subscription(conn, "http://127.0.0.1:9/hook", [DECISION_CREATED])
+    [allowed] = build_pipeline(settings, store).process([review_payload()], NOW).decisions
+    assert allowed.outcome == "allow" and _types(store) == []
+    flagged = replace(allowed, outcome="review")
+    steps = [
+        Revision(flagged, "history arrived late: events e1"),
+        Revision(replace(flagged, risk_score=55.0), "re-scored, same outcome"),
+        Revision(allowed, "history arrived late: events e2"),
+    ]
+    for step in steps:
+        with transaction(store.engine) as conn:
+            emit_revisions(conn, supersede_decisions(conn, [step], NOW), NOW)
+    with store.engine.connect() as conn:
+        sent = [r.payload["data"] for r in reversed(outbox.deliveries(conn, limit=10))]
+    assert [(d["version"], d["previous_outcome"], d["outcome"]) for d in sent] == [
+        (2, "allow", "review"),
+        (4, "review", "allow"),
+    ]
+    assert sent[0]["version_reason"] == "history arrived late: events e1"
+    assert len({message_id(DECISION_CREATED, f"{allowed.event_id}:v{v}") for v in (2, 4)}) == 2

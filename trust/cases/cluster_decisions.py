@@ -27,7 +27,7 @@ from trust.decisions import CLUSTER_REASON, RuleHit, with_hits
 from trust.graph.clusters import Cluster
 from trust.store.decision_versions import Revision, stored_decisions, supersede_decisions
 from trust.store.tables import decisions
-from trust.webhooks import emit_decisions
+from trust.webhooks import emit_revisions
 
 CLUSTER_RULE_ID = "cluster_case"
 CLUSTER_POLICY = "Feedback policy 3.2 - no feedback building"
@@ -75,7 +75,7 @@ def revise_scheme_decisions(
     ]
     if not revisions:
         return []
-    supersede_decisions(conn, revisions, now)
+    stored = supersede_decisions(conn, revisions, now)
     conn.execute(
         update(decisions)
         .where(
@@ -84,5 +84,5 @@ def revise_scheme_decisions(
         )
         .values(case_id=case_id)
     )
-    emit_decisions(conn, [r.decision for r in revisions], now)
+    emit_revisions(conn, stored, now)
     return revisions

@@ -31,26 +31,37 @@ class Revision:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class Superseded:
+    """A revision as stored: the version number it got and the outcome it replaced."""
+
+    revision: Revision
+    version: int
+    previous_outcome: str
+
+
 def _as_json(row: dict[str, Any]) -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads(json.dumps(row, default=str))
     return loaded
 
 
-def supersede_decisions(conn: Connection, revisions: Sequence[Revision], now: datetime) -> int:
-    """Store each revision as the event's new decision version; returns versions written.
+def supersede_decisions(
+    conn: Connection, revisions: Sequence[Revision], now: datetime
+) -> list[Superseded]:
+    """Store each revision as the event's new decision version; returns the versions written.
 
     The version it replaces is copied to ``decision_versions`` first. Events without a
     stored decision are skipped.
     """
     if not revisions:
-        return 0
+        return []
     ids = [r.decision.event_id for r in revisions]
     current = {
         row.event_id: dict(row._mapping)
         for row in conn.execute(select(decisions_table).where(decisions_table.c.event_id.in_(ids)))
     }
     history = []
-    written = 0
+    written: list[Superseded] = []
     for revision in revisions:
         old = current.get(revision.decision.event_id)
         if old is None:
@@ -76,7 +87,7 @@ def supersede_decisions(conn: Connection, revisions: Sequence[Revision], now: da
                 version_reason=revision.reason,
             )
         )
-        written += 1
+        written.append(Superseded(revision, old["version"] + 1, old["outcome"]))
     if history:
         conn.execute(decision_versions.insert(), history)
     return written
