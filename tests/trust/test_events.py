@@ -290,6 +290,18 @@ def test_record_level_rules_say_which_fields_disagree_without_pydantic_prefixes(
     assert result.reason == "(record): reviewer_id and reviewee_id are the same account"
 
 
+def test_an_escrow_in_another_currency_than_the_claim_is_refused_naming_both_fields() -> None:
+    result = validate_record(
+        PAYLOAD_BUILDERS["complaint"](escrow_amount={"amount": "800.00", "currency": "EUR"})
+    )
+    assert result.reason == (
+        "(record): escrow_amount.currency differs from amount_in_dispute.currency: "
+        "one milestone's money is in one currency"
+    )
+    same = PAYLOAD_BUILDERS["complaint"](escrow_amount={"amount": "800.00", "currency": "USD"})
+    assert validate_record(same).event is not None
+
+
 # Text shaped like addresses: plain ones, and the near misses the full check must see
 # (upper case, Punycode, '--', special-use and numeric TLDs, long labels, odd characters).
 ADDRESS_LIKE = st.from_regex(r"\A[a-zA-Z0-9_+.!-]{0,70}@[a-zA-Z0-9.-]{0,80}\Z") | st.builds(

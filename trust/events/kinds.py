@@ -251,6 +251,9 @@ class ComplaintEvent(EventEnvelope):
     milestone_id: Identifier | None = None
     amount_in_dispute: Money | None = None
     escrow_state: EscrowState | None = None
+    # What the milestone holds in escrow as the marketplace's books say, when it is funded:
+    # a dispute is about that money, so a claim for more is worth a look.
+    escrow_amount: Money | None = None
     description: Annotated[LongText, Personal("text")]
     evidence_refs: Annotated[list[Identifier], Field(max_length=50)] = []
     # Escrow disputes (see trust.disputes): how the contract pays, when it (or the billed
@@ -265,6 +268,15 @@ class ComplaintEvent(EventEnvelope):
             raise ValueError("complainant_id and respondent_id are the same account")
         if self.disputed_hours is not None and self.contract_type != "hourly":
             raise ValueError("disputed_hours is only for contract_type 'hourly'")
+        if (
+            self.escrow_amount is not None
+            and self.amount_in_dispute is not None
+            and self.escrow_amount.currency != self.amount_in_dispute.currency
+        ):
+            raise ValueError(
+                "escrow_amount.currency differs from amount_in_dispute.currency: "
+                "one milestone's money is in one currency"
+            )
         return self
 
     @property

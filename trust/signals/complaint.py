@@ -30,6 +30,7 @@ SIGNALS: dict[str, SignalType] = {
     "escrow_funded": "bool",
     "escrow_unfunded": "bool",
     "amount_in_dispute": "float",
+    "claim_share_of_escrow": "float",
     "days_since_contract_end": "float",
     "off_platform_mentions": "int",
     "off_platform_channels": "string",
@@ -55,6 +56,15 @@ def _days_since_contract_end(event: ComplaintEvent) -> float | None:
     return round(
         (utc(event.occurred_at) - utc(event.contract_ended_at)).total_seconds() / 86_400, 2
     )
+
+
+def _claim_share_of_escrow(event: ComplaintEvent) -> float | None:
+    """The amount in dispute over what the funded milestone holds (above 1: a claim for more
+    money than there is); None unless both are known and the escrow holds something."""
+    claim, escrow = event.amount_in_dispute, event.escrow_amount
+    if claim is None or escrow is None or not escrow.amount or event.escrow_state != "funded":
+        return None
+    return round(float(claim.amount / escrow.amount), 3)
 
 
 def compute(event: ComplaintEvent, ctx: BatchContext) -> Signals:
@@ -97,6 +107,7 @@ def compute(event: ComplaintEvent, ctx: BatchContext) -> Signals:
         "escrow_funded": None if escrow is None else escrow == "funded",
         "escrow_unfunded": None if escrow is None else escrow == "unfunded",
         "amount_in_dispute": event.amount_in_dispute.as_float if event.amount_in_dispute else None,
+        "claim_share_of_escrow": _claim_share_of_escrow(event),
         "days_since_contract_end": _days_since_contract_end(event),
         "off_platform_mentions": len(channels),
         "off_platform_channels": ", ".join(channels),

@@ -168,8 +168,10 @@ def hourly_filing(filed: int) -> tuple[int, int]:
 def hours_record(
     record: dict[str, Any], contract: Contract, billed_until: int, rng: random.Random
 ) -> None:
-    """Turn a complaint record into a client's dispute of billed hours."""
+    """Turn a complaint record into a client's dispute of billed hours (no milestone escrow:
+    hourly work is billed weekly)."""
     hours = rng.randrange(3, 25)
+    record.pop("escrow_amount", None)
     record.update(
         contract_type="hourly",
         contract_ended_at=iso(billed_until),

@@ -203,6 +203,9 @@ def complaint(
         record["amount_in_dispute"] = money(cents, contract.currency)
         if escrow_state is not None:
             record["escrow_state"] = escrow_state
+        if escrow_state == "funded":
+            # The milestone holds the contract's price; a claim may be for less, never more.
+            record["escrow_amount"] = money(contract.cents, contract.currency)
         record["contract_type"] = "fixed_price"
         record["contract_ended_at"] = iso(contract.ended_at)
     return record

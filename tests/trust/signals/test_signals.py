@@ -525,3 +525,23 @@ def test_identifiers_are_read_only_for_accounts_whose_signals_compare_them(
         assert ctx.identifiers(review.reviewer_id, "device", review.occurred_at) == set()
         with pytest.raises(ValueError, match="were not looked up"):
             ctx.identifiers(complaint.complainant_id, "device", complaint.occurred_at)
+
+
+@pytest.mark.parametrize(
+    ("fields", "share"),
+    [
+        ({"escrow_amount": {"amount": "100.00", "currency": "USD"}}, 8.0),
+        ({"escrow_amount": {"amount": "800.00", "currency": "USD"}}, 1.0),
+        ({}, None),  # the marketplace did not say what the milestone holds
+        ({"escrow_amount": {"amount": "0.00", "currency": "USD"}}, None),
+        (
+            {"escrow_state": "released", "escrow_amount": {"amount": "100.00", "currency": "USD"}},
+            None,
+        ),
+    ],
+)
+def test_a_claim_is_measured_against_what_the_funded_milestone_holds(
+    signals_of: StoreEvents, fields: dict[str, Any], share: float | None
+) -> None:
+    (signals,) = signals_of([], [make_complaint(**fields)])
+    assert signals["claim_share_of_escrow"] == share
