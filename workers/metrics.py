@@ -76,6 +76,11 @@ class PipelineMetrics:
             "trust_decisions_revised_total",
             "Stored decisions re-scored into a new version because their history arrived late.",
         )
+        self.reopened = Counter(
+            "trust_decisions_reopened_total",
+            "Allowed decisions sent to review because their actor was flagged later "
+            "(trust/look_back.py).",
+        )
         self.breaker_state = Gauge(
             "trust_store_breaker_state",
             "Store circuit breaker: 0 closed, 1 half-open (trying), 2 open (holding batches).",
@@ -112,6 +117,7 @@ class PipelineMetrics:
         self.quarantined.inc(result.quarantined)
         self.cases.inc(len(result.case_ids))
         self.revisions.inc(len(result.revisions))
+        self.reopened.inc(len(result.reopened))
         self.batch_seconds.observe(took)
         if enqueued_at is not None and result.decisions:
             self.latency.observe(max(0.0, time.time() - enqueued_at))
