@@ -46,12 +46,17 @@ def _flag(when_true: str, when_false: str) -> Describe:
 def duration(minutes: float) -> str:
     """Minutes in the unit a person would use: seconds, minutes, hours or days."""
     if minutes < 1:
-        return f"{minutes * 60:.0f} seconds"
+        return _count(minutes * 60, "second")
     if minutes < 90:
-        return f"{minutes:.0f} minutes"
+        return _count(minutes, "minute")
     if minutes < 48 * 60:
         return f"{minutes / 60:.1f} hours"
-    return f"{minutes / 1440:.0f} days"
+    return _count(minutes / 1440, "day")
+
+
+def _count(value: float, unit: str) -> str:
+    shown = f"{value:.0f}"
+    return f"{shown} {unit}" if shown == "1" else f"{shown} {unit}s"
 
 
 def _minutes(template: str) -> Describe:

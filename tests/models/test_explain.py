@@ -55,3 +55,17 @@ def test_durations_are_described_in_the_unit_a_person_would_use():
 def test_log_scaled_money_is_described_in_its_own_unit():
     assert describe("log_amount_paid", float(np.log1p(250.0))) == "contract paid 250.00"
     assert describe("category_non_payment", 1.0) == "category is non payment"
+
+
+def test_durations_read_as_a_person_would_say_them():
+    from models.explain import duration
+
+    assert [duration(m) for m in (0.5, 1.0, 1 / 60, 45, 180, 1440 * 1.2, 1440 * 3)] == [
+        "30 seconds",
+        "1 minute",
+        "1 second",
+        "45 minutes",
+        "3.0 hours",
+        "28.8 hours",
+        "3 days",
+    ]
