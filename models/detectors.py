@@ -89,7 +89,25 @@ def _scoring_input(detector: BaseEstimator, X: Any) -> NDArray[np.float64]:
     return validate_data(detector, X, dtype=np.float64, reset=False)  # type: ignore[no-any-return]
 
 
-class HistogramOutlierDetector(OutlierMixin, BaseEstimator):
+class _OffsetOutlierMixin(OutlierMixin):
+    """``decision_function`` and ``predict`` from ``score_samples`` and the fitted
+    ``offset_`` (the training scores' ``contamination`` quantile), as scikit-learn's own."""
+
+    offset_: float
+
+    def score_samples(self, X: Any) -> NDArray[np.float64]:
+        raise NotImplementedError
+
+    def decision_function(self, X: Any) -> NDArray[np.float64]:
+        """Negative for outliers: ``score_samples - offset_``."""
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X: Any) -> NDArray[np.int_]:
+        """+1 for inliers, -1 for outliers."""
+        return np.where(self.decision_function(X) < 0, -1, 1)
+
+
+class HistogramOutlierDetector(_OffsetOutlierMixin, BaseEstimator):
     """Histogram-based outlier score: the sum over features of -log(bin height).
 
     Each feature gets ``n_bins`` equal-width bins over its training range; heights are
@@ -150,14 +168,6 @@ class HistogramOutlierDetector(OutlierMixin, BaseEstimator):
     def score_samples(self, X: Any) -> NDArray[np.float64]:
         """Higher for more normal rows (scikit-learn convention)."""
         return self.feature_log_densities(X).sum(axis=1)  # type: ignore[no-any-return]
-
-    def decision_function(self, X: Any) -> NDArray[np.float64]:
-        """Negative for outliers: ``score_samples - offset_``."""
-        return self.score_samples(X) - self.offset_
-
-    def predict(self, X: Any) -> NDArray[np.int_]:
-        """+1 for inliers, -1 for outliers."""
-        return np.where(self.decision_function(X) < 0, -1, 1)
 
 
 # Sorted search keys per fitted table, by the identity of its values array (kept alive
@@ -267,7 +277,7 @@ class _TailTables:
         return flat
 
 
-class EmpiricalTailOutlierDetector(OutlierMixin, BaseEstimator):
+class EmpiricalTailOutlierDetector(_OffsetOutlierMixin, BaseEstimator):
     """ECOD (Li et al., 2022): how far into its own tail each feature of a row lies.
 
     Per feature, the empirical left- and right-tail probabilities of the value; a row's
@@ -334,16 +344,8 @@ class EmpiricalTailOutlierDetector(OutlierMixin, BaseEstimator):
         worst = np.maximum(np.maximum(left.sum(axis=1), right.sum(axis=1)), skewed.sum(axis=1))
         return -worst  # type: ignore[no-any-return]
 
-    def decision_function(self, X: Any) -> NDArray[np.float64]:
-        """Negative for outliers: ``score_samples - offset_``."""
-        return self.score_samples(X) - self.offset_
 
-    def predict(self, X: Any) -> NDArray[np.int_]:
-        """+1 for inliers, -1 for outliers."""
-        return np.where(self.decision_function(X) < 0, -1, 1)
-
-
-class RankEnsembleOutlierDetector(OutlierMixin, BaseEstimator):
+class RankEnsembleOutlierDetector(_OffsetOutlierMixin, BaseEstimator):
     """Averages its members' ranks: a row's score is how normal it is by all of them at once.
 
     Each member's training scores are kept sorted (up to ``reference_size`` of them) so a
@@ -407,16 +409,8 @@ class RankEnsembleOutlierDetector(OutlierMixin, BaseEstimator):
         ]
         return np.mean(ranks, axis=0)  # type: ignore[no-any-return]
 
-    def decision_function(self, X: Any) -> NDArray[np.float64]:
-        """Negative for outliers: ``score_samples - offset_``."""
-        return self.score_samples(X) - self.offset_
 
-    def predict(self, X: Any) -> NDArray[np.int_]:
-        """+1 for inliers, -1 for outliers."""
-        return np.where(self.decision_function(X) < 0, -1, 1)
-
-
-class EventNoveltyOutlierDetector(OutlierMixin, BaseEstimator):
+class EventNoveltyOutlierDetector(_OffsetOutlierMixin, BaseEstimator):
     """A detector over every feature, overruled in the far tail by one over the event alone.
 
     An event's signals (its accounts' history: shared devices, complaint counts, review
@@ -502,14 +496,6 @@ class EventNoveltyOutlierDetector(OutlierMixin, BaseEstimator):
             for scores, reference in zip(member_scores, self.references_, strict=True)
         )
         return np.where(event <= self.novelty_share, np.minimum(whole, event), whole)
-
-    def decision_function(self, X: Any) -> NDArray[np.float64]:
-        """Negative for outliers: ``score_samples - offset_``."""
-        return self.score_samples(X) - self.offset_
-
-    def predict(self, X: Any) -> NDArray[np.int_]:
-        """+1 for inliers, -1 for outliers."""
-        return np.where(self.decision_function(X) < 0, -1, 1)
 
 
 def with_event_novelty(

@@ -24,7 +24,7 @@ In a stream that arrives in order nothing is found, and one indexed query a batc
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
@@ -35,6 +35,7 @@ from trust.decisions import LATER_FINDINGS, Decision, RuleHit, stored_hits, with
 from trust.events import Event
 from trust.graph.links import MAX_ACCOUNTS_PER_IDENTIFIER
 from trust.pii import PiiHasher
+from trust.pipeline import CaseOpener
 from trust.settings import Settings
 from trust.signals import Signals, compute_signals
 from trust.signals.context import COMPLAINT_WINDOW, HISTORY_WINDOW
@@ -105,16 +106,6 @@ class Rescorer(Protocol):
         self, events: Sequence[Event], signals: Sequence[Signals], now: datetime
     ) -> list[Decision]:
         """One decision per event, in order."""
-        ...
-
-
-class CaseOpener(Protocol):
-    """Opens or joins cases for flagged decisions (``trust.cases.open_or_join``)."""
-
-    def __call__(
-        self, conn: Connection, decisions: Sequence[Decision], settings: Settings, now: datetime
-    ) -> Mapping[str, int]:
-        """Map of event_id to the case it opened or joined."""
         ...
 
 

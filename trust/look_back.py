@@ -37,17 +37,16 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from sqlalchemy import Connection, select
 
-from trust.audit import SYSTEM_ACTOR, record_audit
 from trust.decisions import LOOK_BACK_REASON, Decision, RuleHit, RuleHitRow, with_hits
 from trust.events import ComplaintEvent, Event
+from trust.pipeline import CaseOpener
 from trust.settings import Settings
 from trust.signals.history import utc
 from trust.store.decision_versions import Revision, stored_decisions, supersede_decisions
-from trust.store.disputes import attach_to_case
+from trust.store.disputes import add_evidence
 from trust.store.events import load_events
 from trust.store.tables import cases
 from trust.store.tables import decisions as decisions_table
@@ -61,16 +60,6 @@ ABUSE_REASONS = frozenset({"complaint_spree", "serial_complainer"})
 SPREE_WINDOW = timedelta(days=7)
 LOOK_BACK_RULE_ID = "complainant_look_back"
 _FLAGGED = ("review", "block")
-
-
-class CaseOpener(Protocol):
-    """Opens or joins cases for flagged decisions (``trust.cases.open_or_join``)."""
-
-    def __call__(
-        self, conn: Connection, decisions: Sequence[Decision], settings: Settings, now: datetime
-    ) -> Mapping[str, int]:
-        """Map of event_id to the case it opened or joined."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,16 +224,7 @@ class ComplainantLookBack:
                 own.append(decision)
         for case_id, group in sorted(joining.items()):
             ids = [d.event_id for d in group]
-            attach_to_case(conn, case_id, ids, now)
-            record_audit(
-                conn,
-                actor=SYSTEM_ACTOR,
-                action="evidence_added",
-                target_type="case",
-                target_id=case_id,
-                at=now,
-                after={"events": ids, "reason": LOOK_BACK_REASON},
-            )
+            add_evidence(conn, case_id, ids, now, reason=LOOK_BACK_REASON)
             for decision in group:
                 decision.case_id = case_id
         if own:

@@ -42,6 +42,7 @@ from trust.store.disputes import (
     DisputeCase,
     DisputeRow,
     NewDispute,
+    add_evidence,
     attach_to_case,
     change_escrow,
     dispute_case_ids,
@@ -207,16 +208,7 @@ def _amount_change(
 
 def _join(conn: Connection, case_id: int, event: ComplaintEvent, now: datetime) -> None:
     dispute = load_dispute(conn, case_id, for_update=True)
-    attach_to_case(conn, case_id, [event.event_id], now)
-    record_audit(
-        conn,
-        actor=SYSTEM_ACTOR,
-        action="evidence_added",
-        target_type="case",
-        target_id=case_id,
-        at=now,
-        after={"events": [event.event_id]},
-    )
+    add_evidence(conn, case_id, [event.event_id], now)
     _amount_change(conn, dispute, event, now)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from trust.audit import SYSTEM_ACTOR, record_audit
 from trust.cases.sla import as_utc
 from trust.disputes.machine import (
     ContractType,
@@ -305,6 +306,27 @@ def attach_to_case(conn: Connection, case_id: int, event_ids: list[str], now: da
     conn.execute(_POINT_DECISIONS, {"ids": event_ids, "case": case_id})
     if added:
         conn.execute(_COUNT_EVIDENCE, {"case": case_id, "added": added})
+
+
+def add_evidence(
+    conn: Connection,
+    case_id: int,
+    event_ids: list[str],
+    now: datetime,
+    **detail: Any,
+) -> None:
+    """Attach events to a case (``attach_to_case``) and audit it as evidence added by the
+    system, with ``detail`` (e.g. why) beside the event ids."""
+    attach_to_case(conn, case_id, event_ids, now)
+    record_audit(
+        conn,
+        actor=SYSTEM_ACTOR,
+        action="evidence_added",
+        target_type="case",
+        target_id=case_id,
+        at=now,
+        after={"events": event_ids, **detail},
+    )
 
 
 def insert_dispute(conn: Connection, new: NewDispute) -> bool:
