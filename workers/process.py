@@ -9,12 +9,11 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
-import signal
 import threading
-from types import FrameType
 
 from trust.errors import TrustError
 from trust.settings import Settings, get_settings
+from trust.shutdown import stop_on_signals
 
 log = logging.getLogger("workers.process")
 
@@ -67,12 +66,7 @@ def run_worker(settings: Settings, threads: int, *, noop: bool = False) -> None:
     broker.emit_after("process_boot")
 
     stop = threading.Event()
-
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    stop_on_signals(stop)
     worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=1000)
     worker.start()
     if dispatcher is not None:

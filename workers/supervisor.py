@@ -17,8 +17,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 
+from trust import shutdown
 from workers.lifetime import spawn_tied, stop_process
 
 log = logging.getLogger(__name__)
@@ -124,14 +124,15 @@ class Supervisor:
 
 
 def stop_on_signals(supervisor: Supervisor) -> None:
-    """SIGINT and SIGTERM (and the parent's death, via SIGHUP) stop the supervisor cleanly."""
+    """SIGINT and SIGTERM (and the parent's death, via SIGHUP) stop the supervisor cleanly,
+    however many arrive (``trust.shutdown``)."""
 
-    def handler(signum: int, _frame: FrameType | None) -> None:
-        log.info("signal received; stopping", extra={"signal": signal.Signals(signum).name})
-        supervisor.stopping.set()
+    def report(sig: signal.Signals) -> None:
+        log.info("signal received; stopping", extra={"signal": sig.name})
 
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, handler)
+    shutdown.stop_on_signals(
+        supervisor.stopping, (signal.SIGINT, signal.SIGTERM, signal.SIGHUP), report
+    )
 
 
 def worker_command(threads: int) -> list[str]:

@@ -85,6 +85,9 @@ def test_trust_up_demo_decides_the_stream_and_leaves_no_process_after_ctrl_c(
         )
         wait_until(lambda: _answers(f"http://127.0.0.1:{api_port}/readyz"), 60, "the API")
 
+        # An impatient Ctrl-C, pressed twice: a second signal while the first is being
+        # handled once deadlocked the supervisor's main thread (trust/shutdown.py).
+        proc.send_signal(signal.SIGINT)
         proc.send_signal(signal.SIGINT)
         proc.wait(60)
     finally:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import signal
 import threading
 from datetime import UTC, datetime
-from types import FrameType
 
 import typer
 from rich.table import Table
@@ -80,6 +78,7 @@ def watch_command(
     """Run a clustering pass now and then every interval, until SIGINT/SIGTERM."""
     from trust.cli.context import console, open_store, settings
     from trust.graph.passes import cluster_pass
+    from trust.shutdown import stop_on_signals
 
     current = settings()
     interval = every if every is not None else current.graph.interval_s
@@ -87,12 +86,7 @@ def watch_command(
         console.print("graph watch: TRUST_GRAPH__INTERVAL_S is 0, nothing to do")
         return
     stopping = threading.Event()
-
-    def stop(_signum: int, _frame: FrameType | None) -> None:
-        stopping.set()
-
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, stop)
+    stop_on_signals(stopping)
     with open_store(current) as store:
         while not stopping.is_set():
             done = cluster_pass(store, current)
