@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import random
+import weakref
 from datetime import UTC, datetime, timedelta, timezone
 
 from trust.events import EVENT_KINDS, Event, validate_record
 from trust.signals import compute_signals
+from trust.signals.context import BatchContext
 from trust.simulate import generate_events
 from trust.store import Store
 from trust.store.accounts import record_accounts, record_batch_identifiers
@@ -57,3 +60,17 @@ def test_signals_of_an_unstored_batch_equal_those_after_storing_it(store: Store)
             after = compute_signals(conn, inserted, HASHER)
         assert [e.event_id for e in inserted] == [e.event_id for e in fresh]
         assert before == after
+
+
+def test_a_batch_context_is_freed_without_the_garbage_collector(store: Store) -> None:
+    # A reference cycle through the context would leave every batch's history to the
+    # collector: pauses of tens of milliseconds in a busy API instead of a free at once.
+    batch = _simulated(300)
+    with store.engine.connect() as conn:
+        gc.collect()
+        gc.disable()
+        try:
+            context = weakref.ref(BatchContext(conn, batch, HASHER, unstored=True))
+            assert context() is None
+        finally:
+            gc.enable()
