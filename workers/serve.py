@@ -18,6 +18,7 @@ from trust.api.intake import DecideHereSink
 from trust.errors import QueueUnavailableError
 from trust.settings import Settings, get_settings
 from trust.store import Store
+from trust.store.dialects import checkpoint_in_background
 from trust.submission import EventSink
 from workers.actors import Actors, declare_actors
 from workers.broker import build_broker
@@ -32,6 +33,7 @@ API_SOURCE = "api"
 def api_context(settings: Settings) -> ApiContext:
     """Store, pipeline, sink (the queue when workers consume one) and readiness checks."""
     store = Store.from_settings(settings, migrate=False)  # trust serve migrated once
+    checkpoint_in_background(store.engine)  # the app checkpoints every CHECKPOINT_SECONDS
     pipeline = build_pipeline(settings, store, source=API_SOURCE)
     checks = {
         "store": lambda: _store_ready(store),

@@ -22,13 +22,18 @@ from trust.api.problems import PROBLEM_JSON, install_problem_handlers
 from trust.api.routes import decisions, events, health, reads
 from trust.api.schemas import EventBatch
 from trust.events import Event
-from trust.store.dialects import refresh_planner_statistics
+from trust.store.dialects import checkpoint_wal, refresh_planner_statistics
 
 log = logging.getLogger(__name__)
 USAGE_FLUSH_SECONDS = 10.0
 # How often a running API looks whether the store's planner statistics are stale (a query;
 # ANALYZE only when the events have grown four times over since the last one).
 STATISTICS_SECONDS = 300.0
+# How often a running API checkpoints a SQLite store's WAL in the background, so that no
+# commit of a request has to (``checkpoint_in_background``): at ~1,000 decisions/s the WAL
+# grows ~8,000 pages a second. Every second cost ~10% more CPU per decision than every two
+# (measured in process, groups of 32).
+CHECKPOINT_SECONDS = 2.0
 REF = "#/components/schemas/{model}"
 
 
@@ -83,9 +88,15 @@ def create_app(api: ApiContext) -> FastAPI:
                 await asyncio.sleep(STATISTICS_SECONDS)
                 await asyncio.to_thread(refresh_planner_statistics, api.store.engine)
 
+        async def checkpoint_forever() -> None:
+            while True:
+                await asyncio.sleep(CHECKPOINT_SECONDS)
+                await asyncio.to_thread(checkpoint_wal, api.store.engine)
+
         tasks = [
             asyncio.create_task(flush_forever()),
             asyncio.create_task(refresh_statistics_forever()),
+            asyncio.create_task(checkpoint_forever()),
         ]
         try:
             yield

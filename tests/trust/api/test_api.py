@@ -6,6 +6,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -16,6 +17,7 @@ from trust.api.routes.events import may_hold_escapes
 from trust.api.schemas import EventBatch
 from trust.events import ValidationResult
 from trust.intake import validation as intake_validation
+from trust.store.dialects import checkpoint_wal
 from trust.store.tables import audit_log, decisions, quarantine
 from trust.webhooks import decision_id
 
@@ -312,3 +314,21 @@ def test_a_running_api_gives_a_store_that_grew_from_empty_planner_statistics(
     while not measured() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert measured()
+
+
+def test_a_running_api_checkpoints_the_wal_so_that_no_request_waits_for_it(
+    make_api: Callable[..., Api], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("trust.api.app.CHECKPOINT_SECONDS", 0.05)
+    api = make_api()
+    headers = api.key()
+    database = Path(str(api.store.engine.url.database))
+    checkpoint_wal(api.store.engine)  # the file holds everything so far
+    before = database.stat().st_size
+    events = [review_payload(event_id=f"r{i}") for i in range(50)]
+    answer = api.client.post("/v1/events", json={"events": events}, headers=headers)
+    assert answer.status_code == 202
+    deadline = time.monotonic() + 10
+    while database.stat().st_size == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert database.stat().st_size > before
