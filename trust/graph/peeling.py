@@ -81,6 +81,12 @@ def _squares(adjacent: dict[str, set[str]], a: str, b: str) -> int:
 def _bitruss(
     pairs: set[tuple[str, str]], min_squares: int, min_share: float
 ) -> set[tuple[str, str]]:
+    """Peel in rounds: every doubtful pair below the bar in a round goes at once.
+
+    Removing a pair can raise a neighbour's share of four-cycles as well as lower its count,
+    so peeling one pair at a time would find a different block depending on the order the
+    pairs came in (set order, which changes from run to run); judging a round's pairs all on
+    the same graph makes the result one."""
     adjacent: dict[str, set[str]] = defaultdict(set)
     for a, b in pairs:
         adjacent[a].add(b)
@@ -88,19 +94,18 @@ def _bitruss(
     alive = set(pairs)
     doubtful = set(alive)
     while doubtful:
-        a, b = doubtful.pop()
-        if (a, b) not in alive:
-            continue
-        squares = _squares(adjacent, a, b)
-        possible = (len(adjacent[a]) - 1) * (len(adjacent[b]) - 1)
-        if squares >= min_squares and squares >= min_share * possible:
-            continue
-        alive.discard((a, b))
-        adjacent[a].discard(b)
-        adjacent[b].discard(a)
+        failing = set()
+        for a, b in doubtful & alive:
+            squares = _squares(adjacent, a, b)
+            possible = (len(adjacent[a]) - 1) * (len(adjacent[b]) - 1)
+            if squares < min_squares or squares < min_share * possible:
+                failing.add((a, b))
+        alive -= failing
+        for a, b in failing:
+            adjacent[a].discard(b)
+            adjacent[b].discard(a)
         # Every pair at either end may have lost squares (or gained share): look again.
-        doubtful.update(pair(a, c) for c in adjacent[a])
-        doubtful.update(pair(b, c) for c in adjacent[b])
+        doubtful = {pair(x, c) for a, b in failing for x in (a, b) for c in adjacent[x]}
     return alive
 
 
