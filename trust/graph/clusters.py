@@ -3,7 +3,8 @@
 Two accounts are *strongly* tied when they share an identifier of a strong kind (document,
 card, device, phone, e-mail), when they share an IP address and one reviewed the other, or
 when each reviewed the other. Clusters are the connected components of strong ties
-(``scipy.sparse.csgraph``), merged with the dense review blocks of ``trust.graph.peeling`` and
+(``scipy.sparse.csgraph``), merged with the dense review blocks of ``trust.graph.peeling`` (a
+small island of broad trade whose reviews are all top marks among them) and
 with each account whose reviewers are mostly single-purpose accounts (they traded with
 nobody else: a bought burst, however slowly dripped and whatever devices it used).
 A cluster is suspicious when it has at least ``MIN_MEMBERS`` accounts and a dense review block,
@@ -26,7 +27,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from trust.graph.links import REVIEW, STRONG_KINDS, WEAK_KINDS, Link, pair
+from trust.graph.links import REVIEW, STRONG_KINDS, TOP_RATING, WEAK_KINDS, Link, pair
 from trust.graph.peeling import dense_blocks
 from trust.signals.history import utc
 
@@ -98,6 +99,8 @@ class AccountGraph:
         self.kinds: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
         self.reviews: set[tuple[str, str]] = set()
         self.reviewed: dict[str, set[str]] = defaultdict(set)
+        # Accounts that gave or got a review below the top mark (or of unknown mark).
+        self.marked_down: set[str] = set()
         limit = utc(as_of) if as_of is not None else None
         first: datetime | None = None
         last: datetime | None = None
@@ -111,6 +114,8 @@ class AccountGraph:
             if link.kind == REVIEW:
                 self.reviews.add((link.a, link.b))
                 self.reviewed[link.a].add(link.b)
+                if link.rating is None or link.rating < TOP_RATING:
+                    self.marked_down |= {link.a, link.b}
             self.kinds[pair(link.a, link.b)].setdefault(link.kind, link.detail)
         # From the first link to the last: how much history the graph has seen.
         self.history = last - first if first is not None and last is not None else timedelta(0)
@@ -175,7 +180,7 @@ class AccountGraph:
         return stars
 
     def _labelled(self) -> tuple[set[str], set[str], np.ndarray]:
-        blocks = dense_blocks(self.reviews)
+        blocks = dense_blocks(sorted(self.reviews), marked_down=self.marked_down)
         stars = self.single_purpose_stars()
         groups: list[Iterable[str]] = [b.accounts for b in blocks]
         groups += stars

@@ -18,6 +18,8 @@ STRONG_KINDS = frozenset({"document", "payment", "device", "phone", "email"})
 WEAK_KINDS = frozenset({"ip"})
 # Interactions: one account reviewed the other (the review carries the contract).
 REVIEW = "review"
+# The best mark a review can give (``trust.events.common.Rating``).
+TOP_RATING = 5
 # An identifier value seen on more accounts than this is infrastructure (a public hotspot,
 # a shared VPN exit, a test card) and ties nobody; it is left out of the graph.
 MAX_ACCOUNTS_PER_IDENTIFIER = 40
@@ -26,13 +28,15 @@ MAX_ACCOUNTS_PER_IDENTIFIER = 40
 @dataclass(frozen=True, slots=True)
 class Link:
     """One tie between accounts ``a`` and ``b`` (``a < b`` for identifiers; reviewer first
-    for reviews): its ``kind``, the masked identifier or the event id, and since when."""
+    for reviews): its ``kind``, the masked identifier or the event id, since when, and for a
+    review its rating (None when unknown)."""
 
     a: str
     b: str
     kind: str
     detail: str
     since: datetime
+    rating: int | None = None
 
 
 def pair(a: str, b: str) -> tuple[str, str]:

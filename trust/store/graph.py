@@ -56,15 +56,20 @@ def identifier_links(conn: Connection, as_of: datetime | None = None) -> list[Li
 
 
 def review_links(conn: Connection, as_of: datetime | None = None) -> list[Link]:
-    """One link per review, reviewer first, named by the review's event id."""
+    """One link per review, reviewer first, named by the review's event id, with its rating
+    (kept clear of the sealed fields, so read in SQL)."""
     stmt = select(
-        events.c.subject_id, events.c.counterparty_id, events.c.event_id, events.c.occurred_at
+        events.c.subject_id,
+        events.c.counterparty_id,
+        events.c.event_id,
+        events.c.occurred_at,
+        events.c.payload["rating"].as_integer(),
     ).where(events.c.kind == "review", events.c.counterparty_id.is_not(None))
     if as_of is not None:
         stmt = stmt.where(events.c.occurred_at <= as_of)
     return [
-        Link(reviewer, reviewee, REVIEW, event_id, utc(at))
-        for reviewer, reviewee, event_id, at in conn.execute(stmt)
+        Link(reviewer, reviewee, REVIEW, event_id, utc(at), rating)
+        for reviewer, reviewee, event_id, at, rating in conn.execute(stmt)
     ]
 
 

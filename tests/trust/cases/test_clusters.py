@@ -24,7 +24,7 @@ from trust.store.accounts import account_statuses, record_accounts, record_batch
 from trust.store.clusters import RING_KIND, members_of
 from trust.store.enforcements import current_enforcement
 from trust.store.events import insert_events
-from trust.store.graph import graph_links
+from trust.store.graph import graph_links, review_links
 from trust.store.tables import audit_log, case_evidence, cases
 
 RING = [f"acct-ring{i}" for i in range(4)]
@@ -162,3 +162,14 @@ def test_resolving_a_cluster_case_with_a_block_blocks_every_member_after_approva
             select(cases.c.subject_id).where(cases.c.id == case_id)
         ).scalar_one()
         assert current_enforcement(conn, cluster_id) is None
+
+
+def test_review_links_carry_each_reviews_mark(store: Store, settings: Settings) -> None:
+    batch = [
+        make_review(reviewer_id="acct-a", reviewee_id="acct-b", contract_id="ct-ab", rating=5),
+        make_review(reviewer_id="acct-b", reviewee_id="acct-a", contract_id="ct-ab", rating=2),
+    ]
+    store_events(store, settings, batch)
+    with store.engine.connect() as conn:
+        marks = {(link.a, link.b): link.rating for link in review_links(conn)}
+    assert marks == {("acct-a", "acct-b"): 5, ("acct-b", "acct-a"): 2}
