@@ -8,7 +8,7 @@ that one bad event is reported (and quarantined) on its own instead of failing t
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -52,6 +52,15 @@ class Reason(BaseModel):
     reason: str
 
 
+class ModelView(BaseModel):
+    """The anomaly model's view of the event: its risk percentile (0-1) against the events
+    it learned from, and the facts that made the event unusual, in words."""
+
+    score: float
+    version: str | None = None
+    facts: list[str] = Field(default_factory=list)
+
+
 class DecisionOut(BaseModel):
     """A decision: outcome, 0-100 risk score, reasons, DSA statement of reasons."""
 
@@ -62,6 +71,8 @@ class DecisionOut(BaseModel):
     outcome: Literal["allow", "review", "block"] | None = None
     score: float | None = None
     reasons: list[Reason] = Field(default_factory=list)
+    # Set when an active model scored the event (it may have sent it to review alone).
+    model: ModelView | None = None
     statement_of_reasons: str | None = None
     case_id: int | None = None
     decided_at: datetime | None = None
@@ -119,6 +130,7 @@ def decision_out(status: str, row: DecisionRow, detail: str | None = None) -> De
                 {"rule_id": h["rule_id"], "reason_code": h["reason_code"], "reason": h["reason"]}
                 for h in row.get("rule_hits") or []
             ],
+            "model": _model_view(row),
             "statement_of_reasons": row["statement_of_reasons"],
             "case_id": row.get("case_id"),
             "decided_at": row["decided_at"],
@@ -127,3 +139,14 @@ def decision_out(status: str, row: DecisionRow, detail: str | None = None) -> De
             "detail": detail,
         }
     )
+
+
+def _model_view(row: DecisionRow) -> dict[str, Any] | None:
+    score = row.get("model_score")
+    if score is None:
+        return None
+    return {
+        "score": score,
+        "version": row.get("model_version"),
+        "facts": [c["sentence"] for c in row.get("model_explanation") or []],
+    }

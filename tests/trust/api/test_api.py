@@ -332,3 +332,38 @@ def test_a_running_api_checkpoints_the_wal_so_that_no_request_waits_for_it(
     while database.stat().st_size == before and time.monotonic() < deadline:
         time.sleep(0.05)
     assert database.stat().st_size > before
+
+
+def test_a_decision_the_model_weighed_on_shows_its_score_and_the_facts_in_words() -> None:
+    from datetime import UTC, datetime
+
+    from trust.api.schemas import decision_out
+
+    row = {
+        "event_id": "rv-1",
+        "kind": "review",
+        "outcome": "review",
+        "risk_score": 15.0,
+        "rule_hits": [],
+        "statement_of_reasons": "What: …",
+        "decided_at": datetime(2026, 3, 2, tzinfo=UTC),
+        "model_score": 0.9991,
+        "model_version": "review-anomaly-1",
+        "model_explanation": [
+            {
+                "feature": "log_contract_minutes",
+                "value": 2.1,
+                "percentile": 0.0007,
+                "sentence": "contract lasted 8 minutes; lower than 99% of reviews",
+            }
+        ],
+    }
+    answer = decision_out("decided", row).model_dump()  # type: ignore[arg-type]
+    assert answer["reasons"] == []
+    assert answer["model"] == {
+        "score": 0.9991,
+        "version": "review-anomaly-1",
+        "facts": ["contract lasted 8 minutes; lower than 99% of reviews"],
+    }
+    unscored = decision_out("decided", {**row, "model_score": None})  # type: ignore[arg-type]
+    assert unscored.model is None
