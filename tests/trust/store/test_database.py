@@ -32,6 +32,24 @@ def test_sqlite_connections_keep_a_large_page_cache_and_map_the_file(tmp_path: P
     engine.dispose()
 
 
+def test_postgresql_connections_compile_nothing_and_start_no_parallel_workers(
+    postgres_url: str,
+) -> None:
+    """Short look-ups are not billed for JIT compilation or parallel worker start-up, on
+    every pooled connection, and each transaction still commits durably."""
+    engine = create_store_engine(postgres_url)
+    try:
+        with engine.connect() as first, engine.connect() as second:
+            for conn in (first, second):
+                assert conn.exec_driver_sql("SHOW jit").scalar_one() == "off"
+                assert (
+                    conn.exec_driver_sql("SHOW max_parallel_workers_per_gather").scalar_one() == "0"
+                )
+                assert conn.exec_driver_sql("SHOW synchronous_commit").scalar_one() == "on"
+    finally:
+        engine.dispose()
+
+
 JSON_KEYS = st.text(st.characters(exclude_categories=()), max_size=8) | st.integers() | st.none()
 JSON_LIKE = st.recursive(
     st.none()
