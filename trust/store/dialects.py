@@ -83,9 +83,8 @@ BACKGROUND_AUTOCHECKPOINT_PAGES = 2 * SQLITE_WAL_AUTOCHECKPOINT_PAGES
 
 
 def refresh_planner_statistics(engine: Engine) -> bool:
-    """Give SQLite's query planner statistics (``ANALYZE``) when it has none or the events
-    have grown ``STALE_GROWTH`` times since; True when it took them. PostgreSQL's
-    autovacuum keeps its own.
+    """Give the query planner statistics (``ANALYZE``) when it has none or (SQLite) the
+    events have grown ``STALE_GROWTH`` times since; True when it took them.
 
     Without statistics SQLite read an account's verified identities through the (kind,
     occurred_at) index, every profile verification ever stored, instead of the (subject_id,
@@ -93,10 +92,14 @@ def refresh_planner_statistics(engine: Engine) -> bool:
     them. A whole ANALYZE costs ~1 ms per 1,000 events, so it runs only when needed; a
     sampled one (``analysis_limit``) is cheap but caps the rows per key it estimates, which
     sent the batch identifier look-up through the kind index (2x the CPU of a batch).
+
+    PostgreSQL's autovacuum keeps statistics current once it has seen a table change, but a
+    database restored, cloned or bulk-loaded has rows and none yet (autovacuum looks after
+    a minute at the earliest, then only at 10% growth): such a store is analysed here.
     """
-    if is_postgresql(engine):
-        return False
     try:
+        if is_postgresql(engine):
+            return _analyze_if_never(engine)
         return _analyze_if_stale(engine)
     except DBAPIError as exc:  # a read-only file, a busy store: look-ups work without
         log.warning("planner statistics not refreshed", extra={"error": type(exc).__name__})
@@ -138,6 +141,20 @@ def checkpoint_wal(engine: Engine) -> bool:
         except sqlite3.OperationalError as exc:  # another process checkpointing: next time
             log.debug("WAL checkpoint skipped", extra={"error": str(exc)})
             return False
+    return True
+
+
+def _analyze_if_never(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        if not conn.exec_driver_sql("SELECT 1 FROM events LIMIT 1").first():
+            return False  # nothing to measure
+        if conn.exec_driver_sql(
+            "SELECT 1 FROM pg_stats WHERE schemaname = current_schema() "
+            "AND tablename = 'events' LIMIT 1"
+        ).first():
+            return False
+        conn.exec_driver_sql("ANALYZE")
+        conn.commit()
     return True
 
 

@@ -1,4 +1,4 @@
-"""SQLite's query planner gets statistics, so an account's history is read by account."""
+"""The query planner gets statistics, so an account's history is read by account."""
 
 from __future__ import annotations
 
@@ -48,3 +48,24 @@ def test_opening_a_store_samples_statistics_once_and_again_after_growth(tmp_path
 
 def test_postgresql_keeps_its_own_statistics(postgres_store: Store) -> None:
     assert not refresh_planner_statistics(postgres_store.engine)
+
+
+def _postgresql_has_statistics(store: Store) -> bool:
+    with store.engine.connect() as conn:
+        return bool(
+            conn.exec_driver_sql(
+                "SELECT 1 FROM pg_stats WHERE schemaname = current_schema() "
+                "AND tablename = 'events'"
+            ).first()
+        )
+
+
+def test_a_bulk_loaded_postgresql_store_is_analysed_at_open_once(empty_postgres_url: str) -> None:
+    """Rows loaded in one go have no statistics until autovacuum comes round; the first
+    batches would be planned blind (whole-table sorts and scans)."""
+    with Store.open(empty_postgres_url, keyring=TEST_KEYRING) as store:
+        _store_verifications(store, "u", 30)
+        assert not _postgresql_has_statistics(store)
+    with Store.open(empty_postgres_url, keyring=TEST_KEYRING) as store:  # analyses at open
+        assert _postgresql_has_statistics(store)
+        assert not refresh_planner_statistics(store.engine)  # autovacuum's from now on
