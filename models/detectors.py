@@ -346,6 +346,21 @@ class EmpiricalTailOutlierDetector(_OffsetOutlierMixin, BaseEstimator):
         return -worst  # type: ignore[no-any-return]
 
 
+def _reference_sample(data: NDArray[np.float64], size: int) -> NDArray[np.float64]:
+    """The training rows members' ranks are read against: a fixed random sample of ``size``
+    rows, so a million rows cost no more to reference than ``size``."""
+    if len(data) <= size:
+        return data
+    rng = np.random.default_rng(0)
+    return data[rng.choice(len(data), size, replace=False)]
+
+
+def _rank(scores: Any, reference: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Each score's rank (0-1) among a member's sorted reference scores."""
+    ranked = np.searchsorted(reference, np.asarray(scores, dtype=np.float64), side="right")
+    return ranked / len(reference)  # type: ignore[no-any-return]
+
+
 class RankEnsembleOutlierDetector(_OffsetOutlierMixin, BaseEstimator):
     """Averages its members' ranks: a row's score is how normal it is by all of them at once.
 
@@ -377,12 +392,7 @@ class RankEnsembleOutlierDetector(_OffsetOutlierMixin, BaseEstimator):
             ("isolation_forest", IsolationForest(random_state=0)),
             ("ecod", EmpiricalTailOutlierDetector()),
         ]
-        # Ranks are read against a random sample of training rows: a million rows cost
-        # no more to reference than ``reference_size``.
-        sample = data
-        if len(data) > self.reference_size:
-            rng = np.random.default_rng(0)
-            sample = data[rng.choice(len(data), self.reference_size, replace=False)]
+        sample = _reference_sample(data, self.reference_size)
         self.estimators_, self.references_ = [], []
         for _, member in members:
             fitted = clone(member)
@@ -404,8 +414,7 @@ class RankEnsembleOutlierDetector(_OffsetOutlierMixin, BaseEstimator):
     def combine(self, member_scores: list[Any]) -> NDArray[np.float64]:
         """Mean rank among training rows of each member's ``score_samples``, in member order."""
         ranks = [
-            np.searchsorted(reference, np.asarray(scores, dtype=np.float64), side="right")
-            / len(reference)
+            _rank(scores, reference)
             for scores, reference in zip(member_scores, self.references_, strict=True)
         ]
         return np.mean(ranks, axis=0)  # type: ignore[no-any-return]
@@ -456,10 +465,7 @@ class EventNoveltyOutlierDetector(_OffsetOutlierMixin, BaseEstimator):
                 f"event_columns must name columns of the {data.shape[1]} features, "
                 f"got {self.event_columns!r}"
             )
-        sample = data
-        if len(data) > self.reference_size:
-            rng = np.random.default_rng(0)
-            sample = data[rng.choice(len(data), self.reference_size, replace=False)]
+        sample = _reference_sample(data, self.reference_size)
         members = (
             (self.estimator or _ensemble(0), slice(None)),
             (self.event_estimator or _ensemble(0), columns),
@@ -492,8 +498,7 @@ class EventNoveltyOutlierDetector(_OffsetOutlierMixin, BaseEstimator):
     def combine(self, member_scores: list[Any]) -> NDArray[np.float64]:
         """The whole detector's rank, or the event detector's where it is novel and lower."""
         whole, event = (
-            np.searchsorted(reference, np.asarray(scores, dtype=np.float64), side="right")
-            / len(reference)
+            _rank(scores, reference)
             for scores, reference in zip(member_scores, self.references_, strict=True)
         )
         return np.where(event <= self.novelty_share, np.minimum(whole, event), whole)
