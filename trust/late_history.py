@@ -41,6 +41,7 @@ from trust.signals import Signals, compute_signals
 from trust.signals.context import COMPLAINT_WINDOW, HISTORY_WINDOW
 from trust.signals.history import utc
 from trust.store.decision_versions import Revision, supersede_decisions
+from trust.store.dialects import TextIn
 from trust.store.events import load_events
 from trust.store.lookups import identifier_rows, sharing_rows
 from trust.store.tables import account_identifiers
@@ -67,34 +68,44 @@ _SHARERS = (
         and_(_mine.c.kind == _theirs.c.kind, _mine.c.value_hash == _theirs.c.value_hash),
     )
     .where(
-        _mine.c.account_id.in_(bindparam("ids", expanding=True)),
-        _mine.c.kind.in_(LINKED_KINDS),
+        TextIn(_mine.c.account_id, "ids"),
+        TextIn(_mine.c.kind, "linked_kinds", LINKED_KINDS),
         _theirs.c.account_id != _mine.c.account_id,
     )
     .cte("sharers")
 )
 _e = events_table.c
-# SQLite binds at most 32,766 values a statement; the check binds each account three times.
-_MOST_PARAMETERS = 30_000
 # One decided event (not of the batch) of ``ids`` or of an account sharing a strong
 # identifier with one, in the window later events of the batch could have been history
 # for: without one, nothing arrived late. Served by the account-id indexes of events and
-# identifiers and the decisions' unique event id.
+# identifiers and the decisions' unique event id. Each id list is bound as one parameter
+# (``TextIn``): rendered as one placeholder per id, the statement was rebuilt and planned
+# anew every batch, and a batch of 250 events bound some 1,100 values.
 _ANY_LATER = (
     select(_e.event_id)
     .join(decisions_table, decisions_table.c.event_id == _e.event_id)
     .where(
         or_(
-            _e.subject_id.in_(bindparam("ids", expanding=True)),
-            _e.counterparty_id.in_(bindparam("ids", expanding=True)),
+            TextIn(_e.subject_id, "ids"),
+            TextIn(_e.counterparty_id, "ids"),
             _e.subject_id.in_(select(_SHARERS.c.account_id)),
             _e.counterparty_id.in_(select(_SHARERS.c.account_id)),
         ),
         _e.occurred_at > bindparam("since"),
         _e.occurred_at <= bindparam("until"),
-        _e.event_id.not_in(bindparam("fresh", expanding=True)),
+        ~TextIn(_e.event_id, "fresh"),
     )
     .limit(1)
+)
+# The decided events (not of the batch) of ``accounts`` after ``since``.
+_DECIDED_LATER = (
+    select(_e.event_id, _e.subject_id, _e.counterparty_id, _e.occurred_at)
+    .join(decisions_table, decisions_table.c.event_id == _e.event_id)
+    .where(
+        or_(TextIn(_e.subject_id, "accounts"), TextIn(_e.counterparty_id, "accounts")),
+        _e.occurred_at > bindparam("since"),
+        ~TextIn(_e.event_id, "fresh"),
+    )
 )
 
 
@@ -144,20 +155,13 @@ def decided_before_their_history(conn: Connection, fresh: Sequence[Event]) -> di
     # and the complaints against them: those accounts are involved too.
     for linked, via in _linked_accounts(conn, set(earliest)).items():
         earliest[linked].extend(e for account in via for e in earliest[account])
-    since = min(utc(e.occurred_at) for e in fresh)
-    accounts = sorted(earliest)
-    c = events_table.c
-    query = (
-        select(c.event_id, c.subject_id, c.counterparty_id, c.occurred_at)
-        .join(decisions_table, decisions_table.c.event_id == c.event_id)
-        .where(
-            or_(c.subject_id.in_(accounts), c.counterparty_id.in_(accounts)),
-            c.occurred_at > since,
-            c.event_id.not_in([e.event_id for e in fresh]),
-        )
-    )
+    params = {
+        "accounts": sorted(earliest),
+        "since": min(utc(e.occurred_at) for e in fresh),
+        "fresh": [e.event_id for e in fresh],
+    }
     found: dict[str, list[str]] = {}
-    for event_id, subject, counterparty, occurred in conn.execute(query):
+    for event_id, subject, counterparty, occurred in conn.execute(_DECIDED_LATER, params):
         at = utc(occurred)
         late = [
             e.event_id
@@ -173,8 +177,6 @@ def decided_before_their_history(conn: Connection, fresh: Sequence[Event]) -> di
 
 def _anything_later(conn: Connection, fresh: Sequence[Event], accounts: Collection[str]) -> bool:
     """Whether any decided event could have ``fresh`` as late history (a cheap superset)."""
-    if 3 * len(accounts) + len(fresh) > _MOST_PARAMETERS:
-        return True  # too many to bind at once: the full look-up answers
     times = [utc(e.occurred_at) for e in fresh]
     params = {
         "ids": sorted(accounts),

@@ -129,15 +129,16 @@ def _verification_and_sign_in() -> tuple[dict[str, Any], dict[str, Any]]:
 
 @pytest.mark.parametrize("linked", [True, False])
 def test_a_late_event_of_an_account_sharing_a_device_is_found_before_identifiers_are_read(
-    settings: Settings, sqlite_store: Store, linked: bool
+    settings: Settings, store: Store, linked: bool
 ) -> None:
+    """On both stores: the ids travel as one array parameter (``TextIn``)."""
     verification, sign_in = _verification_and_sign_in()
     if not linked:
         sign_in["network"] = {**sign_in["network"], "device_id": "dev-not-shared"}
-    pipeline = build_pipeline(settings, sqlite_store)
+    pipeline = build_pipeline(settings, store)
     pipeline.process([verification])
     pipeline.process([sign_in])
-    with sqlite_store.engine.connect() as conn:
+    with store.engine.connect() as conn:
         late = decided_before_their_history(conn, load_events(conn, ["late-sign-in"]))
     expected = {verification["event_id"]: ["late-sign-in"]} if linked else {}
     assert late == expected
