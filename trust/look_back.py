@@ -45,7 +45,7 @@ from trust.events import ComplaintEvent, Event
 from trust.pipeline import CaseOpener
 from trust.settings import Settings
 from trust.signals.history import utc
-from trust.store.decision_versions import Revision, stored_decisions, supersede_decisions
+from trust.store.decision_versions import Revision, supersede_allowed
 from trust.store.disputes import add_evidence
 from trust.store.events import load_events
 from trust.store.tables import cases
@@ -181,15 +181,16 @@ class ComplainantLookBack:
         found = _reopened(complaints)
         if not found:
             return []
-        allowed = stored_decisions(conn, list(found), outcome="allow")
-        revisions = [
-            Revision(
-                with_hits(d, [_look_back_hit(found[d.event_id])]),
-                f"complainant flagged later: complaint {found[d.event_id].complaint.event_id}",
+
+        def reopen(d: Decision) -> Revision:
+            why = found[d.event_id]
+            return Revision(
+                with_hits(d, [_look_back_hit(why)]),
+                f"complainant flagged later: complaint {why.complaint.event_id}",
             )
-            for d in sorted(allowed.values(), key=lambda d: d.event_id)
-        ]
-        stored = supersede_decisions(conn, revisions, now)
+
+        stored = supersede_allowed(conn, list(found), reopen, now)
+        revisions = [s.revision for s in stored]
         self._attach(conn, [r.decision for r in revisions], found, now)
         emit_revisions(conn, stored, now)
         return revisions

@@ -154,7 +154,7 @@ def test_a_re_score_keeps_the_cluster_case_finding_made_after_the_decision(
     from trust.decisions import CLUSTER_REASON
     from trust.graph.clusters import Cluster
     from trust.store import transaction
-    from trust.store.decision_versions import stored_decisions
+    from trust.store.decision_versions import latest_decisions
 
     later = review_payload(
         event_id="rv-later", occurred_at="2026-03-10T12:00:00Z", contract_id="ct-later"
@@ -177,6 +177,6 @@ def test_a_re_score_keeps_the_cluster_case_finding_made_after_the_decision(
     pipeline.process([earlier])  # the reviewer's history grew under the later review
 
     with sqlite_store.engine.connect() as conn:
-        kept = stored_decisions(conn, ["rv-later"])["rv-later"]
+        kept = latest_decisions(conn, ["rv-later"])["rv-later"]
     assert kept.outcome == "review"
     assert [h.reason_code for h in kept.rule_hits].count(CLUSTER_REASON) == 1

@@ -19,7 +19,7 @@ from trust.rules.backtest import run_backtest
 from trust.rules.pack import load_pack
 from trust.settings import Settings
 from trust.store import Store, transaction
-from trust.store.decision_versions import stored_decisions, superseded_versions
+from trust.store.decision_versions import latest_decisions, superseded_versions
 from trust.store.tables import case_evidence, webhook_deliveries
 from trust.store.webhooks import add_subscription
 
@@ -102,7 +102,7 @@ def test_a_flagged_spree_sends_the_complainants_earlier_allowed_complaints_to_re
 
     assert revised == ["first"]
     with store.engine.connect() as conn:
-        now = stored_decisions(conn, list(pairs))
+        now = latest_decisions(conn, list(pairs))
         history = superseded_versions(conn, "first")
         notified = conn.execute(select(webhook_deliveries.c.message_id)).scalars().all()
     for event_id in revised:
@@ -161,7 +161,7 @@ def test_a_reopened_complaint_joins_the_flagging_complaints_case(
     assert _run(store, settings, [third]) == ["first"]
 
     with store.engine.connect() as conn:
-        assert stored_decisions(conn, ["first"])["first"].case_id == case_id
+        assert latest_decisions(conn, ["first"])["first"].case_id == case_id
         evidence = conn.execute(
             select(case_evidence.c.event_id).where(case_evidence.c.case_id == case_id)
         ).scalars()
@@ -191,7 +191,7 @@ def _decide(
     for batch in batches:
         pipeline.process(batch, now=NOW)
     with store.engine.connect() as conn:
-        return stored_decisions(conn, ["cp-1", "cp-2", "cp-3"])
+        return latest_decisions(conn, ["cp-1", "cp-2", "cp-3"])
 
 
 def test_the_pipeline_reopens_a_spree_whichever_order_it_arrives_in(
@@ -222,7 +222,7 @@ def test_a_re_score_of_late_history_keeps_the_look_back_finding(
     decided = _decide(settings, sqlite_store, [[c] for c in [*spree[1:], spree[0]]])
 
     with sqlite_store.engine.connect() as conn:
-        cp0 = stored_decisions(conn, ["cp-0"])["cp-0"]
+        cp0 = latest_decisions(conn, ["cp-0"])["cp-0"]
     for decision in [cp0, decided["cp-1"], decided["cp-2"]]:
         assert decision.outcome == "review"
         assert [h.reason_code for h in decision.rule_hits].count(LOOK_BACK_REASON) == 1

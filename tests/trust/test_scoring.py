@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
 from tests.factories import make_profile_verification, make_review
 from tests.trust.rules.conftest import RULES_DIR
@@ -17,9 +17,10 @@ from trust.scoring import Scorer
 from trust.settings import Settings
 from trust.store import Store
 from trust.store.accounts import record_accounts, record_batch_identifiers
-from trust.store.decisions import insert_decisions, staff_labels, stored_decisions
+from trust.store.decisions import insert_decisions, staff_labels, stored_decision
 from trust.store.events import insert_events
 from trust.store.tables import case_evidence, cases
+from trust.store.tables import decisions as decisions_table
 
 NOW = datetime(2026, 3, 20, tzinfo=UTC)
 PACK = load_pack(RULES_DIR)
@@ -125,9 +126,11 @@ def test_decisions_are_stored_once_per_event_and_read_back_with_their_event(
     (decision,) = _score(store, scorer, [event])
     with store.engine.begin() as conn:
         assert insert_decisions(conn, [decision]) == 0
-        rows = list(stored_decisions(conn))
-    assert [r["event_id"] for r in rows] == ["rv-stored-once"]
-    assert rows[0]["pack_version"] == PACK.version
+        row = stored_decision(conn, "rv-stored-once")
+        count = conn.execute(select(func.count()).select_from(decisions_table)).scalar_one()
+    assert count == 1
+    assert row is not None
+    assert (row["event_id"], row["pack_version"]) == ("rv-stored-once", PACK.version)
 
 
 def test_staff_labels_come_from_resolved_cases(sqlite_store: Store) -> None:

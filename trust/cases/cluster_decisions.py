@@ -25,7 +25,7 @@ from sqlalchemy import Connection, update
 
 from trust.decisions import CLUSTER_REASON, RuleHit, with_hits
 from trust.graph.clusters import Cluster
-from trust.store.decision_versions import Revision, stored_decisions, supersede_decisions
+from trust.store.decision_versions import Revision, supersede_allowed
 from trust.store.tables import decisions
 from trust.webhooks import emit_revisions
 
@@ -67,22 +67,22 @@ def revise_scheme_decisions(
 ) -> list[Revision]:
     """New versions, sent to review with ``hit``, of the allowed decisions on ``event_ids``;
     they join case ``case_id`` and are reported to subscribers. In ``conn``'s transaction."""
-    # Read only what is still allowed: a pass every few minutes finds the same clusters.
-    allowed = stored_decisions(conn, event_ids, outcome="allow").values()
-    revisions = [
-        Revision(with_hits(d, [hit]), f"member of cluster case #{case_id}")
-        for d in sorted(allowed, key=lambda d: d.event_id)
-    ]
-    if not revisions:
+    # Only what is still allowed is revised: a pass every few minutes finds the same clusters.
+    stored = supersede_allowed(
+        conn,
+        event_ids,
+        lambda d: Revision(with_hits(d, [hit]), f"member of cluster case #{case_id}"),
+        now,
+    )
+    if not stored:
         return []
-    stored = supersede_decisions(conn, revisions, now)
     conn.execute(
         update(decisions)
         .where(
-            decisions.c.event_id.in_([r.decision.event_id for r in revisions]),
+            decisions.c.event_id.in_([s.revision.decision.event_id for s in stored]),
             decisions.c.case_id.is_(None),
         )
         .values(case_id=case_id)
     )
     emit_revisions(conn, stored, now)
-    return revisions
+    return [s.revision for s in stored]

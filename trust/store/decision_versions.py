@@ -8,7 +8,7 @@ superseded version is kept whole in ``decision_versions``.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -55,11 +55,40 @@ def supersede_decisions(
     """
     if not revisions:
         return []
-    ids = [r.decision.event_id for r in revisions]
-    current = {
-        row.event_id: dict(row._mapping)
-        for row in conn.execute(select(decisions_table).where(decisions_table.c.event_id.in_(ids)))
-    }
+    current = _current_rows(conn, [r.decision.event_id for r in revisions])
+    return _supersede(conn, revisions, current, now)
+
+
+def supersede_allowed(
+    conn: Connection,
+    event_ids: Sequence[str],
+    revise: Callable[[Decision], Revision],
+    now: datetime,
+) -> list[Superseded]:
+    """``revise`` each still allowed decision on ``event_ids`` (in event-id order) and store
+    the revisions as new versions; the rows are read once for both."""
+    current = _current_rows(conn, event_ids, outcome="allow")
+    revisions = [revise(_as_decision(current[event_id])) for event_id in sorted(current)]
+    return _supersede(conn, revisions, current, now)
+
+
+def _current_rows(
+    conn: Connection, event_ids: Sequence[str], *, outcome: str | None = None
+) -> dict[str, dict[str, Any]]:
+    if not event_ids:
+        return {}
+    query = select(decisions_table).where(decisions_table.c.event_id.in_(sorted(set(event_ids))))
+    if outcome is not None:
+        query = query.where(decisions_table.c.outcome == outcome)
+    return {row.event_id: dict(row._mapping) for row in conn.execute(query)}
+
+
+def _supersede(
+    conn: Connection,
+    revisions: Sequence[Revision],
+    current: dict[str, dict[str, Any]],
+    now: datetime,
+) -> list[Superseded]:
     history = []
     written: list[Superseded] = []
     for revision in revisions:
@@ -103,42 +132,33 @@ def superseded_versions(conn: Connection, event_id: str) -> list[dict[str, Any]]
     return [dict(row) for row in conn.execute(query).scalars()]
 
 
-def stored_decisions(
-    conn: Connection, event_ids: Sequence[str], *, outcome: str | None = None
-) -> dict[str, Decision]:
-    """The latest decisions on ``event_ids`` (those with ``outcome``, when given), as
-    decisions (events never decided left out).
+def latest_decisions(conn: Connection, event_ids: Sequence[str]) -> dict[str, Decision]:
+    """The latest decisions on ``event_ids`` as decisions (events never decided left out)."""
+    return {k: _as_decision(row) for k, row in _current_rows(conn, event_ids).items()}
 
-    Severity and money are not stored on a decision: they come back as the hits' worst
-    severity and none."""
-    if not event_ids:
-        return {}
-    query = select(decisions_table).where(decisions_table.c.event_id.in_(sorted(set(event_ids))))
-    if outcome is not None:
-        query = query.where(decisions_table.c.outcome == outcome)
-    rows = conn.execute(query)
-    found = {}
-    for row in rows:
-        hits = [RuleHit(**h) for h in row.rule_hits]
-        found[row.event_id] = Decision(
-            event_id=row.event_id,
-            kind=row.kind,
-            subject_id=row.subject_id,
-            outcome=row.outcome,
-            risk_score=float(row.risk_score),
-            rule_hits=hits,
-            shadow_hits=[RuleHit(**h) for h in row.shadow_hits],
-            signals=dict(row.signals),
-            pack_version=row.pack_version,
-            statement_of_reasons=row.statement_of_reasons,
-            decided_at=row.decided_at,
-            model_score=row.model_score,
-            model_version=row.model_version,
-            model_explanation=[FeatureContribution(**c) for c in row.model_explanation or []],
-            model_review_cutoff=row.model_review_cutoff,
-            errors=list(row.errors),
-            severity=max((h.severity for h in hits), default=0),
-            automated=bool(row.automated),
-            case_id=row.case_id,
-        )
-    return found
+
+def _as_decision(row: dict[str, Any]) -> Decision:
+    """A stored decision row as a decision. Severity and money are not stored on a
+    decision: they come back as the hits' worst severity and none."""
+    hits = [RuleHit(**h) for h in row["rule_hits"]]
+    return Decision(
+        event_id=row["event_id"],
+        kind=row["kind"],
+        subject_id=row["subject_id"],
+        outcome=row["outcome"],
+        risk_score=float(row["risk_score"]),
+        rule_hits=hits,
+        shadow_hits=[RuleHit(**h) for h in row["shadow_hits"]],
+        signals=dict(row["signals"]),
+        pack_version=row["pack_version"],
+        statement_of_reasons=row["statement_of_reasons"],
+        decided_at=row["decided_at"],
+        model_score=row["model_score"],
+        model_version=row["model_version"],
+        model_explanation=[FeatureContribution(**c) for c in row["model_explanation"] or []],
+        model_review_cutoff=row["model_review_cutoff"],
+        errors=list(row["errors"]),
+        severity=max((h.severity for h in hits), default=0),
+        automated=bool(row["automated"]),
+        case_id=row["case_id"],
+    )

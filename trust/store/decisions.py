@@ -1,17 +1,16 @@
-"""Stored decisions: idempotent inserts, and the read helpers backtests and rule stats use."""
+"""Stored decisions: idempotent inserts, the stored row of an event, and staff labels."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from datetime import datetime
-from typing import Any, cast
+from collections.abc import Sequence
+from typing import cast
 
 from sqlalchemy import Connection, select
 
 from trust.decisions import Decision, StoredDecisionRow
 from trust.store.appeals import overturned_decision_ids
 from trust.store.database import insert_ignoring_duplicates
-from trust.store.tables import case_evidence, cases, events
+from trust.store.tables import case_evidence, cases
 from trust.store.tables import decisions as decisions_table
 
 # Case labels that count as ground truth: staff confirmed the flag, or dismissed it.
@@ -40,33 +39,6 @@ def decided_event_ids(conn: Connection, event_ids: Sequence[str]) -> set[str]:
         decisions_table.c.event_id.in_(list(event_ids))
     )
     return {row[0] for row in conn.execute(query)}
-
-
-def stored_decisions(
-    conn: Connection, *, since: datetime | None = None, kind: str | None = None
-) -> Iterator[dict[str, Any]]:
-    """Decisions joined with their event's kind and time, oldest event first."""
-    query = (
-        select(
-            decisions_table.c.event_id,
-            decisions_table.c.kind,
-            events.c.occurred_at,
-            decisions_table.c.outcome,
-            decisions_table.c.risk_score,
-            decisions_table.c.rule_hits,
-            decisions_table.c.shadow_hits,
-            decisions_table.c.signals,
-            decisions_table.c.pack_version,
-        )
-        .join(events, events.c.event_id == decisions_table.c.event_id)
-        .order_by(events.c.occurred_at, events.c.id)
-    )
-    if since is not None:
-        query = query.where(events.c.occurred_at >= since)
-    if kind is not None:
-        query = query.where(decisions_table.c.kind == kind)
-    for row in conn.execute(query):
-        yield dict(row._mapping)
 
 
 def staff_labels(conn: Connection) -> dict[str, bool]:

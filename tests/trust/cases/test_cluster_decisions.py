@@ -16,7 +16,7 @@ from trust.pii import PiiHasher
 from trust.settings import Settings
 from trust.store import Store, transaction
 from trust.store.accounts import record_batch_identifiers
-from trust.store.decision_versions import stored_decisions, superseded_versions
+from trust.store.decision_versions import latest_decisions, superseded_versions
 from trust.store.tables import case_evidence, webhook_deliveries
 from trust.store.webhooks import add_subscription
 
@@ -85,7 +85,7 @@ def test_a_ring_found_later_sends_its_allowed_reviews_and_verifications_to_revie
     scheme = [e.event_id for e in [*reviews[1:], *verifications]]
     assert done.decisions_revised == len(scheme)
     with store.engine.connect() as conn:
-        now = stored_decisions(conn, [e.event_id for e, _ in pairs])
+        now = latest_decisions(conn, [e.event_id for e, _ in pairs])
         history = superseded_versions(conn, scheme[0])
         evidence = set(
             conn.execute(
@@ -125,7 +125,7 @@ def test_a_cluster_found_only_for_a_shared_document_revises_no_decision(
     assert done.decisions_revised == 0
     with store.engine.connect() as conn:
         assert {
-            d.outcome for d in stored_decisions(conn, [e.event_id for e, _ in pairs]).values()
+            d.outcome for d in latest_decisions(conn, [e.event_id for e, _ in pairs]).values()
         } == {"allow"}
 
 
