@@ -47,17 +47,21 @@ class AnomalyModel:
         detector: BaseEstimator,
         seed: int = 0,
         novelty_share: float = 0.0,
+        novelty_detector: BaseEstimator | None = None,
     ) -> AnomalyModel:
         """Fit the detector on the imputed features and calibrate on its training scores.
 
         ``novelty_share`` above 0 (event kinds): a second detector over the event's own
         features (all but its ``signal.`` ones) overrules the whole detector where it puts
-        an event among that share of the rarest (``EventNoveltyOutlierDetector``).
+        an event among that share of the rarest (``EventNoveltyOutlierDetector``);
+        ``novelty_detector`` is that second detector (``detector`` itself when None).
         """
         spec = FeatureSpec.fit(frame)
         matrix = spec.transform(frame)
         event_columns = [name for name in spec.names if not name.startswith(SIGNAL_PREFIX)]
-        fitted = clone(with_event_novelty(detector, spec.names, event_columns, novelty_share))
+        fitted = clone(
+            with_event_novelty(detector, spec.names, event_columns, novelty_share, novelty_detector)
+        )
         subsample = fitted.get_params().get("max_samples")
         if isinstance(subsample, int) and subsample > len(matrix):
             fitted.set_params(max_samples=len(matrix))

@@ -432,6 +432,10 @@ class EventNoveltyOutlierDetector(_OffsetOutlierMixin, BaseEstimator):
     ``event_columns``; where it puts a row among the rarest ``novelty_share`` of training
     rows, the row takes the lower (more unusual) of the two ranks. Everywhere else the
     whole detector's rank stands, so the ranking of history-driven fraud is kept.
+
+    The event member learns from the fixed sample its ranks are read against (up to
+    ``reference_size`` rows), so a neighbour-based one (``local_outlier_factor``, the
+    configured default) costs the same at a million rows as at ten thousand.
     """
 
     estimators_: list[BaseEstimator]
@@ -467,13 +471,13 @@ class EventNoveltyOutlierDetector(_OffsetOutlierMixin, BaseEstimator):
             )
         sample = _reference_sample(data, self.reference_size)
         members = (
-            (self.estimator or _ensemble(0), slice(None)),
-            (self.event_estimator or _ensemble(0), columns),
+            (self.estimator or _ensemble(0), slice(None), data),
+            (self.event_estimator or _ensemble(0), columns, sample),
         )
         self.estimators_, self.references_ = [], []
-        for member, view in members:
+        for member, view, rows in members:
             fitted = clone(member)
-            fitted.fit(data[:, view])
+            fitted.fit(rows[:, view])
             self.estimators_.append(fitted)
             self.references_.append(
                 np.sort(np.asarray(fitted.score_samples(sample[:, view]), dtype=np.float64))
@@ -505,9 +509,14 @@ class EventNoveltyOutlierDetector(_OffsetOutlierMixin, BaseEstimator):
 
 
 def with_event_novelty(
-    detector: BaseEstimator, names: list[str], event_columns: list[str], novelty_share: float
+    detector: BaseEstimator,
+    names: list[str],
+    event_columns: list[str],
+    novelty_share: float,
+    event_detector: BaseEstimator | None = None,
 ) -> BaseEstimator:
-    """``detector`` over ``names``, overruled where the event's own columns are novel.
+    """``detector`` over ``names``, overruled where ``event_detector`` (``detector`` itself
+    when None) finds the event's own columns novel.
 
     Unchanged when the share is 0 or the event's columns are all or none of the features.
     """
@@ -516,7 +525,10 @@ def with_event_novelty(
     if not novelty_share or not columns or len(columns) == len(names):
         return detector
     return EventNoveltyOutlierDetector(
-        clone(detector), clone(detector), columns, novelty_share=novelty_share
+        clone(detector),
+        clone(detector if event_detector is None else event_detector),
+        columns,
+        novelty_share=novelty_share,
     )
 
 

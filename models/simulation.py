@@ -28,7 +28,12 @@ from models.hold_causes import UNKNOWN, hold_causes
 from models.learned import LearnedModel
 from models.scorer import budget_cutoff
 from models.text_effect import TextEffect, text_effect
-from models.training import TrainingData, detector_options, load_training_data
+from models.training import (
+    TrainingData,
+    detector_options,
+    load_training_data,
+    novelty_detector,
+)
 from trust.decisions import Decision, ModelAssessment, WordingAssessment, decide
 from trust.errors import ModelError
 from trust.events import EVENT_KINDS, event_adapter
@@ -242,6 +247,7 @@ def evaluate_kind(
         frame,
         make_detector(name, random_state=seed, **params),
         novelty_share=settings.model.event_novelty_share,
+        novelty_detector=novelty_detector(settings, seed),
     )
     percentiles = model.score_frame(frame)
     # The daily case budget, exactly as the pipeline's scorer turns it into a cutoff.

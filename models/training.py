@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
+from sklearn.base import BaseEstimator
 from sqlalchemy import Connection, select
 
 from models.anomaly import AnomalyModel
@@ -129,6 +130,15 @@ def detector_options(settings: Settings, name: str | None = None) -> tuple[str, 
     return chosen, params
 
 
+def novelty_detector(settings: Settings, seed: int = 0) -> BaseEstimator:
+    """The configured detector over an event's own facts (``EventNoveltyOutlierDetector``)."""
+    name = settings.model.event_novelty_detector
+    # scikit-learn's "auto" finds neighbours by brute force beyond 15 columns (verifications
+    # have 17 facts): a tree finds the same ones at a third to a sixth of the CPU per batch.
+    params = {"algorithm": "ball_tree"} if name == "local_outlier_factor" else {}
+    return make_detector(name, random_state=seed, **params)
+
+
 def train_anomaly_model(
     store: Store, settings: Settings, kind: str, *, activate: bool = True, seed: int = 0
 ) -> dict[str, Any]:
@@ -147,6 +157,7 @@ def train_anomaly_model(
         data.frame(),
         make_detector(name, random_state=seed, **params),
         novelty_share=settings.model.event_novelty_share,
+        novelty_detector=novelty_detector(settings, seed),
     )
     # The daily case budget becomes a percentile cutoff through this volume (models.scorer).
     model.metrics["events_per_day"] = data.events_per_day()

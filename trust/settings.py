@@ -272,6 +272,16 @@ class ModelSettings(BaseModel):
     # any before reaches the review cutoff (models/detectors.py, EventNoveltyOutlierDetector).
     # 0 turns it off.
     event_novelty_share: float = Field(0.002, ge=0.0, lt=0.5)
+    # That second detector. Local outlier factor (robustly scaled distances to the nearest
+    # events) ranks an event by how FAR beyond the crowd its facts lie; the forest and
+    # tail-probability members of ``ensemble`` only see that it lies beyond, so a profile
+    # listing 25 skills where nobody lists over 7 tied with any rarely-set flag, and
+    # identity-document frauds the rules already catch filled the novelty share ahead of it.
+    # Subtle anomalies caught on the four tuning worlds: 17 of 31 -> 30 of 31, honest events
+    # the model adds 0.44-0.51 -> 0.44-0.57 a day (README, "how far, not only whether").
+    event_novelty_detector: Literal[
+        "ensemble", "isolation_forest", "ecod", "hbos", "local_outlier_factor"
+    ] = "local_outlier_factor"
 
 
 class EncryptionSettings(BaseModel):

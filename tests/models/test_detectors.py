@@ -197,6 +197,42 @@ def test_an_event_unlike_any_seen_is_ranked_rarest_though_its_history_is_ordinar
     assert rank_wrapped <= 0.002
 
 
+def test_a_neighbour_based_event_member_ranks_far_beyond_ahead_of_rarely_set_flags():
+    rng = np.random.default_rng(13)
+    rows = 3000
+    # Event columns: two measurements, three flags set on about one row in 250.
+    event = np.hstack([rng.normal(size=(rows, 2)), (rng.random((rows, 3)) < 0.004)])
+    data = np.hstack([event, (rng.random((rows, 4)) < 0.03)]).astype(float)
+    data[0] = 0.0
+    data[0, 0] = 25.0  # one measurement far beyond every other row's, no flag set
+
+    def ranks(event_member: str) -> tuple[float, float]:
+        wrapped = EventNoveltyOutlierDetector(
+            make_detector("ensemble"), make_detector(event_member), (0, 1, 2, 3, 4)
+        ).fit(data)
+        event = wrapped.estimators_[1].score_samples(wrapped.views(data)[1])
+        scores = wrapped.score_samples(data)
+        return float(np.mean(event < event[0])), float(np.mean(scores < scores[0]))
+
+    # Forest and tail probabilities see only that the row lies beyond: flagged rows tie or lead.
+    assert ranks("ensemble")[0] > 0
+    # Distances see how far: the rarest of all, by the event member and overall.
+    assert ranks("local_outlier_factor") == (0.0, 0.0)
+
+
+def test_the_event_member_learns_from_the_reference_sample_only():
+    rng = np.random.default_rng(14)
+    data = _history_heavy(rng, 2000)
+    wrapped = EventNoveltyOutlierDetector(
+        make_detector("ensemble"),
+        make_detector("local_outlier_factor"),
+        (0, 1),
+        reference_size=500,
+    ).fit(data)
+    assert wrapped.estimators_[1][-1].n_samples_fit_ == 500
+    assert len(wrapped.references_[1]) == 500
+
+
 def test_outside_the_novelty_share_the_whole_detectors_rank_stands():
     rng = np.random.default_rng(12)
     data = _history_heavy(rng, 1500)
@@ -225,6 +261,11 @@ def test_event_novelty_wraps_only_when_the_event_columns_are_a_proper_part():
     assert with_event_novelty(detector, names, names, 0.002) is detector
     wrapped = with_event_novelty(detector, names, ["rating"], 0.002)
     assert isinstance(wrapped, EventNoveltyOutlierDetector) and wrapped.event_columns == (0,)
+    # The event member is the detector itself unless another is given.
+    assert repr(wrapped.event_estimator) == repr(detector)
+    distances = make_detector("local_outlier_factor")
+    given = with_event_novelty(detector, names, ["rating"], 0.002, distances)
+    assert repr(given.event_estimator) == repr(distances)
 
 
 @pytest.mark.parametrize(

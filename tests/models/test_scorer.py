@@ -125,11 +125,18 @@ def test_the_default_and_per_feature_detectors_survive_the_registry_round_trip(t
     np.testing.assert_allclose([a.score for a in loaded], np.round(direct, 4))
 
 
-def test_an_event_novelty_model_scores_through_compiled_trees_and_the_registry(tmp_path):
+@pytest.mark.parametrize("event_member", ["ensemble", "local_outlier_factor"])
+def test_an_event_novelty_model_scores_through_compiled_trees_and_the_registry(
+    tmp_path, event_member
+):
     payloads, signals = varied_reviews(400)
     frame = feature_frame("review", payloads, signals)
     model = AnomalyModel.train(
-        "review", frame, make_detector("ensemble", n_estimators=30), novelty_share=0.002
+        "review",
+        frame,
+        make_detector("ensemble", n_estimators=30),
+        novelty_share=0.002,
+        novelty_detector=make_detector(event_member),
     )
     assert isinstance(model.detector, EventNoveltyOutlierDetector)
     matrix = model.spec.transform(frame)

@@ -8,13 +8,16 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
+from models.detectors import EventNoveltyOutlierDetector, RankEnsembleOutlierDetector
 from models.drift import drift_since_training, population_stability
 from models.learning import train_learned_model
 from models.registry import ModelRegistry
 from models.scorer import RegistryScorer
-from models.training import train_anomaly_model
+from models.training import novelty_detector, train_anomaly_model
+from tests.conftest import TEST_SECRET
 from trust.errors import ModelError
 from trust.events import event_adapter
+from trust.settings import ModelSettings, Settings
 from trust.store.tables import events
 
 
@@ -34,6 +37,35 @@ def test_training_registers_an_active_version_with_its_snapshot(
     assert any(name.startswith("signal.") for name in manifest["features"])
     assert set(manifest["imputation_medians"]) == set(manifest["features"])
     assert ModelRegistry.from_settings(settings).active_version("review") == manifest["version"]
+
+
+def test_the_event_novelty_detector_is_the_configured_one(tmp_path):
+    def configured(**model: object) -> Settings:
+        return Settings(
+            environment="test",
+            data_dir=tmp_path,
+            secret_key=TEST_SECRET,
+            model=ModelSettings.model_validate(model),
+        )
+
+    # By default distances to the nearest events, found through a tree however many facts.
+    default = novelty_detector(configured())
+    assert default[-1].__class__.__name__ == "LocalOutlierFactor"
+    assert default[-1].algorithm == "ball_tree"
+    chosen = novelty_detector(configured(event_novelty_detector="ensemble"))
+    assert isinstance(chosen, RankEnsembleOutlierDetector)
+
+
+def test_a_trained_event_model_pairs_the_detector_with_the_novelty_one(
+    marketplace, market_store, tmp_path
+):
+    settings = marketplace.settings(tmp_path)
+    train_anomaly_model(market_store, settings, "profile_verification")
+    found = RegistryScorer(ModelRegistry.from_settings(settings)).model_for("profile_verification")
+    assert found is not None
+    model = found[1]
+    assert isinstance(model.detector, EventNoveltyOutlierDetector)
+    assert model.detector.estimators_[1][-1].__class__.__name__ == "LocalOutlierFactor"
 
 
 def test_the_scorer_assesses_stored_events_with_the_trained_model(
