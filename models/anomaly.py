@@ -13,6 +13,7 @@ from sklearn.ensemble import IsolationForest
 
 from models.calibration import PercentileCalibrator
 from models.compiled_forest import CompiledForest
+from models.compiled_neighbours import CompiledLocalOutlierFactor
 from models.detectors import (
     EventNoveltyOutlierDetector,
     RankEnsembleOutlierDetector,
@@ -33,11 +34,14 @@ class AnomalyModel:
     calibrator: PercentileCalibrator
     reference: FeatureReference
     metrics: dict[str, Any] = field(default_factory=dict)
-    # Every isolation forest in the detector (itself or a member), walked flattened.
-    _compiled: dict[int, CompiledForest] = field(default_factory=dict, init=False, repr=False)
+    # Every isolation forest and local outlier factor in the detector (itself or a member),
+    # as arrays scored without scikit-learn's per-call checks.
+    _compiled: dict[int, CompiledForest | CompiledLocalOutlierFactor] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def __post_init__(self) -> None:
-        self._compiled = {id(forest): CompiledForest(forest) for forest in _forests(self.detector)}
+        self._compiled = _compiled_members(self.detector)
 
     @classmethod
     def train(
@@ -105,8 +109,9 @@ class AnomalyModel:
     def raw_scores(self, matrix: NDArray[np.float64]) -> NDArray[np.float64]:
         """The detector's ``score_samples`` (higher is more normal).
 
-        Forests are walked flattened (``CompiledForest``, equal to scikit-learn's scores and
-        far cheaper at any batch size); other detectors score through their own code.
+        Forests are walked flattened (``CompiledForest``) and local outlier factors answer
+        from their fitted tree (``CompiledLocalOutlierFactor``), both equal to scikit-learn's
+        scores and far cheaper per call; other detectors score through their own code.
         """
         return self._scores(self.detector, matrix)
 
@@ -142,10 +147,16 @@ class AnomalyModel:
         ]
 
 
-def _forests(detector: BaseEstimator) -> list[IsolationForest]:
-    """The isolation forests in ``detector``: itself, or its members' (at any depth)."""
-    if isinstance(detector, IsolationForest):
-        return [detector]
+def _compiled_members(
+    detector: BaseEstimator,
+) -> dict[int, CompiledForest | CompiledLocalOutlierFactor]:
+    """The compiled form of ``detector`` or of its members (at any depth), by ``id``."""
     if isinstance(detector, RankEnsembleOutlierDetector | EventNoveltyOutlierDetector):
-        return [forest for member in detector.estimators_ for forest in _forests(member)]
-    return []
+        found: dict[int, CompiledForest | CompiledLocalOutlierFactor] = {}
+        for member in detector.estimators_:
+            found.update(_compiled_members(member))
+        return found
+    if isinstance(detector, IsolationForest):
+        return {id(detector): CompiledForest(detector)}
+    neighbours = CompiledLocalOutlierFactor.of(detector)
+    return {} if neighbours is None else {id(detector): neighbours}
