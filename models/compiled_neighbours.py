@@ -71,10 +71,14 @@ class CompiledLocalOutlierFactor:
         if not len(data):
             return np.empty(0, dtype=np.float64)
         distances, indices = self.neighbours(np.ascontiguousarray(data, dtype=np.float64))
-        # LocalOutlierFactor._local_reachability_density, then score_samples.
-        reach = np.maximum(distances, self.k_distance[indices])
-        density = 1.0 / (np.mean(reach, axis=1) + _DENSITY_FLOOR)
-        return -np.mean(self.density[indices] / density[:, np.newaxis], axis=1)  # type: ignore[no-any-return]
+        # LocalOutlierFactor._local_reachability_density, then score_samples; a mean over
+        # the k neighbours is written as sum / k, which is what np.mean computes (without
+        # its ~5 µs of Python per call).
+        reach = np.maximum(distances, self.k_distance.take(indices))
+        density = 1.0 / (reach.sum(axis=1) / self.k + _DENSITY_FLOOR)
+        ratios = self.density.take(indices)
+        ratios /= density[:, np.newaxis]
+        return -(ratios.sum(axis=1) / self.k)  # type: ignore[no-any-return]
 
 
 def _neighbour_search(detector: LocalOutlierFactor, k: int) -> Neighbours:
