@@ -57,13 +57,13 @@ class CompiledForest:
         self.denominator = count * float(average_path_length([forest.max_samples_])[0])
         # Flat views: node ``n`` of tree ``t`` is at ``t * width + n``.
         self._offsets = (np.arange(count, dtype=np.intp) * width)[:, None]
-        self._flat = (
-            self.feature.ravel(),
-            self.threshold.ravel(),
-            self.left.ravel(),
-            self.right.ravel(),
-            self.leaf_depth.ravel(),
-        )
+        # The two children of flat node ``i`` as flat indexes, side by side: ``2 i`` the
+        # right one, ``2 i + 1`` the left one, so one step is ``children[2 i + (x <= t)]``
+        # (one gather instead of a ``where`` over two, and no offsets added per level).
+        self._children = np.stack(
+            (self.right + self._offsets, self.left + self._offsets), axis=2
+        ).ravel()
+        self._flat = (self.feature.ravel(), self.threshold.ravel(), self.leaf_depth.ravel())
 
     def score_samples(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
         """Same as ``IsolationForest.score_samples`` (higher is more normal)."""
@@ -75,18 +75,16 @@ class CompiledForest:
         return scores
 
     def _score_chunk(self, data: NDArray[np.float64]) -> NDArray[np.float64]:
-        feature, threshold, left, right, leaf_depth = self._flat
+        feature, threshold, leaf_depth = self._flat
+        children = self._children
         rows, columns = data.shape
         # position[t, r]: the flat index of the node row r has reached in tree t.
         position = np.broadcast_to(self._offsets, (len(self._offsets), rows)).copy()
         cells = np.arange(rows, dtype=np.intp) * columns
         flat_data = data.ravel()
         for _ in range(self.levels):
-            values = flat_data[feature[position] + cells]
-            position = (
-                np.where(values <= threshold[position], left[position], right[position])
-                + self._offsets
-            )
+            goes_left = flat_data[feature[position] + cells] <= threshold[position]
+            position = children[2 * position + goes_left]
         depths = np.zeros(rows, dtype=np.float64)
         for per_tree in leaf_depth[position]:
             depths += per_tree
