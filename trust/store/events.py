@@ -18,7 +18,7 @@ from sqlalchemy import Connection, select
 from trust.events import Event, event_adapter
 from trust.pii import PiiHasher
 from trust.store.accounts import record_accounts, record_batch_identifiers
-from trust.store.database import insert_ignoring_duplicates
+from trust.store.database import insert_ignoring_duplicates, read_all
 from trust.store.dialects import TextIn
 from trust.store.lookups import kind_is
 from trust.store.tables import events
@@ -58,8 +58,7 @@ def existing_event_ids(conn: Connection, event_ids: Sequence[str]) -> set[str]:
     """Which of ``event_ids`` are already stored (one query per batch)."""
     if not event_ids:
         return set()
-    rows = conn.execute(_EXISTING, {"ids": list(event_ids)})
-    return {row[0] for row in rows}
+    return {row[0] for row in read_all(conn, _EXISTING, {"ids": list(event_ids)})}
 
 
 def insert_events(
