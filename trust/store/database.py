@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, DateTime, Dialect, Engine, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InvalidRequestError, OperationalError
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.selectable import CompoundSelect, Select
@@ -400,10 +400,12 @@ def read_all(
     plan = _read_plan(conn.dialect, stmt)
     args = []
     for key, fn, constant in zip(plan.keys, plan.processors, plan.constants, strict=True):
-        if constant is not _REQUIRED and key not in params:
-            args.append(constant)
-        else:  # a missing required key raises KeyError, as SQLAlchemy refuses it
+        if key in params:
             args.append(params[key] if fn is None else fn(params[key]))
+        elif constant is _REQUIRED:
+            raise InvalidRequestError(f"A value is required for bind parameter {key!r}")
+        else:
+            args.append(constant)
     result = conn.exec_driver_sql(plan.sql, tuple(args))
     rows = result.cursor.fetchall()
     result.close()
