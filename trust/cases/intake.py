@@ -27,7 +27,7 @@ from trust.cases.priority import priority_key
 from trust.cases.sla import as_utc, due_at, resumed_due_at
 from trust.decisions import Decision
 from trust.settings import Settings
-from trust.store.database import insert_ignoring_duplicates
+from trust.store.database import insert_ignoring_duplicates, read_all
 from trust.store.dialects import TextIn, locked, upsert
 from trust.store.tables import case_evidence, case_reasons, cases
 from trust.store.tables import decisions as decisions_table
@@ -54,7 +54,7 @@ _ATTACHED = select(case_evidence.c.event_id, case_evidence.c.case_id).where(
 def _attached(conn: Connection, event_ids: list[str]) -> dict[str, int]:
     if not event_ids:
         return {}
-    rows = conn.execute(_ATTACHED, {"ids": event_ids})
+    rows = read_all(conn, _ATTACHED, {"ids": event_ids})
     return {event_id: int(case_id) for event_id, case_id in rows}
 
 

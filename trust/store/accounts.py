@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from trust.events import Event, ProfileVerificationEvent
 from trust.identifiers import AccountIdentifier, identifiers_of
 from trust.pii import PiiHasher
-from trust.store.database import execute_many
+from trust.store.database import execute_many, read_all
 from trust.store.dialects import TextIn
 from trust.store.tables import account_identifiers, account_name_words, accounts
 
@@ -241,7 +241,7 @@ def record_name_words(conn: Connection, names: Mapping[str, str], hasher: PiiHas
     }
     table = account_name_words
     stored: dict[str, set[str]] = {account_id: set() for account_id in wanted}
-    for account_id, word_hash in conn.execute(_NAME_WORDS, {"ids": sorted(wanted)}):
+    for account_id, word_hash in read_all(conn, _NAME_WORDS, {"ids": sorted(wanted)}):
         stored[account_id].add(word_hash)
     changed = sorted(a for a, words in wanted.items() if words != stored[a])
     if not changed:

@@ -80,8 +80,8 @@ def load_events(conn: Connection, event_ids: Sequence[str]) -> list[Event]:
     """Re-validate stored payloads into event objects, in the order asked for."""
     if not event_ids:
         return []
-    rows = conn.execute(_PAYLOADS, {"ids": list(event_ids)}).all()
-    by_id = {row.event_id: event_adapter.validate_python(row.payload) for row in rows}
+    rows = read_all(conn, _PAYLOADS, {"ids": list(event_ids)})
+    by_id = {event_id: event_adapter.validate_python(payload) for event_id, payload in rows}
     return [by_id[i] for i in event_ids if i in by_id]
 
 
@@ -99,8 +99,7 @@ def stored_payloads(conn: Connection, event_ids: Iterable[str]) -> dict[str, Any
     wanted = sorted(set(event_ids))
     if not wanted:
         return {}
-    rows = conn.execute(_PAYLOADS, {"ids": wanted})
-    return {row.event_id: row.payload for row in rows}
+    return dict(read_all(conn, _PAYLOADS, {"ids": wanted}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,5 +157,5 @@ def repaid_chargebacks(conn: Connection, event_ids: Sequence[str]) -> list[tuple
     """(client, repayment event, chargeback event) for each repayment among ``event_ids``."""
     if not event_ids:
         return []
-    rows = conn.execute(_REPAYMENTS, {"ids": sorted(set(event_ids))})
+    rows = read_all(conn, _REPAYMENTS, {"ids": sorted(set(event_ids))})
     return [(client, event_id, repays) for client, event_id, repays in rows if repays]
