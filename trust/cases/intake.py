@@ -27,8 +27,8 @@ from trust.cases.priority import priority_key
 from trust.cases.sla import as_utc, due_at, resumed_due_at
 from trust.decisions import Decision
 from trust.settings import Settings
-from trust.store.database import insert_ignoring_duplicates
-from trust.store.dialects import locked, upsert
+from trust.store.database import insert_ignoring_duplicates, read_all
+from trust.store.dialects import TextIn, locked, upsert
 from trust.store.tables import case_evidence, case_reasons, cases
 from trust.store.tables import decisions as decisions_table
 
@@ -45,12 +45,16 @@ TAKEOVER_CHAIN_KINDS = frozenset(
 OPEN_MERGED_SQL = UNRESOLVED_SQL & (cases.c.kind != literal_column("'dispute'"))
 
 
+# Built once, the event ids one bind parameter (no statement built per batch).
+_ATTACHED = select(case_evidence.c.event_id, case_evidence.c.case_id).where(
+    TextIn(case_evidence.c.event_id, "ids")
+)
+
+
 def _attached(conn: Connection, event_ids: list[str]) -> dict[str, int]:
-    rows = conn.execute(
-        select(case_evidence.c.event_id, case_evidence.c.case_id).where(
-            case_evidence.c.event_id.in_(event_ids)
-        )
-    )
+    if not event_ids:
+        return {}
+    rows = read_all(conn, _ATTACHED, {"ids": event_ids})
     return {event_id: int(case_id) for event_id, case_id in rows}
 
 

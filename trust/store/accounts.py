@@ -16,7 +16,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from trust.events import Event, ProfileVerificationEvent
 from trust.identifiers import AccountIdentifier, identifiers_of
 from trust.pii import PiiHasher
-from trust.store.database import execute_many
+from trust.store.database import execute_many, read_all
+from trust.store.dialects import TextIn
 from trust.store.tables import account_identifiers, account_name_words, accounts
 
 
@@ -214,6 +215,13 @@ def record_batch_identifiers(conn: Connection, batch: Sequence[Event], hasher: P
     record_name_words(conn, names, hasher)
 
 
+# Built once, the account ids one bind parameter: a batch's list length never re-renders them.
+_NAME_WORDS = select(account_name_words.c.account_id, account_name_words.c.word_hash).where(
+    TextIn(account_name_words.c.account_id, "ids")
+)
+_DROP_NAME_WORDS = delete(account_name_words).where(TextIn(account_name_words.c.account_id, "ids"))
+
+
 def name_words(name: str) -> list[str]:
     """The words staff may search a display name by: 'Anna-Maria K.' -> anna, maria."""
     return sorted(set(re.findall(r"\w{2,}", unicodedata.normalize("NFKC", name).casefold())))
@@ -233,14 +241,12 @@ def record_name_words(conn: Connection, names: Mapping[str, str], hasher: PiiHas
     }
     table = account_name_words
     stored: dict[str, set[str]] = {account_id: set() for account_id in wanted}
-    for account_id, word_hash in conn.execute(
-        select(table.c.account_id, table.c.word_hash).where(table.c.account_id.in_(sorted(wanted)))
-    ):
+    for account_id, word_hash in read_all(conn, _NAME_WORDS, {"ids": sorted(wanted)}):
         stored[account_id].add(word_hash)
     changed = sorted(a for a, words in wanted.items() if words != stored[a])
     if not changed:
         return
-    conn.execute(delete(table).where(table.c.account_id.in_(changed)))
+    conn.execute(_DROP_NAME_WORDS, {"ids": changed})
     rows = [{"account_id": a, "word_hash": h} for a in changed for h in sorted(wanted[a])]
     if rows:
         execute_many(conn, table.insert(), rows)

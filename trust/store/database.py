@@ -13,9 +13,10 @@ from typing import Any
 
 from sqlalchemy import Connection, DateTime, Dialect, Engine, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InvalidRequestError, OperationalError
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.selectable import CompoundSelect, Select
 from sqlalchemy.types import TypeEngine
 
 from trust.errors import StoreError, TransientStoreError
@@ -327,3 +328,93 @@ def insert_ignoring_duplicates(
     else:  # pragma: no cover - only the two supported dialects reach here
         raise StoreError(f"unsupported database dialect {dialect}")
     return execute_many(conn, stmt, rows)
+
+
+@dataclass(frozen=True, slots=True)
+class _ReadPlan:
+    """A select compiled for SQLite once: its text, where each positional parameter comes
+    from, and the processors SQLAlchemy would apply to its parameters and columns."""
+
+    sql: str
+    # Per parameter: the key of the caller's mapping it reads, its bind processor, and the
+    # processed value it takes when the caller does not pass the key (a constant of the
+    # statement itself), as ``construct_params`` does.
+    keys: tuple[str, ...]
+    processors: tuple[Callable[[Any], Any] | None, ...]
+    constants: tuple[Any, ...]
+    # Per column: its result processor; (index, processor) of the columns that have one.
+    results: tuple[tuple[int, Callable[[Any], Any]], ...]
+
+
+# The constant of a parameter the caller must pass.
+_REQUIRED = object()
+# Read plans by dialect and statement: only statements built once (module constants) come
+# here, a few dozen per engine; the statement is kept so its id is never reused.
+_READ_PLANS: dict[tuple[Dialect, int], tuple[Select[Any] | CompoundSelect[Any], _ReadPlan]] = {}
+
+
+def _read_plan(dialect: Dialect, stmt: Select[Any] | CompoundSelect[Any]) -> _ReadPlan:
+    key = (dialect, id(stmt))
+    cached = _READ_PLANS.get(key)
+    if cached is not None and cached[0] is stmt:
+        return cached[1]
+    compiled = stmt.compile(dialect=dialect)
+    binds = [compiled.binds[name] for name in compiled.positiontup or ()]
+    if any(bind.expanding for bind in binds):
+        raise ValueError("read_all takes statements whose lists are one parameter (TextIn)")
+    processors = tuple(_bind_processor(bind.type, dialect) for bind in binds)
+    results = []
+    for index, column in enumerate(compiled._result_columns):
+        fn = column.type._cached_result_processor(dialect, None)
+        if fn is not None:
+            results.append((index, fn))
+    plan = _ReadPlan(
+        sql=compiled.string,
+        keys=tuple(bind.key for bind in binds),
+        processors=processors,
+        constants=tuple(
+            _REQUIRED if bind.required else bind.value if fn is None else fn(bind.value)
+            for bind, fn in zip(binds, processors, strict=True)
+        ),
+        results=tuple(results),
+    )
+    if len(_READ_PLANS) >= _PLANS_LIMIT:
+        _READ_PLANS.clear()
+    _READ_PLANS[key] = (stmt, plan)
+    return plan
+
+
+def read_all(
+    conn: Connection, stmt: Select[Any] | CompoundSelect[Any], params: Mapping[str, Any]
+) -> list[tuple[Any, ...]]:
+    """Every row of a select built once (a module constant), as plain tuples.
+
+    On SQLite the statement is compiled once per process and run as driver SQL with its
+    parameters and columns processed exactly as ``conn.execute`` would (same text, same
+    values, same rows): SQLAlchemy's per-execution work (cache key look-up, parameter
+    construction, result metadata) cost about as much CPU as SQLite answering a per-batch
+    look-up. Other databases take the ordinary path.
+    """
+    if conn.dialect.name != "sqlite":
+        return [tuple(row) for row in conn.execute(stmt, params).all()]
+    plan = _read_plan(conn.dialect, stmt)
+    args = []
+    for key, fn, constant in zip(plan.keys, plan.processors, plan.constants, strict=True):
+        if key in params:
+            args.append(params[key] if fn is None else fn(params[key]))
+        elif constant is _REQUIRED:
+            raise InvalidRequestError(f"A value is required for bind parameter {key!r}")
+        else:
+            args.append(constant)
+    result = conn.exec_driver_sql(plan.sql, tuple(args))
+    rows = result.cursor.fetchall()
+    result.close()
+    if not plan.results:
+        return list(rows)
+    out = []
+    for row in rows:
+        values = list(row)
+        for index, fn in plan.results:
+            values[index] = fn(values[index])
+        out.append(tuple(values))
+    return out

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, select
 from trust.events import Event, event_adapter
 from trust.pii import PiiHasher
 from trust.store.accounts import record_accounts, record_batch_identifiers
-from trust.store.database import insert_ignoring_duplicates
+from trust.store.database import insert_ignoring_duplicates, read_all
 from trust.store.dialects import TextIn
 from trust.store.lookups import kind_is
 from trust.store.tables import events
@@ -42,14 +42,23 @@ def event_row(event: Event, *, source: str | None, received_at: datetime) -> dic
 
 # Built once, the ids one bind parameter: no statement is built or re-rendered per batch.
 _EXISTING = select(events.c.event_id).where(TextIn(events.c.event_id, "ids"))
+_PAYLOADS = select(events.c.event_id, events.c.payload).where(TextIn(events.c.event_id, "ids"))
+_REPAYMENTS = select(
+    events.c.subject_id, events.c.event_id, events.c.payload["repays_event_id"].as_string()
+).where(
+    TextIn(events.c.event_id, "ids"),
+    # Not ``kind ==``: SQLite then read every client payment through the kind index
+    # instead of the batch's few by id (~7 ms a batch at 100k events, growing).
+    kind_is("client_payment"),
+    events.c.payload["outcome"].as_string() == "repayment",
+)
 
 
 def existing_event_ids(conn: Connection, event_ids: Sequence[str]) -> set[str]:
     """Which of ``event_ids`` are already stored (one query per batch)."""
     if not event_ids:
         return set()
-    rows = conn.execute(_EXISTING, {"ids": list(event_ids)})
-    return {row[0] for row in rows}
+    return {row[0] for row in read_all(conn, _EXISTING, {"ids": list(event_ids)})}
 
 
 def insert_events(
@@ -69,10 +78,10 @@ def insert_events(
 
 def load_events(conn: Connection, event_ids: Sequence[str]) -> list[Event]:
     """Re-validate stored payloads into event objects, in the order asked for."""
-    rows = conn.execute(
-        select(events.c.event_id, events.c.payload).where(events.c.event_id.in_(list(event_ids)))
-    ).all()
-    by_id = {row.event_id: event_adapter.validate_python(row.payload) for row in rows}
+    if not event_ids:
+        return []
+    rows = read_all(conn, _PAYLOADS, {"ids": list(event_ids)})
+    by_id = {event_id: event_adapter.validate_python(payload) for event_id, payload in rows}
     return [by_id[i] for i in event_ids if i in by_id]
 
 
@@ -90,10 +99,7 @@ def stored_payloads(conn: Connection, event_ids: Iterable[str]) -> dict[str, Any
     wanted = sorted(set(event_ids))
     if not wanted:
         return {}
-    rows = conn.execute(
-        select(events.c.event_id, events.c.payload).where(events.c.event_id.in_(wanted))
-    )
-    return {row.event_id: row.payload for row in rows}
+    return dict(read_all(conn, _PAYLOADS, {"ids": wanted}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,14 +157,5 @@ def repaid_chargebacks(conn: Connection, event_ids: Sequence[str]) -> list[tuple
     """(client, repayment event, chargeback event) for each repayment among ``event_ids``."""
     if not event_ids:
         return []
-    c = events.c
-    rows = conn.execute(
-        select(c.subject_id, c.event_id, c.payload["repays_event_id"].as_string()).where(
-            c.event_id.in_(sorted(set(event_ids))),
-            # Not ``kind ==``: SQLite then read every client payment through the kind index
-            # instead of the batch's few by id (~7 ms a batch at 100k events, growing).
-            kind_is("client_payment"),
-            c.payload["outcome"].as_string() == "repayment",
-        )
-    )
+    rows = read_all(conn, _REPAYMENTS, {"ids": sorted(set(event_ids))})
     return [(client, event_id, repays) for client, event_id, repays in rows if repays]

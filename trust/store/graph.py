@@ -23,6 +23,7 @@ from trust.graph.links import (
     pair,
 )
 from trust.store.database import naive_utc as utc
+from trust.store.database import read_all
 from trust.store.dialects import TextIn
 from trust.store.lookups import kind_is
 from trust.store.tables import account_identifiers, events
@@ -113,7 +114,7 @@ def review_ties(
     if not accounts:
         return []
     # all(): one fetchall; iterating the result fetched row by row.
-    rows = conn.execute(_REVIEW_TIES, {"accounts": sorted(accounts), "until": until}).all()
+    rows = read_all(conn, _REVIEW_TIES, {"accounts": sorted(accounts), "until": until})
     return [(e, reviewer, reviewee, utc(at)) for e, reviewer, reviewee, at in rows]
 
 
@@ -124,9 +125,9 @@ def complaints_against(
     (event id, respondent, complainant, occurred_at)."""
     if not accounts:
         return []
-    rows = conn.execute(
-        _COMPLAINTS_AGAINST, {"accounts": sorted(accounts), "since": since, "until": until}
-    ).all()
+    rows = read_all(
+        conn, _COMPLAINTS_AGAINST, {"accounts": sorted(accounts), "since": since, "until": until}
+    )
     return [
         (event_id, respondent, complainant or "", utc(at))
         for event_id, respondent, complainant, at in rows

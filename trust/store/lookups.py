@@ -17,7 +17,7 @@ cut every answer at the event's ``occurred_at`` (``trust.signals.context``).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +34,7 @@ from sqlalchemy import (
 
 from trust.events.payments import PAYMENT_EVENT_TYPES
 from trust.identifiers import IDENTIFIER_KINDS
+from trust.store.database import read_all
 from trust.store.dialects import TextIn
 from trust.store.sealed import SEALED_KEY, personal_value
 from trust.store.tables import account_identifiers, accounts, enforcement_history, events
@@ -208,10 +209,6 @@ _STATUS_CHANGES = (
 )
 
 
-def _tuples(rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
-    return [tuple(row) for row in rows]
-
-
 def history_rows(
     conn: Connection,
     *,
@@ -238,7 +235,7 @@ def history_rows(
         "complaints_from": complaints_from,
         "hi": hi,
     }
-    return _tuples(conn.execute(_HISTORY, params).all())
+    return read_all(conn, _HISTORY, params)
 
 
 def review_rows(
@@ -267,7 +264,7 @@ def review_rows(
     dialect = conn.dialect
     return [
         (*row[:7], personal_value(dialect, row[0], row[7], row[8], "text"))
-        for row in conn.execute(_REVIEWS, params).all()
+        for row in read_all(conn, _REVIEWS, params)
     ]
 
 
@@ -278,7 +275,7 @@ def email_rows(conn: Connection, account_ids: Collection[str]) -> list[tuple[Any
     dialect = conn.dialect
     return [
         (*row[:2], personal_value(dialect, row[4], row[2], row[5], "profile.email"), row[3])
-        for row in conn.execute(_EMAILS, {"ids": sorted(account_ids)}).all()
+        for row in read_all(conn, _EMAILS, {"ids": sorted(account_ids)})
     ]
 
 
@@ -289,7 +286,7 @@ def identifier_rows(
     if not account_ids or not kinds:
         return []
     params = {"ids": sorted(account_ids), "kinds": sorted(kinds)}
-    return _tuples(conn.execute(_IDENTIFIERS, params).all())
+    return read_all(conn, _IDENTIFIERS, params)
 
 
 def sharing_rows(conn: Connection, wanted: Collection[tuple[str, str]]) -> list[tuple[Any, ...]]:
@@ -302,14 +299,14 @@ def sharing_rows(conn: Connection, wanted: Collection[tuple[str, str]]) -> list[
             raise ValueError(f"unknown identifier kind {kind!r}")
         by_kind[kind].append(value_hash)
     params = {f"hashes_{kind}": sorted(hashes) for kind, hashes in by_kind.items()}
-    return _tuples(conn.execute(_SHARING, params).all())
+    return read_all(conn, _SHARING, params)
 
 
 def account_rows(conn: Connection, account_ids: Collection[str]) -> list[tuple[Any, ...]]:
     """(account_id, created_at, first_seen_at, status, role) of the stored accounts."""
     if not account_ids:
         return []
-    return _tuples(conn.execute(_ACCOUNTS, {"ids": sorted(account_ids)}).all())
+    return read_all(conn, _ACCOUNTS, {"ids": sorted(account_ids)})
 
 
 def verification_rows(
@@ -319,14 +316,14 @@ def verification_rows(
     if not account_ids:
         return []
     params = {"ids": sorted(account_ids), "hi": hi}
-    return _tuples(conn.execute(_VERIFICATIONS, params).all())
+    return read_all(conn, _VERIFICATIONS, params)
 
 
 def status_change_rows(conn: Connection, account_ids: Collection[str]) -> list[tuple[Any, ...]]:
     """(account_id, at, previous_state, state) of enforcement changes, oldest first."""
     if not account_ids:
         return []
-    return _tuples(conn.execute(_STATUS_CHANGES, {"ids": sorted(account_ids)}).all())
+    return read_all(conn, _STATUS_CHANGES, {"ids": sorted(account_ids)})
 
 
 def money_rows(
@@ -336,7 +333,7 @@ def money_rows(
     if not account_ids:
         return []
     params = {"ids": sorted(account_ids), "lo": lo, "hi": hi}
-    return _tuples(conn.execute(_MONEY, params).all())
+    return read_all(conn, _MONEY, params)
 
 
 def payout_registration_rows(
@@ -347,7 +344,7 @@ def payout_registration_rows(
     if not fingerprint_hashes:
         return []
     params = {"hashes": sorted(fingerprint_hashes), "hi": hi}
-    return _tuples(conn.execute(_PAYOUT_REGISTRATIONS, params).all())
+    return read_all(conn, _PAYOUT_REGISTRATIONS, params)
 
 
 def identity_rows(
@@ -366,7 +363,7 @@ def identity_rows(
             *row[4:7],
             row[2],
         )
-        for row in conn.execute(_IDENTITIES, {"ids": sorted(account_ids), "hi": hi}).all()
+        for row in read_all(conn, _IDENTITIES, {"ids": sorted(account_ids), "hi": hi})
     ]
 
 
@@ -381,5 +378,5 @@ def failed_sign_in_rows(
     return [
         (row[0], row[1], row[2], personal_value(dialect, row[2], row[3], row[4], "network.ip"))
         for lo, hi in windows
-        for row in conn.execute(_FAILED_SIGN_INS, {"lo": lo, "hi": hi}).all()
+        for row in read_all(conn, _FAILED_SIGN_INS, {"lo": lo, "hi": hi})
     ]

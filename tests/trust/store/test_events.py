@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from tests.factories import make_complaint, make_event, make_review
 from trust.events import EVENT_KINDS
 from trust.store import Store, transaction
+from trust.store.database import read_all
+from trust.store.dialects import TextIn
 from trust.store.events import existing_event_ids, insert_events, load_events
+from trust.store.lookups import kind_is
 from trust.store.tables import events
 
 NOW = datetime(2026, 3, 20, tzinfo=UTC)
@@ -57,3 +62,33 @@ def test_the_row_keeps_subject_counterparty_and_source_for_look_ups(store: Store
         row = conn.execute(select(events)).one()
     assert (row.subject_id, row.counterparty_id) == (review.reviewer_id, review.reviewee_id)
     assert (row.kind, row.source, row.schema_version) == ("review", "partner", 1)
+
+
+# Constants (the kind), a JSON path, a date-time column and a bound date-time, an id list
+# as one parameter and a sealed payload column: every kind of value read_all processes.
+_READ_BACK = select(
+    events.c.event_id,
+    events.c.occurred_at,
+    events.c.payload["rating"].as_integer(),
+    events.c.payload,
+).where(
+    TextIn(events.c.event_id, "ids"),
+    kind_is("review"),
+    events.c.occurred_at <= bindparam("until"),
+)
+
+
+def test_read_all_gives_the_rows_and_values_conn_execute_gives(store: Store) -> None:
+    """The driver-SQL path of the per-batch look-ups reads exactly what SQLAlchemy reads."""
+    batch = [make_review(event_id="rv-a", rating=2), make_review(event_id="rv-b"), make_complaint()]
+    with transaction(store.engine) as conn:
+        insert_events(conn, batch, source="a", received_at=NOW)
+    params = {"ids": ["rv-a", "rv-b", batch[2].event_id, "missing"], "until": NOW}
+    with store.engine.connect() as conn:
+        fast = read_all(conn, _READ_BACK, params)
+        slow = [tuple(row) for row in conn.execute(_READ_BACK, params).all()]
+        assert sorted(fast) == sorted(slow)
+        assert {row[0] for row in fast} == {"rv-a", "rv-b"}
+        assert [type(value) for value in fast[0]] == [type(value) for value in slow[0]]
+        with pytest.raises(SQLAlchemyError, match="until"):
+            read_all(conn, _READ_BACK, {"ids": ["rv-a"]})
