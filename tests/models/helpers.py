@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from models.anomaly import AnomalyModel
 from models.detectors import make_detector
@@ -44,6 +45,24 @@ def trained_review_model(detector: str = "isolation_forest", rows: int = 400) ->
     frame = feature_frame("review", payloads, signals)
     params = {"n_estimators": 50} if detector in ("isolation_forest", "ensemble") else {}
     return AnomalyModel.train("review", frame, make_detector(detector, **params))
+
+
+def trained_novelty_model(
+    event_member: object, rows: int = 400, seed: int = 0
+) -> tuple[AnomalyModel, pd.DataFrame]:
+    """A review model whose event facts are overruled by ``event_member`` (a detector, or
+    a detector's name) where novel (``EventNoveltyOutlierDetector``), and its frame."""
+    payloads, signals = varied_reviews(rows, seed=seed)
+    frame = feature_frame("review", payloads, signals)
+    member = make_detector(event_member) if isinstance(event_member, str) else event_member
+    model = AnomalyModel.train(
+        "review",
+        frame,
+        make_detector("ensemble", n_estimators=30),
+        novelty_share=0.002,
+        novelty_detector=member,
+    )
+    return model, frame
 
 
 # Texts of cases staff confirmed (a rating traded for a refund) and dismissed (plain praise).

@@ -8,13 +8,11 @@ from sklearn.neighbors import LocalOutlierFactor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import RobustScaler, StandardScaler
 
-from models.anomaly import AnomalyModel
 from models.compiled_neighbours import CompiledLocalOutlierFactor
 from models.detectors import EventNoveltyOutlierDetector, _reference_sample, make_detector
-from models.features import feature_frame
 from models.registry import ModelRegistry
 from models.scorer import RegistryScorer
-from tests.models.helpers import varied_reviews
+from tests.models.helpers import trained_novelty_model
 
 
 def _table(seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -75,14 +73,8 @@ def test_detectors_it_cannot_reproduce_are_left_to_scikit_learn():
 def test_a_trained_models_reference_sample_and_events_score_as_scikit_learn_scores_them(
     tmp_path,
 ):
-    payloads, signals = varied_reviews(600, seed=7)
-    frame = feature_frame("review", payloads, signals)
-    model = AnomalyModel.train(
-        "review",
-        frame,
-        make_detector("ensemble", n_estimators=30),
-        novelty_share=0.002,
-        novelty_detector=make_detector("local_outlier_factor", algorithm="ball_tree"),
+    model, frame = trained_novelty_model(
+        make_detector("local_outlier_factor", algorithm="ball_tree"), rows=600, seed=7
     )
     detector = model.detector
     assert isinstance(detector, EventNoveltyOutlierDetector)

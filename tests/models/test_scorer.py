@@ -5,13 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.anomaly import AnomalyModel
-from models.detectors import EventNoveltyOutlierDetector, make_detector
+from models.detectors import EventNoveltyOutlierDetector
 from models.features import feature_frame
 from models.registry import ModelRegistry
 from models.scorer import RegistryScorer, budget_cutoff
 from tests.factories import make_review
-from tests.models.helpers import trained_review_model, varied_reviews
+from tests.models.helpers import trained_novelty_model, trained_review_model, varied_reviews
 from trust.decisions import AnomalyScorer, ModelAssessment
 from trust.errors import ArtefactIntegrityError, ModelError
 
@@ -100,7 +99,6 @@ def test_the_daily_case_budget_becomes_a_percentile_cutoff_from_the_kind_s_volum
 
 def test_an_ensemble_model_scores_one_event_through_compiled_trees_as_a_batch_would():
     from models.features import feature_frame
-    from tests.models.helpers import varied_reviews
 
     model = trained_review_model("ensemble")
     payloads, signals = varied_reviews(10, seed=3)
@@ -129,15 +127,7 @@ def test_the_default_and_per_feature_detectors_survive_the_registry_round_trip(t
 def test_an_event_novelty_model_scores_through_compiled_trees_and_the_registry(
     tmp_path, event_member
 ):
-    payloads, signals = varied_reviews(400)
-    frame = feature_frame("review", payloads, signals)
-    model = AnomalyModel.train(
-        "review",
-        frame,
-        make_detector("ensemble", n_estimators=30),
-        novelty_share=0.002,
-        novelty_detector=make_detector(event_member),
-    )
+    model, frame = trained_novelty_model(event_member)
     assert isinstance(model.detector, EventNoveltyOutlierDetector)
     matrix = model.spec.transform(frame)
     np.testing.assert_allclose(model.raw_scores(matrix), model.detector.score_samples(matrix))
