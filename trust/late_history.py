@@ -40,6 +40,7 @@ from trust.settings import Settings
 from trust.signals import Signals, compute_signals
 from trust.signals.context import COMPLAINT_WINDOW, HISTORY_WINDOW
 from trust.signals.history import utc
+from trust.store.database import read_all
 from trust.store.decision_versions import Revision, supersede_decisions
 from trust.store.dialects import TextIn
 from trust.store.events import load_events
@@ -161,7 +162,7 @@ def decided_before_their_history(conn: Connection, fresh: Sequence[Event]) -> di
         "fresh": [e.event_id for e in fresh],
     }
     found: dict[str, list[str]] = {}
-    for event_id, subject, counterparty, occurred in conn.execute(_DECIDED_LATER, params):
+    for event_id, subject, counterparty, occurred in read_all(conn, _DECIDED_LATER, params):
         at = utc(occurred)
         late = [
             e.event_id
@@ -184,7 +185,7 @@ def _anything_later(conn: Connection, fresh: Sequence[Event], accounts: Collecti
         "until": max(times) + LOOKBACK,
         "fresh": [e.event_id for e in fresh],
     }
-    return conn.execute(_ANY_LATER, params).first() is not None
+    return bool(read_all(conn, _ANY_LATER, params))
 
 
 def _linked_accounts(conn: Connection, accounts: set[str]) -> dict[str, set[str]]:
