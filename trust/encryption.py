@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 PREFIX = "pii1:"
 _NONCE_BYTES = 12
 _SALT = b"trust-pipeline personal data at rest"
+# ``json.dumps`` with these options builds a new encoder on every call; a batch seals one
+# value per event.
+_compact_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 class SealError(TrustError):
@@ -92,8 +95,7 @@ class Keyring:
 
     def seal_json(self, value: Any, context: bytes) -> str:
         """``value`` as compact JSON, sealed."""
-        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-        return self.seal(text.encode(), context)
+        return self.seal(_compact_json(value).encode(), context)
 
     def open_json(self, token: str, context: bytes) -> Any:
         """The JSON value sealed in ``token``."""

@@ -14,7 +14,7 @@ from trust.events import Event, EventValidationIssue
 from trust.intake.sinks import conflict_record
 from trust.intake.validation import refused_record, sort_records
 from trust.pipeline import Pipeline
-from trust.store import Store, transaction
+from trust.store import Store, snapshot, transaction
 from trust.store.events import sort_against_store
 from trust.store.quarantine import QuarantinedRecord, quarantine_records
 from trust.submission import EventSink
@@ -96,7 +96,8 @@ def take_batch(
             status[index] = "duplicate"
         else:  # the same id with other content, as ``trust ingest`` refuses it in a file
             refused[index] = conflict_record(source, index + 1, event)
-    with store.engine.connect() as conn:
+    # A read in a snapshot: it must not queue behind the decide path's write lock.
+    with snapshot(store.engine) as conn:
         known = sort_against_store(conn, [e for _, e in first.values()])
     new_ids = {e.event_id for e in known.new}
     for event in known.conflicting:
@@ -115,8 +116,8 @@ def take_batch(
         events = known.new[start : start + chunk]
         if isinstance(sink, DecideHereSink):
             sink.send_events(events)
-        else:  # a queue carries JSON: workers validate it again
-            sink.send_batch([e.model_dump(mode="json") for e in events])
+        else:  # a queue carries the records as sent (valid JSON): workers validate them again
+            sink.send_batch([records[first[e.event_id][0]] for e in events])
     items = []
     for index in range(len(records)):
         if index in refused:
