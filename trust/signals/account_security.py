@@ -14,10 +14,10 @@ from trust.events.payments import AuthMethod
 from trust.signals.context import BatchContext
 from trust.signals.geo import distance_km
 from trust.signals.history import utc
-from trust.signals.payments_context import MoneyRecord
+from trust.signals.payments_context import ACCOUNT_WINDOW, MoneyRecord
 from trust.signals.types import Signals, SignalType
 
-HISTORY_WINDOW = timedelta(days=30)
+HISTORY_WINDOW = ACCOUNT_WINDOW
 BURST_WINDOW = timedelta(hours=1)
 RECENT_WINDOW = timedelta(hours=24)
 # Faster than an airliner over more than a short hop: not one person travelling.

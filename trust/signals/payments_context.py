@@ -40,6 +40,12 @@ PAYMENT_KINDS = tuple(PAYMENT_EVENT_TYPES)
 # devices and countries, chargebacks).
 ACCOUNT_WINDOW = timedelta(days=30)
 CHARGEBACK_WINDOW = timedelta(days=90)
+# A credential change, a new payout method and a withdrawal within it are a takeover chain.
+TAKEOVER_WINDOW = timedelta(hours=72)
+# Sign-ins, most of an account's events, are read back only this far: the longest look at
+# them is the risky sign-ins of the takeover window before an event, each judged against
+# the account's window before it. Older ones cost a decoded payload apiece and count nowhere.
+SIGN_IN_WINDOW = TAKEOVER_WINDOW + ACCOUNT_WINDOW
 # Failed sign-ins from one IP address across accounts are counted over this window.
 IP_BURST_WINDOW = timedelta(hours=1)
 
@@ -170,7 +176,8 @@ class PaymentLookups:
         unstored: Sequence[Event],
     ) -> None:
         seen: set[str] = set()
-        for occurred_at, payload in money_rows(conn, accounts, first - CHARGEBACK_WINDOW, hi):
+        rows = money_rows(conn, accounts, first - CHARGEBACK_WINDOW, hi, first - SIGN_IN_WINDOW)
+        for occurred_at, payload in rows:
             record = money_record(payload, utc(occurred_at), self._hash)
             seen.add(record.event_id)
             self._records[record.account_id].append(record)

@@ -16,13 +16,17 @@ from trust.events import (
 from trust.signals.account_security import risky_sign_ins
 from trust.signals.context import BatchContext
 from trust.signals.history import utc
-from trust.signals.payments_context import CHARGEBACK_WINDOW, MoneyRecord, VerifiedIdentity
+from trust.signals.payments_context import (
+    CHARGEBACK_WINDOW,
+    TAKEOVER_WINDOW,
+    MoneyRecord,
+    VerifiedIdentity,
+)
 from trust.signals.profile_verification import NAME_MATCH_THRESHOLD
 from trust.signals.text import name_similarity
 from trust.signals.types import Signals, SignalType
 
 # Recovery or credential change -> payout change -> withdrawal, all within this window.
-TAKEOVER_WINDOW = timedelta(hours=72)
 PAYOUT_WINDOW = timedelta(days=90)
 DAY = timedelta(hours=24)
 # Credentials whose change hands the account to whoever changed them.

@@ -159,6 +159,7 @@ _MONEY = select(_c.occurred_at, _c.payload).where(
     kind_in(PAYMENT_EVENT_TYPES),
     _c.occurred_at >= bindparam("lo"),
     _c.occurred_at <= bindparam("hi"),
+    or_(func.coalesce(_c.kind, "") != "sign_in", _c.occurred_at >= bindparam("sign_ins_from")),
 )
 
 # Payout method changes of every account holding one of the wanted payout fingerprints.
@@ -327,12 +328,17 @@ def status_change_rows(conn: Connection, account_ids: Collection[str]) -> list[t
 
 
 def money_rows(
-    conn: Connection, account_ids: Collection[str], lo: datetime, hi: datetime
+    conn: Connection,
+    account_ids: Collection[str],
+    lo: datetime,
+    hi: datetime,
+    sign_ins_from: datetime,
 ) -> list[tuple[Any, ...]]:
-    """(occurred_at, opened payload) of the accounts' account and money events in [lo, hi]."""
+    """(occurred_at, opened payload) of the accounts' account and money events in [lo, hi],
+    their sign-ins only from ``sign_ins_from``."""
     if not account_ids:
         return []
-    params = {"ids": sorted(account_ids), "lo": lo, "hi": hi}
+    params = {"ids": sorted(account_ids), "lo": lo, "hi": hi, "sign_ins_from": sign_ins_from}
     return read_all(conn, _MONEY, params)
 
 
