@@ -17,7 +17,13 @@ def _records() -> list[dict[str, object]]:
             "document": {"date_of_birth": "1990-04-12"},
             "text": "Trusted. Zero issues, delivered by 5pm Z",
         },
-        {"event_id": "e2", "occurred_at": "2026-03-03T10:00:00Z"},
+        {
+            "event_id": "e2",
+            "occurred_at": "2026-03-03T10:00:00Z",
+            # Three days apart, as the laps are: moving one must not move the other twice.
+            "contract_started_at": "2026-02-28T10:00:00Z",
+            "notes": ["2026-02-28T10:00:00Z", "e2"],
+        },
     ]
 
 
@@ -33,6 +39,8 @@ def test_each_lap_is_a_later_stretch_of_the_same_stream_with_new_ids() -> None:
     assert copies[2]["account_created_at"] == "2025-06-04T09:00:00Z"
     assert copies[2]["document"] == {"date_of_birth": "1990-04-12"}, "dates are not moments"
     assert copies[2]["text"] == "Trusted. Zero issues, delivered by 5pm Z"
+    assert copies[5]["contract_started_at"] == "2026-03-06T10:00:00Z"
+    assert copies[5]["notes"] == ["2026-03-06T10:00:00Z", "e2"], "only the event id is renamed"
 
 
 def test_batches_hold_the_copies_in_order() -> None:
