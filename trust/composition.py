@@ -43,8 +43,9 @@ def default_pipeline(
 ) -> Pipeline:
     """The production sinks: decisions stored, cases and disputes opened, blocks enforced,
     appeals taken, dispute party events applied, subscribers notified (the outbox),
-    decisions made before their history arrived revised (``trust.late_history``) and a
-    flagged complainant's earlier complaints reopened (``trust.look_back``)."""
+    decisions made before their history arrived revised (``trust.late_history``), a
+    flagged complainant's earlier complaints reopened (``trust.look_back``) and a reported
+    account's verifications reopened (``trust.reported_look_back``)."""
     from trust.appeals import AppealDesk
     from trust.cases import open_or_join
     from trust.disputes.intake import open_cases_and_disputes
@@ -52,6 +53,8 @@ def default_pipeline(
     from trust.enforcement_actions import enforce_decisions
     from trust.late_history import LateHistory, Rescorer
     from trust.look_back import ComplainantLookBack
+    from trust.reopen import LookBacks
+    from trust.reported_look_back import ReportedAccountLookBack
     from trust.store.decisions import insert_decisions
     from trust.webhooks import emit_decisions
 
@@ -69,7 +72,12 @@ def default_pipeline(
         revise=LateHistory(scorer, settings, open_or_join)
         if isinstance(scorer, Rescorer)
         else None,
-        look_back=ComplainantLookBack(settings, open_or_join),
+        look_back=LookBacks(
+            (
+                ComplainantLookBack(settings, open_or_join),
+                ReportedAccountLookBack(settings, open_or_join),
+            )
+        ),
     )
 
 

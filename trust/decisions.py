@@ -278,9 +278,12 @@ CLUSTER_REASON = "cluster_member"
 # the complainant's earlier allowed complaints (``trust.look_back``): a finding made after
 # their decision, carried like the cluster case's.
 LOOK_BACK_REASON = "complainant_flagged_later"
+# An account reported by several people has its allowed profile verifications sent to
+# review (``trust.reported_look_back``), carried the same way.
+REPORTED_LOOK_BACK_REASON = "account_reported_later"
 # Hits no rule pack holds, added to a stored decision after it was made: a re-score
 # (``trust.late_history``) or a replay (``trust rules backtest``) takes them from it.
-LATER_FINDINGS = (CLUSTER_REASON, LOOK_BACK_REASON)
+LATER_FINDINGS = (CLUSTER_REASON, LOOK_BACK_REASON, REPORTED_LOOK_BACK_REASON)
 
 
 def stored_hits(rows: Sequence[RuleHitRow] | None, *reason_codes: str) -> tuple[RuleHit, ...]:

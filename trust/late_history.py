@@ -128,8 +128,8 @@ class _Stored:
     rule_ids: tuple[str, ...]
     decided_at: datetime
     case_id: int | None
-    # Findings made after the decision (a cluster case's, a complainant's look-back): a
-    # re-score keeps them.
+    # Findings made after the decision (a cluster case's, a look-back's): a re-score keeps
+    # them.
     later_hits: tuple[RuleHit, ...] = ()
 
 

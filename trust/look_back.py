@@ -34,24 +34,22 @@ dispute has its own dispute case already).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select
 
-from trust.decisions import LOOK_BACK_REASON, Decision, RuleHit, RuleHitRow, with_hits
+from trust.decisions import LOOK_BACK_REASON, RuleHit, RuleHitRow
 from trust.events import ComplaintEvent, Event
 from trust.pipeline import CaseOpener
+from trust.reopen import Reopening, reopen_allowed
 from trust.settings import Settings
 from trust.signals.history import utc
-from trust.store.decision_versions import Revision, supersede_allowed
-from trust.store.disputes import add_evidence
+from trust.store.decision_versions import Revision
 from trust.store.events import load_events
-from trust.store.tables import cases
 from trust.store.tables import decisions as decisions_table
 from trust.store.tables import events as events_table
-from trust.webhooks import emit_revisions
 
 # Reason codes of live complaint rules that judge the complainant's use of the process
 # (rules/complaint/abuse.yaml).
@@ -178,57 +176,12 @@ class ComplainantLookBack:
             min(times) - SPREE_WINDOW,
             max(times) + SPREE_WINDOW,
         )
-        found = _reopened(complaints)
-        if not found:
-            return []
-
-        def reopen(d: Decision) -> Revision:
-            why = found[d.event_id]
-            return Revision(
-                with_hits(d, [_look_back_hit(why)]),
-                f"complainant flagged later: complaint {why.complaint.event_id}",
+        found = {
+            event_id: Reopening(
+                _look_back_hit(flag),
+                f"complainant flagged later: complaint {flag.complaint.event_id}",
+                flag.complaint.case_id,
             )
-
-        stored = supersede_allowed(conn, list(found), reopen, now)
-        revisions = [s.revision for s in stored]
-        self._attach(conn, [r.decision for r in revisions], found, now)
-        emit_revisions(conn, stored, now)
-        return revisions
-
-    def _attach(
-        self,
-        conn: Connection,
-        revised: Sequence[Decision],
-        found: Mapping[str, _Flag],
-        now: datetime,
-    ) -> None:
-        """Each revised decision without a case joins the flagging complaint's plain
-        complaint case, or else opens or joins its own subject's."""
-        homeless = [d for d in revised if d.case_id is None]
-        targets = {found[d.event_id].complaint.case_id for d in homeless} - {None}
-        plain = (
-            set(
-                conn.execute(
-                    select(cases.c.id).where(cases.c.id.in_(targets), cases.c.kind != "dispute")
-                ).scalars()
-            )
-            if targets
-            else set()
-        )
-        joining: dict[int, list[Decision]] = defaultdict(list)
-        own: list[Decision] = []
-        for decision in homeless:
-            case_id = found[decision.event_id].complaint.case_id
-            if case_id is not None and case_id in plain:
-                joining[case_id].append(decision)
-            else:
-                own.append(decision)
-        for case_id, group in sorted(joining.items()):
-            ids = [d.event_id for d in group]
-            add_evidence(conn, case_id, ids, now, reason=LOOK_BACK_REASON)
-            for decision in group:
-                decision.case_id = case_id
-        if own:
-            opened = self.open_cases(conn, own, self.settings, now)
-            for decision in own:
-                decision.case_id = opened.get(decision.event_id, decision.case_id)
+            for event_id, flag in _reopened(complaints).items()
+        }
+        return reopen_allowed(conn, found, self.settings, self.open_cases, now)

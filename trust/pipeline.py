@@ -155,7 +155,8 @@ class HistoryReviser(Protocol):
 
 class ActorLookBack(Protocol):
     """Reopens the earlier allowed events of an actor a batch's decisions flagged
-    (``trust.look_back.ComplainantLookBack``)."""
+    (``trust.look_back.ComplainantLookBack``, ``trust.reported_look_back``; several run as
+    one through ``trust.reopen.LookBacks``)."""
 
     def __call__(
         self, conn: Connection, fresh: Sequence[Event], revised: Sequence[Revision], now: datetime

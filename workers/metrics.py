@@ -79,7 +79,7 @@ class PipelineMetrics:
         self.reopened = Counter(
             "trust_decisions_reopened_total",
             "Allowed decisions sent to review because their actor was flagged later "
-            "(trust/look_back.py).",
+            "(trust/look_back.py, trust/reported_look_back.py).",
         )
         self.breaker_state = Gauge(
             "trust_store_breaker_state",

@@ -84,9 +84,11 @@ def test_late_history_re_scores_decisions_to_the_outcomes_of_an_in_order_run(
                 decisions.c.outcome,
             ).where(
                 decisions.c.version > 1,
-                # The look-back's versions (a flagged complainant's earlier complaints, in
-                # both runs alike) are not late history's.
+                # The look-backs' versions (a flagged complainant's earlier complaints, a
+                # reported account's verifications, in both runs alike) are not late
+                # history's.
                 decisions.c.version_reason.not_like("complainant flagged later:%"),
+                decisions.c.version_reason.not_like("account reported later:%"),
             )
         ).all()
         assert len(rows) >= len(wrong)

@@ -448,8 +448,9 @@ def _print_cluster_coverage(truth: Path) -> None:
     console.print(table)
     routes = Table(
         title="recall per planted pattern: the pipeline's decisions (review or "
-        "block) at arrival and as stored now (after late history and the complainant "
-        "look-back), cluster cases (daily clustering, point-in-time), both; and the "
+        "block) at arrival and as stored now (after late history and the look-backs at "
+        "flagged complainants and reported accounts), cluster cases (daily clustering, "
+        "point-in-time), both; and the "
         "decisions once cluster cases sent their schemes' events to review",
         caption="queue precision: "
         + ", ".join(f"{k} {v:.0%}" for k, v in recall.precision.items())

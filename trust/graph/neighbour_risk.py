@@ -13,7 +13,7 @@ stored yet are added in memory.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
@@ -66,3 +66,14 @@ class NeighbourReports:
             }
             count += len(complainants) >= REPORTED_BY
         return count
+
+
+def first_report(complaints: Iterable[tuple[str, str, datetime]]) -> tuple[str, datetime] | None:
+    """Of one account's complaints (event id, complainant, time), the one that first made it
+    a reported account: complaints from ``REPORTED_BY`` people within a ``WINDOW``."""
+    filed = sorted((utc(at), event_id, who) for event_id, who, at in complaints)
+    for when, event_id, _ in filed:
+        people = {who for at, _, who in filed if when - WINDOW <= at <= when}
+        if len(people) >= REPORTED_BY:
+            return event_id, when
+    return None

@@ -75,7 +75,7 @@ class Score:
 class StoredEvent:
     """A stored event with when it was decided and what the models said then (if they did):
     the anomaly model's view, and the text model's hit as it was recorded; and the findings
-    made after it (``LATER_FINDINGS``: a cluster case's, a complainant's look-back), when
+    made after it (``LATER_FINDINGS``: a cluster case's, a look-back's), when
     they sent the event to review later."""
 
     event: Event
