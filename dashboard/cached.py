@@ -46,6 +46,7 @@ from trust.store import transaction
 from trust.store.appeals import AppealRecord, appeals_of_decisions
 from trust.store.clusters import ClusterMember, members_of
 from trust.store.enforcements import (
+    EnforcementProposal,
     current_enforcement,
     enforcement_history_of,
     pending_proposals,
@@ -169,7 +170,7 @@ def enforcement(db: str, account_id: str) -> tuple[Enforcement | None, list[Enfo
 
 
 @st.cache_data(ttl=QUEUE_TTL, show_spinner=False)
-def enforcement_proposals(db: str) -> list[dict[str, Any]]:
+def enforcement_proposals(db: str) -> list[EnforcementProposal]:
     """Linked-account blocks waiting for a second lead."""
     with transaction(_engine(db)) as conn:
         return pending_proposals(conn)
