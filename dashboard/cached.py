@@ -52,7 +52,7 @@ from trust.store.enforcements import (
     pending_proposals,
 )
 from trust.store.qa import QaReview, reviews_with_status
-from trust.store.quarantine import count_held, held_raw, held_records
+from trust.store.quarantine import HeldEntry, count_held, held_raw, held_records
 
 QUEUE_TTL = 10
 DETAIL_TTL = 15
@@ -272,11 +272,11 @@ def rule_pack(rules_dir: str) -> tuple[str | None, list[dict[str, Any]], list[st
 
 
 @st.cache_data(ttl=QUEUE_TTL, show_spinner=False)
-def quarantine(db: str, page: int, page_size: int) -> tuple[int, list[dict[str, Any]]]:
+def quarantine(db: str, page: int, page_size: int) -> tuple[int, list[HeldEntry]]:
     """How many records are held in quarantine, and one page of them, newest first."""
     with transaction(_engine(db)) as conn:
         total = count_held(conn)
-        rows = held_records(conn, limit=page_size, offset=(page - 1) * page_size, with_raw=False)
+        rows = held_records(conn, limit=page_size, offset=(page - 1) * page_size)
     return total, rows
 
 
