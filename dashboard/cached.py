@@ -23,6 +23,7 @@ from trust.appeal_reports import overturn_rate_per_reviewer, overturn_rate_per_r
 from trust.appeals.queries import AppealView, appeal_view
 from trust.cases import Case, QueueFilter
 from trust.cases.queries import (
+    AccountRow,
     CaseDetail,
     EvidenceRow,
     QueueItem,
@@ -156,7 +157,7 @@ def links_then(db: str, account_id: str, seen_at: datetime, decided_at: datetime
 
 
 @st.cache_data(ttl=DETAIL_TTL, show_spinner=False)
-def account(db: str, account_id: str) -> dict[str, Any] | None:
+def account(db: str, account_id: str) -> AccountRow | None:
     """The stored profile of an account (None when unknown)."""
     with transaction(_engine(db)) as conn:
         return account_row(conn, account_id)
