@@ -23,6 +23,7 @@ from trust.appeal_reports import overturn_rate_per_reviewer, overturn_rate_per_r
 from trust.appeals.queries import AppealView, appeal_view
 from trust.cases import Case, QueueFilter
 from trust.cases.queries import (
+    AccountRow,
     CaseDetail,
     EvidenceRow,
     QueueItem,
@@ -46,12 +47,13 @@ from trust.store import transaction
 from trust.store.appeals import AppealRecord, appeals_of_decisions
 from trust.store.clusters import ClusterMember, members_of
 from trust.store.enforcements import (
+    EnforcementProposal,
     current_enforcement,
     enforcement_history_of,
     pending_proposals,
 )
 from trust.store.qa import QaReview, reviews_with_status
-from trust.store.quarantine import count_held, held_raw, held_records
+from trust.store.quarantine import HeldEntry, count_held, held_raw, held_records
 
 QUEUE_TTL = 10
 DETAIL_TTL = 15
@@ -155,7 +157,7 @@ def links_then(db: str, account_id: str, seen_at: datetime, decided_at: datetime
 
 
 @st.cache_data(ttl=DETAIL_TTL, show_spinner=False)
-def account(db: str, account_id: str) -> dict[str, Any] | None:
+def account(db: str, account_id: str) -> AccountRow | None:
     """The stored profile of an account (None when unknown)."""
     with transaction(_engine(db)) as conn:
         return account_row(conn, account_id)
@@ -169,7 +171,7 @@ def enforcement(db: str, account_id: str) -> tuple[Enforcement | None, list[Enfo
 
 
 @st.cache_data(ttl=QUEUE_TTL, show_spinner=False)
-def enforcement_proposals(db: str) -> list[dict[str, Any]]:
+def enforcement_proposals(db: str) -> list[EnforcementProposal]:
     """Linked-account blocks waiting for a second lead."""
     with transaction(_engine(db)) as conn:
         return pending_proposals(conn)
@@ -271,11 +273,11 @@ def rule_pack(rules_dir: str) -> tuple[str | None, list[dict[str, Any]], list[st
 
 
 @st.cache_data(ttl=QUEUE_TTL, show_spinner=False)
-def quarantine(db: str, page: int, page_size: int) -> tuple[int, list[dict[str, Any]]]:
+def quarantine(db: str, page: int, page_size: int) -> tuple[int, list[HeldEntry]]:
     """How many records are held in quarantine, and one page of them, newest first."""
     with transaction(_engine(db)) as conn:
         total = count_held(conn)
-        rows = held_records(conn, limit=page_size, offset=(page - 1) * page_size, with_raw=False)
+        rows = held_records(conn, limit=page_size, offset=(page - 1) * page_size)
     return total, rows
 
 

@@ -16,13 +16,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import cast
 
 from rapidfuzz import fuzz, process, utils
 from sqlalchemy import Connection, false, func, or_, select
 
 from trust.audit import record_audit
-from trust.cases.queries import open_case_counts
+from trust.cases.queries import AccountRow, open_case_counts
 from trust.pii import PiiHasher
 from trust.store.accounts import name_words
 from trust.store.enforcements import current_enforcements
@@ -60,7 +60,7 @@ class AccountHit:
 
 def search_accounts(
     conn: Connection, query: str, hasher: PiiHasher, *, limit: int = 50
-) -> list[dict[str, Any]]:
+) -> list[AccountRow]:
     """Accounts whose id starts with ``query`` or whose display name has all its words.
 
     An exact id comes first. Display names are sealed at rest, so they are matched by keyed
@@ -92,13 +92,13 @@ def search_accounts(
         .order_by(exact.desc(), accounts.c.account_id)
         .limit(limit)
     )
-    return [{k: v for k, v in r._mapping.items() if k != "exact"} for r in rows]
+    return [cast(AccountRow, {k: v for k, v in r._mapping.items() if k != "exact"}) for r in rows]
 
 
-def account_row(conn: Connection, account_id: str) -> dict[str, Any] | None:
+def account_row(conn: Connection, account_id: str) -> AccountRow | None:
     """The stored profile of ``account_id`` (None when the store has never seen it)."""
     row = conn.execute(select(accounts).where(accounts.c.account_id == account_id)).first()
-    return dict(row._mapping) if row else None
+    return cast(AccountRow, dict(row._mapping)) if row else None
 
 
 def identifier_kinds_for(query: str) -> tuple[str, ...]:

@@ -30,6 +30,7 @@ from trust.store.enforcements import (
     APPROVED,
     PENDING,
     REJECTED,
+    EnforcementProposal,
     apply_changes,
     close_proposal,
     current_enforcement,
@@ -247,12 +248,12 @@ def act_on_linked(
     raise EnforcementError("state: linked accounts can be held or blocked, not lifted")
 
 
-def _pending(conn: Connection, proposal_id: int, staff: HasRole) -> dict[str, object]:
+def _pending(conn: Connection, proposal_id: int, staff: HasRole) -> EnforcementProposal:
     require(staff, Permission.APPROVE_FOUR_EYES)
     row = proposal_row(conn, proposal_id)
-    if row is None or row["status"] != PENDING:
+    if row is None or row.status != PENDING:
         raise EnforcementError(f"proposal {proposal_id} is not waiting for approval")
-    if row["proposed_by"] == staff.username:
+    if row.proposed_by == staff.username:
         raise FourEyesError(f"{staff.username} proposed this and cannot also approve it")
     return row
 
@@ -271,13 +272,13 @@ def approve_linked(conn: Connection, proposal_id: int, staff: HasRole, now: date
         before={"status": PENDING},
         after={"status": APPROVED},
     )
-    ids = [str(a) for a in row["account_ids"]]  # type: ignore[attr-defined]
+    ids = [str(a) for a in row.account_ids]
     return _impose_all(
         conn,
         ids,
-        EnforcementState(str(row["state"])),
+        EnforcementState(row.state),
         f"proposal:{proposal_id}",
-        f"{row['reason']} (proposed by {row['proposed_by']}, approved by {staff.username})",
+        f"{row.reason} (proposed by {row.proposed_by}, approved by {staff.username})",
         staff.username,
         now,
     )

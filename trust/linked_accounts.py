@@ -85,10 +85,9 @@ def linked_groups(conn: Connection, account_id: str, *, limit: int = 200) -> lis
     ties: dict[str, list[Tie]] = {}
     seen: dict[str, datetime | None] = {}
     for row in rows:
-        other = str(row["account_id"])
-        ties.setdefault(other, []).append(Tie(row["kind"], row["masked"]))
-        last = row["last_seen_at"]
-        seen[other] = max(filter(None, [seen.get(other), last]), default=None)
+        other = row.account_id
+        ties.setdefault(other, []).append(Tie(row.kind, row.masked))
+        seen[other] = max(filter(None, [seen.get(other), row.last_seen_at]), default=None)
     ids = list(ties)
     if not ids:
         return []

@@ -177,12 +177,12 @@ def pending_blocks(member: StaffMember) -> None:
     may_approve = has_permission(member, Permission.APPROVE_FOUR_EYES)
     for row in pending:
         st.markdown(
-            f"#{row['id']} · {plain(', '.join(row['account_ids']))} · proposed by "
-            f"{plain(row['proposed_by'])}: {plain(row['reason'])}"
+            f"#{row.id} · {plain(', '.join(row.account_ids))} · proposed by "
+            f"{plain(row.proposed_by)}: {plain(row.reason)}"
         )
-        if not may_approve or row["proposed_by"] == member.username:
+        if not may_approve or row.proposed_by == member.username:
             continue
-        proposal = int(row["id"])
+        proposal = row.id
         approve, reject = st.columns(2)
         if approve.button("Approve block", key=f"proposal-approve-{proposal}") and perform(
             "Approving", _approving(member, proposal)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 import streamlit as st
 
@@ -12,6 +10,7 @@ from dashboard.components.actions import flash, perform
 from dashboard.components.text import safe_frame
 from trust.staff import (
     Role,
+    StaffListing,
     StaffMember,
     add_staff,
     disable_staff,
@@ -35,13 +34,13 @@ def staff_table() -> list[str]:
             pd.DataFrame(
                 [
                     {
-                        "Username": p["username"],
-                        "Role": p["role"],
+                        "Username": p.username,
+                        "Role": p.role,
                         "May reveal personal data": _reveal_words(p),
-                        "Active": bool(p["active"]),
-                        "Failed sign-ins": p["failed_logins"],
-                        "Last login": p["last_login_at"],
-                        "Created": p["created_at"],
+                        "Active": bool(p.active),
+                        "Failed sign-ins": p.failed_logins,
+                        "Last login": p.last_login_at,
+                        "Created": p.created_at,
                     }
                     for p in people
                 ]
@@ -50,14 +49,14 @@ def staff_table() -> list[str]:
         hide_index=True,
         width="stretch",
     )
-    return [p["username"] for p in people]
+    return [p.username for p in people]
 
 
-def _reveal_words(person: dict[str, Any]) -> str:
+def _reveal_words(person: StaffListing) -> str:
     """'yes (lead role)', 'yes (granted)' or 'no': what the reveal checks actually allow."""
-    if Permission.REVEAL_PII in ROLE_PERMISSIONS[Role(person["role"])]:
-        return f"yes ({person['role']} role)"
-    return "yes (granted)" if person["can_reveal_pii"] else "no"
+    if Permission.REVEAL_PII in ROLE_PERMISSIONS[Role(person.role)]:
+        return f"yes ({person.role} role)"
+    return "yes (granted)" if person.can_reveal_pii else "no"
 
 
 def add_staff_form(member: StaffMember) -> None:

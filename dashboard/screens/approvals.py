@@ -23,5 +23,5 @@ else:
     st.info("No case decision waits for your approval.")
 st.subheader("Linked-account blocks")
 pending_blocks(member)
-if not [p for p in cached.enforcement_proposals(db) if p["proposed_by"] != member.username]:
+if not [p for p in cached.enforcement_proposals(db) if p.proposed_by != member.username]:
     st.info("No linked-account block waits for your approval.")

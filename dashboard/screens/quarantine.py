@@ -34,11 +34,11 @@ else:
             pd.DataFrame(
                 [
                     {
-                        "Received": r["received_at"],
-                        "Source": r["source"],
-                        "Line": r["line_number"],
-                        "Event id": r["event_id"] or "",
-                        "Why it was refused": r["reason"],
+                        "Received": r.received_at,
+                        "Source": r.source,
+                        "Line": r.line_number,
+                        "Event id": r.event_id or "",
+                        "Why it was refused": r.reason,
                     }
                     for r in rows
                 ]
@@ -48,16 +48,16 @@ else:
         width="stretch",
     )
     st.number_input("Page", min_value=1, max_value=pages, step=1, key="quarantine-page")
-    labels = {r["id"]: f"{r['source']} line {r['line_number']}: {r['reason'][:80]}" for r in rows}
+    labels = {r.id: f"{r.source} line {r.line_number}: {r.reason[:80]}" for r in rows}
     picked = st.selectbox(
         "Look at one record", list(labels), format_func=lambda i: labels[i], key="quarantine-pick"
     )
-    record = next(r for r in rows if r["id"] == picked)
-    for problem in record["errors"]:
+    record = next(r for r in rows if r.id == picked)
+    for problem in record.errors:
         field, message = problem.get("field", "?"), problem.get("message", problem)
         st.markdown(f"- {plain(field)}: {plain(message)}")
     st.caption("The record as received (personal values masked):")
-    masked_refused(member, record["id"], cached.quarantined_raw(db, record["id"]))
+    masked_refused(member, record.id, cached.quarantined_raw(db, record.id))
 
 st.subheader("Dead letters: batches the workers gave up on")
 if not settings.redis_url:

@@ -207,3 +207,30 @@ def test_p_confirm_is_a_column_only_where_a_learned_model_scored(
     shown = frame.set_index("Case")["P(confirm)"].to_dict()
     assert shown[f"case?case={ids[0]}"] == 83
     assert pd.isna(shown[f"case?case={ids[1]}"])
+
+
+def test_a_lead_approves_a_linked_block_another_lead_proposed(
+    dashboard_store, staff, seeded
+) -> None:
+    from datetime import UTC, datetime
+
+    from dashboard.components.approvals import waiting_for
+    from tests.dashboard.conftest import open_page
+    from trust.enforcement import EnforcementState
+    from trust.enforcement_actions import act_on_linked
+
+    seeded(1)
+    kim, lee = staff("kim", "lead"), staff("lee", "lead")
+    with transaction(dashboard_store.engine) as conn:
+        proposal = act_on_linked(
+            conn, kim, ["acct-x2", "acct-x1"], EnforcementState.BLOCK, "one ring", datetime.now(UTC)
+        )
+    assert waiting_for(kim) == 0 and waiting_for(lee) == 1
+    app = open_page(app_as(lee), "approvals")
+    said = f"#{proposal} · acct\\-x1, acct\\-x2 · proposed by kim: one ring"  # markdown-escaped
+    assert said in texts(app)
+    app = app.button(key=f"proposal-approve-{proposal}").click().run()
+    assert not app.exception
+    with transaction(dashboard_store.engine) as conn:
+        blocked = current_enforcements(conn, ["acct-x1", "acct-x2"])
+    assert {e.state for e in blocked.values()} == {EnforcementState.BLOCK} and len(blocked) == 2

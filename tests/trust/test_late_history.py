@@ -97,8 +97,8 @@ def test_late_history_re_scores_decisions_to_the_outcomes_of_an_in_order_run(
             named = reason.removeprefix("history arrived late: events ").split(" and ")[0]
             assert set(named.split(", ")) <= late_ids
             earlier = superseded_versions(conn, event_id)
-            assert [v["version"] for v in earlier] == list(range(1, version))
-            assert earlier[0]["event_id"] == event_id
+            assert [v.version for v in earlier] == list(range(1, version))
+            assert earlier[0].event_id == event_id
         assert {event_id for event_id, *_ in rows} >= set(wrong)
         assert all(final[e][0] == o for e, _v, _r, o in rows)
     store.close()

@@ -111,7 +111,7 @@ def test_a_flagged_spree_sends_the_complainants_earlier_allowed_complaints_to_re
         assert decision.outcome == "review" and hit.forced_outcome == "review"
         assert hit.reason in decision.statement_of_reasons
         assert "run of complaints" in hit.reason and decision.case_id is not None
-    assert [v["outcome"] for v in history] == ["allow"]
+    assert [v.outcome for v in history] == ["allow"]
     assert len(notified) == len(revised)
     # Already in review: kept as it was. Another complainant, a complaint before the
     # spree's week and the complainant's reviews: still allowed.

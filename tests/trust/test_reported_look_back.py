@@ -111,7 +111,7 @@ def test_a_reported_accounts_allowed_verification_goes_to_review(
     assert decision.outcome == "review" and hit.forced_outcome == "review"
     assert hit.reason in decision.statement_of_reasons and "scammed" in hit.reason
     assert decision.case_id is not None
-    assert [v["outcome"] for v in history] == ["allow"]
+    assert [v.outcome for v in history] == ["allow"]
     assert len(notified) == 1
     # Already in review: kept as it was. Dora, reported as a scammer by one person and in
     # a payment dispute by another: still allowed.

@@ -58,7 +58,7 @@ def test_invalid_records_are_quarantined_with_the_field_and_not_queued(
     assert result.refused[0][0] == bad["event_id"]
     with sqlite_store.engine.connect() as conn:
         held = held_records(conn)
-    assert len(held) == 1 and "rating" in held[0]["reason"]
+    assert len(held) == 1 and "rating" in held[0].reason
 
 
 def test_the_default_sink_is_the_one_wired_at_start_up(

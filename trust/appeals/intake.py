@@ -230,7 +230,7 @@ class AppealDesk:
         if enforcement.source_id.startswith("proposal:"):
             proposal = proposal_row(conn, int(enforcement.source_id.split(":", 1)[1]))
             if proposal is not None:
-                deciders.add(str(proposal["proposed_by"]))
+                deciders.add(proposal.proposed_by)
         return None, None, deciders
 
     def open(

@@ -335,11 +335,24 @@ def subject_timeline(conn: Connection, account_id: str, *, limit: int = 200) -> 
     return {"events": event_rows, "cases": case_rows}
 
 
-def linked_accounts(conn: Connection, account_id: str, *, limit: int = 200) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class SharedIdentifier:
+    """Another account holding one of an account's identifiers (in its masked form)."""
+
+    account_id: str
+    kind: str
+    masked: str
+    status: str | None  # the other account's status; None when it has no accounts row
+    last_seen_at: datetime  # when the other account was last seen with the identifier
+
+
+def linked_accounts(
+    conn: Connection, account_id: str, *, limit: int = 200
+) -> list[SharedIdentifier]:
     """Other accounts sharing a device, payment, document, phone, e-mail or IP with this one.
 
-    One row per (other account, shared identifier): ``{account_id, kind, masked, status}``;
-    values are the masked forms stored with the link, never the clear ones.
+    One row per (other account, shared identifier); values are the masked forms stored
+    with the link, never the clear ones.
     """
     mine = (
         select(account_identifiers.c.kind, account_identifiers.c.value_hash)
@@ -364,7 +377,7 @@ def linked_accounts(conn: Connection, account_id: str, *, limit: int = 200) -> l
         .order_by(other.c.kind, other.c.account_id)
         .limit(limit)
     )
-    return _rows(rows)
+    return [SharedIdentifier(*row) for row in rows.tuples()]
 
 
 def open_case_counts(conn: Connection, account_ids: list[str]) -> dict[str, int]:

@@ -121,13 +121,13 @@ def list_quarantine(
     for column in ("id", "source", "line", "reason", "received at"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        reasons = "\n".join(f"{e.get('field', '?')}: {e.get('message', '')}" for e in row["errors"])
+        reasons = "\n".join(f"{e.get('field', '?')}: {e.get('message', '')}" for e in row.errors)
         table.add_row(
-            str(row["id"]),
-            row["source"],
-            "" if row["line_number"] is None else str(row["line_number"]),
-            reasons or row["reason"],
-            row["received_at"].strftime("%Y-%m-%d %H:%M:%S"),
+            str(row.id),
+            row.source,
+            "" if row.line_number is None else str(row.line_number),
+            reasons or row.reason,
+            row.received_at.strftime("%Y-%m-%d %H:%M:%S"),
         )
     console.print(table)
 

@@ -91,12 +91,12 @@ def list_command() -> None:
     table = Table("username", "role", "active", "may reveal", "failed sign-ins", "last sign-in")
     for m in members:
         table.add_row(
-            m["username"],
-            m["role"],
-            "yes" if m["active"] else "no",
-            "yes" if m["can_reveal_pii"] else "role",
-            str(m["failed_logins"]),
-            str(m["last_login_at"] or "never"),
+            m.username,
+            m.role,
+            "yes" if m.active else "no",
+            "yes" if m.can_reveal_pii else "role",
+            str(m.failed_logins),
+            str(m.last_login_at or "never"),
         )
     console.print(table)
 

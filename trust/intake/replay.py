@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
 
 from sqlalchemy import Connection
 
@@ -22,7 +21,13 @@ from trust.intake.sinks import BatchSink, conflict_record
 from trust.intake.validation import TOO_LARGE, describe
 from trust.store import Store, transaction
 from trust.store.events import stored_payloads
-from trust.store.quarantine import held_after, held_by_ids, mark_replayed, update_reasons
+from trust.store.quarantine import (
+    HeldRecord,
+    held_after,
+    held_by_ids,
+    mark_replayed,
+    update_reasons,
+)
 
 Refusal = tuple[int, list[dict[str, str]], str]
 
@@ -56,18 +61,18 @@ class _Sorted:
     line_numbers: dict[str, int] = field(default_factory=dict)
 
 
-def _sort_rows(conn: Connection, rows: Sequence[dict[str, Any]]) -> _Sorted:
+def _sort_rows(conn: Connection, rows: Sequence[HeldRecord]) -> _Sorted:
     """Re-validate held rows and sort them: still refused, already stored, or to send."""
     out = _Sorted()
-    valid: list[tuple[dict[str, Any], Event]] = []
+    valid: list[tuple[HeldRecord, Event]] = []
     for row in rows:
-        if any(error.get("code") == TOO_LARGE for error in row["errors"]):
+        if any(error.get("code") == TOO_LARGE for error in row.errors):
             out.too_large += 1
             continue
-        result = validate_record(row["raw"])
+        result = validate_record(row.raw)
         if result.event is None:
             errors = [issue.as_dict() for issue in result.issues]
-            out.refused.append((row["id"], errors, describe(row["line_number"], result.issues)))
+            out.refused.append((row.id, errors, describe(row.line_number, result.issues)))
         else:
             valid.append((row, result.event))
     stored = stored_payloads(conn, (event.event_id for _, event in valid))
@@ -77,24 +82,24 @@ def _sort_rows(conn: Connection, rows: Sequence[dict[str, Any]]) -> _Sorted:
         if known is None and event.event_id in out.to_send:
             known = out.to_send[event.event_id].model_dump(mode="json")
         if known is not None and known != event.model_dump(mode="json"):
-            entry = conflict_record(row["source"], row["line_number"], event)
-            out.refused.append((row["id"], entry.errors, entry.reason))
+            entry = conflict_record(row.source, row.line_number, event)
+            out.refused.append((row.id, entry.errors, entry.reason))
         elif event.event_id in stored:
-            out.already_stored.append(row["id"])
+            out.already_stored.append(row.id)
         else:
             out.to_send.setdefault(event.event_id, event)
-            out.closes.setdefault(event.event_id, []).append(row["id"])
-            if row["line_number"] is not None:
-                out.line_numbers.setdefault(event.event_id, row["line_number"])
+            out.closes.setdefault(event.event_id, []).append(row.id)
+            if row.line_number is not None:
+                out.line_numbers.setdefault(event.event_id, row.line_number)
     return out
 
 
 def _replay_batch(
     store: Store,
     sink: BatchSink,
-    load: Callable[[Connection], Sequence[dict[str, Any]]],
+    load: Callable[[Connection], Sequence[HeldRecord]],
     summary: ReplaySummary,
-) -> list[dict[str, Any]]:
+) -> list[HeldRecord]:
     """Replay the rows ``load`` picks; returns them (an empty list means nothing was left)."""
     with transaction(store.engine) as conn:
         rows = load(conn)
@@ -147,5 +152,5 @@ def replay_quarantine(
     while rows := _replay_batch(
         store, sink, partial(held_after, after_id=last_id, limit=batch_size), summary
     ):
-        last_id = rows[-1]["id"]
+        last_id = rows[-1].id
     return summary

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from trust.staff.accounts import (
+    StaffListing,
     StaffMember,
     add_staff,
     disable_staff,
@@ -34,6 +35,7 @@ __all__ = [
     "Permission",
     "Role",
     "SignInThrottle",
+    "StaffListing",
     "StaffMember",
     "add_staff",
     "authenticate",

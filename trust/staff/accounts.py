@@ -43,6 +43,21 @@ class StaffMember:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class StaffListing:
+    """A staff user as the staff list shows them: never the password hash."""
+
+    id: int
+    username: str
+    role: str
+    can_reveal_pii: bool
+    active: bool
+    failed_logins: int
+    locked_until: datetime | None
+    created_at: datetime
+    last_login_at: datetime | None
+
+
 def generate_password() -> str:
     """A random 24-character password, shown once to the person who creates the account."""
     return secrets.token_urlsafe(18)
@@ -113,11 +128,11 @@ def get_staff(conn: Connection, username: str) -> StaffMember | None:
     return StaffMember.from_row(row) if row else None
 
 
-def list_staff(conn: Connection) -> list[dict[str, Any]]:
+def list_staff(conn: Connection) -> list[StaffListing]:
     """Every staff user with role, status and last login (never the password hash)."""
-    columns = [c for c in staff_users.c if c.name != "password_hash"]
+    columns = [staff_users.c[name] for name in StaffListing.__dataclass_fields__]
     rows = conn.execute(select(*columns).order_by(staff_users.c.username)).mappings()
-    return [dict(r) for r in rows]
+    return [StaffListing(**r) for r in rows]
 
 
 def _change(

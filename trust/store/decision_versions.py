@@ -122,14 +122,46 @@ def _supersede(
     return written
 
 
-def superseded_versions(conn: Connection, event_id: str) -> list[dict[str, Any]]:
-    """The earlier versions of an event's decision, oldest first (the rows as JSON)."""
+@dataclass(frozen=True, slots=True)
+class SupersededVersion:
+    """An earlier version of a decision as kept in ``decision_versions``.
+
+    ``decision`` is the whole decisions row it replaced, as JSON (times as text).
+    """
+
+    event_id: str
+    version: int
+    outcome: str
+    risk_score: float
+    superseded_at: datetime
+    decision: dict[str, Any]
+
+
+def superseded_versions(conn: Connection, event_id: str) -> list[SupersededVersion]:
+    """The earlier versions of an event's decision, oldest first."""
     query = (
-        select(decision_versions.c.decision)
+        select(
+            decision_versions.c.event_id,
+            decision_versions.c.version,
+            decision_versions.c.outcome,
+            decision_versions.c.risk_score,
+            decision_versions.c.superseded_at,
+            decision_versions.c.decision,
+        )
         .where(decision_versions.c.event_id == event_id)
         .order_by(decision_versions.c.version)
     )
-    return [dict(row) for row in conn.execute(query).scalars()]
+    return [
+        SupersededVersion(
+            event_id=row.event_id,
+            version=row.version,
+            outcome=row.outcome,
+            risk_score=row.risk_score,
+            superseded_at=row.superseded_at,
+            decision=dict(row.decision),
+        )
+        for row in conn.execute(query)
+    ]
 
 
 def latest_decisions(conn: Connection, event_ids: Sequence[str]) -> dict[str, Decision]:

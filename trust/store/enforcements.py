@@ -8,7 +8,7 @@ transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -224,22 +224,51 @@ def insert_proposal(
     )
 
 
-def proposal_row(conn: Connection, proposal_id: int) -> dict[str, Any] | None:
-    """One proposal as a plain row."""
+@dataclass(frozen=True, slots=True)
+class EnforcementProposal:
+    """A linked-account hold or block proposed by one lead, for a second to decide."""
+
+    id: int
+    account_ids: tuple[str, ...]
+    state: str
+    reason: str
+    proposed_by: str
+    proposed_at: datetime
+    status: str
+    decided_by: str | None
+    decided_at: datetime | None
+
+
+def _proposal(row: Any) -> EnforcementProposal:
+    return EnforcementProposal(
+        id=row.id,
+        account_ids=tuple(row.account_ids),
+        state=row.state,
+        reason=row.reason,
+        proposed_by=row.proposed_by,
+        proposed_at=row.proposed_at,
+        status=row.status,
+        decided_by=row.decided_by,
+        decided_at=row.decided_at,
+    )
+
+
+def proposal_row(conn: Connection, proposal_id: int) -> EnforcementProposal | None:
+    """One proposal, or none with that id."""
     row = conn.execute(
         select(enforcement_proposals).where(enforcement_proposals.c.id == proposal_id)
     ).first()
-    return dict(row._mapping) if row is not None else None
+    return _proposal(row) if row is not None else None
 
 
-def pending_proposals(conn: Connection) -> list[dict[str, Any]]:
+def pending_proposals(conn: Connection) -> list[EnforcementProposal]:
     """Proposals waiting for a second lead, oldest first."""
     rows = conn.execute(
         select(enforcement_proposals)
         .where(enforcement_proposals.c.status == PENDING)
         .order_by(enforcement_proposals.c.id)
     )
-    return [dict(r._mapping) for r in rows]
+    return [_proposal(r) for r in rows]
 
 
 def close_proposal(

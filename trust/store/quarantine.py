@@ -28,6 +28,51 @@ class QuarantinedRecord:
     event_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class HeldEntry:
+    """A held quarantine entry without the record itself: where it came from and why."""
+
+    id: int
+    source: str
+    line_number: int | None
+    event_id: str | None
+    errors: list[dict[str, str]]
+    reason: str
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class HeldRecord(HeldEntry):
+    """A held quarantine entry with the record as received."""
+
+    raw: str
+
+
+_ENTRY_COLUMNS = [c for c in quarantine.c if c.name in HeldEntry.__dataclass_fields__]
+_EntryValues = tuple[int, str, int | None, str | None, list[dict[str, str]], str, datetime]
+
+
+def _entry_values(row: Any) -> _EntryValues:
+    """A row's values in ``HeldEntry`` field order."""
+    return (
+        row.id,
+        row.source,
+        row.line_number,
+        row.event_id,
+        row.errors,
+        row.reason,
+        row.received_at,
+    )
+
+
+def _entry(row: Any) -> HeldEntry:
+    return HeldEntry(*_entry_values(row))
+
+
+def _record(row: Any) -> HeldRecord:
+    return HeldRecord(*_entry_values(row), row.raw)
+
+
 def safe_text(text: str) -> str:
     """Text every store can keep: lone surrogates and NUL written as backslash escapes."""
     if text.isascii() and "\x00" not in text:
@@ -89,23 +134,20 @@ def quarantine_records(
     return len(rows)
 
 
-def held_records(
-    conn: Connection, *, limit: int = 100, offset: int = 0, with_raw: bool = True
-) -> list[dict[str, Any]]:
-    """Quarantined records still waiting for a fix, newest first.
+def held_records(conn: Connection, *, limit: int = 100, offset: int = 0) -> list[HeldEntry]:
+    """Quarantined entries still waiting for a fix, newest first.
 
-    ``with_raw=False`` leaves out the records themselves (a list needs only why; one
-    record may be megabytes): read one with ``held_raw``.
+    The records themselves are left out (a list needs only why; one record may be
+    megabytes): read one with ``held_raw``.
     """
-    columns = [c for c in quarantine.c if with_raw or c.name != "raw"]
     rows = conn.execute(
-        select(*columns)
+        select(*_ENTRY_COLUMNS)
         .where(quarantine.c.status == HELD)
         .order_by(quarantine.c.id.desc())
         .limit(limit)
         .offset(offset)
     )
-    return [dict(row._mapping) for row in rows]
+    return [_entry(row) for row in rows]
 
 
 def held_raw(conn: Connection, record_id: int) -> str | None:
@@ -129,7 +171,7 @@ def mark_replayed(conn: Connection, ids: Sequence[int], *, at: datetime) -> None
         )
 
 
-def held_by_ids(conn: Connection, ids: Sequence[int]) -> list[dict[str, Any]]:
+def held_by_ids(conn: Connection, ids: Sequence[int]) -> list[HeldRecord]:
     """The held records among ``ids``, oldest first (ids not held are left out)."""
     if not ids:
         return []
@@ -138,10 +180,10 @@ def held_by_ids(conn: Connection, ids: Sequence[int]) -> list[dict[str, Any]]:
         .where(quarantine.c.status == HELD, quarantine.c.id.in_(sorted(set(ids))))
         .order_by(quarantine.c.id)
     )
-    return [dict(row._mapping) for row in rows]
+    return [_record(row) for row in rows]
 
 
-def held_after(conn: Connection, after_id: int, *, limit: int) -> list[dict[str, Any]]:
+def held_after(conn: Connection, after_id: int, *, limit: int) -> list[HeldRecord]:
     """The next ``limit`` held records with an id above ``after_id``, oldest first."""
     rows = conn.execute(
         select(quarantine)
@@ -149,7 +191,7 @@ def held_after(conn: Connection, after_id: int, *, limit: int) -> list[dict[str,
         .order_by(quarantine.c.id)
         .limit(limit)
     )
-    return [dict(row._mapping) for row in rows]
+    return [_record(row) for row in rows]
 
 
 def update_reasons(

@@ -100,7 +100,7 @@ def test_a_ring_found_later_sends_its_allowed_reviews_and_verifications_to_revie
         assert decision.case_id == case_id and decision.risk_score > 5.0
         assert f"one of {len(RING)} accounts acting together" in hit.reason
         assert hit.reason in decision.statement_of_reasons
-    assert [v["outcome"] for v in history] == ["allow"]
+    assert [v.outcome for v in history] == ["allow"]
     assert evidence == {e.event_id for e in [*reviews, *verifications]}
     assert len(notified) == len(scheme)
     # The review already flagged keeps its decision; the outsider is no member.

@@ -173,6 +173,6 @@ def test_linked_accounts_share_identifiers_and_show_masked_values(
                 conn, identifiers_of(event, hasher), seen_at=NOW, event_id=event.event_id
             )
         links = linked_accounts(conn, "acct-alice")
-    assert {row["account_id"] for row in links} == {"acct-twin"}
-    document = next(row for row in links if row["kind"] == "document")
-    assert "GB1234567" not in document["masked"]
+    assert {row.account_id for row in links} == {"acct-twin"}
+    document = next(row for row in links if row.kind == "document")
+    assert "GB1234567" not in document.masked

@@ -74,8 +74,8 @@ def test_role_changes_and_disabling_are_audited(store: Store) -> None:
     assert rows[1].before == {"username": "sam", "role": "analyst"}
     assert rows[1].after == {"username": "sam", "role": "lead"}
     assert {r.actor for r in rows} == {"ada"}
-    assert listed[0]["role"] == "lead" and listed[0]["active"] is False
-    assert "password_hash" not in listed[0]
+    assert listed[0].role == "lead" and listed[0].active is False
+    assert not hasattr(listed[0], "password_hash")
 
 
 def test_changing_an_unknown_user_says_so(store: Store) -> None:

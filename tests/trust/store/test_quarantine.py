@@ -13,6 +13,7 @@ from trust.store.quarantine import (
     count_held,
     held_after,
     held_by_ids,
+    held_raw,
     held_records,
     mark_replayed,
     quarantine_records,
@@ -43,9 +44,13 @@ def test_a_refused_record_round_trips_with_its_reason(store: Store) -> None:
     with store.engine.connect() as conn:
         (row,) = held_records(conn)
         assert count_held(conn) == 1
-    assert (row["line_number"], row["raw"], row["event_id"]) == (3, '{"kind": "review"}', "rv-1")
-    assert row["errors"] == [{"field": "rating", "message": "field required"}]
-    assert row["status"] == "held" and len(row["raw_digest"]) == 64
+        raw = held_raw(conn, row.id)
+        status, digest = conn.execute(
+            select(quarantine.c.status, quarantine.c.raw_digest).where(quarantine.c.id == row.id)
+        ).one()
+    assert (row.line_number, raw, row.event_id) == (3, '{"kind": "review"}', "rv-1")
+    assert row.errors == [{"field": "rating", "message": "field required"}]
+    assert status == "held" and len(digest) == 64
 
 
 def test_the_same_line_is_held_once_but_equal_lines_elsewhere_are_all_kept(store: Store) -> None:
@@ -81,12 +86,12 @@ def test_text_no_database_can_store_is_escaped_not_lost(store: Store, text: str,
 def test_replayed_records_leave_the_held_list(store: Store) -> None:
     with transaction(store.engine) as conn:
         quarantine_records(conn, [refused(n) for n in range(1, 6)], received_at=NOW)
-        ids = [r["id"] for r in held_after(conn, 0, limit=10)]
+        ids = [r.id for r in held_after(conn, 0, limit=10)]
         mark_replayed(conn, ids[:2], at=NOW)
-        assert [r["id"] for r in held_by_ids(conn, ids)] == ids[2:]
-        assert [r["id"] for r in held_after(conn, ids[2], limit=1)] == [ids[3]]
+        assert [r.id for r in held_by_ids(conn, ids)] == ids[2:]
+        assert [r.id for r in held_after(conn, ids[2], limit=1)] == [ids[3]]
         assert count_held(conn) == 3
-        assert [r["id"] for r in held_records(conn, limit=2, offset=1)] == [ids[3], ids[2]]
+        assert [r.id for r in held_records(conn, limit=2, offset=1)] == [ids[3], ids[2]]
         replayed = conn.execute(select(quarantine).where(quarantine.c.id == ids[0])).one()
     assert replayed.status == "replayed" and replayed.replayed_at is not None
 
@@ -97,8 +102,8 @@ def test_update_reasons_rewrites_errors_and_reason(store: Store) -> None:
         (row,) = held_after(conn, 0, limit=1)
         update_reasons(
             conn,
-            [(row["id"], [{"field": "text", "message": "too long"}], "line 4: text: too long")],
+            [(row.id, [{"field": "text", "message": "too long"}], "line 4: text: too long")],
         )
-        (after,) = held_by_ids(conn, [row["id"]])
-    assert after["reason"] == "line 4: text: too long"
-    assert after["errors"] == [{"field": "text", "message": "too long"}]
+        (after,) = held_by_ids(conn, [row.id])
+    assert after.reason == "line 4: text: too long"
+    assert after.errors == [{"field": "text", "message": "too long"}]
