@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from itertools import permutations
 
@@ -32,7 +33,7 @@ ANALYST = StaffMember(1, "ana", Role.ANALYST)
 
 
 def ring_reviews(members: list[str], start: int = 0) -> list[Event]:
-    out = []
+    out: list[Event] = []
     for i, (a, b) in enumerate(permutations(members, 2)):
         out.append(
             make_review(
@@ -50,7 +51,7 @@ def ring_reviews(members: list[str], start: int = 0) -> list[Event]:
     return out
 
 
-def store_events(store: Store, settings: Settings, batch: list[Event]) -> None:
+def store_events(store: Store, settings: Settings, batch: Sequence[Event]) -> None:
     with transaction(store.engine) as conn:
         insert_events(conn, batch, source="test", received_at=NOW)
         record_accounts(conn, batch)
