@@ -13,7 +13,9 @@ review or block keeps its decision: nothing is lowered, and nothing is blocked b
 cluster alone. Re-scoring (``trust.late_history``) and the backtest carry the hit.
 
 A cluster found only for a shared identifier is left to the identity rules: its members'
-verifications are what those rules judged already.
+verifications are what those rules judged already. So is the verification of the scheme's
+beneficiary, the member that three or more others reviewed and that reviewed none of them
+(``trust.store.clusters.scheme_events``): the reviews it got are in doubt, not who it is.
 """
 
 from __future__ import annotations

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, bindparam, or_, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
+from trust.graph.clusters import MIN_MEMBERS
 from trust.store.database import insert_ignoring_duplicates
 from trust.store.tables import cases, cluster_members, events
 
@@ -100,19 +102,41 @@ def scheme_events(
     until: datetime | None = None,
 ) -> list[str]:
     """Event ids of the reviews members wrote about one another and, with
-    ``verifications``, of the members' profile verifications (those that happened by
-    ``until``, when given)."""
+    ``verifications``, of the profile verifications of the members that acted in the scheme
+    (those that happened by ``until``, when given).
+
+    A member that ``MIN_MEMBERS`` others or more reviewed and that reviewed none of them is
+    the scheme's beneficiary (the freelancer a burst was bought for, the account a group
+    reviewed together): the reviews it got are in doubt and are the case's, its identity is
+    not, so its verifications are left to the identity rules. Every other member, a reviewer,
+    an account tied by an identifier or reviewed once inside, is one of the scheme's accounts.
+    """
     ids = sorted(set(account_ids))
-    among = and_(
-        events.c.kind == "review",
-        events.c.subject_id.in_(ids),
-        events.c.counterparty_id.in_(ids),
-    )
-    if verifications:
-        among = or_(
-            among, and_(events.c.kind == "profile_verification", events.c.subject_id.in_(ids))
+    window = [] if until is None else [events.c.occurred_at <= until]
+    reviews = conn.execute(
+        select(events.c.event_id, events.c.subject_id, events.c.counterparty_id).where(
+            events.c.kind == "review",
+            events.c.subject_id.in_(ids),
+            events.c.counterparty_id.in_(ids),
+            *window,
         )
-    if until is not None:
-        among = and_(among, events.c.occurred_at <= until)
-    rows = conn.execute(select(events.c.event_id).where(among).order_by(events.c.event_id))
-    return [event_id for (event_id,) in rows]
+    ).all()
+    found = {event_id for event_id, _, _ in reviews}
+    if verifications:
+        reviewers: dict[str, set[str]] = defaultdict(set)
+        for _, reviewer, reviewee in reviews:
+            reviewers[reviewee].add(reviewer)
+        beneficiaries = {a for a, theirs in reviewers.items() if len(theirs) >= MIN_MEMBERS} - {
+            reviewer for _, reviewer, _ in reviews
+        }
+        acting = [a for a in ids if a not in beneficiaries]
+        found.update(
+            conn.execute(
+                select(events.c.event_id).where(
+                    events.c.kind == "profile_verification",
+                    events.c.subject_id.in_(acting),
+                    *window,
+                )
+            ).scalars()
+        )
+    return sorted(found)

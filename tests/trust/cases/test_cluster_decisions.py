@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from tests.factories import make_profile_verification
+from tests.factories import make_profile_verification, make_review
 from tests.trust.cases.conftest import NOW, decision_for, store_decisions
 from tests.trust.cases.test_clusters import RING, ring_reviews
 from trust.decisions import CLUSTER_REASON, Decision
@@ -107,6 +107,53 @@ def test_a_ring_found_later_sends_its_allowed_reviews_and_verifications_to_revie
     assert now[flagged_already.event_id].rule_hits == pairs[0][1].rule_hits
     assert now[outsider.event_id].outcome == "allow"
     assert cluster_pass(store, settings).decisions_revised == 0
+
+
+def _review(reviewer: str, reviewee: str, number: int) -> Event:
+    """A top-marked review written on the reviewer's own device, a week ago."""
+    return make_review(
+        reviewer_id=reviewer,
+        reviewee_id=reviewee,
+        contract_id=f"ct-{reviewer}-{reviewee}",
+        occurred_at=(NOW - timedelta(days=7)).isoformat().replace("+00:00", "Z"),
+        network={"ip": f"192.0.2.{number}", "ip_country": "US", "device_id": f"dev-{reviewer}"},
+    )
+
+
+def test_the_account_a_ring_reviewed_keeps_its_verification_until_it_reviews_one_of_them(
+    store: Store, settings: Settings
+) -> None:
+    settings = _deep(settings)
+    star = "acct-star"
+    reviews = ring_reviews(RING)
+    for_star = [_review(a, star, i) for i, a in enumerate(RING[:3])]
+    members = [_verification(a, i, f"P{i:07d}") for i, a in enumerate(RING)]
+    own = _verification(star, 50, "P0000050")
+    pairs = [(e, _allowed(e)) for e in [*reviews, *for_star, *members, own]]
+    _store(store, settings, pairs)
+
+    done = cluster_pass(store, settings)
+
+    [cluster] = done.clusters
+    assert star in cluster.members and cluster.found_for_reviews
+    scheme = [e.event_id for e in [*reviews, *for_star, *members]]
+    assert done.decisions_revised == len(scheme)
+    with store.engine.connect() as conn:
+        now = latest_decisions(conn, [e.event_id for e, _ in pairs])
+        evidence = set(conn.execute(select(case_evidence.c.event_id)).scalars())
+    assert {now[e].outcome for e in scheme} == {"review"}
+    # The reviews it got are in the case; who it is, is the identity rules' to say.
+    assert now[own.event_id].outcome == "allow" and own.event_id not in evidence
+
+    # Once it reviews one of them it trades inside the ring: a member like the others.
+    back = _review(star, RING[0], 60)
+    _store(store, settings, [(back, _allowed(back))])
+    again = cluster_pass(store, settings)
+
+    assert again.decisions_revised == 2
+    with store.engine.connect() as conn:
+        now = latest_decisions(conn, [own.event_id, back.event_id])
+    assert {d.outcome for d in now.values()} == {"review"}
 
 
 def test_a_cluster_found_only_for_a_shared_document_revises_no_decision(
