@@ -12,8 +12,9 @@ asks of a review, each as the graph stood at the review's ``occurred_at``:
   of accounts rating one another, however it splits client and freelancer roles between
   accounts and whatever devices and addresses it uses.
 - *Who wrote the reviewee's recent reviews?* How many of its reviewers of the last
-  ``REVIEWER_WINDOW`` never traded with anyone else: single-purpose accounts, the material of
-  a bought burst, however aged and however slowly dripped.
+  ``REVIEWER_WINDOW`` never traded with anyone else and were not reviewed back by it:
+  single-purpose accounts, the material of a bought burst, however aged and however slowly
+  dripped.
 
 Point in time: a tie counts for an event only when its review occurred at or before the
 event; reviews of the batch not stored yet are added in memory, so a batch's signals do not
@@ -158,14 +159,21 @@ class TradeGraph:
         """The small component holding ``event``'s reviewer then (None: the wider market)."""
         return self._communities.get(event.event_id)
 
-    def single_partner(self, account: str, event: ReviewEvent) -> bool:
-        """Whether ``account`` had traded with nobody but the other party of ``event`` then."""
-        other = event.reviewee_id if account == event.reviewer_id else event.reviewer_id
-        return self._partners(account, utc(event.occurred_at)) <= {other}
+    def _single_purpose(self, reviewer: str, reviewee: str, at: datetime) -> bool:
+        """Whether ``reviewer`` had traded with nobody but ``reviewee`` by ``at``, and
+        ``reviewee`` had not reviewed it back: a freelancer rating its client is ordinary
+        two-sided feedback, which a bought burst's beneficiary does not give its puppets."""
+        return all(
+            other == reviewee and wrote for when, other, wrote in self._ties[reviewer] if when <= at
+        )
+
+    def single_partner(self, event: ReviewEvent) -> bool:
+        """Whether ``event``'s reviewer was single-purpose then (see ``_single_purpose``)."""
+        return self._single_purpose(event.reviewer_id, event.reviewee_id, utc(event.occurred_at))
 
     def single_partner_reviewers(self, event: ReviewEvent) -> tuple[int, int]:
-        """(reviewers of the reviewee in the window who never traded with anyone else, all
-        its reviewers in the window), this review's reviewer included."""
+        """(reviewers of the reviewee in the window who were single-purpose then, all its
+        reviewers in the window), this review's reviewer included."""
         at = utc(event.occurred_at)
         reviewee = event.reviewee_id
         since = at - REVIEWER_WINDOW
@@ -174,5 +182,5 @@ class TradeGraph:
             for when, other, wrote in self._ties[reviewee]
             if not wrote and since <= when <= at
         } | {event.reviewer_id}
-        single = sum(1 for r in reviewers if self._partners(r, at) <= {reviewee})
+        single = sum(1 for r in reviewers if self._single_purpose(r, reviewee, at))
         return single, len(reviewers)

@@ -139,7 +139,7 @@ def _trade_graph(event: ReviewEvent, ctx: BatchContext) -> Signals:
     community = ctx.trade.community(event)
     single, reviewers = ctx.trade.single_partner_reviewers(event)
     return {
-        "reviewer_single_partner": ctx.trade.single_partner(event.reviewer_id, event),
+        "reviewer_single_partner": ctx.trade.single_partner(event),
         "trade_community_accounts": community.accounts if community else None,
         "trade_community_pairs": community.pairs if community else None,
         "trade_closed_circle": community is not None and community.closed_circle,

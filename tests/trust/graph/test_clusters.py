@@ -151,6 +151,33 @@ def test_a_freelancer_whose_one_off_clients_are_a_minority_is_no_cluster() -> No
     assert AccountGraph(one_off + regulars + honest_trade()).clusters() == []
 
 
+def test_a_new_freelancer_who_reviewed_its_one_off_clients_back_is_no_cluster() -> None:
+    # Nine first-time clients, each hiring nobody else; the freelancer rated each one back
+    # (two-sided feedback). Two of them answered on a shared network, as households do.
+    target = "fresh0"
+    clients = [f"first{i}" for i in range(9)]
+    links = [review(c, target, day=i) for i, c in enumerate(clients)]
+    links += [review(target, c, day=i + 1) for i, c in enumerate(clients)]
+    links += [shared("ip", "first0", "first1"), shared("device", "first1", "neighbour")]
+    assert AccountGraph(links + honest_trade()).clusters() == []
+
+
+def test_a_burst_stays_a_cluster_when_its_beneficiary_answered_a_few_of_its_reviewers() -> None:
+    # Ten single-purpose reviewers, two of them reviewed back: eight unanswered still make
+    # the burst, which holds those eight (the two answered read as its trade).
+    target = "free0"
+    puppets = [f"puppet{i}" for i in range(10)]
+    trade = [link for link in honest_trade() if target not in (link.a, link.b)]
+    links = [review(p, target, day=i) for i, p in enumerate(puppets)]
+    links += [review(target, p, day=12) for p in puppets[:2]]
+    [burst] = AccountGraph(links + trade).clusters()
+    assert set(burst.members) == {*puppets[2:], target}
+    assert "single_purpose_reviewers" in burst.reasons
+    # Answering one more leaves seven: below the bar, and nothing else ties them.
+    links.append(review(target, puppets[2], day=13))
+    assert AccountGraph(links + trade).clusters() == []
+
+
 def rated(a: str, b: str, rating: int, day: int = 0) -> Link:
     return Link(a, b, REVIEW, f"rv-{a}-{b}", T0 + timedelta(days=day), rating)
 

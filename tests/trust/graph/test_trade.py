@@ -68,6 +68,23 @@ def test_several_reviewers_who_trade_with_nobody_else_are_single_purpose(store: 
     assert regular["reviewee_single_partner_share_30d"] == 0.8
 
 
+def test_clients_the_reviewee_reviewed_back_are_not_single_purpose(store: Store) -> None:
+    # A new freelancer's one-off clients, each rated back by it before rating it (two-sided
+    # feedback): its trade, not a burst; one client it has not answered yet still counts.
+    answers = [_review("fresh", f"c{i}", 9 + i, contract=f"ct-{i}") for i in range(4)]
+    clients = [_review(f"c{i}", "fresh", 10 + i, contract=f"ct-{i}") for i in range(4)]
+    store_and_compute(store, answers + clients[:3])
+    (answered,) = store_and_compute(store, clients[3:])
+    assert answered["reviewer_single_partner"] is False
+    assert answered["reviewee_reviewers_30d"] == 4
+    assert answered["reviewee_single_partner_reviewers_30d"] == 0
+
+    (unanswered,) = store_and_compute(store, [_review("c9", "fresh", 15)])
+    assert unanswered["reviewer_single_partner"] is True
+    assert unanswered["reviewee_single_partner_reviewers_30d"] == 1
+    assert unanswered["reviewee_single_partner_share_30d"] == 0.2
+
+
 def test_a_component_larger_than_the_cap_is_the_market(store: Store) -> None:
     # A chain of accounts longer than the cap: the review at its end joins the market.
     chain = [_review(f"a{i}", f"a{i + 1}", 2) for i in range(COMMUNITY_CAP + 1)]
