@@ -36,12 +36,20 @@ MIN_MEMBERS = 3
 # One document, card or phone on three accounts or more is one person with many accounts.
 IDENTITY_KINDS = frozenset({"document", "payment", "phone"})
 # A new freelancer's first handful of clients are often one-off; this many reviewers who
-# traded with nobody else, making most of an account's reviewers, are a bought burst. (On
-# four simulated worlds no honest freelancer with five single-purpose reviewers or more had
-# over 38% of its reviewers single-purpose, and none with eight over 15%; a burst bought for
-# an established freelancer with real clients makes 60-80%.)
-MIN_SINGLE_PURPOSE = 8
+# traded with nobody else and were not reviewed back, making most of an account's reviewers,
+# are a bought burst. (On four simulated worlds no honest freelancer with five single-purpose
+# reviewers or more had over 38% of its reviewers single-purpose, and none with eight over 15%;
+# a burst bought for an established freelancer with real clients makes 60-80%. Once answered
+# reviewers no longer count, no honest freelancer kept more than three unanswered ones past
+# the graph's first week, so six puppets, a burst seen on an untuned world, are enough.)
+MIN_SINGLE_PURPOSE = 6
 SINGLE_PURPOSE_SHARE = 0.6
+# "Traded with nobody else" means nothing on a graph that has seen only a few days of trade:
+# every client then has had one trade, and a new freelancer has not yet rated its clients
+# back. Stars wait until the graph holds this much history (on the tuning worlds honest
+# freelancers with five or six unanswered one-off clients showed up only in the first four
+# days, and every bought burst after the tenth).
+SINGLE_PURPOSE_HISTORY = timedelta(days=7)
 # Reasons that say a cluster was found for how its members reviewed, not only for what
 # identifiers they share.
 REVIEW_REASONS = frozenset(
@@ -172,7 +180,10 @@ class AccountGraph:
         one-off clients it reviewed are its trade, not bought reviews: on the four tuning
         worlds no beneficiary of a bought burst reviewed any of its reviewers, and each
         honest freelancer with eight one-off reviewers or more had reviewed 64-73% of them.
+        None while the graph holds less than ``SINGLE_PURPOSE_HISTORY``.
         """
+        if self.history < SINGLE_PURPOSE_HISTORY:
+            return []
         traded: dict[str, set[str]] = defaultdict(set)
         reviewers: dict[str, set[str]] = defaultdict(set)
         for reviewer, reviewee in self.reviews:

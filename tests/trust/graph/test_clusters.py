@@ -134,13 +134,30 @@ def test_a_sparse_farm_trading_only_with_itself_is_a_closed_community() -> None:
 
 
 def test_accounts_that_only_reviewed_one_freelancer_are_one_cluster_with_it() -> None:
-    # Eight aged puppets, each on its own device, each trading once with one honest freelancer.
+    # Six aged puppets, each on its own device, each trading once with one honest freelancer
+    # over a week (the size of a burst one untuned world planted).
     target = "free0"
-    puppets = [f"puppet{i}" for i in range(8)]
+    puppets = [f"puppet{i}" for i in range(6)]
     trade = [link for link in honest_trade() if target not in (link.a, link.b)]
-    links = [review(p, target, day=i) for i, p in enumerate(puppets)]
+    links = [review(p, target, day=i + 2) for i, p in enumerate(puppets)]
     [burst] = AccountGraph(links + trade).clusters()
     assert set(burst.members) == {*puppets, target}
+    assert "single_purpose_reviewers" in burst.reasons
+    # Five are below the bar, and nothing else ties them.
+    assert AccountGraph(links[1:] + trade).clusters() == []
+
+
+def test_one_off_reviewers_are_no_burst_before_the_graph_holds_a_week_of_trade() -> None:
+    # A store that has seen three days of trade: every client has had one trade so far and a
+    # new freelancer has not rated its first clients back yet. The same reviews are a burst
+    # once the graph has seen a week and the freelancer still answered none of them.
+    target = "fresh0"
+    clients = [f"first{i}" for i in range(7)]
+    early = [review(c, target, day=i % 3) for i, c in enumerate(clients)]
+    assert AccountGraph(early).history < timedelta(days=7)
+    assert AccountGraph(early).clusters() == []
+    [burst] = AccountGraph([*early, review("buyer0", "seller0", day=7)]).clusters()
+    assert set(burst.members) == {*clients, target}
     assert "single_purpose_reviewers" in burst.reasons
 
 
@@ -163,17 +180,17 @@ def test_a_new_freelancer_who_reviewed_its_one_off_clients_back_is_no_cluster() 
 
 
 def test_a_burst_stays_a_cluster_when_its_beneficiary_answered_a_few_of_its_reviewers() -> None:
-    # Ten single-purpose reviewers, two of them reviewed back: eight unanswered still make
-    # the burst, which holds those eight (the two answered read as its trade).
+    # Eight single-purpose reviewers, two of them reviewed back: six unanswered still make
+    # the burst, which holds those six (the two answered read as its trade).
     target = "free0"
-    puppets = [f"puppet{i}" for i in range(10)]
+    puppets = [f"puppet{i}" for i in range(8)]
     trade = [link for link in honest_trade() if target not in (link.a, link.b)]
     links = [review(p, target, day=i) for i, p in enumerate(puppets)]
     links += [review(target, p, day=12) for p in puppets[:2]]
     [burst] = AccountGraph(links + trade).clusters()
     assert set(burst.members) == {*puppets[2:], target}
     assert "single_purpose_reviewers" in burst.reasons
-    # Answering one more leaves seven: below the bar, and nothing else ties them.
+    # Answering one more leaves five: below the bar, and nothing else ties them.
     links.append(review(target, puppets[2], day=13))
     assert AccountGraph(links + trade).clusters() == []
 
