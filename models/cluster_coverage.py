@@ -31,6 +31,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, select
 
+from trust.cases.clusters import scheme_events
 from trust.events import EVENT_KINDS
 from trust.graph.clusters import AccountGraph
 from trust.graph.passes import deep_enough
@@ -38,7 +39,6 @@ from trust.graph.peeling import connected_groups
 from trust.settings import Settings
 from trust.signals.history import utc
 from trust.store import Store
-from trust.store.clusters import scheme_events
 from trust.store.graph import graph_links
 from trust.store.tables import decision_versions, decisions, events
 

@@ -15,7 +15,7 @@ cluster alone. Re-scoring (``trust.late_history``) and the backtest carry the hi
 A cluster found only for a shared identifier is left to the identity rules: its members'
 verifications are what those rules judged already. So is the verification of the scheme's
 beneficiary, the member that three or more others reviewed and that reviewed none of them
-(``trust.store.clusters.scheme_events``): the reviews it got are in doubt, not who it is.
+(``trust.cases.clusters.scheme_events``): the reviews it got are in doubt, not who it is.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ the linked-accounts path of ``trust.enforcement_actions``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -31,7 +31,7 @@ from trust.cases.sla import as_utc, due_at
 from trust.enforcement import EnforcementState
 from trust.enforcement_actions import act_on_linked
 from trust.errors import CaseError
-from trust.graph.clusters import Cluster
+from trust.graph.clusters import Cluster, scheme_beneficiaries
 from trust.settings import Settings
 from trust.staff.roles import HasRole
 from trust.store.clusters import (
@@ -39,7 +39,8 @@ from trust.store.clusters import (
     members_of,
     open_ring_cases_of,
     record_members,
-    scheme_events,
+    reviews_among,
+    verification_ids,
 )
 from trust.store.database import insert_ignoring_duplicates
 from trust.store.tables import case_evidence, case_reasons, cases
@@ -225,3 +226,23 @@ def act_on_cluster(
         f"cluster case {case_id}: {reason}",
         now,
     )
+
+
+def scheme_events(
+    conn: Connection,
+    account_ids: Iterable[str],
+    *,
+    verifications: bool = False,
+    until: datetime | None = None,
+) -> list[str]:
+    """Event ids of the reviews members wrote about one another and, with
+    ``verifications``, of the profile verifications of the members that acted in the scheme
+    (those that happened by ``until``, when given): every member but its beneficiaries
+    (``scheme_beneficiaries``), whose verifications are left to the identity rules."""
+    ids = sorted(set(account_ids))
+    reviews = reviews_among(conn, ids, until)
+    found = {event_id for event_id, _, _ in reviews}
+    if verifications:
+        leave_out = scheme_beneficiaries(reviews)
+        found.update(verification_ids(conn, [a for a in ids if a not in leave_out], until))
+    return sorted(found)

@@ -95,6 +95,19 @@ class Cluster:
         ]
 
 
+def scheme_beneficiaries(reviews: Iterable[tuple[str, str, str]]) -> set[str]:
+    """Of the reviews inside a cluster, (event id, reviewer, reviewee): the members that
+    ``MIN_MEMBERS`` others or more reviewed and that reviewed none of them. That is the
+    scheme's beneficiary (the freelancer a burst was bought for, the account a group
+    reviewed together): the reviews it got are in doubt, its identity is not."""
+    reviewers: dict[str, set[str]] = defaultdict(set)
+    wrote: set[str] = set()
+    for _, reviewer, reviewee in reviews:
+        reviewers[reviewee].add(reviewer)
+        wrote.add(reviewer)
+    return {a for a, theirs in reviewers.items() if len(theirs) >= MIN_MEMBERS} - wrote
+
+
 def cluster_id_of(members: Iterable[str]) -> str:
     """A stable name for a set of accounts (its smallest member's hash)."""
     first = min(members)

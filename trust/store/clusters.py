@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, select, update
 
-from trust.graph.clusters import MIN_MEMBERS
 from trust.store.database import insert_ignoring_duplicates
 from trust.store.tables import cases, cluster_members, events
 
@@ -94,49 +92,35 @@ def members_of(conn: Connection, case_id: int) -> list[ClusterMember]:
     return [ClusterMember(int(r.case_id), r.account_id, list(r.evidence), r.added_at) for r in rows]
 
 
-def scheme_events(
-    conn: Connection,
-    account_ids: Iterable[str],
-    *,
-    verifications: bool = False,
-    until: datetime | None = None,
-) -> list[str]:
-    """Event ids of the reviews members wrote about one another and, with
-    ``verifications``, of the profile verifications of the members that acted in the scheme
-    (those that happened by ``until``, when given).
-
-    A member that ``MIN_MEMBERS`` others or more reviewed and that reviewed none of them is
-    the scheme's beneficiary (the freelancer a burst was bought for, the account a group
-    reviewed together): the reviews it got are in doubt and are the case's, its identity is
-    not, so its verifications are left to the identity rules. Every other member, a reviewer,
-    an account tied by an identifier or reviewed once inside, is one of the scheme's accounts.
-    """
+def reviews_among(
+    conn: Connection, account_ids: Iterable[str], until: datetime | None = None
+) -> list[tuple[str, str, str]]:
+    """(event id, reviewer, reviewee) of the reviews the accounts wrote about one another
+    (those that happened by ``until``, when given)."""
     ids = sorted(set(account_ids))
     window = [] if until is None else [events.c.occurred_at <= until]
-    reviews = conn.execute(
+    rows = conn.execute(
         select(events.c.event_id, events.c.subject_id, events.c.counterparty_id).where(
             events.c.kind == "review",
             events.c.subject_id.in_(ids),
             events.c.counterparty_id.in_(ids),
             *window,
         )
-    ).all()
-    found = {event_id for event_id, _, _ in reviews}
-    if verifications:
-        reviewers: dict[str, set[str]] = defaultdict(set)
-        for _, reviewer, reviewee in reviews:
-            reviewers[reviewee].add(reviewer)
-        beneficiaries = {a for a, theirs in reviewers.items() if len(theirs) >= MIN_MEMBERS} - {
-            reviewer for _, reviewer, _ in reviews
-        }
-        acting = [a for a in ids if a not in beneficiaries]
-        found.update(
-            conn.execute(
-                select(events.c.event_id).where(
-                    events.c.kind == "profile_verification",
-                    events.c.subject_id.in_(acting),
-                    *window,
-                )
-            ).scalars()
-        )
-    return sorted(found)
+    )
+    return [(event_id, reviewer, reviewee) for event_id, reviewer, reviewee in rows]
+
+
+def verification_ids(
+    conn: Connection, account_ids: Iterable[str], until: datetime | None = None
+) -> list[str]:
+    """Event ids of the accounts' profile verifications (by ``until``, when given)."""
+    window = [] if until is None else [events.c.occurred_at <= until]
+    return list(
+        conn.execute(
+            select(events.c.event_id).where(
+                events.c.kind == "profile_verification",
+                events.c.subject_id.in_(sorted(set(account_ids))),
+                *window,
+            )
+        ).scalars()
+    )
