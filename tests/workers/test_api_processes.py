@@ -1,0 +1,115 @@
+"""``trust serve`` as it runs by default: two processes deciding on one SQLite store.
+
+The same event sent many times at once lands on both processes (each keeps its own
+connections and its own group of concurrent requests); it must be stored and decided once,
+and every answer must carry that one decision.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import TEST_SECRET
+from tests.workers.conftest import ROOT, free_port
+from trust.settings import Settings
+from trust.store import Store, transaction
+from trust.store.api_keys import create_api_key
+from trust.store.tables import decisions
+from workers.bench import simulated
+from workers.lifetime import stop_process
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+SENDERS = 24
+
+
+def _serving_processes(proc: subprocess.Popen[bytes]) -> int:
+    """uvicorn's worker processes under ``trust serve`` (multiprocessing's tracker aside)."""
+    children = psutil.Process(proc.pid).children(recursive=True)
+    return sum(1 for c in children if "resource_tracker" not in " ".join(c.cmdline()))
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path]]:
+    folder = tmp_path_factory.mktemp("two-processes")
+    settings = Settings(environment="test", data_dir=folder, secret_key=TEST_SECRET)
+    with Store.from_settings(settings) as store, transaction(store.engine) as conn:
+        token = create_api_key(conn, "tests", {"decisions:write"}, created_by="tests").token
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRUST_")}
+    env.update(
+        TRUST_ENVIRONMENT="test",
+        TRUST_DATA_DIR=str(folder),
+        TRUST_SECRET_KEY=TEST_SECRET,
+        PYTHONPATH=str(ROOT),
+    )
+    port = free_port()
+    log = folder / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "trust.cli.main", "serve", "--port", str(port)],
+            env=env,
+            cwd=str(ROOT),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while _serving_processes(proc) < 2 or not _ready(base_url):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"trust serve did not start:\n{log.read_text()}")
+            time.sleep(0.2)
+        yield base_url, token, folder
+    finally:
+        stop_process(proc)
+
+
+def _ready(base_url: str) -> bool:
+    try:
+        return httpx.get(f"{base_url}/readyz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def test_the_default_service_runs_two_processes_and_decides_a_repeated_event_once(
+    served: tuple[str, str, Path],
+) -> None:
+    base_url, token, folder = served
+    record = simulated(1, 5)[0]
+    body = json.dumps(record).encode()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def send(_: int) -> tuple[int, dict[str, object]]:
+        # One connection each: the kernel hands the connections to both processes.
+        with httpx.Client(timeout=30) as client:
+            answer = client.post(f"{base_url}/v1/decisions", content=body, headers=headers)
+        return answer.status_code, answer.json()
+
+    with ThreadPoolExecutor(SENDERS) as pool:
+        answers = list(pool.map(send, range(SENDERS)))
+
+    assert {status for status, _ in answers} == {200}
+    # Copies decided in the same group all get that group's answer ("decided"); later
+    # ones, in either process, the stored one ("already_decided"): the same decision.
+    assert {str(a["status"]) for _, a in answers} <= {"decided", "already_decided"}
+    assert len({(a["decision_id"], a["outcome"], a["score"]) for _, a in answers}) == 1
+    assert {a["event_id"] for _, a in answers} == {record["event_id"]}
+    settings = Settings(environment="test", data_dir=folder, secret_key=TEST_SECRET)
+    with Store.from_settings(settings) as store, store.engine.connect() as conn:
+        stored = conn.execute(
+            select(func.count())
+            .select_from(decisions)
+            .where(decisions.c.event_id == record["event_id"])
+        ).scalar_one()
+    assert stored == 1
