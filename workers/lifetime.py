@@ -28,6 +28,26 @@ def _die_with_parent(parent_pid: int) -> Callable[[], None]:
     return preexec
 
 
+def tie_to_parent() -> None:
+    """Make this process, started by ``multiprocessing`` (as uvicorn starts its workers),
+    receive SIGTERM when its parent dies, even by SIGKILL; nothing for a process that was
+    not started that way.
+
+    ``trust up`` ties ``trust serve`` to itself (``spawn_tied``), but ``trust serve`` with
+    several processes is uvicorn's supervisor: its workers outlived a killed supervisor,
+    holding the API's port and answering requests.
+    """
+    import multiprocessing
+
+    parent = multiprocessing.parent_process()
+    if parent is None or parent.pid is None:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent.pid:  # it died before the tie was made
+        os._exit(1)
+
+
 def spawn_tied(
     command: Sequence[str],
     *,

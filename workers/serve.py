@@ -24,6 +24,7 @@ from workers.actors import Actors, declare_actors
 from workers.broker import build_broker
 from workers.health import describe_workers, read_worker_health
 from workers.intake_sinks import queue_in_use
+from workers.lifetime import tie_to_parent
 from workers.process import tune_gc
 from workers.wiring import build_pipeline
 
@@ -83,6 +84,7 @@ def _redis_ready(broker: object) -> str:
 
 def app() -> FastAPI:
     """The API app for uvicorn, from the environment's settings."""
+    tie_to_parent()  # a worker of a multi-process ``trust serve`` dies with its supervisor
     built = create_app(api_context(get_settings()))
     # The pipeline, rule pack and models are a few hundred thousand objects that live as
     # long as the process: every full collection walked them again (up to 0.25 s each, the

@@ -7,6 +7,7 @@ and every answer must carry that one decision.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -38,12 +39,8 @@ def _serving_processes(proc: subprocess.Popen[bytes]) -> int:
     return sum(1 for c in children if "resource_tracker" not in " ".join(c.cmdline()))
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path]]:
-    folder = tmp_path_factory.mktemp("two-processes")
-    settings = Settings(environment="test", data_dir=folder, secret_key=TEST_SECRET)
-    with Store.from_settings(settings) as store, transaction(store.engine) as conn:
-        token = create_api_key(conn, "tests", {"decisions:write"}, created_by="tests").token
+def _env(folder: Path) -> dict[str, str]:
+    """``trust serve``'s environment: its defaults, on a SQLite store in ``folder``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRUST_")}
     env.update(
         TRUST_ENVIRONMENT="test",
@@ -51,8 +48,17 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str,
         TRUST_SECRET_KEY=TEST_SECRET,
         PYTHONPATH=str(ROOT),
     )
+    return env
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path]]:
+    folder = tmp_path_factory.mktemp("two-processes")
+    settings = Settings(environment="test", data_dir=folder, secret_key=TEST_SECRET)
+    with Store.from_settings(settings) as store, transaction(store.engine) as conn:
+        token = create_api_key(conn, "tests", {"decisions:write"}, created_by="tests").token
     proc, base_url = start_api(
-        env, folder / "serve.log", started=lambda served: _serving_processes(served) >= 2
+        _env(folder), folder / "serve.log", started=lambda served: _serving_processes(served) >= 2
     )
     try:
         yield base_url, token, folder
@@ -91,3 +97,24 @@ def test_the_default_service_runs_two_processes_and_decides_a_repeated_event_onc
             .where(decisions.c.event_id == record["event_id"])
         ).scalar_one()
     assert stored == 1
+
+
+def test_the_api_processes_die_with_a_killed_supervisor(tmp_path: Path) -> None:
+    # trust up ties trust serve to itself; serve's own worker processes must follow it even
+    # when it is SIGKILLed, or they keep the port and answer with nobody supervising them.
+    env = _env(tmp_path)
+    proc, base_url = start_api(
+        env, tmp_path / "serve.log", started=lambda served: _serving_processes(served) >= 2
+    )
+    children = psutil.Process(proc.pid).children(recursive=True)
+    try:
+        proc.kill()
+        proc.wait(timeout=10)
+        _gone, alive = psutil.wait_procs(children, timeout=30)
+        assert alive == [], [c.cmdline() for c in alive]
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(f"{base_url}/healthz", timeout=2)
+    finally:
+        for child in children:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                child.kill()
