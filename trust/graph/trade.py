@@ -32,7 +32,7 @@ from sqlalchemy import Connection
 
 from trust.events import Event, ReviewEvent
 from trust.signals.history import utc
-from trust.store.graph import review_ties
+from trust.store.graph import crowded_accounts, review_ties
 
 # A component larger than this is the market, not a community: the walk stops there.
 COMMUNITY_CAP = 30
@@ -71,6 +71,10 @@ class TradeGraph:
         self._ties: dict[str, list[_Tie]] = defaultdict(list)
         self._seen: set[str] = set()
         self._loaded: set[str] = set()
+        # Accounts that had more than COMMUNITY_CAP partners before the batch's first review:
+        # the market at every moment of the batch (see ``_load``).
+        self._crowded: set[str] = set()
+        self._reviewees: set[str] = set()
         self._communities: dict[str, Community | None] = {}
         self._pending: list[tuple[str, str, str, datetime]] = []
         reviews = [e for e in batch if isinstance(e, ReviewEvent)]
@@ -78,13 +82,14 @@ class TradeGraph:
             return
         self._conn = conn
         self._until = max(e.occurred_at for e in reviews)
+        self._first = min(e.occurred_at for e in reviews)
         self._pending = [
             (e.event_id, e.reviewer_id, e.reviewee_id, utc(as_stored(e.occurred_at)))
             for e in unstored
             if isinstance(e, ReviewEvent)
         ]
         # The reviewee's reviewers (and their own partners) are read by the burst signal.
-        reviewees = {e.reviewee_id for e in reviews}
+        reviewees = self._reviewees = {e.reviewee_id for e in reviews}
         self._load(reviewees | {e.reviewer_id for e in reviews})
         since = utc(as_stored(min(e.occurred_at for e in reviews))) - REVIEWER_WINDOW
         self._load(
@@ -108,12 +113,26 @@ class TradeGraph:
             roots = waiting
 
     def _load(self, accounts: set[str]) -> None:
-        """Fetch every tie of ``accounts`` up to the batch's last review."""
+        """Fetch the ties of ``accounts`` up to the batch's last review, except a crowded
+        account's.
+
+        A crowded account (more than ``COMMUNITY_CAP`` partners before the batch's first
+        review) answers the same without its ties: a walk that reaches it has reached the
+        market, and it is nobody's single-purpose reviewer. Only a crowded reviewee's ties
+        from its first reviewer window on are read, for the reviewers it got there. A
+        popular account's whole history, read because a walk passed it, was most of the
+        slowest decisions on a store of a million events.
+        """
         todo = accounts - self._loaded
         if not todo:
             return
         self._loaded |= todo
-        rows = review_ties(self._conn, todo, self._until)
+        crowded = crowded_accounts(self._conn, todo, self._first, COMMUNITY_CAP)
+        self._crowded |= crowded
+        rows = review_ties(self._conn, todo - crowded, self._until)
+        rows += review_ties(
+            self._conn, crowded & self._reviewees, self._until, since=self._first - REVIEWER_WINDOW
+        )
         rows += [t for t in self._pending if t[1] in todo or t[2] in todo]
         seen, ties = self._seen, self._ties
         for event_id, reviewer, reviewee, at in rows:
@@ -140,6 +159,9 @@ class TradeGraph:
         while frontier:
             step = []
             for account in frontier:
+                if account in self._crowded:
+                    self._communities[event_id] = None
+                    return set()
                 for other in self._partners(account, at):
                     pairs.add((account, other) if account < other else (other, account))
                     if other not in reached:
@@ -163,6 +185,8 @@ class TradeGraph:
         """Whether ``reviewer`` had traded with nobody but ``reviewee`` by ``at``, and
         ``reviewee`` had not reviewed it back: a freelancer rating its client is ordinary
         two-sided feedback, which a bought burst's beneficiary does not give its puppets."""
+        if reviewer in self._crowded:
+            return False
         return all(
             other == reviewee and wrote for when, other, wrote in self._ties[reviewer] if when <= at
         )

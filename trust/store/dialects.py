@@ -26,6 +26,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.selectable import Alias, TableValuedAlias
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import TypeEngine
 
@@ -233,3 +235,62 @@ def _text_in_sqlite(element: TextIn, compiler: SQLCompiler, **kw: Any) -> str:
 def _text_in_postgresql(element: TextIn, compiler: SQLCompiler, **kw: Any) -> str:
     column, values = compiler.process(element.column, **kw), compiler.process(element.values, **kw)
     return f"{column} = ANY({values})"
+
+
+class _TextRows(FunctionElement[Any]):
+    """The strings of one bound list as a table of one column, ``value``."""
+
+    name = "text_rows"
+    inherit_cache = True
+
+
+@compiles(_TextRows)
+def _text_rows_sqlite(element: _TextRows, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_each({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_TextRows, "postgresql")
+def _text_rows_postgresql(element: _TextRows, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"(SELECT unnest({compiler.process(element.clauses, **kw)}) AS value)"
+
+
+def text_rows(name: str, alias: str) -> TableValuedAlias:
+    """The list bound as parameter ``name`` as rows, each in column ``value``: a FROM item a
+    correlated subquery can run once per value (``json_each`` on SQLite, ``unnest`` on
+    PostgreSQL)."""
+    return _TextRows(bindparam(name, type_=_TextList())).table_valued("value").alias(alias)
+
+
+class _IndexedBy(Alias):
+    """A table read through one named index on SQLite (``INDEXED BY``), plainly elsewhere."""
+
+    inherit_cache = True
+    _traverse_internals = [*Alias._traverse_internals, ("index", InternalTraversal.dp_string)]
+    index: str = ""
+
+
+def indexed_by(table: Table, index: str) -> _IndexedBy:
+    """``table`` for a select that must read it through ``index`` on SQLite.
+
+    SQLite without planner statistics (a store that grew since it was opened) takes the
+    (kind, occurred_at) index for any test of one kind, and reads every event of the kind;
+    a partial index on that kind is what the select was written for. PostgreSQL's planner
+    has statistics, and no such syntax.
+    """
+    alias = _IndexedBy._construct(table, name=table.name)
+    alias.index = index
+    return alias
+
+
+@compiles(_IndexedBy)
+def _indexed_by_default(element: _IndexedBy, compiler: SQLCompiler, **kw: Any) -> str:
+    if kw.get("asfrom"):
+        return str(compiler.preparer.format_table(element.element))
+    return str(compiler.visit_alias(element, **kw))
+
+
+@compiles(_IndexedBy, "sqlite")
+def _indexed_by_sqlite(element: _IndexedBy, compiler: SQLCompiler, **kw: Any) -> str:
+    if kw.get("asfrom"):
+        return f"{compiler.preparer.format_table(element.element)} INDEXED BY {element.index}"
+    return str(compiler.visit_alias(element, **kw))

@@ -11,8 +11,9 @@ from collections import defaultdict
 from collections.abc import Collection
 from datetime import datetime
 from itertools import combinations
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, union_all
+from sqlalchemy import Connection, bindparam, func, or_, select, text, union_all
 
 from trust.graph.links import (
     MAX_ACCOUNTS_PER_IDENTIFIER,
@@ -24,9 +25,9 @@ from trust.graph.links import (
 )
 from trust.store.database import naive_utc as utc
 from trust.store.database import read_all
-from trust.store.dialects import TextIn
+from trust.store.dialects import TextIn, indexed_by, text_rows
 from trust.store.lookups import kind_is
-from trust.store.tables import account_identifiers, events
+from trust.store.tables import REVIEW_TIES_WHERE, account_identifiers, events
 
 GRAPH_KINDS = tuple(sorted(STRONG_KINDS | WEAK_KINDS))
 
@@ -81,22 +82,66 @@ def graph_links(conn: Connection, as_of: datetime | None = None) -> list[Link]:
 
 # Built once, each account list one bind parameter (``TextIn``), as the per-batch look-ups of
 # ``trust.store.lookups`` are: building a select and its cache key per call cost more CPU
-# than SQLite spent answering it. One select per side, each on its account index; an OR of
-# both (or a plain kind test) lets SQLite read every review of the store instead, so a
-# batch's cost grew with it. UNION ALL: a review between two of the accounts comes back
-# from both sides, and callers key ties by event id, so SQLite need not sort them unique.
+# than SQLite spent answering it. One select per side, each on its partial index of review
+# ties (read from the index alone; see ``trust.store.tables``); an OR of both lets SQLite
+# read every review of the store instead, so a batch's cost grew with it. UNION ALL: a
+# review between two of the accounts comes back from both sides, and callers key ties by
+# event id, so SQLite need not sort them unique.
 _c = events.c
-_REVIEW_TIES = union_all(
-    *(
-        select(_c.event_id, _c.subject_id, _c.counterparty_id, _c.occurred_at).where(
-            TextIn(side, "accounts"),
-            kind_is("review"),
-            _c.counterparty_id.is_not(None),
-            _c.occurred_at <= bindparam("until"),
-        )
-        for side in (_c.subject_id, _c.counterparty_id)
-    )
+_BY_REVIEWER = indexed_by(events, "ix_events_review_ties_by_reviewer")
+_BY_REVIEWEE = indexed_by(events, "ix_events_review_ties_by_reviewee")
+# (reviews read by the account on this side, its column, the other party's column)
+_SIDES = (
+    (_BY_REVIEWER, _BY_REVIEWER.c.subject_id, _BY_REVIEWER.c.counterparty_id),
+    (_BY_REVIEWEE, _BY_REVIEWEE.c.counterparty_id, _BY_REVIEWEE.c.subject_id),
 )
+
+
+def _review_ties_statement(*, windowed: bool) -> Any:
+    def side_select(table: Any, side: Any) -> Any:
+        bounds = [table.c.occurred_at <= bindparam("until")]
+        if windowed:
+            bounds.append(table.c.occurred_at >= bindparam("since"))
+        return select(
+            table.c.event_id, table.c.subject_id, table.c.counterparty_id, table.c.occurred_at
+        ).where(
+            TextIn(side, "accounts"),
+            text(REVIEW_TIES_WHERE),
+            table.c.counterparty_id.is_not(None),
+            *bounds,
+        )
+
+    return union_all(*(side_select(table, side) for table, side, _ in _SIDES))
+
+
+_REVIEW_TIES = _review_ties_statement(windowed=False)
+_REVIEW_TIES_SINCE = _review_ties_statement(windowed=True)
+# Which accounts had more than a number of distinct review partners before a moment, on
+# either side of their reviews (a review of oneself is no tie): per account and side, the
+# database reads distinct partners from the index until it has one more than the number,
+# so a popular freelancer's thousands of reviews are neither read nor returned.
+_LISTED = text_rows("accounts", "listed")
+
+
+def _partners_past_cap(table: Any, side: Any, other: Any) -> Any:
+    first_ones = (
+        select(other)
+        .where(
+            side == _LISTED.c.value,
+            text(REVIEW_TIES_WHERE),
+            other.is_not(None),
+            other != side,
+            table.c.occurred_at < bindparam("before"),
+        )
+        .distinct()
+        .limit(bindparam("enough"))
+        .correlate(_LISTED)
+        .subquery()
+    )
+    return select(func.count()).select_from(first_ones).scalar_subquery() > bindparam("more_than")
+
+
+_CROWDED = select(_LISTED.c.value).where(or_(*(_partners_past_cap(*side) for side in _SIDES)))
 _COMPLAINTS_AGAINST = select(_c.event_id, _c.subject_id, _c.counterparty_id, _c.occurred_at).where(
     kind_is("complaint"),
     TextIn(_c.subject_id, "accounts"),
@@ -106,16 +151,37 @@ _COMPLAINTS_AGAINST = select(_c.event_id, _c.subject_id, _c.counterparty_id, _c.
 
 
 def review_ties(
-    conn: Connection, accounts: Collection[str], until: datetime
+    conn: Connection, accounts: Collection[str], until: datetime, since: datetime | None = None
 ) -> list[tuple[str, str, str, datetime]]:
-    """Every review up to ``until`` written by or about one of ``accounts``:
-    (event id, reviewer, reviewee, occurred_at); a review between two of them may come
-    twice."""
+    """Every review up to ``until`` (and from ``since``, when given) written by or about one
+    of ``accounts``: (event id, reviewer, reviewee, occurred_at); a review between two of
+    them may come twice."""
     if not accounts:
         return []
-    # all(): one fetchall; iterating the result fetched row by row.
-    rows = read_all(conn, _REVIEW_TIES, {"accounts": sorted(accounts), "until": until})
+    params: dict[str, Any] = {"accounts": sorted(accounts), "until": until}
+    if since is not None:
+        params["since"] = since
+    rows = read_all(conn, _REVIEW_TIES if since is None else _REVIEW_TIES_SINCE, params)
     return [(e, reviewer, reviewee, utc(at)) for e, reviewer, reviewee, at in rows]
+
+
+def crowded_accounts(
+    conn: Connection, accounts: Collection[str], before: datetime, more_than: int
+) -> set[str]:
+    """Those of ``accounts`` that had reviewed more than ``more_than`` different accounts
+    before ``before``, or been reviewed by more than ``more_than``: each of them had more
+    than ``more_than`` partners then (an account with fewer on each side may still have
+    more in all; it is not listed)."""
+    if not accounts:
+        return set()
+    params = {
+        "accounts": sorted(accounts),
+        "before": before,
+        "more_than": more_than,
+        "enough": more_than + 1,
+    }
+    rows = read_all(conn, _CROWDED, params)
+    return {account for (account,) in rows}
 
 
 def complaints_against(

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
+import pytest
+
 from tests.factories import make_review
 from tests.trust.signals.conftest import HASHER, store_and_compute
 from trust.events import ReviewEvent
+from trust.graph import trade
 from trust.graph.trade import COMMUNITY_CAP
 from trust.signals import compute_signals
 from trust.store import Store
@@ -104,3 +110,55 @@ def test_a_circle_of_exactly_the_cap_is_walked_round_to_its_far_side(store: Stor
     assert signals["trade_community_accounts"] == COMMUNITY_CAP
     assert signals["trade_community_pairs"] == COMMUNITY_CAP
     assert signals["trade_closed_circle"] is True
+
+
+def _on(month: int, day: int, reviewer: str, reviewee: str) -> ReviewEvent:
+    return make_review(
+        reviewer_id=reviewer,
+        reviewee_id=reviewee,
+        contract_id=f"ct-{reviewer}-{reviewee}-{month}-{day}",
+        occurred_at=f"2026-{month:02d}-{day:02d}T12:00:00Z",
+    )
+
+
+def test_crowded_accounts_are_not_read_and_answer_as_their_whole_history(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # January: a popular freelancer hired by more clients than the cap, and a busy client
+    # who hired more freelancers than the cap. March: single-purpose puppets rate the star,
+    # the busy client rates the star, and a newcomer rates a freelancer the busy client
+    # hired (its walk reaches the busy client).
+    crowd = COMMUNITY_CAP + 5
+    january = [_on(1, 1 + i % 28, f"client{i}", "star") for i in range(crowd)]
+    january += [_on(1, 1 + i % 28, "busy", f"freelancer{i}") for i in range(crowd)]
+    store_and_compute(store, january, [_on(3, 10 + i, f"p{i}", "star") for i in range(4)])
+    batch = [_on(3, 20, "p4", "star"), _on(3, 20, "busy", "star"), _on(3, 20, "new", "freelancer0")]
+
+    read: list[tuple[str, str, str, datetime]] = []
+    real_ties = trade.review_ties
+
+    def spying(*args: Any, **kwargs: Any) -> list[tuple[str, str, str, datetime]]:
+        rows = real_ties(*args, **kwargs)
+        read.extend(rows)
+        return rows
+
+    monkeypatch.setattr(trade, "review_ties", spying)
+    skipping = store_and_compute(store, batch)
+    # The star is read from 18 February on (its reviewers of the window), the busy client
+    # not at all: of January only freelancer0's one review by the busy client was read.
+    assert sorted((r, e) for _, r, e, at in read if at < datetime(2026, 2, 18)) == [
+        ("busy", "freelancer0")
+    ]
+    puppet, busy, newcomer = skipping
+    assert puppet["trade_community_accounts"] is None  # the star is the market
+    assert puppet["reviewer_single_partner"] is True
+    assert puppet["reviewee_reviewers_30d"] == 6
+    assert puppet["reviewee_single_partner_reviewers_30d"] == 5
+    assert busy["reviewer_single_partner"] is False
+    assert newcomer["trade_community_accounts"] is None  # through the busy client
+
+    # The same answers from the whole history, every tie read.
+    monkeypatch.setattr(trade, "crowded_accounts", lambda *_args: set())
+    with store.engine.connect() as conn:
+        whole = compute_signals(conn, batch, HASHER)
+    assert [dict(s) for s in skipping] == [dict(s) for s in whole]
