@@ -32,7 +32,7 @@ from sqlalchemy import Connection
 
 from trust.events import Event, ReviewEvent
 from trust.signals.history import utc
-from trust.store.graph import crowded_accounts, review_ties
+from trust.store.graph import review_ties
 
 # A component larger than this is the market, not a community: the walk stops there.
 COMMUNITY_CAP = 30
@@ -127,12 +127,17 @@ class TradeGraph:
         if not todo:
             return
         self._loaded |= todo
-        crowded = crowded_accounts(self._conn, todo, self._first, COMMUNITY_CAP)
-        self._crowded |= crowded
-        rows = review_ties(self._conn, todo - crowded, self._until)
-        rows += review_ties(
-            self._conn, crowded & self._reviewees, self._until, since=self._first - REVIEWER_WINDOW
+        read = review_ties(
+            self._conn,
+            todo,
+            self._until,
+            crowded_over=COMMUNITY_CAP,
+            before=self._first,
+            reviewees=self._reviewees,
+            reviewers_since=self._first - REVIEWER_WINDOW,
         )
+        self._crowded |= read.crowded
+        rows = read.ties
         rows += [t for t in self._pending if t[1] in todo or t[2] in todo]
         seen, ties = self._seen, self._ties
         for event_id, reviewer, reviewee, at in rows:

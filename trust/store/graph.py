@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import combinations
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, or_, select, text, union_all
+from sqlalchemy import Connection, bindparam, func, null, or_, select, text, union_all
 
 from trust.graph.links import (
     MAX_ACCOUNTS_PER_IDENTIFIER,
@@ -97,29 +98,10 @@ _SIDES = (
 )
 
 
-def _review_ties_statement(*, windowed: bool) -> Any:
-    def side_select(table: Any, side: Any) -> Any:
-        bounds = [table.c.occurred_at <= bindparam("until")]
-        if windowed:
-            bounds.append(table.c.occurred_at >= bindparam("since"))
-        return select(
-            table.c.event_id, table.c.subject_id, table.c.counterparty_id, table.c.occurred_at
-        ).where(
-            TextIn(side, "accounts"),
-            text(REVIEW_TIES_WHERE),
-            table.c.counterparty_id.is_not(None),
-            *bounds,
-        )
-
-    return union_all(*(side_select(table, side) for table, side, _ in _SIDES))
-
-
-_REVIEW_TIES = _review_ties_statement(windowed=False)
-_REVIEW_TIES_SINCE = _review_ties_statement(windowed=True)
-# Which accounts had more than a number of distinct review partners before a moment, on
-# either side of their reviews (a review of oneself is no tie): per account and side, the
-# database reads distinct partners from the index until it has one more than the number,
-# so a popular freelancer's thousands of reviews are neither read nor returned.
+# Which of the accounts had more than a number of distinct review partners before a moment,
+# on either side of their reviews (a review of oneself is no tie): per account and side, the
+# database reads distinct partners from the index until it has one more than the number, so
+# a popular freelancer's thousands of reviews are neither read nor returned.
 _LISTED = text_rows("accounts", "listed")
 
 
@@ -141,7 +123,37 @@ def _partners_past_cap(table: Any, side: Any, other: Any) -> Any:
     return select(func.count()).select_from(first_ones).scalar_subquery() > bindparam("more_than")
 
 
-_CROWDED = select(_LISTED.c.value).where(or_(*(_partners_past_cap(*side) for side in _SIDES)))
+_CROWD = (
+    select(_LISTED.c.value.label("account"))
+    .where(or_(*(_partners_past_cap(*side) for side in _SIDES)))
+    .cte("crowd")
+)
+_IN_CROWD = select(_CROWD.c.account)
+
+
+def _ties(table: Any, *where: Any) -> Any:
+    return select(
+        table.c.event_id, table.c.subject_id, table.c.counterparty_id, table.c.occurred_at
+    ).where(
+        text(REVIEW_TIES_WHERE),
+        table.c.counterparty_id.is_not(None),
+        table.c.occurred_at <= bindparam("until"),
+        *where,
+    )
+
+
+# One round trip: the ties of the accounts outside the crowd, the reviews of a crowded
+# reviewee from its reviewer window on, and a row (no event id) naming each crowded account.
+_REVIEW_TIES = union_all(
+    *(_ties(table, TextIn(side, "accounts"), side.not_in(_IN_CROWD)) for table, side, _ in _SIDES),
+    _ties(
+        _BY_REVIEWEE,
+        TextIn(_BY_REVIEWEE.c.counterparty_id, "reviewees"),
+        _BY_REVIEWEE.c.counterparty_id.in_(_IN_CROWD),
+        _BY_REVIEWEE.c.occurred_at >= bindparam("since"),
+    ),
+    select(null(), _CROWD.c.account, null(), null()),
+)
 _COMPLAINTS_AGAINST = select(_c.event_id, _c.subject_id, _c.counterparty_id, _c.occurred_at).where(
     kind_is("complaint"),
     TextIn(_c.subject_id, "accounts"),
@@ -150,38 +162,52 @@ _COMPLAINTS_AGAINST = select(_c.event_id, _c.subject_id, _c.counterparty_id, _c.
 )
 
 
+@dataclass(frozen=True, slots=True)
+class TiesRead:
+    """What ``review_ties`` read: ties as (event id, reviewer, reviewee, occurred_at), a
+    review between two of the accounts perhaps twice, and the crowded accounts."""
+
+    ties: list[tuple[str, str, str, datetime]]
+    crowded: set[str]
+
+
 def review_ties(
-    conn: Connection, accounts: Collection[str], until: datetime, since: datetime | None = None
-) -> list[tuple[str, str, str, datetime]]:
-    """Every review up to ``until`` (and from ``since``, when given) written by or about one
-    of ``accounts``: (event id, reviewer, reviewee, occurred_at); a review between two of
-    them may come twice."""
-    if not accounts:
-        return []
-    params: dict[str, Any] = {"accounts": sorted(accounts), "until": until}
-    if since is not None:
-        params["since"] = since
-    rows = read_all(conn, _REVIEW_TIES if since is None else _REVIEW_TIES_SINCE, params)
-    return [(e, reviewer, reviewee, utc(at)) for e, reviewer, reviewee, at in rows]
+    conn: Connection,
+    accounts: Collection[str],
+    until: datetime,
+    *,
+    crowded_over: int,
+    before: datetime,
+    reviewees: Collection[str],
+    reviewers_since: datetime,
+) -> TiesRead:
+    """The reviews up to ``until`` written by or about ``accounts``, but a crowded one's.
 
-
-def crowded_accounts(
-    conn: Connection, accounts: Collection[str], before: datetime, more_than: int
-) -> set[str]:
-    """Those of ``accounts`` that had reviewed more than ``more_than`` different accounts
-    before ``before``, or been reviewed by more than ``more_than``: each of them had more
-    than ``more_than`` partners then (an account with fewer on each side may still have
-    more in all; it is not listed)."""
+    Crowded: an account that had reviewed more than ``crowded_over`` different accounts
+    before ``before``, or been reviewed by more than ``crowded_over`` (so it had more than
+    that many partners then; one with fewer on each side may still have more in all, and is
+    read). Of a crowded account only the reviews of it from ``reviewers_since`` on are read,
+    when it is one of ``reviewees``.
+    """
     if not accounts:
-        return set()
+        return TiesRead([], set())
     params = {
         "accounts": sorted(accounts),
+        "reviewees": sorted(reviewees),
+        "until": until,
+        "since": reviewers_since,
         "before": before,
-        "more_than": more_than,
-        "enough": more_than + 1,
+        "more_than": crowded_over,
+        "enough": crowded_over + 1,
     }
-    rows = read_all(conn, _CROWDED, params)
-    return {account for (account,) in rows}
+    ties: list[tuple[str, str, str, datetime]] = []
+    crowded: set[str] = set()
+    for event_id, reviewer, reviewee, at in read_all(conn, _REVIEW_TIES, params):
+        if event_id is None:
+            crowded.add(reviewer)
+        else:
+            ties.append((event_id, reviewer, reviewee, utc(at)))
+    return TiesRead(ties, crowded)
 
 
 def complaints_against(

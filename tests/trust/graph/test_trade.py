@@ -14,6 +14,7 @@ from trust.graph import trade
 from trust.graph.trade import COMMUNITY_CAP
 from trust.signals import compute_signals
 from trust.store import Store
+from trust.store.graph import TiesRead
 
 
 def _review(reviewer: str, reviewee: str, day: int, contract: str = "") -> ReviewEvent:
@@ -137,10 +138,10 @@ def test_crowded_accounts_are_not_read_and_answer_as_their_whole_history(
     read: list[tuple[str, str, str, datetime]] = []
     real_ties = trade.review_ties
 
-    def spying(*args: Any, **kwargs: Any) -> list[tuple[str, str, str, datetime]]:
-        rows = real_ties(*args, **kwargs)
-        read.extend(rows)
-        return rows
+    def spying(*args: Any, **kwargs: Any) -> TiesRead:
+        found = real_ties(*args, **kwargs)
+        read.extend(found.ties)
+        return found
 
     monkeypatch.setattr(trade, "review_ties", spying)
     skipping = store_and_compute(store, batch)
@@ -158,7 +159,10 @@ def test_crowded_accounts_are_not_read_and_answer_as_their_whole_history(
     assert newcomer["trade_community_accounts"] is None  # through the busy client
 
     # The same answers from the whole history, every tie read.
-    monkeypatch.setattr(trade, "crowded_accounts", lambda *_args: set())
+    def no_crowd(*args: Any, **kwargs: Any) -> TiesRead:
+        return real_ties(*args, **{**kwargs, "crowded_over": 1_000_000})
+
+    monkeypatch.setattr(trade, "review_ties", no_crowd)
     with store.engine.connect() as conn:
         whole = compute_signals(conn, batch, HASHER)
     assert [dict(s) for s in skipping] == [dict(s) for s in whole]

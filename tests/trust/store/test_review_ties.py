@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
+
+from sqlalchemy import Connection
 
 from tests.factories import make_review
 from tests.trust.signals.conftest import HASHER
 from trust.events import ReviewEvent
 from trust.store import Store, transaction
 from trust.store.events import store_events
-from trust.store.graph import _CROWDED, _REVIEW_TIES, crowded_accounts, review_ties
+from trust.store.graph import _REVIEW_TIES, TiesRead, review_ties
 
 MARCH = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -46,20 +49,53 @@ def test_accounts_past_the_cap_on_either_side_are_crowded(store: Store) -> None:
     asked = {"star", "busy", "loyal", "late", "both", "nobody"}
     before = datetime(2026, 2, 15, tzinfo=UTC)
     with store.engine.connect() as conn:
-        assert crowded_accounts(conn, asked, before, 5) == {"star", "busy"}
-        assert crowded_accounts(conn, asked, before, 6) == set()
-        assert crowded_accounts(conn, asked, MARCH, 5) == {"star", "busy", "late"}
-        assert crowded_accounts(conn, set(), MARCH, 5) == set()
+        assert _read(conn, asked, before, 5).crowded == {"star", "busy"}
+        assert _read(conn, asked, before, 6).crowded == set()
+        assert _read(conn, asked, MARCH, 5).crowded == {"star", "busy", "late"}
+        assert _read(conn, set(), MARCH, 5) == TiesRead([], set())
+        # Nothing of a crowded account is read, but the reviews of a crowded reviewee from
+        # its reviewer window on; the others' ties whole.
+        window = _read(conn, {"star", "busy", "both"}, before, 5, {"star"}, datetime(2026, 2, 4))
+    assert sorted((r, e) for _, r, e, _ in window.ties) == sorted(
+        [("c3", "star"), ("c4", "star"), ("c5", "star")]
+        + [(f"x{i}", "both") for i in range(3)]
+        + [("both", f"y{i}") for i in range(3)]
+    )
+
+
+def _read(
+    conn: Connection,
+    accounts: set[str],
+    before: datetime,
+    over: int,
+    reviewees: Collection[str] = (),
+    since: datetime = datetime(2026, 3, 1),
+) -> TiesRead:
+    return review_ties(
+        conn,
+        accounts,
+        MARCH,
+        crowded_over=over,
+        before=before,
+        reviewees=reviewees,
+        reviewers_since=since.replace(tzinfo=UTC),
+    )
 
 
 def test_review_ties_come_from_both_sides_within_their_bounds(store: Store) -> None:
     _store(store, [_review("a", "b", 1), _review("b", "c", 10), _review("c", "a", 20)])
     with store.engine.connect() as conn:
-        ties = review_ties(conn, {"a"}, MARCH)
-        windowed = review_ties(conn, {"b"}, MARCH, since=datetime(2026, 2, 5, tzinfo=UTC))
-        until = review_ties(conn, {"a", "c"}, datetime(2026, 2, 15, tzinfo=UTC))
+        ties = _read(conn, {"a"}, MARCH, 5).ties
+        until = review_ties(
+            conn,
+            {"a", "c"},
+            datetime(2026, 2, 15, tzinfo=UTC),
+            crowded_over=5,
+            before=MARCH,
+            reviewees=(),
+            reviewers_since=MARCH,
+        ).ties
     assert sorted((r, e) for _, r, e, _ in ties) == [("a", "b"), ("c", "a")]
-    assert [(r, e) for _, r, e, _ in windowed] == [("b", "c")]
     assert sorted({(r, e) for _, r, e, _ in until}) == [("a", "b"), ("b", "c")]
 
 
@@ -78,14 +114,19 @@ def test_sqlite_reads_ties_from_the_review_indexes_alone_without_statistics(
     # A store that grew after it was opened has no planner statistics: SQLite then preferred
     # the (kind, occurred_at) index for a test of the kind, every review of the store.
     _store(sqlite_store, [_review("a", "b", 1)])
-    accounts = '["a", "b"]'
-    ties = _plan(sqlite_store, _REVIEW_TIES, {"accounts": accounts, "until": "2026-03-01"})
-    crowded = _plan(
+    plan = _plan(
         sqlite_store,
-        _CROWDED,
-        {"accounts": accounts, "before": "2026-03-01", "enough": 31, "more_than": 30},
+        _REVIEW_TIES,
+        {
+            "accounts": '["a", "b"]',
+            "reviewees": '["b"]',
+            "until": "2026-03-01",
+            "since": "2026-02-01",
+            "before": "2026-03-01",
+            "enough": 31,
+            "more_than": 30,
+        },
     )
-    for plan in (ties, crowded):
-        assert "COVERING INDEX ix_events_review_ties_by_reviewer" in plan
-        assert "COVERING INDEX ix_events_review_ties_by_reviewee" in plan
-        assert "ix_events_kind_occurred" not in plan
+    assert "COVERING INDEX ix_events_review_ties_by_reviewer" in plan
+    assert "COVERING INDEX ix_events_review_ties_by_reviewee" in plan
+    assert "ix_events_kind_occurred" not in plan
