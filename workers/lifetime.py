@@ -12,15 +12,19 @@ from typing import IO
 _PR_SET_PDEATHSIG = 1
 
 
+def _term_when_parent_dies(parent_pid: int) -> None:
+    """Have the kernel send this process SIGTERM the moment ``parent_pid`` dies, even by
+    SIGKILL; exit at once if it died before the request was made (we were re-parented)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
 def _die_with_parent(parent_pid: int) -> Callable[[], None]:
     def preexec() -> None:
-        # Runs in the child between fork and exec: the kernel sends SIGTERM to the child the
-        # moment the parent dies, even by SIGKILL, so nothing is left behind.
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-        # The parent may have died between fork and prctl: then we were re-parented already.
-        if os.getppid() != parent_pid:
-            os._exit(1)
+        # Runs in the child between fork and exec, so nothing is left behind.
+        _term_when_parent_dies(parent_pid)
         # Own process group: a Ctrl-C on the terminal reaches the parent only, which then
         # stops its children in order (workers first, Redis last).
         os.setpgid(0, 0)
@@ -42,10 +46,7 @@ def tie_to_parent() -> None:
     parent = multiprocessing.parent_process()
     if parent is None or parent.pid is None:
         return
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-    if os.getppid() != parent.pid:  # it died before the tie was made
-        os._exit(1)
+    _term_when_parent_dies(parent.pid)
 
 
 def spawn_tied(

@@ -91,7 +91,7 @@ class TradeGraph:
         # The reviewee's reviewers (and their own partners) are read by the burst signal.
         reviewees = self._reviewees = {e.reviewee_id for e in reviews}
         self._load(reviewees | {e.reviewer_id for e in reviews})
-        since = utc(as_stored(min(e.occurred_at for e in reviews))) - REVIEWER_WINDOW
+        since = utc(as_stored(self._first)) - REVIEWER_WINDOW
         self._load(
             {
                 other

@@ -282,15 +282,17 @@ def indexed_by(table: Table, index: str) -> _IndexedBy:
     return alias
 
 
+def _indexed_by_from(element: _IndexedBy, compiler: SQLCompiler, hint: str, **kw: Any) -> str:
+    if kw.get("asfrom"):
+        return f"{compiler.preparer.format_table(element.element)}{hint}"
+    return str(compiler.visit_alias(element, **kw))
+
+
 @compiles(_IndexedBy)
 def _indexed_by_default(element: _IndexedBy, compiler: SQLCompiler, **kw: Any) -> str:
-    if kw.get("asfrom"):
-        return str(compiler.preparer.format_table(element.element))
-    return str(compiler.visit_alias(element, **kw))
+    return _indexed_by_from(element, compiler, "", **kw)
 
 
 @compiles(_IndexedBy, "sqlite")
 def _indexed_by_sqlite(element: _IndexedBy, compiler: SQLCompiler, **kw: Any) -> str:
-    if kw.get("asfrom"):
-        return f"{compiler.preparer.format_table(element.element)} INDEXED BY {element.index}"
-    return str(compiler.visit_alias(element, **kw))
+    return _indexed_by_from(element, compiler, f" INDEXED BY {element.index}", **kw)
