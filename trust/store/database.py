@@ -20,6 +20,7 @@ from sqlalchemy.sql.selectable import CompoundSelect, Select
 from sqlalchemy.types import TypeEngine
 
 from trust.errors import StoreError, TransientStoreError
+from trust.store.write_queue import QueuedWriterConnection
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Pages the WAL may hold before a commit checkpoints it into the database (SQLite's default
@@ -99,9 +100,18 @@ def _begin_immediate(conn: Connection) -> None:
         # A reader takes no lock: in WAL mode it sees one snapshot and blocks no writer.
         conn.exec_driver_sql("BEGIN")
         return
-    # Take the write lock up front so two writers queue on busy_timeout instead of
-    # deadlocking on a lock upgrade half-way through a transaction.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Take the write lock up front so two writers queue instead of deadlocking on a lock
+    # upgrade half-way through a transaction; first the turn on the lock file
+    # (``write_queue``), so the wait ends when the other writer commits.
+    driver = conn.connection.driver_connection
+    if isinstance(driver, QueuedWriterConnection):
+        driver.queue()
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        if isinstance(driver, QueuedWriterConnection):
+            driver.release()
+        raise
 
 
 _DEFAULT_JSON = json.JSONEncoder()
@@ -137,17 +147,28 @@ def create_store_engine(url: str, *, echo: bool = False) -> Engine:
     """
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
+        in_file = bool(path) and path != ":memory:" and "?" not in path
+        connect_args: dict[str, Any] = {
+            "check_same_thread": False,
+            "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+        }
+        if in_file:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            connect_args["factory"] = QueuedWriterConnection
         engine = create_engine(
             url,
             echo=echo,
             hide_parameters=True,
             poolclass=NullPool if path == ":memory:" else None,
             json_serializer=json_text,
-            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            connect_args=connect_args,
         )
         event.listen(engine, "connect", _tune_sqlite)
+        if in_file:
+
+            @event.listens_for(engine, "connect")
+            def _queue_writes(dbapi_connection: Any, _record: Any) -> None:
+                dbapi_connection.attach(path, SQLITE_BUSY_TIMEOUT_MS / 1000)
 
         @event.listens_for(engine, "connect")
         def _no_pysqlite_begin(dbapi_connection: Any, _record: Any) -> None:
