@@ -12,8 +12,6 @@ from rich.table import Table
 apikey_app = typer.Typer(
     help="API keys of the HTTP API: create, list, revoke.", no_args_is_help=True
 )
-# How long a uvicorn worker process may go without answering its supervisor.
-WORKER_HEALTHCHECK_SECONDS = 60
 webhook_app = typer.Typer(
     help="Webhooks out: subscriptions, the delivery log, replays.", no_args_is_help=True
 )
@@ -28,29 +26,26 @@ def serve(
     ),
 ) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs) on TRUST_BIND_HOST."""
-    import uvicorn
-
     from trust.cli.context import console, open_store, settings
 
     current = settings()
     with open_store(current):
         pass  # migrate once here, not in every process
     host, port = current.bind_host, port or current.api.port
+    count = processes or current.api.processes
     console.print(f"API on http://{host}:{port} (docs: http://{host}:{port}/docs)", highlight=False)
-    uvicorn.run(
-        "workers.serve:app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=processes or current.api.processes,
-        log_level="warning",
-        access_log=False,
-        server_header=False,
-        # A process that has not answered the supervisor's ping in time is killed and
-        # replaced. The default (5 s) kills every process still importing and building its
-        # pipeline on a loaded machine, over and over: the service never comes up.
-        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
-    )
+    if count > 1:
+        # Each process on its own socket, so connections spread over them (workers/api_process).
+        from workers.api_process import serve_processes
+
+        try:
+            serve_processes(host, port, count)
+        except OSError as exc:
+            raise typer.BadParameter(f"{host}:{port}: {exc.strerror}", param_hint="--port") from exc
+        return
+    from workers.api_process import server
+
+    server(host, port).run()
 
 
 def _scopes(value: str) -> set[str]:
