@@ -14,7 +14,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from trust.encryption import Keyring
 from trust.errors import ModelError
@@ -25,6 +24,7 @@ from trust.pii import hasher_for
 from trust.settings import Settings
 from trust.simulate import generate_events
 from trust.store import Store
+from trust.store.write_queue import remove_sqlite_files
 
 # About 3,000 reviews, 1,100 verifications, 4,500 sign-ins, 300 each of complaints and
 # references, and about 55 credential changes (the rarest kind, over the 50 a model needs),
@@ -61,11 +61,6 @@ def _store_history(store: Store, settings: Settings, accounts: int, seed: int) -
     return stored
 
 
-def _remove_sqlite(path: Path) -> None:
-    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal"):
-        (path.parent / name).unlink(missing_ok=True)
-
-
 def train_demo_models(
     settings: Settings,
     seed: int,
@@ -88,7 +83,7 @@ def train_demo_models(
         return []
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     path = settings.data_dir.resolve() / HISTORY_STORE
-    _remove_sqlite(path)  # a scratch store left by an interrupted start
+    remove_sqlite_files(path)  # a scratch store left by an interrupted start
     store = Store.open(f"sqlite:///{path}", keyring=Keyring.from_settings(settings))
     detector, _ = detector_options(settings)
     activated: list[str] = []
@@ -112,5 +107,5 @@ def train_demo_models(
             )
     finally:
         store.close()
-        _remove_sqlite(path)
+        remove_sqlite_files(path)
     return activated

@@ -19,14 +19,27 @@ with it. Writers that do not queue (other programs) are still kept apart by SQLi
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import sqlite3
 import time
+from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 # How often a queued writer tries the lock again.
 POLL_SECONDS = 0.0002
 SUFFIX = "-writer"
+# The files of one SQLite database besides the database file: its WAL, shared memory index,
+# rollback journal and writers' lock file.
+COMPANION_SUFFIXES = ("-wal", "-shm", "-journal", SUFFIX)
+
+
+def remove_sqlite_files(database: Path) -> None:
+    """Delete a SQLite database file and every companion file it may have left."""
+    for name in (database.name, *(database.name + s for s in COMPANION_SUFFIXES)):
+        (database.parent / name).unlink(missing_ok=True)
 
 
 class QueuedWriterConnection(sqlite3.Connection):
@@ -43,8 +56,13 @@ class QueuedWriterConnection(sqlite3.Connection):
         self._give_up = 0.0
 
     def attach(self, database: str, give_up_seconds: float) -> None:
-        """Queue the writes of this connection on ``<database>-writer``."""
-        self._lock_fd = os.open(database + SUFFIX, os.O_RDWR | os.O_CREAT, 0o600)
+        """Queue the writes of this connection on ``<database>-writer`` (when the folder lets
+        it create that file: a read-only store is read as before)."""
+        try:
+            self._lock_fd = os.open(database + SUFFIX, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            log.debug("writes not queued", extra={"error": exc.strerror})
+            return
         self._give_up = give_up_seconds
 
     def queue(self) -> None:

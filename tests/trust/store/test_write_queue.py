@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine
 
 from trust.store.database import create_store_engine, snapshot, transaction
-from trust.store.write_queue import SUFFIX, QueuedWriterConnection
+from trust.store.write_queue import SUFFIX, QueuedWriterConnection, remove_sqlite_files
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -135,3 +135,27 @@ def test_writers_in_two_processes_take_turns(engine: Engine, tmp_path: Path) -> 
     finally:
         if other.poll() is None:
             other.kill()
+
+
+def test_a_lock_file_that_cannot_be_made_leaves_the_connection_unqueued(tmp_path: Path) -> None:
+    # A store in a folder it may not write (a read-only copy) is still read.
+    database = tmp_path / "store.db"
+    conn = QueuedWriterConnection(str(database), isolation_level=None)
+    try:
+        conn.attach(str(tmp_path / "missing" / "store.db"), give_up_seconds=1.0)
+        conn.queue()  # nothing to wait on
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("CREATE TABLE marks (who TEXT)")
+        conn.commit()
+        assert conn.execute("SELECT count(*) FROM marks").fetchone() == (0,)
+    finally:
+        conn.close()
+
+
+def test_removing_a_store_removes_its_companion_files(engine: Engine, tmp_path: Path) -> None:
+    with transaction(engine) as conn:
+        conn.exec_driver_sql("INSERT INTO marks VALUES ('a', 0)")
+    engine.dispose()
+    assert (tmp_path / ("store.db" + SUFFIX)).exists()
+    remove_sqlite_files(tmp_path / "store.db")
+    assert list(tmp_path.iterdir()) == []
