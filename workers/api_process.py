@@ -58,6 +58,12 @@ def serve_one(host: str, port: int) -> None:
     server(host, port).run(sockets=[bound_socket(host, port, shared=True)])
 
 
+def serve_command(port: int, processes: int | None = None) -> list[str]:
+    """The command line of ``trust serve`` on ``port`` (with ``processes``, else as set)."""
+    command = [sys.executable, "-m", "trust.cli.main", "serve", "--port", str(port)]
+    return command if processes is None else [*command, "--processes", str(processes)]
+
+
 def process_command(host: str, port: int) -> list[str]:
     """The command line of one API process."""
     return [sys.executable, "-m", "workers.api_process", "--host", host, "--port", str(port)]

