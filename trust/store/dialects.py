@@ -126,8 +126,8 @@ def checkpoint_in_background(engine: Engine) -> None:
     Called every couple of seconds from a background thread (SQLite releases the GIL
     meanwhile), :func:`checkpoint_wal` copies the WAL and restarts it past
     ``RESTART_WAL_FRAMES``; the commits of ``engine`` checkpoint only past twice that,
-    should those calls fall behind. Call it
-    before the engine's first connection: pooled connections keep what they were opened with.
+    should those calls fall behind. Call it before the engine's first connection: pooled
+    connections keep what they were opened with.
     """
     if is_postgresql(engine):
         return
