@@ -89,6 +89,15 @@ def serve_processes(host: str, port: int, processes: int) -> None:
             supervisor.stop()
 
 
+def run_api(host: str, port: int, processes: int) -> None:
+    """``trust serve``: the API in this process, or in ``processes`` of them on their own
+    sockets (``serve_processes``); raises ``OSError`` when the port is taken."""
+    if processes > 1:
+        serve_processes(host, port, processes)
+    else:
+        server(host, port).run()
+
+
 def main(argv: list[str] | None = None) -> None:
     """``python -m workers.api_process --host H --port P``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

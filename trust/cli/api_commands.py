@@ -32,20 +32,13 @@ def serve(
     with open_store(current):
         pass  # migrate once here, not in every process
     host, port = current.bind_host, port or current.api.port
-    count = processes or current.api.processes
     console.print(f"API on http://{host}:{port} (docs: http://{host}:{port}/docs)", highlight=False)
-    if count > 1:
-        # Each process on its own socket, so connections spread over them (workers/api_process).
-        from workers.api_process import serve_processes
+    from workers.api_process import run_api
 
-        try:
-            serve_processes(host, port, count)
-        except OSError as exc:
-            raise typer.BadParameter(f"{host}:{port}: {exc.strerror}", param_hint="--port") from exc
-        return
-    from workers.api_process import server
-
-    server(host, port).run()
+    try:
+        run_api(host, port, processes or current.api.processes)
+    except OSError as exc:
+        raise typer.BadParameter(f"{host}:{port}: {exc.strerror}", param_hint="--port") from exc
 
 
 def _scopes(value: str) -> set[str]:
