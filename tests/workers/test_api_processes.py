@@ -37,9 +37,16 @@ CONNECTIONS = 32
 
 
 def _serving_processes(proc: subprocess.Popen[bytes]) -> int:
-    """uvicorn's worker processes under ``trust serve`` (multiprocessing's tracker aside)."""
-    children = psutil.Process(proc.pid).children(recursive=True)
-    return sum(1 for c in children if "resource_tracker" not in " ".join(c.cmdline()))
+    """API processes under ``trust serve`` that listen already (each on its own socket; one
+    still building its pipeline takes no connection yet)."""
+    listening = 0
+    for child in psutil.Process(proc.pid).children(recursive=True):
+        try:
+            sockets = child.net_connections("tcp")
+        except psutil.NoSuchProcess:
+            continue
+        listening += any(s.status == psutil.CONN_LISTEN for s in sockets)
+    return listening
 
 
 def _env(folder: Path) -> dict[str, str]:
