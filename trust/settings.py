@@ -322,6 +322,11 @@ class ApiSettings(BaseModel):
     # How long a group smaller than the last one waits for the clients the last one answered
     # (trust.api.batcher); 0 decides whatever is waiting at once.
     decision_linger_ms: float = Field(2.0, ge=0, le=100)
+    # A process of a multi-process ``trust serve`` whose event loop stops turning, or whose
+    # group of decisions runs, for longer than this is killed and started again
+    # (workers.heartbeat). Above the longest a healthy group can wait for a SQLite store
+    # (the writers' turn, then the busy timeout: 30 s each) plus its own work.
+    stall_seconds: float = Field(90.0, ge=1.0, le=3_600.0)
 
 
 class WebhookSettings(BaseModel):

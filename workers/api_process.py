@@ -8,8 +8,9 @@ were the service's p99. Here each process binds its own socket with ``SO_REUSEPO
 kernel spreads new connections over the processes as they arrive, whichever is busy.
 
 ``trust serve`` (``serve_processes``) checks the port once, then runs these under the
-supervisor ``trust up`` uses for workers: a process that dies is restarted with back-off,
-and every process dies with the supervisor.
+supervisor ``trust up`` uses for workers: a process that dies is restarted with back-off, one
+that hangs (no heartbeat for ``TRUST_API__STALL_SECONDS``) is killed and restarted, and every
+process dies with the supervisor.
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ from __future__ import annotations
 import argparse
 import socket
 import sys
+import tempfile
+from pathlib import Path
 
 import uvicorn
 
+from workers.heartbeat import Heartbeat
 from workers.supervisor import Supervisor, stop_on_signals
 
 
@@ -69,31 +73,40 @@ def process_command(host: str, port: int) -> list[str]:
     return [sys.executable, "-m", "workers.api_process", "--host", host, "--port", str(port)]
 
 
-def serve_processes(host: str, port: int, processes: int) -> None:
+def serve_processes(host: str, port: int, processes: int, stall_seconds: float) -> None:
     """Run ``processes`` API processes on ``host:port`` until SIGINT/SIGTERM.
 
     The port is checked here first, alone (``SO_REUSEPORT`` would let a second ``trust
     serve`` on the same port share it silently), then held, never listened on so it takes no
     connection, while the processes run. A port in use fails now with its error
-    (``OSError``), not in every process over and over.
+    (``OSError``), not in every process over and over. A process silent for
+    ``stall_seconds`` (``workers.heartbeat``) is killed and started again.
     """
     bound_socket(host, port, shared=False).close()
-    with bound_socket(host, port, shared=True):
+    with (
+        bound_socket(host, port, shared=True),
+        tempfile.TemporaryDirectory(prefix="trust-serve-") as beats,
+    ):
         supervisor = Supervisor()
         stop_on_signals(supervisor)
         for index in range(processes):
-            supervisor.add(f"api-{index + 1}", process_command(host, port))
+            name = f"api-{index + 1}"
+            supervisor.add(
+                name,
+                process_command(host, port),
+                heartbeat=Heartbeat(Path(beats) / f"{name}.beat", stall_seconds),
+            )
         try:
             supervisor.run()
         finally:
             supervisor.stop()
 
 
-def run_api(host: str, port: int, processes: int) -> None:
+def run_api(host: str, port: int, processes: int, stall_seconds: float) -> None:
     """``trust serve``: the API in this process, or in ``processes`` of them on their own
     sockets (``serve_processes``); raises ``OSError`` when the port is taken."""
     if processes > 1:
-        serve_processes(host, port, processes)
+        serve_processes(host, port, processes, stall_seconds)
     else:
         server(host, port).run()
 

@@ -6,7 +6,9 @@ pipeline once (rule pack loaded, store pooled) and serves every request with it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import redis
@@ -23,6 +25,7 @@ from trust.submission import EventSink
 from workers.actors import Actors, declare_actors
 from workers.broker import build_broker
 from workers.health import describe_workers, read_worker_health
+from workers.heartbeat import HEARTBEAT_ENV, beat_while_serving
 from workers.intake_sinks import queue_in_use
 from workers.lifetime import tie_to_parent
 from workers.process import tune_gc
@@ -85,7 +88,13 @@ def _redis_ready(broker: object) -> str:
 def app() -> FastAPI:
     """The API app for uvicorn, from the environment's settings."""
     tie_to_parent()  # a worker of a multi-process ``trust serve`` dies with its supervisor
-    built = create_app(api_context(get_settings()))
+    settings = get_settings()
+    context = api_context(settings)
+    built = create_app(context)
+    heartbeat = os.environ.get(HEARTBEAT_ENV)
+    if heartbeat:  # supervised (trust serve --processes N): beat while deciding goes on
+        stall = settings.api.stall_seconds
+        beat_while_serving(built, Path(heartbeat), lambda: context.decisions.busy_seconds() < stall)
     # The pipeline, rule pack and models are a few hundred thousand objects that live as
     # long as the process: every full collection walked them again (up to 0.25 s each, the
     # service standing still: the slowest answers under load, and a quarter of the CPU of

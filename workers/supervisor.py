@@ -1,8 +1,10 @@
 """Process management for ``trust up`` and ``trust worker``: start, watch, restart, stop.
 
 Children are tied to the supervisor with PR_SET_PDEATHSIG (``spawn_tied``), so even a
-SIGKILLed supervisor leaves nothing running. A child that dies is restarted with backoff;
-stopping sends SIGTERM to every child (newest first) and SIGKILL to any that lingers.
+SIGKILLed supervisor leaves nothing running. A child that dies is restarted with backoff; a
+child with a heartbeat (``workers.heartbeat``) that stops beating is killed, then restarted
+the same way. Stopping sends SIGTERM to every child (newest first) and SIGKILL to any that
+lingers.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trust import shutdown
+from workers.heartbeat import HEARTBEAT_ENV, Heartbeat
 from workers.lifetime import spawn_tied, stop_process
 
 log = logging.getLogger(__name__)
@@ -39,6 +42,9 @@ class Child:
     started_at: float = 0.0
     restarts: int = 0
     next_start: float = 0.0
+    heartbeat: Heartbeat | None = None
+    # Times it was killed for hanging (its restarts count them too).
+    hangs: int = 0
 
     @property
     def pid(self) -> int | None:
@@ -61,17 +67,25 @@ class Supervisor:
         *,
         restart: bool = True,
         log: Path | None = None,
+        heartbeat: Heartbeat | None = None,
     ) -> Child:
         """Register and start a child (call from the main thread: PDEATHSIG is per thread).
 
-        With ``log`` its output is appended to that file, else it shares our stderr.
+        With ``log`` its output is appended to that file, else it shares our stderr. With
+        ``heartbeat`` the child finds the file to touch in ``HEARTBEAT_ENV`` and is killed
+        when it stays silent.
         """
-        child = Child(name, list(command), dict(env or os.environ), restart, log=log)
+        environment = dict(env or os.environ)
+        if heartbeat is not None:
+            environment[HEARTBEAT_ENV] = str(heartbeat.path)
+        child = Child(name, list(command), environment, restart, log=log, heartbeat=heartbeat)
         self.children.append(child)
         self._start(child)
         return child
 
     def _start(self, child: Child) -> None:
+        if child.heartbeat is not None:
+            child.heartbeat.reset()
         if child.log is None:
             child.proc = spawn_tied(child.command, env=child.env)
         else:
@@ -84,9 +98,11 @@ class Supervisor:
         log.info("started", extra={"child": child.name, "pid": child.proc.pid})
 
     def poll(self) -> None:
-        """Restart children that died (backoff doubles while they keep dying young)."""
+        """Kill children that hang; restart children that died (backoff doubles while they
+        keep dying young)."""
         now = time.monotonic()
         for child in self.children:
+            self._kill_if_hung(child, now)
             if child.proc is None or child.proc.poll() is None or self.stopping.is_set():
                 continue
             if not child.restart:
@@ -103,6 +119,22 @@ class Supervisor:
                 child.restarts += 1
                 child.next_start = 0.0
                 self._start(child)
+
+    def _kill_if_hung(self, child: Child, now: float) -> None:
+        if child.heartbeat is None or child.proc is None or child.proc.poll() is not None:
+            return
+        if self.stopping.is_set():
+            return
+        reason = child.heartbeat.stalled(now - child.started_at)
+        if reason is None:
+            return
+        log.error(
+            "child stopped answering; killing it",
+            extra={"child": child.name, "pid": child.proc.pid, "reason": reason},
+        )
+        child.hangs += 1
+        child.proc.kill()  # SIGKILL: a hung process may never run a SIGTERM handler
+        child.proc.wait(timeout=10)
 
     def run(self, interval: float = 0.5) -> None:
         """Watch the children until ``stopping`` is set (by a signal or another thread)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import TEST_SECRET
 from tests.workers.conftest import ROOT, start_api
+from tests.workers.helpers import wait_until
 from trust.settings import Settings
 from trust.store import Store, transaction
 from trust.store.api_keys import create_api_key
@@ -36,17 +38,22 @@ SENDERS = 24
 CONNECTIONS = 32
 
 
-def _serving_processes(proc: subprocess.Popen[bytes]) -> int:
-    """API processes under ``trust serve`` that listen already (each on its own socket; one
-    still building its pipeline takes no connection yet)."""
-    listening = 0
+def _listening(proc: subprocess.Popen[bytes]) -> list[int]:
+    """PIDs of the API processes under ``trust serve`` that listen already (each on its own
+    socket; one still building its pipeline takes no connection yet)."""
+    listening = []
     for child in psutil.Process(proc.pid).children(recursive=True):
         try:
             sockets = child.net_connections("tcp")
         except psutil.NoSuchProcess:
             continue
-        listening += any(s.status == psutil.CONN_LISTEN for s in sockets)
+        if any(s.status == psutil.CONN_LISTEN for s in sockets):
+            listening.append(child.pid)
     return listening
+
+
+def _serving_processes(proc: subprocess.Popen[bytes]) -> int:
+    return len(_listening(proc))
 
 
 def _env(folder: Path) -> dict[str, str]:
@@ -182,3 +189,31 @@ def test_the_api_processes_die_with_a_killed_supervisor(tmp_path: Path) -> None:
         for child in children:
             with contextlib.suppress(psutil.NoSuchProcess):
                 child.kill()
+
+
+def test_a_hung_api_process_is_killed_and_replaced(tmp_path: Path) -> None:
+    # A stopped process keeps its socket: the kernel would go on handing it a share of new
+    # connections, and each would hang. It stops beating, so trust serve replaces it.
+    env = {**_env(tmp_path), "TRUST_API__STALL_SECONDS": "2"}
+    proc, base_url = start_api(
+        env, tmp_path / "serve.log", started=lambda served: _serving_processes(served) >= 2
+    )
+    try:
+        hung, healthy = _listening(proc)
+        os.kill(hung, signal.SIGSTOP)
+
+        def replaced() -> bool:
+            serving = _listening(proc)
+            return hung not in serving and len(serving) == 2 and healthy in serving
+
+        wait_until(replaced, 120, "a new API process in place of the stopped one")
+        assert not psutil.pid_exists(hung) or psutil.Process(hung).status() == "zombie"
+        # Every new connection is answered again, whichever process the kernel picks.
+        for _ in range(CONNECTIONS):
+            with httpx.Client(timeout=10) as client:
+                assert client.get(f"{base_url}/healthz").status_code == 200
+        assert "child stopped answering; killing it" in (tmp_path / "serve.log").read_text()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(hung, signal.SIGCONT)
+        stop_process(proc)

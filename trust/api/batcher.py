@@ -17,6 +17,7 @@ when traffic drops the next group is smaller and nothing waits any more.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Sequence
 
 from starlette.concurrency import run_in_threadpool
@@ -42,6 +43,14 @@ class DecisionBatcher:
         self._expected = 0
         # The running drain task (a reference keeps it from being garbage-collected).
         self._task: asyncio.Task[None] | None = None
+        # When the group being decided now started (monotonic), if one is.
+        self._deciding_since: float | None = None
+
+    def busy_seconds(self) -> float:
+        """How long the group being decided now has run; 0 when none is (a process whose
+        group never returns is hung: see ``workers.heartbeat``)."""
+        since = self._deciding_since
+        return 0.0 if since is None else time.monotonic() - since
 
     async def decide_one(self, raw: bytes) -> SingleDecision:
         """The answer for ``raw``, decided with whatever else is waiting."""
@@ -81,7 +90,7 @@ class DecisionBatcher:
 
     async def _decide(self, group: list[tuple[bytes, asyncio.Future[SingleDecision]]]) -> None:
         try:
-            answers = await run_in_threadpool(self.decide, [raw for raw, _ in group])
+            answers = await self._run([raw for raw, _ in group])
         except Exception as exc:
             if len(group) == 1 or isinstance(exc, StoreError):
                 for _, future in group:
@@ -94,3 +103,10 @@ class DecisionBatcher:
         for (_, future), answer in zip(group, answers, strict=True):
             if not future.done():
                 future.set_result(answer)
+
+    async def _run(self, raws: list[bytes]) -> list[SingleDecision]:
+        self._deciding_since = time.monotonic()
+        try:
+            return await run_in_threadpool(self.decide, raws)
+        finally:
+            self._deciding_since = None

@@ -36,7 +36,7 @@ def serve(
     from workers.api_process import run_api
 
     try:
-        run_api(host, port, processes or current.api.processes)
+        run_api(host, port, processes or current.api.processes, current.api.stall_seconds)
     except OSError as exc:
         raise typer.BadParameter(f"{host}:{port}: {exc.strerror}", param_hint="--port") from exc
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Sequence
 
 import pytest
@@ -116,3 +117,28 @@ def test_a_group_waits_for_the_clients_the_last_group_answered(linger: float) ->
         assert groups == [4, 4, 4], "each group waited for the clients of the last"
     else:
         assert groups[:2] == [4, 1], "without lingering the first to come back goes alone"
+
+
+def test_the_batcher_says_how_long_its_group_has_run_and_nothing_when_idle() -> None:
+    # A process whose group never returns stops its heartbeat (workers/heartbeat.py).
+    release = threading.Event()
+
+    def decide(raws: Sequence[bytes]) -> list[SingleDecision]:
+        release.wait(10)
+        return [SingleDecision("decided", raw.decode(), None) for raw in raws]
+
+    batcher = DecisionBatcher(decide, max_batch=10)
+
+    async def run() -> tuple[float, float, float]:
+        idle = batcher.busy_seconds()
+        answer = asyncio.ensure_future(batcher.decide_one(b"a"))
+        await asyncio.sleep(0.3)
+        busy = batcher.busy_seconds()
+        release.set()
+        await answer
+        return idle, busy, batcher.busy_seconds()
+
+    idle, busy, after = asyncio.run(run())
+    assert idle == 0.0
+    assert busy >= 0.25
+    assert after == 0.0
