@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -310,7 +311,8 @@ def execute_many(conn: Connection, stmt: UpdateBase, rows: Sequence[Mapping[str,
     each column's bind processor (JSON, sealing, SQLite date strings) is mapped over the
     column, so the values reach the database exactly as ``conn.execute(stmt, rows)`` would
     send them, without SQLAlchemy's per-row parameter bookkeeping (most of the CPU of a
-    batch insert). Every row must have the keys of the first.
+    batch insert), on SQLite on the driver's cursor (``sqlite_cursor``). Every row must
+    have the keys of the first.
     """
     if not rows:
         return 0
@@ -330,8 +332,11 @@ def execute_many(conn: Connection, stmt: UpdateBase, rows: Sequence[Mapping[str,
         params = [
             dict(zip(plan.names, values, strict=True)) for values in zip(*columns, strict=True)
         ]
-    result = conn.exec_driver_sql(plan.sql, params)
-    return max(result.rowcount, 0)
+    if conn.dialect.name != "sqlite":
+        return max(conn.exec_driver_sql(plan.sql, params).rowcount, 0)
+    with sqlite_cursor(conn, plan.sql, params) as cursor:
+        cursor.executemany(plan.sql, params)
+        return max(cursor.rowcount, 0)
 
 
 def insert_ignoring_duplicates(
@@ -405,16 +410,37 @@ def _read_plan(dialect: Dialect, stmt: Select[Any] | CompoundSelect[Any]) -> _Re
     return plan
 
 
+@contextmanager
+def sqlite_cursor(conn: Connection, sql: str, params: Any) -> Iterator[Any]:
+    """The SQLite driver's own cursor, to run ``sql`` as ``exec_driver_sql`` would: the
+    transaction begun as it begins one (the engine's "begin" hook), and a driver error
+    raised as SQLAlchemy's (so ``transaction`` and ``snapshot`` make it a StoreError), its
+    parameters hidden. What it skips, a result object with its metadata, cost 17 µs a
+    statement: three times what SQLite took to answer a per-batch look-up."""
+    if not conn.in_transaction():
+        conn.begin()
+    cursor = conn.connection.cursor()
+    try:
+        yield cursor
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(
+            sql, params, exc, sqlite3.Error, hide_parameters=True, dialect=conn.dialect
+        ) from exc
+    finally:
+        cursor.close()
+
+
 def read_all(
     conn: Connection, stmt: Select[Any] | CompoundSelect[Any], params: Mapping[str, Any]
 ) -> list[tuple[Any, ...]]:
     """Every row of a select built once (a module constant), as plain tuples.
 
-    On SQLite the statement is compiled once per process and run as driver SQL with its
-    parameters and columns processed exactly as ``conn.execute`` would (same text, same
-    values, same rows): SQLAlchemy's per-execution work (cache key look-up, parameter
-    construction, result metadata) cost about as much CPU as SQLite answering a per-batch
-    look-up. Other databases take the ordinary path.
+    On SQLite the statement is compiled once per process and run on the driver's cursor
+    (``sqlite_cursor``) with its parameters and columns processed exactly as
+    ``conn.execute`` would (same text, same values, same rows): SQLAlchemy's per-execution
+    work (cache key look-up, parameter construction, result metadata: 23 µs a look-up
+    against 6 on the cursor) cost more CPU than SQLite answering a per-batch look-up.
+    Other databases take the ordinary path.
     """
     if conn.dialect.name != "sqlite":
         return [tuple(row) for row in conn.execute(stmt, params).all()]
@@ -427,9 +453,9 @@ def read_all(
             raise InvalidRequestError(f"A value is required for bind parameter {key!r}")
         else:
             args.append(constant)
-    result = conn.exec_driver_sql(plan.sql, tuple(args))
-    rows = result.cursor.fetchall()
-    result.close()
+    with sqlite_cursor(conn, plan.sql, args) as cursor:
+        cursor.execute(plan.sql, args)
+        rows = cursor.fetchall()
     if not plan.results:
         return list(rows)
     out = []

@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Column, Integer, MetaData, Table, bindparam, func, insert, select
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
 from tests.factories import make_complaint, make_event, make_review
+from trust.errors import StoreError
 from trust.events import EVENT_KINDS
-from trust.store import Store, transaction
-from trust.store.database import read_all
+from trust.store import Store, snapshot, transaction
+from trust.store.database import execute_many, read_all
 from trust.store.dialects import TextIn
-from trust.store.events import existing_event_ids, insert_events, load_events
+from trust.store.events import event_row, existing_event_ids, insert_events, load_events
 from trust.store.lookups import kind_is
 from trust.store.tables import events
 
@@ -92,3 +93,31 @@ def test_read_all_gives_the_rows_and_values_conn_execute_gives(store: Store) -> 
         assert [type(value) for value in fast[0]] == [type(value) for value in slow[0]]
         with pytest.raises(SQLAlchemyError, match="until"):
             read_all(conn, _READ_BACK, {"ids": ["rv-a"]})
+
+
+_NOWHERE = select(Table("nowhere", MetaData(), Column("x", Integer)).c.x)
+
+
+def test_read_all_begins_a_transaction_and_raises_driver_errors_as_sqlalchemy_does(
+    store: Store,
+) -> None:
+    # SQLite reads run on the driver's cursor: they must still open the transaction
+    # execute() would (the engine's begin hook) and fail the way execute() fails, so that
+    # transaction() and snapshot() turn the error into a StoreError.
+    with store.engine.connect() as conn:
+        assert not conn.in_transaction()
+        assert read_all(conn, _READ_BACK, {"ids": ["none"], "until": NOW}) == []
+        assert conn.in_transaction()
+    with store.engine.connect() as conn, pytest.raises(DBAPIError, match="nowhere"):
+        read_all(conn, _NOWHERE, {})
+    with pytest.raises(StoreError, match="nowhere"), snapshot(store.engine) as conn:
+        read_all(conn, _NOWHERE, {})
+
+
+def test_a_batch_insert_repeating_a_key_fails_as_sqlalchemy_fails(store: Store) -> None:
+    row = event_row(make_review(event_id="rv-twice"), source="a", received_at=NOW)
+    with store.engine.connect() as conn, pytest.raises(IntegrityError):
+        execute_many(conn, insert(events), [row, row])
+    with pytest.raises(StoreError), transaction(store.engine) as conn:
+        execute_many(conn, insert(events), [row, row])
+    assert stored_count(store) == 0
