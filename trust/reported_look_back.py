@@ -35,7 +35,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from trust.decisions import LOOK_BACK_REASON, REPORTED_LOOK_BACK_REASON, RuleHit
 from trust.events import ComplaintEvent, Event, ProfileVerificationEvent
@@ -44,7 +44,10 @@ from trust.look_back import ABUSE_REASONS
 from trust.pipeline import CaseOpener
 from trust.reopen import Reopening, reopen_allowed
 from trust.settings import Settings
+from trust.store.database import read_all
 from trust.store.decision_versions import Revision
+from trust.store.dialects import TextIn
+from trust.store.lookups import kind_is
 from trust.store.tables import decisions as decisions_table
 from trust.store.tables import events as events_table
 
@@ -100,6 +103,27 @@ def _touched(fresh: Sequence[Event], revised: Sequence[Revision]) -> set[str]:
     return accounts
 
 
+# Built once, the account list one parameter (read_all). Both reach the rows through the
+# account index of events (``kind_is`` keeps SQLite off the kind index): by kind, SQLite
+# read every complaint, or every verification decision, of the whole store for a batch.
+_e, _d = events_table.c, decisions_table.c
+_COMPLAINTS_AGAINST = (
+    select(_e.event_id, _e.subject_id, _e.counterparty_id, _e.occurred_at, _d.rule_hits)
+    .join(decisions_table, _d.event_id == _e.event_id)
+    .where(kind_is("complaint"), TextIn(_e.subject_id, "accounts"))
+)
+# A verification decision's subject is its event's (``Decision.subject_id``).
+_ALLOWED_VERIFICATIONS = (
+    select(_d.event_id, _e.subject_id)
+    .join(decisions_table, _d.event_id == _e.event_id)
+    .where(
+        kind_is("profile_verification"),
+        TextIn(_e.subject_id, "accounts"),
+        func.coalesce(_d.outcome, "") == "allow",
+    )
+)
+
+
 def _scam_reports(conn: Connection, accounts: Collection[str]) -> dict[str, _Report]:
     """account -> the scam report that first made it a reported one, for those reported.
 
@@ -107,14 +131,9 @@ def _scam_reports(conn: Connection, accounts: Collection[str]) -> dict[str, _Rep
     decision holds a live hit saying the complainant reports a scam (``SCAM_REASONS``) and
     none saying the complainant abuses complaints (``ABUSE_REASONS``, or reopened for it).
     """
-    e, d = events_table.c, decisions_table.c
-    query = (
-        select(e.event_id, e.subject_id, e.counterparty_id, e.occurred_at, d.rule_hits)
-        .join(decisions_table, d.event_id == e.event_id)
-        .where(e.kind == "complaint", e.subject_id.in_(sorted(accounts)))
-    )
     filed: dict[str, list[tuple[str, str, datetime]]] = defaultdict(list)
-    for event_id, respondent, complainant, at, hits in conn.execute(query):
+    rows = read_all(conn, _COMPLAINTS_AGAINST, {"accounts": sorted(accounts)})
+    for event_id, respondent, complainant, at, hits in rows:
         codes = {h["reason_code"] for h in hits or ()}
         if codes & SCAM_REASONS and not codes & _DISCOUNTED:
             filed[respondent].append((event_id, complainant or "", at))
@@ -124,13 +143,8 @@ def _scam_reports(conn: Connection, accounts: Collection[str]) -> dict[str, _Rep
 
 def _allowed_verifications(conn: Connection, accounts: Collection[str]) -> dict[str, str]:
     """event_id -> account, for the accounts' profile verifications still allowed."""
-    d = decisions_table.c
-    query = select(d.event_id, d.subject_id).where(
-        d.kind == "profile_verification",
-        d.subject_id.in_(sorted(accounts)),
-        d.outcome == "allow",
-    )
-    return {event_id: account for event_id, account in conn.execute(query)}
+    rows = read_all(conn, _ALLOWED_VERIFICATIONS, {"accounts": sorted(accounts)})
+    return dict(rows)
 
 
 def _case_ids(conn: Connection, event_ids: Collection[str]) -> Mapping[str, int | None]:

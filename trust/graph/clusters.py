@@ -30,7 +30,7 @@ from scipy.sparse.csgraph import connected_components
 
 from trust.graph.links import REVIEW, STRONG_KINDS, TOP_RATING, WEAK_KINDS, Link, pair
 from trust.graph.peeling import dense_blocks
-from trust.signals.history import utc
+from trust.store.database import naive_utc as utc
 
 MIN_MEMBERS = 3
 # One document, card or phone on three accounts or more is one person with many accounts.

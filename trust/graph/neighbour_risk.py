@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection
 
 from trust.events import ComplaintEvent, Event
-from trust.signals.history import utc
+from trust.store.database import naive_utc as utc
 from trust.store.graph import complaints_against
 
 WINDOW = timedelta(days=90)

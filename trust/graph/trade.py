@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection
 
 from trust.events import Event, ReviewEvent
-from trust.signals.history import utc
+from trust.store.database import naive_utc as utc
 from trust.store.graph import review_ties
 
 # A component larger than this is the market, not a community: the walk stops there.
