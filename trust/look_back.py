@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from trust.decisions import LOOK_BACK_REASON, RuleHit, RuleHitRow
 from trust.events import ComplaintEvent, Event
@@ -46,8 +46,11 @@ from trust.pipeline import CaseOpener
 from trust.reopen import Reopening, reopen_allowed
 from trust.settings import Settings
 from trust.signals.history import utc
+from trust.store.database import read_all
 from trust.store.decision_versions import Revision
+from trust.store.dialects import TextIn
 from trust.store.events import load_events
+from trust.store.lookups import kind_is
 from trust.store.tables import decisions as decisions_table
 from trust.store.tables import events as events_table
 
@@ -104,25 +107,35 @@ def _look_back_hit(flag: _Flag) -> RuleHit:
     )
 
 
+# Built once, the complainants one parameter (read_all), read through the counterparty
+# index (``kind_is`` keeps SQLite off the kind index, which walked every complaint of the
+# whole fortnight for a batch).
+_e, _d = events_table.c, decisions_table.c
+_COMPLAINTS_BY = (
+    select(_e.event_id, _e.counterparty_id, _e.occurred_at, _d.outcome, _d.rule_hits, _d.case_id)
+    .join(decisions_table, _d.event_id == _e.event_id)
+    .where(
+        kind_is("complaint"),
+        TextIn(_e.counterparty_id, "complainants"),
+        _e.occurred_at >= bindparam("since"),
+        _e.occurred_at <= bindparam("until"),
+    )
+)
+
+
 def _complaints(
     conn: Connection, complainants: Sequence[str], since: datetime, until: datetime
 ) -> list[_Complaint]:
     """Decided complaints filed by ``complainants`` in the range (the complainant is a
     complaint's counterparty: its subject is the respondent)."""
-    e, d = events_table.c, decisions_table.c
-    query = (
-        select(e.event_id, e.counterparty_id, e.occurred_at, d.outcome, d.rule_hits, d.case_id)
-        .join(decisions_table, d.event_id == e.event_id)
-        .where(
-            e.kind == "complaint",
-            e.counterparty_id.in_(sorted(complainants)),
-            e.occurred_at >= since,
-            e.occurred_at <= until,
-        )
+    rows = read_all(
+        conn,
+        _COMPLAINTS_BY,
+        {"complainants": sorted(complainants), "since": since, "until": until},
     )
     return [
         _Complaint(event_id, who, utc(at), outcome, tuple(hits or ()), case_id)
-        for event_id, who, at, outcome, hits, case_id in conn.execute(query)
+        for event_id, who, at, outcome, hits, case_id in rows
     ]
 
 
