@@ -60,10 +60,15 @@ def _attached(conn: Connection, event_ids: list[str]) -> dict[str, int]:
 
 def _open_cases(conn: Connection, keys: Sequence[Key]) -> dict[Key, Case]:
     subjects = sorted({s for s, _ in keys})
+    # Keys are event kinds, never 'dispute': OPEN_MERGED_SQL selects the same cases as
+    # UNRESOLVED_SQL, and lets the database find them through the open-case index by
+    # subject (uq_cases_open_subject) instead of walking every open case of the kinds.
     stmt = (
         select(cases)
         .where(
-            UNRESOLVED_SQL, cases.c.subject_id.in_(subjects), cases.c.kind.in_({k for _, k in keys})
+            OPEN_MERGED_SQL,
+            cases.c.subject_id.in_(subjects),
+            cases.c.kind.in_({k for _, k in keys}),
         )
         .order_by(cases.c.id)
     )
