@@ -279,6 +279,8 @@ case_evidence = Table(
     Column("event_id", String(128), nullable=False),
     _ts("added_at", nullable=False),
     UniqueConstraint("case_id", "event_id", name="uq_case_evidence"),
+    # Which case holds an event (case intake, for every batch that flags something).
+    Index("ix_case_evidence_event", "event_id"),
 )
 
 # One escrow dispute per contract (and milestone): the case's money, currency and process.
