@@ -29,15 +29,22 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    text,
     union_all,
 )
 
 from trust.events.payments import PAYMENT_EVENT_TYPES
 from trust.identifiers import IDENTIFIER_KINDS
 from trust.store.database import read_all
-from trust.store.dialects import TextIn
+from trust.store.dialects import TextIn, indexed_by
 from trust.store.sealed import SEALED_KEY, personal_value
-from trust.store.tables import account_identifiers, accounts, enforcement_history, events
+from trust.store.tables import (
+    VERIFICATIONS_WHERE,
+    account_identifiers,
+    accounts,
+    enforcement_history,
+    events,
+)
 
 _c = events.c
 _i = account_identifiers.c
@@ -141,16 +148,22 @@ _ACCOUNTS = select(
     accounts.c.role,
 ).where(TextIn(accounts.c.account_id, "ids"))
 
-_VERIFICATIONS = select(
-    _c.subject_id,
-    _c.occurred_at,
-    _c.payload["role"].as_string(),
-    _c.payload["account_created_at"].as_string(),
-).where(
-    TextIn(_c.subject_id, "ids"),
-    kind_is("profile_verification"),
-    _c.occurred_at <= bindparam("hi"),
+# An account's verifications through their partial index (migration 0019): through the
+# account index every event of the account, sign-ins and reviews included, was a table row
+# read to learn its kind, so the cost grew with everything the account ever did.
+_VERIFIED = indexed_by(events, "ix_events_verifications_by_account")
+_v = _VERIFIED.c
+_VERIFIED_UNTIL = (
+    TextIn(_v.subject_id, "ids"),
+    text(VERIFICATIONS_WHERE),
+    _v.occurred_at <= bindparam("hi"),
 )
+_VERIFICATIONS = select(
+    _v.subject_id,
+    _v.occurred_at,
+    _v.payload["role"].as_string(),
+    _v.payload["account_created_at"].as_string(),
+).where(*_VERIFIED_UNTIL)
 
 # The account and money kinds' own records (sign-ins, credential and payout changes,
 # withdrawals, payments) in a window: personal fields are compared, so payloads come whole.
@@ -173,19 +186,15 @@ _PAYOUT_REGISTRATIONS = select(_c.occurred_at, _c.payload).where(
 
 # Who each account said it was at each verification: only the fields compared.
 _IDENTITIES = select(
-    _c.subject_id,
-    _c.occurred_at,
-    _c.event_id,
-    _c.payload[("profile", "legal_name")].as_string(),
-    _c.payload[("profile", "country")].as_string(),
-    _c.payload[("document", "issuing_country")].as_string(),
-    _c.payload[("network", "ip_country")].as_string(),
-    _c.payload[SEALED_KEY].as_string(),
-).where(
-    TextIn(_c.subject_id, "ids"),
-    kind_is("profile_verification"),
-    _c.occurred_at <= bindparam("hi"),
-)
+    _v.subject_id,
+    _v.occurred_at,
+    _v.event_id,
+    _v.payload[("profile", "legal_name")].as_string(),
+    _v.payload[("profile", "country")].as_string(),
+    _v.payload[("document", "issuing_country")].as_string(),
+    _v.payload[("network", "ip_country")].as_string(),
+    _v.payload[SEALED_KEY].as_string(),
+).where(*_VERIFIED_UNTIL)
 
 # Failed sign-ins of every account in one window: the IP is sealed, so the window (the kind
 # index) bounds the read and only the IP is opened.

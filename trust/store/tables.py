@@ -42,6 +42,8 @@ def _ts(name: str, nullable: bool = True, index: bool = False) -> Column[object]
 
 # The partial indexes of review ties hold reviews only; a select must say so in these words.
 REVIEW_TIES_WHERE = "kind = 'review'"
+# Likewise the partial index of profile verifications by account.
+VERIFICATIONS_WHERE = "kind = 'profile_verification'"
 
 events = Table(
     "events",
@@ -79,6 +81,14 @@ events = Table(
             ("reviewer", "subject_id", "counterparty_id"),
             ("reviewee", "counterparty_id", "subject_id"),
         )
+    ),
+    # An account's verifications (its identity and stated role), whatever else it did.
+    Index(
+        "ix_events_verifications_by_account",
+        "subject_id",
+        "occurred_at",
+        sqlite_where=text(VERIFICATIONS_WHERE),
+        postgresql_where=text(VERIFICATIONS_WHERE),
     ),
 )
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import Connection
 
 from tests.factories import make_review
 from tests.trust.signals.conftest import HASHER
+from tests.trust.store.plans import explain
 from trust.events import ReviewEvent
 from trust.store import Store, transaction
 from trust.store.events import store_events
@@ -99,22 +99,13 @@ def test_review_ties_come_from_both_sides_within_their_bounds(store: Store) -> N
     assert sorted({(r, e) for _, r, e, _ in until}) == [("a", "b"), ("b", "c")]
 
 
-def _plan(store: Store, statement: Any, params: dict[str, Any]) -> str:
-    with store.engine.connect() as conn:
-        compiled = statement.compile(dialect=conn.dialect)
-        bound = compiled.construct_params(params)
-        values = tuple(bound[name] for name in compiled.positiontup or ())
-        rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", values)
-        return " | ".join(str(row[-1]) for row in rows)
-
-
 def test_sqlite_reads_ties_from_the_review_indexes_alone_without_statistics(
     sqlite_store: Store,
 ) -> None:
     # A store that grew after it was opened has no planner statistics: SQLite then preferred
     # the (kind, occurred_at) index for a test of the kind, every review of the store.
     _store(sqlite_store, [_review("a", "b", 1)])
-    plan = _plan(
+    plan = explain(
         sqlite_store,
         _REVIEW_TIES,
         {
