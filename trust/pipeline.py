@@ -485,7 +485,7 @@ def decide_many(
     earlier: dict[str, StoredDecisionRow | None] = {}
     held: dict[str, str] = {}
     if settled or party:  # else every event was decided now: nothing to look up
-        with pipeline.store.engine.connect() as conn:
+        with snapshot(pipeline.store.engine) as conn:
             stored = stored_payloads(conn, (e.event_id for e in settled))
             earlier = {
                 e.event_id: stored_decision(conn, e.event_id)

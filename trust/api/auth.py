@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from trust.api.problems import ProblemError
 from trust.audit import record_audits
-from trust.store import Store, transaction
+from trust.store import Store, snapshot, transaction
 from trust.store.api_keys import ApiKey, key_for_token, token_hash, touch_api_keys
 
 CACHE_SECONDS = 5.0
@@ -43,7 +43,7 @@ class KeyRing:
         self._loading: dict[str, asyncio.Future[ApiKey | None]] = {}
 
     def _load(self, token: str) -> ApiKey | None:
-        with self.store.engine.connect() as conn:
+        with snapshot(self.store.engine) as conn:
             return key_for_token(conn, token)
 
     async def key(self, token: str) -> ApiKey | None:

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from trust.api.problems import PROBLEM_JSON, FieldProblem, ProblemError
-from trust.store import Store, transaction
+from trust.store import Store, snapshot, transaction
 from trust.store.api_keys import ApiKey
 from trust.store.api_requests import KeptAnswer, keep_answer, kept_answer
 
@@ -73,7 +73,7 @@ async def once(
         return (await answer()).response()
 
     def recall() -> KeptAnswer | None:
-        with store.engine.connect() as conn:
+        with snapshot(store.engine) as conn:
             return kept_answer(conn, key.id, idempotency_key, route)
 
     kept = await run_in_threadpool(recall)

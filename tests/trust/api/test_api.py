@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -367,3 +368,31 @@ def test_a_decision_the_model_weighed_on_shows_its_score_and_the_facts_in_words(
     }
     unscored = decision_out("decided", {**row, "model_score": None})  # type: ignore[arg-type]
     assert unscored.model is None
+
+
+def test_reads_answer_while_a_writer_holds_the_store(api: Api) -> None:
+    # A read through a plain connection began the way a write does on SQLite (BEGIN
+    # IMMEDIATE, after the writers' turn), so a GET waited behind every group of decisions
+    # and held writers back in turn. Reads run in read-only snapshots now.
+    decided = api.client.post("/v1/decisions", json=review_payload(), headers=api.key()).json()
+    unseen = api.key()  # not used yet: the first request looks it up in the store
+    database = api.store.engine.url.database
+    assert database is not None
+    writer = sqlite3.connect(database, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # the write lock, held throughout
+        began = time.monotonic()
+        statuses = [
+            api.client.get(path, headers=unseen).status_code
+            for path in (
+                f"/v1/decisions/{decided['event_id']}",
+                "/v1/accounts/acct-x/enforcement",
+                "/v1/cases/12345",
+            )
+        ]
+        took = time.monotonic() - began
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert statuses == [200, 200, 404]
+    assert took < 10  # a read waiting for the lock would wait out the 30 s busy timeout

@@ -12,6 +12,7 @@ from trust.api.idempotency import PARAMETER, Answer, idempotency_key, once
 from trust.api.problems import FieldProblem, Problem, ProblemError, problems
 from trust.api.schemas import DecisionOut, decision_out
 from trust.events import validate_record
+from trust.store import snapshot
 from trust.store.api_keys import ApiKey
 from trust.store.decisions import stored_decision
 
@@ -96,7 +97,7 @@ def get_decision(
     request: Request, event_id: EventId, _key: Annotated[ApiKey, Depends(scoped("decisions:read"))]
 ) -> DecisionOut:
     """The stored decision, or 404 when the event has none (yet)."""
-    with request.app.state.api.store.engine.connect() as conn:
+    with snapshot(request.app.state.api.store.engine) as conn:
         row = stored_decision(conn, event_id)
     if row is None:
         raise ProblemError(404, f"no decision on event {event_id}")

@@ -12,6 +12,7 @@ from trust.api.routes.decisions import EventId
 from trust.api.schemas import CaseOut, EnforcementOut
 from trust.cases.case import load_case
 from trust.errors import CaseError
+from trust.store import snapshot
 from trust.store.api_keys import ApiKey
 from trust.store.enforcements import current_enforcement
 
@@ -29,7 +30,7 @@ def get_enforcement(
     request: Request, account_id: EventId, _key: Annotated[ApiKey, Depends(scoped("accounts:read"))]
 ) -> EnforcementOut:
     """``none`` for an account never enforced against (or unknown to the pipeline)."""
-    with request.app.state.api.store.engine.connect() as conn:
+    with snapshot(request.app.state.api.store.engine) as conn:
         current = current_enforcement(conn, account_id)
     if current is None:
         return EnforcementOut(account_id=account_id, state="none")
@@ -52,7 +53,7 @@ def get_case(
     request: Request, case_id: CaseId, _key: Annotated[ApiKey, Depends(scoped("cases:read"))]
 ) -> CaseOut:
     """Status, outcome and reason code of a case (no staff names, no evidence)."""
-    with request.app.state.api.store.engine.connect() as conn:
+    with snapshot(request.app.state.api.store.engine) as conn:
         try:
             case = load_case(conn, case_id)
         except CaseError as exc:
