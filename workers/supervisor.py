@@ -9,6 +9,7 @@ lingers.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -134,7 +135,9 @@ class Supervisor:
         )
         child.hangs += 1
         child.proc.kill()  # SIGKILL: a hung process may never run a SIGTERM handler
-        child.proc.wait(timeout=10)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            # One stuck in the kernel exits later; a later poll restarts it then.
+            child.proc.wait(timeout=10)
 
     def run(self, interval: float = 0.5) -> None:
         """Watch the children until ``stopping`` is set (by a signal or another thread)."""
