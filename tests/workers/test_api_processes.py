@@ -57,13 +57,16 @@ def _serving_processes(proc: subprocess.Popen[bytes]) -> int:
 
 
 def _env(folder: Path) -> dict[str, str]:
-    """``trust serve``'s environment: its defaults, on a SQLite store in ``folder``."""
+    """``trust serve``'s environment: its defaults, on a SQLite store in ``folder``, its
+    temporary files (the processes' heartbeats) there too: a test that SIGKILLs the
+    supervisor leaves them behind."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRUST_")}
     env.update(
         TRUST_ENVIRONMENT="test",
         TRUST_DATA_DIR=str(folder),
         TRUST_SECRET_KEY=TEST_SECRET,
         PYTHONPATH=str(ROOT),
+        TMPDIR=str(folder),
     )
     return env
 
