@@ -18,7 +18,7 @@ from trust.encryption import Keyring
 from trust.errors import StoreError
 from trust.settings import Settings
 from trust.staff import Permission, SignInThrottle, StaffMember, get_staff, has_permission
-from trust.store import Store, transaction
+from trust.store import Store, snapshot
 
 STAFF_KEY = "staff"
 LAST_SEEN_KEY = "last-seen"
@@ -86,7 +86,7 @@ def signed_in() -> StaffMember | None:
         )
         return None
     st.session_state[LAST_SEEN_KEY] = moment
-    with transaction(engine()) as conn:
+    with snapshot(engine()) as conn:
         fresh = get_staff(conn, member.username)
     if fresh is None or not fresh.active:
         sign_out()

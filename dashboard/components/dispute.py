@@ -20,7 +20,7 @@ from trust.disputes.actions import propose_settlement
 from trust.disputes.machine import STAFF_DECIDES, Stage
 from trust.disputes.queries import DisputeView, TimelineEntry, dispute_view
 from trust.staff import StaffMember
-from trust.store import transaction
+from trust.store import snapshot
 
 STAGE_WORDS = {
     Stage.AWAITING_RESPONSE: "Waiting for the respondent's answer",
@@ -49,7 +49,7 @@ CENT = Decimal("0.01")
 
 @st.cache_data(ttl=15, show_spinner=False)
 def _view(db: str, case_id: int) -> DisputeView:
-    with transaction(session.store_for(db).engine) as conn:
+    with snapshot(session.store_for(db).engine) as conn:
         return dispute_view(conn, case_id)
 
 

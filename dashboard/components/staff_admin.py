@@ -20,14 +20,14 @@ from trust.staff import (
     set_role,
 )
 from trust.staff.roles import ROLE_PERMISSIONS, Permission
-from trust.store import transaction
+from trust.store import snapshot
 
 _NEW_PASSWORD = "new-staff-password"
 
 
 def staff_table() -> list[str]:
     """Every staff user with role and status; returns the usernames."""
-    with transaction(session.engine()) as conn:
+    with snapshot(session.engine()) as conn:
         people = list_staff(conn)
     st.dataframe(
         safe_frame(

@@ -12,7 +12,7 @@ from dashboard.components.history import audit_table
 from dashboard.components.staff_admin import add_staff_form, change_staff_form, staff_table
 from trust.audit import AuditFilter, search_audit
 from trust.staff import Permission
-from trust.store import transaction
+from trust.store import snapshot
 
 member = session.current_staff()
 if not session.may(Permission.MANAGE_STAFF):
@@ -48,7 +48,7 @@ with audit:
         until=None,
     )
     number = int(st.session_state.get("audit-page", 1))
-    with transaction(session.engine()) as conn:
+    with snapshot(session.engine()) as conn:
         found = search_audit(conn, filters, page=number, page_size=50)
         pages = max(1, -(-found.total // found.page_size))
         if number > pages:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
+
 import pandas as pd
+import streamlit as st
 from sqlalchemy import select
 
 from tests.dashboard.conftest import app_as, texts
@@ -26,6 +30,29 @@ def test_the_queue_lists_open_cases_highest_priority_first(staff, seeded) -> Non
     assert totals == sorted(totals, reverse=True)
     assert {p.split(" · ")[0] for p in table["Priority"]} <= {"P1", "P2", "P3", "P4"}
     assert "12 cases match" in texts(app)
+
+
+def test_the_queue_opens_while_the_workers_hold_the_store(dashboard_store, staff, seeded) -> None:
+    # Page reads began as writes do on SQLite (the writers' turn, then BEGIN IMMEDIATE), so
+    # a page opened while the workers stored a batch waited for it: out to the 30 s busy
+    # timeout, then an error. They run in read-only snapshots now.
+    seeded(4)
+    app = app_as(staff("ana", "analyst"))  # opens (and migrates) the store once
+    st.cache_data.clear()  # the reads below go to the store, not to the page cache
+    database = dashboard_store.engine.url.database
+    assert database is not None
+    writer = sqlite3.connect(database, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # the write lock, held throughout
+        began = time.monotonic()
+        app = app.run()
+        took = time.monotonic() - began
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert not app.exception and not app.error
+    assert len(app.dataframe[-1].value) == 4
+    assert took < 20  # a read waiting for the lock would wait out the 30 s busy timeout
 
 
 def test_filtering_by_kind_shows_only_that_kind(staff, seeded) -> None:
