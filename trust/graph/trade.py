@@ -69,14 +69,16 @@ class TradeGraph:
         as_stored: Callable[[datetime], datetime] = utc,
     ) -> None:
         self._ties: dict[str, list[_Tie]] = defaultdict(list)
-        self._seen: set[str] = set()
+        # Ties taken in, as (reviewer, reviewee, occurred_at): a tie between two loaded
+        # accounts is read for both, and a review of the batch may be stored already.
+        self._seen: set[tuple[str, str, datetime]] = set()
         self._loaded: set[str] = set()
         # Accounts that had more than COMMUNITY_CAP partners before the batch's first review:
         # the market at every moment of the batch (see ``_load``).
         self._crowded: set[str] = set()
         self._reviewees: set[str] = set()
         self._communities: dict[str, Community | None] = {}
-        self._pending: list[tuple[str, str, str, datetime]] = []
+        self._pending: list[tuple[str, str, datetime]] = []
         reviews = [e for e in batch if isinstance(e, ReviewEvent)]
         if not reviews:
             return
@@ -84,7 +86,7 @@ class TradeGraph:
         self._until = max(e.occurred_at for e in reviews)
         self._first = min(e.occurred_at for e in reviews)
         self._pending = [
-            (e.event_id, e.reviewer_id, e.reviewee_id, utc(as_stored(e.occurred_at)))
+            (e.reviewer_id, e.reviewee_id, utc(as_stored(e.occurred_at)))
             for e in unstored
             if isinstance(e, ReviewEvent)
         ]
@@ -138,12 +140,13 @@ class TradeGraph:
         )
         self._crowded |= read.crowded
         rows = read.ties
-        rows += [t for t in self._pending if t[1] in todo or t[2] in todo]
+        rows += [t for t in self._pending if t[0] in todo or t[1] in todo]
         seen, ties = self._seen, self._ties
-        for event_id, reviewer, reviewee, at in rows:
-            if event_id in seen or reviewer == reviewee:
+        for tie in rows:
+            reviewer, reviewee, at = tie
+            if tie in seen or reviewer == reviewee:
                 continue
-            seen.add(event_id)
+            seen.add(tie)
             ties[reviewer].append((at, reviewee, True))
             ties[reviewee].append((at, reviewer, False))
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from itertools import combinations
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, null, or_, select, text, union_all
+from sqlalchemy import Connection, bindparam, case, func, null, or_, select, text, union_all
 
 from trust.graph.links import (
     MAX_ACCOUNTS_PER_IDENTIFIER,
@@ -86,8 +86,8 @@ def graph_links(conn: Connection, as_of: datetime | None = None) -> list[Link]:
 # than SQLite spent answering it. One select per side, each on its partial index of review
 # ties (read from the index alone; see ``trust.store.tables``); an OR of both lets SQLite
 # read every review of the store instead, so a batch's cost grew with it. UNION ALL: a
-# review between two of the accounts comes back from both sides, and callers key ties by
-# event id, so SQLite need not sort them unique.
+# tie between two of the accounts comes back from both sides, and callers drop the second
+# copy, so SQLite need not sort them unique.
 _c = events.c
 _BY_REVIEWER = indexed_by(events, "ix_events_review_ties_by_reviewer")
 _BY_REVIEWEE = indexed_by(events, "ix_events_review_ties_by_reviewee")
@@ -132,18 +132,25 @@ _IN_CROWD = select(_CROWD.c.account)
 
 
 def _ties(table: Any, *where: Any) -> Any:
-    return select(
-        table.c.event_id, table.c.subject_id, table.c.counterparty_id, table.c.occurred_at
-    ).where(
-        text(REVIEW_TIES_WHERE),
-        table.c.counterparty_id.is_not(None),
-        table.c.occurred_at <= bindparam("until"),
-        *where,
+    """A side's ties: per pair of accounts (in its direction) the first review up to
+    ``until``, and each review from ``since`` on, when one may fall in a reviewee's reviewer
+    window. A walk needs to know only from when two accounts traded, and a client that
+    hired the same freelancer twenty times is one partner, not twenty rows to read."""
+    at = table.c.occurred_at
+    return (
+        select(table.c.subject_id, table.c.counterparty_id, func.min(at))
+        .where(
+            text(REVIEW_TIES_WHERE),
+            table.c.counterparty_id.is_not(None),
+            at <= bindparam("until"),
+            *where,
+        )
+        .group_by(table.c.subject_id, table.c.counterparty_id, case((at >= bindparam("since"), at)))
     )
 
 
 # One round trip: the ties of the accounts outside the crowd, the reviews of a crowded
-# reviewee from its reviewer window on, and a row (no event id) naming each crowded account.
+# reviewee from its reviewer window on, and a row (no moment) naming each crowded account.
 _REVIEW_TIES = union_all(
     *(_ties(table, TextIn(side, "accounts"), side.not_in(_IN_CROWD)) for table, side, _ in _SIDES),
     _ties(
@@ -152,7 +159,7 @@ _REVIEW_TIES = union_all(
         _BY_REVIEWEE.c.counterparty_id.in_(_IN_CROWD),
         _BY_REVIEWEE.c.occurred_at >= bindparam("since"),
     ),
-    select(null(), _CROWD.c.account, null(), null()),
+    select(_CROWD.c.account, null(), null()),
 )
 _COMPLAINTS_AGAINST = select(_c.event_id, _c.subject_id, _c.counterparty_id, _c.occurred_at).where(
     kind_is("complaint"),
@@ -164,10 +171,11 @@ _COMPLAINTS_AGAINST = select(_c.event_id, _c.subject_id, _c.counterparty_id, _c.
 
 @dataclass(frozen=True, slots=True)
 class TiesRead:
-    """What ``review_ties`` read: ties as (event id, reviewer, reviewee, occurred_at), a
-    review between two of the accounts perhaps twice, and the crowded accounts."""
+    """What ``review_ties`` read: ties as (reviewer, reviewee, occurred_at), the first of
+    each pair of accounts and each recent one (see ``_ties``), a tie between two of the
+    accounts perhaps twice; and the crowded accounts."""
 
-    ties: list[tuple[str, str, str, datetime]]
+    ties: list[tuple[str, str, datetime]]
     crowded: set[str]
 
 
@@ -181,7 +189,8 @@ def review_ties(
     reviewees: Collection[str],
     reviewers_since: datetime,
 ) -> TiesRead:
-    """The reviews up to ``until`` written by or about ``accounts``, but a crowded one's.
+    """The ties up to ``until`` of ``accounts`` as reviewers or reviewees, but a crowded
+    one's: per pair the first, and every one from ``reviewers_since`` on.
 
     Crowded: an account that had reviewed more than ``crowded_over`` different accounts
     before ``before``, or been reviewed by more than ``crowded_over`` (so it had more than
@@ -200,13 +209,13 @@ def review_ties(
         "more_than": crowded_over,
         "enough": crowded_over + 1,
     }
-    ties: list[tuple[str, str, str, datetime]] = []
+    ties: list[tuple[str, str, datetime]] = []
     crowded: set[str] = set()
-    for event_id, reviewer, reviewee, at in read_all(conn, _REVIEW_TIES, params):
-        if event_id is None:
+    for reviewer, reviewee, at in read_all(conn, _REVIEW_TIES, params):
+        if at is None:
             crowded.add(reviewer)
         else:
-            ties.append((event_id, reviewer, reviewee, utc(at)))
+            ties.append((reviewer, reviewee, utc(at)))
     return TiesRead(ties, crowded)
 
 

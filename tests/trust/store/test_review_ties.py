@@ -56,7 +56,7 @@ def test_accounts_past_the_cap_on_either_side_are_crowded(store: Store) -> None:
         # Nothing of a crowded account is read, but the reviews of a crowded reviewee from
         # its reviewer window on; the others' ties whole.
         window = _read(conn, {"star", "busy", "both"}, before, 5, {"star"}, datetime(2026, 2, 4))
-    assert sorted((r, e) for _, r, e, _ in window.ties) == sorted(
+    assert sorted((r, e) for r, e, _ in window.ties) == sorted(
         [("c3", "star"), ("c4", "star"), ("c5", "star")]
         + [(f"x{i}", "both") for i in range(3)]
         + [("both", f"y{i}") for i in range(3)]
@@ -95,8 +95,28 @@ def test_review_ties_come_from_both_sides_within_their_bounds(store: Store) -> N
             reviewees=(),
             reviewers_since=MARCH,
         ).ties
-    assert sorted((r, e) for _, r, e, _ in ties) == [("a", "b"), ("c", "a")]
-    assert sorted({(r, e) for _, r, e, _ in until}) == [("a", "b"), ("b", "c")]
+    assert sorted((r, e) for r, e, _ in ties) == [("a", "b"), ("c", "a")]
+    assert sorted({(r, e) for r, e, _ in until}) == [("a", "b"), ("b", "c")]
+
+
+def test_a_pair_that_traded_again_is_one_tie_from_its_first_review(store: Store) -> None:
+    # A client that hired the same freelancer again and again is one partner to a walk:
+    # only the pair's first review is read, and each review from the reviewer window on
+    # (a reviewee's reviewers there are counted per window).
+    _store(
+        store,
+        [_review("client", "freelancer", day, n) for n, day in enumerate((3, 5, 9, 20, 24))]
+        + [_review("freelancer", "client", 7)],
+    )
+    with store.engine.connect() as conn:
+        read = _read(conn, {"client"}, MARCH, 5, since=datetime(2026, 2, 18))
+    at = {r: datetime(2026, 2, r, 12) for r in (3, 7, 20, 24)}
+    assert sorted(read.ties) == [
+        ("client", "freelancer", at[3]),
+        ("client", "freelancer", at[20]),
+        ("client", "freelancer", at[24]),
+        ("freelancer", "client", at[7]),
+    ]
 
 
 def test_sqlite_reads_ties_from_the_review_indexes_alone_without_statistics(
