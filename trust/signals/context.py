@@ -103,6 +103,8 @@ class BatchContext:
         # Per account, time-ordered: (occurred_at, role, created_at) of each verification,
         # and (at, status before, status after) of each enforcement change.
         self._verified: dict[str, list[tuple[datetime, str | None, datetime | None]]] = {}
+        # The earliest moment ``account`` answers for (set once the batch is known).
+        self._verified_from = datetime.max
         self._status_changes: dict[str, list[tuple[datetime, str, str]]] = {}
         self._unstored: Sequence[Event] = batch if unstored else ()
         self._batch_identifiers: dict[tuple[str, str, str], dict[str, Any]] = (
@@ -165,7 +167,8 @@ class BatchContext:
         }
         everyone = involved | linked | co_reviewers
         self._load_accounts(conn, everyone)
-        self._load_verifications(conn, everyone, hi)
+        self._verified_from = utc(first) - CO_REVIEW_WINDOW
+        self._load_verifications(conn, everyone, first - CO_REVIEW_WINDOW, hi)
         if self._as_of is not None:
             self._load_status_changes(conn, everyone)
 
@@ -389,12 +392,15 @@ class BatchContext:
                 row["role"] if row["role"] is not None else stored.role,
             )
 
-    def _load_verifications(self, conn: Connection, ids: set[str], hi: datetime) -> None:
-        """Role and creation date each account declared, per verification, up to the batch."""
+    def _load_verifications(
+        self, conn: Connection, ids: set[str], since: datetime, hi: datetime
+    ) -> None:
+        """Role and creation date each account declared, per verification in force from
+        ``since`` to the batch's last event."""
         if not ids:
             return
         found: dict[str, list[tuple[datetime, str | None, datetime | None]]] = defaultdict(list)
-        for account_id, occurred_at, role, created in verification_rows(conn, ids, hi):
+        for account_id, occurred_at, role, created in verification_rows(conn, ids, since, hi):
             found[account_id].append(
                 (utc(occurred_at), role, utc(datetime.fromisoformat(created)) if created else None)
             )
@@ -459,13 +465,17 @@ class BatchContext:
         """What was known about an account at ``at`` (None when it was never seen).
 
         Role and creation date are those of its latest verification no later than ``at``
-        (None before its first one); the status is the current one (see ``status``).
+        (None before its first one); the status is the current one (see ``status``). Only
+        verifications in force from ``CO_REVIEW_WINDOW`` before the batch's first event on
+        are read: an earlier ``at`` is a programming error.
         """
         facts = self._accounts.get(account_id)
         if facts is None:
             return None
-        verified = self._verified.get(account_id, ())
         until = utc(at)
+        if until < self._verified_from:
+            raise ValueError(f"verifications are read from {self._verified_from}, not {at}")
+        verified = self._verified.get(account_id, ())
         index = bisect_right(verified, until, key=lambda r: r[0])
         role, created = (verified[index - 1][1], verified[index - 1][2]) if index else (None, None)
         return AccountFacts(created, facts.first_seen_at, facts.status, role)

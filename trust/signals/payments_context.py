@@ -46,6 +46,10 @@ TAKEOVER_WINDOW = timedelta(hours=72)
 # them is the risky sign-ins of the takeover window before an event, each judged against
 # the account's window before it. Older ones cost a decoded payload apiece and count nowhere.
 SIGN_IN_WINDOW = TAKEOVER_WINDOW + ACCOUNT_WINDOW
+# An account's verified identity is asked for as of its sign-ins this far back at most (the
+# risky sign-ins of the takeover window before an event): only the verifications in force
+# from then on are read.
+IDENTITY_WINDOW = TAKEOVER_WINDOW
 # Failed sign-ins from one IP address across accounts are counted over this window.
 IP_BURST_WINDOW = timedelta(hours=1)
 
@@ -149,6 +153,9 @@ class PaymentLookups:
         self._records: dict[str, list[MoneyRecord]] = defaultdict(list)
         self._times: dict[str, list[datetime]] = {}
         self._identities: dict[str, list[VerifiedIdentity]] = defaultdict(list)
+        # Identities are read as they stood from here on (``IDENTITY_WINDOW`` before the
+        # batch's first money event).
+        self._identities_from: datetime | None = None
         self._failed_by_ip: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
         # Payout methods added in the batch: every account's registration of each of them.
         self._registrations: dict[str, list[MoneyRecord]] = defaultdict(list)
@@ -159,7 +166,7 @@ class PaymentLookups:
         first = min(e.occurred_at for e in money)
         hi = max(e.occurred_at for e in money)
         self._load_records(conn, accounts, first, hi, unstored)
-        self._load_identities(conn, accounts, hi, unstored)
+        self._load_identities(conn, accounts, first - IDENTITY_WINDOW, hi, unstored)
         failing = [e for e in money if isinstance(e, SignInEvent) and e.outcome == "failure"]
         if failing:
             self._load_failed_sign_ins(conn, failing, unstored)
@@ -193,8 +200,14 @@ class PaymentLookups:
             self._times[account] = [r.occurred_at for r in records]
 
     def _load_identities(
-        self, conn: Connection, accounts: list[str], hi: datetime, unstored: Sequence[Event]
+        self,
+        conn: Connection,
+        accounts: list[str],
+        since: datetime,
+        hi: datetime,
+        unstored: Sequence[Event],
     ) -> None:
+        self._identities_from = utc(since)
         wanted = set(accounts)
         stored_ids: set[str] = set()
         for (
@@ -205,7 +218,7 @@ class PaymentLookups:
             document_country,
             ip_country,
             event_id,
-        ) in identity_rows(conn, accounts, hi):
+        ) in identity_rows(conn, accounts, since, hi):
             stored_ids.add(event_id)
             self._identities[account].append(
                 VerifiedIdentity(utc(at), legal_name, country, document_country, ip_country)
@@ -300,9 +313,14 @@ class PaymentLookups:
         return next((r for r in self._records.get(account_id, ()) if r.event_id == event_id), None)
 
     def identity(self, account_id: str, at: datetime) -> VerifiedIdentity | None:
-        """The account's latest verification no later than ``at`` (None before any)."""
+        """The account's latest verification no later than ``at`` (None before any), for an
+        ``at`` at most ``IDENTITY_WINDOW`` before the batch's first money event (earlier
+        verifications are not read)."""
+        until = utc(at)
+        if self._identities_from is None or until < self._identities_from:
+            raise ValueError(f"identities are read from {self._identities_from}, not {at}")
         identities = self._identities.get(account_id, [])
-        index = bisect_right(identities, utc(at), key=lambda i: i.occurred_at)
+        index = bisect_right(identities, until, key=lambda i: i.occurred_at)
         return identities[index - 1] if index else None
 
     def failed_from_ip(self, ip_hash: str | None, event: Event) -> list[tuple[datetime, str]]:

@@ -36,7 +36,7 @@ from sqlalchemy import (
 from trust.events.payments import PAYMENT_EVENT_TYPES
 from trust.identifiers import IDENTIFIER_KINDS
 from trust.store.database import read_all
-from trust.store.dialects import TextIn, indexed_by
+from trust.store.dialects import TextIn, indexed_by, text_rows
 from trust.store.sealed import SEALED_KEY, personal_value
 from trust.store.tables import (
     VERIFICATIONS_WHERE,
@@ -153,17 +153,40 @@ _ACCOUNTS = select(
 # read to learn its kind, so the cost grew with everything the account ever did.
 _VERIFIED = indexed_by(events, "ix_events_verifications_by_account")
 _v = _VERIFIED.c
-_VERIFIED_UNTIL = (
-    TextIn(_v.subject_id, "ids"),
-    text(VERIFICATIONS_WHERE),
-    _v.occurred_at <= bindparam("hi"),
+# Of each listed account only the verifications a moment from ``since`` on can be in force
+# at: the latest at or before ``since``, and those after it up to ``hi``. All of them were
+# read, so an account that verified again every month cost more every month. The latest one
+# is found by the index (once per account: the subquery is correlated with the list, the
+# loop outside), and the account's verifications read from it on.
+_LISTED_IDS = text_rows("ids", "listed")
+_EARLIER = indexed_by(events, "ix_events_verifications_by_account")
+_SINCE = bindparam("since", type_=events.c.occurred_at.type)
+_IN_FORCE_FROM = func.coalesce(
+    select(func.max(_EARLIER.c.occurred_at))
+    .where(
+        _EARLIER.c.subject_id == _LISTED_IDS.c.value,
+        text(VERIFICATIONS_WHERE),
+        _EARLIER.c.occurred_at <= _SINCE,
+    )
+    .correlate(_LISTED_IDS)
+    .scalar_subquery(),
+    _SINCE,
+)
+_VERIFIED_IN_FORCE = _LISTED_IDS.join(
+    _VERIFIED,
+    and_(
+        _v.subject_id == _LISTED_IDS.c.value,
+        text(VERIFICATIONS_WHERE),
+        _v.occurred_at <= bindparam("hi"),
+        _v.occurred_at >= _IN_FORCE_FROM,
+    ),
 )
 _VERIFICATIONS = select(
     _v.subject_id,
     _v.occurred_at,
     _v.payload["role"].as_string(),
     _v.payload["account_created_at"].as_string(),
-).where(*_VERIFIED_UNTIL)
+).select_from(_VERIFIED_IN_FORCE)
 
 # The account and money kinds' own records (sign-ins, credential and payout changes,
 # withdrawals, payments) in a window: personal fields are compared, so payloads come whole.
@@ -194,7 +217,7 @@ _IDENTITIES = select(
     _v.payload[("document", "issuing_country")].as_string(),
     _v.payload[("network", "ip_country")].as_string(),
     _v.payload[SEALED_KEY].as_string(),
-).where(*_VERIFIED_UNTIL)
+).select_from(_VERIFIED_IN_FORCE)
 
 # Failed sign-ins of every account in one window: the IP is sealed, so the window (the kind
 # index) bounds the read and only the IP is opened.
@@ -320,12 +343,14 @@ def account_rows(conn: Connection, account_ids: Collection[str]) -> list[tuple[A
 
 
 def verification_rows(
-    conn: Connection, account_ids: Collection[str], hi: datetime
+    conn: Connection, account_ids: Collection[str], since: datetime, hi: datetime
 ) -> list[tuple[Any, ...]]:
-    """(account_id, occurred_at, role, account_created_at text) of verifications up to ``hi``."""
+    """(account_id, occurred_at, role, account_created_at text) of the verifications that
+    can be in force from ``since`` to ``hi``: the latest at or before ``since``, and those
+    after it up to ``hi``."""
     if not account_ids:
         return []
-    params = {"ids": sorted(account_ids), "hi": hi}
+    params = {"ids": sorted(account_ids), "since": since, "hi": hi}
     return read_all(conn, _VERIFICATIONS, params)
 
 
@@ -363,10 +388,11 @@ def payout_registration_rows(
 
 
 def identity_rows(
-    conn: Connection, account_ids: Collection[str], hi: datetime
+    conn: Connection, account_ids: Collection[str], since: datetime, hi: datetime
 ) -> list[tuple[Any, ...]]:
     """(account_id, occurred_at, legal name unsealed, profile country, document country,
-    network ip_country, event_id) of the accounts' verifications up to ``hi``."""
+    network ip_country, event_id) of the accounts' verifications that can be in force from
+    ``since`` to ``hi`` (as ``verification_rows``)."""
     if not account_ids:
         return []
     dialect = conn.dialect
@@ -378,7 +404,9 @@ def identity_rows(
             *row[4:7],
             row[2],
         )
-        for row in read_all(conn, _IDENTITIES, {"ids": sorted(account_ids), "hi": hi})
+        for row in read_all(
+            conn, _IDENTITIES, {"ids": sorted(account_ids), "since": since, "hi": hi}
+        )
     ]
 
 
