@@ -119,11 +119,18 @@ class Connection:
         )
         status_line = await self.reader.readline()
         length = 0
+        closing = False
         while (line := await self.reader.readline()) not in (b"\r\n", b""):
             name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
+            name = name.strip().lower()
+            if name == b"content-length":
                 length = int(value)
+            elif name == b"connection" and value.strip().lower() == b"close":
+                closing = True  # the service evens out its processes' connections
         await self.reader.readexactly(length)
+        if closing:
+            self.close()
+            self.reader = self.writer = None  # the next request opens a new connection
         return int(status_line.split()[1])
 
     def close(self) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,17 +74,23 @@ async def beat_forever(
         await asyncio.sleep(every)
 
 
-def beat_while_serving(app: Starlette, path: Path, healthy: Callable[[], bool]) -> None:
-    """Make ``app`` beat into ``path`` from its start-up to its shutdown (its lifespan)."""
+def while_serving(app: Starlette, run: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run ``run()`` as a task of ``app``'s event loop from its start-up to its shutdown
+    (its lifespan)."""
     inner = app.router.lifespan_context
 
     @contextlib.asynccontextmanager
     async def lifespan(served: Any) -> AsyncIterator[Any]:
         async with inner(served) as state:
-            task = asyncio.create_task(beat_forever(path, healthy))
+            task = asyncio.create_task(run())
             try:
                 yield state
             finally:
                 task.cancel()
 
     app.router.lifespan_context = lifespan
+
+
+def beat_while_serving(app: Starlette, path: Path, healthy: Callable[[], bool]) -> None:
+    """Make ``app`` beat into ``path`` from its start-up to its shutdown."""
+    while_serving(app, lambda: beat_forever(path, healthy))
