@@ -9,10 +9,11 @@ a crash or a hang starts with no connection at all.
 
 So each process counts the connections it answered in the last ``ACTIVE_SECONDS`` and writes
 the count beside its heartbeat every second (the processes' files share one folder); reading
-its peers' counts, a process that holds more than its share by ``SLACK`` or more asks that
-many clients to reconnect: its next answer on each of them carries ``Connection: close``.
-Every HTTP client opens a new connection for its next request, and the kernel picks again;
-a connection that lands back on the busy process is asked again a second later.
+its peers' counts, a process that holds more than its share (the total over the processes,
+rounded up) asks that many clients to reconnect: its next answer on each of them carries
+``Connection: close``. Every HTTP client opens a new connection for its next request, and
+the kernel picks again; a connection that lands back on the busy process is asked again a
+second later.
 """
 
 from __future__ import annotations
@@ -32,8 +33,6 @@ from workers.heartbeat import BEAT_SECONDS, while_serving
 ACTIVE_SECONDS = 5.0
 # A peer whose count is older than this is not counted (stopped, hung or gone).
 FRESH_SECONDS = 3 * BEAT_SECONDS
-# Holding this many more than the share moves connections; one more is as even as it gets.
-SLACK = 2
 SUFFIX = ".connections"
 
 Scope = MutableMapping[str, Any]
@@ -82,7 +81,7 @@ class ConnectionShare:
             except (OSError, ValueError):  # a peer writing or gone: its next count
                 continue
         share = math.ceil(sum(counts) / len(counts)) if counts else mine
-        self.to_close = mine - share if mine - share >= SLACK else 0
+        self.to_close = max(0, mine - share)
 
     async def rebalance_forever(self) -> None:
         """``rebalance`` every ``BEAT_SECONDS`` from the event loop that serves."""

@@ -37,14 +37,18 @@ def test_a_process_over_its_share_closes_that_many_connections(tmp_path: Path) -
     assert not any(_answer(quiet, few, 2.0))
 
 
-def test_one_more_than_the_share_is_even_enough(tmp_path: Path) -> None:
+def test_a_split_as_even_as_the_total_allows_stays(tmp_path: Path) -> None:
     a, b = ConnectionShare(tmp_path / "api-1.beat"), ConnectionShare(tmp_path / "api-2.beat")
     _answer(a, _clients(40000, 17), 0.0)
-    _answer(b, _clients(50000, 15), 0.0)
+    _answer(b, _clients(50000, 16), 0.0)
     wall = time.time()
     for share in (a, b, a):
         share.rebalance(1.0, wall)
-    assert (a.to_close, b.to_close) == (0, 0)
+    assert (a.to_close, b.to_close) == (0, 0)  # 33 over two: 17 and 16
+    _answer(b, _clients(51000, 3), 0.0)
+    for share in (a, b, a):
+        share.rebalance(1.0, wall)
+    assert (a.to_close, b.to_close) == (0, 1)  # 36: 18 each
 
 
 def test_idle_connections_and_silent_peers_do_not_count(tmp_path: Path) -> None:
