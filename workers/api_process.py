@@ -23,6 +23,7 @@ from pathlib import Path
 
 import uvicorn
 
+from workers.balance import count_connections_of
 from workers.heartbeat import Heartbeat
 from workers.supervisor import Supervisor, stop_on_signals
 
@@ -58,8 +59,11 @@ def server(host: str, port: int) -> uvicorn.Server:
 
 
 def serve_one(host: str, port: int) -> None:
-    """Serve the API in this process, on a socket of its own."""
-    server(host, port).run(sockets=[bound_socket(host, port, shared=True)])
+    """Serve the API in this process, on a socket of its own (its share of the service's
+    connections kept by ``workers.balance``)."""
+    served = server(host, port)
+    count_connections_of(served)
+    served.run(sockets=[bound_socket(host, port, shared=True)])
 
 
 def serve_command(port: int, processes: int | None = None) -> list[str]:

@@ -7,13 +7,12 @@ decided groups of 20 at a p50 of 26 ms against the other's 11 at 19 ms, and its 
 waited that much longer for every answer, the service's p99. A process started again after
 a crash or a hang starts with no connection at all.
 
-So each process counts the connections it answered in the last ``ACTIVE_SECONDS`` and writes
-the count beside its heartbeat every second (the processes' files share one folder); reading
-its peers' counts, a process that holds more than its share (the total over the processes,
-rounded up) asks that many clients to reconnect: its next answer on each of them carries
-``Connection: close``. Every HTTP client opens a new connection for its next request, and
-the kernel picks again; a connection that lands back on the busy process is asked again a
-second later.
+So each process writes how many connections its server holds beside its heartbeat every
+second (the processes' files share one folder); reading its peers' counts, a process that
+holds more than its share (the total over the processes, rounded up) asks that many clients
+to reconnect: its next answers carry ``Connection: close``. Every HTTP client opens a new
+connection for its next request, and the kernel picks again; a connection that lands back
+on the busy process is asked again a second later.
 """
 
 from __future__ import annotations
@@ -25,12 +24,11 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
+import uvicorn
 from starlette.applications import Starlette
 
 from workers.heartbeat import BEAT_SECONDS, while_serving
 
-# A connection that sent nothing for this long no longer counts as held.
-ACTIVE_SECONDS = 5.0
 # A peer whose count is older than this is not counted (stopped, hung or gone).
 FRESH_SECONDS = 3 * BEAT_SECONDS
 SUFFIX = ".connections"
@@ -40,37 +38,43 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 Asgi = Callable[[Scope, Receive, Send], Awaitable[None]]
+Count = Callable[[], int]
+
+# How many connections this process's server holds, once ``count_connections_of`` is told
+# which server runs here (``workers.api_process`` does, before it serves).
+_held: Count | None = None
+
+
+def count_connections_of(server: uvicorn.Server) -> None:
+    """Count the connections of ``server``, the one this process serves the API with."""
+    global _held
+    _held = lambda: len(server.server_state.connections)  # noqa: E731
+
+
+def server_connections() -> Count | None:
+    """The count of this process's server's connections, if it was named."""
+    return _held
 
 
 class ConnectionShare:
-    """This process's connections, its peers' counts, and how many it should give up."""
+    """This process's connections against its peers', and how many it should give up."""
 
-    def __init__(self, beat_path: Path) -> None:
+    def __init__(self, beat_path: Path, held: Count) -> None:
         self.path = beat_path.with_name(beat_path.name + SUFFIX)
         self.folder = beat_path.parent
-        # Client address (host, port) of each connection -> when it was last answered.
-        self._last: dict[tuple[str, int], float] = {}
+        self.held = held
         self.to_close = 0
 
-    def answering(self, client: tuple[str, int], now: float) -> bool:
-        """Record an answer on ``client``'s connection; True to close it after this one."""
+    def answering(self) -> bool:
+        """True when this answer's connection is to be closed after it."""
         if self.to_close > 0:
             self.to_close -= 1
-            self._last.pop(client, None)
             return True
-        self._last[client] = now
         return False
 
-    def held(self, now: float) -> int:
-        """Connections answered in the last ``ACTIVE_SECONDS``."""
-        idle = [c for c, at in self._last.items() if now - at > ACTIVE_SECONDS]
-        for client in idle:
-            del self._last[client]
-        return len(self._last)
-
-    def rebalance(self, now: float, wall: float) -> None:
+    def rebalance(self, wall: float) -> None:
         """Publish this process's count and set how many connections to give up."""
-        mine = self.held(now)
+        mine = self.held()
         self.path.write_text(str(mine))
         counts = []
         for peer in self.folder.glob(f"*{SUFFIX}"):
@@ -86,24 +90,20 @@ class ConnectionShare:
     async def rebalance_forever(self) -> None:
         """``rebalance`` every ``BEAT_SECONDS`` from the event loop that serves."""
         while True:
-            self.rebalance(time.monotonic(), time.time())
+            self.rebalance(time.time())
             await asyncio.sleep(BEAT_SECONDS)
 
 
 class CloseWhenAsked:
-    """ASGI middleware: answers on the connections ``ConnectionShare`` gives up carry
-    ``Connection: close`` (uvicorn then closes the connection after that answer)."""
+    """ASGI middleware: the answers ``ConnectionShare`` gives up carry ``Connection:
+    close`` (uvicorn then closes the connection after that answer)."""
 
     def __init__(self, app: Asgi, share: ConnectionShare) -> None:
         self.app = app
         self.share = share
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        client = scope.get("client")
-        if scope["type"] != "http" or not client:
-            await self.app(scope, receive, send)
-            return
-        if not self.share.answering((client[0], client[1]), time.monotonic()):
+        if scope["type"] != "http" or not self.share.answering():
             await self.app(scope, receive, send)
             return
 
@@ -116,10 +116,10 @@ class CloseWhenAsked:
         await self.app(scope, receive, closing)
 
 
-def share_connections(app: Starlette, beat_path: Path) -> ConnectionShare:
+def share_connections(app: Starlette, beat_path: Path, held: Count) -> ConnectionShare:
     """Make ``app`` keep its share of the connections of the processes beating beside
-    ``beat_path`` (see the module docstring)."""
-    share = ConnectionShare(beat_path)
+    ``beat_path``, ``held()`` being its own (see the module docstring)."""
+    share = ConnectionShare(beat_path, held)
     app.add_middleware(CloseWhenAsked, share=share)
     while_serving(app, share.rebalance_forever)
     return share

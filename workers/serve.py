@@ -23,7 +23,7 @@ from trust.store import Store
 from trust.store.dialects import checkpoint_in_background
 from trust.submission import EventSink
 from workers.actors import Actors, declare_actors
-from workers.balance import share_connections
+from workers.balance import server_connections, share_connections
 from workers.broker import build_broker
 from workers.health import describe_workers, read_worker_health
 from workers.heartbeat import HEARTBEAT_ENV, beat_while_serving
@@ -96,8 +96,9 @@ def app() -> FastAPI:
     if heartbeat:  # supervised (trust serve --processes N): beat while deciding goes on
         stall = settings.api.stall_seconds
         beat_while_serving(built, Path(heartbeat), lambda: context.decisions.busy_seconds() < stall)
-        # ... and hold no more than a fair share of the keep-alive connections.
-        share_connections(built, Path(heartbeat))
+        held = server_connections()
+        if held is not None:  # ... and hold no more than a fair share of the connections
+            share_connections(built, Path(heartbeat), held)
     # The pipeline, rule pack and models are a few hundred thousand objects that live as
     # long as the process: every full collection walked them again (up to 0.25 s each, the
     # service standing still: the slowest answers under load, and a quarter of the CPU of
