@@ -9,10 +9,13 @@ a crash or a hang starts with no connection at all.
 
 So each process writes how many connections its server holds beside its heartbeat every
 second (the processes' files share one folder); reading its peers' counts, a process that
-holds more than its share (the total over the processes, rounded up) asks that many clients
-to reconnect: its next answers carry ``Connection: close``. Every HTTP client opens a new
-connection for its next request, and the kernel picks again; a connection that lands back
-on the busy process is asked again a second later.
+holds ``SLACK`` or more above its share (the total over the processes, rounded up) at two
+beats running asks that many clients to reconnect: its next answers carry ``Connection:
+close``. Every HTTP client opens a new connection for its next request, and the kernel picks
+again; a connection that lands back on the busy process is asked again later. A peer's
+count is up to a beat old: acting on one beat, or on one connection more than the share,
+moved connections back and forth (each move a reconnection, and a group of decisions split
+in two), in place of the few a lopsided split needs.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from workers.heartbeat import BEAT_SECONDS, while_serving
 
 # A peer whose count is older than this is not counted (stopped, hung or gone).
 FRESH_SECONDS = 3 * BEAT_SECONDS
+# Holding this many above the share, two beats running, moves connections.
+SLACK = 2
 SUFFIX = ".connections"
 
 Scope = MutableMapping[str, Any]
@@ -64,6 +69,7 @@ class ConnectionShare:
         self.folder = beat_path.parent
         self.held = held
         self.to_close = 0
+        self._over = 0  # above the share by SLACK or more at the last beat: by how many
 
     def answering(self) -> bool:
         """True when this answer's connection is to be closed after it."""
@@ -85,7 +91,9 @@ class ConnectionShare:
             except (OSError, ValueError):  # a peer writing or gone: its next count
                 continue
         share = math.ceil(sum(counts) / len(counts)) if counts else mine
-        self.to_close = max(0, mine - share)
+        over = mine - share if mine - share >= SLACK else 0
+        self.to_close = min(over, self._over)
+        self._over = over
 
     async def rebalance_forever(self) -> None:
         """``rebalance`` every ``BEAT_SECONDS`` from the event loop that serves."""

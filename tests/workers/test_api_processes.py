@@ -308,12 +308,12 @@ def test_the_processes_even_out_their_keep_alive_connections(
                 assert status == 200
                 asked += closed
             held = _held_per_process(processes, int(port))
-            if sum(held) == CONNECTIONS and min(held) >= CONNECTIONS // 2 - 1:
+            if sum(held) == CONNECTIONS and min(held) >= CONNECTIONS // 2 - 2:
                 break
             time.sleep(0.2)
     finally:
         for client in clients:
             client.close()
     assert sum(held) == CONNECTIONS
-    assert min(held) >= CONNECTIONS // 2 - 1, held
-    assert asked >= 24 - CONNECTIONS // 2  # the busy one gave up at least that many
+    assert min(held) >= CONNECTIONS // 2 - 2, held
+    assert asked >= 24 - (CONNECTIONS // 2 + 2)  # the busy one gave up at least that many

@@ -23,7 +23,7 @@ def _shares(folder: Path, *held: int) -> list[ConnectionShare]:
     """Processes beating in ``folder`` holding these many connections, each published."""
     folder.mkdir(exist_ok=True)
     shares = [ConnectionShare(folder / f"api-{i}.beat", _holding(n)) for i, n in enumerate(held)]
-    for share in [*shares, *shares]:  # the second round reads every peer's count
+    for share in [*shares, *shares, *shares]:  # every peer's count read, at two beats
         share.rebalance(time.time())
     return shares
 
@@ -36,9 +36,26 @@ def test_a_process_over_its_share_gives_up_that_many_connections(tmp_path: Path)
 
 
 def test_a_split_as_even_as_the_total_allows_stays(tmp_path: Path) -> None:
-    assert [s.to_close for s in _shares(tmp_path / "odd", 17, 16)] == [0, 0]  # 17 and 16
-    assert [s.to_close for s in _shares(tmp_path / "even", 17, 15)] == [1, 0]
+    # One above the share is a count a beat old away from even: nothing moves.
+    assert [s.to_close for s in _shares(tmp_path / "odd", 17, 16)] == [0, 0]
+    assert [s.to_close for s in _shares(tmp_path / "even", 17, 15)] == [0, 0]
+    assert [s.to_close for s in _shares(tmp_path / "far", 18, 14)] == [2, 0]
     assert [s.to_close for s in _shares(tmp_path / "three", 14, 9, 10)] == [3, 0, 0]
+
+
+def test_only_a_split_seen_at_two_beats_running_moves_connections(tmp_path: Path) -> None:
+    held = {"busy": 21, "quiet": 11}
+    busy = ConnectionShare(tmp_path / "api-0.beat", lambda: held["busy"])
+    quiet = ConnectionShare(tmp_path / "api-1.beat", lambda: held["quiet"])
+    quiet.rebalance(time.time())
+    busy.rebalance(time.time())
+    assert busy.to_close == 0  # once: perhaps a peer's count a beat old
+    busy.rebalance(time.time())
+    assert busy.to_close == 5
+    held.update(busy=16, quiet=16)  # five moved
+    quiet.rebalance(time.time())
+    busy.rebalance(time.time())
+    assert busy.to_close == 0
 
 
 def test_a_silent_peer_does_not_count(tmp_path: Path) -> None:
