@@ -23,12 +23,12 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from workers.heartbeat import BEAT_SECONDS, while_serving
 
@@ -38,11 +38,6 @@ FRESH_SECONDS = 3 * BEAT_SECONDS
 SLACK = 2
 SUFFIX = ".connections"
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-Asgi = Callable[[Scope, Receive, Send], Awaitable[None]]
 Count = Callable[[], int]
 
 # How many connections this process's server holds, once ``count_connections_of`` is told
@@ -106,7 +101,7 @@ class CloseWhenAsked:
     """ASGI middleware: the answers ``ConnectionShare`` gives up carry ``Connection:
     close`` (uvicorn then closes the connection after that answer)."""
 
-    def __init__(self, app: Asgi, share: ConnectionShare) -> None:
+    def __init__(self, app: ASGIApp, share: ConnectionShare) -> None:
         self.app = app
         self.share = share
 

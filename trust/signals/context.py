@@ -161,14 +161,16 @@ class BatchContext:
         self.reports = NeighbourReports(
             conn, linked, first, hi, unstored=self._unstored, as_stored=self._as_stored
         )
-        recent = utc(first) - CO_REVIEW_WINDOW
+        # Co-reviewers' ages are read as of their reviews, from a week before the batch on.
+        since = first - CO_REVIEW_WINDOW
+        recent = utc(since)
         co_reviewers = {
             r.reviewer_id for rs in self._reviews_of.values() for r in rs if r.occurred_at >= recent
         }
         everyone = involved | linked | co_reviewers
         self._load_accounts(conn, everyone)
-        self._verified_from = utc(first) - CO_REVIEW_WINDOW
-        self._load_verifications(conn, everyone, first - CO_REVIEW_WINDOW, hi)
+        self._verified_from = recent
+        self._load_verifications(conn, everyone, since, hi)
         if self._as_of is not None:
             self._load_status_changes(conn, everyone)
 
