@@ -319,8 +319,9 @@ class ApiSettings(BaseModel):
     max_batch: int = Field(1_000, gt=0, le=10_000)
     # Concurrent POST /v1/decisions requests decided together in one transaction, at most.
     decision_batch: int = Field(64, gt=0, le=1_000)
-    # How long a group smaller than the last one waits for the clients the last one answered
-    # (trust.api.batcher); 0 decides whatever is waiting at once.
+    # How long a group waits for as many requests as were in flight while the last one ran
+    # (the clients it answered, and those that waited for it; trust.api.batcher); 0 decides
+    # whatever is waiting at once.
     decision_linger_ms: float = Field(2.0, ge=0, le=100)
     # A process of a multi-process ``trust serve`` whose event loop stops turning, or whose
     # group of decisions runs, for longer than this is killed and started again

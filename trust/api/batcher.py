@@ -9,14 +9,20 @@ breaks the pipeline fails only its own request.
 A group costs a fixed amount besides its events, so groups should stay whole. Without help
 they split: the clients a group answers send their next request a moment later, while the
 first of them already started a group of one, and from then on a small group and a large
-one alternate, the small one paying the fixed cost for a few events. So a group smaller
-than the last one waits up to ``linger`` seconds for as many requests as the last one had;
-when traffic drops the next group is smaller and nothing waits any more.
+one alternate, the small one paying the fixed cost for a few events. Waiting for as many
+requests as the last group held is not enough: once sixteen clients have split into two
+groups of eight, each group finds the other's eight waiting and the split lasts for ever,
+every request waiting out the other half's group before its own. So a group waits up to
+``linger`` seconds for as many requests as were in flight (waiting or being decided) at
+once while the last group ran: the clients that will be back. When traffic drops the next
+group is smaller and nothing waits any more; a request that comes after a quiet spell (no
+request for as long as the last group took, and longer than ``linger``) is decided at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Callable, Sequence
 
@@ -37,7 +43,13 @@ class DecisionBatcher:
         self.linger = linger
         self._pending: list[tuple[bytes, asyncio.Future[SingleDecision]]] = []
         self._draining = False
-        self._last_group = 0
+        # Requests in the group being decided now, and the most requests in flight at once
+        # (waiting or being decided) since it started: the clients that will be back.
+        self._deciding = 0
+        self._peak = 0
+        # When the last group was answered (monotonic), and how long it took.
+        self._answered_at = -math.inf
+        self._took = 0.0
         # Set while a group waits for ``_expected`` requests (see the module docstring).
         self._filled: asyncio.Event | None = None
         self._expected = 0
@@ -56,6 +68,7 @@ class DecisionBatcher:
         """The answer for ``raw``, decided with whatever else is waiting."""
         future: asyncio.Future[SingleDecision] = asyncio.get_running_loop().create_future()
         self._pending.append((raw, future))
+        self._peak = max(self._peak, len(self._pending) + self._deciding)
         if self._filled is not None and len(self._pending) >= self._expected:
             self._filled.set()
         if not self._draining:
@@ -69,15 +82,24 @@ class DecisionBatcher:
                 await self._fill()
                 group = self._pending[: self.max_batch]
                 del self._pending[: self.max_batch]
-                self._last_group = len(group)
-                await self._decide(group)
+                self._deciding = len(group)
+                self._peak = len(self._pending) + len(group)
+                began = time.monotonic()
+                try:
+                    await self._decide(group)
+                finally:
+                    self._deciding = 0
+                    self._answered_at = time.monotonic()
+                    self._took = self._answered_at - began
         finally:
             self._draining = False
 
     async def _fill(self) -> None:
-        """Wait up to ``linger`` for the group to be as large as the last one."""
-        expected = min(self._last_group, self.max_batch)
-        if self.linger <= 0 or len(self._pending) >= expected:
+        """Wait up to ``linger`` for as many requests as were in flight while the last group
+        ran; not at all after a quiet spell (nothing came for as long as that group took)."""
+        expected = min(self._peak, self.max_batch)
+        quiet = time.monotonic() - self._answered_at > max(self.linger, self._took)
+        if self.linger <= 0 or quiet or len(self._pending) >= expected:
             return
         self._expected = expected
         self._filled = asyncio.Event()

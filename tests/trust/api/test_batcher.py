@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from collections.abc import Sequence
 
 import pytest
@@ -117,6 +118,54 @@ def test_a_group_waits_for_the_clients_the_last_group_answered(linger: float) ->
         assert groups == [4, 4, 4], "each group waited for the clients of the last"
     else:
         assert groups[:2] == [4, 1], "without lingering the first to come back goes alone"
+
+
+def test_clients_split_into_two_groups_join_again() -> None:
+    # Sixteen clients, each sending its next request as soon as it is answered; the second
+    # eight come while the first eight are being decided. Waiting only for as many as the
+    # last group had, groups of eight alternated for ever, every request waiting out the
+    # other eight's group before its own.
+    groups: list[int] = []
+
+    def decide(raws: Sequence[bytes]) -> list[SingleDecision]:
+        groups.append(len(raws))
+        threading.Event().wait(0.05)
+        return [SingleDecision("decided", raw.decode(), {}) for raw in raws]
+
+    batcher = DecisionBatcher(decide, max_batch=64, linger=0.5)
+
+    async def client(number: int) -> None:
+        if number >= 8:
+            await asyncio.sleep(0.02)
+        for round_ in range(3):
+            await batcher.decide_one(f"{number}-{round_}".encode())
+
+    async def run() -> None:
+        await asyncio.gather(*(client(n) for n in range(16)))
+
+    asyncio.run(run())
+    assert groups == [8, 16, 16, 8], "the second group waited for the first eight to be back"
+
+
+def test_a_request_after_a_quiet_spell_is_decided_at_once() -> None:
+    groups: list[int] = []
+
+    def decide(raws: Sequence[bytes]) -> list[SingleDecision]:
+        groups.append(len(raws))
+        return [SingleDecision("decided", raw.decode(), {}) for raw in raws]
+
+    batcher = DecisionBatcher(decide, max_batch=10, linger=0.2)
+
+    async def run() -> float:
+        await asyncio.gather(*(batcher.decide_one(f"{n}".encode()) for n in range(4)))
+        await asyncio.sleep(0.3)  # longer than the linger: the four are not coming back
+        began = time.monotonic()
+        await batcher.decide_one(b"lone")
+        return time.monotonic() - began
+
+    took = asyncio.run(run())
+    assert groups == [4, 1]
+    assert took < 0.1, "the lone request did not wait for the four of the last group"
 
 
 def test_the_batcher_says_how_long_its_group_has_run_and_nothing_when_idle() -> None:
