@@ -23,6 +23,7 @@ from pathlib import Path
 
 import uvicorn
 
+from workers.api_metrics import share_api_metrics
 from workers.balance import count_connections_of
 from workers.heartbeat import Heartbeat
 from workers.supervisor import Supervisor, stop_on_signals
@@ -106,9 +107,13 @@ def serve_processes(host: str, port: int, processes: int, stall_seconds: float) 
             supervisor.stop()
 
 
-def run_api(host: str, port: int, processes: int, stall_seconds: float) -> None:
+def run_api(
+    host: str, port: int, processes: int, stall_seconds: float, metrics_folder: Path
+) -> None:
     """``trust serve``: the API in this process, or in ``processes`` of them on their own
-    sockets (``serve_processes``); raises ``OSError`` when the port is taken."""
+    sockets (``serve_processes``), their metrics in ``metrics_folder`` unless one is set
+    already (``workers.api_metrics``); raises ``OSError`` when the port is taken."""
+    share_api_metrics(metrics_folder)
     if processes > 1:
         serve_processes(host, port, processes, stall_seconds)
     else:

@@ -31,6 +31,7 @@ from trust.pipeline import decide_one
 from trust.settings import Settings
 from trust.store import Store, transaction
 from trust.store.api_keys import create_api_key
+from workers.api_metrics import api_metrics_folder, decision_groups, mean_group_sizes
 from workers.api_process import serve_command
 from workers.bench import simulated
 from workers.bench_fleet import ROOT, percentile, scenario_env, scenario_settings
@@ -336,8 +337,9 @@ def run_api_bench(base: Settings, options: ApiBenchOptions, say: Say) -> dict[st
             ).token
         port = _free_port()
         base_url = f"http://127.0.0.1:{port}"
+        # The service's own metrics folder (<data>/api-metrics), read for its group sizes.
         env = {
-            **scenario_env(settings),
+            **{k: v for k, v in scenario_env(settings).items() if "multiproc" not in k.lower()},
             "TRUST_BIND_HOST": "127.0.0.1",
             "TRUST_API__RATE_PER_SECOND": "1000000",
             "TRUST_API__BURST": "1000000",
@@ -355,13 +357,17 @@ def run_api_bench(base: Settings, options: ApiBenchOptions, say: Say) -> dict[st
         _settle(proc.pid)
         records = simulated(4_000, options.seed)
 
-        def measure(path: str, bodies: Iterator[bytes], ok: int) -> LoadResult:
+        groups = api_metrics_folder(settings.data_dir)
+
+        def measure(path: str, bodies: Iterator[bytes], ok: int) -> tuple[LoadResult, list[float]]:
+            """The load's figures, and each process's mean group of decisions meanwhile."""
             # A short warm-up first (connections, key cache, compiled queries), not counted.
             warm = min(2.0, options.seconds / 4)
             asyncio.run(
                 _load(base_url, token, path, bodies, options.concurrency, warm, ok, proc.pid)
             )
-            return asyncio.run(
+            before = decision_groups(groups)
+            result = asyncio.run(
                 _load(
                     base_url,
                     token,
@@ -373,12 +379,15 @@ def run_api_bench(base: Settings, options: ApiBenchOptions, say: Say) -> dict[st
                     proc.pid,
                 )
             )
+            return result, mean_group_sizes(before, decision_groups(groups))
 
         say(f"POST /v1/decisions, {options.concurrency} clients, {options.seconds:.0f} s ...")
-        decisions = measure("/v1/decisions", fresh_copies(records, "d"), 200)
-        report["decisions"] = decisions.as_dict()
+        decisions, group_sizes = measure("/v1/decisions", fresh_copies(records, "d"), 200)
+        report["decisions"] = {**decisions.as_dict(), "mean_group_sizes": group_sizes}
         say(f"POST /v1/events, batches of {options.batch}, {options.concurrency} clients ...")
-        events = measure("/v1/events", in_batches(fresh_copies(records, "e"), options.batch), 202)
+        events, _ = measure(
+            "/v1/events", in_batches(fresh_copies(records, "e"), options.batch), 202
+        )
         report["events"] = {**events.as_dict(), "events_per_s": events.per_second * options.batch}
     finally:
         if proc is not None:

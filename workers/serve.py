@@ -16,6 +16,7 @@ from dramatiq.errors import ConnectionError as BrokerConnectionError
 from fastapi import FastAPI
 
 from trust.api import ApiContext, create_app
+from trust.api.context import Telemetry
 from trust.api.intake import DecideHereSink
 from trust.errors import QueueUnavailableError
 from trust.settings import Settings, get_settings
@@ -23,6 +24,7 @@ from trust.store import Store
 from trust.store.dialects import checkpoint_in_background
 from trust.submission import EventSink
 from workers.actors import Actors, declare_actors
+from workers.api_metrics import ApiMetrics
 from workers.balance import server_connections, share_connections
 from workers.broker import build_broker
 from workers.health import describe_workers, read_worker_health
@@ -35,8 +37,9 @@ from workers.wiring import build_pipeline
 API_SOURCE = "api"
 
 
-def api_context(settings: Settings) -> ApiContext:
-    """Store, pipeline, sink (the queue when workers consume one) and readiness checks."""
+def api_context(settings: Settings, telemetry: Telemetry | None = None) -> ApiContext:
+    """Store, pipeline, sink (the queue when workers consume one), readiness checks and
+    where the metrics go."""
     store = Store.from_settings(settings, migrate=False)  # trust serve migrated once
     checkpoint_in_background(store.engine)  # the app checkpoints every CHECKPOINT_SECONDS
     pipeline = build_pipeline(settings, store, source=API_SOURCE)
@@ -54,7 +57,7 @@ def api_context(settings: Settings) -> ApiContext:
         )
     else:
         sink = DecideHereSink(pipeline)
-    return ApiContext(settings, store, pipeline, sink, checks)
+    return ApiContext(settings, store, pipeline, sink, checks, telemetry)
 
 
 class BrokerSink:
@@ -90,7 +93,7 @@ def app() -> FastAPI:
     """The API app for uvicorn, from the environment's settings."""
     tie_to_parent()  # a worker of a multi-process ``trust serve`` dies with its supervisor
     settings = get_settings()
-    context = api_context(settings)
+    context = api_context(settings, ApiMetrics())
     built = create_app(context)
     heartbeat = os.environ.get(HEARTBEAT_ENV)
     if heartbeat:  # supervised (trust serve --processes N): beat while deciding goes on

@@ -2,7 +2,8 @@
 
 Every generated request (valid and invalid bodies, odd paths and headers) must get an
 answer that is not a 5xx and that matches the OpenAPI document: status code, content type,
-headers and body schema.
+headers and body schema. The same service's ``/metrics`` merges what both of its processes
+served.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 import redis
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from prometheus_client.parser import text_string_to_metric_families
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -28,6 +31,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.conftest import REDIS_TEST_URL, TEST_SECRET, scratch_postgres_database, service_missing
+from tests.factories import review_payload
 from tests.workers.conftest import ROOT, start_api
 from trust.store import Store, transaction
 from trust.store.api_keys import SCOPES, create_api_key
@@ -50,6 +54,7 @@ class Served:
     base_url: str
     headers: dict[str, str]
     log: Path
+    folder: Path
 
 
 def _redis_or_skip() -> None:
@@ -70,7 +75,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     with scratch_postgres_database("trust_api") as database_url:
         with Store.open(database_url) as store, transaction(store.engine) as conn:
             token = create_api_key(conn, "schemathesis", set(SCOPES), created_by="tests").token
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TRUST_")}
+        # Its own settings, and its own metrics folder (<data>/api-metrics).
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("TRUST_") and "multiproc" not in k.lower()
+        }
         env.update(
             TRUST_ENVIRONMENT="test",
             TRUST_DATA_DIR=str(folder),
@@ -84,7 +94,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         log = folder / "serve.log"
         proc, base_url = start_api(env, log, timeout=60)
         try:
-            yield Served(base_url, {"Authorization": f"Bearer {token}"}, log)
+            yield Served(base_url, {"Authorization": f"Bearer {token}"}, log, folder)
         finally:
             stop_process(proc)
             client = redis.Redis.from_url(REDIS_TEST_URL)
@@ -116,3 +126,40 @@ def test_no_generated_request_gets_a_5xx_or_an_answer_outside_the_schema(
 
     answers_within_the_schema()
     assert "Traceback" not in served.log.read_text()
+
+
+def _samples(text: str, name: str) -> dict[tuple[tuple[str, str], ...], float]:
+    return {
+        tuple(sorted(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == name
+    }
+
+
+def test_metrics_merge_what_every_process_served(served: Served) -> None:
+    def scrape() -> tuple[float, float, float, float]:
+        answer = httpx.get(f"{served.base_url}/metrics", headers=served.headers)
+        assert answer.status_code == 200
+        route = (("route", "POST /v1/decisions"), ("status", "200"))
+        return (
+            _samples(answer.text, "trust_api_requests_total").get(route, 0.0),
+            _samples(answer.text, "trust_api_request_seconds_count").get(route[:1], 0.0),
+            _samples(answer.text, "trust_api_decision_group_size_count").get((), 0.0),
+            _samples(answer.text, "trust_api_decision_group_size_sum").get((), 0.0),
+        )
+
+    before = scrape()
+    # Each on a connection of its own: the kernel spreads them over both processes.
+    for _ in range(16):
+        answer = httpx.post(
+            f"{served.base_url}/v1/decisions", json=review_payload(), headers=served.headers
+        )
+        assert answer.status_code == 200
+    decided, timed, groups, grouped = (a - b for a, b in zip(scrape(), before, strict=True))
+
+    assert decided == 16 and timed >= 16
+    assert grouped == 16 and 1 <= groups <= 16
+    # Both processes wrote their own files, and the scrape read both.
+    writers = {p.stem.rsplit("_", 1)[-1] for p in (served.folder / "api-metrics").glob("*.db")}
+    assert len(writers) == 2

@@ -119,7 +119,7 @@ def create_app(api: ApiContext) -> FastAPI:
     # Routes are matched in this order: the two busy POST routes first.
     for router in (decisions.router, events.router, reads.router, health.router):
         app.include_router(router)
-    app.add_middleware(UsageTally, usage=api.usage)
+    app.add_middleware(UsageTally, usage=api.usage, telemetry=api.telemetry)
     app.add_middleware(BodyLimit, limit=api.settings.api.max_body_bytes)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -32,15 +32,24 @@ from trust.errors import StoreError
 from trust.pipeline import SingleDecision
 
 DecideMany = Callable[[Sequence[bytes]], list[SingleDecision]]
+# Told of each group once it is answered: its size and the seconds it took (metrics).
+GroupObserver = Callable[[int, float], None]
 
 
 class DecisionBatcher:
     """Collects raw events from concurrent requests and decides them in groups."""
 
-    def __init__(self, decide: DecideMany, max_batch: int, linger: float = 0.0) -> None:
+    def __init__(
+        self,
+        decide: DecideMany,
+        max_batch: int,
+        linger: float = 0.0,
+        observe: GroupObserver | None = None,
+    ) -> None:
         self.decide = decide
         self.max_batch = max_batch
         self.linger = linger
+        self.observe = observe
         self._pending: list[tuple[bytes, asyncio.Future[SingleDecision]]] = []
         self._draining = False
         # Requests in the group being decided now, and the most requests in flight at once
@@ -91,6 +100,8 @@ class DecisionBatcher:
                     self._deciding = 0
                     self._answered_at = time.monotonic()
                     self._took = self._answered_at - began
+                if self.observe is not None:
+                    self.observe(len(group), self._took)
         finally:
             self._draining = False
 

@@ -1,13 +1,15 @@
-"""ASGI middleware: a request size limit, and the usage tally of each authenticated call."""
+"""ASGI middleware: a request size limit, and the tally of each call (usage per key, metrics)."""
 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trust.api.auth import Usage
+from trust.api.context import Telemetry
 from trust.api.problems import PROBLEM_JSON, TITLES
 
 
@@ -80,16 +82,19 @@ class BodyLimit:
 
 
 class UsageTally:
-    """Counts each response of an authenticated request by key, route and status."""
+    """Counts each response of an authenticated request by key, route and status, and
+    reports every response with its time to ``telemetry``."""
 
-    def __init__(self, app: ASGIApp, usage: Usage) -> None:
+    def __init__(self, app: ASGIApp, usage: Usage, telemetry: Telemetry | None = None) -> None:
         self.app = app
         self.usage = usage
+        self.telemetry = telemetry
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        began = time.perf_counter()
         status = 0
 
         async def capture(message: Message) -> None:
@@ -99,9 +104,10 @@ class UsageTally:
             await send(message)
 
         await self.app(scope, receive, capture)
+        route = f"{scope['method']} {getattr(scope.get('route'), 'path', None) or '(unmatched)'}"
+        if self.telemetry is not None:
+            self.telemetry.request(route, status, time.perf_counter() - began)
         state: dict[str, Any] = scope.get("state") or {}
         key = state.get("api_key")
         if key is not None:
-            route = scope.get("route")
-            path = getattr(route, "path", None) or "(unmatched)"
-            self.usage.count(key, f"{scope['method']} {path}", status)
+            self.usage.count(key, route, status)

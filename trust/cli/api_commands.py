@@ -33,10 +33,17 @@ def serve(
         pass  # migrate once here, not in every process
     host, port = current.bind_host, port or current.api.port
     console.print(f"API on http://{host}:{port} (docs: http://{host}:{port}/docs)", highlight=False)
+    from workers.api_metrics import api_metrics_folder
     from workers.api_process import run_api
 
     try:
-        run_api(host, port, processes or current.api.processes, current.api.stall_seconds)
+        run_api(
+            host,
+            port,
+            processes or current.api.processes,
+            current.api.stall_seconds,
+            api_metrics_folder(current.data_dir),
+        )
     except OSError as exc:
         raise typer.BadParameter(f"{host}:{port}: {exc.strerror}", param_hint="--port") from exc
 
@@ -63,7 +70,7 @@ def apikey_create(
         "events:write,decisions:write,decisions:read,accounts:read,cases:read",
         "--scopes",
         help="Comma-separated: events:write, decisions:write, decisions:read, accounts:read, "
-        "cases:read.",
+        "cases:read, metrics:read (GET /metrics, for a Prometheus scrape).",
     ),
 ) -> None:
     """Create a key; its token is printed once and only its hash is stored."""
@@ -334,6 +341,11 @@ def bench_api(
             f"service, {figures['client_cpu_ms_per_request']:.2f} ms in the load generator",
             highlight=False,
         )
+    console.print(
+        "POST /v1/decisions: mean requests per group, per process: "
+        + (", ".join(f"{size:.1f}" for size in d["mean_group_sizes"]) or "none seen"),
+        highlight=False,
+    )
     console.print(
         f"in-process decide_one: {solo['decisions_per_s']:,.0f} decisions/s "
         f"(one after another); API / in-process = "

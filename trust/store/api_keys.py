@@ -18,7 +18,14 @@ from sqlalchemy import Connection, insert, select, update
 from trust.store.tables import api_keys
 
 TOKEN_PREFIX = "tpk"
-SCOPES = ("events:write", "decisions:write", "decisions:read", "accounts:read", "cases:read")
+SCOPES = (
+    "events:write",
+    "decisions:write",
+    "decisions:read",
+    "accounts:read",
+    "cases:read",
+    "metrics:read",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from trust.api import ApiContext, create_app
+from trust.api.context import Telemetry
 from trust.api.intake import DecideHereSink
 from trust.composition import build_pipeline
 from trust.settings import Settings
@@ -35,12 +36,12 @@ class Api:
 def make_api(settings: Settings) -> Iterator[Callable[..., Api]]:
     opened: list[tuple[TestClient, Store]] = []
 
-    def make(**api_settings: object) -> Api:
+    def make(telemetry: Telemetry | None = None, **api_settings: object) -> Api:
         current = settings.model_copy(update={"api": settings.api.model_copy(update=api_settings)})
         store = Store.from_settings(current)
         pipeline = build_pipeline(current, store, source="api")
         context = ApiContext(
-            current, store, pipeline, DecideHereSink(pipeline), {"store": lambda: "ok"}
+            current, store, pipeline, DecideHereSink(pipeline), {"store": lambda: "ok"}, telemetry
         )
         client = TestClient(create_app(context), raise_server_exceptions=False)
         client.__enter__()

@@ -288,6 +288,56 @@ def test_the_openapi_document_uses_the_intake_models(api: Api) -> None:
     assert api.client.get("/docs").status_code == 200
 
 
+class _Recorded:
+    """Telemetry that keeps what it is told."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, int]] = []
+        self.groups: list[int] = []
+
+    def request(self, route: str, status: int, seconds: float) -> None:
+        assert seconds >= 0
+        self.requests.append((route, status))
+
+    def decision_group(self, size: int, seconds: float) -> None:
+        assert seconds >= 0
+        self.groups.append(size)
+
+    def exposition(self) -> tuple[bytes, str]:
+        return f"requests {len(self.requests)}\n".encode(), "text/plain; version=0.0.4"
+
+
+def test_every_answer_and_decision_group_is_reported_and_metrics_need_their_scope(
+    make_api: Callable[..., Api],
+) -> None:
+    recorded = _Recorded()
+    api = make_api(telemetry=recorded)
+    decided = api.client.post("/v1/decisions", json=review_payload(), headers=api.key())
+    unknown = api.client.get("/v1/nowhere")
+    no_key = api.client.get("/metrics")
+    reader = api.client.get("/metrics", headers=api.key("decisions:read"))
+    scraped = api.client.get("/metrics", headers=api.key("metrics:read"))
+
+    assert decided.status_code == 200
+    assert (no_key.status_code, reader.status_code, scraped.status_code) == (401, 403, 200)
+    assert "metrics:read" in reader.json()["detail"]
+    assert recorded.groups == [1]
+    assert recorded.requests[:4] == [
+        ("POST /v1/decisions", 200),
+        ("GET (unmatched)", unknown.status_code),
+        ("GET /metrics", 401),
+        ("GET /metrics", 403),
+    ]
+    assert scraped.text == "requests 4\n"
+    assert scraped.headers["content-type"].startswith("text/plain")
+
+
+def test_a_service_that_keeps_no_metrics_says_so(api: Api) -> None:
+    answer = api.client.get("/metrics", headers=api.key("metrics:read"))
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == "application/problem+json"
+
+
 def test_health_and_readiness(api: Api) -> None:
     assert api.client.get("/healthz").json()["status"] == "ok"
     ready = api.client.get("/readyz").json()

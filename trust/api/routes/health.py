@@ -1,11 +1,17 @@
-"""``/healthz`` (the process is up) and ``/readyz`` (store, queue and rule pack are ready)."""
+"""``/healthz`` (the process is up), ``/readyz`` (store, queue and rule pack are ready) and
+``/metrics`` (Prometheus text, for a scrape with a ``metrics:read`` key)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from typing import Annotated
 
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+
+from trust.api.auth import scoped
+from trust.api.problems import ProblemError, problems
 from trust.api.schemas import Health
+from trust.store.api_keys import ApiKey
 
 router = APIRouter(tags=["health"])
 
@@ -33,3 +39,26 @@ def readyz(request: Request) -> JSONResponse:
     ready = all(v.startswith("ok") for v in checks.values())
     body = Health(status="ok" if ready else "unavailable", checks=checks)
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics of the API",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Prometheus text exposition: requests by route and status, their "
+            "latency, the groups decisions are decided in",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        },
+        **problems(401, 403, 404, 429),
+    },
+)
+def metrics(request: Request, _key: Annotated[ApiKey, Depends(scoped("metrics:read"))]) -> Response:
+    """Every API process's metrics, merged when they share a folder (as ``trust serve`` and
+    ``trust up`` run them). Scrape with ``Authorization: Bearer <key>``."""
+    telemetry = request.app.state.api.telemetry
+    if telemetry is None:
+        raise ProblemError(404, "this service keeps no metrics")
+    body, content_type = telemetry.exposition()
+    return Response(body, media_type=content_type)
