@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from workers.metrics import prepare_multiprocess
+from workers.metrics import merged_registry, prepare_multiprocess
 
 REQUEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 GROUP_SIZE_BUCKETS = (1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 128, 256, 512, 1000)
@@ -25,6 +25,12 @@ GROUP_SIZE = "trust_api_decision_group_size"
 def api_metrics_folder(data_dir: Path) -> Path:
     """Where a ``trust serve`` of its own keeps its processes' metrics."""
     return data_dir.resolve() / "api-metrics"
+
+
+def own_metrics_folder(env: dict[str, str]) -> dict[str, str]:
+    """``env`` without a multiprocess metrics folder: a ``trust serve`` started with it
+    keeps its metrics in its own (``api_metrics_folder``)."""
+    return {k: v for k, v in env.items() if "multiproc" not in k.lower()}
 
 
 def share_api_metrics(folder: Path) -> None:
@@ -41,15 +47,13 @@ class ApiMetrics:
     def __init__(self) -> None:
         from prometheus_client import CollectorRegistry, Counter, Histogram, values
 
-        # Files shared by the processes when the folder was set before prometheus_client
-        # was first imported; otherwise this process's memory (an app built in a test).
-        self._folder = (
-            os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-            if values.ValueClass is not values.MutexValue
-            else None
-        )
         # A registry of its own: apps built side by side in one process do not collide.
         self._registry = CollectorRegistry()
+        # What a scrape reads: every process's files when the folder was set before
+        # prometheus_client was first imported; otherwise this process's memory (an app
+        # built in a test).
+        shared = values.ValueClass is not values.MutexValue
+        self._scraped = merged_registry() if shared else self._registry
         self._requests = Counter(
             "trust_api_requests_total",
             "API requests answered, by route and status.",
@@ -88,14 +92,9 @@ class ApiMetrics:
 
     def exposition(self) -> tuple[bytes, str]:
         """The metrics as Prometheus text: every process's, merged, when they share a folder."""
-        from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-        from prometheus_client.multiprocess import MultiProcessCollector
+        from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-        if self._folder is None:
-            return generate_latest(self._registry), CONTENT_TYPE_LATEST
-        merged = CollectorRegistry()
-        MultiProcessCollector(merged, path=self._folder)
-        return generate_latest(merged), CONTENT_TYPE_LATEST
+        return generate_latest(self._scraped), CONTENT_TYPE_LATEST
 
 
 def decision_groups(folder: Path) -> dict[int, tuple[float, float]]:

@@ -31,7 +31,12 @@ from trust.pipeline import decide_one
 from trust.settings import Settings
 from trust.store import Store, transaction
 from trust.store.api_keys import create_api_key
-from workers.api_metrics import api_metrics_folder, decision_groups, mean_group_sizes
+from workers.api_metrics import (
+    api_metrics_folder,
+    decision_groups,
+    mean_group_sizes,
+    own_metrics_folder,
+)
 from workers.api_process import serve_command
 from workers.bench import simulated
 from workers.bench_fleet import ROOT, percentile, scenario_env, scenario_settings
@@ -339,7 +344,7 @@ def run_api_bench(base: Settings, options: ApiBenchOptions, say: Say) -> dict[st
         base_url = f"http://127.0.0.1:{port}"
         # The service's own metrics folder (<data>/api-metrics), read for its group sizes.
         env = {
-            **{k: v for k, v in scenario_env(settings).items() if "multiproc" not in k.lower()},
+            **own_metrics_folder(scenario_env(settings)),
             "TRUST_BIND_HOST": "127.0.0.1",
             "TRUST_API__RATE_PER_SECOND": "1000000",
             "TRUST_API__BURST": "1000000",

@@ -156,19 +156,23 @@ class QueueDepthCollector:
         yield gauge
 
 
+def merged_registry(folder: str | None = None) -> Any:
+    """A registry that reads every process's metrics from the multiprocess folder
+    (``folder``, else the one ``prepare_multiprocess`` set) at each collection."""
+    from prometheus_client import CollectorRegistry, multiprocess
+
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=folder)
+    return registry
+
+
 def serve_metrics(
     host: str, port: int, depths: Callable[[], dict[str, int]] | None = None
 ) -> ThreadingHTTPServer:
     """Serve the merged multiprocess metrics on ``host:port`` from a daemon thread."""
-    from prometheus_client import (
-        CONTENT_TYPE_LATEST,
-        CollectorRegistry,
-        generate_latest,
-        multiprocess,
-    )
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-    registry = CollectorRegistry()
-    multiprocess.MultiProcessCollector(registry)
+    registry = merged_registry()
     if depths is not None:
         registry.register(QueueDepthCollector(depths))  # type: ignore[arg-type]
 

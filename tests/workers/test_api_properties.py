@@ -35,6 +35,7 @@ from tests.factories import review_payload
 from tests.workers.conftest import ROOT, start_api
 from trust.store import Store, transaction
 from trust.store.api_keys import SCOPES, create_api_key
+from workers.api_metrics import own_metrics_folder
 from workers.lifetime import stop_process
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.timeout(600)]
@@ -76,11 +77,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         with Store.open(database_url) as store, transaction(store.engine) as conn:
             token = create_api_key(conn, "schemathesis", set(SCOPES), created_by="tests").token
         # Its own settings, and its own metrics folder (<data>/api-metrics).
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith("TRUST_") and "multiproc" not in k.lower()
-        }
+        env = own_metrics_folder(
+            {k: v for k, v in os.environ.items() if not k.startswith("TRUST_")}
+        )
         env.update(
             TRUST_ENVIRONMENT="test",
             TRUST_DATA_DIR=str(folder),
