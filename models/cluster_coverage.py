@@ -38,7 +38,7 @@ from trust.graph.passes import deep_enough
 from trust.graph.peeling import connected_groups
 from trust.settings import Settings
 from trust.signals.history import utc
-from trust.store import Store
+from trust.store import Store, snapshot
 from trust.store.graph import graph_links
 from trust.store.tables import decision_versions, decisions, events
 
@@ -80,7 +80,7 @@ def cluster_coverage(
 ) -> ClusterCoverage:
     """Cluster the stored graph (as of ``as_of``) and match planted groups to clusters."""
     truth = pd.read_csv(truth_path, index_col="event_id")
-    with store.engine.connect() as conn:
+    with snapshot(store.engine) as conn:
         rows = conn.execute(
             select(events.c.event_id, events.c.kind, events.c.subject_id, events.c.counterparty_id)
         ).all()
@@ -177,7 +177,7 @@ def pattern_recall(
     """Recall per pattern of the pipeline's decisions, of daily clusters, of both, and of
     the decisions once daily passes (under ``settings``) have revised them."""
     truth = pd.read_csv(truth_path, index_col="event_id")
-    with store.engine.connect() as conn:
+    with snapshot(store.engine) as conn:
         rows = conn.execute(
             select(
                 events.c.event_id,
@@ -206,7 +206,7 @@ def pattern_recall(
     frame = frame[frame["kind"].isin(EVENT_KINDS)]
     frame["at"] = pd.to_datetime(frame["at"], utc=True).dt.tz_localize(None)
     frame = frame.sort_values("at").reset_index(drop=True)
-    with store.engine.connect() as conn:
+    with snapshot(store.engine) as conn:
         clustered, revised = _daily_passes(conn, links, frame["at"], settings or Settings())
     frame["graph"] = [s in m for s, m in zip(frame["subject"], clustered, strict=True)]
     frame["decisions"] = frame["outcome"].isin(["review", "block"])

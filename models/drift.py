@@ -22,7 +22,7 @@ from models.training import load_training_data
 from trust.errors import ModelError
 from trust.pii import hasher_for
 from trust.settings import Settings
-from trust.store import Store
+from trust.store import Store, snapshot
 from trust.store.tables import events
 
 BINS = 10
@@ -83,7 +83,7 @@ def drift_since_training(
         raise ModelError(f"no active {kind} model; run `trust model train --kind {kind}` first")
     artefact, _ = registry.load(version)
     model = AnomalyModel.from_artefact(kind, artefact)
-    with store.engine.connect() as conn:
+    with snapshot(store.engine) as conn:
         newest = conn.execute(
             select(func.max(events.c.occurred_at)).where(events.c.kind == kind)
         ).scalar_one()

@@ -16,7 +16,7 @@ from models.registry import ModelRegistry
 from models.training import TrainingData
 from trust.errors import ModelError
 from trust.settings import Settings
-from trust.store import Store
+from trust.store import Store, snapshot
 from trust.store.tables import case_evidence, cases, decisions, events
 
 LABELS = {"confirmed": 1, "dismissed": 0}
@@ -60,7 +60,7 @@ def train_learned_model(
         raise ModelError(f"no active {kind} anomaly model; run `trust model train --kind {kind}`")
     artefact, _ = registry.load(anomaly_version)
     anomaly_model = AnomalyModel.from_artefact(kind, artefact)
-    with store.engine.connect() as conn:
+    with snapshot(store.engine) as conn:
         data, labels = load_labelled_events(conn, kind)
     frame = feature_frame(kind, data.payloads, data.signals)
     raw = frame.reindex(columns=anomaly_model.spec.names).to_numpy(dtype=np.float64)

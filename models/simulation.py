@@ -43,7 +43,7 @@ from trust.rules.pack import load_pack
 from trust.settings import Settings
 from trust.signals.payouts import HOLD_SIGNAL
 from trust.simulate.world import HONEST
-from trust.store import Store
+from trust.store import Store, snapshot
 
 # The model "flags" an event when it is in the top 5% of its kind (the review capacity).
 MODEL_FLAG_PERCENTILE = 0.95
@@ -350,7 +350,7 @@ def evaluate_simulation(
     hasher = hasher_for(settings)
     results = []
     for kind in kinds:
-        with store.engine.connect() as conn:
+        with snapshot(store.engine) as conn:
             data = load_training_data(conn, kind, hasher)
             on_hold = [
                 e

@@ -15,7 +15,7 @@ from models.registry import ModelRegistry
 from models.text_model import TEXT_FIELDS, TextModel, texts_with_staff_labels
 from trust.errors import ModelError
 from trust.settings import Settings
-from trust.store import Store
+from trust.store import Store, snapshot
 
 TEXT_ROLE = "text"
 # Fewer decided texts of either label than this and the n-grams it learns are the wording
@@ -33,7 +33,7 @@ def train_text_model(
     """
     if kind not in TEXT_FIELDS:
         raise ModelError(f"the text model reads {' and '.join(sorted(TEXT_FIELDS))}, not {kind}")
-    with store.engine.connect() as conn:
+    with snapshot(store.engine) as conn:
         labelled = texts_with_staff_labels(conn, kind)
     counts = labelled.snapshot()
     if min(counts["confirmed"], counts["dismissed"]) < MIN_TEXTS_PER_LABEL:

@@ -26,7 +26,7 @@ from trust.errors import ModelError
 from trust.events import event_adapter
 from trust.pii import PiiHasher, hasher_for
 from trust.settings import Settings
-from trust.store import Store
+from trust.store import Store, snapshot
 from trust.store.tables import decisions, events
 
 SIGNAL_BATCH = 500
@@ -144,7 +144,7 @@ def train_anomaly_model(
 ) -> dict[str, Any]:
     """Train the configured detector on stored events of ``kind`` and register it."""
     hasher = hasher_for(settings)
-    with store.engine.connect() as conn:
+    with snapshot(store.engine) as conn:
         data = load_training_data(conn, kind, hasher, limit=settings.model.max_training_events)
     if len(data.event_ids) < MIN_TRAINING_EVENTS:
         raise ModelError(

@@ -106,6 +106,26 @@ def test_database_differences_stay_inside_the_store(path: Path) -> None:
     assert not _DIALECT_BRANCH.search(path.read_text())
 
 
+_BARE_CONNECTION = re.compile(r"engine(\(\))?\.connect\(\)")
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(
+        p
+        for layer in ("trust", "workers", "dashboard", "models")
+        for p in (ROOT / layer).rglob("*.py")
+        if p.relative_to(ROOT).parts[:2] != ("trust", "store")
+    ),
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_reads_outside_the_store_go_through_a_snapshot(path: Path) -> None:
+    # A bare connection begins as a write on SQLite (the writers' turn, BEGIN IMMEDIATE):
+    # a read through it waits for the workers' batch and holds them up while it reads.
+    # Reads use ``snapshot``, writes ``transaction`` (tests/workers/test_reads_hold_no_...).
+    assert not _BARE_CONNECTION.search(path.read_text())
+
+
 def test_importing_the_event_schemas_loads_neither_the_pipeline_nor_sqlalchemy() -> None:
     # Clients that only validate events (the API schemas, a producer) must stay light.
     probe = (

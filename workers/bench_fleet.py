@@ -16,7 +16,7 @@ from typing import Any, cast
 from sqlalchemy import func, select
 
 from trust.settings import Settings
-from trust.store import Store
+from trust.store import Store, snapshot
 from trust.store.tables import decisions
 from workers.actors import Actors, LazyPipeline, declare_actors
 from workers.broker import TrustRedisBroker, build_broker
@@ -164,7 +164,7 @@ def _no_pipeline() -> Any:
 
 def decided(store: Store) -> int:
     """Decisions committed so far."""
-    with store.engine.connect() as conn:
+    with snapshot(store.engine) as conn:
         return int(conn.execute(select(func.count()).select_from(decisions)).scalar_one())
 
 

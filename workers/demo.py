@@ -14,7 +14,7 @@ from trust.graph.passes import cluster_pass
 from trust.pipeline import Pipeline
 from trust.settings import Settings
 from trust.simulate import generate_events
-from trust.store import Store
+from trust.store import Store, snapshot
 from trust.store.tables import cases, decisions
 from trust.submission import submit
 from workers.actors import LazyPipeline, declare_actors
@@ -61,7 +61,7 @@ class DemoFeed:
             yield record
 
     def _decided(self) -> tuple[int, int]:
-        with self.store.engine.connect() as conn:
+        with snapshot(self.store.engine) as conn:
             decided = conn.execute(select(func.count()).select_from(decisions)).scalar_one()
             open_cases = conn.execute(
                 select(func.count()).select_from(cases).where(cases.c.status != "resolved")

@@ -14,7 +14,7 @@ from trust.intake.batches import IngestBatch
 from trust.intake.deciding import PipelineSink
 from trust.intake.sinks import BatchOutcome, conflict_record
 from trust.settings import Settings
-from trust.store import Store, transaction
+from trust.store import Store, snapshot, transaction
 from trust.store.events import sort_against_store
 from trust.store.quarantine import quarantine_records
 from trust.submission import EventSink
@@ -91,7 +91,7 @@ class QueueSink:
 
     def write(self, batch: IngestBatch) -> BatchOutcome:
         """Queue one batch's new events; ``accepted`` counts events queued."""
-        with self.store.engine.connect() as conn:
+        with snapshot(self.store.engine) as conn:
             known = sort_against_store(conn, batch.events)
         refused = batch.quarantined + [
             conflict_record(self.source, batch.line_numbers.get(e.event_id), e)

@@ -20,7 +20,7 @@ from trust.api.context import Telemetry
 from trust.api.intake import DecideHereSink
 from trust.errors import QueueUnavailableError
 from trust.settings import Settings, get_settings
-from trust.store import Store
+from trust.store import Store, snapshot
 from trust.store.dialects import checkpoint_in_background
 from trust.submission import EventSink
 from workers.actors import Actors, declare_actors
@@ -77,7 +77,7 @@ class BrokerSink:
 def _store_ready(store: Store) -> str:
     from sqlalchemy import text
 
-    with store.engine.connect() as conn:
+    with snapshot(store.engine) as conn:
         conn.execute(text("SELECT 1"))
     return "ok"
 

@@ -20,7 +20,7 @@ import dramatiq
 import httpx
 
 from trust.settings import Settings
-from trust.store import Store, transaction
+from trust.store import Store, snapshot, transaction
 from trust.store import webhooks as outbox
 from trust.webhooks import body_of, retry_delay, signed_headers
 from workers.actors import retry_policy
@@ -56,7 +56,7 @@ class Deliverer:
 
     def deliver(self, delivery_id: int) -> str:
         """Attempt delivery ``delivery_id``; returns the row's new status."""
-        with self.store.engine.connect() as conn:
+        with snapshot(self.store.engine) as conn:
             row = outbox.delivery(conn, delivery_id)
             sub = outbox.subscription(conn, row.subscription_id) if row else None
         if row is None or sub is None or row.status == outbox.DELIVERED:
@@ -140,7 +140,7 @@ def dispatch_due(
 ) -> int:
     """Claim the deliveries due now and hand each id to ``send``; returns how many."""
     moment = now or datetime.now(UTC)
-    with store.engine.connect() as conn:
+    with snapshot(store.engine) as conn:
         if not outbox.any_due(conn, moment):
             return 0
     with transaction(store.engine) as conn:

@@ -22,6 +22,7 @@ from trust.cases.reasons import RESOLUTION_REASONS, SUGGESTED
 from trust.cases.resolution import BULK_CAPS, Action, BulkResult, Resolution, bulk_resolve
 from trust.cases.undo import undo_bulk, undoable_batches
 from trust.staff import StaffMember
+from trust.store import snapshot
 
 BULK_ACTIONS = list(BULK_CAPS)
 PENDING = "bulk-pending"
@@ -122,7 +123,7 @@ def _undo_offers(member: StaffMember) -> None:
     if window <= timedelta(0):
         return
     now = session.now()
-    with session.engine().connect() as conn:
+    with snapshot(session.engine()) as conn:
         batches = undoable_batches(conn, now, window, resolved_by=member.username)
     for batch in batches:
         text, button = st.columns([4, 1])

@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard import session
 from dashboard.components.actions import flash, show_flash
 from trust.staff import Permission
-from trust.store import transaction
+from trust.store import snapshot, transaction
 from trust.store import webhooks as outbox
 from trust.webhooks import replay_deliveries
 
@@ -26,7 +26,7 @@ st.write(
     "keeps failing is disabled (`trust webhook enable ID` turns it back on). Add one "
     "with `trust webhook add URL`."
 )
-with session.engine().connect() as conn:
+with snapshot(session.engine()) as conn:
     subs = outbox.subscriptions(conn)
 if not subs:
     st.info("No webhook subscription yet.")
@@ -51,7 +51,7 @@ st.dataframe(
 
 st.subheader("Delivery log")
 status = st.selectbox("Status", STATUSES, key="webhook-status")
-with session.engine().connect() as conn:
+with snapshot(session.engine()) as conn:
     rows = outbox.deliveries(conn, status=None if status == "all" else status, limit=100)
 if not rows:
     st.success("No delivery with this status.")

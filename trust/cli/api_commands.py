@@ -95,9 +95,10 @@ def apikey_create(
 def apikey_list() -> None:
     """Every key: prefix, name, scopes, when it was last used, revoked or not."""
     from trust.cli.context import console, open_store
+    from trust.store import snapshot
     from trust.store.api_keys import list_api_keys
 
-    with open_store() as store, store.engine.connect() as conn:
+    with open_store() as store, snapshot(store.engine) as conn:
         keys = list_api_keys(conn)
     table = Table(title=f"{len(keys)} API keys")
     for column in ("prefix", "name", "scopes", "created", "last used", "revoked"):
@@ -161,9 +162,10 @@ def webhook_add(
 def webhook_list() -> None:
     """Subscriptions with their state and consecutive failures."""
     from trust.cli.context import console, open_store
+    from trust.store import snapshot
     from trust.store.webhooks import subscriptions
 
-    with open_store() as store, store.engine.connect() as conn:
+    with open_store() as store, snapshot(store.engine) as conn:
         subs = subscriptions(conn)
     table = Table(title=f"{len(subs)} webhook subscriptions")
     for column in ("id", "url", "events", "active", "failures", "disabled because"):
@@ -215,9 +217,10 @@ def webhook_deliveries(
 ) -> None:
     """The delivery log: message id, type, status, attempts, last answer."""
     from trust.cli.context import console, open_store
+    from trust.store import snapshot
     from trust.store.webhooks import deliveries
 
-    with open_store() as store, store.engine.connect() as conn:
+    with open_store() as store, snapshot(store.engine) as conn:
         rows = deliveries(conn, subscription_id=subscription_id, status=status, limit=limit)
     table = Table(title="webhook deliveries")
     for column in (

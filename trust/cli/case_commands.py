@@ -25,6 +25,7 @@ def export_command(
     from trust.cases.export import export_cases
     from trust.cases.lifecycle import CaseStatus
     from trust.cli.context import open_store
+    from trust.store import snapshot
 
     if output_format != "jsonl":
         raise typer.BadParameter(
@@ -35,7 +36,7 @@ def export_command(
             f"unknown status {status!r}; use one of {', '.join(s.value for s in CaseStatus)}",
             param_hint="--status",
         )
-    with open_store() as store, store.engine.connect() as conn:
+    with open_store() as store, snapshot(store.engine) as conn:
         for case in export_cases(conn, status=status, kind=kind):
             typer.echo(json.dumps(case.as_json(), sort_keys=True))
 

@@ -12,7 +12,7 @@ from rich.table import Table
 from trust.cli.bench_commands import bench_app
 from trust.intake import BatchOutcome, BatchSink, IngestBatch, IngestSummary
 from trust.settings import Settings
-from trust.store import Store
+from trust.store import Store, snapshot
 
 # The source recorded with events that a quarantine replay decides here.
 REPLAY_SOURCE = "quarantine replay"
@@ -114,7 +114,7 @@ def list_quarantine(
     from trust.cli.context import console, open_store
     from trust.store.quarantine import count_held, held_records
 
-    with open_store() as store, store.engine.connect() as conn:
+    with open_store() as store, snapshot(store.engine) as conn:
         rows = held_records(conn, limit=limit, offset=offset)
         total = count_held(conn)
     table = Table(title=f"quarantine: {total} held")

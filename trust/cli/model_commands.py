@@ -499,8 +499,9 @@ def evaluate_text_command(
     texts: learned from a share of labels, measured on the rest, top terms as reasons."""
     from models.text_model import evaluate_text_model
     from trust.cli.context import console, open_store, settings
+    from trust.store import snapshot
 
-    with open_store(settings()) as store, store.engine.connect() as conn:
+    with open_store(settings()) as store, snapshot(store.engine) as conn:
         report = evaluate_text_model(conn, kind, truth, label_fraction, seed)
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2))

@@ -117,6 +117,7 @@ def backtest_command(
     from trust.cli.context import console, open_store, settings
     from trust.pii import hasher_for
     from trust.rules.backtest import pack_with_draft, read_truth, run_backtest
+    from trust.store import snapshot
     from trust.store.appeals import appeal_outcomes
     from trust.store.decisions import staff_labels
 
@@ -139,7 +140,7 @@ def backtest_command(
     with (
         open_store(current) as store,
         console.status("replaying stored events..."),
-        store.engine.connect() as conn,
+        snapshot(store.engine) as conn,
     ):
         result = run_backtest(conn, pack, current, hasher_for(current), since=start)
         labels = {} if truth else staff_labels(conn)

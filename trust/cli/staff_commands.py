@@ -82,8 +82,9 @@ def list_command() -> None:
 
     from trust.cli.context import console, open_store
     from trust.staff import list_staff
+    from trust.store import snapshot
 
-    with open_store() as store, store.engine.connect() as conn:
+    with open_store() as store, snapshot(store.engine) as conn:
         members = list_staff(conn)
     if not members:
         console.print("no staff yet: add the first admin with `trust staff add NAME --role admin`")

@@ -18,7 +18,7 @@ from trust.pii import PiiHasher
 from trust.rules.engine import RuleEngine
 from trust.rules.pack import load_pack
 from trust.signals import compute_signals
-from trust.store import Store
+from trust.store import Store, snapshot
 from trust.store.accounts import record_accounts, record_batch_identifiers
 from trust.store.events import insert_events
 
@@ -132,7 +132,7 @@ def bench_rules(
             gc.freeze()
             all_signals: list[Signals] = []
             together, signals_only = Stopwatch(), Stopwatch()
-            with store.engine.connect() as conn, together:
+            with snapshot(store.engine) as conn, together:
                 for batch in chunks(events, batch_size):
                     with signals_only:
                         batch_signals = compute_signals(conn, batch, hasher)

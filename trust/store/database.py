@@ -216,13 +216,22 @@ def transaction(engine: Engine) -> Iterator[Connection]:
 
 
 @contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A read-only transaction that holds no write lock (on SQLite a plain ``BEGIN``: one
+    snapshot of the WAL, no writer's turn); database faults come out as the driver raised
+    them. A connection from ``engine.connect()`` begins as a write does."""
+    with engine.connect() as conn:
+        conn.execution_options(**{READ_ONLY: True})
+        with conn.begin():
+            yield conn
+
+
+@contextmanager
 def snapshot(engine: Engine) -> Iterator[Connection]:
-    """A read-only transaction that holds no write lock; faults as in ``transaction``."""
+    """``reading``, with faults as in ``transaction``."""
     try:
-        with engine.connect() as conn:
-            conn.execution_options(**{READ_ONLY: True})
-            with conn.begin():
-                yield conn
+        with reading(engine) as conn:
+            yield conn
     except DBAPIError as exc:
         if is_transient(exc):
             raise TransientStoreError(str(exc.orig or exc)) from exc

@@ -36,6 +36,7 @@ from trust.store.database import (
     SQLITE_BUSY_TIMEOUT_MS,
     SQLITE_WAL_AUTOCHECKPOINT_PAGES,
     json_text,
+    reading,
 )
 from trust.store.write_queue import QueuedWriterConnection
 
@@ -207,7 +208,8 @@ def _analyze_if_never(engine: Engine) -> bool:
 
 
 def _analyze_if_stale(engine: Engine) -> bool:
-    with engine.connect() as conn:
+    # Measured in a read (every process that opens the store asks; only a stale one writes).
+    with reading(engine) as conn:
         rows = conn.exec_driver_sql("SELECT max(id) FROM events").scalar() or 0
         if rows == 0:
             return False  # nothing to measure: an empty table's statistics would mislead
@@ -219,11 +221,11 @@ def _analyze_if_stale(engine: Engine) -> bool:
                 "SELECT stat FROM sqlite_stat1 WHERE tbl = 'events' AND idx IS NOT NULL"
             ).scalar()
             measured = int(stat.split()[0]) if stat else 0
-        if measured and rows < measured * STALE_GROWTH:
-            return False
+    if measured and rows < measured * STALE_GROWTH:
+        return False
+    with engine.begin() as conn:
         conn.exec_driver_sql("PRAGMA analysis_limit=0")
         conn.exec_driver_sql("ANALYZE")
-        conn.commit()
     return True
 
 

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, inspect, text
 
+from trust.store.database import reading
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -56,7 +58,7 @@ def is_current(engine: Engine) -> bool:
     ``upgrade`` costs ~10 ms of CPU even when there is nothing to do (Alembic loads every
     migration script), which a short command such as ``trust decide`` pays on every call.
     """
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         if not inspect(conn).has_table("alembic_version"):
             return False
         stored = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
