@@ -38,6 +38,7 @@ from trust.store.database import (
     json_text,
     reading,
 )
+from trust.store.tables import FAILED_SIGN_INS_WHERE
 from trust.store.write_queue import QueuedWriterConnection
 
 S = TypeVar("S", bound=Select[Any])
@@ -283,6 +284,29 @@ def _text_in_sqlite(element: TextIn, compiler: SQLCompiler, **kw: Any) -> str:
 def _text_in_postgresql(element: TextIn, compiler: SQLCompiler, **kw: Any) -> str:
     column, values = compiler.process(element.column, **kw), compiler.process(element.values, **kw)
     return f"{column} = ANY({values})"
+
+
+class FailedSignIn(ColumnElement[bool]):
+    """``events`` rows that are failed sign-ins, in the words of the partial index
+    ``ix_events_failed_sign_ins`` (``FAILED_SIGN_INS_WHERE``): a database uses a partial
+    index only for a select whose conditions imply its own, and a JSON path or value bound
+    as a parameter implies nothing. For a select of ``events`` under its own name (SQLite
+    must also be told the index: ``indexed_by``)."""
+
+    type = Boolean()
+    inherit_cache = True
+    # A comparison already (SQLite would otherwise be given ``... = 1``).
+    _is_implicitly_boolean = True
+
+
+@compiles(FailedSignIn)
+def _failed_sign_in_sqlite(element: FailedSignIn, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"({FAILED_SIGN_INS_WHERE['sqlite']})"
+
+
+@compiles(FailedSignIn, "postgresql")
+def _failed_sign_in_postgresql(element: FailedSignIn, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"({FAILED_SIGN_INS_WHERE['postgresql']})"
 
 
 class _TextRows(FunctionElement[Any]):

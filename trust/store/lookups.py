@@ -36,7 +36,7 @@ from sqlalchemy import (
 from trust.events.payments import PAYMENT_EVENT_TYPES
 from trust.identifiers import IDENTIFIER_KINDS
 from trust.store.database import read_all
-from trust.store.dialects import TextIn, indexed_by, text_rows
+from trust.store.dialects import FailedSignIn, TextIn, indexed_by, text_rows
 from trust.store.sealed import SEALED_KEY, personal_value
 from trust.store.tables import (
     VERIFICATIONS_WHERE,
@@ -219,19 +219,19 @@ _IDENTITIES = select(
     _v.payload[SEALED_KEY].as_string(),
 ).select_from(_VERIFIED_IN_FORCE)
 
-# Failed sign-ins of every account in one window: the IP is sealed, so the window (the kind
-# index) bounds the read and only the IP is opened.
+# Failed sign-ins of every account in one window: the IP is sealed, so the window (the
+# failed sign-ins' partial index) bounds the read and only the IP is opened.
+_FAILED = indexed_by(events, "ix_events_failed_sign_ins").c
 _FAILED_SIGN_INS = select(
-    _c.occurred_at,
-    _c.subject_id,
-    _c.event_id,
-    _c.payload[("network", "ip")].as_string(),
-    _c.payload[SEALED_KEY].as_string(),
+    _FAILED.occurred_at,
+    _FAILED.subject_id,
+    _FAILED.event_id,
+    _FAILED.payload[("network", "ip")].as_string(),
+    _FAILED.payload[SEALED_KEY].as_string(),
 ).where(
-    _c.kind == "sign_in",
-    _c.occurred_at >= bindparam("lo"),
-    _c.occurred_at <= bindparam("hi"),
-    _c.payload["outcome"].as_string() == "failure",
+    FailedSignIn(),
+    _FAILED.occurred_at >= bindparam("lo"),
+    _FAILED.occurred_at <= bindparam("hi"),
 )
 
 _h = enforcement_history.c
