@@ -300,13 +300,8 @@ class FailedSignIn(ColumnElement[bool]):
 
 
 @compiles(FailedSignIn)
-def _failed_sign_in_sqlite(element: FailedSignIn, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"({FAILED_SIGN_INS_WHERE['sqlite']})"
-
-
-@compiles(FailedSignIn, "postgresql")
-def _failed_sign_in_postgresql(element: FailedSignIn, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"({FAILED_SIGN_INS_WHERE['postgresql']})"
+def _failed_sign_in(element: FailedSignIn, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"({FAILED_SIGN_INS_WHERE[compiler.dialect.name]})"
 
 
 class _TextRows(FunctionElement[Any]):

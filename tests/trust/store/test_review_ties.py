@@ -142,5 +142,5 @@ def test_sqlite_reads_ties_from_the_review_indexes_alone_without_statistics(
     assert "COVERING INDEX ix_events_review_ties_by_reviewee" in plan
     assert "ix_events_kind_occurred" not in plan
     # Only the reviews before the reviewer window are grouped per pair; recent ones come
-    # straight off the index (sorting them all cost a quarter of the query at 1M events).
+    # straight off the index (sorting them all cost 13-18% of the query).
     assert plan.count("TEMP B-TREE FOR GROUP BY") == 2
