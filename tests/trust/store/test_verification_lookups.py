@@ -79,7 +79,7 @@ def test_sqlite_reads_verifications_from_their_partial_index(sqlite_store: Store
     # Through the account index, every sign-in and review of an account was a table row
     # read to learn its kind: the read grew with everything the account ever did.
     _store_history(sqlite_store)
-    plan = explain(sqlite_store, _VERIFICATIONS, {"ids": '["acct-alice"]', "since": NOW, "hi": NOW})
+    plan = explain(sqlite_store, _VERIFICATIONS, {"ids": ["acct-alice"], "since": NOW, "hi": NOW})
     # The account's verifications from the latest in force (found by the index too) on.
     assert "USING INDEX ix_events_verifications_by_account (subject_id=? AND occurred_at>?" in (
         plan
