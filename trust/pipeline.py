@@ -34,7 +34,12 @@ from trust.settings import Settings
 from trust.store import Store, snapshot, transaction
 from trust.store.decision_versions import Revision
 from trust.store.decisions import StoredDecisionRow, stored_decision
-from trust.store.events import existing_event_ids, store_events, stored_payloads
+from trust.store.events import (
+    existing_event_ids,
+    prepare_batch,
+    store_events,
+    stored_payloads,
+)
 from trust.store.quarantine import QuarantinedRecord, quarantine_records
 from trust.store.sealed import open_records
 from trust.store.tables import quarantine
@@ -289,9 +294,16 @@ class Pipeline:
         ]
         scorable = [e for e in sorted_records.events if e.kind in EVENT_KINDS]
         scored = self._score_ahead(scorable, hasher, now, clock)
+        # The batch's inserts bound before the write lock: the lock is held to run them.
+        with clock("prepare"):
+            ready = prepare_batch(
+                self.store.engine.dialect, scorable, hasher, source=self.source, received_at=now
+            )
         with clock("write"), transaction(self.store.engine) as conn:
             with clock("store"):
-                stored = store_events(conn, scorable, hasher, source=self.source, received_at=now)
+                stored = store_events(
+                    conn, scorable, hasher, source=self.source, received_at=now, prepared=ready
+                )
                 conflicts = [conflict_record(self.source, None, e) for e in stored.conflicting]
                 # quarantine_records holds each (source, line, raw) once: redelivery adds none.
                 result.quarantined = quarantine_records(

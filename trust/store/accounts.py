@@ -10,13 +10,19 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, Dialect, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from trust.events import Event, ProfileVerificationEvent
 from trust.identifiers import AccountIdentifier, identifiers_of
 from trust.pii import PiiHasher
-from trust.store.database import execute_many, read_all
+from trust.store.database import (
+    PreparedWrite,
+    execute_many,
+    execute_prepared,
+    prepare_many,
+    read_all,
+)
 from trust.store.dialects import TextIn
 from trust.store.tables import account_identifiers, account_name_words, accounts
 
@@ -89,14 +95,16 @@ def batch_account_rows(batch: Sequence[Event]) -> dict[str, dict[str, Any]]:
     return rows
 
 
+def prepare_accounts(dialect: Dialect, batch: Sequence[Event]) -> PreparedWrite | None:
+    """The upsert of the account rows an event batch mentions, its values bound."""
+    rows = batch_account_rows(batch)
+    # Sorted keys keep lock order stable so concurrent batches do not deadlock on PostgreSQL.
+    return prepare_many(dialect, _account_upsert(dialect.name), [rows[k] for k in sorted(rows)])
+
+
 def record_accounts(conn: Connection, batch: Sequence[Event]) -> None:
     """Create or refresh the account rows an event batch mentions."""
-    rows = batch_account_rows(batch)
-    if not rows:
-        return
-    stmt = _account_upsert(conn.dialect.name)
-    # Sorted keys keep lock order stable so concurrent batches do not deadlock on PostgreSQL.
-    execute_many(conn, stmt, [rows[k] for k in sorted(rows)])
+    execute_prepared(conn, prepare_accounts(conn.dialect, batch))
 
 
 def _identifier_row(
@@ -129,11 +137,22 @@ def write_identifier_rows(conn: Connection, rows: Mapping[IdentifierKey, dict[st
     device), so the look-up cost more than the conflicts it avoided; the unique index does
     the same look-up inside the insert.
     """
-    if not rows:
-        return 0
-    stmt = _identifier_upsert(conn.dialect.name)
+    return execute_prepared(conn, _prepare_identifier_rows(conn.dialect, rows))
+
+
+def _prepare_identifier_rows(
+    dialect: Dialect, rows: Mapping[IdentifierKey, dict[str, Any]]
+) -> PreparedWrite | None:
+    stmt = _identifier_upsert(dialect.name)
     # Sorted keys keep lock order stable so concurrent batches do not deadlock on PostgreSQL.
-    return execute_many(conn, stmt, [rows[k] for k in sorted(rows)])
+    return prepare_many(dialect, stmt, [rows[k] for k in sorted(rows)])
+
+
+def prepare_batch_identifiers(
+    dialect: Dialect, batch: Sequence[Event], hasher: PiiHasher
+) -> PreparedWrite | None:
+    """``write_identifier_rows`` of a whole event batch, its values bound."""
+    return _prepare_identifier_rows(dialect, batch_identifier_rows(batch, hasher))
 
 
 def record_identifiers(
@@ -201,12 +220,20 @@ def _identifier_rows_of(
     return rows
 
 
-def record_batch_identifiers(conn: Connection, batch: Sequence[Event], hasher: PiiHasher) -> None:
-    """``record_identifiers`` for a whole event batch in one statement (the fast path).
+def record_batch_identifiers(
+    conn: Connection,
+    batch: Sequence[Event],
+    hasher: PiiHasher,
+    prepared: PreparedWrite | None = None,
+) -> None:
+    """``record_identifiers`` for a whole event batch in one statement (the fast path);
+    ``prepared``: that statement as ``prepare_batch_identifiers`` bound it for ``batch``.
 
     The words of each display name the batch shows are indexed too (``record_name_words``).
     """
-    write_identifier_rows(conn, batch_identifier_rows(batch, hasher))
+    if prepared is None:
+        prepared = prepare_batch_identifiers(conn.dialect, batch, hasher)
+    execute_prepared(conn, prepared)
     names = {
         e.account_id: e.profile.display_name
         for e in batch

@@ -313,19 +313,33 @@ def _plan(dialect: Dialect, stmt: UpdateBase, row_keys: tuple[str, ...]) -> _Wri
     return plan
 
 
-def execute_many(conn: Connection, stmt: UpdateBase, rows: Sequence[Mapping[str, Any]]) -> int:
-    """Run a write statement once per row in one driver ``executemany``; returns rows written.
+@dataclass(frozen=True, slots=True)
+class PreparedWrite:
+    """A write statement with its rows' driver parameters bound already (``prepare_many``).
+
+    Binding (sealing payloads, JSON, SQLite date strings) needs no transaction, so a batch
+    can bind its writes before it takes the write lock, and hold the lock only to run them.
+    """
+
+    dialect_name: str
+    plan: _WritePlan
+    params: list[Any]
+
+
+def prepare_many(
+    dialect: Dialect, stmt: UpdateBase, rows: Sequence[Mapping[str, Any]]
+) -> PreparedWrite | None:
+    """``stmt`` compiled for ``dialect`` with every row's values bound (None: no rows).
 
     The statement is compiled once (per process, for statements without constants) and
     each column's bind processor (JSON, sealing, SQLite date strings) is mapped over the
     column, so the values reach the database exactly as ``conn.execute(stmt, rows)`` would
     send them, without SQLAlchemy's per-row parameter bookkeeping (most of the CPU of a
-    batch insert), on SQLite on the driver's cursor (``sqlite_cursor``). Every row must
-    have the keys of the first.
+    batch insert). Every row must have the keys of the first.
     """
     if not rows:
-        return 0
-    plan = _plan(conn.dialect, stmt, tuple(rows[0]))
+        return None
+    plan = _plan(dialect, stmt, tuple(rows[0]))
     columns: list[list[Any] | tuple[Any, ...]] = []
     for key, fn, constant in zip(plan.keys, plan.processors, plan.constants, strict=True):
         if key is not None:
@@ -341,11 +355,41 @@ def execute_many(conn: Connection, stmt: UpdateBase, rows: Sequence[Mapping[str,
         params = [
             dict(zip(plan.names, values, strict=True)) for values in zip(*columns, strict=True)
         ]
+    return PreparedWrite(dialect.name, plan, params)
+
+
+def execute_prepared(conn: Connection, prepared: PreparedWrite | None) -> int:
+    """Run a prepared write in one driver ``executemany`` (on SQLite on the driver's cursor,
+    ``sqlite_cursor``); returns rows written."""
+    if prepared is None:
+        return 0
+    if prepared.dialect_name != conn.dialect.name:
+        raise StoreError(
+            f"a write prepared for {prepared.dialect_name} cannot run on {conn.dialect.name}"
+        )
+    sql, params = prepared.plan.sql, prepared.params
     if conn.dialect.name != "sqlite":
-        return max(conn.exec_driver_sql(plan.sql, params).rowcount, 0)
-    with sqlite_cursor(conn, plan.sql, params) as cursor:
-        cursor.executemany(plan.sql, params)
+        return max(conn.exec_driver_sql(sql, params).rowcount, 0)
+    with sqlite_cursor(conn, sql, params) as cursor:
+        cursor.executemany(sql, params)
         return max(cursor.rowcount, 0)
+
+
+def execute_many(conn: Connection, stmt: UpdateBase, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Run a write statement once per row in one driver ``executemany``; returns rows
+    written (``prepare_many`` then ``execute_prepared``)."""
+    return execute_prepared(conn, prepare_many(conn.dialect, stmt, rows))
+
+
+def ignoring_duplicates(
+    dialect_name: str, table: Table, keys: Sequence[str]
+) -> postgresql.Insert | sqlite.Insert:
+    """``INSERT`` into ``table`` that silently skips rows whose ``keys`` already exist."""
+    if dialect_name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=list(keys))
+    if dialect_name == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing(index_elements=list(keys))
+    raise StoreError(f"unsupported database dialect {dialect_name}")  # pragma: no cover
 
 
 def insert_ignoring_duplicates(
@@ -354,15 +398,7 @@ def insert_ignoring_duplicates(
     """Insert rows, silently skipping those whose ``keys`` already exist; returns rows written."""
     if not rows:
         return 0
-    dialect = conn.dialect.name
-    stmt: postgresql.Insert | sqlite.Insert
-    if dialect == "postgresql":
-        stmt = postgresql.insert(table).on_conflict_do_nothing(index_elements=list(keys))
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(keys))
-    else:  # pragma: no cover - only the two supported dialects reach here
-        raise StoreError(f"unsupported database dialect {dialect}")
-    return execute_many(conn, stmt, rows)
+    return execute_many(conn, ignoring_duplicates(conn.dialect.name, table, keys), rows)
 
 
 @dataclass(frozen=True, slots=True)

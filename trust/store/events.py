@@ -11,14 +11,26 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Dialect, select
 
 from trust.events import Event, event_adapter
 from trust.pii import PiiHasher
-from trust.store.accounts import record_accounts, record_batch_identifiers
-from trust.store.database import insert_ignoring_duplicates, read_all
+from trust.store.accounts import (
+    prepare_accounts,
+    prepare_batch_identifiers,
+    record_batch_identifiers,
+)
+from trust.store.database import (
+    PreparedWrite,
+    execute_prepared,
+    ignoring_duplicates,
+    insert_ignoring_duplicates,
+    prepare_many,
+    read_all,
+)
 from trust.store.dialects import TextIn
 from trust.store.lookups import kind_is
 from trust.store.tables import events
@@ -61,19 +73,69 @@ def existing_event_ids(conn: Connection, event_ids: Sequence[str]) -> set[str]:
     return {row[0] for row in read_all(conn, _EXISTING, {"ids": list(event_ids)})}
 
 
-def insert_events(
-    conn: Connection, batch: Sequence[Event], *, source: str | None, received_at: datetime
-) -> list[Event]:
-    """Store new events, skipping ids already stored or repeated; returns the new ones."""
-    seen = existing_event_ids(conn, [e.event_id for e in batch])
+def _first_of_each_id(batch: Sequence[Event], stored: set[str]) -> list[Event]:
+    """The events of ``batch`` whose id is not in ``stored``, the first of each id."""
+    seen = set(stored)
     fresh: list[Event] = []
     for event in batch:
         if event.event_id not in seen:
             seen.add(event.event_id)
             fresh.append(event)
+    return fresh
+
+
+def insert_events(
+    conn: Connection, batch: Sequence[Event], *, source: str | None, received_at: datetime
+) -> list[Event]:
+    """Store new events, skipping ids already stored or repeated; returns the new ones."""
+    fresh = _first_of_each_id(batch, existing_event_ids(conn, [e.event_id for e in batch]))
     rows = [event_row(e, source=source, received_at=received_at) for e in fresh]
     insert_ignoring_duplicates(conn, events, rows, ["event_id"])
     return fresh
+
+
+@lru_cache(maxsize=4)
+def _event_insert(dialect_name: str) -> Any:
+    return ignoring_duplicates(dialect_name, events, ["event_id"])
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedBatch:
+    """The writes that store a batch's new events, their values bound (``prepare_batch``)
+    before the write transaction: sealing payloads, JSON and date strings were ~a third of
+    the CPU a batch spent storing, all of it inside the write lock other writers wait on."""
+
+    fresh: tuple[Event, ...]
+    events: PreparedWrite | None
+    accounts: PreparedWrite | None
+    identifiers: PreparedWrite | None
+
+    def serves(self, fresh: Sequence[Event]) -> bool:
+        """Whether these writes are for exactly ``fresh`` (the very event objects)."""
+        return len(fresh) == len(self.fresh) and all(
+            a is b for a, b in zip(fresh, self.fresh, strict=True)
+        )
+
+
+def prepare_batch(
+    dialect: Dialect,
+    batch: Sequence[Event],
+    hasher: PiiHasher,
+    *,
+    source: str | None,
+    received_at: datetime,
+) -> PreparedBatch:
+    """The writes of ``store_events`` for ``batch`` if none of its ids is stored yet (the
+    first of each id). ``store_events`` runs them as they are when that holds, and
+    prepares its own for what is new otherwise (a redelivery, a race)."""
+    fresh = _first_of_each_id(batch, set())
+    rows = [event_row(e, source=source, received_at=received_at) for e in fresh]
+    return PreparedBatch(
+        tuple(fresh),
+        prepare_many(dialect, _event_insert(dialect.name), rows),
+        prepare_accounts(dialect, fresh),
+        prepare_batch_identifiers(dialect, fresh, hasher),
+    )
 
 
 def load_events(conn: Connection, event_ids: Sequence[str]) -> list[Event]:
@@ -142,14 +204,24 @@ def store_events(
     *,
     source: str | None,
     received_at: datetime,
+    prepared: PreparedBatch | None = None,
 ) -> StoredEvents:
-    """Store new events with their accounts and identifiers; spot ids reused for new content."""
-    fresh = insert_events(conn, batch, source=source, received_at=received_at)
+    """Store new events with their accounts and identifiers; spot ids reused for new content.
+
+    ``prepared``: ``prepare_batch`` of ``batch`` made before the transaction, used when
+    what is new is what it was prepared for.
+    """
+    fresh = _first_of_each_id(batch, existing_event_ids(conn, [e.event_id for e in batch]))
+    if prepared is None or not prepared.serves(fresh):
+        prepared = prepare_batch(
+            conn.dialect, fresh, hasher, source=source, received_at=received_at
+        )
+    execute_prepared(conn, prepared.events)
     fresh_ids = {id(e) for e in fresh}
     conflicting = _conflicting(conn, [e for e in batch if id(e) not in fresh_ids])
     if fresh:
-        record_accounts(conn, fresh)
-        record_batch_identifiers(conn, fresh, hasher)
+        execute_prepared(conn, prepared.accounts)
+        record_batch_identifiers(conn, fresh, hasher, prepared.identifiers)
     return StoredEvents(fresh, len(batch) - len(fresh) - len(conflicting), conflicting)
 
 
