@@ -104,7 +104,7 @@ _ANY_LATER = (
 # Any event of a scored kind (not of the batch) stored from after ``since``: a superset of
 # ``_ANY_LATER`` read from the kind index alone. In a stream that arrives in order only
 # the batch's own events are there, and it costs a few index ranges where ``_ANY_LATER``
-# probes every account's events and identifiers (~5 ms a batch at 100,000 stored events,
+# probes every account's events and identifiers (5-9 ms a batch at 100,000 stored events,
 # growing with the store). Events stored undecided (a bench's history) only make it say
 # yes where ``_ANY_LATER`` then says no.
 _BY_KIND = indexed_by(events_table, "ix_events_kind_occurred")
