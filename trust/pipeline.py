@@ -73,6 +73,11 @@ class Scored:
     event_ids: list[str]
     decisions: list[Decision]
 
+    def new_of(self, events: Sequence[Event]) -> list[Event]:
+        """The events of ``events`` that were new when scored (repeats of an id kept)."""
+        new = set(self.event_ids)
+        return [e for e in events if e.event_id in new]
+
     def for_events(self, fresh: Sequence[Event]) -> list[Decision] | None:
         """The decisions if exactly these events turned out new; None if the store moved on."""
         if [e.event_id for e in fresh] != self.event_ids:
@@ -294,10 +299,12 @@ class Pipeline:
         ]
         scorable = [e for e in sorted_records.events if e.kind in EVENT_KINDS]
         scored = self._score_ahead(scorable, hasher, now, clock)
-        # The batch's inserts bound before the write lock: the lock is held to run them.
+        # The inserts of what scoring found new, bound before the write lock: the lock is
+        # held to run them (a redelivery's stored events are not bound again).
         with clock("prepare"):
+            new = scorable if scored is None else scored.new_of(scorable)
             ready = prepare_batch(
-                self.store.engine.dialect, scorable, hasher, source=self.source, received_at=now
+                self.store.engine.dialect, new, hasher, source=self.source, received_at=now
             )
         with clock("write"), transaction(self.store.engine) as conn:
             with clock("store"):

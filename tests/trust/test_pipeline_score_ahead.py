@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import Connection, select
 
 from tests.factories import profile_verification_payload, review_payload
@@ -22,7 +24,7 @@ from trust.scoring import Scorer
 from trust.settings import Settings
 from trust.simulate import generate_events
 from trust.store import Store, transaction
-from trust.store.events import store_events
+from trust.store.events import PreparedBatch, StoredEvents, store_events
 from trust.store.tables import decisions
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
@@ -96,3 +98,29 @@ def test_decisions_scored_ahead_equal_those_scored_inside_the_transaction(
     inside.close()
     assert len(stored) == sum(r["kind"] in EVENT_KINDS for r in records)
     assert stored == expected
+
+
+def test_a_redelivery_binds_before_the_lock_only_the_events_that_are_new(
+    store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import trust.pipeline as pipeline_module
+
+    records = [review_payload() for _ in range(4)]
+    pipeline = default_pipeline(store, settings, build_scorer(settings))
+    pipeline.process(records[:2], NOW)
+    runs: list[tuple[PreparedBatch | None, list[str]]] = []
+    real = pipeline_module.store_events
+
+    def spy(conn: Connection, batch: Sequence[Event], *args: Any, **kwargs: Any) -> StoredEvents:
+        stored = real(conn, batch, *args, **kwargs)
+        runs.append((kwargs.get("prepared"), [e.event_id for e in stored.fresh]))
+        return stored
+
+    monkeypatch.setattr(pipeline_module, "store_events", spy)
+    result = pipeline.process(records, NOW)  # the first two again, and two new
+
+    [(prepared, fresh)] = runs
+    assert fresh == [r["event_id"] for r in records[2:]]
+    assert prepared is not None and [e.event_id for e in prepared.fresh] == fresh
+    assert result.duplicates == 2
+    assert_nothing_lost(store, [r["event_id"] for r in records])

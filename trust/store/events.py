@@ -25,9 +25,9 @@ from trust.store.accounts import (
 )
 from trust.store.database import (
     PreparedWrite,
+    execute_many,
     execute_prepared,
     ignoring_duplicates,
-    insert_ignoring_duplicates,
     prepare_many,
     read_all,
 )
@@ -90,7 +90,7 @@ def insert_events(
     """Store new events, skipping ids already stored or repeated; returns the new ones."""
     fresh = _first_of_each_id(batch, existing_event_ids(conn, [e.event_id for e in batch]))
     rows = [event_row(e, source=source, received_at=received_at) for e in fresh]
-    insert_ignoring_duplicates(conn, events, rows, ["event_id"])
+    execute_many(conn, _event_insert(conn.dialect.name), rows)
     return fresh
 
 
