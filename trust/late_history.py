@@ -198,12 +198,12 @@ def decided_before_their_history(conn: Connection, fresh: Sequence[Event]) -> di
 def _anything_later(conn: Connection, fresh: Sequence[Event], accounts: Collection[str]) -> bool:
     """Whether any decided event could have ``fresh`` as late history (a cheap superset)."""
     times = [utc(e.occurred_at) for e in fresh]
-    fresh_ids = [e.event_id for e in fresh]
-    if not read_all(conn, _ANY_STORED_AFTER, {"since": min(times), "fresh": fresh_ids}):
+    since, fresh_ids = min(times), [e.event_id for e in fresh]
+    if not read_all(conn, _ANY_STORED_AFTER, {"since": since, "fresh": fresh_ids}):
         return False
     params = {
         "ids": sorted(accounts),
-        "since": min(times),
+        "since": since,
         "until": max(times) + LOOKBACK,
         "fresh": fresh_ids,
     }

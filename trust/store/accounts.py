@@ -165,6 +165,12 @@ def record_identifiers(
     write_identifier_rows(conn, rows)
 
 
+def same_events(these: Sequence[Event], those: Sequence[Event]) -> bool:
+    """Whether two batches hold the very same event objects in the same order (events are
+    frozen, so what was built from one serves the other)."""
+    return len(these) == len(those) and all(a is b for a, b in zip(these, those, strict=True))
+
+
 @dataclass(frozen=True, slots=True)
 class _BatchRows:
     """The identifier rows last built, with the very events and hasher they came from."""
@@ -174,11 +180,7 @@ class _BatchRows:
     rows: dict[IdentifierKey, dict[str, Any]]
 
     def serves(self, batch: Sequence[Event], hasher: PiiHasher) -> bool:
-        return (
-            hasher is self.hasher
-            and len(batch) == len(self.batch)
-            and all(a is b for a, b in zip(batch, self.batch, strict=True))
-        )
+        return hasher is self.hasher and same_events(batch, self.batch)
 
 
 _last_batch_rows: _BatchRows | None = None

@@ -22,6 +22,7 @@ from trust.store.accounts import (
     prepare_accounts,
     prepare_batch_identifiers,
     record_batch_identifiers,
+    same_events,
 )
 from trust.store.database import (
     PreparedWrite,
@@ -112,9 +113,7 @@ class PreparedBatch:
 
     def serves(self, fresh: Sequence[Event]) -> bool:
         """Whether these writes are for exactly ``fresh`` (the very event objects)."""
-        return len(fresh) == len(self.fresh) and all(
-            a is b for a, b in zip(fresh, self.fresh, strict=True)
-        )
+        return same_events(fresh, self.fresh)
 
 
 def prepare_batch(
